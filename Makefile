@@ -1,0 +1,27 @@
+# dpone: thin targets; anything longer lives in scripts/.
+.PHONY: build test demo proto proto-check lint bench clean
+
+build:
+	@scripts/build.sh
+
+test:
+	@scripts/test.sh
+
+demo: build
+	@scripts/demo.sh
+
+proto:
+	@scripts/proto.sh
+
+proto-check:
+	@scripts/proto-check.sh
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v /gen/))" || (gofmt -l $$(git ls-files '*.go' | grep -v /gen/); exit 1)
+	@for m in $$(go list -m -f '{{.Dir}}'); do (cd $$m && go vet ./...) || exit 1; done
+
+bench: build
+	@scripts/bench.sh
+
+clean:
+	rm -rf bin .dpone

@@ -1,0 +1,21 @@
+module github.com/dpone-go/dpone/plugins/postgres
+
+go 1.26.8
+
+require (
+	github.com/dpone-go/dpone/proto v0.0.0
+	github.com/dpone-go/dpone/sdk v0.0.0
+)
+
+require (
+	github.com/apache/arrow-go/v18 v18.8.0 // indirect
+	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/pgx/v5 v5.12.0 // indirect
+	golang.org/x/text v0.42.0 // indirect
+)
+
+replace github.com/dpone-go/dpone/proto => ../../proto
+
+replace github.com/dpone-go/dpone/sdk => ../../sdk

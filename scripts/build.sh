@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Build the host and every plugin into ./bin (plugins are separate modules).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+mkdir -p bin
+ver=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
+go build -ldflags "-X main.version=$ver" -o bin/dpone ./cmd/dpone
+for p in plugins/*/; do
+  name=$(basename "$p")
+  [ -f "$p/go.mod" ] || continue
+  (cd "$p" && go build -o "$root/bin/dpone-connector-$name" .)
+done

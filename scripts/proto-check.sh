@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Fail when the committed proto/gen differs from a fresh generation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+scripts/proto.sh "$tmp/gen"
+if ! diff -r "$tmp/gen" proto/gen >/dev/null; then
+  diff -r "$tmp/gen" proto/gen | head -20 >&2
+  echo "proto/gen is stale: run 'make proto' and commit the result" >&2
+  exit 1
+fi
+echo "proto/gen is up to date"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: starts a throwaway PostgreSQL, runs every module's
+# tests (in the go.work), and stops the server even when a test fails.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/deps.sh
+pgdir=$(mktemp -d /tmp/dpone-test-pg.XXXXXX)
+chmod 755 "$pgdir"
+trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+eval "$(scripts/pg.sh start "$pgdir")"
+export DPONE_TEST_PG_DSN
+scripts/proto-check.sh
+make --no-print-directory build
+export DPONE_PLUGIN_DIR="$root/bin"
+mods=$(go list -m -f '{{.Dir}}')
+status=0
+for m in $mods; do
+  echo "=== go test $(realpath --relative-to="$root" "$m")"
+  (cd "$m" && go test -count=1 ${GOTESTFLAGS:-} ./...) || status=1
+done
+exit $status

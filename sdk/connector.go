@@ -1,0 +1,144 @@
+package sdk
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Spec describes a connector: who it is and what it claims. Claims that are
+// not methods (load modes, incremental strategies) live here; claims that
+// are methods are found by type assertion (see Checker, Partitioner, ...).
+type Spec struct {
+	// Name is the connector's short name: the binary is dpone-connector-<Name>.
+	Name string
+	// Version is the connector's semantic version (e.g. 1.2.0).
+	Version     string
+	Description string
+	// ConfigSchema is the JSON Schema of the connector's config object.
+	ConfigSchema string
+	// SinkModes lists the strategy.mode values a Destination implements
+	// (full_refresh, incremental_append, incremental_merge, ...).
+	SinkModes []string
+	// IncrementalStrategies lists the source.options.incremental_strategy
+	// values a Source implements (column, xmin, ...).
+	IncrementalStrategies []string
+	// AtomicReceipts is true when CommitLoad records its receipt in the same
+	// transaction as the data, so LoadStatus is exact after a crash.
+	AtomicReceipts bool
+	// Transactions is true when CommitLoad publishes atomically.
+	Transactions bool
+}
+
+// Connector is what a plugin's factory returns. It must implement Source,
+// Destination or both; everything else is optional.
+type Connector interface {
+	Spec() Spec
+}
+
+// Factory makes a Connector. Serve calls it once per plugin process.
+type Factory func() Connector
+
+// TableRef names a table in a source or target: namespace is the schema,
+// dataset or directory, empty when the system has none.
+type TableRef struct {
+	Namespace string
+	Name      string
+}
+
+// Stream is one readable table of a Source.
+type Stream struct {
+	Name      string
+	Namespace string
+	// Schema of the stream. Field metadata may carry logical types that Arrow
+	// cannot express (see MetaLogical).
+	Schema           *arrow.Schema
+	PrimaryKey       []string
+	CursorCandidates []string
+	RowEstimate      int64
+	ByteEstimate     int64
+}
+
+// ReadMode is how much of a stream a Read returns.
+type ReadMode int
+
+// Read modes.
+const (
+	ReadFull ReadMode = iota + 1
+	ReadIncremental
+)
+
+// ReadRequest is one Read call.
+type ReadRequest struct {
+	Config  json.RawMessage
+	Stream  string
+	Columns []string
+	Mode    ReadMode
+	// PriorState is the last committed checkpoint of this stream, or nil.
+	PriorState []byte
+	// Partition is a descriptor returned by Partitioner, or nil for all.
+	Partition []byte
+	// Options are the manifest's source.options, JSON.
+	Options json.RawMessage
+}
+
+// Source reads streams.
+//
+// Read sends the stream's schema (RecordWriter.Schema, or implicitly with
+// the first Write), then records, with Checkpoint calls whenever the records
+// before them are a consistent resume point. Read must return promptly after
+// ctx is cancelled. Calls may be concurrent for different streams.
+type Source interface {
+	Connector
+	Discover(ctx context.Context, config json.RawMessage, selector []string) ([]Stream, error)
+	Read(ctx context.Context, req ReadRequest, out RecordWriter) error
+}
+
+// LoadRequest identifies a load. Every Destination call gets the whole of
+// it, so a restarted plugin can resume, commit or abort a load it did not
+// begin: staging names must derive from LoadID (see StagingName).
+type LoadRequest struct {
+	Config    json.RawMessage
+	LoadID    string
+	Target    TableRef
+	Schema    *arrow.Schema
+	Mode      string
+	UniqueKey []string
+	// Options are the manifest's sink.options, JSON.
+	Options json.RawMessage
+}
+
+// WriteResult reports what Write staged.
+type WriteResult struct {
+	Rows  int64
+	Bytes int64
+}
+
+// CommitResult reports what CommitLoad changed in the target.
+type CommitResult struct {
+	RowsInserted int64
+	RowsUpdated  int64
+	RowsDeleted  int64
+}
+
+// Destination loads data, staging first and in two phases:
+// BeginLoad creates staging, Write fills it (may be called more than once,
+// also concurrently for parallel partitions), CommitLoad publishes into the
+// target atomically, AbortLoad drops staging. CommitLoad of a load already
+// committed must succeed without changing the target again (idempotent) or
+// fail; it must never apply twice.
+type Destination interface {
+	Connector
+	BeginLoad(ctx context.Context, req LoadRequest) (staging string, err error)
+	Write(ctx context.Context, req LoadRequest, records RecordReader) (WriteResult, error)
+	CommitLoad(ctx context.Context, req LoadRequest, receipt json.RawMessage) (CommitResult, error)
+	AbortLoad(ctx context.Context, req LoadRequest) error
+}
+
+// RecordReader yields the records the host sent to Write. The returned
+// record is valid until the next call to Next; Next returns io.EOF at the end.
+type RecordReader interface {
+	Schema() *arrow.Schema
+	Next() (arrow.RecordBatch, error)
+}
