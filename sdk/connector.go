@@ -71,10 +71,12 @@ const (
 
 // ReadRequest is one Read call.
 type ReadRequest struct {
-	Config  json.RawMessage
-	Stream  string
-	Columns []string
-	Mode    ReadMode
+	Config json.RawMessage
+	// Namespace (schema, dataset) of the stream, empty when none.
+	Namespace string
+	Stream    string
+	Columns   []string
+	Mode      ReadMode
 	// PriorState is the last committed checkpoint of this stream, or nil.
 	PriorState []byte
 	// Partition is a descriptor returned by Partitioner, or nil for all.

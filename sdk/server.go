@@ -226,7 +226,7 @@ func (s *server) Read(req *connectorv1.ReadRequest, stream connectorv1.Connector
 		mode = ReadIncremental
 	}
 	rr := ReadRequest{
-		Config: req.GetConfigJson(), Stream: req.GetStream(), Columns: req.GetColumns(), Mode: mode,
+		Config: req.GetConfigJson(), Namespace: req.GetNamespace(), Stream: req.GetStream(), Columns: req.GetColumns(), Mode: mode,
 		PriorState: req.GetPriorState(), Partition: req.GetPartition(), Options: req.GetOptionsJson(),
 	}
 	if err := src.Read(stream.Context(), rr, w); err != nil {
@@ -247,7 +247,7 @@ func (s *server) Partition(ctx context.Context, req *connectorv1.PartitionReques
 	if !ok {
 		return &connectorv1.PartitionResponse{Error: errorProto(Errorf(CodeUnsupported, "connector %s cannot partition reads", s.spec.Name))}, nil
 	}
-	parts, err := p.Partition(ctx, ReadRequest{Config: req.GetConfigJson(), Stream: req.GetStream(),
+	parts, err := p.Partition(ctx, ReadRequest{Config: req.GetConfigJson(), Namespace: req.GetNamespace(), Stream: req.GetStream(),
 		Options: req.GetOptionsJson(), PriorState: req.GetPriorState()}, int(req.GetCount()))
 	return &connectorv1.PartitionResponse{Partitions: parts, Error: errorProto(err)}, nil
 }

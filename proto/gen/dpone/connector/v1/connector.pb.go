@@ -1653,7 +1653,9 @@ type ReadRequest struct {
 	// Options the host passes from the manifest (incremental column, ...), JSON.
 	OptionsJson []byte `protobuf:"bytes,7,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
 	// Preferred batch size in bytes; 0 means the plugin default (1 MiB).
-	BatchBytes    int64 `protobuf:"varint,8,opt,name=batch_bytes,json=batchBytes,proto3" json:"batch_bytes,omitempty"`
+	BatchBytes int64 `protobuf:"varint,8,opt,name=batch_bytes,json=batchBytes,proto3" json:"batch_bytes,omitempty"`
+	// Namespace of the stream (schema, dataset), when the source has one.
+	Namespace     string `protobuf:"bytes,9,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1742,6 +1744,13 @@ func (x *ReadRequest) GetBatchBytes() int64 {
 		return x.BatchBytes
 	}
 	return 0
+}
+
+func (x *ReadRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
 }
 
 type Batch struct {
@@ -2108,6 +2117,7 @@ type PartitionRequest struct {
 	Count         int32                  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
 	OptionsJson   []byte                 `protobuf:"bytes,4,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
 	PriorState    []byte                 `protobuf:"bytes,5,opt,name=prior_state,json=priorState,proto3" json:"prior_state,omitempty"`
+	Namespace     string                 `protobuf:"bytes,6,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2175,6 +2185,13 @@ func (x *PartitionRequest) GetPriorState() []byte {
 		return x.PriorState
 	}
 	return nil
+}
+
+func (x *PartitionRequest) GetNamespace() string {
+	if x != nil {
+		return x.Namespace
+	}
+	return ""
 }
 
 type PartitionResponse struct {
@@ -3045,7 +3062,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\adry_run\x18\x04 \x01(\bR\x06dryRun\"X\n" +
 	"\x13ApplySchemaResponse\x12\x10\n" +
 	"\x03ddl\x18\x01 \x03(\tR\x03ddl\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\x97\x02\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xb5\x02\n" +
 	"\vReadRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x16\n" +
@@ -3057,7 +3074,8 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\tpartition\x18\x06 \x01(\fR\tpartition\x12!\n" +
 	"\foptions_json\x18\a \x01(\fR\voptionsJson\x12\x1f\n" +
 	"\vbatch_bytes\x18\b \x01(\x03R\n" +
-	"batchBytes\"8\n" +
+	"batchBytes\x12\x1c\n" +
+	"\tnamespace\x18\t \x01(\tR\tnamespace\"8\n" +
 	"\x05Batch\x12\x1b\n" +
 	"\tarrow_ipc\x18\x01 \x01(\fR\barrowIpc\x12\x12\n" +
 	"\x04rows\x18\x02 \x01(\x03R\x04rows\"\"\n" +
@@ -3088,7 +3106,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\bprogress\x18\x04 \x01(\v2\x1c.dpone.connector.v1.ProgressH\x00R\bprogress\x12+\n" +
 	"\x03log\x18\x05 \x01(\v2\x17.dpone.connector.v1.LogH\x00R\x03log\x121\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorH\x00R\x05errorB\x05\n" +
-	"\x03msg\"\xa5\x01\n" +
+	"\x03msg\"\xc3\x01\n" +
 	"\x10PartitionRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x16\n" +
@@ -3096,7 +3114,8 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x05count\x18\x03 \x01(\x05R\x05count\x12!\n" +
 	"\foptions_json\x18\x04 \x01(\fR\voptionsJson\x12\x1f\n" +
 	"\vprior_state\x18\x05 \x01(\fR\n" +
-	"priorState\"d\n" +
+	"priorState\x12\x1c\n" +
+	"\tnamespace\x18\x06 \x01(\tR\tnamespace\"d\n" +
 	"\x11PartitionResponse\x12\x1e\n" +
 	"\n" +
 	"partitions\x18\x01 \x03(\fR\n" +
