@@ -1,0 +1,11 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+// addCommands registers every dpone command on root.
+func addCommands(root *cobra.Command, app *App) {
+	root.AddCommand(
+	// connector commands (issue: protocol/SDK)
+	// run commands (issue: dpone run end to end)
+	)
+}

@@ -1,0 +1,134 @@
+// Package cli implements dpone's commands. Each command parses its flags
+// into an options struct and calls a function that does the work, so both
+// halves are testable; main only wires signals and exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes (STYLE.md rule 8).
+const (
+	ExitOK          = 0
+	ExitFailed      = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130
+)
+
+// IO holds the streams a command uses.
+type IO struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// App is the state shared by commands: streams, version, global flags.
+type App struct {
+	IO
+	Version   string
+	PluginDir string
+	LogLevel  string
+}
+
+// usageError marks errors that are the user's input: exit code 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef returns an error that exits with ExitUsage.
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// asUsage marks err as a usage/config error (exit 2).
+func asUsage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return usageError{err}
+}
+
+// exitError carries an explicit exit code (e.g. a run that failed but
+// already printed its summary).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+// Run executes dpone with args and returns the process exit code.
+func Run(ctx context.Context, args []string, streams IO, version string) int {
+	app := &App{IO: streams, Version: version}
+	root := newRootCmd(app)
+	root.SetArgs(args)
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(streams.Err, "error:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(streams.Err, "error:", err)
+	switch {
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case isUsage(err):
+		return ExitUsage
+	}
+	return ExitFailed
+}
+
+func isUsage(err error) bool {
+	var ue usageError
+	return errors.As(err, &ue)
+}
+
+func newRootCmd(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "dpone",
+		Short:         "dpone moves tables between databases fast, safely and with proof",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return asUsage(err) })
+	root.PersistentFlags().StringVar(&app.PluginDir, "plugin-dir", "", "directory of dpone-connector-* binaries (default: $DPONE_PLUGIN_DIR, ./.dpone/plugins, the dpone binary's directory)")
+	root.PersistentFlags().StringVar(&app.LogLevel, "log-level", "warn", "plugin log level: trace, debug, info, warn, error")
+	addCommands(root, app)
+	return root
+}
+
+// PluginDirs lists where plugin binaries are looked up, in order.
+func (a *App) PluginDirs() []string {
+	var dirs []string
+	if a.PluginDir != "" {
+		dirs = append(dirs, a.PluginDir)
+	}
+	if d := os.Getenv("DPONE_PLUGIN_DIR"); d != "" {
+		dirs = append(dirs, filepath.SplitList(d)...)
+	}
+	dirs = append(dirs, filepath.Join(".dpone", "plugins"))
+	if exe, err := os.Executable(); err == nil {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = real
+		}
+		dirs = append(dirs, filepath.Dir(exe))
+	}
+	return dirs
+}
