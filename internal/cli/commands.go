@@ -5,7 +5,13 @@ import "github.com/spf13/cobra"
 // addCommands registers every dpone command on root.
 func addCommands(root *cobra.Command, app *App) {
 	root.AddCommand(
-	// connector commands (issue: protocol/SDK)
-	// run commands (issue: dpone run end to end)
+		// connector commands (issue: protocol/SDK)
+		// run commands (issue: dpone run end to end)
+		newRunCmd(app),
+		newPlanCmd(app),
+		newDagCmd(app),
+		newManifestCmd(app),
+		newStateCmd(app),
+		newRunsCmd(app),
 	)
 }

@@ -1,0 +1,305 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/dag"
+	"github.com/dpone-go/dpone/host/evidence"
+	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/state"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+// Options configure one run.
+type Options struct {
+	Manifest *manifest.Manifest
+	// Units to run (a selection of Manifest.Units); dependencies on units
+	// outside the selection are ignored.
+	Units []*manifest.Unit
+	// Parallel bounds how many units load at once (default 4).
+	Parallel int
+	Store    state.Store
+	Pool     *Pool
+	Progress evidence.Progress
+	// Log receives plain messages (plugin logs, warnings); nil discards.
+	Log io.Writer
+	// Retries is how many times a unit is retried after a retryable error
+	// (UNAVAILABLE, RATE_LIMITED); RetryBackoff is the first delay, doubled
+	// each time, with jitter.
+	Retries      int
+	RetryBackoff time.Duration
+	// LockTTL is how long a unit lock lives without refresh (default 2m).
+	LockTTL time.Duration
+	// Wait makes a unit locked by another run wait instead of failing.
+	Wait bool
+	// Args are recorded in the runs registry and the report.
+	Args  []string
+	RunID string
+	Now   func() time.Time
+	Hooks Hooks
+}
+
+// Engine runs one manifest's units.
+type Engine struct {
+	opts       Options
+	store      state.Store
+	pool       *Pool
+	progress   evidence.Progress
+	hooks      Hooks
+	runID      string
+	manifestID string
+	startedAt  time.Time
+	logMu      sync.Mutex
+}
+
+// Execute runs the selected units in DAG order and returns the run report.
+// The error is non-nil when the run could not start or any unit failed;
+// the report is returned in both cases once the run started.
+func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
+	if opts.Parallel <= 0 {
+		opts.Parallel = 4
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.LockTTL <= 0 {
+		opts.LockTTL = 2 * time.Minute
+	}
+	if opts.RetryBackoff <= 0 {
+		opts.RetryBackoff = time.Second
+	}
+	e := &Engine{opts: opts, store: opts.Store, pool: opts.Pool, progress: opts.Progress, hooks: opts.Hooks,
+		manifestID: opts.Manifest.Metadata.ID, startedAt: opts.Now().UTC()}
+	if e.progress == nil {
+		e.progress = evidence.NewProgress(io.Discard, false)
+	}
+	e.runID = opts.RunID
+	if e.runID == "" {
+		e.runID = state.NewRunID(e.startedAt)
+	}
+
+	g, err := buildGraph(opts.Units)
+	if err != nil {
+		return nil, err
+	}
+	if err := Recover(ctx, opts.Store, opts.Pool, e.logf); err != nil {
+		return nil, fmt.Errorf("resolve loads left pending by an earlier run: %w", err)
+	}
+	if err := e.store.StartRun(ctx, state.Run{ID: e.runID, Manifest: e.manifestID, Status: "running",
+		StartedAt: e.startedAt, Args: opts.Args}); err != nil {
+		return nil, fmt.Errorf("record run: %w", err)
+	}
+
+	rep := &evidence.Report{SchemaVersion: evidence.ReportSchemaVersion, RunID: e.runID,
+		Manifest: e.manifestID, StartedAt: e.startedAt, Args: opts.Args}
+	units := map[string]*manifest.Unit{}
+	reports := map[string]*evidence.UnitReport{}
+	for _, u := range opts.Units {
+		units[u.ID] = u
+		ur := &evidence.UnitReport{Unit: u.ID, Source: u.Source.Type, Sink: u.Sink.Type,
+			Target: targetName(u), Mode: u.Sink.Strategy.Mode, Status: "pending"}
+		reports[u.ID] = ur
+		rep.Units = append(rep.Units, *ur)
+	}
+
+	results := g.Walk(ctx, opts.Parallel, func(ctx context.Context, id string) error {
+		return e.runUnit(ctx, units[id], reports[id])
+	})
+	e.progress.Close()
+
+	failed := 0
+	for i := range rep.Units {
+		ur := reports[rep.Units[i].Unit]
+		if res, ok := results[ur.Unit]; ok && res.Status == dag.Skipped && ur.Status == "pending" {
+			ur.Status = "skipped"
+			ur.Error = &evidence.ErrorInfo{Code: "SKIPPED", Message: "a dependency failed"}
+		}
+		if ur.Status == "pending" {
+			ur.Status = "cancelled"
+		}
+		if ur.Status != "ok" {
+			failed++
+		}
+		rep.Units[i] = *ur
+	}
+	rep.FinishedAt = opts.Now().UTC()
+	rep.DurationSeconds = rep.FinishedAt.Sub(rep.StartedAt).Seconds()
+	rep.Status = "ok"
+	var runErr error
+	switch {
+	case ctx.Err() != nil:
+		rep.Status = "interrupted"
+		runErr = ctx.Err()
+	case failed > 0:
+		rep.Status = "failed"
+		runErr = fmt.Errorf("%d of %d units did not load", failed, len(rep.Units))
+	}
+	if runErr != nil {
+		rep.Error = &evidence.ErrorInfo{Code: "RUN", Message: runErr.Error()}
+	}
+	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	summary, _ := evidence.MarshalSummary(rep)
+	if err := e.store.FinishRun(finishCtx, e.runID, runStatus(rep.Status), rep.FinishedAt, summary, errString(runErr)); err != nil {
+		e.logf("record run end: %v", err)
+	}
+	return rep, runErr
+}
+
+// runStatus maps a report status to the runs registry's.
+func runStatus(s string) state.RunStatus {
+	switch s {
+	case "ok":
+		return state.RunSucceeded
+	case "interrupted":
+		return state.RunInterrupted
+	}
+	return state.RunFailed
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func targetName(u *manifest.Unit) string {
+	if u.Sink.Table.Schema == "" {
+		return u.Sink.Table.Name
+	}
+	return u.Sink.Table.Schema + "." + u.Sink.Table.Name
+}
+
+// buildGraph makes the DAG of the selected units.
+func buildGraph(units []*manifest.Unit) (*dag.Graph, error) {
+	g := dag.New()
+	in := map[string]bool{}
+	for _, u := range units {
+		g.AddNode(u.ID)
+		in[u.ID] = true
+	}
+	for _, u := range units {
+		for _, d := range u.Needs {
+			if in[d] {
+				g.AddEdge(d, u.ID)
+			}
+		}
+	}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// runUnit loads one unit with its lock, retries and report.
+func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.UnitReport) error {
+	stream := state.StreamKey{Manifest: e.manifestID, Unit: u.ID}
+	lock, err := e.lock(ctx, u.ID)
+	if err != nil {
+		e.fail(u, rep, err)
+		return err
+	}
+	defer lock.Release(context.WithoutCancel(ctx))
+
+	e.progress.Start(u.ID, 0)
+	for attempt := 1; ; attempt++ {
+		rep.Attempts = attempt
+		r := &unitRun{e: e, u: u, rep: rep, stream: stream}
+		*rep = evidence.UnitReport{Unit: rep.Unit, Source: rep.Source, Sink: rep.Sink, Target: rep.Target,
+			Mode: rep.Mode, Attempts: attempt}
+		err = r.load(ctx)
+		if err == nil {
+			rep.Status = "ok"
+			if rep.DurationSeconds > 0 {
+				rep.RowsPerSecond = float64(rep.RowsWritten) / rep.DurationSeconds
+			}
+			e.progress.Done(u.ID, "ok")
+			return nil
+		}
+		if attempt > e.opts.Retries || !connector.IsRetryable(err) || ctx.Err() != nil {
+			break
+		}
+		delay := e.opts.RetryBackoff << (attempt - 1)
+		delay += time.Duration(rand.Int64N(int64(delay)/2 + 1))
+		e.logf("%s: attempt %d failed (%v); retrying in %s", u.ID, attempt, err, delay.Round(time.Millisecond))
+		select {
+		case <-ctx.Done():
+		case <-time.After(delay):
+		}
+	}
+	e.fail(u, rep, err)
+	return err
+}
+
+func (e *Engine) fail(u *manifest.Unit, rep *evidence.UnitReport, err error) {
+	rep.Status = "failed"
+	if errors.Is(err, context.Canceled) {
+		rep.Status = "cancelled"
+	}
+	rep.Error = errorInfo(err)
+	e.progress.Done(u.ID, rep.Status)
+}
+
+// lock takes the unit's run lock, waiting when Options.Wait is set.
+func (e *Engine) lock(ctx context.Context, unit string) (state.Lock, error) {
+	key := e.manifestID + "/" + unit
+	for {
+		l, err := e.store.Lock(ctx, key, e.runID, e.opts.LockTTL)
+		var held state.ErrLocked
+		if err == nil || !errors.As(err, &held) || !e.opts.Wait {
+			if err != nil && errors.As(err, &held) {
+				return nil, fmt.Errorf("unit %s is being loaded by run %s (since %s): wait for it or pass --wait", unit, held.HeldBy, held.Since.Format(time.RFC3339))
+			}
+			return l, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// errorInfo classifies err for the report.
+func errorInfo(err error) *evidence.ErrorInfo {
+	info := &evidence.ErrorInfo{Code: "INTERNAL", Message: err.Error()}
+	var ce *connector.Error
+	switch {
+	case errors.As(err, &ce):
+		info.Code, info.Retryable = connector.CodeName(ce.Code), ce.Retryable
+	case errors.Is(err, context.Canceled):
+		info.Code = "CANCELLED"
+	case errors.Is(err, connector.ErrPluginExited):
+		info.Code = "PLUGIN_EXITED"
+	case errors.Is(err, connector.ErrPluginNotFound):
+		info.Code = "CONFIG"
+	case errors.Is(err, ErrGate):
+		info.Code = "GATE"
+	case errors.Is(err, ErrUnsupported):
+		info.Code = "UNSUPPORTED"
+	}
+	return info
+}
+
+func (e *Engine) logf(format string, args ...any) {
+	if e.opts.Log == nil {
+		return
+	}
+	e.logMu.Lock()
+	defer e.logMu.Unlock()
+	fmt.Fprintf(e.opts.Log, format+"\n", args...)
+}
+
+// sinkSpec returns the sink plugin's spec (nil if it cannot start).
+func (e *Engine) sinkSpec(ctx context.Context, u *manifest.Unit) *connectorv1.GetSpecResponse {
+	_, spec, _ := e.pool.Get(ctx, u.Sink.Type)
+	return spec
+}

@@ -1,0 +1,98 @@
+package run
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/dpone-go/dpone/host/manifest"
+)
+
+// Default lineage column names, added to every target unless the manifest
+// turns them off with sink.options.lineage: false.
+const (
+	DefaultRunIDColumn    = "_dpone_run_id"
+	DefaultLoadedAtColumn = "_dpone_loaded_at"
+)
+
+// hostSourceOptions are source.options keys the host consumes itself; they
+// are still passed to the plugin, which must accept them.
+var hostSourceOptions = map[string]bool{"parallel": true, "batch_bytes": true}
+
+// lineage is the host-added block of sink options (see the plugin contract).
+type lineage struct {
+	RunID          string `json:"run_id"`
+	LoadedAt       string `json:"loaded_at"`
+	RunIDColumn    string `json:"run_id_column"`
+	LoadedAtColumn string `json:"loaded_at_column"`
+}
+
+// sinkOptions renders the options sent to the sink: the manifest's
+// sink.options with "lineage" replaced by the resolved lineage block.
+func sinkOptions(u *manifest.Unit, runID string, loadedAt time.Time) ([]byte, error) {
+	opts := map[string]any{}
+	for k, v := range u.Sink.Options {
+		opts[k] = v
+	}
+	lin := lineage{RunID: runID, LoadedAt: loadedAt.UTC().Format(time.RFC3339Nano),
+		RunIDColumn: DefaultRunIDColumn, LoadedAtColumn: DefaultLoadedAtColumn}
+	switch v := opts["lineage"].(type) {
+	case nil:
+	case bool:
+		if !v {
+			lin.RunIDColumn, lin.LoadedAtColumn = "", ""
+		}
+	case map[string]any:
+		for k, val := range v {
+			s, _ := val.(string)
+			switch k {
+			case "run_id_column":
+				lin.RunIDColumn = s
+			case "loaded_at_column":
+				lin.LoadedAtColumn = s
+			default:
+				return nil, fmt.Errorf("unit %s: sink.options.lineage: unknown key %q (want run_id_column, loaded_at_column, or lineage: false)", u.ID, k)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("unit %s: sink.options.lineage must be false or a map, got %T", u.ID, v)
+	}
+	opts["lineage"] = lin
+	return json.Marshal(opts)
+}
+
+// sourceOptions renders source.options as JSON.
+func sourceOptions(u *manifest.Unit) ([]byte, error) {
+	if len(u.Source.Options) == 0 {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(u.Source.Options)
+}
+
+// configJSON renders an endpoint's resolved connection config.
+func configJSON(e manifest.Endpoint) ([]byte, error) {
+	if len(e.Config) == 0 {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(e.Config)
+}
+
+// incremental reports whether the unit reads incrementally: the source
+// names an incremental strategy and the sink mode keeps earlier rows.
+func incremental(u *manifest.Unit) bool {
+	s, _ := u.Source.Options["incremental_strategy"].(string)
+	return s != "" && u.Sink.Strategy.Mode != "full_refresh"
+}
+
+// batchBytes is source.options.batch_bytes, or 0 for the plugin default.
+func batchBytes(u *manifest.Unit) int64 {
+	switch v := u.Source.Options["batch_bytes"].(type) {
+	case int:
+		return int64(v)
+	case int64:
+		return v
+	case float64:
+		return int64(v)
+	}
+	return 0
+}

@@ -1,0 +1,295 @@
+package run
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/evidence"
+	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/state"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+// cleanupTimeout bounds AbortLoad after the run's context was cancelled.
+const cleanupTimeout = 30 * time.Second
+
+// unitRun is one attempt at loading one unit.
+type unitRun struct {
+	e      *Engine
+	u      *manifest.Unit
+	rep    *evidence.UnitReport
+	stream state.StreamKey
+}
+
+// load runs Read -> BeginLoad -> Write -> RecordPending -> CommitLoad ->
+// MarkCommitted for one unit. On failure after BeginLoad the load is
+// aborted and the pending record (if any) marked aborted.
+func (r *unitRun) load(ctx context.Context) (err error) {
+	e, u := r.e, r.u
+	start := time.Now()
+	defer func() { r.rep.DurationSeconds = time.Since(start).Seconds() }()
+
+	src, srcSpec, err := e.pool.Get(ctx, u.Source.Type)
+	if err != nil {
+		return err
+	}
+	sink, _, err := e.pool.Get(ctx, u.Sink.Type)
+	if err != nil {
+		return err
+	}
+	if err := checkCapabilities(u, srcSpec, e.sinkSpec(ctx, u)); err != nil {
+		return err
+	}
+	srcCfg, err := configJSON(u.Source)
+	if err != nil {
+		return err
+	}
+	sinkCfg, err := configJSON(u.Sink)
+	if err != nil {
+		return err
+	}
+	srcOpts, err := sourceOptions(u)
+	if err != nil {
+		return err
+	}
+
+	readReq := &connectorv1.ReadRequest{
+		ConfigJson: srcCfg, Namespace: u.Source.Table.Schema, Stream: u.Source.Table.Name,
+		Mode: connectorv1.SourceMode_SOURCE_MODE_FULL, OptionsJson: srcOpts, BatchBytes: batchBytes(u),
+	}
+	if incremental(u) {
+		readReq.Mode = connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL
+		cp, err := e.store.Checkpoint(ctx, r.stream)
+		switch {
+		case err == nil:
+			readReq.PriorState = cp.State
+			r.rep.StateBefore = jsonOrString(cp.State)
+		case !errors.Is(err, state.ErrNotFound):
+			return fmt.Errorf("read state of %s: %w", u.ID, err)
+		}
+	}
+
+	readCtx, cancelRead := context.WithCancel(ctx)
+	defer cancelRead()
+	rs, err := src.Read(readCtx, readReq)
+	if err != nil {
+		return err
+	}
+	schema, err := firstSchema(rs, e.progress, u.ID)
+	if err != nil {
+		return err
+	}
+
+	sinkOpts, err := sinkOptions(u, e.runID, e.startedAt)
+	if err != nil {
+		return err
+	}
+	loadID := state.NewLoadID(e.runID, u.ID)
+	begin := &connectorv1.BeginLoadRequest{
+		ConfigJson: sinkCfg, LoadId: loadID,
+		Target:    &connectorv1.TableRef{Namespace: u.Sink.Table.Schema, Name: u.Sink.Table.Name},
+		Schema:    schema, Mode: u.Sink.Strategy.Mode, UniqueKey: u.Sink.Strategy.UniqueKey,
+		OptionsJson: sinkOpts,
+	}
+	r.rep.LoadID = loadID
+	staging, err := sink.BeginLoad(ctx, begin)
+	if err != nil {
+		return fmt.Errorf("begin load into %s: %w", r.rep.Target, err)
+	}
+	r.rep.Staging = staging
+	pending := false
+	defer func() {
+		if err != nil {
+			r.abort(sink, begin, pending, err)
+		}
+	}()
+
+	readStart := time.Now()
+	checkpoint, err := r.pump(ctx, rs, sink, begin)
+	r.rep.ReadSeconds = time.Since(readStart).Seconds()
+	if err != nil {
+		return err
+	}
+	if err := e.gate(u, r.rep); err != nil {
+		return err
+	}
+
+	beginBytes, err := proto.Marshal(begin)
+	if err != nil {
+		return fmt.Errorf("encode load %s: %w", loadID, err)
+	}
+	if !incremental(u) {
+		checkpoint = nil // a full read leaves no resume point
+	}
+	err = e.store.RecordPending(ctx, state.Load{
+		ID: loadID, RunID: e.runID, Stream: r.stream, Target: r.rep.Target, Mode: u.Sink.Strategy.Mode,
+		Checkpoint: checkpoint, Begin: beginBytes, Sink: u.Sink.Type,
+	})
+	if err != nil {
+		return fmt.Errorf("record pending load %s: %w", loadID, err)
+	}
+	pending = true
+	e.hooks.fire(ctx, HookAfterPending, u.ID)
+
+	commitStart := time.Now()
+	receipt, _ := json.Marshal(map[string]any{
+		"run_id": e.runID, "unit": u.ID, "manifest": e.manifestID, "rows": r.rep.RowsWritten,
+		"checkpoint_sha256": digest(checkpoint),
+	})
+	res, err := sink.CommitLoad(ctx, &connectorv1.CommitLoadRequest{
+		ConfigJson: sinkCfg, LoadId: loadID, ReceiptJson: receipt, Begin: begin,
+	})
+	r.rep.CommitSeconds = time.Since(commitStart).Seconds()
+	if err != nil {
+		return fmt.Errorf("commit load into %s: %w", r.rep.Target, err)
+	}
+	r.rep.RowsInserted, r.rep.RowsUpdated, r.rep.RowsDeleted = res.GetRowsInserted(), res.GetRowsUpdated(), res.GetRowsDeleted()
+	e.hooks.fire(ctx, HookAfterCommit, u.ID)
+
+	// The target holds the data now: the state commit must happen even if
+	// the run is being interrupted, or the next run would reload it.
+	stateCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if err := e.store.MarkCommitted(stateCtx, loadID); err != nil {
+		// Not an abort: the target committed. The next run's Recover
+		// finishes the state commit from the sink's receipt.
+		pending = false
+		err = fmt.Errorf("commit state of %s (the target committed; the next run completes it): %w", u.ID, err)
+		return errCommitted{err}
+	}
+	if checkpoint != nil {
+		r.rep.StateAfter = jsonOrString(checkpoint)
+	}
+	return nil
+}
+
+// errCommitted marks an error after the sink committed: no abort.
+type errCommitted struct{ err error }
+
+func (e errCommitted) Error() string { return e.err.Error() }
+func (e errCommitted) Unwrap() error { return e.err }
+
+// pump forwards the source's batches to the sink's Write stream and returns
+// the last checkpoint the source sent.
+func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *connector.Client, begin *connectorv1.BeginLoadRequest) ([]byte, error) {
+	e, u := r.e, r.u
+	ws, err := sink.Write(ctx, &connectorv1.WriteHeader{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
+	if err != nil {
+		return nil, fmt.Errorf("open write to %s: %w", r.rep.Target, err)
+	}
+	var checkpoint []byte
+	writeTime := time.Duration(0)
+	for {
+		msg, err := rs.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			_, _ = ws.CloseAndRecv()
+			return nil, fmt.Errorf("read %s: %w", u.ID, err)
+		}
+		switch m := msg.GetMsg().(type) {
+		case *connectorv1.ReadMessage_Batch:
+			t := time.Now()
+			if err := ws.Send(m.Batch); err != nil {
+				return nil, fmt.Errorf("write to %s: %w", r.rep.Target, err)
+			}
+			writeTime += time.Since(t)
+			r.rep.RowsRead += m.Batch.GetRows()
+			r.rep.Bytes += int64(len(m.Batch.GetArrowIpc()))
+			e.progress.Update(u.ID, r.rep.RowsRead, r.rep.Bytes)
+			e.hooks.fire(ctx, HookAfterBatch, u.ID)
+		case *connectorv1.ReadMessage_Checkpoint:
+			checkpoint = m.Checkpoint.GetState()
+		case *connectorv1.ReadMessage_Progress:
+			if est := m.Progress.GetRowsEstimate(); est > 0 {
+				e.progress.Start(u.ID, est)
+			}
+		case *connectorv1.ReadMessage_Log:
+			e.logf("%s: %s", u.ID, m.Log.GetMessage())
+		case *connectorv1.ReadMessage_Schema:
+			// Sent once, first; a second schema is ignored.
+		}
+	}
+	t := time.Now()
+	resp, err := ws.CloseAndRecv()
+	writeTime += time.Since(t)
+	r.rep.WriteSeconds = writeTime.Seconds()
+	if err != nil {
+		return nil, fmt.Errorf("write to %s: %w", r.rep.Target, err)
+	}
+	r.rep.RowsWritten = resp.GetRows()
+	return checkpoint, nil
+}
+
+// abort drops the load's staging after a failure; it runs even when ctx
+// was cancelled (Ctrl-C), with a bounded timeout of its own.
+func (r *unitRun) abort(sink *connector.Client, begin *connectorv1.BeginLoadRequest, pending bool, cause error) {
+	var committed errCommitted
+	if errors.As(cause, &committed) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	err := sink.AbortLoad(ctx, &connectorv1.AbortLoadRequest{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
+	if err != nil {
+		// The plugin may be dead: Recover on the next run aborts it.
+		r.e.logf("%s: abort load %s: %v (the next run cleans it up)", r.u.ID, begin.GetLoadId(), err)
+		return
+	}
+	if pending {
+		if err := r.e.store.MarkAborted(ctx, begin.GetLoadId(), cause.Error()); err != nil {
+			r.e.logf("%s: mark load %s aborted: %v", r.u.ID, begin.GetLoadId(), err)
+		}
+	}
+}
+
+// firstSchema reads the stream's leading messages up to its schema.
+func firstSchema(rs *connector.ReadStream, p evidence.Progress, unit string) (*connectorv1.Schema, error) {
+	for {
+		msg, err := rs.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("read %s: source ended without sending a schema", unit)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", unit, err)
+		}
+		switch m := msg.GetMsg().(type) {
+		case *connectorv1.ReadMessage_Schema:
+			return m.Schema, nil
+		case *connectorv1.ReadMessage_Progress:
+			if est := m.Progress.GetRowsEstimate(); est > 0 {
+				p.Start(unit, est)
+			}
+		case *connectorv1.ReadMessage_Log:
+		default:
+			return nil, fmt.Errorf("read %s: source sent %T before its schema", unit, m)
+		}
+	}
+}
+
+func digest(b []byte) string {
+	if b == nil {
+		return ""
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// jsonOrString keeps a checkpoint readable in the report.
+func jsonOrString(b []byte) json.RawMessage {
+	if json.Valid(b) {
+		return json.RawMessage(b)
+	}
+	s, _ := json.Marshal(string(b))
+	return s
+}

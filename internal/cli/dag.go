@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/dpone-go/dpone/host/dag"
+	"github.com/dpone-go/dpone/host/manifest"
+)
+
+func newDagCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{Use: "dag", Short: "Inspect the manifest's dependency graph"}
+	var format string
+	show := &cobra.Command{
+		Use:   "show MANIFEST",
+		Short: "Print the DAG of load units as text, mermaid or dot",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := manifest.Load(args[0], manifest.Options{})
+			if err != nil {
+				return asUsage(err)
+			}
+			g := dag.New()
+			for _, u := range m.Units {
+				g.AddNode(u.ID)
+			}
+			for _, u := range m.Units {
+				for _, d := range u.Needs {
+					g.AddEdge(d, u.ID)
+				}
+			}
+			if err := g.Validate(); err != nil {
+				return asUsage(err)
+			}
+			out, err := g.Render(format)
+			if err != nil {
+				return asUsage(err)
+			}
+			_, err = app.Out.Write([]byte(out))
+			return err
+		},
+	}
+	show.Flags().StringVar(&format, "format", "text", "text, mermaid or dot")
+	cmd.AddCommand(show)
+	return cmd
+}

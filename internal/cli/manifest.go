@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dpone-go/dpone/host/manifest"
+)
+
+func newManifestCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{Use: "manifest", Short: "Validate, render and explain manifests"}
+	cmd.AddCommand(
+		&cobra.Command{
+			Use:   "validate MANIFEST",
+			Short: "Parse, layer and validate a manifest (no connector is started)",
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				m, err := manifest.Load(args[0], manifest.Options{})
+				if err != nil {
+					return asUsage(err)
+				}
+				fmt.Fprintf(app.Out, "%s: ok (%s, %d units)\n", args[0], m.Metadata.ID, len(m.Units))
+				return nil
+			},
+		},
+		newManifestRenderCmd(app),
+		newManifestExplainCmd(app),
+	)
+	return cmd
+}
+
+// renderedUnit is a unit as `manifest render` prints it: fully layered and
+// templated, with credentials redacted.
+type renderedUnit struct {
+	ID          string         `json:"id"`
+	ProcessName string         `json:"process_name"`
+	DependsOn   []string       `json:"depends_on,omitempty"`
+	Source      renderedEnd    `json:"source"`
+	Sink        renderedEnd    `json:"sink"`
+	Contract    map[string]any `json:"schema_contract,omitempty"`
+}
+
+type renderedEnd struct {
+	Type         string         `json:"type"`
+	ConnectionID string         `json:"connection_id,omitempty"`
+	Config       map[string]any `json:"config,omitempty"`
+	Table        string         `json:"table"`
+	Options      map[string]any `json:"options,omitempty"`
+	Mode         string         `json:"mode,omitempty"`
+	UniqueKey    []string       `json:"unique_key,omitempty"`
+}
+
+func renderEnd(e manifest.Endpoint) renderedEnd {
+	return renderedEnd{Type: e.Type, ConnectionID: e.ConnectionID, Config: e.RedactedConfig(),
+		Table: e.Table.String(), Options: e.Options, Mode: e.Strategy.Mode, UniqueKey: e.Strategy.UniqueKey}
+}
+
+func newManifestRenderCmd(app *App) *cobra.Command {
+	var selectors []string
+	cmd := &cobra.Command{
+		Use:   "render MANIFEST",
+		Short: "Print every unit after layering and templating (secrets redacted)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := manifest.Load(args[0], manifest.Options{})
+			if err != nil {
+				return asUsage(err)
+			}
+			units, err := m.Select(selectors, nil)
+			if err != nil {
+				return asUsage(err)
+			}
+			out := make([]renderedUnit, 0, len(units))
+			for _, u := range units {
+				out = append(out, renderedUnit{ID: u.ID, ProcessName: u.ProcessName, DependsOn: u.Needs,
+					Source: renderEnd(u.Source), Sink: renderEnd(u.Sink), Contract: u.SchemaContract})
+			}
+			enc := json.NewEncoder(app.Out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(out)
+		},
+	}
+	cmd.Flags().StringSliceVarP(&selectors, "select", "s", nil, "units to render (default: all)")
+	return cmd
+}
+
+func newManifestExplainCmd(app *App) *cobra.Command {
+	var why string
+	cmd := &cobra.Command{
+		Use:   "explain MANIFEST --why SELECTOR FIELD",
+		Short: "Say which layer set a unit's field, e.g. --why public.orders sink.strategy.mode",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if why == "" || len(args) != 2 {
+				return usagef("usage: dpone manifest explain MANIFEST --why SELECTOR FIELD")
+			}
+			m, err := manifest.Load(args[0], manifest.Options{})
+			if err != nil {
+				return asUsage(err)
+			}
+			units, err := m.Select([]string{why}, nil)
+			if err != nil {
+				return asUsage(err)
+			}
+			for _, u := range units {
+				v, layer, err := u.Explain(args[1])
+				if err != nil {
+					return asUsage(err)
+				}
+				b, _ := json.Marshal(v)
+				fmt.Fprintf(app.Out, "%s %s = %s  (set by %s)\n", u.ID, args[1], b, layer)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&why, "why", "", "the unit selector whose field to explain")
+	return cmd
+}

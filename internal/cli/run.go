@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/evidence"
+	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/run"
+	"github.com/dpone-go/dpone/host/state"
+)
+
+type runOptions struct {
+	manifest     string
+	selectors    []string
+	excludes     []string
+	parallel     int
+	retries      int
+	retryBackoff time.Duration
+	wait         bool
+	reportDir    string
+	progress     string
+	metricsFile  string
+}
+
+func newRunCmd(app *App) *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run MANIFEST",
+		Short: "Load every selected table of a manifest, atomically, with a report",
+		Long: `Run walks the manifest's DAG with bounded parallelism. Per table it reads the
+source, stages the batches in the sink, commits the load atomically and only
+then advances incremental state. A failed or interrupted table is aborted:
+its target is left exactly as it was.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.manifest = args[0]
+			return runRun(cmd.Context(), app, o, os.Args[1:])
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVarP(&o.selectors, "select", "s", nil, "units to run: <schema>.<table>, id or glob (default: all)")
+	f.StringSliceVar(&o.excludes, "exclude", nil, "units to leave out")
+	f.IntVarP(&o.parallel, "parallel", "p", 4, "units loading at once")
+	f.IntVar(&o.retries, "retries", 2, "retries per unit after a retryable error (UNAVAILABLE, RATE_LIMITED)")
+	f.DurationVar(&o.retryBackoff, "retry-backoff", 2*time.Second, "first retry delay, doubled each retry, with jitter")
+	f.BoolVar(&o.wait, "wait", false, "wait for units locked by another run instead of failing")
+	f.StringVar(&o.reportDir, "report-dir", "", "where run reports go (default: .dpone/runs next to the state)")
+	f.StringVar(&o.progress, "progress", "auto", "progress display: auto, bars, plain, none")
+	f.StringVar(&o.metricsFile, "metrics-textfile", "", "write Prometheus metrics to this file at the end (node_exporter textfile)")
+	return cmd
+}
+
+// session is what run, plan and state commands share: the manifest, the
+// selected units, the state store and the connector pool.
+type session struct {
+	m     *manifest.Manifest
+	units []*manifest.Unit
+	store state.Store
+	pool  *run.Pool
+}
+
+func (s *session) close() {
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	if s.store != nil {
+		_ = s.store.Close()
+	}
+}
+
+// openSession loads the manifest, selects units, opens the state store and
+// prepares (but does not start) the connector pool.
+func openSession(ctx context.Context, app *App, path string, selectors, excludes []string) (*session, error) {
+	m, err := manifest.Load(path, manifest.Options{})
+	if err != nil {
+		return nil, asUsage(err)
+	}
+	units, err := m.Select(selectors, excludes)
+	if err != nil {
+		return nil, asUsage(err)
+	}
+	if len(units) == 0 {
+		return nil, usagef("no unit matches the selection (manifest %s has %d units)", path, len(m.Units))
+	}
+	store, err := openStore(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	return &session{m: m, units: units, store: store, pool: run.NewPool(app.registry(), app.launchOptions())}, nil
+}
+
+func openStore(ctx context.Context, m *manifest.Manifest) (state.Store, error) {
+	backend, target := m.State.Backend, m.State.Path
+	if backend == "" {
+		backend = "sqlite"
+	}
+	if backend == "postgres" {
+		target = m.State.DSN
+	}
+	store, err := state.Open(ctx, backend, target)
+	if err != nil {
+		return nil, fmt.Errorf("open state (%s): %w", backend, err)
+	}
+	return store, nil
+}
+
+// registry finds plugin binaries in the configured directories.
+func (a *App) registry() *connector.Registry {
+	return connector.NewRegistry(a.PluginDirs(), nil)
+}
+
+// launchOptions sends plugin logs to stderr, prefixed with the plugin name.
+func (a *App) launchOptions() connector.LaunchOptions {
+	return connector.LaunchOptions{
+		Logger: hclog.New(&hclog.LoggerOptions{Name: "dpone", Output: a.Err, Level: hclog.LevelFromString(a.LogLevel)}),
+		Stderr: a.Err,
+	}
+}
+
+func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
+	s, err := openSession(ctx, app, o.manifest, o.selectors, o.excludes)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+
+	reportDir := o.reportDir
+	if reportDir == "" {
+		reportDir = filepath.Join(filepath.Dir(s.m.State.Path), "runs")
+	}
+	tty := isTerminal(app.Err)
+	var progress evidence.Progress
+	switch o.progress {
+	case "auto":
+		progress = evidence.NewProgress(app.Err, tty)
+	case "bars":
+		progress = evidence.NewProgress(app.Err, true)
+	case "plain":
+		progress = evidence.NewProgress(app.Err, false)
+	case "none":
+		progress = evidence.NewProgress(discard{}, false)
+	default:
+		return usagef("--progress %q: want auto, bars, plain or none", o.progress)
+	}
+
+	rep, runErr := run.Execute(ctx, run.Options{
+		Manifest: s.m, Units: s.units, Parallel: o.parallel, Store: s.store, Pool: s.pool,
+		Progress: progress, Log: app.Err, Retries: o.retries, RetryBackoff: o.retryBackoff,
+		Wait: o.wait, Args: args, Hooks: faultHooks(),
+	})
+	if rep == nil {
+		if errors.Is(runErr, run.ErrUnsupported) {
+			return asUsage(runErr)
+		}
+		return runErr
+	}
+	path, err := evidence.WriteReport(reportDir, rep)
+	if err != nil {
+		fmt.Fprintf(app.Err, "warning: write run report: %v\n", err)
+	}
+	if o.metricsFile != "" {
+		if err := evidence.MetricsFromReport(rep).WriteTextfile(o.metricsFile); err != nil {
+			fmt.Fprintf(app.Err, "warning: write metrics: %v\n", err)
+		}
+	}
+	fmt.Fprintln(app.Out)
+	evidence.RenderSummary(app.Out, rep)
+	if path != "" {
+		fmt.Fprintf(app.Out, "report: %s\n", path)
+	}
+	for _, u := range rep.Units {
+		if u.Error != nil && u.Status != "skipped" {
+			fmt.Fprintf(app.Err, "%s: %s: %s\n", u.Unit, u.Error.Code, u.Error.Message)
+		}
+	}
+	switch {
+	case runErr == nil:
+		return nil
+	case ctx.Err() != nil:
+		return exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: in-flight loads were aborted; targets and state are as before them")}
+	default:
+		return exitError{code: ExitFailed, err: runErr}
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/state"
+)
+
+// stateFlags choose the state store: a manifest's state block, or a file.
+type stateFlags struct {
+	manifest string
+	path     string
+}
+
+func (f *stateFlags) register(cmd *cobra.Command) {
+	cmd.PersistentFlags().StringVarP(&f.manifest, "manifest", "m", "", "use this manifest's state block")
+	cmd.PersistentFlags().StringVar(&f.path, "state", "", "SQLite state file (default .dpone/state.db)")
+}
+
+func (f *stateFlags) open(ctx context.Context) (state.Store, string, error) {
+	if f.manifest != "" {
+		m, err := manifest.Load(f.manifest, manifest.Options{})
+		if err != nil {
+			return nil, "", asUsage(err)
+		}
+		st, err := openStore(ctx, m)
+		return st, m.Metadata.ID, err
+	}
+	path := f.path
+	if path == "" {
+		path = ".dpone/state.db"
+	}
+	st, err := state.Open(ctx, "sqlite", path)
+	if err != nil {
+		return nil, "", fmt.Errorf("open state %s: %w", path, err)
+	}
+	return st, "", nil
+}
+
+// streamKey parses "manifest/unit", or "unit" with the manifest's id.
+func streamKey(arg, manifestID string) (state.StreamKey, error) {
+	for i := 0; i < len(arg); i++ {
+		if arg[i] == '/' {
+			return state.StreamKey{Manifest: arg[:i], Unit: arg[i+1:]}, nil
+		}
+	}
+	if manifestID == "" {
+		return state.StreamKey{}, usagef("stream %q: write <manifest id>/<unit>, or pass --manifest", arg)
+	}
+	return state.StreamKey{Manifest: manifestID, Unit: arg}, nil
+}
+
+func newStateCmd(app *App) *cobra.Command {
+	f := &stateFlags{}
+	var yes bool
+	var reason string
+	cmd := &cobra.Command{Use: "state", Short: "Inspect and change incremental state (checkpoints)"}
+	f.register(cmd)
+	list := &cobra.Command{Use: "list", Short: "List stream checkpoints", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := f.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			cps, err := st.Checkpoints(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(app.Out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "STREAM\tVERSION\tUPDATED\tRUN\tSTATE")
+			for _, c := range cps {
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", c.Stream, c.Version, c.UpdatedAt.UTC().Format(time.RFC3339), c.RunID, abbreviate(string(c.State), 60))
+			}
+			return tw.Flush()
+		}}
+	show := &cobra.Command{Use: "show STREAM", Short: "Show a stream's checkpoint and history", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, mid, err := f.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			key, err := streamKey(args[0], mid)
+			if err != nil {
+				return err
+			}
+			cp, err := st.Checkpoint(cmd.Context(), key)
+			if err != nil {
+				return fmt.Errorf("checkpoint of %s: %w", key, err)
+			}
+			hist, err := st.History(cmd.Context(), key, 20)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(app.Out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(map[string]any{"stream": key.String(), "version": cp.Version, "updated_at": cp.UpdatedAt,
+				"run_id": cp.RunID, "load_id": cp.LoadID, "state": json.RawMessage(jsonOr(cp.State)), "history": hist})
+		}}
+	set := &cobra.Command{Use: "set STREAM JSON", Short: "Set a stream's checkpoint by hand (needs --yes)", Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !yes {
+				return usagef("state set changes where the next run starts reading: add --yes to confirm")
+			}
+			if !json.Valid([]byte(args[1])) {
+				return usagef("state set: %q is not valid JSON", args[1])
+			}
+			return changeState(cmd.Context(), app, f, args[0], []byte(args[1]), reason, "set")
+		}}
+	reset := &cobra.Command{Use: "reset STREAM", Short: "Forget a stream's checkpoint: the next run reads everything (needs --yes)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !yes {
+				return usagef("state reset makes the next run read the whole source: add --yes to confirm")
+			}
+			return changeState(cmd.Context(), app, f, args[0], nil, reason, "reset")
+		}}
+	for _, c := range []*cobra.Command{set, reset} {
+		c.Flags().BoolVar(&yes, "yes", false, "confirm the change")
+		c.Flags().StringVar(&reason, "reason", "", "why (recorded in the stream's history)")
+	}
+	export := &cobra.Command{Use: "export", Short: "Write every checkpoint as JSON to stdout", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := f.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return state.Export(cmd.Context(), st, app.Out)
+		}}
+	imp := &cobra.Command{Use: "import FILE", Short: "Load checkpoints written by export (needs --yes)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !yes {
+				return usagef("state import overwrites checkpoints: add --yes to confirm")
+			}
+			st, _, err := f.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			r, err := os.Open(args[0])
+			if err != nil {
+				return asUsage(err)
+			}
+			defer r.Close()
+			return state.Import(cmd.Context(), st, r)
+		}}
+	imp.Flags().BoolVar(&yes, "yes", false, "confirm the import")
+	cmd.AddCommand(list, show, set, reset, export, imp)
+	return cmd
+}
+
+func changeState(ctx context.Context, app *App, f *stateFlags, arg string, blob []byte, reason, verb string) error {
+	st, mid, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	key, err := streamKey(arg, mid)
+	if err != nil {
+		return err
+	}
+	if reason == "" {
+		reason = "dpone state " + verb + " by " + os.Getenv("USER")
+	}
+	if err := st.SetCheckpoint(ctx, key, blob, reason); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Out, "%s: state %s (recorded in its history)\n", key, verb)
+	return nil
+}
+
+func jsonOr(b []byte) []byte {
+	if json.Valid(b) {
+		return b
+	}
+	q, _ := json.Marshal(string(b))
+	return q
+}
+
+func abbreviate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
