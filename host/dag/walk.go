@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
+	"slices"
 )
 
 // ErrUpstreamFailed is wrapped by the error of a node skipped because a
@@ -43,25 +45,17 @@ type Result struct {
 	Err error
 }
 
-// Results holds one Result per node, in topological order.
-type Results []Result
+// Results holds one Result per node, keyed by id.
+type Results map[string]Result
 
-// Get returns the result for id.
-func (rs Results) Get(id string) (Result, bool) {
-	for _, r := range rs {
-		if r.ID == id {
-			return r, true
-		}
-	}
-	return Result{}, false
-}
-
-// Err joins the errors of every node that did not succeed, or returns nil.
+// Err joins the errors of every node that did not succeed, ordered by id,
+// or returns nil.
 func (rs Results) Err() error {
+	ids := slices.Sorted(maps.Keys(rs))
 	var errs []error
-	for _, r := range rs {
-		if r.Status != OK {
-			errs = append(errs, fmt.Errorf("%s: %w", r.ID, r.Err))
+	for _, id := range ids {
+		if r := rs[id]; r.Status != OK {
+			errs = append(errs, fmt.Errorf("%s: %w", id, r.Err))
 		}
 	}
 	return errors.Join(errs...)
@@ -72,21 +66,24 @@ func (rs Results) Err() error {
 // ready nodes, earlier-added ones start first. When fn fails, every node
 // downstream of it is skipped. When ctx is cancelled no further node
 // starts; running calls see the cancelled ctx and Walk waits for them.
-// Walk returns a [*CycleError] without calling fn when the graph is
-// cyclic; otherwise it returns the results, whose Err method reports
-// failures.
-func (g *Graph) Walk(ctx context.Context, parallel int, fn func(ctx context.Context, id string) error) (Results, error) {
-	order, err := g.TopoOrder()
-	if err != nil {
-		return nil, err
+// Walk returns one Result per node; its Err method reports failures. On a
+// cyclic graph fn is never called and every node is Skipped with the
+// [*CycleError] (call Validate first to report it on its own).
+func (g *Graph) Walk(ctx context.Context, parallel int, fn func(ctx context.Context, id string) error) Results {
+	if err := g.Validate(); err != nil {
+		out := make(Results, len(g.order))
+		for _, id := range g.order {
+			out[id] = Result{ID: id, Status: Skipped, Err: err}
+		}
+		return out
 	}
 	parallel = max(parallel, 1)
 	type done struct {
 		id  string
 		err error
 	}
-	results := make(map[string]*Result, len(order))
-	indeg := make(map[string]int, len(order))
+	results := make(map[string]*Result, len(g.order))
+	indeg := make(map[string]int, len(g.order))
 	var ready []string
 	for _, id := range g.order {
 		indeg[id] = len(g.deps[id])
@@ -124,8 +121,8 @@ func (g *Graph) Walk(ctx context.Context, parallel int, fn func(ctx context.Cont
 			}
 		}
 	}
-	out := make(Results, 0, len(order))
-	for _, id := range order {
+	out := make(Results, len(g.order))
+	for _, id := range g.order {
 		r := results[id]
 		if r == nil {
 			cause := ctx.Err()
@@ -134,9 +131,9 @@ func (g *Graph) Walk(ctx context.Context, parallel int, fn func(ctx context.Cont
 			}
 			r = &Result{ID: id, Status: Skipped, Err: cause}
 		}
-		out = append(out, *r)
+		out[id] = *r
 	}
-	return out, nil
+	return out
 }
 
 // call runs fn, turning a panic into an error.
