@@ -1,0 +1,226 @@
+package manifest
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// EnvPrefix starts every environment variable of the env credential
+// provider: DPONE_CONN_<ID>_<FIELD>.
+const EnvPrefix = "DPONE_CONN_"
+
+// ConnectionTypes lists the credential providers an endpoint may name.
+var ConnectionTypes = []string{"env", "params", "vault"}
+
+// credResult is one resolved connection, shared by every unit using it.
+type credResult struct {
+	config map[string]any
+	layers map[string]string // field -> layer
+	ok     bool
+}
+
+// EnvName returns the environment spelling of a connection id:
+// upper case, every character other than A-Z and 0-9 turned into "_".
+func EnvName(id string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, id)
+}
+
+// credentials resolves the Config of one side of u.
+func (b *builder) credentials(u *Unit, side string) {
+	n := u.doc.get(side)
+	e := &u.Source
+	if side == "sink" {
+		e = &u.Sink
+	}
+	params := n.get("params")
+	cfg, layers := Secrets{}, map[string]string{}
+	if params != nil && params.kind == mapNode {
+		for _, k := range params.keys {
+			cfg[k], layers[k] = params.m[k].value(), params.m[k].layer
+		}
+	}
+	line := u.Line
+	if c := n.get("connection_id"); c != nil {
+		line = c.line
+	}
+	switch e.ConnectionType {
+	case "", "env":
+		e.ConnectionType = "env"
+	case "params":
+		if params == nil {
+			b.p.add(ErrInvalid, n.get("connection_type").line, u.ID, "%s.connection_type params needs %s.params", side, side)
+		}
+		b.setConfig(u, side, e, cfg, layers)
+		return
+	case "vault":
+		b.p.add(ErrUnsupported, n.get("connection_type").line, u.ID, "%s.connection_type vault is not supported yet: use env (DPONE_CONN_<ID>_<FIELD>), params, or the connections block", side)
+		return
+	default:
+		b.p.add(ErrInvalid, n.get("connection_type").line, u.ID, "%s.connection_type %q is not a credential provider%s", side, e.ConnectionType, didYouMean(e.ConnectionType, ConnectionTypes))
+		return
+	}
+	if e.ConnectionID != "" {
+		r := b.resolveConnection(u, side, e, line)
+		if !r.ok {
+			return
+		}
+		for k, v := range r.config {
+			cfg[k], layers[k] = v, r.layers[k]
+		}
+	}
+	b.setConfig(u, side, e, cfg, layers)
+}
+
+// setConfig stores cfg in e and a redacted copy in the unit's tree.
+func (b *builder) setConfig(u *Unit, side string, e *Endpoint, cfg Secrets, layers map[string]string) {
+	e.Config = cfg
+	red := e.RedactedConfig()
+	c := newMap(u.Line, "")
+	for k, v := range red {
+		c.set(k, scalar(v, u.Line, layers[k]))
+	}
+	u.doc.get(side).set("config", c)
+}
+
+// resolveConnection finds credentials for e.ConnectionID in the
+// connections block, else in the environment. Results are cached so a
+// missing connection is reported once.
+func (b *builder) resolveConnection(u *Unit, side string, e *Endpoint, line int) *credResult {
+	if b.creds == nil {
+		b.creds = map[string]*credResult{}
+	}
+	if r, ok := b.creds[e.ConnectionID]; ok {
+		return r
+	}
+	r := &credResult{config: map[string]any{}, layers: map[string]string{}, ok: true}
+	b.creds[e.ConnectionID] = r
+	if conn := b.root.get("connections").get(e.ConnectionID); conn != nil {
+		layer := "connections." + e.ConnectionID
+		errs := len(b.p.errs)
+		if conn.kind == mapNode {
+			for _, k := range conn.keys {
+				r.config[k] = b.interpolateTree(conn.m[k], layer+"."+k)
+				r.layers[k] = layer
+			}
+		}
+		r.ok = len(b.p.errs) == errs
+		return r
+	}
+	prefix := EnvPrefix + EnvName(e.ConnectionID) + "_"
+	for _, kv := range b.opts.environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if field, ok := strings.CutPrefix(k, prefix); ok && field != "" {
+			r.config[strings.ToLower(field)] = v
+			r.layers[strings.ToLower(field)] = "env"
+		}
+	}
+	if len(r.config) == 0 {
+		r.ok = false
+		b.p.add(ErrMissingEnv, line, u.ID, "%s.connection_id %q has no credentials: set environment variables %s<FIELD> (for example %s%s=...) or add connections.%s to the manifest",
+			side, e.ConnectionID, prefix, prefix, exampleField(e.Type), e.ConnectionID)
+	}
+	return r
+}
+
+// exampleField names the usual config field of a plugin, for messages.
+func exampleField(pluginType string) string {
+	switch pluginType {
+	case "duckdb":
+		return "PATH"
+	case "file":
+		return "ROOT"
+	}
+	return "DSN"
+}
+
+var envRef = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// interpolate returns n's string with ${VAR} replaced from the
+// environment ($$ is a literal $); a missing variable is an error naming
+// it. path names the value in messages.
+func (b *builder) interpolate(n *node, path string) string {
+	if n == nil {
+		return ""
+	}
+	s, ok := n.val.(string)
+	if !ok {
+		return n.str()
+	}
+	return envRef.ReplaceAllStringFunc(s, func(m string) string {
+		if m == "$$" {
+			return "$"
+		}
+		name := m[2 : len(m)-1]
+		v, ok := b.opts.lookup(name)
+		if !ok {
+			b.p.add(ErrMissingEnv, n.line, "", "%s: environment variable %s is not set", path, name)
+		}
+		return v
+	})
+}
+
+// interpolateTree interpolates every string under n and returns plain
+// values.
+func (b *builder) interpolateTree(n *node, path string) any {
+	switch n.kind {
+	case mapNode:
+		m := map[string]any{}
+		for _, k := range n.keys {
+			m[k] = b.interpolateTree(n.m[k], path+"."+k)
+		}
+		return m
+	case listNode:
+		l := make([]any, len(n.list))
+		for i, c := range n.list {
+			l[i] = b.interpolateTree(c, fmt.Sprintf("%s[%d]", path, i))
+		}
+		return l
+	}
+	if _, ok := n.val.(string); ok {
+		return b.interpolate(n, path)
+	}
+	return n.val
+}
+
+// Secrets is a resolved connection config. fmt prints it redacted, so a
+// stray %v never leaks a password; encoding/json still encodes the real
+// values (that is how the config reaches the plugin).
+type Secrets map[string]any
+
+// Format prints the redacted form for every verb.
+func (s Secrets) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "%v", map[string]any(Endpoint{Config: s}.RedactedConfig()))
+}
+
+// Redacted is what RedactedConfig shows instead of a secret.
+const Redacted = "***"
+
+// RedactedConfig returns Config with every value hidden, except that a
+// URL keeps its scheme, host and path (its password and query are hidden),
+// which is enough to tell connections apart in logs.
+func (e Endpoint) RedactedConfig() map[string]any {
+	out := make(map[string]any, len(e.Config))
+	for k, v := range e.Config {
+		out[k] = Redacted
+		if s, ok := v.(string); ok {
+			if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
+				u.RawQuery = ""
+				if u.User != nil {
+					u.User = url.UserPassword(u.User.Username(), Redacted)
+				}
+				out[k] = strings.Replace(u.String(), url.QueryEscape(Redacted), Redacted, 1)
+			}
+		}
+	}
+	return out
+}
