@@ -1,0 +1,202 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// CommitLoad publishes the load's staging into the target in one
+// transaction: it creates the target when absent, applies the mode, writes
+// the receipt row and drops staging. A load whose receipt exists is not
+// applied again: CommitLoad returns success and changes nothing.
+func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt json.RawMessage) (sdk.CommitResult, error) {
+	l, err := c.prepare(ctx, req)
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	l.db.ddl.Lock()
+	defer l.db.ddl.Unlock()
+	var res sdk.CommitResult
+	err = l.db.tx(ctx, func(tx *sql.Tx) error {
+		if err := l.ensureReceipts(ctx, tx); err != nil {
+			return err
+		}
+		done, err := hasReceipt(ctx, tx, l.schema, req.LoadID)
+		if err != nil || done {
+			return err
+		}
+		staged, err := tableExists(ctx, tx, l.schema, l.staging)
+		if err != nil {
+			return err
+		}
+		if !staged {
+			return sdk.Errorf(sdk.CodeNotFound, "load %s: staging %s.%s does not exist (never begun, or aborted)", req.LoadID, l.schema, l.staging)
+		}
+		if err := needSchema(req); err != nil {
+			return err
+		}
+		if err := l.ensureTarget(ctx, tx); err != nil {
+			return err
+		}
+		var rows int64
+		if res, rows, err = l.apply(ctx, tx); err != nil {
+			return err
+		}
+		if err := l.writeReceipt(ctx, tx, rows, receipt); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DROP TABLE "+qualified(l.schema, l.staging)); err != nil {
+			return classify(fmt.Errorf("drop staging %s.%s: %w", l.schema, l.staging, err))
+		}
+		return nil
+	})
+	return res, err
+}
+
+func (l *load) ensureReceipts(ctx context.Context, tx *sql.Tx) error {
+	q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
+		load_id VARCHAR PRIMARY KEY, target VARCHAR NOT NULL, mode VARCHAR NOT NULL,
+		rows BIGINT NOT NULL, receipt %s, committed_at TIMESTAMP NOT NULL)`,
+		qualified(l.schema, receiptsTable), l.db.jsonType)
+	if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+quote(l.schema)); err != nil {
+		return classify(fmt.Errorf("create schema %s: %w", l.schema, err))
+	}
+	if _, err := tx.ExecContext(ctx, q); err != nil {
+		return classify(fmt.Errorf("create %s.%s: %w", l.schema, receiptsTable, err))
+	}
+	return nil
+}
+
+func (l *load) writeReceipt(ctx context.Context, tx *sql.Tx, rows int64, receipt json.RawMessage) error {
+	var rc any
+	if len(receipt) > 0 {
+		rc = string(receipt)
+	}
+	q := fmt.Sprintf("INSERT INTO %s VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", qualified(l.schema, receiptsTable))
+	target := l.schema + "." + l.req.Target.Name
+	if _, err := tx.ExecContext(ctx, q, l.req.LoadID, target, l.req.Mode, rows, rc); err != nil {
+		return classify(fmt.Errorf("write receipt of load %s: %w", l.req.LoadID, err))
+	}
+	return nil
+}
+
+// ensureTarget creates the target when absent (with the lineage columns,
+// and the unique key as primary key for merges) and adds missing lineage
+// columns to an existing one.
+func (l *load) ensureTarget(ctx context.Context, tx *sql.Tx) error {
+	target := qualified(l.schema, l.req.Target.Name)
+	exists, err := tableExists(ctx, tx, l.schema, l.req.Target.Name)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		defs, err := typeMapper{jsonType: l.db.jsonType}.columnDefs(l.req.Schema)
+		if err != nil {
+			return err
+		}
+		if l.lineageOn() {
+			defs = append(defs, quote(l.opts.Lineage.RunIDColumn)+" VARCHAR", quote(l.opts.Lineage.LoadedAtColumn)+" TIMESTAMPTZ")
+		}
+		if l.req.Mode == ModeMerge {
+			defs = append(defs, "PRIMARY KEY ("+columnList(l.req.UniqueKey, "")+")")
+		}
+		q := fmt.Sprintf("CREATE TABLE %s (%s)", target, strings.Join(defs, ", "))
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return classify(fmt.Errorf("create target %s.%s: %w", l.schema, l.req.Target.Name, err))
+		}
+		return nil
+	}
+	if !l.lineageOn() {
+		return nil
+	}
+	for _, col := range [][2]string{{l.opts.Lineage.RunIDColumn, "VARCHAR"}, {l.opts.Lineage.LoadedAtColumn, "TIMESTAMPTZ"}} {
+		q := fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", target, quote(col[0]), col[1])
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return classify(fmt.Errorf("add lineage column %s to %s.%s: %w", col[0], l.schema, l.req.Target.Name, err))
+		}
+	}
+	return nil
+}
+
+// selectList renders the staging columns cast to their target types, plus
+// the lineage constants, and the matching insert column list.
+func (l *load) selectList() (cols, sel string, args []any, err error) {
+	target := typeMapper{jsonType: l.db.jsonType}
+	staging := typeMapper{jsonType: l.db.jsonType, staging: true}
+	names := make([]string, 0, l.req.Schema.NumFields()+2)
+	exprs := make([]string, 0, cap(names))
+	for _, f := range l.req.Schema.Fields() {
+		tt, err := target.columnType(f)
+		if err != nil {
+			return "", "", nil, err
+		}
+		st, _ := staging.columnType(f)
+		e := quote(f.Name)
+		if tt != st {
+			e = fmt.Sprintf("CAST(%s AS %s)", e, tt)
+		}
+		names = append(names, f.Name)
+		exprs = append(exprs, e)
+	}
+	if l.lineageOn() {
+		names = append(names, l.opts.Lineage.RunIDColumn, l.opts.Lineage.LoadedAtColumn)
+		exprs = append(exprs, "?::VARCHAR", "?::TIMESTAMPTZ")
+		args = append(args, l.opts.Lineage.RunID, l.loadedAt)
+	}
+	return columnList(names, ""), strings.Join(exprs, ", "), args, nil
+}
+
+// apply moves staging into the target by mode; rows is the staged count.
+func (l *load) apply(ctx context.Context, tx *sql.Tx) (res sdk.CommitResult, rows int64, err error) {
+	target := qualified(l.schema, l.req.Target.Name)
+	staging := qualified(l.schema, l.staging)
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+staging).Scan(&rows); err != nil {
+		return res, 0, classify(fmt.Errorf("count staging: %w", err))
+	}
+	cols, sel, args, err := l.selectList()
+	if err != nil {
+		return res, 0, err
+	}
+	exec := func(what, q string, args ...any) (int64, error) {
+		r, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, classify(fmt.Errorf("%s %s.%s: %w", what, l.schema, l.req.Target.Name, err))
+		}
+		n, _ := r.RowsAffected()
+		return n, nil
+	}
+	insert := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", target, cols, sel, staging)
+	switch l.req.Mode {
+	case ModeFullRefresh:
+		if res.RowsDeleted, err = exec("replace contents of", "DELETE FROM "+target); err != nil {
+			return res, 0, err
+		}
+		res.RowsInserted, err = exec("insert into", insert, args...)
+	case ModeAppend:
+		res.RowsInserted, err = exec("insert into", insert, args...)
+	case ModeMerge:
+		keys := l.req.UniqueKey
+		on := make([]string, len(keys))
+		for i, k := range keys {
+			on[i] = fmt.Sprintf("t.%s IS NOT DISTINCT FROM s.%s", quote(k), quote(k))
+		}
+		del := fmt.Sprintf("DELETE FROM %s AS t USING (SELECT DISTINCT %s FROM %s) AS s WHERE %s",
+			target, columnList(keys, ""), staging, strings.Join(on, " AND "))
+		if res.RowsUpdated, err = exec("merge (delete matched) into", del); err != nil {
+			return res, 0, err
+		}
+		// The last staged row of a key wins.
+		dedup := fmt.Sprintf("%s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY rowid DESC) = 1", insert, columnList(keys, ""))
+		var n int64
+		if n, err = exec("merge (insert) into", dedup, args...); err != nil {
+			return res, 0, err
+		}
+		res.RowsInserted = n - res.RowsUpdated
+	}
+	return res, rows, err
+}

@@ -1,0 +1,135 @@
+package duckdb
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// Discover lists user tables (not dpone's own staging and receipt tables)
+// with their schema, primary key and row estimate. A selector entry
+// matches "schema.table" or "table" as a glob, or names a whole schema;
+// no selector means every table.
+func (c *Connector) Discover(ctx context.Context, raw json.RawMessage, selector []string) ([]sdk.Stream, error) {
+	d, err := c.openConfig(ctx, raw, false)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT schema_name, table_name, coalesce(estimated_size, 0) FROM duckdb_tables()
+		WHERE database_name = current_database() AND NOT internal AND NOT temporary
+		  AND NOT starts_with(table_name, '_dpone_') ORDER BY schema_name, table_name`)
+	if err != nil {
+		return nil, classify(fmt.Errorf("list tables: %w", err))
+	}
+	type tbl struct {
+		schema, name string
+		rows         int64
+	}
+	var tables []tbl
+	for rows.Next() {
+		var t tbl
+		if err := rows.Scan(&t.schema, &t.name, &t.rows); err != nil {
+			rows.Close()
+			return nil, classify(fmt.Errorf("list tables: %w", err))
+		}
+		if selected(selector, t.schema, t.name) {
+			tables = append(tables, t)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, classify(fmt.Errorf("list tables: %w", err))
+	}
+	streams := make([]sdk.Stream, 0, len(tables))
+	for _, t := range tables {
+		schema, pk, _, err := describe(ctx, d.db, t.schema, t.name)
+		if err != nil {
+			return nil, err
+		}
+		streams = append(streams, sdk.Stream{Name: t.name, Namespace: t.schema, Schema: schema, PrimaryKey: pk,
+			CursorCandidates: cursorCandidates(schema), RowEstimate: t.rows})
+	}
+	return streams, nil
+}
+
+func selected(selector []string, schema, table string) bool {
+	if len(selector) == 0 {
+		return true
+	}
+	for _, s := range selector {
+		if s == schema {
+			return true
+		}
+		if ok, _ := path.Match(s, schema+"."+table); ok {
+			return true
+		}
+		if ok, _ := path.Match(s, table); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// cursorCandidates are the columns that can order an incremental read:
+// timestamps, dates and integers.
+func cursorCandidates(s *arrow.Schema) []string {
+	var out []string
+	for _, f := range s.Fields() {
+		switch f.Type.ID() {
+		case arrow.TIMESTAMP, arrow.DATE32, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT16, arrow.UINT32, arrow.UINT64:
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// sourceOptions are the keys ReadRequest.Options may hold.
+type sourceOptions struct {
+	Query               string   `json:"query"`
+	IncrementalStrategy string   `json:"incremental_strategy"`
+	IncrementalColumn   string   `json:"incremental_column"`
+	IncrementalKey      []string `json:"incremental_key"`
+	// Parallel and BatchBytes may appear for any source; the host uses them.
+	Parallel   json.RawMessage `json:"parallel"`
+	BatchBytes json.RawMessage `json:"batch_bytes"`
+}
+
+func decodeSourceOptions(raw json.RawMessage) (sourceOptions, error) {
+	var o sourceOptions
+	if t := bytes.TrimSpace(raw); len(t) == 0 || string(t) == "null" {
+		return o, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil {
+		return o, sdk.Errorf(sdk.CodeConfig, "duckdb source options: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	switch o.IncrementalStrategy {
+	case "":
+		if o.IncrementalColumn != "" || len(o.IncrementalKey) > 0 {
+			return o, sdk.Errorf(sdk.CodeConfig, "duckdb source options: incremental_column needs incremental_strategy: column")
+		}
+	case "column":
+		if o.IncrementalColumn == "" {
+			return o, sdk.Errorf(sdk.CodeConfig, "duckdb source options: incremental_strategy column needs incremental_column")
+		}
+	default:
+		return o, sdk.Errorf(sdk.CodeUnsupported, "duckdb source: incremental_strategy %q is not supported (supported: column)", o.IncrementalStrategy)
+	}
+	return o, nil
+}
+
+// column is one column a Read selects.
+type column struct {
+	name   string
+	native string
+	nt     nativeType
+	field  arrow.Field
+}
