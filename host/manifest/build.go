@@ -163,6 +163,8 @@ func merge(dst, src *node, top bool) {
 		switch {
 		case sv.kind == scalarNode && sv.val == nil && (dv == nil || dv.kind == mapNode):
 			// "key:" with no value is an empty mapping: nothing to merge.
+		case top && k == "vars" && sv.kind != mapNode:
+			// reported by the shape check; keep the vars layered so far.
 		case top && k == "depends_on":
 			if dv == nil {
 				dv = &node{kind: listNode, line: sv.line, layer: sv.layer}

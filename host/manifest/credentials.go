@@ -90,6 +90,13 @@ func (b *builder) setConfig(u *Unit, side string, e *Endpoint, cfg Secrets, laye
 		c.set(k, scalar(v, u.Line, layers[k]))
 	}
 	u.doc.get(side).set("config", c)
+	if p := u.doc.get(side).get("params"); p != nil && p.kind == mapNode {
+		for _, k := range p.keys {
+			if r, ok := red[k]; ok {
+				p.m[k] = scalar(r, p.m[k].line, p.m[k].layer)
+			}
+		}
+	}
 }
 
 // resolveConnection finds credentials for e.ConnectionID in the
@@ -215,7 +222,7 @@ func (e Endpoint) RedactedConfig() map[string]any {
 		if s, ok := v.(string); ok {
 			if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
 				u.RawQuery = ""
-				if u.User != nil {
+				if _, has := u.User.Password(); has {
 					u.User = url.UserPassword(u.User.Username(), Redacted)
 				}
 				out[k] = strings.Replace(u.String(), url.QueryEscape(Redacted), Redacted, 1)

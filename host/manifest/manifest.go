@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -133,6 +135,8 @@ type Strategy struct {
 // Load modes accepted in sink strategy.mode.
 var Modes = []string{"full_refresh", "incremental_append", "incremental_merge", "replace", "partition_replace", "snapshot_diff", "scd2"}
 
+var yamlLine = regexp.MustCompile(`^line (\d+): `)
+
 // Load reads and resolves the manifest at path.
 func Load(path string, opts Options) (*Manifest, error) {
 	data, err := os.ReadFile(path)
@@ -157,7 +161,12 @@ func Parse(data []byte, path string, opts Options) (*Manifest, error) {
 	p := &problems{file: file}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		p.add(ErrInvalid, 0, "", "parse yaml: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		msg, line := strings.TrimPrefix(err.Error(), "yaml: "), 0
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = msg[len(m[0]):]
+		}
+		p.add(ErrInvalid, line, "", "parse yaml: %s", msg)
 		return nil, p.err()
 	}
 	root := fromYAML(&doc, p)

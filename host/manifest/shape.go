@@ -130,6 +130,9 @@ func (s *shape) check(n *node, where string, p *problems) {
 			p.add(ErrInvalid, n.line, "", "%s: missing key \"table\"", name)
 		}
 	case shapeList:
+		if n.kind == scalarNode && n.val == nil {
+			return // "key:" with nothing: an empty list
+		}
 		if n.kind != listNode {
 			p.add(ErrInvalid, n.line, "", "%s must be a list, got a %s", name, kindName(n))
 			return

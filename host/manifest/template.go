@@ -54,14 +54,16 @@ func (t *templates) render(src string, ctx map[string]any) (string, error) {
 // Unable to render expression at line 1: ...") and keeps the cause.
 func cleanTemplateErr(err error) string {
 	msg := err.Error()
-	for _, p := range []string{"unable to execute template: ", "failed to parse template "} {
-		msg = strings.TrimPrefix(msg, p)
+	if rest, ok := strings.CutPrefix(msg, "failed to parse template '"); ok {
+		// "failed to parse template '<source>': <cause>"
+		if i := strings.LastIndex(rest, "': "); i >= 0 {
+			return rest[i+3:]
+		}
+		return rest
 	}
-	if i := strings.LastIndex(msg, ": Unable to "); i >= 0 {
-		msg = msg[i+2:]
-	}
-	if i := strings.Index(msg, "': "); i >= 0 && strings.HasPrefix(msg, "'") {
-		msg = msg[i+3:] // parse errors repeat the whole source first
+	// execution errors nest "context: context: cause"; keep the cause.
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
 	}
 	return msg
 }
@@ -86,6 +88,7 @@ func (o oneTemplate) Inherit(string) (loaders.Loader, error) { return o, nil }
 func (b *builder) renderUnit(u *Unit) {
 	vars := u.doc.get("vars")
 	failed := map[*node]bool{}
+	orig := map[*node]string{}
 	for pass := 0; pass < maxRenderPasses; pass++ {
 		ctx, _ := vars.value().(map[string]any)
 		changed := false
@@ -100,6 +103,9 @@ func (b *builder) renderUnit(u *Unit) {
 				return
 			}
 			if out != n.val {
+				if _, ok := orig[n]; !ok {
+					orig[n] = n.str()
+				}
 				n.val, changed = out, true
 			}
 		})
@@ -109,7 +115,11 @@ func (b *builder) renderUnit(u *Unit) {
 	}
 	walkStrings(vars, "vars", func(n *node, path string) {
 		if !failed[n] && isTemplate(n.str()) {
-			b.p.add(ErrTemplate, n.line, u.ID, "%s: template %q does not settle after %d passes (does it refer to itself?)", path, n.str(), maxRenderPasses)
+			src, ok := orig[n]
+			if !ok {
+				src = n.str()
+			}
+			b.p.add(ErrTemplate, n.line, u.ID, "%s: template %q does not settle after %d passes (does it refer to itself?)", path, src, maxRenderPasses)
 		}
 	})
 	ctx, _ := vars.value().(map[string]any)
