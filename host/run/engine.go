@@ -180,19 +180,7 @@ func targetName(u *manifest.Unit) string {
 
 // buildGraph makes the DAG of the selected units.
 func buildGraph(units []*manifest.Unit) (*dag.Graph, error) {
-	g := dag.New()
-	in := map[string]bool{}
-	for _, u := range units {
-		g.AddNode(u.ID)
-		in[u.ID] = true
-	}
-	for _, u := range units {
-		for _, d := range u.Needs {
-			if in[d] {
-				g.AddEdge(d, u.ID)
-			}
-		}
-	}
+	g := manifest.GraphOf(units)
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/dpone-go/dpone/host/dag"
 	"github.com/dpone-go/dpone/host/manifest"
 )
 
@@ -19,19 +18,7 @@ func newDagCmd(app *App) *cobra.Command {
 			if err != nil {
 				return asUsage(err)
 			}
-			g := dag.New()
-			for _, u := range m.Units {
-				g.AddNode(u.ID)
-			}
-			for _, u := range m.Units {
-				for _, d := range u.Needs {
-					g.AddEdge(d, u.ID)
-				}
-			}
-			if err := g.Validate(); err != nil {
-				return asUsage(err)
-			}
-			out, err := g.Render(format)
+			out, err := m.Graph().Render(format)
 			if err != nil {
 				return asUsage(err)
 			}
