@@ -166,8 +166,8 @@ func (w *memWriter) Checkpoint(state []byte) error {
 	return nil
 }
 
-func (w *memWriter) Progress(int64, int64) error       { return nil }
-func (w *memWriter) Log(sdk.LogLevel, string) error    { return nil }
+func (w *memWriter) Progress(int64, int64) error    { return nil }
+func (w *memWriter) Log(sdk.LogLevel, string) error { return nil }
 func (w *memWriter) BatchBytes() int {
 	if w.batchBytes > 0 {
 		return w.batchBytes
@@ -191,4 +191,3 @@ func (w *memWriter) values() [][]any {
 }
 
 type arrowRecord = arrow.RecordBatch
-
