@@ -210,7 +210,7 @@ func tableRef(t *connectorv1.TableRef) TableRef {
 }
 
 func (s *server) Read(req *connectorv1.ReadRequest, stream connectorv1.Connector_ReadServer) error {
-	w := &streamWriter{out: stream, batchBytes: int(req.GetBatchBytes())}
+	w := &streamWriter{out: stream, batchBytes: int(req.GetBatchBytes()), crashAt: faultAfterBatches(s.spec.Name, "read")}
 	if w.batchBytes <= 0 {
 		w.batchBytes = handshake.DefaultBatchBytes
 	}
@@ -304,7 +304,7 @@ func (s *server) Write(stream connectorv1.Connector_WriteServer) error {
 	if err != nil {
 		return stream.SendAndClose(&connectorv1.WriteResponse{Error: errorProto(err)})
 	}
-	rr := &streamReader{in: stream, schema: lr.Schema}
+	rr := &streamReader{in: stream, schema: lr.Schema, crashAt: faultAfterBatches(s.spec.Name, "write")}
 	defer rr.release()
 	res, err := dst.Write(stream.Context(), lr, rr)
 	if err == nil {
@@ -329,9 +329,11 @@ func (s *server) Write(stream connectorv1.Connector_WriteServer) error {
 type streamReader struct {
 	in     connectorv1.Connector_WriteServer
 	schema *arrow.Schema
-	cur    arrow.RecordBatch
-	bytes  int64
-	done   bool
+	cur     arrow.RecordBatch
+	bytes   int64
+	batches int
+	crashAt int
+	done    bool
 }
 
 func (r *streamReader) Schema() *arrow.Schema { return r.schema }
@@ -354,6 +356,8 @@ func (r *streamReader) Next() (arrow.RecordBatch, error) {
 		return nil, Errorf(CodeInternal, "write stream: expected a batch after the header")
 	}
 	r.bytes += int64(len(b.GetArrowIpc()))
+	r.batches++
+	crashAt(r.batches, r.crashAt)
 	rec, err := logical.DecodeBatch(b.GetArrowIpc(), nil)
 	if err != nil {
 		return nil, WithCode(CodeData, err)

@@ -51,6 +51,8 @@ type streamWriter struct {
 	batchBytes int
 	schemaSent bool
 	rows       int64
+	batches    int
+	crashAt    int
 }
 
 var _ RecordWriter = (*streamWriter)(nil)
@@ -108,6 +110,8 @@ func (w *streamWriter) send(rec arrow.RecordBatch) error {
 	if err != nil {
 		return err
 	}
+	w.batches++
+	crashAt(w.batches, w.crashAt)
 	return w.out.Send(&connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Batch{
 		Batch: &connectorv1.Batch{ArrowIpc: b, Rows: rec.NumRows()}}})
 }

@@ -1,0 +1,36 @@
+package sdk
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// faultAfterBatches reads DPONE_TEST_PLUGIN_FAULT=<connector>:<phase>:<n>
+// (phase read or write) and returns after how many batches of that phase
+// this plugin process kills itself with SIGKILL, or 0. It exists for the
+// crash-safety suite, which must kill a plugin mid-stream; it is inert
+// unless the variable is set.
+func faultAfterBatches(connector, phase string) int {
+	spec := os.Getenv("DPONE_TEST_PLUGIN_FAULT")
+	if spec == "" {
+		return 0
+	}
+	parts := strings.Split(spec, ":")
+	if len(parts) != 3 || parts[0] != connector || parts[1] != phase {
+		return 0
+	}
+	n, err := strconv.Atoi(parts[2])
+	if err != nil || n < 1 {
+		return 0
+	}
+	return n
+}
+
+// crashAt kills the process when count reaches at (at > 0).
+func crashAt(count, at int) {
+	if at > 0 && count >= at {
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	}
+}
