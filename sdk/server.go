@@ -327,8 +327,8 @@ func (s *server) Write(stream connectorv1.Connector_WriteServer) error {
 
 // streamReader implements RecordReader over a Write client stream.
 type streamReader struct {
-	in     connectorv1.Connector_WriteServer
-	schema *arrow.Schema
+	in      connectorv1.Connector_WriteServer
+	schema  *arrow.Schema
 	cur     arrow.RecordBatch
 	bytes   int64
 	batches int
