@@ -55,7 +55,7 @@ func TestLayeringPrecedence(t *testing.T) {
 		{"lines", "id", "lines", "schemas.sales.tables[1]"},
 		{"lines", "vars.src_system", "Legacy", "schemas.sales.tables[1].vars"},
 		{"lines", "sink.table.schema", "raw__legacy__staging", "naming"},
-		{"lines", "sink.table.name", "lines_v2", "schemas.sales.tables[1].overrides"}, // explicit beats naming
+		{"lines", "sink.table.name", "lines_v2", "schemas.sales.tables[1].overrides"},                              // explicit beats naming
 		{"lines", "sink.strategy.unique_key", []any{"invoice_id", "line_no"}, "schemas.sales.tables[1].overrides"}, // lists replace
 		{"lines", "schema_contract.enforcement", "strict", "schemas.sales.tables[1].overrides"},
 		{"lines", "schema_contract.columns.id.nullable", false, "defaults"},

@@ -147,7 +147,11 @@ func (b *builder) resolveDeps() {
 				b.p.add(ErrSelector, d.line, u.ID, "depends_on: %v", strings.TrimPrefix(err.Error(), ErrSelector.Error()+": "))
 				continue
 			}
-			explicit := !strings.ContainsAny(sel, "*?[") && !strings.HasPrefix(sel, "tag:")
+			// A unit matching its own selector is skipped when the selector
+			// is a glob or inherited from shared defaults ("every table of
+			// mart depends on mart.base" includes mart.base); written on the
+			// table itself it is a mistake.
+			explicit := !strings.ContainsAny(sel, "*?[") && !strings.HasPrefix(sel, "tag:") && strings.Contains(d.layer, ".tables[")
 			for _, dep := range us {
 				if dep == u {
 					if explicit {
