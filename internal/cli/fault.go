@@ -4,24 +4,37 @@ import (
 	"context"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/dpone-go/dpone/host/run"
 )
 
-// faultHooks reads DPONE_TEST_FAULT=<hook>[:<unit>] (hooks: after_batch,
-// after_pending, after_commit) and kills this process with SIGKILL when a
-// load reaches that point. It exists for the crash-safety suite, which must
-// kill the host at an exact phase; it is inert unless the variable is set.
+// faultHooks supports the crash-safety suite, which must stop the host at
+// an exact phase of a load. It is inert unless one of these is set:
+//
+//	DPONE_TEST_FAULT=<hook>[:<unit>]   SIGKILL this process at the hook
+//	DPONE_TEST_PAUSE=<hook>:<file>     at the hook, create file and block
+//	                                   until the run is interrupted
+//
+// Hooks: after_batch, after_pending, after_commit.
 func faultHooks() run.Hooks {
-	spec := os.Getenv("DPONE_TEST_FAULT")
-	if spec == "" {
+	kill, pause := os.Getenv("DPONE_TEST_FAULT"), os.Getenv("DPONE_TEST_PAUSE")
+	if kill == "" && pause == "" {
 		return nil
 	}
-	point, unit, _ := strings.Cut(spec, ":")
-	return func(_ context.Context, h run.Hook, u string) {
-		if string(h) == point && (unit == "" || unit == u) {
+	killAt, killUnit, _ := strings.Cut(kill, ":")
+	pauseAt, marker, _ := strings.Cut(pause, ":")
+	var once sync.Once
+	return func(ctx context.Context, h run.Hook, u string) {
+		if kill != "" && string(h) == killAt && (killUnit == "" || killUnit == u) {
 			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		}
+		if pause != "" && string(h) == pauseAt {
+			once.Do(func() {
+				_ = os.WriteFile(marker, []byte(u+"\n"), 0o644)
+				<-ctx.Done()
+			})
 		}
 	}
 }

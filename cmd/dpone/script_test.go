@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/dpone-go/dpone/internal/cli"
+)
+
+// pluginDir holds the connector binaries the scripts use: $DPONE_PLUGIN_DIR
+// (make test builds them into ./bin), else binaries built by TestMain.
+var pluginDir string
+
+func TestMain(m *testing.M) {
+	os.Exit(testscript.RunMain(m, map[string]func() int{
+		"dpone": func() int {
+			ctx, stop := signalContext()
+			defer stop()
+			return cli.Run(ctx, os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, "test")
+		},
+	}))
+}
+
+// buildPlugins builds every plugin into a temporary directory when
+// DPONE_PLUGIN_DIR is not set.
+func buildPlugins(t *testing.T) string {
+	if d := os.Getenv("DPONE_PLUGIN_DIR"); d != "" {
+		return d
+	}
+	if pluginDir != "" {
+		return pluginDir
+	}
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	dir := t.TempDir()
+	for _, name := range []string{"file", "duckdb", "postgres"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "dpone-connector-"+name), ".")
+		cmd.Dir = filepath.Join(root, "plugins", name)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build plugin %s: %v\n%s", name, err, out)
+		}
+	}
+	pluginDir = dir
+	return dir
+}
+
+func TestScripts(t *testing.T) {
+	plugins := buildPlugins(t)
+	pgDSN := os.Getenv("DPONE_TEST_PG_DSN")
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("DPONE_PLUGIN_DIR", plugins)
+			env.Setenv("HOME", env.WorkDir)
+			if pgDSN == "" {
+				return nil
+			}
+			dsn, cleanup, err := scratchDatabase(pgDSN)
+			if err != nil {
+				return err
+			}
+			env.Defer(cleanup)
+			env.Setenv("PG_DSN", dsn)
+			env.Setenv("DPONE_CONN_PG_DSN", dsn)
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "pg" {
+				return pgDSN != "", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"waitfile": cmdWaitFile,
+			"psql":     cmdPsql,
+		},
+	})
+}
+
+// scratchDatabase creates a database of its own for one script.
+func scratchDatabase(admin string) (string, func(), error) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return "", nil, fmt.Errorf("connect to test PostgreSQL: %w", err)
+	}
+	defer conn.Close(ctx)
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name := "script_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", nil, err
+	}
+	cfg, err := pgx.ParseConfig(admin)
+	if err != nil {
+		return "", nil, err
+	}
+	dsn := fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
+	cleanup := func() {
+		c, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			return
+		}
+		defer c.Close(ctx)
+		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	}
+	return dsn, cleanup, nil
+}
+
+// waitfile PATH [SECONDS]: wait until PATH exists (default 60 s).
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 {
+		ts.Fatalf("usage: waitfile PATH [SECONDS]")
+	}
+	limit := 60 * time.Second
+	if len(args) > 1 {
+		d, err := time.ParseDuration(args[1] + "s")
+		ts.Check(err)
+		limit = d
+	}
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+			if neg {
+				ts.Fatalf("%s exists", args[0])
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !neg {
+		ts.Fatalf("%s did not appear within %s", args[0], limit)
+	}
+}
+
+// psql SQL...: run SQL against $PG_DSN and print the rows (unaligned,
+// tuples only, | separated), like `psql -Atc`.
+func cmdPsql(ts *testscript.TestScript, neg bool, args []string) {
+	dsn := ts.Getenv("PG_DSN")
+	if dsn == "" {
+		ts.Fatalf("psql: PG_DSN not set (condition [pg] missing?)")
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	ts.Check(err)
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, strings.Join(args, " "), pgx.QueryExecModeSimpleProtocol)
+	if err == nil {
+		for rows.Next() {
+			vals := rows.RawValues()
+			parts := make([]string, len(vals))
+			for i, v := range vals {
+				parts[i] = string(v)
+			}
+			fmt.Fprintln(ts.Stdout(), strings.Join(parts, "|"))
+		}
+		rows.Close()
+		err = rows.Err()
+	}
+	if neg {
+		if err == nil {
+			ts.Fatalf("psql: unexpected success")
+		}
+		return
+	}
+	ts.Check(err)
+}
