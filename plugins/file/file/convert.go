@@ -29,13 +29,17 @@ func (e *valueError) Error() string {
 		v = v[:61] + "..."
 	}
 	if e.why != "" {
-		return fmt.Sprintf("%q is not a %s: %s", v, e.want, e.why)
+		return fmt.Sprintf("%q is not %s: %s", v, withArticle(e.want), e.why)
 	}
-	article := "a"
-	if strings.ContainsAny(e.want[:1], "aeiou") {
-		article = "an"
+	return fmt.Sprintf("%q is not %s", v, withArticle(e.want))
+}
+
+// withArticle prefixes a type name with "a" or "an": an int64, a date.
+func withArticle(name string) string {
+	if name != "" && strings.ContainsAny(name[:1], "aeiou") {
+		return "an " + name
 	}
-	return fmt.Sprintf("%q is not %s %s", v, article, e.want)
+	return "a " + name
 }
 
 // newAppender returns the text converter for a column of type t writing

@@ -196,8 +196,8 @@ func (s *csvStream) readFile(ctx context.Context, f fileEntry, b *sdk.BatchBuild
 	}
 	for _, n := range names {
 		if !slices.ContainsFunc(s.all, func(c column) bool { return c.name == n }) {
-			return sdk.Errorf(sdk.CodeSchema, "%s: column %q is not in the stream's columns (%s, from the first file): read this file as its own stream or set options.path",
-				f.label(), n, columnNames(s.all))
+			return sdk.Errorf(sdk.CodeSchema, "%s: column %q is not in the stream's columns (%s) inferred from the first %d rows: raise options.sample_rows or read this file as its own stream",
+				f.label(), n, columnNames(s.all), s.opts.SampleRows)
 		}
 	}
 	src := make([]int, len(s.cols))

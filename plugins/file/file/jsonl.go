@@ -164,7 +164,7 @@ func (c *jsonColumn) append(raw []byte) error {
 		return c.text(string(s))
 	case '{', '[':
 		if c.str == nil {
-			return fmt.Errorf("%s is not a %s", kindWord(raw[0]), typeName(c.typ))
+			return fmt.Errorf("%s is not %s", kindWord(raw[0]), withArticle(typeName(c.typ)))
 		}
 		if !json.Valid(raw) {
 			return fmt.Errorf("invalid JSON %s", shorten(raw))
@@ -180,7 +180,7 @@ func (c *jsonColumn) append(raw []byte) error {
 			c.str.BinaryBuilder.Append(raw)
 			return nil
 		}
-		return fmt.Errorf("%s is not a %s", raw, typeName(c.typ))
+		return fmt.Errorf("%s is not %s", raw, withArticle(typeName(c.typ)))
 	}
 	if c.isBool {
 		return fmt.Errorf("%s is not a bool", raw)
