@@ -1,0 +1,238 @@
+package connector
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+// exitGrace is how long a call whose transport broke waits for the plugin
+// process to be reaped, so that the error names the exit status.
+const exitGrace = 2 * time.Second
+
+// Client talks to one running plugin process. It is safe for concurrent
+// use: many load units may share one process. Every method returns in-band
+// connector errors as *Error (errors.Is(err, ErrAuth)), a dead plugin as
+// *ExitError (errors.Is(err, ErrPluginExited)), and ctx's error when ctx
+// ended the call.
+type Client struct {
+	name string
+	path string
+	pc   *plugin.Client
+	proc *process
+	rpc  connectorv1.ConnectorClient
+
+	specMu sync.Mutex
+	spec   *connectorv1.GetSpecResponse
+}
+
+// Name is the connector's name as the host knows it (dpone-connector-<name>).
+func (c *Client) Name() string { return c.name }
+
+// Path is the plugin binary's path.
+func (c *Client) Path() string { return c.path }
+
+// Exited reports whether the plugin process has exited and, if so, its
+// exit status ("exit status 2", "signal: killed").
+func (c *Client) Exited() (bool, string) {
+	if c.proc == nil {
+		return c.pc.Exited(), ""
+	}
+	return c.proc.exited()
+}
+
+// Close stops the plugin: it asks it to shut down, then kills it after a
+// grace period. Close is idempotent; calls in flight fail.
+func (c *Client) Close() error {
+	c.pc.Kill()
+	return nil
+}
+
+// callErr turns a gRPC failure of call op into a Go error: ctx's error when
+// the caller gave up, an *ExitError when the plugin died, else a transport
+// error naming the plugin.
+func (c *Client) callErr(ctx context.Context, op string, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("connector %s: %s: %w", c.name, op, cerr)
+	}
+	if c.proc != nil {
+		wait := time.Duration(0)
+		if status.Code(err) == codes.Unavailable || status.Code(err) == codes.Canceled {
+			wait = exitGrace // the socket closed: the process is going
+		}
+		select {
+		case <-c.proc.done:
+			return c.proc.exitError(op)
+		case <-time.After(wait):
+		}
+	}
+	return fmt.Errorf("connector %s: %s: transport: %w", c.name, op, err)
+}
+
+// alive fails fast when the plugin already exited.
+func (c *Client) alive(op string) error {
+	if c.proc == nil {
+		return nil
+	}
+	if ok, _ := c.proc.exited(); ok {
+		return c.proc.exitError(op)
+	}
+	return nil
+}
+
+// Spec returns the plugin's spec; the first successful answer is cached.
+func (c *Client) Spec(ctx context.Context) (*connectorv1.GetSpecResponse, error) {
+	c.specMu.Lock()
+	defer c.specMu.Unlock()
+	if c.spec != nil {
+		return c.spec, nil
+	}
+	if err := c.alive("GetSpec"); err != nil {
+		return nil, err
+	}
+	resp, err := c.rpc.GetSpec(ctx, &connectorv1.GetSpecRequest{})
+	if err != nil {
+		return nil, c.callErr(ctx, "GetSpec", err)
+	}
+	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
+		return nil, err
+	}
+	c.spec = resp
+	return resp, nil
+}
+
+// Check verifies cfg (credentials, reachability).
+func (c *Client) Check(ctx context.Context, cfg []byte) error {
+	if err := c.alive("Check"); err != nil {
+		return err
+	}
+	resp, err := c.rpc.Check(ctx, &connectorv1.CheckRequest{ConfigJson: cfg})
+	if err != nil {
+		return c.callErr(ctx, "Check", err)
+	}
+	return ErrorFromProto(c.name, resp.GetError())
+}
+
+// Discover lists the streams matching selector (names or globs; empty
+// means all).
+func (c *Client) Discover(ctx context.Context, cfg []byte, selector []string) ([]*connectorv1.Stream, error) {
+	if err := c.alive("Discover"); err != nil {
+		return nil, err
+	}
+	resp, err := c.rpc.Discover(ctx, &connectorv1.DiscoverRequest{ConfigJson: cfg, Selector: selector})
+	if err != nil {
+		return nil, c.callErr(ctx, "Discover", err)
+	}
+	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
+		return nil, err
+	}
+	return resp.GetStreams(), nil
+}
+
+// DescribeTarget returns the target table's current schema (Exists false
+// when absent).
+func (c *Client) DescribeTarget(ctx context.Context, cfg []byte, t *connectorv1.TableRef) (*connectorv1.DescribeTargetResponse, error) {
+	if err := c.alive("DescribeTarget"); err != nil {
+		return nil, err
+	}
+	resp, err := c.rpc.DescribeTarget(ctx, &connectorv1.DescribeTargetRequest{ConfigJson: cfg, Table: t})
+	if err != nil {
+		return nil, c.callErr(ctx, "DescribeTarget", err)
+	}
+	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// ApplySchema renders (and unless req.DryRun applies) schema changes; it
+// returns the DDL.
+func (c *Client) ApplySchema(ctx context.Context, req *connectorv1.ApplySchemaRequest) ([]string, error) {
+	if err := c.alive("ApplySchema"); err != nil {
+		return nil, err
+	}
+	resp, err := c.rpc.ApplySchema(ctx, req)
+	if err != nil {
+		return nil, c.callErr(ctx, "ApplySchema", err)
+	}
+	return resp.GetDdl(), ErrorFromProto(c.name, resp.GetError())
+}
+
+// Partition asks for req.Count partition descriptors for parallel reads.
+func (c *Client) Partition(ctx context.Context, req *connectorv1.PartitionRequest) ([][]byte, error) {
+	if err := c.alive("Partition"); err != nil {
+		return nil, err
+	}
+	resp, err := c.rpc.Partition(ctx, req)
+	if err != nil {
+		return nil, c.callErr(ctx, "Partition", err)
+	}
+	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
+		return nil, err
+	}
+	return resp.GetPartitions(), nil
+}
+
+// BeginLoad creates staging for a load and returns its name.
+func (c *Client) BeginLoad(ctx context.Context, req *connectorv1.BeginLoadRequest) (string, error) {
+	if err := c.alive("BeginLoad"); err != nil {
+		return "", err
+	}
+	resp, err := c.rpc.BeginLoad(ctx, req)
+	if err != nil {
+		return "", c.callErr(ctx, "BeginLoad", err)
+	}
+	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
+		return "", err
+	}
+	return resp.GetStaging(), nil
+}
+
+// CommitLoad publishes a staged load into its target.
+func (c *Client) CommitLoad(ctx context.Context, req *connectorv1.CommitLoadRequest) (*connectorv1.CommitLoadResponse, error) {
+	if err := c.alive("CommitLoad"); err != nil {
+		return nil, err
+	}
+	resp, err := c.rpc.CommitLoad(ctx, req)
+	if err != nil {
+		return nil, c.callErr(ctx, "CommitLoad", err)
+	}
+	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// AbortLoad drops a load's staging (idempotent).
+func (c *Client) AbortLoad(ctx context.Context, req *connectorv1.AbortLoadRequest) error {
+	if err := c.alive("AbortLoad"); err != nil {
+		return err
+	}
+	resp, err := c.rpc.AbortLoad(ctx, req)
+	if err != nil {
+		return c.callErr(ctx, "AbortLoad", err)
+	}
+	return ErrorFromProto(c.name, resp.GetError())
+}
+
+// LoadStatus reports whether a load was committed, is staged, or unknown.
+func (c *Client) LoadStatus(ctx context.Context, req *connectorv1.LoadStatusRequest) (connectorv1.LoadState, error) {
+	if err := c.alive("LoadStatus"); err != nil {
+		return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED, err
+	}
+	resp, err := c.rpc.LoadStatus(ctx, req)
+	if err != nil {
+		return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED, c.callErr(ctx, "LoadStatus", err)
+	}
+	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
+		return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED, err
+	}
+	return resp.GetState(), nil
+}

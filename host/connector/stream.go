@@ -1,0 +1,154 @@
+package connector
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+// ReadStream is the output of one Read: Recv returns the schema, batches,
+// checkpoints, progress and log messages in order. It is not safe for
+// concurrent use.
+type ReadStream struct {
+	c      *Client
+	ctx    context.Context
+	cancel context.CancelFunc
+	rs     connectorv1.Connector_ReadClient
+	err    error // sticky terminal error
+}
+
+// Read starts reading req.Stream. Cancel ctx or call ReadStream.Close to
+// stop the read early; the plugin sees its context cancelled.
+func (c *Client) Read(ctx context.Context, req *connectorv1.ReadRequest) (*ReadStream, error) {
+	if err := c.alive("Read"); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	rs, err := c.rpc.Read(ctx, req)
+	if err != nil {
+		err = c.callErr(ctx, "Read", err)
+		cancel()
+		return nil, err
+	}
+	return &ReadStream{c: c, ctx: ctx, cancel: cancel, rs: rs}, nil
+}
+
+// Recv returns the next message. It returns io.EOF after the last one, the
+// connector's *Error when the read failed in-band, an *ExitError when the
+// plugin died, and ctx's error when the read was cancelled. After an error,
+// Recv keeps returning it.
+func (s *ReadStream) Recv() (*connectorv1.ReadMessage, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	msg, err := s.rs.Recv()
+	switch {
+	case errors.Is(err, io.EOF):
+		s.finish(io.EOF)
+		return nil, io.EOF
+	case err != nil:
+		s.finish(s.c.callErr(s.ctx, "Read", err))
+		return nil, s.err
+	}
+	if pe := msg.GetError(); pe != nil {
+		s.finish(ErrorFromProto(s.c.name, pe))
+		return nil, s.err
+	}
+	return msg, nil
+}
+
+func (s *ReadStream) finish(err error) {
+	s.err = err
+	s.cancel()
+}
+
+// Close stops the read (the plugin sees its context cancelled) and frees
+// the stream. It is safe to call after Recv returned an error.
+func (s *ReadStream) Close() error {
+	if s.err == nil {
+		s.err = errors.New("read stream closed")
+	}
+	s.cancel()
+	return nil
+}
+
+// WriteStream sends batches to one Write call of a load. It is not safe for
+// concurrent use; open several for parallel writes to one load.
+type WriteStream struct {
+	c      *Client
+	ctx    context.Context
+	cancel context.CancelFunc
+	ws     connectorv1.Connector_WriteClient
+
+	once sync.Once
+	resp *connectorv1.WriteResponse
+	err  error
+}
+
+// Write opens a write stream for the load named in h and sends h.
+func (c *Client) Write(ctx context.Context, h *connectorv1.WriteHeader) (*WriteStream, error) {
+	if err := c.alive("Write"); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	ws, err := c.rpc.Write(ctx)
+	if err != nil {
+		err = c.callErr(ctx, "Write", err)
+		cancel()
+		return nil, err
+	}
+	s := &WriteStream{c: c, ctx: ctx, cancel: cancel, ws: ws}
+	if err := s.send(&connectorv1.WriteMessage{Msg: &connectorv1.WriteMessage_Header{Header: h}}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Send sends one batch. When the plugin ended the stream early (it failed),
+// Send returns the plugin's error.
+func (s *WriteStream) Send(b *connectorv1.Batch) error {
+	return s.send(&connectorv1.WriteMessage{Msg: &connectorv1.WriteMessage_Batch{Batch: b}})
+}
+
+func (s *WriteStream) send(m *connectorv1.WriteMessage) error {
+	if s.err != nil {
+		return s.err
+	}
+	err := s.ws.Send(m)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, io.EOF) {
+		// The server closed the stream: its status or response says why.
+		_, rerr := s.CloseAndRecv()
+		if rerr == nil {
+			rerr = errors.New("connector " + s.c.name + " ended the write stream early")
+		}
+		return rerr
+	}
+	s.finish(nil, s.c.callErr(s.ctx, "Write", err))
+	return s.err
+}
+
+// CloseAndRecv ends the stream and returns what the plugin staged; an
+// in-band failure is the connector's *Error.
+func (s *WriteStream) CloseAndRecv() (*connectorv1.WriteResponse, error) {
+	s.once.Do(func() {
+		resp, err := s.ws.CloseAndRecv()
+		switch {
+		case err != nil:
+			s.finish(nil, s.c.callErr(s.ctx, "Write", err))
+		default:
+			s.finish(resp, ErrorFromProto(s.c.name, resp.GetError()))
+		}
+	})
+	return s.resp, s.err
+}
+
+func (s *WriteStream) finish(resp *connectorv1.WriteResponse, err error) {
+	s.resp, s.err = resp, err
+	s.cancel()
+}
