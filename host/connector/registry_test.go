@@ -66,7 +66,7 @@ func TestRegistryList(t *testing.T) {
 	sum, _ := fileSHA256(testPluginPath())
 	type row struct {
 		Name, SHA256, Spec string
-		ChecksumErr       bool
+		ChecksumErr        bool
 	}
 	var rows []row
 	for _, in := range got {
