@@ -17,9 +17,16 @@
 //
 // Credentials come from the endpoint's connection_id: an entry of the
 // top-level connections block (with ${ENV} interpolation) or, by default,
-// environment variables DPONE_CONN_<ID>_<FIELD>. connection_type params
-// uses the endpoint's inline params. Resolved credentials live in
-// [Endpoint.Config] and must never be printed; use [Endpoint.RedactedConfig].
+// environment variables DPONE_CONN_<ID>_<FIELD> (ID upper-cased, other
+// characters turned into "_"; FIELD lower-cased into the config key).
+// Inline params are the base of the config and provider fields override
+// them; connection_type params uses the params alone, and an endpoint
+// without connection_id gets its params (or an empty config). Resolved
+// credentials live in [Endpoint.Config] and must never be printed; use
+// [Endpoint.RedactedConfig].
+//
+// Without naming, the sink table defaults to the source's schema and
+// table; sink.strategy.mode defaults to full_refresh.
 //
 // Every problem found is reported at once (errors.Join) as an [*Error]
 // carrying the file and line; [Unit.Explain] names the layer that set any

@@ -184,3 +184,24 @@ func TestSecretsNeverPrint(t *testing.T) {
 		t.Errorf("got %s, %v; want the real config when marshalled on its own (it goes to the plugin)", raw, err)
 	}
 }
+
+// TestParseConcurrent checks that Parse keeps no shared mutable state
+// (run with -race).
+func TestParseConcurrent(t *testing.T) {
+	src, err := os.ReadFile("testdata/layering.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := Parse(src, "testdata/layering.yaml", MapEnv(testEnv))
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
