@@ -27,7 +27,7 @@ func TestCSVReadFull(t *testing.T) {
 		t.Errorf("schema (-want +got):\n%s", diff)
 	}
 	want := [][]string{
-		{"1", "alice", "2", "9.5", "true", "2024-01-02", "2024-01-02T10:00:00Z","NULL"},
+		{"1", "alice", "2", "9.5", "true", "2024-01-02", "2024-01-02T10:00:00Z", "NULL"},
 		{"2", "bob", "1", "10", "false", "2024-01-03", "2024-01-03T09:30:00.5Z", `hello, "world"`},
 		{"3", "NULL", "7", "0.25", "true", "2024-02-29", "2024-01-04T12:00:00Z", "line1"},
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/dpone-go/dpone/sdk"
 )
@@ -156,3 +157,8 @@ func wantError(t *testing.T, err error, code sdk.Code, parts ...string) {
 		}
 	}
 }
+
+// decimalOf makes a decimal128 from an unscaled value.
+func decimalOf(unscaled int64, _ int) decimal128.Num { return decimal128.FromI64(unscaled) }
+
+func splitSlash(s string) []string { return strings.Split(s, "/") }
