@@ -229,7 +229,10 @@ func (s *csvStream) readFile(ctx context.Context, f fileEntry, b *sdk.BatchBuild
 			return err
 		}
 	}
-	for {
+	for n := 1; ; n++ {
+		if n%cancelCheckRows == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			return nil

@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dpone-go/dpone/sdk"
 )
@@ -162,3 +164,15 @@ func wantError(t *testing.T, err error, code sdk.Code, parts ...string) {
 func decimalOf(unscaled int64, _ int) decimal128.Num { return decimal128.FromI64(unscaled) }
 
 func splitSlash(s string) []string { return strings.Split(s, "/") }
+
+// convertOne converts one text value to type ct and renders it.
+func convertOne(ct colType, s string) (string, error) {
+	b := array.NewBuilder(memory.DefaultAllocator, ct.dt)
+	defer b.Release()
+	if err := newAppender(ct, b)(s); err != nil {
+		return "", err
+	}
+	arr := b.NewArray()
+	defer arr.Release()
+	return arr.ValueStr(0), nil
+}

@@ -238,6 +238,10 @@ func (s *jsonlStream) Read(ctx context.Context, files []fileEntry, out sdk.Recor
 				t.Close()
 				return textError(f, err)
 			}
+			if lineNo%cancelCheckRows == 0 && ctx.Err() != nil {
+				t.Close()
+				return ctx.Err()
+			}
 			if len(bytes.TrimSpace(line)) == 0 {
 				continue
 			}

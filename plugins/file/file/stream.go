@@ -35,6 +35,10 @@ func openStream(ctx context.Context, files []fileEntry, opts Options, columns []
 	return nil, sdk.Errorf(sdk.CodeConfig, "unknown format %q (allowed: %s)", files[0].format, formatNames)
 }
 
+// cancelCheckRows is how often row loops look at the context, on top of
+// every buffer fill: often enough to stop well within a second.
+const cancelCheckRows = 1024
+
 // dataError is a DATA error pointing at a line of a file:
 // orders.csv:17: column "qty": "abc" is not an int64.
 func dataError(f fileEntry, line int, format string, args ...any) error {
