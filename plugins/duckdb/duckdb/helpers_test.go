@@ -18,13 +18,13 @@ import (
 
 // fixture is a connector with a database file in a test's temp dir.
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	c    *Connector
 	cfg  json.RawMessage
 	path string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "wh.duckdb")
 	c := New().(*Connector)
