@@ -1,0 +1,95 @@
+package state
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Lock implements Store. Lock rows carry a random token so that only the
+// handle that took a lock can refresh or release it. Expiry uses the
+// caller's clock: hosts sharing a PostgreSQL store need clocks closer than
+// the ttl.
+func (s *sqlStore) Lock(ctx context.Context, unitKey, runID string, ttl time.Duration) (Lock, error) {
+	if ttl <= 0 {
+		return nil, fmt.Errorf("lock %s: ttl must be positive, got %s", unitKey, ttl)
+	}
+	token := randomHex(16)
+	now := s.now()
+	expires := now.Add(ttl)
+	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO {s}locks AS lk (unit_key, run_id, token, acquired_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (unit_key) DO UPDATE SET run_id = excluded.run_id, token = excluded.token,
+			acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+		WHERE lk.expires_at <= $4 OR lk.run_id = excluded.run_id`),
+		unitKey, runID, token, s.d.ts(now), s.d.ts(expires))
+	err = oneRow(res, err, errNotTaken)
+	if errors.Is(err, errNotTaken) {
+		held := ErrLocked{Unit: unitKey}
+		err := s.db.QueryRowContext(ctx, s.q(`SELECT run_id, acquired_at, expires_at FROM {s}locks WHERE unit_key = $1`), unitKey).
+			Scan(&held.HeldBy, scanTime{&held.Since}, scanTime{&held.Expires})
+		if errors.Is(err, sql.ErrNoRows) {
+			// Released between our insert and this read: try once more.
+			return s.Lock(ctx, unitKey, runID, ttl)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("lock %s: %w", unitKey, err)
+		}
+		return nil, held
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", unitKey, err)
+	}
+	return &sqlLock{s: s, key: unitKey, runID: runID, token: token, expires: expires.UTC()}, nil
+}
+
+var errNotTaken = errors.New("lock not taken")
+
+type sqlLock struct {
+	s                 *sqlStore
+	key, runID, token string
+	mu                sync.Mutex
+	expires           time.Time
+}
+
+func (l *sqlLock) Key() string   { return l.key }
+func (l *sqlLock) RunID() string { return l.runID }
+
+func (l *sqlLock) Expires() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.expires
+}
+
+func (l *sqlLock) Refresh(ctx context.Context, ttl time.Duration) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	expires := l.s.now().Add(ttl)
+	res, err := l.s.db.ExecContext(ctx, l.s.q(`UPDATE {s}locks SET expires_at = $1 WHERE unit_key = $2 AND token = $3`),
+		l.s.d.ts(expires), l.key, l.token)
+	if err := oneRow(res, err, ErrLockLost); err != nil {
+		return fmt.Errorf("refresh lock %s: %w", l.key, err)
+	}
+	l.expires = expires.UTC()
+	return nil
+}
+
+func (l *sqlLock) Release(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, err := l.s.db.ExecContext(ctx, l.s.q(`DELETE FROM {s}locks WHERE unit_key = $1 AND token = $2`), l.key, l.token); err != nil {
+		return fmt.Errorf("release lock %s: %w", l.key, err)
+	}
+	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}

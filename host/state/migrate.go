@@ -1,0 +1,129 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migration is one numbered schema change. Released migrations are never
+// edited; changes go into a new one.
+type migration struct {
+	version     int
+	description string
+	stmts       []string
+}
+
+var migrations = []migration{{
+	version:     1,
+	description: "runs, loads, checkpoints, events, locks",
+	stmts: []string{
+		`CREATE TABLE {s}runs (
+			id TEXT PRIMARY KEY,
+			manifest TEXT NOT NULL,
+			status TEXT NOT NULL,
+			started_at {ts} NOT NULL,
+			finished_at {ts},
+			args TEXT,
+			summary TEXT,
+			error TEXT NOT NULL DEFAULT '')`,
+		`CREATE INDEX runs_started_at ON {s}runs (started_at)`,
+		`CREATE TABLE {s}checkpoints (
+			manifest TEXT NOT NULL,
+			unit TEXT NOT NULL,
+			state {blob},
+			version BIGINT NOT NULL,
+			updated_at {ts} NOT NULL,
+			run_id TEXT NOT NULL DEFAULT '',
+			load_id TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (manifest, unit))`,
+		`CREATE TABLE {s}loads (
+			id TEXT PRIMARY KEY,
+			run_id TEXT NOT NULL,
+			manifest TEXT NOT NULL,
+			unit TEXT NOT NULL,
+			target TEXT NOT NULL,
+			mode TEXT NOT NULL,
+			checkpoint {blob},
+			begin_request {blob},
+			status TEXT NOT NULL,
+			reason TEXT NOT NULL DEFAULT '',
+			created_at {ts} NOT NULL,
+			updated_at {ts} NOT NULL)`,
+		`CREATE INDEX loads_status ON {s}loads (status, created_at)`,
+		`CREATE TABLE {s}events (
+			id {serial},
+			at {ts} NOT NULL,
+			kind TEXT NOT NULL,
+			manifest TEXT NOT NULL,
+			unit TEXT NOT NULL,
+			version BIGINT NOT NULL,
+			run_id TEXT NOT NULL DEFAULT '',
+			load_id TEXT NOT NULL DEFAULT '',
+			state_before {blob},
+			state_after {blob},
+			reason TEXT NOT NULL DEFAULT '')`,
+		`CREATE INDEX events_stream ON {s}events (manifest, unit, id)`,
+		`CREATE TABLE {s}locks (
+			unit_key TEXT PRIMARY KEY,
+			run_id TEXT NOT NULL,
+			token TEXT NOT NULL,
+			acquired_at {ts} NOT NULL,
+			expires_at {ts} NOT NULL)`,
+	},
+}}
+
+// latestVersion is the schema version this dpone writes.
+func latestVersion() int { return migrations[len(migrations)-1].version }
+
+// migrate applies missing migrations in one transaction. Concurrent
+// migrators serialize: SQLite transactions begin IMMEDIATE, PostgreSQL
+// takes an advisory transaction lock first.
+func migrate(ctx context.Context, db *sql.DB, d *dialect, now time.Time) (err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate %s state: %w", d.name, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	for _, s := range d.preamble {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("migrate %s state: %w", d.name, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, d.q(`CREATE TABLE IF NOT EXISTS {s}schema_migrations (
+		version INTEGER PRIMARY KEY,
+		description TEXT NOT NULL,
+		applied_at {ts} NOT NULL)`)); err != nil {
+		return fmt.Errorf("migrate %s state: %w", d.name, err)
+	}
+	var cur int
+	if err := tx.QueryRowContext(ctx, d.q(`SELECT COALESCE(MAX(version), 0) FROM {s}schema_migrations`)).Scan(&cur); err != nil {
+		return fmt.Errorf("migrate %s state: %w", d.name, err)
+	}
+	if cur > latestVersion() {
+		return fmt.Errorf("migrate %s state: version %d, this dpone knows up to %d: %w", d.name, cur, latestVersion(), ErrSchemaTooNew)
+	}
+	for _, m := range migrations {
+		if m.version <= cur {
+			continue
+		}
+		for _, s := range m.stmts {
+			if _, err := tx.ExecContext(ctx, d.q(s)); err != nil {
+				return fmt.Errorf("migrate %s state to version %d: %w", d.name, m.version, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO {s}schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)`),
+			m.version, m.description, d.ts(now)); err != nil {
+			return fmt.Errorf("migrate %s state to version %d: %w", d.name, m.version, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate %s state: %w", d.name, err)
+	}
+	return nil
+}
