@@ -135,16 +135,28 @@ func parseTimestamp(s string) (civil, bool) {
 	return civil{}, false
 }
 
-// unixNanos returns the instant of c (as UTC when it carries no zone).
+// unix returns the instant of c (read as UTC when it carries no zone).
 func (c civil) unix() (sec int64, nsec int64) {
-	t := time.Date(c.year, time.Month(c.month), c.day, c.hour, c.min, c.sec, c.nsec, time.UTC)
-	return t.Unix() - int64(c.offsetSeconds), int64(c.nsec)
+	sec = int64(c.days())*86400 + int64(c.hour*3600+c.min*60+c.sec)
+	return sec - int64(c.offsetSeconds), int64(c.nsec)
 }
 
-// days returns the days since 1970-01-01 of c's date.
+// days returns the days since 1970-01-01 of c's date (proleptic
+// Gregorian; Howard Hinnant's days_from_civil).
 func (c civil) days() int32 {
-	t := time.Date(c.year, time.Month(c.month), c.day, 0, 0, 0, 0, time.UTC)
-	return int32(t.Unix() / 86400)
+	y, m, d := c.year, c.month, c.day
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int32(era*146097 + doe - 719468)
 }
 
 // isInt reports whether s is a decimal integer literal that fits int64,

@@ -1,6 +1,9 @@
 package file
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestParseTypeName(t *testing.T) {
 	ok := map[string]string{
@@ -65,6 +68,19 @@ func TestConvertValues(t *testing.T) {
 		ct, _ := parseTypeName(tt.typ)
 		if _, err := convertOne(ct, tt.in); err == nil {
 			t.Errorf("%s %q: got no error, want one", tt.typ, tt.in)
+		}
+	}
+}
+
+func TestCivilDays(t *testing.T) {
+	for _, d := range []string{"1970-01-01", "1969-12-31", "2000-02-29", "2024-12-31", "0001-01-01", "1900-03-01", "9999-12-31"} {
+		c, ok := parseDate(d)
+		if !ok {
+			t.Fatalf("parseDate(%q) failed", d)
+		}
+		tm, _ := time.Parse("2006-01-02", d)
+		if got, want := int64(c.days()), tm.Unix()/86400; got != want {
+			t.Errorf("%s: got %d days, want %d", d, got, want)
 		}
 	}
 }
