@@ -6,6 +6,11 @@ import "github.com/spf13/cobra"
 func addCommands(root *cobra.Command, app *App) {
 	root.AddCommand(
 		// connector commands (issue: protocol/SDK)
+		newVersionCmd(app),
+		newConnectorsCmd(app),
+		newCheckCmd(app),
+		newDiscoverCmd(app),
+		newReadCmd(app),
 		// run commands (issue: dpone run end to end)
 		newRunCmd(app),
 		newPlanCmd(app),
