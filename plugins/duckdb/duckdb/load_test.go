@@ -304,3 +304,50 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check error %q does not name the path", err)
 	}
 }
+
+// TestFullRefreshReadersNeverSeeEmpty counts the target in a loop while
+// full refreshes commit: every count is a whole load, never 0 or partial.
+func TestFullRefreshReadersNeverSeeEmpty(t *testing.T) {
+	f := newFixture(t)
+	pairs := make([]any, 0, 2000)
+	for i := range 1000 {
+		pairs = append(pairs, i, "x")
+	}
+	rec := idNameRecord(t, pairs...)
+	f.load(f.req("fr0", "t", ModeFullRefresh, idName), rec)
+	d, err := f.c.openConfig(context.Background(), f.cfg, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	bad := make(chan int64, 1)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var n int64
+			if err := d.db.QueryRow(`SELECT count(*) FROM landing.t`).Scan(&n); err == nil && n != 1000 {
+				select {
+				case bad <- n:
+				default:
+				}
+			}
+		}
+	}()
+	for i := range 5 {
+		f.load(f.req("fr"+string(rune('1'+i)), "t", ModeFullRefresh, idName), rec, rec.NewSlice(0, 0))
+	}
+	close(stop)
+	wg.Wait()
+	select {
+	case n := <-bad:
+		t.Errorf("a reader saw %d rows during a full refresh, want always 1000", n)
+	default:
+	}
+}
