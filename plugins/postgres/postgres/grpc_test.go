@@ -15,8 +15,10 @@ import (
 
 func grpcClient(t *testing.T) connectorv1.ConnectorClient {
 	t.Helper()
-	client, server := plugin.TestPluginGRPCConn(t, false, sdk.PluginSet(New(), nil))
-	t.Cleanup(func() { client.Close(); server.Stop() })
+	client, _ := plugin.TestPluginGRPCConn(t, false, sdk.PluginSet(New(), nil))
+	// Close asks the server to shut down (go-plugin's controller); calling
+	// server.Stop as well races with it.
+	t.Cleanup(func() { client.Close() })
 	raw, err := client.Dispense("connector")
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +69,9 @@ func grpcRead(t *testing.T, cc connectorv1.ConnectorClient, req *connectorv1.Rea
 func TestGRPCRoundTripAllTypes(t *testing.T) {
 	cfg, conn := testDB(t)
 	mustExec(t, conn, typesDDL)
-	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE public.types_t; DROP TYPE mood; DROP SCHEMA IF EXISTS rt CASCADE") })
+	t.Cleanup(func() {
+		mustExec(t, conn, "DROP TABLE public.types_t; DROP TYPE mood; DROP SCHEMA IF EXISTS rt CASCADE")
+	})
 	cc := grpcClient(t)
 	ctx := context.Background()
 
