@@ -17,6 +17,8 @@ mods=$(go list -m -f '{{.Dir}}')
 status=0
 for m in $mods; do
   echo "=== go test $(realpath --relative-to="$root" "$m")"
-  (cd "$m" && go test -count=1 ${GOTESTFLAGS:-} ./...) || status=1
+  tags=""
+  case "$m" in */plugins/duckdb) tags="-tags=duckdb_arrow" ;; esac
+  (cd "$m" && go test -count=1 $tags ${GOTESTFLAGS:-} ./...) || status=1
 done
 exit $status

@@ -144,3 +144,19 @@ type RecordReader interface {
 	Schema() *arrow.Schema
 	Next() (arrow.RecordBatch, error)
 }
+
+// Arrow field metadata keys that carry what Arrow types cannot say.
+const (
+	// MetaLogical marks a utf8 field as a uuid or json logical type.
+	MetaLogical = "dpone.logical"
+	// MetaNative records the source's own type name, e.g. numeric(18,4).
+	MetaNative = "dpone.native"
+	// MetaMaxLength records a declared string or binary length.
+	MetaMaxLength = "dpone.max_length"
+)
+
+// Values of MetaLogical.
+const (
+	LogicalUUID = "uuid"
+	LogicalJSON = "json"
+)
