@@ -46,7 +46,7 @@ func buildPlugins(t *testing.T) string {
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	dir := t.TempDir()
 	for _, name := range []string{"file", "duckdb", "postgres"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "dpone-connector-"+name), ".")
+		cmd := exec.Command("go", "build", "-tags=duckdb_arrow", "-o", filepath.Join(dir, "dpone-connector-"+name), ".")
 		cmd.Dir = filepath.Join(root, "plugins", name)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("build plugin %s: %v\n%s", name, err, out)
