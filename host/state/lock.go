@@ -19,6 +19,20 @@ func (s *sqlStore) Lock(ctx context.Context, unitKey, runID string, ttl time.Dur
 	if ttl <= 0 {
 		return nil, fmt.Errorf("lock %s: ttl must be positive, got %s", unitKey, ttl)
 	}
+	// A lock released between our insert and our read of the holder is
+	// free again: try a few times.
+	for range 3 {
+		l, err := s.tryLock(ctx, unitKey, runID, ttl)
+		if !errors.Is(err, errReleased) {
+			return l, err
+		}
+	}
+	return nil, fmt.Errorf("lock %s: holder kept changing, try again", unitKey)
+}
+
+var errReleased = errors.New("lock released meanwhile")
+
+func (s *sqlStore) tryLock(ctx context.Context, unitKey, runID string, ttl time.Duration) (Lock, error) {
 	token := randomHex(16)
 	now := s.now()
 	expires := now.Add(ttl)
@@ -34,8 +48,7 @@ func (s *sqlStore) Lock(ctx context.Context, unitKey, runID string, ttl time.Dur
 		err := s.db.QueryRowContext(ctx, s.q(`SELECT run_id, acquired_at, expires_at FROM {s}locks WHERE unit_key = $1`), unitKey).
 			Scan(&held.HeldBy, scanTime{&held.Since}, scanTime{&held.Expires})
 		if errors.Is(err, sql.ErrNoRows) {
-			// Released between our insert and this read: try once more.
-			return s.Lock(ctx, unitKey, runID, ttl)
+			return nil, errReleased
 		}
 		if err != nil {
 			return nil, fmt.Errorf("lock %s: %w", unitKey, err)
