@@ -31,7 +31,10 @@ type LaunchOptions struct {
 	Logger hclog.Logger
 	// SHA256 pins the binary's checksum (hex); empty means no check.
 	SHA256 string
-	// Stderr, when set, receives a raw copy of the plugin's stderr.
+	// Stderr, when set, receives a raw copy of the plugin's stderr (JSON
+	// log lines, panics) in addition to Logger, and whatever the plugin
+	// writes to os.Stderr after the handshake. For a terminal, set Logger
+	// only: pointing both at it prints every plugin line twice.
 	Stderr io.Writer
 	// StartTimeout bounds the handshake; 0 means one minute.
 	StartTimeout time.Duration

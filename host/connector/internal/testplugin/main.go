@@ -91,6 +91,9 @@ type testConfig struct {
 	Fail string `json:"fail"`
 	Exit int    `json:"exit"`
 	Rows int64  `json:"rows"`
+	// Encode makes the bench stream encode every batch, as a real source
+	// does, instead of sending one encoding again and again.
+	Encode bool `json:"encode"`
 }
 
 func config(b []byte) testConfig {
@@ -136,7 +139,7 @@ func (s *server) Read(req *connectorv1.ReadRequest, out connectorv1.Connector_Re
 	case st == "rows":
 		return s.readRows(opts.Rows, out)
 	case st == "bench":
-		return readBench(opts.Rows, out)
+		return readBench(opts.Rows, opts.Encode, out)
 	case st == "block", st == "panic":
 		if err := sendRows(out, 0, 10); err != nil {
 			return err
@@ -210,8 +213,9 @@ var benchSchema = arrow.NewSchema([]arrow.Field{
 const benchBatchRows = 14000
 
 // readBench sends n synthetic rows: one ~1 MiB batch, encoded once and sent
-// again and again, so the benchmark measures the transport and the host.
-func readBench(n int64, out connectorv1.Connector_ReadServer) error {
+// again and again, so the benchmark measures the transport and the host;
+// with encode, each batch is encoded anew.
+func readBench(n int64, encode bool, out connectorv1.Connector_ReadServer) error {
 	sm, err := logical.SchemaMessage(benchSchema)
 	if err != nil {
 		return err
@@ -245,7 +249,7 @@ func readBench(n int64, out connectorv1.Connector_ReadServer) error {
 	for sent := int64(0); sent < n; {
 		rows := min(benchBatchRows, n-sent)
 		data := ipc
-		if rows < benchBatchRows {
+		if encode || rows < benchBatchRows {
 			part := rec.NewSlice(0, rows)
 			data, err = logical.EncodeBatch(part)
 			part.Release()
