@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -146,7 +147,7 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 	}
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	summary, _ := evidence.MarshalSummary(rep)
+	summary, _ := json.Marshal(rep.Totals())
 	if err := e.store.FinishRun(finishCtx, e.runID, runStatus(rep.Status), rep.FinishedAt, summary, errString(runErr)); err != nil {
 		e.logf("record run end: %v", err)
 	}

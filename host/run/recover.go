@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -31,11 +32,11 @@ func Recover(ctx context.Context, store state.Store, pool *Pool, logf func(strin
 }
 
 func recoverLoad(ctx context.Context, store state.Store, pool *Pool, l state.Load, logf func(string, ...any)) error {
-	begin := &connectorv1.BeginLoadRequest{}
-	if err := proto.Unmarshal(l.Begin, begin); err != nil {
+	sinkType, begin, err := decodePending(l.Begin)
+	if err != nil {
 		return fmt.Errorf("decode pending load: %w", err)
 	}
-	sink, spec, err := pool.Get(ctx, l.Sink)
+	sink, spec, err := pool.Get(ctx, sinkType)
 	if err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func recoverLoad(ctx context.Context, store state.Store, pool *Pool, l state.Loa
 	if spec.GetCapabilities().GetLoadStatus() {
 		st, err = sink.LoadStatus(ctx, &connectorv1.LoadStatusRequest{ConfigJson: begin.GetConfigJson(), LoadId: l.ID, Begin: begin})
 		if err != nil {
-			return fmt.Errorf("ask %s for load status: %w", l.Sink, err)
+			return fmt.Errorf("ask %s for load status: %w", sinkType, err)
 		}
 	}
 	if st == connectorv1.LoadState_LOAD_STATE_COMMITTED {
@@ -56,4 +57,35 @@ func recoverLoad(ctx context.Context, store state.Store, pool *Pool, l state.Loa
 		return fmt.Errorf("abort: %w", err)
 	}
 	return store.MarkAborted(ctx, l.ID, "recovered after a crash: not committed in the target")
+}
+
+// pendingRecord is what the state store keeps of a pending load (as
+// state.Load.Begin): the sink connector and its BeginLoad request, enough
+// for a later run to ask LoadStatus and commit or abort.
+type pendingRecord struct {
+	Sink  string `json:"sink"`
+	Begin []byte `json:"begin"` // protobuf BeginLoadRequest
+}
+
+func encodePending(sink string, begin *connectorv1.BeginLoadRequest) ([]byte, error) {
+	b, err := proto.Marshal(begin)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(pendingRecord{Sink: sink, Begin: b})
+}
+
+func decodePending(b []byte) (string, *connectorv1.BeginLoadRequest, error) {
+	var rec pendingRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return "", nil, err
+	}
+	begin := &connectorv1.BeginLoadRequest{}
+	if err := proto.Unmarshal(rec.Begin, begin); err != nil {
+		return "", nil, err
+	}
+	if rec.Sink == "" {
+		return "", nil, fmt.Errorf("pending load names no sink connector")
+	}
+	return rec.Sink, begin, nil
 }

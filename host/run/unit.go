@@ -10,8 +10,6 @@ import (
 	"io"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/manifest"
@@ -96,8 +94,8 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	loadID := state.NewLoadID(e.runID, u.ID)
 	begin := &connectorv1.BeginLoadRequest{
 		ConfigJson: sinkCfg, LoadId: loadID,
-		Target:    &connectorv1.TableRef{Namespace: u.Sink.Table.Schema, Name: u.Sink.Table.Name},
-		Schema:    schema, Mode: u.Sink.Strategy.Mode, UniqueKey: u.Sink.Strategy.UniqueKey,
+		Target: &connectorv1.TableRef{Namespace: u.Sink.Table.Schema, Name: u.Sink.Table.Name},
+		Schema: schema, Mode: u.Sink.Strategy.Mode, UniqueKey: u.Sink.Strategy.UniqueKey,
 		OptionsJson: sinkOpts,
 	}
 	r.rep.LoadID = loadID
@@ -123,7 +121,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 		return err
 	}
 
-	beginBytes, err := proto.Marshal(begin)
+	beginBytes, err := encodePending(u.Sink.Type, begin)
 	if err != nil {
 		return fmt.Errorf("encode load %s: %w", loadID, err)
 	}
@@ -132,7 +130,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	}
 	err = e.store.RecordPending(ctx, state.Load{
 		ID: loadID, RunID: e.runID, Stream: r.stream, Target: r.rep.Target, Mode: u.Sink.Strategy.Mode,
-		Checkpoint: checkpoint, Begin: beginBytes, Sink: u.Sink.Type,
+		Checkpoint: checkpoint, Begin: beginBytes,
 	})
 	if err != nil {
 		return fmt.Errorf("record pending load %s: %w", loadID, err)

@@ -169,7 +169,9 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 		fmt.Fprintf(app.Err, "warning: write run report: %v\n", err)
 	}
 	if o.metricsFile != "" {
-		if err := evidence.MetricsFromReport(rep).WriteTextfile(o.metricsFile); err != nil {
+		metrics := evidence.NewMetrics(rep.Manifest, rep.RunID)
+		metrics.SetReport(rep)
+		if err := metrics.WriteTextfile(o.metricsFile); err != nil {
 			fmt.Fprintf(app.Err, "warning: write metrics: %v\n", err)
 		}
 	}
