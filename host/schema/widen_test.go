@@ -1,0 +1,107 @@
+package schema
+
+import (
+	"testing"
+
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+func TestWiden(t *testing.T) {
+	// want: "" = no widening exists; otherwise the target type after.
+	tests := []struct{ src, dst, want string }{
+		// identical
+		{"int64", "int64", "int64"},
+		{"decimal(18,4)", "decimal(18,4)", "decimal(18,4)"},
+		// signed integers widen 8 -> 16 -> 32 -> 64
+		{"int16", "int8", "int16"},
+		{"int32", "int16", "int32"},
+		{"int64", "int32", "int64"},
+		{"int64", "int8", "int64"},
+		// narrower sources fit as is
+		{"int8", "int64", "int64"},
+		{"int32", "int64", "int64"},
+		// unsigned
+		{"uint16", "uint8", "uint16"},
+		{"uint8", "int16", "int16"},
+		{"uint8", "int8", "int16"},
+		{"uint16", "int16", "int32"},
+		{"uint32", "int32", "int64"},
+		{"int8", "uint8", "int16"},
+		{"uint32", "int64", "int64"},
+		{"uint64", "int64", ""},
+		{"int8", "uint64", ""},
+		// floats
+		{"float64", "float32", "float64"},
+		{"float32", "float64", "float64"},
+		{"int32", "float64", ""},
+		{"float64", "int64", ""},
+		// decimals: precision up same scale; scale up keeping integer digits
+		{"decimal(20,4)", "decimal(18,4)", "decimal(20,4)"},
+		{"decimal(12,4)", "decimal(10,2)", "decimal(12,4)"},
+		{"decimal(10,4)", "decimal(10,2)", "decimal(12,4)"},
+		{"decimal(10,2)", "decimal(18,4)", "decimal(18,4)"},
+		{"decimal(38,10)", "decimal(38,0)", ""},
+		{"decimal(50,10)", "decimal(40,10)", "decimal(50,10)"},
+		{"int64", "decimal(38,0)", ""},
+		// strings: longer or unbounded
+		{"string(20)", "string(10)", "string(20)"},
+		{"string", "string(10)", "string"},
+		{"string(10)", "string", "string"},
+		{"string(5)", "string(10)", "string(10)"},
+		{"uuid", "string", "string"},
+		{"uuid", "string(10)", "string(36)"},
+		{"json", "string(100)", "string"},
+		{"string", "uuid", ""},
+		{"string", "json", ""},
+		{"binary(32)", "binary(16)", "binary(32)"},
+		{"string", "binary", ""},
+		// temporal
+		{"timestamp(6)", "timestamp(3)", "timestamp(6)"},
+		{"timestamp(3)", "timestamp(6)", "timestamp(6)"},
+		{"timestamp(6, tz)", "timestamp(6)", ""},
+		{"timestamp(6)", "timestamp(6, tz)", ""},
+		{"timestamp(9, tz)", "timestamp(6, tz)", "timestamp(9, tz)"},
+		{"time(6)", "time(3)", "time(6)"},
+		{"date", "timestamp(6)", ""},
+		{"date", "date", "date"},
+		// everything else only accepts itself
+		{"bool", "int8", ""},
+		{"int64", "string", ""},
+		{"string", "int64", ""},
+		{"interval", "interval", "interval"},
+	}
+	for _, tt := range tests {
+		got, ok := Widen(ty(t, tt.src), ty(t, tt.dst))
+		switch {
+		case tt.want == "" && ok:
+			t.Errorf("Widen(%s, %s) = %s, want no widening", tt.src, tt.dst, TypeName(got))
+		case tt.want != "" && !ok:
+			t.Errorf("Widen(%s, %s) = none, want %s", tt.src, tt.dst, tt.want)
+		case ok && TypeName(got) != tt.want:
+			t.Errorf("Widen(%s, %s) = %s, want %s", tt.src, tt.dst, TypeName(got), tt.want)
+		}
+	}
+}
+
+func TestWidenIgnoresNativeAndNested(t *testing.T) {
+	a := &connectorv1.LogicalType{Kind: kInt64, Native: "bigint"}
+	b := &connectorv1.LogicalType{Kind: kInt64, Native: "int8"}
+	if !Fits(a, b) {
+		t.Errorf("Fits(bigint, int8 native) = false, want true")
+	}
+	if got, _ := Widen(a, b); got.GetNative() != "" {
+		t.Errorf("Widen kept native %q, want none", got.GetNative())
+	}
+	list := func(k connectorv1.TypeKind) *connectorv1.LogicalType {
+		return &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_LIST, Element: &connectorv1.LogicalType{Kind: k}}
+	}
+	if !Fits(list(kInt64), list(kInt64)) {
+		t.Errorf("Fits(list<int64>, list<int64>) = false, want true")
+	}
+	if _, ok := Widen(list(kInt64), list(kInt32)); ok {
+		t.Errorf("Widen(list<int64>, list<int32>) ok, want no nested widening")
+	}
+	if _, ok := Widen(nil, a); ok {
+		t.Errorf("Widen(nil, int64) ok, want false")
+	}
+}
