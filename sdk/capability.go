@@ -87,3 +87,12 @@ const (
 type LoadStatuser interface {
 	LoadStatus(ctx context.Context, req LoadRequest) (LoadState, error)
 }
+
+// StreamDescriber returns the stream a Read with req would produce (its
+// schema and keys) without reading rows; plans use it. Implement it when
+// Read's schema depends on ReadRequest.Options (a query, a file glob,
+// column overrides), which Discover cannot see. Without it, the host plans
+// from Discover.
+type StreamDescriber interface {
+	DescribeStream(ctx context.Context, req ReadRequest) (Stream, error)
+}

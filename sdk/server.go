@@ -69,6 +69,7 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 	_, caps.ParallelPartitions = c.(Partitioner)
 	_, caps.DescribeTarget = c.(TargetDescriber)
 	_, caps.Check = c.(Checker)
+	_, caps.DescribeStream = c.(StreamDescriber)
 	_, caps.LoadStatus = c.(LoadStatuser)
 	if _, ok := c.(SchemaApplier); ok {
 		caps.ApplySchema = true
@@ -126,16 +127,51 @@ func (s *server) Discover(ctx context.Context, req *connectorv1.DiscoverRequest)
 	}
 	resp := &connectorv1.DiscoverResponse{}
 	for _, st := range streams {
-		sm, err := logical.SchemaMessage(st.Schema)
+		ps, err := streamProto(st)
 		if err != nil {
-			return &connectorv1.DiscoverResponse{Error: errorProto(WithCode(CodeSchema, fmt.Errorf("stream %s: %w", st.Name, err)))}, nil
+			return &connectorv1.DiscoverResponse{Error: errorProto(err)}, nil
 		}
-		resp.Streams = append(resp.Streams, &connectorv1.Stream{
-			Name: st.Name, Namespace: st.Namespace, Schema: sm, PrimaryKey: st.PrimaryKey,
-			CursorCandidates: st.CursorCandidates, RowEstimate: st.RowEstimate, ByteEstimate: st.ByteEstimate,
-		})
+		resp.Streams = append(resp.Streams, ps)
 	}
 	return resp, nil
+}
+
+func streamProto(st Stream) (*connectorv1.Stream, error) {
+	sm, err := logical.SchemaMessage(st.Schema)
+	if err != nil {
+		return nil, WithCode(CodeSchema, fmt.Errorf("stream %s: %w", st.Name, err))
+	}
+	return &connectorv1.Stream{
+		Name: st.Name, Namespace: st.Namespace, Schema: sm, PrimaryKey: st.PrimaryKey,
+		CursorCandidates: st.CursorCandidates, RowEstimate: st.RowEstimate, ByteEstimate: st.ByteEstimate,
+	}, nil
+}
+
+func (s *server) DescribeStream(ctx context.Context, req *connectorv1.ReadRequest) (*connectorv1.DescribeStreamResponse, error) {
+	d, ok := s.c.(StreamDescriber)
+	if !ok {
+		return &connectorv1.DescribeStreamResponse{Error: errorProto(Errorf(CodeUnsupported, "connector %s cannot describe streams", s.spec.Name))}, nil
+	}
+	st, err := d.DescribeStream(ctx, readRequest(req))
+	if err != nil {
+		return &connectorv1.DescribeStreamResponse{Error: errorProto(err)}, nil
+	}
+	ps, err := streamProto(st)
+	if err != nil {
+		return &connectorv1.DescribeStreamResponse{Error: errorProto(err)}, nil
+	}
+	return &connectorv1.DescribeStreamResponse{Stream: ps}, nil
+}
+
+func readRequest(req *connectorv1.ReadRequest) ReadRequest {
+	mode := ReadFull
+	if req.GetMode() == connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL {
+		mode = ReadIncremental
+	}
+	return ReadRequest{
+		Config: req.GetConfigJson(), Namespace: req.GetNamespace(), Stream: req.GetStream(), Columns: req.GetColumns(), Mode: mode,
+		PriorState: req.GetPriorState(), Partition: req.GetPartition(), Options: req.GetOptionsJson(),
+	}
 }
 
 func (s *server) DescribeTarget(ctx context.Context, req *connectorv1.DescribeTargetRequest) (*connectorv1.DescribeTargetResponse, error) {
@@ -221,15 +257,7 @@ func (s *server) Read(req *connectorv1.ReadRequest, stream connectorv1.Connector
 	if err != nil {
 		return fail(err)
 	}
-	mode := ReadFull
-	if req.GetMode() == connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL {
-		mode = ReadIncremental
-	}
-	rr := ReadRequest{
-		Config: req.GetConfigJson(), Namespace: req.GetNamespace(), Stream: req.GetStream(), Columns: req.GetColumns(), Mode: mode,
-		PriorState: req.GetPriorState(), Partition: req.GetPartition(), Options: req.GetOptionsJson(),
-	}
-	if err := src.Read(stream.Context(), rr, w); err != nil {
+	if err := src.Read(stream.Context(), readRequest(req), w); err != nil {
 		if stream.Context().Err() != nil {
 			return stream.Context().Err()
 		}

@@ -95,7 +95,7 @@ func planUnit(ctx context.Context, m *manifest.Manifest, u *manifest.Unit, pool 
 		up.Error = err.Error()
 		return up
 	}
-	schema, err := sourceSchema(ctx, u, src)
+	schema, err := sourceSchema(ctx, u, src, srcSpec)
 	if err != nil {
 		up.Error = err.Error()
 		return up
@@ -109,11 +109,25 @@ func planUnit(ctx context.Context, m *manifest.Manifest, u *manifest.Unit, pool 
 	return up
 }
 
-// sourceSchema discovers the unit's stream and returns its schema.
-func sourceSchema(ctx context.Context, u *manifest.Unit, src *connector.Client) (*connectorv1.Schema, error) {
+// sourceSchema returns the schema the unit's Read will produce: from
+// DescribeStream when the source has it (it sees the read options), else
+// from Discover.
+func sourceSchema(ctx context.Context, u *manifest.Unit, src *connector.Client, spec *connectorv1.GetSpecResponse) (*connectorv1.Schema, error) {
 	cfg, err := json.Marshal(u.Source.Config)
 	if err != nil {
 		return nil, err
+	}
+	if spec.GetCapabilities().GetDescribeStream() {
+		opts, err := json.Marshal(u.Source.Options)
+		if err != nil {
+			return nil, err
+		}
+		st, err := src.DescribeStream(ctx, &connectorv1.ReadRequest{ConfigJson: cfg, Namespace: u.Source.Table.Schema,
+			Stream: u.Source.Table.Name, OptionsJson: opts, Mode: connectorv1.SourceMode_SOURCE_MODE_FULL})
+		if err != nil {
+			return nil, fmt.Errorf("describe %s in %s: %w", u.Source.Table, u.Source.Type, err)
+		}
+		return st.GetSchema(), nil
 	}
 	sel := u.Source.Table.Name
 	if u.Source.Table.Schema != "" {

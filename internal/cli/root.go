@@ -111,7 +111,19 @@ func newRootCmd(app *App) *cobra.Command {
 	root.PersistentFlags().StringVar(&app.PluginDir, "plugin-dir", "", "directory of dpone-connector-* binaries (default: $DPONE_PLUGIN_DIR, ./.dpone/plugins, the dpone binary's directory)")
 	root.PersistentFlags().StringVar(&app.LogLevel, "log-level", "warn", "plugin log level: trace, debug, info, warn, error")
 	addCommands(root, app)
+	usageArgsAll(root)
 	return root
+}
+
+// usageArgsAll makes every command's argument-count errors usage errors
+// (exit 2).
+func usageArgsAll(cmd *cobra.Command) {
+	if cmd.Args != nil {
+		cmd.Args = usageArgs(cmd.Args)
+	}
+	for _, c := range cmd.Commands() {
+		usageArgsAll(c)
+	}
 }
 
 // PluginDirs lists where plugin binaries are looked up, in order.

@@ -123,7 +123,6 @@ func (a *App) registry() *connector.Registry {
 func (a *App) launchOptions() connector.LaunchOptions {
 	return connector.LaunchOptions{
 		Logger: hclog.New(&hclog.LoggerOptions{Name: "dpone", Output: a.Err, Level: hclog.LevelFromString(a.LogLevel)}),
-		Stderr: a.Err,
 	}
 }
 

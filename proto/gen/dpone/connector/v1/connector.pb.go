@@ -745,9 +745,10 @@ type Capabilities struct {
 	Transactions          bool     `protobuf:"varint,11,opt,name=transactions,proto3" json:"transactions,omitempty"`
 	LoadStatus            bool     `protobuf:"varint,12,opt,name=load_status,json=loadStatus,proto3" json:"load_status,omitempty"`
 	// Schema operations ApplySchema can render (add_column, widen_type, ...).
-	SchemaOps     []string `protobuf:"bytes,13,rep,name=schema_ops,json=schemaOps,proto3" json:"schema_ops,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	SchemaOps      []string `protobuf:"bytes,13,rep,name=schema_ops,json=schemaOps,proto3" json:"schema_ops,omitempty"`
+	DescribeStream bool     `protobuf:"varint,14,opt,name=describe_stream,json=describeStream,proto3" json:"describe_stream,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Capabilities) Reset() {
@@ -869,6 +870,13 @@ func (x *Capabilities) GetSchemaOps() []string {
 		return x.SchemaOps
 	}
 	return nil
+}
+
+func (x *Capabilities) GetDescribeStream() bool {
+	if x != nil {
+		return x.DescribeStream
+	}
+	return false
 }
 
 type GetSpecRequest struct {
@@ -2110,6 +2118,58 @@ func (*ReadMessage_Log) isReadMessage_Msg() {}
 
 func (*ReadMessage_Error) isReadMessage_Msg() {}
 
+type DescribeStreamResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Stream        *Stream                `protobuf:"bytes,1,opt,name=stream,proto3" json:"stream,omitempty"`
+	Error         *Error                 `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeStreamResponse) Reset() {
+	*x = DescribeStreamResponse{}
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeStreamResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeStreamResponse) ProtoMessage() {}
+
+func (x *DescribeStreamResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeStreamResponse.ProtoReflect.Descriptor instead.
+func (*DescribeStreamResponse) Descriptor() ([]byte, []int) {
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *DescribeStreamResponse) GetStream() *Stream {
+	if x != nil {
+		return x.Stream
+	}
+	return nil
+}
+
+func (x *DescribeStreamResponse) GetError() *Error {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
 type PartitionRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ConfigJson    []byte                 `protobuf:"bytes,1,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
@@ -2124,7 +2184,7 @@ type PartitionRequest struct {
 
 func (x *PartitionRequest) Reset() {
 	*x = PartitionRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[24]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2136,7 +2196,7 @@ func (x *PartitionRequest) String() string {
 func (*PartitionRequest) ProtoMessage() {}
 
 func (x *PartitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[24]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2149,7 +2209,7 @@ func (x *PartitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionRequest.ProtoReflect.Descriptor instead.
 func (*PartitionRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{24}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *PartitionRequest) GetConfigJson() []byte {
@@ -2204,7 +2264,7 @@ type PartitionResponse struct {
 
 func (x *PartitionResponse) Reset() {
 	*x = PartitionResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[25]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2216,7 +2276,7 @@ func (x *PartitionResponse) String() string {
 func (*PartitionResponse) ProtoMessage() {}
 
 func (x *PartitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[25]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2229,7 +2289,7 @@ func (x *PartitionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionResponse.ProtoReflect.Descriptor instead.
 func (*PartitionResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{25}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PartitionResponse) GetPartitions() [][]byte {
@@ -2263,7 +2323,7 @@ type BeginLoadRequest struct {
 
 func (x *BeginLoadRequest) Reset() {
 	*x = BeginLoadRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[26]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2275,7 +2335,7 @@ func (x *BeginLoadRequest) String() string {
 func (*BeginLoadRequest) ProtoMessage() {}
 
 func (x *BeginLoadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[26]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2288,7 +2348,7 @@ func (x *BeginLoadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginLoadRequest.ProtoReflect.Descriptor instead.
 func (*BeginLoadRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{26}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *BeginLoadRequest) GetConfigJson() []byte {
@@ -2351,7 +2411,7 @@ type BeginLoadResponse struct {
 
 func (x *BeginLoadResponse) Reset() {
 	*x = BeginLoadResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[27]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2363,7 +2423,7 @@ func (x *BeginLoadResponse) String() string {
 func (*BeginLoadResponse) ProtoMessage() {}
 
 func (x *BeginLoadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[27]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2376,7 +2436,7 @@ func (x *BeginLoadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginLoadResponse.ProtoReflect.Descriptor instead.
 func (*BeginLoadResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{27}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *BeginLoadResponse) GetStaging() string {
@@ -2405,7 +2465,7 @@ type WriteHeader struct {
 
 func (x *WriteHeader) Reset() {
 	*x = WriteHeader{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[28]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2417,7 +2477,7 @@ func (x *WriteHeader) String() string {
 func (*WriteHeader) ProtoMessage() {}
 
 func (x *WriteHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[28]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2430,7 +2490,7 @@ func (x *WriteHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteHeader.ProtoReflect.Descriptor instead.
 func (*WriteHeader) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{28}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *WriteHeader) GetConfigJson() []byte {
@@ -2467,7 +2527,7 @@ type WriteMessage struct {
 
 func (x *WriteMessage) Reset() {
 	*x = WriteMessage{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2479,7 +2539,7 @@ func (x *WriteMessage) String() string {
 func (*WriteMessage) ProtoMessage() {}
 
 func (x *WriteMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2492,7 +2552,7 @@ func (x *WriteMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteMessage.ProtoReflect.Descriptor instead.
 func (*WriteMessage) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{29}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *WriteMessage) GetMsg() isWriteMessage_Msg {
@@ -2547,7 +2607,7 @@ type WriteResponse struct {
 
 func (x *WriteResponse) Reset() {
 	*x = WriteResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2559,7 +2619,7 @@ func (x *WriteResponse) String() string {
 func (*WriteResponse) ProtoMessage() {}
 
 func (x *WriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2572,7 +2632,7 @@ func (x *WriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResponse.ProtoReflect.Descriptor instead.
 func (*WriteResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{30}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *WriteResponse) GetRows() int64 {
@@ -2610,7 +2670,7 @@ type CommitLoadRequest struct {
 
 func (x *CommitLoadRequest) Reset() {
 	*x = CommitLoadRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2622,7 +2682,7 @@ func (x *CommitLoadRequest) String() string {
 func (*CommitLoadRequest) ProtoMessage() {}
 
 func (x *CommitLoadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2635,7 +2695,7 @@ func (x *CommitLoadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitLoadRequest.ProtoReflect.Descriptor instead.
 func (*CommitLoadRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{31}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *CommitLoadRequest) GetConfigJson() []byte {
@@ -2678,7 +2738,7 @@ type CommitLoadResponse struct {
 
 func (x *CommitLoadResponse) Reset() {
 	*x = CommitLoadResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2690,7 +2750,7 @@ func (x *CommitLoadResponse) String() string {
 func (*CommitLoadResponse) ProtoMessage() {}
 
 func (x *CommitLoadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2703,7 +2763,7 @@ func (x *CommitLoadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitLoadResponse.ProtoReflect.Descriptor instead.
 func (*CommitLoadResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{32}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CommitLoadResponse) GetRowsInserted() int64 {
@@ -2746,7 +2806,7 @@ type AbortLoadRequest struct {
 
 func (x *AbortLoadRequest) Reset() {
 	*x = AbortLoadRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2758,7 +2818,7 @@ func (x *AbortLoadRequest) String() string {
 func (*AbortLoadRequest) ProtoMessage() {}
 
 func (x *AbortLoadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2771,7 +2831,7 @@ func (x *AbortLoadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortLoadRequest.ProtoReflect.Descriptor instead.
 func (*AbortLoadRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{33}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *AbortLoadRequest) GetConfigJson() []byte {
@@ -2804,7 +2864,7 @@ type AbortLoadResponse struct {
 
 func (x *AbortLoadResponse) Reset() {
 	*x = AbortLoadResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2816,7 +2876,7 @@ func (x *AbortLoadResponse) String() string {
 func (*AbortLoadResponse) ProtoMessage() {}
 
 func (x *AbortLoadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2829,7 +2889,7 @@ func (x *AbortLoadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortLoadResponse.ProtoReflect.Descriptor instead.
 func (*AbortLoadResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{34}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *AbortLoadResponse) GetError() *Error {
@@ -2851,7 +2911,7 @@ type LoadStatusRequest struct {
 
 func (x *LoadStatusRequest) Reset() {
 	*x = LoadStatusRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2863,7 +2923,7 @@ func (x *LoadStatusRequest) String() string {
 func (*LoadStatusRequest) ProtoMessage() {}
 
 func (x *LoadStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2876,7 +2936,7 @@ func (x *LoadStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadStatusRequest.ProtoReflect.Descriptor instead.
 func (*LoadStatusRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{35}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *LoadStatusRequest) GetConfigJson() []byte {
@@ -2910,7 +2970,7 @@ type LoadStatusResponse struct {
 
 func (x *LoadStatusResponse) Reset() {
 	*x = LoadStatusResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2922,7 +2982,7 @@ func (x *LoadStatusResponse) String() string {
 func (*LoadStatusResponse) ProtoMessage() {}
 
 func (x *LoadStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2935,7 +2995,7 @@ func (x *LoadStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadStatusResponse.ProtoReflect.Descriptor instead.
 func (*LoadStatusResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{36}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *LoadStatusResponse) GetState() LoadState {
@@ -2982,7 +3042,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\bnullable\x18\x03 \x01(\bR\bnullable\"^\n" +
 	"\x06Schema\x121\n" +
 	"\x06fields\x18\x01 \x03(\v2\x19.dpone.connector.v1.FieldR\x06fields\x12!\n" +
-	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\x81\x04\n" +
+	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xaa\x04\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\bR\x06source\x12 \n" +
 	"\vdestination\x18\x02 \x01(\bR\vdestination\x12A\n" +
@@ -3000,7 +3060,8 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\vload_status\x18\f \x01(\bR\n" +
 	"loadStatus\x12\x1d\n" +
 	"\n" +
-	"schema_ops\x18\r \x03(\tR\tschemaOps\"\x10\n" +
+	"schema_ops\x18\r \x03(\tR\tschemaOps\x12'\n" +
+	"\x0fdescribe_stream\x18\x0e \x01(\bR\x0edescribeStream\"\x10\n" +
 	"\x0eGetSpecRequest\"\xb1\x02\n" +
 	"\x0fGetSpecResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -3106,7 +3167,10 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\bprogress\x18\x04 \x01(\v2\x1c.dpone.connector.v1.ProgressH\x00R\bprogress\x12+\n" +
 	"\x03log\x18\x05 \x01(\v2\x17.dpone.connector.v1.LogH\x00R\x03log\x121\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorH\x00R\x05errorB\x05\n" +
-	"\x03msg\"\xc3\x01\n" +
+	"\x03msg\"}\n" +
+	"\x16DescribeStreamResponse\x122\n" +
+	"\x06stream\x18\x01 \x01(\v2\x1a.dpone.connector.v1.StreamR\x06stream\x12/\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xc3\x01\n" +
 	"\x10PartitionRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x16\n" +
@@ -3221,14 +3285,15 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x16LOAD_STATE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12LOAD_STATE_UNKNOWN\x10\x01\x12\x15\n" +
 	"\x11LOAD_STATE_STAGED\x10\x02\x12\x18\n" +
-	"\x14LOAD_STATE_COMMITTED\x10\x032\xb1\b\n" +
+	"\x14LOAD_STATE_COMMITTED\x10\x032\x90\t\n" +
 	"\tConnector\x12R\n" +
 	"\aGetSpec\x12\".dpone.connector.v1.GetSpecRequest\x1a#.dpone.connector.v1.GetSpecResponse\x12L\n" +
 	"\x05Check\x12 .dpone.connector.v1.CheckRequest\x1a!.dpone.connector.v1.CheckResponse\x12U\n" +
 	"\bDiscover\x12#.dpone.connector.v1.DiscoverRequest\x1a$.dpone.connector.v1.DiscoverResponse\x12g\n" +
 	"\x0eDescribeTarget\x12).dpone.connector.v1.DescribeTargetRequest\x1a*.dpone.connector.v1.DescribeTargetResponse\x12^\n" +
 	"\vApplySchema\x12&.dpone.connector.v1.ApplySchemaRequest\x1a'.dpone.connector.v1.ApplySchemaResponse\x12J\n" +
-	"\x04Read\x12\x1f.dpone.connector.v1.ReadRequest\x1a\x1f.dpone.connector.v1.ReadMessage0\x01\x12X\n" +
+	"\x04Read\x12\x1f.dpone.connector.v1.ReadRequest\x1a\x1f.dpone.connector.v1.ReadMessage0\x01\x12]\n" +
+	"\x0eDescribeStream\x12\x1f.dpone.connector.v1.ReadRequest\x1a*.dpone.connector.v1.DescribeStreamResponse\x12X\n" +
 	"\tPartition\x12$.dpone.connector.v1.PartitionRequest\x1a%.dpone.connector.v1.PartitionResponse\x12X\n" +
 	"\tBeginLoad\x12$.dpone.connector.v1.BeginLoadRequest\x1a%.dpone.connector.v1.BeginLoadResponse\x12N\n" +
 	"\x05Write\x12 .dpone.connector.v1.WriteMessage\x1a!.dpone.connector.v1.WriteResponse(\x01\x12[\n" +
@@ -3251,7 +3316,7 @@ func file_dpone_connector_v1_connector_proto_rawDescGZIP() []byte {
 }
 
 var file_dpone_connector_v1_connector_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_dpone_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_dpone_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_dpone_connector_v1_connector_proto_goTypes = []any{
 	(ErrorCode)(0),                 // 0: dpone.connector.v1.ErrorCode
 	(TypeKind)(0),                  // 1: dpone.connector.v1.TypeKind
@@ -3283,24 +3348,25 @@ var file_dpone_connector_v1_connector_proto_goTypes = []any{
 	(*Progress)(nil),               // 27: dpone.connector.v1.Progress
 	(*Log)(nil),                    // 28: dpone.connector.v1.Log
 	(*ReadMessage)(nil),            // 29: dpone.connector.v1.ReadMessage
-	(*PartitionRequest)(nil),       // 30: dpone.connector.v1.PartitionRequest
-	(*PartitionResponse)(nil),      // 31: dpone.connector.v1.PartitionResponse
-	(*BeginLoadRequest)(nil),       // 32: dpone.connector.v1.BeginLoadRequest
-	(*BeginLoadResponse)(nil),      // 33: dpone.connector.v1.BeginLoadResponse
-	(*WriteHeader)(nil),            // 34: dpone.connector.v1.WriteHeader
-	(*WriteMessage)(nil),           // 35: dpone.connector.v1.WriteMessage
-	(*WriteResponse)(nil),          // 36: dpone.connector.v1.WriteResponse
-	(*CommitLoadRequest)(nil),      // 37: dpone.connector.v1.CommitLoadRequest
-	(*CommitLoadResponse)(nil),     // 38: dpone.connector.v1.CommitLoadResponse
-	(*AbortLoadRequest)(nil),       // 39: dpone.connector.v1.AbortLoadRequest
-	(*AbortLoadResponse)(nil),      // 40: dpone.connector.v1.AbortLoadResponse
-	(*LoadStatusRequest)(nil),      // 41: dpone.connector.v1.LoadStatusRequest
-	(*LoadStatusResponse)(nil),     // 42: dpone.connector.v1.LoadStatusResponse
-	nil,                            // 43: dpone.connector.v1.Error.DetailsEntry
+	(*DescribeStreamResponse)(nil), // 30: dpone.connector.v1.DescribeStreamResponse
+	(*PartitionRequest)(nil),       // 31: dpone.connector.v1.PartitionRequest
+	(*PartitionResponse)(nil),      // 32: dpone.connector.v1.PartitionResponse
+	(*BeginLoadRequest)(nil),       // 33: dpone.connector.v1.BeginLoadRequest
+	(*BeginLoadResponse)(nil),      // 34: dpone.connector.v1.BeginLoadResponse
+	(*WriteHeader)(nil),            // 35: dpone.connector.v1.WriteHeader
+	(*WriteMessage)(nil),           // 36: dpone.connector.v1.WriteMessage
+	(*WriteResponse)(nil),          // 37: dpone.connector.v1.WriteResponse
+	(*CommitLoadRequest)(nil),      // 38: dpone.connector.v1.CommitLoadRequest
+	(*CommitLoadResponse)(nil),     // 39: dpone.connector.v1.CommitLoadResponse
+	(*AbortLoadRequest)(nil),       // 40: dpone.connector.v1.AbortLoadRequest
+	(*AbortLoadResponse)(nil),      // 41: dpone.connector.v1.AbortLoadResponse
+	(*LoadStatusRequest)(nil),      // 42: dpone.connector.v1.LoadStatusRequest
+	(*LoadStatusResponse)(nil),     // 43: dpone.connector.v1.LoadStatusResponse
+	nil,                            // 44: dpone.connector.v1.Error.DetailsEntry
 }
 var file_dpone_connector_v1_connector_proto_depIdxs = []int32{
 	0,  // 0: dpone.connector.v1.Error.code:type_name -> dpone.connector.v1.ErrorCode
-	43, // 1: dpone.connector.v1.Error.details:type_name -> dpone.connector.v1.Error.DetailsEntry
+	44, // 1: dpone.connector.v1.Error.details:type_name -> dpone.connector.v1.Error.DetailsEntry
 	1,  // 2: dpone.connector.v1.LogicalType.kind:type_name -> dpone.connector.v1.TypeKind
 	7,  // 3: dpone.connector.v1.LogicalType.element:type_name -> dpone.connector.v1.LogicalType
 	7,  // 4: dpone.connector.v1.LogicalType.key:type_name -> dpone.connector.v1.LogicalType
@@ -3331,50 +3397,54 @@ var file_dpone_connector_v1_connector_proto_depIdxs = []int32{
 	27, // 29: dpone.connector.v1.ReadMessage.progress:type_name -> dpone.connector.v1.Progress
 	28, // 30: dpone.connector.v1.ReadMessage.log:type_name -> dpone.connector.v1.Log
 	6,  // 31: dpone.connector.v1.ReadMessage.error:type_name -> dpone.connector.v1.Error
-	6,  // 32: dpone.connector.v1.PartitionResponse.error:type_name -> dpone.connector.v1.Error
-	18, // 33: dpone.connector.v1.BeginLoadRequest.target:type_name -> dpone.connector.v1.TableRef
-	9,  // 34: dpone.connector.v1.BeginLoadRequest.schema:type_name -> dpone.connector.v1.Schema
-	6,  // 35: dpone.connector.v1.BeginLoadResponse.error:type_name -> dpone.connector.v1.Error
-	32, // 36: dpone.connector.v1.WriteHeader.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	34, // 37: dpone.connector.v1.WriteMessage.header:type_name -> dpone.connector.v1.WriteHeader
-	25, // 38: dpone.connector.v1.WriteMessage.batch:type_name -> dpone.connector.v1.Batch
-	6,  // 39: dpone.connector.v1.WriteResponse.error:type_name -> dpone.connector.v1.Error
-	32, // 40: dpone.connector.v1.CommitLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	6,  // 41: dpone.connector.v1.CommitLoadResponse.error:type_name -> dpone.connector.v1.Error
-	32, // 42: dpone.connector.v1.AbortLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	6,  // 43: dpone.connector.v1.AbortLoadResponse.error:type_name -> dpone.connector.v1.Error
-	32, // 44: dpone.connector.v1.LoadStatusRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	3,  // 45: dpone.connector.v1.LoadStatusResponse.state:type_name -> dpone.connector.v1.LoadState
-	6,  // 46: dpone.connector.v1.LoadStatusResponse.error:type_name -> dpone.connector.v1.Error
-	11, // 47: dpone.connector.v1.Connector.GetSpec:input_type -> dpone.connector.v1.GetSpecRequest
-	13, // 48: dpone.connector.v1.Connector.Check:input_type -> dpone.connector.v1.CheckRequest
-	16, // 49: dpone.connector.v1.Connector.Discover:input_type -> dpone.connector.v1.DiscoverRequest
-	19, // 50: dpone.connector.v1.Connector.DescribeTarget:input_type -> dpone.connector.v1.DescribeTargetRequest
-	22, // 51: dpone.connector.v1.Connector.ApplySchema:input_type -> dpone.connector.v1.ApplySchemaRequest
-	24, // 52: dpone.connector.v1.Connector.Read:input_type -> dpone.connector.v1.ReadRequest
-	30, // 53: dpone.connector.v1.Connector.Partition:input_type -> dpone.connector.v1.PartitionRequest
-	32, // 54: dpone.connector.v1.Connector.BeginLoad:input_type -> dpone.connector.v1.BeginLoadRequest
-	35, // 55: dpone.connector.v1.Connector.Write:input_type -> dpone.connector.v1.WriteMessage
-	37, // 56: dpone.connector.v1.Connector.CommitLoad:input_type -> dpone.connector.v1.CommitLoadRequest
-	39, // 57: dpone.connector.v1.Connector.AbortLoad:input_type -> dpone.connector.v1.AbortLoadRequest
-	41, // 58: dpone.connector.v1.Connector.LoadStatus:input_type -> dpone.connector.v1.LoadStatusRequest
-	12, // 59: dpone.connector.v1.Connector.GetSpec:output_type -> dpone.connector.v1.GetSpecResponse
-	14, // 60: dpone.connector.v1.Connector.Check:output_type -> dpone.connector.v1.CheckResponse
-	17, // 61: dpone.connector.v1.Connector.Discover:output_type -> dpone.connector.v1.DiscoverResponse
-	20, // 62: dpone.connector.v1.Connector.DescribeTarget:output_type -> dpone.connector.v1.DescribeTargetResponse
-	23, // 63: dpone.connector.v1.Connector.ApplySchema:output_type -> dpone.connector.v1.ApplySchemaResponse
-	29, // 64: dpone.connector.v1.Connector.Read:output_type -> dpone.connector.v1.ReadMessage
-	31, // 65: dpone.connector.v1.Connector.Partition:output_type -> dpone.connector.v1.PartitionResponse
-	33, // 66: dpone.connector.v1.Connector.BeginLoad:output_type -> dpone.connector.v1.BeginLoadResponse
-	36, // 67: dpone.connector.v1.Connector.Write:output_type -> dpone.connector.v1.WriteResponse
-	38, // 68: dpone.connector.v1.Connector.CommitLoad:output_type -> dpone.connector.v1.CommitLoadResponse
-	40, // 69: dpone.connector.v1.Connector.AbortLoad:output_type -> dpone.connector.v1.AbortLoadResponse
-	42, // 70: dpone.connector.v1.Connector.LoadStatus:output_type -> dpone.connector.v1.LoadStatusResponse
-	59, // [59:71] is the sub-list for method output_type
-	47, // [47:59] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	15, // 32: dpone.connector.v1.DescribeStreamResponse.stream:type_name -> dpone.connector.v1.Stream
+	6,  // 33: dpone.connector.v1.DescribeStreamResponse.error:type_name -> dpone.connector.v1.Error
+	6,  // 34: dpone.connector.v1.PartitionResponse.error:type_name -> dpone.connector.v1.Error
+	18, // 35: dpone.connector.v1.BeginLoadRequest.target:type_name -> dpone.connector.v1.TableRef
+	9,  // 36: dpone.connector.v1.BeginLoadRequest.schema:type_name -> dpone.connector.v1.Schema
+	6,  // 37: dpone.connector.v1.BeginLoadResponse.error:type_name -> dpone.connector.v1.Error
+	33, // 38: dpone.connector.v1.WriteHeader.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	35, // 39: dpone.connector.v1.WriteMessage.header:type_name -> dpone.connector.v1.WriteHeader
+	25, // 40: dpone.connector.v1.WriteMessage.batch:type_name -> dpone.connector.v1.Batch
+	6,  // 41: dpone.connector.v1.WriteResponse.error:type_name -> dpone.connector.v1.Error
+	33, // 42: dpone.connector.v1.CommitLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	6,  // 43: dpone.connector.v1.CommitLoadResponse.error:type_name -> dpone.connector.v1.Error
+	33, // 44: dpone.connector.v1.AbortLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	6,  // 45: dpone.connector.v1.AbortLoadResponse.error:type_name -> dpone.connector.v1.Error
+	33, // 46: dpone.connector.v1.LoadStatusRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	3,  // 47: dpone.connector.v1.LoadStatusResponse.state:type_name -> dpone.connector.v1.LoadState
+	6,  // 48: dpone.connector.v1.LoadStatusResponse.error:type_name -> dpone.connector.v1.Error
+	11, // 49: dpone.connector.v1.Connector.GetSpec:input_type -> dpone.connector.v1.GetSpecRequest
+	13, // 50: dpone.connector.v1.Connector.Check:input_type -> dpone.connector.v1.CheckRequest
+	16, // 51: dpone.connector.v1.Connector.Discover:input_type -> dpone.connector.v1.DiscoverRequest
+	19, // 52: dpone.connector.v1.Connector.DescribeTarget:input_type -> dpone.connector.v1.DescribeTargetRequest
+	22, // 53: dpone.connector.v1.Connector.ApplySchema:input_type -> dpone.connector.v1.ApplySchemaRequest
+	24, // 54: dpone.connector.v1.Connector.Read:input_type -> dpone.connector.v1.ReadRequest
+	24, // 55: dpone.connector.v1.Connector.DescribeStream:input_type -> dpone.connector.v1.ReadRequest
+	31, // 56: dpone.connector.v1.Connector.Partition:input_type -> dpone.connector.v1.PartitionRequest
+	33, // 57: dpone.connector.v1.Connector.BeginLoad:input_type -> dpone.connector.v1.BeginLoadRequest
+	36, // 58: dpone.connector.v1.Connector.Write:input_type -> dpone.connector.v1.WriteMessage
+	38, // 59: dpone.connector.v1.Connector.CommitLoad:input_type -> dpone.connector.v1.CommitLoadRequest
+	40, // 60: dpone.connector.v1.Connector.AbortLoad:input_type -> dpone.connector.v1.AbortLoadRequest
+	42, // 61: dpone.connector.v1.Connector.LoadStatus:input_type -> dpone.connector.v1.LoadStatusRequest
+	12, // 62: dpone.connector.v1.Connector.GetSpec:output_type -> dpone.connector.v1.GetSpecResponse
+	14, // 63: dpone.connector.v1.Connector.Check:output_type -> dpone.connector.v1.CheckResponse
+	17, // 64: dpone.connector.v1.Connector.Discover:output_type -> dpone.connector.v1.DiscoverResponse
+	20, // 65: dpone.connector.v1.Connector.DescribeTarget:output_type -> dpone.connector.v1.DescribeTargetResponse
+	23, // 66: dpone.connector.v1.Connector.ApplySchema:output_type -> dpone.connector.v1.ApplySchemaResponse
+	29, // 67: dpone.connector.v1.Connector.Read:output_type -> dpone.connector.v1.ReadMessage
+	30, // 68: dpone.connector.v1.Connector.DescribeStream:output_type -> dpone.connector.v1.DescribeStreamResponse
+	32, // 69: dpone.connector.v1.Connector.Partition:output_type -> dpone.connector.v1.PartitionResponse
+	34, // 70: dpone.connector.v1.Connector.BeginLoad:output_type -> dpone.connector.v1.BeginLoadResponse
+	37, // 71: dpone.connector.v1.Connector.Write:output_type -> dpone.connector.v1.WriteResponse
+	39, // 72: dpone.connector.v1.Connector.CommitLoad:output_type -> dpone.connector.v1.CommitLoadResponse
+	41, // 73: dpone.connector.v1.Connector.AbortLoad:output_type -> dpone.connector.v1.AbortLoadResponse
+	43, // 74: dpone.connector.v1.Connector.LoadStatus:output_type -> dpone.connector.v1.LoadStatusResponse
+	62, // [62:75] is the sub-list for method output_type
+	49, // [49:62] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_dpone_connector_v1_connector_proto_init() }
@@ -3390,7 +3460,7 @@ func file_dpone_connector_v1_connector_proto_init() {
 		(*ReadMessage_Log)(nil),
 		(*ReadMessage_Error)(nil),
 	}
-	file_dpone_connector_v1_connector_proto_msgTypes[29].OneofWrappers = []any{
+	file_dpone_connector_v1_connector_proto_msgTypes[30].OneofWrappers = []any{
 		(*WriteMessage_Header)(nil),
 		(*WriteMessage_Batch)(nil),
 	}
@@ -3400,7 +3470,7 @@ func file_dpone_connector_v1_connector_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dpone_connector_v1_connector_proto_rawDesc), len(file_dpone_connector_v1_connector_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   38,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

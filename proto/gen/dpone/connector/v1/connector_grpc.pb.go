@@ -36,6 +36,7 @@ const (
 	Connector_DescribeTarget_FullMethodName = "/dpone.connector.v1.Connector/DescribeTarget"
 	Connector_ApplySchema_FullMethodName    = "/dpone.connector.v1.Connector/ApplySchema"
 	Connector_Read_FullMethodName           = "/dpone.connector.v1.Connector/Read"
+	Connector_DescribeStream_FullMethodName = "/dpone.connector.v1.Connector/DescribeStream"
 	Connector_Partition_FullMethodName      = "/dpone.connector.v1.Connector/Partition"
 	Connector_BeginLoad_FullMethodName      = "/dpone.connector.v1.Connector/BeginLoad"
 	Connector_Write_FullMethodName          = "/dpone.connector.v1.Connector/Write"
@@ -56,6 +57,9 @@ type ConnectorClient interface {
 	ApplySchema(ctx context.Context, in *ApplySchemaRequest, opts ...grpc.CallOption) (*ApplySchemaResponse, error)
 	// Data plane: source.
 	Read(ctx context.Context, in *ReadRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ReadMessage], error)
+	// The stream a Read with this request would produce (schema, keys),
+	// without reading rows; for plans. Optional: capability describe_stream.
+	DescribeStream(ctx context.Context, in *ReadRequest, opts ...grpc.CallOption) (*DescribeStreamResponse, error)
 	Partition(ctx context.Context, in *PartitionRequest, opts ...grpc.CallOption) (*PartitionResponse, error)
 	// Data plane: destination (two-phase, tied by a host-chosen load_id).
 	BeginLoad(ctx context.Context, in *BeginLoadRequest, opts ...grpc.CallOption) (*BeginLoadResponse, error)
@@ -142,6 +146,16 @@ func (c *connectorClient) Read(ctx context.Context, in *ReadRequest, opts ...grp
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Connector_ReadClient = grpc.ServerStreamingClient[ReadMessage]
 
+func (c *connectorClient) DescribeStream(ctx context.Context, in *ReadRequest, opts ...grpc.CallOption) (*DescribeStreamResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DescribeStreamResponse)
+	err := c.cc.Invoke(ctx, Connector_DescribeStream_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *connectorClient) Partition(ctx context.Context, in *PartitionRequest, opts ...grpc.CallOption) (*PartitionResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(PartitionResponse)
@@ -217,6 +231,9 @@ type ConnectorServer interface {
 	ApplySchema(context.Context, *ApplySchemaRequest) (*ApplySchemaResponse, error)
 	// Data plane: source.
 	Read(*ReadRequest, grpc.ServerStreamingServer[ReadMessage]) error
+	// The stream a Read with this request would produce (schema, keys),
+	// without reading rows; for plans. Optional: capability describe_stream.
+	DescribeStream(context.Context, *ReadRequest) (*DescribeStreamResponse, error)
 	Partition(context.Context, *PartitionRequest) (*PartitionResponse, error)
 	// Data plane: destination (two-phase, tied by a host-chosen load_id).
 	BeginLoad(context.Context, *BeginLoadRequest) (*BeginLoadResponse, error)
@@ -251,6 +268,9 @@ func (UnimplementedConnectorServer) ApplySchema(context.Context, *ApplySchemaReq
 }
 func (UnimplementedConnectorServer) Read(*ReadRequest, grpc.ServerStreamingServer[ReadMessage]) error {
 	return status.Error(codes.Unimplemented, "method Read not implemented")
+}
+func (UnimplementedConnectorServer) DescribeStream(context.Context, *ReadRequest) (*DescribeStreamResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DescribeStream not implemented")
 }
 func (UnimplementedConnectorServer) Partition(context.Context, *PartitionRequest) (*PartitionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Partition not implemented")
@@ -392,6 +412,24 @@ func _Connector_Read_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Connector_ReadServer = grpc.ServerStreamingServer[ReadMessage]
 
+func _Connector_DescribeStream_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectorServer).DescribeStream(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Connector_DescribeStream_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectorServer).DescribeStream(ctx, req.(*ReadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Connector_Partition_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(PartitionRequest)
 	if err := dec(in); err != nil {
@@ -515,6 +553,10 @@ var Connector_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ApplySchema",
 			Handler:    _Connector_ApplySchema_Handler,
+		},
+		{
+			MethodName: "DescribeStream",
+			Handler:    _Connector_DescribeStream_Handler,
 		},
 		{
 			MethodName: "Partition",

@@ -1,0 +1,23 @@
+package connector
+
+import (
+	"context"
+
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+// DescribeStream returns the stream a Read with req would produce, without
+// reading rows. Call it only when the spec advertises describe_stream.
+func (c *Client) DescribeStream(ctx context.Context, req *connectorv1.ReadRequest) (*connectorv1.Stream, error) {
+	if err := c.alive("DescribeStream"); err != nil {
+		return nil, err
+	}
+	resp, err := c.rpc.DescribeStream(ctx, req)
+	if err != nil {
+		return nil, c.callErr(ctx, "DescribeStream", err)
+	}
+	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
+		return nil, err
+	}
+	return resp.GetStream(), nil
+}

@@ -1,0 +1,123 @@
+package sdktest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+// cancelCheck starts a full read, cancels it after the first message and
+// verifies that the plugin stops working: its CPU time must stay flat
+// afterwards, and it must still answer calls.
+func (s *session) cancelCheck(c *checkT) {
+	st, ok := s.floorStream()
+	if !ok {
+		c.Skipf("fixture lists no streams")
+	}
+	p := s.client(c)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rs, err := p.Read(ctx, s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_FULL, st.Options))
+	if err != nil {
+		c.Fatalf("Read: %v", err)
+	}
+	if _, err := rs.Recv(); err != nil {
+		c.Fatalf("Read: first message: %v", err)
+	}
+	start := time.Now()
+	cancel()
+	for {
+		_, err := rs.Recv()
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, io.EOF) {
+			c.notef("the read of %s ended before the cancellation reached it: use a larger stream (floors.stream) to exercise cancellation", streamKey(st))
+		}
+		break
+	}
+	// Give the plugin a moment to notice, then watch its CPU time.
+	grace := min(s.f.cancelWithin(), 2*time.Second)
+	time.Sleep(grace / 4)
+	cpu0, ok0 := cpuSeconds(p.pid)
+	window := grace
+	time.Sleep(window)
+	cpu1, ok1 := cpuSeconds(p.pid)
+	if ok0 && ok1 {
+		busy := (cpu1 - cpu0) / window.Seconds()
+		s.rep.metric("cpu_after_cancel", busy)
+		c.notef("CPU use %.0f%% of a core in the %s after cancelling", busy*100, window)
+		limit := 0.5
+		if p.pid == 0 {
+			limit = 0.9 // in process the harness shares the CPU account
+		}
+		if busy > limit {
+			c.Errorf("the plugin kept working after the read was cancelled (%.0f%% of a core): Read must return when ctx is done", busy*100)
+		}
+	}
+	// The plugin still serves calls.
+	ctx2, cancel2 := context.WithTimeout(context.Background(), s.f.cancelWithin())
+	defer cancel2()
+	if _, err := p.GetSpec(ctx2, &connectorv1.GetSpecRequest{}); err != nil {
+		c.Errorf("GetSpec after a cancelled read: %v", err)
+	}
+	s.rep.metric("cancel_seconds", time.Since(start).Seconds()-grace.Seconds()/4-window.Seconds())
+}
+
+// cpuSeconds is the user+system CPU time of pid (0: this process).
+func cpuSeconds(pid int) (float64, bool) {
+	path := "/proc/self/stat"
+	if pid > 0 {
+		path = "/proc/" + strconv.Itoa(pid) + "/stat"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	// Fields after the command name, which is in parentheses.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, false
+	}
+	ut, err1 := strconv.ParseFloat(f[11], 64)
+	st, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return (ut + st) / 100, true // USER_HZ is 100 on Linux
+}
+
+// memoryCheck reports the plugin's peak resident set against the floor.
+func (s *session) memoryCheck(t T) {
+	s.check(t, "memory", func(c *checkT) {
+		s.mu.Lock()
+		if s.cur != nil {
+			s.sampleRSS(s.cur)
+		}
+		rss := s.rss
+		s.mu.Unlock()
+		if rss == 0 {
+			c.Skipf("peak RSS not measurable here (no /proc)")
+		}
+		s.rep.metric("peak_rss_mb", rss)
+		if s.l.mode() == "in-process" {
+			c.notef("peak RSS %.1f MiB of the test process (in process: includes the harness; certify the binary for the plugin's own number)", rss)
+			return
+		}
+		c.notef("peak RSS (VmHWM) of the plugin process: %.1f MiB", rss)
+		if m := s.f.Floors.MaxRSSMB; m > 0 && rss > m {
+			c.Errorf("peak RSS %.1f MiB exceeds the fixture ceiling %.0f MiB", rss, m)
+		}
+	})
+}

@@ -1,0 +1,28 @@
+// Package sdktest is dpone's connector certification suite.
+//
+// Like testing/fstest.TestFS, it is a function, not a copied test: a
+// connector's own test calls
+//
+//	func TestCertify(t *testing.T) {
+//		sdktest.TestSource(t, sdktest.Fixture{Factory: myconn.New, Config: ..., Streams: ...})
+//	}
+//
+// and gets named subtests (spec, check, discover, read/<stream>,
+// incremental/<stream>, partitions/<stream>, cancel, types/<stream>,
+// throughput/read; for destinations load/<mode>, abort, crash,
+// commit_twice, load_status, types/load, throughput/write). Every
+// misbehaviour is reported, not only the first; optional capabilities are
+// tested only when GetSpec advertises them; everything skipped says why, in
+// the test output and in the Report.
+//
+// The suite always talks to the connector through the real gRPC adapter:
+// in process (Fixture.Factory: the SDK's server on an in-memory gRPC
+// connection) or out of process (Fixture.Binary: the plugin binary is
+// started with go-plugin and the dpone handshake). A simulated crash kills
+// the plugin process (out of process) or stops the gRPC server and drops the
+// connector value, then starts a fresh one from the Factory (in process).
+//
+// The core runs against the small T interface, so `dpone certify` runs the
+// same checks outside `go test` with a Runner. Results are collected in a
+// Report that renders as JSON and Markdown.
+package sdktest

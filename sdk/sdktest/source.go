@@ -1,0 +1,432 @@
+package sdktest
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/logical"
+)
+
+// sourceChecks runs the source half of the suite.
+func (s *session) sourceChecks(t T) {
+	caps := s.spec.GetCapabilities()
+	if !caps.GetSource() {
+		s.check(t, "source", func(c *checkT) {
+			c.Errorf("the connector does not advertise the source capability")
+		})
+		return
+	}
+	discovered := map[string]*connectorv1.Stream{}
+	s.check(t, "discover", func(c *checkT) { s.discoverCheck(c, discovered) })
+	if len(s.f.Streams) == 0 {
+		s.check(t, "read", func(c *checkT) { c.Skipf("fixture lists no streams") })
+	}
+	for _, st := range s.f.Streams {
+		name := streamKey(st)
+		s.check(t, "read/"+name, func(c *checkT) { s.fullReadCheck(c, st) })
+		s.check(t, "types/"+name, func(c *checkT) { s.sourceTypesCheck(c, st, discovered[name]) })
+		s.check(t, "incremental/"+name, func(c *checkT) { s.incrementalCheck(c, st) })
+		s.check(t, "partitions/"+name, func(c *checkT) { s.partitionCheck(c, st) })
+	}
+	s.check(t, "cancel", s.cancelCheck)
+	s.check(t, "throughput/read", s.readThroughputCheck)
+}
+
+func streamKey(st StreamFixture) string {
+	if st.Namespace != "" {
+		return st.Namespace + "." + st.Name
+	}
+	return st.Name
+}
+
+func (s *session) discoverCheck(c *checkT, found map[string]*connectorv1.Stream) {
+	p := s.client(c)
+	ctx, cancel := s.ctx()
+	defer cancel()
+	resp, err := p.Discover(ctx, &connectorv1.DiscoverRequest{ConfigJson: s.f.Config})
+	if err != nil {
+		c.Fatalf("Discover: %v", err)
+	}
+	if resp.GetError() != nil {
+		c.Fatalf("Discover: %s", errText(resp.GetError()))
+	}
+	if len(resp.GetStreams()) == 0 {
+		c.Errorf("Discover returned no streams")
+	}
+	for _, st := range resp.GetStreams() {
+		key := st.GetName()
+		if st.GetNamespace() != "" {
+			key = st.GetNamespace() + "." + key
+		}
+		found[key] = st
+		if st.GetName() == "" {
+			c.Errorf("stream with an empty name")
+		}
+		sc, err := logical.ArrowSchema(st.GetSchema())
+		if err != nil {
+			c.Errorf("stream %s: schema: %v", key, err)
+			continue
+		}
+		if sc.NumFields() == 0 {
+			c.Errorf("stream %s has no columns", key)
+		}
+		seen := map[string]bool{}
+		for _, f := range sc.Fields() {
+			if seen[f.Name] {
+				c.Errorf("stream %s: column %q appears twice", key, f.Name)
+			}
+			seen[f.Name] = true
+		}
+		for _, k := range st.GetPrimaryKey() {
+			if !seen[k] {
+				c.Errorf("stream %s: primary key column %q is not in the schema", key, k)
+			}
+		}
+		for _, k := range st.GetCursorCandidates() {
+			if !seen[k] {
+				c.Errorf("stream %s: cursor candidate %q is not in the schema", key, k)
+			}
+		}
+	}
+	for _, st := range s.f.Streams {
+		if !st.NotDiscoverable && found[streamKey(st)] == nil {
+			c.Errorf("fixture stream %s not among the discovered streams (set not_discoverable if it is a glob or query)", streamKey(st))
+		}
+	}
+	c.notef("%d streams discovered", len(resp.GetStreams()))
+}
+
+func (s *session) readRequest(st StreamFixture, mode connectorv1.SourceMode, opts []byte) *connectorv1.ReadRequest {
+	return &connectorv1.ReadRequest{ConfigJson: s.f.Config, Namespace: st.Namespace, Stream: st.Name, Mode: mode, OptionsJson: opts}
+}
+
+// fullRead reads a stream fully once per session and caches the result.
+func (s *session) fullRead(c *checkT, st StreamFixture) readResult {
+	key := streamKey(st)
+	s.mu.Lock()
+	res, ok := s.full[key]
+	s.mu.Unlock()
+	if ok {
+		return res
+	}
+	p := s.client(c)
+	ctx, cancel := s.ctx()
+	defer cancel()
+	res, err := read(ctx, p, s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_FULL, st.Options), false)
+	if err != nil {
+		c.Fatalf("%v", err)
+	}
+	if res.err != nil {
+		c.Fatalf("full read of %s: %s", key, errText(res.err))
+	}
+	s.mu.Lock()
+	s.full[key] = res
+	s.mu.Unlock()
+	return res
+}
+
+func (s *session) fullReadCheck(c *checkT, st StreamFixture) {
+	res := s.fullRead(c, st)
+	for _, v := range res.violations {
+		c.Errorf("protocol: %s", v)
+	}
+	cols := fieldNames(res.schema)
+	sum := checksum(res.rows, cols)
+	c.notef("%d rows in %d batches, %d checkpoints; checksum %s", res.count, res.batches, len(res.checkpoints), sum)
+	if st.Rows != nil {
+		want, err := fixtureRows(res.schema, st.Rows)
+		if err != nil {
+			c.Fatalf("fixture rows of %s: %v", streamKey(st), err)
+		}
+		if d := diffRows(want, res.rows, columnsOf(want), 10); d != nil {
+			c.Errorf("full read of %s:\n%s", streamKey(st), strings.Join(d, "\n"))
+		}
+	}
+	if st.RowCount != nil && res.count != *st.RowCount {
+		c.Errorf("full read of %s: got %d rows, want %d", streamKey(st), res.count, *st.RowCount)
+	}
+	if st.Checksum != "" && sum != st.Checksum {
+		c.Errorf("full read of %s: got checksum %s, want %s", streamKey(st), sum, st.Checksum)
+	}
+	if st.Rows == nil && st.RowCount == nil && st.Checksum == "" {
+		c.notef("fixture gives no rows, row_count or checksum for %s: read measured only", streamKey(st))
+	}
+}
+
+// sourceTypesCheck compares the logical types of the read schema with the
+// fixture's claims, and the discovered schema with the read schema.
+func (s *session) sourceTypesCheck(c *checkT, st StreamFixture, disc *connectorv1.Stream) {
+	if len(st.Types) == 0 && disc == nil {
+		c.Skipf("fixture claims no types for %s and Discover does not list it", streamKey(st))
+	}
+	res := s.fullRead(c, st)
+	got := map[string]string{}
+	for _, f := range res.schema.Fields() {
+		pf, err := logical.FieldFromArrow(f)
+		if err != nil {
+			c.Errorf("column %q: %v", f.Name, err)
+			continue
+		}
+		got[f.Name] = logical.Name(pf.GetType())
+	}
+	for col, want := range st.Types {
+		g, ok := got[col]
+		switch {
+		case !ok:
+			c.Errorf("column %q: not in the read schema", col)
+		case normType(g) != normType(want):
+			c.Errorf("column %q: got logical type %s, want %s", col, g, want)
+		}
+	}
+	if disc != nil {
+		ds, err := logical.ArrowSchema(disc.GetSchema())
+		if err != nil {
+			c.Errorf("discovered schema: %v", err)
+			return
+		}
+		for _, f := range ds.Fields() {
+			i := res.schema.FieldIndices(f.Name)
+			if len(i) == 0 {
+				c.Errorf("column %q is discovered but not read", f.Name)
+				continue
+			}
+			rf := res.schema.Field(i[0])
+			if !arrow.TypeEqual(f.Type, rf.Type) {
+				c.Errorf("column %q: discovered as %s, read as %s", f.Name, f.Type, rf.Type)
+			}
+		}
+	}
+	if len(st.Types) > 0 {
+		c.notef("%d claimed types verified; values checked by read/%s", len(st.Types), streamKey(st))
+	}
+}
+
+func normType(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
+
+// incrementalCheck reads incrementally from scratch, then resumes from
+// every checkpoint: the rows before it plus the resumed rows must be the
+// whole stream, with no gap and no duplicate.
+func (s *session) incrementalCheck(c *checkT, st StreamFixture) {
+	caps := s.spec.GetCapabilities()
+	if !slices.Contains(caps.GetSourceModes(), connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL) {
+		c.Skipf("the connector advertises no incremental strategy")
+	}
+	inc := st.Incremental
+	if inc == nil {
+		c.Skipf("fixture has no incremental settings for %s", streamKey(st))
+	}
+	p := s.client(c)
+	req := s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL, inc.Options)
+	req.BatchBytes = inc.BatchBytes
+	if req.BatchBytes == 0 {
+		req.BatchBytes = 4096
+	}
+	ctx, cancel := s.ctx()
+	defer cancel()
+	first, err := read(ctx, p, req, false)
+	if err != nil {
+		c.Fatalf("%v", err)
+	}
+	if first.err != nil {
+		c.Fatalf("incremental read of %s: %s", streamKey(st), errText(first.err))
+	}
+	for _, v := range first.violations {
+		c.Errorf("protocol: %s", v)
+	}
+	cols := fieldNames(first.schema)
+	if st.Rows != nil {
+		rows := st.Rows
+		if inc.SkipNullCursor && inc.Cursor != "" {
+			rows = nil
+			for _, r := range st.Rows {
+				if r[inc.Cursor] != nil {
+					rows = append(rows, r)
+				}
+			}
+		}
+		want, err := fixtureRows(first.schema, rows)
+		if err != nil {
+			c.Fatalf("fixture rows: %v", err)
+		}
+		if d := diffRows(want, first.rows, columnsOf(want), 10); d != nil {
+			c.Errorf("first incremental read (no prior state):\n%s", strings.Join(d, "\n"))
+		}
+	}
+	if len(first.checkpoints) == 0 {
+		c.Fatalf("the incremental read emitted no checkpoint: the host could never advance its state")
+	}
+	if last := first.checkpoints[len(first.checkpoints)-1]; last.rows != len(first.rows) {
+		c.Errorf("the last checkpoint comes after %d of %d rows: rows after it would be read again", last.rows, len(first.rows))
+	}
+	s.cursorNotes(c, first, inc.Cursor)
+	cps := first.checkpoints
+	if len(cps) > 50 { // resume from an even sample of at most 50
+		step := float64(len(cps)) / 50
+		var pick []checkpointAt
+		for i := 0; i < 50; i++ {
+			pick = append(pick, cps[int(float64(i)*step)])
+		}
+		cps = append(pick, first.checkpoints[len(first.checkpoints)-1])
+	}
+	for i, cp := range cps {
+		rreq := s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL, inc.Options)
+		rreq.PriorState = cp.state
+		rreq.BatchBytes = req.BatchBytes
+		ctx, cancel := s.ctx()
+		res, err := read(ctx, p, rreq, false)
+		cancel()
+		if err != nil {
+			c.Errorf("resume from checkpoint %d: %v", i+1, err)
+			continue
+		}
+		if res.err != nil {
+			c.Errorf("resume from checkpoint %d (after %d rows): %s", i+1, cp.rows, errText(res.err))
+			continue
+		}
+		got := append(slices.Clone(first.rows[:min(cp.rows, len(first.rows))]), res.rows...)
+		if d := diffRows(first.rows, got, cols, 5); d != nil {
+			c.Errorf("resume from checkpoint %d (after %d rows, state %s): rows before it plus resumed rows are not the stream:\n%s",
+				i+1, cp.rows, truncate(string(cp.state), 120), strings.Join(d, "\n"))
+		}
+	}
+	c.notef("resumed from %d of %d checkpoints", len(cps), len(first.checkpoints))
+}
+
+// cursorNotes says whether the data exercises ties and NULL cursors.
+func (s *session) cursorNotes(c *checkT, res readResult, cursor string) {
+	if cursor == "" {
+		c.notef("fixture names no cursor column: ties and NULL cursors not counted")
+		return
+	}
+	counts := map[string]int{}
+	nulls, ties := 0, 0
+	for _, r := range res.rows {
+		v, ok := r[cursor]
+		if !ok {
+			c.Errorf("cursor column %q is not in the read schema", cursor)
+			return
+		}
+		if v == nullValue {
+			nulls++
+			continue
+		}
+		counts[v]++
+	}
+	for _, n := range counts {
+		if n > 1 {
+			ties += n
+		}
+	}
+	c.notef("cursor %s: %d rows tie with another row, %d NULL cursors", cursor, ties, nulls)
+	if ties == 0 {
+		c.notef("no rows tie on the cursor: add some to the fixture data to exercise ties")
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// partitionCheck reads every partition: together they are the stream.
+func (s *session) partitionCheck(c *checkT, st StreamFixture) {
+	if !s.spec.GetCapabilities().GetParallelPartitions() {
+		c.Skipf("the connector does not advertise parallel partitions")
+	}
+	n := st.Partitions
+	if n <= 0 {
+		n = 3
+	}
+	full := s.fullRead(c, st)
+	p := s.client(c)
+	ctx, cancel := s.ctx()
+	defer cancel()
+	resp, err := p.Partition(ctx, &connectorv1.PartitionRequest{ConfigJson: s.f.Config, Namespace: st.Namespace, Stream: st.Name,
+		Count: int32(n), OptionsJson: st.Options})
+	if err != nil {
+		c.Fatalf("Partition: %v", err)
+	}
+	if resp.GetError() != nil {
+		c.Fatalf("Partition: %s", errText(resp.GetError()))
+	}
+	parts := resp.GetPartitions()
+	if len(parts) == 0 {
+		c.Fatalf("Partition(%d) returned no partitions", n)
+	}
+	var all []row
+	for i, part := range parts {
+		req := s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_FULL, st.Options)
+		req.Partition = part
+		res, err := read(ctx, p, req, false)
+		if err != nil {
+			c.Errorf("partition %d: %v", i, err)
+			continue
+		}
+		if res.err != nil {
+			c.Errorf("partition %d: %s", i, errText(res.err))
+			continue
+		}
+		all = append(all, res.rows...)
+	}
+	if d := diffRows(full.rows, all, fieldNames(full.schema), 10); d != nil {
+		c.Errorf("%d partitions together are not the stream (missing = not covered, unexpected = covered twice):\n%s", len(parts), strings.Join(d, "\n"))
+	}
+	c.notef("asked for %d partitions, got %d", n, len(parts))
+}
+
+// floorStream is the stream timed by throughput and used for cancellation.
+func (s *session) floorStream() (StreamFixture, bool) {
+	if len(s.f.Streams) == 0 {
+		return StreamFixture{}, false
+	}
+	best := s.f.Streams[0]
+	size := func(st StreamFixture) int64 {
+		if st.RowCount != nil {
+			return *st.RowCount
+		}
+		return int64(len(st.Rows))
+	}
+	for _, st := range s.f.Streams {
+		if s.f.Floors.Stream != "" && (st.Name == s.f.Floors.Stream || streamKey(st) == s.f.Floors.Stream) {
+			return st, true
+		}
+		if size(st) > size(best) {
+			best = st
+		}
+	}
+	return best, true
+}
+
+func (s *session) readThroughputCheck(c *checkT) {
+	st, ok := s.floorStream()
+	if !ok {
+		c.Skipf("fixture lists no streams")
+	}
+	p := s.client(c)
+	ctx, cancel := s.ctx()
+	defer cancel()
+	res, err := read(ctx, p, s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_FULL, st.Options), true)
+	if err != nil {
+		c.Fatalf("%v", err)
+	}
+	if res.err != nil {
+		c.Fatalf("read %s: %s", streamKey(st), errText(res.err))
+	}
+	secs := res.elapsed.Seconds()
+	rps := float64(res.count) / max(secs, 1e-9)
+	s.rep.metric("read_rows", float64(res.count))
+	s.rep.metric("read_rows_per_sec", rps)
+	s.rep.metric("read_mib_per_sec", float64(res.bytes)/(1<<20)/max(secs, 1e-9))
+	c.notef("read %d rows (%d bytes of Arrow IPC) from %s in %s: %.0f rows/s", res.count, res.bytes, streamKey(st), res.elapsed.Round(1e6), rps)
+	if res.count < 10000 {
+		c.notef("only %d rows: too few for a meaningful rate (give a larger stream in floors.stream)", res.count)
+	}
+	if min := s.f.Floors.MinReadRowsPerSec; min > 0 && rps < min {
+		c.Errorf("read throughput %.0f rows/s is below the fixture floor %.0f rows/s", rps, min)
+	}
+}

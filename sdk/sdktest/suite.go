@@ -1,0 +1,236 @@
+package sdktest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+// TestSource certifies a source connector under go test: spec, check,
+// discover, reads, incremental resume, partitions, cancellation, types and
+// throughput, as named subtests of t. It returns the Report.
+func TestSource(t *testing.T, f Fixture) *Report {
+	t.Helper()
+	return Run(Std(t), f, Options{Source: true})
+}
+
+// TestDestination certifies a destination connector under go test: spec,
+// check, every declared load mode, abort, crash between Write and
+// CommitLoad, a second CommitLoad, LoadStatus, types and throughput.
+func TestDestination(t *testing.T, f Fixture) *Report {
+	t.Helper()
+	return Run(Std(t), f, Options{Destination: true})
+}
+
+// Options choose which halves of the suite Run runs.
+type Options struct {
+	// Source and Destination select the checks; with neither, Run runs
+	// the halves the connector advertises in GetSpec.
+	Source, Destination bool
+}
+
+// Run certifies the connector of f against t, which may be a *testing.T
+// (see Std) or a Runner. Every check is a subtest of t and a Check in the
+// returned Report.
+func Run(t T, f Fixture, o Options) *Report {
+	t.Helper()
+	rep := newReport()
+	s := &session{f: f, rep: rep, full: map[string]readResult{}}
+	if err := f.validate(); err != nil {
+		t.Errorf("%v", err)
+		rep.add(Check{Name: "fixture", Status: Fail, Errors: []string{err.Error()}})
+		return rep
+	}
+	if f.Factory != nil {
+		s.l = inProcess{factory: f.Factory}
+		rep.Plugin.Mode = "in-process"
+	} else {
+		s.l = outOfProcess{path: f.Binary, env: f.Env, stderr: f.PluginLog}
+		rep.Plugin.Mode = "out-of-process"
+		rep.Plugin.Path = f.Binary
+		if abs, err := filepath.Abs(f.Binary); err == nil {
+			rep.Plugin.Path = abs
+		}
+		if sum, err := fileSHA256(f.Binary); err == nil {
+			rep.Plugin.SHA256 = sum
+		}
+	}
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	s.run = hex.EncodeToString(b[:])
+	defer s.stop()
+
+	s.specChecks(t)
+	if s.spec == nil {
+		return rep
+	}
+	caps := s.spec.GetCapabilities()
+	if !o.Source && !o.Destination {
+		o.Source, o.Destination = caps.GetSource(), caps.GetDestination()
+	}
+	if o.Source {
+		s.sourceChecks(t)
+	}
+	if o.Destination {
+		s.destinationChecks(t)
+	}
+	s.memoryCheck(t)
+	return rep
+}
+
+// session is one certification run: the launcher, the running plugin and
+// what earlier checks learned.
+type session struct {
+	f    Fixture
+	l    launcher
+	rep  *Report
+	run  string
+	spec *connectorv1.GetSpecResponse
+
+	mu     sync.Mutex
+	cur    *proc
+	reader *proc
+	rss    float64
+	loads  int
+	full   map[string]readResult // full reads by stream key
+}
+
+// client returns the running plugin, starting one if needed.
+func (s *session) client(c *checkT) *proc {
+	c.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur != nil {
+		return s.cur
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.f.callTimeout())
+	defer cancel()
+	p, err := s.l.start(ctx)
+	if err != nil {
+		c.Fatalf("start connector: %v", err)
+	}
+	s.cur = p
+	return p
+}
+
+// sampleRSS records the running plugin's peak RSS before it goes away.
+func (s *session) sampleRSS(p *proc) {
+	if p == nil {
+		return
+	}
+	if mb, ok := peakRSSMB(p.pid); ok && mb > s.rss {
+		s.rss = mb
+	}
+}
+
+// crash ends the running plugin abruptly (SIGKILL, or the in-process
+// server stopped and the connector dropped); the next client call starts a
+// new one.
+func (s *session) crash() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur != nil {
+		s.sampleRSS(s.cur)
+		s.cur.crash()
+		s.cur = nil
+	}
+}
+
+func (s *session) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur != nil {
+		s.sampleRSS(s.cur)
+		s.cur.close()
+		s.cur = nil
+	}
+	if s.reader != nil {
+		s.reader.close()
+		s.reader = nil
+	}
+}
+
+// ctx is a context bounded by the fixture's call timeout.
+func (s *session) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), s.f.callTimeout())
+}
+
+// loadID returns a fresh load id for this run.
+func (s *session) loadID(what string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loads++
+	return fmt.Sprintf("certify-%s-%s-%d", s.run, what, s.loads)
+}
+
+// checkT is the T of one check: it keeps what the check reported for the
+// Report, and adds notes.
+type checkT struct {
+	T
+	mu     sync.Mutex
+	errs   []string
+	notes  []string
+	reason string
+}
+
+func (c *checkT) Errorf(format string, args ...any) {
+	c.mu.Lock()
+	c.errs = append(c.errs, fmt.Sprintf(format, args...))
+	c.mu.Unlock()
+	c.T.Helper()
+	c.T.Errorf(format, args...)
+}
+
+func (c *checkT) Fatalf(format string, args ...any) {
+	c.mu.Lock()
+	c.errs = append(c.errs, fmt.Sprintf(format, args...))
+	c.mu.Unlock()
+	c.T.Helper()
+	c.T.Fatalf(format, args...)
+}
+
+func (c *checkT) Skipf(format string, args ...any) {
+	c.mu.Lock()
+	c.reason = fmt.Sprintf(format, args...)
+	c.mu.Unlock()
+	c.T.Skipf(format, args...)
+}
+
+// notef records a fact worth reading in the report (not a failure).
+func (c *checkT) notef(format string, args ...any) {
+	c.mu.Lock()
+	c.notes = append(c.notes, fmt.Sprintf(format, args...))
+	c.mu.Unlock()
+	c.T.Logf(format, args...)
+}
+
+// check runs fn as the subtest name and records its outcome.
+func (s *session) check(t T, name string, fn func(c *checkT)) {
+	t.Helper()
+	t.Run(name, func(tt T) {
+		c := &checkT{T: tt}
+		start := time.Now()
+		defer func() {
+			if p := recover(); p != nil {
+				c.Errorf("panic: %v", p)
+			}
+			st := Pass
+			switch {
+			case len(c.errs) > 0:
+				st = Fail
+			case c.reason != "":
+				st = Skip
+			}
+			s.rep.add(Check{Name: name, Status: st, Reason: c.reason, Errors: c.errs, Notes: c.notes,
+				Duration: time.Since(start).Round(time.Millisecond).String()})
+		}()
+		fn(c)
+	})
+}
