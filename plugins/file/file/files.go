@@ -134,7 +134,7 @@ func matchFiles(cfg Config, opts Options, namespace, stream string) ([]fileEntry
 	var err error
 	switch {
 	case opts.Path != "":
-		files, err = matchPath(cfg.Root, dir, opts.Path, forced, fallback)
+		files, err = matchPath(cfg.Root, cfg.Root, opts.Path, forced, fallback)
 	case hasMeta(stream):
 		files, err = matchPath(cfg.Root, dir, stream, forced, fallback)
 	default:
