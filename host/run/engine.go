@@ -198,7 +198,6 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 	}
 	defer lock.Release(context.WithoutCancel(ctx))
 
-	e.progress.Start(u.ID, 0)
 	for attempt := 1; ; attempt++ {
 		rep.Attempts = attempt
 		r := &unitRun{e: e, u: u, rep: rep, stream: stream}

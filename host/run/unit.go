@@ -82,10 +82,11 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	schema, err := firstSchema(rs, e.progress, u.ID)
+	schema, estimate, err := firstSchema(rs, u.ID)
 	if err != nil {
 		return err
 	}
+	e.progress.Start(u.ID, estimate)
 
 	sinkOpts, err := sinkOptions(u, e.runID, e.startedAt)
 	if err != nil {
@@ -209,9 +210,7 @@ func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *conn
 		case *connectorv1.ReadMessage_Checkpoint:
 			checkpoint = m.Checkpoint.GetState()
 		case *connectorv1.ReadMessage_Progress:
-			if est := m.Progress.GetRowsEstimate(); est > 0 {
-				e.progress.Start(u.ID, est)
-			}
+			// Rows and bytes are counted from the batches themselves.
 		case *connectorv1.ReadMessage_Log:
 			e.logf("%s: %s", u.ID, m.Log.GetMessage())
 		case *connectorv1.ReadMessage_Schema:
@@ -251,26 +250,26 @@ func (r *unitRun) abort(sink *connector.Client, begin *connectorv1.BeginLoadRequ
 	}
 }
 
-// firstSchema reads the stream's leading messages up to its schema.
-func firstSchema(rs *connector.ReadStream, p evidence.Progress, unit string) (*connectorv1.Schema, error) {
+// firstSchema reads the stream's leading messages up to its schema and
+// returns it with the row estimate the source sent before it, if any.
+func firstSchema(rs *connector.ReadStream, unit string) (*connectorv1.Schema, int64, error) {
+	var estimate int64
 	for {
 		msg, err := rs.Recv()
 		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("read %s: source ended without sending a schema", unit)
+			return nil, 0, fmt.Errorf("read %s: source ended without sending a schema", unit)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", unit, err)
+			return nil, 0, fmt.Errorf("read %s: %w", unit, err)
 		}
 		switch m := msg.GetMsg().(type) {
 		case *connectorv1.ReadMessage_Schema:
-			return m.Schema, nil
+			return m.Schema, estimate, nil
 		case *connectorv1.ReadMessage_Progress:
-			if est := m.Progress.GetRowsEstimate(); est > 0 {
-				p.Start(unit, est)
-			}
+			estimate = m.Progress.GetRowsEstimate()
 		case *connectorv1.ReadMessage_Log:
 		default:
-			return nil, fmt.Errorf("read %s: source sent %T before its schema", unit, m)
+			return nil, 0, fmt.Errorf("read %s: source sent %T before its schema", unit, m)
 		}
 	}
 }
