@@ -86,3 +86,18 @@ func scalarText(v any) (string, bool) {
 	}
 	return "", false
 }
+
+// intValue accepts the integer forms YAML and JSON decoders produce.
+func intValue(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint64:
+		return int64(x), x <= math.MaxInt64
+	case float64:
+		return int64(x), x == math.Trunc(x) && math.Abs(x) < 1<<53
+	}
+	return 0, false
+}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -25,6 +26,9 @@ const (
 	kString  = connectorv1.TypeKind_TYPE_KIND_STRING
 	kTS      = connectorv1.TypeKind_TYPE_KIND_TIMESTAMP
 )
+
+// cmpProto compares protobuf messages and regexps by value.
+var cmpProto = cmp.Options{protocmp.Transform(), cmp.Comparer(func(a, b *regexp.Regexp) bool { return a == nil && b == nil || a != nil && b != nil && a.String() == b.String() })}
 
 // ty parses a type name or fails the test.
 func ty(t testing.TB, s string) *connectorv1.LogicalType {

@@ -1,0 +1,191 @@
+package schema
+
+import (
+	"regexp"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/decimal256"
+)
+
+// stringArray is satisfied by the three Arrow string layouts. Value
+// returns a string that aliases the array's buffer (no copy).
+type stringArray interface {
+	*array.String | *array.LargeString | *array.StringView
+	Value(int) string
+	Len() int
+}
+
+// stringRule checks utf8 columns (string, uuid, json).
+type stringRule[A stringArray] struct {
+	accepted map[string]struct{}
+	re       *regexp.Regexp
+	maxLen   int
+}
+
+func (r *stringRule[A]) check(arr arrow.Array, b *batch, ci int32) {
+	a, v := arr.(A), validityOf(arr)
+	n := a.Len()
+	if r.accepted != nil {
+		for i := range n {
+			if _, ok := r.accepted[a.Value(i)]; !ok && !v.null(i) {
+				b.mark(i, ci, ReasonAcceptedValues)
+			}
+		}
+	}
+	if r.re != nil {
+		for i := range n {
+			if !v.null(i) && !r.re.MatchString(a.Value(i)) {
+				b.mark(i, ci, ReasonRegex)
+			}
+		}
+	}
+	if r.maxLen > 0 {
+		maxLen := r.maxLen
+		for i := range n {
+			// Bytes bound characters from above: count runes only when
+			// the byte length exceeds the limit.
+			if s := a.Value(i); len(s) > maxLen && utf8.RuneCountInString(s) > maxLen && !v.null(i) {
+				b.mark(i, ci, ReasonMaxLength)
+			}
+		}
+	}
+}
+
+func newStringRule[A stringArray](c *ColumnRule) *stringRule[A] {
+	r := &stringRule[A]{re: c.Regex, maxLen: int(c.MaxLength)}
+	if len(c.AcceptedValues) > 0 {
+		r.accepted = make(map[string]struct{}, len(c.AcceptedValues))
+		for _, s := range c.AcceptedValues {
+			r.accepted[s] = struct{}{}
+		}
+	}
+	return r
+}
+
+// binaryArray is satisfied by the variable-length binary layouts.
+type binaryArray interface {
+	*array.Binary | *array.LargeBinary | *array.BinaryView
+	Value(int) []byte
+	Len() int
+}
+
+// binaryRule checks max_length, in bytes.
+type binaryRule[A binaryArray] struct{ maxLen int }
+
+func (r *binaryRule[A]) check(arr arrow.Array, b *batch, ci int32) {
+	a, v := arr.(A), validityOf(arr)
+	for i := range a.Len() {
+		if len(a.Value(i)) > r.maxLen && !v.null(i) {
+			b.mark(i, ci, ReasonMaxLength)
+		}
+	}
+}
+
+// fixedBinaryRule: every value has the type's width.
+type fixedBinaryRule struct{ width, maxLen int }
+
+func (r *fixedBinaryRule) check(arr arrow.Array, b *batch, ci int32) {
+	if r.width <= r.maxLen {
+		return
+	}
+	v := validityOf(arr)
+	for i := range arr.Len() {
+		if !v.null(i) {
+			b.mark(i, ci, ReasonMaxLength)
+		}
+	}
+}
+
+// boolRule checks accepted_values on booleans.
+type boolRule struct{ okTrue, okFalse bool }
+
+func (r *boolRule) check(arr arrow.Array, b *batch, ci int32) {
+	a, v := arr.(*array.Boolean), validityOf(arr)
+	for i := range a.Len() {
+		x := a.Value(i)
+		if (x && !r.okTrue || !x && !r.okFalse) && !v.null(i) {
+			b.mark(i, ci, ReasonAcceptedValues)
+		}
+	}
+}
+
+func newBoolRule(c *ColumnRule) (*boolRule, error) {
+	set, err := parseSet(c, strconv.ParseBool)
+	if err != nil {
+		return nil, err
+	}
+	_, t := set[true]
+	_, f := set[false]
+	return &boolRule{okTrue: t, okFalse: f}, nil
+}
+
+// decimal128Rule checks decimal128 columns, comparing at the column's scale.
+type decimal128Rule struct {
+	accepted         map[decimal128.Num]struct{}
+	hasMin, hasMax   bool
+	lo, hi           decimal128.Num
+}
+
+func (r *decimal128Rule) check(arr arrow.Array, b *batch, ci int32) {
+	vals, v := arr.(*array.Decimal128).Values(), validityOf(arr)
+	if r.accepted != nil {
+		for i, x := range vals {
+			if _, ok := r.accepted[x]; !ok && !v.null(i) {
+				b.mark(i, ci, ReasonAcceptedValues)
+			}
+		}
+	}
+	if r.hasMin || r.hasMax {
+		for i, x := range vals {
+			if (r.hasMin && x.Less(r.lo) || r.hasMax && r.hi.Less(x)) && !v.null(i) {
+				b.mark(i, ci, ReasonRange)
+			}
+		}
+	}
+}
+
+// decimal256Rule is decimal128Rule for decimal256 columns.
+type decimal256Rule struct {
+	accepted       map[decimal256.Num]struct{}
+	hasMin, hasMax bool
+	lo, hi         decimal256.Num
+}
+
+func (r *decimal256Rule) check(arr arrow.Array, b *batch, ci int32) {
+	vals, v := arr.(*array.Decimal256).Values(), validityOf(arr)
+	if r.accepted != nil {
+		for i, x := range vals {
+			if _, ok := r.accepted[x]; !ok && !v.null(i) {
+				b.mark(i, ci, ReasonAcceptedValues)
+			}
+		}
+	}
+	if r.hasMin || r.hasMax {
+		for i, x := range vals {
+			if (r.hasMin && x.Less(r.lo) || r.hasMax && r.hi.Less(x)) && !v.null(i) {
+				b.mark(i, ci, ReasonRange)
+			}
+		}
+	}
+}
+
+// parseBounds parses min and max with parse; ok flags say which are set.
+func parseBounds[K any](c *ColumnRule, parse func(string) (K, error)) (lo, hi K, hasLo, hasHi bool, err error) {
+	if c.Min != "" {
+		if lo, err = parse(c.Min); err != nil {
+			return lo, hi, false, false, ruleErr(c, "min", err)
+		}
+		hasLo = true
+	}
+	if c.Max != "" {
+		if hi, err = parse(c.Max); err != nil {
+			return lo, hi, false, false, ruleErr(c, "max", err)
+		}
+		hasHi = true
+	}
+	return lo, hi, hasLo, hasHi, nil
+}
