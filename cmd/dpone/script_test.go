@@ -145,18 +145,23 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// psql SQL...: run SQL against $PG_DSN and print the rows (unaligned,
-// tuples only, | separated), like `psql -Atc`.
+// psql SQL... | psql -f FILE: run SQL against $PG_DSN and print the rows
+// (unaligned, tuples only, | separated), like `psql -Atc`. Use -f for SQL
+// with string literals: testscript's quoting eats single quotes.
 func cmdPsql(ts *testscript.TestScript, neg bool, args []string) {
 	dsn := ts.Getenv("PG_DSN")
 	if dsn == "" {
 		ts.Fatalf("psql: PG_DSN not set (condition [pg] missing?)")
 	}
+	sql := strings.Join(args, " ")
+	if len(args) == 2 && args[0] == "-f" {
+		sql = ts.ReadFile(args[1])
+	}
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
 	ts.Check(err)
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, strings.Join(args, " "), pgx.QueryExecModeSimpleProtocol)
+	rows, err := conn.Query(ctx, sql, pgx.QueryExecModeSimpleProtocol)
 	if err == nil {
 		for rows.Next() {
 			vals := rows.RawValues()

@@ -43,6 +43,7 @@ var _ runner.Runner = (*process)(nil)
 func newProcess(name, path string, proto *exec.Cmd, extra []string) (*process, error) {
 	cmd := exec.Command(path)
 	cmd.Env = append(append([]string(nil), proto.Env...), extra...)
+	dieWithParent(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

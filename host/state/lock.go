@@ -36,22 +36,30 @@ func (s *sqlStore) tryLock(ctx context.Context, unitKey, runID string, ttl time.
 	token := randomHex(16)
 	now := s.now()
 	expires := now.Add(ttl)
-	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO {s}locks AS lk (unit_key, run_id, token, acquired_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5)
+	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO {s}locks AS lk (unit_key, run_id, token, acquired_at, expires_at, holder)
+		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (unit_key) DO UPDATE SET run_id = excluded.run_id, token = excluded.token,
-			acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+			acquired_at = excluded.acquired_at, expires_at = excluded.expires_at, holder = excluded.holder
 		WHERE lk.expires_at <= $4 OR lk.run_id = excluded.run_id`),
-		unitKey, runID, token, s.d.ts(now), s.d.ts(expires))
+		unitKey, runID, token, s.d.ts(now), s.d.ts(expires), thisProcess())
 	err = oneRow(res, err, errNotTaken)
 	if errors.Is(err, errNotTaken) {
 		held := ErrLocked{Unit: unitKey}
-		err := s.db.QueryRowContext(ctx, s.q(`SELECT run_id, acquired_at, expires_at FROM {s}locks WHERE unit_key = $1`), unitKey).
-			Scan(&held.HeldBy, scanTime{&held.Since}, scanTime{&held.Expires})
+		var holder, heldToken string
+		err := s.db.QueryRowContext(ctx, s.q(`SELECT run_id, acquired_at, expires_at, holder, token FROM {s}locks WHERE unit_key = $1`), unitKey).
+			Scan(&held.HeldBy, scanTime{&held.Since}, scanTime{&held.Expires}, &holder, &heldToken)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errReleased
 		}
 		if err != nil {
 			return nil, fmt.Errorf("lock %s: %w", unitKey, err)
+		}
+		if processGone(holder) {
+			// The holder died without releasing (kill -9): free its lock.
+			if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM {s}locks WHERE unit_key = $1 AND token = $2`), unitKey, heldToken); err != nil {
+				return nil, fmt.Errorf("lock %s: free the lock of dead run %s: %w", unitKey, held.HeldBy, err)
+			}
+			return nil, errReleased
 		}
 		return nil, held
 	}

@@ -70,7 +70,8 @@ var migrations = []migration{{
 			run_id TEXT NOT NULL,
 			token TEXT NOT NULL,
 			acquired_at {ts} NOT NULL,
-			expires_at {ts} NOT NULL)`,
+			expires_at {ts} NOT NULL,
+			holder TEXT NOT NULL DEFAULT '')`,
 	},
 }}
 

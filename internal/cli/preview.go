@@ -74,7 +74,7 @@ func (p *preview) writeJSON(rec arrow.RecordBatch, i int) error {
 		if c > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(rec.ColumnName(c))
+		k, _ := marshalJSON(rec.ColumnName(c))
 		b.Write(k)
 		b.WriteByte(':')
 		v, err := jsonValue(rec.Schema().Field(c), col, i)
@@ -146,12 +146,24 @@ func jsonValue(f arrow.Field, col arrow.Array, i int) ([]byte, error) {
 	}
 	switch col.(type) {
 	case *array.Decimal128, *array.Decimal256:
-		return json.Marshal(valueString(col, i))
+		return marshalJSON(valueString(col, i))
 	}
 	if lt, _ := f.Metadata.GetValue(logical.MetaLogical); lt == logical.LogicalJSON {
 		if s := valueString(col, i); json.Valid([]byte(s)) {
 			return []byte(s), nil
 		}
 	}
-	return json.Marshal(col.GetOneForMarshal(i))
+	return marshalJSON(col.GetOneForMarshal(i))
+}
+
+// marshalJSON is json.Marshal without HTML escaping: previews show "<"
+// as "<", not "\u003c".
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
