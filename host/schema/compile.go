@@ -1,8 +1,8 @@
 package schema
 
 import (
-	"slices"
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"

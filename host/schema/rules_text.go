@@ -125,9 +125,9 @@ func newBoolRule(c *ColumnRule) (*boolRule, error) {
 
 // decimal128Rule checks decimal128 columns, comparing at the column's scale.
 type decimal128Rule struct {
-	accepted         map[decimal128.Num]struct{}
-	hasMin, hasMax   bool
-	lo, hi           decimal128.Num
+	accepted       map[decimal128.Num]struct{}
+	hasMin, hasMax bool
+	lo, hi         decimal128.Num
 }
 
 func (r *decimal128Rule) check(arr arrow.Array, b *batch, ci int32) {

@@ -28,7 +28,9 @@ const (
 )
 
 // cmpProto compares protobuf messages and regexps by value.
-var cmpProto = cmp.Options{protocmp.Transform(), cmp.Comparer(func(a, b *regexp.Regexp) bool { return a == nil && b == nil || a != nil && b != nil && a.String() == b.String() })}
+var cmpProto = cmp.Options{protocmp.Transform(), cmp.Comparer(func(a, b *regexp.Regexp) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.String() == b.String()
+})}
 
 // ty parses a type name or fails the test.
 func ty(t testing.TB, s string) *connectorv1.LogicalType {
