@@ -26,10 +26,8 @@ type Pool struct {
 }
 
 type poolEntry struct {
-	once   sync.Once
 	client *connector.Client
 	spec   *connectorv1.GetSpecResponse
-	err    error
 }
 
 // NewPool returns a pool launching plugins through l with opts.
@@ -38,35 +36,29 @@ func NewPool(l Launcher, opts connector.LaunchOptions) *Pool {
 }
 
 // Get returns the running client of connector name, starting it on first
-// use, with its spec.
+// use, with its spec. A plugin that exited is started again; a failed start
+// is not remembered, so a later Get tries again.
 func (p *Pool) Get(ctx context.Context, name string) (*connector.Client, *connectorv1.GetSpecResponse, error) {
 	p.mu.Lock()
-	e, ok := p.clients[name]
-	if !ok {
-		e = &poolEntry{}
-		p.clients[name] = e
+	defer p.mu.Unlock()
+	if e, ok := p.clients[name]; ok {
+		if exited, _ := e.client.Exited(); !exited {
+			return e.client, e.spec, nil
+		}
+		_ = e.client.Close()
+		delete(p.clients, name)
 	}
-	p.mu.Unlock()
-	e.once.Do(func() {
-		c, err := p.launcher.Launch(ctx, name, p.opts)
-		if err != nil {
-			e.err = fmt.Errorf("start connector %s: %w", name, err)
-			return
-		}
-		spec, err := c.Spec(ctx)
-		if err != nil {
-			_ = c.Close()
-			e.err = fmt.Errorf("connector %s spec: %w", name, err)
-			return
-		}
-		e.client, e.spec = c, spec
-	})
-	if e.err == nil {
-		if exited, status := e.client.Exited(); exited {
-			return nil, nil, fmt.Errorf("connector %s exited (%s): %w", name, status, connector.ErrPluginExited)
-		}
+	c, err := p.launcher.Launch(ctx, name, p.opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("start connector %s: %w", name, err)
 	}
-	return e.client, e.spec, e.err
+	spec, err := c.Spec(ctx)
+	if err != nil {
+		_ = c.Close()
+		return nil, nil, fmt.Errorf("connector %s spec: %w", name, err)
+	}
+	p.clients[name] = &poolEntry{client: c, spec: spec}
+	return c, spec, nil
 }
 
 // Close stops every plugin the pool started.
@@ -74,9 +66,7 @@ func (p *Pool) Close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, e := range p.clients {
-		if e.client != nil {
-			_ = e.client.Close()
-		}
+		_ = e.client.Close()
 	}
 	p.clients = map[string]*poolEntry{}
 }

@@ -100,17 +100,28 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 		OptionsJson: sinkOpts,
 	}
 	r.rep.LoadID = loadID
+	// Record the load before anything is staged: a crash from here on
+	// leaves a pending record that the next run resolves (abort or finish).
+	pendingRec, err := encodePending(u.Sink.Type, begin)
+	if err != nil {
+		return fmt.Errorf("encode load %s: %w", loadID, err)
+	}
+	err = e.store.RecordPending(ctx, state.Load{
+		ID: loadID, RunID: e.runID, Stream: r.stream, Target: r.rep.Target, Mode: u.Sink.Strategy.Mode, Begin: pendingRec,
+	})
+	if err != nil {
+		return fmt.Errorf("record pending load %s: %w", loadID, err)
+	}
+	defer func() {
+		if err != nil {
+			r.abort(u.Sink.Type, begin, err)
+		}
+	}()
 	staging, err := sink.BeginLoad(ctx, begin)
 	if err != nil {
 		return fmt.Errorf("begin load into %s: %w", r.rep.Target, err)
 	}
 	r.rep.Staging = staging
-	pending := false
-	defer func() {
-		if err != nil {
-			r.abort(sink, begin, pending, err)
-		}
-	}()
 
 	readStart := time.Now()
 	checkpoint, err := r.pump(ctx, rs, sink, begin)
@@ -121,22 +132,14 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	if err := e.gate(u, r.rep); err != nil {
 		return err
 	}
-
-	beginBytes, err := encodePending(u.Sink.Type, begin)
-	if err != nil {
-		return fmt.Errorf("encode load %s: %w", loadID, err)
-	}
 	if !incremental(u) {
 		checkpoint = nil // a full read leaves no resume point
 	}
-	err = e.store.RecordPending(ctx, state.Load{
-		ID: loadID, RunID: e.runID, Stream: r.stream, Target: r.rep.Target, Mode: u.Sink.Strategy.Mode,
-		Checkpoint: checkpoint, Begin: beginBytes,
-	})
-	if err != nil {
-		return fmt.Errorf("record pending load %s: %w", loadID, err)
+	if checkpoint != nil {
+		if err := e.store.SetPendingCheckpoint(ctx, loadID, checkpoint); err != nil {
+			return fmt.Errorf("record checkpoint of load %s: %w", loadID, err)
+		}
 	}
-	pending = true
 	e.hooks.fire(ctx, HookAfterPending, u.ID)
 
 	commitStart := time.Now()
@@ -161,7 +164,6 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	if err := e.store.MarkCommitted(stateCtx, loadID); err != nil {
 		// Not an abort: the target committed. The next run's Recover
 		// finishes the state commit from the sink's receipt.
-		pending = false
 		err = fmt.Errorf("commit state of %s (the target committed; the next run completes it): %w", u.ID, err)
 		return errCommitted{err}
 	}
@@ -228,25 +230,27 @@ func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *conn
 	return checkpoint, nil
 }
 
-// abort drops the load's staging after a failure; it runs even when ctx
-// was cancelled (Ctrl-C), with a bounded timeout of its own.
-func (r *unitRun) abort(sink *connector.Client, begin *connectorv1.BeginLoadRequest, pending bool, cause error) {
+// abort drops the load's staging after a failure and marks the load
+// aborted; it runs even when ctx was cancelled (Ctrl-C), with a bounded
+// timeout of its own, and restarts the sink plugin if it died.
+func (r *unitRun) abort(sinkType string, begin *connectorv1.BeginLoadRequest, cause error) {
 	var committed errCommitted
 	if errors.As(cause, &committed) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
-	err := sink.AbortLoad(ctx, &connectorv1.AbortLoadRequest{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
+	sink, _, err := r.e.pool.Get(ctx, sinkType)
+	if err == nil {
+		err = sink.AbortLoad(ctx, &connectorv1.AbortLoadRequest{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
+	}
 	if err != nil {
-		// The plugin may be dead: Recover on the next run aborts it.
+		// The load stays pending: the next run's Recover aborts it.
 		r.e.logf("%s: abort load %s: %v (the next run cleans it up)", r.u.ID, begin.GetLoadId(), err)
 		return
 	}
-	if pending {
-		if err := r.e.store.MarkAborted(ctx, begin.GetLoadId(), cause.Error()); err != nil {
-			r.e.logf("%s: mark load %s aborted: %v", r.u.ID, begin.GetLoadId(), err)
-		}
+	if err := r.e.store.MarkAborted(ctx, begin.GetLoadId(), cause.Error()); err != nil {
+		r.e.logf("%s: mark load %s aborted: %v", r.u.ID, begin.GetLoadId(), err)
 	}
 }
 

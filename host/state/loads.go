@@ -32,6 +32,19 @@ func (s *sqlStore) RecordPending(ctx context.Context, l Load) error {
 	return nil
 }
 
+// SetPendingCheckpoint implements Store.
+func (s *sqlStore) SetPendingCheckpoint(ctx context.Context, loadID string, checkpoint []byte) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE {s}loads SET checkpoint = $1, updated_at = $2 WHERE id = $3 AND status = $4`),
+		blobArg(checkpoint), s.d.ts(s.now()), loadID, LoadPending)
+	if err := oneRow(res, err, ErrLoadState); err != nil {
+		if _, lerr := s.Load(ctx, loadID); errors.Is(lerr, ErrNotFound) {
+			err = ErrNotFound
+		}
+		return fmt.Errorf("set checkpoint of load %s: %w", loadID, err)
+	}
+	return nil
+}
+
 // Load implements Store.
 func (s *sqlStore) Load(ctx context.Context, id string) (Load, error) {
 	l, err := scanLoad(s.db.QueryRowContext(ctx, s.q(`SELECT `+loadCols+` FROM {s}loads WHERE id = $1`), id))

@@ -32,6 +32,11 @@ type Store interface {
 	// becomes the stream's state once the sink committed. Call it before
 	// the sink's CommitLoad. A load id that exists already returns ErrExists.
 	RecordPending(ctx context.Context, l Load) error
+	// SetPendingCheckpoint replaces a pending load's checkpoint: a load
+	// is recorded before its data is staged (so a crash leaves a record to
+	// abort) and gets its checkpoint once the source finished. A load that
+	// is not pending returns ErrLoadState; an unknown one ErrNotFound.
+	SetPendingCheckpoint(ctx context.Context, loadID string, checkpoint []byte) error
 	// MarkCommitted, in one transaction, marks a pending load committed
 	// and, when the load carries a checkpoint, makes it the stream's
 	// checkpoint with the version incremented. Committing a committed load

@@ -77,6 +77,7 @@ func testStore(t *testing.T, fresh storage) {
 	}{
 		{"Runs", testRuns},
 		{"ExactlyOnce", testExactlyOnce},
+		{"SetPendingCheckpoint", testSetPendingCheckpoint},
 		{"LoadTransitions", testLoadTransitions},
 		{"SetCheckpoint", testSetCheckpoint},
 		{"MarkCommittedAtomic", testMarkCommittedAtomic},
