@@ -28,7 +28,9 @@ type lineage struct {
 }
 
 // sinkOptions renders the options sent to the sink: the manifest's
-// sink.options with "lineage" replaced by the resolved lineage block.
+// sink.options with "lineage" replaced by the resolved lineage block, plus
+// "strategy": the whole sink.strategy block (mode options such as deletes,
+// where, partition_by travel there).
 func sinkOptions(u *manifest.Unit, runID string, loadedAt time.Time) ([]byte, error) {
 	opts := map[string]any{}
 	for k, v := range u.Sink.Options {
@@ -58,6 +60,15 @@ func sinkOptions(u *manifest.Unit, runID string, loadedAt time.Time) ([]byte, er
 		return nil, fmt.Errorf("unit %s: sink.options.lineage must be false or a map, got %T", u.ID, v)
 	}
 	opts["lineage"] = lin
+	strategy := map[string]any{}
+	for k, v := range u.Sink.Strategy.Extra {
+		strategy[k] = v
+	}
+	strategy["mode"] = u.Sink.Strategy.Mode
+	if len(u.Sink.Strategy.UniqueKey) > 0 {
+		strategy["unique_key"] = u.Sink.Strategy.UniqueKey
+	}
+	opts["strategy"] = strategy
 	return json.Marshal(opts)
 }
 

@@ -22,6 +22,9 @@ type sinkOptions struct {
 	Lineage *lineage `json:"lineage"`
 	// SchemaEvolution belongs to the host; the sink ignores it.
 	SchemaEvolution json.RawMessage `json:"schema_evolution"`
+	// Strategy is the manifest's whole sink.strategy block (mode,
+	// unique_key and mode options), added by the host.
+	Strategy json.RawMessage `json:"strategy"`
 }
 
 // lineage is the host-added lineage block: two constant columns added to
