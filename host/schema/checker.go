@@ -32,6 +32,7 @@ type Checker struct {
 // batch is the scratch state of one Check: per row the first reason and
 // its column, and per column the violations of each rule.
 type batch struct {
+	bad    int // rows with a reason
 	code   []Reason
 	col    []int32
 	counts [][numReasons]int64
@@ -41,6 +42,7 @@ type batch struct {
 func (b *batch) mark(i int, ci int32, r Reason) {
 	if b.code[i] == ReasonNone {
 		b.code[i], b.col[i] = r, ci
+		b.bad++
 	}
 	b.counts[ci][r]++
 }
@@ -128,6 +130,7 @@ func (ch *Checker) Check(rec arrow.RecordBatch) (*Violations, error) {
 	defer ch.mu.Unlock()
 	n := int(rec.NumRows())
 	b := &ch.b
+	b.bad = 0
 	b.code = resize(b.code, n)
 	b.col = resize(b.col, n)
 	b.counts = resize(b.counts, len(ch.cols))
@@ -176,6 +179,17 @@ func (ch *Checker) checkUnique(rec arrow.RecordBatch, b *batch, n int) {
 	if len(us) == 0 {
 		return
 	}
+	if len(us) == 1 {
+		// One unique column: a single set operation per row.
+		ci := us[0]
+		u := ch.cols[ci].unique
+		for i := range n {
+			if b.code[i] == ReasonNone && !u.tryAdd(i) {
+				b.mark(i, ci, ReasonUnique)
+			}
+		}
+		return
+	}
 	for i := range n {
 		if b.code[i] != ReasonNone {
 			continue
@@ -197,12 +211,7 @@ func (ch *Checker) checkUnique(rec arrow.RecordBatch, b *batch, n int) {
 
 // result copies the scratch state into a Violations the caller owns.
 func (ch *Checker) result(rec arrow.RecordBatch, b *batch, n int) *Violations {
-	v := &Violations{Rows: n}
-	for i := range n {
-		if b.code[i] != ReasonNone {
-			v.BadRows++
-		}
-	}
+	v := &Violations{Rows: n, BadRows: b.bad}
 	for ci, c := range ch.cols {
 		for r := Reason(1); r < numReasons; r++ {
 			if k := b.counts[ci][r]; k > 0 {
@@ -219,7 +228,8 @@ func (ch *Checker) result(rec arrow.RecordBatch, b *batch, n int) *Violations {
 	}
 	v.Bad = make([]bool, n)
 	v.Codes = slices.Clone(b.code)
-	v.Messages = make([]string, n)
+	v.BadIndex = make([]int, 0, v.BadRows)
+	v.Messages = make([]string, 0, v.BadRows)
 	for i, code := range b.code {
 		if code == ReasonNone {
 			continue
@@ -230,7 +240,8 @@ func (ch *Checker) result(rec arrow.RecordBatch, b *batch, n int) *Violations {
 		if c.idx >= 0 {
 			arr = rec.Column(c.idx)
 		}
-		v.Messages[i] = c.message(code, arr, i)
+		v.BadIndex = append(v.BadIndex, i)
+		v.Messages = append(v.Messages, c.message(code, arr, i))
 	}
 	return v
 }

@@ -149,8 +149,8 @@ func TestCheckRules(t *testing.T) {
 			for i, c := range tt.want {
 				if c != "" {
 					bad++
-					if v.Messages[i] == "" || !v.Bad[i] {
-						t.Errorf("row %d: Bad %v, message %q; want bad with a message", i, v.Bad[i], v.Messages[i])
+					if v.Message(i) == "" || !v.Bad[i] {
+						t.Errorf("row %d: Bad %v, message %q; want bad with a message", i, v.Bad[i], v.Message(i))
 					}
 				}
 			}
@@ -217,8 +217,9 @@ func TestCheckMessagesAndCounts(t *testing.T) {
 	}
 	want := &Violations{
 		Rows: 2, BadRows: 2,
-		Bad:   []bool{true, true},
-		Codes: []Reason{ReasonNotNull, ReasonNotNull},
+		Bad:      []bool{true, true},
+		Codes:    []Reason{ReasonNotNull, ReasonNotNull},
+		BadIndex: []int{0, 1},
 		Messages: []string{
 			`column "missing" is missing from the source and may not be NULL`,
 			`column "id" is NULL`,
@@ -274,7 +275,7 @@ func TestCheckCleanBatchAllocatesNoRowSlices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !v.OK() || v.Bad != nil || v.Codes != nil || v.Messages != nil || v.Counts != nil {
+	if !v.OK() || v.Bad != nil || v.Codes != nil || v.BadIndex != nil || v.Messages != nil || v.Counts != nil {
 		t.Errorf("clean batch: got %+v, want OK with nil slices", v)
 	}
 }

@@ -112,12 +112,8 @@ func valueRuleFor(r *ColumnRule, dt arrow.DataType) (valueRule, error) {
 		}
 		lo, hi, hasLo, hasHi, err := parseBounds(r, parse)
 		return &decimal256Rule{accepted: set, lo: lo, hi: hi, hasMin: hasLo, hasMax: hasHi}, err
-	case arrow.STRING:
-		return newStringRule[*array.String](r), nil
-	case arrow.LARGE_STRING:
-		return newStringRule[*array.LargeString](r), nil
-	case arrow.STRING_VIEW:
-		return newStringRule[*array.StringView](r), nil
+	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW:
+		return newStringRule(r), nil
 	case arrow.BINARY:
 		return &binaryRule[*array.Binary]{maxLen: int(r.MaxLength)}, nil
 	case arrow.LARGE_BINARY:

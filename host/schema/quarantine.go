@@ -133,12 +133,9 @@ func Quarantine(mem memory.Allocator, bad arrow.RecordBatch, v *Violations, st S
 		b.Reserve(n)
 	}
 	at.Reserve(n)
-	for i, code := range v.Codes {
-		if code == ReasonNone {
-			continue
-		}
-		codes.Append(code.String())
-		reasons.Append(v.Messages[i])
+	for k, i := range v.BadIndex {
+		codes.Append(v.Codes[i].String())
+		reasons.Append(v.Messages[k])
 		runs.Append(st.RunID)
 		at.UnsafeAppend(stamp)
 	}

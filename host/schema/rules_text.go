@@ -2,6 +2,7 @@ package schema
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -11,53 +12,107 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal256"
 )
 
-// stringArray is satisfied by the three Arrow string layouts. Value
-// returns a string that aliases the array's buffer (no copy).
-type stringArray interface {
-	*array.String | *array.LargeString | *array.StringView
-	Value(int) string
-	Len() int
-}
-
-// stringRule checks utf8 columns (string, uuid, json).
-type stringRule[A stringArray] struct {
+// stringRule checks utf8 columns (string, uuid, json). For the offset
+// layouts it reads value bytes straight from the buffers: comparisons
+// and map lookups on string(bytes) do not allocate.
+type stringRule struct {
+	small    []string // accepted values when there are few: a scan beats hashing
 	accepted map[string]struct{}
 	re       *regexp.Regexp
 	maxLen   int
 }
 
-func (r *stringRule[A]) check(arr arrow.Array, b *batch, ci int32) {
-	a, v := arr.(A), validityOf(arr)
-	n := a.Len()
+func (r *stringRule) check(arr arrow.Array, b *batch, ci int32) {
+	v := validityOf(arr)
+	switch a := arr.(type) {
+	case *array.String:
+		checkStrings(r, a.ValueOffsets(), a.ValueBytes(), v, b, ci)
+	case *array.LargeString:
+		checkStrings(r, a.ValueOffsets(), a.ValueBytes(), v, b, ci)
+	case *array.StringView:
+		for i := range a.Len() {
+			if !v.null(i) {
+				r.one([]byte(a.Value(i)), i, b, ci)
+			}
+		}
+	}
+}
+
+// checkStrings runs each rule as its own loop over the values.
+func checkStrings[O int32 | int64](r *stringRule, offs []O, data []byte, v validity, b *batch, ci int32) {
+	if len(offs) == 0 {
+		return
+	}
+	base, n := offs[0], len(offs)-1
+	val := func(i int) []byte { return data[offs[i]-base : offs[i+1]-base] }
+	if r.small != nil {
+		for i := range n {
+			if !containsBytes(r.small, val(i)) && !v.null(i) {
+				b.mark(i, ci, ReasonAcceptedValues)
+			}
+		}
+	}
 	if r.accepted != nil {
 		for i := range n {
-			if _, ok := r.accepted[a.Value(i)]; !ok && !v.null(i) {
+			if _, ok := r.accepted[string(val(i))]; !ok && !v.null(i) {
 				b.mark(i, ci, ReasonAcceptedValues)
 			}
 		}
 	}
 	if r.re != nil {
 		for i := range n {
-			if !v.null(i) && !r.re.MatchString(a.Value(i)) {
+			if !v.null(i) && !r.re.Match(val(i)) {
 				b.mark(i, ci, ReasonRegex)
 			}
 		}
 	}
 	if r.maxLen > 0 {
-		maxLen := r.maxLen
+		maxLen := O(r.maxLen)
 		for i := range n {
 			// Bytes bound characters from above: count runes only when
 			// the byte length exceeds the limit.
-			if s := a.Value(i); len(s) > maxLen && utf8.RuneCountInString(s) > maxLen && !v.null(i) {
+			if offs[i+1]-offs[i] > maxLen && utf8.RuneCount(val(i)) > r.maxLen && !v.null(i) {
 				b.mark(i, ci, ReasonMaxLength)
 			}
 		}
 	}
 }
 
-func newStringRule[A stringArray](c *ColumnRule) *stringRule[A] {
-	r := &stringRule[A]{re: c.Regex, maxLen: int(c.MaxLength)}
-	if len(c.AcceptedValues) > 0 {
+// one checks a single non-NULL value (the string-view layout).
+func (r *stringRule) one(s []byte, i int, b *batch, ci int32) {
+	if r.small != nil && !containsBytes(r.small, s) {
+		b.mark(i, ci, ReasonAcceptedValues)
+	}
+	if r.accepted != nil {
+		if _, ok := r.accepted[string(s)]; !ok {
+			b.mark(i, ci, ReasonAcceptedValues)
+		}
+	}
+	if r.re != nil && !r.re.Match(s) {
+		b.mark(i, ci, ReasonRegex)
+	}
+	if r.maxLen > 0 && len(s) > r.maxLen && utf8.RuneCount(s) > r.maxLen {
+		b.mark(i, ci, ReasonMaxLength)
+	}
+}
+
+func containsBytes(set []string, s []byte) bool {
+	for _, x := range set {
+		if x == string(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// smallSet is the most accepted values checked by a linear scan.
+const smallSet = 8
+
+func newStringRule(c *ColumnRule) *stringRule {
+	r := &stringRule{re: c.Regex, maxLen: int(c.MaxLength)}
+	if n := len(c.AcceptedValues); n > 0 && n <= smallSet {
+		r.small = slices.Clone(c.AcceptedValues)
+	} else if n > smallSet {
 		r.accepted = make(map[string]struct{}, len(c.AcceptedValues))
 		for _, s := range c.AcceptedValues {
 			r.accepted[s] = struct{}{}

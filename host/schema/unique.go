@@ -22,6 +22,9 @@ type uniqueSet interface {
 	bind(arr arrow.Array)
 	seen(i int) bool
 	add(i int)
+	// tryAdd adds row i's value and reports whether it was new (true for
+	// NULL), with one map operation.
+	tryAdd(i int) bool
 }
 
 // keyedSet is a uniqueSet whose key is read from a typed array by key.
@@ -52,6 +55,23 @@ func (s *keyedSet[K, A]) add(i int) {
 		k = s.clone(k)
 	}
 	s.set[k] = struct{}{}
+}
+
+func (s *keyedSet[K, A]) tryAdd(i int) bool {
+	if s.v.null(i) {
+		return true
+	}
+	k := s.key(s.arr, i)
+	before := len(s.set)
+	if s.clone == nil {
+		s.set[k] = struct{}{}
+		return len(s.set) > before
+	}
+	if _, dup := s.set[k]; dup {
+		return false
+	}
+	s.set[s.clone(k)] = struct{}{}
+	return true
 }
 
 func newSet[K comparable, A any](key func(A, int) K) *keyedSet[K, A] {

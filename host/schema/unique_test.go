@@ -103,7 +103,7 @@ func TestUniqueIgnoresRowsBadForOtherReasons(t *testing.T) {
 	if d := cmp.Diff(wantCounts, v.Counts); d != "" {
 		t.Errorf("counts (-want +got):\n%s", d)
 	}
-	if got := v.Messages[2]; got != `column "code": value "b" is a duplicate within this load` {
+	if got := v.Message(2); got != `column "code": value "b" is a duplicate within this load` {
 		t.Errorf("message: got %q", got)
 	}
 

@@ -53,12 +53,25 @@ type Violations struct {
 	// Codes[i] is row i's first broken rule (ReasonNone for good rows);
 	// nil when BadRows is 0.
 	Codes []Reason
-	// Messages[i] explains Codes[i] for people, naming the column and the
-	// value: `column "qty": value 150 is above max 100`. "" for good rows;
-	// nil when BadRows is 0.
+	// BadIndex lists the bad rows' indexes, ascending; nil when BadRows
+	// is 0.
+	BadIndex []int
+	// Messages[k] explains the first broken rule of row BadIndex[k] for
+	// people, naming the column and the value:
+	// `column "qty": value 150 is above max 100`. Use Message(i) to look
+	// one up by row.
 	Messages []string
 	// Counts per column and reason, sorted by column then reason.
 	Counts []Count
+}
+
+// Message returns the explanation for row i, "" when the row passed.
+func (v *Violations) Message(i int) string {
+	k, found := slices.BinarySearch(v.BadIndex, i)
+	if !found {
+		return ""
+	}
+	return v.Messages[k]
 }
 
 // OK reports whether every row passed.
