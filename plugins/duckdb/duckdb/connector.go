@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	ddb "github.com/duckdb/duckdb-go/v2"
 
@@ -171,7 +172,7 @@ func (c *Connector) open(ctx context.Context, cfg Config, sink bool) (*database,
 	if memory {
 		dsn = ""
 	}
-	connector, err := ddb.NewConnector(dsn, nil)
+	connector, err := openWaiting(ctx, dsn)
 	if err != nil {
 		return nil, sdk.Errorf(sdk.CodeConnect, "open duckdb %s: %w", cfg.Path, err)
 	}
@@ -215,4 +216,26 @@ func rollback(tx *sql.Tx) error {
 		return err
 	}
 	return nil
+}
+
+// lockWait is how long opening a file waits while another process holds
+// DuckDB's file lock (typically a plugin of a run that just ended and is
+// still exiting).
+const lockWait = 15 * time.Second
+
+// openWaiting opens dsn, retrying IO errors (the file lock) for lockWait.
+func openWaiting(ctx context.Context, dsn string) (*ddb.Connector, error) {
+	deadline := time.Now().Add(lockWait)
+	for {
+		connector, err := ddb.NewConnector(dsn, nil)
+		var de *ddb.Error
+		if err == nil || !errors.As(err, &de) || de.Type != ddb.ErrorTypeIO || time.Now().After(deadline) {
+			return connector, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, errors.Join(err, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
