@@ -1,0 +1,45 @@
+package run
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/dpone-go/dpone/host/manifest"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+func TestCheckCapabilities(t *testing.T) {
+	src := &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{Source: true, IncrementalStrategies: []string{"column"}}}
+	sink := &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{Destination: true, SinkModes: []string{"full_refresh", "incremental_merge"}}}
+	notSink := &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{Source: true}}
+	unit := func(strategy, mode string) *manifest.Unit {
+		return &manifest.Unit{ID: "s.t", Source: manifest.Endpoint{Type: "pg", Options: map[string]any{"incremental_strategy": strategy}},
+			Sink: manifest.Endpoint{Type: "duck", Strategy: manifest.Strategy{Mode: mode}}}
+	}
+	tests := []struct {
+		name    string
+		u       *manifest.Unit
+		sink    *connectorv1.GetSpecResponse
+		wantErr string
+	}{
+		{"supported", unit("column", "incremental_merge"), sink, ""},
+		{"mode not supported", unit("", "scd2"), sink, `does not support mode "scd2" (it supports: full_refresh, incremental_merge)`},
+		{"strategy not supported", unit("xmin", "full_refresh"), sink, `does not support incremental_strategy "xmin" (it supports: column)`},
+		{"not a sink", unit("", "full_refresh"), notSink, "cannot be a sink"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkCapabilities(tt.u, src, tt.sink)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("got %v, want nil", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrUnsupported) {
+				t.Fatalf("got %v, want ErrUnsupported containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
