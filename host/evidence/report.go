@@ -54,11 +54,24 @@ type UnitReport struct {
 	LoadID  string `json:"load_id,omitempty"`
 	Staging string `json:"staging,omitempty"`
 	// DDL is the schema change statements applied before the load.
-	DDL         []string        `json:"ddl,omitempty"`
+	DDL []string `json:"ddl,omitempty"`
+	// Violations counts data-contract violations per column and reason.
+	Violations []Violation `json:"violations,omitempty"`
+	// Warnings are non-fatal findings (contract warnings, schema notes).
+	Warnings    []string        `json:"warnings,omitempty"`
 	StateBefore json.RawMessage `json:"state_before,omitempty"`
 	StateAfter  json.RawMessage `json:"state_after,omitempty"`
 	Attempts    int             `json:"attempts"`
 	Error       *ErrorInfo      `json:"error,omitempty"`
+}
+
+// Violation is the number of rows that broke one contract rule of one
+// column (reason codes: NOT_NULL, ACCEPTED_VALUES, REGEX, RANGE,
+// MAX_LENGTH, UNIQUE, TYPE).
+type Violation struct {
+	Column string `json:"column"`
+	Reason string `json:"reason"`
+	Rows   int64  `json:"rows"`
 }
 
 // ErrorInfo is an error as the report records it: the connector error code

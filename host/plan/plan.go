@@ -17,6 +17,7 @@ import (
 	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/run"
+	hostschema "github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 	"github.com/dpone-go/dpone/proto/logical"
@@ -42,6 +43,7 @@ type UnitPlan struct {
 	Staging     string   `json:"staging"`
 	TargetState string   `json:"target_state"`
 	Columns     []string `json:"columns,omitempty"`
+	Evolution   []string `json:"evolution,omitempty"`
 	DDL         []string `json:"ddl,omitempty"`
 	StateBefore string   `json:"state_before"`
 	StateAfter  string   `json:"state_after"`
@@ -166,7 +168,21 @@ func planTarget(ctx context.Context, u *manifest.Unit, sink *connector.Client, s
 	}
 	if desc.GetExists() {
 		up.TargetState = "exists"
-		return nil
+		policy, err := run.Policy(u)
+		if err != nil {
+			return err
+		}
+		ev, evErr := run.TargetEvolution(ctx, u, sink, spec, cfg, table, schema.GetFields(), policy)
+		if ev != nil {
+			if d := hostschema.Describe(ev); d != "" {
+				up.Evolution = strings.Split(strings.TrimRight(d, "\n"), "\n")
+			}
+		}
+		if evErr != nil {
+			return evErr
+		}
+		up.DDL, err = run.ApplyEvolution(ctx, sink, cfg, table, ev, true)
+		return err
 	}
 	up.TargetState = "absent: created at commit"
 	if !caps.GetApplySchema() {
@@ -214,6 +230,9 @@ func (p *Plan) WriteText(w io.Writer) {
 		}
 		if len(u.Columns) > 0 {
 			row("columns", strings.Join(u.Columns, ", "))
+		}
+		for _, ev := range u.Evolution {
+			row("evolution", ev)
 		}
 		for _, d := range u.DDL {
 			row("ddl", strings.ReplaceAll(d, "\n", "\n               "))

@@ -14,8 +14,8 @@ import (
 	"github.com/dpone-go/dpone/host/dag"
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // Options configure one run.
@@ -271,6 +271,12 @@ func errorInfo(err error) *evidence.ErrorInfo {
 		info.Code = "CONFIG"
 	case errors.Is(err, ErrGate):
 		info.Code = "GATE"
+	case errors.Is(err, ErrContract):
+		info.Code = "CONTRACT"
+	case errors.Is(err, ErrSchemaChange):
+		info.Code = "SCHEMA"
+	case errors.Is(err, schema.ErrConfig):
+		info.Code = "CONFIG"
 	case errors.Is(err, ErrUnsupported):
 		info.Code = "UNSUPPORTED"
 	}
@@ -284,10 +290,4 @@ func (e *Engine) logf(format string, args ...any) {
 	e.logMu.Lock()
 	defer e.logMu.Unlock()
 	fmt.Fprintf(e.opts.Log, format+"\n", args...)
-}
-
-// sinkSpec returns the sink plugin's spec (nil if it cannot start).
-func (e *Engine) sinkSpec(ctx context.Context, u *manifest.Unit) *connectorv1.GetSpecResponse {
-	_, spec, _ := e.pool.Get(ctx, u.Sink.Type)
-	return spec
 }

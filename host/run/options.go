@@ -36,30 +36,12 @@ func sinkOptions(u *manifest.Unit, runID string, loadedAt time.Time) ([]byte, er
 	for k, v := range u.Sink.Options {
 		opts[k] = v
 	}
-	lin := lineage{RunID: runID, LoadedAt: loadedAt.UTC().Format(time.RFC3339Nano),
-		RunIDColumn: DefaultRunIDColumn, LoadedAtColumn: DefaultLoadedAtColumn}
-	switch v := opts["lineage"].(type) {
-	case nil:
-	case bool:
-		if !v {
-			lin.RunIDColumn, lin.LoadedAtColumn = "", ""
-		}
-	case map[string]any:
-		for k, val := range v {
-			s, _ := val.(string)
-			switch k {
-			case "run_id_column":
-				lin.RunIDColumn = s
-			case "loaded_at_column":
-				lin.LoadedAtColumn = s
-			default:
-				return nil, fmt.Errorf("unit %s: sink.options.lineage: unknown key %q (want run_id_column, loaded_at_column, or lineage: false)", u.ID, k)
-			}
-		}
-	default:
-		return nil, fmt.Errorf("unit %s: sink.options.lineage must be false or a map, got %T", u.ID, v)
+	runCol, loadedCol, err := lineageColumns(u)
+	if err != nil {
+		return nil, err
 	}
-	opts["lineage"] = lin
+	opts["lineage"] = lineage{RunID: runID, LoadedAt: loadedAt.UTC().Format(time.RFC3339Nano),
+		RunIDColumn: runCol, LoadedAtColumn: loadedCol}
 	strategy := map[string]any{}
 	for k, v := range u.Sink.Strategy.Extra {
 		strategy[k] = v
@@ -70,6 +52,35 @@ func sinkOptions(u *manifest.Unit, runID string, loadedAt time.Time) ([]byte, er
 	}
 	opts["strategy"] = strategy
 	return json.Marshal(opts)
+}
+
+// lineageColumns returns the lineage column names of a unit's target:
+// the defaults, renamed by sink.options.lineage: {run_id_column,
+// loaded_at_column}, or both "" with lineage: false.
+func lineageColumns(u *manifest.Unit) (runCol, loadedCol string, err error) {
+	runCol, loadedCol = DefaultRunIDColumn, DefaultLoadedAtColumn
+	switch v := u.Sink.Options["lineage"].(type) {
+	case nil:
+	case bool:
+		if !v {
+			return "", "", nil
+		}
+	case map[string]any:
+		for k, val := range v {
+			s, _ := val.(string)
+			switch k {
+			case "run_id_column":
+				runCol = s
+			case "loaded_at_column":
+				loadedCol = s
+			default:
+				return "", "", fmt.Errorf("unit %s: sink.options.lineage: unknown key %q (want run_id_column, loaded_at_column, or lineage: false)", u.ID, k)
+			}
+		}
+	default:
+		return "", "", fmt.Errorf("unit %s: sink.options.lineage must be false or a map, got %T", u.ID, v)
+	}
+	return runCol, loadedCol, nil
 }
 
 // sourceOptions renders source.options as JSON.

@@ -13,6 +13,7 @@ import (
 	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
@@ -40,12 +41,20 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	sink, _, err := e.pool.Get(ctx, u.Sink.Type)
+	sink, sinkSpec, err := e.pool.Get(ctx, u.Sink.Type)
 	if err != nil {
 		return err
 	}
-	if err := checkCapabilities(u, srcSpec, e.sinkSpec(ctx, u)); err != nil {
+	if err := checkCapabilities(u, srcSpec, sinkSpec); err != nil {
 		return err
+	}
+	policy, err := Policy(u)
+	if err != nil {
+		return err
+	}
+	contract, err := schema.ParseContract(u.SchemaContract)
+	if err != nil {
+		return fmt.Errorf("unit %s: %w", u.ID, err)
 	}
 	srcCfg, err := configJSON(u.Source)
 	if err != nil {
@@ -82,11 +91,39 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	schema, estimate, err := firstSchema(rs, u.ID)
+	srcSchema, estimate, err := firstSchema(rs, u.ID)
 	if err != nil {
 		return err
 	}
 	e.progress.Start(u.ID, estimate)
+
+	// Schema evolution: decide, then apply the safe DDL before staging; a
+	// refused change stops here, before any DDL or DML.
+	table := &connectorv1.TableRef{Namespace: u.Sink.Table.Schema, Name: u.Sink.Table.Name}
+	ev, err := TargetEvolution(ctx, u, sink, sinkSpec, sinkCfg, table, srcSchema.GetFields(), policy)
+	if err != nil {
+		return err
+	}
+	if r.rep.DDL, err = ApplyEvolution(ctx, sink, sinkCfg, table, ev, false); err != nil {
+		return err
+	}
+	t := &transformer{ev: ev, stamp: schema.Stamp{RunID: e.runID, At: e.startedAt}}
+	if contract != nil {
+		as, err := arrowSchema(srcSchema)
+		if err != nil {
+			return err
+		}
+		if t.checker, err = schema.NewChecker(contract, as); err != nil {
+			return fmt.Errorf("unit %s: %w", u.ID, err)
+		}
+		t.enforcement = contract.Enforcement
+		t.quarantine = &quarantineLoad{r: r, sink: sink, spec: sinkSpec, sinkTy: u.Sink.Type, cfg: sinkCfg,
+			table: &connectorv1.TableRef{Namespace: table.GetNamespace(), Name: schema.QuarantineTable(table.GetName())}}
+	}
+	loadSchema, err := t.loadSchema(srcSchema)
+	if err != nil {
+		return err
+	}
 
 	sinkOpts, err := sinkOptions(u, e.runID, e.startedAt)
 	if err != nil {
@@ -95,8 +132,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	loadID := state.NewLoadID(e.runID, u.ID)
 	begin := &connectorv1.BeginLoadRequest{
 		ConfigJson: sinkCfg, LoadId: loadID,
-		Target: &connectorv1.TableRef{Namespace: u.Sink.Table.Schema, Name: u.Sink.Table.Name},
-		Schema: schema, Mode: u.Sink.Strategy.Mode, UniqueKey: u.Sink.Strategy.UniqueKey,
+		Target: table, Schema: loadSchema, Mode: u.Sink.Strategy.Mode, UniqueKey: u.Sink.Strategy.UniqueKey,
 		OptionsJson: sinkOpts,
 	}
 	r.rep.LoadID = loadID
@@ -114,6 +150,11 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	}
 	defer func() {
 		if err != nil {
+			if t.quarantine != nil {
+				qctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+				t.quarantine.abort(qctx, err)
+				cancel()
+			}
 			r.abort(u.Sink.Type, begin, err)
 		}
 	}()
@@ -124,8 +165,9 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	r.rep.Staging = staging
 
 	readStart := time.Now()
-	checkpoint, err := r.pump(ctx, rs, sink, begin)
+	checkpoint, err := r.pump(ctx, rs, sink, begin, t)
 	r.rep.ReadSeconds = time.Since(readStart).Seconds()
+	t.report(r.rep)
 	if err != nil {
 		return err
 	}
@@ -143,6 +185,11 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	e.hooks.fire(ctx, HookAfterPending, u.ID)
 
 	commitStart := time.Now()
+	if t.quarantine != nil {
+		if err := t.quarantine.commit(ctx); err != nil {
+			return err
+		}
+	}
 	receipt, _ := json.Marshal(map[string]any{
 		"run_id": e.runID, "unit": u.ID, "manifest": e.manifestID, "rows": r.rep.RowsWritten,
 		"checkpoint_sha256": digest(checkpoint),
@@ -181,7 +228,7 @@ func (e errCommitted) Unwrap() error { return e.err }
 
 // pump forwards the source's batches to the sink's Write stream and returns
 // the last checkpoint the source sent.
-func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *connector.Client, begin *connectorv1.BeginLoadRequest) ([]byte, error) {
+func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *connector.Client, begin *connectorv1.BeginLoadRequest, t *transformer) ([]byte, error) {
 	e, u := r.e, r.u
 	ws, err := sink.Write(ctx, &connectorv1.WriteHeader{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
 	if err != nil {
@@ -200,13 +247,25 @@ func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *conn
 		}
 		switch m := msg.GetMsg().(type) {
 		case *connectorv1.ReadMessage_Batch:
-			t := time.Now()
-			if err := ws.Send(m.Batch); err != nil {
-				return nil, fmt.Errorf("write to %s: %w", r.rep.Target, err)
-			}
-			writeTime += time.Since(t)
 			r.rep.RowsRead += m.Batch.GetRows()
 			r.rep.Bytes += int64(len(m.Batch.GetArrowIpc()))
+			out := m.Batch
+			if t.active() {
+				var quarantined int64
+				out, quarantined, err = t.apply(ctx, m.Batch)
+				r.rep.RowsQuarantined += quarantined
+				if err != nil {
+					_, _ = ws.CloseAndRecv()
+					return nil, fmt.Errorf("unit %s: %w", u.ID, err)
+				}
+			}
+			if out != nil {
+				start := time.Now()
+				if err := ws.Send(out); err != nil {
+					return nil, fmt.Errorf("write to %s: %w", r.rep.Target, err)
+				}
+				writeTime += time.Since(start)
+			}
 			e.progress.Update(u.ID, r.rep.RowsRead, r.rep.Bytes)
 			e.hooks.fire(ctx, HookAfterBatch, u.ID)
 		case *connectorv1.ReadMessage_Checkpoint:
@@ -219,9 +278,9 @@ func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *conn
 			// Sent once, first; a second schema is ignored.
 		}
 	}
-	t := time.Now()
+	closeStart := time.Now()
 	resp, err := ws.CloseAndRecv()
-	writeTime += time.Since(t)
+	writeTime += time.Since(closeStart)
 	r.rep.WriteSeconds = writeTime.Seconds()
 	if err != nil {
 		return nil, fmt.Errorf("write to %s: %w", r.rep.Target, err)

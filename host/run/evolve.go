@@ -1,0 +1,84 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/schema"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+// ErrSchemaChange means the source changed in a way the unit's
+// schema_evolution policy does not allow; nothing was changed.
+var ErrSchemaChange = errors.New("schema change refused")
+
+// Policy returns the unit's schema evolution policy
+// (sink.options.schema_evolution) with the lineage columns marked as
+// managed by the host, so they never count as missing at the source.
+func Policy(u *manifest.Unit) (schema.Policy, error) {
+	var m map[string]any
+	switch v := u.Sink.Options["schema_evolution"].(type) {
+	case nil:
+	case map[string]any:
+		m = v
+	default:
+		return schema.Policy{}, fmt.Errorf("unit %s: sink.options.schema_evolution must be a map (mode, on_type_change), got %T", u.ID, v)
+	}
+	p, err := schema.ParsePolicy(m)
+	if err != nil {
+		return schema.Policy{}, fmt.Errorf("unit %s: %w", u.ID, err)
+	}
+	runCol, loadedCol, err := lineageColumns(u)
+	if err != nil {
+		return schema.Policy{}, err
+	}
+	for _, c := range []string{runCol, loadedCol} {
+		if c != "" {
+			p.Managed = append(p.Managed, c)
+		}
+	}
+	return p, nil
+}
+
+// TargetEvolution compares the source fields with the sink's target table.
+// It returns nil when the target is absent (the sink creates it at commit)
+// or the sink cannot describe targets. A refused change returns the
+// evolution and an error wrapping ErrSchemaChange that names the column,
+// both types and the option that would allow it.
+func TargetEvolution(ctx context.Context, u *manifest.Unit, sink *connector.Client, spec *connectorv1.GetSpecResponse,
+	cfg []byte, table *connectorv1.TableRef, fields []*connectorv1.Field, policy schema.Policy) (*schema.Evolution, error) {
+	if !spec.GetCapabilities().GetDescribeTarget() {
+		return nil, nil
+	}
+	desc, err := sink.DescribeTarget(ctx, cfg, table)
+	if err != nil {
+		return nil, fmt.Errorf("describe target %s.%s: %w", table.GetNamespace(), table.GetName(), err)
+	}
+	if !desc.GetExists() {
+		return nil, nil
+	}
+	ev, err := schema.Diff(fields, desc.GetSchema().GetFields(), policy)
+	if err != nil {
+		return ev, fmt.Errorf("%w: unit %s, target %s.%s: %w", ErrSchemaChange, u.ID, table.GetNamespace(), table.GetName(), err)
+	}
+	if len(ev.Changes()) > 0 && !spec.GetCapabilities().GetApplySchema() {
+		return ev, fmt.Errorf("%w: unit %s: the target needs schema changes but sink %s cannot apply them", ErrSchemaChange, u.ID, u.Sink.Type)
+	}
+	return ev, nil
+}
+
+// ApplyEvolution runs (or with dryRun only renders) the evolution's DDL in
+// the sink, before staging, and returns the statements.
+func ApplyEvolution(ctx context.Context, sink *connector.Client, cfg []byte, table *connectorv1.TableRef, ev *schema.Evolution, dryRun bool) ([]string, error) {
+	if ev == nil || len(ev.Changes()) == 0 {
+		return nil, nil
+	}
+	ddl, err := sink.ApplySchema(ctx, &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: table, Changes: ev.Changes(), DryRun: dryRun})
+	if err != nil {
+		return nil, fmt.Errorf("apply schema changes to %s.%s: %w", table.GetNamespace(), table.GetName(), err)
+	}
+	return ddl, nil
+}

@@ -1,0 +1,125 @@
+package run
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/schema"
+	"github.com/dpone-go/dpone/host/state"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/logical"
+)
+
+// quarantineLoad is the second load of a unit under quarantine
+// enforcement: bad rows, with their reason, appended to
+// <table>__quarantine in the same sink. It starts on the first bad row and
+// commits just before the unit's own load; it is recorded in the state
+// store like any load, so a crash leaves nothing behind.
+type quarantineLoad struct {
+	r      *unitRun
+	sink   *connector.Client
+	spec   *connectorv1.GetSpecResponse
+	sinkTy string
+	cfg    []byte
+	table  *connectorv1.TableRef
+	begin  *connectorv1.BeginLoadRequest
+	ws     *connector.WriteStream
+	rows   int64
+}
+
+func (q *quarantineLoad) write(ctx context.Context, rec arrow.RecordBatch) error {
+	if q.ws == nil {
+		if err := q.start(ctx, rec.Schema()); err != nil {
+			return err
+		}
+	}
+	b, err := logical.EncodeBatch(rec)
+	if err != nil {
+		return err
+	}
+	q.rows += rec.NumRows()
+	return q.ws.Send(&connectorv1.Batch{ArrowIpc: b, Rows: rec.NumRows()})
+}
+
+func (q *quarantineLoad) start(ctx context.Context, s *arrow.Schema) error {
+	sm, err := logical.SchemaMessage(s)
+	if err != nil {
+		return err
+	}
+	// The quarantine table follows its source additively.
+	ev, err := TargetEvolution(ctx, q.r.u, q.sink, q.spec, q.cfg, q.table, sm.GetFields(),
+		schema.Policy{Mode: schema.ModeAdditive, OnTypeChange: schema.TypeChangeFail})
+	if err != nil {
+		return err
+	}
+	ddl, err := ApplyEvolution(ctx, q.sink, q.cfg, q.table, ev, false)
+	if err != nil {
+		return err
+	}
+	q.r.rep.DDL = append(q.r.rep.DDL, ddl...)
+	loadID := q.r.rep.LoadID + "_q"
+	q.begin = &connectorv1.BeginLoadRequest{ConfigJson: q.cfg, LoadId: loadID, Target: q.table, Schema: sm,
+		Mode: "incremental_append", OptionsJson: []byte(`{"lineage":{"run_id_column":"","loaded_at_column":""},"strategy":{"mode":"incremental_append"}}`)}
+	rec, err := encodePending(q.sinkTy, q.begin)
+	if err != nil {
+		return err
+	}
+	stream := state.StreamKey{Manifest: q.r.stream.Manifest, Unit: q.r.stream.Unit + schema.QuarantineSuffix}
+	if err := q.r.e.store.RecordPending(ctx, state.Load{ID: loadID, RunID: q.r.e.runID, Stream: stream,
+		Target: q.table.GetNamespace() + "." + q.table.GetName(), Mode: q.begin.GetMode(), Begin: rec}); err != nil {
+		return fmt.Errorf("record quarantine load: %w", err)
+	}
+	if _, err := q.sink.BeginLoad(ctx, q.begin); err != nil {
+		return fmt.Errorf("begin quarantine load into %s: %w", q.table.GetName(), err)
+	}
+	ws, err := q.sink.Write(ctx, &connectorv1.WriteHeader{ConfigJson: q.cfg, LoadId: loadID, Begin: q.begin})
+	if err != nil {
+		return fmt.Errorf("open quarantine write: %w", err)
+	}
+	q.ws = ws
+	return nil
+}
+
+// commit publishes the quarantined rows (no-op when there were none).
+func (q *quarantineLoad) commit(ctx context.Context) error {
+	if q.ws == nil {
+		return nil
+	}
+	resp, err := q.ws.CloseAndRecv()
+	q.ws = nil
+	if err != nil {
+		return fmt.Errorf("write quarantine: %w", err)
+	}
+	if resp.GetRows() != q.rows {
+		return fmt.Errorf("%w: quarantine staged %d rows, sent %d", ErrGate, resp.GetRows(), q.rows)
+	}
+	if _, err := q.sink.CommitLoad(ctx, &connectorv1.CommitLoadRequest{ConfigJson: q.cfg, LoadId: q.begin.GetLoadId(), Begin: q.begin,
+		ReceiptJson: []byte(fmt.Sprintf(`{"run_id":%q,"unit":%q,"quarantine":true}`, q.r.e.runID, q.r.u.ID))}); err != nil {
+		return fmt.Errorf("commit quarantine: %w", err)
+	}
+	return q.r.e.store.MarkCommitted(context.WithoutCancel(ctx), q.begin.GetLoadId())
+}
+
+// abort drops the quarantine staging after a failure of the unit.
+func (q *quarantineLoad) abort(ctx context.Context, cause error) {
+	if q.begin == nil {
+		return
+	}
+	if q.ws != nil {
+		_, _ = q.ws.CloseAndRecv()
+		q.ws = nil
+	}
+	sink, _, err := q.r.e.pool.Get(ctx, q.sinkTy)
+	if err == nil {
+		err = sink.AbortLoad(ctx, &connectorv1.AbortLoadRequest{ConfigJson: q.cfg, LoadId: q.begin.GetLoadId(), Begin: q.begin})
+	}
+	if err == nil {
+		err = q.r.e.store.MarkAborted(ctx, q.begin.GetLoadId(), cause.Error())
+	}
+	if err != nil {
+		q.r.e.logf("%s: abort quarantine load: %v (the next run cleans it up)", q.r.u.ID, err)
+	}
+}

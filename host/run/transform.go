@@ -1,0 +1,122 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/dpone-go/dpone/host/evidence"
+	"github.com/dpone-go/dpone/host/schema"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/logical"
+)
+
+// ErrContract means a batch broke the unit's data contract under strict
+// enforcement; nothing was committed.
+var ErrContract = errors.New("data contract violated")
+
+// transformer is the host step between source and sink. It is active only
+// when a unit has a data contract or column renames from schema evolution;
+// otherwise the source's Arrow bytes go to the sink untouched. It works on
+// whole Arrow columns (schema.Checker is vectorised), never row by row.
+type transformer struct {
+	checker     *schema.Checker
+	enforcement schema.Enforcement
+	ev          *schema.Evolution // column renames (new_column routing)
+	stamp       schema.Stamp
+	quarantine  *quarantineLoad
+}
+
+func (t *transformer) active() bool {
+	return t.checker != nil || (t.ev != nil && len(t.ev.Renames) > 0)
+}
+
+// apply checks and reshapes one batch. It returns the batch to send to the
+// sink (nil when every row went to quarantine) and how many rows were
+// quarantined.
+func (t *transformer) apply(ctx context.Context, b *connectorv1.Batch) (*connectorv1.Batch, int64, error) {
+	rec, err := logical.DecodeBatch(b.GetArrowIpc(), nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rec.Release()
+	out := rec
+	out.Retain()
+	defer func() { out.Release() }()
+	var quarantined int64
+	if t.checker != nil {
+		v, err := t.checker.Check(rec)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !v.OK() {
+			switch t.enforcement {
+			case schema.EnforceStrict:
+				return nil, 0, fmt.Errorf("%w: %s (%d bad rows in this batch; enforcement is strict: nothing is committed)",
+					ErrContract, v.Message(v.BadIndex[0]), v.BadRows)
+			case schema.EnforceQuarantine:
+				good, bad, err := schema.Split(ctx, rec, v)
+				if err != nil {
+					return nil, 0, err
+				}
+				q, err := schema.Quarantine(nil, bad, v, t.stamp)
+				bad.Release()
+				if err == nil {
+					err = t.quarantine.write(ctx, q)
+					q.Release()
+				}
+				if err != nil {
+					good.Release()
+					return nil, 0, fmt.Errorf("quarantine: %w", err)
+				}
+				quarantined = int64(v.BadRows)
+				out.Release()
+				out = good
+			}
+		}
+	}
+	if t.ev != nil && len(t.ev.Renames) > 0 {
+		renamed := t.ev.RenameRecord(out)
+		out.Release()
+		out = renamed
+	}
+	if out.NumRows() == 0 {
+		return nil, quarantined, nil
+	}
+	enc, err := logical.EncodeBatch(out)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &connectorv1.Batch{ArrowIpc: enc, Rows: out.NumRows()}, quarantined, nil
+}
+
+// report copies the checker's counts and warnings into the unit report.
+func (t *transformer) report(rep *evidence.UnitReport) {
+	if t.checker == nil {
+		return
+	}
+	counts, _, _ := t.checker.Totals()
+	rep.Violations = rep.Violations[:0]
+	for _, c := range counts {
+		rep.Violations = append(rep.Violations, evidence.Violation{Column: c.Column, Reason: c.Reason.String(), Rows: c.Rows})
+	}
+	rep.Warnings = append(rep.Warnings, t.checker.Warnings()...)
+}
+
+// loadSchema is the schema the sink stages: the source's, with renamed
+// columns when evolution routes values into new columns.
+func (t *transformer) loadSchema(src *connectorv1.Schema) (*connectorv1.Schema, error) {
+	if t.ev == nil || len(t.ev.Renames) == 0 {
+		return src, nil
+	}
+	as, err := logical.ArrowSchema(src)
+	if err != nil {
+		return nil, err
+	}
+	return logical.SchemaMessage(t.ev.RenameSchema(as))
+}
+
+// arrowSchema decodes a protocol schema for the contract checker.
+func arrowSchema(s *connectorv1.Schema) (*arrow.Schema, error) { return logical.ArrowSchema(s) }
