@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# make bench: end-to-end throughput benchmark (issue 6). Never part of make test.
+#
+# Starts a throwaway PostgreSQL server (scripts/pg.sh, data in
+# $BENCH_PG_DIR, default .dpone/bench-pg, kept between runs so bench_src is
+# generated once) holding the source database benchsrc and the target
+# database benchdst, runs scripts/bench (see its doc comment for BENCH_ROWS,
+# BENCH_RUNS, BENCH_SMALL_ROWS, BENCH_SCENARIOS) and stops the server.
+# Quick run: BENCH_ROWS=200000 BENCH_SMALL_ROWS=0 BENCH_RUNS=1 make bench
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+pgdir=${BENCH_PG_DIR:-$root/.dpone/bench-pg}
+[ -x bin/dpone ] || scripts/build.sh
+eval "$(scripts/pg.sh start "$pgdir")"
+trap 'scripts/pg.sh stop "$pgdir"' EXIT
+export DPONE_TEST_PG_DSN
+go run ./scripts/bench

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// scenario is one way of copying a table; run performs one copy of rows
+// rows and reports what it measured.
+type scenario struct {
+	Name string
+	// Pipe is the psql binary COPY pipe: the physical limit.
+	Pipe bool
+	// Source and Sink name the dpone plugins.
+	Source, Sink string
+}
+
+var scenarios = []scenario{
+	{Name: "psql_pipe", Pipe: true},
+	{Name: "pg_to_pg", Source: "postgres", Sink: "postgres"},
+	{Name: "pg_to_duckdb", Source: "postgres", Sink: "duckdb"},
+	{Name: "files_to_pg", Source: "file", Sink: "postgres"},
+}
+
+// measurement is one run of a scenario.
+type measurement struct {
+	WallSecs   float64    `json:"wall_s"`
+	HostPeakMB float64    `json:"host_peak_rss_mb"`
+	HostCPU    float64    `json:"host_cpu_s"`
+	Procs      []procPeak `json:"children"`
+}
+
+// targetTable names the table a scenario loads for a source table.
+func (s scenario) targetTable(table string) string { return s.Name + "__" + table }
+
+func (b *bench) runOnce(s scenario, table string, rows int64) (measurement, error) {
+	if s.Pipe {
+		return b.runPipe(table, rows)
+	}
+	return b.runDpone(s, table, rows)
+}
+
+// runPipe measures psql | psql binary COPY into an empty logged table.
+func (b *bench) runPipe(table string, rows int64) (measurement, error) {
+	if err := b.psql(b.dstDSN, "DROP TABLE IF EXISTS public.pipe_dst; CREATE TABLE public.pipe_dst ("+benchColumns+")"); err != nil {
+		return measurement{}, err
+	}
+	script := fmt.Sprintf(`set -o pipefail; psql -X -q -v ON_ERROR_STOP=1 %q -c "COPY %s TO STDOUT (FORMAT binary)" | psql -X -q -v ON_ERROR_STOP=1 %q -c "COPY public.pipe_dst FROM STDIN (FORMAT binary)"`,
+		b.srcDSN, table, b.dstDSN)
+	m, err := b.measure(exec.Command("bash", "-c", script))
+	if err != nil {
+		return m, err
+	}
+	return m, b.checkRows(b.dstDSN, "public.pipe_dst", rows)
+}
+
+// runDpone measures `dpone run` of a one-table manifest with full_refresh
+// into a target dropped beforehand.
+func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, error) {
+	target := s.targetTable(table)
+	switch s.Sink {
+	case "postgres":
+		if err := b.psql(b.dstDSN, "DROP TABLE IF EXISTS bench."+target); err != nil {
+			return measurement{}, err
+		}
+	case "duckdb":
+		for _, f := range []string{"warehouse.duckdb", "warehouse.duckdb.wal"} {
+			os.Remove(filepath.Join(b.work, f))
+		}
+	}
+	path := filepath.Join(b.work, s.Name+"__"+table+".yaml")
+	if err := os.WriteFile(path, []byte(manifest(s, table)), 0o644); err != nil {
+		return measurement{}, err
+	}
+	cmd := exec.Command(b.dpone, "run", "--progress", "none", path)
+	cmd.Env = append(os.Environ(),
+		"DPONE_CONN_SRC_DSN="+b.srcDSN,
+		"DPONE_CONN_DST_DSN="+b.dstDSN,
+		"DPONE_CONN_FILES_ROOT="+filepath.Join(b.work, "data"),
+		"DPONE_CONN_WAREHOUSE_PATH="+filepath.Join(b.work, "warehouse.duckdb"),
+	)
+	m, err := b.measure(cmd)
+	if err != nil {
+		return m, err
+	}
+	if s.Sink == "postgres" {
+		return m, b.checkRows(b.dstDSN, "bench."+target, rows)
+	}
+	return m, nil
+}
+
+// manifest is a one-table dpone manifest for scenario s.
+func manifest(s scenario, table string) string {
+	src := `{type: postgres, connection_id: src}`
+	schema := "public"
+	if s.Source == "file" {
+		src = fmt.Sprintf(`{type: file, connection_id: files, options: {path: %s.parquet}}`, table)
+		schema = "files"
+	}
+	sink := `{type: postgres, connection_id: dst, strategy: {mode: full_refresh}}`
+	if s.Sink == "duckdb" {
+		sink = `{type: duckdb, connection_id: warehouse, strategy: {mode: full_refresh}}`
+	}
+	return fmt.Sprintf(`kind: dpone.batch.v1
+metadata: {id: bench_%[1]s, owner: bench}
+naming:
+  sink_dataset: bench
+defaults:
+  source: %[2]s
+  sink: %[3]s
+schemas:
+  %[4]s:
+    tables:
+      - table: %[5]s
+        overrides:
+          sink: {table: {name: %[6]s}}
+`, s.Name, src, sink, schema, table, s.targetTable(table))
+}
+
+// measure runs cmd to completion, timing it and sampling its process tree.
+func (b *bench) measure(cmd *exec.Cmd) (measurement, error) {
+	var out bytes.Buffer
+	cmd.Dir, cmd.Stdout, cmd.Stderr = b.work, &out, &out
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return measurement{}, err
+	}
+	smp := startSampler(cmd.Process.Pid, 100*time.Millisecond)
+	err := cmd.Wait()
+	wall := time.Since(start).Seconds()
+	root, procs := smp.Stop()
+	if err != nil {
+		return measurement{}, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out.String())
+	}
+	return measurement{WallSecs: wall, HostPeakMB: root.PeakMB, HostCPU: root.CPUSecs, Procs: procs}, nil
+}
+
+func (b *bench) checkRows(dsn, table string, want int64) error {
+	got, err := b.psqlValue(dsn, "SELECT count(*) FROM "+table)
+	if err != nil {
+		return err
+	}
+	if n, _ := strconv.ParseInt(got, 10, 64); n != want {
+		return fmt.Errorf("%s holds %s rows, want %d", table, got, want)
+	}
+	return nil
+}
