@@ -122,7 +122,11 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 			ur.Status = "skipped"
 			ur.Error = &evidence.ErrorInfo{Code: "SKIPPED", Message: "a dependency failed"}
 		}
-		if ur.Status == "pending" {
+		if res, ok := results[ur.Unit]; ok && res.Status == dag.Failed && (ur.Status == "pending" || ur.Status == "") {
+			// fn never returned normally (a panic Walk recovered).
+			ur.Status, ur.Error = "failed", errorInfo(res.Err)
+		}
+		if ur.Status == "pending" || ur.Status == "" {
 			ur.Status = "cancelled"
 		}
 		if ur.Status != "ok" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/schema"
@@ -61,7 +62,7 @@ func (t *transformer) apply(ctx context.Context, b *connectorv1.Batch) (*connect
 				if err != nil {
 					return nil, 0, err
 				}
-				q, err := schema.Quarantine(nil, bad, v, t.stamp)
+				q, err := schema.Quarantine(memory.DefaultAllocator, bad, v, t.stamp)
 				bad.Release()
 				if err == nil {
 					err = t.quarantine.write(ctx, q)
