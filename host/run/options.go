@@ -36,6 +36,9 @@ func sinkOptions(u *manifest.Unit, runID string, loadedAt time.Time) ([]byte, er
 	for k, v := range u.Sink.Options {
 		opts[k] = v
 	}
+	for _, k := range HostSinkOptions {
+		delete(opts, k)
+	}
 	runCol, loadedCol, err := lineageColumns(u)
 	if err != nil {
 		return nil, err

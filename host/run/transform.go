@@ -23,6 +23,7 @@ var ErrContract = errors.New("data contract violated")
 // otherwise the source's Arrow bytes go to the sink untouched. It works on
 // whole Arrow columns (schema.Checker is vectorised), never row by row.
 type transformer struct {
+	gates       *schema.Checker // not_null / unique quality gates on keys
 	checker     *schema.Checker
 	enforcement schema.Enforcement
 	ev          *schema.Evolution // column renames (new_column routing)
@@ -31,7 +32,7 @@ type transformer struct {
 }
 
 func (t *transformer) active() bool {
-	return t.checker != nil || (t.ev != nil && len(t.ev.Renames) > 0)
+	return t.gates != nil || t.checker != nil || (t.ev != nil && len(t.ev.Renames) > 0)
 }
 
 // apply checks and reshapes one batch. It returns the batch to send to the
@@ -47,6 +48,15 @@ func (t *transformer) apply(ctx context.Context, b *connectorv1.Batch) (*connect
 	out.Retain()
 	defer func() { out.Release() }()
 	var quarantined int64
+	if t.gates != nil {
+		v, err := t.gates.Check(rec)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !v.OK() {
+			return nil, 0, fmt.Errorf("%w: %s; nothing was committed", ErrGate, v.Message(v.BadIndex[0]))
+		}
+	}
 	if t.checker != nil {
 		v, err := t.checker.Check(rec)
 		if err != nil {

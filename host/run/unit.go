@@ -108,11 +108,18 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 		return err
 	}
 	t := &transformer{ev: ev, stamp: schema.Stamp{RunID: e.runID, At: e.startedAt}}
+	as, err := arrowSchema(srcSchema)
+	if err != nil {
+		return err
+	}
+	g, err := parseGates(u)
+	if err != nil {
+		return err
+	}
+	if t.gates, err = g.checker(as); err != nil {
+		return fmt.Errorf("unit %s: quality_gates: %w", u.ID, err)
+	}
 	if contract != nil {
-		as, err := arrowSchema(srcSchema)
-		if err != nil {
-			return err
-		}
 		if t.checker, err = schema.NewChecker(contract, as); err != nil {
 			return fmt.Errorf("unit %s: %w", u.ID, err)
 		}
