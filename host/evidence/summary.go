@@ -101,3 +101,17 @@ func groupDigits(n int64) string {
 	}
 	return b.String()
 }
+
+// RenderViolations lists data-contract violations per unit, column and
+// reason, and the rows quarantined; it prints nothing when there were none.
+func RenderViolations(w io.Writer, r *Report) {
+	for _, u := range r.Units {
+		if len(u.Violations) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s: %s rows quarantined\n", u.Unit, groupDigits(u.RowsQuarantined))
+		for _, v := range u.Violations {
+			fmt.Fprintf(w, "  %-24s %-16s %s rows\n", v.Column, v.Reason, groupDigits(v.Rows))
+		}
+	}
+}

@@ -47,3 +47,19 @@ func TestRenderSummaryAligned(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderViolations(t *testing.T) {
+	r := &Report{Units: []UnitReport{
+		{Unit: "clean"},
+		{Unit: "shop.orders", RowsQuarantined: 1204, Violations: []Violation{
+			{Column: "status", Reason: "ACCEPTED_VALUES", Rows: 1200}, {Column: "amount", Reason: "NOT_NULL", Rows: 4}}},
+	}}
+	var b strings.Builder
+	RenderViolations(&b, r)
+	want := "shop.orders: 1,204 rows quarantined\n" +
+		"  status                   ACCEPTED_VALUES  1,200 rows\n" +
+		"  amount                   NOT_NULL         4 rows\n"
+	if got := b.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

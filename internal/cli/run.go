@@ -176,6 +176,7 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 	}
 	fmt.Fprintln(app.Out)
 	evidence.RenderSummary(app.Out, rep)
+	evidence.RenderViolations(app.Out, rep)
 	if path != "" {
 		fmt.Fprintf(app.Out, "report: %s\n", path)
 	}
