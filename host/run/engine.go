@@ -45,6 +45,12 @@ type Options struct {
 	RunID string
 	Now   func() time.Time
 	Hooks Hooks
+	// Lineage receives OpenLineage START/COMPLETE/FAIL events per unit;
+	// nil turns them off.
+	Lineage *evidence.LineageWriter
+	// Metrics, when set, is updated live (rows, bytes, durations, status),
+	// e.g. for a /metrics endpoint during the run.
+	Metrics *evidence.Metrics
 }
 
 // Engine runs one manifest's units.
@@ -149,6 +155,9 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 	if runErr != nil {
 		rep.Error = &evidence.ErrorInfo{Code: "RUN", Message: runErr.Error()}
 	}
+	if opts.Metrics != nil {
+		opts.Metrics.SetRunStatus(rep.Status)
+	}
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	summary, _ := json.Marshal(rep.Totals())
@@ -208,6 +217,10 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 		*rep = evidence.UnitReport{Unit: rep.Unit, Source: rep.Source, Sink: rep.Sink, Target: rep.Target,
 			Mode: rep.Mode, Attempts: attempt}
 		err = r.load(ctx)
+		if e.opts.Metrics != nil {
+			e.opts.Metrics.AddRows(u.ID, 0, rep.RowsWritten, rep.RowsQuarantined, 0)
+			e.opts.Metrics.SetUnitDuration(u.ID, rep.DurationSeconds)
+		}
 		if err == nil {
 			rep.Status = "ok"
 			if rep.DurationSeconds > 0 {
@@ -238,6 +251,7 @@ func (e *Engine) fail(u *manifest.Unit, rep *evidence.UnitReport, err error) {
 	}
 	rep.Error = errorInfo(err)
 	e.progress.Done(u.ID, rep.Status)
+	e.emitLineage(evidence.LineageFail, u, rep, nil)
 }
 
 // lock takes the unit's run lock, waiting when Options.Wait is set.

@@ -96,6 +96,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 		return err
 	}
 	e.progress.Start(u.ID, estimate)
+	e.emitLineage(evidence.LineageStart, u, r.rep, srcSchema)
 
 	// Schema evolution: decide, then apply the safe DDL before staging; a
 	// refused change stops here, before any DDL or DML.
@@ -224,6 +225,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	if checkpoint != nil {
 		r.rep.StateAfter = jsonOrString(checkpoint)
 	}
+	e.emitLineage(evidence.LineageComplete, u, r.rep, srcSchema)
 	return nil
 }
 
@@ -256,6 +258,9 @@ func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *conn
 		case *connectorv1.ReadMessage_Batch:
 			r.rep.RowsRead += m.Batch.GetRows()
 			r.rep.Bytes += int64(len(m.Batch.GetArrowIpc()))
+			if e.opts.Metrics != nil {
+				e.opts.Metrics.AddRows(u.ID, m.Batch.GetRows(), 0, 0, int64(len(m.Batch.GetArrowIpc())))
+			}
 			out := m.Batch
 			if t.active() {
 				var quarantined int64

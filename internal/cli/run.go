@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -30,6 +32,8 @@ type runOptions struct {
 	reportDir    string
 	progress     string
 	metricsFile  string
+	metricsAddr  string
+	lineageFile  string
 }
 
 func newRunCmd(app *App) *cobra.Command {
@@ -57,6 +61,8 @@ its target is left exactly as it was.`,
 	f.StringVar(&o.reportDir, "report-dir", "", "where run reports go (default: .dpone/runs next to the state)")
 	f.StringVar(&o.progress, "progress", "auto", "progress display: auto, bars, plain, none")
 	f.StringVar(&o.metricsFile, "metrics-textfile", "", "write Prometheus metrics to this file at the end (node_exporter textfile)")
+	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address during the run (e.g. 127.0.0.1:9464)")
+	f.StringVar(&o.lineageFile, "openlineage", "", "append OpenLineage START/COMPLETE/FAIL events (NDJSON) to this file")
 	return cmd
 }
 
@@ -152,10 +158,26 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 		return usagef("--progress %q: want auto, bars, plain or none", o.progress)
 	}
 
+	runID := state.NewRunID(time.Now())
+	metrics := evidence.NewMetrics(s.m.Metadata.ID, runID)
+	if o.metricsAddr != "" {
+		stop, err := serveMetrics(o.metricsAddr, metrics)
+		if err != nil {
+			return asUsage(err)
+		}
+		defer stop()
+	}
+	var lineage *evidence.LineageWriter
+	if o.lineageFile != "" {
+		if lineage, err = evidence.OpenLineageFile(o.lineageFile); err != nil {
+			return asUsage(fmt.Errorf("--openlineage: %w", err))
+		}
+		defer lineage.Close()
+	}
 	rep, runErr := run.Execute(ctx, run.Options{
 		Manifest: s.m, Units: s.units, Parallel: o.parallel, Store: s.store, Pool: s.pool,
 		Progress: progress, Log: app.Err, Retries: o.retries, RetryBackoff: o.retryBackoff,
-		Wait: o.wait, Args: args, Hooks: faultHooks(),
+		Wait: o.wait, Args: args, Hooks: faultHooks(), RunID: runID, Lineage: lineage, Metrics: metrics,
 	})
 	if rep == nil {
 		if errors.Is(runErr, run.ErrUnsupported) {
@@ -168,7 +190,6 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 		fmt.Fprintf(app.Err, "warning: write run report: %v\n", err)
 	}
 	if o.metricsFile != "" {
-		metrics := evidence.NewMetrics(rep.Manifest, rep.RunID)
 		metrics.SetReport(rep)
 		if err := metrics.WriteTextfile(o.metricsFile); err != nil {
 			fmt.Fprintf(app.Err, "warning: write metrics: %v\n", err)
@@ -202,4 +223,17 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// serveMetrics serves m on addr/metrics until stop is called.
+func serveMetrics(addr string, m *evidence.Metrics) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return func() { _ = srv.Close() }, nil
 }

@@ -1,0 +1,37 @@
+package run
+
+import (
+	"time"
+
+	"github.com/dpone-go/dpone/host/evidence"
+	"github.com/dpone-go/dpone/host/manifest"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/logical"
+)
+
+// emitLineage sends one OpenLineage event for a unit when lineage output is
+// on. Inputs carry the source schema; COMPLETE outputs carry row and byte
+// counts; FAIL events carry the error.
+func (e *Engine) emitLineage(kind string, u *manifest.Unit, rep *evidence.UnitReport, src *connectorv1.Schema) {
+	if e.opts.Lineage == nil {
+		return
+	}
+	var fields []evidence.LineageField
+	for _, f := range src.GetFields() {
+		fields = append(fields, evidence.LineageField{Name: f.GetName(), Type: logical.Name(f.GetType())})
+	}
+	ev := evidence.LineageEvent{
+		Type: kind, Time: time.Now().UTC(), RunID: e.runID, Unit: u.ID, Job: e.manifestID + "." + u.ID,
+		Inputs:  []evidence.LineageDataset{{Namespace: u.Source.Type, Name: u.Source.Table.String(), Fields: fields}},
+		Outputs: []evidence.LineageDataset{{Namespace: u.Sink.Type, Name: u.Sink.Table.String(), Fields: fields}},
+	}
+	if kind == evidence.LineageComplete {
+		ev.Outputs[0].Rows, ev.Outputs[0].Bytes = rep.RowsWritten, rep.Bytes
+	}
+	if kind == evidence.LineageFail {
+		ev.Error = rep.Error
+	}
+	if err := e.opts.Lineage.Emit(ev); err != nil {
+		e.logf("%s: openlineage: %v", u.ID, err)
+	}
+}
