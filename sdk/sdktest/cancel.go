@@ -27,23 +27,36 @@ func (s *session) cancelCheck(c *checkT) {
 	if err != nil {
 		c.Fatalf("Read: %v", err)
 	}
-	if _, err := rs.Recv(); err != nil {
-		c.Fatalf("Read: first message: %v", err)
+	// Cancel at the first message or after 50ms, whichever comes first:
+	// the SDK coalesces records into ~1 MiB batches, so a small stream
+	// may send nothing before its Read returns.
+	first := make(chan struct{})
+	ended := make(chan error, 1)
+	go func() {
+		once := false
+		for {
+			_, err := rs.Recv()
+			if !once {
+				once = true
+				close(first)
+			}
+			if err != nil {
+				ended <- err
+				return
+			}
+		}
+	}()
+	select {
+	case <-first:
+	case <-time.After(50 * time.Millisecond):
 	}
 	start := time.Now()
 	cancel()
-	for {
-		_, err := rs.Recv()
-		if err == nil {
-			continue
-		}
-		if errors.Is(err, io.EOF) {
-			c.notef("the read of %s ended before the cancellation reached it: use a larger stream (floors.stream) to exercise cancellation", streamKey(st))
-		}
-		break
+	if err := <-ended; errors.Is(err, io.EOF) {
+		c.notef("the read of %s ended before the cancellation reached it: use a larger stream (floors.stream) to exercise cancellation", streamKey(st))
 	}
 	// Give the plugin a moment to notice, then watch its CPU time.
-	grace := min(s.f.cancelWithin(), 2*time.Second)
+	grace := min(s.f.cancelWithin(), time.Second)
 	time.Sleep(grace / 4)
 	cpu0, ok0 := cpuSeconds(p.pid)
 	window := grace
@@ -53,11 +66,10 @@ func (s *session) cancelCheck(c *checkT) {
 		busy := (cpu1 - cpu0) / window.Seconds()
 		s.rep.metric("cpu_after_cancel", busy)
 		c.notef("CPU use %.0f%% of a core in the %s after cancelling", busy*100, window)
-		limit := 0.5
-		if p.pid == 0 {
-			limit = 0.9 // in process the harness shares the CPU account
-		}
-		if busy > limit {
+		// In process the account is the whole test process's: an idle
+		// harness adds a few percent; parallel tests in the same package
+		// add more (certify the binary for an exact number).
+		if busy > 0.4 {
 			c.Errorf("the plugin kept working after the read was cancelled (%.0f%% of a core): Read must return when ctx is done", busy*100)
 		}
 	}

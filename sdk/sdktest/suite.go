@@ -29,6 +29,13 @@ func TestDestination(t *testing.T, f Fixture) *Report {
 	return Run(Std(t), f, Options{Destination: true})
 }
 
+// TestConnector certifies both halves a connector advertises (source,
+// destination or both) under go test.
+func TestConnector(t *testing.T, f Fixture) *Report {
+	t.Helper()
+	return Run(Std(t), f, Options{})
+}
+
 // Options choose which halves of the suite Run runs.
 type Options struct {
 	// Source and Destination select the checks; with neither, Run runs
@@ -205,6 +212,7 @@ func (c *checkT) Skipf(format string, args ...any) {
 
 // notef records a fact worth reading in the report (not a failure).
 func (c *checkT) notef(format string, args ...any) {
+	c.T.Helper()
 	c.mu.Lock()
 	c.notes = append(c.notes, fmt.Sprintf(format, args...))
 	c.mu.Unlock()

@@ -36,14 +36,9 @@ func memFixture(st bugs) sdktest.Fixture {
 
 // TestMem certifies the in-memory example: it must pass every check.
 func TestMem(t *testing.T) {
-	f := memFixture(bugs{})
-	rep := sdktest.TestSource(t, f)
+	rep := sdktest.TestConnector(t, memFixture(bugs{}))
 	if !rep.Passed() {
-		t.Errorf("source report failed:\n%s", rep.Table())
-	}
-	rep = sdktest.TestDestination(t, f)
-	if !rep.Passed() {
-		t.Errorf("destination report failed:\n%s", rep.Table())
+		t.Errorf("report failed:\n%s", rep.Table())
 	}
 	if _, err := rep.JSON(); err != nil {
 		t.Error(err)
