@@ -77,10 +77,8 @@ func (l *load) commit(ctx context.Context, tx pgx.Tx, receipt json.RawMessage) (
 	for i, c := range cols {
 		names[i] = c.Name
 	}
-	for _, k := range l.req.UniqueKey {
-		if !slices.Contains(names, k) {
-			return res, sdk.Errorf(sdk.CodeConfig, "unique_key column %q is not in the loaded columns", k)
-		}
+	if err := l.checkColumns(names); err != nil {
+		return res, err
 	}
 	if err := l.ensureTarget(ctx, tx, cols); err != nil {
 		return res, err
@@ -134,6 +132,9 @@ func (l *load) ensureTarget(ctx context.Context, tx pgx.Tx, staging []pgColumn) 
 			ldefs = append(ldefs, ident(lg.LoadedAtColumn)+" timestamptz")
 		}
 	}
+	if l.softDeletes() {
+		ldefs = append(ldefs, ident(DeletedAtColumn)+" timestamptz")
+	}
 	if exists {
 		for _, d := range ldefs {
 			if _, err := tx.Exec(ctx, "ALTER TABLE "+l.target+" ADD COLUMN IF NOT EXISTS "+d); err != nil {
@@ -153,7 +154,7 @@ func (l *load) ensureTarget(ctx context.Context, tx pgx.Tx, staging []pgColumn) 
 		}
 	}
 	defs = append(defs, ldefs...)
-	if l.req.Mode == ModeIncrementalMerge {
+	if l.req.Mode == ModeIncrementalMerge || l.req.Mode == ModeSnapshotDiff {
 		defs = append(defs, "PRIMARY KEY ("+identList(l.req.UniqueKey)+")")
 	}
 	_, err = tx.Exec(ctx, "CREATE TABLE "+l.target+" ("+strings.Join(defs, ", ")+")")
@@ -166,14 +167,21 @@ func (l *load) apply(ctx context.Context, tx pgx.Tx, names []string) (sdk.Commit
 	lcols, lvals, args := l.lineageCols()
 	into := identList(append(slices.Clone(names), lcols...))
 	sel := strings.Join(append(identSlice(names), lvals...), ", ")
+	insert := "INSERT INTO " + l.target + " (" + into + ") SELECT " + sel + " FROM " + l.staging
 	switch l.req.Mode {
+	case ModeReplace:
+		return l.applyReplace(ctx, tx, insert, args)
+	case ModePartitionReplace:
+		return l.applyPartitionReplace(ctx, tx, insert, args)
+	case ModeSnapshotDiff:
+		return l.applySnapshotDiff(ctx, tx, names)
 	case ModeFullRefresh, ModeIncrementalAppend:
 		if l.req.Mode == ModeFullRefresh {
 			if _, err := tx.Exec(ctx, "TRUNCATE "+l.target); err != nil {
 				return res, err
 			}
 		}
-		tag, err := tx.Exec(ctx, "INSERT INTO "+l.target+" ("+into+") SELECT "+sel+" FROM "+l.staging, args...)
+		tag, err := tx.Exec(ctx, insert, args...)
 		if err != nil {
 			return res, err
 		}

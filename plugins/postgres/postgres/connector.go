@@ -45,7 +45,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Version:               Version,
 		Description:           "PostgreSQL source (binary COPY) and destination (staging + transactional commit)",
 		ConfigSchema:          configSchema,
-		SinkModes:             []string{ModeFullRefresh, ModeIncrementalAppend, ModeIncrementalMerge},
+		SinkModes:             sinkModes,
 		IncrementalStrategies: []string{"column"},
 		AtomicReceipts:        true,
 		Transactions:          true,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -40,6 +41,8 @@ type load struct {
 	staging string // qualified staging table
 	stgName string
 	opts    sinkOptions
+	// strategy holds the mode's options (checked only with the mode).
+	strategy strategy
 }
 
 // resolveLoad checks a LoadRequest; modes are checked only when checkMode
@@ -63,14 +66,16 @@ func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
 	if !checkMode {
 		return l, nil
 	}
-	switch req.Mode {
-	case ModeFullRefresh, ModeIncrementalAppend:
-	case ModeIncrementalMerge:
-		if len(req.UniqueKey) == 0 {
-			return nil, sdk.Errorf(sdk.CodeConfig, "postgres sink: mode incremental_merge needs unique_key")
-		}
-	default:
-		return nil, sdk.Errorf(sdk.CodeUnsupported, "postgres sink: mode %q is not supported (supported: full_refresh, incremental_append, incremental_merge)", req.Mode)
+	if !slices.Contains(sinkModes, req.Mode) {
+		return nil, sdk.Errorf(sdk.CodeUnsupported, "postgres sink: mode %q is not supported (supported: %s)", req.Mode, strings.Join(sinkModes, ", "))
+	}
+	st, err := decodeStrategy(l.opts.Strategy)
+	if err != nil {
+		return nil, err
+	}
+	l.strategy = st
+	if err := checkStrategy(req, &l.strategy); err != nil {
+		return nil, err
 	}
 	return l, nil
 }
