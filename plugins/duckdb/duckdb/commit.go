@@ -102,7 +102,10 @@ func (l *load) ensureTarget(ctx context.Context, tx *sql.Tx) error {
 		if l.lineageOn() {
 			defs = append(defs, quote(l.opts.Lineage.RunIDColumn)+" VARCHAR", quote(l.opts.Lineage.LoadedAtColumn)+" TIMESTAMPTZ")
 		}
-		if l.req.Mode == ModeMerge {
+		if l.softDeletes() {
+			defs = append(defs, quote(DeletedAtColumn)+" TIMESTAMPTZ")
+		}
+		if l.req.Mode == ModeMerge || l.req.Mode == ModeSnapshotDiff {
 			defs = append(defs, "PRIMARY KEY ("+columnList(l.req.UniqueKey, "")+")")
 		}
 		q := fmt.Sprintf("CREATE TABLE %s (%s)", target, strings.Join(defs, ", "))
@@ -111,10 +114,14 @@ func (l *load) ensureTarget(ctx context.Context, tx *sql.Tx) error {
 		}
 		return nil
 	}
-	if !l.lineageOn() {
-		return nil
+	var add [][2]string
+	if l.lineageOn() {
+		add = append(add, [2]string{l.opts.Lineage.RunIDColumn, "VARCHAR"}, [2]string{l.opts.Lineage.LoadedAtColumn, "TIMESTAMPTZ"})
 	}
-	for _, col := range [][2]string{{l.opts.Lineage.RunIDColumn, "VARCHAR"}, {l.opts.Lineage.LoadedAtColumn, "TIMESTAMPTZ"}} {
+	if l.softDeletes() {
+		add = append(add, [2]string{DeletedAtColumn, "TIMESTAMPTZ"})
+	}
+	for _, col := range add {
 		q := fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", target, quote(col[0]), col[1])
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return classify(fmt.Errorf("add lineage column %s to %s.%s: %w", col[0], l.schema, l.req.Target.Name, err))
@@ -172,6 +179,12 @@ func (l *load) apply(ctx context.Context, tx *sql.Tx) (res sdk.CommitResult, row
 	}
 	insert := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", target, cols, sel, staging)
 	switch l.req.Mode {
+	case ModeReplace:
+		res, err = l.applyReplace(ctx, tx, exec, insert, args)
+	case ModePartitionReplace:
+		res, err = l.applyPartitionReplace(exec, insert, args)
+	case ModeSnapshotDiff:
+		res, err = l.applySnapshotDiff(ctx, tx, exec)
 	case ModeFullRefresh:
 		if res.RowsDeleted, err = exec("replace contents of", "DELETE FROM "+target); err != nil {
 			return res, 0, err

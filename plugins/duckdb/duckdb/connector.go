@@ -88,7 +88,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Version:               Version,
 		Description:           "DuckDB database files: source and destination",
 		ConfigSchema:          configSchema,
-		SinkModes:             []string{ModeFullRefresh, ModeAppend, ModeMerge},
+		SinkModes:             sinkModes,
 		IncrementalStrategies: []string{"column"},
 		AtomicReceipts:        true,
 		Transactions:          true,

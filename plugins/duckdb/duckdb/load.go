@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +44,7 @@ type load struct {
 	schema   string
 	staging  string
 	opts     sinkOptions
+	strategy strategy
 	loadedAt time.Time
 }
 
@@ -67,15 +69,9 @@ func (l *load) lineageOn() bool {
 
 // prepare validates req and opens its database.
 func (c *Connector) prepare(ctx context.Context, req sdk.LoadRequest) (*load, error) {
-	switch req.Mode {
-	case ModeFullRefresh, ModeAppend:
-	case ModeMerge:
-		if len(req.UniqueKey) == 0 {
-			return nil, sdk.Errorf(sdk.CodeConfig, "mode %s needs a unique_key", req.Mode)
-		}
-	default:
-		return nil, sdk.Errorf(sdk.CodeUnsupported, "duckdb sink: mode %q is not supported (supported: %s, %s, %s)",
-			req.Mode, ModeFullRefresh, ModeAppend, ModeMerge)
+	if !slices.Contains(sinkModes, req.Mode) {
+		return nil, sdk.Errorf(sdk.CodeUnsupported, "duckdb sink: mode %q is not supported (supported: %s)",
+			req.Mode, strings.Join(sinkModes, ", "))
 	}
 	if req.Target.Name == "" {
 		return nil, sdk.Errorf(sdk.CodeConfig, "load %s: target table name is empty", req.LoadID)
@@ -84,7 +80,14 @@ func (c *Connector) prepare(ctx context.Context, req sdk.LoadRequest) (*load, er
 	if err != nil {
 		return nil, err
 	}
-	l := &load{req: req, schema: namespace(req.Target), staging: sdk.StagingName(req.LoadID), opts: opts}
+	st, err := resolveStrategy(req, opts.Strategy)
+	if err != nil {
+		return nil, err
+	}
+	l := &load{req: req, schema: namespace(req.Target), staging: sdk.StagingName(req.LoadID), opts: opts, strategy: st}
+	if err := l.checkPartitionColumns(); err != nil {
+		return nil, err
+	}
 	if l.lineageOn() {
 		at, err := time.Parse(time.RFC3339Nano, opts.Lineage.LoadedAt)
 		if err != nil {

@@ -1,0 +1,285 @@
+package duckdb
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// Load modes beyond the three basic ones.
+const (
+	// ModeSnapshotDiff converges the target to the staged snapshot: new
+	// keys inserted, changed rows replaced, keys missing from the snapshot
+	// deleted (hard) or marked in DeletedAtColumn (soft).
+	ModeSnapshotDiff = "snapshot_diff"
+	// ModeReplace deletes the target rows matching strategy.where and
+	// inserts staging, in one transaction.
+	ModeReplace = "replace"
+	// ModePartitionReplace deletes the target rows whose partition_by
+	// values appear in staging and inserts staging, in one transaction.
+	ModePartitionReplace = "partition_replace"
+)
+
+// sinkModes lists every mode the destination implements.
+var sinkModes = []string{ModeFullRefresh, ModeAppend, ModeMerge, ModeSnapshotDiff, ModeReplace, ModePartitionReplace}
+
+// DeletedAtColumn marks rows that snapshot_diff soft-deleted.
+const DeletedAtColumn = "_dpone_deleted_at"
+
+// defaultMaxDeleteRatio guards snapshot_diff when the strategy sets none.
+const defaultMaxDeleteRatio = 0.5
+
+// strategy is the host-added strategy block of LoadRequest.Options: the
+// manifest's sink.strategy (mode, unique_key and the mode's options).
+type strategy struct {
+	Mode      string   `json:"mode"`
+	UniqueKey []string `json:"unique_key"`
+	// Deletes is snapshot_diff's delete style: hard (default) or soft.
+	Deletes string `json:"deletes"`
+	// MaxDeleteRatio fails a snapshot_diff commit that would delete more
+	// than this share of the target's live rows (default 0.5).
+	MaxDeleteRatio *float64 `json:"max_delete_ratio"`
+	// Where is replace's SQL predicate: the slice of the target replaced.
+	Where string `json:"where"`
+	// PartitionBy names partition_replace's partition columns.
+	PartitionBy columnNames `json:"partition_by"`
+}
+
+// columnNames decodes partition_by: a column name or a list of them.
+type columnNames []string
+
+func (c *columnNames) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*c = columnNames{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return fmt.Errorf("partition_by: want a column name or a list of them")
+	}
+	*c = many
+	return nil
+}
+
+// resolveStrategy decodes and checks the strategy block for req's mode
+// (req.Mode and req.UniqueKey are authoritative).
+func resolveStrategy(req sdk.LoadRequest, raw json.RawMessage) (strategy, error) {
+	var s strategy
+	if raw = bytes.TrimSpace(raw); len(raw) > 0 && string(raw) != "null" {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&s); err != nil {
+			return s, sdk.Errorf(sdk.CodeConfig, "duckdb sink: sink.strategy: %s", strings.TrimPrefix(err.Error(), "json: "))
+		}
+	}
+	switch req.Mode {
+	case ModeMerge, ModeSnapshotDiff:
+		if len(req.UniqueKey) == 0 {
+			return s, sdk.Errorf(sdk.CodeConfig, "mode %s needs a unique_key", req.Mode)
+		}
+	case ModeReplace:
+		if strings.TrimSpace(s.Where) == "" {
+			return s, sdk.Errorf(sdk.CodeConfig, "mode replace needs strategy.where (an SQL predicate naming the slice to replace)")
+		}
+	case ModePartitionReplace:
+		if len(s.PartitionBy) == 0 {
+			return s, sdk.Errorf(sdk.CodeConfig, "mode partition_replace needs strategy.partition_by")
+		}
+	}
+	if req.Mode == ModeSnapshotDiff {
+		switch s.Deletes {
+		case "":
+			s.Deletes = "hard"
+		case "hard", "soft":
+		default:
+			return s, sdk.Errorf(sdk.CodeConfig, "strategy.deletes %q: want hard or soft", s.Deletes)
+		}
+		if s.MaxDeleteRatio == nil {
+			r := defaultMaxDeleteRatio
+			s.MaxDeleteRatio = &r
+		}
+		if r := *s.MaxDeleteRatio; r < 0 || r > 1 {
+			return s, sdk.Errorf(sdk.CodeConfig, "strategy.max_delete_ratio %v: want a number from 0 to 1", r)
+		}
+	}
+	return s, nil
+}
+
+// checkPartitionColumns checks partition_by against the load's schema.
+func (l *load) checkPartitionColumns() error {
+	if l.req.Mode != ModePartitionReplace || l.req.Schema == nil {
+		return nil
+	}
+	for _, p := range l.strategy.PartitionBy {
+		if len(l.req.Schema.FieldIndices(p)) == 0 {
+			return sdk.Errorf(sdk.CodeConfig, "partition_by column %q is not in the load's schema", p)
+		}
+	}
+	return nil
+}
+
+// softDeletes reports whether the target carries DeletedAtColumn.
+func (l *load) softDeletes() bool {
+	return l.req.Mode == ModeSnapshotDiff && l.strategy.Deletes == "soft"
+}
+
+// keyMatch renders "a.k1 IS NOT DISTINCT FROM b.k1 AND ..." for cols.
+func keyMatch(a, b string, cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = a + "." + quote(c) + " IS NOT DISTINCT FROM " + b + "." + quote(c)
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// stagedRelation is staging cast to the target's types, as a subquery
+// named by the load's columns; dedup keeps the last staged row per key.
+func (l *load) stagedRelation(dedup []string) (string, error) {
+	target := typeMapper{jsonType: l.db.jsonType}
+	staging := typeMapper{jsonType: l.db.jsonType, staging: true}
+	exprs := make([]string, 0, l.req.Schema.NumFields())
+	for _, f := range l.req.Schema.Fields() {
+		tt, err := target.columnType(f)
+		if err != nil {
+			return "", err
+		}
+		st, _ := staging.columnType(f)
+		e := quote(f.Name)
+		if tt != st {
+			e = fmt.Sprintf("CAST(%s AS %s) AS %s", e, tt, quote(f.Name))
+		}
+		exprs = append(exprs, e)
+	}
+	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + qualified(l.schema, l.staging)
+	if len(dedup) > 0 {
+		q += " QUALIFY row_number() OVER (PARTITION BY " + columnList(dedup, "") + " ORDER BY rowid DESC) = 1"
+	}
+	return "(" + q + ")", nil
+}
+
+// modeExec runs one statement of a mode and returns the rows it changed.
+type modeExec func(what, q string, args ...any) (int64, error)
+
+// applyReplace checks that every staged row lies in the where slice (else
+// a rerun would not replace it: DATA error), deletes the slice, inserts.
+func (l *load) applyReplace(ctx context.Context, tx *sql.Tx, exec modeExec, insert string, args []any) (sdk.CommitResult, error) {
+	var res sdk.CommitResult
+	where := l.strategy.Where
+	var outside int64
+	q := "SELECT count(*) FROM " + qualified(l.schema, l.staging) + " WHERE NOT coalesce((" + where + "), false)"
+	if err := tx.QueryRowContext(ctx, q).Scan(&outside); err != nil {
+		return res, sdk.Errorf(sdk.CodeConfig, "strategy.where %q: %w", where, err)
+	}
+	if outside > 0 {
+		return res, sdk.Errorf(sdk.CodeData, "mode replace: %d staged rows fall outside strategy.where %q: a rerun would not replace them; widen the predicate or filter the source", outside, where)
+	}
+	r, err := tx.ExecContext(ctx, "DELETE FROM "+qualified(l.schema, l.req.Target.Name)+" WHERE "+where)
+	if err != nil {
+		return res, sdk.Errorf(sdk.CodeConfig, "strategy.where %q: %w", where, err)
+	}
+	res.RowsDeleted, _ = r.RowsAffected()
+	res.RowsInserted, err = exec("insert into", insert, args...)
+	return res, err
+}
+
+// applyPartitionReplace deletes every target row whose partition values
+// appear in staging (NULL matches NULL), then inserts staging.
+func (l *load) applyPartitionReplace(exec modeExec, insert string, args []any) (sdk.CommitResult, error) {
+	var res sdk.CommitResult
+	staged, err := l.stagedRelation(nil)
+	if err != nil {
+		return res, err
+	}
+	cols := l.strategy.PartitionBy
+	del := fmt.Sprintf("DELETE FROM %s AS t WHERE EXISTS (SELECT 1 FROM (SELECT DISTINCT %s FROM %s) AS p WHERE %s)",
+		qualified(l.schema, l.req.Target.Name), columnList(cols, ""), staged, keyMatch("t", "p", cols))
+	if res.RowsDeleted, err = exec("replace partitions of", del); err != nil {
+		return res, err
+	}
+	res.RowsInserted, err = exec("insert into", insert, args...)
+	return res, err
+}
+
+// applySnapshotDiff converges the target to staging: it refuses when the
+// deletes exceed max_delete_ratio of the live rows, deletes (or soft
+// deletes) keys missing from staging, replaces rows whose values differ
+// (or that were soft-deleted) and inserts new keys.
+func (l *load) applySnapshotDiff(ctx context.Context, tx *sql.Tx, exec modeExec) (sdk.CommitResult, error) {
+	var res sdk.CommitResult
+	keys := l.req.UniqueKey
+	target := qualified(l.schema, l.req.Target.Name)
+	staged, err := l.stagedRelation(keys)
+	if err != nil {
+		return res, err
+	}
+	live := ""
+	if l.softDeletes() {
+		live = " AND t." + quote(DeletedAtColumn) + " IS NULL"
+	}
+	missing := "NOT EXISTS (SELECT 1 FROM " + staged + " AS s WHERE " + keyMatch("t", "s", keys) + ")"
+	var total, gone int64
+	q := "SELECT count(*), count(*) FILTER (WHERE " + missing + ") FROM " + target + " AS t WHERE true" + live
+	if err := tx.QueryRowContext(ctx, q).Scan(&total, &gone); err != nil {
+		return res, classify(fmt.Errorf("count deletes of %s: %w", target, err))
+	}
+	if total > 0 {
+		if ratio := float64(gone) / float64(total); ratio > *l.strategy.MaxDeleteRatio {
+			return res, sdk.Errorf(sdk.CodeData, "mode snapshot_diff: would delete %d of %d target rows (ratio %.3f > max_delete_ratio %g): is the source snapshot complete? raise strategy.max_delete_ratio to allow it",
+				gone, total, ratio, *l.strategy.MaxDeleteRatio)
+		}
+	}
+	if gone > 0 {
+		if l.softDeletes() {
+			at := any(l.loadedAt)
+			if !l.lineageOn() {
+				at = nil
+			}
+			res.RowsDeleted, err = exec("soft delete from", "UPDATE "+target+" AS t SET "+quote(DeletedAtColumn)+" = coalesce(?::TIMESTAMPTZ, now()) WHERE "+missing+live, at)
+		} else {
+			res.RowsDeleted, err = exec("delete from", "DELETE FROM "+target+" AS t WHERE "+missing)
+		}
+		if err != nil {
+			return res, err
+		}
+	}
+
+	names := fieldNames(l.req.Schema)
+	var changed []string
+	for _, c := range names {
+		if !slices.Contains(keys, c) {
+			changed = append(changed, "t."+quote(c)+" IS DISTINCT FROM s."+quote(c))
+		}
+	}
+	if l.softDeletes() {
+		changed = append(changed, "t."+quote(DeletedAtColumn)+" IS NOT NULL")
+	}
+	if len(changed) > 0 {
+		del := "DELETE FROM " + target + " AS t USING " + staged + " AS s WHERE " + keyMatch("t", "s", keys) +
+			" AND (" + strings.Join(changed, " OR ") + ")"
+		if res.RowsUpdated, err = exec("replace changed rows of", del); err != nil {
+			return res, err
+		}
+	}
+	cols, vals := columnList(names, ""), columnList(names, "s.")
+	var args []any
+	if l.lineageOn() {
+		cols += ", " + columnList([]string{l.opts.Lineage.RunIDColumn, l.opts.Lineage.LoadedAtColumn}, "")
+		vals += ", ?::VARCHAR, ?::TIMESTAMPTZ"
+		args = append(args, l.opts.Lineage.RunID, l.loadedAt)
+	}
+	ins := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS s WHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE %s)",
+		target, cols, vals, staged, target, keyMatch("t", "s", keys))
+	n, err := exec("insert into", ins, args...)
+	if err != nil {
+		return res, err
+	}
+	res.RowsInserted = n - res.RowsUpdated
+	return res, nil
+}
