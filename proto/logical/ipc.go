@@ -2,7 +2,9 @@ package logical
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -55,12 +57,17 @@ func EncodeBatch(rec arrow.RecordBatch) ([]byte, error) {
 }
 
 // DecodeBatch reads the single record of an IPC stream made by EncodeBatch.
-// The caller releases the returned record.
-func DecodeBatch(b []byte, mem memory.Allocator) (arrow.RecordBatch, error) {
-	if mem == nil {
-		mem = memory.DefaultAllocator
-	}
-	r, err := ipc.NewReader(bytes.NewReader(b), ipc.WithAllocator(mem))
+// The record's buffers alias b instead of copying it (a batch is decoded
+// once per hop, at up to several hundred MB/s): b must not be modified
+// while the record is in use. The caller releases the returned record;
+// mem is unused and kept for compatibility.
+func DecodeBatch(b []byte, mem memory.Allocator) (rec arrow.RecordBatch, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rec, err = nil, fmt.Errorf("decode arrow batch: malformed IPC stream: %v", p)
+		}
+	}()
+	r, err := ipc.NewReaderFromMessageReader(&bytesMessageReader{b: b})
 	if err != nil {
 		return nil, fmt.Errorf("decode arrow batch: %w", err)
 	}
@@ -71,9 +78,64 @@ func DecodeBatch(b []byte, mem memory.Allocator) (arrow.RecordBatch, error) {
 		}
 		return nil, fmt.Errorf("decode arrow batch: stream holds no record")
 	}
-	rec := r.RecordBatch()
+	rec = r.RecordBatch()
 	rec.Retain()
 	return rec, nil
+}
+
+// bytesMessageReader is an ipc.MessageReader over an IPC stream held in
+// memory: every message's metadata and body are slices of b, not copies.
+type bytesMessageReader struct {
+	b   []byte
+	msg *ipc.Message
+}
+
+// Message returns the next message; io.EOF at the end-of-stream marker or
+// at the end of b.
+func (r *bytesMessageReader) Message() (*ipc.Message, error) {
+	if r.msg != nil {
+		r.msg.Release()
+		r.msg = nil
+	}
+	if len(r.b) < 4 {
+		return nil, io.EOF
+	}
+	size, off := binary.LittleEndian.Uint32(r.b), 4
+	if size == 0xFFFFFFFF { // continuation marker (format ≥ 0.15)
+		if len(r.b) < 8 {
+			return nil, io.ErrUnexpectedEOF
+		}
+		size, off = binary.LittleEndian.Uint32(r.b[4:]), 8
+	}
+	if size == 0 {
+		return nil, io.EOF
+	}
+	if uint64(size) > uint64(len(r.b)-off) {
+		return nil, fmt.Errorf("ipc message metadata of %d bytes overruns the stream", size)
+	}
+	meta := memory.NewBufferBytes(r.b[off : off+int(size)])
+	probe := ipc.NewMessage(meta, memory.NewBufferBytes(nil))
+	n := probe.BodyLen()
+	probe.Release()
+	start := off + int(size)
+	if n < 0 || uint64(n) > uint64(len(r.b)-start) {
+		return nil, fmt.Errorf("ipc message body of %d bytes overruns the stream", n)
+	}
+	body := r.b[start : start+int(n)]
+	r.b = r.b[start+int(n):]
+	r.msg = ipc.NewMessage(meta, memory.NewBufferBytes(body))
+	return r.msg, nil
+}
+
+// Retain is a no-op: the reader owns no allocated memory.
+func (r *bytesMessageReader) Retain() {}
+
+// Release releases the last message returned.
+func (r *bytesMessageReader) Release() {
+	if r.msg != nil {
+		r.msg.Release()
+		r.msg = nil
+	}
 }
 
 // RecordBytes estimates the in-memory size of a record's buffers.

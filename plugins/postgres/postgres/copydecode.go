@@ -33,6 +33,7 @@ type copyDecoder struct {
 	headerDone bool
 	trailer    bool
 	rows       int64
+	batchRows  int // rows since the last batch was written
 }
 
 // colDecoder appends one field's bytes to its builder.
@@ -40,6 +41,10 @@ type colDecoder struct {
 	name   string
 	b      array.Builder
 	decode func(v []byte) error
+	// data is the builder's variable-length data when it has one (text,
+	// bytea): the decoder reserves the next batch's bytes up front.
+	data  *array.BinaryBuilder
+	bytes int // value bytes since the last batch was written
 }
 
 // newCopyDecoder binds decoders to the builders of bb, one per plan.
@@ -48,8 +53,28 @@ func newCopyDecoder(plans []colPlan, bb *sdk.BatchBuilder) *copyDecoder {
 	for i, p := range plans {
 		b := bb.Field(i)
 		d.cols[i] = colDecoder{name: p.name, b: b, decode: fieldDecoder(p.kind, p.elem, p.scale, b)}
+		switch t := b.(type) {
+		case *array.StringBuilder:
+			d.cols[i].data = t.BinaryBuilder
+		case *array.BinaryBuilder:
+			d.cols[i].data = t
+		}
 	}
 	return d
+}
+
+// reserve sizes the builders for a batch like the one just written, so
+// they do not grow by doubling (reallocating and copying) as rows arrive.
+func (d *copyDecoder) reserve() {
+	for i := range d.cols {
+		c := &d.cols[i]
+		c.b.Reserve(d.batchRows)
+		if c.data != nil {
+			c.data.ReserveData(c.bytes + c.bytes/8)
+		}
+		c.bytes = 0
+	}
+	d.batchRows = 0
 }
 
 // Write consumes a chunk of the COPY stream.
@@ -133,12 +158,17 @@ func (d *copyDecoder) parse(data []byte) (int, error) {
 			if err := c.decode(data[q : q+l]); err != nil {
 				return 0, sdk.Errorf(sdk.CodeData, "row %d column %q: %w", d.rows+1, c.name, err)
 			}
+			c.bytes += l
 			q += l
 		}
 		off = end
 		d.rows++
+		d.batchRows++
 		if err := d.bb.RowDone(); err != nil {
 			return 0, err
+		}
+		if d.bb.Rows() == 0 {
+			d.reserve()
 		}
 	}
 	return off, nil
