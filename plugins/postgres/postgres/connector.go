@@ -24,7 +24,11 @@ const (
 // Connector is the PostgreSQL source and destination. It holds no
 // connection between calls: every call opens its own, so concurrent calls
 // (parallel Writes to one load, reads of several streams) never share one.
-type Connector struct{}
+// The one exception is Partition's coordinator transaction, kept open until
+// the partitions have imported its snapshot (see Partition).
+type Connector struct {
+	snapshots snapshots
+}
 
 // New returns the connector; sdk.Serve calls it once per plugin process.
 func New() sdk.Connector { return &Connector{} }
@@ -36,6 +40,7 @@ var (
 	_ sdk.TargetDescriber = (*Connector)(nil)
 	_ sdk.SchemaApplier   = (*Connector)(nil)
 	_ sdk.LoadStatuser    = (*Connector)(nil)
+	_ sdk.Partitioner     = (*Connector)(nil)
 )
 
 // Spec describes the connector and what it claims.

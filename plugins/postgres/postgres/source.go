@@ -81,11 +81,26 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if req.Mode == sdk.ReadIncremental && opts.IncrementalStrategy == "" {
 		return sdk.Errorf(sdk.CodeConfig, "postgres source: an incremental read of %s needs incremental_strategy: column", req.Stream)
 	}
+	var part *partitionDesc
+	if len(req.Partition) > 0 {
+		if part, err = parsePartition(req.Partition, req, opts); err != nil {
+			return err
+		}
+	}
 	conn, err := connect(ctx, req.Config)
 	if err != nil {
+		if part != nil {
+			c.snapshots.imported(part.Snapshot)
+		}
 		return err
 	}
+	// Closing the connection also ends a partition's read transaction.
 	defer conn.Close(context.WithoutCancel(ctx))
+	if part != nil {
+		if err := c.importSnapshot(ctx, conn, part); err != nil {
+			return err
+		}
+	}
 
 	var cols []pgColumn
 	var from string
@@ -134,6 +149,10 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if err != nil {
 		return err
 	}
+	if part != nil {
+		where = andWhere(where, part.where())
+		estimate = part.Rows
+	}
 	if inc.enabled() && opts.NullPolicy == NullFail {
 		if err := inc.failOnNulls(ctx, conn, from); err != nil {
 			return err
@@ -166,6 +185,17 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 		return cw.final()
 	}
 	return nil
+}
+
+// andWhere adds cond to a " WHERE ..." clause (or starts one).
+func andWhere(where, cond string) string {
+	switch {
+	case cond == "":
+		return where
+	case where == "":
+		return " WHERE " + cond
+	}
+	return where + " AND " + cond
 }
 
 func streamName(req sdk.ReadRequest, opts readOptions) string {
