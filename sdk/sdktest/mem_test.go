@@ -195,6 +195,24 @@ func (m *mem) Read(ctx context.Context, req sdk.ReadRequest, out sdk.RecordWrite
 			return sdk.Errorf(sdk.CodeConfig, "partition: %w", err)
 		}
 	}
+	if m.bugs.ignoreCancel && req.Mode == sdk.ReadFull && part == nil {
+		for i := 0; i < 500 && ctx.Err() == nil; i++ {
+			time.Sleep(time.Millisecond)
+		}
+		// Busy on two cores, deaf to ctx, like a decode loop that never
+		// looks at it.
+		deadline := time.Now().Add(3 * time.Second)
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ctx.Err() != nil && time.Now().Before(deadline) {
+				}
+			}()
+		}
+		wg.Wait()
+	}
 	if err := out.Schema(eventsSchema); err != nil {
 		return err
 	}
@@ -252,25 +270,6 @@ func (m *mem) Read(ctx context.Context, req sdk.ReadRequest, out sdk.RecordWrite
 	}
 	if req.Mode == sdk.ReadIncremental && last == nil {
 		return out.Checkpoint([]byte(`{"v":1,"null":true,"id":0}`))
-	}
-	if m.bugs.ignoreCancel && req.Mode == sdk.ReadFull && part == nil {
-		for i := 0; i < 500 && ctx.Err() == nil; i++ {
-			time.Sleep(time.Millisecond)
-		}
-		// Busy on two cores, deaf to ctx, like a decode loop that never
-		// looks at it.
-		deadline := time.Now().Add(3 * time.Second)
-		var wg sync.WaitGroup
-		for range 2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ctx.Err() != nil && time.Now().Before(deadline) {
-				}
-			}()
-		}
-		wg.Wait()
-		return nil
 	}
 	for i := 0; i < 100; i++ { // a slow tail so cancellation has something to stop
 		select {

@@ -159,7 +159,7 @@ func (s *session) fullReadCheck(c *checkT, st StreamFixture) {
 // sourceTypesCheck compares the logical types of the read schema with the
 // fixture's claims, and the discovered schema with the read schema.
 func (s *session) sourceTypesCheck(c *checkT, st StreamFixture, disc *connectorv1.Stream) {
-	if len(st.Types) == 0 && disc == nil {
+	if len(st.Types) == 0 && disc == nil && !s.spec.GetCapabilities().GetDescribeStream() {
 		c.Skipf("fixture claims no types for %s and Discover does not list it", streamKey(st))
 	}
 	res := s.fullRead(c, st)
@@ -196,6 +196,24 @@ func (s *session) sourceTypesCheck(c *checkT, st StreamFixture, disc *connectorv
 			rf := res.schema.Field(i[0])
 			if !arrow.TypeEqual(f.Type, rf.Type) {
 				c.Errorf("column %q: discovered as %s, read as %s", f.Name, f.Type, rf.Type)
+			}
+		}
+	}
+	if s.spec.GetCapabilities().GetDescribeStream() {
+		ctx, cancel := s.ctx()
+		defer cancel()
+		resp, err := s.client(c).DescribeStream(ctx, s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_FULL, st.Options))
+		switch {
+		case err != nil:
+			c.Errorf("DescribeStream: %v", err)
+		case resp.GetError() != nil:
+			c.Errorf("DescribeStream: %s", errText(resp.GetError()))
+		default:
+			ds, err := logical.ArrowSchema(resp.GetStream().GetSchema())
+			if err != nil {
+				c.Errorf("DescribeStream schema: %v", err)
+			} else if !sameFields(ds, res.schema) {
+				c.Errorf("DescribeStream says %s, Read produces %s", ds, res.schema)
 			}
 		}
 	}

@@ -128,6 +128,7 @@ func capabilityList(c *connectorv1.Capabilities) []string {
 	add(c.GetTransactions(), "transactions")
 	add(c.GetLoadStatus(), "load_status")
 	add(c.GetDescribeTarget(), "describe_target")
+	add(c.GetDescribeStream(), "describe_stream")
 	add(c.GetApplySchema(), "apply_schema")
 	add(c.GetCheck(), "check")
 	return out
@@ -231,6 +232,10 @@ func (s *session) capabilityCheck(c *checkT) {
 	probe("DescribeTarget", caps.GetDescribeTarget(), r.GetError(), err)
 	if caps.GetDescribeTarget() && err == nil && r.GetError() == nil && r.GetExists() {
 		c.Errorf("DescribeTarget of absent table %s.%s: got exists, want absent", absent.GetNamespace(), absent.GetName())
+	}
+	if !caps.GetDescribeStream() {
+		r, err := p.DescribeStream(ctx, &connectorv1.ReadRequest{ConfigJson: cfg, Stream: "x"})
+		probe("DescribeStream", false, r.GetError(), err)
 	}
 	if !caps.GetApplySchema() {
 		r, err := p.ApplySchema(ctx, &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: absent, DryRun: true})
