@@ -73,8 +73,8 @@ func planUnit(ctx context.Context, m *manifest.Manifest, u *manifest.Unit, pool 
 		UniqueKey: u.Sink.Strategy.UniqueKey, ReadMode: "full", Staging: "_dpone_stg_<load id> in " + u.Sink.Table.Schema,
 		StateBefore: "none", StateAfter: "unchanged (full read)",
 	}
-	if s, _ := u.Source.Options["incremental_strategy"].(string); s != "" && u.Sink.Strategy.Mode != "full_refresh" {
-		up.ReadMode = "incremental (" + s + ")"
+	if run.Incremental(u) {
+		up.ReadMode = "incremental (" + fmt.Sprint(u.Source.Options["incremental_strategy"]) + ")"
 		up.StateAfter = "the source's checkpoint after this load, committed after the target commits"
 		if store != nil {
 			cp, err := store.Checkpoint(ctx, state.StreamKey{Manifest: m.Metadata.ID, Unit: u.ID})

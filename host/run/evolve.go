@@ -60,7 +60,7 @@ func TargetEvolution(ctx context.Context, u *manifest.Unit, sink *connector.Clie
 	if !desc.GetExists() {
 		return nil, nil
 	}
-	ev, err := schema.Diff(fields, desc.GetSchema().GetFields(), policy)
+	ev, err := schema.Diff(keysNotNull(u, fields), desc.GetSchema().GetFields(), policy)
 	if err != nil {
 		return ev, fmt.Errorf("%w: unit %s, target %s.%s: %w", ErrSchemaChange, u.ID, table.GetNamespace(), table.GetName(), err)
 	}
@@ -81,4 +81,25 @@ func ApplyEvolution(ctx context.Context, sink *connector.Client, cfg []byte, tab
 		return nil, fmt.Errorf("apply schema changes to %s.%s: %w", table.GetNamespace(), table.GetName(), err)
 	}
 	return ddl, nil
+}
+
+// keysNotNull marks the unique_key columns NOT NULL: a merge key cannot be
+// NULL, and a source that does not declare it so (a file, a view, a
+// query) must not make the host relax the target's primary key.
+func keysNotNull(u *manifest.Unit, fields []*connectorv1.Field) []*connectorv1.Field {
+	if len(u.Sink.Strategy.UniqueKey) == 0 {
+		return fields
+	}
+	keys := map[string]bool{}
+	for _, k := range u.Sink.Strategy.UniqueKey {
+		keys[k] = true
+	}
+	out := make([]*connectorv1.Field, len(fields))
+	for i, f := range fields {
+		out[i] = f
+		if keys[f.GetName()] && f.GetNullable() {
+			out[i] = &connectorv1.Field{Name: f.GetName(), Type: f.GetType(), Nullable: false}
+		}
+	}
+	return out
 }

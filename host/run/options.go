@@ -102,11 +102,15 @@ func configJSON(e manifest.Endpoint) ([]byte, error) {
 	return json.Marshal(e.Config)
 }
 
-// incremental reports whether the unit reads incrementally: the source
-// names an incremental strategy and the sink mode keeps earlier rows.
-func incremental(u *manifest.Unit) bool {
+// fullReadModes need the whole source on every run: full_refresh replaces
+// the target, snapshot_diff deletes what the source no longer has.
+var fullReadModes = map[string]bool{"full_refresh": true, "snapshot_diff": true}
+
+// Incremental reports whether the unit reads incrementally: the source
+// names an incremental strategy and the sink mode works on increments.
+func Incremental(u *manifest.Unit) bool {
 	s, _ := u.Source.Options["incremental_strategy"].(string)
-	return s != "" && u.Sink.Strategy.Mode != "full_refresh"
+	return s != "" && !fullReadModes[u.Sink.Strategy.Mode]
 }
 
 // batchBytes is source.options.batch_bytes, or 0 for the plugin default.

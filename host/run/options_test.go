@@ -73,13 +73,14 @@ func TestIncremental(t *testing.T) {
 		{"column", "incremental_merge", true},
 		{"column", "incremental_append", true},
 		{"column", "full_refresh", false},
+		{"column", "snapshot_diff", false},
 		{"", "incremental_append", false},
 	}
 	for _, tt := range tests {
 		u := &manifest.Unit{Source: manifest.Endpoint{Options: map[string]any{"incremental_strategy": tt.strategy}},
 			Sink: manifest.Endpoint{Strategy: manifest.Strategy{Mode: tt.mode}}}
-		if got := incremental(u); got != tt.want {
-			t.Errorf("incremental(%q, %q): got %v, want %v", tt.strategy, tt.mode, got, tt.want)
+		if got := Incremental(u); got != tt.want {
+			t.Errorf("Incremental(%q, %q): got %v, want %v", tt.strategy, tt.mode, got, tt.want)
 		}
 	}
 }

@@ -73,7 +73,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 		ConfigJson: srcCfg, Namespace: u.Source.Table.Schema, Stream: u.Source.Table.Name,
 		Mode: connectorv1.SourceMode_SOURCE_MODE_FULL, OptionsJson: srcOpts, BatchBytes: batchBytes(u),
 	}
-	if incremental(u) {
+	if Incremental(u) {
 		readReq.Mode = connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL
 		cp, err := e.store.Checkpoint(ctx, r.stream)
 		switch {
@@ -182,7 +182,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	if err := e.gate(u, r.rep); err != nil {
 		return err
 	}
-	if !incremental(u) {
+	if !Incremental(u) {
 		checkpoint = nil // a full read leaves no resume point
 	}
 	if checkpoint != nil {

@@ -101,10 +101,16 @@ func newStateCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			events := make([]map[string]any, 0, len(hist))
+			for _, ev := range hist {
+				events = append(events, map[string]any{"at": ev.At, "kind": ev.Kind, "version": ev.Version,
+					"run_id": ev.RunID, "load_id": ev.LoadID, "reason": ev.Reason,
+					"before": json.RawMessage(jsonOr(ev.Before)), "after": json.RawMessage(jsonOr(ev.After))})
+			}
 			enc := json.NewEncoder(app.Out)
 			enc.SetIndent("", "  ")
 			return enc.Encode(map[string]any{"stream": key.String(), "version": cp.Version, "updated_at": cp.UpdatedAt,
-				"run_id": cp.RunID, "load_id": cp.LoadID, "state": json.RawMessage(jsonOr(cp.State)), "history": hist})
+				"run_id": cp.RunID, "load_id": cp.LoadID, "state": json.RawMessage(jsonOr(cp.State)), "history": events})
 		}}
 	set := &cobra.Command{Use: "set STREAM JSON", Short: "Set a stream's checkpoint by hand (needs --yes)", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -178,7 +184,12 @@ func changeState(ctx context.Context, app *App, f *stateFlags, arg string, blob 
 	return nil
 }
 
+// jsonOr returns b when it is JSON, else b as a JSON string (null when
+// empty).
 func jsonOr(b []byte) []byte {
+	if len(b) == 0 {
+		return []byte("null")
+	}
 	if json.Valid(b) {
 		return b
 	}
