@@ -1,0 +1,103 @@
+package scaffold
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// checkout is the root of this source tree.
+func checkout(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	if _, err := os.Stat(filepath.Join(root, "sdk", "go.mod")); err != nil {
+		t.Skipf("not in a dpone checkout: %v", err)
+	}
+	return root
+}
+
+func TestFiles(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts     Options
+		want     []string
+		dontWant []string
+	}{
+		{"both", Options{Name: "acme-db", SDKVersion: "v0.1.0"},
+			[]string{"main.go", "go.mod", "acmedb/source.go", "acmedb/destination.go", "acmedb/certify_test.go", "Makefile", "README.md", "certify.yaml", ".gitignore"}, nil},
+		{"source", Options{Name: "acme", Source: true, SDKVersion: "v0.1.0"},
+			[]string{"acme/source.go"}, []string{"acme/destination.go", "acme/arrows.go"}},
+		{"destination", Options{Name: "acme", Destination: true, SDKVersion: "v0.1.0"},
+			[]string{"acme/destination.go", "acme/arrows.go"}, []string{"acme/source.go"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files, err := Files(tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if files[w] == nil {
+					t.Errorf("file %s missing", w)
+				}
+			}
+			for _, w := range tt.dontWant {
+				if files[w] != nil {
+					t.Errorf("file %s generated, want not", w)
+				}
+			}
+			if main := string(files["main.go"]); !strings.Contains(main, "func main() { sdk.Serve(") {
+				t.Errorf("main.go is not one line:\n%s", main)
+			}
+		})
+	}
+	if _, err := Files(Options{Name: "Bad Name", SDKVersion: "v1"}); err == nil {
+		t.Error("bad name: got no error")
+	}
+}
+
+// TestGeneratedModulePasses scaffolds each variant outside the workspace
+// and runs its tests: the certification suite must pass as generated.
+func TestGeneratedModulePasses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds three modules: skipped with -short")
+	}
+	root := checkout(t)
+	for _, tt := range []struct {
+		name string
+		opts Options
+	}{
+		{"both", Options{Name: "acme"}},
+		{"source", Options{Name: "acme-src", Source: true}},
+		{"destination", Options{Name: "acme_dst", Destination: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tt.opts.Replace = root
+			if _, err := Generate(dir, tt.opts); err != nil {
+				t.Fatal(err)
+			}
+			if err := SeedGoSum(dir, root); err != nil {
+				t.Fatal(err)
+			}
+			run := func(args ...string) {
+				t.Helper()
+				cmd := exec.Command("go", args...)
+				cmd.Dir = dir
+				cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+				}
+			}
+			run("mod", "tidy")
+			run("vet", "./...")
+			run("test", "-count=1", "./...")
+			run("build", "-o", filepath.Join(dir, "bin", "plugin"), ".")
+		})
+	}
+}
