@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/dpone-go/dpone/sdk"
 )
 
 var benchSchema = arrow.NewSchema([]arrow.Field{
@@ -57,7 +59,7 @@ func BenchmarkWrite(b *testing.B) {
 	var elapsed time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		req := f.req(fmt.Sprintf("bench-%d", i), "bench", ModeAppend, benchSchema)
+		req := f.req(fmt.Sprintf("bench-%d", i), "bench", sdk.ModeAppend, benchSchema)
 		if _, err := f.c.BeginLoad(ctx, req); err != nil {
 			b.Fatal(err)
 		}

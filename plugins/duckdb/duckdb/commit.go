@@ -103,9 +103,9 @@ func (l *load) ensureTarget(ctx context.Context, tx *sql.Tx) error {
 			defs = append(defs, quote(l.opts.Lineage.RunIDColumn)+" VARCHAR", quote(l.opts.Lineage.LoadedAtColumn)+" TIMESTAMPTZ")
 		}
 		if l.softDeletes() {
-			defs = append(defs, quote(DeletedAtColumn)+" TIMESTAMPTZ")
+			defs = append(defs, quote(sdk.DeletedAtColumn)+" TIMESTAMPTZ")
 		}
-		if l.req.Mode == ModeMerge || l.req.Mode == ModeSnapshotDiff {
+		if l.req.Mode == sdk.ModeMerge || l.req.Mode == sdk.ModeSnapshotDiff {
 			defs = append(defs, "PRIMARY KEY ("+columnList(l.req.UniqueKey, "")+")")
 		}
 		q := fmt.Sprintf("CREATE TABLE %s (%s)", target, strings.Join(defs, ", "))
@@ -119,7 +119,7 @@ func (l *load) ensureTarget(ctx context.Context, tx *sql.Tx) error {
 		add = append(add, [2]string{l.opts.Lineage.RunIDColumn, "VARCHAR"}, [2]string{l.opts.Lineage.LoadedAtColumn, "TIMESTAMPTZ"})
 	}
 	if l.softDeletes() {
-		add = append(add, [2]string{DeletedAtColumn, "TIMESTAMPTZ"})
+		add = append(add, [2]string{sdk.DeletedAtColumn, "TIMESTAMPTZ"})
 	}
 	for _, col := range add {
 		q := fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", target, quote(col[0]), col[1])
@@ -179,20 +179,20 @@ func (l *load) apply(ctx context.Context, tx *sql.Tx) (res sdk.CommitResult, row
 	}
 	insert := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", target, cols, sel, staging)
 	switch l.req.Mode {
-	case ModeReplace:
+	case sdk.ModeReplace:
 		res, err = l.applyReplace(ctx, tx, exec, insert, args)
-	case ModePartitionReplace:
+	case sdk.ModePartitionReplace:
 		res, err = l.applyPartitionReplace(exec, insert, args)
-	case ModeSnapshotDiff:
+	case sdk.ModeSnapshotDiff:
 		res, err = l.applySnapshotDiff(ctx, tx, exec)
-	case ModeFullRefresh:
+	case sdk.ModeFullRefresh:
 		if res.RowsDeleted, err = exec("replace contents of", "DELETE FROM "+target); err != nil {
 			return res, 0, err
 		}
 		res.RowsInserted, err = exec("insert into", insert, args...)
-	case ModeAppend:
+	case sdk.ModeAppend:
 		res.RowsInserted, err = exec("insert into", insert, args...)
-	case ModeMerge:
+	case sdk.ModeMerge:
 		keys := l.req.UniqueKey
 		on := make([]string, len(keys))
 		for i, k := range keys {

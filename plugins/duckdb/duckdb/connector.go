@@ -46,13 +46,6 @@ const configSchema = `{
   }
 }`
 
-// Modes the destination implements.
-const (
-	ModeFullRefresh = "full_refresh"
-	ModeAppend      = "incremental_append"
-	ModeMerge       = "incremental_merge"
-)
-
 // Connector is the DuckDB source and destination. Its zero value is not
 // usable; call New.
 type Connector struct {

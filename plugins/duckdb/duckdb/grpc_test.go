@@ -51,7 +51,7 @@ func TestGRPCLoadAndRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	begin := &connectorv1.BeginLoadRequest{ConfigJson: f.cfg, LoadId: "g1", Target: &connectorv1.TableRef{Namespace: "landing", Name: "types"},
-		Schema: sm, Mode: ModeAppend}
+		Schema: sm, Mode: sdk.ModeAppend}
 	if r, err := cl.BeginLoad(ctx, begin); err != nil || r.GetError() != nil {
 		t.Fatalf("BeginLoad: %v %v", err, r.GetError())
 	}

@@ -18,24 +18,9 @@ import (
 // receiptsTable is the table of load receipts in every target schema.
 const receiptsTable = "_dpone_loads"
 
-// sinkOptions are the keys LoadRequest.Options may hold.
-type sinkOptions struct {
-	Lineage *lineage `json:"lineage"`
-	// SchemaEvolution belongs to the host; the sink ignores it.
-	SchemaEvolution json.RawMessage `json:"schema_evolution"`
-	// Strategy is the manifest's whole sink.strategy block (mode,
-	// unique_key and mode options), added by the host.
-	Strategy json.RawMessage `json:"strategy"`
-}
-
-// lineage is the host-added lineage block: two constant columns added to
-// the target at commit.
-type lineage struct {
-	RunID          string `json:"run_id"`
-	LoadedAt       string `json:"loaded_at"`
-	RunIDColumn    string `json:"run_id_column"`
-	LoadedAtColumn string `json:"loaded_at_column"`
-}
+// sinkOptions are the keys LoadRequest.Options may hold: the host's only
+// (the DuckDB sink has no options of its own yet).
+type sinkOptions = sdk.LoadOptions
 
 // load is a validated LoadRequest.
 type load struct {
@@ -44,7 +29,7 @@ type load struct {
 	schema   string
 	staging  string
 	opts     sinkOptions
-	strategy strategy
+	strategy sdk.Strategy
 	loadedAt time.Time
 }
 
@@ -80,7 +65,7 @@ func (c *Connector) prepare(ctx context.Context, req sdk.LoadRequest) (*load, er
 	if err != nil {
 		return nil, err
 	}
-	st, err := resolveStrategy(req, opts.Strategy)
+	st, err := req.Strategy(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -23,13 +23,13 @@ func TestLoadModes(t *testing.T) {
 		then  []any
 		want  [][]any
 	}{
-		{"full_refresh replaces", ModeFullRefresh, nil,
+		{"full_refresh replaces", sdk.ModeFullRefresh, nil,
 			[]any{1, "a", 2, "b"}, []any{3, "c"},
 			[][]any{{int64(3), "c"}}},
-		{"append adds", ModeAppend, nil,
+		{"append adds", sdk.ModeAppend, nil,
 			[]any{1, "a", 2, "b"}, []any{2, "b", 3, ""},
 			[][]any{{int64(1), "a"}, {int64(2), "b"}, {int64(2), "b"}, {int64(3), nil}}},
-		{"merge updates and inserts", ModeMerge, []string{"id"},
+		{"merge updates and inserts", sdk.ModeMerge, []string{"id"},
 			[]any{1, "a", 2, "b"}, []any{2, "B", 3, "c"},
 			[][]any{{int64(1), "a"}, {int64(2), "B"}, {int64(3), "c"}}},
 	}
@@ -51,9 +51,9 @@ func TestLoadModes(t *testing.T) {
 
 func TestMergeResultCounts(t *testing.T) {
 	f := newFixture(t)
-	f.load(f.req("l1", "t", ModeMerge, idName, "id"), idNameRecord(t, 1, "a", 2, "b"))
+	f.load(f.req("l1", "t", sdk.ModeMerge, idName, "id"), idNameRecord(t, 1, "a", 2, "b"))
 	// Key 3 appears twice: the last staged row wins.
-	res := f.load(f.req("l2", "t", ModeMerge, idName, "id"), idNameRecord(t, 2, "B", 3, "x", 3, "c"))
+	res := f.load(f.req("l2", "t", sdk.ModeMerge, idName, "id"), idNameRecord(t, 2, "B", 3, "x", 3, "c"))
 	if diff := cmp.Diff(sdk.CommitResult{RowsInserted: 1, RowsUpdated: 1}, res); diff != "" {
 		t.Errorf("commit result (-want +got):\n%s", diff)
 	}
@@ -69,9 +69,9 @@ func TestMergeResultCounts(t *testing.T) {
 
 func TestFullRefreshTwiceReplaces(t *testing.T) {
 	f := newFixture(t)
-	f.load(f.req("l1", "t", ModeFullRefresh, idName), idNameRecord(t, 1, "a", 2, "b"))
-	f.load(f.req("l2", "t", ModeFullRefresh, idName), idNameRecord(t, 5, "e"))
-	res := f.load(f.req("l3", "t", ModeFullRefresh, idName), idNameRecord(t, 7, "g", 8, "h"))
+	f.load(f.req("l1", "t", sdk.ModeFullRefresh, idName), idNameRecord(t, 1, "a", 2, "b"))
+	f.load(f.req("l2", "t", sdk.ModeFullRefresh, idName), idNameRecord(t, 5, "e"))
+	res := f.load(f.req("l3", "t", sdk.ModeFullRefresh, idName), idNameRecord(t, 7, "g", 8, "h"))
 	if diff := cmp.Diff(sdk.CommitResult{RowsInserted: 2, RowsDeleted: 1}, res); diff != "" {
 		t.Errorf("commit result (-want +got):\n%s", diff)
 	}
@@ -84,8 +84,8 @@ func TestFullRefreshTwiceReplaces(t *testing.T) {
 func TestAbortLeavesTargetUntouched(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.load(f.req("l1", "t", ModeFullRefresh, idName), idNameRecord(t, 1, "a"))
-	req := f.req("l2", "t", ModeFullRefresh, idName)
+	f.load(f.req("l1", "t", sdk.ModeFullRefresh, idName), idNameRecord(t, 1, "a"))
+	req := f.req("l2", "t", sdk.ModeFullRefresh, idName)
 	if _, err := f.c.BeginLoad(ctx, req); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestAbortLeavesTargetUntouched(t *testing.T) {
 func TestCommitTwiceIsNoOpAndLoadStatus(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	req := f.req("load-1", "t", ModeAppend, idName)
+	req := f.req("load-1", "t", sdk.ModeAppend, idName)
 	status := func(want sdk.LoadState) {
 		t.Helper()
 		got, err := f.c.LoadStatus(ctx, req)
@@ -147,7 +147,7 @@ func TestCommitTwiceIsNoOpAndLoadStatus(t *testing.T) {
 		t.Errorf("got %v rows after two commits, want 2", got[0][0])
 	}
 	receipt := f.rows(`SELECT load_id, target, mode, rows, receipt::VARCHAR FROM landing._dpone_loads`)
-	want := [][]any{{"load-1", "landing.t", ModeAppend, int64(2), `{"checkpoint":"x"}`}}
+	want := [][]any{{"load-1", "landing.t", sdk.ModeAppend, int64(2), `{"checkpoint":"x"}`}}
 	if diff := cmp.Diff(want, receipt); diff != "" {
 		t.Errorf("receipt (-want +got):\n%s", diff)
 	}
@@ -155,7 +155,7 @@ func TestCommitTwiceIsNoOpAndLoadStatus(t *testing.T) {
 
 func TestLineageColumns(t *testing.T) {
 	f := newFixture(t)
-	req := f.req("l1", "t", ModeAppend, idName)
+	req := f.req("l1", "t", sdk.ModeAppend, idName)
 	req.Options = json.RawMessage(`{"schema_evolution":{"x":1},"lineage":{"run_id":"r-1","loaded_at":"2026-11-26T05:00:00Z",
 		"run_id_column":"_dpone_run_id","loaded_at_column":"_dpone_loaded_at"}}`)
 	f.load(req, idNameRecord(t, 1, "a"))
@@ -165,7 +165,7 @@ func TestLineageColumns(t *testing.T) {
 		t.Errorf("lineage (-want +got):\n%s", diff)
 	}
 	// Staging has no lineage columns.
-	if _, err := f.c.BeginLoad(context.Background(), f.req("l2", "t", ModeAppend, idName)); err != nil {
+	if _, err := f.c.BeginLoad(context.Background(), f.req("l2", "t", sdk.ModeAppend, idName)); err != nil {
 		t.Fatal(err)
 	}
 	cols := f.rows(`SELECT count(*) FROM duckdb_columns() WHERE table_name = '_dpone_stg_l2'`)
@@ -177,7 +177,7 @@ func TestLineageColumns(t *testing.T) {
 func TestConcurrentWritesIntoOneLoad(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	req := f.req("par", "t", ModeAppend, idName)
+	req := f.req("par", "t", sdk.ModeAppend, idName)
 	if _, err := f.c.BeginLoad(ctx, req); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestConcurrentLoadsIntoOneFile(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			ctx := context.Background()
-			req := f.req("cl"+string(rune('a'+i)), "t"+string(rune('a'+i%3)), ModeAppend, idName)
+			req := f.req("cl"+string(rune('a'+i)), "t"+string(rune('a'+i%3)), sdk.ModeAppend, idName)
 			if _, err := f.c.BeginLoad(ctx, req); err != nil {
 				errs <- err
 				return
@@ -257,24 +257,24 @@ func TestLoadErrors(t *testing.T) {
 		want sdk.Code
 	}{
 		{"unknown mode", f.req("e", "t", "scd2", idName), sdk.CodeUnsupported},
-		{"merge without key", f.req("e", "t", ModeMerge, idName), sdk.CodeConfig},
-		{"key not in schema", f.req("e", "t", ModeMerge, idName, "nope"), sdk.CodeSchema},
+		{"merge without key", f.req("e", "t", sdk.ModeMerge, idName), sdk.CodeConfig},
+		{"key not in schema", f.req("e", "t", sdk.ModeMerge, idName, "nope"), sdk.CodeSchema},
 		{"unknown option", func() sdk.LoadRequest {
-			r := f.req("e", "t", ModeAppend, idName)
+			r := f.req("e", "t", sdk.ModeAppend, idName)
 			r.Options = json.RawMessage(`{"bogus":1}`)
 			return r
 		}(), sdk.CodeConfig},
 		{"memory sink", func() sdk.LoadRequest {
-			r := f.req("e", "t", ModeAppend, idName)
+			r := f.req("e", "t", sdk.ModeAppend, idName)
 			r.Config = json.RawMessage(`{"path":":memory:"}`)
 			return r
 		}(), sdk.CodeConfig},
 		{"unknown config key", func() sdk.LoadRequest {
-			r := f.req("e", "t", ModeAppend, idName)
+			r := f.req("e", "t", sdk.ModeAppend, idName)
 			r.Config = json.RawMessage(`{"path":"x.duckdb","dsn":"y"}`)
 			return r
 		}(), sdk.CodeConfig},
-		{"no schema", f.req("e", "t", ModeAppend, nil), sdk.CodeSchema},
+		{"no schema", f.req("e", "t", sdk.ModeAppend, nil), sdk.CodeSchema},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,7 +285,7 @@ func TestLoadErrors(t *testing.T) {
 			}
 		})
 	}
-	_, err := f.c.Write(ctx, f.req("never", "t", ModeAppend, idName), &sliceReader{schema: idName})
+	_, err := f.c.Write(ctx, f.req("never", "t", sdk.ModeAppend, idName), &sliceReader{schema: idName})
 	if got := sdk.CodeOf(err); got != sdk.CodeNotFound {
 		t.Errorf("Write without BeginLoad: got %v (%v), want NOT_FOUND", got, err)
 	}
@@ -314,7 +314,7 @@ func TestFullRefreshReadersNeverSeeEmpty(t *testing.T) {
 		pairs = append(pairs, i, "x")
 	}
 	rec := idNameRecord(t, pairs...)
-	f.load(f.req("fr0", "t", ModeFullRefresh, idName), rec)
+	f.load(f.req("fr0", "t", sdk.ModeFullRefresh, idName), rec)
 	d, err := f.c.openConfig(context.Background(), f.cfg, false)
 	if err != nil {
 		t.Fatal(err)
@@ -341,7 +341,7 @@ func TestFullRefreshReadersNeverSeeEmpty(t *testing.T) {
 		}
 	}()
 	for i := range 5 {
-		f.load(f.req("fr"+string(rune('1'+i)), "t", ModeFullRefresh, idName), rec, rec.NewSlice(0, 0))
+		f.load(f.req("fr"+string(rune('1'+i)), "t", sdk.ModeFullRefresh, idName), rec, rec.NewSlice(0, 0))
 	}
 	close(stop)
 	wg.Wait()

@@ -1,10 +1,8 @@
 package duckdb
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,109 +10,12 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// Load modes beyond the three basic ones.
-const (
-	// ModeSnapshotDiff converges the target to the staged snapshot: new
-	// keys inserted, changed rows replaced, keys missing from the snapshot
-	// deleted (hard) or marked in DeletedAtColumn (soft).
-	ModeSnapshotDiff = "snapshot_diff"
-	// ModeReplace deletes the target rows matching strategy.where and
-	// inserts staging, in one transaction.
-	ModeReplace = "replace"
-	// ModePartitionReplace deletes the target rows whose partition_by
-	// values appear in staging and inserts staging, in one transaction.
-	ModePartitionReplace = "partition_replace"
-)
-
 // sinkModes lists every mode the destination implements.
-var sinkModes = []string{ModeFullRefresh, ModeAppend, ModeMerge, ModeSnapshotDiff, ModeReplace, ModePartitionReplace}
-
-// DeletedAtColumn marks rows that snapshot_diff soft-deleted.
-const DeletedAtColumn = "_dpone_deleted_at"
-
-// defaultMaxDeleteRatio guards snapshot_diff when the strategy sets none.
-const defaultMaxDeleteRatio = 0.5
-
-// strategy is the host-added strategy block of LoadRequest.Options: the
-// manifest's sink.strategy (mode, unique_key and the mode's options).
-type strategy struct {
-	Mode      string   `json:"mode"`
-	UniqueKey []string `json:"unique_key"`
-	// Deletes is snapshot_diff's delete style: hard (default) or soft.
-	Deletes string `json:"deletes"`
-	// MaxDeleteRatio fails a snapshot_diff commit that would delete more
-	// than this share of the target's live rows (default 0.5).
-	MaxDeleteRatio *float64 `json:"max_delete_ratio"`
-	// Where is replace's SQL predicate: the slice of the target replaced.
-	Where string `json:"where"`
-	// PartitionBy names partition_replace's partition columns.
-	PartitionBy columnNames `json:"partition_by"`
-}
-
-// columnNames decodes partition_by: a column name or a list of them.
-type columnNames []string
-
-func (c *columnNames) UnmarshalJSON(b []byte) error {
-	var one string
-	if err := json.Unmarshal(b, &one); err == nil {
-		*c = columnNames{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return fmt.Errorf("partition_by: want a column name or a list of them")
-	}
-	*c = many
-	return nil
-}
-
-// resolveStrategy decodes and checks the strategy block for req's mode
-// (req.Mode and req.UniqueKey are authoritative).
-func resolveStrategy(req sdk.LoadRequest, raw json.RawMessage) (strategy, error) {
-	var s strategy
-	if raw = bytes.TrimSpace(raw); len(raw) > 0 && string(raw) != "null" {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return s, sdk.Errorf(sdk.CodeConfig, "duckdb sink: sink.strategy: %s", strings.TrimPrefix(err.Error(), "json: "))
-		}
-	}
-	switch req.Mode {
-	case ModeMerge, ModeSnapshotDiff:
-		if len(req.UniqueKey) == 0 {
-			return s, sdk.Errorf(sdk.CodeConfig, "mode %s needs a unique_key", req.Mode)
-		}
-	case ModeReplace:
-		if strings.TrimSpace(s.Where) == "" {
-			return s, sdk.Errorf(sdk.CodeConfig, "mode replace needs strategy.where (an SQL predicate naming the slice to replace)")
-		}
-	case ModePartitionReplace:
-		if len(s.PartitionBy) == 0 {
-			return s, sdk.Errorf(sdk.CodeConfig, "mode partition_replace needs strategy.partition_by")
-		}
-	}
-	if req.Mode == ModeSnapshotDiff {
-		switch s.Deletes {
-		case "":
-			s.Deletes = "hard"
-		case "hard", "soft":
-		default:
-			return s, sdk.Errorf(sdk.CodeConfig, "strategy.deletes %q: want hard or soft", s.Deletes)
-		}
-		if s.MaxDeleteRatio == nil {
-			r := defaultMaxDeleteRatio
-			s.MaxDeleteRatio = &r
-		}
-		if r := *s.MaxDeleteRatio; r < 0 || r > 1 {
-			return s, sdk.Errorf(sdk.CodeConfig, "strategy.max_delete_ratio %v: want a number from 0 to 1", r)
-		}
-	}
-	return s, nil
-}
+var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModeSnapshotDiff, sdk.ModeReplace, sdk.ModePartitionReplace}
 
 // checkPartitionColumns checks partition_by against the load's schema.
 func (l *load) checkPartitionColumns() error {
-	if l.req.Mode != ModePartitionReplace || l.req.Schema == nil {
+	if l.req.Mode != sdk.ModePartitionReplace || l.req.Schema == nil {
 		return nil
 	}
 	for _, p := range l.strategy.PartitionBy {
@@ -125,10 +26,8 @@ func (l *load) checkPartitionColumns() error {
 	return nil
 }
 
-// softDeletes reports whether the target carries DeletedAtColumn.
-func (l *load) softDeletes() bool {
-	return l.req.Mode == ModeSnapshotDiff && l.strategy.Deletes == "soft"
-}
+// softDeletes reports whether the target carries sdk.DeletedAtColumn.
+func (l *load) softDeletes() bool { return l.strategy.SoftDeletes() }
 
 // keyMatch renders "a.k1 IS NOT DISTINCT FROM b.k1 AND ..." for cols.
 func keyMatch(a, b string, cols []string) string {
@@ -221,7 +120,7 @@ func (l *load) applySnapshotDiff(ctx context.Context, tx *sql.Tx, exec modeExec)
 	}
 	live := ""
 	if l.softDeletes() {
-		live = " AND t." + quote(DeletedAtColumn) + " IS NULL"
+		live = " AND t." + quote(sdk.DeletedAtColumn) + " IS NULL"
 	}
 	missing := "NOT EXISTS (SELECT 1 FROM " + staged + " AS s WHERE " + keyMatch("t", "s", keys) + ")"
 	var total, gone int64
@@ -241,7 +140,7 @@ func (l *load) applySnapshotDiff(ctx context.Context, tx *sql.Tx, exec modeExec)
 			if !l.lineageOn() {
 				at = nil
 			}
-			res.RowsDeleted, err = exec("soft delete from", "UPDATE "+target+" AS t SET "+quote(DeletedAtColumn)+" = coalesce(?::TIMESTAMPTZ, now()) WHERE "+missing+live, at)
+			res.RowsDeleted, err = exec("soft delete from", "UPDATE "+target+" AS t SET "+quote(sdk.DeletedAtColumn)+" = coalesce(?::TIMESTAMPTZ, now()) WHERE "+missing+live, at)
 		} else {
 			res.RowsDeleted, err = exec("delete from", "DELETE FROM "+target+" AS t WHERE "+missing)
 		}
@@ -258,7 +157,7 @@ func (l *load) applySnapshotDiff(ctx context.Context, tx *sql.Tx, exec modeExec)
 		}
 	}
 	if l.softDeletes() {
-		changed = append(changed, "t."+quote(DeletedAtColumn)+" IS NOT NULL")
+		changed = append(changed, "t."+quote(sdk.DeletedAtColumn)+" IS NOT NULL")
 	}
 	if len(changed) > 0 {
 		del := "DELETE FROM " + target + " AS t USING " + staged + " AS s WHERE " + keyMatch("t", "s", keys) +

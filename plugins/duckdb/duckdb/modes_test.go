@@ -82,7 +82,7 @@ func runSteps(t *testing.T, f *fixture, table, mode string, keys []string, steps
 
 func TestSnapshotDiffHard(t *testing.T) {
 	f := newFixture(t)
-	runSteps(t, f, "snap", ModeSnapshotDiff, []string{"id"}, []modeStep{
+	runSteps(t, f, "snap", sdk.ModeSnapshotDiff, []string{"id"}, []modeStep{
 		{pairs: []any{1, "a", 2, "b", 3, "c", 4, "d"}, want: []string{"1:a", "2:b", "3:c", "4:d"}, res: sdk.CommitResult{RowsInserted: 4}},
 		// 2 changes, 4 disappears, 5 is new, 1 and 3 are untouched
 		{pairs: []any{1, "a", 2, "B", 3, "c", 5, "e"}, want: []string{"1:a", "2:B", "3:c", "5:e"},
@@ -106,7 +106,7 @@ func TestSnapshotDiffHard(t *testing.T) {
 func TestSnapshotDiffSoft(t *testing.T) {
 	f := newFixture(t)
 	soft := `{"deletes": "soft"}`
-	runSteps(t, f, "soft", ModeSnapshotDiff, []string{"id"}, []modeStep{
+	runSteps(t, f, "soft", sdk.ModeSnapshotDiff, []string{"id"}, []modeStep{
 		{strategy: soft, pairs: []any{1, "a", 2, "b", 3, "c"}, want: []string{"1:a", "2:b", "3:c"}, res: sdk.CommitResult{RowsInserted: 3}},
 		// 2 disappears: kept, marked deleted
 		{strategy: soft, pairs: []any{1, "a", 3, "C"}, want: []string{"1:a", "2:b", "3:C"}, res: sdk.CommitResult{RowsUpdated: 1, RowsDeleted: 1}},
@@ -133,7 +133,7 @@ func TestSnapshotDiffSoft(t *testing.T) {
 
 func TestReplace(t *testing.T) {
 	f := newFixture(t)
-	runSteps(t, f, "repl", ModeReplace, nil, []modeStep{
+	runSteps(t, f, "repl", sdk.ModeReplace, nil, []modeStep{
 		{strategy: `{"where": "id < 100"}`, pairs: []any{1, "a", 2, "b", 50, "x"}, want: []string{"1:a", "2:b", "50:x"},
 			res: sdk.CommitResult{RowsInserted: 3}},
 		// only the slice id < 10 is replaced, and a rerun does the same
@@ -152,7 +152,7 @@ func TestReplace(t *testing.T) {
 
 func TestPartitionReplace(t *testing.T) {
 	f := newFixture(t)
-	runSteps(t, f, "parts", ModePartitionReplace, nil, []modeStep{
+	runSteps(t, f, "parts", sdk.ModePartitionReplace, nil, []modeStep{
 		{strategy: `{"partition_by": "name"}`, pairs: []any{1, "a", 2, "a", 3, "b", 4, ""}, want: []string{"1:a", "2:a", "3:b", "4:"},
 			res: sdk.CommitResult{RowsInserted: 4}},
 		// partitions a and NULL are replaced, b is kept; a rerun is the same
@@ -173,14 +173,14 @@ func TestModeOptionErrors(t *testing.T) {
 		keys                 []string
 		want                 string
 	}{
-		{"snapshot_diff without key", ModeSnapshotDiff, `{}`, nil, "needs a unique_key"},
-		{"bad deletes", ModeSnapshotDiff, `{"deletes": "maybe"}`, []string{"id"}, `strategy.deletes "maybe"`},
-		{"bad ratio", ModeSnapshotDiff, `{"max_delete_ratio": -1}`, []string{"id"}, "max_delete_ratio -1"},
-		{"replace without where", ModeReplace, `{}`, nil, "needs strategy.where"},
-		{"partition_replace without columns", ModePartitionReplace, `{}`, nil, "needs strategy.partition_by"},
-		{"partition_by not loaded", ModePartitionReplace, `{"partition_by": ["region"]}`, nil, `partition_by column "region"`},
-		{"partition_by not a name", ModePartitionReplace, `{"partition_by": 3}`, nil, "partition_by"},
-		{"unknown strategy key", ModeReplace, `{"where": "true", "wehre": "x"}`, nil, `unknown field "wehre"`},
+		{"snapshot_diff without key", sdk.ModeSnapshotDiff, `{}`, nil, "needs sink.strategy.unique_key"},
+		{"bad deletes", sdk.ModeSnapshotDiff, `{"deletes": "maybe"}`, []string{"id"}, `strategy.deletes "maybe"`},
+		{"bad ratio", sdk.ModeSnapshotDiff, `{"max_delete_ratio": -1}`, []string{"id"}, "max_delete_ratio -1"},
+		{"replace without where", sdk.ModeReplace, `{}`, nil, "needs sink.strategy.where"},
+		{"partition_replace without columns", sdk.ModePartitionReplace, `{}`, nil, "needs sink.strategy.partition_by"},
+		{"partition_by not loaded", sdk.ModePartitionReplace, `{"partition_by": ["region"]}`, nil, `partition_by column "region"`},
+		{"partition_by not a name", sdk.ModePartitionReplace, `{"partition_by": 3}`, nil, "partition_by"},
+		{"unknown strategy key", sdk.ModeReplace, `{"where": "true", "wehre": "x"}`, nil, `unknown field "wehre"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -104,7 +104,7 @@ func roundTripRecord(t *testing.T) arrow.RecordBatch {
 func TestTypeRoundTrip(t *testing.T) {
 	f := newFixture(t)
 	rec := roundTripRecord(t)
-	f.load(f.req("rt", "types", ModeAppend, roundTripSchema), rec)
+	f.load(f.req("rt", "types", sdk.ModeAppend, roundTripSchema), rec)
 
 	natives := f.rows(`SELECT column_name || ' ' || data_type FROM duckdb_columns() WHERE table_name = 'types'`)
 	wantNatives := []string{"bin BLOB", "d DATE", "dec DECIMAL(38,10)", "dec_small DECIMAL(9,2)", "doc JSON",

@@ -25,7 +25,7 @@ func TestDiscover(t *testing.T) {
 	f.exec(`CREATE TABLE shop.orders (id BIGINT PRIMARY KEY, updated_at TIMESTAMP, note VARCHAR, tags VARCHAR[])`)
 	f.exec(`INSERT INTO shop.orders VALUES (1, now()::TIMESTAMP, 'a', ['x'])`)
 	f.exec(`CREATE TABLE main.other (k INTEGER)`)
-	f.load(f.req("l1", "t", ModeAppend, idName), idNameRecord(t, 1, "a")) // creates landing._dpone_loads
+	f.load(f.req("l1", "t", sdk.ModeAppend, idName), idNameRecord(t, 1, "a")) // creates landing._dpone_loads
 
 	tests := []struct {
 		selector []string

@@ -133,7 +133,7 @@ func (l *load) ensureTarget(ctx context.Context, tx pgx.Tx, staging []pgColumn) 
 		}
 	}
 	if l.softDeletes() {
-		ldefs = append(ldefs, ident(DeletedAtColumn)+" timestamptz")
+		ldefs = append(ldefs, ident(sdk.DeletedAtColumn)+" timestamptz")
 	}
 	if exists {
 		for _, d := range ldefs {
@@ -154,7 +154,7 @@ func (l *load) ensureTarget(ctx context.Context, tx pgx.Tx, staging []pgColumn) 
 		}
 	}
 	defs = append(defs, ldefs...)
-	if l.req.Mode == ModeIncrementalMerge || l.req.Mode == ModeSnapshotDiff {
+	if l.req.Mode == sdk.ModeMerge || l.req.Mode == sdk.ModeSnapshotDiff {
 		defs = append(defs, "PRIMARY KEY ("+identList(l.req.UniqueKey)+")")
 	}
 	_, err = tx.Exec(ctx, "CREATE TABLE "+l.target+" ("+strings.Join(defs, ", ")+")")
@@ -169,14 +169,14 @@ func (l *load) apply(ctx context.Context, tx pgx.Tx, names []string) (sdk.Commit
 	sel := strings.Join(append(identSlice(names), lvals...), ", ")
 	insert := "INSERT INTO " + l.target + " (" + into + ") SELECT " + sel + " FROM " + l.staging
 	switch l.req.Mode {
-	case ModeReplace:
+	case sdk.ModeReplace:
 		return l.applyReplace(ctx, tx, insert, args)
-	case ModePartitionReplace:
+	case sdk.ModePartitionReplace:
 		return l.applyPartitionReplace(ctx, tx, insert, args)
-	case ModeSnapshotDiff:
+	case sdk.ModeSnapshotDiff:
 		return l.applySnapshotDiff(ctx, tx, names)
-	case ModeFullRefresh, ModeIncrementalAppend:
-		if l.req.Mode == ModeFullRefresh {
+	case sdk.ModeFullRefresh, sdk.ModeAppend:
+		if l.req.Mode == sdk.ModeFullRefresh {
 			if _, err := tx.Exec(ctx, "TRUNCATE "+l.target); err != nil {
 				return res, err
 			}
@@ -186,7 +186,7 @@ func (l *load) apply(ctx context.Context, tx pgx.Tx, names []string) (sdk.Commit
 			return res, err
 		}
 		res.RowsInserted = tag.RowsAffected()
-	case ModeIncrementalMerge:
+	case sdk.ModeMerge:
 		keys := identList(l.req.UniqueKey)
 		var sets []string
 		for _, c := range append(slices.Clone(names), lcols...) {

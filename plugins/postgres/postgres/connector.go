@@ -14,13 +14,6 @@ import (
 // Version is the connector's semantic version.
 const Version = "0.1.0"
 
-// Load modes this destination implements.
-const (
-	ModeFullRefresh       = "full_refresh"
-	ModeIncrementalAppend = "incremental_append"
-	ModeIncrementalMerge  = "incremental_merge"
-)
-
 // Connector is the PostgreSQL source and destination. It holds no
 // connection between calls: every call opens its own, so concurrent calls
 // (parallel Writes to one load, reads of several streams) never share one.

@@ -95,7 +95,7 @@ func TestGRPCRoundTripAllTypes(t *testing.T) {
 	}
 
 	begin := &connectorv1.BeginLoadRequest{ConfigJson: cfg, LoadId: "rt-1", Target: &connectorv1.TableRef{Namespace: "rt", Name: "types_copy"},
-		Schema: schema, Mode: ModeFullRefresh,
+		Schema: schema, Mode: sdk.ModeFullRefresh,
 		OptionsJson: []byte(`{"lineage": {"run_id": "r-9", "loaded_at": "2026-11-26T05:00:00Z", "run_id_column": "_dpone_run_id", "loaded_at_column": "_dpone_loaded_at"}}`)}
 	if resp, err := cc.BeginLoad(ctx, begin); err != nil || resp.GetError() != nil {
 		t.Fatalf("begin: %v %v", err, resp.GetError())

@@ -1,10 +1,7 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -13,112 +10,9 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// Load modes beyond the three basic ones.
-const (
-	// ModeSnapshotDiff converges the target to the staged snapshot: new
-	// keys inserted, changed rows updated, keys missing from the snapshot
-	// deleted (hard) or marked in DeletedAtColumn (soft).
-	ModeSnapshotDiff = "snapshot_diff"
-	// ModeReplace deletes the target rows matching strategy.where and
-	// inserts staging, in one transaction.
-	ModeReplace = "replace"
-	// ModePartitionReplace deletes the target rows whose partition_by
-	// values appear in staging and inserts staging, in one transaction.
-	ModePartitionReplace = "partition_replace"
-)
-
 // sinkModes lists every mode the destination implements.
-var sinkModes = []string{ModeFullRefresh, ModeIncrementalAppend, ModeIncrementalMerge,
-	ModeSnapshotDiff, ModeReplace, ModePartitionReplace}
-
-// DeletedAtColumn marks rows that snapshot_diff soft-deleted.
-const DeletedAtColumn = "_dpone_deleted_at"
-
-// defaultMaxDeleteRatio guards snapshot_diff when the strategy sets none.
-const defaultMaxDeleteRatio = 0.5
-
-// strategy is the host-added strategy block of LoadRequest.Options: the
-// manifest's sink.strategy (mode, unique_key and the mode's options).
-type strategy struct {
-	Mode      string   `json:"mode"`
-	UniqueKey []string `json:"unique_key"`
-	// Deletes is snapshot_diff's delete style: hard (default) or soft.
-	Deletes string `json:"deletes"`
-	// MaxDeleteRatio fails a snapshot_diff commit that would delete more
-	// than this share of the target's live rows (default 0.5).
-	MaxDeleteRatio *float64 `json:"max_delete_ratio"`
-	// Where is replace's SQL predicate: the slice of the target replaced.
-	Where string `json:"where"`
-	// PartitionBy names partition_replace's partition columns (a string
-	// or a list in the manifest).
-	PartitionBy columnNames `json:"partition_by"`
-}
-
-// columnNames decodes partition_by: a column name or a list of them.
-type columnNames []string
-
-func (c *columnNames) UnmarshalJSON(b []byte) error {
-	var one string
-	if err := json.Unmarshal(b, &one); err == nil {
-		*c = columnNames{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return fmt.Errorf("partition_by: want a column name or a list of them")
-	}
-	*c = many
-	return nil
-}
-
-// decodeStrategy reads the strategy block; unknown keys are CONFIG errors.
-func decodeStrategy(raw json.RawMessage) (strategy, error) {
-	var s strategy
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return s, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return s, sdk.Errorf(sdk.CodeConfig, "postgres sink: sink.strategy: %s", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	return s, nil
-}
-
-// checkStrategy validates the mode's options (req.Mode and req.UniqueKey
-// are authoritative; the strategy block adds the rest).
-func checkStrategy(req sdk.LoadRequest, s *strategy) error {
-	switch req.Mode {
-	case ModeIncrementalMerge, ModeSnapshotDiff:
-		if len(req.UniqueKey) == 0 {
-			return sdk.Errorf(sdk.CodeConfig, "postgres sink: mode %s needs unique_key", req.Mode)
-		}
-	}
-	if req.Mode == ModeSnapshotDiff {
-		switch s.Deletes {
-		case "":
-			s.Deletes = "hard"
-		case "hard", "soft":
-		default:
-			return sdk.Errorf(sdk.CodeConfig, "postgres sink: strategy.deletes %q: want hard or soft", s.Deletes)
-		}
-		if s.MaxDeleteRatio == nil {
-			r := defaultMaxDeleteRatio
-			s.MaxDeleteRatio = &r
-		}
-		if r := *s.MaxDeleteRatio; r < 0 || r > 1 {
-			return sdk.Errorf(sdk.CodeConfig, "postgres sink: strategy.max_delete_ratio %v: want a number from 0 to 1", r)
-		}
-	}
-	if req.Mode == ModeReplace && strings.TrimSpace(s.Where) == "" {
-		return sdk.Errorf(sdk.CodeConfig, "postgres sink: mode replace needs strategy.where (an SQL predicate naming the slice to replace)")
-	}
-	if req.Mode == ModePartitionReplace && len(s.PartitionBy) == 0 {
-		return sdk.Errorf(sdk.CodeConfig, "postgres sink: mode partition_replace needs strategy.partition_by")
-	}
-	return nil
-}
+var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge,
+	sdk.ModeSnapshotDiff, sdk.ModeReplace, sdk.ModePartitionReplace}
 
 // checkColumns checks that the mode's key and partition columns are loaded.
 func (l *load) checkColumns(names []string) error {
@@ -127,7 +21,7 @@ func (l *load) checkColumns(names []string) error {
 			return sdk.Errorf(sdk.CodeConfig, "unique_key column %q is not in the loaded columns", k)
 		}
 	}
-	if l.req.Mode == ModePartitionReplace {
+	if l.req.Mode == sdk.ModePartitionReplace {
 		for _, p := range l.strategy.PartitionBy {
 			if !slices.Contains(names, p) {
 				return sdk.Errorf(sdk.CodeConfig, "partition_by column %q is not in the loaded columns", p)
@@ -137,10 +31,8 @@ func (l *load) checkColumns(names []string) error {
 	return nil
 }
 
-// softDeletes reports whether the target carries DeletedAtColumn.
-func (l *load) softDeletes() bool {
-	return l.req.Mode == ModeSnapshotDiff && l.strategy.Deletes == "soft"
-}
+// softDeletes reports whether the target carries sdk.DeletedAtColumn.
+func (l *load) softDeletes() bool { return l.strategy.SoftDeletes() }
 
 // deletedAt is the SQL value soft deletes stamp: the load's lineage time,
 // else the transaction's.
@@ -211,7 +103,7 @@ func (l *load) applySnapshotDiff(ctx context.Context, tx pgx.Tx, names []string)
 	keys := l.req.UniqueKey
 	live := ""
 	if l.softDeletes() {
-		live = " AND t." + ident(DeletedAtColumn) + " IS NULL"
+		live = " AND t." + ident(sdk.DeletedAtColumn) + " IS NULL"
 	}
 	missing := "NOT EXISTS (SELECT 1 FROM " + l.staging + " s WHERE " + keyMatch("t", "s", keys) + ")"
 	var total, gone int64
@@ -229,7 +121,7 @@ func (l *load) applySnapshotDiff(ctx context.Context, tx pgx.Tx, names []string)
 		var tag interface{ RowsAffected() int64 }
 		if l.softDeletes() {
 			at, args := l.deletedAt()
-			tag, err = tx.Exec(ctx, "UPDATE "+l.target+" t SET "+ident(DeletedAtColumn)+" = "+at+" WHERE "+missing+live, args...)
+			tag, err = tx.Exec(ctx, "UPDATE "+l.target+" t SET "+ident(sdk.DeletedAtColumn)+" = "+at+" WHERE "+missing+live, args...)
 		} else {
 			tag, err = tx.Exec(ctx, "DELETE FROM "+l.target+" t WHERE "+missing)
 		}
@@ -254,10 +146,10 @@ func (l *load) applySnapshotDiff(ctx context.Context, tx pgx.Tx, names []string)
 		}
 	}
 	if l.softDeletes() {
-		into = append(into, DeletedAtColumn)
+		into = append(into, sdk.DeletedAtColumn)
 		sel = append(sel, "NULL::timestamptz")
-		sets = append(sets, ident(DeletedAtColumn)+" = NULL")
-		changed = append(changed, "t."+ident(DeletedAtColumn)+" IS NOT NULL")
+		sets = append(sets, ident(sdk.DeletedAtColumn)+" = NULL")
+		changed = append(changed, "t."+ident(sdk.DeletedAtColumn)+" IS NOT NULL")
 	}
 	action := "DO NOTHING"
 	if len(changed) > 0 {

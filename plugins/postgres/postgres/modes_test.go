@@ -77,7 +77,7 @@ func runSteps(t *testing.T, cfg json.RawMessage, table, mode string, keys []stri
 func TestSnapshotDiffHard(t *testing.T) {
 	cfg, conn := testDB(t)
 	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE IF EXISTS sinktest.snap_hard") })
-	runSteps(t, cfg, "snap_hard", ModeSnapshotDiff, []string{"id"}, []modeStep{
+	runSteps(t, cfg, "snap_hard", sdk.ModeSnapshotDiff, []string{"id"}, []modeStep{
 		{rows: []kv{{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}},
 			want: []kv{{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}}, res: sdk.CommitResult{RowsInserted: 4}},
 		// 2 changes, 4 disappears, 5 is new, 1 and 3 are untouched
@@ -108,7 +108,7 @@ func TestSnapshotDiffSoft(t *testing.T) {
 	cfg, conn := testDB(t)
 	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE IF EXISTS sinktest.snap_soft") })
 	soft := `{"deletes": "soft"}`
-	runSteps(t, cfg, "snap_soft", ModeSnapshotDiff, []string{"id"}, []modeStep{
+	runSteps(t, cfg, "snap_soft", sdk.ModeSnapshotDiff, []string{"id"}, []modeStep{
 		{strategy: soft, rows: []kv{{1, "a"}, {2, "b"}, {3, "c"}},
 			want: []kv{{1, "a"}, {2, "b"}, {3, "c"}}, res: sdk.CommitResult{RowsInserted: 3}},
 		// 2 disappears: kept, marked deleted
@@ -148,7 +148,7 @@ func TestSnapshotDiffSoft(t *testing.T) {
 func TestReplace(t *testing.T) {
 	cfg, conn := testDB(t)
 	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE IF EXISTS sinktest.repl") })
-	runSteps(t, cfg, "repl", ModeReplace, nil, []modeStep{
+	runSteps(t, cfg, "repl", sdk.ModeReplace, nil, []modeStep{
 		{strategy: `{"where": "id < 100"}`, rows: []kv{{1, "a"}, {2, "b"}, {50, "x"}},
 			want: []kv{{1, "a"}, {2, "b"}, {50, "x"}}, res: sdk.CommitResult{RowsInserted: 3}},
 		// only the slice id < 10 is replaced
@@ -171,7 +171,7 @@ func TestReplace(t *testing.T) {
 func TestPartitionReplace(t *testing.T) {
 	cfg, conn := testDB(t)
 	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE IF EXISTS sinktest.parts") })
-	runSteps(t, cfg, "parts", ModePartitionReplace, nil, []modeStep{
+	runSteps(t, cfg, "parts", sdk.ModePartitionReplace, nil, []modeStep{
 		{strategy: `{"partition_by": "name"}`, rows: []kv{{1, "a"}, {2, "a"}, {3, "b"}, {4, ""}},
 			want: []kv{{1, "a"}, {2, "a"}, {3, "b"}, {4, ""}}, res: sdk.CommitResult{RowsInserted: 4}},
 		// partitions a and NULL are replaced, b is kept
@@ -196,13 +196,13 @@ func TestModeOptionErrors(t *testing.T) {
 		keys                 []string
 		want                 string
 	}{
-		{"snapshot_diff without key", ModeSnapshotDiff, `{}`, nil, "needs unique_key"},
-		{"bad deletes", ModeSnapshotDiff, `{"deletes": "maybe"}`, []string{"id"}, `strategy.deletes "maybe"`},
-		{"bad ratio", ModeSnapshotDiff, `{"max_delete_ratio": 2}`, []string{"id"}, "max_delete_ratio 2"},
-		{"replace without where", ModeReplace, `{}`, nil, "needs strategy.where"},
-		{"partition_replace without columns", ModePartitionReplace, `{}`, nil, "needs strategy.partition_by"},
-		{"partition_by not a name", ModePartitionReplace, `{"partition_by": 3}`, nil, "partition_by"},
-		{"unknown strategy key", ModeReplace, `{"where": "true", "wehre": "x"}`, nil, `unknown field "wehre"`},
+		{"snapshot_diff without key", sdk.ModeSnapshotDiff, `{}`, nil, "needs sink.strategy.unique_key"},
+		{"bad deletes", sdk.ModeSnapshotDiff, `{"deletes": "maybe"}`, []string{"id"}, `strategy.deletes "maybe"`},
+		{"bad ratio", sdk.ModeSnapshotDiff, `{"max_delete_ratio": 2}`, []string{"id"}, "max_delete_ratio 2"},
+		{"replace without where", sdk.ModeReplace, `{}`, nil, "needs sink.strategy.where"},
+		{"partition_replace without columns", sdk.ModePartitionReplace, `{}`, nil, "needs sink.strategy.partition_by"},
+		{"partition_by not a name", sdk.ModePartitionReplace, `{"partition_by": 3}`, nil, "partition_by"},
+		{"unknown strategy key", sdk.ModeReplace, `{"where": "true", "wehre": "x"}`, nil, `unknown field "wehre"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,23 +14,9 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// sinkOptions are the manifest's sink.options plus the host's keys.
-type sinkOptions struct {
-	Lineage *lineage `json:"lineage"`
-	// SchemaEvolution belongs to the host; accepted and ignored.
-	SchemaEvolution json.RawMessage `json:"schema_evolution"`
-	// Strategy is the manifest's whole sink.strategy block (mode,
-	// unique_key and mode options), added by the host.
-	Strategy json.RawMessage `json:"strategy"`
-}
-
-// lineage is the host-added lineage: two constant columns in the target.
-type lineage struct {
-	RunID          string `json:"run_id"`
-	LoadedAt       string `json:"loaded_at"`
-	RunIDColumn    string `json:"run_id_column"`
-	LoadedAtColumn string `json:"loaded_at_column"`
-}
+// sinkOptions are the keys LoadRequest.Options may hold: the host's only
+// (the PostgreSQL sink has no options of its own yet).
+type sinkOptions = sdk.LoadOptions
 
 // load is a LoadRequest resolved to names.
 type load struct {
@@ -42,7 +27,7 @@ type load struct {
 	stgName string
 	opts    sinkOptions
 	// strategy holds the mode's options (checked only with the mode).
-	strategy strategy
+	strategy sdk.Strategy
 }
 
 // resolveLoad checks a LoadRequest; modes are checked only when checkMode
@@ -69,14 +54,11 @@ func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
 	if !slices.Contains(sinkModes, req.Mode) {
 		return nil, sdk.Errorf(sdk.CodeUnsupported, "postgres sink: mode %q is not supported (supported: %s)", req.Mode, strings.Join(sinkModes, ", "))
 	}
-	st, err := decodeStrategy(l.opts.Strategy)
+	st, err := req.Strategy(l.opts)
 	if err != nil {
 		return nil, err
 	}
 	l.strategy = st
-	if err := checkStrategy(req, &l.strategy); err != nil {
-		return nil, err
-	}
 	return l, nil
 }
 

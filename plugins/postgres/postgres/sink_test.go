@@ -121,9 +121,9 @@ func TestLoadModes(t *testing.T) {
 		want []kv
 		res  sdk.CommitResult
 	}{
-		{ModeFullRefresh, nil, []kv{{1, "a"}, {2, "b"}, {3, ""}}, []kv{{1, "a"}, {2, "b"}, {3, ""}}, sdk.CommitResult{RowsInserted: 3}},
-		{ModeFullRefresh, nil, []kv{{2, "b2"}, {4, "d"}}, []kv{{2, "b2"}, {4, "d"}}, sdk.CommitResult{RowsInserted: 2}},
-		{ModeIncrementalAppend, nil, []kv{{5, "e"}}, []kv{{2, "b2"}, {4, "d"}, {5, "e"}}, sdk.CommitResult{RowsInserted: 1}},
+		{sdk.ModeFullRefresh, nil, []kv{{1, "a"}, {2, "b"}, {3, ""}}, []kv{{1, "a"}, {2, "b"}, {3, ""}}, sdk.CommitResult{RowsInserted: 3}},
+		{sdk.ModeFullRefresh, nil, []kv{{2, "b2"}, {4, "d"}}, []kv{{2, "b2"}, {4, "d"}}, sdk.CommitResult{RowsInserted: 2}},
+		{sdk.ModeAppend, nil, []kv{{5, "e"}}, []kv{{2, "b2"}, {4, "d"}, {5, "e"}}, sdk.CommitResult{RowsInserted: 1}},
 	}
 	for i, s := range steps {
 		res := runLoad(t, c, loadReq(cfg, fmt.Sprintf("modes-%d", i), "modes", s.mode, s.keys...), s.rows...)
@@ -145,7 +145,7 @@ func TestLoadModes(t *testing.T) {
 		{[]kv{{2, "b2"}, {3, "c"}, {3, "c-last"}}, []kv{{1, "a"}, {2, "b2"}, {3, "c-last"}}, sdk.CommitResult{RowsInserted: 1, RowsUpdated: 1}},
 	}
 	for i, m := range merges {
-		req := loadReq(cfg, fmt.Sprintf("merge-%d", i), "merged", ModeIncrementalMerge, "id")
+		req := loadReq(cfg, fmt.Sprintf("merge-%d", i), "merged", sdk.ModeMerge, "id")
 		req.Options = json.RawMessage(`{"lineage": {"run_id": "r-1", "loaded_at": "2026-11-26T05:00:00Z",
 			"run_id_column": "_dpone_run_id", "loaded_at_column": "_dpone_loaded_at"}, "schema_evolution": "evolve"}`)
 		res := runLoad(t, c, req, m.rows...)
@@ -179,9 +179,9 @@ func TestLoadOptionErrors(t *testing.T) {
 		want sdk.Code
 	}{
 		{"unknown mode", loadReq(cfg, "e1", "x", "scd2"), sdk.CodeUnsupported},
-		{"merge without key", loadReq(cfg, "e2", "x", ModeIncrementalMerge), sdk.CodeConfig},
+		{"merge without key", loadReq(cfg, "e2", "x", sdk.ModeMerge), sdk.CodeConfig},
 		{"unknown option", func() sdk.LoadRequest {
-			r := loadReq(cfg, "e3", "x", ModeFullRefresh)
+			r := loadReq(cfg, "e3", "x", sdk.ModeFullRefresh)
 			r.Options = json.RawMessage(`{"truncate": true}`)
 			return r
 		}(), sdk.CodeConfig},
@@ -201,11 +201,11 @@ func TestLoadAbortStatusAndIdempotentCommit(t *testing.T) {
 	t.Cleanup(func() { mustExec(t, conn, "DROP SCHEMA IF EXISTS sinktest CASCADE") })
 	c := New().(*Connector)
 	ctx := context.Background()
-	runLoad(t, c, loadReq(cfg, "base", "life", ModeFullRefresh), kv{1, "keep"})
+	runLoad(t, c, loadReq(cfg, "base", "life", sdk.ModeFullRefresh), kv{1, "keep"})
 
 	status := func(id string, want sdk.LoadState) {
 		t.Helper()
-		got, err := c.LoadStatus(ctx, loadReq(cfg, id, "life", ModeFullRefresh))
+		got, err := c.LoadStatus(ctx, loadReq(cfg, id, "life", sdk.ModeFullRefresh))
 		if err != nil || got != want {
 			t.Errorf("status of %s: got %v %v, want %v", id, got, err, want)
 		}
@@ -214,7 +214,7 @@ func TestLoadAbortStatusAndIdempotentCommit(t *testing.T) {
 	status("base", sdk.LoadCommitted)
 
 	// Abort after write: target untouched, staging gone.
-	req := loadReq(cfg, "aborted", "life", ModeFullRefresh)
+	req := loadReq(cfg, "aborted", "life", sdk.ModeFullRefresh)
 	if _, err := c.BeginLoad(ctx, req); err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestLoadAbortStatusAndIdempotentCommit(t *testing.T) {
 	}
 
 	// A second commit of a committed load changes nothing.
-	req = loadReq(cfg, "twice", "life", ModeIncrementalAppend)
+	req = loadReq(cfg, "twice", "life", sdk.ModeAppend)
 	runLoad(t, c, req, kv{2, "once"})
 	if _, err := c.CommitLoad(ctx, req, nil); err != nil {
 		t.Fatalf("second commit: %v", err)
@@ -261,7 +261,7 @@ func TestConcurrentWrites(t *testing.T) {
 	t.Cleanup(func() { mustExec(t, conn, "DROP SCHEMA IF EXISTS sinktest CASCADE") })
 	c := New().(*Connector)
 	ctx := context.Background()
-	req := loadReq(cfg, "parallel", "par", ModeFullRefresh)
+	req := loadReq(cfg, "parallel", "par", sdk.ModeFullRefresh)
 	if _, err := c.BeginLoad(ctx, req); err != nil {
 		t.Fatal(err)
 	}
@@ -330,9 +330,9 @@ func TestWriteConnectionKilled(t *testing.T) {
 	t.Cleanup(func() { mustExec(t, conn, "DROP SCHEMA IF EXISTS sinktest CASCADE") })
 	c := New().(*Connector)
 	ctx := context.Background()
-	runLoad(t, c, loadReq(cfg, "before-kill", "killed", ModeFullRefresh), kv{1, "keep"})
+	runLoad(t, c, loadReq(cfg, "before-kill", "killed", sdk.ModeFullRefresh), kv{1, "keep"})
 
-	req := loadReq(cfg, "kill", "killed", ModeFullRefresh)
+	req := loadReq(cfg, "kill", "killed", sdk.ModeFullRefresh)
 	if _, err := c.BeginLoad(ctx, req); err != nil {
 		t.Fatal(err)
 	}
