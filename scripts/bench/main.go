@@ -108,8 +108,8 @@ func run() error {
 				if err != nil {
 					return fmt.Errorf("%s (%d rows, run %d): %w", s.Name, n, r+1, err)
 				}
-				fmt.Fprintf(os.Stderr, "bench: %-13s rows=%-8d run %d: %6.2fs host %5.0f MB plugins %s\n",
-					s.Name, n, r+1, m.WallSecs, m.HostPeakMB, procsLine(m.Procs))
+				fmt.Fprintf(os.Stderr, "bench: %-13s rows=%-8d run %d: %6.2fs (load %.1f) host %5.0f MB plugins %s\n",
+					s.Name, n, r+1, m.WallSecs, m.Load1, m.HostPeakMB, procsLine(m.Procs))
 				all[i] = append(all[i], m)
 			}
 		}

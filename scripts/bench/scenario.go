@@ -30,7 +30,10 @@ var scenarios = []scenario{
 
 // measurement is one run of a scenario.
 type measurement struct {
-	WallSecs   float64    `json:"wall_s"`
+	WallSecs float64 `json:"wall_s"`
+	// Load1 is the machine's 1-minute load average when the run started:
+	// other work on a shared machine shows here.
+	Load1      float64    `json:"load1"`
 	HostPeakMB float64    `json:"host_peak_rss_mb"`
 	HostCPU    float64    `json:"host_cpu_s"`
 	Procs      []procPeak `json:"children"`
@@ -127,6 +130,7 @@ schemas:
 func (b *bench) measure(cmd *exec.Cmd) (measurement, error) {
 	var out bytes.Buffer
 	cmd.Dir, cmd.Stdout, cmd.Stderr = b.work, &out, &out
+	load := load1()
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return measurement{}, err
@@ -138,7 +142,7 @@ func (b *bench) measure(cmd *exec.Cmd) (measurement, error) {
 	if err != nil {
 		return measurement{}, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out.String())
 	}
-	return measurement{WallSecs: wall, HostPeakMB: root.PeakMB, HostCPU: root.CPUSecs, Procs: procs}, nil
+	return measurement{WallSecs: wall, Load1: load, HostPeakMB: root.PeakMB, HostCPU: root.CPUSecs, Procs: procs}, nil
 }
 
 func (b *bench) checkRows(dsn, table string, want int64) error {
@@ -150,4 +154,17 @@ func (b *bench) checkRows(dsn, table string, want int64) error {
 		return fmt.Errorf("%s holds %s rows, want %d", table, got, want)
 	}
 	return nil
+}
+
+func load1() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }
