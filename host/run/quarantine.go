@@ -19,6 +19,9 @@ import (
 // commits just before the unit's own load; it is recorded in the state
 // store like any load, so a crash leaves nothing behind.
 type quarantineLoad struct {
+	// ctx is the unit's load context: the quarantine stream outlives the
+	// per-partition contexts of the batches that feed it.
+	ctx    context.Context
 	r      *unitRun
 	sink   *connector.Client
 	spec   *connectorv1.GetSpecResponse
@@ -30,9 +33,9 @@ type quarantineLoad struct {
 	rows   int64
 }
 
-func (q *quarantineLoad) write(ctx context.Context, rec arrow.RecordBatch) error {
+func (q *quarantineLoad) write(rec arrow.RecordBatch) error {
 	if q.ws == nil {
-		if err := q.start(ctx, rec.Schema()); err != nil {
+		if err := q.start(q.ctx, rec.Schema()); err != nil {
 			return err
 		}
 	}

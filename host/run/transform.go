@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -23,6 +24,9 @@ var ErrContract = errors.New("data contract violated")
 // otherwise the source's Arrow bytes go to the sink untouched. It works on
 // whole Arrow columns (schema.Checker is vectorised), never row by row.
 type transformer struct {
+	// mu serializes apply: checkers remember unique values across the
+	// batches of every partition stream of the load.
+	mu          sync.Mutex
 	gates       *schema.Checker // not_null / unique quality gates on keys
 	checker     *schema.Checker
 	enforcement schema.Enforcement
@@ -39,6 +43,8 @@ func (t *transformer) active() bool {
 // sink (nil when every row went to quarantine) and how many rows were
 // quarantined.
 func (t *transformer) apply(ctx context.Context, b *connectorv1.Batch) (*connectorv1.Batch, int64, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	rec, err := logical.DecodeBatch(b.GetArrowIpc(), nil)
 	if err != nil {
 		return nil, 0, err
@@ -75,7 +81,7 @@ func (t *transformer) apply(ctx context.Context, b *connectorv1.Batch) (*connect
 				q, err := schema.Quarantine(memory.DefaultAllocator, bad, v, t.stamp)
 				bad.Release()
 				if err == nil {
-					err = t.quarantine.write(ctx, q)
+					err = t.quarantine.write(q)
 					q.Release()
 				}
 				if err != nil {

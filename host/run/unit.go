@@ -87,11 +87,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 
 	readCtx, cancelRead := context.WithCancel(ctx)
 	defer cancelRead()
-	rs, err := src.Read(readCtx, readReq)
-	if err != nil {
-		return err
-	}
-	srcSchema, estimate, err := firstSchema(rs, u.ID)
+	streams, srcSchema, estimate, err := r.openReads(readCtx, src, srcSpec, readReq)
 	if err != nil {
 		return err
 	}
@@ -125,7 +121,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 			return fmt.Errorf("unit %s: %w", u.ID, err)
 		}
 		t.enforcement = contract.Enforcement
-		t.quarantine = &quarantineLoad{r: r, sink: sink, spec: sinkSpec, sinkTy: u.Sink.Type, cfg: sinkCfg,
+		t.quarantine = &quarantineLoad{ctx: ctx, r: r, sink: sink, spec: sinkSpec, sinkTy: u.Sink.Type, cfg: sinkCfg,
 			table: &connectorv1.TableRef{Namespace: table.GetNamespace(), Name: schema.QuarantineTable(table.GetName())}}
 	}
 	loadSchema, err := t.loadSchema(srcSchema)
@@ -173,7 +169,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	r.rep.Staging = staging
 
 	readStart := time.Now()
-	checkpoint, err := r.pump(ctx, rs, sink, begin, t)
+	checkpoint, err := r.pumpAll(ctx, streams, sink, begin, t)
 	r.rep.ReadSeconds = time.Since(readStart).Seconds()
 	t.report(r.rep)
 	if err != nil {
@@ -234,72 +230,6 @@ type errCommitted struct{ err error }
 
 func (e errCommitted) Error() string { return e.err.Error() }
 func (e errCommitted) Unwrap() error { return e.err }
-
-// pump forwards the source's batches to the sink's Write stream and returns
-// the last checkpoint the source sent.
-func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *connector.Client, begin *connectorv1.BeginLoadRequest, t *transformer) ([]byte, error) {
-	e, u := r.e, r.u
-	ws, err := sink.Write(ctx, &connectorv1.WriteHeader{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
-	if err != nil {
-		return nil, fmt.Errorf("open write to %s: %w", r.rep.Target, err)
-	}
-	var checkpoint []byte
-	writeTime := time.Duration(0)
-	for {
-		msg, err := rs.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			_, _ = ws.CloseAndRecv()
-			return nil, fmt.Errorf("read %s: %w", u.ID, err)
-		}
-		switch m := msg.GetMsg().(type) {
-		case *connectorv1.ReadMessage_Batch:
-			r.rep.RowsRead += m.Batch.GetRows()
-			r.rep.Bytes += int64(len(m.Batch.GetArrowIpc()))
-			if e.opts.Metrics != nil {
-				e.opts.Metrics.AddRows(u.ID, m.Batch.GetRows(), 0, 0, int64(len(m.Batch.GetArrowIpc())))
-			}
-			out := m.Batch
-			if t.active() {
-				var quarantined int64
-				out, quarantined, err = t.apply(ctx, m.Batch)
-				r.rep.RowsQuarantined += quarantined
-				if err != nil {
-					_, _ = ws.CloseAndRecv()
-					return nil, fmt.Errorf("unit %s: %w", u.ID, err)
-				}
-			}
-			if out != nil {
-				start := time.Now()
-				if err := ws.Send(out); err != nil {
-					return nil, fmt.Errorf("write to %s: %w", r.rep.Target, err)
-				}
-				writeTime += time.Since(start)
-			}
-			e.progress.Update(u.ID, r.rep.RowsRead, r.rep.Bytes)
-			e.hooks.fire(ctx, HookAfterBatch, u.ID)
-		case *connectorv1.ReadMessage_Checkpoint:
-			checkpoint = m.Checkpoint.GetState()
-		case *connectorv1.ReadMessage_Progress:
-			// Rows and bytes are counted from the batches themselves.
-		case *connectorv1.ReadMessage_Log:
-			e.logf("%s: %s", u.ID, m.Log.GetMessage())
-		case *connectorv1.ReadMessage_Schema:
-			// Sent once, first; a second schema is ignored.
-		}
-	}
-	closeStart := time.Now()
-	resp, err := ws.CloseAndRecv()
-	writeTime += time.Since(closeStart)
-	r.rep.WriteSeconds = writeTime.Seconds()
-	if err != nil {
-		return nil, fmt.Errorf("write to %s: %w", r.rep.Target, err)
-	}
-	r.rep.RowsWritten = resp.GetRows()
-	return checkpoint, nil
-}
 
 // abort drops the load's staging after a failure and marks the load
 // aborted; it runs even when ctx was cancelled (Ctrl-C), with a bounded

@@ -1,0 +1,222 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/manifest"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+// partitionRows is how many rows one partition of an automatic parallel
+// read should have at least.
+const partitionRows = 1_000_000
+
+// openReads starts the unit's Read, or one Read per partition when the
+// source can partition and source.options.parallel asks for it, and
+// returns the streams positioned after their schema.
+func (r *unitRun) openReads(ctx context.Context, src *connector.Client, spec *connectorv1.GetSpecResponse, req *connectorv1.ReadRequest) ([]*connector.ReadStream, *connectorv1.Schema, int64, error) {
+	parts, err := r.partitions(ctx, src, spec, req)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	reqs := []*connectorv1.ReadRequest{req}
+	if len(parts) > 1 {
+		reqs = reqs[:0]
+		for _, p := range parts {
+			pr := proto.Clone(req).(*connectorv1.ReadRequest)
+			pr.Partition = p
+			reqs = append(reqs, pr)
+		}
+		r.e.logf("%s: reading %d partitions from one snapshot", r.u.ID, len(parts))
+	}
+	var streams []*connector.ReadStream
+	var schema *connectorv1.Schema
+	var estimate int64
+	for _, pr := range reqs {
+		rs, err := src.Read(ctx, pr)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		s, est, err := firstSchema(rs, r.u.ID)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		if schema == nil {
+			schema = s
+		}
+		estimate += est
+		streams = append(streams, rs)
+	}
+	return streams, schema, estimate, nil
+}
+
+// partitions asks the source for partition descriptors when the unit reads
+// in parallel: source.options.parallel is a number, or "auto" (the
+// default: one partition per million estimated rows, at most one per
+// core). Incremental reads are never partitioned.
+func (r *unitRun) partitions(ctx context.Context, src *connector.Client, spec *connectorv1.GetSpecResponse, req *connectorv1.ReadRequest) ([][]byte, error) {
+	if !spec.GetCapabilities().GetParallelPartitions() || Incremental(r.u) {
+		return nil, nil
+	}
+	n, err := parallelism(r.u)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 { // auto
+		streams, err := src.Discover(ctx, req.GetConfigJson(), []string{r.u.Source.Table.String()})
+		if err != nil || len(streams) != 1 {
+			return nil, nil // no estimate: read serially
+		}
+		n = int(min(int64(runtime.NumCPU()), streams[0].GetRowEstimate()/partitionRows))
+	}
+	if n < 2 {
+		return nil, nil
+	}
+	parts, err := src.Partition(ctx, &connectorv1.PartitionRequest{ConfigJson: req.GetConfigJson(), Namespace: req.GetNamespace(),
+		Stream: req.GetStream(), Count: int32(n), OptionsJson: req.GetOptionsJson(), PriorState: req.GetPriorState()})
+	if err != nil {
+		return nil, fmt.Errorf("partition %s: %w", r.u.ID, err)
+	}
+	return parts, nil
+}
+
+// parallelism reads source.options.parallel: a positive number of
+// partitions, or "auto" / absent (0: decide from the row estimate).
+func parallelism(u *manifest.Unit) (int, error) {
+	switch v := u.Source.Options["parallel"].(type) {
+	case nil:
+		return 0, nil
+	case string:
+		if v == "auto" {
+			return 0, nil
+		}
+	case int:
+		if v > 0 {
+			return v, nil
+		}
+	case float64:
+		if v > 0 && v == float64(int(v)) {
+			return int(v), nil
+		}
+	}
+	return 0, fmt.Errorf("unit %s: source.options.parallel: want a positive number of partitions or \"auto\", got %v", u.ID, u.Source.Options["parallel"])
+}
+
+// counters are a unit's totals, shared by its partition streams.
+type counters struct {
+	read, bytes, written, quarantined atomic.Int64
+	writeNanos                        atomic.Int64
+}
+
+// pumpAll forwards every stream to its own Write stream into the load,
+// concurrently, and returns the checkpoint of a single stream (partitioned
+// reads have none). The first failure cancels the other streams.
+func (r *unitRun) pumpAll(ctx context.Context, streams []*connector.ReadStream, sink *connector.Client, begin *connectorv1.BeginLoadRequest, t *transformer) ([]byte, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c := &counters{}
+	checkpoints := make([][]byte, len(streams))
+	errs := make([]error, len(streams))
+	var wg sync.WaitGroup
+	for i, rs := range streams {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			checkpoints[i], errs[i] = r.pump(ctx, rs, sink, begin, t, c)
+			if errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	r.rep.RowsRead, r.rep.Bytes = c.read.Load(), c.bytes.Load()
+	r.rep.RowsWritten, r.rep.RowsQuarantined = c.written.Load(), c.quarantined.Load()
+	r.rep.WriteSeconds = time.Duration(c.writeNanos.Load()).Seconds()
+	for _, err := range errs {
+		// The first real error, not the cancellations it caused.
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if len(streams) == 1 {
+		return checkpoints[0], nil
+	}
+	return nil, nil
+}
+
+// pump forwards one source stream to a new Write stream of the load and
+// returns the last checkpoint the source sent.
+func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *connector.Client, begin *connectorv1.BeginLoadRequest, t *transformer, c *counters) ([]byte, error) {
+	e, u := r.e, r.u
+	ws, err := sink.Write(ctx, &connectorv1.WriteHeader{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
+	if err != nil {
+		return nil, fmt.Errorf("open write to %s: %w", r.rep.Target, err)
+	}
+	var checkpoint []byte
+	for {
+		msg, err := rs.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			_, _ = ws.CloseAndRecv()
+			return nil, fmt.Errorf("read %s: %w", u.ID, err)
+		}
+		switch m := msg.GetMsg().(type) {
+		case *connectorv1.ReadMessage_Batch:
+			rows, size := m.Batch.GetRows(), int64(len(m.Batch.GetArrowIpc()))
+			read, total := c.read.Add(rows), c.bytes.Add(size)
+			if e.opts.Metrics != nil {
+				e.opts.Metrics.AddRows(u.ID, rows, 0, 0, size)
+			}
+			out := m.Batch
+			if t.active() {
+				var quarantined int64
+				out, quarantined, err = t.apply(ctx, m.Batch)
+				c.quarantined.Add(quarantined)
+				if err != nil {
+					_, _ = ws.CloseAndRecv()
+					return nil, fmt.Errorf("unit %s: %w", u.ID, err)
+				}
+			}
+			if out != nil {
+				start := time.Now()
+				if err := ws.Send(out); err != nil {
+					return nil, fmt.Errorf("write to %s: %w", r.rep.Target, err)
+				}
+				c.writeNanos.Add(int64(time.Since(start)))
+			}
+			e.progress.Update(u.ID, read, total)
+			e.hooks.fire(ctx, HookAfterBatch, u.ID)
+		case *connectorv1.ReadMessage_Checkpoint:
+			checkpoint = m.Checkpoint.GetState()
+		case *connectorv1.ReadMessage_Progress:
+			// Rows and bytes are counted from the batches themselves.
+		case *connectorv1.ReadMessage_Log:
+			e.logf("%s: %s", u.ID, m.Log.GetMessage())
+		case *connectorv1.ReadMessage_Schema:
+			// Sent once, first; a second schema is ignored.
+		}
+	}
+	start := time.Now()
+	resp, err := ws.CloseAndRecv()
+	c.writeNanos.Add(int64(time.Since(start)))
+	if err != nil {
+		return nil, fmt.Errorf("write to %s: %w", r.rep.Target, err)
+	}
+	c.written.Add(resp.GetRows())
+	return checkpoint, nil
+}
