@@ -177,10 +177,30 @@ func changeState(ctx context.Context, app *App, f *stateFlags, arg string, blob 
 	if reason == "" {
 		reason = "dpone state " + verb + " by " + os.Getenv("USER")
 	}
-	if err := st.SetCheckpoint(ctx, key, blob, reason); err != nil {
+	// The change is a run of its own in the runs registry, so `dpone runs
+	// list` shows who moved a stream's state, and when.
+	now := time.Now()
+	runID := state.NewRunID(now)
+	args := []string{"state", verb, key.String()}
+	if blob != nil {
+		args = append(args, string(blob))
+	}
+	if err := st.StartRun(ctx, state.Run{ID: runID, Manifest: key.Manifest, StartedAt: now, Args: args}); err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Out, "%s: state %s (recorded in its history)\n", key, verb)
+	err = st.SetCheckpoint(ctx, key, blob, reason+" (run "+runID+")")
+	status, msg := state.RunSucceeded, ""
+	if err != nil {
+		status, msg = state.RunFailed, err.Error()
+	}
+	summary, _ := json.Marshal(map[string]string{"state_" + verb: key.String(), "reason": reason})
+	if ferr := st.FinishRun(ctx, runID, status, time.Now(), summary, msg); ferr != nil && err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Out, "%s: state %s (run %s; recorded in its history and the runs registry)\n", key, verb, runID)
 	return nil
 }
 
