@@ -281,10 +281,10 @@ func (s *session) incrementalCheck(c *checkT, st StreamFixture) {
 	}
 	s.cursorNotes(c, first, inc.Cursor)
 	cps := first.checkpoints
-	if len(cps) > 50 { // resume from an even sample of at most 50
-		step := float64(len(cps)) / 50
+	if len(cps) > 20 { // resume from an even sample of at most 20
+		step := float64(len(cps)) / 20
 		var pick []checkpointAt
-		for i := 0; i < 50; i++ {
+		for i := 0; i < 20; i++ {
 			pick = append(pick, cps[int(float64(i)*step)])
 		}
 		cps = append(pick, first.checkpoints[len(first.checkpoints)-1])
