@@ -11,6 +11,9 @@ func addCommands(root *cobra.Command, app *App) {
 		newCheckCmd(app),
 		newDiscoverCmd(app),
 		newReadCmd(app),
+		// connector authoring (issue: SDK scaffolding and certification)
+		newPluginCmd(app),
+		newCertifyCmd(app),
 		// run commands (issue: dpone run end to end)
 		newRunCmd(app),
 		newPlanCmd(app),
