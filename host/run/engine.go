@@ -96,7 +96,7 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := Recover(ctx, opts.Store, opts.Pool, e.logf); err != nil {
+	if err := Recover(ctx, opts.Store, opts.Pool, e.runID, e.logf); err != nil {
 		return nil, fmt.Errorf("resolve loads left pending by an earlier run: %w", err)
 	}
 	if err := e.store.StartRun(ctx, state.Run{ID: e.runID, Manifest: e.manifestID, Status: "running",
@@ -210,6 +210,8 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 		return err
 	}
 	defer lock.Release(context.WithoutCancel(ctx))
+	stopRefresh := e.keepLock(ctx, u.ID, lock)
+	defer stopRefresh()
 
 	for attempt := 1; ; attempt++ {
 		rep.Attempts = attempt
@@ -256,7 +258,7 @@ func (e *Engine) fail(u *manifest.Unit, rep *evidence.UnitReport, err error) {
 
 // lock takes the unit's run lock, waiting when Options.Wait is set.
 func (e *Engine) lock(ctx context.Context, unit string) (state.Lock, error) {
-	key := e.manifestID + "/" + unit
+	key := LockKey(e.manifestID, unit)
 	for {
 		l, err := e.store.Lock(ctx, key, e.runID, e.opts.LockTTL)
 		var held state.ErrLocked
@@ -272,6 +274,29 @@ func (e *Engine) lock(ctx context.Context, unit string) (state.Lock, error) {
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// keepLock refreshes a unit's lock every third of its ttl while the unit
+// loads, so a long load keeps it; the returned func stops refreshing.
+func (e *Engine) keepLock(ctx context.Context, unit string, lock state.Lock) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(e.opts.LockTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := lock.Refresh(ctx, e.opts.LockTTL); err != nil && ctx.Err() == nil {
+					e.logf("%s: refresh run lock: %v", unit, err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // errorInfo classifies err for the report.

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
@@ -16,20 +19,37 @@ import (
 // Recover resolves every load an earlier run left pending (it recorded
 // the load, then crashed before or after CommitLoad): it asks the sink's
 // LoadStatus; a committed load gets its state commit, anything else is
-// aborted. No row is lost or loaded twice either way.
-func Recover(ctx context.Context, store state.Store, pool *Pool, logf func(string, ...any)) error {
+// aborted. No row is lost or loaded twice either way. A load whose unit is
+// locked by a live run belongs to that run and is left alone; runID is the
+// recovering run, which holds each unit's lock while it resolves it.
+func Recover(ctx context.Context, store state.Store, pool *Pool, runID string, logf func(string, ...any)) error {
 	loads, err := store.PendingLoads(ctx)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, l := range loads {
-		if err := recoverLoad(ctx, store, pool, l, logf); err != nil {
+		unit := strings.TrimSuffix(l.Stream.Unit, schema.QuarantineSuffix)
+		lock, err := store.Lock(ctx, LockKey(l.Stream.Manifest, unit), runID, time.Minute)
+		var held state.ErrLocked
+		if errors.As(err, &held) {
+			continue // a live run is loading it
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("load %s (%s): %w", l.ID, l.Stream.Unit, err))
+			continue
+		}
+		err = recoverLoad(ctx, store, pool, l, logf)
+		_ = lock.Release(context.WithoutCancel(ctx))
+		if err != nil {
 			errs = append(errs, fmt.Errorf("load %s (%s): %w", l.ID, l.Stream.Unit, err))
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// LockKey names a unit's run lock.
+func LockKey(manifestID, unit string) string { return manifestID + "/" + unit }
 
 func recoverLoad(ctx context.Context, store state.Store, pool *Pool, l state.Load, logf func(string, ...any)) error {
 	sinkType, begin, err := decodePending(l.Begin)
