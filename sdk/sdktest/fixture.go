@@ -90,7 +90,7 @@ type StreamFixture struct {
 
 // IncrementalFixture configures the incremental resume check.
 type IncrementalFixture struct {
-	// Options are the read options of an incremental read (e.g.
+	// Options are added to the stream's Options for incremental reads (e.g.
 	// {"incremental_strategy":"column","incremental_column":"updated_at"}).
 	Options json.RawMessage `json:"options,omitempty"`
 	// Cursor names the cursor column, to report ties and NULL cursors.
