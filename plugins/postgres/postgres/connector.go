@@ -41,10 +41,10 @@ func (c *Connector) Spec() sdk.Spec {
 	return sdk.Spec{
 		Name:                  "postgres",
 		Version:               Version,
-		Description:           "PostgreSQL source (binary COPY) and destination (staging + transactional commit)",
+		Description:           "PostgreSQL source (binary COPY; incremental by cursor column or xmin, where xmin and lookback re-read rows and need incremental_merge to stay duplicate-free) and destination (staging + transactional commit)",
 		ConfigSchema:          configSchema,
 		SinkModes:             sinkModes,
-		IncrementalStrategies: []string{"column"},
+		IncrementalStrategies: []string{"column", "xmin"},
 		AtomicReceipts:        true,
 		Transactions:          true,
 	}

@@ -81,7 +81,7 @@ func TestGRPCRoundTripAllTypes(t *testing.T) {
 	}
 	caps := spec.GetCapabilities()
 	if !caps.GetSource() || !caps.GetDestination() || !caps.GetAtomicReceipts() || !caps.GetLoadStatus() ||
-		!cmp.Equal(caps.GetIncrementalStrategies(), []string{"column"}) || !cmp.Equal(caps.GetSinkModes(), sinkModes) {
+		!cmp.Equal(caps.GetIncrementalStrategies(), []string{"column", "xmin"}) || !cmp.Equal(caps.GetSinkModes(), sinkModes) {
 		t.Errorf("capabilities: got %v", caps)
 	}
 	if resp, err := cc.Check(ctx, &connectorv1.CheckRequest{ConfigJson: cfg}); err != nil || resp.GetError() != nil {

@@ -25,6 +25,9 @@ type checkpoint struct {
 	V      int       `json:"v"`
 	Cursor *string   `json:"cursor,omitempty"`
 	Key    []*string `json:"key,omitempty"`
+	// Strategy is absent in column checkpoints; another strategy's
+	// checkpoint (xmin) names itself and is refused here.
+	Strategy string `json:"strategy,omitempty"`
 }
 
 // checkpointEvery is how many batches pass between checkpoints sent along
@@ -38,6 +41,11 @@ type incremental struct {
 	policy string
 	prior  *checkpoint // nil on a first (full) read
 	on     bool
+	// lookback, when set, widens every read after the first: cursor >=
+	// prior cursor - lookback (see window.go).
+	lookback *scalar
+	// initial, when set, bounds the first incremental read: cursor >= it.
+	initial *scalar
 }
 
 func newIncremental(opts readOptions, req sdk.ReadRequest, pk []string) (*incremental, error) {
@@ -54,12 +62,25 @@ func newIncremental(opts readOptions, req sdk.ReadRequest, pk []string) (*increm
 			inc.keys = append(inc.keys, k)
 		}
 	}
+	var err error
+	if inc.lookback, err = parseScalar(opts.Lookback, "lookback"); err != nil {
+		return nil, err
+	}
+	if req.Mode == sdk.ReadIncremental {
+		// A full read is the whole stream: initial_value does not apply.
+		if inc.initial, err = parseScalar(opts.InitialValue, "initial_value"); err != nil {
+			return nil, err
+		}
+	}
 	if req.Mode != sdk.ReadIncremental || len(req.PriorState) == 0 {
 		return inc, nil
 	}
 	var cp checkpoint
 	if err := json.Unmarshal(req.PriorState, &cp); err != nil {
 		return nil, sdk.Errorf(sdk.CodeConfig, "postgres source: prior state is not a postgres column checkpoint: %w", err)
+	}
+	if cp.Strategy != "" && cp.Strategy != "column" {
+		return nil, sdk.Errorf(sdk.CodeConfig, "postgres source: the prior state is a %s checkpoint, not a column one (the incremental_strategy changed?): reset the stream's state", cp.Strategy)
 	}
 	if cp.V != 1 {
 		return nil, sdk.Errorf(sdk.CodeConfig, "postgres source: checkpoint version %d is not supported (want 1): reset the stream's state", cp.V)
@@ -97,7 +118,14 @@ func (inc *incremental) clauses(natives map[string]string) (where, order string,
 	case inc.prior != nil || inc.policy == NullSkip:
 		conds = append(conds, cur+" IS NOT NULL")
 	}
-	if inc.prior != nil && inc.prior.Cursor != nil {
+	switch {
+	case inc.prior != nil && inc.prior.Cursor != nil && inc.lookback != nil:
+		start, err := inc.windowStart(*inc.prior.Cursor, natives[inc.cursor])
+		if err != nil {
+			return "", "", err
+		}
+		conds = append(conds, cur+" >= "+start)
+	case inc.prior != nil && inc.prior.Cursor != nil:
 		lhs := []string{cur}
 		rhs := []string{literal(*inc.prior.Cursor) + "::" + natives[inc.cursor]}
 		for i, k := range inc.keys {
@@ -113,6 +141,14 @@ func (inc *incremental) clauses(natives map[string]string) (where, order string,
 		} else {
 			conds = append(conds, "("+strings.Join(lhs, ", ")+") > ("+strings.Join(rhs, ", ")+")")
 		}
+	case inc.initial != nil:
+		// No cursor read yet: start at initial_value. NULL cursors follow
+		// null_policy (include_once keeps them on the first read).
+		cond := cur + " >= " + literal(inc.initial.text) + "::" + natives[inc.cursor]
+		if inc.prior == nil && inc.policy == NullIncludeOnce {
+			cond = "(" + cur + " IS NULL OR " + cond + ")"
+		}
+		conds = append(conds, cond)
 	}
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")

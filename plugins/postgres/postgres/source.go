@@ -24,6 +24,12 @@ type readOptions struct {
 	// NullPolicy is what an incremental read does with NULL cursors:
 	// include_once (default), skip or fail.
 	NullPolicy string `json:"null_policy"`
+	// Lookback makes an incremental read start that far before the
+	// checkpoint's cursor: an interval ("2 hours") for date and timestamp
+	// cursors, a number for numeric ones.
+	Lookback json.RawMessage `json:"lookback"`
+	// InitialValue is where the first incremental read starts: cursor >= it.
+	InitialValue json.RawMessage `json:"initial_value"`
 	// Host-level keys accepted for any source.
 	Parallel   json.RawMessage `json:"parallel"`
 	BatchBytes json.RawMessage `json:"batch_bytes"`
@@ -53,13 +59,38 @@ func parseReadOptions(raw json.RawMessage) (readOptions, error) {
 	if err := decodeOptions(raw, &o, "source options"); err != nil {
 		return o, err
 	}
-	switch o.IncrementalStrategy {
-	case "", "column":
-	default:
-		return o, sdk.Errorf(sdk.CodeUnsupported, "postgres source: incremental_strategy %q is not supported (supported: column)", o.IncrementalStrategy)
+	column := []struct {
+		key string
+		set bool
+	}{
+		{"incremental_column", o.IncrementalColumn != ""},
+		{"incremental_key", len(o.IncrementalKey) > 0},
+		{"null_policy", o.NullPolicy != ""},
+		{"lookback", present(o.Lookback)},
+		{"initial_value", present(o.InitialValue)},
 	}
-	if o.IncrementalStrategy == "column" && o.IncrementalColumn == "" {
-		return o, sdk.Errorf(sdk.CodeConfig, "postgres source: incremental_strategy column needs incremental_column")
+	switch o.IncrementalStrategy {
+	case "column":
+		if o.IncrementalColumn == "" {
+			return o, sdk.Errorf(sdk.CodeConfig, "postgres source: incremental_strategy column needs incremental_column")
+		}
+	case "xmin":
+		for _, k := range column {
+			if k.set {
+				return o, sdk.Errorf(sdk.CodeConfig, "postgres source: %s belongs to incremental_strategy column, not xmin", k.key)
+			}
+		}
+		if o.Query != "" {
+			return o, sdk.Errorf(sdk.CodeConfig, "postgres source: incremental_strategy xmin reads a table, not a query: use incremental_strategy column")
+		}
+	case "":
+		for _, k := range column[3:] {
+			if k.set {
+				return o, sdk.Errorf(sdk.CodeConfig, "postgres source: %s needs incremental_strategy: column", k.key)
+			}
+		}
+	default:
+		return o, sdk.Errorf(sdk.CodeUnsupported, "postgres source: incremental_strategy %q is not supported (supported: column, xmin)", o.IncrementalStrategy)
 	}
 	switch o.NullPolicy {
 	case "":
@@ -71,6 +102,12 @@ func parseReadOptions(raw json.RawMessage) (readOptions, error) {
 	return o, nil
 }
 
+// present reports whether an optional JSON option was given (not null).
+func present(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && string(t) != "null"
+}
+
 // Read streams a table (Namespace.Stream) or options.query through
 // COPY ... TO STDOUT (FORMAT binary), decoding straight into Arrow.
 func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.RecordWriter) error {
@@ -79,11 +116,17 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 		return err
 	}
 	if req.Mode == sdk.ReadIncremental && opts.IncrementalStrategy == "" {
-		return sdk.Errorf(sdk.CodeConfig, "postgres source: an incremental read of %s needs incremental_strategy: column", req.Stream)
+		return sdk.Errorf(sdk.CodeConfig, "postgres source: an incremental read of %s needs incremental_strategy: column or xmin", req.Stream)
 	}
 	var part *partitionDesc
 	if len(req.Partition) > 0 {
 		if part, err = parsePartition(req.Partition, req, opts); err != nil {
+			return err
+		}
+	}
+	var xm *xminRead
+	if opts.IncrementalStrategy == "xmin" {
+		if xm, err = newXmin(req); err != nil {
 			return err
 		}
 	}
@@ -99,6 +142,11 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if part != nil {
 		if err := c.importSnapshot(ctx, conn, part); err != nil {
 			return err
+		}
+	} else if xm != nil {
+		// One snapshot for the bounds and the rows (see xmin.go).
+		if _, err := conn.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
+			return classify(fmt.Errorf("read %s: begin: %w", streamName(req, opts), err))
 		}
 	}
 
@@ -121,6 +169,11 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 		}
 		cols, pk, estimate = rel.Columns, rel.PK, rel.Rows
 		from = qualified(req.Namespace, req.Stream)
+		if xm != nil {
+			if err := checkXminRelation(ctx, conn, from); err != nil {
+				return err
+			}
+		}
 	}
 	inc, err := newIncremental(opts, req, pk)
 	if err != nil {
@@ -145,9 +198,19 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	for _, col := range cols {
 		natives[col.Name] = col.Native
 	}
+	if err := inc.check(ctx, conn, natives); err != nil {
+		return err
+	}
 	where, order, err := inc.clauses(natives)
 	if err != nil {
 		return err
+	}
+	if xm != nil {
+		cond, err := xm.begin(ctx, conn, out)
+		if err != nil {
+			return err
+		}
+		where = andWhere(where, cond)
 	}
 	if part != nil {
 		where = andWhere(where, part.where())
@@ -183,6 +246,9 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	}
 	if inc.enabled() {
 		return cw.final()
+	}
+	if xm != nil {
+		return xm.checkpoint(out)
 	}
 	return nil
 }

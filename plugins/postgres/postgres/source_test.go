@@ -169,7 +169,7 @@ func TestReadErrors(t *testing.T) {
 	}{
 		{"missing table", sdk.ReadRequest{Namespace: "public", Stream: "nope"}, sdk.CodeNotFound},
 		{"unknown option", sdk.ReadRequest{Stream: "x", Options: json.RawMessage(`{"qurey": "select 1"}`)}, sdk.CodeConfig},
-		{"bad strategy", sdk.ReadRequest{Stream: "x", Options: json.RawMessage(`{"incremental_strategy": "xmin"}`)}, sdk.CodeUnsupported},
+		{"bad strategy", sdk.ReadRequest{Stream: "x", Options: json.RawMessage(`{"incremental_strategy": "cdc"}`)}, sdk.CodeUnsupported},
 		{"bad query", sdk.ReadRequest{Options: json.RawMessage(`{"query": "selec 1"}`)}, sdk.CodeConfig},
 		{"missing column", sdk.ReadRequest{Options: json.RawMessage(`{"query": "select 1 as a"}`), Columns: []string{"b"}}, sdk.CodeSchema},
 	}
