@@ -25,6 +25,10 @@ type cursor struct {
 	last     checkpoint
 	seen     bool
 	lastSent string
+	// lookback widens reads after the first: cursor >= prior - lookback
+	// (see window.go); initial bounds the first incremental read.
+	lookback *scalar
+	initial  *scalar
 }
 
 func newCursor(opts sourceOptions, all []column, req sdk.ReadRequest) (*cursor, error) {
@@ -39,6 +43,16 @@ func newCursor(opts sourceOptions, all []column, req sdk.ReadRequest) (*cursor, 
 			return nil, sdk.Errorf(sdk.CodeConfig, "incremental_key column %q is not a column of %s", k, streamName(req))
 		}
 		c.keys = append(c.keys, all[j])
+	}
+	var err error
+	if c.lookback, err = parseScalar(opts.Lookback, "lookback"); err != nil {
+		return nil, err
+	}
+	if req.Mode == sdk.ReadIncremental {
+		// A full read is the whole stream: initial_value does not apply.
+		if c.initial, err = parseScalar(opts.InitialValue, "initial_value"); err != nil {
+			return nil, err
+		}
 	}
 	if req.Mode != sdk.ReadIncremental || len(req.PriorState) == 0 {
 		return c, nil
@@ -80,10 +94,18 @@ func (c *cursor) orderBy() string {
 }
 
 // where selects rows strictly after the prior (cursor, key):
-// c > x OR (c = x AND (k1 > y1 OR (k1 = y1 AND k2 > y2))).
+// c > x OR (c = x AND (k1 > y1 OR (k1 = y1 AND k2 > y2))); with lookback,
+// c >= x - lookback; on a first incremental read with initial_value,
+// c >= initial_value (and the NULL cursors).
 func (c *cursor) where() (string, []any) {
-	if c.prior == nil {
+	switch {
+	case c.prior == nil && c.initial != nil:
+		// NULL cursors come on the first read, as without initial_value.
+		return fmt.Sprintf("(%s IS NULL OR %s >= CAST(? AS %s))", quote(c.col.name), quote(c.col.name), c.col.native), []any{c.initial.text}
+	case c.prior == nil:
 		return "", nil
+	case c.lookback != nil:
+		return quote(c.col.name) + " >= " + c.windowStart(), []any{*c.prior.Cursor, c.lookback.text}
 	}
 	cols := append([]column{c.col}, c.keys...)
 	vals := append([]*string{c.prior.Cursor}, c.prior.Key...)

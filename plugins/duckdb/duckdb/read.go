@@ -40,6 +40,9 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 		if cur, err = newCursor(opts, all, req); err != nil {
 			return err
 		}
+		if err := cur.check(ctx, d.db); err != nil {
+			return err
+		}
 	}
 	q, args := selectQuery(from, cols, cur)
 	rows, err := d.db.QueryContext(ctx, q, args...)

@@ -96,6 +96,12 @@ type sourceOptions struct {
 	IncrementalStrategy string   `json:"incremental_strategy"`
 	IncrementalColumn   string   `json:"incremental_column"`
 	IncrementalKey      []string `json:"incremental_key"`
+	// Lookback makes a read after the first start that far before the
+	// checkpoint's cursor (cursor >= checkpoint - lookback): an interval
+	// ("2 hours") for date and timestamp cursors, a number for numeric ones.
+	Lookback json.RawMessage `json:"lookback"`
+	// InitialValue is where the first incremental read starts: cursor >= it.
+	InitialValue json.RawMessage `json:"initial_value"`
 	// Parallel and BatchBytes may appear for any source; the host uses them.
 	Parallel   json.RawMessage `json:"parallel"`
 	BatchBytes json.RawMessage `json:"batch_bytes"`
@@ -113,8 +119,8 @@ func decodeSourceOptions(raw json.RawMessage) (sourceOptions, error) {
 	}
 	switch o.IncrementalStrategy {
 	case "":
-		if o.IncrementalColumn != "" || len(o.IncrementalKey) > 0 {
-			return o, sdk.Errorf(sdk.CodeConfig, "duckdb source options: incremental_column needs incremental_strategy: column")
+		if o.IncrementalColumn != "" || len(o.IncrementalKey) > 0 || present(o.Lookback) || present(o.InitialValue) {
+			return o, sdk.Errorf(sdk.CodeConfig, "duckdb source options: incremental_column, incremental_key, lookback and initial_value need incremental_strategy: column")
 		}
 	case "column":
 		if o.IncrementalColumn == "" {
@@ -124,6 +130,12 @@ func decodeSourceOptions(raw json.RawMessage) (sourceOptions, error) {
 		return o, sdk.Errorf(sdk.CodeUnsupported, "duckdb source: incremental_strategy %q is not supported (supported: column)", o.IncrementalStrategy)
 	}
 	return o, nil
+}
+
+// present reports whether an optional JSON option was given (not null).
+func present(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && string(t) != "null"
 }
 
 // column is one column a Read selects.

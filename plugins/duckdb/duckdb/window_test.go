@@ -1,0 +1,134 @@
+package duckdb
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// windowRead reads main.<table> and returns the ids (column 0) in read
+// order and the last checkpoint.
+func (f *fixture) windowRead(table, opts string, prior []byte, mode sdk.ReadMode) ([]int32, []byte) {
+	f.t.Helper()
+	w, err := f.read(sdk.ReadRequest{Stream: table, Mode: mode, PriorState: prior, Options: json.RawMessage(opts)})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var ids []int32
+	for _, r := range w.values() {
+		ids = append(ids, r[0].(int32))
+	}
+	var cp []byte
+	if len(w.checkpoints) > 0 {
+		cp = []byte(w.checkpoints[len(w.checkpoints)-1])
+	}
+	return ids, cp
+}
+
+func TestLookback(t *testing.T) {
+	tests := []struct {
+		name     string
+		column   string
+		lookback string
+		late     string // rows committed after the first read, behind its checkpoint
+		want     []int32
+	}{
+		{"timestamp, interval", "ts", `"2 hours"`,
+			`(4, '2024-01-01 11:00', NULL, NULL, NULL, NULL), (5, '2024-01-01 09:00', NULL, NULL, NULL, NULL)`, []int32{2, 4, 3}},
+		{"date, interval", "d", `"3 days"`,
+			`(4, NULL, '2024-01-08', NULL, NULL, NULL), (5, NULL, '2024-01-06', NULL, NULL, NULL)`, []int32{4, 3}},
+		{"bigint, number", "n", `5`,
+			`(4, NULL, NULL, 27, NULL, NULL), (5, NULL, NULL, 24, NULL, NULL)`, []int32{4, 3}},
+		{"decimal, number", "x", `0.5`,
+			`(4, NULL, NULL, NULL, 2.50, NULL), (5, NULL, NULL, NULL, 2.49, NULL)`, []int32{4, 3}},
+		{"unsigned, larger than the cursor", "u", `"100"`,
+			`(4, NULL, NULL, NULL, NULL, 0)`, []int32{4, 1, 2, 3}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.exec(`CREATE TABLE main.lb (id INTEGER, ts TIMESTAMP, d DATE, n BIGINT, x DECIMAL(10,2), u UINTEGER)`)
+			f.exec(`INSERT INTO lb VALUES
+				(1, '2024-01-01 00:00', '2024-01-01', 10, 1.00, 1),
+				(2, '2024-01-01 10:00', '2024-01-05', 20, 2.00, 2),
+				(3, '2024-01-01 12:00', '2024-01-10', 30, 3.00, 3)`)
+			opts := `{"incremental_strategy":"column","incremental_column":"` + tc.column + `","incremental_key":["id"],"lookback":` + tc.lookback + `}`
+			first, cp := f.windowRead("lb", opts, nil, sdk.ReadIncremental)
+			if diff := cmp.Diff([]int32{1, 2, 3}, first); diff != "" {
+				t.Fatalf("first read (-want +got):\n%s", diff)
+			}
+			f.exec("INSERT INTO lb VALUES " + tc.late)
+			got, _ := f.windowRead("lb", opts, cp, sdk.ReadIncremental)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("read after late rows, %s back from %s (-want +got):\n%s", tc.lookback, cp, diff)
+			}
+		})
+	}
+}
+
+func TestInitialValue(t *testing.T) {
+	f := newFixture(t)
+	f.exec(`CREATE TABLE main.iv (id INTEGER, ts TIMESTAMP, n INTEGER)`)
+	f.exec(`INSERT INTO iv VALUES (1, '2023-12-31 23:59:59', 1), (2, '2024-01-01', 2), (3, '2024-02-01', 3), (4, NULL, NULL)`)
+	tests := []struct {
+		name string
+		opts string
+		mode sdk.ReadMode
+		want []int32
+	}{
+		{"timestamp", `"incremental_column":"ts","initial_value":"2024-01-01"`, sdk.ReadIncremental, []int32{4, 2, 3}},
+		{"integer given as a number", `"incremental_column":"n","initial_value":3`, sdk.ReadIncremental, []int32{4, 3}},
+		{"a full read ignores it", `"incremental_column":"n","initial_value":3`, sdk.ReadFull, []int32{4, 1, 2, 3}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, _ := f.windowRead("iv", `{"incremental_strategy":"column",`+tc.opts+`}`, nil, tc.mode)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("first read (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Once a checkpoint exists, initial_value no longer applies.
+	opts := `{"incremental_strategy":"column","incremental_column":"n","initial_value":3}`
+	_, cp := f.windowRead("iv", opts, nil, sdk.ReadIncremental)
+	f.exec("INSERT INTO iv VALUES (5, NULL, 4), (6, NULL, 2)")
+	got, _ := f.windowRead("iv", opts, cp, sdk.ReadIncremental)
+	if diff := cmp.Diff([]int32{5}, got); diff != "" {
+		t.Errorf("second read (-want +got):\n%s", diff)
+	}
+}
+
+func TestWindowOptionErrors(t *testing.T) {
+	f := newFixture(t)
+	f.exec(`CREATE TABLE main.we (id INTEGER, ts TIMESTAMP, n INTEGER, s VARCHAR)`)
+	f.exec(`INSERT INTO we VALUES (1, now()::TIMESTAMP, 1, 'a')`)
+	tests := []struct {
+		name, column, extra string
+	}{
+		{"number for a timestamp", "ts", `"lookback":3600`},
+		{"not an interval", "ts", `"lookback":"two hours"`},
+		{"negative interval", "ts", `"lookback":"-2 hours"`},
+		{"fraction for an integer", "n", `"lookback":1.5`},
+		{"negative number", "n", `"lookback":-1`},
+		{"text cursor", "s", `"lookback":"1"`},
+		{"not a scalar", "n", `"lookback":{"a":1}`},
+		{"bad initial_value", "n", `"initial_value":"x"`},
+		{"bad initial timestamp", "ts", `"initial_value":"yesterday-ish"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := `{"incremental_strategy":"column","incremental_column":"` + tc.column + `",` + tc.extra + `}`
+			_, err := f.read(sdk.ReadRequest{Stream: "we", Mode: sdk.ReadIncremental, Options: json.RawMessage(opts)})
+			if got := sdk.CodeOf(err); got != sdk.CodeConfig {
+				t.Errorf("got %v (%v), want CONFIG", got, err)
+			}
+		})
+	}
+	_, err := f.read(sdk.ReadRequest{Stream: "we", Options: json.RawMessage(`{"lookback":"1 hour"}`)})
+	if got := sdk.CodeOf(err); got != sdk.CodeConfig {
+		t.Errorf("lookback without a strategy: got %v (%v), want CONFIG", got, err)
+	}
+}
