@@ -17,10 +17,11 @@ import (
 // <schema>._dpone_loads and drop staging. A load already committed (its
 // receipt exists) is not applied again: CommitLoad returns success.
 //
-// full_refresh is TRUNCATE + INSERT in the transaction: TRUNCATE takes an
-// ACCESS EXCLUSIVE lock, so readers wait and then see the new contents,
-// never an empty or partial table; unlike a drop-and-rename swap it keeps
-// the target's grants, indexes and dependent views.
+// full_refresh swaps staging in for the target (see swap.go) and falls
+// back to TRUNCATE + INSERT in the transaction when the target cannot be
+// swapped: TRUNCATE takes an ACCESS EXCLUSIVE lock, so readers wait and
+// then see the new contents, never an empty or partial table, and the
+// target keeps its grants, indexes and dependent views.
 func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt json.RawMessage) (sdk.CommitResult, error) {
 	l, err := resolveLoad(req, true)
 	if err != nil {
@@ -73,6 +74,10 @@ func (l *load) commit(ctx context.Context, tx pgx.Tx, receipt json.RawMessage) (
 	if len(cols) == 0 {
 		return res, sdk.Errorf(sdk.CodeNotFound, "staging table %s not found: the load was aborted or never begun", l.staging)
 	}
+	// A staging table shaped like the target (full_refresh by swap) holds
+	// the target's lineage columns too: they are not loaded columns.
+	lcols, _, _ := l.lineageCols()
+	cols = slices.DeleteFunc(cols, func(c pgColumn) bool { return slices.Contains(lcols, c.Name) })
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = c.Name
@@ -80,11 +85,23 @@ func (l *load) commit(ctx context.Context, tx pgx.Tx, receipt json.RawMessage) (
 	if err := l.checkColumns(names); err != nil {
 		return res, err
 	}
-	if err := l.ensureTarget(ctx, tx, cols); err != nil {
-		return res, err
+	path := ""
+	if l.req.Mode == sdk.ModeFullRefresh {
+		var reason string
+		if res, path, reason, err = l.swap(ctx, tx); err != nil {
+			return res, err
+		}
+		if path != pathSwap {
+			logInfo("full_refresh falls back to truncate+insert", "load_id", l.req.LoadID, "target", l.target, "reason", reason)
+		}
 	}
-	if res, err = l.apply(ctx, tx, names); err != nil {
-		return res, err
+	if path != pathSwap {
+		if err := l.ensureTarget(ctx, tx, cols); err != nil {
+			return res, err
+		}
+		if res, err = l.apply(ctx, tx, names); err != nil {
+			return res, err
+		}
 	}
 	if len(receipt) == 0 {
 		receipt = json.RawMessage("{}")
@@ -93,6 +110,10 @@ func (l *load) commit(ctx context.Context, tx pgx.Tx, receipt json.RawMessage) (
 		l.req.LoadID, l.target, l.req.Mode, res.RowsInserted+res.RowsUpdated, string(receipt))
 	if err != nil {
 		return res, err
+	}
+	if path == pathSwap {
+		logInfo("full_refresh by swap", "load_id", l.req.LoadID, "target", l.target)
+		return res, nil // staging is the target now
 	}
 	_, err = tx.Exec(ctx, "DROP TABLE "+l.staging)
 	return res, err

@@ -69,8 +69,10 @@ const receiptsDDL = `CREATE TABLE IF NOT EXISTS %s (
   load_id text PRIMARY KEY, target text NOT NULL, mode text NOT NULL, rows bigint NOT NULL,
   receipt text, committed_at timestamptz NOT NULL DEFAULT now())`
 
-// BeginLoad creates the target schema, the receipts table and an UNLOGGED
-// staging table named after the load id. It is idempotent.
+// BeginLoad creates the target schema, the receipts table and a staging
+// table named after the load id: LOGGED and shaped like the target for a
+// full_refresh that can swap (swap.go), else UNLOGGED with the load's
+// columns. It is idempotent.
 func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string, error) {
 	l, err := resolveLoad(req, true)
 	if err != nil {
@@ -96,8 +98,32 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 		for _, q := range []string{
 			"CREATE SCHEMA IF NOT EXISTS " + ident(l.schema),
 			fmt.Sprintf(receiptsDDL, l.receipts()),
-			"CREATE UNLOGGED TABLE IF NOT EXISTS " + l.staging + " (" + strings.Join(cols, ", ") + ")",
 		} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		staged, err := regclassExists(ctx, tx, l.staging)
+		if err != nil || staged {
+			return err
+		}
+		ddl := []string{"CREATE UNLOGGED TABLE " + l.staging + " (" + strings.Join(cols, ", ") + ")"}
+		if req.Mode == sdk.ModeFullRefresh {
+			notNull, err := columnDefs(req.Schema, true)
+			if err != nil {
+				return err
+			}
+			swap, reason, err := l.swapStagingDDL(ctx, tx, notNull)
+			if err != nil {
+				return err
+			}
+			if swap != nil {
+				ddl = swap
+			} else {
+				logInfo("full_refresh will truncate+insert", "load_id", req.LoadID, "target", l.target, "reason", reason)
+			}
+		}
+		for _, q := range ddl {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return err
 			}
