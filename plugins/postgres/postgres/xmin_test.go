@@ -341,3 +341,33 @@ func TestXminFullRead(t *testing.T) {
 		t.Errorf("got %d rows and %d checkpoints, want 2 and 1", got, len(w.checkpoints))
 	}
 }
+
+// TestXminPartition: an xmin stream partitions into one descriptor whose
+// Read takes its bounds from the imported snapshot.
+func TestXminPartition(t *testing.T) {
+	cfg, conn := testDB(t)
+	mustExec(t, conn, `CREATE TABLE public.xp (id int PRIMARY KEY); INSERT INTO public.xp SELECT generate_series(1, 100)`)
+	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE public.xp") })
+	c := New().(*Connector)
+	req := sdk.ReadRequest{Config: cfg, Namespace: "public", Stream: "xp", Mode: sdk.ReadIncremental, Options: json.RawMessage(xminOpts)}
+	parts, err := c.Partition(context.Background(), req, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) != 1 {
+		t.Fatalf("got %d partitions, want 1 for an incremental stream", len(parts))
+	}
+	req.Partition = parts[0]
+	w := &memWriter{}
+	defer w.release()
+	if err := c.Read(context.Background(), req, w); err != nil {
+		t.Fatal(err)
+	}
+	var cp xminCheckpoint
+	if err := json.Unmarshal(w.lastCheckpoint(), &cp); err != nil || cp.Strategy != "xmin" || cp.Xmin == 0 {
+		t.Errorf("got checkpoint %s (%v), want an xmin checkpoint", w.lastCheckpoint(), err)
+	}
+	if got := len(w.rows()); got != 100 {
+		t.Errorf("got %d rows, want 100", got)
+	}
+}
