@@ -47,6 +47,7 @@ type UnitPlan struct {
 	DDL         []string `json:"ddl,omitempty"`
 	StateBefore string   `json:"state_before"`
 	StateAfter  string   `json:"state_after"`
+	Warnings    []string `json:"warnings,omitempty"`
 	Error       string   `json:"error,omitempty"`
 }
 
@@ -83,6 +84,7 @@ func planUnit(ctx context.Context, m *manifest.Manifest, u *manifest.Unit, pool 
 			}
 		}
 	}
+	up.Warnings = run.Warnings(u)
 	src, srcSpec, err := pool.Get(ctx, u.Source.Type)
 	if err != nil {
 		up.Error = err.Error()
@@ -238,6 +240,9 @@ func (p *Plan) WriteText(w io.Writer) {
 			row("ddl", strings.ReplaceAll(d, "\n", "\n               "))
 		}
 		row("state", u.StateBefore+" -> "+u.StateAfter)
+		for _, w := range u.Warnings {
+			row("WARNING", w)
+		}
 		if u.Error != "" {
 			row("ERROR", u.Error)
 		}

@@ -48,3 +48,20 @@ func checkCapabilities(u *manifest.Unit, src, sink *connectorv1.GetSpecResponse)
 	}
 	return fmt.Errorf("%w: %w", ErrUnsupported, errors.Join(errs...))
 }
+
+// Warnings lists combinations that work but may surprise: strategies that
+// re-read rows (xmin, a lookback window) into a sink mode that does not
+// deduplicate.
+func Warnings(u *manifest.Unit) []string {
+	var out []string
+	strategy, _ := u.Source.Options["incremental_strategy"].(string)
+	_, lookback := u.Source.Options["lookback"]
+	if Incremental(u) && u.Sink.Strategy.Mode == "incremental_append" && (strategy == "xmin" || lookback) {
+		why := "xmin re-reads rows of transactions that were open at the last read"
+		if lookback {
+			why = "lookback re-reads a window of rows"
+		}
+		out = append(out, fmt.Sprintf("unit %s: %s; incremental_append may load them twice: use incremental_merge with a unique_key", u.ID, why))
+	}
+	return out
+}

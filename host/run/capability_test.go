@@ -43,3 +43,24 @@ func TestCheckCapabilities(t *testing.T) {
 		})
 	}
 }
+
+func TestWarnings(t *testing.T) {
+	unit := func(opts map[string]any, mode string) *manifest.Unit {
+		return &manifest.Unit{ID: "s.t", Source: manifest.Endpoint{Options: opts}, Sink: manifest.Endpoint{Strategy: manifest.Strategy{Mode: mode}}}
+	}
+	tests := []struct {
+		name string
+		u    *manifest.Unit
+		want int
+	}{
+		{"xmin into append", unit(map[string]any{"incremental_strategy": "xmin"}, "incremental_append"), 1},
+		{"lookback into append", unit(map[string]any{"incremental_strategy": "column", "lookback": "1 hour"}, "incremental_append"), 1},
+		{"xmin into merge", unit(map[string]any{"incremental_strategy": "xmin"}, "incremental_merge"), 0},
+		{"column into append", unit(map[string]any{"incremental_strategy": "column"}, "incremental_append"), 0},
+	}
+	for _, tt := range tests {
+		if got := Warnings(tt.u); len(got) != tt.want {
+			t.Errorf("%s: got %d warnings %v, want %d", tt.name, len(got), got, tt.want)
+		}
+	}
+}

@@ -48,6 +48,10 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	if err := checkCapabilities(u, srcSpec, sinkSpec); err != nil {
 		return err
 	}
+	for _, w := range Warnings(u) {
+		r.rep.Warnings = append(r.rep.Warnings, w)
+		e.logf("warning: %s", w)
+	}
 	policy, err := Policy(u)
 	if err != nil {
 		return err
