@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,13 +29,29 @@ import (
 // Version is the connector's version.
 const Version = "0.1.0"
 
-// Config is the connection config: {"path": "./warehouse.duckdb"}.
+// Config is the connection config: {"path": "./warehouse.duckdb"}, with
+// optional "memory_limit" and "threads".
 type Config struct {
 	// Path of the database file, relative to the working directory of the
 	// plugin process when not absolute. ":memory:" is accepted by sources
 	// only.
 	Path string `json:"path"`
+	// MemoryLimit caps DuckDB's buffer manager (SET memory_limit), e.g.
+	// "256MB" (DefaultMemoryLimit when empty). Beyond it DuckDB writes
+	// blocks to the database file or spills to <path>.tmp.
+	MemoryLimit string `json:"memory_limit"`
+	// Threads is DuckDB's worker thread count (SET threads);
+	// DefaultThreads when 0.
+	Threads int `json:"threads"`
 }
+
+// Defaults of Config.MemoryLimit and Config.Threads: the host and every
+// plugin of a run share a 400 MB budget, and the machines running dpone
+// beside the databases have few cores.
+const (
+	DefaultMemoryLimit = "256MB"
+	DefaultThreads     = 2
+)
 
 const configSchema = `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -42,7 +59,9 @@ const configSchema = `{
   "additionalProperties": false,
   "required": ["path"],
   "properties": {
-    "path": {"type": "string", "minLength": 1, "description": "DuckDB database file; its directory must exist"}
+    "path": {"type": "string", "minLength": 1, "description": "DuckDB database file; its directory must exist"},
+    "memory_limit": {"type": "string", "default": "256MB", "description": "DuckDB memory_limit (e.g. 256MB, 1GB): caps the plugin's buffer memory; the first config to open a file sets it"},
+    "threads": {"type": "integer", "minimum": 1, "default": 2, "description": "DuckDB worker threads; the first config to open a file sets it"}
   }
 }`
 
@@ -126,6 +145,15 @@ func decodeConfig(raw json.RawMessage) (Config, error) {
 	if cfg.Path == "" {
 		return cfg, sdk.Errorf(sdk.CodeConfig, "config: path is required (the DuckDB database file)")
 	}
+	if cfg.MemoryLimit == "" {
+		cfg.MemoryLimit = DefaultMemoryLimit
+	}
+	if cfg.Threads == 0 {
+		cfg.Threads = DefaultThreads
+	}
+	if cfg.Threads < 0 {
+		return cfg, sdk.Errorf(sdk.CodeConfig, "config: threads %d: want a positive number", cfg.Threads)
+	}
 	return cfg, nil
 }
 
@@ -170,6 +198,12 @@ func (c *Connector) open(ctx context.Context, cfg Config, sink bool) (*database,
 		return nil, sdk.Errorf(sdk.CodeConnect, "open duckdb %s: %w", cfg.Path, err)
 	}
 	db := sql.OpenDB(connector)
+	// Global settings: they bound every connection of the file.
+	settings := fmt.Sprintf("SET GLOBAL memory_limit = '%s'; SET GLOBAL threads = %d", strings.ReplaceAll(cfg.MemoryLimit, "'", "''"), cfg.Threads)
+	if _, err := db.ExecContext(ctx, settings); err != nil {
+		db.Close()
+		return nil, sdk.Errorf(sdk.CodeConfig, "config: memory_limit %q, threads %d: %w", cfg.MemoryLimit, cfg.Threads, err)
+	}
 	d := &database{db: db, jsonType: "VARCHAR"}
 	if _, err := db.ExecContext(ctx, "SELECT '1'::JSON"); err == nil {
 		d.jsonType = "JSON"
