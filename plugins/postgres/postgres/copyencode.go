@@ -322,7 +322,43 @@ func stringEncoder(ddl string, val func(int) string) fieldEncoder {
 	}
 }
 
+// uuidHex maps an ASCII byte to its hex value, 0xff for a non-hex byte.
+var uuidHex = func() (t [256]byte) {
+	for i := range t {
+		if h, ok := unhex(byte(i)); ok {
+			t[i] = h
+		} else {
+			t[i] = 0xff
+		}
+	}
+	return t
+}()
+
+// uuidPairs are the offsets of the 16 hex pairs in the canonical form
+// xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.
+var uuidPairs = [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+
+// parseUUID parses the canonical form with a table lookup per byte (the
+// form PostgreSQL and every dpone source print) and any other form
+// PostgreSQL's uuid input accepts here (32 hex digits, dashes only at the
+// canonical places) by the slow path.
 func parseUUID(dst *[16]byte, s string) error {
+	if len(s) == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' {
+		var bad byte
+		for i, o := range uuidPairs {
+			hi, lo := uuidHex[s[o]], uuidHex[s[o+1]]
+			bad |= hi | lo
+			dst[i] = hi<<4 | lo
+		}
+		if bad&0xf0 == 0 {
+			return nil
+		}
+		return fmt.Errorf("invalid uuid %q", s)
+	}
+	return parseUUIDSlow(dst, s)
+}
+
+func parseUUIDSlow(dst *[16]byte, s string) error {
 	j := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
