@@ -1,9 +1,15 @@
 // Package run executes load units: for each unit, in DAG order with
-// bounded parallelism, it reads the source through its plugin, stages the
-// Arrow batches in the sink (BeginLoad, Write), records the pending load
-// and its checkpoint in the state store, publishes with CommitLoad, then
-// commits the checkpoint. Any failure aborts the load, so a target is never
-// half-written and state never advances past what the target holds.
+// bounded parallelism and a run lock, it reads the source through its
+// plugin (one stream, or one per partition of a consistent snapshot),
+// applies the safe schema changes, records the load as pending in the
+// state store, stages the Arrow batches in the sink (BeginLoad, Write),
+// records the checkpoint with the pending load, publishes with CommitLoad,
+// then commits the checkpoint. Any failure aborts the load, so a target is
+// never half-written and state never advances past what the target holds.
+//
+// Host steps on the data (data contracts, quarantine, quality gates,
+// column renames from schema evolution) decode batches and work on whole
+// Arrow columns; without them the batches pass through untouched.
 //
 // On start, Recover resolves loads a crashed run left pending: a load the
 // sink reports committed gets its state commit; any other is aborted.

@@ -220,3 +220,27 @@ func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *conn
 	c.written.Add(resp.GetRows())
 	return checkpoint, nil
 }
+
+// firstSchema reads the stream's leading messages up to its schema and
+// returns it with the row estimate the source sent before it, if any.
+func firstSchema(rs *connector.ReadStream, unit string) (*connectorv1.Schema, int64, error) {
+	var estimate int64
+	for {
+		msg, err := rs.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil, 0, fmt.Errorf("read %s: source ended without sending a schema", unit)
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("read %s: %w", unit, err)
+		}
+		switch m := msg.GetMsg().(type) {
+		case *connectorv1.ReadMessage_Schema:
+			return m.Schema, estimate, nil
+		case *connectorv1.ReadMessage_Progress:
+			estimate = m.Progress.GetRowsEstimate()
+		case *connectorv1.ReadMessage_Log:
+		default:
+			return nil, 0, fmt.Errorf("read %s: source sent %T before its schema", unit, m)
+		}
+	}
+}

@@ -7,10 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
-	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
@@ -29,9 +27,11 @@ type unitRun struct {
 	stream state.StreamKey
 }
 
-// load runs Read -> BeginLoad -> Write -> RecordPending -> CommitLoad ->
-// MarkCommitted for one unit. On failure after BeginLoad the load is
-// aborted and the pending record (if any) marked aborted.
+// load runs one unit: Read (schema first) -> schema evolution DDL ->
+// RecordPending -> BeginLoad -> Write (contracts, quarantine, gates on the
+// way) -> SetPendingCheckpoint -> CommitLoad -> MarkCommitted. Any failure
+// after RecordPending aborts the load and marks it aborted; a failure the
+// plugin cannot answer leaves it pending for the next run's Recover.
 func (r *unitRun) load(ctx context.Context) (err error) {
 	e, u := r.e, r.u
 	start := time.Now()
@@ -256,30 +256,6 @@ func (r *unitRun) abort(sinkType string, begin *connectorv1.BeginLoadRequest, ca
 	}
 	if err := r.e.store.MarkAborted(ctx, begin.GetLoadId(), cause.Error()); err != nil {
 		r.e.logf("%s: mark load %s aborted: %v", r.u.ID, begin.GetLoadId(), err)
-	}
-}
-
-// firstSchema reads the stream's leading messages up to its schema and
-// returns it with the row estimate the source sent before it, if any.
-func firstSchema(rs *connector.ReadStream, unit string) (*connectorv1.Schema, int64, error) {
-	var estimate int64
-	for {
-		msg, err := rs.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil, 0, fmt.Errorf("read %s: source ended without sending a schema", unit)
-		}
-		if err != nil {
-			return nil, 0, fmt.Errorf("read %s: %w", unit, err)
-		}
-		switch m := msg.GetMsg().(type) {
-		case *connectorv1.ReadMessage_Schema:
-			return m.Schema, estimate, nil
-		case *connectorv1.ReadMessage_Progress:
-			estimate = m.Progress.GetRowsEstimate()
-		case *connectorv1.ReadMessage_Log:
-		default:
-			return nil, 0, fmt.Errorf("read %s: source sent %T before its schema", unit, m)
-		}
 	}
 }
 
