@@ -88,7 +88,7 @@ func (l *load) commit(ctx context.Context, tx pgx.Tx, receipt json.RawMessage) (
 	path := ""
 	if l.req.Mode == sdk.ModeFullRefresh {
 		var reason string
-		if res, path, reason, err = l.swap(ctx, tx); err != nil {
+		if res, path, reason, err = l.swap(ctx, tx, receipt); err != nil {
 			return res, err
 		}
 		if path != pathSwap {

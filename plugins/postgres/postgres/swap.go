@@ -274,10 +274,25 @@ func pairIndexes(old, cur []relIndex) (renames [][2]string, ok bool) {
 	return renames, len(old) == len(cur)
 }
 
+// receiptRows is the staged row count the host sent in the commit
+// receipt ({"rows": N, ...}), when it holds one.
+func receiptRows(receipt json.RawMessage) (int64, bool) {
+	if len(receipt) == 0 {
+		return 0, false
+	}
+	var r struct {
+		Rows *int64 `json:"rows"`
+	}
+	if err := json.Unmarshal(receipt, &r); err != nil || r.Rows == nil || *r.Rows < 0 {
+		return 0, false
+	}
+	return *r.Rows, true
+}
+
 // swap publishes staging as the target when the load was staged for it
 // and the target still allows it. It returns the path taken; on
 // pathTruncate, reason says why and nothing was changed.
-func (l *load) swap(ctx context.Context, tx pgx.Tx) (res sdk.CommitResult, path, reason string, err error) {
+func (l *load) swap(ctx context.Context, tx pgx.Tx, receipt json.RawMessage) (res sdk.CommitResult, path, reason string, err error) {
 	m, err := readMarker(ctx, tx, l.staging)
 	if err != nil || m == nil {
 		return res, pathTruncate, "staging was not prepared for a swap at begin", err
@@ -296,8 +311,11 @@ func (l *load) swap(ctx context.Context, tx pgx.Tx) (res sdk.CommitResult, path,
 	if err != nil {
 		return res, "", "", err
 	}
-	// Count before locking the target: readers are not blocked meanwhile.
-	if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+l.staging).Scan(&res.RowsInserted); err != nil {
+	// The host's receipt carries the staged row count; count (before
+	// locking the target: readers are not blocked meanwhile) only without it.
+	if n, ok := receiptRows(receipt); ok {
+		res.RowsInserted = n
+	} else if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+l.staging).Scan(&res.RowsInserted); err != nil {
 		return res, "", "", err
 	}
 	var old struct {
