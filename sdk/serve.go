@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -35,12 +37,35 @@ func Serve(factory Factory) {
 		Output:     os.Stderr,
 		JSONFormat: true,
 	})
+	defer startCPUProfile(logger)()
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  HandshakeConfig(),
 		VersionedPlugins: map[int]plugin.PluginSet{handshake.ProtocolVersion: PluginSet(c, logger)},
 		GRPCServer:       NewGRPCServer,
 		Logger:           logger,
 	})
+}
+
+// startCPUProfile writes a CPU profile of the plugin process to
+// $DPONE_PLUGIN_PPROF/<name>-<pid>.pprof when that variable names a
+// directory (a benchmarking aid; off by default). The returned func stops
+// it.
+func startCPUProfile(logger hclog.Logger) func() {
+	dir := os.Getenv("DPONE_PLUGIN_PPROF")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.pprof", filepath.Base(os.Args[0]), os.Getpid())))
+	if err != nil {
+		logger.Warn("cpu profile", "error", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		logger.Warn("cpu profile", "error", err)
+		f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 func envOr(k, def string) string {

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -53,6 +54,9 @@ type streamWriter struct {
 	rows       int64
 	batches    int
 	crashAt    int
+	// enc is the reused encode buffer: Send marshals the message before it
+	// returns, so the next batch may overwrite it.
+	enc bytes.Buffer
 }
 
 var _ RecordWriter = (*streamWriter)(nil)
@@ -106,10 +110,10 @@ func (w *streamWriter) Write(rec arrow.RecordBatch) error {
 }
 
 func (w *streamWriter) send(rec arrow.RecordBatch) error {
-	b, err := logical.EncodeBatch(rec)
-	if err != nil {
+	if err := logical.EncodeBatchTo(&w.enc, rec); err != nil {
 		return err
 	}
+	b := w.enc.Bytes()
 	w.batches++
 	crashAt(w.batches, w.crashAt)
 	return w.out.Send(&connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Batch{

@@ -45,15 +45,26 @@ func ArrowSchema(s *connectorv1.Schema) (*arrow.Schema, error) {
 // EncodeBatch writes one record as a complete Arrow IPC stream.
 func EncodeBatch(rec arrow.RecordBatch) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.Grow(int(RecordBytes(rec)) + 1024)
-	w := ipc.NewWriter(&buf, ipc.WithSchema(rec.Schema()))
-	if err := w.Write(rec); err != nil {
-		return nil, fmt.Errorf("encode arrow batch: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("encode arrow batch: %w", err)
+	if err := EncodeBatchTo(&buf, rec); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// EncodeBatchTo is EncodeBatch into buf, which it resets first: a caller
+// that encodes batch after batch reuses one buffer instead of allocating
+// (and zeroing) a new one each time. buf.Bytes() is the stream.
+func EncodeBatchTo(buf *bytes.Buffer, rec arrow.RecordBatch) error {
+	buf.Reset()
+	buf.Grow(int(RecordBytes(rec)) + 1024)
+	w := ipc.NewWriter(buf, ipc.WithSchema(rec.Schema()))
+	if err := w.Write(rec); err != nil {
+		return fmt.Errorf("encode arrow batch: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("encode arrow batch: %w", err)
+	}
+	return nil
 }
 
 // DecodeBatch reads the single record of an IPC stream made by EncodeBatch.
