@@ -181,19 +181,19 @@ func fieldDecoder(k, elem kind, scale int32, b array.Builder) func([]byte) error
 	switch k {
 	case kText, kJSON:
 		sb := b.(*array.StringBuilder)
-		return func(v []byte) error { sb.BinaryBuilder.Append(v); return nil }
+		return func(v []byte) error { appendBytes(sb.BinaryBuilder, v); return nil }
 	case kJSONB:
 		sb := b.(*array.StringBuilder)
 		return func(v []byte) error {
 			if len(v) == 0 || v[0] != 1 {
 				return fmt.Errorf("unsupported jsonb binary version")
 			}
-			sb.BinaryBuilder.Append(v[1:])
+			appendBytes(sb.BinaryBuilder, v[1:])
 			return nil
 		}
 	case kBytea:
 		bb := b.(*array.BinaryBuilder)
-		return func(v []byte) error { bb.Append(v); return nil }
+		return func(v []byte) error { appendBytes(bb, v); return nil }
 	case kBool:
 		bb := b.(*array.BooleanBuilder)
 		return func(v []byte) error {
@@ -209,7 +209,11 @@ func fieldDecoder(k, elem kind, scale int32, b array.Builder) func([]byte) error
 			if len(v) != 2 {
 				return errLen("int2", len(v))
 			}
-			ib.Append(int16(binary.BigEndian.Uint16(v)))
+			if ib.Len() < ib.Cap() {
+				ib.UnsafeAppend(int16(binary.BigEndian.Uint16(v)))
+			} else {
+				ib.Append(int16(binary.BigEndian.Uint16(v)))
+			}
 			return nil
 		}
 	case kInt4:
@@ -218,7 +222,11 @@ func fieldDecoder(k, elem kind, scale int32, b array.Builder) func([]byte) error
 			if len(v) != 4 {
 				return errLen("int4", len(v))
 			}
-			ib.Append(int32(binary.BigEndian.Uint32(v)))
+			if ib.Len() < ib.Cap() {
+				ib.UnsafeAppend(int32(binary.BigEndian.Uint32(v)))
+			} else {
+				ib.Append(int32(binary.BigEndian.Uint32(v)))
+			}
 			return nil
 		}
 	case kInt8:
@@ -227,7 +235,11 @@ func fieldDecoder(k, elem kind, scale int32, b array.Builder) func([]byte) error
 			if len(v) != 8 {
 				return errLen("int8", len(v))
 			}
-			ib.Append(int64(binary.BigEndian.Uint64(v)))
+			if ib.Len() < ib.Cap() {
+				ib.UnsafeAppend(int64(binary.BigEndian.Uint64(v)))
+			} else {
+				ib.Append(int64(binary.BigEndian.Uint64(v)))
+			}
 			return nil
 		}
 	case kFloat4:
@@ -236,7 +248,11 @@ func fieldDecoder(k, elem kind, scale int32, b array.Builder) func([]byte) error
 			if len(v) != 4 {
 				return errLen("float4", len(v))
 			}
-			fb.Append(math.Float32frombits(binary.BigEndian.Uint32(v)))
+			if fb.Len() < fb.Cap() {
+				fb.UnsafeAppend(math.Float32frombits(binary.BigEndian.Uint32(v)))
+			} else {
+				fb.Append(math.Float32frombits(binary.BigEndian.Uint32(v)))
+			}
 			return nil
 		}
 	case kFloat8:
@@ -245,7 +261,11 @@ func fieldDecoder(k, elem kind, scale int32, b array.Builder) func([]byte) error
 			if len(v) != 8 {
 				return errLen("float8", len(v))
 			}
-			fb.Append(math.Float64frombits(binary.BigEndian.Uint64(v)))
+			if fb.Len() < fb.Cap() {
+				fb.UnsafeAppend(math.Float64frombits(binary.BigEndian.Uint64(v)))
+			} else {
+				fb.Append(math.Float64frombits(binary.BigEndian.Uint64(v)))
+			}
 			return nil
 		}
 	case kNumeric:
@@ -255,7 +275,11 @@ func fieldDecoder(k, elem kind, scale int32, b array.Builder) func([]byte) error
 			if err != nil {
 				return err
 			}
-			db.Append(n)
+			if db.Len() < db.Cap() {
+				db.UnsafeAppend(n)
+			} else {
+				db.Append(n)
+			}
 			return nil
 		}
 	case kDate:
@@ -268,7 +292,11 @@ func fieldDecoder(k, elem kind, scale int32, b array.Builder) func([]byte) error
 			if d == math.MaxInt32 || d == math.MinInt32 {
 				return fmt.Errorf("date infinity has no Arrow representation")
 			}
-			db.Append(arrow.Date32(d + pgEpochDays))
+			if db.Len() < db.Cap() {
+				db.UnsafeAppend(arrow.Date32(d + pgEpochDays))
+			} else {
+				db.Append(arrow.Date32(d + pgEpochDays))
+			}
 			return nil
 		}
 	case kTime:
@@ -277,7 +305,11 @@ func fieldDecoder(k, elem kind, scale int32, b array.Builder) func([]byte) error
 			if len(v) != 8 {
 				return errLen("time", len(v))
 			}
-			tb.Append(arrow.Time64(int64(binary.BigEndian.Uint64(v))))
+			if tb.Len() < tb.Cap() {
+				tb.UnsafeAppend(arrow.Time64(int64(binary.BigEndian.Uint64(v))))
+			} else {
+				tb.Append(arrow.Time64(int64(binary.BigEndian.Uint64(v))))
+			}
 			return nil
 		}
 	case kTimestamp, kTimestamptz:
@@ -290,7 +322,11 @@ func fieldDecoder(k, elem kind, scale int32, b array.Builder) func([]byte) error
 			if t == math.MaxInt64 || t == math.MinInt64 {
 				return fmt.Errorf("timestamp infinity has no Arrow representation")
 			}
-			tb.Append(arrow.Timestamp(t + pgEpochMicros))
+			if tb.Len() < tb.Cap() {
+				tb.UnsafeAppend(arrow.Timestamp(t + pgEpochMicros))
+			} else {
+				tb.Append(arrow.Timestamp(t + pgEpochMicros))
+			}
 			return nil
 		}
 	case kInterval:
@@ -315,7 +351,7 @@ func fieldDecoder(k, elem kind, scale int32, b array.Builder) func([]byte) error
 				return errLen("uuid", len(v))
 			}
 			formatUUID(&buf, v)
-			sb.BinaryBuilder.Append(buf[:])
+			appendBytes(sb.BinaryBuilder, buf[:])
 			return nil
 		}
 	case kList:
@@ -325,6 +361,16 @@ func fieldDecoder(k, elem kind, scale int32, b array.Builder) func([]byte) error
 		return func(v []byte) error { return decodeArray(v, lb, vb, dec) }
 	}
 	panic(fmt.Sprintf("postgres: no decoder for kind %d", k))
+}
+
+// appendBytes appends v to b without the growth checks of Append when the
+// builder already has room (the decoder reserves a batch's worth up front).
+func appendBytes(b *array.BinaryBuilder, v []byte) {
+	if b.Len() < b.Cap() && b.DataLen()+len(v) <= b.DataCap() {
+		b.UnsafeAppend(v)
+		return
+	}
+	b.Append(v)
 }
 
 const hexDigits = "0123456789abcdef"

@@ -31,11 +31,27 @@ type copyEncoder struct {
 	rec    arrow.RecordBatch
 	row    int
 	encs   []fieldEncoder
-	nulls  []arrow.Array
+	nulls  []validity
 	header bool
 	eof    bool
 	err    error // the first error, kept because CopyFrom only reports CopyFail
 	rows   int64
+}
+
+// validity is a column's null bitmap: bits nil when the column has no
+// NULLs, so the per-value check is a nil test.
+type validity struct {
+	bits   []byte
+	offset int
+}
+
+// isNull reports whether row i is NULL.
+func (v validity) isNull(i int) bool {
+	if v.bits == nil {
+		return false
+	}
+	i += v.offset
+	return v.bits[i>>3]&(1<<(i&7)) == 0
 }
 
 // fieldEncoder appends one non-NULL value (length word included) to buf.
@@ -109,7 +125,11 @@ func (e *copyEncoder) bind(rec arrow.RecordBatch) error {
 			return err
 		}
 		e.encs = append(e.encs, enc)
-		e.nulls = append(e.nulls, rec.Column(i))
+		var v validity
+		if col := rec.Column(i); col.NullN() > 0 {
+			v = validity{bits: col.NullBitmapBytes(), offset: col.Data().Offset()}
+		}
+		e.nulls = append(e.nulls, v)
 	}
 	return nil
 }
@@ -123,7 +143,7 @@ func (e *copyEncoder) encodeRows() error {
 	for ; e.row < n && len(buf) < encodeBufferBytes; e.row++ {
 		buf = binary.BigEndian.AppendUint16(buf, ncols)
 		for j, enc := range e.encs {
-			if e.nulls[j].IsNull(e.row) {
+			if e.nulls[j].isNull(e.row) {
 				buf = append(buf, 0xff, 0xff, 0xff, 0xff)
 				continue
 			}
@@ -206,6 +226,9 @@ func encoder(ddl string, arr arrow.Array) (fieldEncoder, error) {
 		scale := int(a.DataType().(*arrow.Decimal128Type).Scale)
 		var digits []byte
 		return func(b []byte, i int) ([]byte, error) {
+			if out, ok := appendNumericFast(b, a.Value(i), scale); ok {
+				return out, nil
+			}
 			var neg bool
 			neg, digits = decimalDigits(digits[:0], a.Value(i))
 			return appendNumeric(b, neg, digits, scale), nil
@@ -403,6 +426,51 @@ func decimalDigits(dst []byte, n decimal128.Num) (neg bool, digits []byte) {
 		return neg, strconv.AppendUint(dst, n.LowBits(), 10)
 	}
 	return neg, n.BigInt().Append(dst, 10)
+}
+
+// appendNumericFast is appendNumeric (same bytes) for the common case of
+// an unscaled value that fits 64 bits: base-10000 groups come from integer
+// division, no decimal digit string. ok is false when it does not apply.
+func appendNumericFast(b []byte, n decimal128.Num, scale int) ([]byte, bool) {
+	if scale < 0 || scale > 1000 {
+		return b, false
+	}
+	neg := n.Sign() < 0
+	if neg {
+		n = n.Negate()
+	}
+	if n.HighBits() != 0 {
+		return b, false
+	}
+	u := n.LowBits()
+	if u == 0 {
+		return b, false // appendNumeric has the zero form
+	}
+	pad := (4 - scale%4) % 4 // align the point to a group boundary
+	if u > math.MaxUint64/pow10u64[pad] {
+		return b, false
+	}
+	u *= pow10u64[pad]
+	var groups [5]uint16 // least significant first; 20 digits at most
+	ng := 0
+	for ; u != 0; ng++ {
+		groups[ng] = uint16(u % 10000)
+		u /= 10000
+	}
+	weight := ng - 1 - (scale+pad)/4
+	sign := uint16(numericPos)
+	if neg {
+		sign = numericNeg
+	}
+	b = appendLen(b, 8+2*ng)
+	b = binary.BigEndian.AppendUint16(b, uint16(ng))
+	b = binary.BigEndian.AppendUint16(b, uint16(int16(weight)))
+	b = binary.BigEndian.AppendUint16(b, sign)
+	b = binary.BigEndian.AppendUint16(b, uint16(scale))
+	for g := ng - 1; g >= 0; g-- {
+		b = binary.BigEndian.AppendUint16(b, groups[g])
+	}
+	return b, true
 }
 
 // appendNumeric writes a binary numeric of the unsigned decimal digits
