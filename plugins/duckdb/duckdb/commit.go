@@ -12,7 +12,8 @@ import (
 
 // CommitLoad publishes the load's staging into the target in one
 // transaction: it creates the target when absent, applies the mode, writes
-// the receipt row and drops staging. A load whose receipt exists is not
+// the receipt row and drops staging. A full_refresh whose staging has the
+// target's shape swaps staging in place of the target instead (swap.go). A load whose receipt exists is not
 // applied again: CommitLoad returns success and changes nothing.
 func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt json.RawMessage) (sdk.CommitResult, error) {
 	l, err := c.prepare(ctx, req)
@@ -39,6 +40,22 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 		}
 		if err := needSchema(req); err != nil {
 			return err
+		}
+		if l.req.Mode == sdk.ModeFullRefresh {
+			if err := l.createTargetIfAbsent(ctx, tx); err != nil {
+				return err
+			}
+			pk, ok, err := l.canSwap(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if ok {
+				var rows int64
+				if res, rows, err = l.swap(ctx, tx, pk); err != nil {
+					return err
+				}
+				return l.writeReceipt(ctx, tx, rows, receipt)
+			}
 		}
 		if err := l.ensureTarget(ctx, tx); err != nil {
 			return err
@@ -83,6 +100,16 @@ func (l *load) writeReceipt(ctx context.Context, tx *sql.Tx, rows int64, receipt
 		return classify(fmt.Errorf("write receipt of load %s: %w", l.req.LoadID, err))
 	}
 	return nil
+}
+
+// createTargetIfAbsent creates the target as ensureTarget does when it is
+// absent, and leaves an existing one alone.
+func (l *load) createTargetIfAbsent(ctx context.Context, tx *sql.Tx) error {
+	exists, err := tableExists(ctx, tx, l.schema, l.req.Target.Name)
+	if err != nil || exists {
+		return err
+	}
+	return l.ensureTarget(ctx, tx)
 }
 
 // ensureTarget creates the target when absent (with the lineage columns,

@@ -37,7 +37,7 @@ type Config struct {
 	// only.
 	Path string `json:"path"`
 	// MemoryLimit caps DuckDB's buffer manager (SET memory_limit), e.g.
-	// "256MB" (DefaultMemoryLimit when empty). Beyond it DuckDB writes
+	// "128MB" (DefaultMemoryLimit when empty). Beyond it DuckDB writes
 	// blocks to the database file or spills to <path>.tmp.
 	MemoryLimit string `json:"memory_limit"`
 	// Threads is DuckDB's worker thread count (SET threads);
@@ -49,7 +49,7 @@ type Config struct {
 // plugin of a run share a 400 MB budget, and the machines running dpone
 // beside the databases have few cores.
 const (
-	DefaultMemoryLimit = "256MB"
+	DefaultMemoryLimit = "128MB"
 	DefaultThreads     = 2
 )
 
@@ -60,7 +60,7 @@ const configSchema = `{
   "required": ["path"],
   "properties": {
     "path": {"type": "string", "minLength": 1, "description": "DuckDB database file; its directory must exist"},
-    "memory_limit": {"type": "string", "default": "256MB", "description": "DuckDB memory_limit (e.g. 256MB, 1GB): caps the plugin's buffer memory; the first config to open a file sets it"},
+    "memory_limit": {"type": "string", "default": "128MB", "description": "DuckDB memory_limit (e.g. 256MB, 1GB): caps the plugin's buffer memory; the first config to open a file sets it"},
     "threads": {"type": "integer", "minimum": 1, "default": 2, "description": "DuckDB worker threads; the first config to open a file sets it"}
   }
 }`

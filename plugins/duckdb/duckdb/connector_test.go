@@ -17,7 +17,7 @@ func TestMemorySettings(t *testing.T) {
 		wantThreads int64
 		wantErr     bool // a CONFIG error
 	}{
-		{"defaults", `{}`, "244.1 MiB", 2, false},
+		{"defaults", `{}`, "122.0 MiB", 2, false},
 		{"set", `{"memory_limit": "1GB", "threads": 1}`, "953.6 MiB", 1, false},
 		{"bad limit", `{"memory_limit": "lots"}`, "", 0, true},
 		{"bad threads", `{"threads": -1}`, "", 0, true},

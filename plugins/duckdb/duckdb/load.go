@@ -101,7 +101,8 @@ func needSchema(req sdk.LoadRequest) error {
 }
 
 // BeginLoad creates the schema if missing and (re)creates the load's
-// staging table in it, empty.
+// staging table in it, empty. A full_refresh stages in the target's shape
+// when it can, to commit by swap (swap.go).
 func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string, error) {
 	l, err := c.prepare(ctx, req)
 	if err != nil {
@@ -110,15 +111,20 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err := needSchema(req); err != nil {
 		return "", err
 	}
-	defs, err := typeMapper{jsonType: l.db.jsonType, staging: true}.columnDefs(req.Schema)
-	if err != nil {
-		return "", err
-	}
 	l.db.ddl.Lock()
 	defer l.db.ddl.Unlock()
 	err = l.db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+quote(l.schema)); err != nil {
 			return classify(fmt.Errorf("create schema %s: %w", l.schema, err))
+		}
+		defs, swap, err := l.swapStagingDefs(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !swap {
+			if defs, err = (typeMapper{jsonType: l.db.jsonType, staging: true}).columnDefs(req.Schema); err != nil {
+				return err
+			}
 		}
 		q := fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s)", qualified(l.schema, l.staging), strings.Join(defs, ", "))
 		if _, err := tx.ExecContext(ctx, q); err != nil {

@@ -18,6 +18,11 @@ import (
 // ingestPath names the staging ingest path this binary was built with.
 const ingestPath = "appender"
 
+// swapStaging reports whether full_refresh loads stage in the target's
+// shape to commit by swap: the Appender path stages the classic way (it cannot append text to
+// UUID columns).
+const swapStaging = false
+
 // stage appends every record of rr to schema.table through DuckDB's
 // Appender, which fills DuckDB data chunks directly (no SQL per row).
 // Record columns are matched to names, the staging columns, by name.

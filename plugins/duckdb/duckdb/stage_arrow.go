@@ -23,6 +23,11 @@ const ingestPath = "arrow"
 
 var viewSeq atomic.Int64
 
+// swapStaging reports whether full_refresh loads stage in the target's
+// shape to commit by swap: the Arrow ingest casts to any staging column type and leaves
+// unnamed columns to their DEFAULTs.
+const swapStaging = true
+
 // stage registers rr as an Arrow stream view and inserts it into
 // schema.table with one INSERT ... SELECT (DuckDB scans the Arrow buffers).
 // Record columns are matched to names, the staging columns, by name.
