@@ -180,7 +180,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 // ReadFixture reads a fixture from a YAML or JSON file. ${VAR} references
-// are replaced by environment variables (unset: empty). Relative Binary
+// are replaced by environment variables; an unset one is an error naming
+// it (comment lines are left alone). Relative Binary
 // paths and a relative "root" or "path" in configs are left as they are:
 // they are resolved by the plugin against its working directory.
 func ReadFixture(path string) (Fixture, error) {
@@ -189,12 +190,27 @@ func ReadFixture(path string) (Fixture, error) {
 	if err != nil {
 		return f, fmt.Errorf("read fixture: %w", err)
 	}
-	b = []byte(os.Expand(string(b), func(k string) string {
-		if k == "$" {
-			return "$"
+	var unset []string
+	lines := strings.Split(string(b), "\n")
+	for i, line := range lines {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
 		}
-		return os.Getenv(k)
-	}))
+		lines[i] = os.Expand(line, func(k string) string {
+			if k == "$" {
+				return "$"
+			}
+			v, ok := os.LookupEnv(k)
+			if !ok {
+				unset = append(unset, "${"+k+"}")
+			}
+			return v
+		})
+	}
+	if len(unset) > 0 {
+		return f, fmt.Errorf("fixture %s: %s not set in the environment", path, strings.Join(unset, ", "))
+	}
+	b = []byte(strings.Join(lines, "\n"))
 	if ext := strings.ToLower(filepath.Ext(path)); ext == ".yaml" || ext == ".yml" {
 		var v any
 		if err := yaml.Unmarshal(b, &v); err != nil {
