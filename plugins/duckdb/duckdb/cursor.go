@@ -27,8 +27,8 @@ type cursor struct {
 	lastSent string
 	// lookback widens reads after the first: cursor >= prior - lookback
 	// (see window.go); initial bounds the first incremental read.
-	lookback *scalar
-	initial  *scalar
+	lookback *sdk.Scalar
+	initial  *sdk.Scalar
 }
 
 func newCursor(opts sourceOptions, all []column, req sdk.ReadRequest) (*cursor, error) {
@@ -45,12 +45,12 @@ func newCursor(opts sourceOptions, all []column, req sdk.ReadRequest) (*cursor, 
 		c.keys = append(c.keys, all[j])
 	}
 	var err error
-	if c.lookback, err = parseScalar(opts.Lookback, "lookback"); err != nil {
+	if c.lookback, err = sdk.ParseScalar(opts.Lookback, "lookback"); err != nil {
 		return nil, err
 	}
 	if req.Mode == sdk.ReadIncremental {
 		// A full read is the whole stream: initial_value does not apply.
-		if c.initial, err = parseScalar(opts.InitialValue, "initial_value"); err != nil {
+		if c.initial, err = sdk.ParseScalar(opts.InitialValue, "initial_value"); err != nil {
 			return nil, err
 		}
 	}
@@ -101,11 +101,11 @@ func (c *cursor) where() (string, []any) {
 	switch {
 	case c.prior == nil && c.initial != nil:
 		// NULL cursors come on the first read, as without initial_value.
-		return fmt.Sprintf("(%s IS NULL OR %s >= CAST(? AS %s))", quote(c.col.name), quote(c.col.name), c.col.native), []any{c.initial.text}
+		return fmt.Sprintf("(%s IS NULL OR %s >= CAST(? AS %s))", quote(c.col.name), quote(c.col.name), c.col.native), []any{c.initial.Text}
 	case c.prior == nil:
 		return "", nil
 	case c.lookback != nil:
-		return quote(c.col.name) + " >= " + c.windowStart(), []any{*c.prior.Cursor, c.lookback.text}
+		return quote(c.col.name) + " >= " + c.windowStart(), []any{*c.prior.Cursor, c.lookback.Text}
 	}
 	cols := append([]column{c.col}, c.keys...)
 	vals := append([]*string{c.prior.Cursor}, c.prior.Key...)

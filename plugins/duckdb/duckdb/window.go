@@ -2,10 +2,8 @@ package duckdb
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -18,35 +16,6 @@ import (
 // first incremental read starts at cursor >= initial_value). Values are
 // cast to the cursor's own type; the cast rounds to the column's
 // precision, which never excludes a value the column can hold.
-
-// scalar is a string or number option, kept as text.
-type scalar struct {
-	text   string
-	number bool // given as a JSON number
-}
-
-// parseScalar reads an optional string-or-number option (nil when absent).
-func parseScalar(raw json.RawMessage, key string) (*scalar, error) {
-	if !present(raw) {
-		return nil, nil
-	}
-	var v any
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return nil, sdk.Errorf(sdk.CodeConfig, "duckdb source options: %s: %w", key, err)
-	}
-	switch v := v.(type) {
-	case string:
-		if strings.TrimSpace(v) == "" {
-			return nil, sdk.Errorf(sdk.CodeConfig, "duckdb source options: %s is empty", key)
-		}
-		return &scalar{text: v}, nil
-	case json.Number:
-		return &scalar{text: v.String(), number: true}, nil
-	}
-	return nil, sdk.Errorf(sdk.CodeConfig, "duckdb source options: %s must be a string or a number, got %s", key, raw)
-}
 
 // lookbackKind is how a lookback applies to the cursor: "time" (an
 // interval), "int", "uint" or "number" (a number), or "" (none).
@@ -75,18 +44,18 @@ func (c *cursor) check(ctx context.Context, q queryer) error {
 	native := c.col.native
 	if c.initial != nil {
 		var ok bool
-		if err := q.QueryRowContext(ctx, "SELECT CAST(? AS "+native+") IS NOT NULL", c.initial.text).Scan(&ok); err != nil {
+		if err := q.QueryRowContext(ctx, "SELECT CAST(? AS "+native+") IS NOT NULL", c.initial.Text).Scan(&ok); err != nil {
 			return sdk.Errorf(sdk.CodeConfig, "duckdb source options: initial_value %q is not a valid %s (the type of incremental_column %q): %w",
-				c.initial.text, native, c.col.name, err)
+				c.initial.Text, native, c.col.name, err)
 		}
 	}
 	if c.lookback == nil {
 		return nil
 	}
-	lb := c.lookback.text
+	lb := c.lookback.Text
 	switch c.lookbackKind() {
 	case "time":
-		if c.lookback.number {
+		if c.lookback.Number {
 			return sdk.Errorf(sdk.CodeConfig, "duckdb source options: lookback for the %s cursor %q is an interval such as \"2 hours\", not the number %s", native, c.col.name, lb)
 		}
 		var neg bool

@@ -108,8 +108,10 @@ func TestCodecRoundTrip(t *testing.T) {
 }
 
 // BenchmarkDecode measures the binary COPY → Arrow decoder (ns/row).
-func BenchmarkDecode(b *testing.B) {
-	const rows = 10000
+func BenchmarkDecode(b *testing.B) { benchDecode(b, 10000) }
+
+// benchDecode decodes a COPY stream of rows rows fed in 64 KiB chunks.
+func benchDecode(b *testing.B, rows int) {
 	rec := benchRecord(rows)
 	defer rec.Release()
 	stream := encodeStream(b, rec)

@@ -43,9 +43,9 @@ type incremental struct {
 	on     bool
 	// lookback, when set, widens every read after the first: cursor >=
 	// prior cursor - lookback (see window.go).
-	lookback *scalar
+	lookback *sdk.Scalar
 	// initial, when set, bounds the first incremental read: cursor >= it.
-	initial *scalar
+	initial *sdk.Scalar
 }
 
 func newIncremental(opts readOptions, req sdk.ReadRequest, pk []string) (*incremental, error) {
@@ -63,12 +63,12 @@ func newIncremental(opts readOptions, req sdk.ReadRequest, pk []string) (*increm
 		}
 	}
 	var err error
-	if inc.lookback, err = parseScalar(opts.Lookback, "lookback"); err != nil {
+	if inc.lookback, err = sdk.ParseScalar(opts.Lookback, "lookback"); err != nil {
 		return nil, err
 	}
 	if req.Mode == sdk.ReadIncremental {
 		// A full read is the whole stream: initial_value does not apply.
-		if inc.initial, err = parseScalar(opts.InitialValue, "initial_value"); err != nil {
+		if inc.initial, err = sdk.ParseScalar(opts.InitialValue, "initial_value"); err != nil {
 			return nil, err
 		}
 	}
@@ -144,7 +144,7 @@ func (inc *incremental) clauses(natives map[string]string) (where, order string,
 	case inc.initial != nil:
 		// No cursor read yet: start at initial_value. NULL cursors follow
 		// null_policy (include_once keeps them on the first read).
-		cond := cur + " >= " + literal(inc.initial.text) + "::" + natives[inc.cursor]
+		cond := cur + " >= " + literal(inc.initial.Text) + "::" + natives[inc.cursor]
 		if inc.prior == nil && inc.policy == NullIncludeOnce {
 			cond = "(" + cur + " IS NULL OR " + cond + ")"
 		}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -23,35 +22,6 @@ import (
 // cursor's own type, so an index on the cursor serves the read; the cast
 // rounds to the column's precision, which never excludes a value the column
 // can hold.
-
-// scalar is a string or number option, kept as text.
-type scalar struct {
-	text   string
-	number bool // given as a JSON number
-}
-
-// parseScalar reads an optional string-or-number option (nil when absent).
-func parseScalar(raw json.RawMessage, key string) (*scalar, error) {
-	if !present(raw) {
-		return nil, nil
-	}
-	var v any
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return nil, sdk.Errorf(sdk.CodeConfig, "postgres source: %s: %w", key, err)
-	}
-	switch v := v.(type) {
-	case string:
-		if strings.TrimSpace(v) == "" {
-			return nil, sdk.Errorf(sdk.CodeConfig, "postgres source: %s is empty", key)
-		}
-		return &scalar{text: v}, nil
-	case json.Number:
-		return &scalar{text: v.String(), number: true}, nil
-	}
-	return nil, sdk.Errorf(sdk.CodeConfig, "postgres source: %s must be a string or a number, got %s", key, raw)
-}
 
 // cursorKind is how a lookback applies to a cursor of PostgreSQL type
 // native (format_type output): "time" (an interval), "int" or "number"
@@ -82,20 +52,20 @@ func (inc *incremental) check(ctx context.Context, conn *pgx.Conn, natives map[s
 	native := natives[inc.cursor]
 	if inc.initial != nil {
 		var ok bool
-		if err := conn.QueryRow(ctx, "SELECT $1::text::"+native+" IS NOT NULL", inc.initial.text).Scan(&ok); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT $1::text::"+native+" IS NOT NULL", inc.initial.Text).Scan(&ok); err != nil {
 			if !isBadValue(err) {
 				return classify(fmt.Errorf("check initial_value: %w", err))
 			}
-			return sdk.Errorf(sdk.CodeConfig, "postgres source: initial_value %q is not a valid %s (the type of incremental_column %q): %w", inc.initial.text, native, inc.cursor, err)
+			return sdk.Errorf(sdk.CodeConfig, "postgres source: initial_value %q is not a valid %s (the type of incremental_column %q): %w", inc.initial.Text, native, inc.cursor, err)
 		}
 	}
 	if inc.lookback == nil {
 		return nil
 	}
-	lb := inc.lookback.text
+	lb := inc.lookback.Text
 	switch cursorKind(native) {
 	case "time":
-		if inc.lookback.number {
+		if inc.lookback.Number {
 			return sdk.Errorf(sdk.CodeConfig, "postgres source: lookback for the %s cursor %q is an interval such as \"2 hours\", not the number %s", native, inc.cursor, lb)
 		}
 		var neg bool
@@ -135,9 +105,9 @@ func (inc *incremental) windowStart(cursor, native string) (string, error) {
 	var lb string
 	switch cursorKind(native) {
 	case "time":
-		lb = literal(inc.lookback.text) + "::interval"
+		lb = literal(inc.lookback.Text) + "::interval"
 	case "int", "number":
-		lb = "(" + inc.lookback.text + ")"
+		lb = "(" + inc.lookback.Text + ")"
 	default:
 		return "", fmt.Errorf("lookback on a %s cursor", native) // unreachable after check
 	}
