@@ -351,10 +351,18 @@ func TestWriteConnectionKilled(t *testing.T) {
 		done <- err
 	}()
 	<-rr.started
-	var killed bool
-	err := conn.QueryRow(ctx, `SELECT bool_or(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE query LIKE 'COPY %_dpone_stg_kill%' AND pid <> pg_backend_pid()`).Scan(&killed)
-	if err != nil || !killed {
+	// The COPY may reach pg_stat_activity a moment after the first
+	// record is read: look for it for a while.
+	var killed *bool
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		err = conn.QueryRow(ctx, `SELECT bool_or(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE query LIKE 'COPY %_dpone_stg_kill%' AND pid <> pg_backend_pid()`).Scan(&killed)
+		if err != nil || killed != nil {
+			break
+		}
+	}
+	if err != nil || killed == nil || !*killed {
 		t.Fatalf("terminate the COPY backend: got %v %v, want true", killed, err)
 	}
 	close(rr.release)
