@@ -96,3 +96,13 @@ type LoadStatuser interface {
 type StreamDescriber interface {
 	DescribeStream(ctx context.Context, req ReadRequest) (Stream, error)
 }
+
+// TypeLossReporter says when a destination's type for a column cannot hold
+// every value of the column's Arrow type exactly (nanoseconds kept as
+// microseconds, a decimal wider than the target allows): it returns a
+// short note, or "" when the mapping is lossless. The SDK asks it for every
+// column ApplySchema renders and sends the notes with the DDL, so plans
+// show them. Without it, plans show no notes.
+type TypeLossReporter interface {
+	TypeLoss(field arrow.Field) string
+}

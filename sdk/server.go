@@ -204,7 +204,33 @@ func (s *server) ApplySchema(ctx context.Context, req *connectorv1.ApplySchemaRe
 		changes = append(changes, ch)
 	}
 	ddl, err := a.ApplySchema(ctx, req.GetConfigJson(), tableRef(req.GetTable()), changes, req.GetDryRun())
-	return &connectorv1.ApplySchemaResponse{Ddl: ddl, Error: errorProto(err)}, nil
+	return &connectorv1.ApplySchemaResponse{Ddl: ddl, Lossy: s.typeLoss(changes), Error: errorProto(err)}, nil
+}
+
+// typeLoss collects the connector's notes on the columns of changes.
+func (s *server) typeLoss(changes []SchemaChange) []string {
+	r, ok := s.c.(TypeLossReporter)
+	if !ok {
+		return nil
+	}
+	var notes []string
+	note := func(f arrow.Field) {
+		if n := r.TypeLoss(f); n != "" {
+			notes = append(notes, fmt.Sprintf("column %s: %s", f.Name, n))
+		}
+	}
+	for _, c := range changes {
+		if c.Op == OpCreateTable && c.Schema != nil {
+			for _, f := range c.Schema.Fields() {
+				note(f)
+			}
+			continue
+		}
+		if c.Op == OpAddColumn || c.Op == OpWidenType {
+			note(c.Field)
+		}
+	}
+	return notes
 }
 
 func schemaChange(c *connectorv1.SchemaChange) (SchemaChange, error) {

@@ -154,7 +154,7 @@ func (c *Client) DescribeTarget(ctx context.Context, cfg []byte, t *connectorv1.
 
 // ApplySchema renders (and unless req.DryRun applies) schema changes; it
 // returns the DDL.
-func (c *Client) ApplySchema(ctx context.Context, req *connectorv1.ApplySchemaRequest) ([]string, error) {
+func (c *Client) ApplySchema(ctx context.Context, req *connectorv1.ApplySchemaRequest) (*connectorv1.ApplySchemaResponse, error) {
 	if err := c.alive("ApplySchema"); err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (c *Client) ApplySchema(ctx context.Context, req *connectorv1.ApplySchemaRe
 	if err != nil {
 		return nil, c.callErr(ctx, "ApplySchema", err)
 	}
-	return resp.GetDdl(), ErrorFromProto(c.name, resp.GetError())
+	return resp, ErrorFromProto(c.name, resp.GetError())
 }
 
 // Partition asks for req.Count partition descriptors for parallel reads.

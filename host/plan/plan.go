@@ -45,6 +45,8 @@ type UnitPlan struct {
 	Columns     []string `json:"columns,omitempty"`
 	Evolution   []string `json:"evolution,omitempty"`
 	DDL         []string `json:"ddl,omitempty"`
+	// Lossy are the sink's notes on columns its types cannot hold exactly.
+	Lossy       []string `json:"lossy,omitempty"`
 	StateBefore string   `json:"state_before"`
 	StateAfter  string   `json:"state_after"`
 	Warnings    []string `json:"warnings,omitempty"`
@@ -183,14 +185,14 @@ func planTarget(ctx context.Context, u *manifest.Unit, sink *connector.Client, s
 		if evErr != nil {
 			return evErr
 		}
-		up.DDL, err = run.ApplyEvolution(ctx, sink, cfg, table, ev, true)
+		up.DDL, up.Lossy, err = run.ApplyEvolution(ctx, sink, cfg, table, ev, true)
 		return err
 	}
 	up.TargetState = "absent: created at commit"
 	if !caps.GetApplySchema() {
 		return nil
 	}
-	ddl, err := sink.ApplySchema(ctx, &connectorv1.ApplySchemaRequest{
+	resp, err := sink.ApplySchema(ctx, &connectorv1.ApplySchemaRequest{
 		ConfigJson: cfg, Table: table, DryRun: true,
 		Changes: []*connectorv1.SchemaChange{{Op: connectorv1.SchemaChange_OP_CREATE_TABLE,
 			Field: &connectorv1.Field{Name: u.Sink.Table.Name, Type: &connectorv1.LogicalType{
@@ -199,7 +201,7 @@ func planTarget(ctx context.Context, u *manifest.Unit, sink *connector.Client, s
 	if err != nil {
 		return fmt.Errorf("render DDL for %s: %w", up.Target, err)
 	}
-	up.DDL = ddl
+	up.DDL, up.Lossy = resp.GetDdl(), resp.GetLossy()
 	return nil
 }
 
@@ -240,6 +242,9 @@ func (p *Plan) WriteText(w io.Writer) {
 			row("ddl", strings.ReplaceAll(d, "\n", "\n               "))
 		}
 		row("state", u.StateBefore+" -> "+u.StateAfter)
+		for _, l := range u.Lossy {
+			row("lossy", l)
+		}
 		for _, w := range u.Warnings {
 			row("WARNING", w)
 		}

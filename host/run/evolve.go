@@ -71,16 +71,17 @@ func TargetEvolution(ctx context.Context, u *manifest.Unit, sink *connector.Clie
 }
 
 // ApplyEvolution runs (or with dryRun only renders) the evolution's DDL in
-// the sink, before staging, and returns the statements.
-func ApplyEvolution(ctx context.Context, sink *connector.Client, cfg []byte, table *connectorv1.TableRef, ev *schema.Evolution, dryRun bool) ([]string, error) {
+// the sink, before staging. It returns the statements and the sink's notes
+// on columns its types cannot hold exactly.
+func ApplyEvolution(ctx context.Context, sink *connector.Client, cfg []byte, table *connectorv1.TableRef, ev *schema.Evolution, dryRun bool) (ddl, lossy []string, err error) {
 	if ev == nil || len(ev.Changes()) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	ddl, err := sink.ApplySchema(ctx, &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: table, Changes: ev.Changes(), DryRun: dryRun})
+	resp, err := sink.ApplySchema(ctx, &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: table, Changes: ev.Changes(), DryRun: dryRun})
 	if err != nil {
-		return nil, fmt.Errorf("apply schema changes to %s.%s: %w", table.GetNamespace(), table.GetName(), err)
+		return nil, nil, fmt.Errorf("apply schema changes to %s.%s: %w", table.GetNamespace(), table.GetName(), err)
 	}
-	return ddl, nil
+	return resp.GetDdl(), resp.GetLossy(), nil
 }
 
 // keysNotNull marks the unique_key columns NOT NULL: a merge key cannot be

@@ -58,7 +58,7 @@ func (q *quarantineLoad) start(ctx context.Context, s *arrow.Schema) error {
 	if err != nil {
 		return err
 	}
-	ddl, err := ApplyEvolution(ctx, q.sink, q.cfg, q.table, ev, false)
+	ddl, _, err := ApplyEvolution(ctx, q.sink, q.cfg, q.table, ev, false)
 	if err != nil {
 		return err
 	}

@@ -105,9 +105,12 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if r.rep.DDL, err = ApplyEvolution(ctx, sink, sinkCfg, table, ev, false); err != nil {
+	ddl, lossy, err := ApplyEvolution(ctx, sink, sinkCfg, table, ev, false)
+	if err != nil {
 		return err
 	}
+	r.rep.DDL = ddl
+	r.rep.Warnings = append(r.rep.Warnings, lossy...)
 	t := &transformer{ev: ev, stamp: schema.Stamp{RunID: e.runID, At: e.startedAt}}
 	as, err := arrowSchema(srcSchema)
 	if err != nil {

@@ -1596,9 +1596,12 @@ func (x *ApplySchemaRequest) GetDryRun() bool {
 }
 
 type ApplySchemaResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ddl           []string               `protobuf:"bytes,1,rep,name=ddl,proto3" json:"ddl,omitempty"`
-	Error         *Error                 `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Ddl   []string               `protobuf:"bytes,1,rep,name=ddl,proto3" json:"ddl,omitempty"`
+	// Columns whose values the rendered types cannot hold exactly, one note
+	// each (e.g. "column t: timestamp(9) is stored with microseconds").
+	Lossy         []string `protobuf:"bytes,2,rep,name=lossy,proto3" json:"lossy,omitempty"`
+	Error         *Error   `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1636,6 +1639,13 @@ func (*ApplySchemaResponse) Descriptor() ([]byte, []int) {
 func (x *ApplySchemaResponse) GetDdl() []string {
 	if x != nil {
 		return x.Ddl
+	}
+	return nil
+}
+
+func (x *ApplySchemaResponse) GetLossy() []string {
+	if x != nil {
+		return x.Lossy
 	}
 	return nil
 }
@@ -3120,9 +3130,10 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"configJson\x122\n" +
 	"\x05table\x18\x02 \x01(\v2\x1c.dpone.connector.v1.TableRefR\x05table\x12:\n" +
 	"\achanges\x18\x03 \x03(\v2 .dpone.connector.v1.SchemaChangeR\achanges\x12\x17\n" +
-	"\adry_run\x18\x04 \x01(\bR\x06dryRun\"X\n" +
+	"\adry_run\x18\x04 \x01(\bR\x06dryRun\"n\n" +
 	"\x13ApplySchemaResponse\x12\x10\n" +
-	"\x03ddl\x18\x01 \x03(\tR\x03ddl\x12/\n" +
+	"\x03ddl\x18\x01 \x03(\tR\x03ddl\x12\x14\n" +
+	"\x05lossy\x18\x02 \x03(\tR\x05lossy\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xb5\x02\n" +
 	"\vReadRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
