@@ -203,7 +203,10 @@ func (r *decimal128Rule) check(arr arrow.Array, b *batch, ci int32) {
 	}
 }
 
-// decimal256Rule is decimal128Rule for decimal256 columns.
+// decimal256Rule is decimal128Rule for decimal256 columns. The two stay
+// separate on purpose: a generic version (type parameter with a Less
+// method) measured 3.4x slower per row, because Less is not inlined
+// through the generic dictionary (5.7 vs 1.7 ns/row, BenchmarkCheck).
 type decimal256Rule struct {
 	accepted       map[decimal256.Num]struct{}
 	hasMin, hasMax bool
