@@ -62,6 +62,9 @@ type SchemaChange struct {
 	Field  arrow.Field
 	From   arrow.DataType
 	Schema *arrow.Schema
+	// PrimaryKey is, for OpCreateTable, the columns of the table's primary
+	// key in order; empty means none.
+	PrimaryKey []string
 }
 
 // SchemaApplier renders schema changes as the destination's DDL and, unless

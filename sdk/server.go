@@ -244,6 +244,7 @@ func schemaChange(c *connectorv1.SchemaChange) (SchemaChange, error) {
 			return out, err
 		}
 		out.Schema = s
+		out.PrimaryKey = c.GetPrimaryKey()
 		return out, nil
 	case connectorv1.SchemaChange_OP_ADD_COLUMN:
 		out.Op = OpAddColumn

@@ -130,6 +130,9 @@ func renderDDL(m typeMapper, schema, table string, changes []sdk.SchemaChange) (
 			if err != nil {
 				return nil, err
 			}
+			if len(ch.PrimaryKey) > 0 {
+				defs = append(defs, "PRIMARY KEY ("+columnList(ch.PrimaryKey, "")+")")
+			}
 			ddl = append(ddl, "CREATE SCHEMA IF NOT EXISTS "+quote(schema),
 				fmt.Sprintf("CREATE TABLE %s (%s)", target, strings.Join(defs, ", ")))
 		case sdk.OpAddColumn:

@@ -85,6 +85,9 @@ func renderDDL(schema, name string, changes []sdk.SchemaChange) ([]string, error
 			if err != nil {
 				return nil, err
 			}
+			if len(ch.PrimaryKey) > 0 {
+				defs = append(defs, "PRIMARY KEY ("+identList(ch.PrimaryKey)+")")
+			}
 			out = append(out, "CREATE SCHEMA IF NOT EXISTS "+ident(schema),
 				"CREATE TABLE "+t+" ("+strings.Join(defs, ", ")+")")
 		case sdk.OpAddColumn:

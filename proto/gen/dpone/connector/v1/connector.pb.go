@@ -1471,7 +1471,9 @@ type SchemaChange struct {
 	Op    SchemaChange_Op        `protobuf:"varint,1,opt,name=op,proto3,enum=dpone.connector.v1.SchemaChange_Op" json:"op,omitempty"`
 	Field *Field                 `protobuf:"bytes,2,opt,name=field,proto3" json:"field,omitempty"`
 	// For WIDEN_TYPE: the type before the change.
-	From          *LogicalType `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	From *LogicalType `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	// For CREATE_TABLE: the primary key columns, in order (empty: none).
+	PrimaryKey    []string `protobuf:"bytes,70,rep,name=primary_key,json=primaryKey,proto3" json:"primary_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1523,6 +1525,13 @@ func (x *SchemaChange) GetField() *Field {
 func (x *SchemaChange) GetFrom() *LogicalType {
 	if x != nil {
 		return x.From
+	}
+	return nil
+}
+
+func (x *SchemaChange) GetPrimaryKey() []string {
+	if x != nil {
+		return x.PrimaryKey
 	}
 	return nil
 }
@@ -3114,11 +3123,13 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x06schema\x18\x02 \x01(\v2\x1a.dpone.connector.v1.SchemaR\x06schema\x12\x1f\n" +
 	"\vprimary_key\x18\x03 \x03(\tR\n" +
 	"primaryKey\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\x94\x02\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xb5\x02\n" +
 	"\fSchemaChange\x123\n" +
 	"\x02op\x18\x01 \x01(\x0e2#.dpone.connector.v1.SchemaChange.OpR\x02op\x12/\n" +
 	"\x05field\x18\x02 \x01(\v2\x19.dpone.connector.v1.FieldR\x05field\x123\n" +
-	"\x04from\x18\x03 \x01(\v2\x1f.dpone.connector.v1.LogicalTypeR\x04from\"i\n" +
+	"\x04from\x18\x03 \x01(\v2\x1f.dpone.connector.v1.LogicalTypeR\x04from\x12\x1f\n" +
+	"\vprimary_key\x18F \x03(\tR\n" +
+	"primaryKey\"i\n" +
 	"\x02Op\x12\x12\n" +
 	"\x0eOP_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rOP_ADD_COLUMN\x10\x01\x12\x11\n" +
