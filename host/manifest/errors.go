@@ -121,3 +121,10 @@ func levenshtein(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// DidYouMean returns " (did you mean "x"?)" for the candidate closest to s,
+// or the list of candidates when there are few, or "".
+func DidYouMean(s string, candidates []string) string { return didYouMean(s, candidates) }
+
+// Suggest returns the candidate within a small edit distance of s, or "".
+func Suggest(s string, candidates []string) string { return suggest(s, candidates) }

@@ -1,208 +1,88 @@
 // Package plan resolves selected manifest units into a reviewable plan
-// before any data moves: per unit the source and sink, the load mode, the
-// staging object, the DDL the sink would run (rendered by the sink itself
-// through a dry-run ApplySchema) and the state transition. It refuses
-// combinations the chosen plugins do not support, from their declared
-// capabilities, before any I/O on the data.
+// before any data moves. A resolved Unit is one value holding everything a
+// load needs: the connection configs, the read request, the evolution
+// policy, the data contract, the schema changes and the DDL the sink
+// renders for them (a dry-run ApplySchema), and the BeginLoad request.
+// `dpone plan` prints it; `dpone run` executes the same value (package run
+// never re-derives any of it), so what plan shows is what run does.
+//
+// Validation runs before any I/O (Validate): option keys and value types,
+// merge keys, and the connector capabilities a unit needs. Resolution
+// then asks the connectors' catalogs for the source's schema and the
+// target's, refuses keys that are not columns of the source, and renders
+// the DDL.
 package plan
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
-	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/manifest"
-	"github.com/dpone-go/dpone/host/run"
-	hostschema "github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
 )
 
 // Plan is what `dpone plan` shows.
 type Plan struct {
-	Manifest string      `json:"manifest"`
-	Units    []*UnitPlan `json:"units"`
+	Manifest string  `json:"manifest"`
+	RunID    string  `json:"run_id"`
+	Units    []*Unit `json:"units"`
 }
 
-// UnitPlan is one unit's plan.
-type UnitPlan struct {
-	Unit        string   `json:"unit"`
-	DependsOn   []string `json:"depends_on,omitempty"`
-	Source      string   `json:"source"`
-	SourceTable string   `json:"source_table"`
-	Sink        string   `json:"sink"`
-	Target      string   `json:"target"`
-	Mode        string   `json:"mode"`
-	UniqueKey   []string `json:"unique_key,omitempty"`
-	ReadMode    string   `json:"read_mode"`
-	Staging     string   `json:"staging"`
-	TargetState string   `json:"target_state"`
-	Columns     []string `json:"columns,omitempty"`
-	Evolution   []string `json:"evolution,omitempty"`
-	DDL         []string `json:"ddl,omitempty"`
-	// Lossy are the sink's notes on columns its types cannot hold exactly.
-	Lossy       []string `json:"lossy,omitempty"`
-	StateBefore string   `json:"state_before"`
-	StateAfter  string   `json:"state_after"`
-	Warnings    []string `json:"warnings,omitempty"`
-	Error       string   `json:"error,omitempty"`
+// Options configure planning.
+type Options struct {
+	Manifest   *manifest.Manifest
+	Connectors Connectors
+	// Store supplies the checkpoint an incremental read resumes from; nil
+	// plans every read from the start.
+	Store state.Store
+	// RunID and At stamp the lineage columns the BeginLoad request carries
+	// (the run's id and start time).
+	RunID string
+	At    time.Time
 }
 
-// Build plans units. Problems with one unit are recorded on its UnitPlan;
-// the returned error joins them all, so a caller can print the plan and
-// still fail.
-func Build(ctx context.Context, m *manifest.Manifest, units []*manifest.Unit, pool *run.Pool, store state.Store) (*Plan, error) {
-	p := &Plan{Manifest: m.Metadata.ID}
+// Build validates and plans units in DAG order. Problems with one unit are
+// recorded on its Unit; the returned error joins them all, so a caller can
+// print the plan and still fail. A unit that reads a table an earlier unit
+// of the plan creates is planned from the schema that unit will produce.
+func Build(ctx context.Context, o Options, units []*manifest.Unit) (*Plan, error) {
+	p := &Plan{Manifest: o.Manifest.Metadata.ID, RunID: o.RunID}
+	order, err := topo(units)
+	if err != nil {
+		return nil, err
+	}
+	pl := NewPlanner(o)
 	var errs []error
-	for _, u := range units {
-		up := planUnit(ctx, m, u, pool, store)
-		if up.Error != "" {
-			errs = append(errs, fmt.Errorf("unit %s: %s", u.ID, up.Error))
+	for _, u := range order {
+		up, err := pl.Resolve(ctx, u)
+		if err != nil {
+			errs = append(errs, err)
 		}
 		p.Units = append(p.Units, up)
 	}
 	return p, errors.Join(errs...)
 }
 
-func planUnit(ctx context.Context, m *manifest.Manifest, u *manifest.Unit, pool *run.Pool, store state.Store) *UnitPlan {
-	up := &UnitPlan{
-		Unit: u.ID, DependsOn: u.DependsOn, Source: u.Source.Type, SourceTable: tableName(u.Source.Table),
-		Sink: u.Sink.Type, Target: tableName(u.Sink.Table), Mode: u.Sink.Strategy.Mode,
-		UniqueKey: u.Sink.Strategy.UniqueKey, ReadMode: "full", Staging: "_dpone_stg_<load id> in " + u.Sink.Table.Schema,
-		StateBefore: "none", StateAfter: "unchanged (full read)",
-	}
-	if run.Incremental(u) {
-		up.ReadMode = "incremental (" + fmt.Sprint(u.Source.Options["incremental_strategy"]) + ")"
-		up.StateAfter = "the source's checkpoint after this load, committed after the target commits"
-		if store != nil {
-			cp, err := store.Checkpoint(ctx, state.StreamKey{Manifest: m.Metadata.ID, Unit: u.ID})
-			if err == nil {
-				up.StateBefore = fmt.Sprintf("v%d %s", cp.Version, string(cp.State))
-			}
-		}
-	}
-	up.Warnings = run.Warnings(u)
-	src, srcSpec, err := pool.Get(ctx, u.Source.Type)
-	if err != nil {
-		up.Error = err.Error()
-		return up
-	}
-	sink, sinkSpec, err := pool.Get(ctx, u.Sink.Type)
-	if err != nil {
-		up.Error = err.Error()
-		return up
-	}
-	if err := run.CheckCapabilities(u, srcSpec, sinkSpec); err != nil {
-		up.Error = err.Error()
-		return up
-	}
-	schema, err := sourceSchema(ctx, u, src, srcSpec)
-	if err != nil {
-		up.Error = err.Error()
-		return up
-	}
-	for _, f := range schema.GetFields() {
-		up.Columns = append(up.Columns, f.GetName()+" "+logical.Name(f.GetType()))
-	}
-	if err := planTarget(ctx, u, sink, sinkSpec, schema, up); err != nil {
-		up.Error = err.Error()
-	}
-	return up
-}
-
-// sourceSchema returns the schema the unit's Read will produce: from
-// DescribeStream when the source has it (it sees the read options), else
-// from Discover.
-func sourceSchema(ctx context.Context, u *manifest.Unit, src *connector.Client, spec *connectorv1.GetSpecResponse) (*connectorv1.Schema, error) {
-	cfg, err := json.Marshal(u.Source.Config)
+// topo orders units so that every unit comes after the units it depends on.
+func topo(units []*manifest.Unit) ([]*manifest.Unit, error) {
+	g := manifest.GraphOf(units)
+	ids, err := g.TopoOrder()
 	if err != nil {
 		return nil, err
 	}
-	if spec.GetCapabilities().GetDescribeStream() {
-		opts, err := json.Marshal(u.Source.Options)
-		if err != nil {
-			return nil, err
-		}
-		st, err := src.DescribeStream(ctx, &connectorv1.ReadRequest{ConfigJson: cfg, Namespace: u.Source.Table.Schema,
-			Stream: u.Source.Table.Name, OptionsJson: opts, Mode: connectorv1.SourceMode_SOURCE_MODE_FULL})
-		if err != nil {
-			return nil, fmt.Errorf("describe %s in %s: %w", u.Source.Table, u.Source.Type, err)
-		}
-		return st.GetSchema(), nil
+	byID := map[string]*manifest.Unit{}
+	for _, u := range units {
+		byID[u.ID] = u
 	}
-	sel := u.Source.Table.Name
-	if u.Source.Table.Schema != "" {
-		sel = u.Source.Table.Schema + "." + sel
+	out := make([]*manifest.Unit, 0, len(units))
+	for _, id := range ids {
+		out = append(out, byID[id])
 	}
-	streams, err := src.Discover(ctx, cfg, []string{sel})
-	if err != nil {
-		return nil, fmt.Errorf("discover %s in %s: %w", sel, u.Source.Type, err)
-	}
-	for _, s := range streams {
-		if s.GetName() == u.Source.Table.Name && (u.Source.Table.Schema == "" || s.GetNamespace() == "" || s.GetNamespace() == u.Source.Table.Schema) {
-			return s.GetSchema(), nil
-		}
-	}
-	if len(streams) == 1 {
-		return streams[0].GetSchema(), nil
-	}
-	return nil, fmt.Errorf("source %s has no stream %s: %w", u.Source.Type, sel, connector.ErrNotFound)
-}
-
-// planTarget fills the target state and the DDL the sink would run.
-func planTarget(ctx context.Context, u *manifest.Unit, sink *connector.Client, spec *connectorv1.GetSpecResponse, schema *connectorv1.Schema, up *UnitPlan) error {
-	caps := spec.GetCapabilities()
-	cfg, err := json.Marshal(u.Sink.Config)
-	if err != nil {
-		return err
-	}
-	table := &connectorv1.TableRef{Namespace: u.Sink.Table.Schema, Name: u.Sink.Table.Name}
-	if !caps.GetDescribeTarget() {
-		up.TargetState = "unknown (sink cannot describe targets)"
-		return nil
-	}
-	desc, err := sink.DescribeTarget(ctx, cfg, table)
-	if err != nil {
-		return fmt.Errorf("describe target %s: %w", up.Target, err)
-	}
-	if desc.GetExists() {
-		up.TargetState = "exists"
-		policy, err := run.Policy(u)
-		if err != nil {
-			return err
-		}
-		ev, evErr := run.TargetEvolution(ctx, u, sink, spec, cfg, table, schema.GetFields(), policy)
-		if ev != nil {
-			if d := hostschema.Describe(ev); d != "" {
-				up.Evolution = strings.Split(strings.TrimRight(d, "\n"), "\n")
-			}
-		}
-		if evErr != nil {
-			return evErr
-		}
-		up.DDL, up.Lossy, err = run.ApplyEvolution(ctx, sink, cfg, table, ev, true)
-		return err
-	}
-	up.TargetState = "absent: created at commit"
-	if !caps.GetApplySchema() {
-		return nil
-	}
-	resp, err := sink.ApplySchema(ctx, &connectorv1.ApplySchemaRequest{
-		ConfigJson: cfg, Table: table, DryRun: true,
-		Changes: []*connectorv1.SchemaChange{{Op: connectorv1.SchemaChange_OP_CREATE_TABLE,
-			Field: &connectorv1.Field{Name: u.Sink.Table.Name, Type: &connectorv1.LogicalType{
-				Kind: connectorv1.TypeKind_TYPE_KIND_STRUCT, Fields: schema.GetFields()}}}},
-	})
-	if err != nil {
-		return fmt.Errorf("render DDL for %s: %w", up.Target, err)
-	}
-	up.DDL, up.Lossy = resp.GetDdl(), resp.GetLossy()
-	return nil
+	return out, nil
 }
 
 func tableName(t manifest.TableRef) string {
@@ -218,7 +98,11 @@ func (p *Plan) WriteText(w io.Writer) {
 	for _, u := range p.Units {
 		fmt.Fprintf(w, "\n%s\n", u.Unit)
 		row := func(k, v string) { fmt.Fprintf(w, "  %-12s %s\n", k+":", v) }
-		row("source", u.Source+" "+u.SourceTable+" ("+u.ReadMode+")")
+		src := u.Source + " " + u.SourceTable + " (" + u.ReadMode + ")"
+		if u.SourceCreatedBy != "" {
+			src += ", source created by " + u.SourceCreatedBy
+		}
+		row("source", src)
 		row("sink", u.Sink+" "+u.Target)
 		mode := u.Mode
 		if len(u.UniqueKey) > 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/dpone-go/dpone/host/dag"
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
 )
@@ -27,7 +28,8 @@ type Options struct {
 	// Parallel bounds how many units load at once (default 4).
 	Parallel int
 	Store    state.Store
-	Pool     *Pool
+	// Pool gives the connectors (a *Pool, or a fake in tests).
+	Pool     Connectors
 	Progress evidence.Progress
 	// Log receives plain messages (plugin logs, warnings); nil discards.
 	Log io.Writer
@@ -57,7 +59,7 @@ type Options struct {
 type Engine struct {
 	opts       Options
 	store      state.Store
-	pool       *Pool
+	conns      Connectors
 	progress   evidence.Progress
 	hooks      Hooks
 	runID      string
@@ -82,7 +84,7 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 	if opts.RetryBackoff <= 0 {
 		opts.RetryBackoff = time.Second
 	}
-	e := &Engine{opts: opts, store: opts.Store, pool: opts.Pool, progress: opts.Progress, hooks: opts.Hooks,
+	e := &Engine{opts: opts, store: opts.Store, conns: opts.Pool, progress: opts.Progress, hooks: opts.Hooks,
 		manifestID: opts.Manifest.Metadata.ID, startedAt: opts.Now().UTC()}
 	if e.progress == nil {
 		e.progress = evidence.NewProgress(io.Discard, false)
@@ -94,6 +96,11 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 
 	g, err := buildGraph(opts.Units)
 	if err != nil {
+		return nil, err
+	}
+	// One validation, the one plan and manifest validate run, before any
+	// I/O: a configuration error stops the run before it starts.
+	if err := plan.Check(ctx, opts.Pool, opts.Units); err != nil {
 		return nil, err
 	}
 	if err := Recover(ctx, opts.Store, opts.Pool, e.runID, e.logf); err != nil {
@@ -316,11 +323,11 @@ func errorInfo(err error) *evidence.ErrorInfo {
 		info.Code = "GATE"
 	case errors.Is(err, ErrContract):
 		info.Code = "CONTRACT"
-	case errors.Is(err, ErrSchemaChange):
+	case errors.Is(err, plan.ErrSchemaChange):
 		info.Code = "SCHEMA"
-	case errors.Is(err, schema.ErrConfig):
+	case errors.Is(err, schema.ErrConfig), errors.Is(err, plan.ErrConfig):
 		info.Code = "CONFIG"
-	case errors.Is(err, ErrUnsupported):
+	case errors.Is(err, plan.ErrUnsupported):
 		info.Code = "UNSUPPORTED"
 	}
 	return info

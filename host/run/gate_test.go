@@ -6,6 +6,7 @@ import (
 
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/plan"
 )
 
 func TestGateRowCountReconciliation(t *testing.T) {
@@ -21,7 +22,7 @@ func TestGateRowCountReconciliation(t *testing.T) {
 		{10, 10, 1, false},
 	}
 	for _, tt := range tests {
-		err := e.gate(u, &evidence.UnitReport{RowsRead: tt.read, RowsWritten: tt.written, RowsQuarantined: tt.quarantined})
+		err := e.gate(u, plan.Gates{}, &evidence.UnitReport{RowsRead: tt.read, RowsWritten: tt.written, RowsQuarantined: tt.quarantined})
 		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrGate)) {
 			t.Errorf("read %d written %d quarantined %d: got %v, want ok=%v", tt.read, tt.written, tt.quarantined, err, tt.ok)
 		}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/plan"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
@@ -59,6 +60,33 @@ func (p *Pool) Get(ctx context.Context, name string) (*connector.Client, *connec
 	}
 	p.clients[name] = &poolEntry{client: c, spec: spec}
 	return c, spec, nil
+}
+
+// Catalog returns connector name's catalog calls (plan.Connectors).
+func (p *Pool) Catalog(ctx context.Context, name string) (plan.Catalog, *connectorv1.GetSpecResponse, error) {
+	c, spec, err := p.Get(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, spec, nil
+}
+
+// Source returns connector name as a source.
+func (p *Pool) Source(ctx context.Context, name string) (Source, *connectorv1.GetSpecResponse, error) {
+	c, spec, err := p.Get(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client{c}, spec, nil
+}
+
+// Sink returns connector name as a sink.
+func (p *Pool) Sink(ctx context.Context, name string) (Sink, *connectorv1.GetSpecResponse, error) {
+	c, spec, err := p.Get(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client{c}, spec, nil
 }
 
 // Close stops every plugin the pool started.

@@ -6,7 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -23,13 +23,13 @@ type quarantineLoad struct {
 	// per-partition contexts of the batches that feed it.
 	ctx    context.Context
 	r      *unitRun
-	sink   *connector.Client
+	sink   Sink
 	spec   *connectorv1.GetSpecResponse
 	sinkTy string
 	cfg    []byte
 	table  *connectorv1.TableRef
 	begin  *connectorv1.BeginLoadRequest
-	ws     *connector.WriteStream
+	ws     WriteStream
 	rows   int64
 }
 
@@ -52,13 +52,18 @@ func (q *quarantineLoad) start(ctx context.Context, s *arrow.Schema) error {
 	if err != nil {
 		return err
 	}
-	// The quarantine table follows its source additively.
-	ev, err := TargetEvolution(ctx, q.r.u, q.sink, q.spec, q.cfg, q.table, sm.GetFields(),
+	// The quarantine table follows its source additively; the sink
+	// creates it at commit when absent.
+	cat, _, err := q.r.e.conns.Catalog(ctx, q.sinkTy)
+	if err != nil {
+		return err
+	}
+	ev, err := plan.TargetEvolution(ctx, q.r.u, cat, q.spec, q.cfg, q.table, sm.GetFields(),
 		schema.Policy{Mode: schema.ModeAdditive, OnTypeChange: schema.TypeChangeFail})
 	if err != nil {
 		return err
 	}
-	ddl, _, err := ApplyEvolution(ctx, q.sink, q.cfg, q.table, ev, false)
+	ddl, _, err := plan.ApplyEvolution(ctx, cat, q.cfg, q.table, ev, false)
 	if err != nil {
 		return err
 	}
@@ -115,7 +120,7 @@ func (q *quarantineLoad) abort(ctx context.Context, cause error) {
 		_, _ = q.ws.CloseAndRecv()
 		q.ws = nil
 	}
-	sink, _, err := q.r.e.pool.Get(ctx, q.sinkTy)
+	sink, _, err := q.r.e.conns.Sink(ctx, q.sinkTy)
 	if err == nil {
 		err = sink.AbortLoad(ctx, &connectorv1.AbortLoadRequest{ConfigJson: q.cfg, LoadId: q.begin.GetLoadId(), Begin: q.begin})
 	}

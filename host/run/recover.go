@@ -22,7 +22,7 @@ import (
 // aborted. No row is lost or loaded twice either way. A load whose unit is
 // locked by a live run belongs to that run and is left alone; runID is the
 // recovering run, which holds each unit's lock while it resolves it.
-func Recover(ctx context.Context, store state.Store, pool *Pool, runID string, logf func(string, ...any)) error {
+func Recover(ctx context.Context, store state.Store, pool Connectors, runID string, logf func(string, ...any)) error {
 	loads, err := store.PendingLoads(ctx)
 	if err != nil {
 		return err
@@ -51,12 +51,12 @@ func Recover(ctx context.Context, store state.Store, pool *Pool, runID string, l
 // LockKey names a unit's run lock.
 func LockKey(manifestID, unit string) string { return manifestID + "/" + unit }
 
-func recoverLoad(ctx context.Context, store state.Store, pool *Pool, l state.Load, logf func(string, ...any)) error {
+func recoverLoad(ctx context.Context, store state.Store, pool Connectors, l state.Load, logf func(string, ...any)) error {
 	sinkType, begin, err := decodePending(l.Begin)
 	if err != nil {
 		return fmt.Errorf("decode pending load: %w", err)
 	}
-	sink, spec, err := pool.Get(ctx, sinkType)
+	sink, spec, err := pool.Sink(ctx, sinkType)
 	if err != nil {
 		return err
 	}

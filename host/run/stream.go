@@ -12,9 +12,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/plan"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/logical"
 )
 
 // partitionRows is how many rows one partition of an automatic parallel
@@ -24,8 +25,9 @@ const partitionRows = 1_000_000
 // openReads starts the unit's Read, or one Read per partition when the
 // source can partition and source.options.parallel asks for it, and
 // returns the streams positioned after their schema.
-func (r *unitRun) openReads(ctx context.Context, src *connector.Client, spec *connectorv1.GetSpecResponse, req *connectorv1.ReadRequest) ([]*connector.ReadStream, *connectorv1.Schema, int64, error) {
-	parts, err := r.partitions(ctx, src, spec, req)
+func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit) ([]ReadStream, *connectorv1.Schema, int64, error) {
+	req := p.Read
+	parts, err := r.partitions(ctx, src, p)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -39,7 +41,7 @@ func (r *unitRun) openReads(ctx context.Context, src *connector.Client, spec *co
 		}
 		r.e.logf("%s: reading %d partitions from one snapshot", r.u.ID, len(parts))
 	}
-	var streams []*connector.ReadStream
+	var streams []ReadStream
 	var schema *connectorv1.Schema
 	var estimate int64
 	for _, pr := range reqs {
@@ -64,8 +66,9 @@ func (r *unitRun) openReads(ctx context.Context, src *connector.Client, spec *co
 // in parallel: source.options.parallel is a number, or "auto" (the
 // default: one partition per million estimated rows, at most one per
 // core). Incremental reads are never partitioned.
-func (r *unitRun) partitions(ctx context.Context, src *connector.Client, spec *connectorv1.GetSpecResponse, req *connectorv1.ReadRequest) ([][]byte, error) {
-	if !spec.GetCapabilities().GetParallelPartitions() || Incremental(r.u) {
+func (r *unitRun) partitions(ctx context.Context, src Source, p *plan.Unit) ([][]byte, error) {
+	req := p.Read
+	if !p.SourceSpec.GetCapabilities().GetParallelPartitions() || p.Incremental {
 		return nil, nil
 	}
 	n, err := parallelism(r.u)
@@ -121,7 +124,7 @@ type counters struct {
 // pumpAll forwards every stream to its own Write stream into the load,
 // concurrently, and returns the checkpoint of a single stream (partitioned
 // reads have none). The first failure cancels the other streams.
-func (r *unitRun) pumpAll(ctx context.Context, streams []*connector.ReadStream, sink *connector.Client, begin *connectorv1.BeginLoadRequest, t *transformer) ([]byte, error) {
+func (r *unitRun) pumpAll(ctx context.Context, streams []ReadStream, sink Sink, begin *connectorv1.BeginLoadRequest, t *transformer) ([]byte, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c := &counters{}
@@ -159,7 +162,7 @@ func (r *unitRun) pumpAll(ctx context.Context, streams []*connector.ReadStream, 
 
 // pump forwards one source stream to a new Write stream of the load and
 // returns the last checkpoint the source sent.
-func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *connector.Client, begin *connectorv1.BeginLoadRequest, t *transformer, c *counters) ([]byte, error) {
+func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *connectorv1.BeginLoadRequest, t *transformer, c *counters) ([]byte, error) {
 	e, u := r.e, r.u
 	ws, err := sink.Write(ctx, &connectorv1.WriteHeader{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
 	if err != nil {
@@ -223,7 +226,7 @@ func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *conn
 
 // firstSchema reads the stream's leading messages up to its schema and
 // returns it with the row estimate the source sent before it, if any.
-func firstSchema(rs *connector.ReadStream, unit string) (*connectorv1.Schema, int64, error) {
+func firstSchema(rs ReadStream, unit string) (*connectorv1.Schema, int64, error) {
 	var estimate int64
 	for {
 		msg, err := rs.Recv()
@@ -243,4 +246,20 @@ func firstSchema(rs *connector.ReadStream, unit string) (*connectorv1.Schema, in
 			return nil, 0, fmt.Errorf("read %s: source sent %T before its schema", unit, m)
 		}
 	}
+}
+
+// sameSchema reports how the schema a read sent differs from the one its
+// source described for the plan (names and logical types, in order).
+func sameSchema(planned, read *connectorv1.Schema) error {
+	pf, rf := planned.GetFields(), read.GetFields()
+	if len(pf) != len(rf) {
+		return fmt.Errorf("planned %d columns, read %d", len(pf), len(rf))
+	}
+	for i := range pf {
+		pn, rn := logical.Name(pf[i].GetType()), logical.Name(rf[i].GetType())
+		if pf[i].GetName() != rf[i].GetName() || pn != rn {
+			return fmt.Errorf("column %d: planned %s %s, read %s %s", i+1, pf[i].GetName(), pn, rf[i].GetName(), rn)
+		}
+	}
+	return nil
 }

@@ -122,18 +122,5 @@ func (t *transformer) report(rep *evidence.UnitReport) {
 	rep.Warnings = append(rep.Warnings, t.checker.Warnings()...)
 }
 
-// loadSchema is the schema the sink stages: the source's, with renamed
-// columns when evolution routes values into new columns.
-func (t *transformer) loadSchema(src *connectorv1.Schema) (*connectorv1.Schema, error) {
-	if t.ev == nil || len(t.ev.Renames) == 0 {
-		return src, nil
-	}
-	as, err := logical.ArrowSchema(src)
-	if err != nil {
-		return nil, err
-	}
-	return logical.SchemaMessage(t.ev.RenameSchema(as))
-}
-
 // arrowSchema decodes a protocol schema for the contract checker.
 func arrowSchema(s *connectorv1.Schema) (*arrow.Schema, error) { return logical.ArrowSchema(s) }

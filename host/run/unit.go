@@ -11,6 +11,7 @@ import (
 
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -27,125 +28,92 @@ type unitRun struct {
 	stream state.StreamKey
 }
 
-// load runs one unit: Read (schema first) -> schema evolution DDL ->
-// RecordPending -> BeginLoad -> Write (contracts, quarantine, gates on the
-// way) -> SetPendingCheckpoint -> CommitLoad -> MarkCommitted. Any failure
-// after RecordPending aborts the load and marks it aborted; a failure the
-// plugin cannot answer leaves it pending for the next run's Recover.
+// load resolves the unit into its plan (package plan: configs, read
+// request, policy, contract, schema changes, BeginLoad request) and
+// executes exactly that: Read (schema first, checked against the plan's)
+// -> the plan's schema changes -> RecordPending -> BeginLoad -> Write
+// (contracts, quarantine, gates on the way) -> SetPendingCheckpoint ->
+// CommitLoad -> MarkCommitted. Any failure after RecordPending aborts the
+// load and marks it aborted; a failure the plugin cannot answer leaves it
+// pending for the next run's Recover.
 func (r *unitRun) load(ctx context.Context) (err error) {
 	e, u := r.e, r.u
 	start := time.Now()
 	defer func() { r.rep.DurationSeconds = time.Since(start).Seconds() }()
 
-	src, srcSpec, err := e.pool.Get(ctx, u.Source.Type)
+	p, err := plan.NewPlanner(plan.Options{Manifest: e.opts.Manifest, Connectors: e.conns, Store: e.store,
+		RunID: e.runID, At: e.startedAt}).Resolve(ctx, u)
 	if err != nil {
 		return err
 	}
-	sink, sinkSpec, err := e.pool.Get(ctx, u.Sink.Type)
+	return r.execute(ctx, p)
+}
+
+// execute runs one resolved unit. Nothing here re-derives what the plan
+// resolved.
+func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
+	e, u := r.e, r.u
+	src, _, err := e.conns.Source(ctx, u.Source.Type)
 	if err != nil {
 		return err
 	}
-	if err := checkCapabilities(u, srcSpec, sinkSpec); err != nil {
+	sink, _, err := e.conns.Sink(ctx, u.Sink.Type)
+	if err != nil {
 		return err
 	}
-	for _, w := range Warnings(u) {
+	for _, w := range p.Warnings {
 		r.rep.Warnings = append(r.rep.Warnings, w)
 		e.logf("warning: %s", w)
 	}
-	policy, err := Policy(u)
-	if err != nil {
-		return err
-	}
-	contract, err := schema.ParseContract(u.SchemaContract)
-	if err != nil {
-		return fmt.Errorf("unit %s: %w", u.ID, err)
-	}
-	srcCfg, err := configJSON(u.Source)
-	if err != nil {
-		return err
-	}
-	sinkCfg, err := configJSON(u.Sink)
-	if err != nil {
-		return err
-	}
-	srcOpts, err := sourceOptions(u)
-	if err != nil {
-		return err
-	}
-
-	readReq := &connectorv1.ReadRequest{
-		ConfigJson: srcCfg, Namespace: u.Source.Table.Schema, Stream: u.Source.Table.Name,
-		Mode: connectorv1.SourceMode_SOURCE_MODE_FULL, OptionsJson: srcOpts, BatchBytes: batchBytes(u),
-	}
-	if Incremental(u) {
-		readReq.Mode = connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL
-		cp, err := e.store.Checkpoint(ctx, r.stream)
-		switch {
-		case err == nil:
-			readReq.PriorState = cp.State
-			r.rep.StateBefore = jsonOrString(cp.State)
-		case !errors.Is(err, state.ErrNotFound):
-			return fmt.Errorf("read state of %s: %w", u.ID, err)
-		}
+	if p.Incremental && p.Read.GetPriorState() != nil {
+		r.rep.StateBefore = jsonOrString(p.Read.GetPriorState())
 	}
 
 	readCtx, cancelRead := context.WithCancel(ctx)
 	defer cancelRead()
-	streams, srcSchema, estimate, err := r.openReads(readCtx, src, srcSpec, readReq)
+	streams, srcSchema, estimate, err := r.openReads(readCtx, src, p)
 	if err != nil {
 		return err
+	}
+	if err := sameSchema(p.SourceSchema, srcSchema); err != nil {
+		return fmt.Errorf("unit %s: the source's read schema differs from the one it described for the plan (%w); run again, and report it to the connector's author if it persists", u.ID, err)
 	}
 	e.progress.Start(u.ID, estimate)
 	e.emitLineage(evidence.LineageStart, u, r.rep, srcSchema)
 
-	// Schema evolution: decide, then apply the safe DDL before staging; a
-	// refused change stops here, before any DDL or DML.
-	table := &connectorv1.TableRef{Namespace: u.Sink.Table.Schema, Name: u.Sink.Table.Name}
-	ev, err := TargetEvolution(ctx, u, sink, sinkSpec, sinkCfg, table, srcSchema.GetFields(), policy)
-	if err != nil {
-		return err
+	// The plan's schema changes, before staging: the DDL plan showed.
+	table := p.TargetRef()
+	if len(p.Changes) > 0 {
+		cat, _, err := e.conns.Catalog(ctx, u.Sink.Type)
+		if err != nil {
+			return err
+		}
+		ddl, lossy, err := plan.ApplyChanges(ctx, cat, p.SinkConfigJSON, table, p.Changes, false)
+		if err != nil {
+			return err
+		}
+		r.rep.DDL = ddl
+		r.rep.Warnings = append(r.rep.Warnings, lossy...)
 	}
-	ddl, lossy, err := ApplyEvolution(ctx, sink, sinkCfg, table, ev, false)
-	if err != nil {
-		return err
-	}
-	r.rep.DDL = ddl
-	r.rep.Warnings = append(r.rep.Warnings, lossy...)
-	t := &transformer{ev: ev, stamp: schema.Stamp{RunID: e.runID, At: e.startedAt}}
+	t := &transformer{ev: p.Ev, stamp: schema.Stamp{RunID: e.runID, At: e.startedAt}}
 	as, err := arrowSchema(srcSchema)
 	if err != nil {
 		return err
 	}
-	g, err := parseGates(u)
-	if err != nil {
-		return err
-	}
-	if t.gates, err = g.checker(as); err != nil {
+	if t.gates, err = gateChecker(p.Gates, as); err != nil {
 		return fmt.Errorf("unit %s: quality_gates: %w", u.ID, err)
 	}
-	if contract != nil {
-		if t.checker, err = schema.NewChecker(contract, as); err != nil {
+	if p.Checker != nil {
+		if t.checker, err = schema.NewChecker(p.Checker, as); err != nil {
 			return fmt.Errorf("unit %s: %w", u.ID, err)
 		}
-		t.enforcement = contract.Enforcement
-		t.quarantine = &quarantineLoad{ctx: ctx, r: r, sink: sink, spec: sinkSpec, sinkTy: u.Sink.Type, cfg: sinkCfg,
+		t.enforcement = p.Checker.Enforcement
+		t.quarantine = &quarantineLoad{ctx: ctx, r: r, sink: sink, sinkTy: u.Sink.Type, cfg: p.SinkConfigJSON, spec: p.SinkSpec,
 			table: &connectorv1.TableRef{Namespace: table.GetNamespace(), Name: schema.QuarantineTable(table.GetName())}}
 	}
-	loadSchema, err := t.loadSchema(srcSchema)
-	if err != nil {
-		return err
-	}
 
-	sinkOpts, err := sinkOptions(u, e.runID, e.startedAt)
-	if err != nil {
-		return err
-	}
 	loadID := state.NewLoadID(e.runID, u.ID)
-	begin := &connectorv1.BeginLoadRequest{
-		ConfigJson: sinkCfg, LoadId: loadID,
-		Target: table, Schema: loadSchema, Mode: u.Sink.Strategy.Mode, UniqueKey: u.Sink.Strategy.UniqueKey,
-		OptionsJson: sinkOpts,
-	}
+	begin := p.BeginFor(loadID)
 	r.rep.LoadID = loadID
 	// Record the load before anything is staged: a crash from here on
 	// leaves a pending record that the next run resolves (abort or finish).
@@ -182,10 +150,10 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := e.gate(u, r.rep); err != nil {
+	if err := e.gate(u, p.Gates, r.rep); err != nil {
 		return err
 	}
-	if !Incremental(u) {
+	if !p.Incremental {
 		checkpoint = nil // a full read leaves no resume point
 	}
 	if checkpoint != nil {
@@ -206,7 +174,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 		"checkpoint_sha256": digest(checkpoint),
 	})
 	res, err := sink.CommitLoad(ctx, &connectorv1.CommitLoadRequest{
-		ConfigJson: sinkCfg, LoadId: loadID, ReceiptJson: receipt, Begin: begin,
+		ConfigJson: begin.GetConfigJson(), LoadId: loadID, ReceiptJson: receipt, Begin: begin,
 	})
 	r.rep.CommitSeconds = time.Since(commitStart).Seconds()
 	if err != nil {
@@ -248,7 +216,7 @@ func (r *unitRun) abort(sinkType string, begin *connectorv1.BeginLoadRequest, ca
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
-	sink, _, err := r.e.pool.Get(ctx, sinkType)
+	sink, _, err := r.e.conns.Sink(ctx, sinkType)
 	if err == nil {
 		err = sink.AbortLoad(ctx, &connectorv1.AbortLoadRequest{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
 	}

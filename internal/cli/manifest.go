@@ -7,24 +7,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/plan"
+	"github.com/dpone-go/dpone/host/run"
 )
 
 func newManifestCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "manifest", Short: "Validate, render and explain manifests"}
 	cmd.AddCommand(
-		&cobra.Command{
-			Use:   "validate MANIFEST",
-			Short: "Parse, layer and validate a manifest (no connector is started)",
-			Args:  cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				m, err := manifest.Load(args[0], manifest.Options{})
-				if err != nil {
-					return asUsage(err)
-				}
-				fmt.Fprintf(app.Out, "%s: ok (%s, %d units)\n", args[0], m.Metadata.ID, len(m.Units))
-				return nil
-			},
-		},
+		newManifestValidateCmd(app),
 		newManifestRenderCmd(app),
 		newManifestExplainCmd(app),
 	)
@@ -116,5 +106,38 @@ func newManifestExplainCmd(app *App) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&why, "why", "", "the unit selector whose field to explain")
+	return cmd
+}
+
+func newManifestValidateCmd(app *App) *cobra.Command {
+	var offline bool
+	cmd := &cobra.Command{
+		Use:   "validate MANIFEST",
+		Short: "Parse, layer and validate a manifest, as plan and run do, before any I/O",
+		Long: `Validate parses and layers the manifest and runs the validation plan and run
+run before any I/O: option keys (with did-you-mean) and value types, merge
+keys, the connectors' declared capabilities, and each connection config
+against its connector's config schema. Connectors are started only to ask
+their spec (no connection is opened); --offline skips that part.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := manifest.Load(args[0], manifest.Options{})
+			if err != nil {
+				return asUsage(err)
+			}
+			var conns plan.Connectors
+			if !offline {
+				pool := run.NewPool(app.registry(), app.launchOptions())
+				defer pool.Close()
+				conns = pool
+			}
+			if err := plan.Check(cmd.Context(), conns, m.Units); err != nil {
+				return asUsage(err)
+			}
+			fmt.Fprintf(app.Out, "%s: ok (%s, %d units)\n", args[0], m.Metadata.ID, len(m.Units))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&offline, "offline", false, "do not start connectors (skips capability and config schema checks)")
 	return cmd
 }

@@ -3,10 +3,15 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/plan"
+	"github.com/dpone-go/dpone/host/schema"
+	"github.com/dpone-go/dpone/host/state"
 )
 
 type planOptions struct {
@@ -23,7 +28,13 @@ func newPlanCmd(app *App) *cobra.Command {
 		Short: "Show what a run would do, before any data moves",
 		Long: `Plan prints per unit: source, sink, mode, staging object, the DDL the sink
 would run (rendered by the sink, not executed) and the state transition. It
-refuses combinations the chosen connectors do not support.`,
+refuses combinations the chosen connectors do not support. --json prints the
+resolved units run executes (read and BeginLoad requests, policy, contract;
+connection secrets redacted). A unit reading a table an earlier unit creates
+is planned from the schema that unit produces ("source created by").
+
+Exit codes: 0 ok, 2 configuration error (keys, values, columns, unsupported
+combinations), 1 anything else (a connector or database failed).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.manifest = args[0]
@@ -42,7 +53,14 @@ func runPlan(ctx context.Context, app *App, o *planOptions) error {
 		return err
 	}
 	defer s.close()
-	p, planErr := plan.Build(ctx, s.m, s.units, s.pool, s.store)
+	if err := plan.Check(ctx, s.pool, s.units); err != nil {
+		return asUsage(err)
+	}
+	p, planErr := plan.Build(ctx, plan.Options{Manifest: s.m, Connectors: s.pool, Store: s.store,
+		RunID: state.NewRunID(time.Now()), At: time.Now()}, s.units)
+	if p == nil {
+		return asUsage(planErr)
+	}
 	if o.json {
 		enc := json.NewEncoder(app.Out)
 		enc.SetIndent("", "  ")
@@ -53,7 +71,17 @@ func runPlan(ctx context.Context, app *App, o *planOptions) error {
 		p.WriteText(app.Out)
 	}
 	if planErr != nil {
-		return asUsage(planErr)
+		if configError(planErr) {
+			return asUsage(planErr)
+		}
+		return exitError{code: ExitFailed, err: planErr}
 	}
 	return nil
+}
+
+// configError reports whether err is the user's configuration (exit 2)
+// rather than a failure of a connector or database (exit 1).
+func configError(err error) bool {
+	return errors.Is(err, plan.ErrConfig) || errors.Is(err, plan.ErrUnsupported) || errors.Is(err, plan.ErrSchemaChange) ||
+		errors.Is(err, schema.ErrConfig) || errors.Is(err, connector.ErrConfig) || errors.Is(err, connector.ErrPluginNotFound)
 }

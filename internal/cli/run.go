@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -41,10 +40,15 @@ func newRunCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run MANIFEST",
 		Short: "Load every selected table of a manifest, atomically, with a report",
-		Long: `Run walks the manifest's DAG with bounded parallelism. Per table it reads the
-source, stages the batches in the sink, commits the load atomically and only
-then advances incremental state. A failed or interrupted table is aborted:
-its target is left exactly as it was.`,
+		Long: `Run walks the manifest's DAG with bounded parallelism. Per table it resolves
+the unit's plan (what dpone plan shows) and executes it: reads the source,
+applies the plan's DDL, stages the batches in the sink, commits the load
+atomically and only then advances incremental state. A failed or interrupted
+table is aborted: its staged rows are dropped (a target the plan created
+stays, empty).
+
+Exit codes: 0 ok, 1 a unit failed, 2 configuration error (found before the
+run or by a unit), 130 interrupted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.manifest = args[0]
@@ -180,7 +184,7 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 		Wait: o.wait, Args: args, Hooks: faultHooks(), RunID: runID, Lineage: lineage, Metrics: metrics,
 	})
 	if rep == nil {
-		if errors.Is(runErr, run.ErrUnsupported) {
+		if configError(runErr) {
 			return asUsage(runErr)
 		}
 		return runErr
@@ -211,9 +215,33 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 		return nil
 	case ctx.Err() != nil:
 		return exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted: in-flight loads were aborted; targets and state are as before them")}
+	case onlyConfigErrors(rep):
+		return exitError{code: ExitUsage, err: fmt.Errorf("%w: fix the configuration named above; nothing was loaded into the failed units' targets", runErr)}
 	default:
 		return exitError{code: ExitFailed, err: runErr}
 	}
+}
+
+// onlyConfigErrors reports whether every unit that failed failed on its
+// configuration (CONFIG, UNSUPPORTED, SCHEMA policy refusals): the run
+// exits 2 then, as it does when the manifest itself is wrong.
+func onlyConfigErrors(rep *evidence.Report) bool {
+	failed := 0
+	for _, u := range rep.Units {
+		if u.Status == "ok" || u.Status == "skipped" {
+			continue
+		}
+		failed++
+		if u.Error == nil {
+			return false
+		}
+		switch u.Error.Code {
+		case "CONFIG", "UNSUPPORTED", "SCHEMA":
+		default:
+			return false
+		}
+	}
+	return failed > 0
 }
 
 type discard struct{}

@@ -1,4 +1,4 @@
-package run
+package plan
 
 import (
 	"encoding/json"
@@ -14,6 +14,10 @@ const (
 	DefaultRunIDColumn    = "_dpone_run_id"
 	DefaultLoadedAtColumn = "_dpone_loaded_at"
 )
+
+// HostSinkOptions are sink.options keys the host consumes; they are not
+// sent to the sink.
+var HostSinkOptions = []string{"quality_gates"}
 
 // hostSourceOptions are source.options keys the host consumes itself; they
 // are still passed to the plugin, which must accept them.

@@ -1,11 +1,10 @@
-package run
+package plan
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
-	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -43,12 +42,12 @@ func Policy(u *manifest.Unit) (schema.Policy, error) {
 	return p, nil
 }
 
-// TargetEvolution compares the source fields with the sink's target table.
-// It returns nil when the target is absent (the sink creates it at commit)
-// or the sink cannot describe targets. A refused change returns the
-// evolution and an error wrapping ErrSchemaChange that names the column,
-// both types and the option that would allow it.
-func TargetEvolution(ctx context.Context, u *manifest.Unit, sink *connector.Client, spec *connectorv1.GetSpecResponse,
+// TargetEvolution describes the target and compares the source fields with
+// it. It returns nil when the target is absent or the sink cannot describe
+// targets. A refused change returns the evolution and an error wrapping
+// ErrSchemaChange that names the column, both types and the option that
+// would allow it.
+func TargetEvolution(ctx context.Context, u *manifest.Unit, sink Catalog, spec *connectorv1.GetSpecResponse,
 	cfg []byte, table *connectorv1.TableRef, fields []*connectorv1.Field, policy schema.Policy) (*schema.Evolution, error) {
 	if !spec.GetCapabilities().GetDescribeTarget() {
 		return nil, nil
@@ -60,7 +59,13 @@ func TargetEvolution(ctx context.Context, u *manifest.Unit, sink *connector.Clie
 	if !desc.GetExists() {
 		return nil, nil
 	}
-	ev, err := schema.Diff(keysNotNull(u, fields), desc.GetSchema().GetFields(), policy)
+	return Evolve(u, spec, table, fields, desc.GetSchema().GetFields(), policy)
+}
+
+// Evolve compares the source fields with an existing target's.
+func Evolve(u *manifest.Unit, spec *connectorv1.GetSpecResponse, table *connectorv1.TableRef,
+	fields, target []*connectorv1.Field, policy schema.Policy) (*schema.Evolution, error) {
+	ev, err := schema.Diff(keysNotNull(u, fields), target, policy)
 	if err != nil {
 		return ev, fmt.Errorf("%w: unit %s, target %s.%s: %w", ErrSchemaChange, u.ID, table.GetNamespace(), table.GetName(), err)
 	}
@@ -71,13 +76,22 @@ func TargetEvolution(ctx context.Context, u *manifest.Unit, sink *connector.Clie
 }
 
 // ApplyEvolution runs (or with dryRun only renders) the evolution's DDL in
-// the sink, before staging. It returns the statements and the sink's notes
-// on columns its types cannot hold exactly.
-func ApplyEvolution(ctx context.Context, sink *connector.Client, cfg []byte, table *connectorv1.TableRef, ev *schema.Evolution, dryRun bool) (ddl, lossy []string, err error) {
-	if ev == nil || len(ev.Changes()) == 0 {
+// the sink. It returns the statements and the sink's notes on columns its
+// types cannot hold exactly.
+func ApplyEvolution(ctx context.Context, sink Catalog, cfg []byte, table *connectorv1.TableRef, ev *schema.Evolution, dryRun bool) (ddl, lossy []string, err error) {
+	if ev == nil {
 		return nil, nil, nil
 	}
-	resp, err := sink.ApplySchema(ctx, &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: table, Changes: ev.Changes(), DryRun: dryRun})
+	return ApplyChanges(ctx, sink, cfg, table, ev.Changes(), dryRun)
+}
+
+// ApplyChanges runs (or with dryRun only renders) schema changes in the
+// sink; no changes is no call.
+func ApplyChanges(ctx context.Context, sink Catalog, cfg []byte, table *connectorv1.TableRef, changes []*connectorv1.SchemaChange, dryRun bool) (ddl, lossy []string, err error) {
+	if len(changes) == 0 {
+		return nil, nil, nil
+	}
+	resp, err := sink.ApplySchema(ctx, &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: table, Changes: changes, DryRun: dryRun})
 	if err != nil {
 		return nil, nil, fmt.Errorf("apply schema changes to %s.%s: %w", table.GetNamespace(), table.GetName(), err)
 	}

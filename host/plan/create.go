@@ -1,0 +1,96 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/schema"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/logical"
+)
+
+// deletedAtColumn marks the rows snapshot_diff soft-deletes (the SDK's
+// sdk.DeletedAtColumn; the host does not import the SDK).
+const deletedAtColumn = "_dpone_deleted_at"
+
+// keyedModes create their target with the unique key as primary key.
+var keyedModes = map[string]bool{"incremental_merge": true, "snapshot_diff": true}
+
+// LoadSchema is the schema the sink stages: the source's, with renamed
+// columns when evolution routes values into new columns.
+func LoadSchema(ev *schema.Evolution, src *connectorv1.Schema) (*connectorv1.Schema, error) {
+	if ev == nil || len(ev.Renames) == 0 {
+		return src, nil
+	}
+	as, err := logical.ArrowSchema(src)
+	if err != nil {
+		return nil, err
+	}
+	return logical.SchemaMessage(ev.RenameSchema(as))
+}
+
+// targetFields are the columns of a table the unit creates: the loaded
+// columns (keys NOT NULL), then the host's columns (lineage, the
+// soft-delete stamp). A source column named like a host column is
+// replaced by it: the load sets it.
+func targetFields(u *manifest.Unit, load *connectorv1.Schema) ([]*connectorv1.Field, error) {
+	runCol, loadedCol, err := lineageColumns(u)
+	if err != nil {
+		return nil, err
+	}
+	var host []*connectorv1.Field
+	if runCol != "" {
+		host = append(host, &connectorv1.Field{Name: runCol, Nullable: true,
+			Type: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_STRING}})
+	}
+	if loadedCol != "" {
+		host = append(host, &connectorv1.Field{Name: loadedCol, Nullable: true,
+			Type: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_TIMESTAMP, Precision: 6, WithTimeZone: true}})
+	}
+	if u.Sink.Strategy.Mode == "snapshot_diff" && u.Sink.Strategy.Extra["deletes"] == "soft" {
+		host = append(host, &connectorv1.Field{Name: deletedAtColumn, Nullable: true,
+			Type: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_TIMESTAMP, Precision: 6, WithTimeZone: true}})
+	}
+	hostNames := map[string]bool{}
+	for _, f := range host {
+		hostNames[f.GetName()] = true
+	}
+	var out []*connectorv1.Field
+	for _, f := range keysNotNull(u, load.GetFields()) {
+		if !hostNames[f.GetName()] {
+			out = append(out, f)
+		}
+	}
+	return append(out, host...), nil
+}
+
+// createTable is the change that creates a unit's absent target: every
+// column the load will write, and the unique key as primary key for the
+// modes that upsert on it.
+func createTable(u *manifest.Unit, table *connectorv1.TableRef, load *connectorv1.Schema) (*connectorv1.SchemaChange, error) {
+	fields, err := targetFields(u, load)
+	if err != nil {
+		return nil, err
+	}
+	if len(fields) == 0 {
+		return nil, fmt.Errorf("%w: source %s has no columns to create target %s.%s from", ErrConfig,
+			tableName(u.Source.Table), table.GetNamespace(), table.GetName())
+	}
+	ch := &connectorv1.SchemaChange{Op: connectorv1.SchemaChange_OP_CREATE_TABLE,
+		Field: &connectorv1.Field{Name: table.GetName(), Type: &connectorv1.LogicalType{
+			Kind: connectorv1.TypeKind_TYPE_KIND_STRUCT, Fields: fields}}}
+	if keyedModes[u.Sink.Strategy.Mode] {
+		ch.PrimaryKey = u.Sink.Strategy.UniqueKey
+	}
+	return ch, nil
+}
+
+// producedSchema is the schema of the unit's target after its load, as a
+// later unit reading it will see it.
+func producedSchema(u *manifest.Unit, load *connectorv1.Schema) (*connectorv1.Schema, error) {
+	fields, err := targetFields(u, load)
+	if err != nil {
+		return nil, err
+	}
+	return &connectorv1.Schema{Fields: fields}, nil
+}

@@ -1,0 +1,291 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/schema"
+	"github.com/dpone-go/dpone/host/state"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/logical"
+)
+
+// Planner resolves units one at a time, in DAG order, and remembers the
+// target each resolved unit produces, so that a later unit reading that
+// table is planned from it even before it exists. It is not safe for
+// concurrent use.
+type Planner struct {
+	o        Options
+	produced []produced
+}
+
+// produced is the table a resolved unit's load leaves behind.
+type produced struct {
+	unit   string
+	typ    string // sink connector
+	cfg    string // sink config JSON
+	table  manifest.TableRef
+	schema *connectorv1.Schema
+}
+
+// NewPlanner returns a planner.
+func NewPlanner(o Options) *Planner { return &Planner{o: o} }
+
+// Resolve validates and resolves one unit. The returned Unit is never nil:
+// on error its Error field says what is wrong and the error wraps the
+// cause (ErrConfig for configuration problems, ErrUnsupported, or the
+// connector's coded error).
+func (p *Planner) Resolve(ctx context.Context, u *manifest.Unit) (*Unit, error) {
+	up := &Unit{
+		Unit: u.ID, DependsOn: u.DependsOn, Source: u.Source.Type, SourceTable: tableName(u.Source.Table),
+		Sink: u.Sink.Type, Target: tableName(u.Sink.Table), Mode: u.Sink.Strategy.Mode,
+		UniqueKey: u.Sink.Strategy.UniqueKey, ReadMode: "full", Staging: "_dpone_stg_<load id> in " + u.Sink.Table.Schema,
+		StateBefore: "none", StateAfter: "unchanged (full read)", M: u,
+		SourceConfig: u.Source.RedactedConfig(), SinkConfig: u.Sink.RedactedConfig(), Contract: u.SchemaContract,
+	}
+	if err := p.resolve(ctx, u, up); err != nil {
+		up.Error = err.Error()
+		return up, fmt.Errorf("unit %s: %w", u.ID, err)
+	}
+	return up, nil
+}
+
+func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error {
+	o := p.o
+	if err := ValidateUnit(u); err != nil {
+		return err
+	}
+	up.Incremental = Incremental(u)
+	up.Warnings = Warnings(u)
+	src, srcSpec, err := o.Connectors.Catalog(ctx, u.Source.Type)
+	if err != nil {
+		return err
+	}
+	sink, sinkSpec, err := o.Connectors.Catalog(ctx, u.Sink.Type)
+	if err != nil {
+		return err
+	}
+	up.SourceSpec, up.SinkSpec = srcSpec, sinkSpec
+	if err := checkCapabilities(u, srcSpec, sinkSpec); err != nil {
+		return err
+	}
+	if err := validateAgainstSpecs(u, srcSpec, sinkSpec); err != nil {
+		return err
+	}
+	policy, err := Policy(u)
+	if err != nil {
+		return err
+	}
+	up.Policy = &policy
+	if up.Checker, err = schema.ParseContract(u.SchemaContract); err != nil {
+		return err
+	}
+	if up.Gates, err = ParseGates(u); err != nil {
+		return err
+	}
+	srcCfg, err := configJSON(u.Source)
+	if err != nil {
+		return err
+	}
+	sinkCfg, err := configJSON(u.Sink)
+	if err != nil {
+		return err
+	}
+	up.SinkConfigJSON = sinkCfg
+	srcOpts, err := sourceOptions(u)
+	if err != nil {
+		return err
+	}
+	up.Read = &connectorv1.ReadRequest{
+		ConfigJson: srcCfg, Namespace: u.Source.Table.Schema, Stream: u.Source.Table.Name,
+		Mode: connectorv1.SourceMode_SOURCE_MODE_FULL, OptionsJson: srcOpts, BatchBytes: batchBytes(u),
+	}
+	if up.Incremental {
+		up.ReadMode = "incremental (" + fmt.Sprint(u.Source.Options["incremental_strategy"]) + ")"
+		up.StateAfter = "the source's checkpoint after this load, committed after the target commits"
+		up.Read.Mode = connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL
+		if o.Store != nil {
+			cp, err := o.Store.Checkpoint(ctx, state.StreamKey{Manifest: o.Manifest.Metadata.ID, Unit: u.ID})
+			switch {
+			case err == nil:
+				up.Read.PriorState = cp.State
+				up.StateBefore = fmt.Sprintf("v%d %s", cp.Version, string(cp.State))
+			case !errors.Is(err, state.ErrNotFound):
+				return fmt.Errorf("read state of %s: %w", u.ID, err)
+			}
+		}
+	}
+	up.ReadRequest = shown(up.Read, func(m protoMessage) { m.(*connectorv1.ReadRequest).ConfigJson = nil })
+
+	srcSchema, err := p.sourceSchema(ctx, u, src, srcSpec, up)
+	if err != nil {
+		return err
+	}
+	up.SourceSchema = srcSchema
+	for _, f := range srcSchema.GetFields() {
+		up.Columns = append(up.Columns, f.GetName()+" "+logical.Name(f.GetType()))
+	}
+	if err := keysInSource(u, srcSchema); err != nil {
+		return err
+	}
+
+	table := &connectorv1.TableRef{Namespace: u.Sink.Table.Schema, Name: u.Sink.Table.Name}
+	if err := p.planTarget(ctx, u, sink, sinkSpec, sinkCfg, table, srcSchema, policy, up); err != nil {
+		return err
+	}
+	loadSchema, err := LoadSchema(up.Ev, srcSchema)
+	if err != nil {
+		return err
+	}
+	sinkOpts, err := sinkOptions(u, o.RunID, o.At)
+	if err != nil {
+		return err
+	}
+	up.Begin = &connectorv1.BeginLoadRequest{
+		ConfigJson: sinkCfg, Target: table, Schema: loadSchema, Mode: u.Sink.Strategy.Mode,
+		UniqueKey: u.Sink.Strategy.UniqueKey, OptionsJson: sinkOpts,
+	}
+	up.BeginRequest = shown(up.Begin, func(m protoMessage) { m.(*connectorv1.BeginLoadRequest).ConfigJson = nil })
+	created, err := producedSchema(u, loadSchema)
+	if err != nil {
+		return err
+	}
+	p.produced = append(p.produced, produced{unit: u.ID, typ: u.Sink.Type, cfg: string(sinkCfg), table: u.Sink.Table, schema: created})
+	return nil
+}
+
+// sourceSchema returns the schema the unit's Read will produce: the
+// schema an earlier unit of the plan creates when it loads the table this
+// unit reads, else from DescribeStream when the source has it (it sees the
+// read options), else from Discover.
+func (p *Planner) sourceSchema(ctx context.Context, u *manifest.Unit, src Catalog, spec *connectorv1.GetSpecResponse, up *Unit) (*connectorv1.Schema, error) {
+	if pr := p.producer(u); pr != nil {
+		up.SourceCreatedBy = pr.unit
+		return pr.schema, nil
+	}
+	req := up.Read
+	if spec.GetCapabilities().GetDescribeStream() {
+		st, err := src.DescribeStream(ctx, &connectorv1.ReadRequest{ConfigJson: req.GetConfigJson(), Namespace: req.GetNamespace(),
+			Stream: req.GetStream(), OptionsJson: req.GetOptionsJson(), Mode: connectorv1.SourceMode_SOURCE_MODE_FULL})
+		if err != nil {
+			return nil, fmt.Errorf("describe %s in %s: %w", u.Source.Table, u.Source.Type, err)
+		}
+		return st.GetSchema(), nil
+	}
+	sel := u.Source.Table.Name
+	if u.Source.Table.Schema != "" {
+		sel = u.Source.Table.Schema + "." + sel
+	}
+	streams, err := src.Discover(ctx, req.GetConfigJson(), []string{sel})
+	if err != nil {
+		return nil, fmt.Errorf("discover %s in %s: %w", sel, u.Source.Type, err)
+	}
+	for _, s := range streams {
+		if s.GetName() == u.Source.Table.Name && (u.Source.Table.Schema == "" || s.GetNamespace() == "" || s.GetNamespace() == u.Source.Table.Schema) {
+			return s.GetSchema(), nil
+		}
+	}
+	if len(streams) == 1 {
+		return streams[0].GetSchema(), nil
+	}
+	return nil, fmt.Errorf("source %s has no stream %s: %w", u.Source.Type, sel, connector.ErrNotFound)
+}
+
+// producer is the latest earlier unit whose target is u's source table
+// (same connector, same connection config, same table), or nil. A unit
+// that reads a query instead of the table is never matched.
+func (p *Planner) producer(u *manifest.Unit) *produced {
+	if _, q := u.Source.Options["query"]; q {
+		return nil
+	}
+	cfg, err := configJSON(u.Source)
+	if err != nil {
+		return nil
+	}
+	for i := len(p.produced) - 1; i >= 0; i-- {
+		pr := &p.produced[i]
+		if pr.typ == u.Source.Type && pr.cfg == string(cfg) && pr.table == u.Source.Table {
+			return pr
+		}
+	}
+	return nil
+}
+
+// planTarget describes the target and resolves the schema changes to
+// apply before staging, with the DDL the sink renders for them.
+func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog, spec *connectorv1.GetSpecResponse,
+	cfg []byte, table *connectorv1.TableRef, src *connectorv1.Schema, policy schema.Policy, up *Unit) error {
+	caps := spec.GetCapabilities()
+	if !caps.GetDescribeTarget() {
+		up.TargetState = "unknown (sink cannot describe targets): created by the sink at commit if absent"
+		return nil
+	}
+	desc, err := sink.DescribeTarget(ctx, cfg, table)
+	if err != nil {
+		return fmt.Errorf("describe target %s: %w", up.Target, err)
+	}
+	if desc.GetExists() {
+		up.TargetState = "exists"
+		ev, err := Evolve(u, spec, table, src.GetFields(), desc.GetSchema().GetFields(), policy)
+		if ev != nil {
+			if d := schema.Describe(ev); d != "" {
+				up.Evolution = strings.Split(strings.TrimRight(d, "\n"), "\n")
+			}
+		}
+		if err != nil {
+			return err
+		}
+		up.Ev = ev
+		if ev != nil {
+			up.Changes = ev.Changes()
+		}
+	} else {
+		if !caps.GetApplySchema() {
+			up.TargetState = "absent: created by the sink at commit"
+			return nil
+		}
+		up.TargetState = "absent: created before staging"
+		load, err := LoadSchema(nil, src)
+		if err != nil {
+			return err
+		}
+		create, err := createTable(u, table, load)
+		if err != nil {
+			return err
+		}
+		up.Changes = []*connectorv1.SchemaChange{create}
+	}
+	if len(up.Changes) == 0 {
+		return nil
+	}
+	resp, err := sink.ApplySchema(ctx, &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: table, Changes: up.Changes, DryRun: true})
+	if err != nil {
+		return fmt.Errorf("render DDL for %s: %w", up.Target, err)
+	}
+	up.DDL, up.Lossy = resp.GetDdl(), resp.GetLossy()
+	return nil
+}
+
+// keysInSource refuses a unique_key that is not a column of the source:
+// found here, from the described schema, before anything is staged.
+func keysInSource(u *manifest.Unit, s *connectorv1.Schema) error {
+	if len(u.Sink.Strategy.UniqueKey) == 0 || s == nil {
+		return nil
+	}
+	var names []string
+	for _, f := range s.GetFields() {
+		names = append(names, f.GetName())
+	}
+	for _, k := range u.Sink.Strategy.UniqueKey {
+		if !slices.Contains(names, k) {
+			return fmt.Errorf("%w: sink.strategy.unique_key %q is not a column of source %s (its columns: %s)%s",
+				ErrConfig, k, tableName(u.Source.Table), strings.Join(names, ", "), didYouMean(k, names))
+		}
+	}
+	return nil
+}

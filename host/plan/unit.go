@@ -1,0 +1,115 @@
+package plan
+
+import (
+	"encoding/json"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/schema"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+// Unit is one resolved load unit: what `dpone plan` shows and exactly what
+// `dpone run` executes. The exported JSON fields are for people and never
+// hold a resolved secret; the fields tagged json:"-" are the values run
+// executes (they hold the resolved connection configs).
+type Unit struct {
+	Unit        string   `json:"unit"`
+	DependsOn   []string `json:"depends_on,omitempty"`
+	Source      string   `json:"source"`
+	SourceTable string   `json:"source_table"`
+	// SourceCreatedBy names the earlier unit of the plan whose target is
+	// this unit's source; its columns are the schema that unit produces.
+	SourceCreatedBy string   `json:"source_created_by,omitempty"`
+	Sink            string   `json:"sink"`
+	Target          string   `json:"target"`
+	Mode            string   `json:"mode"`
+	UniqueKey       []string `json:"unique_key,omitempty"`
+	ReadMode        string   `json:"read_mode"`
+	Staging         string   `json:"staging"`
+	TargetState     string   `json:"target_state"`
+	Columns         []string `json:"columns,omitempty"`
+	Evolution       []string `json:"evolution,omitempty"`
+	// DDL is what the sink runs before staging, as the sink rendered it;
+	// run applies exactly these changes and reports the statements.
+	DDL []string `json:"ddl,omitempty"`
+	// Lossy are the sink's notes on columns its types cannot hold exactly.
+	Lossy       []string `json:"lossy,omitempty"`
+	StateBefore string   `json:"state_before"`
+	StateAfter  string   `json:"state_after"`
+	Warnings    []string `json:"warnings,omitempty"`
+	Error       string   `json:"error,omitempty"`
+
+	// SourceConfig and SinkConfig are the connection configs with secrets
+	// redacted.
+	SourceConfig map[string]any `json:"source_config,omitempty"`
+	SinkConfig   map[string]any `json:"sink_config,omitempty"`
+	// Policy is the schema evolution policy; Contract the data contract.
+	Policy   *schema.Policy `json:"schema_evolution,omitempty"`
+	Contract map[string]any `json:"schema_contract,omitempty"`
+	// ReadRequest and BeginRequest are the requests run sends, without
+	// their connection configs (protojson).
+	ReadRequest  json.RawMessage `json:"read_request,omitempty"`
+	BeginRequest json.RawMessage `json:"begin_request,omitempty"`
+
+	// M is the manifest unit this was resolved from.
+	M *manifest.Unit `json:"-"`
+	// Read is the read request (config, options, mode, prior state,
+	// batch size); partitions, when any, are clones of it.
+	Read *connectorv1.ReadRequest `json:"-"`
+	// SourceSchema is the schema the read produces, as described; run
+	// refuses a read whose schema differs.
+	SourceSchema *connectorv1.Schema `json:"-"`
+	// Changes are the schema changes applied before staging (rendered in
+	// DDL); Ev is the evolution they come from (nil for a new target),
+	// whose renames route values into new columns.
+	Changes []*connectorv1.SchemaChange `json:"-"`
+	Ev      *schema.Evolution           `json:"-"`
+	// Checker is the parsed data contract (nil without one).
+	Checker *schema.Contract `json:"-"`
+	Gates   Gates            `json:"-"`
+	// Begin is the BeginLoad request without a load id; run stamps a
+	// clone with one (BeginFor).
+	Begin *connectorv1.BeginLoadRequest `json:"-"`
+	// SinkConfigJSON is the sink's resolved config (the quarantine load's).
+	SinkConfigJSON []byte `json:"-"`
+	// Incremental is true when the read resumes from a checkpoint and
+	// commits one.
+	Incremental bool `json:"-"`
+	// SourceSpec and SinkSpec are the connectors' specs.
+	SourceSpec *connectorv1.GetSpecResponse `json:"-"`
+	SinkSpec   *connectorv1.GetSpecResponse `json:"-"`
+}
+
+// BeginFor returns the unit's BeginLoad request for load id.
+func (u *Unit) BeginFor(loadID string) *connectorv1.BeginLoadRequest {
+	b := proto.Clone(u.Begin).(*connectorv1.BeginLoadRequest)
+	b.LoadId = loadID
+	return b
+}
+
+// TargetRef is the unit's target table.
+func (u *Unit) TargetRef() *connectorv1.TableRef { return u.Begin.GetTarget() }
+
+// protoMessage is a generated message.
+type protoMessage = proto.Message
+
+// shown renders a request without its connection config.
+func shown(m proto.Message, clearConfig func(protoMessage)) json.RawMessage {
+	c := proto.Clone(m)
+	clearConfig(c)
+	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(c)
+	if err != nil {
+		return nil
+	}
+	// protojson output is not stable by design; re-indent through
+	// encoding/json so the plan's JSON is.
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return nil
+	}
+	out, _ := json.Marshal(v)
+	return out
+}

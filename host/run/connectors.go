@@ -1,0 +1,81 @@
+package run
+
+import (
+	"context"
+
+	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/plan"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+// Source is what run calls on a source connector: the read itself and,
+// for parallel reads, partitioning (Discover gives the row estimate that
+// sizes an automatic partition count). Implementations must be safe for
+// concurrent use.
+type Source interface {
+	Read(ctx context.Context, req *connectorv1.ReadRequest) (ReadStream, error)
+	Partition(ctx context.Context, req *connectorv1.PartitionRequest) ([][]byte, error)
+	Discover(ctx context.Context, cfg []byte, selector []string) ([]*connectorv1.Stream, error)
+}
+
+// ReadStream yields one read's messages in order: schema first, then
+// batches, checkpoints, progress and logs; io.EOF after the last. It is
+// used by one goroutine.
+type ReadStream interface {
+	Recv() (*connectorv1.ReadMessage, error)
+	Close() error
+}
+
+// Sink is what run calls on a sink connector for the exactly-once load
+// sequence: BeginLoad, Write (one stream per partition), CommitLoad, or
+// AbortLoad; LoadStatus answers for a load a crashed run left pending.
+// Implementations must be safe for concurrent use; AbortLoad is
+// idempotent.
+type Sink interface {
+	BeginLoad(ctx context.Context, req *connectorv1.BeginLoadRequest) (string, error)
+	Write(ctx context.Context, h *connectorv1.WriteHeader) (WriteStream, error)
+	CommitLoad(ctx context.Context, req *connectorv1.CommitLoadRequest) (*connectorv1.CommitLoadResponse, error)
+	AbortLoad(ctx context.Context, req *connectorv1.AbortLoadRequest) error
+	LoadStatus(ctx context.Context, req *connectorv1.LoadStatusRequest) (connectorv1.LoadState, error)
+}
+
+// WriteStream sends one Write call's batches; CloseAndRecv ends it and
+// returns what the sink staged. It is used by one goroutine.
+type WriteStream interface {
+	Send(b *connectorv1.Batch) error
+	CloseAndRecv() (*connectorv1.WriteResponse, error)
+}
+
+// Connectors gives run the connectors it calls, by name, with their specs.
+// A connector whose process died is started again on the next call.
+// *Pool is the real one; connectortest.Fake is a fake that checks the
+// order of the load sequence.
+type Connectors interface {
+	plan.Connectors
+	Source(ctx context.Context, name string) (Source, *connectorv1.GetSpecResponse, error)
+	Sink(ctx context.Context, name string) (Sink, *connectorv1.GetSpecResponse, error)
+}
+
+// client adapts *connector.Client's concrete streams to run's interfaces.
+type client struct{ *connector.Client }
+
+func (c client) Read(ctx context.Context, req *connectorv1.ReadRequest) (ReadStream, error) {
+	rs, err := c.Client.Read(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
+func (c client) Write(ctx context.Context, h *connectorv1.WriteHeader) (WriteStream, error) {
+	ws, err := c.Client.Write(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+var (
+	_ Connectors   = (*Pool)(nil)
+	_ plan.Catalog = (*connector.Client)(nil)
+)
