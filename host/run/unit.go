@@ -178,7 +178,12 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 	})
 	r.rep.CommitSeconds = time.Since(commitStart).Seconds()
 	if err != nil {
-		return fmt.Errorf("commit load into %s: %w", r.rep.Target, err)
+		// The answer may be lost after the sink committed: ask before
+		// aborting, or the next run would load the rows again.
+		if cerr := r.commitOutcome(ctx, sink, p, begin, err); cerr != nil {
+			return cerr
+		}
+		e.logf("%s: commit load %s: %v; the sink reports it committed", u.ID, loadID, err)
 	}
 	r.rep.RowsInserted, r.rep.RowsUpdated, r.rep.RowsDeleted = res.GetRowsInserted(), res.GetRowsUpdated(), res.GetRowsDeleted()
 	e.hooks.fire(ctx, HookAfterCommit, u.ID)
@@ -205,6 +210,31 @@ type errCommitted struct{ err error }
 
 func (e errCommitted) Error() string { return e.err.Error() }
 func (e errCommitted) Unwrap() error { return e.err }
+
+// commitOutcome decides what a failed CommitLoad means. It returns nil
+// when the sink's LoadStatus says the load committed (the run goes on to
+// the state commit), an error that aborts the load when the sink says it
+// did not, and an errCommitted (no abort: the load stays pending for the
+// next run's Recover) when the sink cannot say.
+func (r *unitRun) commitOutcome(ctx context.Context, sink Sink, p *plan.Unit, begin *connectorv1.BeginLoadRequest, cause error) error {
+	cause = fmt.Errorf("commit load into %s: %w", r.rep.Target, cause)
+	if !p.SinkSpec.GetCapabilities().GetLoadStatus() {
+		return cause
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if s, _, err := r.e.conns.Sink(sctx, r.u.Sink.Type); err == nil {
+		sink = s // restarted if the plugin died
+	}
+	st, err := sink.LoadStatus(sctx, &connectorv1.LoadStatusRequest{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
+	switch {
+	case err != nil:
+		return errCommitted{fmt.Errorf("%w; its outcome is unknown (load status: %v): the next run resolves it", cause, err)}
+	case st == connectorv1.LoadState_LOAD_STATE_COMMITTED:
+		return nil
+	}
+	return cause
+}
 
 // abort drops the load's staging after a failure and marks the load
 // aborted; it runs even when ctx was cancelled (Ctrl-C), with a bounded

@@ -1,0 +1,342 @@
+// Package connectortest provides Fake, an in-memory connector that is both
+// a source and a sink, for unit tests of the run engine. Like Terraform's
+// MockProvider it enforces the protocol's call order (BeginLoad before
+// Write, no Write after CommitLoad or AbortLoad, DDL before staging, one
+// CommitLoad per load) and records every violation, so a test fails when
+// the engine calls out of order. Failures and crashes can be injected at
+// every call.
+//
+// The source serves rows with ids 1..Rows of one int64 column "id", in
+// batches of BatchRows, with a checkpoint after every batch; an
+// incremental read resumes after the id in its prior state. The sink keeps
+// committed rows per target, with receipts, so LoadStatus answers like a
+// real sink's.
+package connectortest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/plan"
+	"github.com/dpone-go/dpone/host/run"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/logical"
+)
+
+// Call names a connector call, or a step inside a stream, where a failure
+// can be injected.
+type Call string
+
+// Calls, in the order a load makes them.
+const (
+	CallDescribeStream Call = "DescribeStream"
+	CallDescribeTarget Call = "DescribeTarget"
+	CallApplySchema    Call = "ApplySchema"
+	CallRead           Call = "Read"
+	CallRecv           Call = "Read.Recv"
+	CallBeginLoad      Call = "BeginLoad"
+	CallWrite          Call = "Write"
+	CallSend           Call = "Write.Send"
+	CallCloseAndRecv   Call = "Write.CloseAndRecv"
+	// CallCommitLoad fails before the sink commits; CallCommitLoadLost
+	// commits and then loses the answer (the host cannot tell).
+	CallCommitLoad     Call = "CommitLoad"
+	CallCommitLoadLost Call = "CommitLoad(after commit)"
+	CallAbortLoad      Call = "AbortLoad"
+	CallLoadStatus     Call = "LoadStatus"
+)
+
+// Fault is what an injected failure does.
+type Fault int
+
+const (
+	// Fail returns an in-band, non-retryable connector error.
+	Fail Fault = iota + 1
+	// Crash makes the plugin exit: this call and every later one fail
+	// with connector.ErrPluginExited until Restart.
+	Crash
+)
+
+// load is one load's progress as the sink sees it.
+type load struct {
+	table     string
+	begun     bool
+	staged    []int64
+	openWrite int
+	committed bool
+	aborted   bool
+}
+
+// Fake is an in-memory source and sink. Configure its exported fields
+// before use; its methods are safe for concurrent use.
+type Fake struct {
+	// Rows and BatchRows shape the source (defaults 10 and 3).
+	Rows, BatchRows int64
+
+	mu         sync.Mutex
+	faults     map[Call]Fault
+	crashed    bool
+	loads      map[string]*load
+	tables     map[string][]int64 // committed ids per target
+	created    map[string]bool
+	violations []string
+	calls      []string
+}
+
+// New returns a fake serving rows ids 1..rows in batches of batchRows.
+func New(rows, batchRows int64) *Fake {
+	return &Fake{Rows: rows, BatchRows: batchRows, faults: map[Call]Fault{}, loads: map[string]*load{},
+		tables: map[string][]int64{}, created: map[string]bool{}}
+}
+
+// Inject makes the next call c fail with fault f (once).
+func (f *Fake) Inject(c Call, fault Fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults[c] = fault
+}
+
+// Restart brings a crashed plugin back; what was staged stays staged
+// (staging lives in the target database) but open streams are gone.
+func (f *Fake) Restart() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.crashed = false
+	for _, l := range f.loads {
+		l.openWrite = 0
+	}
+}
+
+// Target returns the ids committed into table ("ns.name").
+func (f *Fake) Target(table string) []int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.tables[table])
+}
+
+// Staged returns the load ids that are staged but neither committed nor
+// aborted (leftover staging).
+func (f *Fake) Staged() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for id, l := range f.loads {
+		if l.begun && !l.committed && !l.aborted {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Violations lists the calls made out of protocol order.
+func (f *Fake) Violations() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.violations)
+}
+
+// Calls lists the calls made, in order.
+func (f *Fake) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+// enter records call c and returns the injected error, if any. Callers
+// hold f.mu.
+func (f *Fake) enter(c Call) error {
+	f.calls = append(f.calls, string(c))
+	if f.crashed {
+		return &connector.ExitError{Plugin: "fake", Op: string(c), Status: "signal: killed"}
+	}
+	fault, ok := f.faults[c]
+	if !ok {
+		return nil
+	}
+	delete(f.faults, c)
+	if fault == Crash {
+		f.crashed = true
+		return &connector.ExitError{Plugin: "fake", Op: string(c), Status: "signal: killed"}
+	}
+	return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_INTERNAL, Message: "injected failure in " + string(c)}
+}
+
+func (f *Fake) violate(format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	f.violations = append(f.violations, msg)
+	return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_INTERNAL, Message: "protocol violation: " + msg}
+}
+
+// Spec is the fake's spec: source and sink, incremental_append and
+// full_refresh, the column strategy, describe and load status.
+func Spec() *connectorv1.GetSpecResponse {
+	return &connectorv1.GetSpecResponse{Name: "fake", Version: "0.0.0", ProtocolVersion: 1,
+		Capabilities: &connectorv1.Capabilities{Source: true, Destination: true,
+			SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
+			IncrementalStrategies: []string{"column"}, DescribeStream: true, DescribeTarget: true,
+			ApplySchema: true, LoadStatus: true, AtomicReceipts: true}}
+}
+
+// Catalog, Source and Sink make the fake a run.Connectors for every name.
+func (f *Fake) Catalog(context.Context, string) (plan.Catalog, *connectorv1.GetSpecResponse, error) {
+	return f, Spec(), nil
+}
+
+// Source returns the fake as a source.
+func (f *Fake) Source(context.Context, string) (run.Source, *connectorv1.GetSpecResponse, error) {
+	return f, Spec(), nil
+}
+
+// Sink returns the fake as a sink.
+func (f *Fake) Sink(context.Context, string) (run.Sink, *connectorv1.GetSpecResponse, error) {
+	return f, Spec(), nil
+}
+
+var _ run.Connectors = (*Fake)(nil)
+
+func schemaMsg() *connectorv1.Schema {
+	return &connectorv1.Schema{Fields: []*connectorv1.Field{{Name: "id",
+		Type: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_INT64}}}}
+}
+
+func tableKey(t *connectorv1.TableRef) string { return t.GetNamespace() + "." + t.GetName() }
+
+// DescribeStream describes the one stream.
+func (f *Fake) DescribeStream(context.Context, *connectorv1.ReadRequest) (*connectorv1.Stream, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter(CallDescribeStream); err != nil {
+		return nil, err
+	}
+	return &connectorv1.Stream{Name: "t", Schema: schemaMsg()}, nil
+}
+
+// Discover lists the one stream.
+func (f *Fake) Discover(context.Context, []byte, []string) ([]*connectorv1.Stream, error) {
+	return []*connectorv1.Stream{{Name: "t", Schema: schemaMsg(), RowEstimate: f.Rows}}, nil
+}
+
+// DescribeTarget says whether the target was created.
+func (f *Fake) DescribeTarget(_ context.Context, _ []byte, t *connectorv1.TableRef) (*connectorv1.DescribeTargetResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter(CallDescribeTarget); err != nil {
+		return nil, err
+	}
+	if !f.created[tableKey(t)] {
+		return &connectorv1.DescribeTargetResponse{}, nil
+	}
+	return &connectorv1.DescribeTargetResponse{Exists: true, Schema: schemaMsg()}, nil
+}
+
+// ApplySchema renders one statement per change and, unless dry run,
+// creates the table. Applying DDL while a load into the table is staged
+// is a violation.
+func (f *Fake) ApplySchema(_ context.Context, req *connectorv1.ApplySchemaRequest) (*connectorv1.ApplySchemaResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter(CallApplySchema); err != nil {
+		return nil, err
+	}
+	var ddl []string
+	for _, c := range req.GetChanges() {
+		ddl = append(ddl, fmt.Sprintf("%s %s pk=%v", c.GetOp(), tableKey(req.GetTable()), c.GetPrimaryKey()))
+	}
+	if !req.GetDryRun() {
+		for id, l := range f.loads {
+			if l.table == tableKey(req.GetTable()) && l.begun && !l.committed && !l.aborted && l.openWrite > 0 {
+				return nil, f.violate("ApplySchema on %s while load %s is writing", l.table, id)
+			}
+		}
+		f.created[tableKey(req.GetTable())] = true
+	}
+	return &connectorv1.ApplySchemaResponse{Ddl: ddl}, nil
+}
+
+// Partition is not offered (the spec says so); calling it is a violation.
+func (f *Fake) Partition(context.Context, *connectorv1.PartitionRequest) ([][]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return nil, f.violate("Partition called but the spec offers no parallel partitions")
+}
+
+// Read starts a read after the prior state's id.
+func (f *Fake) Read(_ context.Context, req *connectorv1.ReadRequest) (run.ReadStream, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter(CallRead); err != nil {
+		return nil, err
+	}
+	var after int64
+	if ps := req.GetPriorState(); len(ps) > 0 {
+		n, err := strconv.ParseInt(string(ps), 10, 64)
+		if err != nil {
+			return nil, f.violate("Read: prior state %q is not a checkpoint this source sent", ps)
+		}
+		after = n
+	}
+	return &readStream{f: f, next: after + 1}, nil
+}
+
+type readStream struct {
+	f          *Fake
+	next       int64
+	sentSchema bool
+	pendingCP  []byte
+	done       bool
+}
+
+// Recv sends the schema, then batches each followed by its checkpoint.
+func (s *readStream) Recv() (*connectorv1.ReadMessage, error) {
+	f := s.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter(CallRecv); err != nil {
+		return nil, err
+	}
+	switch {
+	case !s.sentSchema:
+		s.sentSchema = true
+		return &connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Schema{Schema: schemaMsg()}}, nil
+	case s.pendingCP != nil:
+		cp := s.pendingCP
+		s.pendingCP = nil
+		return &connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Checkpoint{Checkpoint: &connectorv1.Checkpoint{State: cp}}}, nil
+	case s.next > f.Rows || s.done:
+		return nil, eof
+	}
+	last := min(s.next+f.BatchRows-1, f.Rows)
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	defer b.Release()
+	for id := s.next; id <= last; id++ {
+		b.Append(id)
+	}
+	col := b.NewArray()
+	defer col.Release()
+	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil), []arrow.Array{col}, int64(col.Len()))
+	defer rec.Release()
+	ipc, err := logical.EncodeBatch(rec)
+	if err != nil {
+		return nil, err
+	}
+	s.next = last + 1
+	s.pendingCP = []byte(strconv.FormatInt(last, 10))
+	return &connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Batch{Batch: &connectorv1.Batch{ArrowIpc: ipc, Rows: rec.NumRows()}}}, nil
+}
+
+// Close ends the read.
+func (s *readStream) Close() error {
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	s.done = true
+	return nil
+}

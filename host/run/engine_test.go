@@ -1,0 +1,311 @@
+package run_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/dpone-go/dpone/host/connector/connectortest"
+	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/plan"
+	"github.com/dpone-go/dpone/host/run"
+	"github.com/dpone-go/dpone/host/state"
+)
+
+const target = "tgt.t"
+
+// faultyStore injects a failure, or a crash (the host dies: this write
+// and every later one fail), into the state calls of the load sequence.
+type faultyStore struct {
+	state.Store
+	mu    sync.Mutex
+	fault map[string]connectortest.Fault
+	dark  bool
+}
+
+var errStore = errors.New("injected state failure")
+
+func (s *faultyStore) inject(call string, f connectortest.Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault[call] = f
+}
+
+func (s *faultyStore) check(call string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dark {
+		return errStore
+	}
+	f, ok := s.fault[call]
+	if !ok {
+		return nil
+	}
+	delete(s.fault, call)
+	if f == connectortest.Crash {
+		s.dark = true
+	}
+	return errStore
+}
+
+func (s *faultyStore) RecordPending(ctx context.Context, l state.Load) error {
+	if err := s.check("RecordPending"); err != nil {
+		return err
+	}
+	return s.Store.RecordPending(ctx, l)
+}
+
+func (s *faultyStore) SetPendingCheckpoint(ctx context.Context, id string, cp []byte) error {
+	if err := s.check("SetPendingCheckpoint"); err != nil {
+		return err
+	}
+	return s.Store.SetPendingCheckpoint(ctx, id, cp)
+}
+
+func (s *faultyStore) MarkCommitted(ctx context.Context, id string) error {
+	if err := s.check("MarkCommitted"); err != nil {
+		return err
+	}
+	return s.Store.MarkCommitted(ctx, id)
+}
+
+func (s *faultyStore) MarkAborted(ctx context.Context, id, reason string) error {
+	if err := s.check("MarkAborted"); err != nil {
+		return err
+	}
+	return s.Store.MarkAborted(ctx, id, reason)
+}
+
+func testUnit(mode string) *manifest.Unit {
+	u := &manifest.Unit{ID: "s.t",
+		Source: manifest.Endpoint{Type: "fake", Table: manifest.TableRef{Schema: "s", Name: "t"},
+			Options: map[string]any{"incremental_strategy": "column"}},
+		Sink: manifest.Endpoint{Type: "fake", Table: manifest.TableRef{Schema: "tgt", Name: "t"},
+			Strategy: manifest.Strategy{Mode: mode}},
+	}
+	if mode == "incremental_merge" {
+		u.Sink.Strategy.UniqueKey = []string{"id"}
+	}
+	return u
+}
+
+func execute(t *testing.T, fake *connectortest.Fake, store state.Store, u *manifest.Unit) error {
+	t.Helper()
+	_, err := run.Execute(context.Background(), run.Options{
+		Manifest: &manifest.Manifest{Metadata: manifest.Metadata{ID: "m"}},
+		Units:    []*manifest.Unit{u}, Store: store, Pool: fake, Retries: 0,
+	})
+	return err
+}
+
+func ids(n int64) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = int64(i + 1)
+	}
+	return out
+}
+
+// TestExactlyOnceAtEveryBoundary injects a failure, then a crash, at every
+// call boundary of the load sequence (RecordPending -> BeginLoad -> Write
+// -> SetPendingCheckpoint -> CommitLoad -> MarkCommitted) and checks that
+// the target holds either nothing or the whole load, and that the next run
+// (with Recover) leaves every row in the target exactly once, the
+// checkpoint at the last row and no load pending or staged.
+func TestExactlyOnceAtEveryBoundary(t *testing.T) {
+	const rows = 10
+	boundaries := []struct {
+		name  string
+		sink  connectortest.Call
+		store string
+		// recovers: the run itself finds out the load committed (LoadStatus
+		// after a CommitLoad whose answer was lost) and succeeds.
+		recovers connectortest.Fault
+	}{
+		{name: "RecordPending", store: "RecordPending"},
+		{name: "Read", sink: connectortest.CallRecv},
+		{name: "BeginLoad", sink: connectortest.CallBeginLoad},
+		{name: "Write", sink: connectortest.CallWrite},
+		{name: "Write.Send", sink: connectortest.CallSend},
+		{name: "Write.CloseAndRecv", sink: connectortest.CallCloseAndRecv},
+		{name: "SetPendingCheckpoint", store: "SetPendingCheckpoint"},
+		{name: "CommitLoad", sink: connectortest.CallCommitLoad},
+		{name: "CommitLoad answer lost", sink: connectortest.CallCommitLoadLost, recovers: connectortest.Fail},
+		{name: "MarkCommitted", store: "MarkCommitted"},
+	}
+	for _, b := range boundaries {
+		for _, fault := range []connectortest.Fault{connectortest.Fail, connectortest.Crash} {
+			name := b.name + "/fail"
+			if fault == connectortest.Crash {
+				name = b.name + "/crash"
+			}
+			t.Run(name, func(t *testing.T) {
+				ctx := context.Background()
+				fake := connectortest.New(rows, 3)
+				sq, err := state.OpenSQLite(filepath.Join(t.TempDir(), "state.db"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer sq.Close()
+				store := &faultyStore{Store: sq, fault: map[string]connectortest.Fault{}}
+				// A crash at a sink call is the plugin's (it exits); at a
+				// state call it is the host's (no state write and no plugin
+				// call after it).
+				if b.sink != "" {
+					fake.Inject(b.sink, fault)
+				} else {
+					store.inject(b.store, fault)
+					if fault == connectortest.Crash {
+						fake.Inject(connectortest.CallAbortLoad, connectortest.Crash)
+					}
+				}
+				u := testUnit("incremental_append")
+				err = execute(t, fake, store, u)
+				if err == nil && b.recovers != fault {
+					t.Fatalf("first run: got no error, want the injected %s", name)
+				}
+				if err != nil && b.recovers == fault {
+					t.Fatalf("first run: %v; want it to ask LoadStatus and find the load committed", err)
+				}
+				if got := fake.Target(target); len(got) != 0 && len(got) != rows {
+					t.Fatalf("after the failed run the target holds %d rows, want 0 or %d (never part of a load)", len(got), rows)
+				}
+
+				// The next run, with the plugin back and the store healthy.
+				fake.Restart()
+				store.mu.Lock()
+				store.dark, store.fault = false, map[string]connectortest.Fault{}
+				store.mu.Unlock()
+				if err := execute(t, fake, store, u); err != nil {
+					t.Fatalf("second run: %v", err)
+				}
+				got := fake.Target(target)
+				slices.Sort(got)
+				if diff := cmp.Diff(ids(rows), got); diff != "" {
+					t.Errorf("target after recovery, every row exactly once (-want +got):\n%s", diff)
+				}
+				cp, err := sq.Checkpoint(ctx, state.StreamKey{Manifest: "m", Unit: u.ID})
+				if err != nil {
+					t.Fatalf("checkpoint: %v", err)
+				}
+				if string(cp.State) != "10" {
+					t.Errorf("checkpoint: got %q, want %q", cp.State, "10")
+				}
+				pending, err := sq.PendingLoads(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(pending) != 0 {
+					t.Errorf("pending loads after recovery: got %d, want 0", len(pending))
+				}
+				if s := fake.Staged(); len(s) != 0 {
+					t.Errorf("staging left behind: %v", s)
+				}
+				if v := fake.Violations(); len(v) != 0 {
+					t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
+				}
+			})
+		}
+	}
+}
+
+// TestRunExecutesThePlansDDL: the DDL a run applies is the DDL plan
+// rendered for the same unit, byte for byte, and it is applied before
+// BeginLoad.
+func TestRunExecutesThePlansDDL(t *testing.T) {
+	ctx := context.Background()
+	fake := connectortest.New(4, 2)
+	sq, err := state.OpenSQLite(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	u := testUnit("incremental_merge")
+	m := &manifest.Manifest{Metadata: manifest.Metadata{ID: "m"}}
+	p, err := plan.Build(ctx, plan.Options{Manifest: m, Connectors: fake, Store: sq, RunID: "r"}, []*manifest.Unit{u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := p.Units[0].DDL
+	if len(want) != 1 || !strings.Contains(want[0], "pk=[id]") {
+		t.Fatalf("plan DDL: got %q, want one CREATE with the merge key as primary key", want)
+	}
+	rep, err := run.Execute(ctx, run.Options{Manifest: m, Units: []*manifest.Unit{u}, Store: sq, Pool: fake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, rep.Units[0].DDL); diff != "" {
+		t.Errorf("DDL run vs plan (-plan +run):\n%s", diff)
+	}
+	calls := fake.Calls()
+	apply, begin := slices.Index(calls, "ApplySchema"), slices.Index(calls, "BeginLoad")
+	if apply < 0 || begin < 0 || apply > begin {
+		t.Errorf("calls %v: want ApplySchema before BeginLoad", calls)
+	}
+}
+
+// TestConfigErrorsStopTheRunBeforeIO: a unique_key that is not a source
+// column, found from the described schema before BeginLoad; unknown keys
+// and wrong value types, found before any connector call.
+func TestConfigErrorsStopTheRunBeforeIO(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(u *manifest.Unit)
+		want    string
+		noCalls bool
+	}{
+		{name: "unique_key not a column", edit: func(u *manifest.Unit) {
+			u.Sink.Strategy = manifest.Strategy{Mode: "incremental_merge", UniqueKey: []string{"idd"}}
+		}, want: `unique_key "idd" is not a column of source s.t`},
+		{name: "batch_size", edit: func(u *manifest.Unit) { u.Source.Options["batch_size"] = 1000 },
+			want: "did you mean batch_bytes", noCalls: true},
+		{name: "batch_bytes lots", edit: func(u *manifest.Unit) { u.Source.Options["batch_bytes"] = "lots" },
+			want: `source.options.batch_bytes: want a positive whole number of bytes`, noCalls: true},
+		{name: "unknown sink option", edit: func(u *manifest.Unit) { u.Sink.Options = map[string]any{"linage": false} },
+			want: `sink.options.linage is not an option (did you mean "lineage"?)`, noCalls: true},
+		{name: "merge without key", edit: func(u *manifest.Unit) { u.Sink.Strategy = manifest.Strategy{Mode: "incremental_merge"} },
+			want: "needs sink.strategy.unique_key", noCalls: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := connectortest.New(4, 2)
+			sq, err := state.OpenSQLite(filepath.Join(t.TempDir(), "state.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sq.Close()
+			u := testUnit("incremental_append")
+			tt.edit(u)
+			rep, err := run.Execute(context.Background(), run.Options{Manifest: &manifest.Manifest{Metadata: manifest.Metadata{ID: "m"}},
+				Units: []*manifest.Unit{u}, Store: sq, Pool: fake})
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			msg, isConfig := err.Error(), errors.Is(err, plan.ErrConfig)
+			if rep != nil {
+				// Found by the unit (it needs the described schema): the
+				// unit fails with code CONFIG.
+				msg, isConfig = rep.Units[0].Error.Message, rep.Units[0].Error.Code == "CONFIG"
+			}
+			if !strings.Contains(msg, tt.want) {
+				t.Fatalf("got error %q, want one containing %q", msg, tt.want)
+			}
+			if !isConfig {
+				t.Errorf("got %v, want a configuration error (plan.ErrConfig, code CONFIG)", err)
+			}
+			calls := fake.Calls()
+			if slices.Contains(calls, "BeginLoad") {
+				t.Errorf("calls %v: a configuration error must stop the unit before BeginLoad", calls)
+			}
+			if tt.noCalls && len(calls) > 0 {
+				t.Errorf("calls %v: want none (found before any I/O)", calls)
+			}
+		})
+	}
+}
