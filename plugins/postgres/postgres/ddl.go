@@ -58,6 +58,11 @@ func (c *Connector) ApplySchema(ctx context.Context, config json.RawMessage, tab
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		// Concurrent CREATE SCHEMA IF NOT EXISTS of one schema can fail
+		// with a unique violation: serialize on the schema, as BeginLoad.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", "dpone:schema:"+schema); err != nil {
+			return err
+		}
 		for _, q := range ddl {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
