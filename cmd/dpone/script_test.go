@@ -86,6 +86,7 @@ func TestScripts(t *testing.T) {
 			"waitfile": cmdWaitFile,
 			"psql":     cmdPsql,
 			"plandiff": cmdPlanDiff,
+			"exitcode": cmdExitCode,
 		},
 	})
 }

@@ -34,7 +34,8 @@ connection secrets redacted). A unit reading a table an earlier unit creates
 is planned from the schema that unit produces ("source created by").
 
 Exit codes: 0 ok, 2 configuration error (keys, values, columns, unsupported
-combinations), 1 anything else (a connector or database failed).`,
+combinations), 1 anything else (a connector or database failed, a schema
+change the evolution policy refuses).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.manifest = args[0]
@@ -82,6 +83,5 @@ func runPlan(ctx context.Context, app *App, o *planOptions) error {
 // configError reports whether err is the user's configuration (exit 2)
 // rather than a failure of a connector or database (exit 1).
 func configError(err error) bool {
-	return errors.Is(err, plan.ErrConfig) || errors.Is(err, plan.ErrUnsupported) || errors.Is(err, plan.ErrSchemaChange) ||
-		errors.Is(err, schema.ErrConfig) || errors.Is(err, connector.ErrConfig) || errors.Is(err, connector.ErrPluginNotFound)
+	return errors.Is(err, plan.ErrConfig) || errors.Is(err, plan.ErrUnsupported) || errors.Is(err, schema.ErrConfig) || errors.Is(err, connector.ErrConfig) || errors.Is(err, connector.ErrPluginNotFound)
 }

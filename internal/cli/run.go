@@ -223,8 +223,9 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 }
 
 // onlyConfigErrors reports whether every unit that failed failed on its
-// configuration (CONFIG, UNSUPPORTED, SCHEMA policy refusals): the run
-// exits 2 then, as it does when the manifest itself is wrong.
+// configuration (CONFIG, UNSUPPORTED): the run exits 2 then, as it does
+// when the manifest itself is wrong. A refused schema change (SCHEMA) is a
+// finding about the data, not the manifest: exit 1.
 func onlyConfigErrors(rep *evidence.Report) bool {
 	failed := 0
 	for _, u := range rep.Units {
@@ -236,7 +237,7 @@ func onlyConfigErrors(rep *evidence.Report) bool {
 			return false
 		}
 		switch u.Error.Code {
-		case "CONFIG", "UNSUPPORTED", "SCHEMA":
+		case "CONFIG", "UNSUPPORTED":
 		default:
 			return false
 		}
