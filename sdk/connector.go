@@ -18,6 +18,11 @@ type Spec struct {
 	Description string
 	// ConfigSchema is the JSON Schema of the connector's config object.
 	ConfigSchema string
+	// SourceOptionsSchema is the JSON Schema of the source.options a Read
+	// takes; OptionsSchema derives it from the options struct, so the
+	// schema and the decoder cannot drift. The host refuses unknown keys
+	// and mistyped values with it before any I/O. Empty: not published.
+	SourceOptionsSchema string
 	// SinkModes lists the strategy.mode values a Destination implements
 	// (full_refresh, incremental_append, incremental_merge, ...).
 	SinkModes []string

@@ -84,8 +84,9 @@ func (s *server) GetSpec(context.Context, *connectorv1.GetSpecRequest) (*connect
 	return &connectorv1.GetSpecResponse{
 		Name: s.spec.Name, Version: s.spec.Version, Description: s.spec.Description,
 		ProtocolVersion:  handshake.ProtocolVersion,
-		ConfigSchemaJson: s.spec.ConfigSchema,
-		Capabilities:     capabilities(s.c, s.spec),
+		ConfigSchemaJson:        s.spec.ConfigSchema,
+		SourceOptionsSchemaJson: s.spec.SourceOptionsSchema,
+		Capabilities:            capabilities(s.c, s.spec),
 	}, nil
 }
 

@@ -19,7 +19,70 @@ func validateAgainstSpecs(u *manifest.Unit, src, sink *connectorv1.GetSpecRespon
 	return errors.Join(
 		validateConfig("source", u.Source, src),
 		validateConfig("sink", u.Sink, sink),
+		validateSourceOptions(u, src),
 	)
+}
+
+// compileSchema compiles a JSON Schema a connector published.
+func compileSchema(connector, what, text string) (*jsonschema.Schema, map[string]any, error) {
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
+	if err != nil {
+		return nil, nil, fmt.Errorf("connector %s publishes a %s schema that is not JSON: %w", connector, what, err)
+	}
+	comp := jsonschema.NewCompiler()
+	comp.DefaultDraft(jsonschema.Draft2020)
+	if err := comp.AddResource(what+".schema.json", doc); err != nil {
+		return nil, nil, fmt.Errorf("connector %s %s schema: %w", connector, what, err)
+	}
+	sch, err := comp.Compile(what + ".schema.json")
+	if err != nil {
+		return nil, nil, fmt.Errorf("connector %s %s schema does not compile: %w", connector, what, err)
+	}
+	m, _ := doc.(map[string]any)
+	return sch, m, nil
+}
+
+// validateSourceOptions checks source.options against the schema the
+// source connector publishes (when it publishes one): every key must be
+// one of its properties (with a did-you-mean), every value of its type.
+func validateSourceOptions(u *manifest.Unit, spec *connectorv1.GetSpecResponse) error {
+	text := strings.TrimSpace(spec.GetSourceOptionsSchemaJson())
+	if text == "" || len(u.Source.Options) == 0 {
+		return nil
+	}
+	sch, doc, err := compileSchema(u.Source.Type, "source options", text)
+	if err != nil {
+		return err
+	}
+	props, _ := doc["properties"].(map[string]any)
+	known := keysOf(props)
+	var errs []error
+	checked := map[string]any{}
+	for _, k := range sortedKeys(u.Source.Options) {
+		if _, ok := props[k]; ok {
+			checked[k] = u.Source.Options[k]
+			continue
+		}
+		if _, host := sourceKeys[k]; host {
+			continue // the host's own key, checked by Validate
+		}
+		if _, ok := confusions[k]; ok || manifest.Suggest(k, keysOf(sourceKeys)) != "" {
+			continue // Validate reports it, with its hint
+		}
+		errs = append(errs, fmt.Errorf("%w: source.options.%s is not an option of connector %s%s", ErrConfig, k, u.Source.Type, didYouMean(k, known)))
+	}
+	b, err := json.Marshal(checked)
+	if err != nil {
+		return err
+	}
+	v, err := jsonschema.UnmarshalJSON(strings.NewReader(string(b)))
+	if err != nil {
+		return err
+	}
+	if verr := sch.Validate(v); verr != nil {
+		errs = append(errs, fmt.Errorf("%w: source.options do not match connector %s's options schema: %s", ErrConfig, u.Source.Type, schemaFindings(verr, "source.options")))
+	}
+	return errors.Join(errs...)
 }
 
 // validateConfig validates one endpoint's resolved config. The message
@@ -29,18 +92,9 @@ func validateConfig(side string, e manifest.Endpoint, spec *connectorv1.GetSpecR
 	if text == "" {
 		return nil
 	}
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
+	sch, _, err := compileSchema(e.Type, "config", text)
 	if err != nil {
-		return fmt.Errorf("connector %s publishes a config schema that is not JSON: %w", e.Type, err)
-	}
-	comp := jsonschema.NewCompiler()
-	comp.DefaultDraft(jsonschema.Draft2020)
-	if err := comp.AddResource("config.schema.json", doc); err != nil {
-		return fmt.Errorf("connector %s config schema: %w", e.Type, err)
-	}
-	sch, err := comp.Compile("config.schema.json")
-	if err != nil {
-		return fmt.Errorf("connector %s config schema does not compile: %w", e.Type, err)
+		return err
 	}
 	raw, err := configJSON(e)
 	if err != nil {
@@ -54,7 +108,7 @@ func validateConfig(side string, e manifest.Endpoint, spec *connectorv1.GetSpecR
 	if verr == nil {
 		return nil
 	}
-	msg := mask(verr.Error(), e)
+	msg := mask(schemaFindings(verr, side+" config"), e)
 	via := "connection " + e.ConnectionID
 	if e.ConnectionID == "" {
 		via = "its connection"
@@ -76,4 +130,26 @@ func mask(msg string, e manifest.Endpoint) string {
 		}
 	}
 	return msg
+}
+
+// schemaFindings renders a validation error's findings on one line:
+// "source.options/sample_rows: got string, want integer; ...".
+func schemaFindings(err error, root string) string {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	if len(lines) > 1 {
+		lines = lines[1:] // "jsonschema validation failed with <schema url>"
+	}
+	var out []string
+	for _, l := range lines {
+		l = strings.TrimPrefix(strings.TrimSpace(l), "- ")
+		if at, rest, ok := strings.Cut(l, ": "); ok && strings.HasPrefix(at, "at '") {
+			loc := strings.Trim(strings.TrimPrefix(at, "at "), "'")
+			l = root + strings.ReplaceAll(loc, "/", ".") + ": " + rest
+			if loc == "" {
+				l = root + ": " + rest
+			}
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "; ")
 }

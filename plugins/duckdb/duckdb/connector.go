@@ -100,6 +100,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Version:               Version,
 		Description:           "DuckDB database files: source and destination",
 		ConfigSchema:          configSchema,
+		SourceOptionsSchema:   sdk.OptionsSchema(sourceOptions{}),
 		SinkModes:             sinkModes,
 		IncrementalStrategies: []string{"column"},
 		AtomicReceipts:        true,

@@ -39,6 +39,7 @@ func (*Connector) Spec() sdk.Spec {
 		Version:               Version,
 		Description:           "CSV, JSON Lines and Parquet files under a root directory",
 		ConfigSchema:          configSchema,
+		SourceOptionsSchema:   sdk.OptionsSchema(Options{}),
 		IncrementalStrategies: []string{strategyFiles},
 	}
 }

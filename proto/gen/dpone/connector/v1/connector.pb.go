@@ -924,9 +924,12 @@ type GetSpecResponse struct {
 	ConfigSchemaJson string        `protobuf:"bytes,4,opt,name=config_schema_json,json=configSchemaJson,proto3" json:"config_schema_json,omitempty"`
 	Capabilities     *Capabilities `protobuf:"bytes,5,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
 	Description      string        `protobuf:"bytes,6,opt,name=description,proto3" json:"description,omitempty"`
-	Error            *Error        `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// JSON Schema (draft 2020-12) of the source.options object a Read takes
+	// (empty: not published; the host then checks only its own keys).
+	SourceOptionsSchemaJson string `protobuf:"bytes,71,opt,name=source_options_schema_json,json=sourceOptionsSchemaJson,proto3" json:"source_options_schema_json,omitempty"`
+	Error                   *Error `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *GetSpecResponse) Reset() {
@@ -997,6 +1000,13 @@ func (x *GetSpecResponse) GetCapabilities() *Capabilities {
 func (x *GetSpecResponse) GetDescription() string {
 	if x != nil {
 		return x.Description
+	}
+	return ""
+}
+
+func (x *GetSpecResponse) GetSourceOptionsSchemaJson() string {
+	if x != nil {
+		return x.SourceOptionsSchemaJson
 	}
 	return ""
 }
@@ -3081,14 +3091,15 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\n" +
 	"schema_ops\x18\r \x03(\tR\tschemaOps\x12'\n" +
 	"\x0fdescribe_stream\x18\x0e \x01(\bR\x0edescribeStream\"\x10\n" +
-	"\x0eGetSpecRequest\"\xb1\x02\n" +
+	"\x0eGetSpecRequest\"\xee\x02\n" +
 	"\x0fGetSpecResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
 	"\x10protocol_version\x18\x03 \x01(\x05R\x0fprotocolVersion\x12,\n" +
 	"\x12config_schema_json\x18\x04 \x01(\tR\x10configSchemaJson\x12D\n" +
 	"\fcapabilities\x18\x05 \x01(\v2 .dpone.connector.v1.CapabilitiesR\fcapabilities\x12 \n" +
-	"\vdescription\x18\x06 \x01(\tR\vdescription\x12/\n" +
+	"\vdescription\x18\x06 \x01(\tR\vdescription\x12;\n" +
+	"\x1asource_options_schema_json\x18G \x01(\tR\x17sourceOptionsSchemaJson\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"/\n" +
 	"\fCheckRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +

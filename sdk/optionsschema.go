@@ -1,0 +1,69 @@
+package sdk
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+)
+
+var rawMessageType = reflect.TypeFor[json.RawMessage]()
+
+// OptionsSchema returns the JSON Schema (draft 2020-12) of an options
+// struct as encoding/json decodes it: one property per json-tagged field,
+// no other keys. json.RawMessage fields accept any value (the connector
+// parses them itself). Use it for Spec.SourceOptionsSchema with the same
+// struct the connector decodes, so the published schema never drifts from
+// what the connector accepts.
+func OptionsSchema(v any) string {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	s := map[string]any{"$schema": "https://json-schema.org/draft/2020-12/schema"}
+	for k, v := range typeSchema(t) {
+		s[k] = v
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func typeSchema(t reflect.Type) map[string]any {
+	if t == rawMessageType {
+		return map[string]any{}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return typeSchema(t.Elem())
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		return map[string]any{"type": "array", "items": typeSchema(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": typeSchema(t.Elem())}
+	case reflect.Struct:
+		props := map[string]any{}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			props[name] = typeSchema(f.Type)
+		}
+		return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	}
+	return map[string]any{}
+}

@@ -1,0 +1,39 @@
+package sdk
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestOptionsSchema(t *testing.T) {
+	type opts struct {
+		Query    string            `json:"query"`
+		Keys     []string          `json:"incremental_key"`
+		Header   *bool             `json:"header"`
+		Rows     int               `json:"sample_rows"`
+		Columns  map[string]string `json:"columns"`
+		Lookback json.RawMessage   `json:"lookback"`
+		Skipped  string            `json:"-"`
+		hidden   string
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(OptionsSchema(opts{})), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "additionalProperties": false,
+		"properties": map[string]any{
+			"query":           map[string]any{"type": "string"},
+			"incremental_key": map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+			"header":          map[string]any{"type": "boolean"},
+			"sample_rows":     map[string]any{"type": "integer"},
+			"columns":         map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
+			"lookback":        map[string]any{},
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("schema (-want +got):\n%s", diff)
+	}
+}
