@@ -83,7 +83,7 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 func (s *server) GetSpec(context.Context, *connectorv1.GetSpecRequest) (*connectorv1.GetSpecResponse, error) {
 	return &connectorv1.GetSpecResponse{
 		Name: s.spec.Name, Version: s.spec.Version, Description: s.spec.Description,
-		ProtocolVersion:  handshake.ProtocolVersion,
+		ProtocolVersion:         handshake.ProtocolVersion,
 		ConfigSchemaJson:        s.spec.ConfigSchema,
 		SourceOptionsSchemaJson: s.spec.SourceOptionsSchema,
 		Capabilities:            capabilities(s.c, s.spec),
