@@ -1,0 +1,96 @@
+package plan
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/dpone-go/dpone/host/manifest"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+)
+
+func TestValidateUnit(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(u *manifest.Unit)
+		want []string // "" means valid
+	}{
+		{name: "valid", edit: func(*manifest.Unit) {}},
+		{name: "batch_size", edit: func(u *manifest.Unit) { u.Source.Options["batch_size"] = 100 },
+			want: []string{"source.options.batch_size is not an option: did you mean batch_bytes", "they measure different things"}},
+		{name: "near miss of a host key", edit: func(u *manifest.Unit) { u.Source.Options["paralel"] = 2 },
+			want: []string{`source.options.paralel is not an option (did you mean "parallel"?)`}},
+		{name: "batch_bytes lots", edit: func(u *manifest.Unit) { u.Source.Options["batch_bytes"] = "lots" },
+			want: []string{`source.options.batch_bytes: want a positive whole number of bytes (e.g. 1048576), got "lots" (a string)`}},
+		{name: "batch_bytes float", edit: func(u *manifest.Unit) { u.Source.Options["batch_bytes"] = 1.5 },
+			want: []string{"source.options.batch_bytes: want a positive whole number"}},
+		{name: "parallel auto", edit: func(u *manifest.Unit) { u.Source.Options["parallel"] = "auto" }},
+		{name: "parallel zero", edit: func(u *manifest.Unit) { u.Source.Options["parallel"] = 0 },
+			want: []string{`source.options.parallel: want a positive number of partitions or "auto", got 0`}},
+		{name: "connector key passes offline", edit: func(u *manifest.Unit) { u.Source.Options["query"] = "select 1" }},
+		{name: "unknown sink option", edit: func(u *manifest.Unit) { u.Sink.Options = map[string]any{"schema_evolutoin": map[string]any{}} },
+			want: []string{`sink.options.schema_evolutoin is not an option (did you mean "schema_evolution"?)`}},
+		{name: "strategy key", edit: func(u *manifest.Unit) { u.Sink.Strategy.Extra = map[string]any{"delete": "soft"} },
+			want: []string{`sink.strategy.delete is not a strategy key (did you mean "deletes"?)`}},
+		{name: "strategy value", edit: func(u *manifest.Unit) { u.Sink.Strategy.Extra = map[string]any{"max_delete_ratio": 2} },
+			want: []string{"sink.strategy.max_delete_ratio: want a number from 0 to 1, got 2"}},
+		{name: "merge without key", edit: func(u *manifest.Unit) { u.Sink.Strategy.UniqueKey = nil },
+			want: []string{"sink.strategy.mode incremental_merge needs sink.strategy.unique_key"}},
+		{name: "gates", edit: func(u *manifest.Unit) { u.Sink.Options = map[string]any{"quality_gates": map[string]any{"min_rows": "many"}} },
+			want: []string{"quality_gates.min_rows must be a non-negative integer"}},
+		{name: "lineage", edit: func(u *manifest.Unit) { u.Sink.Options = map[string]any{"lineage": "yes"} },
+			want: []string{"sink.options.lineage must be false or a map"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := &manifest.Unit{ID: "s.t",
+				Source: manifest.Endpoint{Type: "postgres", Options: map[string]any{"incremental_strategy": "column"}},
+				Sink:   manifest.Endpoint{Type: "duckdb", Strategy: manifest.Strategy{Mode: "incremental_merge", UniqueKey: []string{"id"}}}}
+			tt.edit(u)
+			err := ValidateUnit(u)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("got %v, want no error", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("got no error, want %q", tt.want)
+			}
+			if !errors.Is(err, ErrConfig) {
+				t.Errorf("got %v, want it to match ErrConfig", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("got %q, want it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateSourceOptionsAgainstSpec(t *testing.T) {
+	spec := &connectorv1.GetSpecResponse{SourceOptionsSchemaJson: `{"type":"object","additionalProperties":false,
+		"properties":{"path":{"type":"string"},"delimiter":{"type":"string"},"sample_rows":{"type":"integer"},"parallel":{},"batch_bytes":{}}}`}
+	u := &manifest.Unit{ID: "s.t", Source: manifest.Endpoint{Type: "file",
+		Options: map[string]any{"path": "a.csv", "delimter": ";", "sample_rows": "many", "batch_bytes": 1024, "batch_size": 9}}}
+	err := validateSourceOptions(u, spec)
+	if err == nil {
+		t.Fatal("got no error")
+	}
+	for _, w := range []string{
+		`source.options.delimter is not an option of connector file (did you mean "delimiter"?)`,
+		"source.options.sample_rows: got string, want integer",
+	} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("got %q, want it to contain %q", err, w)
+		}
+	}
+	if strings.Contains(err.Error(), "batch_size") || strings.Contains(err.Error(), "batch_bytes") {
+		t.Errorf("got %q: host keys and their confusions are Validate's to report, once", err)
+	}
+	u.Source.Options = map[string]any{"path": "a.csv", "sample_rows": 10}
+	if err := validateSourceOptions(u, spec); err != nil {
+		t.Errorf("valid options: got %v", err)
+	}
+}
