@@ -36,7 +36,9 @@ func TestValidateUnit(t *testing.T) {
 			want: []string{"sink.strategy.max_delete_ratio: want a number from 0 to 1, got 2"}},
 		{name: "merge without key", edit: func(u *manifest.Unit) { u.Sink.Strategy.UniqueKey = nil },
 			want: []string{"sink.strategy.mode incremental_merge needs sink.strategy.unique_key"}},
-		{name: "gates", edit: func(u *manifest.Unit) { u.Sink.Options = map[string]any{"quality_gates": map[string]any{"min_rows": "many"}} },
+		{name: "gates", edit: func(u *manifest.Unit) {
+			u.Sink.Options = map[string]any{"quality_gates": map[string]any{"min_rows": "many"}}
+		},
 			want: []string{"quality_gates.min_rows must be a non-negative integer"}},
 		{name: "lineage", edit: func(u *manifest.Unit) { u.Sink.Options = map[string]any{"lineage": "yes"} },
 			want: []string{"sink.options.lineage must be false or a map"}},
