@@ -129,3 +129,25 @@ func batchBytes(u *manifest.Unit) int64 {
 	}
 	return 0
 }
+
+// parallelism reads source.options.parallel: a positive number of
+// partitions, or "auto" / absent (0: decide from the row estimate).
+func parallelism(u *manifest.Unit) (int, error) {
+	switch v := u.Source.Options["parallel"].(type) {
+	case nil:
+		return 0, nil
+	case string:
+		if v == "auto" {
+			return 0, nil
+		}
+	case int:
+		if v > 0 {
+			return v, nil
+		}
+	case float64:
+		if v > 0 && v == float64(int(v)) {
+			return int(v), nil
+		}
+	}
+	return 0, fmt.Errorf("unit %s: source.options.parallel: want a positive number of partitions or \"auto\", got %v", u.ID, u.Source.Options["parallel"])
+}

@@ -57,10 +57,14 @@ func (p *Planner) Resolve(ctx context.Context, u *manifest.Unit) (*Unit, error) 
 
 func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error {
 	o := p.o
-	if err := ValidateUnit(u); err != nil {
+	err := ValidateUnit(u)
+	if err != nil {
 		return err
 	}
 	up.Incremental = Incremental(u)
+	if up.Parallel, err = parallelism(u); err != nil {
+		return configErr(err)
+	}
 	up.Warnings = Warnings(u)
 	src, srcSpec, err := o.Connectors.Catalog(ctx, u.Source.Type)
 	if err != nil {

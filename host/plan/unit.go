@@ -78,6 +78,9 @@ type Unit struct {
 	// Incremental is true when the read resumes from a checkpoint and
 	// commits one.
 	Incremental bool `json:"-"`
+	// Parallel is how many partitions a full read asks for (0: decide
+	// from the row estimate, "auto").
+	Parallel int `json:"parallel,omitempty"`
 	// SourceSpec and SinkSpec are the connectors' specs.
 	SourceSpec *connectorv1.GetSpecResponse `json:"-"`
 	SinkSpec   *connectorv1.GetSpecResponse `json:"-"`

@@ -123,13 +123,15 @@ func TestExactlyOnceAtEveryBoundary(t *testing.T) {
 	boundaries := []struct {
 		name  string
 		sink  connectortest.Call
+		skip  int // calls of sink that pass before the fault
 		store string
 		// recovers: the run itself finds out the load committed (LoadStatus
 		// after a CommitLoad whose answer was lost) and succeeds.
 		recovers connectortest.Fault
 	}{
 		{name: "RecordPending", store: "RecordPending"},
-		{name: "Read", sink: connectortest.CallRecv},
+		{name: "Read mid-stream", sink: connectortest.CallRecv, skip: 3}, // schema, batch, checkpoint
+		{name: "Write.Send second batch", sink: connectortest.CallSend, skip: 1},
 		{name: "BeginLoad", sink: connectortest.CallBeginLoad},
 		{name: "Write", sink: connectortest.CallWrite},
 		{name: "Write.Send", sink: connectortest.CallSend},
@@ -158,7 +160,7 @@ func TestExactlyOnceAtEveryBoundary(t *testing.T) {
 				// state call it is the host's (no state write and no plugin
 				// call after it).
 				if b.sink != "" {
-					fake.Inject(b.sink, fault)
+					fake.InjectAfter(b.sink, b.skip, fault)
 				} else {
 					store.inject(b.store, fault)
 					if fault == connectortest.Crash {
@@ -175,6 +177,13 @@ func TestExactlyOnceAtEveryBoundary(t *testing.T) {
 				}
 				if got := fake.Target(target); len(got) != 0 && len(got) != rows {
 					t.Fatalf("after the failed run the target holds %d rows, want 0 or %d (never part of a load)", len(got), rows)
+				}
+				pending, err := sq.PendingLoads(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fault == connectortest.Crash && b.name != "RecordPending" && len(pending) == 0 {
+					t.Fatalf("after a crash past RecordPending: no pending load, want one for Recover to resolve")
 				}
 
 				// The next run, with the plugin back and the store healthy.
@@ -197,7 +206,7 @@ func TestExactlyOnceAtEveryBoundary(t *testing.T) {
 				if string(cp.State) != "10" {
 					t.Errorf("checkpoint: got %q, want %q", cp.State, "10")
 				}
-				pending, err := sq.PendingLoads(ctx)
+				pending, err = sq.PendingLoads(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}

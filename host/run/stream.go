@@ -12,7 +12,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/plan"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 	"github.com/dpone-go/dpone/proto/logical"
@@ -71,10 +70,7 @@ func (r *unitRun) partitions(ctx context.Context, src Source, p *plan.Unit) ([][
 	if !p.SourceSpec.GetCapabilities().GetParallelPartitions() || p.Incremental {
 		return nil, nil
 	}
-	n, err := parallelism(r.u)
-	if err != nil {
-		return nil, err
-	}
+	n := p.Parallel
 	if n == 0 { // auto
 		streams, err := src.Discover(ctx, req.GetConfigJson(), []string{r.u.Source.Table.String()})
 		if err != nil || len(streams) != 1 {
@@ -91,28 +87,6 @@ func (r *unitRun) partitions(ctx context.Context, src Source, p *plan.Unit) ([][
 		return nil, fmt.Errorf("partition %s: %w", r.u.ID, err)
 	}
 	return parts, nil
-}
-
-// parallelism reads source.options.parallel: a positive number of
-// partitions, or "auto" / absent (0: decide from the row estimate).
-func parallelism(u *manifest.Unit) (int, error) {
-	switch v := u.Source.Options["parallel"].(type) {
-	case nil:
-		return 0, nil
-	case string:
-		if v == "auto" {
-			return 0, nil
-		}
-	case int:
-		if v > 0 {
-			return v, nil
-		}
-	case float64:
-		if v > 0 && v == float64(int(v)) {
-			return int(v), nil
-		}
-	}
-	return 0, fmt.Errorf("unit %s: source.options.parallel: want a positive number of partitions or \"auto\", got %v", u.ID, u.Source.Options["parallel"])
 }
 
 // counters are a unit's totals, shared by its partition streams.

@@ -65,6 +65,12 @@ const (
 	Crash
 )
 
+// injected is a pending fault: it fires on the call after skip more.
+type injected struct {
+	fault Fault
+	skip  int
+}
+
 // load is one load's progress as the sink sees it.
 type load struct {
 	table     string
@@ -82,7 +88,7 @@ type Fake struct {
 	Rows, BatchRows int64
 
 	mu         sync.Mutex
-	faults     map[Call]Fault
+	faults     map[Call]*injected
 	crashed    bool
 	loads      map[string]*load
 	tables     map[string][]int64 // committed ids per target
@@ -93,15 +99,19 @@ type Fake struct {
 
 // New returns a fake serving rows ids 1..rows in batches of batchRows.
 func New(rows, batchRows int64) *Fake {
-	return &Fake{Rows: rows, BatchRows: batchRows, faults: map[Call]Fault{}, loads: map[string]*load{},
+	return &Fake{Rows: rows, BatchRows: batchRows, faults: map[Call]*injected{}, loads: map[string]*load{},
 		tables: map[string][]int64{}, created: map[string]bool{}}
 }
 
 // Inject makes the next call c fail with fault f (once).
-func (f *Fake) Inject(c Call, fault Fault) {
+func (f *Fake) Inject(c Call, fault Fault) { f.InjectAfter(c, 0, fault) }
+
+// InjectAfter lets skip calls c pass, then fails the next one with fault
+// f (once): e.g. a Recv in the middle of a read.
+func (f *Fake) InjectAfter(c Call, skip int, fault Fault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.faults[c] = fault
+	f.faults[c] = &injected{fault: fault, skip: skip}
 }
 
 // Restart brings a crashed plugin back; what was staged stays staged
@@ -158,12 +168,16 @@ func (f *Fake) enter(c Call) error {
 	if f.crashed {
 		return &connector.ExitError{Plugin: "fake", Op: string(c), Status: "signal: killed"}
 	}
-	fault, ok := f.faults[c]
+	in, ok := f.faults[c]
 	if !ok {
 		return nil
 	}
+	if in.skip > 0 {
+		in.skip--
+		return nil
+	}
 	delete(f.faults, c)
-	if fault == Crash {
+	if in.fault == Crash {
 		f.crashed = true
 		return &connector.ExitError{Plugin: "fake", Op: string(c), Status: "signal: killed"}
 	}
