@@ -86,6 +86,7 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 		return err
 	}
 	up.Policy = &policy
+	up.SchemaEvolution = map[string]any{"mode": policy.Mode, "on_type_change": policy.OnTypeChange, "managed": policy.Managed}
 	if up.Checker, err = schema.ParseContract(u.SchemaContract); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/base64"
 	"encoding/json"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -46,9 +47,11 @@ type Unit struct {
 	// redacted.
 	SourceConfig map[string]any `json:"source_config,omitempty"`
 	SinkConfig   map[string]any `json:"sink_config,omitempty"`
-	// Policy is the schema evolution policy; Contract the data contract.
-	Policy   *schema.Policy `json:"schema_evolution,omitempty"`
-	Contract map[string]any `json:"schema_contract,omitempty"`
+	// SchemaEvolution shows Policy; Contract is the data contract.
+	SchemaEvolution map[string]any `json:"schema_evolution,omitempty"`
+	Contract        map[string]any `json:"schema_contract,omitempty"`
+	// Policy is the schema evolution policy.
+	Policy *schema.Policy `json:"-"`
 	// ReadRequest and BeginRequest are the requests run sends, without
 	// their connection configs (protojson).
 	ReadRequest  json.RawMessage `json:"read_request,omitempty"`
@@ -99,7 +102,8 @@ func (u *Unit) TargetRef() *connectorv1.TableRef { return u.Begin.GetTarget() }
 // protoMessage is a generated message.
 type protoMessage = proto.Message
 
-// shown renders a request without its connection config.
+// shown renders a request without its connection config, for people:
+// options_json decoded into "options", no Arrow schema bytes.
 func shown(m proto.Message, clearConfig func(protoMessage)) json.RawMessage {
 	c := proto.Clone(m)
 	clearConfig(c)
@@ -107,12 +111,21 @@ func shown(m proto.Message, clearConfig func(protoMessage)) json.RawMessage {
 	if err != nil {
 		return nil
 	}
-	// protojson output is not stable by design; re-indent through
-	// encoding/json so the plan's JSON is.
-	var v any
+	var v map[string]any
 	if json.Unmarshal(b, &v) != nil {
 		return nil
 	}
+	if enc, ok := v["options_json"].(string); ok {
+		var opts any
+		if raw, err := base64.StdEncoding.DecodeString(enc); err == nil && json.Unmarshal(raw, &opts) == nil {
+			delete(v, "options_json")
+			v["options"] = opts
+		}
+	}
+	if sch, ok := v["schema"].(map[string]any); ok {
+		delete(sch, "arrow_schema")
+	}
+	// protojson output is not stable by design; encoding/json's is.
 	out, _ := json.Marshal(v)
 	return out
 }
