@@ -13,15 +13,20 @@ import (
 
 // plandiff PLAN_JSON REPORT_DIR: the DDL of every unit in a `dpone plan
 // --json` output equals, byte for byte, the DDL the newest run report in
-// REPORT_DIR says the sink executed, and every unit planned some DDL (so
+// REPORT_DIR says the sink executed (followed by the planned quarantine
+// DDL when the run quarantined rows), and every unit planned some DDL (so
 // the comparison cannot pass vacuously).
 func cmdPlanDiff(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: plandiff PLAN_JSON REPORT_DIR")
 	}
 	type unit struct {
-		Unit string   `json:"unit"`
-		DDL  []string `json:"ddl"`
+		Unit       string   `json:"unit"`
+		DDL        []string `json:"ddl"`
+		Quarantine *struct {
+			DDL []string `json:"ddl"`
+		} `json:"quarantine"`
+		RowsQuarantined int64 `json:"rows_quarantined"`
 	}
 	var plan, report struct {
 		Units []unit `json:"units"`
@@ -41,8 +46,10 @@ func cmdPlanDiff(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Check(json.Unmarshal(b, &report))
 	ran := map[string][]string{}
+	quarantined := map[string]bool{}
 	for _, u := range report.Units {
 		ran[u.Unit] = u.DDL
+		quarantined[u.Unit] = u.RowsQuarantined > 0
 	}
 	var diffs []string
 	for _, u := range plan.Units {
@@ -50,7 +57,11 @@ func cmdPlanDiff(ts *testscript.TestScript, neg bool, args []string) {
 			diffs = append(diffs, "unit "+u.Unit+": the plan has no DDL to compare")
 			continue
 		}
-		if d := cmp.Diff(u.DDL, ran[u.Unit]); d != "" {
+		want := u.DDL
+		if u.Quarantine != nil && quarantined[u.Unit] {
+			want = append(slices.Clone(want), u.Quarantine.DDL...)
+		}
+		if d := cmp.Diff(want, ran[u.Unit]); d != "" {
 			diffs = append(diffs, "unit "+u.Unit+" (-plan +run):\n"+d)
 		}
 	}

@@ -125,6 +125,12 @@ func (p *Plan) WriteText(w io.Writer) {
 		for _, d := range u.DDL {
 			row("ddl", strings.ReplaceAll(d, "\n", "\n               "))
 		}
+		if q := u.Quarantine; q != nil {
+			row("quarantine", q.Table+" ("+q.State+")")
+			for _, d := range q.DDL {
+				row("ddl", d)
+			}
+		}
 		row("state", u.StateBefore+" -> "+u.StateAfter)
 		for _, l := range u.Lossy {
 			row("lossy", l)

@@ -143,6 +143,11 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 	if err := p.planTarget(ctx, u, sink, sinkSpec, sinkCfg, table, srcSchema, policy, up); err != nil {
 		return err
 	}
+	if up.Checker != nil && up.Checker.Enforcement == schema.EnforceQuarantine {
+		if up.Quarantine, err = planQuarantine(ctx, u, sink, sinkSpec, sinkCfg, table, srcSchema); err != nil {
+			return err
+		}
+	}
 	loadSchema, err := LoadSchema(up.Ev, srcSchema)
 	if err != nil {
 		return err

@@ -37,11 +37,13 @@ type Unit struct {
 	// run applies exactly these changes and reports the statements.
 	DDL []string `json:"ddl,omitempty"`
 	// Lossy are the sink's notes on columns its types cannot hold exactly.
-	Lossy       []string `json:"lossy,omitempty"`
-	StateBefore string   `json:"state_before"`
-	StateAfter  string   `json:"state_after"`
-	Warnings    []string `json:"warnings,omitempty"`
-	Error       string   `json:"error,omitempty"`
+	Lossy []string `json:"lossy,omitempty"`
+	// Quarantine is the quarantine load's plan (enforcement quarantine).
+	Quarantine  *Quarantine `json:"quarantine,omitempty"`
+	StateBefore string      `json:"state_before"`
+	StateAfter  string      `json:"state_after"`
+	Warnings    []string    `json:"warnings,omitempty"`
+	Error       string      `json:"error,omitempty"`
 
 	// SourceConfig and SinkConfig are the connection configs with secrets
 	// redacted.

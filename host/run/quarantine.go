@@ -24,7 +24,8 @@ type quarantineLoad struct {
 	ctx    context.Context
 	r      *unitRun
 	sink   Sink
-	spec   *connectorv1.GetSpecResponse
+	cat    plan.Catalog
+	plan   *plan.Quarantine
 	sinkTy string
 	cfg    []byte
 	table  *connectorv1.TableRef
@@ -52,18 +53,8 @@ func (q *quarantineLoad) start(ctx context.Context, s *arrow.Schema) error {
 	if err != nil {
 		return err
 	}
-	// The quarantine table follows its source additively; the sink
-	// creates it at commit when absent.
-	cat, _, err := q.r.e.conns.Catalog(ctx, q.sinkTy)
-	if err != nil {
-		return err
-	}
-	ev, err := plan.TargetEvolution(ctx, q.r.u, cat, q.spec, q.cfg, q.table, sm.GetFields(),
-		schema.Policy{Mode: schema.ModeAdditive, OnTypeChange: schema.TypeChangeFail})
-	if err != nil {
-		return err
-	}
-	ddl, _, err := plan.ApplyEvolution(ctx, cat, q.cfg, q.table, ev, false)
+	// The plan's quarantine DDL (create, or evolve additively).
+	ddl, _, err := plan.ApplyChanges(ctx, q.cat, q.cfg, q.table, q.plan.Changes, false)
 	if err != nil {
 		return err
 	}

@@ -108,8 +108,14 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 			return fmt.Errorf("unit %s: %w", u.ID, err)
 		}
 		t.enforcement = p.Checker.Enforcement
-		t.quarantine = &quarantineLoad{ctx: ctx, r: r, sink: sink, sinkTy: u.Sink.Type, cfg: p.SinkConfigJSON, spec: p.SinkSpec,
-			table: &connectorv1.TableRef{Namespace: table.GetNamespace(), Name: schema.QuarantineTable(table.GetName())}}
+		if p.Quarantine != nil {
+			cat, _, err := e.conns.Catalog(ctx, u.Sink.Type)
+			if err != nil {
+				return err
+			}
+			t.quarantine = &quarantineLoad{ctx: ctx, r: r, sink: sink, cat: cat, plan: p.Quarantine, sinkTy: u.Sink.Type,
+				cfg: p.SinkConfigJSON, table: p.Quarantine.Ref}
+		}
 	}
 
 	loadID := state.NewLoadID(e.runID, u.ID)
