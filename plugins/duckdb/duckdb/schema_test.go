@@ -115,3 +115,15 @@ func TestParseNative(t *testing.T) {
 		})
 	}
 }
+
+func TestRenderCreateTablePrimaryKey(t *testing.T) {
+	s := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "Name", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	got, err := renderDDL(typeMapper{jsonType: "JSON"}, "dw", "t", []sdk.SchemaChange{{Op: sdk.OpCreateTable, Schema: s, PrimaryKey: []string{"id", "Name"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`CREATE SCHEMA IF NOT EXISTS "dw"`, `CREATE TABLE "dw"."t" ("id" BIGINT NOT NULL, "Name" VARCHAR, PRIMARY KEY ("id", "Name"))`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("DDL (-want +got):\n%s", diff)
+	}
+}

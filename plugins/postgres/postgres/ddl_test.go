@@ -75,3 +75,15 @@ func TestApplySchema(t *testing.T) {
 		t.Errorf("target after evolution (-want +got):\n%s", diff)
 	}
 }
+
+func TestRenderCreateTablePrimaryKey(t *testing.T) {
+	s := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "Name", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	got, err := renderDDL("evo", "t", []sdk.SchemaChange{{Op: sdk.OpCreateTable, Schema: s, PrimaryKey: []string{"id", "Name"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`CREATE SCHEMA IF NOT EXISTS "evo"`, `CREATE TABLE "evo"."t" ("id" bigint NOT NULL, "Name" text, PRIMARY KEY ("id", "Name"))`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("DDL (-want +got):\n%s", diff)
+	}
+}
