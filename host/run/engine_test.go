@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -316,5 +317,81 @@ func TestConfigErrorsStopTheRunBeforeIO(t *testing.T) {
 				t.Errorf("calls %v: want none (found before any I/O)", calls)
 			}
 		})
+	}
+}
+
+// TestQuarantineFollowsThePlan: bad rows go to the quarantine table the
+// plan resolved, created by the plan's DDL at the first bad row; good rows
+// to the target; both commit, the quarantine load first.
+func TestQuarantineFollowsThePlan(t *testing.T) {
+	ctx := context.Background()
+	fake := connectortest.New(10, 3)
+	sq, err := state.OpenSQLite(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	u := testUnit("incremental_append")
+	u.SchemaContract = map[string]any{"enforcement": "quarantine", "columns": map[string]any{"id": map[string]any{"max": 5}}}
+	m := &manifest.Manifest{Metadata: manifest.Metadata{ID: "m"}}
+	p, err := plan.Build(ctx, plan.Options{Manifest: m, Connectors: fake, RunID: "r"}, []*manifest.Unit{u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := p.Units[0].Quarantine
+	if q == nil || q.Table != "tgt.t__quarantine" || len(q.DDL) != 1 {
+		t.Fatalf("plan quarantine: got %+v, want tgt.t__quarantine with one CREATE", q)
+	}
+	rep, err := run.Execute(ctx, run.Options{Manifest: m, Units: []*manifest.Unit{u}, Store: sq, Pool: fake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(ids(5), fake.Target(target)); diff != "" {
+		t.Errorf("target (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]int64{6, 7, 8, 9, 10}, fake.Target("tgt.t__quarantine")); diff != "" {
+		t.Errorf("quarantine (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(append(slices.Clone(p.Units[0].DDL), q.DDL...), rep.Units[0].DDL); diff != "" {
+		t.Errorf("DDL run vs plan (-plan +run):\n%s", diff)
+	}
+	if rep.Units[0].RowsQuarantined != 5 {
+		t.Errorf("rows quarantined: got %d, want 5", rep.Units[0].RowsQuarantined)
+	}
+	if v := fake.Violations(); len(v) != 0 {
+		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
+	}
+}
+
+// TestRetryableFailureRetriesInTheSameRun: an UNAVAILABLE failure while
+// writing is retried (the load aborted, a new one begun) and the run
+// succeeds with every row once.
+func TestRetryableFailureRetriesInTheSameRun(t *testing.T) {
+	ctx := context.Background()
+	fake := connectortest.New(10, 3)
+	fake.InjectAfter(connectortest.CallSend, 1, connectortest.Unavailable)
+	sq, err := state.OpenSQLite(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	rep, err := run.Execute(ctx, run.Options{Manifest: &manifest.Manifest{Metadata: manifest.Metadata{ID: "m"}},
+		Units: []*manifest.Unit{testUnit("incremental_append")}, Store: sq, Pool: fake, Retries: 1, RetryBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Units[0].Attempts != 2 {
+		t.Errorf("attempts: got %d, want 2", rep.Units[0].Attempts)
+	}
+	got := fake.Target(target)
+	slices.Sort(got)
+	if diff := cmp.Diff(ids(10), got); diff != "" {
+		t.Errorf("target (-want +got):\n%s", diff)
+	}
+	if s := fake.Staged(); len(s) != 0 {
+		t.Errorf("staging left behind: %v", s)
+	}
+	if v := fake.Violations(); len(v) != 0 {
+		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
 	}
 }

@@ -52,7 +52,11 @@ func (t *transformer) apply(ctx context.Context, b *connectorv1.Batch) (*connect
 	defer rec.Release()
 	out := rec
 	out.Retain()
-	defer func() { out.Release() }()
+	defer func() {
+		if out != nil {
+			out.Release()
+		}
+	}()
 	var quarantined int64
 	if t.gates != nil {
 		v, err := t.gates.Check(rec)
@@ -91,6 +95,10 @@ func (t *transformer) apply(ctx context.Context, b *connectorv1.Batch) (*connect
 				quarantined = int64(v.BadRows)
 				out.Release()
 				out = good
+				if out == nil {
+					// Every row of the batch broke the contract.
+					return nil, quarantined, nil
+				}
 			}
 		}
 	}

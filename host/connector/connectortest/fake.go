@@ -63,6 +63,8 @@ const (
 	// Crash makes the plugin exit: this call and every later one fail
 	// with connector.ErrPluginExited until Restart.
 	Crash
+	// Unavailable returns an in-band, retryable UNAVAILABLE error.
+	Unavailable
 )
 
 // injected is a pending fault: it fires on the call after skip more.
@@ -180,6 +182,9 @@ func (f *Fake) enter(c Call) error {
 	if in.fault == Crash {
 		f.crashed = true
 		return &connector.ExitError{Plugin: "fake", Op: string(c), Status: "signal: killed"}
+	}
+	if in.fault == Unavailable {
+		return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_UNAVAILABLE, Retryable: true, Message: "injected outage in " + string(c)}
 	}
 	return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_INTERNAL, Message: "injected failure in " + string(c)}
 }
