@@ -69,7 +69,7 @@ func validateSourceOptions(u *manifest.Unit, spec *connectorv1.GetSpecResponse) 
 		if _, ok := confusions[k]; ok || manifest.Suggest(k, keysOf(sourceKeys)) != "" {
 			continue // Validate reports it, with its hint
 		}
-		errs = append(errs, fmt.Errorf("%w: source.options.%s is not an option of connector %s%s", ErrConfig, k, u.Source.Type, didYouMean(k, known)))
+		errs = append(errs, fmt.Errorf("%w: source.options.%s is not an option of connector %s%s%s", ErrConfig, k, u.Source.Type, didYouMean(k, known), origin(u, "source.options."+k)))
 	}
 	b, err := json.Marshal(checked)
 	if err != nil {

@@ -61,23 +61,23 @@ func Validate(units []*manifest.Unit) error {
 // lineage, quality gates and contract without any I/O.
 func ValidateUnit(u *manifest.Unit) error {
 	var errs []error
-	add := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...))
+	add := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format+"%s", append(append([]any{ErrConfig}, args...), origin(u, field))...))
 	}
 	for _, k := range sortedKeys(u.Source.Options) {
 		v := u.Source.Options[k]
 		if check, ok := sourceKeys[k]; ok {
 			if err := check(v); err != nil {
-				add("source.options.%s: %v", k, err)
+				add("source.options."+k, "source.options.%s: %v", k, err)
 			}
 			continue
 		}
 		if hint, ok := confusions[k]; ok {
-			add("source.options.%s is not an option: did you mean %s?", k, hint)
+			add("source.options."+k, "source.options.%s is not an option: did you mean %s?", k, hint)
 			continue
 		}
 		if s := manifest.Suggest(k, keysOf(sourceKeys)); s != "" {
-			add("source.options.%s is not an option (did you mean %q?)", k, s)
+			add("source.options."+k, "source.options.%s is not an option (did you mean %q?)", k, s)
 		}
 		// Any other key is the source connector's; its spec validates it.
 	}
@@ -86,23 +86,23 @@ func ValidateUnit(u *manifest.Unit) error {
 			continue
 		}
 		if hint, ok := confusions[k]; ok {
-			add("sink.options.%s is not an option: did you mean %s?", k, hint)
+			add("sink.options."+k, "sink.options.%s is not an option: did you mean %s?", k, hint)
 			continue
 		}
-		add("sink.options.%s is not an option%s", k, manifest.DidYouMean(k, sinkKeys))
+		add("sink.options."+k, "sink.options.%s is not an option%s", k, manifest.DidYouMean(k, sinkKeys))
 	}
 	for _, k := range sortedKeys(u.Sink.Strategy.Extra) {
 		check, ok := strategyKeys[k]
 		if !ok {
-			add("sink.strategy.%s is not a strategy key%s", k, manifest.DidYouMean(k, append(keysOf(strategyKeys), "mode", "unique_key")))
+			add("sink.strategy."+k, "sink.strategy.%s is not a strategy key%s", k, manifest.DidYouMean(k, append(keysOf(strategyKeys), "mode", "unique_key")))
 			continue
 		}
 		if err := check(u.Sink.Strategy.Extra[k]); err != nil {
-			add("sink.strategy.%s: %v", k, err)
+			add("sink.strategy."+k, "sink.strategy.%s: %v", k, err)
 		}
 	}
 	if keyedModes[u.Sink.Strategy.Mode] && len(u.Sink.Strategy.UniqueKey) == 0 {
-		add("sink.strategy.mode %s needs sink.strategy.unique_key (the columns that identify a row)", u.Sink.Strategy.Mode)
+		add("sink.strategy.mode", "sink.strategy.mode %s needs sink.strategy.unique_key (the columns that identify a row)", u.Sink.Strategy.Mode)
 	}
 	if _, err := Policy(u); err != nil {
 		errs = append(errs, configErr(err))
@@ -114,6 +114,16 @@ func ValidateUnit(u *manifest.Unit) error {
 		errs = append(errs, configErr(err))
 	}
 	return errors.Join(errs...)
+}
+
+// origin says where a unit's field was set, for an error message; "" when
+// unknown.
+func origin(u *manifest.Unit, field string) string {
+	_, layer, err := u.Explain(field)
+	if err != nil || layer == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (set in %s)", layer)
 }
 
 // configErr marks err as a configuration error.
