@@ -395,3 +395,49 @@ func TestRetryableFailureRetriesInTheSameRun(t *testing.T) {
 		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
 	}
 }
+
+// TestParallelPartitionsIntoOneLoad: a full read split into partitions
+// writes one Write stream per partition into one load, commits once and
+// leaves no checkpoint; a second full_refresh replaces the rows.
+func TestParallelPartitionsIntoOneLoad(t *testing.T) {
+	ctx := context.Background()
+	fake := connectortest.New(20, 3)
+	fake.Partitions = true
+	sq, err := state.OpenSQLite(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	u := testUnit("full_refresh")
+	u.Source.Options = map[string]any{"parallel": 3}
+	m := &manifest.Manifest{Metadata: manifest.Metadata{ID: "m"}}
+	for range 2 {
+		if _, err := run.Execute(ctx, run.Options{Manifest: m, Units: []*manifest.Unit{u}, Store: sq, Pool: fake}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := fake.Target(target)
+	slices.Sort(got)
+	if diff := cmp.Diff(ids(20), got); diff != "" {
+		t.Errorf("target (-want +got):\n%s", diff)
+	}
+	calls := fake.Calls()
+	var writes, commits int
+	for _, c := range calls {
+		switch c {
+		case string(connectortest.CallWrite):
+			writes++
+		case string(connectortest.CallCommitLoad):
+			commits++
+		}
+	}
+	if writes != 6 || commits != 2 {
+		t.Errorf("two runs: %d Write streams and %d commits, want 6 and 2 (3 partitions each)", writes, commits)
+	}
+	if _, err := sq.Checkpoint(ctx, state.StreamKey{Manifest: "m", Unit: u.ID}); !errors.Is(err, state.ErrNotFound) {
+		t.Errorf("checkpoint after full reads: got %v, want none", err)
+	}
+	if v := fake.Violations(); len(v) != 0 {
+		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
+	}
+}

@@ -81,6 +81,7 @@ type load struct {
 	openWrite int
 	committed bool
 	aborted   bool
+	replace   bool // full_refresh: the commit replaces the target's rows
 }
 
 // Fake is an in-memory source and sink. Configure its exported fields
@@ -88,6 +89,9 @@ type load struct {
 type Fake struct {
 	// Rows and BatchRows shape the source (defaults 10 and 3).
 	Rows, BatchRows int64
+	// Partitions, when set, makes the source offer parallel partitions:
+	// Partition splits ids 1..Rows into ranges.
+	Partitions bool
 
 	mu         sync.Mutex
 	faults     map[Call]*injected
@@ -195,29 +199,30 @@ func (f *Fake) violate(format string, args ...any) error {
 	return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_INTERNAL, Message: "protocol violation: " + msg}
 }
 
-// Spec is the fake's spec: source and sink, incremental_append and
-// full_refresh, the column strategy, describe and load status.
-func Spec() *connectorv1.GetSpecResponse {
+// Spec is the fake's spec: source and sink, incremental_append,
+// incremental_merge and full_refresh, the column strategy, describe, load
+// status and, when f.Partitions, parallel partitions.
+func (f *Fake) Spec() *connectorv1.GetSpecResponse {
 	return &connectorv1.GetSpecResponse{Name: "fake", Version: "0.0.0", ProtocolVersion: 1,
 		Capabilities: &connectorv1.Capabilities{Source: true, Destination: true,
 			SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
 			IncrementalStrategies: []string{"column"}, DescribeStream: true, DescribeTarget: true,
-			ApplySchema: true, LoadStatus: true, AtomicReceipts: true}}
+			ApplySchema: true, LoadStatus: true, AtomicReceipts: true, ParallelPartitions: f.Partitions}}
 }
 
 // Catalog, Source and Sink make the fake a run.Connectors for every name.
 func (f *Fake) Catalog(context.Context, string) (plan.Catalog, *connectorv1.GetSpecResponse, error) {
-	return f, Spec(), nil
+	return f, f.Spec(), nil
 }
 
 // Source returns the fake as a source.
 func (f *Fake) Source(context.Context, string) (run.Source, *connectorv1.GetSpecResponse, error) {
-	return f, Spec(), nil
+	return f, f.Spec(), nil
 }
 
 // Sink returns the fake as a sink.
 func (f *Fake) Sink(context.Context, string) (run.Sink, *connectorv1.GetSpecResponse, error) {
-	return f, Spec(), nil
+	return f, f.Spec(), nil
 }
 
 var _ run.Connectors = (*Fake)(nil)
@@ -281,11 +286,25 @@ func (f *Fake) ApplySchema(_ context.Context, req *connectorv1.ApplySchemaReques
 	return &connectorv1.ApplySchemaResponse{Ddl: ddl}, nil
 }
 
-// Partition is not offered (the spec says so); calling it is a violation.
-func (f *Fake) Partition(context.Context, *connectorv1.PartitionRequest) ([][]byte, error) {
+// Partition splits ids 1..Rows into req.Count ranges "lo-hi"; without
+// f.Partitions it is a violation (the spec does not offer it).
+func (f *Fake) Partition(_ context.Context, req *connectorv1.PartitionRequest) ([][]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return nil, f.violate("Partition called but the spec offers no parallel partitions")
+	f.calls = append(f.calls, "Partition")
+	if !f.Partitions {
+		return nil, f.violate("Partition called but the spec offers no parallel partitions")
+	}
+	if len(req.GetPriorState()) > 0 {
+		return nil, f.violate("Partition of an incremental read")
+	}
+	n := int64(req.GetCount())
+	var out [][]byte
+	for i := range n {
+		lo, hi := i*f.Rows/n+1, (i+1)*f.Rows/n
+		out = append(out, []byte(fmt.Sprintf("%d-%d", lo, hi)))
+	}
+	return out, nil
 }
 
 // Read starts a read after the prior state's id.
@@ -296,6 +315,13 @@ func (f *Fake) Read(_ context.Context, req *connectorv1.ReadRequest) (run.ReadSt
 		return nil, err
 	}
 	var after int64
+	last := f.Rows
+	if p := req.GetPartition(); len(p) > 0 {
+		if _, err := fmt.Sscanf(string(p), "%d-%d", &after, &last); err != nil {
+			return nil, f.violate("Read: partition %q is not one Partition returned", p)
+		}
+		after--
+	}
 	if ps := req.GetPriorState(); len(ps) > 0 {
 		n, err := strconv.ParseInt(string(ps), 10, 64)
 		if err != nil {
@@ -303,12 +329,12 @@ func (f *Fake) Read(_ context.Context, req *connectorv1.ReadRequest) (run.ReadSt
 		}
 		after = n
 	}
-	return &readStream{f: f, next: after + 1}, nil
+	return &readStream{f: f, next: after + 1, last: last}, nil
 }
 
 type readStream struct {
 	f          *Fake
-	next       int64
+	next, last int64
 	sentSchema bool
 	pendingCP  []byte
 	done       bool
@@ -330,10 +356,10 @@ func (s *readStream) Recv() (*connectorv1.ReadMessage, error) {
 		cp := s.pendingCP
 		s.pendingCP = nil
 		return &connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Checkpoint{Checkpoint: &connectorv1.Checkpoint{State: cp}}}, nil
-	case s.next > f.Rows || s.done:
+	case s.next > s.last || s.done:
 		return nil, eof
 	}
-	last := min(s.next+f.BatchRows-1, f.Rows)
+	last := min(s.next+f.BatchRows-1, s.last)
 	b := array.NewInt64Builder(memory.DefaultAllocator)
 	defer b.Release()
 	for id := s.next; id <= last; id++ {

@@ -33,7 +33,7 @@ func (f *Fake) BeginLoad(_ context.Context, req *connectorv1.BeginLoadRequest) (
 	if !f.created[t] {
 		return "", f.violate("BeginLoad %s into %s before its DDL created it", id, t)
 	}
-	f.loads[id] = &load{table: t, begun: true}
+	f.loads[id] = &load{table: t, begun: true, replace: req.GetMode() == "full_refresh"}
 	return "_stg_" + id, nil
 }
 
@@ -127,6 +127,9 @@ func (f *Fake) CommitLoad(_ context.Context, req *connectorv1.CommitLoadRequest)
 		return nil, f.violate("CommitLoad %s with %d write streams open", req.GetLoadId(), l.openWrite)
 	}
 	l.committed = true
+	if l.replace {
+		f.tables[l.table] = nil
+	}
 	f.tables[l.table] = append(f.tables[l.table], l.staged...)
 	res := &connectorv1.CommitLoadResponse{RowsInserted: int64(len(l.staged))}
 	if err := f.enter(CallCommitLoadLost); err != nil {
