@@ -8,8 +8,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // ErrConfig means a unit's configuration is wrong (a key, a value, a
@@ -243,31 +245,56 @@ func describe(v any) string {
 
 // Check is the validation `manifest validate`, `plan` and `run` share,
 // before any I/O on data: Validate, then per unit the capabilities its
-// connectors declare and its connection configs against their config
-// schemas. conns may be nil (no connector available): then only Validate
-// runs.
+// connectors declare, its connection configs against their config schemas
+// and its source options against the source's options schema. conns may
+// be nil (no connector available): then only Validate runs.
 func Check(ctx context.Context, conns Connectors, units []*manifest.Unit) error {
+	return CheckAvailable(ctx, conns, units, nil)
+}
+
+// CheckAvailable is Check that leaves out the checks of a connector that
+// is not installed (connector.ErrPluginNotFound) and reports each such
+// connector once to skipped, instead of failing; skipped nil makes it
+// Check. `manifest validate` uses it: validation works where the plugins
+// are available.
+func CheckAvailable(ctx context.Context, conns Connectors, units []*manifest.Unit, skipped func(name string, err error)) error {
 	errs := []error{Validate(units)}
 	if conns == nil {
 		return errors.Join(errs...)
 	}
+	missing := map[string]bool{}
+	spec := func(name string) (*connectorv1.GetSpecResponse, error) {
+		if missing[name] {
+			return nil, errSkipped
+		}
+		_, s, err := conns.Catalog(ctx, name)
+		if err != nil && skipped != nil && errors.Is(err, connector.ErrPluginNotFound) {
+			missing[name] = true
+			skipped(name, err)
+			return nil, errSkipped
+		}
+		return s, err
+	}
 	for _, u := range units {
-		_, src, err := conns.Catalog(ctx, u.Source.Type)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("unit %s: %w", u.ID, err))
-			continue
+		src, err := spec(u.Source.Type)
+		if err == nil {
+			var sink *connectorv1.GetSpecResponse
+			if sink, err = spec(u.Sink.Type); err == nil {
+				if err := checkCapabilities(u, src, sink); err != nil {
+					errs = append(errs, err)
+				}
+				if err := validateAgainstSpecs(u, src, sink); err != nil {
+					errs = append(errs, fmt.Errorf("unit %s: %w", u.ID, err))
+				}
+				continue
+			}
 		}
-		_, sink, err := conns.Catalog(ctx, u.Sink.Type)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("unit %s: %w", u.ID, err))
-			continue
-		}
-		if err := checkCapabilities(u, src, sink); err != nil {
-			errs = append(errs, err)
-		}
-		if err := validateAgainstSpecs(u, src, sink); err != nil {
+		if !errors.Is(err, errSkipped) {
 			errs = append(errs, fmt.Errorf("unit %s: %w", u.ID, err))
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// errSkipped marks a connector CheckAvailable could not find.
+var errSkipped = errors.New("connector not installed")

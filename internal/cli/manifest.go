@@ -116,9 +116,11 @@ func newManifestValidateCmd(app *App) *cobra.Command {
 		Short: "Parse, layer and validate a manifest, as plan and run do, before any I/O",
 		Long: `Validate parses and layers the manifest and runs the validation plan and run
 run before any I/O: option keys (with did-you-mean) and value types, merge
-keys, the connectors' declared capabilities, and each connection config
-against its connector's config schema. Connectors are started only to ask
-their spec (no connection is opened); --offline skips that part.`,
+keys, the connectors' declared capabilities, each connection config against
+its connector's config schema and source options against its options
+schema. Connectors are started only to ask their spec (no connection is
+opened); a connector that is not installed is noted and its checks left
+out; --offline starts none.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := manifest.Load(args[0], manifest.Options{})
@@ -131,7 +133,10 @@ their spec (no connection is opened); --offline skips that part.`,
 				defer pool.Close()
 				conns = pool
 			}
-			if err := plan.Check(cmd.Context(), conns, m.Units); err != nil {
+			skipped := func(name string, err error) {
+				fmt.Fprintf(app.Err, "note: %v\n  (units using connector %s were validated without its spec: install it, or pass --plugin-dir, to check their options and config)\n", err, name)
+			}
+			if err := plan.CheckAvailable(cmd.Context(), conns, m.Units, skipped); err != nil {
 				return asUsage(err)
 			}
 			fmt.Fprintf(app.Out, "%s: ok (%s, %d units)\n", args[0], m.Metadata.ID, len(m.Units))
