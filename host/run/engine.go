@@ -238,7 +238,11 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 			e.progress.Done(u.ID, "ok")
 			return nil
 		}
-		if attempt > e.opts.Retries || !connector.IsRetryable(err) || ctx.Err() != nil {
+		var committed errCommitted
+		if attempt > e.opts.Retries || !connector.IsRetryable(err) || ctx.Err() != nil || errors.As(err, &committed) {
+			// A load that committed, or may have, is never retried: a retry
+			// reads from the old checkpoint and would load its rows again.
+			// The next run's Recover finishes it from the sink's receipt.
 			break
 		}
 		delay := e.opts.RetryBackoff << (attempt - 1)

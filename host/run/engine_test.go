@@ -441,3 +441,41 @@ func TestParallelPartitionsIntoOneLoad(t *testing.T) {
 		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
 	}
 }
+
+// TestUnknownCommitOutcomeIsNotRetried: a CommitLoad that committed but
+// answered UNAVAILABLE (retryable), whose LoadStatus then fails too, has
+// an unknown outcome: the run must not retry it (a retry reads from the
+// old checkpoint and would load the rows twice); the load stays pending
+// and the next run's Recover finishes it.
+func TestUnknownCommitOutcomeIsNotRetried(t *testing.T) {
+	ctx := context.Background()
+	fake := connectortest.New(10, 3)
+	fake.Inject(connectortest.CallCommitLoadLost, connectortest.Unavailable)
+	fake.Inject(connectortest.CallLoadStatus, connectortest.Fail)
+	sq, err := state.OpenSQLite(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	u := testUnit("incremental_append")
+	opts := run.Options{Manifest: &manifest.Manifest{Metadata: manifest.Metadata{ID: "m"}},
+		Units: []*manifest.Unit{u}, Store: sq, Pool: fake, Retries: 2, RetryBackoff: time.Millisecond}
+	rep, err := run.Execute(ctx, opts)
+	if err == nil {
+		t.Fatal("first run: got no error, want the unknown commit outcome")
+	}
+	if rep.Units[0].Attempts != 1 {
+		t.Errorf("attempts: got %d, want 1 (an unknown commit outcome is not retried)", rep.Units[0].Attempts)
+	}
+	if _, err := run.Execute(ctx, opts); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	got := fake.Target(target)
+	slices.Sort(got)
+	if diff := cmp.Diff(ids(10), got); diff != "" {
+		t.Errorf("target, every row once (-want +got):\n%s", diff)
+	}
+	if v := fake.Violations(); len(v) != 0 {
+		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
+	}
+}
