@@ -50,7 +50,7 @@ type model struct {
 	changed map[int64]bool
 	// nullOnly are rows inserted after the first read that never had a
 	// cursor: include_once never reads them.
-	nullOnly map[int64]bool
+	nullOnly  map[int64]bool
 	firstRead bool
 	// maxTS is the largest cursor the last read could see: the
 	// checkpoint's value. Writes never move a cursor below it.
@@ -137,4 +137,13 @@ func head(xs []string, n int) string {
 		return strings.Join(xs[:n], ", ") + fmt.Sprintf(", ... (%d in all)", len(xs))
 	}
 	return strings.Join(xs, ", ")
+}
+
+// total is how many versions the append target must hold.
+func (m *model) total() int {
+	n := 0
+	for _, c := range m.want {
+		n += c
+	}
+	return n
 }

@@ -58,7 +58,7 @@ func Ties(t *testing.T, f Fixture) {
 		r.write(ws...)
 		r.read(round)
 	}
-	t.Logf("ties: %d reads, %d rows, %d row versions and %d merge rows checked", r.reads, len(r.m.rows), r.versions, r.mergeRows)
+	t.Logf("ties: %d reads, %d rows, %d row versions in the append target; %d version and %d merge-row comparisons in all", r.reads, len(r.m.rows), r.m.total(), r.versions, r.mergeRows)
 }
 
 // TieCap runs rounds with tie_cap below the size of the tie groups: the
@@ -165,6 +165,6 @@ func Randomized(t *testing.T, f Fixture) {
 		r.write(ws...)
 		r.read(round)
 	}
-	t.Logf("randomized cursor test: seed %d, %d rounds, %d reads, %d rows in the source, %d row versions (append) and %d rows (merge) checked",
-		seed, rounds, r.reads, len(r.m.rows), r.versions, r.mergeRows)
+	t.Logf("randomized cursor test: seed %d, %d rounds, %d reads, %d rows in the source, %d row versions in the append target; %d version and %d merge-row comparisons in all",
+		seed, rounds, r.reads, len(r.m.rows), r.m.total(), r.versions, r.mergeRows)
 }
