@@ -42,22 +42,17 @@ func TestIncrementalResume(t *testing.T) {
 			if diff := cmp.Diff([]int32{4, 1, 2, 3}, read()); diff != "" {
 				t.Errorf("first read (-want +got):\n%s", diff)
 			}
-			wantState := `{"v":1,"cursor":"2024-01-02 00:00:00","key":["3"]}`
-			if !withKey {
-				wantState = `{"v":1,"cursor":"2024-01-02 00:00:00"}`
-			}
-			if string(state) != wantState {
-				t.Errorf("got state %s, want %s", state, wantState)
+			var cp sdk.CursorState
+			if err := json.Unmarshal(state, &cp); err != nil || cp.V != 2 || cp.Cursor == nil || *cp.Cursor != "2024-01-02 00:00:00" || len(cp.Seen) != 1 {
+				t.Errorf("got state %s, want v2 at 2024-01-02 00:00:00 with one row seen", state)
 			}
 			if got := read(); len(got) != 0 {
 				t.Errorf("second read without changes: got %v, want nothing", got)
 			}
-			// A tie on the last cursor value: only a key breaks it.
+			// A tie on the last cursor value is read, with or without a key;
+			// a late arrival behind it is not (no cursor sees it).
 			f.exec(`INSERT INTO ev VALUES (5, '2024-01-02', 'tie'), (6, '2024-01-03', 'later'), (0, '2023-12-31', 'late arrival')`)
 			want := []int32{5, 6}
-			if !withKey {
-				want = []int32{6}
-			}
 			if diff := cmp.Diff(want, read()); diff != "" {
 				t.Errorf("third read (-want +got):\n%s", diff)
 			}
@@ -74,13 +69,13 @@ func TestIncrementalCheckpointPerBatch(t *testing.T) {
 	if err := f.c.Read(t.Context(), req, w); err != nil {
 		t.Fatal(err)
 	}
-	if len(w.checkpoints) < 3 || len(w.checkpoints) != len(w.recs) {
-		t.Errorf("got %d checkpoints for %d batches, want one per batch", len(w.checkpoints), len(w.recs))
+	if len(w.checkpoints) < 2 || len(w.recs) < 16 {
+		t.Fatalf("got %d checkpoints for %d batches, want one every 16 batches and one at the end", len(w.checkpoints), len(w.recs))
 	}
 	// Resume from a mid-read checkpoint: the rest follows with no gap.
-	mid := len(w.checkpoints) / 2
+	mid := 0 // the first checkpoint follows batch 16
 	seen := 0
-	for _, r := range w.recs[:mid+1] {
+	for _, r := range w.recs[:16] {
 		seen += int(r.NumRows())
 	}
 	w2 := &memWriter{}

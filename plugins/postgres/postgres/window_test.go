@@ -42,7 +42,9 @@ func TestLookback(t *testing.T) {
 		column   string
 		lookback string
 		late     string // rows committed after the first read, behind its checkpoint
-		want     []int32
+		// want: the window's rows, except those at the checkpoint's value
+		// that the checkpoint recorded as read
+		want []int32
 	}{
 		{"timestamptz, interval", "ts", `"2 hours"`,
 			`(4, '2024-01-01 11:00+00', NULL, NULL, NULL), (5, '2024-01-01 09:00+00', NULL, NULL, NULL)`, []int32{2, 4}},
