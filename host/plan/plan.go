@@ -106,6 +106,18 @@ func planUnit(ctx context.Context, m *manifest.Manifest, u *manifest.Unit, pool 
 		up.Error = err.Error()
 		return up
 	}
+	dropLineage, warning, err := run.SourceLineage(u, schema.GetFields())
+	if err != nil {
+		up.Error = err.Error()
+		return up
+	}
+	if warning != "" {
+		up.Warnings = append(up.Warnings, warning)
+		if schema, err = run.WithoutFields(schema, dropLineage); err != nil {
+			up.Error = err.Error()
+			return up
+		}
+	}
 	for _, f := range schema.GetFields() {
 		up.Columns = append(up.Columns, f.GetName()+" "+logical.Name(f.GetType()))
 	}

@@ -97,6 +97,17 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	}
 	e.progress.Start(u.ID, estimate)
 	e.emitLineage(evidence.LineageStart, u, r.rep, srcSchema)
+	dropLineage, warning, err := SourceLineage(u, srcSchema.GetFields())
+	if err != nil {
+		return err
+	}
+	if warning != "" {
+		r.rep.Warnings = append(r.rep.Warnings, warning)
+		e.logf("warning: %s", warning)
+		if srcSchema, err = WithoutFields(srcSchema, dropLineage); err != nil {
+			return err
+		}
+	}
 
 	// Schema evolution: decide, then apply the safe DDL before staging; a
 	// refused change stops here, before any DDL or DML.
@@ -111,7 +122,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	}
 	r.rep.DDL = ddl
 	r.rep.Warnings = append(r.rep.Warnings, lossy...)
-	t := &transformer{ev: ev, stamp: schema.Stamp{RunID: e.runID, At: e.startedAt}}
+	t := &transformer{ev: ev, stamp: schema.Stamp{RunID: e.runID, At: e.startedAt}, drop: dropLineage}
 	as, err := arrowSchema(srcSchema)
 	if err != nil {
 		return err
