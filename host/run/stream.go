@@ -116,6 +116,14 @@ func parallelism(u *manifest.Unit) (int, error) {
 type counters struct {
 	read, bytes, written, quarantined atomic.Int64
 	writeNanos                        atomic.Int64
+	mu                                sync.Mutex
+	warnings                          []string // the sources' WARN logs
+}
+
+func (c *counters) warn(msg string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.warnings = append(c.warnings, msg)
 }
 
 // pumpAll forwards every stream to its own Write stream into the load,
@@ -142,6 +150,7 @@ func (r *unitRun) pumpAll(ctx context.Context, streams []*connector.ReadStream, 
 	r.rep.RowsRead, r.rep.Bytes = c.read.Load(), c.bytes.Load()
 	r.rep.RowsWritten, r.rep.RowsQuarantined = c.written.Load(), c.quarantined.Load()
 	r.rep.WriteSeconds = time.Duration(c.writeNanos.Load()).Seconds()
+	r.rep.Warnings = append(r.rep.Warnings, c.warnings...)
 	for _, err := range errs {
 		// The first real error, not the cancellations it caused.
 		if err != nil && !errors.Is(err, context.Canceled) {
@@ -207,6 +216,9 @@ func (r *unitRun) pump(ctx context.Context, rs *connector.ReadStream, sink *conn
 			// Rows and bytes are counted from the batches themselves.
 		case *connectorv1.ReadMessage_Log:
 			e.logf("%s: %s", u.ID, m.Log.GetMessage())
+			if m.Log.GetLevel() >= connectorv1.Log_LEVEL_WARN {
+				c.warn(m.Log.GetMessage()) // the report says what the source warned of
+			}
 		case *connectorv1.ReadMessage_Schema:
 			// Sent once, first; a second schema is ignored.
 		}
