@@ -53,30 +53,27 @@ func (c *cursor) orderBy() string {
 func (c *cursor) where() (string, []any) {
 	b := c.Bounds()
 	name := quote(c.col.name)
-	var conds []string
+	var vals []string // conditions on non-NULL cursors
 	var args []any
-	lower := ""
 	if b.From != nil {
 		if b.Lookback != nil {
-			lower = name + " >= " + c.windowStart()
+			vals = append(vals, name+" >= "+c.windowStart())
 			args = append(args, *b.From, b.Lookback.Text)
 		} else {
-			lower = fmt.Sprintf("%s >= CAST(? AS %s)", name, c.col.native)
+			vals = append(vals, fmt.Sprintf("%s >= CAST(? AS %s)", name, c.col.native))
 			args = append(args, *b.From)
 		}
 	}
-	switch {
-	case b.IncludeNulls && lower != "":
-		conds = append(conds, "("+name+" IS NULL OR "+lower+")")
-	case !b.IncludeNulls:
-		conds = append(conds, name+" IS NOT NULL")
-		if lower != "" {
-			conds = append(conds, lower)
-		}
-	}
 	if b.SafetyLag != nil {
-		conds = append(conds, fmt.Sprintf("%s <= CAST(now() - CAST(? AS INTERVAL) AS %s)", name, c.col.native))
+		vals = append(vals, fmt.Sprintf("%s <= CAST(now() - CAST(? AS INTERVAL) AS %s)", name, c.col.native))
 		args = append(args, b.SafetyLag.Text)
+	}
+	var conds []string
+	switch {
+	case b.IncludeNulls && len(vals) > 0:
+		conds = append(conds, "("+name+" IS NULL OR ("+strings.Join(vals, " AND ")+"))")
+	case !b.IncludeNulls:
+		conds = append([]string{name + " IS NOT NULL"}, vals...)
 	}
 	return strings.Join(conds, " AND "), args
 }

@@ -59,32 +59,29 @@ func (inc *incremental) clauses(natives map[string]string) (where, order string,
 	b := c.Bounds()
 	native := natives[c.Column]
 	cur := ident(c.Column)
-	var conds []string
-	var lower string
+	var vals []string // conditions on non-NULL cursors
 	if b.From != nil {
-		lower = literal(*b.From) + "::" + native
+		lower := literal(*b.From) + "::" + native
 		if b.Lookback != nil {
 			if lower, err = inc.windowStart(*b.From, native); err != nil {
 				return "", "", err
 			}
 		}
-		lower = cur + " >= " + lower
+		vals = append(vals, cur+" >= "+lower)
 	}
+	if b.SafetyLag != nil {
+		vals = append(vals, cur+" <= (now() - "+literal(b.SafetyLag.Text)+"::interval)::"+native)
+	}
+	var conds []string
 	nulls := ""
 	switch {
 	case b.IncludeNulls:
 		nulls = " NULLS FIRST"
-		if lower != "" {
-			conds = append(conds, "("+cur+" IS NULL OR "+lower+")")
+		if len(vals) > 0 {
+			conds = append(conds, "("+cur+" IS NULL OR ("+strings.Join(vals, " AND ")+"))")
 		}
 	default:
-		conds = append(conds, cur+" IS NOT NULL")
-		if lower != "" {
-			conds = append(conds, lower)
-		}
-	}
-	if b.SafetyLag != nil {
-		conds = append(conds, cur+" <= (now() - "+literal(b.SafetyLag.Text)+"::interval)::"+native)
+		conds = append([]string{cur + " IS NOT NULL"}, vals...)
 	}
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
