@@ -206,7 +206,7 @@ func (w *CursorWriter) checkpoint() error {
 // too large to remember.
 func (w *CursorWriter) Finish() error {
 	c := w.c
-	if c.legacy {
+	if c.legacy && c.prior.Cursor != nil {
 		if err := w.Log(LevelWarn, c.migrationNote()); err != nil {
 			return err
 		}

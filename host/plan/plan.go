@@ -82,7 +82,7 @@ func planUnit(ctx context.Context, m *manifest.Manifest, u *manifest.Unit, pool 
 		if store != nil {
 			cp, err := store.Checkpoint(ctx, state.StreamKey{Manifest: m.Metadata.ID, Unit: u.ID})
 			if err == nil {
-				up.StateBefore = fmt.Sprintf("v%d %s", cp.Version, string(cp.State))
+				up.StateBefore = fmt.Sprintf("v%d %s", cp.Version, shortState(cp.State))
 			}
 		}
 	}
@@ -215,6 +215,16 @@ func planTarget(ctx context.Context, u *manifest.Unit, sink *connector.Client, s
 	}
 	up.DDL, up.Lossy = resp.GetDdl(), resp.GetLossy()
 	return nil
+}
+
+// shortState keeps a checkpoint readable in a plan: a column checkpoint
+// may list thousands of row fingerprints (tie_cap), shown abridged.
+func shortState(b []byte) string {
+	const limit = 240
+	if len(b) <= limit {
+		return string(b)
+	}
+	return fmt.Sprintf("%s… (%d bytes; dpone state show prints it whole)", strings.ToValidUTF8(string(b[:limit]), ""), len(b))
 }
 
 func tableName(t manifest.TableRef) string {
