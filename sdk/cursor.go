@@ -42,9 +42,10 @@ type CursorOptions struct {
 	Lookback json.RawMessage `json:"lookback"`
 	// InitialValue is where the first incremental read starts: cursor >= it.
 	InitialValue json.RawMessage `json:"initial_value"`
-	// SafetyLag reads only rows with cursor <= now() - safety_lag (an
-	// interval, date and timestamp cursors), so a transaction that commits
-	// up to that late with an older cursor is still read.
+	// SafetyLag makes an incremental read take only rows with cursor <=
+	// now() - safety_lag (an interval, date and timestamp cursors), so a
+	// transaction that commits up to that late with an older cursor is
+	// still read. A full read ignores it.
 	SafetyLag json.RawMessage `json:"safety_lag"`
 	// TieCap is how many rows at the last cursor value a checkpoint
 	// remembers (default DefaultTieCap); past it the group is read again.
@@ -101,8 +102,9 @@ type Cursor struct {
 	// TieCap is the resolved tie_cap.
 	TieCap int
 
-	prior  *CursorState // nil: no checkpoint (a first or a full read)
-	legacy bool         // prior is a version 1 checkpoint
+	prior       *CursorState // nil: no checkpoint (a first or a full read)
+	legacy      bool         // prior is a version 1 checkpoint
+	incremental bool         // req.Mode is ReadIncremental
 }
 
 // NewCursor parses the column strategy's options and the prior state of
@@ -146,8 +148,9 @@ func NewCursor(opts CursorOptions, req ReadRequest, pk []string) (*Cursor, error
 		return nil, Errorf(CodeConfig, "safety_lag is an interval such as \"5 minutes\", not the number %s", c.SafetyLag.Text)
 	}
 	if req.Mode != ReadIncremental {
-		return c, nil // a full read is the whole stream: no initial_value, no checkpoint
+		return c, nil // a full read is the whole stream: no initial_value, safety_lag or checkpoint
 	}
+	c.incremental = true
 	if c.Initial, err = ParseScalar(opts.InitialValue, "initial_value"); err != nil {
 		return nil, err
 	}
@@ -194,7 +197,11 @@ type CursorBounds struct {
 
 // Bounds returns the selection of this read.
 func (c *Cursor) Bounds() CursorBounds {
-	b := CursorBounds{SafetyLag: c.SafetyLag}
+	var b CursorBounds
+	if c.incremental {
+		// A full read (full_refresh, snapshot_diff) must see every row.
+		b.SafetyLag = c.SafetyLag
+	}
 	switch {
 	case c.prior == nil:
 		b.IncludeNulls = c.NullPolicy == NullIncludeOnce

@@ -174,3 +174,39 @@ func TestNewCursorErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCursorBounds: what each read selects.
+func TestCursorBounds(t *testing.T) {
+	lag := json.RawMessage(`"5 minutes"`)
+	two := "2"
+	for _, tc := range []struct {
+		name  string
+		opts  CursorOptions
+		mode  ReadMode
+		prior string
+		want  CursorBounds
+	}{
+		{"first read, include_once", CursorOptions{IncrementalColumn: "c"}, ReadIncremental, "", CursorBounds{IncludeNulls: true}},
+		{"first read, skip", CursorOptions{IncrementalColumn: "c", NullPolicy: NullSkip}, ReadIncremental, "", CursorBounds{}},
+		{"after a checkpoint", CursorOptions{IncrementalColumn: "c"}, ReadIncremental, `{"v":2,"cursor":"2"}`, CursorBounds{From: &two}},
+		{"a checkpoint without a cursor", CursorOptions{IncrementalColumn: "c"}, ReadIncremental, `{"v":2}`, CursorBounds{}},
+		{"safety_lag", CursorOptions{IncrementalColumn: "c", SafetyLag: lag}, ReadIncremental, `{"v":2,"cursor":"2"}`,
+			CursorBounds{From: &two, SafetyLag: &Scalar{Text: "5 minutes"}}},
+		{"a full read ignores safety_lag and initial_value", CursorOptions{IncrementalColumn: "c", SafetyLag: lag, InitialValue: json.RawMessage(`2`)}, ReadFull, "",
+			CursorBounds{IncludeNulls: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var prior []byte
+			if tc.prior != "" {
+				prior = []byte(tc.prior)
+			}
+			c, err := NewCursor(tc.opts, ReadRequest{Mode: tc.mode, PriorState: prior}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, c.Bounds()); diff != "" {
+				t.Errorf("bounds (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
