@@ -69,7 +69,8 @@ func Warnings(u *manifest.Unit) []string {
 		col, _ := u.Source.Options["incremental_column"].(string)
 		out = append(out, fmt.Sprintf("unit %s: incremental_append on the cursor %q without safety_lag: a row committed after a run with a cursor value below that run's largest "+
 			"(a long transaction, a clock behind) is never read; set source.options.safety_lag longer than your longest write transaction (e.g. \"5 minutes\"), "+
-			"or use incremental_strategy xmin (PostgreSQL) or incremental_merge with lookback", u.ID, col))
+			"or use incremental_strategy xmin (PostgreSQL) or incremental_merge with lookback; "+
+			"and more than tie_cap rows (default 10000) sharing the checkpoint's cursor value are read again", u.ID, col))
 	}
 	return out
 }
