@@ -24,6 +24,12 @@
 // advertises what a connector implements as capabilities in GetSpec, so the
 // host never calls a method that is not there.
 //
+// Incremental reads by a cursor column (incremental_strategy: column) use
+// Cursor: NewCursor parses the options and the prior checkpoint, Bounds
+// says what to select, Cursor.Writer drops the rows already read at the
+// checkpoint's cursor value and writes the checkpoints. Package cursortest
+// proves a source's use of it against a real database.
+//
 // Errors: return an *Error (Errorf(CodeAuth, ...)) to tell the host what
 // went wrong; anything else reaches the host as INTERNAL. The host maps
 // codes back to sentinel errors, so errors.Is works across the process

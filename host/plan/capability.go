@@ -51,7 +51,8 @@ func checkCapabilities(u *manifest.Unit, src, sink *connectorv1.GetSpecResponse)
 
 // Warnings lists combinations that work but may surprise: strategies that
 // re-read rows (xmin, a lookback window) into a sink mode that does not
-// deduplicate.
+// deduplicate, and a cursor feeding incremental_append without safety_lag
+// (it cannot see rows committed late behind its checkpoint).
 func Warnings(u *manifest.Unit) []string {
 	var out []string
 	strategy, _ := u.Source.Options["incremental_strategy"].(string)
@@ -62,6 +63,14 @@ func Warnings(u *manifest.Unit) []string {
 			why = "lookback re-reads a window of rows"
 		}
 		out = append(out, fmt.Sprintf("unit %s: %s; incremental_append may load them twice: use incremental_merge with a unique_key", u.ID, why))
+	}
+	_, lag := u.Source.Options["safety_lag"]
+	if Incremental(u) && u.Sink.Strategy.Mode == "incremental_append" && strategy == "column" && !lookback && !lag {
+		col, _ := u.Source.Options["incremental_column"].(string)
+		out = append(out, fmt.Sprintf("unit %s: incremental_append on the cursor %q without safety_lag: a row committed after a run with a cursor value below that run's largest "+
+			"(a long transaction, a clock behind) is never read; set source.options.safety_lag longer than your longest write transaction (e.g. \"5 minutes\"), "+
+			"or use incremental_strategy xmin (PostgreSQL) or incremental_merge with lookback; "+
+			"and more than tie_cap rows (default 10000) sharing the checkpoint's cursor value are read again", u.ID, col))
 	}
 	return out
 }

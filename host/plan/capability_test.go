@@ -56,11 +56,18 @@ func TestWarnings(t *testing.T) {
 		{"xmin into append", unit(map[string]any{"incremental_strategy": "xmin"}, "incremental_append"), 1},
 		{"lookback into append", unit(map[string]any{"incremental_strategy": "column", "lookback": "1 hour"}, "incremental_append"), 1},
 		{"xmin into merge", unit(map[string]any{"incremental_strategy": "xmin"}, "incremental_merge"), 0},
-		{"column into append", unit(map[string]any{"incremental_strategy": "column"}, "incremental_append"), 0},
+		{"column into append without safety_lag", unit(map[string]any{"incremental_strategy": "column"}, "incremental_append"), 1},
+		{"column with safety_lag into append", unit(map[string]any{"incremental_strategy": "column", "safety_lag": "5 minutes"}, "incremental_append"), 0},
+		{"column into merge", unit(map[string]any{"incremental_strategy": "column"}, "incremental_merge"), 0},
+		{"column into full_refresh", unit(map[string]any{"incremental_strategy": "column"}, "full_refresh"), 0},
 	}
 	for _, tt := range tests {
 		if got := Warnings(tt.u); len(got) != tt.want {
 			t.Errorf("%s: got %d warnings %v, want %d", tt.name, len(got), got, tt.want)
 		}
+	}
+	w := Warnings(unit(map[string]any{"incremental_strategy": "column", "incremental_column": "updated_at"}, "incremental_append"))
+	if len(w) != 1 || !strings.Contains(w[0], "safety_lag") || !strings.Contains(w[0], "updated_at") {
+		t.Errorf("got %q, want a warning naming the cursor and safety_lag", w)
 	}
 }

@@ -143,3 +143,13 @@ func (p *Plan) WriteText(w io.Writer) {
 		}
 	}
 }
+
+// shortState keeps a checkpoint readable in a plan: a column checkpoint
+// can hold thousands of tie fingerprints.
+func shortState(b []byte) string {
+	const limit = 240
+	if len(b) <= limit {
+		return string(b)
+	}
+	return fmt.Sprintf("%s… (%d bytes; dpone state show prints it whole)", strings.ToValidUTF8(string(b[:limit]), ""), len(b))
+}

@@ -119,7 +119,7 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 			switch {
 			case err == nil:
 				up.Read.PriorState = cp.State
-				up.StateBefore = fmt.Sprintf("v%d %s", cp.Version, string(cp.State))
+				up.StateBefore = fmt.Sprintf("v%d %s", cp.Version, shortState(cp.State))
 			case !errors.Is(err, state.ErrNotFound):
 				return fmt.Errorf("read state of %s: %w", u.ID, err)
 			}
@@ -134,6 +134,19 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 	up.SourceSchema = srcSchema
 	for _, f := range srcSchema.GetFields() {
 		up.Columns = append(up.Columns, f.GetName()+" "+logical.Name(f.GetType()))
+	}
+	// Source columns named like the target's lineage columns (a table dpone
+	// wrote, read back) are dropped: the sink sets its own load's values.
+	drop, warning, err := SourceLineage(u, srcSchema.GetFields())
+	if err != nil {
+		return configErr(err)
+	}
+	if warning != "" {
+		up.Warnings = append(up.Warnings, warning)
+		up.DropColumns = drop
+		if srcSchema, err = WithoutFields(srcSchema, drop); err != nil {
+			return err
+		}
 	}
 	if err := keysInSource(u, srcSchema); err != nil {
 		return err

@@ -67,6 +67,9 @@ type Unit struct {
 	// SourceSchema is the schema the read produces, as described; run
 	// refuses a read whose schema differs.
 	SourceSchema *connectorv1.Schema `json:"-"`
+	// DropColumns are source columns named like the target's lineage
+	// columns; run drops them from every batch (the sink sets its own).
+	DropColumns []string `json:"drop_columns,omitempty"`
 	// Changes are the schema changes applied before staging (rendered in
 	// DDL); Ev is the evolution they come from (nil for a new target),
 	// whose renames route values into new columns.

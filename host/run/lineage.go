@@ -1,7 +1,11 @@
 package run
 
 import (
+	"slices"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/manifest"
@@ -34,4 +38,18 @@ func (e *Engine) emitLineage(kind string, u *manifest.Unit, rep *evidence.UnitRe
 	if err := e.opts.Lineage.Emit(ev); err != nil {
 		e.logf("%s: openlineage: %v", u.ID, err)
 	}
+}
+
+// dropColumns returns rec without the columns named in names.
+func dropColumns(rec arrow.RecordBatch, names []string) arrow.RecordBatch {
+	var fields []arrow.Field
+	var cols []arrow.Array
+	for i, f := range rec.Schema().Fields() {
+		if !slices.Contains(names, f.Name) {
+			fields = append(fields, f)
+			cols = append(cols, rec.Column(i))
+		}
+	}
+	md := rec.Schema().Metadata()
+	return array.NewRecordBatch(arrow.NewSchema(fields, &md), cols, rec.NumRows())
 }

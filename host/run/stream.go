@@ -93,6 +93,14 @@ func (r *unitRun) partitions(ctx context.Context, src Source, p *plan.Unit) ([][
 type counters struct {
 	read, bytes, written, quarantined atomic.Int64
 	writeNanos                        atomic.Int64
+	mu                                sync.Mutex
+	warnings                          []string // the sources' WARN logs
+}
+
+func (c *counters) warn(msg string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.warnings = append(c.warnings, msg)
 }
 
 // pumpAll forwards every stream to its own Write stream into the load,
@@ -119,6 +127,7 @@ func (r *unitRun) pumpAll(ctx context.Context, streams []ReadStream, sink Sink, 
 	r.rep.RowsRead, r.rep.Bytes = c.read.Load(), c.bytes.Load()
 	r.rep.RowsWritten, r.rep.RowsQuarantined = c.written.Load(), c.quarantined.Load()
 	r.rep.WriteSeconds = time.Duration(c.writeNanos.Load()).Seconds()
+	r.rep.Warnings = append(r.rep.Warnings, c.warnings...)
 	for _, err := range errs {
 		// The first real error, not the cancellations it caused.
 		if err != nil && !errors.Is(err, context.Canceled) {
@@ -184,6 +193,9 @@ func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *con
 			// Rows and bytes are counted from the batches themselves.
 		case *connectorv1.ReadMessage_Log:
 			e.logf("%s: %s", u.ID, m.Log.GetMessage())
+			if m.Log.GetLevel() >= connectorv1.Log_LEVEL_WARN {
+				c.warn(m.Log.GetMessage()) // the report says what the source warned of
+			}
 		case *connectorv1.ReadMessage_Schema:
 			// Sent once, first; a second schema is ignored.
 		}

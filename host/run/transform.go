@@ -33,10 +33,13 @@ type transformer struct {
 	ev          *schema.Evolution // column renames (new_column routing)
 	stamp       schema.Stamp
 	quarantine  *quarantineLoad
+	// drop are source columns named like the target's lineage columns:
+	// the sink sets those (see SourceLineage).
+	drop []string
 }
 
 func (t *transformer) active() bool {
-	return t.gates != nil || t.checker != nil || (t.ev != nil && len(t.ev.Renames) > 0)
+	return t.gates != nil || t.checker != nil || (t.ev != nil && len(t.ev.Renames) > 0) || len(t.drop) > 0
 }
 
 // apply checks and reshapes one batch. It returns the batch to send to the
@@ -48,6 +51,11 @@ func (t *transformer) apply(ctx context.Context, b *connectorv1.Batch) (*connect
 	rec, err := logical.DecodeBatch(b.GetArrowIpc(), nil)
 	if err != nil {
 		return nil, 0, err
+	}
+	if len(t.drop) > 0 {
+		stripped := dropColumns(rec, t.drop)
+		rec.Release()
+		rec = stripped
 	}
 	defer rec.Release()
 	out := rec

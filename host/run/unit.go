@@ -80,6 +80,11 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 	}
 	e.progress.Start(u.ID, estimate)
 	e.emitLineage(evidence.LineageStart, u, r.rep, srcSchema)
+	// The plan drops source columns named like the lineage columns (its
+	// warning says so): the sink sets its own load's values.
+	if srcSchema, err = plan.WithoutFields(srcSchema, p.DropColumns); err != nil {
+		return err
+	}
 
 	// The plan's schema changes, before staging: the DDL plan showed.
 	table := p.TargetRef()
@@ -95,7 +100,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 		r.rep.DDL = ddl
 		r.rep.Warnings = append(r.rep.Warnings, lossy...)
 	}
-	t := &transformer{ev: p.Ev, stamp: schema.Stamp{RunID: e.runID, At: e.startedAt}}
+	t := &transformer{ev: p.Ev, stamp: schema.Stamp{RunID: e.runID, At: e.startedAt}, drop: p.DropColumns}
 	as, err := arrowSchema(srcSchema)
 	if err != nil {
 		return err

@@ -26,7 +26,11 @@ func (c *Connector) DescribeStream(ctx context.Context, req sdk.ReadRequest) (sd
 	if err != nil {
 		return sdk.Stream{}, err
 	}
-	cols, err := project(all, req.Columns)
+	var need []string // a column read carries its cursor and keys
+	if opts.IncrementalStrategy == "column" {
+		need = append([]string{opts.IncrementalColumn}, opts.IncrementalKey...)
+	}
+	cols, err := project(all, req.Columns, need)
 	if err != nil {
 		return sdk.Stream{}, err
 	}

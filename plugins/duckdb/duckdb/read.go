@@ -31,11 +31,8 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if err != nil {
 		return err
 	}
-	cols, err := project(all, req.Columns)
-	if err != nil {
-		return err
-	}
 	var cur *cursor
+	var need []string
 	if opts.IncrementalStrategy == "column" {
 		if cur, err = newCursor(opts, all, req); err != nil {
 			return err
@@ -43,6 +40,16 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 		if err := cur.check(ctx, d.db); err != nil {
 			return err
 		}
+		if cur.FailOnNulls() {
+			if err := cur.failOnNulls(ctx, d.db, from, streamName(req)); err != nil {
+				return err
+			}
+		}
+		need = cur.Columns()
+	}
+	cols, err := project(all, req.Columns, need)
+	if err != nil {
+		return err
 	}
 	q, args := selectQuery(from, cols, cur)
 	rows, err := d.db.QueryContext(ctx, q, args...)
@@ -59,17 +66,15 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 		return err
 	}
 	w := out
-	if cur != nil && len(cur.keys) > 0 {
-		w = &checkpointWriter{RecordWriter: out, cur: cur}
+	var cw *sdk.CursorWriter
+	if cur != nil {
+		cw = cur.Writer(out, indexOf(cols, cur.col.name))
+		w = cw
 	}
 	bb := sdk.NewBatchBuilder(nil, schema, w)
 	defer bb.Release()
-	n := len(cols)
-	if cur != nil {
-		n += 1 + len(cur.keys)
-	}
-	vals := make([]any, n)
-	ptrs := make([]any, n)
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
@@ -82,9 +87,6 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 				return sdk.Errorf(sdk.CodeData, "read %s: column %q: %w", streamName(req), cols[i].name, err)
 			}
 		}
-		if cur != nil {
-			cur.observe(vals[len(cols):])
-		}
 		if err := bb.RowDone(); err != nil {
 			return err
 		}
@@ -95,8 +97,8 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if err := bb.Flush(); err != nil {
 		return err
 	}
-	if cur != nil {
-		return cur.checkpoint(out)
+	if cw != nil {
+		return cw.Finish()
 	}
 	return nil
 }
@@ -166,13 +168,17 @@ func queryColumns(ctx context.Context, q queryer, from string) ([]column, error)
 	return cols, nil
 }
 
-// project keeps the named columns, in that order; none means all.
-func project(all []column, names []string) ([]column, error) {
+// project keeps the named columns, in that order, then the columns need
+// names that are missing (the cursor and keys); no names means all.
+func project(all []column, names, need []string) ([]column, error) {
 	if len(names) == 0 {
 		return all, nil
 	}
-	out := make([]column, 0, len(names))
-	for _, n := range names {
+	out := make([]column, 0, len(names)+len(need))
+	for _, n := range append(append([]string(nil), names...), need...) {
+		if indexOf(out, n) >= 0 {
+			continue
+		}
 		i := indexOf(all, n)
 		if i < 0 {
 			return nil, sdk.Errorf(sdk.CodeSchema, "read: column %q does not exist", n)
@@ -192,7 +198,7 @@ func indexOf(cols []column, name string) int {
 }
 
 // selectQuery renders the SELECT of a Read: columns cast to their scan
-// types, then the cursor and key as text, filtered and ordered by cursor.
+// types, filtered and ordered by the cursor.
 func selectQuery(from string, cols []column, cur *cursor) (string, []any) {
 	sel := make([]string, 0, len(cols)+2)
 	for _, c := range cols {
@@ -202,23 +208,10 @@ func selectQuery(from string, cols []column, cur *cursor) (string, []any) {
 	if cur == nil {
 		return q + " FROM " + from, nil
 	}
-	q += ", " + cur.textColumns() + " FROM " + from
+	q += " FROM " + from
 	where, args := cur.where()
 	if where != "" {
 		q += " WHERE " + where
 	}
 	return q + " ORDER BY " + cur.orderBy(), args
-}
-
-// checkpointWriter sends a checkpoint after every batch.
-type checkpointWriter struct {
-	sdk.RecordWriter
-	cur *cursor
-}
-
-func (w *checkpointWriter) Write(rec arrow.RecordBatch) error {
-	if err := w.RecordWriter.Write(rec); err != nil {
-		return err
-	}
-	return w.cur.checkpoint(w.RecordWriter)
 }

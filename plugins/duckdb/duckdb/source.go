@@ -92,16 +92,12 @@ func cursorCandidates(s *arrow.Schema) []string {
 
 // sourceOptions are the keys ReadRequest.Options may hold.
 type sourceOptions struct {
-	Query               string   `json:"query"`
-	IncrementalStrategy string   `json:"incremental_strategy"`
-	IncrementalColumn   string   `json:"incremental_column"`
-	IncrementalKey      []string `json:"incremental_key"`
-	// Lookback makes a read after the first start that far before the
-	// checkpoint's cursor (cursor >= checkpoint - lookback): an interval
-	// ("2 hours") for date and timestamp cursors, a number for numeric ones.
-	Lookback json.RawMessage `json:"lookback"`
-	// InitialValue is where the first incremental read starts: cursor >= it.
-	InitialValue json.RawMessage `json:"initial_value"`
+	Query               string `json:"query"`
+	IncrementalStrategy string `json:"incremental_strategy"`
+	// CursorOptions are the column strategy's keys (incremental_column,
+	// incremental_key, null_policy, lookback, initial_value, safety_lag,
+	// tie_cap), shared by every source through the SDK.
+	sdk.CursorOptions
 	// Parallel and BatchBytes may appear for any source; the host uses them.
 	Parallel   json.RawMessage `json:"parallel"`
 	BatchBytes json.RawMessage `json:"batch_bytes"`
@@ -119,8 +115,9 @@ func decodeSourceOptions(raw json.RawMessage) (sourceOptions, error) {
 	}
 	switch o.IncrementalStrategy {
 	case "":
-		if o.IncrementalColumn != "" || len(o.IncrementalKey) > 0 || present(o.Lookback) || present(o.InitialValue) {
-			return o, sdk.Errorf(sdk.CodeConfig, "duckdb source options: incremental_column, incremental_key, lookback and initial_value need incremental_strategy: column")
+		if o.IncrementalColumn != "" || len(o.IncrementalKey) > 0 || o.NullPolicy != "" || present(o.Lookback) || present(o.InitialValue) ||
+			present(o.SafetyLag) || o.TieCap != nil {
+			return o, sdk.Errorf(sdk.CodeConfig, "duckdb source options: incremental_column, incremental_key, null_policy, lookback, initial_value, safety_lag and tie_cap need incremental_strategy: column")
 		}
 	case "column":
 		if o.IncrementalColumn == "" {

@@ -42,28 +42,32 @@ var (
 // asking DuckDB to parse them, before any row is read.
 func (c *cursor) check(ctx context.Context, q queryer) error {
 	native := c.col.native
-	if c.initial != nil {
-		var ok bool
-		if err := q.QueryRowContext(ctx, "SELECT CAST(? AS "+native+") IS NOT NULL", c.initial.Text).Scan(&ok); err != nil {
-			return sdk.Errorf(sdk.CodeConfig, "duckdb source options: initial_value %q is not a valid %s (the type of incremental_column %q): %w",
-				c.initial.Text, native, c.col.name, err)
+	if c.SafetyLag != nil {
+		if err := checkInterval(ctx, q, "safety_lag", c.SafetyLag.Text); err != nil {
+			return err
+		}
+		if c.lookbackKind() != "time" {
+			return sdk.Errorf(sdk.CodeConfig, "duckdb source options: safety_lag needs a date or timestamp incremental_column (it compares with now()); %q is %s", c.col.name, native)
 		}
 	}
-	if c.lookback == nil {
+	if c.Initial != nil {
+		var ok bool
+		if err := q.QueryRowContext(ctx, "SELECT CAST(? AS "+native+") IS NOT NULL", c.Initial.Text).Scan(&ok); err != nil {
+			return sdk.Errorf(sdk.CodeConfig, "duckdb source options: initial_value %q is not a valid %s (the type of incremental_column %q): %w",
+				c.Initial.Text, native, c.col.name, err)
+		}
+	}
+	if c.Lookback == nil {
 		return nil
 	}
-	lb := c.lookback.Text
+	lb := c.Lookback.Text
 	switch c.lookbackKind() {
 	case "time":
-		if c.lookback.Number {
+		if c.Lookback.Number {
 			return sdk.Errorf(sdk.CodeConfig, "duckdb source options: lookback for the %s cursor %q is an interval such as \"2 hours\", not the number %s", native, c.col.name, lb)
 		}
-		var neg bool
-		if err := q.QueryRowContext(ctx, "SELECT CAST(? AS INTERVAL) < INTERVAL 0 SECOND", lb).Scan(&neg); err != nil {
-			return sdk.Errorf(sdk.CodeConfig, "duckdb source options: lookback %q is not an interval (such as \"2 hours\" or \"1 day\"): %w", lb, err)
-		}
-		if neg {
-			return sdk.Errorf(sdk.CodeConfig, "duckdb source options: lookback %q is negative", lb)
+		if err := checkInterval(ctx, q, "lookback", lb); err != nil {
+			return err
 		}
 	case "int", "uint":
 		if !integerRE.MatchString(lb) {
@@ -75,6 +79,19 @@ func (c *cursor) check(ctx context.Context, q queryer) error {
 		}
 	default:
 		return sdk.Errorf(sdk.CodeConfig, "duckdb source options: lookback needs a date, timestamp or numeric incremental_column; %q is %s", c.col.name, native)
+	}
+	return nil
+}
+
+// checkInterval asks DuckDB to parse the option key's value as a
+// non-negative interval.
+func checkInterval(ctx context.Context, q queryer, key, v string) error {
+	var neg bool
+	if err := q.QueryRowContext(ctx, "SELECT CAST(? AS INTERVAL) < INTERVAL 0 SECOND", v).Scan(&neg); err != nil {
+		return sdk.Errorf(sdk.CodeConfig, "duckdb source options: %s %q is not an interval (such as \"2 hours\" or \"1 day\"): %w", key, v, err)
+	}
+	if neg {
+		return sdk.Errorf(sdk.CodeConfig, "duckdb source options: %s %q is negative", key, v)
 	}
 	return nil
 }

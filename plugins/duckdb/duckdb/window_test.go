@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -34,18 +35,20 @@ func TestLookback(t *testing.T) {
 		column   string
 		lookback string
 		late     string // rows committed after the first read, behind its checkpoint
-		want     []int32
+		// want: the window's rows, except those at the checkpoint's value
+		// that the checkpoint recorded as read
+		want []int32
 	}{
 		{"timestamp, interval", "ts", `"2 hours"`,
-			`(4, '2024-01-01 11:00', NULL, NULL, NULL, NULL), (5, '2024-01-01 09:00', NULL, NULL, NULL, NULL)`, []int32{2, 4, 3}},
+			`(4, '2024-01-01 11:00', NULL, NULL, NULL, NULL), (5, '2024-01-01 09:00', NULL, NULL, NULL, NULL)`, []int32{2, 4}},
 		{"date, interval", "d", `"3 days"`,
-			`(4, NULL, '2024-01-08', NULL, NULL, NULL), (5, NULL, '2024-01-06', NULL, NULL, NULL)`, []int32{4, 3}},
+			`(4, NULL, '2024-01-08', NULL, NULL, NULL), (5, NULL, '2024-01-06', NULL, NULL, NULL)`, []int32{4}},
 		{"bigint, number", "n", `5`,
-			`(4, NULL, NULL, 27, NULL, NULL), (5, NULL, NULL, 24, NULL, NULL)`, []int32{4, 3}},
+			`(4, NULL, NULL, 27, NULL, NULL), (5, NULL, NULL, 24, NULL, NULL)`, []int32{4}},
 		{"decimal, number", "x", `0.5`,
-			`(4, NULL, NULL, NULL, 2.50, NULL), (5, NULL, NULL, NULL, 2.49, NULL)`, []int32{4, 3}},
+			`(4, NULL, NULL, NULL, 2.50, NULL), (5, NULL, NULL, NULL, 2.49, NULL)`, []int32{4}},
 		{"unsigned, larger than the cursor", "u", `"100"`,
-			`(4, NULL, NULL, NULL, NULL, 0)`, []int32{4, 1, 2, 3}},
+			`(4, NULL, NULL, NULL, NULL, 0)`, []int32{4, 1, 2}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,5 +133,48 @@ func TestWindowOptionErrors(t *testing.T) {
 	_, err := f.read(sdk.ReadRequest{Stream: "we", Options: json.RawMessage(`{"lookback":"1 hour"}`)})
 	if got := sdk.CodeOf(err); got != sdk.CodeConfig {
 		t.Errorf("lookback without a strategy: got %v (%v), want CONFIG", got, err)
+	}
+}
+
+// TestSafetyLag: only rows with cursor <= now() - safety_lag are read; a
+// later read takes the rest once they are old enough; NULL cursors come on
+// the first read; a bad lag or a cursor that is not a time is a CONFIG
+// error.
+func TestSafetyLag(t *testing.T) {
+	f := newFixture(t)
+	f.exec(`CREATE TABLE main.sl (id INTEGER, ts TIMESTAMPTZ, lts TIMESTAMP, d DATE, n INTEGER)`)
+	f.exec(`INSERT INTO sl VALUES
+		(1, now() - INTERVAL 2 HOUR, CAST(now() AS TIMESTAMP) - INTERVAL 2 HOUR, current_date - 2, 1),
+		(2, now() - INTERVAL 10 MINUTE, CAST(now() AS TIMESTAMP) - INTERVAL 10 MINUTE, current_date + 1, 2),
+		(3, NULL, NULL, NULL, 3)`)
+	for _, col := range []string{"ts", "lts", "d"} {
+		t.Run(col, func(t *testing.T) {
+			opts := `{"incremental_strategy":"column","incremental_column":"` + col + `","safety_lag":"1 hour"}`
+			first, cp := f.windowRead("sl", opts, nil, sdk.ReadIncremental)
+			if diff := cmp.Diff([]int32{3, 1}, first); diff != "" {
+				t.Fatalf("first read (-want +got):\n%s", diff)
+			}
+			// Row 2 grows old enough: the next read takes it.
+			f.exec("UPDATE sl SET ts = ts - INTERVAL 1 HOUR, lts = lts - INTERVAL 1 HOUR, d = d - 2 WHERE id = 2")
+			got, _ := f.windowRead("sl", opts, cp, sdk.ReadIncremental)
+			if diff := cmp.Diff([]int32{2}, got); diff != "" {
+				t.Errorf("second read (-want +got):\n%s", diff)
+			}
+			f.exec("UPDATE sl SET ts = ts + INTERVAL 1 HOUR, lts = lts + INTERVAL 1 HOUR, d = d + 2 WHERE id = 2")
+		})
+	}
+	for _, tc := range []struct{ name, opts, want string }{
+		{"not an interval", `"incremental_column":"ts","safety_lag":"soon"`, `safety_lag "soon" is not an interval`},
+		{"a number", `"incremental_column":"ts","safety_lag":60`, "safety_lag is an interval"},
+		{"negative", `"incremental_column":"ts","safety_lag":"-1 hour"`, "is negative"},
+		{"a numeric cursor", `"incremental_column":"n","safety_lag":"1 hour"`, "safety_lag needs a date or timestamp"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.read(sdk.ReadRequest{Stream: "sl", Mode: sdk.ReadIncremental,
+				Options: json.RawMessage(`{"incremental_strategy":"column",` + tc.opts + `}`)})
+			if sdk.CodeOf(err) != sdk.CodeConfig || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want a CONFIG error containing %q", err, tc.want)
+			}
+		})
 	}
 }

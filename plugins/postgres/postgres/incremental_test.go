@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -106,9 +107,9 @@ func TestIncrementalResume(t *testing.T) {
 	if diff := cmp.Diff(string(req.PriorState), string(w3.lastCheckpoint())); diff != "" {
 		t.Errorf("checkpoint after an empty read (-want +got):\n%s", diff)
 	}
-	var cp checkpoint
-	if err := json.Unmarshal(w3.lastCheckpoint(), &cp); err != nil || cp.V != 1 || *cp.Cursor != "2030-01-01 00:00:00+00" || *cp.Key[0] != "3004" {
-		t.Errorf("got checkpoint %s, want v1 cursor 2030-01-01 00:00:00+00 key [3004]", w3.lastCheckpoint())
+	var cp sdk.CursorState
+	if err := json.Unmarshal(w3.lastCheckpoint(), &cp); err != nil || cp.V != 2 || cp.Cursor == nil || *cp.Cursor != "2030-01-01 00:00:00+00" || len(cp.Seen) != 2 {
+		t.Errorf("got checkpoint %s, want v2 cursor 2030-01-01 00:00:00+00 with the 2 rows seen at it", w3.lastCheckpoint())
 	}
 }
 
@@ -153,24 +154,40 @@ func TestIncrementalNullPolicies(t *testing.T) {
 	}
 }
 
-func TestIncrementalQueryWithKey(t *testing.T) {
+// TestIncrementalMigratesV1 reads from a version 1 checkpoint (cursor,
+// key) of a query: cursor >= the checkpoint's value, nothing dropped (rows
+// at that value come again: merge semantics), a WARN log saying so, and a
+// version 2 checkpoint after which nothing is read twice.
+func TestIncrementalMigratesV1(t *testing.T) {
 	cfg, conn := testDB(t)
 	mustExec(t, conn, `CREATE TABLE public.qk (a int, b text, n numeric(10,3));
-		INSERT INTO public.qk VALUES (1, 'x', 1.5), (2, 'y', 1.5), (3, 'z', 2.25)`)
+		INSERT INTO public.qk VALUES (1, 'x', 1.5), (2, 'y', 1.5), (3, 'z', 2.25), (0, 'a', 1.25)`)
 	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE public.qk") })
 	c := New().(*Connector)
 	opts := json.RawMessage(`{"query": "select a, b, n from public.qk", "incremental_strategy": "column",
 		"incremental_column": "n", "incremental_key": ["b"]}`)
 	req := sdk.ReadRequest{Config: cfg, Mode: sdk.ReadIncremental, Options: opts,
 		PriorState: json.RawMessage(`{"v":1,"cursor":"1.500","key":["x"]}`)}
-	w := &memWriter{}
+	w := &logWriter{memWriter: &memWriter{}}
 	if err := c.Read(context.Background(), req, w); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([][]any{{int32(2), "y", "1.500"}, {int32(3), "z", "2.250"}}, w.rows()); diff != "" {
+	if diff := cmp.Diff([][]any{{int32(1), "x", "1.500"}, {int32(2), "y", "1.500"}, {int32(3), "z", "2.250"}}, w.rows()); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
-	if got, want := string(w.lastCheckpoint()), `{"v":1,"cursor":"2.250","key":["z"]}`; got != want {
-		t.Errorf("checkpoint: got %s, want %s", got, want)
+	if len(w.logs) != 1 || !strings.Contains(w.logs[0], "checkpoint is version 1") || !strings.Contains(w.logs[0], "n >= 1.500") {
+		t.Errorf("got logs %q, want one WARN about the version 1 checkpoint", w.logs)
+	}
+	var cp sdk.CursorState
+	if err := json.Unmarshal(w.lastCheckpoint(), &cp); err != nil || cp.V != 2 || *cp.Cursor != "2.250" || len(cp.Seen) != 1 {
+		t.Errorf("checkpoint: got %s, want v2 at 2.250 with one row seen", w.lastCheckpoint())
+	}
+	req.PriorState = w.lastCheckpoint()
+	again := &memWriter{}
+	if err := c.Read(context.Background(), req, again); err != nil {
+		t.Fatal(err)
+	}
+	if rows := again.rows(); len(rows) != 0 {
+		t.Errorf("read after the migrated checkpoint: got %v, want none", rows)
 	}
 }

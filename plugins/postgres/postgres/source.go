@@ -17,30 +17,16 @@ import (
 // readOptions are the manifest's source.options for this connector.
 type readOptions struct {
 	// Query replaces the table: its result is the stream.
-	Query               string   `json:"query"`
-	IncrementalStrategy string   `json:"incremental_strategy"`
-	IncrementalColumn   string   `json:"incremental_column"`
-	IncrementalKey      []string `json:"incremental_key"`
-	// NullPolicy is what an incremental read does with NULL cursors:
-	// include_once (default), skip or fail.
-	NullPolicy string `json:"null_policy"`
-	// Lookback makes an incremental read start that far before the
-	// checkpoint's cursor: an interval ("2 hours") for date and timestamp
-	// cursors, a number for numeric ones.
-	Lookback json.RawMessage `json:"lookback"`
-	// InitialValue is where the first incremental read starts: cursor >= it.
-	InitialValue json.RawMessage `json:"initial_value"`
+	Query               string `json:"query"`
+	IncrementalStrategy string `json:"incremental_strategy"`
+	// CursorOptions are the column strategy's keys (incremental_column,
+	// incremental_key, null_policy, lookback, initial_value, safety_lag,
+	// tie_cap), shared by every source through the SDK.
+	sdk.CursorOptions
 	// Host-level keys accepted for any source.
 	Parallel   json.RawMessage `json:"parallel"`
 	BatchBytes json.RawMessage `json:"batch_bytes"`
 }
-
-// Null cursor policies.
-const (
-	NullIncludeOnce = "include_once"
-	NullSkip        = "skip"
-	NullFail        = "fail"
-)
 
 func decodeOptions(raw json.RawMessage, v any, what string) error {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
@@ -68,6 +54,8 @@ func parseReadOptions(raw json.RawMessage) (readOptions, error) {
 		{"null_policy", o.NullPolicy != ""},
 		{"lookback", present(o.Lookback)},
 		{"initial_value", present(o.InitialValue)},
+		{"safety_lag", present(o.SafetyLag)},
+		{"tie_cap", o.TieCap != nil},
 	}
 	switch o.IncrementalStrategy {
 	case "column":
@@ -91,13 +79,6 @@ func parseReadOptions(raw json.RawMessage) (readOptions, error) {
 		}
 	default:
 		return o, sdk.Errorf(sdk.CodeUnsupported, "postgres source: incremental_strategy %q is not supported (supported: column, xmin)", o.IncrementalStrategy)
-	}
-	switch o.NullPolicy {
-	case "":
-		o.NullPolicy = NullIncludeOnce
-	case NullIncludeOnce, NullSkip, NullFail:
-	default:
-		return o, sdk.Errorf(sdk.CodeConfig, "postgres source: null_policy %q: want include_once, skip or fail", o.NullPolicy)
 	}
 	return o, nil
 }
@@ -216,20 +197,24 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 		where = andWhere(where, part.where())
 		estimate = part.Rows
 	}
-	if inc.enabled() && opts.NullPolicy == NullFail {
-		if err := inc.failOnNulls(ctx, conn, from); err != nil {
+	if inc.enabled() && inc.cur.FailOnNulls() {
+		if err := inc.failOnNulls(ctx, conn, from, streamName(req, opts)); err != nil {
 			return err
 		}
 	}
 	sql := "COPY (SELECT " + strings.Join(exprs, ", ") + " FROM " + from + where + order + ") TO STDOUT (FORMAT binary)"
 
-	cw := &checkpointWriter{RecordWriter: out, inc: inc, estimate: estimate}
+	var w sdk.RecordWriter = &progressWriter{RecordWriter: out, estimate: estimate}
+	var cw *sdk.CursorWriter
 	if inc.enabled() {
-		if cw.cursorIdx, cw.keyIdx, err = inc.indexes(schema); err != nil {
+		idx, _, err := inc.indexes(schema)
+		if err != nil {
 			return err
 		}
+		cw = inc.cur.Writer(w, idx)
+		w = cw
 	}
-	bb := sdk.NewBatchBuilder(memory.DefaultAllocator, schema, cw)
+	bb := sdk.NewBatchBuilder(memory.DefaultAllocator, schema, w)
 	defer bb.Release()
 	dec := newCopyDecoder(plans, bb)
 	if _, err := conn.PgConn().CopyTo(ctx, dec, sql); err != nil {
@@ -244,13 +229,27 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if err := bb.Flush(); err != nil {
 		return err
 	}
-	if inc.enabled() {
-		return cw.final()
+	if cw != nil {
+		return cw.Finish()
 	}
 	if xm != nil {
 		return xm.checkpoint(out)
 	}
 	return nil
+}
+
+// progressWriter reports rows done after every record.
+type progressWriter struct {
+	sdk.RecordWriter
+	rows, estimate int64
+}
+
+func (w *progressWriter) Write(rec arrow.RecordBatch) error {
+	if err := w.RecordWriter.Write(rec); err != nil {
+		return err
+	}
+	w.rows += rec.NumRows()
+	return w.Progress(w.rows, w.estimate)
 }
 
 // andWhere adds cond to a " WHERE ..." clause (or starts one).

@@ -49,45 +49,63 @@ func (inc *incremental) check(ctx context.Context, conn *pgx.Conn, natives map[s
 	if !inc.on {
 		return nil
 	}
-	native := natives[inc.cursor]
-	if inc.initial != nil {
+	c := inc.cur
+	native := natives[c.Column]
+	if c.SafetyLag != nil {
+		if err := checkInterval(ctx, conn, "safety_lag", c.SafetyLag.Text); err != nil {
+			return err
+		}
+		if cursorKind(native) != "time" {
+			return sdk.Errorf(sdk.CodeConfig, "postgres source: safety_lag needs a date or timestamp incremental_column (it compares with now()); %q is %s", c.Column, native)
+		}
+	}
+	if c.Initial != nil {
 		var ok bool
-		if err := conn.QueryRow(ctx, "SELECT $1::text::"+native+" IS NOT NULL", inc.initial.Text).Scan(&ok); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT $1::text::"+native+" IS NOT NULL", c.Initial.Text).Scan(&ok); err != nil {
 			if !isBadValue(err) {
 				return classify(fmt.Errorf("check initial_value: %w", err))
 			}
-			return sdk.Errorf(sdk.CodeConfig, "postgres source: initial_value %q is not a valid %s (the type of incremental_column %q): %w", inc.initial.Text, native, inc.cursor, err)
+			return sdk.Errorf(sdk.CodeConfig, "postgres source: initial_value %q is not a valid %s (the type of incremental_column %q): %w", c.Initial.Text, native, c.Column, err)
 		}
 	}
-	if inc.lookback == nil {
+	if c.Lookback == nil {
 		return nil
 	}
-	lb := inc.lookback.Text
+	lb := c.Lookback.Text
 	switch cursorKind(native) {
 	case "time":
-		if inc.lookback.Number {
-			return sdk.Errorf(sdk.CodeConfig, "postgres source: lookback for the %s cursor %q is an interval such as \"2 hours\", not the number %s", native, inc.cursor, lb)
+		if c.Lookback.Number {
+			return sdk.Errorf(sdk.CodeConfig, "postgres source: lookback for the %s cursor %q is an interval such as \"2 hours\", not the number %s", native, c.Column, lb)
 		}
-		var neg bool
-		if err := conn.QueryRow(ctx, "SELECT $1::text::interval < interval '0'", lb).Scan(&neg); err != nil {
-			if !isBadValue(err) {
-				return classify(fmt.Errorf("check lookback: %w", err))
-			}
-			return sdk.Errorf(sdk.CodeConfig, "postgres source: lookback %q is not an interval (such as \"2 hours\" or \"1 day\"): %w", lb, err)
-		}
-		if neg {
-			return sdk.Errorf(sdk.CodeConfig, "postgres source: lookback %q is negative", lb)
+		if err := checkInterval(ctx, conn, "lookback", lb); err != nil {
+			return err
 		}
 	case "int":
 		if !integerRE.MatchString(lb) {
-			return sdk.Errorf(sdk.CodeConfig, "postgres source: lookback for the %s cursor %q must be a whole number >= 0, got %q", native, inc.cursor, lb)
+			return sdk.Errorf(sdk.CodeConfig, "postgres source: lookback for the %s cursor %q must be a whole number >= 0, got %q", native, c.Column, lb)
 		}
 	case "number":
 		if !numberRE.MatchString(lb) {
-			return sdk.Errorf(sdk.CodeConfig, "postgres source: lookback for the %s cursor %q must be a number >= 0, got %q", native, inc.cursor, lb)
+			return sdk.Errorf(sdk.CodeConfig, "postgres source: lookback for the %s cursor %q must be a number >= 0, got %q", native, c.Column, lb)
 		}
 	default:
-		return sdk.Errorf(sdk.CodeConfig, "postgres source: lookback needs a date, timestamp or numeric incremental_column; %q is %s", inc.cursor, native)
+		return sdk.Errorf(sdk.CodeConfig, "postgres source: lookback needs a date, timestamp or numeric incremental_column; %q is %s", c.Column, native)
+	}
+	return nil
+}
+
+// checkInterval asks the server to parse the option key's value as a
+// non-negative interval.
+func checkInterval(ctx context.Context, conn *pgx.Conn, key, v string) error {
+	var neg bool
+	if err := conn.QueryRow(ctx, "SELECT $1::text::interval < interval '0'", v).Scan(&neg); err != nil {
+		if !isBadValue(err) {
+			return classify(fmt.Errorf("check %s: %w", key, err))
+		}
+		return sdk.Errorf(sdk.CodeConfig, "postgres source: %s %q is not an interval (such as \"2 hours\" or \"1 day\"): %w", key, v, err)
+	}
+	if neg {
+		return sdk.Errorf(sdk.CodeConfig, "postgres source: %s %q is negative", key, v)
 	}
 	return nil
 }
@@ -105,9 +123,9 @@ func (inc *incremental) windowStart(cursor, native string) (string, error) {
 	var lb string
 	switch cursorKind(native) {
 	case "time":
-		lb = literal(inc.lookback.Text) + "::interval"
+		lb = literal(inc.cur.Lookback.Text) + "::interval"
 	case "int", "number":
-		lb = "(" + inc.lookback.Text + ")"
+		lb = "(" + inc.cur.Lookback.Text + ")"
 	default:
 		return "", fmt.Errorf("lookback on a %s cursor", native) // unreachable after check
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -42,18 +43,20 @@ func TestLookback(t *testing.T) {
 		column   string
 		lookback string
 		late     string // rows committed after the first read, behind its checkpoint
-		want     []int32
+		// want: the window's rows, except those at the checkpoint's value
+		// that the checkpoint recorded as read
+		want []int32
 	}{
 		{"timestamptz, interval", "ts", `"2 hours"`,
-			`(4, '2024-01-01 11:00+00', NULL, NULL, NULL), (5, '2024-01-01 09:00+00', NULL, NULL, NULL)`, []int32{2, 4, 3}},
+			`(4, '2024-01-01 11:00+00', NULL, NULL, NULL), (5, '2024-01-01 09:00+00', NULL, NULL, NULL)`, []int32{2, 4}},
 		{"date, interval", "d", `"3 days"`,
-			`(4, NULL, '2024-01-08', NULL, NULL), (5, NULL, '2024-01-06', NULL, NULL)`, []int32{4, 3}},
+			`(4, NULL, '2024-01-08', NULL, NULL), (5, NULL, '2024-01-06', NULL, NULL)`, []int32{4}},
 		{"bigint, number", "n", `5`,
-			`(4, NULL, NULL, 27, NULL), (5, NULL, NULL, 24, NULL)`, []int32{4, 3}},
+			`(4, NULL, NULL, 27, NULL), (5, NULL, NULL, 24, NULL)`, []int32{4}},
 		{"numeric, number", "x", `0.5`,
-			`(4, NULL, NULL, NULL, 2.50), (5, NULL, NULL, NULL, 2.49)`, []int32{4, 3}},
+			`(4, NULL, NULL, NULL, 2.50), (5, NULL, NULL, NULL, 2.49)`, []int32{4}},
 		{"bigint, zero", "n", `0`,
-			`(4, NULL, NULL, 29, NULL), (6, NULL, NULL, 31, NULL)`, []int32{3, 6}},
+			`(4, NULL, NULL, 29, NULL), (6, NULL, NULL, 31, NULL)`, []int32{6}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,5 +150,48 @@ func TestWindowOptionErrors(t *testing.T) {
 		Options: json.RawMessage(`{"lookback": "1 hour"}`)}, &memWriter{})
 	if got := sdk.CodeOf(err); got != sdk.CodeConfig {
 		t.Errorf("lookback without a strategy: got %v (%v), want CONFIG", got, err)
+	}
+}
+
+// TestSafetyLag: only rows with cursor <= now() - safety_lag are read; a
+// later read takes the rest once they are old enough; NULL cursors come on
+// the first read (include_once); a bad lag or a cursor that is not a time
+// is a CONFIG error before any row is read.
+func TestSafetyLag(t *testing.T) {
+	cfg, conn := testDB(t)
+	mustExec(t, conn, `CREATE TABLE public.sl (id int PRIMARY KEY, ts timestamptz, lts timestamp, n int);
+		INSERT INTO public.sl VALUES (1, now() - interval '2 hours', localtimestamp - interval '2 hours', 1),
+		  (2, now() - interval '10 minutes', localtimestamp - interval '10 minutes', 2), (3, NULL, NULL, 3)`)
+	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE public.sl") })
+	for _, col := range []string{"ts", "lts"} {
+		t.Run(col, func(t *testing.T) {
+			opts := `{"incremental_strategy": "column", "incremental_column": "` + col + `", "safety_lag": "1 hour"}`
+			first, cp := windowRead(t, cfg, "sl", opts, nil, sdk.ReadIncremental)
+			if diff := cmp.Diff([]int32{3, 1}, first); diff != "" {
+				t.Fatalf("first read (-want +got):\n%s", diff)
+			}
+			// Row 2 grows old enough (as if an hour passed): the next read takes it.
+			mustExec(t, conn, "UPDATE public.sl SET ts = ts - interval '1 hour', lts = lts - interval '1 hour' WHERE id = 2")
+			got, _ := windowRead(t, cfg, "sl", opts, cp, sdk.ReadIncremental)
+			if diff := cmp.Diff([]int32{2}, got); diff != "" {
+				t.Errorf("second read (-want +got):\n%s", diff)
+			}
+			mustExec(t, conn, "UPDATE public.sl SET ts = ts + interval '1 hour', lts = lts + interval '1 hour' WHERE id = 2")
+		})
+	}
+	for _, tc := range []struct{ name, opts, want string }{
+		{"not an interval", `"incremental_column": "ts", "safety_lag": "soon"`, "safety_lag \"soon\" is not an interval"},
+		{"a number", `"incremental_column": "ts", "safety_lag": 60`, "safety_lag is an interval"},
+		{"negative", `"incremental_column": "ts", "safety_lag": "-1 hour"`, "is negative"},
+		{"a numeric cursor", `"incremental_column": "n", "safety_lag": "1 hour"`, "safety_lag needs a date or timestamp"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := sdk.ReadRequest{Config: cfg, Namespace: "public", Stream: "sl", Mode: sdk.ReadIncremental,
+				Options: json.RawMessage(`{"incremental_strategy": "column", ` + tc.opts + `}`)}
+			err := New().(*Connector).Read(context.Background(), req, &memWriter{})
+			if sdk.CodeOf(err) != sdk.CodeConfig || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want a CONFIG error containing %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -72,11 +72,11 @@ func newXmin(req sdk.ReadRequest) (*xminRead, error) {
 	if err := json.Unmarshal(req.PriorState, &cp); err != nil {
 		return nil, sdk.Errorf(sdk.CodeConfig, "postgres source: prior state is not a postgres xmin checkpoint: %w", err)
 	}
-	if cp.V != 1 {
-		return nil, sdk.Errorf(sdk.CodeConfig, "postgres source: checkpoint version %d is not supported (want 1): reset the stream's state", cp.V)
-	}
 	if cp.Strategy != "xmin" {
 		return nil, sdk.Errorf(sdk.CodeConfig, "postgres source: the prior state is not an xmin checkpoint (the incremental_strategy changed?): reset the stream's state")
+	}
+	if cp.V != 1 {
+		return nil, sdk.Errorf(sdk.CodeConfig, "postgres source: checkpoint version %d is not supported (want 1): reset the stream's state", cp.V)
 	}
 	x.prior = &cp
 	return x, nil
