@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -339,6 +340,14 @@ func stringEncoder(ddl string, val func(int) string) fieldEncoder {
 			return append(append(appendLen(b, len(v)+1), 1), v...), nil
 		}
 	}
+	if ddl == "numeric" || strings.HasPrefix(ddl, "numeric(") {
+		var digits []byte
+		return func(b []byte, i int) ([]byte, error) {
+			var err error
+			b, digits, err = appendNumericText(b, digits[:0], val(i))
+			return b, err
+		}
+	}
 	return func(b []byte, i int) ([]byte, error) {
 		v := val(i)
 		return append(appendLen(b, len(v)), v...), nil
@@ -523,4 +532,48 @@ func appendNumeric(b []byte, neg bool, digits []byte, scale int) []byte {
 		b = binary.BigEndian.AppendUint16(b, uint16(v))
 	}
 	return b
+}
+
+// appendNumericText encodes decimal text (as PostgreSQL prints numeric:
+// [-]digits[.digits], NaN, Infinity, -Infinity) as a binary numeric;
+// digits is scratch space, returned for reuse.
+func appendNumericText(b, digits []byte, v string) ([]byte, []byte, error) {
+	special := func(sign uint16) []byte {
+		b = appendLen(b, 8)
+		return binary.BigEndian.AppendUint64(b, uint64(sign)<<16)
+	}
+	switch v {
+	case "NaN":
+		return special(numericNaN), digits, nil
+	case "Infinity":
+		return special(numericPInf), digits, nil
+	case "-Infinity":
+		return special(numericNInf), digits, nil
+	}
+	s, neg := v, false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	scale, point := 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits = append(digits, c)
+			if point {
+				scale++
+			}
+		case c == '.' && !point:
+			point = true
+		default:
+			return b, digits, fmt.Errorf("%q is not a decimal number", v)
+		}
+	}
+	if len(digits) == 0 {
+		return b, digits, fmt.Errorf("%q is not a decimal number", v)
+	}
+	if scale > 0x3fff {
+		return b, digits, fmt.Errorf("%q has more fractional digits than numeric holds", v)
+	}
+	return appendNumeric(b, neg, digits, scale), digits, nil
 }

@@ -18,7 +18,7 @@ func TestTypeLoss(t *testing.T) {
 		{&arrow.TimestampType{Unit: arrow.Nanosecond}, "nanoseconds"},
 		{&arrow.Time64Type{Unit: arrow.Nanosecond}, "nanoseconds"},
 		{arrow.FixedWidthTypes.MonthDayNanoInterval, "sub-microsecond"},
-		{arrow.ListOf(&arrow.TimestampType{Unit: arrow.Nanosecond}), "array element"},
+		{arrow.ListOf(&arrow.TimestampType{Unit: arrow.Nanosecond}), "[]; element: "},
 	}
 	for _, tt := range tests {
 		got := (&Connector{}).TypeLoss(arrow.Field{Name: "c", Type: tt.dt})
