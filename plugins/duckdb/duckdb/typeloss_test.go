@@ -20,7 +20,7 @@ func TestTypeLoss(t *testing.T) {
 		{&arrow.TimestampType{Unit: arrow.Nanosecond, TimeZone: "UTC"}, "nanoseconds"},
 		{&arrow.Time64Type{Unit: arrow.Nanosecond}, "nanoseconds"},
 		{arrow.FixedWidthTypes.MonthDayNanoInterval, "sub-microsecond"},
-		{arrow.ListOf(&arrow.Time64Type{Unit: arrow.Nanosecond}), "list element"},
+		{arrow.ListOf(&arrow.Time64Type{Unit: arrow.Nanosecond}), "[]; element: "},
 	}
 	for _, tt := range tests {
 		got := (&Connector{}).TypeLoss(arrow.Field{Name: "c", Type: tt.dt})
