@@ -163,4 +163,21 @@ func TestCreatedTypesMatchLossyNotes(t *testing.T) {
 	if !slices.Contains(w.schema.Field(0).Metadata.Keys(), metaNative) {
 		t.Errorf("the read schema lost dpone.native")
 	}
+	// What other sinks need to know reaches them on the read schema.
+	for _, m := range []struct{ col, key, want string }{
+		{"id", metaPrimaryKey, "1"},
+		{"c3", metaFixedLength, "true"},
+		{"c3", metaMaxLength, "3"},
+		{"jb", metaJSONBinary, "true"},
+		{"num", metaDecimalText, "0,0"},
+		{"num50", metaDecimalText, "50,2"},
+		{"m", metaTextForm, "true"},
+		{"iv", metaFractionDigits, "6"},
+		{"ts3", metaFractionDigits, "3"},
+	} {
+		fs, _ := w.schema.FieldsByName(m.col)
+		if got, _ := fs[0].Metadata.GetValue(m.key); got != m.want {
+			t.Errorf("column %s: %s = %q, want %q", m.col, m.key, got, m.want)
+		}
+	}
 }

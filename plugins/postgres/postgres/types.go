@@ -255,8 +255,11 @@ func scalarArrow(k kind, typmod int32, md map[string]string) arrow.DataType {
 		return arrow.FixedWidthTypes.MonthDayNanoInterval
 	case kUUID:
 		md[metaLogical] = logicalUUID
-	case kJSON, kJSONB:
+	case kJSON:
 		md[metaLogical] = logicalJSON
+	case kJSONB:
+		md[metaLogical] = logicalJSON
+		md[metaJSONBinary] = "true"
 	case kText:
 		if typmod > 4 {
 			md[metaMaxLength] = strconv.Itoa(int(typmod - 4))
