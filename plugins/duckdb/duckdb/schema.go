@@ -64,6 +64,17 @@ func nativeField(name, native string, nt nativeType, nullable bool) arrow.Field 
 	if nt.logical != "" {
 		keys, vals = append(keys, metaLogical), append(vals, nt.logical)
 	}
+	switch nt.dt.(type) {
+	case *arrow.MonthDayNanoIntervalType:
+		// DuckDB intervals hold microseconds: sinks need not warn of
+		// nanoseconds this source cannot produce.
+		keys, vals = append(keys, metaFractionDigits), append(vals, "6")
+	case *arrow.StringType:
+		if nt.logical == "" && !strings.EqualFold(native, "VARCHAR") {
+			// ENUM, TIME WITH TIME ZONE, BIT, ...: read as their text.
+			keys, vals = append(keys, metaTextForm), append(vals, "true")
+		}
+	}
 	return arrow.Field{Name: name, Type: nt.dt, Nullable: nullable, Metadata: arrow.NewMetadata(keys, vals)}
 }
 

@@ -1,6 +1,7 @@
 package duckdb
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -105,5 +106,25 @@ func TestCreatedTypesMatchLossyNotes(t *testing.T) {
 				t.Errorf("values (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSourceTypeNotes: a DuckDB source says what its types can hold, so a
+// sink notes only real changes: no interval truncation (DuckDB intervals
+// hold microseconds), but a note for types read as text (TIMETZ, ENUM).
+func TestSourceTypeNotes(t *testing.T) {
+	f := newFixture(t)
+	f.exec(`CREATE TYPE mood AS ENUM ('ok', 'sad')`)
+	f.exec(`CREATE TABLE main.src (iv INTERVAL, ttz TIMETZ, m mood, v VARCHAR)`)
+	st, err := f.c.DescribeStream(context.Background(), sdk.ReadRequest{Config: f.cfg, Namespace: "main", Stream: "src"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"iv": "", "ttz": "TIME WITH TIME ZONE has no dpone type: stored as VARCHAR", "m": "has no dpone type: stored as VARCHAR", "v": ""}
+	for _, fld := range st.Schema.Fields() {
+		got := f.c.TypeLoss(fld)
+		if w := want[fld.Name]; (w == "") != (got == "") || !strings.Contains(got, w) {
+			t.Errorf("column %s: lossy note %q, want one containing %q", fld.Name, got, w)
+		}
 	}
 }
