@@ -82,10 +82,8 @@ func (l *load) swapStagingDDL(ctx context.Context, tx pgx.Tx, cols []string) ([]
 	}
 	var ddl []string
 	if oid == 0 {
-		// The target is created by the swap: staging gets its key.
-		if pk := primaryKeyDef(createdKey(l.req)); pk != "" {
-			cols = append(slices.Clone(cols), pk)
-		}
+		// The target is created by the swap; its primary key is built at
+		// commit, once, not maintained row by row while COPY fills staging.
 		ddl = append(ddl, "CREATE TABLE "+l.staging+" ("+strings.Join(cols, ", ")+")")
 	} else {
 		reason, err := swapBlocker(ctx, tx, oid)
@@ -181,23 +179,6 @@ SELECT CASE
 END
 FROM pg_class c WHERE c.oid = $1`, oid).Scan(&reason)
 	return reason, err
-}
-
-// renamePrimaryKey returns the statement that names the primary key of a
-// staging table that becomes a new target as PostgreSQL would name the
-// target's (<target>_pkey), "" when it has none or that name is taken.
-func (l *load) renamePrimaryKey(ctx context.Context, tx pgx.Tx, stgOID uint32) (string, error) {
-	var con, want string
-	var free bool
-	err := tx.QueryRow(ctx, `SELECT k.conname, left($2 || '_pkey', 63), to_regclass(quote_ident($3) || '.' || quote_ident(left($2 || '_pkey', 63))) IS NULL
-FROM pg_constraint k WHERE k.conrelid = $1 AND k.contype = 'p'`, stgOID, l.req.Target.Name, l.schema).Scan(&con, &want, &free)
-	if err == pgx.ErrNoRows || (err == nil && !free) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	return "ALTER TABLE " + l.target + " RENAME CONSTRAINT " + ident(con) + " TO " + ident(want), nil
 }
 
 // relOID is the oid of a qualified relation, 0 when absent.
@@ -400,14 +381,9 @@ JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attre
 		stmts = append(stmts, "DROP TABLE "+l.target)
 	}
 	stmts = append(stmts, "ALTER TABLE "+l.staging+" RENAME TO "+ident(l.req.Target.Name))
-	if oid == 0 {
-		q, err := l.renamePrimaryKey(ctx, tx, stgOID)
-		if err != nil {
-			return res, "", "", err
-		}
-		if q != "" {
-			stmts = append(stmts, q)
-		}
+	if pk := primaryKeyDef(createdKey(l.req)); oid == 0 && pk != "" {
+		// A new target gets its key (named <target>_pkey by PostgreSQL).
+		stmts = append(stmts, "ALTER TABLE "+l.target+" ADD "+pk)
 	}
 	for _, r := range renames {
 		stmts = append(stmts, "ALTER INDEX "+qualified(l.schema, r[0])+" RENAME TO "+ident(r[1]))
