@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,7 +55,48 @@ func describe(ctx context.Context, q queryer, schema, table string) (*arrow.Sche
 	if err != nil {
 		return nil, nil, false, err
 	}
+	for i, f := range fields {
+		if pos := slices.Index(pk, f.Name) + 1; pos > 0 {
+			fields[i] = withMeta(f, metaPrimaryKey, strconv.Itoa(pos))
+		}
+	}
 	return arrow.NewSchema(fields, nil), pk, true, nil
+}
+
+// withMeta returns f with one more metadata key.
+func withMeta(f arrow.Field, key, val string) arrow.Field {
+	f.Metadata = arrow.NewMetadata(append(f.Metadata.Keys(), key), append(f.Metadata.Values(), val))
+	return f
+}
+
+// wholeKey drops the primary key positions of cols unless every key
+// column is among them: part of a key is no key.
+func wholeKey(cols []column) []column {
+	n, seen := 0, map[string]bool{}
+	for _, c := range cols {
+		if v, ok := c.field.Metadata.GetValue(metaPrimaryKey); ok {
+			pos, _ := strconv.Atoi(v)
+			n = max(n, pos)
+			seen[v] = true
+		}
+	}
+	if len(seen) == n {
+		return cols
+	}
+	out := slices.Clone(cols)
+	for i, c := range out {
+		if c.field.Metadata.FindKey(metaPrimaryKey) < 0 {
+			continue
+		}
+		var k, v []string
+		for j, key := range c.field.Metadata.Keys() {
+			if key != metaPrimaryKey {
+				k, v = append(k, key), append(v, c.field.Metadata.Values()[j])
+			}
+		}
+		out[i].field.Metadata = arrow.NewMetadata(k, v)
+	}
+	return out
 }
 
 // nativeField is the Arrow field of a DuckDB column, with dpone.native set
