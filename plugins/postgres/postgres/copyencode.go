@@ -340,6 +340,9 @@ func stringEncoder(ddl string, val func(int) string) fieldEncoder {
 			return append(append(appendLen(b, len(v)+1), 1), v...), nil
 		}
 	}
+	if ddl == "timetz" || strings.HasPrefix(ddl, "timetz(") {
+		return func(b []byte, i int) ([]byte, error) { return appendTimetzText(b, val(i)) }
+	}
 	if ddl == "numeric" || strings.HasPrefix(ddl, "numeric(") {
 		var digits []byte
 		return func(b []byte, i int) ([]byte, error) {

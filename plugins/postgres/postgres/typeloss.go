@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -147,6 +149,9 @@ func stringType(md arrow.Metadata, get func(string) string) (typ, loss string, e
 		return "numeric", "", nil
 	}
 	if get(metaTextForm) == "true" {
+		if t, ok := timetzType(get(metaNative)); ok {
+			return t, "", nil
+		}
 		native := get(metaNative)
 		if native == "" {
 			native = "the source type"
@@ -165,4 +170,22 @@ func stringType(md arrow.Metadata, get func(string) string) (typ, loss string, e
 		return "text", fmt.Sprintf("string(%d) is longer than PostgreSQL's varchar allows: stored as text (no length limit)", n), nil
 	}
 	return "text", "", nil
+}
+
+// timetzRE matches the names PostgreSQL and DuckDB give a time with time
+// zone: time with time zone, time(p) with time zone, timetz, timetz(p).
+var timetzRE = regexp.MustCompile(`^(?i)(?:time(?:\(([0-6])\))? with time zone|timetz(?:\(([0-6])\))?)$`)
+
+// timetzType is the PostgreSQL type of a time with time zone read as text
+// (sources have no logical type for it): the sink recreates it and encodes
+// the text (encodeTimetz), so nothing is lost.
+func timetzType(native string) (string, bool) {
+	m := timetzRE.FindStringSubmatch(strings.TrimSpace(native))
+	if m == nil {
+		return "", false
+	}
+	if p := m[1] + m[2]; p != "" {
+		return "timetz(" + p + ")", true
+	}
+	return "timetz", true
 }
