@@ -144,12 +144,15 @@ func TypeName(lt *connectorv1.LogicalType) string {
 }
 
 // sameType reports whether two types are equal, ignoring Native (which
-// names a dialect, not a type).
+// names a dialect, not a type) and the source details a sink may not keep
+// (fixed length, jsonb, decimal text, text form, fraction digits): the
+// sink's lossy notes report those, evolution does not act on them.
 func sameType(a, b *connectorv1.LogicalType) bool {
 	return proto.Equal(bare(a), bare(b))
 }
 
-// bare returns a copy of lt without Native, at any depth.
+// bare returns a copy of lt without Native and the source details
+// sameType ignores, at any depth.
 func bare(lt *connectorv1.LogicalType) *connectorv1.LogicalType {
 	if lt == nil {
 		return nil
@@ -164,6 +167,10 @@ func clearNative(lt *connectorv1.LogicalType) {
 		return
 	}
 	lt.Native = ""
+	if lt.DecimalText {
+		lt.Precision, lt.Scale = 0, 0
+	}
+	lt.FixedLength, lt.JsonBinary, lt.DecimalText, lt.TextForm, lt.FractionDigits = false, false, false, false, nil
 	clearNative(lt.Element)
 	clearNative(lt.Key)
 	for _, f := range lt.Fields {

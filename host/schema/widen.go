@@ -64,6 +64,13 @@ func Widen(src, dst *connectorv1.LogicalType) (to *connectorv1.LogicalType, ok b
 		out.Precision = max(src.GetPrecision(), dst.GetPrecision())
 		out.WithTimeZone = dst.GetWithTimeZone()
 		return out, true
+	case dk == connectorv1.TypeKind_TYPE_KIND_LIST && sk == dk:
+		// A list whose elements fit the target's as they are (string(8)
+		// into string) fits; lists are never widened (no nested DDL).
+		if e, ok := Widen(src.GetElement(), dst.GetElement()); ok && sameType(e, dst.GetElement()) {
+			return bare(dst), true
+		}
+		return nil, false
 	}
 	// Every other kind (bool, date, interval, uuid, json, nested) only
 	// accepts itself: sameType above.

@@ -101,6 +101,15 @@ func TestWidenIgnoresNativeAndNested(t *testing.T) {
 	if _, ok := Widen(list(kInt64), list(kInt32)); ok {
 		t.Errorf("Widen(list<int64>, list<int32>) ok, want no nested widening")
 	}
+	str := func(n int64) *connectorv1.LogicalType {
+		return &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_LIST, Element: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_STRING, MaxLength: n}}
+	}
+	if !Fits(str(8), str(0)) {
+		t.Errorf("Fits(list<string(8)>, list<string>) = false, want true (varchar(8)[] into text[])")
+	}
+	if _, ok := Widen(str(0), str(8)); ok {
+		t.Errorf("Widen(list<string>, list<string(8)>) ok, want no nested widening")
+	}
 	if _, ok := Widen(nil, a); ok {
 		t.Errorf("Widen(nil, int64) ok, want false")
 	}

@@ -8,13 +8,23 @@
 //	dpone.logical = uuid | json   (on a utf8 field)
 //	dpone.native  = the source's own type name, e.g. numeric(18,4)
 //	dpone.max_length = declared length of a string/binary column
+//	dpone.fixed_length = true: blank-padded to max_length (SQL char(n))
+//	dpone.json_binary = true: json stored parsed (PostgreSQL jsonb)
+//	dpone.decimal_text = p,s: exact decimal text of numeric(p,s) ("0,0":
+//	                     unconstrained) that Arrow decimals cannot hold
+//	dpone.text_form = true: the text form of a type with no logical type
+//	dpone.fraction_digits = fractional second digits a time, timestamp or
+//	                     interval type holds when fewer than its Arrow unit
+//	dpone.primary_key = 1-based position in the source's primary key
 package logical
 
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"google.golang.org/protobuf/proto"
 
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
@@ -24,6 +34,22 @@ const (
 	MetaLogical   = "dpone.logical"
 	MetaNative    = "dpone.native"
 	MetaMaxLength = "dpone.max_length"
+	// MetaFixedLength ("true") marks a blank-padded fixed-length string.
+	MetaFixedLength = "dpone.fixed_length"
+	// MetaJSONBinary ("true") marks json stored parsed (jsonb).
+	MetaJSONBinary = "dpone.json_binary"
+	// MetaDecimalText ("p,s", "0,0" when unconstrained) marks a utf8 field
+	// holding exact decimal text.
+	MetaDecimalText = "dpone.decimal_text"
+	// MetaTextForm ("true") marks a utf8 field holding the text form of a
+	// source type with no logical type; MetaNative names it.
+	MetaTextForm = "dpone.text_form"
+	// MetaFractionDigits is the fractional second digits of a time,
+	// timestamp or interval type.
+	MetaFractionDigits = "dpone.fraction_digits"
+	// MetaPrimaryKey is a field's 1-based position in the source's primary
+	// key.
+	MetaPrimaryKey = "dpone.primary_key"
 )
 
 // Values of MetaLogical.
@@ -51,7 +77,18 @@ func FieldFromArrow(f arrow.Field) (*connectorv1.Field, error) {
 	if err != nil {
 		return nil, fmt.Errorf("column %q: %w", f.Name, err)
 	}
-	return &connectorv1.Field{Name: f.Name, Type: t, Nullable: f.Nullable}, nil
+	pf := &connectorv1.Field{Name: f.Name, Type: t, Nullable: f.Nullable}
+	if v, ok := f.Metadata.GetValue(MetaPrimaryKey); ok {
+		n, _ := strconv.ParseInt(v, 10, 32)
+		pf.PrimaryKeyPosition = int32(max(n, 0))
+	}
+	return pf, nil
+}
+
+// flag reports whether md sets key to "true".
+func flag(md arrow.Metadata, key string) bool {
+	v, ok := md.GetValue(key)
+	return ok && v == "true"
 }
 
 func typeFromArrow(dt arrow.DataType, md arrow.Metadata) (*connectorv1.LogicalType, error) {
@@ -62,6 +99,11 @@ func typeFromArrow(dt arrow.DataType, md arrow.Metadata) (*connectorv1.LogicalTy
 	if i := md.FindKey(MetaMaxLength); i >= 0 {
 		n, _ := strconv.ParseInt(md.Values()[i], 10, 64)
 		lt.MaxLength = n
+	}
+	if v, ok := md.GetValue(MetaFractionDigits); ok {
+		if n, err := strconv.ParseInt(v, 10, 32); err == nil && n >= 0 && n <= 9 {
+			lt.FractionDigits = proto.Int32(int32(n))
+		}
 	}
 	switch t := dt.(type) {
 	case *arrow.BooleanType:
@@ -97,6 +139,15 @@ func typeFromArrow(dt arrow.DataType, md arrow.Metadata) (*connectorv1.LogicalTy
 				lt.Kind = connectorv1.TypeKind_TYPE_KIND_UUID
 			case LogicalJSON:
 				lt.Kind = connectorv1.TypeKind_TYPE_KIND_JSON
+				lt.JsonBinary = flag(md, MetaJSONBinary)
+			}
+		}
+		if lt.Kind == connectorv1.TypeKind_TYPE_KIND_STRING {
+			lt.FixedLength = flag(md, MetaFixedLength) && lt.MaxLength > 0
+			lt.TextForm = flag(md, MetaTextForm)
+			if v, ok := md.GetValue(MetaDecimalText); ok {
+				lt.DecimalText = true
+				lt.Precision, lt.Scale = parseDecimalText(v)
 			}
 		}
 	case *arrow.BinaryType, *arrow.LargeBinaryType, *arrow.BinaryViewType:
@@ -161,6 +212,20 @@ func typeFromArrow(dt arrow.DataType, md arrow.Metadata) (*connectorv1.LogicalTy
 	return lt, nil
 }
 
+// parseDecimalText reads "p,s"; anything else is unconstrained (0, 0).
+func parseDecimalText(v string) (p, s int32) {
+	ps, ss, ok := strings.Cut(v, ",")
+	if !ok {
+		return 0, 0
+	}
+	pn, err1 := strconv.ParseInt(ps, 10, 32)
+	sn, err2 := strconv.ParseInt(ss, 10, 32)
+	if err1 != nil || err2 != nil || pn <= 0 {
+		return 0, 0
+	}
+	return int32(pn), int32(sn)
+}
+
 func unitDigits(u arrow.TimeUnit) int32 {
 	switch u {
 	case arrow.Second:
@@ -206,6 +271,10 @@ func FieldToArrow(f *connectorv1.Field) (arrow.Field, error) {
 	if err != nil {
 		return arrow.Field{}, fmt.Errorf("column %q: %w", f.GetName(), err)
 	}
+	if pos := f.GetPrimaryKeyPosition(); pos > 0 {
+		keys, vals := append(md.Keys(), MetaPrimaryKey), append(md.Values(), strconv.Itoa(int(pos)))
+		md = arrow.NewMetadata(keys, vals)
+	}
 	return arrow.Field{Name: f.GetName(), Type: dt, Nullable: f.GetNullable(), Metadata: md}, nil
 }
 
@@ -218,6 +287,9 @@ func TypeToArrow(lt *connectorv1.LogicalType) (arrow.DataType, arrow.Metadata, e
 	}
 	if lt.GetMaxLength() > 0 {
 		kv[MetaMaxLength] = strconv.FormatInt(lt.GetMaxLength(), 10)
+	}
+	if lt.FractionDigits != nil {
+		kv[MetaFractionDigits] = strconv.Itoa(int(lt.GetFractionDigits()))
 	}
 	var dt arrow.DataType
 	switch lt.GetKind() {
@@ -252,12 +324,24 @@ func TypeToArrow(lt *connectorv1.LogicalType) (arrow.DataType, arrow.Metadata, e
 		}
 	case connectorv1.TypeKind_TYPE_KIND_STRING:
 		dt = arrow.BinaryTypes.String
+		if lt.GetFixedLength() && lt.GetMaxLength() > 0 {
+			kv[MetaFixedLength] = "true"
+		}
+		if lt.GetTextForm() {
+			kv[MetaTextForm] = "true"
+		}
+		if lt.GetDecimalText() {
+			kv[MetaDecimalText] = fmt.Sprintf("%d,%d", lt.GetPrecision(), lt.GetScale())
+		}
 	case connectorv1.TypeKind_TYPE_KIND_UUID:
 		dt = arrow.BinaryTypes.String
 		kv[MetaLogical] = LogicalUUID
 	case connectorv1.TypeKind_TYPE_KIND_JSON:
 		dt = arrow.BinaryTypes.String
 		kv[MetaLogical] = LogicalJSON
+		if lt.GetJsonBinary() {
+			kv[MetaJSONBinary] = "true"
+		}
 	case connectorv1.TypeKind_TYPE_KIND_BINARY:
 		dt = arrow.BinaryTypes.Binary
 	case connectorv1.TypeKind_TYPE_KIND_DATE:

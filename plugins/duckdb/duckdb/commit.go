@@ -113,8 +113,8 @@ func (l *load) createTargetIfAbsent(ctx context.Context, tx *sql.Tx) error {
 }
 
 // ensureTarget creates the target when absent (with the lineage columns,
-// and the unique key as primary key for merges) and adds missing lineage
-// columns to an existing one.
+// and the primary key of createdKey) and adds missing lineage columns to
+// an existing one.
 func (l *load) ensureTarget(ctx context.Context, tx *sql.Tx) error {
 	target := qualified(l.schema, l.req.Target.Name)
 	exists, err := tableExists(ctx, tx, l.schema, l.req.Target.Name)
@@ -132,8 +132,8 @@ func (l *load) ensureTarget(ctx context.Context, tx *sql.Tx) error {
 		if l.softDeletes() {
 			defs = append(defs, quote(sdk.DeletedAtColumn)+" TIMESTAMPTZ")
 		}
-		if l.req.Mode == sdk.ModeMerge || l.req.Mode == sdk.ModeSnapshotDiff {
-			defs = append(defs, "PRIMARY KEY ("+columnList(l.req.UniqueKey, "")+")")
+		if key := createdKey(l.req); len(key) > 0 {
+			defs = append(defs, "PRIMARY KEY ("+columnList(key, "")+")")
 		}
 		q := fmt.Sprintf("CREATE TABLE %s (%s)", target, strings.Join(defs, ", "))
 		if _, err := tx.ExecContext(ctx, q); err != nil {

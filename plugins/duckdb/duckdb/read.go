@@ -185,7 +185,7 @@ func project(all []column, names, need []string) ([]column, error) {
 		}
 		out = append(out, all[i])
 	}
-	return out, nil
+	return wholeKey(out), nil
 }
 
 func indexOf(cols []column, name string) int {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -53,7 +55,48 @@ func describe(ctx context.Context, q queryer, schema, table string) (*arrow.Sche
 	if err != nil {
 		return nil, nil, false, err
 	}
+	for i, f := range fields {
+		if pos := slices.Index(pk, f.Name) + 1; pos > 0 {
+			fields[i] = withMeta(f, metaPrimaryKey, strconv.Itoa(pos))
+		}
+	}
 	return arrow.NewSchema(fields, nil), pk, true, nil
+}
+
+// withMeta returns f with one more metadata key.
+func withMeta(f arrow.Field, key, val string) arrow.Field {
+	f.Metadata = arrow.NewMetadata(append(f.Metadata.Keys(), key), append(f.Metadata.Values(), val))
+	return f
+}
+
+// wholeKey drops the primary key positions of cols unless every key
+// column is among them: part of a key is no key.
+func wholeKey(cols []column) []column {
+	n, seen := 0, map[string]bool{}
+	for _, c := range cols {
+		if v, ok := c.field.Metadata.GetValue(metaPrimaryKey); ok {
+			pos, _ := strconv.Atoi(v)
+			n = max(n, pos)
+			seen[v] = true
+		}
+	}
+	if len(seen) == n {
+		return cols
+	}
+	out := slices.Clone(cols)
+	for i, c := range out {
+		if c.field.Metadata.FindKey(metaPrimaryKey) < 0 {
+			continue
+		}
+		var k, v []string
+		for j, key := range c.field.Metadata.Keys() {
+			if key != metaPrimaryKey {
+				k, v = append(k, key), append(v, c.field.Metadata.Values()[j])
+			}
+		}
+		out[i].field.Metadata = arrow.NewMetadata(k, v)
+	}
+	return out
 }
 
 // nativeField is the Arrow field of a DuckDB column, with dpone.native set
@@ -62,6 +105,17 @@ func nativeField(name, native string, nt nativeType, nullable bool) arrow.Field 
 	keys, vals := []string{metaNative}, []string{native}
 	if nt.logical != "" {
 		keys, vals = append(keys, metaLogical), append(vals, nt.logical)
+	}
+	switch nt.dt.(type) {
+	case *arrow.MonthDayNanoIntervalType:
+		// DuckDB intervals hold microseconds: sinks need not warn of
+		// nanoseconds this source cannot produce.
+		keys, vals = append(keys, metaFractionDigits), append(vals, "6")
+	case *arrow.StringType:
+		if nt.logical == "" && !strings.EqualFold(native, "VARCHAR") {
+			// ENUM, TIME WITH TIME ZONE, BIT, ...: read as their text.
+			keys, vals = append(keys, metaTextForm), append(vals, "true")
+		}
 	}
 	return arrow.Field{Name: name, Type: nt.dt, Nullable: nullable, Metadata: arrow.NewMetadata(keys, vals)}
 }
@@ -154,4 +208,51 @@ func renderDDL(m typeMapper, schema, table string, changes []sdk.SchemaChange) (
 		}
 	}
 	return ddl, nil
+}
+
+// createdKey is the primary key of a target this load creates: unique_key
+// for the modes that upsert or converge by it, and for full_refresh (a
+// copy of the source) unique_key or else the source's primary key
+// (dpone.primary_key on the load's fields). Append-like modes keep
+// history, so their targets get none.
+func createdKey(req sdk.LoadRequest) []string {
+	switch req.Mode {
+	case sdk.ModeMerge, sdk.ModeSnapshotDiff:
+		return req.UniqueKey
+	case sdk.ModeFullRefresh:
+		if len(req.UniqueKey) > 0 {
+			return req.UniqueKey
+		}
+		return sourceKey(req.Schema)
+	}
+	return nil
+}
+
+// sourceKey is the primary key the source declared on s's fields, in key
+// order; nil unless every position from 1 up is present once.
+func sourceKey(s *arrow.Schema) []string {
+	if s == nil {
+		return nil
+	}
+	byPos := map[int]string{}
+	for _, f := range s.Fields() {
+		v, ok := f.Metadata.GetValue(metaPrimaryKey)
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || byPos[n] != "" {
+			return nil
+		}
+		byPos[n] = f.Name
+	}
+	key := make([]string, 0, len(byPos))
+	for i := 1; i <= len(byPos); i++ {
+		name, ok := byPos[i]
+		if !ok {
+			return nil
+		}
+		key = append(key, name)
+	}
+	return key
 }

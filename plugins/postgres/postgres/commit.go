@@ -137,8 +137,7 @@ func (l *load) lineageCols() (cols, vals []string, args []any) {
 }
 
 // ensureTarget creates the target when absent (columns from the load's
-// schema, else staging's; lineage columns; primary key on unique_key for
-// merge) and adds missing lineage columns to an existing one.
+// schema, else staging's; lineage columns; the primary key of createdKey) and adds missing lineage columns to an existing one.
 func (l *load) ensureTarget(ctx context.Context, tx pgx.Tx, staging []pgColumn) error {
 	exists, err := regclassExists(ctx, tx, l.target)
 	if err != nil {
@@ -175,8 +174,8 @@ func (l *load) ensureTarget(ctx context.Context, tx pgx.Tx, staging []pgColumn) 
 		}
 	}
 	defs = append(defs, ldefs...)
-	if l.req.Mode == sdk.ModeMerge || l.req.Mode == sdk.ModeSnapshotDiff {
-		defs = append(defs, "PRIMARY KEY ("+identList(l.req.UniqueKey)+")")
+	if pk := primaryKeyDef(createdKey(l.req)); pk != "" {
+		defs = append(defs, pk)
 	}
 	_, err = tx.Exec(ctx, "CREATE TABLE "+l.target+" ("+strings.Join(defs, ", ")+")")
 	return err

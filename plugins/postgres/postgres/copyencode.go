@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -337,6 +338,17 @@ func stringEncoder(ddl string, val func(int) string) fieldEncoder {
 		return func(b []byte, i int) ([]byte, error) {
 			v := val(i)
 			return append(append(appendLen(b, len(v)+1), 1), v...), nil
+		}
+	}
+	if ddl == "timetz" || strings.HasPrefix(ddl, "timetz(") {
+		return func(b []byte, i int) ([]byte, error) { return appendTimetzText(b, val(i)) }
+	}
+	if ddl == "numeric" || strings.HasPrefix(ddl, "numeric(") {
+		var digits []byte
+		return func(b []byte, i int) ([]byte, error) {
+			var err error
+			b, digits, err = appendNumericText(b, digits[:0], val(i))
+			return b, err
 		}
 	}
 	return func(b []byte, i int) ([]byte, error) {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"encoding/binary"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -29,6 +30,14 @@ func listEncoder(ddl string, a *array.List) (fieldEncoder, error) {
 		return nil, err
 	}
 	oid := oidOf[k]
+	switch { // the declared element type of text-like values
+	case strings.HasPrefix(elemDDL, "varchar("):
+		oid = oidVarchar
+	case strings.HasPrefix(elemDDL, "char("):
+		oid = oidBpchar
+	case elemDDL == "numeric" || strings.HasPrefix(elemDDL, "numeric("):
+		oid = oidNumeric
+	}
 	return func(b []byte, i int) ([]byte, error) {
 		start, end := a.ValueOffsets(i)
 		lenAt := len(b)

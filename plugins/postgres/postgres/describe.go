@@ -44,8 +44,8 @@ func (c *Connector) DescribeStream(ctx context.Context, req sdk.ReadRequest) (sd
 		return sdk.Stream{}, err
 	}
 	fields := make([]arrow.Field, len(cols))
-	for i, col := range cols {
-		fields[i] = planColumn(col).field
+	for i, p := range planColumns(cols) {
+		fields[i] = p.field
 	}
 	st.Schema = arrow.NewSchema(fields, nil)
 	return st, nil

@@ -76,8 +76,8 @@ func (c *Connector) Discover(ctx context.Context, config json.RawMessage, select
 	for _, r := range rels {
 		fields := make([]arrow.Field, len(r.Columns))
 		var cursors []string
-		for i, col := range r.Columns {
-			p := planColumn(col)
+		for i, p := range planColumns(r.Columns) {
+			col := r.Columns[i]
 			fields[i] = p.field
 			switch p.kind {
 			case kInt2, kInt4, kInt8, kNumeric, kDate, kTimestamp, kTimestamptz:
@@ -136,6 +136,9 @@ func loadRelations(ctx context.Context, conn *pgx.Conn, schemas, tables []string
 	if err != nil {
 		return nil, classify(fmt.Errorf("list primary keys: %w", err))
 	}
+	for _, r := range rels {
+		r.setKeyPositions()
+	}
 	return rels, nil
 }
 
@@ -183,6 +186,7 @@ func lookupTable(ctx context.Context, conn *pgx.Conn, schema, name string) (*rel
 	if _, err := pgx.ForEachRow(rows, []any{&ignored, &pk}, func() error { r.PK = append(r.PK, pk); return nil }); err != nil {
 		return nil, classify(fmt.Errorf("list primary keys: %w", err))
 	}
+	r.setKeyPositions()
 	return r, nil
 }
 

@@ -164,11 +164,10 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if err != nil {
 		return err
 	}
-	plans := make([]colPlan, len(cols))
+	plans := planColumns(cols)
 	fields := make([]arrow.Field, len(cols))
 	exprs := make([]string, len(cols))
-	for i, col := range cols {
-		plans[i] = planColumn(col)
+	for i := range plans {
 		fields[i], exprs[i] = plans[i].field, plans[i].expr
 	}
 	schema := arrow.NewSchema(fields, nil)

@@ -82,6 +82,8 @@ func (l *load) swapStagingDDL(ctx context.Context, tx pgx.Tx, cols []string) ([]
 	}
 	var ddl []string
 	if oid == 0 {
+		// The target is created by the swap; its primary key is built at
+		// commit, once, not maintained row by row while COPY fills staging.
 		ddl = append(ddl, "CREATE TABLE "+l.staging+" ("+strings.Join(cols, ", ")+")")
 	} else {
 		reason, err := swapBlocker(ctx, tx, oid)
@@ -379,6 +381,10 @@ JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attre
 		stmts = append(stmts, "DROP TABLE "+l.target)
 	}
 	stmts = append(stmts, "ALTER TABLE "+l.staging+" RENAME TO "+ident(l.req.Target.Name))
+	if pk := primaryKeyDef(createdKey(l.req)); oid == 0 && pk != "" {
+		// A new target gets its key (named <target>_pkey by PostgreSQL).
+		stmts = append(stmts, "ALTER TABLE "+l.target+" ADD "+pk)
+	}
 	for _, r := range renames {
 		stmts = append(stmts, "ALTER INDEX "+qualified(l.schema, r[0])+" RENAME TO "+ident(r[1]))
 	}

@@ -2,11 +2,10 @@ package postgres
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
-
-	"github.com/dpone-go/dpone/sdk"
 )
 
 // Arrow field metadata keys and values (the same as proto/logical's, which
@@ -17,6 +16,13 @@ const (
 	metaMaxLength = "dpone.max_length"
 	logicalUUID   = "uuid"
 	logicalJSON   = "json"
+
+	metaFixedLength    = "dpone.fixed_length"
+	metaJSONBinary     = "dpone.json_binary"
+	metaDecimalText    = "dpone.decimal_text"
+	metaTextForm       = "dpone.text_form"
+	metaFractionDigits = "dpone.fraction_digits"
+	metaPrimaryKey     = "dpone.primary_key"
 )
 
 // kind is how a column's binary COPY value is decoded or encoded.
@@ -92,6 +98,37 @@ type pgColumn struct {
 	NotNull bool
 	// ElemOID is pg_type.typelem for arrays (typcategory 'A'), else 0.
 	ElemOID uint32
+	// KeyPos is the 1-based position in the table's primary key, else 0.
+	KeyPos int
+}
+
+// planColumns plans every column of a read. Key positions are kept only
+// when the whole primary key is among cols: part of a key is no key.
+func planColumns(cols []pgColumn) []colPlan {
+	n, seen := 0, map[int]bool{}
+	for _, c := range cols {
+		if c.KeyPos > 0 {
+			n = max(n, c.KeyPos)
+			seen[c.KeyPos] = true
+		}
+	}
+	whole := len(seen) == n
+	out := make([]colPlan, len(cols))
+	for i, c := range cols {
+		if !whole {
+			c.KeyPos = 0
+		}
+		out[i] = planColumn(c)
+	}
+	return out
+}
+
+// setKeyPositions numbers the columns of a relation that are in its
+// primary key.
+func (r *relation) setKeyPositions() {
+	for i := range r.Columns {
+		r.Columns[i].KeyPos = slices.Index(r.PK, r.Columns[i].Name) + 1
+	}
 }
 
 // colPlan is how one column is read: the SELECT expression and the decoder.
@@ -110,11 +147,18 @@ type colPlan struct {
 func planColumn(c pgColumn) colPlan {
 	p := colPlan{name: c.Name, expr: ident(c.Name)}
 	md := map[string]string{metaNative: c.Native}
+	if c.KeyPos > 0 {
+		md[metaPrimaryKey] = strconv.Itoa(c.KeyPos)
+	}
 	k, ok := scalarKinds[c.OID]
 	if ok && k == kNumeric {
 		if _, _, fits := numericTypmod(c.Typmod); !fits {
 			ok = false
+			md[metaDecimalText] = decimalText(c.Typmod)
 		}
+	}
+	if ok && c.OID == oidBpchar && c.Typmod > 4 {
+		md[metaFixedLength] = "true"
 	}
 	switch {
 	case ok:
@@ -131,17 +175,27 @@ func planColumn(c pgColumn) colPlan {
 				eok = false
 			}
 		}
+		emd := map[string]string{}
 		if !eok {
+			if scalarKinds[c.ElemOID] == kNumeric {
+				emd[metaDecimalText] = decimalText(c.Typmod)
+			} else {
+				emd[metaTextForm] = "true"
+			}
 			ek = kText
 			p.expr += "::text[]"
+		} else if c.ElemOID == oidBpchar && c.Typmod > 4 {
+			emd[metaFixedLength] = "true"
 		}
 		p.kind, p.elem = kList, ek
 		if ek == kNumeric {
 			_, p.scale, _ = numericTypmod(c.Typmod)
 		}
-		emd := map[string]string{}
-		edt := scalarArrow(ek, c.Typmod, emd)
-		delete(emd, metaMaxLength)
+		tm := c.Typmod // an array's typmod is its element's
+		if !eok {
+			tm = -1
+		}
+		edt := scalarArrow(ek, tm, emd)
 		item := arrow.Field{Name: "item", Type: edt, Nullable: true}
 		if len(emd) > 0 {
 			item.Metadata = arrow.MetadataFrom(emd)
@@ -150,6 +204,9 @@ func planColumn(c pgColumn) colPlan {
 	default:
 		p.kind = kText
 		p.expr += "::text"
+		if _, dec := md[metaDecimalText]; !dec {
+			md[metaTextForm] = "true"
+		}
 		p.field = arrow.Field{Name: c.Name, Type: arrow.BinaryTypes.String, Nullable: !c.NotNull, Metadata: arrow.MetadataFrom(md)}
 	}
 	return p
@@ -179,23 +236,54 @@ func scalarArrow(k kind, typmod int32, md map[string]string) arrow.DataType {
 	case kDate:
 		return arrow.FixedWidthTypes.Date32
 	case kTime:
+		setFractionDigits(md, typmod)
 		return arrow.FixedWidthTypes.Time64us
 	case kTimestamp:
+		setFractionDigits(md, typmod)
 		return &arrow.TimestampType{Unit: arrow.Microsecond}
 	case kTimestamptz:
+		setFractionDigits(md, typmod)
 		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
 	case kInterval:
+		// PostgreSQL intervals hold microseconds at most: say so, so no
+		// sink warns of nanoseconds this source cannot produce.
+		digits := 6
+		if p := int(typmod & 0xffff); typmod >= 0 && p < 6 {
+			digits = p
+		}
+		md[metaFractionDigits] = strconv.Itoa(digits)
 		return arrow.FixedWidthTypes.MonthDayNanoInterval
 	case kUUID:
 		md[metaLogical] = logicalUUID
-	case kJSON, kJSONB:
+	case kJSON:
 		md[metaLogical] = logicalJSON
+	case kJSONB:
+		md[metaLogical] = logicalJSON
+		md[metaJSONBinary] = "true"
 	case kText:
 		if typmod > 4 {
 			md[metaMaxLength] = strconv.Itoa(int(typmod - 4))
 		}
 	}
 	return arrow.BinaryTypes.String
+}
+
+// setFractionDigits records a declared time/timestamp precision below
+// microseconds (timestamp(3)); the default (-1) is 6, the Arrow unit.
+func setFractionDigits(md map[string]string, typmod int32) {
+	if typmod >= 0 && typmod < 6 {
+		md[metaFractionDigits] = strconv.Itoa(int(typmod))
+	}
+}
+
+// decimalText is the dpone.decimal_text value of a numeric read as text:
+// its declared "p,s", or "0,0" when unconstrained.
+func decimalText(typmod int32) string {
+	p, s, _ := numericTypmod(typmod)
+	if typmod < 4 || p < 1 {
+		return "0,0"
+	}
+	return fmt.Sprintf("%d,%d", p, s)
 }
 
 // numericTypmod decodes numeric(p,s); fits is false when the column has no
@@ -210,72 +298,4 @@ func numericTypmod(typmod int32) (p, s int32, fits bool) {
 		return p, s - 0x800, false
 	}
 	return p, s, p >= 1 && p <= 38
-}
-
-// ddlType renders the PostgreSQL column type for an Arrow field (sink side).
-func ddlType(f arrow.Field) (string, error) {
-	logical, _ := f.Metadata.GetValue(metaLogical)
-	native, _ := f.Metadata.GetValue(metaNative)
-	switch t := f.Type.(type) {
-	case *arrow.BooleanType:
-		return "boolean", nil
-	case *arrow.Int8Type, *arrow.Int16Type, *arrow.Uint8Type:
-		return "smallint", nil
-	case *arrow.Int32Type, *arrow.Uint16Type:
-		return "integer", nil
-	case *arrow.Int64Type, *arrow.Uint32Type:
-		return "bigint", nil
-	case *arrow.Uint64Type:
-		return "numeric(20,0)", nil
-	case *arrow.Float32Type:
-		return "real", nil
-	case *arrow.Float64Type:
-		return "double precision", nil
-	case *arrow.Decimal128Type:
-		return fmt.Sprintf("numeric(%d,%d)", t.Precision, t.Scale), nil
-	case *arrow.StringType, *arrow.LargeStringType:
-		switch logical {
-		case logicalUUID:
-			return "uuid", nil
-		case logicalJSON:
-			if native == "jsonb" || native == "JSONB" {
-				return "jsonb", nil
-			}
-			return "json", nil
-		}
-		if ml, ok := f.Metadata.GetValue(metaMaxLength); ok {
-			if n, err := strconv.Atoi(ml); err == nil && n > 0 && n <= 10485760 {
-				return fmt.Sprintf("varchar(%d)", n), nil
-			}
-		}
-		return "text", nil
-	case *arrow.BinaryType, *arrow.LargeBinaryType, *arrow.FixedSizeBinaryType:
-		return "bytea", nil
-	case *arrow.Date32Type, *arrow.Date64Type:
-		return "date", nil
-	case *arrow.Time32Type:
-		if t.Unit == arrow.Second {
-			return "time(0)", nil
-		}
-		return "time(3)", nil
-	case *arrow.Time64Type:
-		return "time", nil
-	case *arrow.TimestampType:
-		if t.TimeZone != "" {
-			return "timestamptz", nil
-		}
-		return "timestamp", nil
-	case *arrow.MonthDayNanoIntervalType, *arrow.DurationType:
-		return "interval", nil
-	case *arrow.ListType:
-		elem, err := ddlType(t.ElemField())
-		if err != nil {
-			return "", err
-		}
-		if _, nested := t.Elem().(*arrow.ListType); nested {
-			return "", sdk.Errorf(sdk.CodeSchema, "column %q: nested lists are not supported by postgres", f.Name)
-		}
-		return elem + "[]", nil
-	}
-	return "", sdk.Errorf(sdk.CodeSchema, "column %q: arrow type %s has no postgres mapping", f.Name, f.Type)
 }

@@ -515,9 +515,26 @@ type LogicalType struct {
 	// STRUCT fields.
 	Fields []*Field `protobuf:"bytes,8,rep,name=fields,proto3" json:"fields,omitempty"`
 	// The source's own type name, informational (e.g. "numeric(18,4)").
-	Native        string `protobuf:"bytes,9,opt,name=native,proto3" json:"native,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Native string `protobuf:"bytes,9,opt,name=native,proto3" json:"native,omitempty"`
+	// STRING/BINARY: values are blank-padded to exactly max_length (SQL
+	// char(n)); trailing blanks are not significant in comparisons.
+	FixedLength bool `protobuf:"varint,40,opt,name=fixed_length,json=fixedLength,proto3" json:"fixed_length,omitempty"`
+	// JSON: the source stores it parsed (PostgreSQL jsonb): keys are unique
+	// and ordered, insignificant whitespace is gone.
+	JsonBinary bool `protobuf:"varint,41,opt,name=json_binary,json=jsonBinary,proto3" json:"json_binary,omitempty"`
+	// STRING: exact decimal numbers as text (NaN, Infinity and -Infinity
+	// included) of a numeric type Arrow's decimals cannot hold. precision and
+	// scale are its declared numeric(p,s); both 0 when unconstrained.
+	DecimalText bool `protobuf:"varint,42,opt,name=decimal_text,json=decimalText,proto3" json:"decimal_text,omitempty"`
+	// STRING: the text form of a source type with no logical type (money,
+	// timetz, ranges...); native names the type.
+	TextForm bool `protobuf:"varint,43,opt,name=text_form,json=textForm,proto3" json:"text_form,omitempty"`
+	// TIME/TIMESTAMP/INTERVAL: the fractional second digits the source's
+	// type can hold (timestamp(3), interval: 6 in PostgreSQL). Absent: as
+	// many as precision (the Arrow unit) says.
+	FractionDigits *int32 `protobuf:"varint,44,opt,name=fraction_digits,json=fractionDigits,proto3,oneof" json:"fraction_digits,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *LogicalType) Reset() {
@@ -613,13 +630,53 @@ func (x *LogicalType) GetNative() string {
 	return ""
 }
 
+func (x *LogicalType) GetFixedLength() bool {
+	if x != nil {
+		return x.FixedLength
+	}
+	return false
+}
+
+func (x *LogicalType) GetJsonBinary() bool {
+	if x != nil {
+		return x.JsonBinary
+	}
+	return false
+}
+
+func (x *LogicalType) GetDecimalText() bool {
+	if x != nil {
+		return x.DecimalText
+	}
+	return false
+}
+
+func (x *LogicalType) GetTextForm() bool {
+	if x != nil {
+		return x.TextForm
+	}
+	return false
+}
+
+func (x *LogicalType) GetFractionDigits() int32 {
+	if x != nil && x.FractionDigits != nil {
+		return *x.FractionDigits
+	}
+	return 0
+}
+
 type Field struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Type          *LogicalType           `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
-	Nullable      bool                   `protobuf:"varint,3,opt,name=nullable,proto3" json:"nullable,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Name     string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Type     *LogicalType           `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	Nullable bool                   `protobuf:"varint,3,opt,name=nullable,proto3" json:"nullable,omitempty"`
+	// 1-based position of the column in the source's primary key; 0 when it
+	// is not part of it (or the stream has none, or a projection left part of
+	// it out). Sinks give tables they create for a copy of the source
+	// (full_refresh) this primary key.
+	PrimaryKeyPosition int32 `protobuf:"varint,40,opt,name=primary_key_position,json=primaryKeyPosition,proto3" json:"primary_key_position,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Field) Reset() {
@@ -671,6 +728,13 @@ func (x *Field) GetNullable() bool {
 		return x.Nullable
 	}
 	return false
+}
+
+func (x *Field) GetPrimaryKeyPosition() int32 {
+	if x != nil {
+		return x.PrimaryKeyPosition
+	}
+	return 0
 }
 
 type Schema struct {
@@ -3053,7 +3117,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\adetails\x18\x04 \x03(\v2&.dpone.connector.v1.Error.DetailsEntryR\adetails\x1a:\n" +
 	"\fDetailsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf1\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb7\x04\n" +
 	"\vLogicalType\x120\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1c.dpone.connector.v1.TypeKindR\x04kind\x12\x1c\n" +
 	"\tprecision\x18\x02 \x01(\x05R\tprecision\x12\x14\n" +
@@ -3064,11 +3128,19 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\aelement\x18\x06 \x01(\v2\x1f.dpone.connector.v1.LogicalTypeR\aelement\x121\n" +
 	"\x03key\x18\a \x01(\v2\x1f.dpone.connector.v1.LogicalTypeR\x03key\x121\n" +
 	"\x06fields\x18\b \x03(\v2\x19.dpone.connector.v1.FieldR\x06fields\x12\x16\n" +
-	"\x06native\x18\t \x01(\tR\x06native\"l\n" +
+	"\x06native\x18\t \x01(\tR\x06native\x12!\n" +
+	"\ffixed_length\x18( \x01(\bR\vfixedLength\x12\x1f\n" +
+	"\vjson_binary\x18) \x01(\bR\n" +
+	"jsonBinary\x12!\n" +
+	"\fdecimal_text\x18* \x01(\bR\vdecimalText\x12\x1b\n" +
+	"\ttext_form\x18+ \x01(\bR\btextForm\x12,\n" +
+	"\x0ffraction_digits\x18, \x01(\x05H\x00R\x0efractionDigits\x88\x01\x01B\x12\n" +
+	"\x10_fraction_digits\"\x9e\x01\n" +
 	"\x05Field\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x123\n" +
 	"\x04type\x18\x02 \x01(\v2\x1f.dpone.connector.v1.LogicalTypeR\x04type\x12\x1a\n" +
-	"\bnullable\x18\x03 \x01(\bR\bnullable\"^\n" +
+	"\bnullable\x18\x03 \x01(\bR\bnullable\x120\n" +
+	"\x14primary_key_position\x18( \x01(\x05R\x12primaryKeyPosition\"^\n" +
 	"\x06Schema\x121\n" +
 	"\x06fields\x18\x01 \x03(\v2\x19.dpone.connector.v1.FieldR\x06fields\x12!\n" +
 	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xaa\x04\n" +
@@ -3485,6 +3557,7 @@ func file_dpone_connector_v1_connector_proto_init() {
 	if File_dpone_connector_v1_connector_proto != nil {
 		return
 	}
+	file_dpone_connector_v1_connector_proto_msgTypes[1].OneofWrappers = []any{}
 	file_dpone_connector_v1_connector_proto_msgTypes[23].OneofWrappers = []any{
 		(*ReadMessage_Schema)(nil),
 		(*ReadMessage_Batch)(nil),
