@@ -79,10 +79,53 @@ func createTable(u *manifest.Unit, table *connectorv1.TableRef, load *connectorv
 	ch := &connectorv1.SchemaChange{Op: connectorv1.SchemaChange_OP_CREATE_TABLE,
 		Field: &connectorv1.Field{Name: table.GetName(), Type: &connectorv1.LogicalType{
 			Kind: connectorv1.TypeKind_TYPE_KIND_STRUCT, Fields: fields}}}
-	if keyedModes[u.Sink.Strategy.Mode] {
-		ch.PrimaryKey = u.Sink.Strategy.UniqueKey
-	}
+	ch.PrimaryKey = createdKey(u, load)
 	return ch, nil
+}
+
+// createdKey is the primary key of a target the unit creates: unique_key
+// for the modes that upsert or converge by it, and for full_refresh (a
+// copy of the source) unique_key or else the source's primary key (the
+// fields' primary_key_position, set only when the read holds the whole
+// key). Append-like modes keep history, so their targets get none. The
+// in-tree sinks apply the same rule when they create a target at commit.
+func createdKey(u *manifest.Unit, load *connectorv1.Schema) []string {
+	mode, key := u.Sink.Strategy.Mode, u.Sink.Strategy.UniqueKey
+	switch {
+	case keyedModes[mode]:
+		return key
+	case mode == "full_refresh" && len(key) > 0:
+		return key
+	case mode == "full_refresh":
+		return sourceKey(load.GetFields())
+	}
+	return nil
+}
+
+// sourceKey is the primary key the source declared on fields, in key
+// order; nil unless every position from 1 up is present exactly once.
+func sourceKey(fields []*connectorv1.Field) []string {
+	byPos := map[int32]string{}
+	for _, f := range fields {
+		if p := f.GetPrimaryKeyPosition(); p > 0 {
+			if _, dup := byPos[p]; dup {
+				return nil
+			}
+			byPos[p] = f.GetName()
+		}
+	}
+	out := make([]string, 0, len(byPos))
+	for i := int32(1); i <= int32(len(byPos)); i++ {
+		name, ok := byPos[i]
+		if !ok {
+			return nil
+		}
+		out = append(out, name)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // producedSchema is the schema of the unit's target after its load, as a
