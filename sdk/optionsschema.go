@@ -49,21 +49,36 @@ func typeSchema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "object", "additionalProperties": typeSchema(t.Elem())}
 	case reflect.Struct:
 		props := map[string]any{}
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			props[name] = typeSchema(f.Type)
-		}
+		structProps(t, props)
 		return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
 	}
 	return map[string]any{}
+}
+
+// structProps adds t's JSON properties to props. Like encoding/json, the
+// fields of an embedded struct without a JSON name (sdk.CursorOptions in a
+// source's options) are the outer struct's own keys.
+func structProps(t reflect.Type, props map[string]any) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			structProps(ft, props)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = typeSchema(f.Type)
+	}
 }

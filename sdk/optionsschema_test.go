@@ -8,7 +8,11 @@ import (
 )
 
 func TestOptionsSchema(t *testing.T) {
+	type Embedded struct {
+		Column string `json:"incremental_column"`
+	}
 	type opts struct {
+		Embedded
 		Query    string            `json:"query"`
 		Keys     []string          `json:"incremental_key"`
 		Header   *bool             `json:"header"`
@@ -31,6 +35,8 @@ func TestOptionsSchema(t *testing.T) {
 			"sample_rows":     map[string]any{"type": "integer"},
 			"columns":         map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
 			"lookback":        map[string]any{},
+			// An embedded struct's keys are the outer struct's, as in encoding/json.
+			"incremental_column": map[string]any{"type": "string"},
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
