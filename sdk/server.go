@@ -40,11 +40,10 @@ func errorProto(err error) *connectorv1.Error {
 	if code == CodeInternal {
 		pe.Code = connectorv1.ErrorCode_ERROR_CODE_INTERNAL
 	}
+	pe.Retryable = IsRetryable(err)
 	var e *Error
 	if errors.As(err, &e) {
-		pe.Retryable, pe.Details = e.Retryable, e.Details
-	} else if CodeOf(err) == CodeUnavailable {
-		pe.Retryable = false // a cancelled context is not worth a retry
+		pe.Details = e.Details
 	}
 	return pe
 }
@@ -466,5 +465,21 @@ func (s *server) LoadStatus(ctx context.Context, req *connectorv1.LoadStatusRequ
 	if err != nil {
 		return &connectorv1.LoadStatusResponse{Error: errorProto(err)}, nil
 	}
-	return &connectorv1.LoadStatusResponse{State: connectorv1.LoadState(st)}, nil
+	ps, err := loadStateProto(st)
+	return &connectorv1.LoadStatusResponse{State: ps, Error: errorProto(err)}, nil
+}
+
+// loadStateProto maps a LoadState to the protocol; any other value is a
+// connector bug, reported as INTERNAL rather than cast.
+func loadStateProto(st LoadState) (connectorv1.LoadState, error) {
+	switch st {
+	case LoadUnknown:
+		return connectorv1.LoadState_LOAD_STATE_UNKNOWN, nil
+	case LoadStaged:
+		return connectorv1.LoadState_LOAD_STATE_STAGED, nil
+	case LoadCommitted:
+		return connectorv1.LoadState_LOAD_STATE_COMMITTED, nil
+	}
+	return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED,
+		Errorf(CodeInternal, "LoadStatus returned LoadState(%d): want LoadUnknown, LoadStaged or LoadCommitted", int(st))
 }
