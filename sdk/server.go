@@ -70,6 +70,7 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 	_, caps.Check = c.(Checker)
 	_, caps.DescribeStream = c.(StreamDescriber)
 	_, caps.LoadStatus = c.(LoadStatuser)
+	caps.TypedOptions = true // LoadRequest.Load; Options hold only the connector's keys
 	if _, ok := c.(SchemaApplier); ok {
 		caps.ApplySchema = true
 		for _, op := range []SchemaOp{OpCreateTable, OpAddColumn, OpWidenType, OpDropNotNull} {
@@ -305,9 +306,17 @@ func (s *server) Partition(ctx context.Context, req *connectorv1.PartitionReques
 	return &connectorv1.PartitionResponse{Partitions: parts, Error: errorProto(err)}, nil
 }
 
-func loadRequest(cfg []byte, loadID string, b *connectorv1.BeginLoadRequest) (LoadRequest, error) {
+// loadRequest builds the LoadRequest of a load call. With lenient (abort,
+// status), options that do not parse are left out rather than failing: a
+// load must stay abortable whatever its options.
+func loadRequest(cfg []byte, loadID string, b *connectorv1.BeginLoadRequest, lenient bool) (LoadRequest, error) {
 	lr := LoadRequest{Config: cfg, LoadID: loadID, Target: tableRef(b.GetTarget()), Mode: b.GetMode(),
-		UniqueKey: b.GetUniqueKey(), Options: b.GetOptionsJson()}
+		UniqueKey: b.GetUniqueKey()}
+	load, own, err := loadOptions(b)
+	if err != nil && !lenient {
+		return lr, err
+	}
+	lr.Load, lr.Options = load, own
 	if len(lr.Config) == 0 {
 		lr.Config = b.GetConfigJson()
 	}
@@ -332,7 +341,7 @@ func (s *server) BeginLoad(ctx context.Context, req *connectorv1.BeginLoadReques
 	if err != nil {
 		return &connectorv1.BeginLoadResponse{Error: errorProto(err)}, nil
 	}
-	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req)
+	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req, false)
 	if err != nil {
 		return &connectorv1.BeginLoadResponse{Error: errorProto(err)}, nil
 	}
@@ -353,7 +362,7 @@ func (s *server) Write(stream connectorv1.Connector_WriteServer) error {
 	if err != nil {
 		return stream.SendAndClose(&connectorv1.WriteResponse{Error: errorProto(err)})
 	}
-	lr, err := loadRequest(h.GetConfigJson(), h.GetLoadId(), h.GetBegin())
+	lr, err := loadRequest(h.GetConfigJson(), h.GetLoadId(), h.GetBegin(), false)
 	if err != nil {
 		return stream.SendAndClose(&connectorv1.WriteResponse{Error: errorProto(err)})
 	}
@@ -431,7 +440,7 @@ func (s *server) CommitLoad(ctx context.Context, req *connectorv1.CommitLoadRequ
 	if err != nil {
 		return &connectorv1.CommitLoadResponse{Error: errorProto(err)}, nil
 	}
-	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req.GetBegin())
+	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req.GetBegin(), false)
 	if err != nil {
 		return &connectorv1.CommitLoadResponse{Error: errorProto(err)}, nil
 	}
@@ -445,7 +454,7 @@ func (s *server) AbortLoad(ctx context.Context, req *connectorv1.AbortLoadReques
 	if err != nil {
 		return &connectorv1.AbortLoadResponse{Error: errorProto(err)}, nil
 	}
-	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req.GetBegin())
+	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req.GetBegin(), true)
 	if err != nil {
 		return &connectorv1.AbortLoadResponse{Error: errorProto(err)}, nil
 	}
@@ -457,7 +466,7 @@ func (s *server) LoadStatus(ctx context.Context, req *connectorv1.LoadStatusRequ
 	if !ok {
 		return &connectorv1.LoadStatusResponse{Error: errorProto(Errorf(CodeUnsupported, "connector %s cannot report load status", s.spec.Name))}, nil
 	}
-	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req.GetBegin())
+	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req.GetBegin(), true)
 	if err != nil {
 		return &connectorv1.LoadStatusResponse{Error: errorProto(err)}, nil
 	}

@@ -124,7 +124,7 @@ func sourceSchema(ctx context.Context, u *manifest.Unit, src *connector.Client, 
 		return nil, err
 	}
 	if spec.GetCapabilities().GetDescribeStream() {
-		opts, err := json.Marshal(u.Source.Options)
+		opts, err := run.SourceOptions(u, spec)
 		if err != nil {
 			return nil, err
 		}

@@ -68,7 +68,7 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	srcOpts, err := sourceOptions(u)
+	srcOpts, err := SourceOptions(u, srcSpec)
 	if err != nil {
 		return err
 	}
@@ -136,15 +136,10 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 		return err
 	}
 
-	sinkOpts, err := sinkOptions(u, e.runID, e.startedAt)
+	loadID := state.NewLoadID(e.runID, u.ID)
+	begin, err := BeginRequest(u, sinkSpec, sinkCfg, loadID, table, loadSchema, e.runID, e.startedAt)
 	if err != nil {
 		return err
-	}
-	loadID := state.NewLoadID(e.runID, u.ID)
-	begin := &connectorv1.BeginLoadRequest{
-		ConfigJson: sinkCfg, LoadId: loadID,
-		Target: table, Schema: loadSchema, Mode: u.Sink.Strategy.Mode, UniqueKey: u.Sink.Strategy.UniqueKey,
-		OptionsJson: sinkOpts,
 	}
 	r.rep.LoadID = loadID
 	// Record the load before anything is staged: a crash from here on
