@@ -72,6 +72,7 @@ func Run(t T, f Fixture, o Options) *Report {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	s.run = hex.EncodeToString(b[:])
+	s.started = time.Now().UTC()
 	defer s.stop()
 
 	s.specChecks(t)
@@ -95,11 +96,13 @@ func Run(t T, f Fixture, o Options) *Report {
 // session is one certification run: the launcher, the running plugin and
 // what earlier checks learned.
 type session struct {
-	f    Fixture
-	l    launcher
-	rep  *Report
-	run  string
-	spec *connectorv1.GetSpecResponse
+	f   Fixture
+	l   launcher
+	rep *Report
+	run string
+	// started is the lineage load time of every load of this run.
+	started time.Time
+	spec    *connectorv1.GetSpecResponse
 
 	mu     sync.Mutex
 	cur    *proc
