@@ -89,4 +89,5 @@ func TestPluginNewAndCertify(t *testing.T) {
 		}
 	})
 	t.Run("certify", func(t *testing.T) { testCertify(t, dir, bin) })
+	t.Run("run", func(t *testing.T) { testScaffoldRun(t, bin) })
 }

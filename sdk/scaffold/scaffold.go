@@ -100,7 +100,7 @@ func Files(o Options) (map[string][]byte, error) {
 			if !o.Source {
 				return nil
 			}
-		case "pkg/destination.go", "pkg/arrows.go":
+		case "pkg/destination.go", "pkg/arrows.go", "pkg/lineage.go":
 			if !o.Destination {
 				return nil
 			}
