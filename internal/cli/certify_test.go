@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,7 +40,8 @@ func testCertify(t *testing.T, dir, bin string) {
 	data := t.TempDir()
 	t.Setenv("CERTIFY_DIR", data)
 	report := filepath.Join(t.TempDir(), "report")
-	out, errOut, code := runCLI(t, "certify", bin, "--fixture", filepath.Join(dir, "certify.yaml"), "--report", report)
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	out, errOut, code := runCLI(t, "certify", bin, "--fixture", filepath.Join(dir, "certify.yaml"), "--report", report, "--junit", junit)
 	if code != ExitOK {
 		t.Fatalf("certify: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
@@ -67,6 +69,19 @@ func testCertify(t *testing.T, dir, bin string) {
 		if rep.Metrics[m] <= 0 {
 			t.Errorf("metric %s: got %v, want > 0", m, rep.Metrics[m])
 		}
+	}
+	var ju struct {
+		Suites []struct {
+			Tests int `xml:"tests,attr"`
+			Cases []struct {
+				Name string `xml:"name,attr"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if b, err := os.ReadFile(junit); err != nil {
+		t.Errorf("--junit: %v", err)
+	} else if err := xml.Unmarshal(b, &ju); err != nil || len(ju.Suites) != 1 || len(ju.Suites[0].Cases) != len(rep.Checks) {
+		t.Errorf("--junit: got %v, %+v; want one suite with a testcase per check (%d)", err, ju, len(rep.Checks))
 	}
 	if md, err := os.ReadFile(filepath.Join(report, "certification.md")); err != nil || !strings.Contains(string(md), "| crash | PASS |") {
 		t.Errorf("certification.md: %v\n%s", err, md)

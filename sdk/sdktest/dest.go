@@ -176,6 +176,9 @@ func (s *session) targetReader(c *checkT) (connectorv1.ConnectorClient, []byte, 
 			if r.Factory != nil {
 				l = inProcess{factory: r.Factory}
 			}
+			if err := s.base.Err(); err != nil {
+				c.Fatalf("certification stopped: %v", err)
+			}
 			ctx, cancel := s.ctx()
 			defer cancel()
 			p, err := l.start(ctx)
