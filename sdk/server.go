@@ -84,6 +84,7 @@ func (s *server) GetSpec(context.Context, *connectorv1.GetSpecRequest) (*connect
 	return &connectorv1.GetSpecResponse{
 		Name: s.spec.Name, Version: s.spec.Version, Description: s.spec.Description,
 		ProtocolVersion:  handshake.ProtocolVersion,
+		SdkVersion:       Version,
 		ConfigSchemaJson: s.spec.ConfigSchema,
 		Capabilities:     capabilities(s.c, s.spec),
 	}, nil

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -105,7 +106,7 @@ func runCertify(ctx context.Context, app *App, target string, o *certifyOptions)
 	// and certify waits for that before it returns.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopOnSIGPIPE(ctx, cancel)
+	keepSIGPIPE()
 	out, errOut := &stopWriter{w: app.Out, stop: cancel}, &stopWriter{w: app.Err, stop: cancel}
 	fmt.Fprintf(out, "certifying %s\n", path)
 	runner := sdktest.NewRunner("", errOut, o.verbose)
@@ -135,7 +136,7 @@ func runCertify(ctx context.Context, app *App, target string, o *certifyOptions)
 
 func printCertification(w io.Writer, rep *sdktest.Report) {
 	p := rep.Plugin
-	fmt.Fprintf(w, "plugin %s %s (protocol %d)\n", p.Name, p.Version, p.ProtocolVersion)
+	fmt.Fprintf(w, "plugin %s %s (protocol %d, sdk %s, suite %s)\n", p.Name, p.Version, p.ProtocolVersion, sdkOrUnknown(p.SDKVersion), p.SuiteVersion)
 	if p.SHA256 != "" {
 		fmt.Fprintf(w, "sha256 %s\n", p.SHA256)
 	}
@@ -174,19 +175,28 @@ func (s *stopWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// stopOnSIGPIPE turns a broken output pipe into a cancelled run: without
-// it the Go runtime kills dpone on the first write to a closed stdout or
-// stderr, and the plugins it started live on. Writes then fail with EPIPE
-// (see stopWriter). The notification stays registered until dpone exits:
-// its last words (the error line) must not die of SIGPIPE either.
-func stopOnSIGPIPE(ctx context.Context, cancel context.CancelFunc) {
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGPIPE)
-	go func() {
-		select {
-		case <-ch:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+// keepSIGPIPE makes a write to a closed stdout or stderr fail with EPIPE
+// (which stopWriter turns into a stopped run) instead of letting the Go
+// runtime kill dpone and leave its plugins running. The signal itself
+// means nothing here: a killed plugin's pipes raise it too. It stays
+// registered until dpone exits: its last words (the error line) must not
+// die of SIGPIPE either.
+func keepSIGPIPE() {
+	sigpipeOnce.Do(func() {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGPIPE)
+		go func() {
+			for range ch {
+			}
+		}()
+	})
+}
+
+var sigpipeOnce sync.Once
+
+func sdkOrUnknown(v string) string {
+	if v == "" {
+		return "unknown"
+	}
+	return v
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dpone-go/dpone/sdk"
 )
 
 func TestCertifyUsage(t *testing.T) {
@@ -45,10 +47,13 @@ func testCertify(t *testing.T, dir, bin string) {
 	if code != ExitOK {
 		t.Fatalf("certify: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
-	wantOutput(t, "stdout", out, "plugin acme 0.1.0 (protocol 1)", "sha256 ", "crash", "PASS", "read      ", "peak RSS", "PASSED:")
+	wantOutput(t, "stdout", out, "plugin acme 0.1.0 (protocol 1, sdk "+sdk.Version+", suite "+sdk.Version+")", "sha256 ", "crash", "PASS", "read      ", "peak RSS", "PASSED:")
 	var rep struct {
 		Plugin struct {
 			Name, SHA256, Mode string
+			SDKVersion         string `json:"sdk_version"`
+			SuiteVersion       string `json:"suite_version"`
+			ProtocolVersion    int    `json:"protocol_version"`
 		}
 		Checks []struct {
 			Name, Status string
@@ -64,6 +69,10 @@ func testCertify(t *testing.T, dir, bin string) {
 	}
 	if rep.Plugin.Name != "acme" || rep.Plugin.Mode != "out-of-process" || len(rep.Plugin.SHA256) != 64 {
 		t.Errorf("report plugin: got %+v, want acme, out-of-process, a sha256", rep.Plugin)
+	}
+	if rep.Plugin.SDKVersion != sdk.Version || rep.Plugin.SuiteVersion != sdk.Version || rep.Plugin.ProtocolVersion != 1 {
+		t.Errorf("report versions: got sdk %q, suite %q, protocol %d; want sdk and suite %s, protocol 1",
+			rep.Plugin.SDKVersion, rep.Plugin.SuiteVersion, rep.Plugin.ProtocolVersion, sdk.Version)
 	}
 	for _, m := range []string{"read_rows_per_sec", "write_rows_per_sec", "peak_rss_mb"} {
 		if rep.Metrics[m] <= 0 {

@@ -56,7 +56,8 @@ func (r *Report) JUnit() ([]byte, error) {
 	run := junitRun{Name: name, Tests: pass + fail + skip, Failures: fail, Skipped: skip,
 		Time: seconds(r.Duration), Timestamp: r.Started.Format(time.RFC3339)}
 	for _, p := range []junitProp{{"plugin.version", r.Plugin.Version}, {"plugin.sha256", r.Plugin.SHA256},
-		{"plugin.mode", r.Plugin.Mode}, {"protocol_version", fmt.Sprint(r.Plugin.ProtocolVersion)}} {
+		{"plugin.mode", r.Plugin.Mode}, {"protocol_version", fmt.Sprint(r.Plugin.ProtocolVersion)},
+		{"sdk_version", r.Plugin.SDKVersion}, {"suite_version", r.Plugin.SuiteVersion}} {
 		if p.Value != "" {
 			run.Props = append(run.Props, p)
 		}

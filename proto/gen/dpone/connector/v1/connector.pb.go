@@ -939,8 +939,11 @@ type GetSpecResponse struct {
 	Capabilities     *Capabilities `protobuf:"bytes,5,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
 	Description      string        `protobuf:"bytes,6,opt,name=description,proto3" json:"description,omitempty"`
 	Error            *Error        `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The release of the SDK the connector is built with (e.g. v0.1.0), for
+	// reports; empty from SDKs before v0.1.0.
+	SdkVersion    string `protobuf:"bytes,20,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetSpecResponse) Reset() {
@@ -1020,6 +1023,13 @@ func (x *GetSpecResponse) GetError() *Error {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *GetSpecResponse) GetSdkVersion() string {
+	if x != nil {
+		return x.SdkVersion
+	}
+	return ""
 }
 
 type CheckRequest struct {
@@ -3302,7 +3312,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"schema_ops\x18\r \x03(\tR\tschemaOps\x12'\n" +
 	"\x0fdescribe_stream\x18\x0e \x01(\bR\x0edescribeStream\x12#\n" +
 	"\rtyped_options\x18\x14 \x01(\bR\ftypedOptions\"\x10\n" +
-	"\x0eGetSpecRequest\"\xb1\x02\n" +
+	"\x0eGetSpecRequest\"\xd2\x02\n" +
 	"\x0fGetSpecResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
@@ -3310,7 +3320,9 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x12config_schema_json\x18\x04 \x01(\tR\x10configSchemaJson\x12D\n" +
 	"\fcapabilities\x18\x05 \x01(\v2 .dpone.connector.v1.CapabilitiesR\fcapabilities\x12 \n" +
 	"\vdescription\x18\x06 \x01(\tR\vdescription\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"/\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\x12\x1f\n" +
+	"\vsdk_version\x18\x14 \x01(\tR\n" +
+	"sdkVersion\"/\n" +
 	"\fCheckRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\"@\n" +
