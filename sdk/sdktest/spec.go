@@ -132,6 +132,7 @@ func capabilityList(c *connectorv1.Capabilities) []string {
 	add(c.GetDescribeStream(), "describe_stream")
 	add(c.GetApplySchema(), "apply_schema")
 	add(c.GetCheck(), "check")
+	add(c.GetTypedOptions(), "typed_options")
 	return out
 }
 
