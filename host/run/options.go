@@ -2,10 +2,12 @@ package run
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/schema"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 	"github.com/dpone-go/dpone/proto/loadopts"
 )
@@ -54,6 +56,10 @@ func BeginRequest(u *manifest.Unit, spec *connectorv1.GetSpecResponse, cfg []byt
 	}
 	req := &connectorv1.BeginLoadRequest{ConfigJson: cfg, LoadId: loadID, Target: table, Schema: s}
 	if err := l.Apply(req, loadopts.Typed(spec.GetCapabilities())); err != nil {
+		var ke *loadopts.KeyError
+		if errors.As(err, &ke) {
+			err = &schema.ConfigError{Path: ke.Key, Msg: ke.Msg} // reported as CONFIG
+		}
 		return nil, fmt.Errorf("unit %s: %w", u.ID, err)
 	}
 	return req, nil

@@ -2,6 +2,7 @@ package run
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/schema"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
@@ -95,6 +97,16 @@ func TestBeginRequest(t *testing.T) {
 				t.Errorf("mode/key: got %s %v", typed.GetMode(), typed.GetUniqueKey())
 			}
 		})
+	}
+}
+
+// TestBeginRequestConfigError: a mode option the protocol cannot carry is
+// a CONFIG error naming the manifest key.
+func TestBeginRequestConfigError(t *testing.T) {
+	u := &manifest.Unit{ID: "s.t", Sink: manifest.Endpoint{Strategy: manifest.Strategy{Mode: "replace", Extra: map[string]any{"wher": "x"}}}}
+	_, err := BeginRequest(u, &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{TypedOptions: true}}, nil, "l1", nil, nil, "r-1", time.Now())
+	if !errors.Is(err, schema.ErrConfig) || errorInfo(err).Code != "CONFIG" || !strings.Contains(err.Error(), "unit s.t: sink.strategy.wher: unknown key") {
+		t.Errorf("got %v, want a CONFIG error naming sink.strategy.wher", err)
 	}
 }
 

@@ -219,9 +219,9 @@ func decodeModeOptions(raw []byte) (*connectorv1.ModeOptions, error) {
 	var s legacyStrategy
 	if err := strictDecode(raw, &s); err != nil {
 		if k, ok := unknownKey(err); ok {
-			return nil, fmt.Errorf("sink.strategy: unknown key %q (mode options: %s)", k, strings.Join(ModeOptionKeys, ", "))
+			return nil, &KeyError{Key: "sink.strategy." + k, Msg: "unknown key (mode options: " + strings.Join(ModeOptionKeys, ", ") + ")"}
 		}
-		return nil, fmt.Errorf("sink.strategy: %w", err)
+		return nil, &KeyError{Key: "sink.strategy", Msg: err.Error()}
 	}
 	mo := &connectorv1.ModeOptions{Deletes: s.Deletes, MaxDeleteRatio: s.MaxDeleteRatio, Where: s.Where}
 	if len(s.PartitionBy) > 0 && string(s.PartitionBy) != "null" {
@@ -229,7 +229,7 @@ func decodeModeOptions(raw []byte) (*connectorv1.ModeOptions, error) {
 		if err := json.Unmarshal(s.PartitionBy, &one); err == nil {
 			mo.PartitionBy = []string{one}
 		} else if err := json.Unmarshal(s.PartitionBy, &mo.PartitionBy); err != nil {
-			return nil, fmt.Errorf("sink.strategy.partition_by: want a column name or a list of them")
+			return nil, &KeyError{Key: "sink.strategy.partition_by", Msg: "want a column name or a list of them"}
 		}
 	}
 	return mo, nil
@@ -249,6 +249,15 @@ func unknownKey(err error) (string, bool) {
 	k, ok := strings.CutPrefix(err.Error(), "unknown field ")
 	return strings.Trim(k, `"`), ok
 }
+
+// KeyError is a manifest value the options cannot carry: Key is the
+// dotted manifest key (sink.strategy.partition_by), Msg what is wrong.
+type KeyError struct {
+	Key string
+	Msg string
+}
+
+func (e *KeyError) Error() string { return e.Key + ": " + e.Msg }
 
 // HostSourceKeys are source.options keys the host consumes itself
 // (parallel: partitioned reads; batch_bytes: ReadRequest.batch_bytes).

@@ -2,6 +2,7 @@ package loadopts
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -112,13 +113,14 @@ func TestModeOptionErrors(t *testing.T) {
 		opts map[string]any
 		want string
 	}{
-		{map[string]any{"wher": "x"}, `unknown key "wher"`},
+		{map[string]any{"wher": "x"}, `sink.strategy.wher: unknown key`},
 		{map[string]any{"partition_by": 3}, "partition_by: want a column name or a list"},
 		{map[string]any{"max_delete_ratio": "half"}, "max_delete_ratio"},
 	} {
 		err := Load{Mode: "replace", ModeOptions: tc.opts}.Apply(&connectorv1.BeginLoadRequest{}, true)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v: got %v, want an error containing %q", tc.opts, err, tc.want)
+		var ke *KeyError
+		if !errors.As(err, &ke) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: got %v, want a *KeyError containing %q", tc.opts, err, tc.want)
 		}
 	}
 }
