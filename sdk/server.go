@@ -12,6 +12,7 @@ import (
 
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 	"github.com/dpone-go/dpone/proto/handshake"
+	"github.com/dpone-go/dpone/proto/loadopts"
 	"github.com/dpone-go/dpone/proto/logical"
 )
 
@@ -171,7 +172,7 @@ func readRequest(req *connectorv1.ReadRequest) ReadRequest {
 	}
 	return ReadRequest{
 		Config: req.GetConfigJson(), Namespace: req.GetNamespace(), Stream: req.GetStream(), Columns: req.GetColumns(), Mode: mode,
-		PriorState: req.GetPriorState(), Partition: req.GetPartition(), Options: req.GetOptionsJson(),
+		PriorState: req.GetPriorState(), Partition: req.GetPartition(), Options: loadopts.OwnSourceOptions(req.GetOptionsJson()),
 	}
 }
 
@@ -303,7 +304,7 @@ func (s *server) Partition(ctx context.Context, req *connectorv1.PartitionReques
 		return &connectorv1.PartitionResponse{Error: errorProto(Errorf(CodeUnsupported, "connector %s cannot partition reads", s.spec.Name))}, nil
 	}
 	parts, err := p.Partition(ctx, ReadRequest{Config: req.GetConfigJson(), Namespace: req.GetNamespace(), Stream: req.GetStream(),
-		Options: req.GetOptionsJson(), PriorState: req.GetPriorState()}, int(req.GetCount()))
+		Options: loadopts.OwnSourceOptions(req.GetOptionsJson()), PriorState: req.GetPriorState()}, int(req.GetCount()))
 	return &connectorv1.PartitionResponse{Partitions: parts, Error: errorProto(err)}, nil
 }
 

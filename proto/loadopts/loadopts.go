@@ -286,6 +286,32 @@ func SourceOptions(opts map[string]any, typed bool) ([]byte, error) {
 	return b, nil
 }
 
+// OwnSourceOptions removes the host's keys from a read's options_json, for
+// a connector served by a host before v1.1 (which passed them through).
+// Options without them, or that are not a JSON object, come back as they
+// are: the connector's own decoding reports what is wrong.
+func OwnSourceOptions(raw []byte) []byte {
+	found := false
+	for _, k := range HostSourceKeys {
+		found = found || bytes.Contains(raw, []byte(`"`+k+`"`))
+	}
+	if !found {
+		return raw
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return raw
+	}
+	for _, k := range HostSourceKeys {
+		delete(m, k)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	return b
+}
+
 // marshalObject renders m as a JSON object ({} when empty).
 func marshalObject(m map[string]any) ([]byte, error) {
 	if len(m) == 0 {

@@ -142,3 +142,17 @@ func TestSourceOptions(t *testing.T) {
 		t.Errorf("empty: got %s, want {}", b)
 	}
 }
+
+func TestOwnSourceOptions(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"incremental_column":"at","parallel":4,"batch_bytes":1024}`: `{"incremental_column":"at"}`,
+		`{"incremental_column":"at"}`:                                 `{"incremental_column":"at"}`,
+		`{"query":"select '\"parallel\"'"}`:                           `{"query":"select '\"parallel\"'"}`,
+		`not json "parallel"`:                                         `not json "parallel"`,
+		``:                                                            ``,
+	} {
+		if got := string(OwnSourceOptions([]byte(in))); got != want {
+			t.Errorf("OwnSourceOptions(%s): got %s, want %s", in, got, want)
+		}
+	}
+}
