@@ -78,7 +78,7 @@ func runPluginNew(ctx context.Context, app *App, name string, o *pluginNewOption
 		opts.SDKVersion = o.sdk
 	case o.sdk != "":
 		if !isCheckout(o.sdk) {
-			return usagef("--sdk %s: not a dpone checkout (no sdk/go.mod and proto/go.mod) and not a version like v0.3.0", o.sdk)
+			return usagef("--sdk %s: not a dpone checkout (no sdk/go.mod and proto/go.mod) and not a version like %s", o.sdk, sdk.Version)
 		}
 		opts.Replace = o.sdk
 	default:
