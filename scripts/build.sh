@@ -4,7 +4,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 mkdir -p bin
-ver=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
+ver=$(git describe --tags --match 'v[0-9]*' --always --dirty 2>/dev/null || echo dev) # module tags (sdk/v*, proto/v*) are not dpone's version
 go build -ldflags "-X main.version=$ver" -o bin/dpone ./cmd/dpone
 for p in plugins/*/; do
   name=$(basename "$p")

@@ -16,12 +16,17 @@ import (
 //		if err := b.RowDone(); err != nil { return err }
 //	}
 //	return b.Flush()
+//
+// An incremental Source checkpoints after each batch with OnFlush:
+//
+//	b.OnFlush(func() error { return out.Checkpoint(cursorOf(lastRow)) })
 type BatchBuilder struct {
-	rb     *array.RecordBuilder
-	out    RecordWriter
-	target int
-	rows   int
-	next   int
+	rb      *array.RecordBuilder
+	out     RecordWriter
+	target  int
+	rows    int
+	next    int
+	onFlush func() error
 }
 
 // NewBatchBuilder returns a builder for schema that writes to out.
@@ -55,7 +60,15 @@ func (b *BatchBuilder) RowDone() error {
 	return nil
 }
 
-// Flush writes the pending rows, if any.
+// OnFlush sets fn to run after every batch the builder writes (from
+// RowDone or Flush), once the batch is on its way to the host: the place
+// to call RecordWriter.Checkpoint with the state after the last row
+// appended, so every checkpoint covers exactly the rows before it. An
+// error from fn is returned by the RowDone or Flush that wrote the batch.
+// A Flush with nothing pending writes nothing and does not run fn.
+func (b *BatchBuilder) OnFlush(fn func() error) { b.onFlush = fn }
+
+// Flush writes the pending rows, if any, then runs the OnFlush hook.
 func (b *BatchBuilder) Flush() error {
 	if b.rows == 0 {
 		return nil
@@ -63,7 +76,13 @@ func (b *BatchBuilder) Flush() error {
 	rec := b.rb.NewRecordBatch()
 	defer rec.Release()
 	b.rows, b.next = 0, 64
-	return b.out.Write(rec)
+	if err := b.out.Write(rec); err != nil {
+		return err
+	}
+	if b.onFlush != nil {
+		return b.onFlush()
+	}
+	return nil
 }
 
 // Release frees the builder's memory.

@@ -86,7 +86,9 @@ type ReadRequest struct {
 	PriorState []byte
 	// Partition is a descriptor returned by Partitioner, or nil for all.
 	Partition []byte
-	// Options are the manifest's source.options, JSON.
+	// Options are the connector's own keys of the manifest's
+	// source.options, JSON; host keys (parallel, batch_bytes) never
+	// appear here.
 	Options json.RawMessage
 }
 
@@ -112,7 +114,11 @@ type LoadRequest struct {
 	Schema    *arrow.Schema
 	Mode      string
 	UniqueKey []string
-	// Options are the manifest's sink.options, JSON.
+	// Load holds the host's lineage columns and mode options, typed
+	// (Strategy checks the mode options).
+	Load LoadOptions
+	// Options are the connector's own keys of the manifest's sink.options,
+	// JSON; host keys (lineage, schema_evolution, ...) never appear here.
 	Options json.RawMessage
 }
 

@@ -13,16 +13,14 @@
 //
 //	func main() { sdk.Serve(connector.New) }
 //
-// Required interfaces are small. A Source lists its streams (Discover) and
-// reads one (Read), writing Arrow records to a RecordWriter; BatchBuilder
-// sizes them by bytes. A Destination loads in two phases tied by a load id
-// chosen by the host: BeginLoad creates staging, Write fills it, CommitLoad
-// publishes atomically, AbortLoad drops staging.
+// # Required interfaces
 //
-// Everything else is optional and found by type assertion: Checker,
-// Partitioner, TargetDescriber, SchemaApplier, LoadStatuser. The SDK
-// advertises what a connector implements as capabilities in GetSpec, so the
-// host never calls a method that is not there.
+// A Source lists its streams (Discover) and reads one (Read), writing
+// Arrow records to a RecordWriter. BatchBuilder sizes records by bytes;
+// its OnFlush hook runs after each batch is written, the place to
+// Checkpoint an incremental read. A Destination loads in two phases tied
+// by a load id chosen by the host: BeginLoad creates staging, Write fills
+// it, CommitLoad publishes atomically, AbortLoad drops staging.
 //
 // Incremental reads by a cursor column (incremental_strategy: column) use
 // Cursor: NewCursor parses the options and the prior checkpoint, Bounds
@@ -30,10 +28,46 @@
 // checkpoint's cursor value and writes the checkpoints. Package cursortest
 // proves a source's use of it against a real database.
 //
-// Errors: return an *Error (Errorf(CodeAuth, ...)) to tell the host what
-// went wrong; anything else reaches the host as INTERNAL. The host maps
-// codes back to sentinel errors, so errors.Is works across the process
-// boundary. Log with hclog to stderr; Serve sets it up.
+// # Optional interfaces
 //
-// Certify a connector with package sdktest, or `dpone certify`.
+// Everything else is optional, found by type assertion and advertised as
+// a capability in GetSpec, so the host never calls a method that is not
+// there. Each one's doc says what the host does without it.
+//
+//   - Checker: Check verifies credentials and reachability.
+//   - Partitioner: Partition splits a stream for parallel reads.
+//   - StreamDescriber: DescribeStream gives a Read's schema without rows
+//     (plans), when options change the schema.
+//   - TargetDescriber: DescribeTarget reports a target table's schema.
+//   - SchemaApplier: ApplySchema renders (and applies) DDL for schema
+//     changes the host decided.
+//   - TypeLossReporter: TypeLoss notes columns the target cannot hold
+//     exactly; plans show them.
+//   - LoadStatuser: LoadStatus answers committed, staged or unknown from
+//     the load's receipt, so a crashed run finishes without reloading.
+//
+// # Options
+//
+// ReadRequest.Options and LoadRequest.Options carry only the connector's
+// own keys of the manifest's source.options and sink.options; decode them
+// with DecodeOptions (unknown keys are CONFIG errors) and string-or-number
+// options such as lookback and initial_value with ParseScalar. The host's
+// load options arrive typed in LoadRequest.Load: the lineage columns every
+// target row gets, and the mode options, checked by LoadRequest.Strategy.
+//
+// # Errors
+//
+// Return an *Error (Errorf(CodeAuth, "...: %w", err)) to tell the host what
+// went wrong; a %w argument stays in the chain. Anything without a code
+// reaches the host as INTERNAL. IsRetryable is the one retry rule:
+// RATE_LIMITED and UNAVAILABLE are retryable unless the error is a
+// cancellation. The host maps codes back to sentinel errors, so errors.Is
+// works across the process boundary. Log with hclog to stderr; Serve sets
+// it up.
+//
+// # Versions and certification
+//
+// Version is this SDK's release (tag sdk/<Version>); GetSpec reports it.
+// Certify a connector with package sdktest, or `dpone certify`; scaffold
+// a new one with `dpone plugin new`.
 package sdk

@@ -1,10 +1,12 @@
 package sdk
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/loadopts"
 )
 
 // Load modes a destination may implement (Spec.SinkModes).
@@ -23,22 +25,24 @@ const DeletedAtColumn = "_dpone_deleted_at"
 // DefaultMaxDeleteRatio guards snapshot_diff when the strategy sets none.
 const DefaultMaxDeleteRatio = 0.5
 
-// LoadOptions are the keys the host adds to LoadRequest.Options; a
-// destination decodes its own sink.options beside them.
+// LoadOptions are what the host asks of a load beyond its mode and unique
+// key: the lineage columns and the options of the mode. The SDK fills
+// LoadRequest.Load from the protocol's typed fields (v1.1) or from the
+// options_json of a host before v1.1; a destination never parses them.
 type LoadOptions struct {
 	// Lineage names the two constant columns the target gets at commit;
-	// nil or empty column names mean lineage is off.
+	// nil when the manifest turns lineage off.
 	Lineage *Lineage `json:"lineage"`
-	// Strategy is the manifest's whole sink.strategy block.
-	Strategy json.RawMessage `json:"strategy"`
-	// SchemaEvolution belongs to the host; destinations ignore it.
-	SchemaEvolution json.RawMessage `json:"schema_evolution"`
+	// Strategy holds the mode options as the host sent them; use
+	// LoadRequest.Strategy to get them checked against the load's mode.
+	Strategy Strategy `json:"strategy"`
 }
 
 // Lineage is the host's lineage block: the run id and load time, and the
 // target columns that hold them ("" = that column is off).
 type Lineage struct {
-	RunID          string `json:"run_id"`
+	RunID string `json:"run_id"`
+	// LoadedAt is the run's start, RFC 3339 in UTC with nanoseconds.
 	LoadedAt       string `json:"loaded_at"`
 	RunIDColumn    string `json:"run_id_column"`
 	LoadedAtColumn string `json:"loaded_at_column"`
@@ -60,6 +64,31 @@ type Strategy struct {
 	PartitionBy ColumnNames `json:"partition_by"`
 }
 
+// loadOptions is the SDK's one reader of a load's options: the typed
+// fields of a v1.1 host, or the v1.0 options_json read by the same
+// definition the host writes it with (proto/loadopts). It returns the
+// connector's own sink.options beside them.
+func loadOptions(b *connectorv1.BeginLoadRequest) (LoadOptions, json.RawMessage, error) {
+	lo, own := b.GetLoad(), json.RawMessage(b.GetOptionsJson())
+	if lo == nil {
+		var err error
+		if lo, own, err = loadopts.FromJSON(b.GetOptionsJson()); err != nil {
+			return LoadOptions{}, nil, WithCode(CodeConfig, err)
+		}
+	}
+	mo := lo.GetModeOptions()
+	out := LoadOptions{Strategy: Strategy{Deletes: mo.GetDeletes(), Where: mo.GetWhere(), PartitionBy: mo.GetPartitionBy()}}
+	if mo.MaxDeleteRatio != nil {
+		r := mo.GetMaxDeleteRatio()
+		out.Strategy.MaxDeleteRatio = &r
+	}
+	if lg := lo.GetLineage(); lg != nil && (lg.GetRunIdColumn() != "" || lg.GetLoadedAtColumn() != "") {
+		out.Lineage = &Lineage{RunID: lg.GetRunId(), LoadedAt: lg.GetLoadedAt(),
+			RunIDColumn: lg.GetRunIdColumn(), LoadedAtColumn: lg.GetLoadedAtColumn()}
+	}
+	return out, own, nil
+}
+
 // ColumnNames decodes partition_by: a column name or a list of them.
 type ColumnNames []string
 
@@ -78,18 +107,11 @@ func (c *ColumnNames) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Strategy decodes the strategy block of opts and checks the options the
-// load's mode needs; LoadRequest.Mode and UniqueKey are authoritative.
-// Errors carry CodeConfig and name the key.
-func (r LoadRequest) Strategy(opts LoadOptions) (Strategy, error) {
-	var s Strategy
-	if raw := bytes.TrimSpace(opts.Strategy); len(raw) > 0 && string(raw) != "null" {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return s, Errorf(CodeConfig, "sink.strategy: %s", strings.TrimPrefix(err.Error(), "json: "))
-		}
-	}
+// Strategy returns the load's mode options (Load.Strategy) checked against
+// its mode, with defaults filled in; LoadRequest.Mode and UniqueKey are
+// authoritative. Errors carry CodeConfig and name the manifest key.
+func (r LoadRequest) Strategy() (Strategy, error) {
+	s := r.Load.Strategy
 	s.Mode, s.UniqueKey = r.Mode, r.UniqueKey
 	switch r.Mode {
 	case ModeMerge, ModeSnapshotDiff:

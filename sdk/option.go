@@ -6,6 +6,24 @@ import (
 	"strings"
 )
 
+// DecodeOptions decodes a request's options (ReadRequest.Options,
+// LoadRequest.Options: the connector's own keys of the manifest's
+// source.options or sink.options) into v, refusing unknown keys. Empty or
+// null options leave v unchanged. Errors carry CodeConfig and name the
+// key; what prefixes them (e.g. "source options").
+func DecodeOptions(raw json.RawMessage, v any, what string) error {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return Errorf(CodeConfig, "%s: %s", what, strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return nil
+}
+
 // Scalar is an option a manifest may give as a string or as a number
 // (a lookback of "2 hours" or 3600, an initial_value), kept as text.
 type Scalar struct {

@@ -37,3 +37,19 @@ func TestParseScalar(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeOptions(t *testing.T) {
+	var o struct {
+		Column string `json:"incremental_column"`
+	}
+	if err := DecodeOptions(nil, &o, "source options"); err != nil {
+		t.Errorf("empty: %v", err)
+	}
+	if err := DecodeOptions([]byte(`{"incremental_column":"at"}`), &o, "source options"); err != nil || o.Column != "at" {
+		t.Errorf("got %+v, %v; want incremental_column at", o, err)
+	}
+	err := DecodeOptions([]byte(`{"parallel":2}`), &o, "source options")
+	if CodeOf(err) != CodeConfig || err.Error() != `source options: unknown field "parallel"` {
+		t.Errorf("unknown key: got %v (%s), want CONFIG naming the key", err, CodeOf(err))
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 	"github.com/dpone-go/dpone/proto/handshake"
+	"github.com/dpone-go/dpone/proto/loadopts"
 	"github.com/dpone-go/dpone/proto/logical"
 )
 
@@ -40,11 +41,10 @@ func errorProto(err error) *connectorv1.Error {
 	if code == CodeInternal {
 		pe.Code = connectorv1.ErrorCode_ERROR_CODE_INTERNAL
 	}
+	pe.Retryable = IsRetryable(err)
 	var e *Error
 	if errors.As(err, &e) {
-		pe.Retryable, pe.Details = e.Retryable, e.Details
-	} else if CodeOf(err) == CodeUnavailable {
-		pe.Retryable = false // a cancelled context is not worth a retry
+		pe.Details = e.Details
 	}
 	return pe
 }
@@ -71,6 +71,7 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 	_, caps.Check = c.(Checker)
 	_, caps.DescribeStream = c.(StreamDescriber)
 	_, caps.LoadStatus = c.(LoadStatuser)
+	caps.TypedOptions = true // LoadRequest.Load; Options hold only the connector's keys
 	if _, ok := c.(SchemaApplier); ok {
 		caps.ApplySchema = true
 		for _, op := range []SchemaOp{OpCreateTable, OpAddColumn, OpWidenType, OpDropNotNull} {
@@ -84,6 +85,7 @@ func (s *server) GetSpec(context.Context, *connectorv1.GetSpecRequest) (*connect
 	return &connectorv1.GetSpecResponse{
 		Name: s.spec.Name, Version: s.spec.Version, Description: s.spec.Description,
 		ProtocolVersion:         handshake.ProtocolVersion,
+		SdkVersion:              Version,
 		ConfigSchemaJson:        s.spec.ConfigSchema,
 		SourceOptionsSchemaJson: s.spec.SourceOptionsSchema,
 		Capabilities:            capabilities(s.c, s.spec),
@@ -171,7 +173,7 @@ func readRequest(req *connectorv1.ReadRequest) ReadRequest {
 	}
 	return ReadRequest{
 		Config: req.GetConfigJson(), Namespace: req.GetNamespace(), Stream: req.GetStream(), Columns: req.GetColumns(), Mode: mode,
-		PriorState: req.GetPriorState(), Partition: req.GetPartition(), Options: req.GetOptionsJson(),
+		PriorState: req.GetPriorState(), Partition: req.GetPartition(), Options: loadopts.OwnSourceOptions(req.GetOptionsJson()),
 	}
 }
 
@@ -304,13 +306,21 @@ func (s *server) Partition(ctx context.Context, req *connectorv1.PartitionReques
 		return &connectorv1.PartitionResponse{Error: errorProto(Errorf(CodeUnsupported, "connector %s cannot partition reads", s.spec.Name))}, nil
 	}
 	parts, err := p.Partition(ctx, ReadRequest{Config: req.GetConfigJson(), Namespace: req.GetNamespace(), Stream: req.GetStream(),
-		Options: req.GetOptionsJson(), PriorState: req.GetPriorState()}, int(req.GetCount()))
+		Options: loadopts.OwnSourceOptions(req.GetOptionsJson()), PriorState: req.GetPriorState()}, int(req.GetCount()))
 	return &connectorv1.PartitionResponse{Partitions: parts, Error: errorProto(err)}, nil
 }
 
-func loadRequest(cfg []byte, loadID string, b *connectorv1.BeginLoadRequest) (LoadRequest, error) {
+// loadRequest builds the LoadRequest of a load call. With lenient (abort,
+// status), options that do not parse are left out rather than failing: a
+// load must stay abortable whatever its options.
+func loadRequest(cfg []byte, loadID string, b *connectorv1.BeginLoadRequest, lenient bool) (LoadRequest, error) {
 	lr := LoadRequest{Config: cfg, LoadID: loadID, Target: tableRef(b.GetTarget()), Mode: b.GetMode(),
-		UniqueKey: b.GetUniqueKey(), Options: b.GetOptionsJson()}
+		UniqueKey: b.GetUniqueKey()}
+	load, own, err := loadOptions(b)
+	if err != nil && !lenient {
+		return lr, err
+	}
+	lr.Load, lr.Options = load, own
 	if len(lr.Config) == 0 {
 		lr.Config = b.GetConfigJson()
 	}
@@ -335,7 +345,7 @@ func (s *server) BeginLoad(ctx context.Context, req *connectorv1.BeginLoadReques
 	if err != nil {
 		return &connectorv1.BeginLoadResponse{Error: errorProto(err)}, nil
 	}
-	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req)
+	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req, false)
 	if err != nil {
 		return &connectorv1.BeginLoadResponse{Error: errorProto(err)}, nil
 	}
@@ -356,7 +366,7 @@ func (s *server) Write(stream connectorv1.Connector_WriteServer) error {
 	if err != nil {
 		return stream.SendAndClose(&connectorv1.WriteResponse{Error: errorProto(err)})
 	}
-	lr, err := loadRequest(h.GetConfigJson(), h.GetLoadId(), h.GetBegin())
+	lr, err := loadRequest(h.GetConfigJson(), h.GetLoadId(), h.GetBegin(), false)
 	if err != nil {
 		return stream.SendAndClose(&connectorv1.WriteResponse{Error: errorProto(err)})
 	}
@@ -434,7 +444,7 @@ func (s *server) CommitLoad(ctx context.Context, req *connectorv1.CommitLoadRequ
 	if err != nil {
 		return &connectorv1.CommitLoadResponse{Error: errorProto(err)}, nil
 	}
-	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req.GetBegin())
+	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req.GetBegin(), false)
 	if err != nil {
 		return &connectorv1.CommitLoadResponse{Error: errorProto(err)}, nil
 	}
@@ -448,7 +458,7 @@ func (s *server) AbortLoad(ctx context.Context, req *connectorv1.AbortLoadReques
 	if err != nil {
 		return &connectorv1.AbortLoadResponse{Error: errorProto(err)}, nil
 	}
-	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req.GetBegin())
+	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req.GetBegin(), true)
 	if err != nil {
 		return &connectorv1.AbortLoadResponse{Error: errorProto(err)}, nil
 	}
@@ -460,7 +470,7 @@ func (s *server) LoadStatus(ctx context.Context, req *connectorv1.LoadStatusRequ
 	if !ok {
 		return &connectorv1.LoadStatusResponse{Error: errorProto(Errorf(CodeUnsupported, "connector %s cannot report load status", s.spec.Name))}, nil
 	}
-	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req.GetBegin())
+	lr, err := loadRequest(req.GetConfigJson(), req.GetLoadId(), req.GetBegin(), true)
 	if err != nil {
 		return &connectorv1.LoadStatusResponse{Error: errorProto(err)}, nil
 	}
@@ -468,5 +478,21 @@ func (s *server) LoadStatus(ctx context.Context, req *connectorv1.LoadStatusRequ
 	if err != nil {
 		return &connectorv1.LoadStatusResponse{Error: errorProto(err)}, nil
 	}
-	return &connectorv1.LoadStatusResponse{State: connectorv1.LoadState(st)}, nil
+	ps, err := loadStateProto(st)
+	return &connectorv1.LoadStatusResponse{State: ps, Error: errorProto(err)}, nil
+}
+
+// loadStateProto maps a LoadState to the protocol; any other value is a
+// connector bug, reported as INTERNAL rather than cast.
+func loadStateProto(st LoadState) (connectorv1.LoadState, error) {
+	switch st {
+	case LoadUnknown:
+		return connectorv1.LoadState_LOAD_STATE_UNKNOWN, nil
+	case LoadStaged:
+		return connectorv1.LoadState_LOAD_STATE_STAGED, nil
+	case LoadCommitted:
+		return connectorv1.LoadState_LOAD_STATE_COMMITTED, nil
+	}
+	return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED,
+		Errorf(CodeInternal, "LoadStatus returned LoadState(%d): want LoadUnknown, LoadStaged or LoadCommitted", int(st))
 }

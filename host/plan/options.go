@@ -2,63 +2,72 @@ package plan
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/schema"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/loadopts"
 )
 
 // Default lineage column names, added to every target unless the manifest
 // turns them off with sink.options.lineage: false.
 const (
-	DefaultRunIDColumn    = "_dpone_run_id"
-	DefaultLoadedAtColumn = "_dpone_loaded_at"
+	DefaultRunIDColumn    = loadopts.DefaultRunIDColumn
+	DefaultLoadedAtColumn = loadopts.DefaultLoadedAtColumn
 )
 
-// HostSinkOptions are sink.options keys the host consumes; they are not
-// sent to the sink.
+// HostSinkOptions are sink.options keys the host consumes; no connector
+// gets them.
 var HostSinkOptions = []string{"quality_gates"}
 
-// hostSourceOptions are source.options keys the host consumes itself; they
-// are still passed to the plugin, which must accept them.
-var hostSourceOptions = map[string]bool{"parallel": true, "batch_bytes": true}
+// hostSinkKeys are sink.options keys the host turns into protocol fields:
+// lineage travels as typed options (or rebuilt in v1.0 JSON), and
+// schema_evolution is decided by the host.
+var hostSinkKeys = []string{"lineage", "schema_evolution"}
 
-// lineage is the host-added block of sink options (see the plugin contract).
-type lineage struct {
-	RunID          string `json:"run_id"`
-	LoadedAt       string `json:"loaded_at"`
-	RunIDColumn    string `json:"run_id_column"`
-	LoadedAtColumn string `json:"loaded_at_column"`
-}
-
-// sinkOptions renders the options sent to the sink: the manifest's
-// sink.options with "lineage" replaced by the resolved lineage block, plus
-// "strategy": the whole sink.strategy block (mode options such as deletes,
-// where, partition_by travel there).
-func sinkOptions(u *manifest.Unit, runID string, loadedAt time.Time) ([]byte, error) {
-	opts := map[string]any{}
+// sinkLoad is the unit's load in the protocol's one definition of load
+// options (proto/loadopts): mode, unique key, the other sink.strategy keys
+// as mode options, the resolved lineage columns, and the connector's own
+// sink.options.
+func sinkLoad(u *manifest.Unit, runID string, loadedAt time.Time) (loadopts.Load, error) {
+	own := map[string]any{}
 	for k, v := range u.Sink.Options {
-		opts[k] = v
+		own[k] = v
 	}
-	for _, k := range HostSinkOptions {
-		delete(opts, k)
+	for _, k := range append(hostSinkKeys, HostSinkOptions...) {
+		delete(own, k)
 	}
 	runCol, loadedCol, err := lineageColumns(u)
 	if err != nil {
+		return loadopts.Load{}, err
+	}
+	return loadopts.Load{Mode: u.Sink.Strategy.Mode, UniqueKey: u.Sink.Strategy.UniqueKey,
+		ModeOptions: u.Sink.Strategy.Extra, Options: own,
+		Lineage: &loadopts.Lineage{RunID: runID, LoadedAt: loadedAt, RunIDColumn: runCol, LoadedAtColumn: loadedCol}}, nil
+}
+
+// BeginRequest builds the BeginLoad request of a unit's load into table
+// for a sink with spec: typed load options for a sink that advertises
+// typed_options (protocol v1.1), the v1.0 options_json otherwise. Errors
+// name the unit and the manifest key at fault.
+func BeginRequest(u *manifest.Unit, spec *connectorv1.GetSpecResponse, cfg []byte, loadID string,
+	table *connectorv1.TableRef, s *connectorv1.Schema, runID string, loadedAt time.Time) (*connectorv1.BeginLoadRequest, error) {
+	l, err := sinkLoad(u, runID, loadedAt)
+	if err != nil {
 		return nil, err
 	}
-	opts["lineage"] = lineage{RunID: runID, LoadedAt: loadedAt.UTC().Format(time.RFC3339Nano),
-		RunIDColumn: runCol, LoadedAtColumn: loadedCol}
-	strategy := map[string]any{}
-	for k, v := range u.Sink.Strategy.Extra {
-		strategy[k] = v
+	req := &connectorv1.BeginLoadRequest{ConfigJson: cfg, LoadId: loadID, Target: table, Schema: s}
+	if err := l.Apply(req, loadopts.Typed(spec.GetCapabilities())); err != nil {
+		var ke *loadopts.KeyError
+		if errors.As(err, &ke) {
+			err = &schema.ConfigError{Path: ke.Key, Msg: ke.Msg} // reported as CONFIG
+		}
+		return nil, fmt.Errorf("unit %s: %w", u.ID, err)
 	}
-	strategy["mode"] = u.Sink.Strategy.Mode
-	if len(u.Sink.Strategy.UniqueKey) > 0 {
-		strategy["unique_key"] = u.Sink.Strategy.UniqueKey
-	}
-	opts["strategy"] = strategy
-	return json.Marshal(opts)
+	return req, nil
 }
 
 // lineageColumns returns the lineage column names of a unit's target:
@@ -90,12 +99,15 @@ func lineageColumns(u *manifest.Unit) (runCol, loadedCol string, err error) {
 	return runCol, loadedCol, nil
 }
 
-// sourceOptions renders source.options as JSON.
-func sourceOptions(u *manifest.Unit) ([]byte, error) {
-	if len(u.Source.Options) == 0 {
-		return []byte("{}"), nil
+// SourceOptions renders a unit's source.options for a read from a source
+// with spec: without the host's keys (parallel, batch_bytes) for a source
+// that advertises typed_options, as they are for a v1.0 one.
+func SourceOptions(u *manifest.Unit, spec *connectorv1.GetSpecResponse) ([]byte, error) {
+	b, err := loadopts.SourceOptions(u.Source.Options, loadopts.Typed(spec.GetCapabilities()))
+	if err != nil {
+		return nil, fmt.Errorf("unit %s: %w", u.ID, err)
 	}
-	return json.Marshal(u.Source.Options)
+	return b, nil
 }
 
 // configJSON renders an endpoint's resolved connection config.

@@ -2,39 +2,57 @@ package plan
 
 import (
 	"encoding/json"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/schema"
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
-func TestSinkOptions(t *testing.T) {
+// TestBeginRequest: a v1.0 sink gets the v1.0 options_json (lineage and
+// strategy inside it); a v1.1 sink gets typed options and only its own
+// sink.options.
+func TestBeginRequest(t *testing.T) {
 	at := time.Date(2026, 11, 26, 5, 0, 0, 0, time.UTC)
+	legacySpec := &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{Destination: true}}
+	typedSpec := &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{Destination: true, TypedOptions: true}}
+	lin := func(run, loaded string) *connectorv1.Lineage {
+		return &connectorv1.Lineage{RunId: "r-1", LoadedAt: "2026-11-26T05:00:00Z", RunIdColumn: run, LoadedAtColumn: loaded}
+	}
 	tests := []struct {
-		name    string
-		options map[string]any
-		want    map[string]any
-		wantErr string
+		name      string
+		options   map[string]any
+		want      map[string]any
+		wantTyped *connectorv1.Lineage
+		wantOwn   string
+		wantErr   string
 	}{
 		{
 			name: "default lineage",
 			want: map[string]any{"lineage": map[string]any{"run_id": "r-1", "loaded_at": "2026-11-26T05:00:00Z",
 				"run_id_column": "_dpone_run_id", "loaded_at_column": "_dpone_loaded_at"}},
+			wantTyped: lin("_dpone_run_id", "_dpone_loaded_at"), wantOwn: "{}",
 		},
 		{
 			name:    "lineage off",
-			options: map[string]any{"lineage": false, "batch": 5.0},
+			options: map[string]any{"lineage": false, "batch": 5.0, "schema_evolution": map[string]any{"mode": "additive"}, "quality_gates": map[string]any{}},
 			want: map[string]any{"batch": 5.0, "lineage": map[string]any{"run_id": "r-1", "loaded_at": "2026-11-26T05:00:00Z",
 				"run_id_column": "", "loaded_at_column": ""}},
+			wantOwn: `{"batch":5}`,
 		},
 		{
 			name:    "renamed columns",
 			options: map[string]any{"lineage": map[string]any{"run_id_column": "etl_run"}},
 			want: map[string]any{"lineage": map[string]any{"run_id": "r-1", "loaded_at": "2026-11-26T05:00:00Z",
 				"run_id_column": "etl_run", "loaded_at_column": "_dpone_loaded_at"}},
+			wantTyped: lin("etl_run", "_dpone_loaded_at"), wantOwn: "{}",
 		},
 		{name: "unknown lineage key", options: map[string]any{"lineage": map[string]any{"run_col": "x"}}, wantErr: `unknown key "run_col"`},
 		{name: "lineage of the wrong type", options: map[string]any{"lineage": "yes"}, wantErr: "must be false or a map"},
@@ -42,8 +60,8 @@ func TestSinkOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			u := &manifest.Unit{ID: "s.t", Sink: manifest.Endpoint{Options: tt.options,
-				Strategy: manifest.Strategy{Mode: "incremental_merge", UniqueKey: []string{"id"}, Extra: map[string]any{"deletes": "soft"}}}}
-			b, err := sinkOptions(u, "r-1", at)
+				Strategy: manifest.Strategy{Mode: "snapshot_diff", UniqueKey: []string{"id"}, Extra: map[string]any{"deletes": "soft"}}}}
+			legacy, err := BeginRequest(u, legacySpec, nil, "l1", nil, nil, "r-1", at)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
@@ -54,14 +72,54 @@ func TestSinkOptions(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got map[string]any
-			if err := json.Unmarshal(b, &got); err != nil {
+			if err := json.Unmarshal(legacy.GetOptionsJson(), &got); err != nil {
 				t.Fatal(err)
 			}
-			tt.want["strategy"] = map[string]any{"mode": "incremental_merge", "unique_key": []any{"id"}, "deletes": "soft"}
+			tt.want["strategy"] = map[string]any{"mode": "snapshot_diff", "unique_key": []any{"id"}, "deletes": "soft"}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("sink options (-want +got):\n%s", diff)
+				t.Errorf("v1.0 sink options (-want +got):\n%s", diff)
+			}
+			if legacy.GetLoad() != nil {
+				t.Errorf("v1.0 sink got typed options %v", legacy.GetLoad())
+			}
+			typed, err := BeginRequest(u, typedSpec, nil, "l1", nil, nil, "r-1", at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(typed.GetOptionsJson()) != tt.wantOwn {
+				t.Errorf("v1.1 options_json: got %s, want %s", typed.GetOptionsJson(), tt.wantOwn)
+			}
+			wantLoad := &connectorv1.LoadOptions{Lineage: tt.wantTyped, ModeOptions: &connectorv1.ModeOptions{Deletes: "soft"}}
+			if !proto.Equal(typed.GetLoad(), wantLoad) {
+				t.Errorf("v1.1 load options: got %v, want %v", typed.GetLoad(), wantLoad)
+			}
+			if typed.GetMode() != "snapshot_diff" || !slices.Equal(typed.GetUniqueKey(), []string{"id"}) {
+				t.Errorf("mode/key: got %s %v", typed.GetMode(), typed.GetUniqueKey())
 			}
 		})
+	}
+}
+
+// TestBeginRequestConfigError: a mode option the protocol cannot carry is
+// a CONFIG error naming the manifest key.
+func TestBeginRequestConfigError(t *testing.T) {
+	u := &manifest.Unit{ID: "s.t", Sink: manifest.Endpoint{Strategy: manifest.Strategy{Mode: "replace", Extra: map[string]any{"wher": "x"}}}}
+	_, err := BeginRequest(u, &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{TypedOptions: true}}, nil, "l1", nil, nil, "r-1", time.Now())
+	if !errors.Is(err, schema.ErrConfig) || !strings.Contains(err.Error(), "unit s.t: sink.strategy.wher: unknown key") {
+		t.Errorf("got %v, want a CONFIG error naming sink.strategy.wher", err)
+	}
+}
+
+// TestSourceOptions: host keys reach only v1.0 sources.
+func TestSourceOptions(t *testing.T) {
+	u := &manifest.Unit{ID: "s.t", Source: manifest.Endpoint{Options: map[string]any{"incremental_column": "at", "parallel": 2, "batch_bytes": 1024}}}
+	typed, err := SourceOptions(u, &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{TypedOptions: true}})
+	if err != nil || string(typed) != `{"incremental_column":"at"}` {
+		t.Errorf("v1.1 source: got %s, %v", typed, err)
+	}
+	legacy, err := SourceOptions(u, &connectorv1.GetSpecResponse{})
+	if err != nil || string(legacy) != `{"batch_bytes":1024,"incremental_column":"at","parallel":2}` {
+		t.Errorf("v1.0 source: got %s, %v", legacy, err)
 	}
 }
 

@@ -102,7 +102,7 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 		return err
 	}
 	up.SinkConfigJSON = sinkCfg
-	srcOpts, err := sourceOptions(u)
+	srcOpts, err := SourceOptions(u, srcSpec)
 	if err != nil {
 		return err
 	}
@@ -165,13 +165,8 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 	if err != nil {
 		return err
 	}
-	sinkOpts, err := sinkOptions(u, o.RunID, o.At)
-	if err != nil {
+	if up.Begin, err = BeginRequest(u, sinkSpec, sinkCfg, "", table, loadSchema, o.RunID, o.At); err != nil {
 		return err
-	}
-	up.Begin = &connectorv1.BeginLoadRequest{
-		ConfigJson: sinkCfg, Target: table, Schema: loadSchema, Mode: u.Sink.Strategy.Mode,
-		UniqueKey: u.Sink.Strategy.UniqueKey, OptionsJson: sinkOpts,
 	}
 	up.BeginRequest = shown(up.Begin, func(m protoMessage) { m.(*connectorv1.BeginLoadRequest).ConfigJson = nil })
 	created, err := producedSchema(u, loadSchema)

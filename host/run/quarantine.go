@@ -10,6 +10,7 @@ import (
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/loadopts"
 	"github.com/dpone-go/dpone/proto/logical"
 )
 
@@ -27,6 +28,7 @@ type quarantineLoad struct {
 	cat    plan.Catalog
 	plan   *plan.Quarantine
 	sinkTy string
+	spec   *connectorv1.GetSpecResponse // the sink's: typed options or v1.0 JSON
 	cfg    []byte
 	table  *connectorv1.TableRef
 	begin  *connectorv1.BeginLoadRequest
@@ -60,8 +62,11 @@ func (q *quarantineLoad) start(ctx context.Context, s *arrow.Schema) error {
 	}
 	q.r.rep.DDL = append(q.r.rep.DDL, ddl...)
 	loadID := q.r.rep.LoadID + "_q"
-	q.begin = &connectorv1.BeginLoadRequest{ConfigJson: q.cfg, LoadId: loadID, Target: q.table, Schema: sm,
-		Mode: "incremental_append", OptionsJson: []byte(`{"lineage":{"run_id_column":"","loaded_at_column":""},"strategy":{"mode":"incremental_append"}}`)}
+	q.begin = &connectorv1.BeginLoadRequest{ConfigJson: q.cfg, LoadId: loadID, Target: q.table, Schema: sm}
+	// Quarantined rows carry their run id in their own columns: no lineage.
+	if err := (loadopts.Load{Mode: "incremental_append"}).Apply(q.begin, loadopts.Typed(q.spec.GetCapabilities())); err != nil {
+		return err
+	}
 	rec, err := encodePending(q.sinkTy, q.begin)
 	if err != nil {
 		return err

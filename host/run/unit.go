@@ -118,7 +118,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 			if err != nil {
 				return err
 			}
-			t.quarantine = &quarantineLoad{ctx: ctx, r: r, sink: sink, cat: cat, plan: p.Quarantine, sinkTy: u.Sink.Type,
+			t.quarantine = &quarantineLoad{ctx: ctx, r: r, sink: sink, cat: cat, plan: p.Quarantine, sinkTy: u.Sink.Type, spec: p.SinkSpec,
 				cfg: p.SinkConfigJSON, table: p.Quarantine.Ref}
 		}
 	}

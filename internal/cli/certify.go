@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +19,7 @@ import (
 type certifyOptions struct {
 	fixture     string
 	reportDir   string
+	junit       string
 	verbose     bool
 	source      bool
 	destination bool
@@ -36,7 +40,9 @@ PLUGIN is an installed connector name (looked up like dpone run does) or
 a path to a binary. The fixture (YAML or JSON) gives configs, the streams
 and what they hold, load settings and floors; see docs/plugin-authoring.md.
 It prints a table, writes certification.json and certification.md into
---report, and exits 1 when a check fails.`,
+--report (and JUnit XML for CI with --junit FILE), and exits 1 when a
+check fails. However certify ends — a failed check, Ctrl-C, its output
+closed (certify | head) — it ends the plugin processes it started.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCertify(cmd.Context(), app, args[0], o)
@@ -44,6 +50,7 @@ It prints a table, writes certification.json and certification.md into
 	}
 	cmd.Flags().StringVar(&o.fixture, "fixture", "", "fixture file (YAML or JSON)")
 	cmd.Flags().StringVar(&o.reportDir, "report", ".", "directory for certification.json, certification.md and plugin.log")
+	cmd.Flags().StringVar(&o.junit, "junit", "", "also write the checks as JUnit XML to FILE (for CI test reports)")
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "print every check as it runs")
 	cmd.Flags().BoolVar(&o.source, "source", false, "run only the source checks (default: what the plugin advertises)")
 	cmd.Flags().BoolVar(&o.destination, "destination", false, "run only the destination checks (default: what the plugin advertises)")
@@ -94,23 +101,33 @@ func runCertify(ctx context.Context, app *App, target string, o *certifyOptions)
 	defer logf.Close()
 	f.PluginLog = logf
 
-	fmt.Fprintf(app.Out, "certifying %s\n", path)
-	runner := sdktest.NewRunner("", app.Err, o.verbose)
+	// Every exit path ends the plugins: a cancelled run (Ctrl-C, or an
+	// output that cannot be written) stops the suite, which kills them,
+	// and certify waits for that before it returns.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	keepSIGPIPE()
+	out, errOut := &stopWriter{w: app.Out, stop: cancel}, &stopWriter{w: app.Err, stop: cancel}
+	fmt.Fprintf(out, "certifying %s\n", path)
+	runner := sdktest.NewRunner("", errOut, o.verbose)
 	done := make(chan *sdktest.Report, 1)
 	go func() {
-		done <- sdktest.Run(runner, f, sdktest.Options{Source: o.source, Destination: o.destination})
+		done <- sdktest.Run(runner, f, sdktest.Options{Source: o.source, Destination: o.destination, Context: ctx})
 	}()
-	var rep *sdktest.Report
-	select {
-	case rep = <-done:
-	case <-ctx.Done():
-		return ctx.Err()
+	rep := <-done
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	printCertification(app.Out, rep)
+	printCertification(out, rep)
 	if err := rep.WriteFiles(o.reportDir); err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Out, "report: %s, %s\n", filepath.Join(o.reportDir, "certification.json"), filepath.Join(o.reportDir, "certification.md"))
+	if o.junit != "" {
+		if err := rep.WriteJUnit(o.junit); err != nil {
+			return fmt.Errorf("--junit: %w", err)
+		}
+	}
+	fmt.Fprintf(out, "report: %s, %s\n", filepath.Join(o.reportDir, "certification.json"), filepath.Join(o.reportDir, "certification.md"))
 	if _, fail, _ := rep.Counts(); fail > 0 {
 		return exitError{code: ExitFailed, err: fmt.Errorf("certification failed: %d checks failed", fail)}
 	}
@@ -119,7 +136,7 @@ func runCertify(ctx context.Context, app *App, target string, o *certifyOptions)
 
 func printCertification(w io.Writer, rep *sdktest.Report) {
 	p := rep.Plugin
-	fmt.Fprintf(w, "plugin %s %s (protocol %d)\n", p.Name, p.Version, p.ProtocolVersion)
+	fmt.Fprintf(w, "plugin %s %s (protocol %d, sdk %s, suite %s)\n", p.Name, p.Version, p.ProtocolVersion, sdkOrUnknown(p.SDKVersion), p.SuiteVersion)
 	if p.SHA256 != "" {
 		fmt.Fprintf(w, "sha256 %s\n", p.SHA256)
 	}
@@ -141,4 +158,45 @@ func printCertification(w io.Writer, rep *sdktest.Report) {
 		verdict = "FAILED"
 	}
 	fmt.Fprintf(w, "%s: %d passed, %d failed, %d skipped\n", verdict, pass, fail, skip)
+}
+
+// stopWriter passes writes on and stops the run at the first failed one:
+// certify's output is gone (a closed pipe), so nobody sees the rest.
+type stopWriter struct {
+	w    io.Writer
+	stop context.CancelFunc
+}
+
+func (s *stopWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		s.stop()
+	}
+	return n, err
+}
+
+// keepSIGPIPE makes a write to a closed stdout or stderr fail with EPIPE
+// (which stopWriter turns into a stopped run) instead of letting the Go
+// runtime kill dpone and leave its plugins running. The signal itself
+// means nothing here: a killed plugin's pipes raise it too. It stays
+// registered until dpone exits: its last words (the error line) must not
+// die of SIGPIPE either.
+func keepSIGPIPE() {
+	sigpipeOnce.Do(func() {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGPIPE)
+		go func() {
+			for range ch {
+			}
+		}()
+	})
+}
+
+var sigpipeOnce sync.Once
+
+func sdkOrUnknown(v string) string {
+	if v == "" {
+		return "unknown"
+	}
+	return v
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dpone-go/dpone/sdk"
 	"github.com/dpone-go/dpone/sdk/scaffold"
 )
 
@@ -47,9 +48,12 @@ certification test wired to sdk/sdktest, a certify.yaml fixture, a
 Makefile and a README. With neither --source nor --destination it
 writes both halves.
 
---sdk: a path to a dpone source checkout (replace directives to its sdk
-and proto modules) or a released SDK version (v0.3.0). By default, when
-dpone runs from a source checkout, that checkout.`,
+--sdk: a path to a dpone source checkout (go.mod requires the SDK
+version of this dpone and replaces the sdk and proto modules by relative
+paths into the checkout) or a released SDK version (e.g. ` + sdk.Version + `).
+By default, when dpone runs from a source checkout, that checkout.
+A failing go mod tidy (an SDK version that does not exist) fails the
+command; --no-tidy skips it.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPluginNew(cmd.Context(), app, args[0], o)
@@ -74,7 +78,7 @@ func runPluginNew(ctx context.Context, app *App, name string, o *pluginNewOption
 		opts.SDKVersion = o.sdk
 	case o.sdk != "":
 		if !isCheckout(o.sdk) {
-			return usagef("--sdk %s: not a dpone checkout (no sdk/go.mod and proto/go.mod) and not a version like v0.3.0", o.sdk)
+			return usagef("--sdk %s: not a dpone checkout (no sdk/go.mod and proto/go.mod) and not a version like %s", o.sdk, sdk.Version)
 		}
 		opts.Replace = o.sdk
 	default:
@@ -102,11 +106,15 @@ func runPluginNew(ctx context.Context, app *App, name string, o *pluginNewOption
 		fmt.Fprintf(app.Out, "  %s\n", f)
 	}
 	if opts.Replace != "" {
-		fmt.Fprintf(app.Out, "sdk: replaced by the checkout at %s\n", opts.Replace)
+		fmt.Fprintf(app.Out, "sdk: %s, replaced by the checkout at %s (relative replace in go.mod)\n", sdk.Version, opts.Replace)
+	} else {
+		fmt.Fprintf(app.Out, "sdk: %s\n", opts.SDKVersion)
 	}
 	if !o.noTidy {
 		if err := goModTidy(ctx, dir); err != nil {
-			fmt.Fprintf(app.Err, "warning: go mod tidy: %v\n  run it yourself in %s\n", err, dir)
+			return exitError{code: ExitFailed, err: fmt.Errorf("go mod tidy in %s: %w\n"+
+				"the new module does not build: check that SDK %s exists (this dpone's SDK is %s), or pass --sdk PATH (a dpone checkout); then run go mod tidy in %s",
+				dir, err, opts.SDKVersion, sdk.Version, dir)}
 		}
 	}
 	fmt.Fprintf(app.Out, "\nnext:\n  cd %s\n  make test      # certification, in process\n  make certify   # certification of the built binary\n", dir)

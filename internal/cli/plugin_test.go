@@ -89,4 +89,18 @@ func TestPluginNewAndCertify(t *testing.T) {
 		}
 	})
 	t.Run("certify", func(t *testing.T) { testCertify(t, dir, bin) })
+	t.Run("run", func(t *testing.T) { testScaffoldRun(t, bin) })
+}
+
+// TestPluginNewFailsWhenTidyFails: an SDK version that cannot be resolved
+// fails `plugin new` (exit 1) and says what to do, instead of leaving a
+// module that does not build behind a zero exit.
+func TestPluginNewFailsWhenTidyFails(t *testing.T) {
+	t.Setenv("GOPROXY", "off") // v0.3.0 is not in the module cache
+	dir := filepath.Join(t.TempDir(), "acme")
+	_, errOut, code := runCLI(t, "plugin", "new", "acme", "--dir", dir, "--sdk", "v0.3.0", "--source")
+	if code != ExitFailed {
+		t.Fatalf("got exit %d, want %d (stderr %q)", code, ExitFailed, errOut)
+	}
+	wantOutput(t, "stderr", errOut, "go mod tidy", "v0.3.0", "--sdk")
 }

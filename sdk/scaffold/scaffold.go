@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+
+	"github.com/dpone-go/dpone/sdk"
 )
 
 //go:embed templates
@@ -29,12 +31,15 @@ type Options struct {
 	Module string
 	// Source and Destination choose the halves; with neither, both.
 	Source, Destination bool
-	// SDKVersion is the required version of the SDK module; with Replace
-	// set it is v0.0.0 and the module is taken from the checkout.
+	// SDKVersion is the required version of the SDK module; default (and
+	// always with Replace) sdk.Version, the SDK this package belongs to.
 	SDKVersion string
 	// Replace is the root of a dpone source checkout: the module gets
-	// replace directives to its sdk and proto modules.
+	// replace directives to its sdk and proto modules, as paths relative
+	// to Dir, so the checkout builds it wherever it is cloned.
 	Replace string
+	// Dir is the directory the module is written to (Generate sets it).
+	Dir string
 	// GoVersion is the go directive; default 1.26.
 	GoVersion string
 }
@@ -58,15 +63,26 @@ func (o *Options) normalize() error {
 		o.Source, o.Destination = true, true
 	}
 	if o.Replace != "" {
-		abs, err := filepath.Abs(o.Replace)
+		if o.Dir == "" {
+			return errors.New("a checkout replace needs the module's directory (Options.Dir)")
+		}
+		root, err := filepath.Abs(o.Replace)
 		if err != nil {
 			return err
 		}
-		o.Replace = abs
-		o.SDKVersion = "v0.0.0"
+		dir, err := filepath.Abs(o.Dir)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, root)
+		if err != nil {
+			return fmt.Errorf("replace %s from %s: %w", root, dir, err)
+		}
+		o.Replace = filepath.ToSlash(rel)
+		o.SDKVersion = sdk.Version
 	}
 	if o.SDKVersion == "" {
-		return errors.New("set the SDK version or a checkout to replace it with")
+		o.SDKVersion = sdk.Version
 	}
 	if o.GoVersion == "" {
 		o.GoVersion = "1.26"
@@ -100,7 +116,7 @@ func Files(o Options) (map[string][]byte, error) {
 			if !o.Source {
 				return nil
 			}
-		case "pkg/destination.go", "pkg/arrows.go":
+		case "pkg/destination.go", "pkg/arrows.go", "pkg/lineage.go":
 			if !o.Destination {
 				return nil
 			}
@@ -137,6 +153,9 @@ func Files(o Options) (map[string][]byte, error) {
 // Generate writes the module into dir, which must not exist or be empty,
 // and returns the files written, sorted.
 func Generate(dir string, o Options) ([]string, error) {
+	if o.Dir == "" {
+		o.Dir = dir
+	}
 	files, err := Files(o)
 	if err != nil {
 		return nil, err

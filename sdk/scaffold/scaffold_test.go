@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/dpone-go/dpone/sdk"
 )
 
 // checkout is the root of this source tree.
@@ -60,6 +62,35 @@ func TestFiles(t *testing.T) {
 	}
 }
 
+// TestGoModPortable: the module requires this SDK's version, and a
+// checkout replaces it by a relative path (a clone elsewhere, CI included,
+// builds it the same), never an absolute one.
+func TestGoModPortable(t *testing.T) {
+	root := checkout(t)
+	dir := filepath.Join(root, "plugins", "acme-x")
+	files, err := Files(Options{Name: "acme", Replace: root, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := string(files["go.mod"])
+	for _, want := range []string{"github.com/dpone-go/dpone/sdk " + sdk.Version,
+		"github.com/dpone-go/dpone/sdk => ../../sdk", "github.com/dpone-go/dpone/proto => ../../proto"} {
+		if !strings.Contains(mod, want) {
+			t.Errorf("go.mod: want %q in\n%s", want, mod)
+		}
+	}
+	if abs, _ := filepath.Abs(root); strings.Contains(mod, abs) {
+		t.Errorf("go.mod names the checkout's absolute path %s:\n%s", abs, mod)
+	}
+	files, err = Files(Options{Name: "acme", SDKVersion: "v0.3.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mod := string(files["go.mod"]); !strings.Contains(mod, "github.com/dpone-go/dpone/sdk v0.3.0") || strings.Contains(mod, "replace") {
+		t.Errorf("released SDK: got\n%s\nwant sdk v0.3.0 and no replace", mod)
+	}
+}
+
 // TestGeneratedModulePasses scaffolds each variant outside the workspace
 // and runs its tests: the certification suite must pass as generated.
 func TestGeneratedModulePasses(t *testing.T) {
@@ -77,7 +108,7 @@ func TestGeneratedModulePasses(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			tt.opts.Replace = root
+			tt.opts.Replace, tt.opts.Dir = root, dir
 			if _, err := Generate(dir, tt.opts); err != nil {
 				t.Fatal(err)
 			}

@@ -104,6 +104,7 @@ func (clientPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, cc *grpc
 
 func (l outOfProcess) start(ctx context.Context) (*proc, error) {
 	cmd := exec.Command(l.path)
+	cmd.SysProcAttr = childAttr()
 	cmd.Env = os.Environ()
 	if os.Getenv("DPONE_PLUGIN_LOG_LEVEL") == "" {
 		cmd.Env = append(cmd.Env, "DPONE_PLUGIN_LOG_LEVEL=warn")

@@ -2,6 +2,7 @@ package sdktest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/loadopts"
 	"github.com/dpone-go/dpone/sdk"
 )
 
@@ -25,6 +27,7 @@ func (s *session) destinationChecks(t T) {
 	for _, m := range caps.GetSinkModes() {
 		s.check(t, "load/"+m, func(c *checkT) { s.modeCheck(c, m) })
 	}
+	s.check(t, "lineage", s.lineageCheck)
 	s.check(t, "abort", s.abortCheck)
 	s.check(t, "crash", s.crashCheck)
 	s.check(t, "commit_twice", s.commitTwiceCheck)
@@ -71,8 +74,30 @@ func keyFor(mode string) []string {
 	return nil
 }
 
+// hostLoad is the load the host asks for in a run: mode and key, the
+// fixture's sink options, and lineage into the default columns.
+func (s *session) hostLoad(c *checkT, mode string, key []string) loadopts.Load {
+	c.Helper()
+	var own map[string]any
+	if raw := s.loadFixture().Options; len(raw) > 0 {
+		if err := json.Unmarshal(raw, &own); err != nil {
+			c.Fatalf("fixture load.options: want a JSON object: %v", err)
+		}
+	}
+	return loadopts.Load{Mode: mode, UniqueKey: key, Options: own, Lineage: &loadopts.Lineage{RunID: s.runID(),
+		LoadedAt: s.started, RunIDColumn: loadopts.DefaultRunIDColumn, LoadedAtColumn: loadopts.DefaultLoadedAtColumn}}
+}
+
+// runID is the lineage run id of this certification run.
+func (s *session) runID() string { return "certify-" + s.run }
+
 func (s *session) newLoad(c *checkT, what string, target *connectorv1.TableRef, schema *arrow.Schema, mode string) *load {
-	l, err := newLoad(s.f.Config, s.loadID(what), target, schema, mode, keyFor(mode), s.loadFixture().Options)
+	return s.newLoadKey(c, what, target, schema, mode, keyFor(mode))
+}
+
+func (s *session) newLoadKey(c *checkT, what string, target *connectorv1.TableRef, schema *arrow.Schema, mode string, key []string) *load {
+	c.Helper()
+	l, err := newLoad(s.f.Config, s.loadID(what), target, schema, s.hostLoad(c, mode, key), s.spec.GetCapabilities().GetTypedOptions())
 	if err != nil {
 		c.Fatalf("build load: %v", err)
 	}
@@ -151,6 +176,9 @@ func (s *session) targetReader(c *checkT) (connectorv1.ConnectorClient, []byte, 
 			if r.Factory != nil {
 				l = inProcess{factory: r.Factory}
 			}
+			if err := s.base.Err(); err != nil {
+				c.Fatalf("certification stopped: %v", err)
+			}
 			ctx, cancel := s.ctx()
 			defer cancel()
 			p, err := l.start(ctx)
@@ -220,10 +248,7 @@ func (s *session) modeCheck(c *checkT, mode string) {
 		return
 	}
 	// merge without a unique key is a CONFIG error.
-	l, err := newLoad(s.f.Config, s.loadID("nokey"), target, loadSchema, mode, nil, s.loadFixture().Options)
-	if err != nil {
-		c.Fatalf("%v", err)
-	}
+	l := s.newLoadKey(c, "nokey", target, loadSchema, mode, nil)
 	rec := buildLoad(rowsB())
 	defer rec.Release()
 	ctx, cancel := s.ctx()

@@ -30,6 +30,7 @@ type bugs struct {
 	stagingInMemory bool // staging dies with the connector
 	ignoreCancel    bool // Read keeps going after ctx is done
 	doubleCommit    bool // a second CommitLoad applies again
+	dropLineage     bool // the target never gets the lineage columns
 }
 
 type store struct {
@@ -368,16 +369,20 @@ func (m *mem) CommitLoad(_ context.Context, req sdk.LoadRequest, _ json.RawMessa
 	if !ok {
 		return sdk.CommitResult{}, sdk.Errorf(sdk.CodeNotFound, "load %s has no staging", req.LoadID)
 	}
+	schema, staged := req.Schema, stg.rows
+	if lg := req.Load.Lineage; lg != nil && !m.bugs.dropLineage {
+		schema, staged = withLineage(req.Schema, stg.rows, lg)
+	}
 	t := m.st.tables[req.Target.Name]
 	if t == nil || req.Mode == "full_refresh" {
-		t = &table{schema: req.Schema}
+		t = &table{schema: schema}
 	}
 	rows := append([]arrow.RecordBatch(nil), t.rows...)
 	switch req.Mode {
 	case "full_refresh", "incremental_append":
-		rows = append(rows, stg.rows...)
+		rows = append(rows, staged...)
 	case "incremental_merge":
-		for _, r := range stg.rows {
+		for _, r := range staged {
 			id := r.Column(0).(*array.Int64).Value(0)
 			replaced := false
 			for i, old := range rows {
@@ -416,4 +421,25 @@ func (m *mem) LoadStatus(_ context.Context, req sdk.LoadRequest) (sdk.LoadState,
 		return sdk.LoadStaged, nil
 	}
 	return sdk.LoadUnknown, nil
+}
+
+// withLineage adds the host's lineage columns (run id, load time as text)
+// to one-row records.
+func withLineage(schema *arrow.Schema, rows []arrow.RecordBatch, lg *sdk.Lineage) (*arrow.Schema, []arrow.RecordBatch) {
+	fields := append(append([]arrow.Field{}, schema.Fields()...),
+		arrow.Field{Name: lg.RunIDColumn, Type: arrow.BinaryTypes.String},
+		arrow.Field{Name: lg.LoadedAtColumn, Type: arrow.BinaryTypes.String})
+	out := arrow.NewSchema(fields, nil)
+	res := make([]arrow.RecordBatch, 0, len(rows))
+	for _, r := range rows {
+		cols := append([]arrow.Array{}, r.Columns()...)
+		for _, v := range []string{lg.RunID, lg.LoadedAt} {
+			b := array.NewStringBuilder(memory.DefaultAllocator)
+			b.Append(v)
+			cols = append(cols, b.NewArray())
+			b.Release()
+		}
+		res = append(res, array.NewRecordBatch(out, cols, r.NumRows()))
+	}
+	return out, res
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dpone-go/dpone/sdk"
 )
 
 // Status is a check's outcome.
@@ -42,13 +44,19 @@ type Report struct {
 
 // PluginInfo identifies the certified connector.
 type PluginInfo struct {
-	Name            string   `json:"name"`
-	Version         string   `json:"version"`
-	ProtocolVersion int32    `json:"protocol_version"`
-	Path            string   `json:"path,omitempty"`
-	SHA256          string   `json:"sha256,omitempty"`
-	Mode            string   `json:"mode"`
-	Capabilities    []string `json:"capabilities,omitempty"`
+	Name            string `json:"name"`
+	Version         string `json:"version"`
+	ProtocolVersion int32  `json:"protocol_version"`
+	// SDKVersion is the SDK release the plugin is built with (GetSpec);
+	// empty for plugins built before SDK v0.1.0.
+	SDKVersion string `json:"sdk_version"`
+	// SuiteVersion is the release of this certification suite (the SDK
+	// module it belongs to).
+	SuiteVersion string   `json:"suite_version"`
+	Path         string   `json:"path,omitempty"`
+	SHA256       string   `json:"sha256,omitempty"`
+	Mode         string   `json:"mode"`
+	Capabilities []string `json:"capabilities,omitempty"`
 }
 
 // Check is one named check.
@@ -63,7 +71,8 @@ type Check struct {
 
 func newReport() *Report {
 	now := time.Now()
-	return &Report{Version: ReportVersion, Started: now.UTC(), start: now, Metrics: map[string]float64{}}
+	return &Report{Version: ReportVersion, Started: now.UTC(), start: now, Metrics: map[string]float64{},
+		Plugin: PluginInfo{SuiteVersion: sdk.Version}}
 }
 
 func (r *Report) add(c Check) {
@@ -128,6 +137,7 @@ func (r *Report) Markdown() string {
 	fmt.Fprintf(&b, "# Certification: %s %s — %s\n\n", r.Plugin.Name, r.Plugin.Version, verdict)
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
 	fmt.Fprintf(&b, "| plugin | %s %s (protocol %d) |\n", r.Plugin.Name, r.Plugin.Version, r.Plugin.ProtocolVersion)
+	fmt.Fprintf(&b, "| sdk | %s |\n| suite | %s |\n", orUnknown(r.Plugin.SDKVersion), r.Plugin.SuiteVersion)
 	if r.Plugin.Path != "" {
 		fmt.Fprintf(&b, "| binary | `%s` |\n", r.Plugin.Path)
 	}
@@ -220,4 +230,12 @@ func (r *Report) WriteFiles(dir string) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// orUnknown names an SDK version a plugin did not report.
+func orUnknown(v string) string {
+	if v == "" {
+		return "unknown (before v0.1.0)"
+	}
+	return v
 }

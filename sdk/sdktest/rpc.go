@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/loadopts"
 	"github.com/dpone-go/dpone/proto/logical"
 )
 
@@ -136,13 +137,20 @@ type load struct {
 	begin *connectorv1.BeginLoadRequest
 }
 
-func newLoad(cfg []byte, id string, target *connectorv1.TableRef, schema *arrow.Schema, mode string, key []string, opts []byte) (*load, error) {
+// newLoad builds the BeginLoad request of a load as the host does, with
+// the protocol's one builder (proto/loadopts): typed options for a
+// connector that advertises typed_options, the v1.0 options_json
+// otherwise.
+func newLoad(cfg []byte, id string, target *connectorv1.TableRef, schema *arrow.Schema, l loadopts.Load, typed bool) (*load, error) {
 	sm, err := logical.SchemaMessage(schema)
 	if err != nil {
 		return nil, err
 	}
-	return &load{begin: &connectorv1.BeginLoadRequest{ConfigJson: cfg, LoadId: id, Target: target, Schema: sm,
-		Mode: mode, UniqueKey: key, OptionsJson: opts}}, nil
+	begin := &connectorv1.BeginLoadRequest{ConfigJson: cfg, LoadId: id, Target: target, Schema: sm}
+	if err := l.Apply(begin, typed); err != nil {
+		return nil, err
+	}
+	return &load{begin: begin}, nil
 }
 
 func (l *load) id() string { return l.begin.GetLoadId() }

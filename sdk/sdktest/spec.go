@@ -34,6 +34,7 @@ func (s *session) specChecks(t T) {
 		s.spec = spec
 		s.rep.Plugin.Name, s.rep.Plugin.Version = spec.GetName(), spec.GetVersion()
 		s.rep.Plugin.ProtocolVersion = spec.GetProtocolVersion()
+		s.rep.Plugin.SDKVersion = spec.GetSdkVersion()
 		s.rep.Plugin.Capabilities = capabilityList(spec.GetCapabilities())
 		if !nameRE.MatchString(spec.GetName()) {
 			c.Errorf("name %q: want lowercase letters, digits, - and _ (the binary is dpone-connector-<name>)", spec.GetName())
@@ -131,6 +132,7 @@ func capabilityList(c *connectorv1.Capabilities) []string {
 	add(c.GetDescribeStream(), "describe_stream")
 	add(c.GetApplySchema(), "apply_schema")
 	add(c.GetCheck(), "check")
+	add(c.GetTypedOptions(), "typed_options")
 	return out
 }
 

@@ -41,6 +41,11 @@ type Options struct {
 	// Source and Destination select the checks; with neither, Run runs
 	// the halves the connector advertises in GetSpec.
 	Source, Destination bool
+	// Context ends the run early (Ctrl-C, a closed output): the session
+	// ends its plugin processes at once, calls in flight fail, and the
+	// checks not yet run are reported as failed without running. Nil
+	// means context.Background().
+	Context context.Context
 }
 
 // Run certifies the connector of f against t, which may be a *testing.T
@@ -49,7 +54,10 @@ type Options struct {
 func Run(t T, f Fixture, o Options) *Report {
 	t.Helper()
 	rep := newReport()
-	s := &session{f: f, rep: rep, full: map[string]readResult{}}
+	s := &session{f: f, rep: rep, full: map[string]readResult{}, base: o.Context}
+	if s.base == nil {
+		s.base = context.Background()
+	}
 	if err := f.validate(); err != nil {
 		t.Errorf("%v", err)
 		rep.add(Check{Name: "fixture", Status: Fail, Errors: []string{err.Error()}})
@@ -72,7 +80,9 @@ func Run(t T, f Fixture, o Options) *Report {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	s.run = hex.EncodeToString(b[:])
+	s.started = time.Now().UTC()
 	defer s.stop()
+	defer context.AfterFunc(s.base, s.stop)()
 
 	s.specChecks(t)
 	if s.spec == nil {
@@ -95,11 +105,15 @@ func Run(t T, f Fixture, o Options) *Report {
 // session is one certification run: the launcher, the running plugin and
 // what earlier checks learned.
 type session struct {
-	f    Fixture
-	l    launcher
-	rep  *Report
-	run  string
-	spec *connectorv1.GetSpecResponse
+	f   Fixture
+	l   launcher
+	rep *Report
+	run string
+	// base ends with the run (Options.Context).
+	base context.Context
+	// started is the lineage load time of every load of this run.
+	started time.Time
+	spec    *connectorv1.GetSpecResponse
 
 	mu     sync.Mutex
 	cur    *proc
@@ -117,7 +131,10 @@ func (s *session) client(c *checkT) *proc {
 	if s.cur != nil {
 		return s.cur
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.f.callTimeout())
+	if err := s.base.Err(); err != nil {
+		c.Fatalf("certification stopped: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(s.base, s.f.callTimeout())
 	defer cancel()
 	p, err := s.l.start(ctx)
 	if err != nil {
@@ -166,7 +183,7 @@ func (s *session) stop() {
 
 // ctx is a context bounded by the fixture's call timeout.
 func (s *session) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), s.f.callTimeout())
+	return context.WithTimeout(s.base, s.f.callTimeout())
 }
 
 // loadID returns a fresh load id for this run.
@@ -222,6 +239,10 @@ func (c *checkT) notef(format string, args ...any) {
 // check runs fn as the subtest name and records its outcome.
 func (s *session) check(t T, name string, fn func(c *checkT)) {
 	t.Helper()
+	if err := s.base.Err(); err != nil {
+		s.rep.add(Check{Name: name, Status: Fail, Errors: []string{"not run: certification stopped: " + err.Error()}})
+		return
+	}
 	t.Run(name, func(tt T) {
 		c := &checkT{T: tt}
 		start := time.Now()

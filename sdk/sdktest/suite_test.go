@@ -61,6 +61,7 @@ func TestCatchesBugs(t *testing.T) {
 		{"staging lost in a crash", bugs{stagingInMemory: true}, "crash"},
 		{"read deaf to cancellation", bugs{ignoreCancel: true}, "cancel"},
 		{"second commit applies again", bugs{doubleCommit: true}, "commit_twice"},
+		{"lineage columns dropped", bugs{dropLineage: true}, "lineage"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,8 +18,8 @@ import (
 // receiptsTable is the table of load receipts in every target schema.
 const receiptsTable = "_dpone_loads"
 
-// sinkOptions are the keys LoadRequest.Options may hold: the host's only
-// (the DuckDB sink has no options of its own yet).
+// sinkOptions are the host's load options (LoadRequest.Load); the DuckDB
+// sink has no options of its own yet.
 type sinkOptions = sdk.LoadOptions
 
 // load is a validated LoadRequest.
@@ -33,17 +33,18 @@ type load struct {
 	loadedAt time.Time
 }
 
-func decodeOptions(raw json.RawMessage) (sinkOptions, error) {
-	var o sinkOptions
+// decodeOptions checks the sink's own options: it has none yet, so any
+// key is a mistake.
+func decodeOptions(raw json.RawMessage) error {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
-		return o, nil
+		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&o); err != nil {
-		return o, sdk.Errorf(sdk.CodeConfig, "duckdb sink options: %s", strings.TrimPrefix(err.Error(), "json: "))
+	if err := dec.Decode(&struct{}{}); err != nil {
+		return sdk.Errorf(sdk.CodeConfig, "duckdb sink options: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
-	return o, nil
+	return nil
 }
 
 // lineageOn reports whether both lineage columns are to be written.
@@ -61,11 +62,11 @@ func (c *Connector) prepare(ctx context.Context, req sdk.LoadRequest) (*load, er
 	if req.Target.Name == "" {
 		return nil, sdk.Errorf(sdk.CodeConfig, "load %s: target table name is empty", req.LoadID)
 	}
-	opts, err := decodeOptions(req.Options)
-	if err != nil {
+	if err := decodeOptions(req.Options); err != nil {
 		return nil, err
 	}
-	st, err := req.Strategy(opts)
+	opts := req.Load
+	st, err := req.Strategy()
 	if err != nil {
 		return nil, err
 	}

@@ -156,7 +156,7 @@ func TestCommitTwiceIsNoOpAndLoadStatus(t *testing.T) {
 func TestLineageColumns(t *testing.T) {
 	f := newFixture(t)
 	req := f.req("l1", "t", sdk.ModeAppend, idName)
-	req.Options = json.RawMessage(`{"schema_evolution":{"x":1},"lineage":{"run_id":"r-1","loaded_at":"2026-11-26T05:00:00Z",
+	req.Load = hostOptions(`{"lineage":{"run_id":"r-1","loaded_at":"2026-11-26T05:00:00Z",
 		"run_id_column":"_dpone_run_id","loaded_at_column":"_dpone_loaded_at"}}`)
 	f.load(req, idNameRecord(t, 1, "a"))
 	got := f.rows(`SELECT id, _dpone_run_id, _dpone_loaded_at FROM landing.t`)

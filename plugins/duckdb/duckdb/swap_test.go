@@ -12,9 +12,19 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-func lineageOpts(runID string) json.RawMessage {
-	return json.RawMessage(fmt.Sprintf(`{"lineage":{"run_id":%q,"loaded_at":"2026-11-26T05:00:00.123456Z",
-		"run_id_column":"_dpone_run_id","loaded_at_column":"_dpone_loaded_at"}}`, runID))
+func lineageOpts(runID string) sdk.LoadOptions {
+	return sdk.LoadOptions{Lineage: &sdk.Lineage{RunID: runID, LoadedAt: "2026-11-26T05:00:00.123456Z",
+		RunIDColumn: "_dpone_run_id", LoadedAtColumn: "_dpone_loaded_at"}}
+}
+
+// hostOptions decodes the host's load options from their v1.0 JSON
+// layout (lineage and strategy blocks), which LoadOptions' tags follow.
+func hostOptions(s string) sdk.LoadOptions {
+	var o sdk.LoadOptions
+	if err := json.Unmarshal([]byte(s), &o); err != nil {
+		panic(fmt.Sprintf("load options %s: %v", s, err))
+	}
+	return o
 }
 
 // tableOID is the catalog oid of landing.<table>: a swap gives the target
@@ -94,7 +104,7 @@ func TestFullRefreshSwap(t *testing.T) {
 			begin := f.req("fr", "t", sdk.ModeFullRefresh, idName)
 			commit := begin
 			if tc.beginRun != "" {
-				begin.Options, commit.Options = lineageOpts(tc.beginRun), lineageOpts(tc.commitRun)
+				begin.Load, commit.Load = lineageOpts(tc.beginRun), lineageOpts(tc.commitRun)
 			}
 			if _, err := f.c.BeginLoad(ctx, begin); err != nil {
 				t.Fatalf("BeginLoad: %v", err)

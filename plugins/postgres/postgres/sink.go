@@ -14,8 +14,8 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// sinkOptions are the keys LoadRequest.Options may hold: the host's only
-// (the PostgreSQL sink has no options of its own yet).
+// sinkOptions are the host's load options (LoadRequest.Load); the
+// PostgreSQL sink has no options of its own yet.
 type sinkOptions = sdk.LoadOptions
 
 // load is a LoadRequest resolved to names.
@@ -42,9 +42,11 @@ func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
 	}
 	l.target = qualified(l.schema, req.Target.Name)
 	l.staging = qualified(l.schema, l.stgName)
-	if err := decodeOptions(req.Options, &l.opts, "sink options"); err != nil {
+	// The sink has no options of its own: any key is a mistake.
+	if err := decodeOptions(req.Options, &struct{}{}, "sink options"); err != nil {
 		return nil, err
 	}
+	l.opts = req.Load
 	if lg := l.opts.Lineage; lg != nil && lg.LoadedAtColumn != "" && lg.LoadedAt == "" {
 		return nil, sdk.Errorf(sdk.CodeConfig, "postgres sink: lineage.loaded_at is empty")
 	}
@@ -54,7 +56,7 @@ func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
 	if !slices.Contains(sinkModes, req.Mode) {
 		return nil, sdk.Errorf(sdk.CodeUnsupported, "postgres sink: mode %q is not supported (supported: %s)", req.Mode, strings.Join(sinkModes, ", "))
 	}
-	st, err := req.Strategy(l.opts)
+	st, err := req.Strategy()
 	if err != nil {
 		return nil, err
 	}

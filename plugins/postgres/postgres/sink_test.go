@@ -146,7 +146,7 @@ func TestLoadModes(t *testing.T) {
 	}
 	for i, m := range merges {
 		req := loadReq(cfg, fmt.Sprintf("merge-%d", i), "merged", sdk.ModeMerge, "id")
-		req.Options = json.RawMessage(`{"lineage": {"run_id": "r-1", "loaded_at": "2026-11-26T05:00:00Z",
+		req.Load = hostOptions(`{"lineage": {"run_id": "r-1", "loaded_at": "2026-11-26T05:00:00Z",
 			"run_id_column": "_dpone_run_id", "loaded_at_column": "_dpone_loaded_at"}, "schema_evolution": "evolve"}`)
 		res := runLoad(t, c, req, m.rows...)
 		if diff := cmp.Diff(m.res, res); diff != "" {

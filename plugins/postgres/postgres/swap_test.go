@@ -20,11 +20,21 @@ import (
 const lineageOpts = `{"lineage": {"run_id": "%s", "loaded_at": "2026-11-26T05:00:00Z",
 	"run_id_column": "_dpone_run_id", "loaded_at_column": "_dpone_loaded_at"}}`
 
+// hostOptions decodes the host's load options from their v1.0 JSON
+// layout (lineage and strategy blocks), which LoadOptions' tags follow.
+func hostOptions(s string) sdk.LoadOptions {
+	var o sdk.LoadOptions
+	if err := json.Unmarshal([]byte(s), &o); err != nil {
+		panic(fmt.Sprintf("load options %s: %v", s, err))
+	}
+	return o
+}
+
 // refresh runs one full_refresh of sinktest.<table> with lineage run id id.
 func refresh(t *testing.T, c *Connector, cfg json.RawMessage, id, table string, rows ...kv) sdk.CommitResult {
 	t.Helper()
 	req := loadReq(cfg, id, table, sdk.ModeFullRefresh)
-	req.Options = json.RawMessage(fmt.Sprintf(lineageOpts, id))
+	req.Load = hostOptions(fmt.Sprintf(lineageOpts, id))
 	return runLoad(t, c, req, rows...)
 }
 
@@ -129,7 +139,7 @@ func TestFullRefreshSwapKeepsOwnerGrantsIndexes(t *testing.T) {
 	}
 	// A second commit of a swapped load changes nothing.
 	req := loadReq(cfg, "r-3", "swapped", sdk.ModeFullRefresh)
-	req.Options = json.RawMessage(fmt.Sprintf(lineageOpts, "r-3"))
+	req.Load = hostOptions(fmt.Sprintf(lineageOpts, "r-3"))
 	oid := tableOID(t, conn, "sinktest.swapped")
 	if _, err := c.CommitLoad(ctx, req, nil); err != nil {
 		t.Fatalf("second commit: %v", err)
@@ -218,7 +228,7 @@ func TestFullRefreshFallsBackAtCommit(t *testing.T) {
 	ctx := context.Background()
 	refresh(t, c, cfg, "late-a", "late", kv{1, "a"})
 	req := loadReq(cfg, "late-b", "late", sdk.ModeFullRefresh)
-	req.Options = json.RawMessage(fmt.Sprintf(lineageOpts, "late-b"))
+	req.Load = hostOptions(fmt.Sprintf(lineageOpts, "late-b"))
 	if _, err := c.BeginLoad(ctx, req); err != nil {
 		t.Fatal(err)
 	}

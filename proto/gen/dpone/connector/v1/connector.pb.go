@@ -811,8 +811,15 @@ type Capabilities struct {
 	// Schema operations ApplySchema can render (add_column, widen_type, ...).
 	SchemaOps      []string `protobuf:"bytes,13,rep,name=schema_ops,json=schemaOps,proto3" json:"schema_ops,omitempty"`
 	DescribeStream bool     `protobuf:"varint,14,opt,name=describe_stream,json=describeStream,proto3" json:"describe_stream,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// v1.1 typed options. The connector reads a load's options from
+	// BeginLoadRequest.load, and every options_json it receives holds only
+	// its own keys: no host keys (sink: strategy, lineage, schema_evolution,
+	// quality_gates; source: parallel, batch_bytes). A host sends a
+	// connector without this flag the v1.0 options_json (strategy and
+	// lineage inside it, host source keys passed through).
+	TypedOptions  bool `protobuf:"varint,20,opt,name=typed_options,json=typedOptions,proto3" json:"typed_options,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Capabilities) Reset() {
@@ -943,6 +950,13 @@ func (x *Capabilities) GetDescribeStream() bool {
 	return false
 }
 
+func (x *Capabilities) GetTypedOptions() bool {
+	if x != nil {
+		return x.TypedOptions
+	}
+	return false
+}
+
 type GetSpecRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -992,8 +1006,11 @@ type GetSpecResponse struct {
 	// (empty: not published; the host then checks only its own keys).
 	SourceOptionsSchemaJson string `protobuf:"bytes,71,opt,name=source_options_schema_json,json=sourceOptionsSchemaJson,proto3" json:"source_options_schema_json,omitempty"`
 	Error                   *Error `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// The release of the SDK the connector is built with (e.g. v0.1.0), for
+	// reports; empty from SDKs before v0.1.0.
+	SdkVersion    string `protobuf:"bytes,20,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetSpecResponse) Reset() {
@@ -1080,6 +1097,13 @@ func (x *GetSpecResponse) GetError() *Error {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *GetSpecResponse) GetSdkVersion() string {
+	if x != nil {
+		return x.SdkVersion
+	}
+	return ""
 }
 
 type CheckRequest struct {
@@ -1751,7 +1775,8 @@ type ReadRequest struct {
 	PriorState []byte `protobuf:"bytes,5,opt,name=prior_state,json=priorState,proto3" json:"prior_state,omitempty"`
 	// Opaque partition descriptor from Partition, or empty for the whole stream.
 	Partition []byte `protobuf:"bytes,6,opt,name=partition,proto3" json:"partition,omitempty"`
-	// Options the host passes from the manifest (incremental column, ...), JSON.
+	// Options the host passes from the manifest (incremental column, ...),
+	// JSON. With typed_options, only the connector's own keys.
 	OptionsJson []byte `protobuf:"bytes,7,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
 	// Preferred batch size in bytes; 0 means the plugin default (1 MiB).
 	BatchBytes int64 `protobuf:"varint,8,opt,name=batch_bytes,json=batchBytes,proto3" json:"batch_bytes,omitempty"`
@@ -2408,8 +2433,13 @@ type BeginLoadRequest struct {
 	// Sink strategy mode (full_refresh, incremental_append, incremental_merge, ...).
 	Mode      string   `protobuf:"bytes,5,opt,name=mode,proto3" json:"mode,omitempty"`
 	UniqueKey []string `protobuf:"bytes,6,rep,name=unique_key,json=uniqueKey,proto3" json:"unique_key,omitempty"`
-	// Mode options from the manifest, JSON.
-	OptionsJson   []byte `protobuf:"bytes,7,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
+	// The connector's own sink.options from the manifest, JSON. Before v1.1
+	// (no typed_options capability) it also holds the host's "strategy" and
+	// "lineage" blocks.
+	OptionsJson []byte `protobuf:"bytes,7,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
+	// v1.1 (capability typed_options): the host's load options, typed. Set
+	// by every v1.1 host for connectors that advertise typed_options.
+	Load          *LoadOptions `protobuf:"bytes,20,opt,name=load,proto3" json:"load,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2493,6 +2523,215 @@ func (x *BeginLoadRequest) GetOptionsJson() []byte {
 	return nil
 }
 
+func (x *BeginLoadRequest) GetLoad() *LoadOptions {
+	if x != nil {
+		return x.Load
+	}
+	return nil
+}
+
+// LoadOptions are what the host asks of a load beyond its mode and
+// unique key (BeginLoadRequest.mode, unique_key).
+type LoadOptions struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The constant columns the target gets at commit; absent when the
+	// manifest turns lineage off (sink.options.lineage: false).
+	Lineage *Lineage `protobuf:"bytes,1,opt,name=lineage,proto3" json:"lineage,omitempty"`
+	// Options of the load's mode: the manifest's sink.strategy keys other
+	// than mode and unique_key.
+	ModeOptions   *ModeOptions `protobuf:"bytes,2,opt,name=mode_options,json=modeOptions,proto3" json:"mode_options,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoadOptions) Reset() {
+	*x = LoadOptions{}
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadOptions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadOptions) ProtoMessage() {}
+
+func (x *LoadOptions) ProtoReflect() protoreflect.Message {
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadOptions.ProtoReflect.Descriptor instead.
+func (*LoadOptions) Descriptor() ([]byte, []int) {
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *LoadOptions) GetLineage() *Lineage {
+	if x != nil {
+		return x.Lineage
+	}
+	return nil
+}
+
+func (x *LoadOptions) GetModeOptions() *ModeOptions {
+	if x != nil {
+		return x.ModeOptions
+	}
+	return nil
+}
+
+type Lineage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The run that loads the rows.
+	RunId string `protobuf:"bytes,1,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	// When the run started: RFC 3339, UTC, nanoseconds.
+	LoadedAt string `protobuf:"bytes,2,opt,name=loaded_at,json=loadedAt,proto3" json:"loaded_at,omitempty"`
+	// Target columns for run_id and loaded_at; "" leaves that column out.
+	RunIdColumn    string `protobuf:"bytes,3,opt,name=run_id_column,json=runIdColumn,proto3" json:"run_id_column,omitempty"`
+	LoadedAtColumn string `protobuf:"bytes,4,opt,name=loaded_at_column,json=loadedAtColumn,proto3" json:"loaded_at_column,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Lineage) Reset() {
+	*x = Lineage{}
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Lineage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Lineage) ProtoMessage() {}
+
+func (x *Lineage) ProtoReflect() protoreflect.Message {
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Lineage.ProtoReflect.Descriptor instead.
+func (*Lineage) Descriptor() ([]byte, []int) {
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *Lineage) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *Lineage) GetLoadedAt() string {
+	if x != nil {
+		return x.LoadedAt
+	}
+	return ""
+}
+
+func (x *Lineage) GetRunIdColumn() string {
+	if x != nil {
+		return x.RunIdColumn
+	}
+	return ""
+}
+
+func (x *Lineage) GetLoadedAtColumn() string {
+	if x != nil {
+		return x.LoadedAtColumn
+	}
+	return ""
+}
+
+type ModeOptions struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// snapshot_diff: "hard" (default) or "soft" deletes.
+	Deletes string `protobuf:"bytes,1,opt,name=deletes,proto3" json:"deletes,omitempty"`
+	// snapshot_diff: fail a commit that would delete more than this share of
+	// the target's live rows; unset means the SDK default (0.5).
+	MaxDeleteRatio *float64 `protobuf:"fixed64,2,opt,name=max_delete_ratio,json=maxDeleteRatio,proto3,oneof" json:"max_delete_ratio,omitempty"`
+	// replace: the SQL predicate naming the slice of the target replaced.
+	Where string `protobuf:"bytes,3,opt,name=where,proto3" json:"where,omitempty"`
+	// partition_replace: the partition columns.
+	PartitionBy   []string `protobuf:"bytes,4,rep,name=partition_by,json=partitionBy,proto3" json:"partition_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModeOptions) Reset() {
+	*x = ModeOptions{}
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModeOptions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModeOptions) ProtoMessage() {}
+
+func (x *ModeOptions) ProtoReflect() protoreflect.Message {
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModeOptions.ProtoReflect.Descriptor instead.
+func (*ModeOptions) Descriptor() ([]byte, []int) {
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ModeOptions) GetDeletes() string {
+	if x != nil {
+		return x.Deletes
+	}
+	return ""
+}
+
+func (x *ModeOptions) GetMaxDeleteRatio() float64 {
+	if x != nil && x.MaxDeleteRatio != nil {
+		return *x.MaxDeleteRatio
+	}
+	return 0
+}
+
+func (x *ModeOptions) GetWhere() string {
+	if x != nil {
+		return x.Where
+	}
+	return ""
+}
+
+func (x *ModeOptions) GetPartitionBy() []string {
+	if x != nil {
+		return x.PartitionBy
+	}
+	return nil
+}
+
 type BeginLoadResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Name of the staging object (for plans and reports).
@@ -2504,7 +2743,7 @@ type BeginLoadResponse struct {
 
 func (x *BeginLoadResponse) Reset() {
 	*x = BeginLoadResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[28]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2516,7 +2755,7 @@ func (x *BeginLoadResponse) String() string {
 func (*BeginLoadResponse) ProtoMessage() {}
 
 func (x *BeginLoadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[28]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2529,7 +2768,7 @@ func (x *BeginLoadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginLoadResponse.ProtoReflect.Descriptor instead.
 func (*BeginLoadResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{28}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *BeginLoadResponse) GetStaging() string {
@@ -2558,7 +2797,7 @@ type WriteHeader struct {
 
 func (x *WriteHeader) Reset() {
 	*x = WriteHeader{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2570,7 +2809,7 @@ func (x *WriteHeader) String() string {
 func (*WriteHeader) ProtoMessage() {}
 
 func (x *WriteHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2583,7 +2822,7 @@ func (x *WriteHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteHeader.ProtoReflect.Descriptor instead.
 func (*WriteHeader) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{29}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *WriteHeader) GetConfigJson() []byte {
@@ -2620,7 +2859,7 @@ type WriteMessage struct {
 
 func (x *WriteMessage) Reset() {
 	*x = WriteMessage{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2632,7 +2871,7 @@ func (x *WriteMessage) String() string {
 func (*WriteMessage) ProtoMessage() {}
 
 func (x *WriteMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2645,7 +2884,7 @@ func (x *WriteMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteMessage.ProtoReflect.Descriptor instead.
 func (*WriteMessage) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{30}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *WriteMessage) GetMsg() isWriteMessage_Msg {
@@ -2700,7 +2939,7 @@ type WriteResponse struct {
 
 func (x *WriteResponse) Reset() {
 	*x = WriteResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2712,7 +2951,7 @@ func (x *WriteResponse) String() string {
 func (*WriteResponse) ProtoMessage() {}
 
 func (x *WriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2725,7 +2964,7 @@ func (x *WriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResponse.ProtoReflect.Descriptor instead.
 func (*WriteResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{31}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *WriteResponse) GetRows() int64 {
@@ -2763,7 +3002,7 @@ type CommitLoadRequest struct {
 
 func (x *CommitLoadRequest) Reset() {
 	*x = CommitLoadRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2775,7 +3014,7 @@ func (x *CommitLoadRequest) String() string {
 func (*CommitLoadRequest) ProtoMessage() {}
 
 func (x *CommitLoadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2788,7 +3027,7 @@ func (x *CommitLoadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitLoadRequest.ProtoReflect.Descriptor instead.
 func (*CommitLoadRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{32}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CommitLoadRequest) GetConfigJson() []byte {
@@ -2831,7 +3070,7 @@ type CommitLoadResponse struct {
 
 func (x *CommitLoadResponse) Reset() {
 	*x = CommitLoadResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2843,7 +3082,7 @@ func (x *CommitLoadResponse) String() string {
 func (*CommitLoadResponse) ProtoMessage() {}
 
 func (x *CommitLoadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2856,7 +3095,7 @@ func (x *CommitLoadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitLoadResponse.ProtoReflect.Descriptor instead.
 func (*CommitLoadResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{33}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CommitLoadResponse) GetRowsInserted() int64 {
@@ -2899,7 +3138,7 @@ type AbortLoadRequest struct {
 
 func (x *AbortLoadRequest) Reset() {
 	*x = AbortLoadRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2911,7 +3150,7 @@ func (x *AbortLoadRequest) String() string {
 func (*AbortLoadRequest) ProtoMessage() {}
 
 func (x *AbortLoadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2924,7 +3163,7 @@ func (x *AbortLoadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortLoadRequest.ProtoReflect.Descriptor instead.
 func (*AbortLoadRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{34}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *AbortLoadRequest) GetConfigJson() []byte {
@@ -2957,7 +3196,7 @@ type AbortLoadResponse struct {
 
 func (x *AbortLoadResponse) Reset() {
 	*x = AbortLoadResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2969,7 +3208,7 @@ func (x *AbortLoadResponse) String() string {
 func (*AbortLoadResponse) ProtoMessage() {}
 
 func (x *AbortLoadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2982,7 +3221,7 @@ func (x *AbortLoadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortLoadResponse.ProtoReflect.Descriptor instead.
 func (*AbortLoadResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{35}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *AbortLoadResponse) GetError() *Error {
@@ -3004,7 +3243,7 @@ type LoadStatusRequest struct {
 
 func (x *LoadStatusRequest) Reset() {
 	*x = LoadStatusRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3016,7 +3255,7 @@ func (x *LoadStatusRequest) String() string {
 func (*LoadStatusRequest) ProtoMessage() {}
 
 func (x *LoadStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3029,7 +3268,7 @@ func (x *LoadStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadStatusRequest.ProtoReflect.Descriptor instead.
 func (*LoadStatusRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{36}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *LoadStatusRequest) GetConfigJson() []byte {
@@ -3063,7 +3302,7 @@ type LoadStatusResponse struct {
 
 func (x *LoadStatusResponse) Reset() {
 	*x = LoadStatusResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3075,7 +3314,7 @@ func (x *LoadStatusResponse) String() string {
 func (*LoadStatusResponse) ProtoMessage() {}
 
 func (x *LoadStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3088,7 +3327,7 @@ func (x *LoadStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadStatusResponse.ProtoReflect.Descriptor instead.
 func (*LoadStatusResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{37}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *LoadStatusResponse) GetState() LoadState {
@@ -3143,7 +3382,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x14primary_key_position\x18( \x01(\x05R\x12primaryKeyPosition\"^\n" +
 	"\x06Schema\x121\n" +
 	"\x06fields\x18\x01 \x03(\v2\x19.dpone.connector.v1.FieldR\x06fields\x12!\n" +
-	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xaa\x04\n" +
+	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xcf\x04\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\bR\x06source\x12 \n" +
 	"\vdestination\x18\x02 \x01(\bR\vdestination\x12A\n" +
@@ -3162,8 +3401,9 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"loadStatus\x12\x1d\n" +
 	"\n" +
 	"schema_ops\x18\r \x03(\tR\tschemaOps\x12'\n" +
-	"\x0fdescribe_stream\x18\x0e \x01(\bR\x0edescribeStream\"\x10\n" +
-	"\x0eGetSpecRequest\"\xee\x02\n" +
+	"\x0fdescribe_stream\x18\x0e \x01(\bR\x0edescribeStream\x12#\n" +
+	"\rtyped_options\x18\x14 \x01(\bR\ftypedOptions\"\x10\n" +
+	"\x0eGetSpecRequest\"\x8f\x03\n" +
 	"\x0fGetSpecResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
@@ -3172,7 +3412,9 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\fcapabilities\x18\x05 \x01(\v2 .dpone.connector.v1.CapabilitiesR\fcapabilities\x12 \n" +
 	"\vdescription\x18\x06 \x01(\tR\vdescription\x12;\n" +
 	"\x1asource_options_schema_json\x18G \x01(\tR\x17sourceOptionsSchemaJson\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"/\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\x12\x1f\n" +
+	"\vsdk_version\x18\x14 \x01(\tR\n" +
+	"sdkVersion\"/\n" +
 	"\fCheckRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\"@\n" +
@@ -3289,7 +3531,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\n" +
 	"partitions\x18\x01 \x03(\fR\n" +
 	"partitions\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\x8c\x02\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xc1\x02\n" +
 	"\x10BeginLoadRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x17\n" +
@@ -3299,7 +3541,22 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x04mode\x18\x05 \x01(\tR\x04mode\x12\x1d\n" +
 	"\n" +
 	"unique_key\x18\x06 \x03(\tR\tuniqueKey\x12!\n" +
-	"\foptions_json\x18\a \x01(\fR\voptionsJson\"^\n" +
+	"\foptions_json\x18\a \x01(\fR\voptionsJson\x123\n" +
+	"\x04load\x18\x14 \x01(\v2\x1f.dpone.connector.v1.LoadOptionsR\x04load\"\x88\x01\n" +
+	"\vLoadOptions\x125\n" +
+	"\alineage\x18\x01 \x01(\v2\x1b.dpone.connector.v1.LineageR\alineage\x12B\n" +
+	"\fmode_options\x18\x02 \x01(\v2\x1f.dpone.connector.v1.ModeOptionsR\vmodeOptions\"\x8b\x01\n" +
+	"\aLineage\x12\x15\n" +
+	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x1b\n" +
+	"\tloaded_at\x18\x02 \x01(\tR\bloadedAt\x12\"\n" +
+	"\rrun_id_column\x18\x03 \x01(\tR\vrunIdColumn\x12(\n" +
+	"\x10loaded_at_column\x18\x04 \x01(\tR\x0eloadedAtColumn\"\xa4\x01\n" +
+	"\vModeOptions\x12\x18\n" +
+	"\adeletes\x18\x01 \x01(\tR\adeletes\x12-\n" +
+	"\x10max_delete_ratio\x18\x02 \x01(\x01H\x00R\x0emaxDeleteRatio\x88\x01\x01\x12\x14\n" +
+	"\x05where\x18\x03 \x01(\tR\x05where\x12!\n" +
+	"\fpartition_by\x18\x04 \x03(\tR\vpartitionByB\x13\n" +
+	"\x11_max_delete_ratio\"^\n" +
 	"\x11BeginLoadResponse\x12\x18\n" +
 	"\astaging\x18\x01 \x01(\tR\astaging\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\x83\x01\n" +
@@ -3421,7 +3678,7 @@ func file_dpone_connector_v1_connector_proto_rawDescGZIP() []byte {
 }
 
 var file_dpone_connector_v1_connector_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_dpone_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_dpone_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_dpone_connector_v1_connector_proto_goTypes = []any{
 	(ErrorCode)(0),                 // 0: dpone.connector.v1.ErrorCode
 	(TypeKind)(0),                  // 1: dpone.connector.v1.TypeKind
@@ -3457,21 +3714,24 @@ var file_dpone_connector_v1_connector_proto_goTypes = []any{
 	(*PartitionRequest)(nil),       // 31: dpone.connector.v1.PartitionRequest
 	(*PartitionResponse)(nil),      // 32: dpone.connector.v1.PartitionResponse
 	(*BeginLoadRequest)(nil),       // 33: dpone.connector.v1.BeginLoadRequest
-	(*BeginLoadResponse)(nil),      // 34: dpone.connector.v1.BeginLoadResponse
-	(*WriteHeader)(nil),            // 35: dpone.connector.v1.WriteHeader
-	(*WriteMessage)(nil),           // 36: dpone.connector.v1.WriteMessage
-	(*WriteResponse)(nil),          // 37: dpone.connector.v1.WriteResponse
-	(*CommitLoadRequest)(nil),      // 38: dpone.connector.v1.CommitLoadRequest
-	(*CommitLoadResponse)(nil),     // 39: dpone.connector.v1.CommitLoadResponse
-	(*AbortLoadRequest)(nil),       // 40: dpone.connector.v1.AbortLoadRequest
-	(*AbortLoadResponse)(nil),      // 41: dpone.connector.v1.AbortLoadResponse
-	(*LoadStatusRequest)(nil),      // 42: dpone.connector.v1.LoadStatusRequest
-	(*LoadStatusResponse)(nil),     // 43: dpone.connector.v1.LoadStatusResponse
-	nil,                            // 44: dpone.connector.v1.Error.DetailsEntry
+	(*LoadOptions)(nil),            // 34: dpone.connector.v1.LoadOptions
+	(*Lineage)(nil),                // 35: dpone.connector.v1.Lineage
+	(*ModeOptions)(nil),            // 36: dpone.connector.v1.ModeOptions
+	(*BeginLoadResponse)(nil),      // 37: dpone.connector.v1.BeginLoadResponse
+	(*WriteHeader)(nil),            // 38: dpone.connector.v1.WriteHeader
+	(*WriteMessage)(nil),           // 39: dpone.connector.v1.WriteMessage
+	(*WriteResponse)(nil),          // 40: dpone.connector.v1.WriteResponse
+	(*CommitLoadRequest)(nil),      // 41: dpone.connector.v1.CommitLoadRequest
+	(*CommitLoadResponse)(nil),     // 42: dpone.connector.v1.CommitLoadResponse
+	(*AbortLoadRequest)(nil),       // 43: dpone.connector.v1.AbortLoadRequest
+	(*AbortLoadResponse)(nil),      // 44: dpone.connector.v1.AbortLoadResponse
+	(*LoadStatusRequest)(nil),      // 45: dpone.connector.v1.LoadStatusRequest
+	(*LoadStatusResponse)(nil),     // 46: dpone.connector.v1.LoadStatusResponse
+	nil,                            // 47: dpone.connector.v1.Error.DetailsEntry
 }
 var file_dpone_connector_v1_connector_proto_depIdxs = []int32{
 	0,  // 0: dpone.connector.v1.Error.code:type_name -> dpone.connector.v1.ErrorCode
-	44, // 1: dpone.connector.v1.Error.details:type_name -> dpone.connector.v1.Error.DetailsEntry
+	47, // 1: dpone.connector.v1.Error.details:type_name -> dpone.connector.v1.Error.DetailsEntry
 	1,  // 2: dpone.connector.v1.LogicalType.kind:type_name -> dpone.connector.v1.TypeKind
 	7,  // 3: dpone.connector.v1.LogicalType.element:type_name -> dpone.connector.v1.LogicalType
 	7,  // 4: dpone.connector.v1.LogicalType.key:type_name -> dpone.connector.v1.LogicalType
@@ -3507,49 +3767,52 @@ var file_dpone_connector_v1_connector_proto_depIdxs = []int32{
 	6,  // 34: dpone.connector.v1.PartitionResponse.error:type_name -> dpone.connector.v1.Error
 	18, // 35: dpone.connector.v1.BeginLoadRequest.target:type_name -> dpone.connector.v1.TableRef
 	9,  // 36: dpone.connector.v1.BeginLoadRequest.schema:type_name -> dpone.connector.v1.Schema
-	6,  // 37: dpone.connector.v1.BeginLoadResponse.error:type_name -> dpone.connector.v1.Error
-	33, // 38: dpone.connector.v1.WriteHeader.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	35, // 39: dpone.connector.v1.WriteMessage.header:type_name -> dpone.connector.v1.WriteHeader
-	25, // 40: dpone.connector.v1.WriteMessage.batch:type_name -> dpone.connector.v1.Batch
-	6,  // 41: dpone.connector.v1.WriteResponse.error:type_name -> dpone.connector.v1.Error
-	33, // 42: dpone.connector.v1.CommitLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	6,  // 43: dpone.connector.v1.CommitLoadResponse.error:type_name -> dpone.connector.v1.Error
-	33, // 44: dpone.connector.v1.AbortLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	6,  // 45: dpone.connector.v1.AbortLoadResponse.error:type_name -> dpone.connector.v1.Error
-	33, // 46: dpone.connector.v1.LoadStatusRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	3,  // 47: dpone.connector.v1.LoadStatusResponse.state:type_name -> dpone.connector.v1.LoadState
-	6,  // 48: dpone.connector.v1.LoadStatusResponse.error:type_name -> dpone.connector.v1.Error
-	11, // 49: dpone.connector.v1.Connector.GetSpec:input_type -> dpone.connector.v1.GetSpecRequest
-	13, // 50: dpone.connector.v1.Connector.Check:input_type -> dpone.connector.v1.CheckRequest
-	16, // 51: dpone.connector.v1.Connector.Discover:input_type -> dpone.connector.v1.DiscoverRequest
-	19, // 52: dpone.connector.v1.Connector.DescribeTarget:input_type -> dpone.connector.v1.DescribeTargetRequest
-	22, // 53: dpone.connector.v1.Connector.ApplySchema:input_type -> dpone.connector.v1.ApplySchemaRequest
-	24, // 54: dpone.connector.v1.Connector.Read:input_type -> dpone.connector.v1.ReadRequest
-	24, // 55: dpone.connector.v1.Connector.DescribeStream:input_type -> dpone.connector.v1.ReadRequest
-	31, // 56: dpone.connector.v1.Connector.Partition:input_type -> dpone.connector.v1.PartitionRequest
-	33, // 57: dpone.connector.v1.Connector.BeginLoad:input_type -> dpone.connector.v1.BeginLoadRequest
-	36, // 58: dpone.connector.v1.Connector.Write:input_type -> dpone.connector.v1.WriteMessage
-	38, // 59: dpone.connector.v1.Connector.CommitLoad:input_type -> dpone.connector.v1.CommitLoadRequest
-	40, // 60: dpone.connector.v1.Connector.AbortLoad:input_type -> dpone.connector.v1.AbortLoadRequest
-	42, // 61: dpone.connector.v1.Connector.LoadStatus:input_type -> dpone.connector.v1.LoadStatusRequest
-	12, // 62: dpone.connector.v1.Connector.GetSpec:output_type -> dpone.connector.v1.GetSpecResponse
-	14, // 63: dpone.connector.v1.Connector.Check:output_type -> dpone.connector.v1.CheckResponse
-	17, // 64: dpone.connector.v1.Connector.Discover:output_type -> dpone.connector.v1.DiscoverResponse
-	20, // 65: dpone.connector.v1.Connector.DescribeTarget:output_type -> dpone.connector.v1.DescribeTargetResponse
-	23, // 66: dpone.connector.v1.Connector.ApplySchema:output_type -> dpone.connector.v1.ApplySchemaResponse
-	29, // 67: dpone.connector.v1.Connector.Read:output_type -> dpone.connector.v1.ReadMessage
-	30, // 68: dpone.connector.v1.Connector.DescribeStream:output_type -> dpone.connector.v1.DescribeStreamResponse
-	32, // 69: dpone.connector.v1.Connector.Partition:output_type -> dpone.connector.v1.PartitionResponse
-	34, // 70: dpone.connector.v1.Connector.BeginLoad:output_type -> dpone.connector.v1.BeginLoadResponse
-	37, // 71: dpone.connector.v1.Connector.Write:output_type -> dpone.connector.v1.WriteResponse
-	39, // 72: dpone.connector.v1.Connector.CommitLoad:output_type -> dpone.connector.v1.CommitLoadResponse
-	41, // 73: dpone.connector.v1.Connector.AbortLoad:output_type -> dpone.connector.v1.AbortLoadResponse
-	43, // 74: dpone.connector.v1.Connector.LoadStatus:output_type -> dpone.connector.v1.LoadStatusResponse
-	62, // [62:75] is the sub-list for method output_type
-	49, // [49:62] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	34, // 37: dpone.connector.v1.BeginLoadRequest.load:type_name -> dpone.connector.v1.LoadOptions
+	35, // 38: dpone.connector.v1.LoadOptions.lineage:type_name -> dpone.connector.v1.Lineage
+	36, // 39: dpone.connector.v1.LoadOptions.mode_options:type_name -> dpone.connector.v1.ModeOptions
+	6,  // 40: dpone.connector.v1.BeginLoadResponse.error:type_name -> dpone.connector.v1.Error
+	33, // 41: dpone.connector.v1.WriteHeader.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	38, // 42: dpone.connector.v1.WriteMessage.header:type_name -> dpone.connector.v1.WriteHeader
+	25, // 43: dpone.connector.v1.WriteMessage.batch:type_name -> dpone.connector.v1.Batch
+	6,  // 44: dpone.connector.v1.WriteResponse.error:type_name -> dpone.connector.v1.Error
+	33, // 45: dpone.connector.v1.CommitLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	6,  // 46: dpone.connector.v1.CommitLoadResponse.error:type_name -> dpone.connector.v1.Error
+	33, // 47: dpone.connector.v1.AbortLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	6,  // 48: dpone.connector.v1.AbortLoadResponse.error:type_name -> dpone.connector.v1.Error
+	33, // 49: dpone.connector.v1.LoadStatusRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	3,  // 50: dpone.connector.v1.LoadStatusResponse.state:type_name -> dpone.connector.v1.LoadState
+	6,  // 51: dpone.connector.v1.LoadStatusResponse.error:type_name -> dpone.connector.v1.Error
+	11, // 52: dpone.connector.v1.Connector.GetSpec:input_type -> dpone.connector.v1.GetSpecRequest
+	13, // 53: dpone.connector.v1.Connector.Check:input_type -> dpone.connector.v1.CheckRequest
+	16, // 54: dpone.connector.v1.Connector.Discover:input_type -> dpone.connector.v1.DiscoverRequest
+	19, // 55: dpone.connector.v1.Connector.DescribeTarget:input_type -> dpone.connector.v1.DescribeTargetRequest
+	22, // 56: dpone.connector.v1.Connector.ApplySchema:input_type -> dpone.connector.v1.ApplySchemaRequest
+	24, // 57: dpone.connector.v1.Connector.Read:input_type -> dpone.connector.v1.ReadRequest
+	24, // 58: dpone.connector.v1.Connector.DescribeStream:input_type -> dpone.connector.v1.ReadRequest
+	31, // 59: dpone.connector.v1.Connector.Partition:input_type -> dpone.connector.v1.PartitionRequest
+	33, // 60: dpone.connector.v1.Connector.BeginLoad:input_type -> dpone.connector.v1.BeginLoadRequest
+	39, // 61: dpone.connector.v1.Connector.Write:input_type -> dpone.connector.v1.WriteMessage
+	41, // 62: dpone.connector.v1.Connector.CommitLoad:input_type -> dpone.connector.v1.CommitLoadRequest
+	43, // 63: dpone.connector.v1.Connector.AbortLoad:input_type -> dpone.connector.v1.AbortLoadRequest
+	45, // 64: dpone.connector.v1.Connector.LoadStatus:input_type -> dpone.connector.v1.LoadStatusRequest
+	12, // 65: dpone.connector.v1.Connector.GetSpec:output_type -> dpone.connector.v1.GetSpecResponse
+	14, // 66: dpone.connector.v1.Connector.Check:output_type -> dpone.connector.v1.CheckResponse
+	17, // 67: dpone.connector.v1.Connector.Discover:output_type -> dpone.connector.v1.DiscoverResponse
+	20, // 68: dpone.connector.v1.Connector.DescribeTarget:output_type -> dpone.connector.v1.DescribeTargetResponse
+	23, // 69: dpone.connector.v1.Connector.ApplySchema:output_type -> dpone.connector.v1.ApplySchemaResponse
+	29, // 70: dpone.connector.v1.Connector.Read:output_type -> dpone.connector.v1.ReadMessage
+	30, // 71: dpone.connector.v1.Connector.DescribeStream:output_type -> dpone.connector.v1.DescribeStreamResponse
+	32, // 72: dpone.connector.v1.Connector.Partition:output_type -> dpone.connector.v1.PartitionResponse
+	37, // 73: dpone.connector.v1.Connector.BeginLoad:output_type -> dpone.connector.v1.BeginLoadResponse
+	40, // 74: dpone.connector.v1.Connector.Write:output_type -> dpone.connector.v1.WriteResponse
+	42, // 75: dpone.connector.v1.Connector.CommitLoad:output_type -> dpone.connector.v1.CommitLoadResponse
+	44, // 76: dpone.connector.v1.Connector.AbortLoad:output_type -> dpone.connector.v1.AbortLoadResponse
+	46, // 77: dpone.connector.v1.Connector.LoadStatus:output_type -> dpone.connector.v1.LoadStatusResponse
+	65, // [65:78] is the sub-list for method output_type
+	52, // [52:65] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_dpone_connector_v1_connector_proto_init() }
@@ -3566,7 +3829,8 @@ func file_dpone_connector_v1_connector_proto_init() {
 		(*ReadMessage_Log)(nil),
 		(*ReadMessage_Error)(nil),
 	}
-	file_dpone_connector_v1_connector_proto_msgTypes[30].OneofWrappers = []any{
+	file_dpone_connector_v1_connector_proto_msgTypes[30].OneofWrappers = []any{}
+	file_dpone_connector_v1_connector_proto_msgTypes[33].OneofWrappers = []any{
 		(*WriteMessage_Header)(nil),
 		(*WriteMessage_Batch)(nil),
 	}
@@ -3576,7 +3840,7 @@ func file_dpone_connector_v1_connector_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dpone_connector_v1_connector_proto_rawDesc), len(file_dpone_connector_v1_connector_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   39,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
