@@ -263,7 +263,9 @@ func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog
 			up.Changes = ev.Changes()
 		}
 	} else {
-		if !caps.GetApplySchema() {
+		// A v1.0 sink (no typed_options) does not know CREATE_TABLE's
+		// primary key: it creates its target at commit, as it always did.
+		if !caps.GetApplySchema() || !caps.GetTypedOptions() {
 			up.TargetState = "absent: created by the sink at commit"
 			return nil
 		}

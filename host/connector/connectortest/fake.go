@@ -207,7 +207,7 @@ func (f *Fake) Spec() *connectorv1.GetSpecResponse {
 		Capabilities: &connectorv1.Capabilities{Source: true, Destination: true,
 			SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
 			IncrementalStrategies: []string{"column"}, DescribeStream: true, DescribeTarget: true,
-			ApplySchema: true, LoadStatus: true, AtomicReceipts: true, ParallelPartitions: f.Partitions}}
+			ApplySchema: true, LoadStatus: true, AtomicReceipts: true, ParallelPartitions: f.Partitions, TypedOptions: true}}
 }
 
 // Catalog, Source and Sink make the fake a run.Connectors for every name.
