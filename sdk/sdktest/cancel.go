@@ -7,14 +7,18 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"google.golang.org/grpc"
 
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // cancelCheck starts a full read, cancels it after the first message and
-// verifies that the plugin stops working: its CPU time must stay flat
-// afterwards, and it must still answer calls.
+// verifies that the plugin stops: Read must return within cancel_within
+// of the cancellation (measured at the server in process), its CPU time
+// must stay flat afterwards, and it must still answer calls.
 func (s *session) cancelCheck(c *checkT) {
 	st, ok := s.floorStream()
 	if !ok {
@@ -54,6 +58,18 @@ func (s *session) cancelCheck(c *checkT) {
 	cancel()
 	if err := <-ended; errors.Is(err, io.EOF) {
 		c.notef("the read of %s ended before the cancellation reached it: use a larger stream (floors.stream) to exercise cancellation", streamKey(st))
+	}
+	if p.reads != nil {
+		within := s.f.cancelWithin()
+		if !p.reads.waitIdle(within) {
+			c.Errorf("Read did not return within %s of the cancellation: Read must return when ctx is done, also while it sleeps, waits on I/O or cleans up", within)
+		} else {
+			took := time.Since(start)
+			s.rep.metric("read_return_after_cancel_seconds", took.Seconds())
+			c.notef("Read returned %s after the cancellation", took.Round(time.Millisecond))
+		}
+	} else {
+		c.notef("out of process the suite cannot see when Read returns: its CPU use after the cancellation is measured (certify in process too for the return time)")
 	}
 	// Give the plugin a moment to notice, then watch its CPU time.
 	grace := min(s.f.cancelWithin(), time.Second)
@@ -120,7 +136,7 @@ func (s *session) memoryCheck(t T) {
 		rss := s.rss
 		s.mu.Unlock()
 		if rss == 0 {
-			c.Skipf("peak RSS not measurable here (no /proc)")
+			c.skipOptional("peak RSS not measurable here (no /proc)")
 		}
 		s.rep.metric("peak_rss_mb", rss)
 		if s.l.mode() == "in-process" {
@@ -132,4 +148,51 @@ func (s *session) memoryCheck(t T) {
 			c.Errorf("peak RSS %.1f MiB exceeds the fixture ceiling %.0f MiB", rss, m)
 		}
 	})
+}
+
+// readTracker counts the Read handlers running in an in-process server.
+type readTracker struct {
+	mu     sync.Mutex
+	active int
+	idle   chan struct{} // closed when active drops to 0
+}
+
+// intercept is a gRPC stream interceptor that tracks Read handlers.
+func (r *readTracker) intercept(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	if !strings.HasSuffix(info.FullMethod, "/Read") {
+		return h(srv, ss)
+	}
+	r.mu.Lock()
+	r.active++
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.active--
+		if r.active == 0 && r.idle != nil {
+			close(r.idle)
+			r.idle = nil
+		}
+		r.mu.Unlock()
+	}()
+	return h(srv, ss)
+}
+
+// waitIdle waits up to d for every Read handler to return.
+func (r *readTracker) waitIdle(d time.Duration) bool {
+	r.mu.Lock()
+	if r.active == 0 {
+		r.mu.Unlock()
+		return true
+	}
+	if r.idle == nil {
+		r.idle = make(chan struct{})
+	}
+	ch := r.idle
+	r.mu.Unlock()
+	select {
+	case <-ch:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }

@@ -67,21 +67,17 @@ func canon(dt arrow.DataType, md arrow.Metadata, v any) (string, error) {
 		}
 		return r.Num().String(), nil
 	case *arrow.Float16Type, *arrow.Float32Type, *arrow.Float64Type:
-		f, err := toFloat(v)
-		if err != nil {
-			return "", err
-		}
 		bits := 64
 		if dt.ID() != arrow.FLOAT64 {
 			bits = 32
 		}
-		return strconv.FormatFloat(f, 'g', -1, bits), nil
+		return canonFloat(v, bits)
 	case arrow.DecimalType:
 		r, err := toRat(v)
 		if err != nil {
 			return "", err
 		}
-		return r.FloatString(int(t.GetScale())), nil
+		return decimalText(r, int(t.GetScale())), nil
 	case *arrow.StringType, *arrow.LargeStringType, *arrow.StringViewType:
 		switch metaLogical(md) {
 		case logical.LogicalJSON:
@@ -115,7 +111,10 @@ func canon(dt arrow.DataType, md arrow.Metadata, v any) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		tm = tm.UTC().Truncate(unitDuration(t.Unit))
+		// Never truncated to the column's unit: a value read from Arrow is
+		// exact at its unit already, and a fixture value finer than the
+		// unit the plugin exposes is precision the plugin lost.
+		tm = tm.UTC()
 		s := tm.Format("2006-01-02T15:04:05.000000000")
 		if t.TimeZone != "" {
 			s += "Z"
@@ -136,6 +135,68 @@ func canon(dt arrow.DataType, md arrow.Metadata, v any) (string, error) {
 		}
 	}
 	return canonJSON(v)
+}
+
+// canonFloat renders a float column's value as the exact decimal it
+// stands for. A value read as a float (float32/float64) stands for its
+// shortest round-trip text, so 0.1 is "0.1"; any other value (a fixture's
+// text or JSON number, a decimal read back) stands for itself, exactly.
+// A float column therefore matches an exact decimal only when the float's
+// shortest text is that decimal: 12.5 matches "12.5", but a decimal(38,10)
+// exposed as float64 does not match "9999999999999999999999999999.9999999999".
+func canonFloat(v any, bits int) (string, error) {
+	var text string
+	switch x := v.(type) {
+	case float64:
+		text = strconv.FormatFloat(x, 'g', -1, bits)
+	case float32:
+		text = strconv.FormatFloat(float64(x), 'g', -1, 32)
+	default:
+		t, err := toText(v)
+		if err != nil {
+			return "", err
+		}
+		text = strings.TrimSpace(t)
+	}
+	if f, err := strconv.ParseFloat(text, 64); err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		return strconv.FormatFloat(f, 'g', -1, 64), nil
+	}
+	r, err := toRat(text)
+	if err != nil {
+		return "", err
+	}
+	return decimalText(r, 0), nil
+}
+
+// decimalText renders r as decimal text with at least scale digits after
+// the point, and more when r needs them to be exact (a value finer than
+// the column's scale is kept, so it differs from the rounded value a plugin
+// that lost precision returns). A value with no finite decimal expansion
+// renders as a fraction.
+func decimalText(r *big.Rat, scale int) string {
+	if r.IsInt() {
+		return r.FloatString(scale)
+	}
+	// The expansion is finite when the denominator is 2^a·5^b; it then
+	// needs max(a, b) digits.
+	d := new(big.Int).Set(r.Denom())
+	m := new(big.Int)
+	count := func(p int64) int {
+		n, bp := 0, big.NewInt(p)
+		for {
+			q, rem := new(big.Int).QuoRem(d, bp, m)
+			if rem.Sign() != 0 {
+				return n
+			}
+			d.Set(q)
+			n++
+		}
+	}
+	digits := max(count(2), count(5))
+	if d.Cmp(big.NewInt(1)) != 0 {
+		return r.RatString()
+	}
+	return r.FloatString(max(scale, digits))
 }
 
 func metaLogical(md arrow.Metadata) string {
@@ -208,25 +269,6 @@ func toRat(v any) (*big.Rat, error) {
 		return nil, fmt.Errorf("%q is not a number", s)
 	}
 	return r, nil
-}
-
-func toFloat(v any) (float64, error) {
-	switch x := v.(type) {
-	case float64:
-		return x, nil
-	case float32:
-		return float64(x), nil
-	case json.Number:
-		return strconv.ParseFloat(x.String(), 64)
-	case string:
-		return strconv.ParseFloat(strings.TrimSpace(x), 64)
-	}
-	r, err := toRat(v)
-	if err != nil {
-		return 0, err
-	}
-	f, _ := r.Float64()
-	return f, nil
 }
 
 var timeLayouts = []string{

@@ -28,7 +28,10 @@ import (
 // server. crash ends it without any goodbye.
 type proc struct {
 	connectorv1.ConnectorClient
-	pid   int // 0 in process
+	pid int // 0 in process
+	// reads tracks the server's Read handlers (in process only; nil out
+	// of process), so the cancel check sees when Read returned.
+	reads *readTracker
 	close func()
 	crash func()
 }
@@ -52,7 +55,8 @@ func (l inProcess) start(ctx context.Context) (*proc, error) {
 	if !ok {
 		return nil, fmt.Errorf("sdk.PluginSet has no gRPC plugin %q", handshake.PluginName)
 	}
-	srv := sdk.NewGRPCServer(nil)
+	reads := &readTracker{}
+	srv := sdk.NewGRPCServer([]grpc.ServerOption{grpc.ChainStreamInterceptor(reads.intercept)})
 	if err := gp.GRPCServer(nil, srv); err != nil {
 		return nil, fmt.Errorf("register connector server: %w", err)
 	}
@@ -78,7 +82,7 @@ func (l inProcess) start(ctx context.Context) (*proc, error) {
 			_ = cl.Close()
 		}
 	}
-	return &proc{ConnectorClient: raw.(connectorv1.ConnectorClient), close: closer, crash: closer}, nil
+	return &proc{ConnectorClient: raw.(connectorv1.ConnectorClient), reads: reads, close: closer, crash: closer}, nil
 }
 
 // outOfProcess starts a plugin binary with go-plugin's client and the

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,10 +32,19 @@ type bugs struct {
 	stagingInMemory bool // staging dies with the connector
 	ignoreCancel    bool // Read keeps going after ctx is done
 	doubleCommit    bool // a second CommitLoad applies again
+
+	sleepOnCancel  bool // Read sleeps 3s, deaf to ctx, once cancelled
+	localTime      bool // timestamps read as local wall clock, not UTC
+	claimXmin      bool // claims the xmin strategy without implementing it
+	diffAsMerge    bool // claims snapshot_diff, loads it as a merge (no deletes)
+	decimalAsFloat bool // amount exposed as float64
+	rowOffset      bool // checkpoints count rows instead of naming a position
+	dropNullCursor bool // incremental reads leave out NULL cursors
 }
 
 type store struct {
 	mu       sync.Mutex
+	events   []event // the source stream, changed by mutation steps
 	tables   map[string]*table
 	staging  map[string]*table
 	receipts map[string]bool
@@ -45,14 +56,14 @@ type table struct {
 }
 
 func newStore() *store {
-	return &store{tables: map[string]*table{}, staging: map[string]*table{}, receipts: map[string]bool{}}
+	return &store{events: slices.Clone(events), tables: map[string]*table{}, staging: map[string]*table{}, receipts: map[string]bool{}}
 }
 
 func memFactory(st *store, b bugs) sdk.Factory {
 	return func() sdk.Connector {
 		m := &mem{st: st, bugs: b}
 		if b.stagingInMemory {
-			m.st = &store{tables: st.tables, staging: map[string]*table{}, receipts: st.receipts}
+			m.st = &store{events: st.events, tables: st.tables, staging: map[string]*table{}, receipts: st.receipts}
 		}
 		return m
 	}
@@ -74,9 +85,16 @@ type memConfig struct {
 const memSchema = `{"type":"object","additionalProperties":false,"properties":{"host":{"type":"string"},"password":{"type":"string"}}}`
 
 func (m *mem) Spec() sdk.Spec {
-	return sdk.Spec{Name: "mem", Version: "1.0.0", ConfigSchema: memSchema,
+	spec := sdk.Spec{Name: "mem", Version: "1.0.0", ConfigSchema: memSchema,
 		SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
 		IncrementalStrategies: []string{"column"}, AtomicReceipts: true, Transactions: true}
+	if m.bugs.claimXmin {
+		spec.IncrementalStrategies = append(spec.IncrementalStrategies, "xmin")
+	}
+	if m.bugs.diffAsMerge {
+		spec.SinkModes = append(spec.SinkModes, "snapshot_diff")
+	}
+	return spec
 }
 
 func (m *mem) config(raw json.RawMessage) (memConfig, error) {
@@ -138,11 +156,24 @@ var events = []event{
 	{6, ts("2024-07-01T00:00:00Z"), sp("last"), "2"},
 }
 
+// floatEventsSchema is eventsSchema with amount as float64 (decimalAsFloat).
+var floatEventsSchema = arrow.NewSchema([]arrow.Field{
+	eventsSchema.Field(0), eventsSchema.Field(1), eventsSchema.Field(2),
+	{Name: "amount", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+}, nil)
+
+func (m *mem) eventsSchema() *arrow.Schema {
+	if m.bugs.decimalAsFloat {
+		return floatEventsSchema
+	}
+	return eventsSchema
+}
+
 func (m *mem) Discover(_ context.Context, raw json.RawMessage, _ []string) ([]sdk.Stream, error) {
 	if _, err := m.config(raw); err != nil {
 		return nil, err
 	}
-	out := []sdk.Stream{{Name: "events", Schema: eventsSchema, PrimaryKey: []string{"id"}, CursorCandidates: []string{"updated_at"}}}
+	out := []sdk.Stream{{Name: "events", Schema: m.eventsSchema(), PrimaryKey: []string{"id"}, CursorCandidates: []string{"updated_at"}}}
 	m.st.mu.Lock()
 	defer m.st.mu.Unlock()
 	for name, t := range m.st.tables {
@@ -151,27 +182,68 @@ func (m *mem) Discover(_ context.Context, raw json.RawMessage, _ []string) ([]sd
 	return out, nil
 }
 
+// memState is a checkpoint: the cursor value of the last row read and
+// the keys read at that value (a tie set), so rows that tie with it, or
+// are updated onto it later, are neither skipped nor read twice. NULL
+// cursors are read first; Null says the read is still among them.
 type memState struct {
-	V    int   `json:"v"`
-	Null bool  `json:"null"` // cursor is NULL (still in the NULL rows)
-	At   int64 `json:"at"`
-	ID   int64 `json:"id"`
+	V    int     `json:"v"`
+	Null bool    `json:"null"`
+	At   int64   `json:"at"`
+	IDs  []int64 `json:"ids"`
+	// Offset is the rowOffset bug's checkpoint: rows read so far.
+	Offset int `json:"offset,omitempty"`
 }
 
 // after reports whether e comes after the checkpoint s.
 func (s memState) after(e event) bool {
 	if e.at == nil {
-		return s.Null && e.id > s.ID
+		return s.Null && !slices.Contains(s.IDs, e.id)
 	}
 	if s.Null {
 		return true
 	}
 	at := e.at.UnixMicro()
-	return at > s.At || (at == s.At && e.id > s.ID)
+	return at > s.At || (at == s.At && !slices.Contains(s.IDs, e.id))
+}
+
+// advance moves the checkpoint past e.
+func (s *memState) advance(e event) {
+	null := e.at == nil
+	var at int64
+	if !null {
+		at = e.at.UnixMicro()
+	}
+	if s.V == 0 || null != s.Null || at != s.At {
+		s.IDs = nil
+	}
+	s.V, s.Null, s.At = 2, null, at
+	s.IDs = append(s.IDs, e.id)
+	s.Offset++
 }
 
 type memPartition struct {
 	Mod, Rem int64
+}
+
+// sortedEvents are the store's events in read order: NULL cursors first,
+// then by (updated_at, id).
+func (m *mem) sortedEvents() []event {
+	m.st.mu.Lock()
+	evs := slices.Clone(m.st.events)
+	m.st.mu.Unlock()
+	slices.SortFunc(evs, func(a, b event) int {
+		switch {
+		case a.at == nil && b.at != nil:
+			return -1
+		case a.at != nil && b.at == nil:
+			return 1
+		case a.at != nil && !a.at.Equal(*b.at):
+			return a.at.Compare(*b.at)
+		}
+		return int(a.id - b.id)
+	})
+	return evs
 }
 
 func (m *mem) Read(ctx context.Context, req sdk.ReadRequest, out sdk.RecordWriter) error {
@@ -180,6 +252,18 @@ func (m *mem) Read(ctx context.Context, req sdk.ReadRequest, out sdk.RecordWrite
 	}
 	if req.Stream != "events" {
 		return m.readTable(req.Stream, out)
+	}
+	var opts struct {
+		Strategy string `json:"incremental_strategy"`
+		Column   string `json:"incremental_column"`
+	}
+	if len(req.Options) > 0 {
+		if err := json.Unmarshal(req.Options, &opts); err != nil {
+			return sdk.Errorf(sdk.CodeConfig, "options: %w", err)
+		}
+	}
+	if req.Mode == sdk.ReadIncremental && opts.Strategy != "column" {
+		return sdk.Errorf(sdk.CodeUnsupported, "incremental_strategy %q: only column", opts.Strategy)
 	}
 	var prior *memState
 	if req.Mode == sdk.ReadIncremental && len(req.PriorState) > 0 {
@@ -214,37 +298,56 @@ func (m *mem) Read(ctx context.Context, req sdk.ReadRequest, out sdk.RecordWrite
 		}
 		wg.Wait()
 	}
-	if err := out.Schema(eventsSchema); err != nil {
+	schema := m.eventsSchema()
+	if err := out.Schema(schema); err != nil {
 		return err
 	}
-	b := array.NewRecordBuilder(memory.DefaultAllocator, eventsSchema)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer b.Release()
-	var last *memState
+	state := memState{}
+	if prior != nil {
+		state = *prior
+	}
+	wrote := false
 	flush := func() error {
 		rec := b.NewRecordBatch()
 		defer rec.Release()
 		if err := out.Write(rec); err != nil {
 			return err
 		}
-		if req.Mode == sdk.ReadIncremental && last != nil {
-			st, _ := json.Marshal(last)
+		if req.Mode == sdk.ReadIncremental {
+			st, _ := json.Marshal(state)
 			return out.Checkpoint(st)
 		}
 		return nil
 	}
-	for _, e := range events {
-		if prior != nil && !prior.after(e) {
-			if !(m.bugs.dupOnResume && e.id == prior.ID) {
+	for i, e := range m.sortedEvents() {
+		switch {
+		case m.bugs.rowOffset && prior != nil:
+			if i < prior.Offset {
 				continue
 			}
+		case prior != nil && !prior.after(e):
+			if !(m.bugs.dupOnResume && slices.Contains(prior.IDs, e.id)) {
+				continue
+			}
+		}
+		if m.bugs.dropNullCursor && req.Mode == sdk.ReadIncremental && e.at == nil {
+			continue
 		}
 		if part != nil && e.id%part.Mod != part.Rem {
 			continue
 		}
 		b.Field(0).(*array.Int64Builder).Append(e.id)
-		if e.at == nil {
+		switch {
+		case e.at == nil:
 			b.Field(1).AppendNull()
-		} else {
+		case m.bugs.localTime:
+			// The wall clock of the UTC instant, taken as local time.
+			u := e.at.UTC()
+			local := time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), time.Local)
+			b.Field(1).(*array.TimestampBuilder).Append(arrow.Timestamp(local.UnixMicro()))
+		default:
 			b.Field(1).(*array.TimestampBuilder).Append(arrow.Timestamp(e.at.UnixMicro()))
 		}
 		if e.name == nil {
@@ -252,29 +355,37 @@ func (m *mem) Read(ctx context.Context, req sdk.ReadRequest, out sdk.RecordWrite
 		} else {
 			b.Field(2).(*array.StringBuilder).Append(*e.name)
 		}
-		d, err := decimal128.FromString(e.amount, 38, 10)
-		if err != nil {
-			return err
+		if m.bugs.decimalAsFloat {
+			f, _ := strconv.ParseFloat(e.amount, 64)
+			b.Field(3).(*array.Float64Builder).Append(f)
+		} else {
+			d, err := decimal128.FromString(e.amount, 38, 10)
+			if err != nil {
+				return err
+			}
+			b.Field(3).(*array.Decimal128Builder).Append(d)
 		}
-		b.Field(3).(*array.Decimal128Builder).Append(d)
-		last = &memState{V: 1, Null: e.at == nil, ID: e.id}
-		if e.at != nil {
-			last.At = e.at.UnixMicro()
-		}
+		state.advance(e)
+		wrote = true
 		if err := flush(); err != nil { // one row per batch: many checkpoints
 			return err
 		}
 	}
-	if req.Mode == sdk.ReadIncremental && last == nil && prior != nil {
-		st, _ := json.Marshal(prior)
+	if req.Mode == sdk.ReadIncremental && !wrote {
+		if prior == nil {
+			state = memState{V: 2, Null: true}
+		}
+		st, _ := json.Marshal(state)
 		return out.Checkpoint(st)
-	}
-	if req.Mode == sdk.ReadIncremental && last == nil {
-		return out.Checkpoint([]byte(`{"v":1,"null":true,"id":0}`))
 	}
 	for i := 0; i < 100; i++ { // a slow tail so cancellation has something to stop
 		select {
 		case <-ctx.Done():
+			if m.bugs.sleepOnCancel {
+				// "Drains politely": waits for a server that will never
+				// answer, deaf to ctx. No CPU is used.
+				time.Sleep(3 * time.Second)
+			}
 			return ctx.Err()
 		case <-time.After(time.Millisecond):
 		}
@@ -318,7 +429,10 @@ func (m *mem) BeginLoad(_ context.Context, req sdk.LoadRequest) (string, error) 
 	}
 	switch req.Mode {
 	case "full_refresh", "incremental_append":
-	case "incremental_merge":
+	case "incremental_merge", "snapshot_diff":
+		if req.Mode == "snapshot_diff" && !m.bugs.diffAsMerge {
+			return "", sdk.Errorf(sdk.CodeUnsupported, "mode %q", req.Mode)
+		}
 		if len(req.UniqueKey) == 0 {
 			return "", sdk.Errorf(sdk.CodeConfig, "incremental_merge needs a unique_key")
 		}
@@ -376,7 +490,7 @@ func (m *mem) CommitLoad(_ context.Context, req sdk.LoadRequest, _ json.RawMessa
 	switch req.Mode {
 	case "full_refresh", "incremental_append":
 		rows = append(rows, stg.rows...)
-	case "incremental_merge":
+	case "incremental_merge", "snapshot_diff": // snapshot_diff only with the diffAsMerge bug
 		for _, r := range stg.rows {
 			id := r.Column(0).(*array.Int64).Value(0)
 			replaced := false

@@ -2,10 +2,13 @@ package sdktest
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"google.golang.org/protobuf/proto"
 
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 	"github.com/dpone-go/dpone/proto/logical"
@@ -29,11 +32,62 @@ func (s *session) sourceChecks(t T) {
 		name := streamKey(st)
 		s.check(t, "read/"+name, func(c *checkT) { s.fullReadCheck(c, st) })
 		s.check(t, "types/"+name, func(c *checkT) { s.sourceTypesCheck(c, st, discovered[name]) })
-		s.check(t, "incremental/"+name, func(c *checkT) { s.incrementalCheck(c, st) })
+		s.check(t, "incremental/"+name, func(c *checkT) { s.incrementalCheck(c, st, st.Incremental) })
+		for _, inc := range st.Strategies {
+			s.check(t, "incremental/"+name+"/"+inc.strategy(), func(c *checkT) { s.incrementalCheck(c, st, &inc) })
+		}
 		s.check(t, "partitions/"+name, func(c *checkT) { s.partitionCheck(c, st) })
 	}
+	s.strategyChecks(t)
 	s.check(t, "cancel", s.cancelCheck)
 	s.check(t, "throughput/read", s.readThroughputCheck)
+	// Mutations change the source: they run after every check that
+	// compares reads with the fixture's data.
+	for _, st := range s.f.Streams {
+		s.check(t, "mutations/"+streamKey(st), func(c *checkT) { s.mutationCheck(c, st) })
+	}
+}
+
+// incrementals are the stream's incremental settings: Incremental, then
+// Strategies.
+func (st StreamFixture) incrementals() []*IncrementalFixture {
+	var out []*IncrementalFixture
+	if st.Incremental != nil {
+		out = append(out, st.Incremental)
+	}
+	for i := range st.Strategies {
+		out = append(out, &st.Strategies[i])
+	}
+	return out
+}
+
+// strategyChecks verify that every claimed incremental strategy is
+// exercised by some stream of the fixture (strategy/<name>).
+func (s *session) strategyChecks(t T) {
+	claimed := s.spec.GetCapabilities().GetIncrementalStrategies()
+	covered := map[string][]string{}
+	for _, st := range s.f.Streams {
+		for _, inc := range st.incrementals() {
+			name := inc.strategy()
+			if name == "" && len(claimed) == 1 {
+				name = claimed[0] // the connector's only strategy
+			}
+			covered[name] = append(covered[name], streamKey(st))
+		}
+	}
+	for _, name := range claimed {
+		s.check(t, "strategy/"+name, func(c *checkT) {
+			if streams := covered[name]; len(streams) > 0 {
+				c.notef("exercised on %s (incremental and mutations checks)", strings.Join(streams, ", "))
+				return
+			}
+			msg := fmt.Sprintf("the connector claims incremental strategy %s but no stream of the fixture uses it: add streams[].strategies: [{options: {incremental_strategy: %s, ...}}]", name, name)
+			if len(covered) == 0 {
+				c.Skipf("%s", msg)
+			}
+			c.skipOptional("%s", msg)
+		})
+	}
 }
 
 func streamKey(st StreamFixture) string {
@@ -161,7 +215,7 @@ func (s *session) fullReadCheck(c *checkT, st StreamFixture) {
 // fixture's claims, and the discovered schema with the read schema.
 func (s *session) sourceTypesCheck(c *checkT, st StreamFixture, disc *connectorv1.Stream) {
 	if len(st.Types) == 0 && disc == nil && !s.spec.GetCapabilities().GetDescribeStream() {
-		c.Skipf("fixture claims no types for %s and Discover does not list it", streamKey(st))
+		c.skipOptional("fixture claims no types for %s and Discover does not list it", streamKey(st))
 	}
 	res := s.fullRead(c, st)
 	got := map[string]string{}
@@ -230,24 +284,21 @@ func normType(s string) string { return strings.ToLower(strings.ReplaceAll(s, " 
 // incrementalCheck reads incrementally from scratch, then resumes from
 // every checkpoint: the rows before it plus the resumed rows must be the
 // whole stream, with no gap and no duplicate.
-func (s *session) incrementalCheck(c *checkT, st StreamFixture) {
+func (s *session) incrementalCheck(c *checkT, st StreamFixture, inc *IncrementalFixture) {
 	caps := s.spec.GetCapabilities()
 	if !slices.Contains(caps.GetSourceModes(), connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL) {
-		c.Skipf("the connector advertises no incremental strategy")
+		c.notApplicable("the connector advertises no incremental strategy")
 	}
-	inc := st.Incremental
 	if inc == nil {
-		c.Skipf("fixture has no incremental settings for %s", streamKey(st))
+		c.skipOptional("fixture has no incremental settings for %s", streamKey(st))
+	}
+	if name := inc.strategy(); name != "" && !slices.Contains(caps.GetIncrementalStrategies(), name) {
+		c.Errorf("the fixture reads %s with incremental_strategy %s, which the connector does not claim (claims: %v)", streamKey(st), name, caps.GetIncrementalStrategies())
 	}
 	p := s.client(c)
-	opts, err := mergeOptions(st.Options, inc.Options)
+	req, err := s.incrementalRequest(st, inc)
 	if err != nil {
-		c.Fatalf("fixture options of %s: %v", streamKey(st), err)
-	}
-	req := s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL, opts)
-	req.BatchBytes = inc.BatchBytes
-	if req.BatchBytes == 0 {
-		req.BatchBytes = 4096
+		c.Fatalf("%v", err)
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
@@ -279,6 +330,14 @@ func (s *session) incrementalCheck(c *checkT, st StreamFixture) {
 		if d := diffRows(want, first.rows, columnsOf(want), 10); d != nil {
 			c.Errorf("first incremental read (no prior state):\n%s", strings.Join(d, "\n"))
 		}
+	} else {
+		// Without explicit rows the first incremental read is the full
+		// read (minus NULL cursors when the policy excludes them): a
+		// source that drops rows must not pass for want of a fixture.
+		want := withoutNullCursor(s.fullRead(c, st).rows, inc)
+		if d := diffRows(want, first.rows, cols, 10); d != nil {
+			c.Errorf("first incremental read (no prior state) is not the full read:\n%s", strings.Join(d, "\n"))
+		}
 	}
 	if len(first.checkpoints) == 0 {
 		c.Fatalf("the incremental read emitted no checkpoint: the host could never advance its state")
@@ -297,7 +356,7 @@ func (s *session) incrementalCheck(c *checkT, st StreamFixture) {
 		cps = append(pick, first.checkpoints[len(first.checkpoints)-1])
 	}
 	for i, cp := range cps {
-		rreq := s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL, opts)
+		rreq := proto.Clone(req).(*connectorv1.ReadRequest)
 		rreq.PriorState = cp.state
 		rreq.BatchBytes = req.BatchBytes
 		ctx, cancel := s.ctx()
@@ -318,6 +377,36 @@ func (s *session) incrementalCheck(c *checkT, st StreamFixture) {
 		}
 	}
 	c.notef("resumed from %d of %d checkpoints", len(cps), len(first.checkpoints))
+}
+
+// incrementalRequest is the Read request of an incremental read of st
+// with inc, from scratch.
+func (s *session) incrementalRequest(st StreamFixture, inc *IncrementalFixture) (*connectorv1.ReadRequest, error) {
+	opts, err := mergeOptions(st.Options, inc.Options)
+	if err != nil {
+		return nil, fmt.Errorf("fixture options of %s: %w", streamKey(st), err)
+	}
+	req := s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL, opts)
+	req.BatchBytes = inc.BatchBytes
+	if req.BatchBytes == 0 {
+		req.BatchBytes = 4096
+	}
+	return req, nil
+}
+
+// withoutNullCursor drops the rows whose cursor is NULL when the
+// fixture's NULL policy excludes them from incremental reads.
+func withoutNullCursor(rows []row, inc *IncrementalFixture) []row {
+	if !inc.SkipNullCursor || inc.Cursor == "" {
+		return rows
+	}
+	var out []row
+	for _, r := range rows {
+		if r[inc.Cursor] != nullValue {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // mergeOptions overlays the incremental options on the stream's read
@@ -383,7 +472,7 @@ func truncate(s string, n int) string {
 // partitionCheck reads every partition: together they are the stream.
 func (s *session) partitionCheck(c *checkT, st StreamFixture) {
 	if !s.spec.GetCapabilities().GetParallelPartitions() {
-		c.Skipf("the connector does not advertise parallel partitions")
+		c.notApplicable("the connector does not advertise parallel partitions")
 	}
 	n := st.Partitions
 	if n <= 0 {

@@ -1,0 +1,136 @@
+package sdktest
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// modeScenario is how the load check of a mode that needs options tests
+// it: two loads with the mode's options and the target expected after
+// each, and the option whose absence must be refused with CONFIG.
+type modeScenario struct {
+	// strategy is the sink.strategy block sent with the loads (beside
+	// the mode and unique key, which travel as protocol fields).
+	strategy map[string]any
+	key      []string
+	first    []loadRow
+	second   []loadRow
+	// afterFirst and afterSecond are the target after each load.
+	afterFirst, afterSecond []loadRow
+	// without is the strategy with the required option missing, and
+	// withoutKey whether the unique key is dropped instead.
+	without    map[string]any
+	withoutKey bool
+	// what the required option is, for messages.
+	needs string
+}
+
+// partRows are partition_replace's loads: partitions (name) p1, p2, p3,
+// then p2 again (other rows) and p4.
+func partRowsA() []loadRow {
+	return []loadRow{{1, str("p1"), num(1)}, {2, str("p1"), num(2)}, {3, str("p2"), num(3)}, {4, str("p2"), num(4)}, {5, str("p3"), num(5)}}
+}
+
+func partRowsB() []loadRow {
+	return []loadRow{{3, str("p2"), num(30)}, {6, str("p2"), num(6)}, {7, str("p4"), num(7)}}
+}
+
+// modeScenarios are the modes that need options beyond a unique key.
+// Their expectations follow docs/manifest.md: replace deletes the where
+// slice and inserts the load; partition_replace replaces the partitions
+// present in the load; snapshot_diff (hard deletes) converges the target
+// to the load, deleting the keys the load lacks.
+func modeScenarios() map[string]modeScenario {
+	a := rowsA()
+	return map[string]modeScenario{
+		"replace": {
+			strategy: map[string]any{"where": "id >= 4"},
+			first:    a, second: rowsB(),
+			afterFirst: a, afterSecond: append(a[:3:3], rowsB()...),
+			without: map[string]any{}, needs: "sink.strategy.where",
+		},
+		"partition_replace": {
+			strategy: map[string]any{"partition_by": []string{"name"}},
+			first:    partRowsA(), second: partRowsB(),
+			afterFirst:  partRowsA(),
+			afterSecond: []loadRow{partRowsA()[0], partRowsA()[1], partRowsB()[0], partRowsB()[1], partRowsA()[4], partRowsB()[2]},
+			without:     map[string]any{}, needs: "sink.strategy.partition_by",
+		},
+		"snapshot_diff": {
+			// Three of five keys go: allow it (the default guard is 0.5).
+			strategy: map[string]any{"deletes": "hard", "max_delete_ratio": 1},
+			key:      []string{"id"},
+			first:    a, second: rowsB(),
+			afterFirst: a, afterSecond: rowsB(),
+			without: map[string]any{"deletes": "hard", "max_delete_ratio": 1}, withoutKey: true, needs: "a unique_key",
+		},
+	}
+}
+
+// strategyOptions overlays {"strategy": strategy} on the fixture's sink
+// options, as the host sends a manifest's sink.strategy block.
+func strategyOptions(base json.RawMessage, strategy map[string]any) (json.RawMessage, error) {
+	b, err := json.Marshal(map[string]any{"strategy": strategy})
+	if err != nil {
+		return nil, err
+	}
+	return mergeOptions(base, b)
+}
+
+// scenarioCheck loads a mode's two loads and compares the target after
+// each; then a load without the mode's required option must fail and
+// leave the target alone.
+func (s *session) scenarioCheck(c *checkT, mode string, sc modeScenario) {
+	target := s.table(strings.TrimPrefix(mode, "incremental_"))
+	opts, err := strategyOptions(s.loadFixture().Options, sc.strategy)
+	if err != nil {
+		c.Fatalf("%v", err)
+	}
+	c.notef("sink.strategy: %s", mustJSON(sc.strategy))
+	step := func(what string, rows, after []loadRow) {
+		l, err := newLoad(s.f.Config, s.loadID(what), target, loadSchema, mode, sc.key, opts)
+		if err != nil {
+			c.Fatalf("build load: %v", err)
+		}
+		rec := buildLoad(rows)
+		defer rec.Release()
+		ctx, cancel := s.ctx()
+		defer cancel()
+		if err := l.run(ctx, s.client(c), []arrow.RecordBatch{rec}); err != nil {
+			c.Fatalf("%s load into %s: %v", mode, tableName(target), err)
+		}
+		s.expectTarget(c, target, after, "after the "+what+" "+mode+" load")
+	}
+	step("first", sc.first, sc.afterFirst)
+	step("second", sc.second, sc.afterSecond)
+
+	bad, err := strategyOptions(s.loadFixture().Options, sc.without)
+	if err != nil {
+		c.Fatalf("%v", err)
+	}
+	key := sc.key
+	if sc.withoutKey {
+		key = nil
+	}
+	l, err := newLoad(s.f.Config, s.loadID("without"), target, loadSchema, mode, key, bad)
+	if err != nil {
+		c.Fatalf("build load: %v", err)
+	}
+	rec := buildLoad(sc.second)
+	defer rec.Release()
+	ctx, cancel := s.ctx()
+	defer cancel()
+	if err := l.run(ctx, s.client(c), []arrow.RecordBatch{rec}); err == nil {
+		c.Errorf("%s without %s: got success, want a CONFIG error", mode, sc.needs)
+	}
+	_ = l.abort(ctx, s.client(c))
+	s.expectTarget(c, target, sc.afterSecond, fmt.Sprintf("after a refused %s without %s", mode, sc.needs))
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
