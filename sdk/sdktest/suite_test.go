@@ -116,8 +116,10 @@ func (d memDest) Write(ctx context.Context, r sdk.LoadRequest, rr sdk.RecordRead
 func (d memDest) CommitLoad(ctx context.Context, r sdk.LoadRequest, rc json.RawMessage) (sdk.CommitResult, error) {
 	return d.m.CommitLoad(ctx, r, rc)
 }
-func (d memDest) AbortLoad(ctx context.Context, r sdk.LoadRequest) error { return d.m.AbortLoad(ctx, r) }
-func (d memDest) Check(ctx context.Context, raw json.RawMessage) error  { return d.m.Check(ctx, raw) }
+func (d memDest) AbortLoad(ctx context.Context, r sdk.LoadRequest) error {
+	return d.m.AbortLoad(ctx, r)
+}
+func (d memDest) Check(ctx context.Context, raw json.RawMessage) error { return d.m.Check(ctx, raw) }
 
 var _ sdk.Destination = memDest{}
 
