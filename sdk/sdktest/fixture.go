@@ -182,6 +182,15 @@ func (inc *IncrementalFixture) strategy() string {
 	return o.Strategy
 }
 
+// rereads reports whether the options ask for a lookback, which reads
+// rows again by design.
+func (inc *IncrementalFixture) rereads() bool {
+	var o map[string]json.RawMessage
+	_ = json.Unmarshal(inc.Options, &o)
+	_, ok := o["lookback"]
+	return ok
+}
+
 // LoadFixture configures the destination checks.
 type LoadFixture struct {
 	// Namespace of every target table the suite creates. Tables are named

@@ -187,6 +187,20 @@ func (s *session) crash() {
 	}
 }
 
+// restart ends the running plugin gracefully, as a host does between two
+// runs; the next client call starts a new one. Mutation steps run between
+// restarts, so a system that one process holds exclusively (an embedded
+// database file) can be changed from outside.
+func (s *session) restart() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur != nil {
+		s.sampleRSS(s.cur)
+		s.cur.close()
+		s.cur = nil
+	}
+}
+
 func (s *session) stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
