@@ -19,6 +19,7 @@ type certifyOptions struct {
 	verbose     bool
 	source      bool
 	destination bool
+	strict      bool
 }
 
 func newCertifyCmd(app *App) *cobra.Command {
@@ -36,7 +37,10 @@ PLUGIN is an installed connector name (looked up like dpone run does) or
 a path to a binary. The fixture (YAML or JSON) gives configs, the streams
 and what they hold, load settings and floors; see docs/plugin-authoring.md.
 It prints a table, writes certification.json and certification.md into
---report, and exits 1 when a check fails.`,
+--report, and exits 1 when a check fails. A skipped core check (a claimed
+capability the fixture gives no input for) fails; --strict fails any skip.
+Checks of capabilities the plugin does not claim are n/a. The plugin runs
+with TZ=America/St_Johns unless the fixture sets time_zone.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCertify(cmd.Context(), app, args[0], o)
@@ -47,6 +51,7 @@ It prints a table, writes certification.json and certification.md into
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "print every check as it runs")
 	cmd.Flags().BoolVar(&o.source, "source", false, "run only the source checks (default: what the plugin advertises)")
 	cmd.Flags().BoolVar(&o.destination, "destination", false, "run only the destination checks (default: what the plugin advertises)")
+	cmd.Flags().BoolVar(&o.strict, "strict", false, "fail on any skipped check (CI; also DPONE_CERTIFY_STRICT=1); without it only skips of core checks fail")
 	return cmd
 }
 
@@ -98,7 +103,7 @@ func runCertify(ctx context.Context, app *App, target string, o *certifyOptions)
 	runner := sdktest.NewRunner("", app.Err, o.verbose)
 	done := make(chan *sdktest.Report, 1)
 	go func() {
-		done <- sdktest.Run(runner, f, sdktest.Options{Source: o.source, Destination: o.destination})
+		done <- sdktest.Run(runner, f, sdktest.Options{Source: o.source, Destination: o.destination, Strict: o.strict})
 	}()
 	var rep *sdktest.Report
 	select {
