@@ -2,6 +2,7 @@ package sdktest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -10,9 +11,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"google.golang.org/grpc"
 
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/sdk"
 )
 
 // cancelCheck starts a full read, cancels it after the first message and
@@ -25,6 +28,13 @@ func (s *session) cancelCheck(c *checkT) {
 		c.Skipf("fixture lists no streams")
 	}
 	p := s.client(c)
+	for drained := false; p.cancelled != nil && !drained; { // reports of earlier reads
+		select {
+		case <-p.cancelled:
+		default:
+			drained = true
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rs, err := p.Read(ctx, s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_FULL, st.Options))
@@ -56,7 +66,9 @@ func (s *session) cancelCheck(c *checkT) {
 	}
 	start := time.Now()
 	cancel()
+	readEnded := false
 	if err := <-ended; errors.Is(err, io.EOF) {
+		readEnded = true
 		c.notef("the read of %s ended before the cancellation reached it: use a larger stream (floors.stream) to exercise cancellation", streamKey(st))
 	}
 	if p.reads != nil {
@@ -68,8 +80,19 @@ func (s *session) cancelCheck(c *checkT) {
 			s.rep.metric("read_return_after_cancel_seconds", took.Seconds())
 			c.notef("Read returned %s after the cancellation", took.Round(time.Millisecond))
 		}
-	} else {
-		c.notef("out of process the suite cannot see when Read returns: its CPU use after the cancellation is measured (certify in process too for the return time)")
+	} else if p.cancelled != nil && !readEnded {
+		within := s.f.cancelWithin()
+		select {
+		case after := <-p.cancelled:
+			s.rep.metric("read_return_after_cancel_seconds", after.Seconds())
+			if after > within {
+				c.Errorf("Read returned %s after the cancellation, later than %s: Read must return when ctx is done, also while it sleeps, waits on I/O or cleans up", after, within)
+			} else {
+				c.notef("Read returned %s after the cancellation (as the plugin's SDK logs it)", after)
+			}
+		case <-time.After(within + time.Second):
+			c.Errorf("Read did not return within %s of the cancellation: the plugin never logged %q (plugins built with this SDK log it at INFO; rebuild an older plugin, and keep DPONE_PLUGIN_LOG_LEVEL at info or lower)", within, sdk.LogReadReturnedAfterCancel)
+		}
 	}
 	// Give the plugin a moment to notice, then watch its CPU time.
 	grace := min(s.f.cancelWithin(), time.Second)
@@ -194,5 +217,38 @@ func (r *readTracker) waitIdle(d time.Duration) bool {
 		return true
 	case <-time.After(d):
 		return false
+	}
+}
+
+// cancelSink passes the SDK's LogReadReturnedAfterCancel reports of an
+// out-of-process plugin to the cancel check.
+type cancelSink struct{ out chan<- time.Duration }
+
+// Accept implements hclog.SinkAdapter.
+func (k cancelSink) Accept(_ string, _ hclog.Level, msg string, args ...any) {
+	if msg != sdk.LogReadReturnedAfterCancel {
+		return
+	}
+	for i := 0; i+1 < len(args); i += 2 {
+		if args[i] != "after_ms" {
+			continue
+		}
+		var ms float64
+		switch v := args[i+1].(type) {
+		case float64:
+			ms = v
+		case int64:
+			ms = float64(v)
+		case int:
+			ms = float64(v)
+		case json.Number:
+			ms, _ = v.Float64()
+		default:
+			continue
+		}
+		select {
+		case k.out <- time.Duration(ms * float64(time.Millisecond)):
+		default: // nobody waits: drop
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -32,8 +33,11 @@ type proc struct {
 	// reads tracks the server's Read handlers (in process only; nil out
 	// of process), so the cancel check sees when Read returned.
 	reads *readTracker
-	close func()
-	crash func()
+	// cancelled receives how long Read took to return after a
+	// cancellation, as the plugin's SDK logs it (out of process only).
+	cancelled <-chan time.Duration
+	close     func()
+	crash     func()
 }
 
 // launcher starts connector processes.
@@ -110,7 +114,8 @@ func (l outOfProcess) start(ctx context.Context) (*proc, error) {
 	cmd := exec.Command(l.path)
 	cmd.Env = os.Environ()
 	if os.Getenv("DPONE_PLUGIN_LOG_LEVEL") == "" {
-		cmd.Env = append(cmd.Env, "DPONE_PLUGIN_LOG_LEVEL=warn")
+		// info: the SDK reports at INFO when a cancelled Read returned.
+		cmd.Env = append(cmd.Env, "DPONE_PLUGIN_LOG_LEVEL=info")
 	}
 	for k, v := range l.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -119,12 +124,15 @@ func (l outOfProcess) start(ctx context.Context) (*proc, error) {
 	if stderr == nil {
 		stderr = io.Discard
 	}
+	cancelled := make(chan time.Duration, 16)
+	logger := hclog.NewInterceptLogger(&hclog.LoggerOptions{Level: hclog.Info, Output: io.Discard})
+	logger.RegisterSink(cancelSink{cancelled})
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.HandshakeConfig(),
 		VersionedPlugins: map[int]plugin.PluginSet{handshake.ProtocolVersion: {handshake.PluginName: clientPlugin{}}},
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           hclog.NewNullLogger(),
+		Logger:           logger,
 		SyncStderr:       stderr,
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(handshake.MaxMessageBytes), grpc.MaxCallSendMsgSize(handshake.MaxMessageBytes))},
@@ -154,7 +162,7 @@ func (l outOfProcess) start(ctx context.Context) (*proc, error) {
 		}
 		client.Kill()
 	}
-	return &proc{ConnectorClient: cc, pid: pid, close: client.Kill, crash: crash}, nil
+	return &proc{ConnectorClient: cc, pid: pid, cancelled: cancelled, close: client.Kill, crash: crash}, nil
 }
 
 // peakRSSMB reads VmHWM (peak resident set) of pid from /proc, in MiB.
