@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -74,7 +75,11 @@ func (s *session) cancelCheck(c *checkT) {
 	if p.reads != nil {
 		within := s.f.cancelWithin()
 		if !p.reads.waitIdle(within) {
-			c.Errorf("Read did not return within %s of the cancellation: Read must return when ctx is done, also while it sleeps, waits on I/O or cleans up", within)
+			late := "it had not returned 10s later either"
+			if p.reads.waitIdle(10 * time.Second) {
+				late = fmt.Sprintf("it returned after %s", time.Since(start).Round(time.Millisecond))
+			}
+			c.Errorf("Read did not return within %s of the cancellation (%s): Read must return when ctx is done, also while it sleeps, waits on I/O or cleans up", within, late)
 		} else {
 			took := time.Since(start)
 			s.rep.metric("read_return_after_cancel_seconds", took.Seconds())
@@ -91,7 +96,12 @@ func (s *session) cancelCheck(c *checkT) {
 				c.notef("Read returned %s after the cancellation (as the plugin's SDK logs it)", after)
 			}
 		case <-time.After(within + time.Second):
-			c.Errorf("Read did not return within %s of the cancellation: the plugin never logged %q (plugins built with this SDK log it at INFO; rebuild an older plugin, and keep DPONE_PLUGIN_LOG_LEVEL at info or lower)", within, sdk.LogReadReturnedAfterCancel)
+			select {
+			case after := <-p.cancelled:
+				c.Errorf("Read did not return within %s of the cancellation (it returned after %s): Read must return when ctx is done, also while it sleeps, waits on I/O or cleans up", within, after)
+			case <-time.After(10 * time.Second):
+				c.Errorf("Read did not return within %s of the cancellation: the plugin never logged %q (plugins built with this SDK log it at INFO; rebuild an older plugin, and keep DPONE_PLUGIN_LOG_LEVEL at info or lower)", within, sdk.LogReadReturnedAfterCancel)
+			}
 		}
 	}
 	// Give the plugin a moment to notice, then watch its CPU time.
