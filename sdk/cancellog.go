@@ -22,12 +22,15 @@ func watchCancel(ctx context.Context, logger hclog.Logger, stream string) func()
 	var at atomic.Int64
 	stop := context.AfterFunc(ctx, func() { at.Store(time.Now().UnixNano()) })
 	return func() {
-		stop()
-		t := at.Load()
-		if t == 0 {
-			return
+		if stop() {
+			return // not cancelled while Read ran
 		}
-		after := time.Since(time.Unix(0, t))
+		// Cancelled: AfterFunc started its func, which may not have
+		// stored the time yet (then the cancellation was just now).
+		after := time.Duration(0)
+		if t := at.Load(); t != 0 {
+			after = time.Since(time.Unix(0, t))
+		}
 		level := hclog.Info
 		if after > time.Second {
 			level = hclog.Warn
