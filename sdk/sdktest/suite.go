@@ -79,11 +79,22 @@ func Run(t T, f Fixture, o Options) *Report {
 	if f.Factory != nil {
 		// In process the plugin shares Go's time.Local with the suite: set
 		// it for the run (tests that certify in parallel in one process
-		// see it too).
+		// see it too), and
+		// TZ too, for libraries that read it themselves (an embedded
+		// database's session time zone).
 		prev := time.Local
+		prevTZ, hadTZ := os.LookupEnv("TZ")
 		time.Local = loc
-		defer func() { time.Local = prev }()
-		s.tz = loc.String() + " (time.Local of the test process)"
+		os.Setenv("TZ", loc.String())
+		defer func() {
+			time.Local = prev
+			if hadTZ {
+				os.Setenv("TZ", prevTZ)
+			} else {
+				os.Unsetenv("TZ")
+			}
+		}()
+		s.tz = loc.String() + " (time.Local and TZ of the test process)"
 		s.l = inProcess{factory: f.Factory}
 		rep.Plugin.Mode = "in-process"
 	} else {
