@@ -253,6 +253,15 @@ func (m *mem) Read(ctx context.Context, req sdk.ReadRequest, out sdk.RecordWrite
 	if req.Stream != "events" {
 		return m.readTable(req.Stream, out)
 	}
+	if m.bugs.sleepOnCancel {
+		defer func() {
+			if ctx.Err() != nil {
+				// "Cleans up politely": waits for a server that will
+				// never answer, deaf to ctx. No CPU is used.
+				time.Sleep(3 * time.Second)
+			}
+		}()
+	}
 	var opts struct {
 		Strategy string `json:"incremental_strategy"`
 		Column   string `json:"incremental_column"`
@@ -381,11 +390,6 @@ func (m *mem) Read(ctx context.Context, req sdk.ReadRequest, out sdk.RecordWrite
 	for i := 0; i < 100; i++ { // a slow tail so cancellation has something to stop
 		select {
 		case <-ctx.Done():
-			if m.bugs.sleepOnCancel {
-				// "Drains politely": waits for a server that will never
-				// answer, deaf to ctx. No CPU is used.
-				time.Sleep(3 * time.Second)
-			}
 			return ctx.Err()
 		case <-time.After(time.Millisecond):
 		}

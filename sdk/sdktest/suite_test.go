@@ -257,3 +257,15 @@ func TestStrictSkips(t *testing.T) {
 		t.Errorf("a fixture declaring crash not applicable: got a passing report, want a fixture error")
 	}
 }
+
+// TestLocalTimeNeedsTimeZone: under UTC a plugin that uses the local wall
+// clock is indistinguishable from a correct one; the default time zone is
+// what catches it (TestCatchesBugs).
+func TestLocalTimeNeedsTimeZone(t *testing.T) {
+	f := memFixture(bugs{localTime: true})
+	f.TimeZone = "UTC"
+	rep := sdktest.Run(sdktest.NewRunner("certify", nil, false), f, sdktest.Options{})
+	if !rep.Passed() {
+		t.Errorf("under UTC the local-time bug is invisible: got a failing report\n%s", rep.Table())
+	}
+}
