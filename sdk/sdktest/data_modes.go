@@ -3,9 +3,12 @@ package sdktest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/dpone-go/dpone/sdk"
 )
 
 // modeScenario is how the load check of a mode that needs options tests
@@ -137,6 +140,54 @@ func (s *session) scenarioCheck(c *checkT, mode string, sc modeScenario) {
 	}
 	_ = l.abort(ctx, s.client(c))
 	s.expectTarget(c, target, sc.afterSecond, fmt.Sprintf("after a refused %s without %s", mode, sc.needs))
+	if mode == sdk.ModeSnapshotDiff {
+		s.softDeleteCheck(c)
+	}
+}
+
+// softDeleteCheck loads rowsA then rowsB with snapshot_diff and soft
+// deletes: the keys rowsB lacks stay with their old values and a non-NULL
+// sdk.DeletedAtColumn, the others hold rowsB's values with it NULL.
+func (s *session) softDeleteCheck(c *checkT) {
+	target := s.table("soft_diff")
+	strategy := map[string]any{"deletes": "soft", "max_delete_ratio": 1}
+	opts, err := strategyOptions(s.loadFixture().Options, strategy)
+	if err != nil {
+		c.Fatalf("%v", err)
+	}
+	for i, rows := range [][]loadRow{rowsA(), rowsB()} {
+		l, err := newLoad(s.f.Config, s.loadID(fmt.Sprintf("soft%d", i+1)), target, loadSchema, sdk.ModeSnapshotDiff, []string{"id"}, opts)
+		if err != nil {
+			c.Fatalf("build load: %v", err)
+		}
+		rec := buildLoad(rows)
+		ctx, cancel := s.ctx()
+		err = l.run(ctx, s.client(c), []arrow.RecordBatch{rec})
+		cancel()
+		rec.Release()
+		if err != nil {
+			c.Fatalf("snapshot_diff (deletes: soft) load %d into %s: %v", i+1, tableName(target), err)
+		}
+	}
+	withDeleted := arrow.NewSchema(append(slices.Clone(loadSchema.Fields()),
+		arrow.Field{Name: sdk.DeletedAtColumn, Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true}), nil)
+	got := s.readTarget(c, target, withDeleted)
+	want := append(rowsA()[:3:3], rowsB()...)
+	if d := diffRows(canonLoad(want), got, fieldNames(loadSchema), 10); d != nil {
+		c.Errorf("snapshot_diff with deletes: soft: target %s:\n%s", tableName(target), strings.Join(d, "\n"))
+		return
+	}
+	for _, r := range got {
+		deleted, ok := r[sdk.DeletedAtColumn]
+		switch {
+		case !ok:
+			c.Errorf("snapshot_diff with deletes: soft: target %s has no %s column", tableName(target), sdk.DeletedAtColumn)
+			return
+		case (r["id"] == "1" || r["id"] == "2" || r["id"] == "3") == (deleted == nullValue):
+			c.Errorf("snapshot_diff with deletes: soft: row id=%s has %s %s, want it set exactly for the ids the second load lacks (1, 2, 3)", r["id"], sdk.DeletedAtColumn, show(deleted))
+		}
+	}
+	c.notef("deletes: soft keeps the missing keys with %s set", sdk.DeletedAtColumn)
 }
 
 func mustJSON(v any) string {
