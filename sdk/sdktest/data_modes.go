@@ -142,7 +142,42 @@ func (s *session) scenarioCheck(c *checkT, mode string, sc modeScenario) {
 	s.expectTarget(c, target, sc.afterSecond, fmt.Sprintf("after a refused %s without %s", mode, sc.needs))
 	if mode == sdk.ModeSnapshotDiff {
 		s.softDeleteCheck(c)
+		s.deleteGuardCheck(c)
 	}
+}
+
+// deleteGuardCheck: a snapshot_diff that would delete more than
+// max_delete_ratio of the target's rows (default 0.5; rowsB drops 3 of
+// rowsA's 5 keys) is refused and leaves the target alone.
+func (s *session) deleteGuardCheck(c *checkT) {
+	target := s.table("guard_diff")
+	opts, err := strategyOptions(s.loadFixture().Options, map[string]any{"deletes": "hard"})
+	if err != nil {
+		c.Fatalf("%v", err)
+	}
+	var errs []error
+	for i, rows := range [][]loadRow{rowsA(), rowsB()} {
+		l, err := newLoad(s.f.Config, s.loadID(fmt.Sprintf("guard%d", i+1)), target, loadSchema, sdk.ModeSnapshotDiff, []string{"id"}, opts)
+		if err != nil {
+			c.Fatalf("build load: %v", err)
+		}
+		rec := buildLoad(rows)
+		ctx, cancel := s.ctx()
+		err = l.run(ctx, s.client(c), []arrow.RecordBatch{rec})
+		if err != nil {
+			_ = l.abort(ctx, s.client(c))
+		}
+		cancel()
+		rec.Release()
+		errs = append(errs, err)
+	}
+	if errs[0] != nil {
+		c.Fatalf("snapshot_diff into an empty target: %v", errs[0])
+	}
+	if errs[1] == nil {
+		c.Errorf("snapshot_diff deleting 3 of 5 rows with the default max_delete_ratio (0.5): got success, want it refused")
+	}
+	s.expectTarget(c, target, rowsA(), "after a snapshot_diff refused by max_delete_ratio")
 }
 
 // softDeleteCheck loads rowsA then rowsB with snapshot_diff and soft
