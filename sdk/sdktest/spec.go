@@ -45,6 +45,9 @@ func (s *session) specChecks(t T) {
 			c.Errorf("protocol version %d: want one of %v", spec.GetProtocolVersion(), handshake.SupportedProtocolVersions())
 		}
 		c.notef("local time zone of the plugin: %s", s.tz)
+		if s.strict {
+			c.notef("strict: any skipped check fails")
+		}
 		s.configSchema(c, spec.GetConfigSchemaJson())
 		caps := spec.GetCapabilities()
 		if !caps.GetSource() && !caps.GetDestination() {
