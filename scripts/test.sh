@@ -13,6 +13,7 @@ export DPONE_TEST_PG_DSN
 scripts/proto-check.sh
 make --no-print-directory build
 export DPONE_PLUGIN_DIR="$root/bin"
+export DPONE_CERTIFY_STRICT=1 # certification fails on any skipped check
 mods=$(go list -m -f '{{.Dir}}')
 status=0
 for m in $mods; do

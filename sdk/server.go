@@ -287,6 +287,7 @@ func (s *server) Read(req *connectorv1.ReadRequest, stream connectorv1.Connector
 	if err != nil {
 		return fail(err)
 	}
+	defer watchCancel(stream.Context(), s.logger, req.GetStream())()
 	if err := src.Read(stream.Context(), readRequest(req), w); err != nil {
 		if stream.Context().Err() != nil {
 			return stream.Context().Err()

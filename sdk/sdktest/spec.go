@@ -45,6 +45,10 @@ func (s *session) specChecks(t T) {
 		if !slices.Contains(handshake.SupportedProtocolVersions(), int(spec.GetProtocolVersion())) {
 			c.Errorf("protocol version %d: want one of %v", spec.GetProtocolVersion(), handshake.SupportedProtocolVersions())
 		}
+		c.notef("local time zone of the plugin: %s", s.tz)
+		if s.strict {
+			c.notef("strict: any skipped check fails")
+		}
 		s.configSchema(c, spec.GetConfigSchemaJson())
 		caps := spec.GetCapabilities()
 		if !caps.GetSource() && !caps.GetDestination() {
@@ -158,10 +162,10 @@ func (s *session) checkChecks(t T) {
 	want := func(name string, cfg []byte, code connectorv1.ErrorCode, what string) {
 		s.check(t, "check/"+name, func(c *checkT) {
 			if !caps.GetCheck() {
-				c.Skipf("the connector does not implement Checker")
+				c.notApplicable("the connector does not implement Checker")
 			}
 			if len(cfg) == 0 {
-				c.Skipf("fixture has no %s config", what)
+				c.skipOptional("fixture has no %s config (or declare the check in not_applicable, with the reason)", what)
 			}
 			e := call(c, cfg)
 			switch {
