@@ -8,6 +8,8 @@
 # DIR defaults to .dpone/test-pg. As root, initdb and postgres run as the
 # postgres user (they refuse to run as root), on a data dir it owns.
 set -euo pipefail
+# go.mod asks for go1.27.3 (the stdlib fixes govulncheck wants); the go command fetches it.
+export GOTOOLCHAIN=go1.27.3
 cmd=${1:-}; dir=${2:-${DPONE_PG_DIR:-$PWD/.dpone/test-pg}}
 pgbin=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 [ -x "$pgbin/initdb" ] || { echo "pg.sh: PostgreSQL server binaries not found (install: scripts/deps.sh)" >&2; exit 1; }
