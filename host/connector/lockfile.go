@@ -121,6 +121,16 @@ func (lf *LockFile) Names() []string {
 	return out
 }
 
+// Verify hashes the binary at path and checks it against the lock entry
+// of connector name (see verify).
+func (lf *LockFile) Verify(name, path string) error {
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return fmt.Errorf("verify connector %s: %w", name, err)
+	}
+	return lf.verify(name, path, sum)
+}
+
 // verify checks the binary of connector name (whose sha256 is got) against
 // the lock. A connector the lock does not name is refused too: a lock file
 // pins the whole set, so a new connector must be locked before use.

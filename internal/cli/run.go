@@ -10,11 +10,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/run"
@@ -98,11 +96,15 @@ func openSession(ctx context.Context, app *App, path string, selectors, excludes
 	if len(units) == 0 {
 		return nil, usagef("no unit matches the selection (manifest %s has %d units)", path, len(m.Units))
 	}
+	reg, err := app.manifestRegistry(m)
+	if err != nil {
+		return nil, err
+	}
 	store, err := openStore(ctx, m)
 	if err != nil {
 		return nil, err
 	}
-	return &session{m: m, units: units, store: store, pool: run.NewPool(app.registry(), app.launchOptions())}, nil
+	return &session{m: m, units: units, store: store, pool: run.NewPool(reg, app.pluginLaunchOptions())}, nil
 }
 
 func openStore(ctx context.Context, m *manifest.Manifest) (state.Store, error) {
@@ -118,18 +120,6 @@ func openStore(ctx context.Context, m *manifest.Manifest) (state.Store, error) {
 		return nil, fmt.Errorf("open state (%s): %w", backend, err)
 	}
 	return store, nil
-}
-
-// registry finds plugin binaries in the configured directories.
-func (a *App) registry() *connector.Registry {
-	return connector.NewRegistry(a.PluginDirs(), nil)
-}
-
-// launchOptions sends plugin logs to stderr, prefixed with the plugin name.
-func (a *App) launchOptions() connector.LaunchOptions {
-	return connector.LaunchOptions{
-		Logger: hclog.New(&hclog.LoggerOptions{Name: "dpone", Output: a.Err, Level: hclog.LevelFromString(a.LogLevel)}),
-	}
 }
 
 func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
