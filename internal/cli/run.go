@@ -26,6 +26,7 @@ type runOptions struct {
 	parallel     int
 	retries      int
 	retryBackoff time.Duration
+	retryMax     time.Duration
 	wait         bool
 	reportDir    string
 	progress     string
@@ -55,6 +56,7 @@ its target is left exactly as it was.`,
 	f.IntVarP(&o.parallel, "parallel", "p", 4, "units loading at once")
 	f.IntVar(&o.retries, "retries", 2, "retries per unit after a retryable error (UNAVAILABLE, RATE_LIMITED)")
 	f.DurationVar(&o.retryBackoff, "retry-backoff", 2*time.Second, "first retry delay, doubled each retry, with jitter")
+	f.DurationVar(&o.retryMax, "retry-max-backoff", run.DefaultRetryMaxBackoff, "longest delay between retries")
 	f.BoolVar(&o.wait, "wait", false, "wait for units locked by another run instead of failing")
 	f.StringVar(&o.reportDir, "report-dir", "", "where run reports go (default: .dpone/runs next to the state)")
 	f.StringVar(&o.progress, "progress", "auto", "progress display: auto, bars, plain, none")
@@ -166,7 +168,7 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 	}
 	rep, runErr := run.Execute(ctx, run.Options{
 		Manifest: s.m, Units: s.units, Parallel: o.parallel, Store: s.store, Pool: s.pool,
-		Progress: progress, Log: app.Err, Retries: o.retries, RetryBackoff: o.retryBackoff,
+		Progress: progress, Log: app.Err, Retries: o.retries, RetryBackoff: o.retryBackoff, RetryMaxBackoff: o.retryMax,
 		Wait: o.wait, Args: args, Hooks: faultHooks(), RunID: runID, Lineage: lineage, Metrics: metrics,
 	})
 	if rep == nil {
