@@ -2,7 +2,8 @@
 // issue 6. Against a PostgreSQL server started by scripts/bench.sh it
 // creates bench_src (5M rows by default), measures the psql binary COPY
 // pipe (the physical limit) and dpone full_refresh postgres→postgres,
-// postgres→duckdb and Parquet files→postgres, interleaved, three runs each,
+// postgres→duckdb, Parquet files→postgres and an incremental_merge of every
+// row into a DuckDB table holding them (peak RSS), interleaved, three runs each,
 // and prints the medians and writes them to bench/results/<date>.json.
 //
 // Environment: DPONE_TEST_PG_DSN (required), BENCH_ROWS (default 5000000),
