@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -217,6 +218,9 @@ func (s *csvStream) readFile(ctx context.Context, f fileEntry, b *sdk.BatchBuild
 				builders[j].AppendNull()
 				continue
 			}
+			if !utf8.ValidString(rec[i]) {
+				return invalidUTF8(f, r, i, s.cols[j].name, rec[i])
+			}
 			if err := appenders[j](rec[i]); err != nil {
 				line, _ := r.FieldPos(i)
 				return dataError(f, line, "column %q: %v", s.cols[j].name, err)
@@ -253,6 +257,12 @@ func (s *csvStream) readFile(ctx context.Context, f fileEntry, b *sdk.BatchBuild
 func csvError(f fileEntry, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine < pe.Line {
+			// The reader only notices at the end of the file (or of the
+			// next quote): the news is where the quote opened.
+			return dataError(f, pe.StartLine, "a quoted field opened in the record starting on this line is never closed "+
+				"(a quote inside a quoted field must be doubled; parsing gave up at line %d, column %d)", pe.Line, pe.Column)
+		}
 		return dataError(f, pe.Line, "column %d: %v", pe.Column, pe.Err)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -267,4 +277,22 @@ func columnNames(cols []column) string {
 		n[i] = c.name
 	}
 	return strings.Join(n, ", ")
+}
+
+// invalidUTF8 reports the first invalid UTF-8 byte of field i as
+// file:line:column (the column counts bytes from the field's start, which
+// is exact for unquoted fields), so a latin1 file fails here, naming the
+// place, instead of at the sink with no file or line.
+func invalidUTF8(f fileEntry, r *csv.Reader, i int, name, v string) error {
+	at := 0
+	for at < len(v) {
+		c, size := utf8.DecodeRuneInString(v[at:])
+		if c == utf8.RuneError && size <= 1 {
+			break
+		}
+		at += size
+	}
+	line, col := r.FieldPos(i)
+	return sdk.Errorf(sdk.CodeData, "%s:%d:%d: column %q: invalid UTF-8 (byte 0x%02x): the file is not UTF-8; convert it, e.g. iconv -f latin1 -t utf-8",
+		f.label(), line, col+at, name, v[at])
 }
