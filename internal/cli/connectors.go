@@ -51,7 +51,8 @@ func connectorErr(err error) error {
 		return err
 	}
 	if errors.Is(err, connector.ErrConfig) || errors.Is(err, connector.ErrPluginNotFound) ||
-		errors.Is(err, connector.ErrPluginNotExecutable) || errors.Is(err, connector.ErrChecksum) {
+		errors.Is(err, connector.ErrPluginNotExecutable) || errors.Is(err, connector.ErrChecksum) ||
+		errors.Is(err, connector.ErrNotAPlugin) {
 		return asUsage(err)
 	}
 	return err
