@@ -63,13 +63,18 @@ func (s *csvStream) isNull(v string) bool {
 	return s.nulls[v]
 }
 
+// comma is the field delimiter of file f.
+func (s *csvStream) comma(f fileEntry) rune {
+	if s.opts.Delimiter != "" {
+		return []rune(s.opts.Delimiter)[0]
+	}
+	return f.delim
+}
+
 // reader opens a CSV reader on a file.
 func (s *csvStream) reader(t *textFile, f fileEntry) *csv.Reader {
 	r := csv.NewReader(t)
-	r.Comma = f.delim
-	if s.opts.Delimiter != "" {
-		r.Comma = []rune(s.opts.Delimiter)[0]
-	}
+	r.Comma = s.comma(f)
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
 	return r
@@ -83,7 +88,7 @@ func (s *csvStream) header(r *csv.Reader, f fileEntry) ([]string, []string, erro
 		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, nil, csvError(f, err)
+		return nil, nil, s.csvError(f, err)
 	}
 	first = slices.Clone(first)
 	if *s.opts.Header {
@@ -145,7 +150,7 @@ func (s *csvStream) sample(ctx context.Context, files []fileEntry) (*inference, 
 			}
 			if err != nil {
 				t.Close()
-				return nil, csvError(f, err)
+				return nil, s.csvError(f, err)
 			}
 			observe(rec)
 		}
@@ -245,7 +250,7 @@ func (s *csvStream) readFile(ctx context.Context, f fileEntry, b *sdk.BatchBuild
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return csvError(f, err)
+			return s.csvError(f, err)
 		}
 		if err := row(rec); err != nil {
 			return err
@@ -254,12 +259,17 @@ func (s *csvStream) readFile(ctx context.Context, f fileEntry, b *sdk.BatchBuild
 }
 
 // csvError turns a CSV syntax error into a DATA error with file and line.
-func csvError(f fileEntry, err error) error {
+func (s *csvStream) csvError(f fileEntry, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		if errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine < pe.Line {
 			// The reader only notices at the end of the file (or of the
 			// next quote): the news is where the quote opened.
+			if line, col, ok := s.unclosedQuote(f, pe.StartLine); ok {
+				return sdk.Errorf(sdk.CodeData, "%s:%d:%d: this quote opens a field that is never closed "+
+					"(a quote inside a quoted field must be doubled; parsing gave up at line %d, column %d)",
+					f.label(), line, col, pe.Line, pe.Column)
+			}
 			return dataError(f, pe.StartLine, "a quoted field opened in the record starting on this line is never closed "+
 				"(a quote inside a quoted field must be doubled; parsing gave up at line %d, column %d)", pe.Line, pe.Column)
 		}

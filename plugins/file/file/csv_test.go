@@ -156,7 +156,9 @@ func TestCSVBadFiles(t *testing.T) {
 		{"bare quote", "a,b\n1,x\"y\n", "", sdk.CodeData, []string{"orders.csv:2: column 4:", "bare \""}},
 		// Reported where the quote opened, not at the end of the file.
 		{"unclosed quote", "a,b\n1,2\n3,\"open\n4,5\n6,7\n", "", sdk.CodeData,
-			[]string{"orders.csv:3: a quoted field opened in the record starting on this line is never closed", "gave up at line 5"}},
+			[]string{"orders.csv:3:3: this quote opens a field that is never closed", "gave up at line 5"}},
+		{"unclosed quote after a quoted field", "a,b\n\"x \"\"y\"\" z\",2\n3,\"\"\"\n4,5\n", "", sdk.CodeData,
+			[]string{"orders.csv:3:3: this quote opens a field that is never closed"}},
 		// latin1 bytes: file:line:column of the first invalid byte.
 		{"invalid utf-8", "id,name\n1,ok\n2,caf\xe9 au lait\n", "", sdk.CodeData,
 			[]string{`orders.csv:3:6: column "name": invalid UTF-8 (byte 0xe9)`, "iconv -f latin1 -t utf-8"}},
