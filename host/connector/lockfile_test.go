@@ -86,3 +86,21 @@ func TestRegistryLockVerify(t *testing.T) {
 		t.Fatalf("unlocked connector: got %v, want ErrChecksum saying it is not in the lock file", err)
 	}
 }
+
+func TestRegistryVerifyLocked(t *testing.T) {
+	dir := t.TempDir()
+	p := install(t, dir, "alpha")
+	sum, _ := fileSHA256(p)
+	r := NewRegistry([]string{dir}, nil)
+	if err := r.VerifyLocked("alpha"); err != nil {
+		t.Fatalf("no lock: got %v, want nil", err)
+	}
+	r.SetLock(&LockFile{Path: "dpone.lock.json", Connectors: map[string]LockEntry{"alpha": {SHA256: sum}}})
+	if err := r.VerifyLocked("alpha"); err != nil {
+		t.Fatalf("locked binary: got %v, want nil", err)
+	}
+	r.SetLock(&LockFile{Path: "dpone.lock.json", Connectors: map[string]LockEntry{"alpha": {SHA256: strings.Repeat("1", 64)}}})
+	if err := r.VerifyLocked("alpha"); !errors.Is(err, ErrChecksum) {
+		t.Fatalf("swapped binary: got %v, want ErrChecksum", err)
+	}
+}

@@ -35,6 +35,21 @@ func (r *Registry) SetLock(lf *LockFile) { r.lock = lf }
 // Lock returns the lock file set with SetLock, or nil.
 func (r *Registry) Lock() *LockFile { return r.lock }
 
+// VerifyLocked checks, without starting it, the binary of connector name
+// against the lock set with SetLock; nil when there is no lock. Commands
+// call it for every connector they will use, so that a swapped binary is
+// refused before any work starts.
+func (r *Registry) VerifyLocked(name string) error {
+	if r.lock == nil {
+		return nil
+	}
+	path, err := r.Find(name)
+	if err != nil {
+		return err
+	}
+	return r.lock.Verify(name, path)
+}
+
 // Dirs returns the directories searched, in order.
 func (r *Registry) Dirs() []string { return r.dirs }
 

@@ -121,6 +121,20 @@ func (a *App) manifestRegistry(m *manifest.Manifest) (*connector.Registry, error
 		return nil, err
 	}
 	reg.SetLock(lf)
+	// Refuse a swapped binary before anything runs, not when the first
+	// unit using it starts.
+	seen := map[string]bool{}
+	for _, u := range m.Units {
+		for _, t := range []string{u.Source.Type, u.Sink.Type} {
+			if t == "" || seen[t] {
+				continue
+			}
+			seen[t] = true
+			if err := reg.VerifyLocked(t); err != nil && !errors.Is(err, connector.ErrPluginNotFound) {
+				return nil, asUsage(err)
+			}
+		}
+	}
 	return reg, nil
 }
 
