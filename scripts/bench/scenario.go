@@ -43,6 +43,9 @@ type measurement struct {
 	HostPeakMB float64    `json:"host_peak_rss_mb"`
 	HostCPU    float64    `json:"host_cpu_s"`
 	Procs      []procPeak `json:"children"`
+	// Failed is why a merge run failed (e.g. DuckDB out of memory at its
+	// memory_limit): recorded with the peak RSS reached, not fatal.
+	Failed string `json:"failed,omitempty"`
 }
 
 // targetTable names the table a scenario loads for a source table.
@@ -161,10 +164,11 @@ func (b *bench) measure(cmd *exec.Cmd) (measurement, error) {
 	err := cmd.Wait()
 	wall := time.Since(start).Seconds()
 	root, procs := smp.Stop()
+	m := measurement{WallSecs: wall, Load1: load, HostPeakMB: root.PeakMB, HostCPU: root.CPUSecs, Procs: procs}
 	if err != nil {
-		return measurement{}, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out.String())
+		return m, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out.String())
 	}
-	return measurement{WallSecs: wall, Load1: load, HostPeakMB: root.PeakMB, HostCPU: root.CPUSecs, Procs: procs}, nil
+	return m, nil
 }
 
 func (b *bench) checkRows(dsn, table string, want int64) error {
