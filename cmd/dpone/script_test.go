@@ -87,6 +87,7 @@ func TestScripts(t *testing.T) {
 			"psql":     cmdPsql,
 			"plandiff": cmdPlanDiff,
 			"exitcode": cmdExitCode,
+			"pgserver": cmdPgServer,
 		},
 	})
 }

@@ -88,6 +88,10 @@ var (
 			"path":    scalarS,
 			"dsn":     scalarS,
 		}},
+		"plugins": {kind: shapeFields, fields: map[string]*shape{
+			"dir":       scalarS,
+			"lock_file": scalarS,
+		}},
 	}}
 )
 

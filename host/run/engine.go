@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -38,6 +37,9 @@ type Options struct {
 	// each time, with jitter.
 	Retries      int
 	RetryBackoff time.Duration
+	// RetryMaxBackoff caps the delay between retries (jitter included);
+	// 0 means DefaultRetryMaxBackoff.
+	RetryMaxBackoff time.Duration
 	// LockTTL is how long a unit lock lives without refresh (default 2m).
 	LockTTL time.Duration
 	// Wait makes a unit locked by another run wait instead of failing.
@@ -83,6 +85,9 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 	}
 	if opts.RetryBackoff <= 0 {
 		opts.RetryBackoff = time.Second
+	}
+	if opts.RetryMaxBackoff <= 0 {
+		opts.RetryMaxBackoff = DefaultRetryMaxBackoff
 	}
 	e := &Engine{opts: opts, store: opts.Store, conns: opts.Pool, progress: opts.Progress, hooks: opts.Hooks,
 		manifestID: opts.Manifest.Metadata.ID, startedAt: opts.Now().UTC()}
@@ -245,8 +250,7 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 			// The next run's Recover finishes it from the sink's receipt.
 			break
 		}
-		delay := e.opts.RetryBackoff << (attempt - 1)
-		delay += time.Duration(rand.Int64N(int64(delay)/2 + 1))
+		delay := retryDelay(e.opts.RetryBackoff, e.opts.RetryMaxBackoff, attempt, nil)
 		e.logf("%s: attempt %d failed (%v); retrying in %s", u.ID, attempt, err, delay.Round(time.Millisecond))
 		select {
 		case <-ctx.Done():
@@ -267,6 +271,10 @@ func (e *Engine) fail(u *manifest.Unit, rep *evidence.UnitReport, err error) {
 	e.emitLineage(evidence.LineageFail, u, rep, nil)
 }
 
+// ErrLocked means another live run holds the unit's lock (report code
+// LOCKED, not INTERNAL).
+var ErrLocked = errors.New("unit locked by another run")
+
 // lock takes the unit's run lock, waiting when Options.Wait is set.
 func (e *Engine) lock(ctx context.Context, unit string) (state.Lock, error) {
 	key := LockKey(e.manifestID, unit)
@@ -275,7 +283,7 @@ func (e *Engine) lock(ctx context.Context, unit string) (state.Lock, error) {
 		var held state.ErrLocked
 		if err == nil || !errors.As(err, &held) || !e.opts.Wait {
 			if err != nil && errors.As(err, &held) {
-				return nil, fmt.Errorf("unit %s is being loaded by run %s (since %s): wait for it or pass --wait", unit, held.HeldBy, held.Since.Format(time.RFC3339))
+				return nil, fmt.Errorf("unit %s is being loaded by run %s (since %s): %w: wait for it or pass --wait", unit, held.HeldBy, held.Since.Format(time.RFC3339), ErrLocked)
 			}
 			return l, err
 		}
@@ -321,8 +329,13 @@ func errorInfo(err error) *evidence.ErrorInfo {
 		info.Code = "CANCELLED"
 	case errors.Is(err, connector.ErrPluginExited):
 		info.Code = "PLUGIN_EXITED"
-	case errors.Is(err, connector.ErrPluginNotFound):
+	case errors.Is(err, connector.ErrPluginNotFound), errors.Is(err, connector.ErrPluginNotExecutable),
+		errors.Is(err, connector.ErrNotAPlugin), errors.Is(err, connector.ErrChecksum):
 		info.Code = "CONFIG"
+	case errors.Is(err, ErrLocked):
+		info.Code = "LOCKED"
+	case errors.Is(err, connector.ErrCallTimeout):
+		info.Code = "TIMEOUT"
 	case errors.Is(err, ErrGate):
 		info.Code = "GATE"
 	case errors.Is(err, ErrContract):

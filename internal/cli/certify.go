@@ -75,7 +75,11 @@ func (a *App) pluginPath(arg string) (string, error) {
 	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
 		return arg, nil
 	}
-	p, err := a.pluginRegistry().Find(arg)
+	reg, err := a.pluginRegistry()
+	if err != nil {
+		return "", err
+	}
+	p, err := reg.Find(arg)
 	return p, connectorErr(err)
 }
 
@@ -86,6 +90,9 @@ func runCertify(ctx context.Context, app *App, target string, o *certifyOptions)
 	path, err := app.pluginPath(target)
 	if err != nil {
 		return err
+	}
+	if err := app.verifyLocked(path); err != nil {
+		return connectorErr(err)
 	}
 	f, err := sdktest.ReadFixture(o.fixture)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/dpone-go/dpone/host/run"
 )
@@ -16,17 +17,23 @@ import (
 //	DPONE_TEST_FAULT=<hook>[:<unit>]   SIGKILL this process at the hook
 //	DPONE_TEST_PAUSE=<hook>:<file>     at the hook, create file and block
 //	                                   until the run is interrupted
+//	DPONE_TEST_HOLD=<hook>:<file>      at the hook (once), create file and
+//	                                   block until the file is removed
 //
 // Hooks: after_batch, after_pending, after_commit.
 func faultHooks() run.Hooks {
-	kill, pause := os.Getenv("DPONE_TEST_FAULT"), os.Getenv("DPONE_TEST_PAUSE")
-	if kill == "" && pause == "" {
+	kill, pause, hold := os.Getenv("DPONE_TEST_FAULT"), os.Getenv("DPONE_TEST_PAUSE"), os.Getenv("DPONE_TEST_HOLD")
+	if kill == "" && pause == "" && hold == "" {
 		return nil
 	}
 	killAt, killUnit, _ := strings.Cut(kill, ":")
 	pauseAt, marker, _ := strings.Cut(pause, ":")
-	var once sync.Once
+	holdAt, holdFile, _ := strings.Cut(hold, ":")
+	var once, holdOnce sync.Once
 	return func(ctx context.Context, h run.Hook, u string) {
+		if hold != "" && string(h) == holdAt {
+			holdOnce.Do(func() { holdUntilRemoved(ctx, holdFile, u) })
+		}
 		if kill != "" && string(h) == killAt && (killUnit == "" || killUnit == u) {
 			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		}
@@ -35,6 +42,23 @@ func faultHooks() run.Hooks {
 				_ = os.WriteFile(marker, []byte(u+"\n"), 0o644)
 				<-ctx.Done()
 			})
+		}
+	}
+}
+
+// holdUntilRemoved creates file and blocks until it is removed or ctx ends.
+func holdUntilRemoved(ctx context.Context, file, unit string) {
+	if os.WriteFile(file, []byte(unit+"\n"), 0o644) != nil {
+		return
+	}
+	for {
+		if _, err := os.Stat(file); err != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }

@@ -39,7 +39,8 @@ type Fixture struct {
 	// with AUTH. Optional.
 	BadCredentials json.RawMessage `json:"bad_credentials,omitempty"`
 	// Unreachable is a config naming a host that does not answer: Check
-	// must fail with CONNECT. Optional.
+	// must fail with CONNECT, or UNAVAILABLE marked retryable (a refused
+	// connection or a DNS failure may be a restart). Optional.
 	Unreachable json.RawMessage `json:"unreachable,omitempty"`
 
 	// Streams are the source streams to read, with what they hold.
