@@ -13,6 +13,8 @@ import (
 // connectors lock without a manifest pins every installed connector; a
 // command given --lock-file refuses a binary that differs from its pin.
 func TestConnectorsLockFile(t *testing.T) {
+	// Only the test plugin: make test also exports DPONE_PLUGIN_DIR.
+	t.Setenv("DPONE_PLUGIN_DIR", "")
 	lock := filepath.Join(t.TempDir(), "pins.json")
 	out, errOut, code := runCLI(t, "--lock-file", lock, "connectors", "lock")
 	if code != ExitOK {
