@@ -29,6 +29,10 @@ type Spec struct {
 	AtomicReceipts bool
 	// Transactions is true when CommitLoad publishes atomically.
 	Transactions bool
+	// Fencing is true when the Destination honours LoadRequest.Fence:
+	// BeginLoad and LoadStatus raise the target's fence, and CommitLoad
+	// refuses a stale generation in its transaction (see Fence).
+	Fencing bool
 }
 
 // Connector is what a plugin's factory returns. It must implement Source,
@@ -109,6 +113,8 @@ type LoadRequest struct {
 	UniqueKey []string
 	// Options are the manifest's sink.options, JSON.
 	Options json.RawMessage
+	// Fence names the load's unit and its lock generation (see Fence).
+	Fence Fence
 }
 
 // WriteResult reports what Write staged.

@@ -57,6 +57,7 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 		IncrementalStrategies: spec.IncrementalStrategies,
 		AtomicReceipts:        spec.AtomicReceipts,
 		Transactions:          spec.Transactions,
+		Fencing:               spec.Fencing,
 	}
 	if _, ok := c.(Source); ok {
 		caps.Source = true
@@ -308,7 +309,7 @@ func (s *server) Partition(ctx context.Context, req *connectorv1.PartitionReques
 
 func loadRequest(cfg []byte, loadID string, b *connectorv1.BeginLoadRequest) (LoadRequest, error) {
 	lr := LoadRequest{Config: cfg, LoadID: loadID, Target: tableRef(b.GetTarget()), Mode: b.GetMode(),
-		UniqueKey: b.GetUniqueKey(), Options: b.GetOptionsJson()}
+		UniqueKey: b.GetUniqueKey(), Options: b.GetOptionsJson(), Fence: fenceOf(b)}
 	if len(lr.Config) == 0 {
 		lr.Config = b.GetConfigJson()
 	}

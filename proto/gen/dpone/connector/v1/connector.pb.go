@@ -747,8 +747,11 @@ type Capabilities struct {
 	// Schema operations ApplySchema can render (add_column, widen_type, ...).
 	SchemaOps      []string `protobuf:"bytes,13,rep,name=schema_ops,json=schemaOps,proto3" json:"schema_ops,omitempty"`
 	DescribeStream bool     `protobuf:"varint,14,opt,name=describe_stream,json=describeStream,proto3" json:"describe_stream,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The sink honours BeginLoadRequest's fence (fence_generation,
+	// manifest_id, unit_id) atomically with CommitLoad.
+	Fencing       bool `protobuf:"varint,30,opt,name=fencing,proto3" json:"fencing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Capabilities) Reset() {
@@ -875,6 +878,13 @@ func (x *Capabilities) GetSchemaOps() []string {
 func (x *Capabilities) GetDescribeStream() bool {
 	if x != nil {
 		return x.DescribeStream
+	}
+	return false
+}
+
+func (x *Capabilities) GetFencing() bool {
+	if x != nil {
+		return x.Fencing
 	}
 	return false
 }
@@ -2326,7 +2336,26 @@ type BeginLoadRequest struct {
 	Mode      string   `protobuf:"bytes,5,opt,name=mode,proto3" json:"mode,omitempty"`
 	UniqueKey []string `protobuf:"bytes,6,rep,name=unique_key,json=uniqueKey,proto3" json:"unique_key,omitempty"`
 	// Mode options from the manifest, JSON.
-	OptionsJson   []byte `protobuf:"bytes,7,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
+	OptionsJson []byte `protobuf:"bytes,7,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
+	// Fencing (30-39). The host holds a per-unit lock whose generation grows
+	// with every new holder. A sink that fences (Capabilities.fencing) keeps,
+	// per (manifest_id, unit_id), the highest generation it has seen, raises
+	// it in BeginLoad and LoadStatus, and refuses BeginLoad and CommitLoad
+	// whose generation is lower, checked in the commit transaction: a run
+	// that lost its lock (paused past the lock ttl while another run took
+	// over) can never commit. 0 means the host sent no fence.
+	//
+	// The lock generation of the run making this request (for LoadStatus and
+	// AbortLoad during recovery: the recovering run's).
+	FenceGeneration int64 `protobuf:"varint,30,opt,name=fence_generation,json=fenceGeneration,proto3" json:"fence_generation,omitempty"`
+	// The manifest (metadata.id) and unit the load belongs to; receipts
+	// record them so a target loaded by two units is detected.
+	ManifestId string `protobuf:"bytes,31,opt,name=manifest_id,json=manifestId,proto3" json:"manifest_id,omitempty"`
+	UnitId     string `protobuf:"bytes,32,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// The unit's sink.shared_target: other units may load the same target.
+	// Without it, a commit into a target whose receipts name another
+	// manifest or unit is refused.
+	SharedTarget  bool `protobuf:"varint,33,opt,name=shared_target,json=sharedTarget,proto3" json:"shared_target,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2408,6 +2437,34 @@ func (x *BeginLoadRequest) GetOptionsJson() []byte {
 		return x.OptionsJson
 	}
 	return nil
+}
+
+func (x *BeginLoadRequest) GetFenceGeneration() int64 {
+	if x != nil {
+		return x.FenceGeneration
+	}
+	return 0
+}
+
+func (x *BeginLoadRequest) GetManifestId() string {
+	if x != nil {
+		return x.ManifestId
+	}
+	return ""
+}
+
+func (x *BeginLoadRequest) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *BeginLoadRequest) GetSharedTarget() bool {
+	if x != nil {
+		return x.SharedTarget
+	}
+	return false
 }
 
 type BeginLoadResponse struct {
@@ -3052,7 +3109,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\bnullable\x18\x03 \x01(\bR\bnullable\"^\n" +
 	"\x06Schema\x121\n" +
 	"\x06fields\x18\x01 \x03(\v2\x19.dpone.connector.v1.FieldR\x06fields\x12!\n" +
-	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xaa\x04\n" +
+	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xc4\x04\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\bR\x06source\x12 \n" +
 	"\vdestination\x18\x02 \x01(\bR\vdestination\x12A\n" +
@@ -3071,7 +3128,8 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"loadStatus\x12\x1d\n" +
 	"\n" +
 	"schema_ops\x18\r \x03(\tR\tschemaOps\x12'\n" +
-	"\x0fdescribe_stream\x18\x0e \x01(\bR\x0edescribeStream\"\x10\n" +
+	"\x0fdescribe_stream\x18\x0e \x01(\bR\x0edescribeStream\x12\x18\n" +
+	"\afencing\x18\x1e \x01(\bR\afencing\"\x10\n" +
 	"\x0eGetSpecRequest\"\xb1\x02\n" +
 	"\x0fGetSpecResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -3195,7 +3253,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\n" +
 	"partitions\x18\x01 \x03(\fR\n" +
 	"partitions\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\x8c\x02\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\x96\x03\n" +
 	"\x10BeginLoadRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x17\n" +
@@ -3205,7 +3263,12 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x04mode\x18\x05 \x01(\tR\x04mode\x12\x1d\n" +
 	"\n" +
 	"unique_key\x18\x06 \x03(\tR\tuniqueKey\x12!\n" +
-	"\foptions_json\x18\a \x01(\fR\voptionsJson\"^\n" +
+	"\foptions_json\x18\a \x01(\fR\voptionsJson\x12)\n" +
+	"\x10fence_generation\x18\x1e \x01(\x03R\x0ffenceGeneration\x12\x1f\n" +
+	"\vmanifest_id\x18\x1f \x01(\tR\n" +
+	"manifestId\x12\x17\n" +
+	"\aunit_id\x18  \x01(\tR\x06unitId\x12#\n" +
+	"\rshared_target\x18! \x01(\bR\fsharedTarget\"^\n" +
 	"\x11BeginLoadResponse\x12\x18\n" +
 	"\astaging\x18\x01 \x01(\tR\astaging\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\x83\x01\n" +
