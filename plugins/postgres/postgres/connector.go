@@ -47,5 +47,6 @@ func (c *Connector) Spec() sdk.Spec {
 		IncrementalStrategies: []string{"column", "xmin"},
 		AtomicReceipts:        true,
 		Transactions:          true,
+		Fencing:               true,
 	}
 }
