@@ -96,8 +96,13 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := Recover(ctx, opts.Store, opts.Pool, e.runID, e.logf); err != nil {
-		return nil, fmt.Errorf("resolve loads left pending by an earlier run: %w", err)
+	// Runs killed with kill -9 stay "running" in the registry: mark them.
+	// Their pending loads are resolved unit by unit, by the runs that run
+	// those units (recoverUnit).
+	if dead, err := e.store.AbandonDeadRuns(ctx); err != nil {
+		e.logf("warning: %v", err)
+	} else if len(dead) > 0 {
+		e.logf("marked %d run(s) abandoned (their process is gone): %v", len(dead), dead)
 	}
 	if err := e.store.StartRun(ctx, state.Run{ID: e.runID, Manifest: e.manifestID, Status: "running",
 		StartedAt: e.startedAt, Args: opts.Args}); err != nil {
@@ -212,10 +217,14 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 	defer lock.Release(context.WithoutCancel(ctx))
 	stopRefresh := e.keepLock(ctx, u.ID, lock)
 	defer stopRefresh()
+	if err := e.recoverUnit(ctx, u, lock); err != nil {
+		e.fail(u, rep, err)
+		return err
+	}
 
 	for attempt := 1; ; attempt++ {
 		rep.Attempts = attempt
-		r := &unitRun{e: e, u: u, rep: rep, stream: stream}
+		r := &unitRun{e: e, u: u, rep: rep, stream: stream, lock: lock}
 		*rep = evidence.UnitReport{Unit: rep.Unit, Source: rep.Source, Sink: rep.Sink, Target: rep.Target,
 			Mode: rep.Mode, Attempts: attempt}
 		err = r.load(ctx)
@@ -322,6 +331,10 @@ func errorInfo(err error) *evidence.ErrorInfo {
 		info.Code = "CONFIG"
 	case errors.Is(err, ErrUnsupported):
 		info.Code = "UNSUPPORTED"
+	case errors.Is(err, state.ErrLockLost):
+		info.Code = "LOCK_LOST"
+	case errors.Is(err, ErrPendingLoad):
+		info.Code = "PENDING_LOAD"
 	}
 	return info
 }

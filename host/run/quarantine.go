@@ -65,8 +65,9 @@ func (q *quarantineLoad) start(ctx context.Context, s *arrow.Schema) error {
 	q.r.rep.DDL = append(q.r.rep.DDL, ddl...)
 	loadID := q.r.rep.LoadID + "_q"
 	q.begin = &connectorv1.BeginLoadRequest{ConfigJson: q.cfg, LoadId: loadID, Target: q.table, Schema: sm,
-		Mode: "incremental_append", OptionsJson: []byte(`{"lineage":{"run_id_column":"","loaded_at_column":""},"strategy":{"mode":"incremental_append"}}`)}
-	rec, err := encodePending(q.sinkTy, q.begin)
+		Mode: "incremental_append", OptionsJson: quarantineOptions}
+	q.r.fence(q.begin)
+	rec, err := state.NewLoadRecord(q.sinkTy, q.r.u.Sink.ConnectionID, q.begin)
 	if err != nil {
 		return err
 	}

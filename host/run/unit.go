@@ -25,6 +25,8 @@ type unitRun struct {
 	u      *manifest.Unit
 	rep    *evidence.UnitReport
 	stream state.StreamKey
+	// lock is the unit's run lock; its generation fences the load.
+	lock state.Lock
 }
 
 // load runs one unit: Read (schema first) -> schema evolution DDL ->
@@ -146,10 +148,12 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 		Target: table, Schema: loadSchema, Mode: u.Sink.Strategy.Mode, UniqueKey: u.Sink.Strategy.UniqueKey,
 		OptionsJson: sinkOpts,
 	}
+	r.fence(begin)
 	r.rep.LoadID = loadID
 	// Record the load before anything is staged: a crash from here on
 	// leaves a pending record that the next run resolves (abort or finish).
-	pendingRec, err := encodePending(u.Sink.Type, begin)
+	// The record holds no config: recovery resolves credentials anew.
+	pendingRec, err := state.NewLoadRecord(u.Sink.Type, u.Sink.ConnectionID, begin)
 	if err != nil {
 		return fmt.Errorf("encode load %s: %w", loadID, err)
 	}
@@ -195,6 +199,13 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	}
 	e.hooks.fire(ctx, HookAfterPending, u.ID)
 
+	// A run that lost its lock (stalled past the ttl while another run
+	// took the unit over) stops here; the sink's fence refuses it anyway
+	// if the lock is lost between this check and the commit.
+	if err := r.checkLock(ctx); err != nil {
+		return err
+	}
+	e.hooks.fire(ctx, HookBeforeCommit, u.ID)
 	commitStart := time.Now()
 	if t.quarantine != nil {
 		if err := t.quarantine.commit(ctx); err != nil {
@@ -210,6 +221,9 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	})
 	r.rep.CommitSeconds = time.Since(commitStart).Seconds()
 	if err != nil {
+		if lerr := r.checkLock(context.WithoutCancel(ctx)); lerr != nil {
+			return fmt.Errorf("%w (the sink said: %v)", lerr, err)
+		}
 		return fmt.Errorf("commit load into %s: %w", r.rep.Target, err)
 	}
 	r.rep.RowsInserted, r.rep.RowsUpdated, r.rep.RowsDeleted = res.GetRowsInserted(), res.GetRowsUpdated(), res.GetRowsDeleted()
@@ -260,6 +274,31 @@ func (r *unitRun) abort(sinkType string, begin *connectorv1.BeginLoadRequest, ca
 	if err := r.e.store.MarkAborted(ctx, begin.GetLoadId(), cause.Error()); err != nil {
 		r.e.logf("%s: mark load %s aborted: %v", r.u.ID, begin.GetLoadId(), err)
 	}
+}
+
+// fence stamps a BeginLoad request with the unit's identity and this
+// run's lock generation (see sdk.Fence).
+func (r *unitRun) fence(b *connectorv1.BeginLoadRequest) {
+	b.ManifestId, b.UnitId = r.e.manifestID, r.u.ID
+	b.SharedTarget = r.u.Sink.SharedTarget
+	if r.lock != nil {
+		b.FenceGeneration = r.lock.Generation()
+	}
+}
+
+// checkLock refreshes the unit's lock; a lock another run took over fails
+// the load with ErrLockLost, naming the lock and what happened.
+func (r *unitRun) checkLock(ctx context.Context) error {
+	if r.lock == nil {
+		return nil
+	}
+	err := r.lock.Refresh(ctx, r.e.opts.LockTTL)
+	if err == nil || !errors.Is(err, state.ErrLockLost) {
+		return nil // a state store hiccup is no proof of a lost lock; the sink's fence decides
+	}
+	return fmt.Errorf("unit %s lost its run lock %s (generation %d) before its commit: the run stalled longer than the lock ttl (%s) "+
+		"and another run took the unit over; nothing of this run's load was committed: %w",
+		r.u.ID, r.lock.Key(), r.lock.Generation(), r.e.opts.LockTTL, state.ErrLockLost)
 }
 
 func digest(b []byte) string {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,17 +17,28 @@ import (
 //	DPONE_TEST_FAULT=<hook>[:<unit>]   SIGKILL this process at the hook
 //	DPONE_TEST_PAUSE=<hook>:<file>     at the hook, create file and block
 //	                                   until the run is interrupted
+//	DPONE_TEST_STOP=<hook>:<file>      at the hook, write the pid to file
+//	                                   and SIGSTOP this process (a stall:
+//	                                   lock refreshes stop too) until it
+//	                                   gets SIGCONT
 //
-// Hooks: after_batch, after_pending, after_commit.
+// Hooks: after_batch, after_pending, before_commit, after_commit.
 func faultHooks() run.Hooks {
-	kill, pause := os.Getenv("DPONE_TEST_FAULT"), os.Getenv("DPONE_TEST_PAUSE")
-	if kill == "" && pause == "" {
+	kill, pause, stop := os.Getenv("DPONE_TEST_FAULT"), os.Getenv("DPONE_TEST_PAUSE"), os.Getenv("DPONE_TEST_STOP")
+	if kill == "" && pause == "" && stop == "" {
 		return nil
 	}
 	killAt, killUnit, _ := strings.Cut(kill, ":")
 	pauseAt, marker, _ := strings.Cut(pause, ":")
-	var once sync.Once
+	stopAt, stopFile, _ := strings.Cut(stop, ":")
+	var once, stopOnce sync.Once
 	return func(ctx context.Context, h run.Hook, u string) {
+		if stop != "" && string(h) == stopAt {
+			stopOnce.Do(func() {
+				_ = os.WriteFile(stopFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+				_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+			})
+		}
 		if kill != "" && string(h) == killAt && (killUnit == "" || killUnit == u) {
 			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		}
