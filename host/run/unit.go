@@ -50,6 +50,10 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	if err := checkCapabilities(u, srcSpec, sinkSpec); err != nil {
 		return err
 	}
+	if !sinkSpec.GetCapabilities().GetFencing() {
+		r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf("sink %s does not fence commits: a run stalled past the lock ttl "+
+			"between its lock check and its commit could still commit after another run took unit %s over", u.Sink.Type, u.ID))
+	}
 	for _, w := range Warnings(u) {
 		r.rep.Warnings = append(r.rep.Warnings, w)
 		e.logf("warning: %s", w)
