@@ -25,8 +25,19 @@ const fencesDDL = `CREATE TABLE IF NOT EXISTS %s (
 // unit columns to a receipts table made by an older plugin. Callers hold
 // a lock that serialises DDL on the schema or target.
 func (l *load) ensureFenceTables(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, fmt.Sprintf(fencesDDL, l.fences())); err != nil {
+		return err
+	}
+	// ALTER TABLE locks the receipts table exclusively (until tx ends,
+	// stalling every other commit in the schema) even when the column
+	// exists: look first.
+	var n int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM pg_attribute
+		WHERE attrelid = to_regclass($1) AND attname IN ('manifest', 'unit') AND NOT attisdropped`, l.receipts()).Scan(&n)
+	if err != nil || n == 2 {
+		return err
+	}
 	for _, q := range []string{
-		fmt.Sprintf(fencesDDL, l.fences()),
 		"ALTER TABLE " + l.receipts() + " ADD COLUMN IF NOT EXISTS manifest text NOT NULL DEFAULT ''",
 		"ALTER TABLE " + l.receipts() + " ADD COLUMN IF NOT EXISTS unit text NOT NULL DEFAULT ''",
 	} {

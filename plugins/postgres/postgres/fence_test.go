@@ -125,3 +125,24 @@ func TestSharedTarget(t *testing.T) {
 		t.Errorf("target rows: got %d, want 3", n)
 	}
 }
+
+// TestReceiptsOfAnOlderPlugin: a receipts table without manifest and unit
+// columns gains them once; its old rows name no unit (no false conflict).
+func TestReceiptsOfAnOlderPlugin(t *testing.T) {
+	cfg, conn := testDB(t)
+	t.Cleanup(func() { mustExec(t, conn, "DROP SCHEMA IF EXISTS fencetest CASCADE") })
+	mustExec(t, conn, "CREATE SCHEMA fencetest")
+	mustExec(t, conn, `CREATE TABLE fencetest._dpone_loads (load_id text PRIMARY KEY, target text NOT NULL, mode text NOT NULL,
+		rows bigint NOT NULL, receipt text, committed_at timestamptz NOT NULL DEFAULT now())`)
+	mustExec(t, conn, `INSERT INTO fencetest._dpone_loads VALUES ('old', '"fencetest"."t"', 'incremental_append', 1, NULL)`)
+	c := New().(*Connector)
+	req := fencedReq(cfg, "new", "t", "u", 1, false)
+	stage(t, c, req, kv{1, "a"})
+	if _, err := c.CommitLoad(context.Background(), req, nil); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM fencetest._dpone_loads WHERE unit IN ('', 'u')").Scan(&n); err != nil || n != 2 {
+		t.Errorf("receipts: got %d (%v), want the old and the new one", n, err)
+	}
+}
