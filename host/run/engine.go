@@ -217,17 +217,17 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 	defer lock.Release(context.WithoutCancel(ctx))
 	stopRefresh := e.keepLock(ctx, u.ID, lock)
 	defer stopRefresh()
-	if err := e.recoverUnit(ctx, u, lock); err != nil {
-		e.fail(u, rep, err)
-		return err
-	}
 
 	for attempt := 1; ; attempt++ {
 		rep.Attempts = attempt
 		r := &unitRun{e: e, u: u, rep: rep, stream: stream, lock: lock}
 		*rep = evidence.UnitReport{Unit: rep.Unit, Source: rep.Source, Sink: rep.Sink, Target: rep.Target,
 			Mode: rep.Mode, Attempts: attempt}
-		err = r.load(ctx)
+		// Pending loads of earlier runs first; a transient sink error
+		// here is retried like one in the load.
+		if err = e.recoverUnit(ctx, u, lock); err == nil {
+			err = r.load(ctx)
+		}
 		if e.opts.Metrics != nil {
 			e.opts.Metrics.AddRows(u.ID, 0, rep.RowsWritten, rep.RowsQuarantined, 0)
 			e.opts.Metrics.SetUnitDuration(u.ID, rep.DurationSeconds)
@@ -313,6 +313,8 @@ func errorInfo(err error) *evidence.ErrorInfo {
 	info := &evidence.ErrorInfo{Code: "INTERNAL", Message: err.Error()}
 	var ce *connector.Error
 	switch {
+	case errors.Is(err, ErrPendingLoad):
+		info.Code, info.Retryable = "PENDING_LOAD", connector.IsRetryable(err)
 	case errors.As(err, &ce):
 		info.Code, info.Retryable = connector.CodeName(ce.Code), ce.Retryable
 	case errors.Is(err, context.Canceled):
@@ -333,8 +335,6 @@ func errorInfo(err error) *evidence.ErrorInfo {
 		info.Code = "UNSUPPORTED"
 	case errors.Is(err, state.ErrLockLost):
 		info.Code = "LOCK_LOST"
-	case errors.Is(err, ErrPendingLoad):
-		info.Code = "PENDING_LOAD"
 	}
 	return info
 }

@@ -45,7 +45,7 @@ func (e *Engine) recoverUnit(ctx context.Context, u *manifest.Unit, lock state.L
 		slices.Reverse(loads) // oldest first
 		for _, l := range loads {
 			if err := ResolveLoad(ctx, e.store, e.pool, u, l, lock.Generation(), e.logf); err != nil {
-				return fmt.Errorf("%w: load %s of unit %s (left pending by run %s at %s): %v; fix what the error says and run again, "+
+				return fmt.Errorf("%w: load %s of unit %s (left pending by run %s at %s): %w; fix what the error says and run again, "+
 					"or give the load up with `dpone state abandon %s --yes` (drops its staging where reachable)",
 					ErrPendingLoad, l.ID, u.ID, l.RunID, l.CreatedAt.Format(time.RFC3339), err, l.ID)
 			}
