@@ -213,6 +213,9 @@ func (r *unitRun) load(ctx context.Context) (err error) {
 	commitStart := time.Now()
 	if t.quarantine != nil {
 		if err := t.quarantine.commit(ctx); err != nil {
+			if lerr := r.checkLock(context.WithoutCancel(ctx)); lerr != nil {
+				return fmt.Errorf("%w (the sink said: %v)", lerr, err)
+			}
 			return err
 		}
 	}
