@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,8 +36,14 @@ func faultHooks() run.Hooks {
 	return func(ctx context.Context, h run.Hook, u string) {
 		if stop != "" && string(h) == stopAt {
 			stopOnce.Do(func() {
+				// SIGSTOP is not synchronous: block until SIGCONT, so
+				// nothing after the hook runs before the stall.
+				cont := make(chan os.Signal, 1)
+				signal.Notify(cont, syscall.SIGCONT)
+				defer signal.Stop(cont)
 				_ = os.WriteFile(stopFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
 				_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+				<-cont
 			})
 		}
 		if kill != "" && string(h) == killAt && (killUnit == "" || killUnit == u) {
