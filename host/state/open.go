@@ -89,10 +89,10 @@ func privateFiles(path string) error {
 			return err
 		}
 	}
+	// Tightening what exists is best effort: a state shared through a
+	// group (files owned by another user) still opens.
 	if filepath.Base(dir) == ".dpone" {
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return err
-		}
+		_ = os.Chmod(dir, 0o700)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -100,9 +100,7 @@ func privateFiles(path string) error {
 	}
 	f.Close()
 	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
-		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
+		_ = os.Chmod(p, 0o600)
 	}
 	return nil
 }
