@@ -53,6 +53,7 @@ func Launch(ctx context.Context, name, path string, opts LaunchOptions) (*Client
 			return nil, err
 		}
 	}
+	removeDeadSocketDirs(os.TempDir())
 	logger := opts.Logger
 	if logger == nil {
 		logger = hclog.NewNullLogger()
@@ -73,7 +74,8 @@ func Launch(ctx context.Context, name, path string, opts LaunchOptions) (*Client
 		// The runner owns the exec.Cmd (exit status, handshake line). A
 		// checksum pin is verified above: go-plugin's SecureConfig cannot be
 		// combined with RunnerFunc (it hashes the placeholder command).
-		RunnerFunc: func(_ hclog.Logger, proto *exec.Cmd, _ string) (runner.Runner, error) {
+		RunnerFunc: func(_ hclog.Logger, proto *exec.Cmd, socketDir string) (runner.Runner, error) {
+			markSocketDir(socketDir) // a kill -9 of the host leaves it: the next launch removes it
 			p, err := newProcess(name, path, proto, pluginLogLevel(opts.Logger))
 			if err != nil {
 				return nil, err

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"os"
+	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,17 +18,34 @@ import (
 //	DPONE_TEST_FAULT=<hook>[:<unit>]   SIGKILL this process at the hook
 //	DPONE_TEST_PAUSE=<hook>:<file>     at the hook, create file and block
 //	                                   until the run is interrupted
+//	DPONE_TEST_STOP=<hook>:<file>      at the hook, write the pid to file
+//	                                   and SIGSTOP this process (a stall:
+//	                                   lock refreshes stop too) until it
+//	                                   gets SIGCONT
 //
-// Hooks: after_batch, after_pending, after_commit.
+// Hooks: after_batch, after_pending, before_commit, after_commit.
 func faultHooks() run.Hooks {
-	kill, pause := os.Getenv("DPONE_TEST_FAULT"), os.Getenv("DPONE_TEST_PAUSE")
-	if kill == "" && pause == "" {
+	kill, pause, stop := os.Getenv("DPONE_TEST_FAULT"), os.Getenv("DPONE_TEST_PAUSE"), os.Getenv("DPONE_TEST_STOP")
+	if kill == "" && pause == "" && stop == "" {
 		return nil
 	}
 	killAt, killUnit, _ := strings.Cut(kill, ":")
 	pauseAt, marker, _ := strings.Cut(pause, ":")
-	var once sync.Once
+	stopAt, stopFile, _ := strings.Cut(stop, ":")
+	var once, stopOnce sync.Once
 	return func(ctx context.Context, h run.Hook, u string) {
+		if stop != "" && string(h) == stopAt {
+			stopOnce.Do(func() {
+				// SIGSTOP is not synchronous: block until SIGCONT, so
+				// nothing after the hook runs before the stall.
+				cont := make(chan os.Signal, 1)
+				signal.Notify(cont, syscall.SIGCONT)
+				defer signal.Stop(cont)
+				_ = os.WriteFile(stopFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+				_ = syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+				<-cont
+			})
+		}
 		if kill != "" && string(h) == killAt && (killUnit == "" || killUnit == u) {
 			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		}
