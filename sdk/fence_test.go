@@ -11,7 +11,7 @@ import (
 // destination's LoadRequest, and Spec.Fencing is advertised.
 func TestFenceFromTheWire(t *testing.T) {
 	lr, err := loadRequest(nil, "", &connectorv1.BeginLoadRequest{LoadId: "l1", Target: &connectorv1.TableRef{Name: "t"},
-		FenceGeneration: 42, ManifestId: "m", UnitId: "s.t", SharedTarget: true})
+		FenceGeneration: 42, ManifestId: "m", UnitId: "s.t", SharedTarget: true}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
