@@ -82,6 +82,7 @@ func launch(ctx context.Context, name, path string, opts LaunchOptions, lock *Lo
 			return nil, err
 		}
 	}
+	removeDeadSocketDirs(os.TempDir())
 	logger := opts.Logger
 	if logger == nil {
 		logger = hclog.NewNullLogger()
@@ -102,7 +103,8 @@ func launch(ctx context.Context, name, path string, opts LaunchOptions, lock *Lo
 		// The runner owns the exec.Cmd (exit status, handshake line). A
 		// checksum pin is verified above: go-plugin's SecureConfig cannot be
 		// combined with RunnerFunc (it hashes the placeholder command).
-		RunnerFunc: func(_ hclog.Logger, proto *exec.Cmd, _ string) (runner.Runner, error) {
+		RunnerFunc: func(_ hclog.Logger, proto *exec.Cmd, socketDir string) (runner.Runner, error) {
+			markSocketDir(socketDir) // a kill -9 of the host leaves it: the next launch removes it
 			p, err := newProcess(name, path, proto, pluginLogLevel(opts.Logger))
 			if err != nil {
 				return nil, err

@@ -118,6 +118,10 @@ type Endpoint struct {
 	Table    TableRef
 	Options  map[string]any
 	Strategy Strategy
+	// SharedTarget (sink.shared_target) lets this unit load a target that
+	// other units load too; without it, a sink refuses a target whose
+	// receipts name another unit (two writers would double an append).
+	SharedTarget bool `json:",omitempty"`
 }
 
 // TableRef names a table in a source or sink.

@@ -108,8 +108,13 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 	if err := plan.Check(ctx, opts.Pool, opts.Units); err != nil {
 		return nil, err
 	}
-	if err := Recover(ctx, opts.Store, opts.Pool, e.runID, e.logf); err != nil {
-		return nil, fmt.Errorf("resolve loads left pending by an earlier run: %w", err)
+	// Runs killed with kill -9 stay "running" in the registry: mark them.
+	// Their pending loads are resolved unit by unit, by the runs that run
+	// those units (recoverUnit).
+	if dead, err := e.store.AbandonDeadRuns(ctx); err != nil {
+		e.logf("warning: %v", err)
+	} else if len(dead) > 0 {
+		e.logf("marked %d run(s) abandoned (their process is gone): %v", len(dead), dead)
 	}
 	if err := e.store.StartRun(ctx, state.Run{ID: e.runID, Manifest: e.manifestID, Status: "running",
 		StartedAt: e.startedAt, Args: opts.Args}); err != nil {
@@ -227,9 +232,11 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 
 	for attempt := 1; ; attempt++ {
 		rep.Attempts = attempt
-		r := &unitRun{e: e, u: u, rep: rep, stream: stream}
+		r := &unitRun{e: e, u: u, rep: rep, stream: stream, lock: lock}
 		*rep = evidence.UnitReport{Unit: rep.Unit, Source: rep.Source, Sink: rep.Sink, Target: rep.Target,
 			Mode: rep.Mode, Attempts: attempt}
+		// load resolves pending loads of earlier runs first; a transient
+		// sink error there is retried like one in the load.
 		err = r.load(ctx)
 		if e.opts.Metrics != nil {
 			e.opts.Metrics.AddRows(u.ID, 0, rep.RowsWritten, rep.RowsQuarantined, 0)
@@ -247,7 +254,7 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 		if attempt > e.opts.Retries || !connector.IsRetryable(err) || ctx.Err() != nil || errors.As(err, &committed) {
 			// A load that committed, or may have, is never retried: a retry
 			// reads from the old checkpoint and would load its rows again.
-			// The next run's Recover finishes it from the sink's receipt.
+			// The next run of the unit finishes it from the sink's receipt.
 			break
 		}
 		delay := retryDelay(e.opts.RetryBackoff, e.opts.RetryMaxBackoff, attempt, nil)
@@ -323,6 +330,8 @@ func errorInfo(err error) *evidence.ErrorInfo {
 	info := &evidence.ErrorInfo{Code: "INTERNAL", Message: err.Error()}
 	var ce *connector.Error
 	switch {
+	case errors.Is(err, ErrPendingLoad):
+		info.Code, info.Retryable = "PENDING_LOAD", connector.IsRetryable(err)
 	case errors.As(err, &ce):
 		info.Code, info.Retryable = connector.CodeName(ce.Code), ce.Retryable
 	case errors.Is(err, context.Canceled):
@@ -346,6 +355,8 @@ func errorInfo(err error) *evidence.ErrorInfo {
 		info.Code = "CONFIG"
 	case errors.Is(err, plan.ErrUnsupported):
 		info.Code = "UNSUPPORTED"
+	case errors.Is(err, state.ErrLockLost):
+		info.Code = "LOCK_LOST"
 	}
 	return info
 }

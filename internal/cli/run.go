@@ -27,6 +27,7 @@ type runOptions struct {
 	retryBackoff time.Duration
 	retryMax     time.Duration
 	wait         bool
+	lockTTL      time.Duration
 	reportDir    string
 	progress     string
 	metricsFile  string
@@ -62,6 +63,7 @@ run or by a unit), 130 interrupted.`,
 	f.DurationVar(&o.retryBackoff, "retry-backoff", 2*time.Second, "first retry delay, doubled each retry, with jitter")
 	f.DurationVar(&o.retryMax, "retry-max-backoff", run.DefaultRetryMaxBackoff, "longest delay between retries")
 	f.BoolVar(&o.wait, "wait", false, "wait for units locked by another run instead of failing")
+	f.DurationVar(&o.lockTTL, "lock-ttl", 2*time.Minute, "how long a unit lock outlives a stalled run before another run may take the unit over (refreshed every third of it)")
 	f.StringVar(&o.reportDir, "report-dir", "", "where run reports go (default: .dpone/runs next to the state)")
 	f.StringVar(&o.progress, "progress", "auto", "progress display: auto, bars, plain, none")
 	f.StringVar(&o.metricsFile, "metrics-textfile", "", "write Prometheus metrics to this file at the end (node_exporter textfile)")
@@ -173,7 +175,7 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 	rep, runErr := run.Execute(ctx, run.Options{
 		Manifest: s.m, Units: s.units, Parallel: o.parallel, Store: s.store, Pool: s.pool,
 		Progress: progress, Log: app.Err, Retries: o.retries, RetryBackoff: o.retryBackoff, RetryMaxBackoff: o.retryMax,
-		Wait: o.wait, Args: args, Hooks: faultHooks(), RunID: runID, Lineage: lineage, Metrics: metrics,
+		Wait: o.wait, LockTTL: o.lockTTL, Args: args, Hooks: faultHooks(), RunID: runID, Lineage: lineage, Metrics: metrics,
 	})
 	if rep == nil {
 		if configError(runErr) {

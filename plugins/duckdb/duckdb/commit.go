@@ -24,11 +24,19 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 	defer l.db.ddl.Unlock()
 	var res sdk.CommitResult
 	err = l.db.tx(ctx, func(tx *sql.Tx) error {
-		if err := l.ensureReceipts(ctx, tx); err != nil {
+		if err := l.ensureFenceTables(ctx, tx); err != nil {
 			return err
 		}
 		done, err := hasReceipt(ctx, tx, l.schema, req.LoadID)
 		if err != nil || done {
+			return err
+		}
+		// Fencing, in the commit transaction: a run that lost its unit
+		// lock finds a newer generation here and commits nothing.
+		if err := l.raiseFence(ctx, tx); err != nil {
+			return err
+		}
+		if err := l.checkSharedTarget(ctx, tx); err != nil {
 			return err
 		}
 		staged, err := tableExists(ctx, tx, l.schema, l.staging)
@@ -94,9 +102,10 @@ func (l *load) writeReceipt(ctx context.Context, tx *sql.Tx, rows int64, receipt
 	if len(receipt) > 0 {
 		rc = string(receipt)
 	}
-	q := fmt.Sprintf("INSERT INTO %s VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", qualified(l.schema, receiptsTable))
+	q := fmt.Sprintf("INSERT INTO %s (load_id, target, mode, rows, receipt, committed_at, manifest, unit) VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?)",
+		qualified(l.schema, receiptsTable))
 	target := l.schema + "." + l.req.Target.Name
-	if _, err := tx.ExecContext(ctx, q, l.req.LoadID, target, l.req.Mode, rows, rc); err != nil {
+	if _, err := tx.ExecContext(ctx, q, l.req.LoadID, target, l.req.Mode, rows, rc, l.req.Fence.Manifest, l.req.Fence.Unit); err != nil {
 		return classify(fmt.Errorf("write receipt of load %s: %w", l.req.LoadID, err))
 	}
 	return nil
