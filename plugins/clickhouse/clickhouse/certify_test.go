@@ -1,0 +1,80 @@
+package clickhouse
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/dpone-go/dpone/sdk/sdktest"
+)
+
+// TestCertify runs dpone's certification suite against the clickhouse
+// connector, in process through the SDK's gRPC adapter, on the test
+// server: the source half over a table with edge values, ties and NULL
+// cursors; the destination half over every declared mode.
+func TestCertify(t *testing.T) {
+	cfg, conn := testServer(t)
+	mustExec(t, conn, `CREATE TABLE events (id Int64, updated_at Nullable(DateTime64(6, 'UTC')), name Nullable(String),
+		amount Nullable(Decimal(38, 10)), payload Nullable(JSON), code Nullable(UUID), day Nullable(Date32))
+		ENGINE = ReplacingMergeTree ORDER BY id`)
+	mustExec(t, conn, `INSERT INTO events VALUES
+		(1, '1969-07-20 20:17:40.123456', 'moon 🌕', 9999999999999999999999999999.9999999999, '{"a":1,"b":["y",null,"x"]}', '123e4567-e89b-12d3-a456-426614174000', '1969-12-31'),
+		(2, '2024-01-01 00:00:00', '', -9999999999999999999999999999.9999999999, '{}', '00000000-0000-0000-0000-000000000000', '1900-01-01'),
+		(3, '2024-01-01 00:00:00', 'tie', 0.0000000001, '{}', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '2299-12-31'),
+		(4, '2024-01-01 00:00:00', 'tie too', 0, NULL, NULL, NULL),
+		(5, NULL, NULL, NULL, NULL, NULL, NULL),
+		(6, NULL, '日本語', -1.5, '{"k":"text"}', NULL, '2024-02-29'),
+		(7, '2024-06-30 12:00:00.000001', 'emoji 👩‍💻', 12.5, '{"n":12.5}', NULL, '1970-01-01')`)
+	// No bad_credentials: chDB's server shuts down on a failed native
+	// login (TestClassify covers AUTH instead).
+	unreachable, _ := json.Marshal(Config{DSN: "clickhouse://default@127.0.0.1:1/default", DialTimeout: "2s"})
+	sdktest.TestConnector(t, sdktest.Fixture{
+		Factory:     New,
+		Config:      cfg,
+		Unreachable: unreachable,
+		Streams: []sdktest.StreamFixture{{
+			Namespace: testDB,
+			Name:      "events",
+			Rows: []map[string]any{
+				{"id": 1, "updated_at": "1969-07-20T20:17:40.123456Z", "name": "moon 🌕", "amount": "9999999999999999999999999999.9999999999", "payload": `{"a":1,"b":["y",null,"x"]}`, "code": "123e4567-e89b-12d3-a456-426614174000", "day": "1969-12-31"},
+				{"id": 2, "updated_at": "2024-01-01T00:00:00Z", "name": "", "amount": "-9999999999999999999999999999.9999999999", "payload": `{}`, "code": "00000000-0000-0000-0000-000000000000", "day": "1900-01-01"},
+				{"id": 3, "updated_at": "2024-01-01T00:00:00Z", "name": "tie", "amount": "0.0000000001", "payload": `{}`, "code": "ffffffff-ffff-ffff-ffff-ffffffffffff", "day": "2299-12-31"},
+				{"id": 4, "updated_at": "2024-01-01T00:00:00Z", "name": "tie too", "amount": 0, "payload": nil, "code": nil, "day": nil},
+				{"id": 5, "updated_at": nil, "name": nil, "amount": nil, "payload": nil, "code": nil, "day": nil},
+				{"id": 6, "updated_at": nil, "name": "日本語", "amount": "-1.5", "payload": `{"k":"text"}`, "code": nil, "day": "2024-02-29"},
+				{"id": 7, "updated_at": "2024-06-30T12:00:00.000001Z", "name": "emoji 👩‍💻", "amount": "12.5", "payload": `{"n":12.5}`, "code": nil, "day": "1970-01-01"},
+			},
+			Types: map[string]string{"id": "int64", "updated_at": "timestamp(6, tz)", "name": "string",
+				"amount": "decimal(38,10)", "payload": "json", "code": "uuid", "day": "date"},
+			Incremental: &sdktest.IncrementalFixture{
+				Options: json.RawMessage(`{"incremental_strategy":"column","incremental_column":"updated_at"}`),
+				Cursor:  "updated_at",
+			},
+		}},
+		Load: &sdktest.LoadFixture{
+			Namespace: testDB,
+			Types: []string{"bool", "int8", "int16", "int32", "int64", "float32", "float64", "decimal(38,10)",
+				"string", "date", "timestamp(6)", "timestamp(6, tz)", "uuid", "json"},
+		},
+	})
+}
+
+// hostOf is the host:port of a clickhouse:// DSN.
+func hostOf(dsn string) string {
+	rest := dsn[len("clickhouse://"):]
+	if i := indexByte(rest, '@'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	if i := indexByte(rest, '/'); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+func indexByte(s string, b byte) int {
+	for i := range len(s) {
+		if s[i] == b {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,129 @@
+package clickhouse
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// Lineage column types.
+const (
+	runIDType    = "String"
+	loadedAtType = "DateTime64(6, 'UTC')"
+)
+
+// orderBy is the sorting key of a target the load creates: order_by, else
+// the key createdKey gives, else none (tuple()).
+func (l *load) orderBy() []string {
+	if len(l.opts.OrderBy) > 0 {
+		return l.opts.OrderBy
+	}
+	return createdKey(l.req)
+}
+
+// engine is the target's engine: the engine option, else
+// ReplacingMergeTree for a replacing merge, else MergeTree.
+func (l *load) engine() string {
+	switch {
+	case l.opts.Engine != "":
+		return l.opts.Engine
+	case l.req.Mode == sdk.ModeMerge && l.opts.Merge == mergeReplacing:
+		return "ReplacingMergeTree"
+	}
+	return "MergeTree"
+}
+
+// createDDL renders the CREATE TABLE of a target (or of the staging table
+// that becomes it): the load's columns, the lineage columns, the physical
+// design of the sink options, and comment.
+func (l *load) createDDL(table, comment string) (string, error) {
+	key := l.orderBy()
+	for _, k := range append(slices.Clone(key), l.opts.PrimaryKey...) {
+		if len(l.req.Schema.FieldIndices(k)) == 0 {
+			return "", sdk.Errorf(sdk.CodeConfig, "clickhouse sink: order_by/primary_key column %q is not in the load's schema", k)
+		}
+	}
+	defs := make([]string, 0, l.req.Schema.NumFields()+2)
+	for _, f := range l.req.Schema.Fields() {
+		t, err := columnType(f, slices.Contains(key, f.Name) || slices.Contains(l.opts.PrimaryKey, f.Name), slices.Contains(l.opts.LowCardinality, f.Name))
+		if err != nil {
+			return "", err
+		}
+		defs = append(defs, quote(f.Name)+" "+t)
+	}
+	if lg := l.lineage(); lg != nil {
+		defs = append(defs, quote(lg.RunIDColumn)+" "+runIDType, quote(lg.LoadedAtColumn)+" "+loadedAtType)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE %s (%s) ENGINE = %s", qualified(l.db, table), strings.Join(defs, ", "), l.engine())
+	if len(key) > 0 {
+		fmt.Fprintf(&b, " ORDER BY (%s)", columnList(key))
+	} else {
+		b.WriteString(" ORDER BY tuple()")
+	}
+	if l.opts.PartitionBy != "" {
+		fmt.Fprintf(&b, " PARTITION BY %s", l.opts.PartitionBy)
+	}
+	if len(l.opts.PrimaryKey) > 0 {
+		fmt.Fprintf(&b, " PRIMARY KEY (%s)", columnList(l.opts.PrimaryKey))
+	}
+	if l.opts.TTL != "" {
+		fmt.Fprintf(&b, " TTL %s", l.opts.TTL)
+	}
+	b.WriteString(l.opts.settingsClause())
+	if comment != "" {
+		fmt.Fprintf(&b, " COMMENT %s", literal(comment))
+	}
+	return b.String(), nil
+}
+
+// createdKey is the key of a target this load creates: unique_key for
+// the modes that upsert by it, and for full_refresh unique_key or else the
+// source's primary key (dpone.primary_key on the load's fields), as every
+// in-tree sink does. Append keeps history: no key.
+func createdKey(req sdk.LoadRequest) []string {
+	switch req.Mode {
+	case sdk.ModeMerge, sdk.ModeSnapshotDiff:
+		return req.UniqueKey
+	case sdk.ModeFullRefresh:
+		if len(req.UniqueKey) > 0 {
+			return req.UniqueKey
+		}
+		return sourceKey(req.Schema)
+	}
+	return nil
+}
+
+// sourceKey is the primary key the source declared on s's fields, in key
+// order; nil unless every position from 1 up is present once.
+func sourceKey(s *arrow.Schema) []string {
+	if s == nil {
+		return nil
+	}
+	byPos := map[int]string{}
+	for _, f := range s.Fields() {
+		v, ok := f.Metadata.GetValue(metaPrimaryKey)
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || byPos[n] != "" {
+			return nil
+		}
+		byPos[n] = f.Name
+	}
+	key := make([]string, 0, len(byPos))
+	for i := 1; i <= len(byPos); i++ {
+		name, ok := byPos[i]
+		if !ok {
+			return nil
+		}
+		key = append(key, name)
+	}
+	return key
+}
