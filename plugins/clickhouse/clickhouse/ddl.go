@@ -61,10 +61,13 @@ func (l *load) createDDL(table, comment string) (string, error) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE %s (%s) ENGINE = %s", qualified(l.db, table), strings.Join(defs, ", "), l.engine())
-	if len(key) > 0 {
-		fmt.Fprintf(&b, " ORDER BY (%s)", columnList(key))
-	} else {
+	switch len(key) {
+	case 1:
+		fmt.Fprintf(&b, " ORDER BY %s", quote(key[0]))
+	case 0:
 		b.WriteString(" ORDER BY tuple()")
+	default:
+		fmt.Fprintf(&b, " ORDER BY (%s)", columnList(key))
 	}
 	if l.opts.PartitionBy != "" {
 		fmt.Fprintf(&b, " PARTITION BY %s", l.opts.PartitionBy)
