@@ -17,8 +17,8 @@ type tableInfo struct {
 
 // columnInfo is one column of a table.
 type columnInfo struct {
-	name, typ string
-	inKey     bool // in the primary (sorting) key
+	name, typ, comment string
+	inKey              bool // in the primary (sorting) key
 }
 
 // nullable reports whether the ClickHouse type t is Nullable (also inside
@@ -58,7 +58,7 @@ func (s *server) table(ctx context.Context, db, name string) (*tableInfo, error)
 	if t == nil {
 		return nil, nil
 	}
-	cols, err := s.conn.Query(ctx, `SELECT name, type, is_in_primary_key FROM system.columns
+	cols, err := s.conn.Query(ctx, `SELECT name, type, comment, is_in_primary_key FROM system.columns
 		WHERE database = ? AND table = ? ORDER BY position`, db, name)
 	if err != nil {
 		return nil, classify(fmt.Errorf("describe %s.%s: %w", db, name, err))
@@ -67,7 +67,7 @@ func (s *server) table(ctx context.Context, db, name string) (*tableInfo, error)
 	for cols.Next() {
 		var c columnInfo
 		var inKey uint8
-		if err := cols.Scan(&c.name, &c.typ, &inKey); err != nil {
+		if err := cols.Scan(&c.name, &c.typ, &c.comment, &inKey); err != nil {
 			return nil, classify(fmt.Errorf("describe %s.%s: %w", db, name, err))
 		}
 		c.inKey = inKey == 1

@@ -11,6 +11,10 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
+// jsonComment marks a String column that holds json text, so the source
+// reads it back as json.
+const jsonComment = "dpone.logical=json"
+
 // Lineage column types.
 const (
 	runIDType    = "String"
@@ -53,6 +57,9 @@ func (l *load) createDDL(table, comment string) (string, error) {
 		t, err := columnType(f, slices.Contains(key, f.Name) || slices.Contains(l.opts.PrimaryKey, f.Name), slices.Contains(l.opts.LowCardinality, f.Name))
 		if err != nil {
 			return "", err
+		}
+		if v, _ := f.Metadata.GetValue(sdk.MetaLogical); v == sdk.LogicalJSON {
+			t += " COMMENT " + literal(jsonComment)
 		}
 		defs = append(defs, quote(f.Name)+" "+t)
 	}

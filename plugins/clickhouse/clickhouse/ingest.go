@@ -1,7 +1,7 @@
 package clickhouse
 
 import (
-	"fmt"
+	"math"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -57,12 +57,12 @@ func columnValues(f arrow.Field, arr arrow.Array, nullable bool) (any, error) {
 	case *array.FixedSizeBinary:
 		return fixed(a, nullable, func(i int) string { return string(a.Value(i)) }), nil
 	case *array.Date32:
-		return fixed(a, nullable, func(i int) time.Time { return a.Value(i).ToTime() }), nil
+		return timeValues(f, a, nullable, minDate, maxDate, func(i int) time.Time { return a.Value(i).ToTime() })
 	case *array.Date64:
-		return fixed(a, nullable, func(i int) time.Time { return a.Value(i).ToTime() }), nil
+		return timeValues(f, a, nullable, minDate, maxDate, func(i int) time.Time { return a.Value(i).ToTime() })
 	case *array.Timestamp:
 		unit := a.DataType().(*arrow.TimestampType).Unit
-		return fixed(a, nullable, func(i int) time.Time { return a.Value(i).ToTime(unit) }), nil
+		return timeValues(f, a, nullable, minDate, maxInstant, func(i int) time.Time { return a.Value(i).ToTime(unit) })
 	case *array.Time32:
 		unit := a.DataType().(*arrow.Time32Type).Unit
 		return fixed(a, nullable, func(i int) string { return timeText(a.Value(i).ToTime(unit)) }), nil
@@ -71,6 +71,30 @@ func columnValues(f arrow.Field, arr arrow.Array, nullable bool) (any, error) {
 		return fixed(a, nullable, func(i int) string { return timeText(a.Value(i).ToTime(unit)) }), nil
 	}
 	return nil, sdk.Errorf(sdk.CodeSchema, "column %q: arrow type %s cannot be inserted by this connector version", f.Name, arr.DataType())
+}
+
+// The range of values the sink stores exactly: ClickHouse's Date32 and
+// DateTime64 start at 1900-01-01 and end in 2299 (it clamps what lies
+// outside); the driver converts instants through int64 nanoseconds, which
+// end at 2262-04-11.
+var (
+	minDate    = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxDate    = time.Date(2299, 12, 31, 0, 0, 0, 0, time.UTC)
+	maxInstant = time.Unix(0, math.MaxInt64).UTC()
+)
+
+// timeValues converts a date or timestamp column, refusing values outside
+// [lo, hi] with a DATA error rather than storing a clamped or wrapped one.
+func timeValues(f arrow.Field, a arrow.Array, nullable bool, lo, hi time.Time, get func(int) time.Time) (any, error) {
+	for i := range a.Len() {
+		if a.IsValid(i) {
+			if t := get(i); t.Before(lo) || t.After(hi) {
+				return nil, sdk.Errorf(sdk.CodeData, "column %q: %s is outside what ClickHouse stores exactly here (%s to %s): filter or cast it in the source",
+					f.Name, t.Format(time.RFC3339Nano), lo.Format(time.DateOnly), hi.Format(time.RFC3339))
+			}
+		}
+	}
+	return fixed(a, nullable, get), nil
 }
 
 // timeText is a time of day as HH:MM:SS.ffffff (nanoseconds when present).
@@ -125,5 +149,3 @@ func constColumn[T any](n int, v T) []T {
 	}
 	return out
 }
-
-var _ = fmt.Sprint

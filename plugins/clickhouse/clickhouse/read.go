@@ -29,6 +29,9 @@ func tableColumns(t *tableInfo) ([]column, error) {
 		if err != nil {
 			return nil, sdk.Errorf(sdk.CodeSchema, "column %q: %w", c.name, err)
 		}
+		if c.comment == jsonComment && st.dt.ID() == arrow.STRING {
+			st.meta[sdk.MetaLogical] = sdk.LogicalJSON
+		}
 		f := st.field(c.name)
 		if i := slices.Index(key, c.name); i >= 0 {
 			f.Metadata = arrow.NewMetadata(append(f.Metadata.Keys(), metaPrimaryKey), append(f.Metadata.Values(), strconv.Itoa(i+1)))
@@ -81,26 +84,24 @@ func (s *server) relation(ctx context.Context, req sdk.ReadRequest, opts sourceO
 	return from, cols, nil
 }
 
-// queryColumns describes the columns of a query.
+// queryColumns describes the columns of a query from the header block
+// of the query run with LIMIT 0.
 func (s *server) queryColumns(ctx context.Context, q string) ([]column, error) {
-	rows, err := s.conn.Query(ctx, "SELECT name, type FROM (DESCRIBE TABLE ("+q+"))")
+	rows, err := s.conn.Query(ctx, "SELECT * FROM ("+q+") LIMIT 0")
 	if err != nil {
 		return nil, classify(fmt.Errorf("describe query: %w", err))
 	}
 	defer rows.Close()
 	var cols []column
-	for rows.Next() {
-		var name, typ string
-		if err := rows.Scan(&name, &typ); err != nil {
-			return nil, classify(fmt.Errorf("describe query: %w", err))
-		}
+	for _, ct := range rows.ColumnTypes() {
+		name, typ := ct.Name(), ct.DatabaseTypeName()
 		st, err := parseNative(typ)
 		if err != nil {
 			return nil, sdk.Errorf(sdk.CodeSchema, "query column %q: %w", name, err)
 		}
 		cols = append(cols, column{name: name, native: typ, st: st, field: st.field(name)})
 	}
-	return cols, classify(rows.Err())
+	return cols, nil
 }
 
 // project keeps the named columns, in that order, then the columns need
