@@ -71,6 +71,7 @@ var (
 	_ sdk.LoadStatuser     = (*Connector)(nil)
 	_ sdk.TargetDescriber  = (*Connector)(nil)
 	_ sdk.TypeLossReporter = (*Connector)(nil)
+	_ sdk.StreamDescriber  = (*Connector)(nil)
 )
 
 // New returns a ClickHouse connector.
