@@ -57,12 +57,12 @@ func columnValues(f arrow.Field, arr arrow.Array, nullable bool) (any, error) {
 	case *array.FixedSizeBinary:
 		return fixed(a, nullable, func(i int) string { return string(a.Value(i)) }), nil
 	case *array.Date32:
-		return timeValues(f, a, nullable, minDate, maxDate, func(i int) time.Time { return a.Value(i).ToTime() })
+		return fixed(a, nullable, func(i int) time.Time { return a.Value(i).ToTime() }), nil
 	case *array.Date64:
-		return timeValues(f, a, nullable, minDate, maxDate, func(i int) time.Time { return a.Value(i).ToTime() })
+		return fixed(a, nullable, func(i int) time.Time { return a.Value(i).ToTime() }), nil
 	case *array.Timestamp:
 		unit := a.DataType().(*arrow.TimestampType).Unit
-		return timeValues(f, a, nullable, minDate, maxInstant, func(i int) time.Time { return a.Value(i).ToTime(unit) })
+		return timeValues(f, a, nullable, minInstant, maxInstant, func(i int) time.Time { return a.Value(i).ToTime(unit) })
 	case *array.Time32:
 		unit := a.DataType().(*arrow.Time32Type).Unit
 		return fixed(a, nullable, func(i int) string { return timeText(a.Value(i).ToTime(unit)) }), nil
@@ -73,13 +73,12 @@ func columnValues(f arrow.Field, arr arrow.Array, nullable bool) (any, error) {
 	return nil, sdk.Errorf(sdk.CodeSchema, "column %q: arrow type %s cannot be inserted by this connector version", f.Name, arr.DataType())
 }
 
-// The range of values the sink stores exactly: ClickHouse's Date32 and
-// DateTime64 start at 1900-01-01 and end in 2299 (it clamps what lies
-// outside); the driver converts instants through int64 nanoseconds, which
-// end at 2262-04-11.
+// The instants the sink stores exactly: the driver converts them through
+// int64 nanoseconds (1677-09-21 to 2262-04-11) and wraps what lies
+// outside. Native inserts write Date32 days and DateTime64 ticks as they
+// are, so no other limit applies here.
 var (
-	minDate    = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
-	maxDate    = time.Date(2299, 12, 31, 0, 0, 0, 0, time.UTC)
+	minInstant = time.Unix(0, math.MinInt64).UTC()
 	maxInstant = time.Unix(0, math.MaxInt64).UTC()
 )
 

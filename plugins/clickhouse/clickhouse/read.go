@@ -177,13 +177,26 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 		fields[i] = col.field
 	}
 	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + from
+	var conds []string
 	var args []any
+	pw, err := partitionWhere(req.Partition, all)
+	if err != nil {
+		return err
+	}
+	if pw != "" {
+		conds = append(conds, pw)
+	}
 	if cur != nil {
 		where, wargs := cur.where()
 		if where != "" {
-			q += " WHERE " + where
+			conds = append(conds, where)
 		}
 		args = wargs
+	}
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
+	}
+	if cur != nil {
 		q += " ORDER BY " + cur.orderBy()
 	}
 	schema := arrow.NewSchema(fields, nil)

@@ -76,7 +76,7 @@ func chType(f arrow.Field) (typ, loss string, err error) {
 	case *arrow.FixedSizeBinaryType:
 		return fmt.Sprintf("FixedString(%d)", t.ByteWidth), "binary(n) stored as FixedString(n): reads back as a string", nil
 	case *arrow.Date32Type, *arrow.Date64Type:
-		return "Date32", "stored as Date32: dates before 1900-01-01 or after 2299-12-31 are refused (DATA error; ClickHouse would clamp them)", nil
+		return "Date32", "stored as Date32 (days, any date kept exactly); ClickHouse's date functions and text parsing assume 1900-01-01 to 2299-12-31", nil
 	case *arrow.TimestampType:
 		p := timestampPrecision(t.Unit)
 		zone := ""
@@ -84,7 +84,7 @@ func chType(f arrow.Field) (typ, loss string, err error) {
 			zone = ", 'UTC'"
 		}
 		typ = fmt.Sprintf("DateTime64(%d%s)", p, zone)
-		loss = "stored as DateTime64: instants before 1900-01-01 or after 2262-04-11 are refused (DATA error; ClickHouse would clamp them, the driver wrap them)"
+		loss = "stored as DateTime64: instants before 1677-09-21 or after 2262-04-11 are refused (DATA error: the driver would wrap them); ClickHouse's functions assume 1900-01-01 to 2299-12-31"
 		if t.TimeZone != "" && t.TimeZone != "UTC" && t.TimeZone != "+00:00" && t.TimeZone != "Z" {
 			loss += "; the instant is kept, its zone " + t.TimeZone + " becomes UTC"
 		}
