@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"math"
+	"reflect"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -16,6 +17,9 @@ import (
 // slices otherwise ([]*T with nil for NULL when the column is nullable).
 // A NULL in a column created NOT NULL is a DATA error.
 func columnValues(f arrow.Field, arr arrow.Array, nullable bool) (any, error) {
+	if l, ok := arr.(*array.List); ok {
+		return listValues(f, l)
+	}
 	if !nullable && arr.NullN() > 0 {
 		return nil, sdk.Errorf(sdk.CodeData, "column %q: %d NULL values for a column that is not Nullable (a sorting key column, or declared NOT NULL)", f.Name, arr.NullN())
 	}
@@ -147,4 +151,26 @@ func constColumn[T any](n int, v T) []T {
 		out[i] = v
 	}
 	return out
+}
+
+// listValues converts a list column into [][]T ([][]*T for nullable
+// elements) for an Array column: each row a slice of the converted
+// elements, a NULL list an empty array (Array cannot be Nullable).
+func listValues(f arrow.Field, a *array.List) (any, error) {
+	elem := a.DataType().(*arrow.ListType).ElemField()
+	child, err := columnValues(arrow.Field{Name: f.Name + ".element", Type: elem.Type, Nullable: elem.Nullable, Metadata: elem.Metadata}, a.ListValues(), elem.Nullable)
+	if err != nil {
+		return nil, err
+	}
+	cv := reflect.ValueOf(child)
+	out := reflect.MakeSlice(reflect.SliceOf(cv.Type()), a.Len(), a.Len())
+	for i := range a.Len() {
+		start, end := a.ValueOffsets(i)
+		if a.IsValid(i) {
+			out.Index(i).Set(cv.Slice(int(start), int(end)))
+		} else {
+			out.Index(i).Set(reflect.MakeSlice(cv.Type(), 0, 0))
+		}
+	}
+	return out.Interface(), nil
 }

@@ -156,8 +156,46 @@ func TestTypeLoss(t *testing.T) {
 			t.Errorf("%s: TypeLoss %q, want a note: %v (and the map's note %q)", tc.f.Type, got, tc.loss, loss)
 		}
 	}
-	if _, _, err := chType(arrow.Field{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64)}); sdk.CodeOf(err) != sdk.CodeSchema {
-		t.Errorf("list: got %v, want a SCHEMA error (not mapped yet)", err)
+	if _, _, err := chType(arrow.Field{Name: "m", Type: arrow.MapOf(arrow.BinaryTypes.String, arrow.PrimitiveTypes.Int64)}); sdk.CodeOf(err) != sdk.CodeSchema {
+		t.Errorf("map: got %v, want a SCHEMA error (not mapped yet)", err)
+	}
+}
+
+// TestListLoads: a list column becomes Array(Nullable(T)); NULL elements
+// are kept, a NULL list is an empty array.
+func TestListLoads(t *testing.T) {
+	f := newFixture(t)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "nums", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
+		{Name: "tags", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	b.Field(0).(*array.Int32Builder).AppendValues([]int32{1, 2, 3}, nil)
+	nums, tags := b.Field(1).(*array.ListBuilder), b.Field(2).(*array.ListBuilder)
+	nv, tv := nums.ValueBuilder().(*array.Int64Builder), tags.ValueBuilder().(*array.StringBuilder)
+	nums.Append(true)
+	nv.AppendValues([]int64{1, math.MaxInt64}, nil)
+	nv.AppendNull()
+	nums.Append(true) // empty
+	nums.AppendNull()
+	tags.Append(true)
+	tv.AppendValues([]string{"a", "b'c"}, nil)
+	tags.AppendNull()
+	tags.Append(true)
+	tv.AppendNull()
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	f.load(f.req("list-1", "lists", sdk.ModeAppend, schema), rec)
+	var typ string
+	f.scalar("SELECT type FROM system.columns WHERE database = '"+testDB+"' AND table = 'lists' AND name = 'nums'", &typ)
+	if typ != "Array(Nullable(Int64))" {
+		t.Errorf("nums: got %s, want Array(Nullable(Int64))", typ)
+	}
+	var got string
+	f.scalar("SELECT toString(groupArray((k, nums, tags))) FROM (SELECT * FROM "+quote(testDB)+".lists ORDER BY k)", &got)
+	want := `[(1,[1,9223372036854775807,NULL],['a','b\'c']),(2,[],[]),(3,[],[NULL])]`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
 

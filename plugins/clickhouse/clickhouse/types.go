@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -89,10 +90,31 @@ func chType(f arrow.Field) (typ, loss string, err error) {
 			loss += "; the instant is kept, its zone " + t.TimeZone + " becomes UTC"
 		}
 		return typ, loss, nil
+	case *arrow.ListType:
+		elem := t.ElemField()
+		et, el, err := chType(arrow.Field{Name: f.Name + ".element", Type: elem.Type, Nullable: elem.Nullable, Metadata: elem.Metadata})
+		if err != nil {
+			return "", "", err
+		}
+		if strings.HasPrefix(et, "Array(") {
+			return "", "", sdk.Errorf(sdk.CodeSchema, "column %q: nested lists have no ClickHouse mapping in this connector version", f.Name)
+		}
+		if elem.Nullable {
+			et = "Nullable(" + et + ")"
+		}
+		var notes []string
+		if f.Nullable {
+			notes = append(notes, "a NULL list is stored as an empty array (ClickHouse arrays cannot be Nullable)")
+		}
+		if el != "" {
+			notes = append(notes, "element: "+el)
+		}
+		notes = append(notes, "read back as the array's text form")
+		return "Array(" + et + ")", strings.Join(notes, "; "), nil
 	case *arrow.Time32Type, *arrow.Time64Type:
 		return "String", "time of day stored as String (its text, HH:MM:SS.ffffff): ClickHouse's Time types are experimental", nil
 	}
-	return "", "", sdk.Errorf(sdk.CodeSchema, "column %q: arrow type %s has no ClickHouse mapping in this connector version (supported: bool, integers, floats, decimals, strings, uuid, json, binary, dates, timestamps, times)", f.Name, f.Type)
+	return "", "", sdk.Errorf(sdk.CodeSchema, "column %q: arrow type %s has no ClickHouse mapping in this connector version (supported: bool, integers, floats, decimals, strings, uuid, json, binary, dates, timestamps, times, lists of these)", f.Name, f.Type)
 }
 
 // timestampPrecision is DateTime64's precision for an Arrow unit.
@@ -116,7 +138,7 @@ func columnType(f arrow.Field, notNull, lowCard bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if f.Nullable && !notNull {
+	if f.Nullable && !notNull && !strings.HasPrefix(t, "Array(") {
 		t = "Nullable(" + t + ")"
 	}
 	if lowCard {
