@@ -29,7 +29,7 @@ func nullable(t string) bool {
 
 // table describes db.name, or returns nil when it does not exist.
 func (s *server) table(ctx context.Context, db, name string) (*tableInfo, error) {
-	rows, err := s.conn.Query(ctx, `SELECT engine, sorting_key, comment, toInt64(ifNull(total_rows, 0))
+	rows, err := s.conn.Query(detach(ctx), `SELECT engine, sorting_key, comment, toInt64(ifNull(total_rows, 0))
 		FROM system.tables WHERE database = ? AND name = ?`, db, name)
 	if err != nil {
 		return nil, classify(fmt.Errorf("look up table %s.%s: %w", db, name, err))
@@ -58,7 +58,7 @@ func (s *server) table(ctx context.Context, db, name string) (*tableInfo, error)
 	if t == nil {
 		return nil, nil
 	}
-	cols, err := s.conn.Query(ctx, `SELECT name, type, comment, is_in_primary_key FROM system.columns
+	cols, err := s.conn.Query(detach(ctx), `SELECT name, type, comment, is_in_primary_key FROM system.columns
 		WHERE database = ? AND table = ? ORDER BY position`, db, name)
 	if err != nil {
 		return nil, classify(fmt.Errorf("describe %s.%s: %w", db, name, err))
@@ -91,7 +91,7 @@ func (t *tableInfo) column(name string) *columnInfo {
 
 // partitions lists the active partition ids of db.name.
 func (s *server) partitions(ctx context.Context, db, name string) ([]string, error) {
-	rows, err := s.conn.Query(ctx, `SELECT DISTINCT partition_id FROM system.parts
+	rows, err := s.conn.Query(detach(ctx), `SELECT DISTINCT partition_id FROM system.parts
 		WHERE database = ? AND table = ? AND active ORDER BY partition_id`, db, name)
 	if err != nil {
 		return nil, classify(fmt.Errorf("list partitions of %s.%s: %w", db, name, err))

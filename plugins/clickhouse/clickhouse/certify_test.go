@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/dpone-go/dpone/sdk/sdktest"
@@ -24,13 +25,19 @@ func TestCertify(t *testing.T) {
 		(5, NULL, NULL, NULL, NULL, NULL, NULL),
 		(6, NULL, '日本語', -1.5, '{"k":"text"}', NULL, '2024-02-29'),
 		(7, '2024-06-30 12:00:00.000001', 'emoji 👩‍💻', 12.5, '{"n":12.5}', NULL, '1970-01-01')`)
-	// No bad_credentials: chDB's server shuts down on a failed native
-	// login (TestClassify covers AUTH instead).
+	// chDB's server shuts down on a failed native login, so the wrong
+	// password goes to a throwaway server of its own (scripts/test.sh
+	// starts it; without it the check is skipped and reported).
+	var badCreds json.RawMessage
+	if addr := os.Getenv("DPONE_TEST_CHAUTH_ADDR"); addr != "" {
+		badCreds, _ = json.Marshal(Config{DSN: "clickhouse://default:wrong@" + addr + "/default"})
+	}
 	unreachable, _ := json.Marshal(Config{DSN: "clickhouse://default@127.0.0.1:1/default", DialTimeout: "2s"})
 	sdktest.TestConnector(t, sdktest.Fixture{
-		Factory:     New,
-		Config:      cfg,
-		Unreachable: unreachable,
+		Factory:        New,
+		Config:         cfg,
+		BadCredentials: badCreds,
+		Unreachable:    unreachable,
 		Streams: []sdktest.StreamFixture{{
 			Namespace: testDB,
 			Name:      "events",

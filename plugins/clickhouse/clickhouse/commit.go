@@ -61,7 +61,7 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 		return res, err
 	}
 	var rows int64
-	if err := l.srv.conn.QueryRow(ctx, "SELECT toInt64(count()) FROM "+staging).Scan(&rows); err != nil {
+	if err := l.srv.conn.QueryRow(detach(ctx), "SELECT toInt64(count()) FROM "+staging).Scan(&rows); err != nil {
 		return res, classify(fmt.Errorf("count staging %s.%s: %w", l.db, l.staging, err))
 	}
 	res.RowsInserted = rows
@@ -94,7 +94,7 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 		keys := columnList(l.req.UniqueKey)
 		del := fmt.Sprintf("DELETE FROM %s WHERE (%s) IN (SELECT %s FROM %s)", target, keys, keys, staging)
 		dctx := ch.Context(ctx, ch.WithSettings(ch.Settings{"lightweight_deletes_sync": 2}))
-		if err := l.srv.conn.Exec(dctx, del); err != nil {
+		if err := l.srv.conn.Exec(detach(dctx), del); err != nil {
 			return res, classify(fmt.Errorf("merge: delete staged keys from %s.%s: %w", l.db, l.req.Target.Name, err))
 		}
 	}
@@ -143,7 +143,7 @@ func (l *load) writeReceipt(ctx context.Context, rows int64, receipt json.RawMes
 	}
 	ictx := ch.Context(ctx, ch.WithSettings(ch.Settings{"async_insert": 0}))
 	q := fmt.Sprintf("INSERT INTO %s (load_id, target, mode, rows, receipt) VALUES (?, ?, ?, ?, ?)", qualified(l.db, receiptsTable))
-	if err := l.srv.conn.Exec(ictx, q, l.req.LoadID, l.db+"."+l.req.Target.Name, l.req.Mode, rows, string(receipt)); err != nil {
+	if err := l.srv.conn.Exec(detach(ictx), q, l.req.LoadID, l.db+"."+l.req.Target.Name, l.req.Mode, rows, string(receipt)); err != nil {
 		return classify(fmt.Errorf("write receipt of load %s: %w", l.req.LoadID, err))
 	}
 	return nil
@@ -157,7 +157,7 @@ func (l *load) hasReceipt(ctx context.Context) (bool, error) {
 	}
 	var n uint64
 	q := "SELECT count() FROM " + qualified(l.db, receiptsTable) + " WHERE load_id = ?"
-	if err := l.srv.conn.QueryRow(ctx, q, l.req.LoadID).Scan(&n); err != nil {
+	if err := l.srv.conn.QueryRow(detach(ctx), q, l.req.LoadID).Scan(&n); err != nil {
 		return false, classify(fmt.Errorf("read receipts %s.%s: %w", l.db, receiptsTable, err))
 	}
 	return n > 0, nil

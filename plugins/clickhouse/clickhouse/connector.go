@@ -117,7 +117,7 @@ func (c *Connector) Check(ctx context.Context, raw json.RawMessage) error {
 		return err
 	}
 	var one uint8
-	if err := s.conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+	if err := s.conn.QueryRow(detach(ctx), "SELECT 1").Scan(&one); err != nil {
 		return classify(fmt.Errorf("clickhouse check: %w", err))
 	}
 	return nil
@@ -181,7 +181,7 @@ func (c *Connector) open(ctx context.Context, raw json.RawMessage) (*server, err
 	if err != nil {
 		return nil, sdk.Errorf(sdk.CodeConfig, "open clickhouse: %w", err)
 	}
-	if err := conn.Ping(ctx); err != nil {
+	if err := conn.Ping(detach(ctx)); err != nil {
 		conn.Close()
 		return nil, classify(fmt.Errorf("connect to clickhouse %s: %w", opts.Addr, err))
 	}

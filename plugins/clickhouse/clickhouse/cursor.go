@@ -110,7 +110,7 @@ func (c *cursor) where() (string, []any) {
 // failOnNulls is null_policy fail: a DATA error when any cursor is NULL.
 func (c *cursor) failOnNulls(ctx context.Context, s *server, from, stream string) error {
 	var n uint64
-	if err := s.conn.QueryRow(ctx, "SELECT count() FROM "+from+" WHERE "+quote(c.col.name)+" IS NULL").Scan(&n); err != nil {
+	if err := s.conn.QueryRow(detach(ctx), "SELECT count() FROM "+from+" WHERE "+quote(c.col.name)+" IS NULL").Scan(&n); err != nil {
 		return classify(fmt.Errorf("check NULL cursors of %s: %w", stream, err))
 	}
 	if n > 0 {

@@ -46,7 +46,7 @@ func (l *load) insert(ctx context.Context, schema *arrow.Schema, st *tableInfo, 
 		bctx := ch.Context(ctx, ch.WithSettings(ch.Settings{
 			"async_insert": 0, "insert_deduplicate": 1, "insert_deduplication_token": token,
 		}))
-		batch, err := l.srv.conn.PrepareBatch(bctx, q)
+		batch, err := l.srv.conn.PrepareBatch(detach(bctx), q)
 		if err != nil {
 			return res, classify(fmt.Errorf("insert into staging %s.%s: %w", l.db, l.staging, err))
 		}

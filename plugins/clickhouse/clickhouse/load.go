@@ -94,7 +94,7 @@ func needSchema(req sdk.LoadRequest) error {
 
 // exec runs one statement, classifying its error under what.
 func (l *load) exec(ctx context.Context, what, q string) error {
-	if err := l.srv.conn.Exec(ctx, q); err != nil {
+	if err := l.srv.conn.Exec(detach(ctx), q); err != nil {
 		return classify(fmt.Errorf("%s: %w", what, err))
 	}
 	return nil
@@ -190,7 +190,7 @@ func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
 	if st.comment == publishMarker+req.LoadID {
 		return sdk.Errorf(sdk.CodeData, "load %s: its publish into %s.%s began, so it cannot be aborted: LoadStatus finishes it", req.LoadID, db, req.Target.Name)
 	}
-	if err := srv.conn.Exec(ctx, "DROP TABLE IF EXISTS "+qualified(db, staging)+" SYNC"); err != nil {
+	if err := srv.conn.Exec(detach(ctx), "DROP TABLE IF EXISTS "+qualified(db, staging)+" SYNC"); err != nil {
 		return classify(fmt.Errorf("drop staging %s.%s: %w", db, staging, err))
 	}
 	return nil

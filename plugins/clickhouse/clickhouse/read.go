@@ -87,7 +87,7 @@ func (s *server) relation(ctx context.Context, req sdk.ReadRequest, opts sourceO
 // queryColumns describes the columns of a query from the header block
 // of the query run with LIMIT 0.
 func (s *server) queryColumns(ctx context.Context, q string) ([]column, error) {
-	rows, err := s.conn.Query(ctx, "SELECT * FROM ("+q+") LIMIT 0")
+	rows, err := s.conn.Query(detach(ctx), "SELECT * FROM ("+q+") LIMIT 0")
 	if err != nil {
 		return nil, classify(fmt.Errorf("describe query: %w", err))
 	}

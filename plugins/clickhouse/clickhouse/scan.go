@@ -112,14 +112,21 @@ func (s *server) scan(ctx context.Context, q string, args []any, schema *arrow.S
 		}
 		scanners[i], dests[i] = sc, sc.dest
 	}
-	rows, err := s.conn.Query(ctx, q, args...)
+	qctx, id := withQueryID(ctx)
+	rows, err := s.conn.Query(detach(qctx), q, args...)
 	if err != nil {
 		return classify(fmt.Errorf("read %s: %w", stream, err))
 	}
 	defer rows.Close()
+	// A cancelled Read kills its query on the server, which ends the rows.
+	stop := context.AfterFunc(ctx, func() { _ = s.kill(id) })
+	defer stop()
 	bb := sdk.NewBatchBuilder(nil, schema, w)
 	defer bb.Release()
 	for rows.Next() {
+		if err := ctx.Err(); err != nil {
+			return sdk.WithCode(sdk.CodeUnavailable, fmt.Errorf("read %s: %w", stream, err))
+		}
 		if err := rows.Scan(dests...); err != nil {
 			return classify(fmt.Errorf("read %s: %w", stream, err))
 		}
@@ -131,6 +138,9 @@ func (s *server) scan(ctx context.Context, q string, args []any, schema *arrow.S
 		if err := bb.RowDone(); err != nil {
 			return err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return sdk.WithCode(sdk.CodeUnavailable, fmt.Errorf("read %s: %w", stream, err))
 	}
 	if err := rows.Err(); err != nil {
 		return classify(fmt.Errorf("read %s: %w", stream, err))

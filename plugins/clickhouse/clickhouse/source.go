@@ -55,7 +55,7 @@ func (c *Connector) Discover(ctx context.Context, raw json.RawMessage, selector 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.conn.Query(ctx, `SELECT t.database, t.name,
+	rows, err := s.conn.Query(detach(ctx), `SELECT t.database, t.name,
 			toInt64(ifNull((SELECT sum(rows) FROM system.parts p WHERE p.database = t.database AND p.table = t.name AND p.active), 0)),
 			toInt64(ifNull((SELECT sum(bytes_on_disk) FROM system.parts p WHERE p.database = t.database AND p.table = t.name AND p.active), 0))
 		FROM system.tables t
