@@ -8,11 +8,12 @@ import (
 
 // tableInfo is what system.tables and system.columns say about a table.
 type tableInfo struct {
-	engine     string
-	sortingKey []string
-	comment    string
-	totalRows  int64
-	columns    []columnInfo
+	engine       string
+	sortingKey   []string
+	partitionKey string
+	comment      string
+	totalRows    int64
+	columns      []columnInfo
 }
 
 // columnInfo is one column of a table.
@@ -29,7 +30,7 @@ func nullable(t string) bool {
 
 // table describes db.name, or returns nil when it does not exist.
 func (s *server) table(ctx context.Context, db, name string) (*tableInfo, error) {
-	rows, err := s.conn.Query(detach(ctx), `SELECT engine, sorting_key, comment, toInt64(ifNull(total_rows, 0))
+	rows, err := s.conn.Query(detach(ctx), `SELECT engine, sorting_key, partition_key, comment, toInt64(ifNull(total_rows, 0))
 		FROM system.tables WHERE database = ? AND name = ?`, db, name)
 	if err != nil {
 		return nil, classify(fmt.Errorf("look up table %s.%s: %w", db, name, err))
@@ -38,7 +39,7 @@ func (s *server) table(ctx context.Context, db, name string) (*tableInfo, error)
 	for rows.Next() {
 		t = &tableInfo{}
 		var key string
-		if err := rows.Scan(&t.engine, &key, &t.comment, &t.totalRows); err != nil {
+		if err := rows.Scan(&t.engine, &key, &t.partitionKey, &t.comment, &t.totalRows); err != nil {
 			rows.Close()
 			return nil, classify(fmt.Errorf("look up table %s.%s: %w", db, name, err))
 		}

@@ -104,6 +104,10 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 	}
 	for _, p := range parts {
 		q := fmt.Sprintf("ALTER TABLE %s MOVE PARTITION ID %s TO TABLE %s", staging, literal(p), target)
+		if l.req.Mode == sdk.ModePartitionReplace {
+			// A copy, so a retry after a crash replaces the same again.
+			q = fmt.Sprintf("ALTER TABLE %s REPLACE PARTITION ID %s FROM %s", target, literal(p), staging)
+		}
 		if err := l.exec(ctx, "publish into "+l.req.Target.Name, q); err != nil {
 			return res, err
 		}
@@ -119,6 +123,10 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 func (l *load) checkTarget(t *tableInfo) error {
 	if !strings.Contains(t.engine, "MergeTree") {
 		return sdk.Errorf(sdk.CodeSchema, "target %s.%s has engine %s: loads publish by moving parts, which needs a MergeTree-family engine", l.db, l.req.Target.Name, t.engine)
+	}
+	if pb := l.partitionBy(); len(pb) > 0 && !samePartitionKey(t.partitionKey, pb) {
+		return sdk.Errorf(sdk.CodeSchema, "target %s.%s is partitioned by %q, not by partition_by %v: REPLACE PARTITION needs the target partitioned by exactly those columns; recreate it, or load another target",
+			l.db, l.req.Target.Name, t.partitionKey, pb)
 	}
 	if l.req.Mode == sdk.ModeMerge && l.opts.Merge == mergeReplacing &&
 		(!strings.Contains(t.engine, "ReplacingMergeTree") || !slices.Equal(t.sortingKey, l.req.UniqueKey)) {
@@ -161,4 +169,20 @@ func (l *load) hasReceipt(ctx context.Context) (bool, error) {
 		return false, classify(fmt.Errorf("read receipts %s.%s: %w", l.db, receiptsTable, err))
 	}
 	return n > 0, nil
+}
+
+// samePartitionKey reports whether a partition_key of system.tables
+// ("name", "(a, b)") is exactly the columns cols.
+func samePartitionKey(key string, cols []string) bool {
+	key = strings.TrimSuffix(strings.TrimPrefix(key, "("), ")")
+	parts := strings.Split(key, ",")
+	if len(parts) != len(cols) {
+		return false
+	}
+	for i, p := range parts {
+		if strings.Trim(strings.TrimSpace(p), "`") != cols[i] {
+			return false
+		}
+	}
+	return true
 }

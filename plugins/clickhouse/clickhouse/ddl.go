@@ -54,7 +54,8 @@ func (l *load) createDDL(table, comment string) (string, error) {
 	}
 	defs := make([]string, 0, l.req.Schema.NumFields()+2)
 	for _, f := range l.req.Schema.Fields() {
-		t, err := columnType(f, slices.Contains(key, f.Name) || slices.Contains(l.opts.PrimaryKey, f.Name), slices.Contains(l.opts.LowCardinality, f.Name))
+		notNull := slices.Contains(key, f.Name) || slices.Contains(l.opts.PrimaryKey, f.Name) || slices.Contains(l.partitionBy(), f.Name)
+		t, err := columnType(f, notNull, slices.Contains(l.opts.LowCardinality, f.Name))
 		if err != nil {
 			return "", err
 		}
@@ -76,8 +77,13 @@ func (l *load) createDDL(table, comment string) (string, error) {
 	default:
 		fmt.Fprintf(&b, " ORDER BY (%s)", columnList(key))
 	}
-	if l.opts.PartitionBy != "" {
+	switch {
+	case l.opts.PartitionBy != "":
 		fmt.Fprintf(&b, " PARTITION BY %s", l.opts.PartitionBy)
+	case len(l.partitionBy()) == 1:
+		fmt.Fprintf(&b, " PARTITION BY %s", quote(l.partitionBy()[0]))
+	case len(l.partitionBy()) > 1:
+		fmt.Fprintf(&b, " PARTITION BY (%s)", columnList(l.partitionBy()))
 	}
 	if len(l.opts.PrimaryKey) > 0 {
 		fmt.Fprintf(&b, " PRIMARY KEY (%s)", columnList(l.opts.PrimaryKey))
@@ -136,4 +142,14 @@ func sourceKey(s *arrow.Schema) []string {
 		key = append(key, name)
 	}
 	return key
+}
+
+// partitionBy is partition_replace's partition columns (nil for other
+// modes): the target is partitioned by exactly them, so REPLACE PARTITION
+// swaps the partitions a load holds.
+func (l *load) partitionBy() []string {
+	if l.req.Mode != sdk.ModePartitionReplace {
+		return nil
+	}
+	return l.strategy.PartitionBy
 }

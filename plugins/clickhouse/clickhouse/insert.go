@@ -45,6 +45,10 @@ func (l *load) insert(ctx context.Context, schema *arrow.Schema, st *tableInfo, 
 		token := fmt.Sprintf("%s:%d:%016x", l.req.LoadID, block, digest(rec))
 		bctx := ch.Context(ctx, ch.WithSettings(ch.Settings{
 			"async_insert": 0, "insert_deduplicate": 1, "insert_deduplication_token": token,
+			// A block may span any number of partitions of staging (the
+			// server refuses more than 100 by default): staging holds the
+			// load's partitions whatever their number.
+			"max_partitions_per_insert_block": 0,
 		}))
 		batch, err := l.srv.conn.PrepareBatch(detach(bctx), q)
 		if err != nil {

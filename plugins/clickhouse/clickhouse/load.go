@@ -13,7 +13,7 @@ import (
 )
 
 // sinkModes lists every mode the destination implements.
-var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge}
+var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModePartitionReplace}
 
 // receiptsTable is the table of load receipts in every target database.
 const receiptsTable = "_dpone_loads"
@@ -72,7 +72,7 @@ func (c *Connector) prepare(ctx context.Context, req sdk.LoadRequest) (*load, er
 		l.loadedAt = at
 	}
 	if req.Schema != nil {
-		for _, k := range req.UniqueKey {
+		for _, k := range append(slices.Clone(req.UniqueKey), l.partitionBy()...) {
 			if len(req.Schema.FieldIndices(k)) == 0 {
 				return nil, sdk.Errorf(sdk.CodeSchema, "unique_key column %q is not in the load's schema", k)
 			}
