@@ -1,6 +1,6 @@
 module github.com/dpone-go/dpone/plugins/clickhouse
 
-go 1.26.8
+go 1.27.3
 
 require (
 	github.com/ClickHouse/clickhouse-go/v2 v2.51.0
