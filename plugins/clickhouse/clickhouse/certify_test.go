@@ -1,9 +1,14 @@
 package clickhouse
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
+
+	ch "github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/dpone-go/dpone/sdk/sdktest"
 )
@@ -56,13 +61,39 @@ func TestCertify(t *testing.T) {
 				Options: json.RawMessage(`{"incremental_strategy":"column","incremental_column":"updated_at"}`),
 				Cursor:  "updated_at",
 			},
+			// An update is the insert of the row's new version (the table
+			// is a ReplacingMergeTree read with FINAL); a delete is a
+			// lightweight DELETE.
+			Mutations: []sdktest.MutationFixture{
+				{Name: "insert id 8, update id 2 onto the checkpoint's cursor value (smaller key), delete id 4", Do: execCH(conn,
+					`INSERT INTO events VALUES (8, '2024-08-01 00:00:00', 'inserted', 3.25, NULL, NULL, NULL)`,
+					`INSERT INTO events VALUES (2, '2024-06-30 12:00:00.000001', 'moved onto the checkpoint', -9999999999999999999999999999.9999999999, '{}', '00000000-0000-0000-0000-000000000000', '1900-01-01')`,
+					`DELETE FROM events WHERE id = 4`)},
+				{Name: "update id 3, insert id 9 tying with it, delete id 8", Do: execCH(conn,
+					`INSERT INTO events VALUES (3, '2024-09-01 00:00:00', 'updated again', 0.0000000001, '{}', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '2299-12-31')`,
+					`INSERT INTO events VALUES (9, '2024-09-01 00:00:00', 'ties with 3', -0.5, NULL, NULL, NULL)`,
+					`DELETE FROM events WHERE id = 8`)},
+			},
 		}},
+		Strict: true,
 		Load: &sdktest.LoadFixture{
 			Namespace: testDB,
 			Types: []string{"bool", "int8", "int16", "int32", "int64", "float32", "float64", "decimal(38,10)",
 				"string", "date", "timestamp(6)", "timestamp(6, tz)", "uuid", "json"},
 		},
 	})
+}
+
+// execCH returns a mutation step running stmts in order.
+func execCH(conn driver.Conn, stmts ...string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		for _, q := range stmts {
+			if err := conn.Exec(ch.Context(ctx, ch.WithSettings(ch.Settings{"async_insert": 0})), q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		return nil
+	}
 }
 
 // hostOf is the host:port of a clickhouse:// DSN.
