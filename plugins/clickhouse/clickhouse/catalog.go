@@ -108,3 +108,12 @@ func (s *server) partitions(ctx context.Context, db, name string) ([]string, err
 	}
 	return ids, rows.Err()
 }
+
+// databaseExists reports whether the database db exists.
+func (s *server) databaseExists(ctx context.Context, db string) (bool, error) {
+	var n uint64
+	if err := s.conn.QueryRow(detach(ctx), "SELECT count() FROM system.databases WHERE name = ?", db).Scan(&n); err != nil {
+		return false, classify(fmt.Errorf("look up database %s: %w", db, err))
+	}
+	return n > 0, nil
+}

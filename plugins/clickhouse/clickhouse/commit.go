@@ -28,6 +28,11 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 	if err != nil || done {
 		return sdk.CommitResult{}, err
 	}
+	// Fencing before any change: a run that lost its unit lock finds a
+	// newer generation here and publishes nothing.
+	if err := l.fenceCheck(ctx); err != nil {
+		return sdk.CommitResult{}, err
+	}
 	return l.publish(ctx, receipt)
 }
 
@@ -139,9 +144,15 @@ func (l *load) checkTarget(t *tableInfo) error {
 // ensureReceipts creates the receipts table when absent.
 func (l *load) ensureReceipts(ctx context.Context) error {
 	q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (load_id String, target String, mode String,
-		rows Int64, receipt String, committed_at DateTime64(6, 'UTC') DEFAULT now64(6))
+		rows Int64, receipt String, committed_at DateTime64(6, 'UTC') DEFAULT now64(6),
+		manifest String DEFAULT '', unit String DEFAULT '')
 		ENGINE = ReplacingMergeTree ORDER BY load_id`, qualified(l.db, receiptsTable))
-	return l.exec(ctx, "create "+l.db+"."+receiptsTable, q)
+	if err := l.exec(ctx, "create "+l.db+"."+receiptsTable, q); err != nil {
+		return err
+	}
+	// Receipts tables of connector versions before fencing.
+	return l.exec(ctx, "add fencing columns to "+receiptsTable, "ALTER TABLE "+qualified(l.db, receiptsTable)+
+		" ADD COLUMN IF NOT EXISTS manifest String DEFAULT '', ADD COLUMN IF NOT EXISTS unit String DEFAULT ''")
 }
 
 // writeReceipt records the load as published.
@@ -150,8 +161,8 @@ func (l *load) writeReceipt(ctx context.Context, rows int64, receipt json.RawMes
 		return err
 	}
 	ictx := ch.Context(ctx, ch.WithSettings(ch.Settings{"async_insert": 0}))
-	q := fmt.Sprintf("INSERT INTO %s (load_id, target, mode, rows, receipt) VALUES (?, ?, ?, ?, ?)", qualified(l.db, receiptsTable))
-	if err := l.srv.conn.Exec(detach(ictx), q, l.req.LoadID, l.db+"."+l.req.Target.Name, l.req.Mode, rows, string(receipt)); err != nil {
+	q := fmt.Sprintf("INSERT INTO %s (load_id, target, mode, rows, receipt, manifest, unit) VALUES (?, ?, ?, ?, ?, ?, ?)", qualified(l.db, receiptsTable))
+	if err := l.srv.conn.Exec(detach(ictx), q, l.req.LoadID, l.targetName(), l.req.Mode, rows, string(receipt), l.req.Fence.Manifest, l.req.Fence.Unit); err != nil {
 		return classify(fmt.Errorf("write receipt of load %s: %w", l.req.LoadID, err))
 	}
 	return nil

@@ -92,6 +92,7 @@ func (c *Connector) Spec() sdk.Spec {
 		// the target's load marker (docs/guarantees.md).
 		AtomicReceipts: false,
 		Transactions:   false,
+		Fencing:        true,
 	}
 }
 

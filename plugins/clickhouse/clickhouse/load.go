@@ -115,6 +115,9 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err := l.exec(ctx, "create database "+l.db, "CREATE DATABASE IF NOT EXISTS "+quote(l.db)); err != nil {
 		return "", err
 	}
+	if err := l.fenceCheck(ctx); err != nil {
+		return "", err
+	}
 	if err := l.exec(ctx, "drop old staging", "DROP TABLE IF EXISTS "+qualified(l.db, l.staging)+" SYNC"); err != nil {
 		return "", err
 	}
@@ -208,6 +211,21 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 	done, err := l.hasReceipt(ctx)
 	if err != nil || done {
 		return sdk.LoadCommitted, err
+	}
+	// A recovering run (newer generation) takes the unit over here: any
+	// older holder's later commit fails. An even newer holder's fence
+	// leaves this status answer alone (this run's commit will fail).
+	if l.req.Fence.Set() {
+		if db, err := l.srv.databaseExists(ctx, l.db); err != nil {
+			return 0, err
+		} else if db {
+			if err := l.ensureFenceTables(ctx); err != nil {
+				return 0, err
+			}
+			if err := l.raiseFence(ctx); err != nil && sdk.CodeOf(err) != sdk.CodeConfig {
+				return 0, err
+			}
+		}
 	}
 	st, err := l.srv.table(ctx, l.db, l.staging)
 	if err != nil {
