@@ -53,7 +53,7 @@ func (c *cursor) orderBy() string {
 // naive timestamps are stored as UTC wall clock), dates as Date32,
 // anything else cast to the column's type.
 func (c *cursor) value() string {
-	switch t := c.col.field.Type.(type) {
+	switch c.col.field.Type.(type) {
 	case *arrow.TimestampType:
 		return "parseDateTime64BestEffort(?, 9, 'UTC')"
 	case *arrow.Date32Type:
@@ -61,7 +61,6 @@ func (c *cursor) value() string {
 	case *arrow.StringType:
 		return "?"
 	default:
-		_ = t
 		return "CAST(? AS " + inner(c.col.native) + ")"
 	}
 }

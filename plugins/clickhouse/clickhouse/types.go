@@ -2,7 +2,6 @@ package clickhouse
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -154,17 +153,4 @@ func (c *Connector) TypeLoss(field arrow.Field) string {
 		return err.Error()
 	}
 	return loss
-}
-
-// fractionDigits is the dpone.fraction_digits of f, or -1.
-func fractionDigits(f arrow.Field) int {
-	v, ok := f.Metadata.GetValue(metaFractionDigits)
-	if !ok {
-		return -1
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return -1
-	}
-	return n
 }
