@@ -3,10 +3,7 @@ package clickhouse
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-
-	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/dpone-go/dpone/sdk"
 )
@@ -22,12 +19,12 @@ const (
 )
 
 // orderBy is the sorting key of a target the load creates: order_by, else
-// the key createdKey gives, else none (tuple()).
+// the key LoadRequest.CreatedKey gives, else none (tuple()).
 func (l *load) orderBy() []string {
 	if len(l.opts.OrderBy) > 0 {
 		return l.opts.OrderBy
 	}
-	return createdKey(l.req)
+	return l.req.CreatedKey()
 }
 
 // engine is the target's engine: the engine option, else
@@ -96,52 +93,6 @@ func (l *load) createDDL(table, comment string) (string, error) {
 		fmt.Fprintf(&b, " COMMENT %s", literal(comment))
 	}
 	return b.String(), nil
-}
-
-// createdKey is the key of a target this load creates: unique_key for
-// the modes that upsert by it, and for full_refresh unique_key or else the
-// source's primary key (dpone.primary_key on the load's fields), as every
-// in-tree sink does. Append keeps history: no key.
-func createdKey(req sdk.LoadRequest) []string {
-	switch req.Mode {
-	case sdk.ModeMerge, sdk.ModeSnapshotDiff:
-		return req.UniqueKey
-	case sdk.ModeFullRefresh:
-		if len(req.UniqueKey) > 0 {
-			return req.UniqueKey
-		}
-		return sourceKey(req.Schema)
-	}
-	return nil
-}
-
-// sourceKey is the primary key the source declared on s's fields, in key
-// order; nil unless every position from 1 up is present once.
-func sourceKey(s *arrow.Schema) []string {
-	if s == nil {
-		return nil
-	}
-	byPos := map[int]string{}
-	for _, f := range s.Fields() {
-		v, ok := f.Metadata.GetValue(metaPrimaryKey)
-		if !ok {
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || byPos[n] != "" {
-			return nil
-		}
-		byPos[n] = f.Name
-	}
-	key := make([]string, 0, len(byPos))
-	for i := 1; i <= len(byPos); i++ {
-		name, ok := byPos[i]
-		if !ok {
-			return nil
-		}
-		key = append(key, name)
-	}
-	return key
 }
 
 // partitionBy is partition_replace's partition columns (nil for other
