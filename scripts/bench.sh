@@ -14,7 +14,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 pgdir=${BENCH_PG_DIR:-$root/.dpone/bench-pg}
 [ -x bin/dpone ] || scripts/build.sh
+chdir=${BENCH_CH_DIR:-$root/.dpone/bench-ch}
 eval "$(scripts/pg.sh start "$pgdir")"
-trap 'scripts/pg.sh stop "$pgdir"' EXIT
+trap 'scripts/pg.sh stop "$pgdir"; scripts/clickhouse.sh stop "$chdir"' EXIT
 export DPONE_TEST_PG_DSN
+eval "$(scripts/clickhouse.sh start "$chdir")"   # ClickHouse scenarios (database bench)
+export DPONE_TEST_CH_DSN DPONE_TEST_CH_HTTP
 go run ./scripts/bench

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: starts a throwaway PostgreSQL, runs every module's
+# The whole test suite: starts a throwaway PostgreSQL and ClickHouse, runs every module's
 # tests (in the go.work), and stops the server even when a test fails.
 set -euo pipefail
 # go.mod asks for go1.27.3 (the stdlib fixes govulncheck wants); the go command fetches it.
@@ -9,9 +9,14 @@ cd "$root"
 scripts/deps.sh
 pgdir=$(mktemp -d /tmp/dpone-test-pg.XXXXXX)
 chmod 755 "$pgdir"
-trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+chdir=$(mktemp -d /tmp/dpone-test-ch.XXXXXX)
+trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"; scripts/clickhouse.sh stop "$chdir"; scripts/clickhouse.sh stop "$chdir/auth"; rm -rf "$chdir"' EXIT
 eval "$(scripts/pg.sh start "$pgdir")"
 export DPONE_TEST_PG_DSN
+eval "$(scripts/clickhouse.sh start "$chdir")"
+export DPONE_TEST_CH_ADDR DPONE_TEST_CH_HTTP DPONE_TEST_CH_DSN
+# chDB's server shuts down on a failed native login: the AUTH check gets a server of its own.
+DPONE_TEST_CHAUTH_ADDR=$(scripts/clickhouse.sh start "$chdir/auth" | sed -n 's/.*DPONE_TEST_CH_ADDR=\([^ ]*\).*/\1/p'); export DPONE_TEST_CHAUTH_ADDR
 scripts/proto-check.sh
 make --no-print-directory build
 export DPONE_PLUGIN_DIR="$root/bin"

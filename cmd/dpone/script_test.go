@@ -49,7 +49,7 @@ func buildPlugins(t *testing.T) string {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	dir := t.TempDir()
-	for _, name := range []string{"file", "duckdb", "postgres"} {
+	for _, name := range []string{"file", "duckdb", "postgres", "clickhouse"} {
 		cmd := exec.Command("go", "build", "-tags=duckdb_arrow", "-o", filepath.Join(dir, "dpone-connector-"+name), ".")
 		cmd.Dir = filepath.Join(root, "plugins", name)
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -63,11 +63,16 @@ func buildPlugins(t *testing.T) string {
 func TestScripts(t *testing.T) {
 	plugins := buildPlugins(t)
 	pgDSN := os.Getenv("DPONE_TEST_PG_DSN")
+	chDSN, chHTTP := os.Getenv("DPONE_TEST_CH_DSN"), os.Getenv("DPONE_TEST_CH_HTTP")
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DPONE_PLUGIN_DIR", plugins)
 			env.Setenv("HOME", env.WorkDir)
+			if chDSN != "" {
+				env.Setenv("CH_HTTP", chHTTP)
+				env.Setenv("DPONE_CONN_CH_DSN", chDSN)
+			}
 			if pgDSN == "" {
 				return nil
 			}
@@ -86,14 +91,18 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
-			if cond == "pg" {
+			switch cond {
+			case "pg":
 				return pgDSN != "", nil
+			case "ch":
+				return chDSN != "" && chHTTP != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile": cmdWaitFile,
 			"psql":     cmdPsql,
+			"chq":      cmdChq,
 			"plandiff": cmdPlanDiff,
 			"exitcode": cmdExitCode,
 			"pgserver": cmdPgServer,

@@ -97,7 +97,11 @@ func run() error {
 	for _, n := range sizes {
 		table := tableFor(n, b.rows)
 		var sel []scenario
-		for _, s := range scenarios {
+		candidates := scenarios
+		if chEnabled() {
+			candidates = append(slices.Clone(scenarios), chScenarios...)
+		}
+		for _, s := range candidates {
 			if len(b.only) == 0 || slices.Contains(b.only, s.Name) {
 				sel = append(sel, s)
 			}

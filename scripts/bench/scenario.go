@@ -55,6 +55,9 @@ func (b *bench) runOnce(s scenario, table string, rows int64) (measurement, erro
 	if s.Pipe {
 		return b.runPipe(table, rows)
 	}
+	if s.Name == "clickhouse_insert_select" {
+		return b.runInsertSelect(table, rows)
+	}
 	return b.runDpone(s, table, rows)
 }
 
@@ -85,6 +88,10 @@ func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, err
 		for _, f := range []string{"warehouse.duckdb", "warehouse.duckdb.wal"} {
 			os.Remove(filepath.Join(b.work, f))
 		}
+	case "clickhouse":
+		if _, err := chQuery("DROP TABLE IF EXISTS bench." + target + " SYNC"); err != nil {
+			return measurement{}, err
+		}
 	}
 	path := filepath.Join(b.work, s.Name+"__"+table+".yaml")
 	if err := os.WriteFile(path, []byte(manifest(s, table)), 0o644); err != nil {
@@ -101,8 +108,11 @@ func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, err
 	if err != nil {
 		return m, err
 	}
-	if s.Sink == "postgres" {
+	switch s.Sink {
+	case "postgres":
 		return m, b.checkRows(b.dstDSN, "bench."+target, rows)
+	case "clickhouse":
+		return m, chCheckRows("bench."+target, rows)
 	}
 	return m, nil
 }
@@ -116,6 +126,7 @@ func (b *bench) dponeRun(path string) *exec.Cmd {
 		"DPONE_CONN_DST_DSN="+b.dstDSN,
 		"DPONE_CONN_FILES_ROOT="+filepath.Join(b.work, "data"),
 		"DPONE_CONN_WAREHOUSE_PATH="+filepath.Join(b.work, "warehouse.duckdb"),
+		"DPONE_CONN_CH_DSN="+os.Getenv("DPONE_TEST_CH_DSN"),
 	)
 	return cmd
 }
@@ -129,8 +140,11 @@ func manifest(s scenario, table string) string {
 		schema = "files"
 	}
 	sink := `{type: postgres, connection_id: dst, strategy: {mode: full_refresh}}`
-	if s.Sink == "duckdb" {
+	switch s.Sink {
+	case "duckdb":
 		sink = `{type: duckdb, connection_id: warehouse, strategy: {mode: full_refresh}}`
+	case "clickhouse":
+		sink = `{type: clickhouse, connection_id: ch, strategy: {mode: full_refresh}}`
 	}
 	if s.Merge {
 		sink = strings.Replace(sink, "{mode: full_refresh}", "{mode: incremental_merge, unique_key: [id]}", 1)

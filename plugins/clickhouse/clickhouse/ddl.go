@@ -1,0 +1,106 @@
+package clickhouse
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// jsonComment marks a String column that holds json text, so the source
+// reads it back as json.
+const jsonComment = "dpone.logical=json"
+
+// Lineage column types.
+const (
+	runIDType    = "String"
+	loadedAtType = "DateTime64(6, 'UTC')"
+)
+
+// orderBy is the sorting key of a target the load creates: order_by, else
+// the key LoadRequest.CreatedKey gives, else none (tuple()).
+func (l *load) orderBy() []string {
+	if len(l.opts.OrderBy) > 0 {
+		return l.opts.OrderBy
+	}
+	return l.req.CreatedKey()
+}
+
+// engine is the target's engine: the engine option, else
+// ReplacingMergeTree for a replacing merge, else MergeTree.
+func (l *load) engine() string {
+	switch {
+	case l.opts.Engine != "":
+		return l.opts.Engine
+	case l.req.Mode == sdk.ModeMerge && l.opts.Merge == mergeReplacing:
+		return "ReplacingMergeTree"
+	}
+	return "MergeTree"
+}
+
+// createDDL renders the CREATE TABLE of a target (or of the staging table
+// that becomes it): the load's columns, the lineage columns, the physical
+// design of the sink options, and comment.
+func (l *load) createDDL(table, comment string) (string, error) {
+	key := l.orderBy()
+	for _, k := range append(slices.Clone(key), l.opts.PrimaryKey...) {
+		if len(l.req.Schema.FieldIndices(k)) == 0 {
+			return "", sdk.Errorf(sdk.CodeConfig, "clickhouse sink: order_by/primary_key column %q is not in the load's schema", k)
+		}
+	}
+	defs := make([]string, 0, l.req.Schema.NumFields()+2)
+	for _, f := range l.req.Schema.Fields() {
+		notNull := slices.Contains(key, f.Name) || slices.Contains(l.opts.PrimaryKey, f.Name) || slices.Contains(l.partitionBy(), f.Name)
+		t, err := columnType(f, notNull, slices.Contains(l.opts.LowCardinality, f.Name))
+		if err != nil {
+			return "", err
+		}
+		if v, _ := f.Metadata.GetValue(sdk.MetaLogical); v == sdk.LogicalJSON {
+			t += " COMMENT " + literal(jsonComment)
+		}
+		defs = append(defs, quote(f.Name)+" "+t)
+	}
+	if lg := l.lineage(); lg != nil {
+		defs = append(defs, quote(lg.RunIDColumn)+" "+runIDType, quote(lg.LoadedAtColumn)+" "+loadedAtType)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE %s (%s) ENGINE = %s", qualified(l.db, table), strings.Join(defs, ", "), l.engine())
+	switch len(key) {
+	case 1:
+		fmt.Fprintf(&b, " ORDER BY %s", quote(key[0]))
+	case 0:
+		b.WriteString(" ORDER BY tuple()")
+	default:
+		fmt.Fprintf(&b, " ORDER BY (%s)", columnList(key))
+	}
+	switch {
+	case l.opts.PartitionBy != "":
+		fmt.Fprintf(&b, " PARTITION BY %s", l.opts.PartitionBy)
+	case len(l.partitionBy()) == 1:
+		fmt.Fprintf(&b, " PARTITION BY %s", quote(l.partitionBy()[0]))
+	case len(l.partitionBy()) > 1:
+		fmt.Fprintf(&b, " PARTITION BY (%s)", columnList(l.partitionBy()))
+	}
+	if len(l.opts.PrimaryKey) > 0 {
+		fmt.Fprintf(&b, " PRIMARY KEY (%s)", columnList(l.opts.PrimaryKey))
+	}
+	if l.opts.TTL != "" {
+		fmt.Fprintf(&b, " TTL %s", l.opts.TTL)
+	}
+	b.WriteString(l.opts.settingsClause())
+	if comment != "" {
+		fmt.Fprintf(&b, " COMMENT %s", literal(comment))
+	}
+	return b.String(), nil
+}
+
+// partitionBy is partition_replace's partition columns (nil for other
+// modes): the target is partitioned by exactly them, so REPLACE PARTITION
+// swaps the partitions a load holds.
+func (l *load) partitionBy() []string {
+	if l.req.Mode != sdk.ModePartitionReplace {
+		return nil
+	}
+	return l.strategy.PartitionBy
+}

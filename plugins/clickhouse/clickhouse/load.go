@@ -1,0 +1,258 @@
+package clickhouse
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// sinkModes lists every mode the destination implements.
+var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModePartitionReplace}
+
+// receiptsTable is the table of load receipts in every target database.
+const receiptsTable = "_dpone_loads"
+
+// Table comments that mark a load's progress (see docs/guarantees.md): a
+// staging table is created with loadMarker, which a full_refresh's
+// EXCHANGE carries onto the target; publishMarker on staging says its
+// publish began and must be finished, never aborted.
+const (
+	loadMarker    = "dpone:load:"
+	publishMarker = "dpone:publishing:"
+)
+
+// load is a validated LoadRequest.
+type load struct {
+	req      sdk.LoadRequest
+	srv      *server
+	db       string
+	staging  string
+	opts     sinkOptions
+	strategy sdk.Strategy
+	loadedAt time.Time
+}
+
+// lineage is the load's lineage block when both columns are on.
+func (l *load) lineage() *sdk.Lineage {
+	lg := l.req.Load.Lineage
+	if lg == nil || lg.RunIDColumn == "" || lg.LoadedAtColumn == "" {
+		return nil
+	}
+	return lg
+}
+
+// prepare validates req and opens its server.
+func (c *Connector) prepare(ctx context.Context, req sdk.LoadRequest) (*load, error) {
+	if !slices.Contains(sinkModes, req.Mode) {
+		return nil, sdk.Errorf(sdk.CodeUnsupported, "clickhouse sink: mode %q is not supported (supported: %s)", req.Mode, strings.Join(sinkModes, ", "))
+	}
+	if req.Target.Name == "" {
+		return nil, sdk.Errorf(sdk.CodeConfig, "load %s: target table name is empty", req.LoadID)
+	}
+	opts, err := decodeSinkOptions(req.Options)
+	if err != nil {
+		return nil, err
+	}
+	st, err := req.Strategy()
+	if err != nil {
+		return nil, err
+	}
+	l := &load{req: req, staging: sdk.StagingName(req.LoadID), opts: opts, strategy: st}
+	if lg := l.lineage(); lg != nil {
+		at, err := time.Parse(time.RFC3339Nano, lg.LoadedAt)
+		if err != nil {
+			return nil, sdk.Errorf(sdk.CodeConfig, "lineage loaded_at %q: want RFC 3339: %w", lg.LoadedAt, err)
+		}
+		l.loadedAt = at
+	}
+	if req.Schema != nil {
+		for _, k := range append(slices.Clone(req.UniqueKey), l.partitionBy()...) {
+			if len(req.Schema.FieldIndices(k)) == 0 {
+				return nil, sdk.Errorf(sdk.CodeSchema, "unique_key column %q is not in the load's schema", k)
+			}
+		}
+	}
+	if l.srv, err = c.open(ctx, req.Config); err != nil {
+		return nil, err
+	}
+	l.db = database(req.Target, l.srv.database)
+	return l, nil
+}
+
+func needSchema(req sdk.LoadRequest) error {
+	if req.Schema == nil || req.Schema.NumFields() == 0 {
+		return sdk.Errorf(sdk.CodeSchema, "load %s: the load request has no schema", req.LoadID)
+	}
+	return nil
+}
+
+// exec runs one statement, classifying its error under what.
+func (l *load) exec(ctx context.Context, what, q string) error {
+	if err := l.srv.conn.Exec(detach(ctx), q); err != nil {
+		return classify(fmt.Errorf("%s: %w", what, err))
+	}
+	return nil
+}
+
+// BeginLoad creates the target database if missing and (re)creates the
+// load's staging table, empty, in the target's shape: a copy of the
+// target's structure when it exists (so publishing can move its parts),
+// else the DDL the sink options describe. Its comment names the load.
+func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string, error) {
+	l, err := c.prepare(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	if err := needSchema(req); err != nil {
+		return "", err
+	}
+	if err := l.exec(ctx, "create database "+l.db, "CREATE DATABASE IF NOT EXISTS "+quote(l.db)); err != nil {
+		return "", err
+	}
+	if err := l.fenceCheck(ctx); err != nil {
+		return "", err
+	}
+	if err := l.exec(ctx, "drop old staging", "DROP TABLE IF EXISTS "+qualified(l.db, l.staging)+" SYNC"); err != nil {
+		return "", err
+	}
+	t, err := l.srv.table(ctx, l.db, req.Target.Name)
+	if err != nil {
+		return "", err
+	}
+	var ddl string
+	if t != nil {
+		if err := l.checkTarget(t); err != nil {
+			return "", err
+		}
+		if lg := l.lineage(); lg != nil {
+			add := fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s, ADD COLUMN IF NOT EXISTS %s %s", qualified(l.db, req.Target.Name),
+				quote(lg.RunIDColumn), runIDType, quote(lg.LoadedAtColumn), loadedAtType)
+			if err := l.exec(ctx, "add lineage columns to "+req.Target.Name, add); err != nil {
+				return "", err
+			}
+		}
+		ddl = fmt.Sprintf("CREATE TABLE %s AS %s COMMENT %s", qualified(l.db, l.staging), qualified(l.db, req.Target.Name), literal(loadMarker+req.LoadID))
+	} else if ddl, err = l.createDDL(l.staging, loadMarker+req.LoadID); err != nil {
+		return "", err
+	}
+	if err := l.exec(ctx, "create staging "+l.db+"."+l.staging, ddl); err != nil {
+		return "", err
+	}
+	// Block-level deduplication of retried inserts (insert_deduplication_token).
+	if err := l.exec(ctx, "set staging deduplication", "ALTER TABLE "+qualified(l.db, l.staging)+" MODIFY SETTING non_replicated_deduplication_window = 100000"); err != nil {
+		return "", err
+	}
+	return l.db + "." + l.staging, nil
+}
+
+// Write inserts records into the load's staging table as native columnar
+// blocks, one per record; each block carries an insert_deduplication_token
+// from the load id, its number in this Write and a digest of its bytes,
+// so a block retried by the driver or a re-sent Write is stored once.
+func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
+	l, err := c.prepare(ctx, req)
+	if err != nil {
+		return sdk.WriteResult{}, err
+	}
+	schema := req.Schema
+	if schema == nil {
+		schema = records.Schema()
+	}
+	if schema == nil {
+		return sdk.WriteResult{}, needSchema(req)
+	}
+	st, err := l.srv.table(ctx, l.db, l.staging)
+	if err != nil {
+		return sdk.WriteResult{}, err
+	}
+	if st == nil || st.comment != loadMarker+req.LoadID {
+		return sdk.WriteResult{}, sdk.Errorf(sdk.CodeNotFound, "load %s: staging %s.%s does not exist (BeginLoad first, or the load was committed or aborted)", req.LoadID, l.db, l.staging)
+	}
+	return l.insert(ctx, schema, st, records)
+}
+
+// AbortLoad drops the load's staging table; it is idempotent. A load
+// whose publish began is finished instead (its target may already hold
+// part of it), and AbortLoad reports that as a DATA error.
+func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
+	srv, err := c.open(ctx, req.Config)
+	if err != nil {
+		return err
+	}
+	db, staging := database(req.Target, srv.database), sdk.StagingName(req.LoadID)
+	st, err := srv.table(ctx, db, staging)
+	if err != nil || st == nil {
+		return err
+	}
+	if st.comment == publishMarker+req.LoadID {
+		return sdk.Errorf(sdk.CodeData, "load %s: its publish into %s.%s began, so it cannot be aborted: LoadStatus finishes it", req.LoadID, db, req.Target.Name)
+	}
+	if err := srv.conn.Exec(detach(ctx), "DROP TABLE IF EXISTS "+qualified(db, staging)+" SYNC"); err != nil {
+		return classify(fmt.Errorf("drop staging %s.%s: %w", db, staging, err))
+	}
+	return nil
+}
+
+// LoadStatus is committed when the load's receipt exists, or when its
+// publish began (the target carries its marker, or staging its publish
+// marker): then it finishes the publish first. Staged when its staging
+// table exists, else unknown.
+func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.LoadState, error) {
+	l, err := c.prepare(ctx, req)
+	if err != nil {
+		return 0, err
+	}
+	done, err := l.hasReceipt(ctx)
+	if err != nil || done {
+		return sdk.LoadCommitted, err
+	}
+	// A recovering run (newer generation) takes the unit over here: any
+	// older holder's later commit fails. An even newer holder's fence
+	// leaves this status answer alone (this run's commit will fail).
+	if l.req.Fence.Set() {
+		if db, err := l.srv.databaseExists(ctx, l.db); err != nil {
+			return 0, err
+		} else if db {
+			if err := l.ensureFenceTables(ctx); err != nil {
+				return 0, err
+			}
+			if err := l.raiseFence(ctx); err != nil && sdk.CodeOf(err) != sdk.CodeConfig {
+				return 0, err
+			}
+		}
+	}
+	st, err := l.srv.table(ctx, l.db, l.staging)
+	if err != nil {
+		return 0, err
+	}
+	t, err := l.srv.table(ctx, l.db, req.Target.Name)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case t != nil && t.comment == loadMarker+req.LoadID,
+		st != nil && st.comment == publishMarker+req.LoadID:
+		if _, err := l.publish(ctx, nil); err != nil {
+			return 0, err
+		}
+		return sdk.LoadCommitted, nil
+	case st != nil:
+		return sdk.LoadStaged, nil
+	}
+	return sdk.LoadUnknown, nil
+}
+
+// fieldNames are the names of s's fields.
+func fieldNames(s *arrow.Schema) []string {
+	names := make([]string, s.NumFields())
+	for i, f := range s.Fields() {
+		names[i] = f.Name
+	}
+	return names
+}

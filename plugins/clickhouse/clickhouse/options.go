@@ -1,0 +1,94 @@
+package clickhouse
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// sinkOptions are the sink.options keys: the physical design of a target
+// the load creates, and how incremental_merge publishes.
+type sinkOptions struct {
+	// Engine is a MergeTree-family engine with its arguments; default
+	// MergeTree, ReplacingMergeTree for incremental_merge.
+	Engine string `json:"engine"`
+	// OrderBy is the sorting key; default the unique key (or the source's
+	// primary key for full_refresh), else tuple().
+	OrderBy sdk.ColumnNames `json:"order_by"`
+	// PartitionBy is the PARTITION BY expression.
+	PartitionBy string `json:"partition_by"`
+	// PrimaryKey is the PRIMARY KEY, a prefix of order_by.
+	PrimaryKey sdk.ColumnNames `json:"primary_key"`
+	// TTL is the table TTL expression.
+	TTL string `json:"ttl"`
+	// Settings are MergeTree table settings.
+	Settings map[string]json.RawMessage `json:"settings"`
+	// LowCardinality lists string columns created LowCardinality(String).
+	LowCardinality []string `json:"low_cardinality"`
+	// Merge is incremental_merge's publish: replacing (default: a
+	// ReplacingMergeTree target ordered by the unique key, read with
+	// FINAL) or delete_insert (lightweight DELETE of the staged keys, then
+	// the staged rows).
+	Merge string `json:"merge"`
+}
+
+// Merge styles.
+const (
+	mergeReplacing    = "replacing"
+	mergeDeleteInsert = "delete_insert"
+)
+
+var settingName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+func decodeSinkOptions(raw json.RawMessage) (sinkOptions, error) {
+	var o sinkOptions
+	if err := sdk.DecodeOptions(raw, &o, "clickhouse sink options"); err != nil {
+		return o, err
+	}
+	switch o.Merge {
+	case "":
+		o.Merge = mergeReplacing
+	case mergeReplacing, mergeDeleteInsert:
+	default:
+		return o, sdk.Errorf(sdk.CodeConfig, "clickhouse sink options: merge %q: want replacing or delete_insert", o.Merge)
+	}
+	if o.Engine != "" && !strings.Contains(o.Engine, "MergeTree") {
+		return o, sdk.Errorf(sdk.CodeConfig, "clickhouse sink options: engine %q: want a MergeTree-family engine (loads publish by moving parts)", o.Engine)
+	}
+	for k := range o.Settings {
+		if !settingName.MatchString(k) {
+			return o, sdk.Errorf(sdk.CodeConfig, "clickhouse sink options: settings key %q is not a setting name", k)
+		}
+	}
+	if len(o.PrimaryKey) > 0 && len(o.OrderBy) > 0 && !slices.Equal(o.PrimaryKey, o.OrderBy[:min(len(o.PrimaryKey), len(o.OrderBy))]) {
+		return o, sdk.Errorf(sdk.CodeConfig, "clickhouse sink options: primary_key %v must be a prefix of order_by %v", o.PrimaryKey, o.OrderBy)
+	}
+	return o, nil
+}
+
+// settingsClause renders SETTINGS k = v, ... sorted by key.
+func (o sinkOptions) settingsClause() string {
+	if len(o.Settings) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(o.Settings))
+	for k := range o.Settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		v := string(o.Settings[k])
+		var s string
+		if json.Unmarshal(o.Settings[k], &s) == nil {
+			v = literal(s)
+		}
+		parts[i] = fmt.Sprintf("%s = %s", k, v)
+	}
+	return " SETTINGS " + strings.Join(parts, ", ")
+}

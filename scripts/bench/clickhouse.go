@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+)
+
+// ClickHouse scenarios run when scripts/bench.sh started ClickHouse
+// (DPONE_TEST_CH_DSN and DPONE_TEST_CH_HTTP set): full_refresh from
+// PostgreSQL and from the Parquet files into database bench, and
+// clickhouse_insert_select, the server-only ceiling (INSERT … SELECT of
+// the rows already in ClickHouse into a table of the same shape).
+var chScenarios = []scenario{
+	{Name: "pg_to_clickhouse", Source: "postgres", Sink: "clickhouse"},
+	{Name: "files_to_clickhouse", Source: "file", Sink: "clickhouse"},
+	{Name: "clickhouse_insert_select", Sink: "clickhouse"},
+}
+
+// chEnabled reports whether a ClickHouse server is there to bench.
+func chEnabled() bool {
+	return os.Getenv("DPONE_TEST_CH_DSN") != "" && os.Getenv("DPONE_TEST_CH_HTTP") != ""
+}
+
+// chQuery runs SQL on the bench ClickHouse over HTTP and returns its output.
+func chQuery(sql string) (string, error) {
+	resp, err := http.Post(os.Getenv("DPONE_TEST_CH_HTTP")+"/", "text/plain", strings.NewReader(sql))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("clickhouse: %s: %s", resp.Status, body)
+	}
+	return strings.TrimSpace(string(body)), nil
+}
+
+// chCheckRows checks the row count of a ClickHouse table.
+func chCheckRows(table string, want int64) error {
+	got, err := chQuery("SELECT count() FROM " + table)
+	if err != nil {
+		return err
+	}
+	if n, _ := strconv.ParseInt(got, 10, 64); n != want {
+		return fmt.Errorf("%s holds %s rows, want %d", table, got, want)
+	}
+	return nil
+}
+
+// runInsertSelect measures the server-only copy of the rows that
+// pg_to_clickhouse loaded (run it first) into an empty table of their
+// shape: the ceiling no client can pass.
+func (b *bench) runInsertSelect(table string, rows int64) (measurement, error) {
+	src := "bench.pg_to_clickhouse__" + table
+	if err := chCheckRows(src, rows); err != nil {
+		return measurement{}, fmt.Errorf("clickhouse_insert_select copies %s: run pg_to_clickhouse first: %w", src, err)
+	}
+	if _, err := chQuery("DROP TABLE IF EXISTS bench.insert_select SYNC"); err != nil {
+		return measurement{}, err
+	}
+	if _, err := chQuery("CREATE TABLE bench.insert_select AS " + src); err != nil {
+		return measurement{}, err
+	}
+	q := "INSERT INTO bench.insert_select SELECT * FROM " + src + " SETTINGS async_insert = 0"
+	m, err := b.measure(curlCommand(q))
+	if err != nil {
+		return m, err
+	}
+	return m, chCheckRows("bench.insert_select", rows)
+}
+
+// curlCommand posts q to the bench ClickHouse's HTTP interface (a child
+// process, so measure times and samples it like the others).
+func curlCommand(q string) *exec.Cmd {
+	return exec.Command("curl", "-fsS", "--data-binary", q, os.Getenv("DPONE_TEST_CH_HTTP")+"/")
+}

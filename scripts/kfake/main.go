@@ -1,0 +1,49 @@
+// Command kfake serves the Kafka wire protocol on 127.0.0.1 for tests: an
+// in-memory broker (github.com/twmb/franz-go/pkg/kfake) that real clients,
+// librdkafka included, produce to and consume from. It prints one line,
+// "listening 127.0.0.1:PORT", once the listener is up and runs until
+// SIGTERM or SIGINT.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+func main() {
+	port := flag.Int("port", 0, "TCP port on 127.0.0.1 (0 picks a free one)")
+	partitions := flag.Int("partitions", 1, "default partitions of auto-created topics")
+	flag.Parse()
+
+	opts := []kfake.Opt{
+		kfake.Ports(*port),
+		// Bind to loopback explicitly, whatever address the broker asks for.
+		kfake.ListenFn(func(network, address string) (net.Listener, error) {
+			_, p, err := net.SplitHostPort(address)
+			if err != nil {
+				return nil, err
+			}
+			return net.Listen(network, net.JoinHostPort("127.0.0.1", p))
+		}),
+		kfake.DefaultNumPartitions(*partitions),
+		kfake.AllowAutoTopicCreation(),
+	}
+	c, err := kfake.NewCluster(opts...)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "kfake: start broker: %v\n", err)
+		os.Exit(1)
+	}
+	defer c.Close()
+	for _, addr := range c.ListenAddrs() {
+		fmt.Printf("listening %s\n", addr)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+}
