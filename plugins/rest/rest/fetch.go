@@ -89,6 +89,12 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 		if h.maxPages > 0 && pages+1 >= h.maxPages {
 			return nil
 		}
+		if resp.action == actionSkip {
+			if !g.skip() {
+				return nil
+			}
+			continue
+		}
 		header := resp.header()
 		more, err := g.advance(r.url, header, scan.captured, n, hex.EncodeToString(sum.Sum(nil)))
 		if err != nil || !more {

@@ -3,7 +3,6 @@ package rest
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -267,6 +266,21 @@ func (g *pager) advance(current string, header http.Header, captured []json.RawM
 	return false, nil
 }
 
+// skip moves past a page whose status mapped to skip: offset and
+// page_number go on to the next page; the others cannot know it, so the
+// pagination ends.
+func (g *pager) skip() bool {
+	switch g.p.Type {
+	case pageOffset:
+		g.offset += g.p.Limit
+		return true
+	case pageNumber:
+		g.page++
+		return true
+	}
+	return false
+}
+
 // setNext resolves a next URL against the current one.
 func (g *pager) setNext(current, next string) error {
 	base, err := url.Parse(current)
@@ -341,5 +355,3 @@ func splitLinks(v string) []string {
 	}
 	return append(out, v[start:])
 }
-
-func (g *pager) String() string { return fmt.Sprintf("%s pager of %s", g.p.Type, g.resource) }
