@@ -94,11 +94,7 @@ func (c *Connector) Discover(ctx context.Context, config json.RawMessage, select
 		if err != nil && !errors.Is(err, errSampled) {
 			return nil, err
 		}
-		st := sdk.Stream{Name: rc.Name, Schema: sw.schema, PrimaryKey: res.PrimaryKey}
-		if res.cursor.IncrementalColumn != "" {
-			st.CursorCandidates = []string{res.cursor.IncrementalColumn}
-		}
-		streams = append(streams, st)
+		streams = append(streams, sdk.Stream{Name: rc.Name, Schema: sw.schema, PrimaryKey: res.PrimaryKey})
 	}
 	return streams, nil
 }
@@ -144,6 +140,9 @@ func (c *Connector) read(ctx context.Context, cfg *Config, res *Resource, req sd
 	cl, err := newClient(cfg, &c.lim, refresh)
 	if err != nil {
 		return err
+	}
+	if req.Mode == sdk.ReadIncremental && res.cursor.IncrementalColumn == "" {
+		return sdk.Errorf(sdk.CodeConfig, "resource %q: an incremental read needs source.options incremental_strategy: column and incremental_column (the record field whose largest value is the cursor)", res.Name)
 	}
 	r := &reader{res: res, c: cl, out: out, project: req.Columns, warned: map[string]bool{}, st: st,
 		track: res.cursor.IncrementalColumn != ""}

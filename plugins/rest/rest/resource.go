@@ -140,9 +140,6 @@ func (r *Resource) check(c *Config) error {
 			return sdk.Errorf(sdk.CodeConfig, "resource %q: status.%s %q: want a status (\"404\", \"5xx\") mapped to retry, fail, skip or end", r.Name, k, v)
 		}
 	}
-	if r.Incremental != nil && r.cursor.IncrementalColumn == "" {
-		return sdk.Errorf(sdk.CodeConfig, "resource %q: incremental needs incremental_column (the record field whose largest value is the cursor)", r.Name)
-	}
 	return nil
 }
 

@@ -75,7 +75,8 @@ type Server struct {
 }
 
 // New returns an API holding n orders (ids 1..n, updated_at one minute
-// apart from 2024-01-01) with two items each.
+// apart from 2024-01-01) with two items each (updated one and two
+// seconds after their order).
 func New(n int) *Server {
 	s := &Server{orders: map[int64]*Order{}, items: map[int64][]*Item{}, access: map[string]time.Time{}, Requests: map[string]int{}}
 	for i := int64(1); i <= int64(n); i++ {
@@ -96,7 +97,11 @@ func (s *Server) PutOrder(id int64, status, amount, updatedAt string) {
 		Customer: map[string]any{"id": id % 7, "name": fmt.Sprintf("customer %d", id%7)}}
 	if _, ok := s.items[id]; !ok {
 		for j := int64(1); j <= 2; j++ {
-			s.items[id] = append(s.items[id], &Item{ID: id*100 + j, OrderID: id, SKU: fmt.Sprintf("sku-%d", j), Qty: j, UpdatedAt: updatedAt})
+			at := updatedAt
+			if t, err := time.Parse(time.RFC3339, updatedAt); err == nil {
+				at = t.Add(time.Duration(j) * time.Second).Format(time.RFC3339)
+			}
+			s.items[id] = append(s.items[id], &Item{ID: id*100 + j, OrderID: id, SKU: fmt.Sprintf("sku-%d", j), Qty: j, UpdatedAt: at})
 		}
 	}
 }
