@@ -49,6 +49,9 @@ type Faults struct {
 	MalformedPage int
 	// Delay slows every page down.
 	Delay time.Duration
+	// ExpireEvery revokes every OAuth2 access token after this many API
+	// requests (tokens that expire mid-pagination); 0: never.
+	ExpireEvery int
 }
 
 // Server is the API's state. Its handler is safe for concurrent use.
@@ -72,6 +75,7 @@ type Server struct {
 	Requests map[string]int
 	// Refreshes counts refresh_token grants served.
 	Refreshes int
+	served    int
 }
 
 // New returns an API holding n orders (ids 1..n, updated_at one minute
@@ -187,6 +191,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	delay := f.Delay
+	if f.ExpireEvery > 0 && r.URL.Path != "/oauth/token" {
+		s.served++
+		if s.served%f.ExpireEvery == 0 {
+			s.access = map[string]time.Time{}
+		}
+	}
 	s.mu.Unlock()
 	if delay > 0 {
 		time.Sleep(delay)
