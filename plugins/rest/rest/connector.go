@@ -154,6 +154,10 @@ func (c *Connector) read(ctx context.Context, cfg *Config, res *Resource, req sd
 		if r.initial, err = sdk.ParseScalar(res.cursor.InitialValue, "initial_value"); err != nil {
 			return err
 		}
+		r.tieCap = sdk.DefaultTieCap
+		if res.cursor.TieCap != nil {
+			r.tieCap = *res.cursor.TieCap
+		}
 	}
 	if res.Parent != nil {
 		parentRes, err := cfg.resource(res.Parent.Resource, nil)

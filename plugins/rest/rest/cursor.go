@@ -1,7 +1,9 @@
 package rest
 
 import (
-	"fmt"
+	"crypto/sha256"
+	"encoding/base64"
+	"slices"
 	"regexp"
 	"strconv"
 	"strings"
@@ -10,23 +12,90 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// cursorMax tracks the largest value of the incremental column seen in a
-// read. API records come in any order, so it compares every value rather
-// than taking the last one: numbers as numbers, timestamps as instants,
-// anything else as text.
+// cursorMax tracks the largest value of the incremental column seen in
+// one pagination, and the fingerprints of the records at it (the tie
+// group). API records come in any order, so it compares every value
+// rather than taking the last one: numbers as numbers, timestamps as
+// instants, anything else as text.
+//
+// An API filters by the cursor it is sent, inclusively (updated_since >=
+// cursor), so the next read gets the tie group again: the records whose
+// fingerprint the checkpoint holds are dropped (as sdk.Cursor does for
+// the database sources), and a record changed at the same cursor value is
+// read again. Past tieCap records the group is not remembered and is read
+// again (merge absorbs it).
 type cursorMax struct {
-	text string
-	set  bool
+	text   string
+	set    bool
+	seen   []string
+	count  int
+	tieCap int
+	// prior tie group to drop: fingerprint -> records left to drop.
+	prior   *string
+	drop    map[string]int
+	dropped int
 }
 
-// observe takes one raw cursor value (absent and null are ignored).
-func (m *cursorMax) observe(text string) {
+func newCursorMax(prior *string, seen []string, tieCap int) *cursorMax {
+	m := &cursorMax{prior: prior, tieCap: tieCap}
+	if prior != nil && len(seen) > 0 {
+		m.drop = map[string]int{}
+		for _, fp := range seen {
+			m.drop[fp]++
+		}
+	}
+	return m
+}
+
+// take observes one record's cursor text ("" for absent or null) and raw
+// bytes, and reports whether to keep it (false: the prior read took it).
+func (m *cursorMax) take(text string, raw []byte) bool {
 	if text == "" {
-		return
+		return true
 	}
-	if !m.set || cursorLess(m.text, text) {
-		m.text, m.set = text, true
+	fp := fingerprint(raw)
+	switch {
+	case !m.set || cursorLess(m.text, text):
+		m.text, m.set, m.seen, m.count = text, true, append(m.seen[:0], fp), 1
+	case !cursorLess(text, m.text):
+		m.count++
+		if m.count <= m.tieCap {
+			m.seen = append(m.seen, fp)
+		} else {
+			m.seen = m.seen[:0]
+		}
 	}
+	if m.prior != nil && m.drop[fp] > 0 && !cursorLess(text, *m.prior) && !cursorLess(*m.prior, text) {
+		m.drop[fp]--
+		m.dropped++
+		return false
+	}
+	return true
+}
+
+// result is the cursor and tie group after this pagination: the larger
+// of the prior and what was read (when nothing passed the prior value,
+// the prior's group plus what was read at it).
+func (m *cursorMax) result(prior *string, priorSeen []string) (*string, []string) {
+	switch {
+	case !m.set && prior == nil:
+		return nil, nil
+	case !m.set:
+		return prior, priorSeen
+	case prior != nil && cursorLess(m.text, *prior):
+		return prior, priorSeen
+	}
+	t := m.text
+	if m.count > m.tieCap {
+		return &t, nil
+	}
+	return &t, slices.Clone(m.seen)
+}
+
+// fingerprint is a short digest of a raw record.
+func fingerprint(raw []byte) string {
+	h := sha256.Sum256(raw)
+	return base64.RawStdEncoding.EncodeToString(h[:16])
 }
 
 // cursorLess orders two cursor texts.
@@ -93,4 +162,3 @@ func parseInterval(s string) (time.Duration, error) {
 	return d, nil
 }
 
-func (m *cursorMax) String() string { return fmt.Sprintf("cursor max %q", m.text) }

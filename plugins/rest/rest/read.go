@@ -35,8 +35,9 @@ type reader struct {
 	send     bool // requests carry the cursor (an incremental read)
 	lookback *sdk.Scalar
 	initial  *sdk.Scalar
+	tieCap   int
 	st       *state
-	done     map[string]string // a child's parents finished this read
+	done     map[string]parentState // a child's parents finished this read
 }
 
 // emit takes one record: into the sample until the schema is fixed, then
@@ -142,7 +143,7 @@ func (r *reader) checkpoint() error {
 	r.sealRotated()
 	st := *r.st
 	if r.done != nil {
-		st.Parents = map[string]string{}
+		st.Parents = map[string]parentState{}
 		for k, v := range r.st.Parents {
 			st.Parents[k] = v
 		}
@@ -179,24 +180,40 @@ func (r *reader) readFlat(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var m cursorMax
+	m := r.tracker(r.st.Cursor, r.st.Seen)
 	err = r.c.fetch(ctx, r.res, vars{cursor: from}, pageHooks{record: func(raw json.RawMessage) error {
-		rec, err := r.record(raw, nil)
-		if err != nil {
-			return err
-		}
-		if r.track {
-			m.observe(scalarText(rec.get(r.res.cursor.IncrementalColumn)))
-		}
-		return r.emit(rec)
+		return r.take(raw, nil, m)
 	}})
 	if err != nil {
 		return err
 	}
-	if m.set && (r.st.Cursor == nil || cursorLess(*r.st.Cursor, m.text)) {
-		r.st.Cursor = &m.text
+	if r.track {
+		r.st.Cursor, r.st.Seen = m.result(r.st.Cursor, r.st.Seen)
 	}
 	return nil
+}
+
+// tracker tracks the cursor of one pagination that resumes from prior.
+// Only an incremental read drops the prior tie group: a full read is the
+// whole stream.
+func (r *reader) tracker(prior *string, seen []string) *cursorMax {
+	if !r.send {
+		return newCursorMax(nil, nil, r.tieCap)
+	}
+	return newCursorMax(prior, seen, r.tieCap)
+}
+
+// take parses one raw record, tracks its cursor and emits it unless the
+// prior read took it.
+func (r *reader) take(raw json.RawMessage, parent *record, m *cursorMax) error {
+	rec, err := r.record(raw, parent)
+	if err != nil {
+		return err
+	}
+	if r.track && !m.take(scalarText(rec.get(r.res.cursor.IncrementalColumn)), raw) {
+		return nil
+	}
+	return r.emit(rec)
 }
 
 // from is the cursor an incremental request sends, "" for none.
@@ -210,7 +227,7 @@ func (r *reader) from(prior *string) (string, error) {
 // readChildren reads a child resource: the parent's pages, and for each
 // parent record the child's own pagination and cursor.
 func (r *reader) readChildren(ctx context.Context, parentRes *Resource) error {
-	r.done = map[string]string{}
+	r.done = map[string]parentState{}
 	var pending []*record
 	return r.c.fetch(ctx, parentRes, vars{}, pageHooks{
 		record: func(raw json.RawMessage) error {
@@ -237,36 +254,31 @@ func (r *reader) readChildren(ctx context.Context, parentRes *Resource) error {
 // readChild reads the child records of one parent record.
 func (r *reader) readChild(ctx context.Context, parentRes *Resource, p *record) error {
 	key := parentKey(p, parentRes.PrimaryKey)
-	var prior *string
-	if v, ok := r.done[key]; ok {
-		prior = &v
-	} else if v, ok := r.st.Parents[key]; ok {
-		prior = &v
+	var (
+		prior *string
+		seen  []string
+	)
+	ps, ok := r.done[key]
+	if !ok {
+		ps, ok = r.st.Parents[key]
+	}
+	if ok {
+		prior, seen = &ps.Cursor, ps.Seen
 	}
 	from, err := r.from(prior)
 	if err != nil {
 		return err
 	}
-	var m cursorMax
+	m := r.tracker(prior, seen)
 	err = r.c.fetch(ctx, r.res, vars{cursor: from, parent: p}, pageHooks{record: func(raw json.RawMessage) error {
-		rec, err := r.record(raw, p)
-		if err != nil {
-			return err
-		}
-		if r.track {
-			m.observe(scalarText(rec.get(r.res.cursor.IncrementalColumn)))
-		}
-		return r.emit(rec)
+		return r.take(raw, p, m)
 	}})
 	if err != nil {
 		return err
 	}
 	if r.track {
-		switch {
-		case m.set && (prior == nil || cursorLess(*prior, m.text)):
-			r.done[key] = m.text
-		case prior != nil:
-			r.done[key] = *prior
+		if c, s := m.result(prior, seen); c != nil {
+			r.done[key] = parentState{Cursor: *c, Seen: s}
 		}
 	}
 	return nil

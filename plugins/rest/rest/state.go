@@ -22,12 +22,20 @@ type state struct {
 	// Cursor is the largest incremental_column value committed (a
 	// resource without parent).
 	Cursor *string `json:"cursor,omitempty"`
+	// Seen are the fingerprints of the records read at Cursor.
+	Seen []string `json:"seen,omitempty"`
 	// Parents are a child resource's cursors, one per parent record (by
 	// the parent's primary key): never shared between parents.
-	Parents map[string]string `json:"parents,omitempty"`
+	Parents map[string]parentState `json:"parents,omitempty"`
 	// OAuth is the rotated OAuth2 refresh token, sealed (AES-GCM under a
 	// key derived from client_secret): state never holds it in clear.
 	OAuth string `json:"oauth,omitempty"`
+}
+
+// parentState is one parent's cursor and tie group.
+type parentState struct {
+	Cursor string   `json:"cursor"`
+	Seen   []string `json:"seen,omitempty"`
 }
 
 // parseState reads a prior checkpoint; nil or empty is a fresh state.
