@@ -98,6 +98,10 @@ func (c *client) do(ctx context.Context, r request, resource string, status map[
 				return response{}, ctx.Err()
 			}
 			if attempt >= c.cfg.Retry.maxRetries {
+				var oe *net.OpError
+				if errors.As(err, &oe) && oe.Op == "dial" {
+					return response{}, sdk.Errorf(sdk.CodeConnect, "%s: %v: check base_url and that the API is reachable", where, transportError(err))
+				}
 				return response{}, sdk.Errorf(sdk.CodeUnavailable, "%s: %v after %d retries: check the API is up, or raise retry.max_retries or timeout", where, transportError(err), attempt)
 			}
 			if err := c.sleep(ctx, c.backoff(attempt)); err != nil {

@@ -3,8 +3,8 @@ package rest
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"slices"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -161,4 +161,3 @@ func parseInterval(s string) (time.Duration, error) {
 	}
 	return d, nil
 }
-

@@ -89,6 +89,9 @@ func New(n int) *Server {
 	return s
 }
 
+// UpdatedAt is the updated_at New gives order i.
+func UpdatedAt(i int64) string { return ts(i) }
+
 func ts(i int64) string {
 	return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute).Format(time.RFC3339)
 }
