@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -27,8 +28,9 @@ type Connector struct {
 }
 
 var (
-	_ sdk.Source  = (*Connector)(nil)
-	_ sdk.Checker = (*Connector)(nil)
+	_ sdk.Source          = (*Connector)(nil)
+	_ sdk.Checker         = (*Connector)(nil)
+	_ sdk.StreamDescriber = (*Connector)(nil)
 )
 
 // New returns the rest source connector.
@@ -85,20 +87,43 @@ func (c *Connector) Discover(ctx context.Context, config json.RawMessage, select
 		if !selected(selector, rc.Name) {
 			continue
 		}
-		res, err := cfg.resource(rc.Name, nil)
+		st, err := c.describe(ctx, cfg, sdk.ReadRequest{Stream: rc.Name, Mode: sdk.ReadFull})
 		if err != nil {
 			return nil, err
 		}
-		sw := &schemaWriter{}
-		err = c.read(ctx, cfg, res, sdk.ReadRequest{Stream: rc.Name, Mode: sdk.ReadFull}, sw)
-		if err != nil && !errors.Is(err, errSampled) {
-			return nil, err
-		}
-		streams = append(streams, sdk.Stream{Name: rc.Name, Schema: sw.schema, PrimaryKey: res.PrimaryKey})
+		streams = append(streams, st)
 	}
 	return streams, nil
 }
 
+// DescribeStream gives a resource's schema with the read's options (which
+// may define or change the resource), from a sample as Discover does.
+func (c *Connector) DescribeStream(ctx context.Context, req sdk.ReadRequest) (sdk.Stream, error) {
+	cfg, err := parseConfig(req.Config)
+	if err != nil {
+		return sdk.Stream{}, err
+	}
+	req.Mode = sdk.ReadFull
+	return c.describe(ctx, cfg, req)
+}
+
+func (c *Connector) describe(ctx context.Context, cfg *Config, req sdk.ReadRequest) (sdk.Stream, error) {
+	res, err := cfg.resource(req.Stream, req.Options)
+	if err != nil {
+		return sdk.Stream{}, err
+	}
+	sw := &schemaWriter{}
+	req.PriorState = nil
+	err = c.read(ctx, cfg, res, req, sw)
+	if err != nil && !errors.Is(err, errSampled) {
+		return sdk.Stream{}, err
+	}
+	return sdk.Stream{Namespace: req.Namespace, Name: req.Stream, Schema: sw.schema, PrimaryKey: res.PrimaryKey}, nil
+}
+
+// selected reports whether a selector keeps resource name: a glob of the
+// name, or of namespace.name (resources have no namespace, so any
+// namespace matches).
 func selected(selector []string, name string) bool {
 	if len(selector) == 0 {
 		return true
@@ -106,6 +131,11 @@ func selected(selector []string, name string) bool {
 	for _, s := range selector {
 		if ok, _ := path.Match(s, name); ok {
 			return true
+		}
+		if i := strings.LastIndex(s, "."); i >= 0 {
+			if ok, _ := path.Match(s[i+1:], name); ok {
+				return true
+			}
 		}
 	}
 	return false

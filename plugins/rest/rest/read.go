@@ -89,8 +89,8 @@ func (r *reader) appendRow(rec *record) error {
 			return sdk.Errorf(sdk.CodeData, "resource %q: record %d: column %q: %v: declare the column's type in columns", r.res.Name, r.rows+1, c.name, err)
 		}
 	}
-	for _, k := range rec.keys {
-		if !r.known[k] && !r.warned[k] {
+	for _, k := range rec.keys { // with infer: false, undeclared fields are dropped on purpose
+		if r.res.inferOn() && !r.known[k] && !r.warned[k] {
 			r.warned[k] = true
 			msg := fmt.Sprintf("resource %q: field %q is not in the schema (fixed from the first %d records): it is not loaded; declare it in columns or raise sample_records", r.res.Name, k, r.res.SampleRecords)
 			if err := r.out.Log(sdk.LevelWarn, msg); err != nil {

@@ -74,8 +74,10 @@ type Server struct {
 	// Requests counts requests by path.
 	Requests map[string]int
 	// Refreshes counts refresh_token grants served.
-	Refreshes int
-	served    int
+	Refreshes  int
+	served     int
+	hangPage   int
+	hangSignal string
 }
 
 // New returns an API holding n orders (ids 1..n, updated_at one minute
@@ -174,6 +176,13 @@ func atoi(s string, def int) int {
 
 // ServeHTTP routes the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_admin/") {
+		s.Admin(w, r)
+		return
+	}
+	if r.URL.Path == "/orders" && s.hang(w, r, atoi(r.URL.Query().Get("page"), 1)) {
+		return
+	}
 	s.mu.Lock()
 	s.Requests[r.URL.Path]++
 	f := &s.Faults
