@@ -17,10 +17,11 @@ import (
 // reader is one Read of one resource: it samples the first records to fix
 // the schema, then streams every record into byte-sized Arrow batches.
 type reader struct {
-	res     *Resource
-	c       *client
-	out     sdk.RecordWriter
-	project []string
+	res       *Resource
+	parentRes *Resource // the parent of a child resource
+	c         *client
+	out       sdk.RecordWriter
+	project   []string
 
 	cols   []column
 	known  map[string]bool // record fields that are columns
@@ -55,7 +56,7 @@ func (r *reader) emit(rec *record) error {
 
 // fix fixes the schema from the sample, sends it and writes the sample.
 func (r *reader) fix() error {
-	cols, err := schemaOf(r.res, r.sample)
+	cols, err := schemaOf(r.res, r.parentRes, r.sample)
 	if err != nil {
 		return err
 	}
@@ -228,6 +229,7 @@ func (r *reader) from(prior *string) (string, error) {
 // parent record the child's own pagination and cursor.
 func (r *reader) readChildren(ctx context.Context, parentRes *Resource) error {
 	r.done = map[string]parentState{}
+	r.parentRes = parentRes
 	var pending []*record
 	return r.c.fetch(ctx, parentRes, vars{}, pageHooks{
 		record: func(raw json.RawMessage) error {

@@ -189,7 +189,7 @@ func TestDiscover(t *testing.T) {
 		}
 		got = append(got, fmt.Sprintf("%s %v pk=%v", s.Name, names, s.PrimaryKey))
 	}
-	want := []string{"orders [id amount updated_at status customer] pk=[id]", "items [id qty updated_at order_id sku _parent_id] pk=[id]"}
+	want := []string{"orders [id amount updated_at status customer] pk=[id]", "items [id qty updated_at _parent_id order_id sku] pk=[id]"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("streams (-want +got):\n%s", diff)
 	}

@@ -18,12 +18,23 @@ const parentPrefix = "_parent_"
 
 // schemaOf fixes a resource's columns: the declared ones, then the
 // fields of the sample in the order they first appear (with inference;
-// the _parent_ fields of a child always). A field only ever NULL in the sample is a
+// the _parent_ fields of a child always, typed as the parent declares
+// them, so an empty read has the same schema). A field only ever NULL in the sample is a
 // string.
-func schemaOf(res *Resource, sample []*record) ([]column, error) {
+func schemaOf(res, parent *Resource, sample []*record) ([]column, error) {
 	var cols []column
 	have := map[string]bool{}
-	for _, d := range res.Columns {
+	declared := res.Columns
+	if parent != nil && res.Parent != nil {
+		for _, f := range res.Parent.Fields {
+			for _, d := range parent.Columns {
+				if d.Name == f || d.Path == f {
+					declared = append(declared, Column{Name: parentPrefix + f, Type: d.Type})
+				}
+			}
+		}
+	}
+	for _, d := range declared {
 		t, err := parseType(d.Type)
 		if err != nil {
 			return nil, err
@@ -58,6 +69,12 @@ func schemaOf(res *Resource, sample []*record) ([]column, error) {
 			name = "string"
 		}
 		cols = append(cols, column{name: k, source: k, typ: colType{name: name}})
+		have[k] = true
+	}
+	for _, k := range parents { // no sample record had it (an empty read): still a column
+		if !have[k] {
+			cols = append(cols, column{name: k, source: k, typ: colType{name: "string"}})
+		}
 	}
 	return cols, nil
 }
