@@ -144,7 +144,12 @@ func appendValue(t colType, b array.Builder, raw json.RawMessage) error {
 		if err != nil {
 			return err
 		}
-		v, err := decimal128.FromString(s, t.precision, t.scale)
+		v, ok := fastDecimal(s, t.precision, t.scale)
+		if ok {
+			b.(*array.Decimal128Builder).Append(v)
+			return nil
+		}
+		v, err = decimal128.FromString(s, t.precision, t.scale)
 		if err != nil {
 			return fmt.Errorf("%s is not a decimal(%d,%d)", short(raw), t.precision, t.scale)
 		}
@@ -191,6 +196,38 @@ func appendValue(t colType, b array.Builder, raw json.RawMessage) error {
 		b.(*array.StringBuilder).BinaryBuilder.Append(raw)
 	}
 	return nil
+}
+
+// fastDecimal parses plain decimals ([-]digits[.digits], at most 18
+// digits, no more fraction digits than scale, fitting precision) without
+// big-number arithmetic; ok is false for anything else (FromString then).
+func fastDecimal(s string, precision, scale int32) (decimal128.Num, bool) {
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	intPart, frac, _ := strings.Cut(s, ".")
+	if len(intPart) == 0 || len(intPart)+len(frac) > 18 || int32(len(frac)) > scale || int32(len(intPart)) > precision-scale {
+		return decimal128.Num{}, false
+	}
+	var v int64
+	for _, part := range []string{intPart, frac} {
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			if c < '0' || c > '9' {
+				return decimal128.Num{}, false
+			}
+			v = v*10 + int64(c-'0')
+		}
+	}
+	n := decimal128.FromI64(v)
+	if pad := scale - int32(len(frac)); pad > 0 {
+		n = n.Mul(decimal128.GetScaleMultiplier(int(pad)))
+	}
+	if neg {
+		n = n.Negate()
+	}
+	return n, true
 }
 
 func kindOf(raw []byte) string {
