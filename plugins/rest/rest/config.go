@@ -191,6 +191,10 @@ func (c *Config) resource(name string, options json.RawMessage) (*Resource, erro
 	default:
 		return nil, sdk.Errorf(sdk.CodeConfig, "source options: incremental_strategy %q is not supported by the rest source (allowed: column)", o.IncrementalStrategy)
 	}
+	if len(o.SafetyLag) > 0 || o.NullPolicy != "" || len(o.IncrementalKey) > 0 {
+		return nil, sdk.Errorf(sdk.CodeConfig, "source options: safety_lag, null_policy and incremental_key are not supported by the rest source "+
+			"(the API filters by the cursor it is sent; records without a cursor are always read; ties are told apart by record fingerprints): remove them")
+	}
 	if err := r.check(c); err != nil {
 		return nil, err
 	}
