@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -44,8 +46,20 @@ type response struct {
 
 func newClient(cfg *Config, lim *limiters, refreshToken string) (*client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if cfg.InsecureSkipVerify {
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // opt-in, documented as tests only
+	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // opt-in, documented as tests only
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, sdk.Errorf(sdk.CodeConfig, "config: ca_file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, sdk.Errorf(sdk.CodeConfig, "config: ca_file %s holds no PEM certificate", cfg.CAFile)
+		}
+		tr.TLSClientConfig.RootCAs = pool
 	}
 	httpc := &http.Client{Transport: tr, Timeout: cfg.timeout}
 	host := ""

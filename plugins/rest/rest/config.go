@@ -26,6 +26,9 @@ type Config struct {
 	UserAgent string `json:"user_agent"`
 	// Timeout bounds one request (a Go duration such as "30s"); default 30s.
 	Timeout string `json:"timeout"`
+	// CAFile is a PEM file of CA certificates trusted besides the
+	// system's (an API behind a private CA).
+	CAFile string `json:"ca_file"`
 	// InsecureSkipVerify turns off TLS certificate checks (tests only).
 	InsecureSkipVerify bool `json:"insecure_skip_verify"`
 	// Auth is how requests authenticate; default none.

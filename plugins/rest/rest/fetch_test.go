@@ -2,9 +2,11 @@ package rest
 
 import (
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"testing"
 
@@ -59,5 +61,24 @@ func TestPostBodyAndHeaderCursor(t *testing.T) {
 	var st state
 	if err := json.Unmarshal(rec.lastState(), &st); err != nil || st.Cursor == nil || *st.Cursor != "2024-05-03" {
 		t.Errorf("checkpoint %s, want cursor 2024-05-03", rec.lastState())
+	}
+}
+
+// TestTLS: an API behind a private CA is refused (CONNECT or UNAVAILABLE)
+// until ca_file trusts it.
+func TestTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`[{"id":1}]`)) }))
+	defer srv.Close()
+	res := `"resources":[{"name":"r","path":"/r"}]`
+	if _, err := read(t, json.RawMessage(`{"base_url":"`+srv.URL+`","retry":{"max_retries":0},`+res+`}`), "r", sdk.ReadFull, nil, ""); err == nil {
+		t.Fatalf("an unknown CA was trusted")
+	}
+	ca := t.TempDir() + "/ca.pem"
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := read(t, json.RawMessage(`{"base_url":"`+srv.URL+`","ca_file":"`+ca+`",`+res+`}`), "r", sdk.ReadFull, nil, "")
+	if err != nil || len(rec.rows) != 1 {
+		t.Fatalf("with ca_file: %d rows, %v", len(rec.rows), err)
 	}
 }
