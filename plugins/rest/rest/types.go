@@ -100,9 +100,7 @@ func appendValue(t colType, b array.Builder, raw json.RawMessage) error {
 	}
 	text := func() (string, error) {
 		if raw[0] == '"' {
-			var s string
-			err := json.Unmarshal(raw, &s)
-			return s, err
+			return unquote(raw)
 		}
 		if raw[0] == '{' || raw[0] == '[' {
 			return "", fmt.Errorf("%s is not %s", kindOf(raw), t.name)
@@ -186,6 +184,10 @@ func appendValue(t colType, b array.Builder, raw json.RawMessage) error {
 		b.(*array.StringBuilder).BinaryBuilder.Append(raw)
 	default:
 		if raw[0] == '"' {
+			if bytes.IndexByte(raw, '\\') < 0 { // no escapes: the bytes between the quotes
+				b.(*array.StringBuilder).BinaryBuilder.Append(raw[1 : len(raw)-1])
+				return nil
+			}
 			s, err := text()
 			if err != nil {
 				return err
@@ -228,6 +230,17 @@ func fastDecimal(s string, precision, scale int32) (decimal128.Num, bool) {
 		n = n.Negate()
 	}
 	return n, true
+}
+
+// unquote decodes a JSON string, without the decoder when it has no
+// escapes (the page decoder already checked it is valid JSON).
+func unquote(raw []byte) (string, error) {
+	if bytes.IndexByte(raw, '\\') < 0 && len(raw) >= 2 {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
 }
 
 func kindOf(raw []byte) string {
