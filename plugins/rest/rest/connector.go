@@ -112,6 +112,19 @@ func (c *Connector) describe(ctx context.Context, cfg *Config, req sdk.ReadReque
 	if err != nil {
 		return sdk.Stream{}, err
 	}
+	if !res.inferOn() { // declared columns only: no request needed
+		var parent *Resource
+		if res.Parent != nil {
+			if parent, err = cfg.resource(res.Parent.Resource, nil); err != nil {
+				return sdk.Stream{}, err
+			}
+		}
+		cols, err := schemaOf(res, parent, nil)
+		if err != nil {
+			return sdk.Stream{}, err
+		}
+		return sdk.Stream{Namespace: req.Namespace, Name: req.Stream, Schema: arrowSchema(project(cols, req.Columns), res.PrimaryKey), PrimaryKey: res.PrimaryKey}, nil
+	}
 	sw := &schemaWriter{}
 	req.PriorState = nil
 	err = c.read(ctx, cfg, res, req, sw)

@@ -202,3 +202,30 @@ func cursors(st state) map[string]string {
 	}
 	return out
 }
+
+// TestDescribeDeclared: a resource with infer: false is described from
+// its declaration alone, without a request, with the same schema a read
+// sends (the parent's declared type for _parent_ columns).
+func TestDescribeDeclared(t *testing.T) {
+	api := restapi.New(3)
+	srv := startAPI(t, api)
+	cfg := config(t, srv, shopResources)
+	opts := json.RawMessage(`{"infer":false}`)
+	st, err := New().(*Connector).DescribeStream(t.Context(), sdk.ReadRequest{Config: cfg, Stream: "items", Options: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(api.Requests); n != 0 {
+		t.Errorf("describe sent requests %v, want none", api.Requests)
+	}
+	rec, err := read(t, cfg, "items", sdk.ReadFull, nil, string(opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Schema.Equal(rec.schema) {
+		t.Errorf("described %v, read %v", st.Schema, rec.schema)
+	}
+	if f, _ := st.Schema.FieldsByName("_parent_id"); len(f) != 1 || f[0].Type.String() != "int64" {
+		t.Errorf("_parent_id: got %v, want int64 as the parent declares", f)
+	}
+}

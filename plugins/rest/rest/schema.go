@@ -49,9 +49,12 @@ func schemaOf(res, parent *Resource, sample []*record) ([]column, error) {
 	parents := parentFieldNames(res)
 	kinds := map[string]string{}
 	var order []string
+	if !res.inferOn() {
+		sample = nil // the schema is the declaration alone, as DescribeStream gives it without requests
+	}
 	for _, r := range sample {
 		for _, k := range r.keys {
-			if have[k] || (!res.inferOn() && !slices.Contains(parents, k)) {
+			if have[k] {
 				continue
 			}
 			if _, ok := kinds[k]; !ok {
