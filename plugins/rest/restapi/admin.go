@@ -13,6 +13,7 @@ import (
 //	POST /_admin/hang?page=N&signal=FILE                 the next request for page N of
 //	                                                     /orders writes FILE and never answers
 //	GET  /_admin/requests                                requests served, by path
+//	POST /_admin/refresh-token                           the refresh token the OAuth2 server accepts now
 func (s *Server) Admin(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	n := func(k string) int64 { v, _ := strconv.ParseInt(q.Get(k), 10, 64); return v }
@@ -25,6 +26,9 @@ func (s *Server) Admin(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.hangPage, s.hangSignal = int(n("page")), q.Get("signal")
 		s.mu.Unlock()
+	case "/_admin/refresh-token":
+		writeJSON(w, map[string]string{"refresh_token": s.RefreshToken()})
+		return
 	case "/_admin/requests":
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -2,7 +2,7 @@
 // (package restapi) on 127.0.0.1 for end-to-end scripts, or calls one of
 // its admin endpoints:
 //
-//	dpone-rest-testapi serve -orders 20 -addr-file api.url
+//	dpone-rest-testapi serve -orders 20 -addr-file api.url [-key K] [-oauth-client-id ID -oauth-client-secret S -oauth-refresh-token T]
 //	dpone-rest-testapi call http://127.0.0.1:PORT/_admin/order?id=3&status=paid&...
 package main
 
@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/dpone-go/dpone/plugins/rest/restapi"
 )
@@ -33,10 +34,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		orders := fs.Int("orders", 20, "orders the API starts with")
 		addrFile := fs.String("addr-file", "", "file to write the base URL to once listening")
 		key := fs.String("key", "", "api key required in X-API-Key (none: open)")
+		var o oauthFlags
+		fs.StringVar(&o.clientID, "oauth-client-id", "", "turn on OAuth2 with this client id")
+		fs.StringVar(&o.clientSecret, "oauth-client-secret", "", "the OAuth2 client secret")
+		fs.StringVar(&o.refresh, "oauth-refresh-token", "", "the refresh token the server accepts first (each use rotates it)")
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}
-		return serve(*orders, *addrFile, *key, stderr)
+		return serve(*orders, *addrFile, *key, o, stderr)
 	case "call":
 		if len(args) != 2 {
 			fmt.Fprintln(stderr, "usage: dpone-rest-testapi call URL")
@@ -58,9 +63,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func serve(orders int, addrFile, key string, stderr io.Writer) int {
+// oauthFlags turn on the API's OAuth2 server.
+type oauthFlags struct{ clientID, clientSecret, refresh string }
+
+func serve(orders int, addrFile, key string, o oauthFlags, stderr io.Writer) int {
 	api := restapi.New(orders)
 	api.Key = key
+	if o.clientID != "" {
+		api.OAuth, api.ClientID, api.ClientSecret, api.TokenTTL = true, o.clientID, o.clientSecret, time.Hour
+		api.SetRefreshToken(o.refresh)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(stderr, err)
