@@ -9,6 +9,7 @@ import (
 // Admin serves /_admin/ for scripts that change the API between runs:
 //
 //	POST /_admin/order?id=&status=&amount=&updated_at=   insert or update an order
+//	POST /_admin/delete?id=                              delete an order
 //	POST /_admin/item?order=&id=&qty=&updated_at=        insert or update an item
 //	POST /_admin/hang?page=N&signal=FILE                 the next request for page N of
 //	                                                     /orders writes FILE and never answers
@@ -20,6 +21,8 @@ func (s *Server) Admin(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/_admin/order":
 		s.PutOrder(n("id"), q.Get("status"), q.Get("amount"), q.Get("updated_at"))
+	case "/_admin/delete":
+		s.DeleteOrder(n("id"))
 	case "/_admin/item":
 		s.PutItem(n("order"), n("id"), n("qty"), q.Get("updated_at"))
 	case "/_admin/hang":
