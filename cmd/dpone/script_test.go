@@ -49,7 +49,7 @@ func buildPlugins(t *testing.T) string {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	dir := t.TempDir()
-	for _, name := range []string{"file", "duckdb", "postgres", "clickhouse"} {
+	for _, name := range []string{"file", "duckdb", "postgres", "clickhouse", "rest"} {
 		cmd := exec.Command("go", "build", "-tags=duckdb_arrow", "-o", filepath.Join(dir, "dpone-connector-"+name), ".")
 		cmd.Dir = filepath.Join(root, "plugins", name)
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -60,14 +60,29 @@ func buildPlugins(t *testing.T) string {
 	return dir
 }
 
+// buildRestTestAPI builds the rest connector's test API server, which
+// scripts start in the background (exec dpone-rest-testapi serve ... &).
+func buildRestTestAPI(t *testing.T) string {
+	_, file, _, _ := runtime.Caller(0)
+	dir := t.TempDir()
+	cmd := exec.Command("go", "build", "-o", dir, "./cmd/dpone-rest-testapi")
+	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..", "plugins", "rest")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build dpone-rest-testapi: %v\n%s", err, out)
+	}
+	return dir
+}
+
 func TestScripts(t *testing.T) {
 	plugins := buildPlugins(t)
+	tools := buildRestTestAPI(t)
 	pgDSN := os.Getenv("DPONE_TEST_PG_DSN")
 	chDSN, chHTTP := os.Getenv("DPONE_TEST_CH_DSN"), os.Getenv("DPONE_TEST_CH_HTTP")
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DPONE_PLUGIN_DIR", plugins)
+			env.Setenv("PATH", tools+string(os.PathListSeparator)+env.Getenv("PATH"))
 			env.Setenv("HOME", env.WorkDir)
 			if chDSN != "" {
 				env.Setenv("CH_HTTP", chHTTP)
@@ -109,6 +124,7 @@ func TestScripts(t *testing.T) {
 			"sigcont":  cmdSigcont,
 			"nosecret": cmdNoSecret,
 			"setfield": cmdSetField,
+			"envfile":  cmdEnvFile,
 		},
 	})
 }
@@ -141,6 +157,15 @@ func scratchDatabase(admin string) (string, func(), error) {
 		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	}
 	return dsn, cleanup, nil
+}
+
+// envfile VAR PATH: set VAR to the contents of PATH (trimmed), e.g. the
+// URL a background server wrote.
+func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: envfile VAR PATH")
+	}
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
 }
 
 // waitfile PATH [SECONDS]: wait until PATH exists (default 60 s).

@@ -1,0 +1,188 @@
+package rest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// pageHooks receive what one pagination finds.
+type pageHooks struct {
+	// record gets each record of a page, raw, as it is decoded.
+	record func(raw json.RawMessage) error
+	// pageEnd runs after each page's body is read and closed.
+	pageEnd func() error
+	// maxPages stops after this many pages (0: all), for samples.
+	maxPages int
+}
+
+// fetch walks every page of res for one set of template vars (the whole
+// resource, or one parent of a child resource), with its own pager.
+func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) error {
+	first, err := c.firstRequest(res, v)
+	if err != nil {
+		return err
+	}
+	g := newPager(&res.Paginator, res.Name)
+	recordsPath, _ := parsePath(res.RecordsPath)
+	baseURL, baseBody := first.url, first.body
+	for pages := 0; ; pages++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r := first
+		switch {
+		case g.nextURL != "":
+			r.url = g.nextURL
+		default:
+			r.url, err = withParams(baseURL, g.params())
+			if err != nil {
+				return err
+			}
+			r.body = baseBody
+		}
+		if err := g.visit(r); err != nil {
+			return err
+		}
+		resp, err := c.do(ctx, r, res.Name, res.Status)
+		if err != nil {
+			return err
+		}
+		if resp.action == actionEnd {
+			return nil
+		}
+		n := 0
+		sum := sha256.New()
+		scan := &pageScan{records: recordsPath, wants: res.Paginator.wants(), onRecord: func(raw json.RawMessage) error {
+			n++
+			sum.Write(raw)
+			return h.record(raw)
+		}}
+		if resp.action != actionSkip {
+			err = scan.scan(resp.resp.Body)
+			resp.resp.Body.Close()
+			var je *jsonError
+			if errors.As(err, &je) {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return sdk.Errorf(sdk.CodeData, "resource %q: %s %s: %v: the API sent a broken page; try again, and report it to the API's owner if it persists",
+					res.Name, r.method, redactURL(r.url, c.cfg.Auth.queryKey()), je)
+			}
+			if err != nil {
+				return err
+			}
+		} else {
+			scan.captured = make([]json.RawMessage, wantCount)
+		}
+		if h.pageEnd != nil {
+			if err := h.pageEnd(); err != nil {
+				return err
+			}
+		}
+		if h.maxPages > 0 && pages+1 >= h.maxPages {
+			return nil
+		}
+		if resp.action == actionSkip {
+			if !g.skip() {
+				return nil
+			}
+			continue
+		}
+		header := resp.header()
+		more, err := g.advance(r.url, header, scan.captured, n, hex.EncodeToString(sum.Sum(nil)))
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// firstRequest renders the resource's first request.
+func (c *client) firstRequest(res *Resource, v vars) (request, error) {
+	path, err := v.render(res.Path, res.Name, pathEscape)
+	if err != nil {
+		return request{}, err
+	}
+	u := path
+	if !strings.HasPrefix(path, "http://") && !strings.HasPrefix(path, "https://") {
+		u = strings.TrimRight(c.cfg.BaseURL, "/") + "/" + strings.TrimLeft(path, "/")
+	}
+	params := map[string]string{}
+	for k, val := range c.cfg.Params {
+		params[k] = val
+	}
+	for k, val := range res.Params {
+		if params[k], err = v.render(val, res.Name, noEscape); err != nil {
+			return request{}, err
+		}
+	}
+	if inc := res.Incremental; inc != nil && inc.Param != "" && v.cursor != "" {
+		params[inc.Param] = v.cursor
+	}
+	if u, err = withParams(u, params); err != nil {
+		return request{}, err
+	}
+	r := request{method: res.Method, url: u, headers: map[string]string{}}
+	for k, val := range res.Headers {
+		if r.headers[k], err = v.render(val, res.Name, noEscape); err != nil {
+			return request{}, err
+		}
+	}
+	if len(res.Body) > 0 {
+		body, err := v.render(string(res.Body), res.Name, jsonEscape)
+		if err != nil {
+			return request{}, err
+		}
+		r.body = []byte(body)
+	}
+	if inc := res.Incremental; inc != nil && inc.BodyField != "" && v.cursor != "" {
+		if r.body, err = setBodyField(r.body, inc.BodyField, v.cursor); err != nil {
+			return request{}, sdk.Errorf(sdk.CodeConfig, "resource %q: incremental.body_field: %w", res.Name, err)
+		}
+	}
+	return r, nil
+}
+
+// withParams adds params to the query of u (replacing same-named ones).
+func withParams(u string, params map[string]string) (string, error) {
+	if len(params) == 0 {
+		return u, nil
+	}
+	parsed, err := parseURL(u)
+	if err != nil {
+		return "", err
+	}
+	q := parsed.Query()
+	for k, v := range params {
+		q.Set(k, v)
+	}
+	parsed.RawQuery = q.Encode()
+	return parsed.String(), nil
+}
+
+func parseURL(u string) (*url.URL, error) {
+	p, err := url.Parse(u)
+	if err != nil {
+		return nil, sdk.Errorf(sdk.CodeConfig, "URL %q: %v", redactURL(u, ""), err)
+	}
+	return p, nil
+}
+
+// setBodyField sets a top-level field of a JSON object body.
+func setBodyField(body []byte, field, value string) ([]byte, error) {
+	m := map[string]json.RawMessage{}
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &m); err != nil {
+			return nil, errors.New("the body is not a JSON object")
+		}
+	}
+	v, _ := json.Marshal(value)
+	m[field] = v
+	return json.Marshal(m)
+}

@@ -1,0 +1,72 @@
+package rest
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestParsePath(t *testing.T) {
+	cases := map[string][]string{"": nil, "$": nil, "$.data": {"data"}, "data.items": {"data", "items"}, "$['odd key'].x": {"odd key", "x"}}
+	for in, want := range cases {
+		got, err := parsePath(in)
+		if err != nil {
+			t.Fatalf("parsePath(%q): %v", in, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("parsePath(%q) (-want +got):\n%s", in, diff)
+		}
+	}
+	for _, bad := range []string{"$..x", "$[0]", "$.a..b"} {
+		if _, err := parsePath(bad); err == nil {
+			t.Errorf("parsePath(%q): got no error", bad)
+		}
+	}
+}
+
+// TestPageScan streams records from a nested path, keeps their raw text
+// (22.00 stays 22.00), and captures values before and after the records.
+func TestPageScan(t *testing.T) {
+	body := `{"meta":{"total":2},"data":{"items":[{"a":22.00},{"a":"x","b":[1,{"c":null}]}]},"next":"/p2"}`
+	var got []string
+	s := &pageScan{records: []string{"data", "items"}, wants: [][]string{{"meta", "total"}, {"next"}},
+		onRecord: func(raw json.RawMessage) error { got = append(got, string(raw)); return nil }}
+	if err := s.scan(strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{`{"a":22.00}`, `{"a":"x","b":[1,{"c":null}]}`}, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	if string(s.captured[0]) != "2" || string(s.captured[1]) != `"/p2"` {
+		t.Errorf("captured %q, want 2 and \"/p2\"", s.captured)
+	}
+}
+
+// TestPageScanMalformed: a body broken mid-record is a jsonError with the
+// byte offset where decoding stopped, after the records before it.
+func TestPageScanMalformed(t *testing.T) {
+	body := `{"data":[{"id":1},{"id":2},{"id":`
+	n := 0
+	s := &pageScan{records: []string{"data"}, onRecord: func(json.RawMessage) error { n++; return nil }}
+	err := s.scan(strings.NewReader(body))
+	var je *jsonError
+	if !asJSONError(err, &je) {
+		t.Fatalf("got %v, want a jsonError", err)
+	}
+	if n != 2 {
+		t.Errorf("got %d records before the break, want 2", n)
+	}
+	if !contains(err.Error(), "malformed JSON at byte") {
+		t.Errorf("got %q, want the byte offset", err)
+	}
+}
+
+func asJSONError(err error, je **jsonError) bool {
+	e, ok := err.(*jsonError)
+	*je = e
+	return ok
+}

@@ -1,0 +1,305 @@
+package rest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// reader is one Read of one resource: it samples the first records to fix
+// the schema, then streams every record into byte-sized Arrow batches.
+type reader struct {
+	res       *Resource
+	parentRes *Resource // the parent of a child resource
+	c         *client
+	out       sdk.RecordWriter
+	project   []string
+
+	cols   []column
+	known  map[string]bool // record fields that are columns
+	schema *arrow.Schema
+	b      *sdk.BatchBuilder
+	sample []*record
+	warned map[string]bool
+	rows   int64
+
+	// Incremental state.
+	track    bool // the resource has an incremental_column: checkpoints carry its max
+	send     bool // requests carry the cursor (an incremental read)
+	lookback *sdk.Scalar
+	initial  *sdk.Scalar
+	tieCap   int
+	st       *state
+	done     map[string]parentState // a child's parents finished this read
+}
+
+// emit takes one record: into the sample until the schema is fixed, then
+// into the batch.
+func (r *reader) emit(rec *record) error {
+	if r.schema == nil {
+		r.sample = append(r.sample, rec)
+		if len(r.sample) < r.res.SampleRecords {
+			return nil
+		}
+		return r.fix()
+	}
+	return r.appendRow(rec)
+}
+
+// fix fixes the schema from the sample, sends it and writes the sample.
+func (r *reader) fix() error {
+	cols, err := schemaOf(r.res, r.parentRes, r.sample)
+	if err != nil {
+		return err
+	}
+	r.cols = project(cols, r.project)
+	r.known = map[string]bool{}
+	for _, c := range cols {
+		r.known[c.source] = true
+	}
+	r.schema = arrowSchema(r.cols, r.res.PrimaryKey)
+	if err := r.out.Schema(r.schema); err != nil {
+		return err
+	}
+	r.b = sdk.NewBatchBuilder(memory.DefaultAllocator, r.schema, r.out)
+	if r.res.Parent != nil && r.track {
+		r.b.OnFlush(r.checkpoint)
+	}
+	sample := r.sample
+	r.sample = nil
+	for _, rec := range sample {
+		if err := r.appendRow(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendRow converts one record into the batch.
+func (r *reader) appendRow(rec *record) error {
+	for i, c := range r.cols {
+		if err := appendValue(c.typ, r.b.Field(i), rec.get(c.source)); err != nil {
+			return sdk.Errorf(sdk.CodeData, "resource %q: record %d: column %q: %v: declare the column's type in columns", r.res.Name, r.rows+1, c.name, err)
+		}
+	}
+	for _, k := range rec.keys { // with infer: false, undeclared fields are dropped on purpose
+		if r.res.inferOn() && !r.known[k] && !r.warned[k] {
+			r.warned[k] = true
+			msg := fmt.Sprintf("resource %q: field %q is not in the schema (fixed from the first %d records): it is not loaded; declare it in columns or raise sample_records", r.res.Name, k, r.res.SampleRecords)
+			if err := r.out.Log(sdk.LevelWarn, msg); err != nil {
+				return err
+			}
+		}
+	}
+	r.rows++
+	return r.b.RowDone()
+}
+
+// finish flushes the last batch (fixing the schema first if the sample
+// never filled) and sends the final checkpoint.
+func (r *reader) finish() error {
+	if r.schema == nil {
+		if err := r.fix(); err != nil {
+			return err
+		}
+	}
+	if err := r.b.Flush(); err != nil {
+		return err
+	}
+	if err := r.out.Progress(r.rows, r.rows); err != nil {
+		return err
+	}
+	if r.track || r.sealRotated() {
+		return r.checkpoint()
+	}
+	return nil
+}
+
+// sealRotated seals a rotated refresh token into the state, reporting
+// whether the state changed.
+func (r *reader) sealRotated() bool {
+	tok := r.c.auth.rotated()
+	if tok == "" {
+		return false
+	}
+	sealed, err := seal(r.c.cfg.Auth.ClientSecret, tok)
+	if err != nil {
+		_ = r.out.Log(sdk.LevelWarn, fmt.Sprintf("resource %q: the OAuth2 server rotated the refresh token, but it is not kept (%v): the next run starts from the configured refresh_token", r.res.Name, err))
+		return false
+	}
+	r.st.OAuth = sealed
+	return true
+}
+
+// checkpoint sends the state after the records written so far.
+func (r *reader) checkpoint() error {
+	r.sealRotated()
+	st := *r.st
+	if r.done != nil {
+		st.Parents = map[string]parentState{}
+		for k, v := range r.st.Parents {
+			st.Parents[k] = v
+		}
+		for k, v := range r.done {
+			st.Parents[k] = v
+		}
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return r.out.Checkpoint(b)
+}
+
+// record parses a raw record of res, adding the parent's fields.
+func (r *reader) record(raw json.RawMessage, parent *record) (*record, error) {
+	rec, err := parseRecord(raw, r.res.Nested == nestedFlatten)
+	if err != nil {
+		return nil, sdk.Errorf(sdk.CodeData, "resource %q: %v", r.res.Name, err)
+	}
+	if parent != nil {
+		for _, f := range r.res.Parent.Fields {
+			k := parentPrefix + f
+			rec.keys = append(rec.keys, k)
+			rec.vals[k] = parent.get(f)
+		}
+	}
+	return rec, nil
+}
+
+// readFlat reads a resource without parent.
+func (r *reader) readFlat(ctx context.Context) error {
+	from, err := r.from(r.st.Cursor)
+	if err != nil {
+		return err
+	}
+	m := r.tracker(r.st.Cursor, r.st.Seen)
+	err = r.c.fetch(ctx, r.res, vars{cursor: from}, pageHooks{record: func(raw json.RawMessage) error {
+		return r.take(raw, nil, m)
+	}})
+	if err != nil {
+		return err
+	}
+	if r.track {
+		r.st.Cursor, r.st.Seen = m.result(r.st.Cursor, r.st.Seen)
+	}
+	return nil
+}
+
+// tracker tracks the cursor of one pagination that resumes from prior.
+// Only an incremental read drops the prior tie group: a full read is the
+// whole stream.
+func (r *reader) tracker(prior *string, seen []string) *cursorMax {
+	if !r.send {
+		return newCursorMax(nil, nil, r.tieCap)
+	}
+	return newCursorMax(prior, seen, r.tieCap)
+}
+
+// take parses one raw record, tracks its cursor and emits it unless the
+// prior read took it.
+func (r *reader) take(raw json.RawMessage, parent *record, m *cursorMax) error {
+	rec, err := r.record(raw, parent)
+	if err != nil {
+		return err
+	}
+	if r.track && !m.take(scalarText(rec.get(r.res.cursor.IncrementalColumn)), raw) {
+		return nil
+	}
+	return r.emit(rec)
+}
+
+// from is the cursor an incremental request sends, "" for none.
+func (r *reader) from(prior *string) (string, error) {
+	if !r.send {
+		return "", nil
+	}
+	return startFrom(prior, r.lookback, r.initial)
+}
+
+// readChildren reads a child resource: the parent's pages, and for each
+// parent record the child's own pagination and cursor.
+func (r *reader) readChildren(ctx context.Context, parentRes *Resource) error {
+	r.done = map[string]parentState{}
+	r.parentRes = parentRes
+	var pending []*record
+	return r.c.fetch(ctx, parentRes, vars{}, pageHooks{
+		record: func(raw json.RawMessage) error {
+			p, err := parseRecord(raw, parentRes.Nested == nestedFlatten)
+			if err != nil {
+				return sdk.Errorf(sdk.CodeData, "resource %q: %v", parentRes.Name, err)
+			}
+			pending = append(pending, p)
+			return nil
+		},
+		pageEnd: func() error {
+			page := pending
+			pending = nil
+			for _, p := range page {
+				if err := r.readChild(ctx, parentRes, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	})
+}
+
+// readChild reads the child records of one parent record.
+func (r *reader) readChild(ctx context.Context, parentRes *Resource, p *record) error {
+	key := parentKey(p, parentRes.PrimaryKey)
+	var (
+		prior *string
+		seen  []string
+	)
+	ps, ok := r.done[key]
+	if !ok {
+		ps, ok = r.st.Parents[key]
+	}
+	if ok {
+		prior, seen = &ps.Cursor, ps.Seen
+	}
+	from, err := r.from(prior)
+	if err != nil {
+		return err
+	}
+	m := r.tracker(prior, seen)
+	err = r.c.fetch(ctx, r.res, vars{cursor: from, parent: p}, pageHooks{record: func(raw json.RawMessage) error {
+		return r.take(raw, p, m)
+	}})
+	if err != nil {
+		return err
+	}
+	if r.track {
+		if c, s := m.result(prior, seen); c != nil {
+			r.done[key] = parentState{Cursor: *c, Seen: s}
+		}
+	}
+	return nil
+}
+
+// parentKey identifies a parent record: its primary key values, or a
+// digest of the whole record when the parent declares none.
+func parentKey(p *record, pk []string) string {
+	if len(pk) == 0 {
+		h := sha256.New()
+		for _, k := range p.keys {
+			h.Write([]byte(k))
+			h.Write(p.vals[k])
+		}
+		return hex.EncodeToString(h.Sum(nil))[:32]
+	}
+	parts := make([]string, len(pk))
+	for i, k := range pk {
+		parts[i] = scalarText(p.get(k))
+	}
+	return strings.Join(parts, "\x1f")
+}
