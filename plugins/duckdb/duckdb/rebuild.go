@@ -1,0 +1,154 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// An incremental_merge that rewrites a large share of the target commits
+// by rebuild: it creates a new table of the target's shape, fills it in
+// streaming statements (the target rows whose key is not staged, then the
+// last staged row of each key) and puts it in the target's place with the
+// full_refresh swap's replaceTarget, all in the commit transaction. DuckDB
+// keeps a transaction's deletes in memory outside memory_limit (5M deleted
+// rows did not fit the 128MB default); inserts into a table created in the
+// same transaction go to the file and temp_directory instead.
+//
+// rebuildShare is the share of the target's rows that staging must reach
+// for a rebuild: below it DELETE + INSERT touches few rows and copies
+// nothing, above it the rebuild copies the target once but holds no
+// per-row state.
+const rebuildShare = 0.2
+
+// rebuildPlan is what a rebuild needs from the catalog.
+type rebuildPlan struct {
+	cols   []tableColumn
+	pk     []string
+	staged int64 // staging rows, duplicates included
+	target int64 // target rows before the merge
+}
+
+// planRebuild decides whether the merge commits by rebuild: staging holds
+// at least rebuildShare of the target's rows, and the target could be
+// swapped (swapBlocker) and has every load column. A large merge that
+// cannot be rebuilt says why in the log and falls back to DELETE + INSERT.
+func (l *load) planRebuild(ctx context.Context, tx *sql.Tx) (p rebuildPlan, ok bool, err error) {
+	target := qualified(l.schema, l.req.Target.Name)
+	if err := tx.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM "+qualified(l.schema, l.staging)+"), (SELECT count(*) FROM "+target+")").
+		Scan(&p.staged, &p.target); err != nil {
+		return p, false, classify(fmt.Errorf("count staging and %s.%s: %w", l.schema, l.req.Target.Name, err))
+	}
+	if p.target == 0 || float64(p.staged) < rebuildShare*float64(p.target) {
+		return p, false, nil
+	}
+	fallBack := func(why string) (rebuildPlan, bool, error) {
+		logInfo("merge falls back to DELETE + INSERT: "+why+"; a transaction's deletes are held in memory, raise memory_limit if it runs out",
+			"target", l.schema+"."+l.req.Target.Name, "staged_rows", fmt.Sprint(p.staged), "target_rows", fmt.Sprint(p.target))
+		return p, false, nil
+	}
+	if p.cols, err = tableColumns(ctx, tx, l.schema, l.req.Target.Name); err != nil {
+		return p, false, err
+	}
+	why, err := swapBlocker(ctx, tx, l.schema, l.req.Target.Name, p.cols)
+	if err != nil {
+		return p, false, err
+	}
+	if why != "" {
+		return fallBack("the target cannot be rebuilt: " + why)
+	}
+	for _, f := range l.req.Schema.Fields() {
+		if p.column(f.Name) < 0 {
+			return fallBack("the target has no column " + f.Name)
+		}
+	}
+	if p.pk, err = primaryKey(ctx, tx, l.schema, l.req.Target.Name); err != nil {
+		return p, false, err
+	}
+	return p, true, nil
+}
+
+// column is the index of the target column name (case-insensitive), or -1.
+func (p rebuildPlan) column(name string) int {
+	return slices.IndexFunc(p.cols, func(c tableColumn) bool { return strings.EqualFold(c.name, name) })
+}
+
+// latestStaged renders the last staged row of each unique key as a
+// subquery: a grouped max(rowid), which spills, where a window over
+// staging needs memory for all of it.
+func (l *load) latestStaged() string {
+	staging := qualified(l.schema, l.staging)
+	return fmt.Sprintf("(SELECT * FROM %s WHERE rowid IN (SELECT max(rowid) FROM %s GROUP BY %s))",
+		staging, staging, columnList(l.req.UniqueKey, ""))
+}
+
+// rebuildMerge commits the merge by rebuild (planRebuild said it can): it
+// fills a new table with the untouched target rows and the latest staged
+// rows, then replaces the target with it. rows is the staged count.
+func (l *load) rebuildMerge(ctx context.Context, tx *sql.Tx, p rebuildPlan) (res sdk.CommitResult, rows int64, err error) {
+	target := qualified(l.schema, l.req.Target.Name)
+	next := l.staging + "_merged"
+	defs := make([]string, len(p.cols))
+	names := make([]string, len(p.cols))
+	for i, c := range p.cols {
+		defs[i], names[i] = c.def(), c.name
+	}
+	exec := func(what, q string, args ...any) (int64, error) {
+		r, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, classify(fmt.Errorf("merge %s.%s: %s: %w", l.schema, l.req.Target.Name, what, err))
+		}
+		n, _ := r.RowsAffected()
+		return n, nil
+	}
+	// Order does not matter to a table; not keeping it lets the inserts
+	// stream in parallel without buffering. The setting ends with this
+	// transaction's statements (reset below).
+	if _, err := exec("drop insertion order", "SET preserve_insertion_order = false"); err != nil {
+		return res, 0, err
+	}
+	defer tx.ExecContext(ctx, "RESET preserve_insertion_order")
+	if _, err := exec("create the merged table", "CREATE TABLE "+qualified(l.schema, next)+" ("+strings.Join(defs, ", ")+")"); err != nil {
+		return res, 0, err
+	}
+	// A key is staged when any staged row has it: the anti-join needs no
+	// deduplication (which would hold a second hash table).
+	keep := fmt.Sprintf("INSERT INTO %s SELECT * FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS s WHERE %s)",
+		qualified(l.schema, next), target, qualified(l.schema, l.staging), keyMatch("t", "s", l.req.UniqueKey))
+	kept, err := exec("copy the rows it keeps", keep)
+	if err != nil {
+		return res, 0, err
+	}
+	cols, sel, args, err := l.selectList()
+	if err != nil {
+		return res, 0, err
+	}
+	ins := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", qualified(l.schema, next), cols, sel, l.latestStaged())
+	n, err := exec("insert the staged rows", ins, args...)
+	if err != nil {
+		return res, 0, err
+	}
+	if err := l.replaceTarget(ctx, tx, next, true, false, p.pk); err != nil {
+		return res, 0, err
+	}
+	res.RowsUpdated = p.target - kept
+	res.RowsInserted = n - res.RowsUpdated
+	return res, p.staged, nil
+}
+
+// checkpoint writes the file's WAL into the database before a merge or
+// snapshot_diff commit, best effort: until a checkpoint, the target's
+// primary key index (about 9MB per million keys) and recently committed
+// rows stay pinned in memory and leave the commit's joins and aggregates
+// too little of memory_limit to work in. It fails while another
+// transaction runs (a Write of another load); the commit then goes ahead
+// without it.
+func (l *load) checkpoint(ctx context.Context) {
+	if _, err := l.db.db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		logInfo("checkpoint before commit skipped: "+err.Error(), "target", l.schema+"."+l.req.Target.Name)
+	}
+}
