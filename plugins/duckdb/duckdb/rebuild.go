@@ -105,13 +105,10 @@ func (l *load) rebuildMerge(ctx context.Context, tx *sql.Tx, p rebuildPlan) (res
 		n, _ := r.RowsAffected()
 		return n, nil
 	}
-	// Order does not matter to a table; not keeping it lets the inserts
-	// stream in parallel without buffering. The setting ends with this
-	// transaction's statements (reset below).
-	if _, err := exec("drop insertion order", "SET preserve_insertion_order = false"); err != nil {
-		return res, 0, err
-	}
-	defer tx.ExecContext(ctx, "RESET preserve_insertion_order")
+	// preserve_insertion_order stays on: DuckDB 1.5 has it only as a
+	// GLOBAL setting, and a concurrent Write of another load relies on it
+	// (the last staged row of a key wins by rowid). Spilling needs only
+	// temp_directory, which defaults to <path>.tmp beside the file.
 	if _, err := exec("create the merged table", "CREATE TABLE "+qualified(l.schema, next)+" ("+strings.Join(defs, ", ")+")"); err != nil {
 		return res, 0, err
 	}
