@@ -197,16 +197,19 @@ func (l *load) selectList() (cols, sel string, args []any, err error) {
 	return columnList(names, ""), strings.Join(exprs, ", "), args, nil
 }
 
-// applyLarge applies the mode, by rebuild when the merge rewrites a large
-// share of the target (rebuild.go), else by apply.
+// applyLarge applies the mode, by rebuild when a merge or snapshot_diff
+// stages a large share of the target's rows (rebuild.go), else by apply.
 func (l *load) applyLarge(ctx context.Context, tx *sql.Tx) (sdk.CommitResult, int64, error) {
-	if l.req.Mode == sdk.ModeMerge {
+	if l.req.Mode == sdk.ModeMerge || l.req.Mode == sdk.ModeSnapshotDiff {
 		p, ok, err := l.planRebuild(ctx, tx)
 		if err != nil {
 			return sdk.CommitResult{}, 0, err
 		}
-		if ok {
+		switch {
+		case ok && l.req.Mode == sdk.ModeMerge:
 			return l.rebuildMerge(ctx, tx, p)
+		case ok:
+			return l.rebuildSnapshotDiff(ctx, tx, p)
 		}
 	}
 	return l.apply(ctx, tx)

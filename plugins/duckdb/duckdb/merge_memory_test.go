@@ -126,3 +126,25 @@ func TestMergeRewriteWithinLowMemoryLimit(t *testing.T) {
 		t.Errorf("receipts of load merge: got %v, want 1", got[0][0])
 	}
 }
+
+// snapshot_diff of a snapshot that changes most rows commits at the same
+// low memory_limit; the snapshot here is staging (keys first..first+m-1),
+// so keys below first are deleted.
+func TestSnapshotDiffRewriteWithinLowMemoryLimit(t *testing.T) {
+	const n, m = 1_000_000, 800_000
+	f := newLowMemoryFixture(t, "48MB")
+	req, first := stageBigMerge(t, f, sdk.ModeSnapshotDiff, "snap", n, m)
+	all := 1.0
+	req.Load.Strategy.MaxDeleteRatio = &all
+	res, err := f.c.CommitLoad(context.Background(), req, json.RawMessage(`{}`))
+	if err != nil {
+		t.Fatalf("CommitLoad: %v", err)
+	}
+	if want := (sdk.CommitResult{RowsInserted: int64(m - m*3/4), RowsUpdated: int64(m * 3 / 4), RowsDeleted: int64(first - 1)}); res != want {
+		t.Errorf("commit result: got %+v, want %+v", res, want)
+	}
+	got := f.rows(`SELECT count(*), count(DISTINCT id), min(id), count(*) FILTER (WHERE name LIKE 'new %' AND _dpone_run_id = 'r-merge') FROM landing.big`)
+	if want := fmt.Sprint([]any{int64(m), int64(m), int64(first), int64(m)}); fmt.Sprint(got[0]) != want {
+		t.Errorf("target count, keys, min key, new rows: got %v, want %v", got[0], want)
+	}
+}

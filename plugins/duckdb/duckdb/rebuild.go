@@ -47,7 +47,7 @@ func (l *load) planRebuild(ctx context.Context, tx *sql.Tx) (p rebuildPlan, ok b
 		return p, false, nil
 	}
 	fallBack := func(why string) (rebuildPlan, bool, error) {
-		logInfo("merge falls back to DELETE + INSERT: "+why+"; a transaction's deletes are held in memory, raise memory_limit if it runs out",
+		logInfo(l.req.Mode+" falls back to DELETE + INSERT: "+why+"; a transaction's deletes are held in memory, raise memory_limit if it runs out",
 			"target", l.schema+"."+l.req.Target.Name, "staged_rows", fmt.Sprint(p.staged), "target_rows", fmt.Sprint(p.target))
 		return p, false, nil
 	}
@@ -86,21 +86,18 @@ func (l *load) latestStaged() string {
 		staging, staging, columnList(l.req.UniqueKey, ""))
 }
 
-// rebuildMerge commits the merge by rebuild (planRebuild said it can): it
-// fills a new table with the untouched target rows and the latest staged
-// rows, then replaces the target with it. rows is the staged count.
-func (l *load) rebuildMerge(ctx context.Context, tx *sql.Tx, p rebuildPlan) (res sdk.CommitResult, rows int64, err error) {
-	target := qualified(l.schema, l.req.Target.Name)
-	next := l.staging + "_merged"
+// createRebuilt creates the table a rebuild fills, shaped like the target
+// (p.cols), and returns its name and the statement runner of the rebuild.
+func (l *load) createRebuilt(ctx context.Context, tx *sql.Tx, p rebuildPlan) (string, modeExec, error) {
+	next := l.staging + "_rebuilt"
 	defs := make([]string, len(p.cols))
-	names := make([]string, len(p.cols))
 	for i, c := range p.cols {
-		defs[i], names[i] = c.def(), c.name
+		defs[i] = c.def()
 	}
 	exec := func(what, q string, args ...any) (int64, error) {
 		r, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
-			return 0, classify(fmt.Errorf("merge %s.%s: %s: %w", l.schema, l.req.Target.Name, what, err))
+			return 0, classify(fmt.Errorf("%s %s.%s: %s: %w", l.req.Mode, l.schema, l.req.Target.Name, what, err))
 		}
 		n, _ := r.RowsAffected()
 		return n, nil
@@ -109,13 +106,22 @@ func (l *load) rebuildMerge(ctx context.Context, tx *sql.Tx, p rebuildPlan) (res
 	// GLOBAL setting, and a concurrent Write of another load relies on it
 	// (the last staged row of a key wins by rowid). Spilling needs only
 	// temp_directory, which defaults to <path>.tmp beside the file.
-	if _, err := exec("create the merged table", "CREATE TABLE "+qualified(l.schema, next)+" ("+strings.Join(defs, ", ")+")"); err != nil {
+	_, err := exec("create the rebuilt table", "CREATE TABLE "+qualified(l.schema, next)+" ("+strings.Join(defs, ", ")+")")
+	return next, exec, err
+}
+
+// rebuildMerge commits the merge by rebuild (planRebuild said it can): it
+// fills a new table with the untouched target rows and the latest staged
+// rows, then replaces the target with it. rows is the staged count.
+func (l *load) rebuildMerge(ctx context.Context, tx *sql.Tx, p rebuildPlan) (res sdk.CommitResult, rows int64, err error) {
+	next, exec, err := l.createRebuilt(ctx, tx, p)
+	if err != nil {
 		return res, 0, err
 	}
 	// A key is staged when any staged row has it: the anti-join needs no
 	// deduplication (which would hold a second hash table).
 	keep := fmt.Sprintf("INSERT INTO %s SELECT * FROM %s AS t WHERE NOT EXISTS (SELECT 1 FROM %s AS s WHERE %s)",
-		qualified(l.schema, next), target, qualified(l.schema, l.staging), keyMatch("t", "s", l.req.UniqueKey))
+		qualified(l.schema, next), qualified(l.schema, l.req.Target.Name), qualified(l.schema, l.staging), keyMatch("t", "s", l.req.UniqueKey))
 	kept, err := exec("copy the rows it keeps", keep)
 	if err != nil {
 		return res, 0, err
@@ -133,6 +139,88 @@ func (l *load) rebuildMerge(ctx context.Context, tx *sql.Tx, p rebuildPlan) (res
 		return res, 0, err
 	}
 	res.RowsUpdated = p.target - kept
+	res.RowsInserted = n - res.RowsUpdated
+	return res, p.staged, nil
+}
+
+// rebuildSnapshotDiff commits snapshot_diff by rebuild: after the
+// max_delete_ratio check, a new table gets the target rows missing from
+// the snapshot (soft deletes only, marked deleted), the target rows the
+// snapshot leaves unchanged, and the staged rows that are new or changed;
+// it then replaces the target. rows is the staged count.
+func (l *load) rebuildSnapshotDiff(ctx context.Context, tx *sql.Tx, p rebuildPlan) (res sdk.CommitResult, rows int64, err error) {
+	keys := l.req.UniqueKey
+	target := qualified(l.schema, l.req.Target.Name)
+	gone, missing, _, err := l.snapshotDeletes(ctx, tx)
+	if err != nil {
+		return res, 0, err
+	}
+	next, exec, err := l.createRebuilt(ctx, tx, p)
+	if err != nil {
+		return res, 0, err
+	}
+	into := qualified(l.schema, next)
+	// The last staged row of each key, materialized once: the joins below
+	// compare values with it, and a join over the deduplicating subquery
+	// held more memory than the 48MB of TestSnapshotDiffRewriteWithinLowMemoryLimit.
+	latest, err := l.stagedRelation(keys)
+	if err != nil {
+		return res, 0, err
+	}
+	staged := qualified(l.schema, l.staging+"_latest")
+	if _, err := exec("deduplicate the snapshot", "CREATE TABLE "+staged+" AS SELECT * FROM "+latest); err != nil {
+		return res, 0, err
+	}
+	missingAll := gone
+	if l.softDeletes() {
+		at := any(l.loadedAt)
+		if !l.lineageOn() {
+			at = nil
+		}
+		sel := make([]string, len(p.cols))
+		for i, c := range p.cols {
+			sel[i] = "t." + quote(c.name)
+			if strings.EqualFold(c.name, sdk.DeletedAtColumn) {
+				sel[i] = "coalesce(t." + quote(c.name) + ", ?::TIMESTAMPTZ, now())"
+			}
+		}
+		q := fmt.Sprintf("INSERT INTO %s SELECT %s FROM %s AS t WHERE %s", into, strings.Join(sel, ", "), target, missing)
+		if missingAll, err = exec("keep the soft-deleted rows", q, at); err != nil {
+			return res, 0, err
+		}
+	}
+	same := "true"
+	if changed := l.snapshotChanged(); changed != "" {
+		same = "NOT " + changed
+	}
+	q := fmt.Sprintf("INSERT INTO %s SELECT t.* FROM %s AS t WHERE EXISTS (SELECT 1 FROM %s AS s WHERE %s AND %s)",
+		into, target, staged, keyMatch("t", "s", keys), same)
+	unchanged, err := exec("keep the unchanged rows", q)
+	if err != nil {
+		return res, 0, err
+	}
+	names := fieldNames(l.req.Schema)
+	cols, vals := columnList(names, ""), columnList(names, "s.")
+	var args []any
+	if l.lineageOn() {
+		cols += ", " + columnList([]string{l.opts.Lineage.RunIDColumn, l.opts.Lineage.LoadedAtColumn}, "")
+		vals += ", ?::VARCHAR, ?::TIMESTAMPTZ"
+		args = append(args, l.opts.Lineage.RunID, l.loadedAt)
+	}
+	q = fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS s WHERE NOT EXISTS (SELECT 1 FROM %s AS t WHERE %s AND %s)",
+		into, cols, vals, staged, target, keyMatch("t", "s", keys), same)
+	n, err := exec("insert the new and changed rows", q, args...)
+	if err != nil {
+		return res, 0, err
+	}
+	if _, err := exec("drop the deduplicated snapshot", "DROP TABLE "+staged); err != nil {
+		return res, 0, err
+	}
+	if err := l.replaceTarget(ctx, tx, next, true, false, p.pk); err != nil {
+		return res, 0, err
+	}
+	res.RowsDeleted = gone
+	res.RowsUpdated = p.target - missingAll - unchanged
 	res.RowsInserted = n - res.RowsUpdated
 	return res, p.staged, nil
 }
