@@ -86,14 +86,13 @@ func (l *load) latestStaged() string {
 		staging, staging, columnList(l.req.UniqueKey, ""))
 }
 
-// createRebuilt creates the table a rebuild fills, shaped like the target
-// (p.cols), and returns its name and the statement runner of the rebuild.
-func (l *load) createRebuilt(ctx context.Context, tx *sql.Tx, p rebuildPlan) (string, modeExec, error) {
+// createRebuilt creates the table a rebuild fills with the target's
+// column types (CREATE TABLE AS, so that every type the catalog holds is
+// copied exactly) and returns its name and the statement runner of the
+// rebuild. publishRebuilt adds the NOT NULL constraints and puts it in
+// the target's place.
+func (l *load) createRebuilt(ctx context.Context, tx *sql.Tx) (string, modeExec, error) {
 	next := l.staging + "_rebuilt"
-	defs := make([]string, len(p.cols))
-	for i, c := range p.cols {
-		defs[i] = c.def()
-	}
 	exec := func(what, q string, args ...any) (int64, error) {
 		r, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
@@ -106,15 +105,30 @@ func (l *load) createRebuilt(ctx context.Context, tx *sql.Tx, p rebuildPlan) (st
 	// GLOBAL setting, and a concurrent Write of another load relies on it
 	// (the last staged row of a key wins by rowid). Spilling needs only
 	// temp_directory, which defaults to <path>.tmp beside the file.
-	_, err := exec("create the rebuilt table", "CREATE TABLE "+qualified(l.schema, next)+" ("+strings.Join(defs, ", ")+")")
+	_, err := exec("create the rebuilt table", "CREATE TABLE "+qualified(l.schema, next)+" AS SELECT * FROM "+qualified(l.schema, l.req.Target.Name)+" LIMIT 0")
 	return next, exec, err
+}
+
+// publishRebuilt sets NOT NULL on the rebuilt table's columns that have it
+// in the target (the primary key's come with ADD PRIMARY KEY) and replaces
+// the target with it.
+func (l *load) publishRebuilt(ctx context.Context, tx *sql.Tx, exec modeExec, next string, p rebuildPlan) error {
+	for _, c := range p.cols {
+		if c.nullable || slices.ContainsFunc(p.pk, func(k string) bool { return strings.EqualFold(k, c.name) }) {
+			continue
+		}
+		if _, err := exec("set NOT NULL on "+c.name, "ALTER TABLE "+qualified(l.schema, next)+" ALTER COLUMN "+quote(c.name)+" SET NOT NULL"); err != nil {
+			return err
+		}
+	}
+	return l.replaceTarget(ctx, tx, next, true, false, p.pk)
 }
 
 // rebuildMerge commits the merge by rebuild (planRebuild said it can): it
 // fills a new table with the untouched target rows and the latest staged
 // rows, then replaces the target with it. rows is the staged count.
 func (l *load) rebuildMerge(ctx context.Context, tx *sql.Tx, p rebuildPlan) (res sdk.CommitResult, rows int64, err error) {
-	next, exec, err := l.createRebuilt(ctx, tx, p)
+	next, exec, err := l.createRebuilt(ctx, tx)
 	if err != nil {
 		return res, 0, err
 	}
@@ -135,7 +149,7 @@ func (l *load) rebuildMerge(ctx context.Context, tx *sql.Tx, p rebuildPlan) (res
 	if err != nil {
 		return res, 0, err
 	}
-	if err := l.replaceTarget(ctx, tx, next, true, false, p.pk); err != nil {
+	if err := l.publishRebuilt(ctx, tx, exec, next, p); err != nil {
 		return res, 0, err
 	}
 	res.RowsUpdated = p.target - kept
@@ -155,7 +169,7 @@ func (l *load) rebuildSnapshotDiff(ctx context.Context, tx *sql.Tx, p rebuildPla
 	if err != nil {
 		return res, 0, err
 	}
-	next, exec, err := l.createRebuilt(ctx, tx, p)
+	next, exec, err := l.createRebuilt(ctx, tx)
 	if err != nil {
 		return res, 0, err
 	}
@@ -216,7 +230,7 @@ func (l *load) rebuildSnapshotDiff(ctx context.Context, tx *sql.Tx, p rebuildPla
 	if _, err := exec("drop the deduplicated snapshot", "DROP TABLE "+staged); err != nil {
 		return res, 0, err
 	}
-	if err := l.replaceTarget(ctx, tx, next, true, false, p.pk); err != nil {
+	if err := l.publishRebuilt(ctx, tx, exec, next, p); err != nil {
 		return res, 0, err
 	}
 	res.RowsDeleted = gone

@@ -58,3 +58,31 @@ func TestMergeRebuild(t *testing.T) {
 		})
 	}
 }
+
+// A rebuilt target keeps its column types, NOT NULL constraints and
+// primary key exactly.
+func TestMergeRebuildKeepsCatalog(t *testing.T) {
+	f := newFixture(t)
+	f.exec(`CREATE SCHEMA landing`)
+	f.exec(`CREATE TYPE mood AS ENUM ('ok', 'sad')`)
+	f.exec(`CREATE TABLE landing.t (id BIGINT PRIMARY KEY, name VARCHAR NOT NULL, m mood, d DECIMAL(18,3), s STRUCT("a b" INTEGER))`)
+	f.exec(`INSERT INTO landing.t VALUES (1, 'a', 'ok', 1.5, {'a b': 1}), (2, 'b', 'sad', 2.5, {'a b': 2})`)
+	catalog := `SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE schema_name = 'landing' AND table_name = 't'`
+	constraints := `SELECT constraint_type, constraint_column_names FROM duckdb_constraints() WHERE schema_name = 'landing' AND table_name = 't'`
+	wantCols, wantCons := f.rows(catalog), f.rows(constraints)
+	oid := f.tableOID("t")
+	f.load(f.req("m", "t", sdk.ModeMerge, idName, "id"), idNameRecord(t, 2, "B", 3, "c"))
+	if f.tableOID("t") == oid {
+		t.Fatal("the merge did not rebuild the target")
+	}
+	if diff := cmp.Diff(wantCols, f.rows(catalog)); diff != "" {
+		t.Errorf("columns (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantCons, f.rows(constraints)); diff != "" {
+		t.Errorf("constraints (-want +got):\n%s", diff)
+	}
+	want := [][]any{{int64(1), "a", "ok"}, {int64(2), "B", nil}, {int64(3), "c", nil}}
+	if diff := cmp.Diff(want, f.rows(`SELECT id, name, m FROM landing.t`)); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+}
