@@ -10,11 +10,12 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// An incremental_merge that rewrites a large share of the target commits
-// by rebuild: it creates a new table of the target's shape, fills it in
-// streaming statements (the target rows whose key is not staged, then the
-// last staged row of each key) and puts it in the target's place with the
-// full_refresh swap's replaceTarget, all in the commit transaction. DuckDB
+// An incremental_merge or snapshot_diff that stages a large share of the
+// target's rows commits by rebuild: it creates a new table of the target's
+// shape, fills it in streaming statements (for a merge the target rows
+// whose key is not staged, then the last staged row of each key) and puts
+// it in the target's place with the full_refresh swap's replaceTarget, in
+// the commit transaction that also writes the receipt and fence. DuckDB
 // keeps a transaction's deletes in memory outside memory_limit (5M deleted
 // rows did not fit the 128MB default); inserts into a table created in the
 // same transaction go to the file and temp_directory instead.
@@ -33,7 +34,7 @@ type rebuildPlan struct {
 	target int64 // target rows before the merge
 }
 
-// planRebuild decides whether the merge commits by rebuild: staging holds
+// planRebuild decides whether the merge or snapshot_diff commits by rebuild: staging holds
 // at least rebuildShare of the target's rows, and the target could be
 // swapped (swapBlocker) and has every load column. A large merge that
 // cannot be rebuilt says why in the log and falls back to DELETE + INSERT.
