@@ -22,6 +22,9 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 	}
 	l.db.ddl.Lock()
 	defer l.db.ddl.Unlock()
+	if l.req.Mode == sdk.ModeMerge || l.req.Mode == sdk.ModeSnapshotDiff {
+		l.checkpoint(ctx)
+	}
 	var res sdk.CommitResult
 	err = l.db.tx(ctx, func(tx *sql.Tx) error {
 		if err := l.ensureFenceTables(ctx, tx); err != nil {
@@ -69,7 +72,7 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 			return err
 		}
 		var rows int64
-		if res, rows, err = l.apply(ctx, tx); err != nil {
+		if res, rows, err = l.applyLarge(ctx, tx); err != nil {
 			return err
 		}
 		if err := l.writeReceipt(ctx, tx, rows, receipt); err != nil {
@@ -192,6 +195,24 @@ func (l *load) selectList() (cols, sel string, args []any, err error) {
 		args = append(args, l.opts.Lineage.RunID, l.loadedAt)
 	}
 	return columnList(names, ""), strings.Join(exprs, ", "), args, nil
+}
+
+// applyLarge applies the mode, by rebuild when a merge or snapshot_diff
+// stages a large share of the target's rows (rebuild.go), else by apply.
+func (l *load) applyLarge(ctx context.Context, tx *sql.Tx) (sdk.CommitResult, int64, error) {
+	if l.req.Mode == sdk.ModeMerge || l.req.Mode == sdk.ModeSnapshotDiff {
+		p, ok, err := l.planRebuild(ctx, tx)
+		if err != nil {
+			return sdk.CommitResult{}, 0, err
+		}
+		switch {
+		case ok && l.req.Mode == sdk.ModeMerge:
+			return l.rebuildMerge(ctx, tx, p)
+		case ok:
+			return l.rebuildSnapshotDiff(ctx, tx, p)
+		}
+	}
+	return l.apply(ctx, tx)
 }
 
 // apply moves staging into the target by mode; rows is the staged count.

@@ -39,7 +39,9 @@ func keyMatch(a, b string, cols []string) string {
 }
 
 // stagedRelation is staging cast to the target's types, as a subquery
-// named by the load's columns; dedup keeps the last staged row per key.
+// named by the load's columns; dedup keeps the last staged row per key
+// (a grouped max(rowid), which spills to temp_directory: a window over
+// staging needs memory for all of it).
 func (l *load) stagedRelation(dedup []string) (string, error) {
 	target := typeMapper{jsonType: l.db.jsonType}
 	staging := typeMapper{jsonType: l.db.jsonType, staging: true}
@@ -58,7 +60,7 @@ func (l *load) stagedRelation(dedup []string) (string, error) {
 	}
 	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + qualified(l.schema, l.staging)
 	if len(dedup) > 0 {
-		q += " QUALIFY row_number() OVER (PARTITION BY " + columnList(dedup, "") + " ORDER BY rowid DESC) = 1"
+		q += " WHERE rowid IN (SELECT max(rowid) FROM " + qualified(l.schema, l.staging) + " GROUP BY " + columnList(dedup, "") + ")"
 	}
 	return "(" + q + ")", nil
 }
@@ -118,21 +120,9 @@ func (l *load) applySnapshotDiff(ctx context.Context, tx *sql.Tx, exec modeExec)
 	if err != nil {
 		return res, err
 	}
-	live := ""
-	if l.softDeletes() {
-		live = " AND t." + quote(sdk.DeletedAtColumn) + " IS NULL"
-	}
-	missing := "NOT EXISTS (SELECT 1 FROM " + staged + " AS s WHERE " + keyMatch("t", "s", keys) + ")"
-	var total, gone int64
-	q := "SELECT count(*), count(*) FILTER (WHERE " + missing + ") FROM " + target + " AS t WHERE true" + live
-	if err := tx.QueryRowContext(ctx, q).Scan(&total, &gone); err != nil {
-		return res, classify(fmt.Errorf("count deletes of %s: %w", target, err))
-	}
-	if total > 0 {
-		if ratio := float64(gone) / float64(total); ratio > *l.strategy.MaxDeleteRatio {
-			return res, sdk.Errorf(sdk.CodeData, "mode snapshot_diff: would delete %d of %d target rows (ratio %.3f > max_delete_ratio %g): is the source snapshot complete? raise strategy.max_delete_ratio to allow it",
-				gone, total, ratio, *l.strategy.MaxDeleteRatio)
-		}
+	gone, missing, live, err := l.snapshotDeletes(ctx, tx)
+	if err != nil {
+		return res, err
 	}
 	if gone > 0 {
 		if l.softDeletes() {
@@ -150,18 +140,9 @@ func (l *load) applySnapshotDiff(ctx context.Context, tx *sql.Tx, exec modeExec)
 	}
 
 	names := fieldNames(l.req.Schema)
-	var changed []string
-	for _, c := range names {
-		if !slices.Contains(keys, c) {
-			changed = append(changed, "t."+quote(c)+" IS DISTINCT FROM s."+quote(c))
-		}
-	}
-	if l.softDeletes() {
-		changed = append(changed, "t."+quote(sdk.DeletedAtColumn)+" IS NOT NULL")
-	}
-	if len(changed) > 0 {
+	if changed := l.snapshotChanged(); changed != "" {
 		del := "DELETE FROM " + target + " AS t USING " + staged + " AS s WHERE " + keyMatch("t", "s", keys) +
-			" AND (" + strings.Join(changed, " OR ") + ")"
+			" AND " + changed
 		if res.RowsUpdated, err = exec("replace changed rows of", del); err != nil {
 			return res, err
 		}
@@ -181,4 +162,49 @@ func (l *load) applySnapshotDiff(ctx context.Context, tx *sql.Tx, exec modeExec)
 	}
 	res.RowsInserted = n - res.RowsUpdated
 	return res, nil
+}
+
+// snapshotDeletes counts the target rows snapshot_diff deletes (live rows
+// whose key is not staged; live is the soft-delete filter, "" or " AND
+// ...") and refuses when they exceed max_delete_ratio. missing is the
+// predicate on target rows t whose key is not staged.
+func (l *load) snapshotDeletes(ctx context.Context, tx *sql.Tx) (gone int64, missing, live string, err error) {
+	target := qualified(l.schema, l.req.Target.Name)
+	if l.softDeletes() {
+		live = " AND t." + quote(sdk.DeletedAtColumn) + " IS NULL"
+	}
+	// A key is in the snapshot when any staged row has it.
+	missing = "NOT EXISTS (SELECT 1 FROM " + qualified(l.schema, l.staging) + " AS s WHERE " + keyMatch("t", "s", l.req.UniqueKey) + ")"
+	var total int64
+	q := "SELECT count(*), count(*) FILTER (WHERE " + missing + ") FROM " + target + " AS t WHERE true" + live
+	if err := tx.QueryRowContext(ctx, q).Scan(&total, &gone); err != nil {
+		return 0, "", "", classify(fmt.Errorf("count deletes of %s: %w", target, err))
+	}
+	if total > 0 {
+		if ratio := float64(gone) / float64(total); ratio > *l.strategy.MaxDeleteRatio {
+			return 0, "", "", sdk.Errorf(sdk.CodeData, "mode snapshot_diff: would delete %d of %d target rows (ratio %.3f > max_delete_ratio %g): is the source snapshot complete? raise strategy.max_delete_ratio to allow it",
+				gone, total, ratio, *l.strategy.MaxDeleteRatio)
+		}
+	}
+	return gone, missing, live, nil
+}
+
+// snapshotChanged is the predicate, parenthesized, on a target row t and
+// the staged row s of its key that snapshot_diff replaces t by s: a
+// non-key value differs or t was soft-deleted ("" when no column can
+// differ).
+func (l *load) snapshotChanged() string {
+	var changed []string
+	for _, c := range fieldNames(l.req.Schema) {
+		if !slices.Contains(l.req.UniqueKey, c) {
+			changed = append(changed, "t."+quote(c)+" IS DISTINCT FROM s."+quote(c))
+		}
+	}
+	if l.softDeletes() {
+		changed = append(changed, "t."+quote(sdk.DeletedAtColumn)+" IS NOT NULL")
+	}
+	if len(changed) == 0 {
+		return ""
+	}
+	return "(" + strings.Join(changed, " OR ") + ")"
 }

@@ -238,33 +238,50 @@ func (l *load) swap(ctx context.Context, tx *sql.Tx, pk []string) (res sdk.Commi
 	if err != nil {
 		return res, 0, err
 	}
-	exec := func(what, q string) error {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return classify(fmt.Errorf("full_refresh %s.%s: %s: %w", l.schema, l.req.Target.Name, what, err))
-		}
-		return nil
-	}
 	if exists {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+target).Scan(&res.RowsDeleted); err != nil {
 			return res, 0, classify(fmt.Errorf("count %s.%s: %w", l.schema, l.req.Target.Name, err))
 		}
-		if err := exec("drop the old table", "DROP TABLE "+target); err != nil {
-			return res, 0, err
-		}
 	}
-	if err := exec("rename staging", "ALTER TABLE "+staging+" RENAME TO "+quote(l.req.Target.Name)); err != nil {
+	if err := l.replaceTarget(ctx, tx, l.staging, exists, true, pk); err != nil {
 		return res, 0, err
 	}
-	for _, c := range l.lineageColumns() {
-		if err := exec("drop lineage default", "ALTER TABLE "+target+" ALTER COLUMN "+quote(c.name)+" DROP DEFAULT"); err != nil {
-			return res, 0, err
+	res.RowsInserted = rows
+	return res, rows, nil
+}
+
+// replaceTarget puts table from (in the target's schema) in the target's
+// place within tx: it drops the target (when exists), renames from to the
+// target's name, drops the lineage defaults (lineageDefaults) and
+// recreates the primary key pk. The full_refresh swap and the merge
+// rebuild (rebuild.go) share it.
+func (l *load) replaceTarget(ctx context.Context, tx *sql.Tx, from string, exists, lineageDefaults bool, pk []string) error {
+	target := qualified(l.schema, l.req.Target.Name)
+	exec := func(what, q string) error {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return classify(fmt.Errorf("%s %s.%s: %s: %w", l.req.Mode, l.schema, l.req.Target.Name, what, err))
+		}
+		return nil
+	}
+	if exists {
+		if err := exec("drop the old table", "DROP TABLE "+target); err != nil {
+			return err
+		}
+	}
+	if err := exec("rename "+from, "ALTER TABLE "+qualified(l.schema, from)+" RENAME TO "+quote(l.req.Target.Name)); err != nil {
+		return err
+	}
+	if lineageDefaults {
+		for _, c := range l.lineageColumns() {
+			if err := exec("drop lineage default", "ALTER TABLE "+target+" ALTER COLUMN "+quote(c.name)+" DROP DEFAULT"); err != nil {
+				return err
+			}
 		}
 	}
 	if len(pk) > 0 {
 		if err := exec("recreate the primary key", "ALTER TABLE "+target+" ADD PRIMARY KEY ("+columnList(pk, "")+")"); err != nil {
-			return res, 0, err
+			return err
 		}
 	}
-	res.RowsInserted = rows
-	return res, rows, nil
+	return nil
 }
