@@ -1,0 +1,179 @@
+package bigquery
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// publishScript is the one multi-statement query that publishes staging
+// into the target and writes the load's receipt in the same transaction
+// (BEGIN TRANSACTION … COMMIT TRANSACTION): a reader sees the whole load
+// or none of it, and the receipt exists exactly when the rows do. A load
+// whose receipt already exists changes nothing. Parameters: @load_id,
+// @target, @mode, @receipt, and @run_id / @loaded_at for lineage.
+func (l *load) publishScript() (string, error) {
+	names := stagingFields(l.req.Schema)
+	if err := l.checkColumns(names); err != nil {
+		return "", err
+	}
+	cols, vals := l.insertLists(names)
+	insert := fmt.Sprintf("INSERT INTO %s (%s)\nSELECT %s FROM %s", l.target, cols, vals, l.staging)
+	var pre, body []string
+	switch l.req.Mode {
+	case sdk.ModeFullRefresh:
+		body = []string{"TRUNCATE TABLE " + l.target, insert}
+	case sdk.ModeAppend:
+		body = []string{insert}
+	case sdk.ModeMerge:
+		body = []string{l.mergeSQL(names, false)}
+	case sdk.ModeReplace:
+		body = []string{fmt.Sprintf("DELETE FROM %s WHERE %s", l.target, l.strategy.Where), insert}
+	case sdk.ModePartitionReplace:
+		keys := l.strategy.PartitionBy
+		body = []string{fmt.Sprintf("DELETE FROM %s T WHERE EXISTS (SELECT 1 FROM %s S WHERE %s)",
+			l.target, l.staging, keyMatch("T", "S", keys)), insert}
+	case sdk.ModeSnapshotDiff:
+		pre = l.deleteGuard()
+		body = []string{l.mergeSQL(names, true)}
+	default:
+		return "", sdk.Errorf(sdk.CodeUnsupported, "bigquery sink: mode %q is not supported", l.req.Mode)
+	}
+	var b strings.Builder
+	b.WriteString("DECLARE done BOOL DEFAULT (SELECT COUNT(*) > 0 FROM " + l.receipts + " WHERE load_id = @load_id);\n")
+	for _, s := range pre {
+		b.WriteString(s + ";\n")
+	}
+	b.WriteString("IF NOT done THEN\nBEGIN TRANSACTION;\n")
+	for _, s := range body {
+		b.WriteString(s + ";\n")
+	}
+	fmt.Fprintf(&b, "INSERT INTO %s (load_id, target, mode, rows, receipt, committed_at)\n"+
+		"SELECT @load_id, @target, @mode, COUNT(*), @receipt, CURRENT_TIMESTAMP() FROM %s;\n", l.receipts, l.staging)
+	b.WriteString("COMMIT TRANSACTION;\nEND IF;\n")
+	return b.String(), nil
+}
+
+// checkColumns refuses keys that are not columns of the load.
+func (l *load) checkColumns(names []string) error {
+	has := map[string]bool{}
+	for _, n := range names {
+		has[n] = true
+	}
+	need := map[string][]string{}
+	switch l.req.Mode {
+	case sdk.ModeMerge, sdk.ModeSnapshotDiff:
+		need["unique_key"] = l.strategy.UniqueKey
+	case sdk.ModePartitionReplace:
+		need["partition_by"] = l.strategy.PartitionBy
+	}
+	for key, cols := range need {
+		if len(cols) == 0 {
+			return configErr("bigquery sink: mode %s needs %s in the sink strategy", l.req.Mode, key)
+		}
+		for _, c := range cols {
+			if !has[c] {
+				return configErr("bigquery sink: %s column %q is not a column of the load", key, c)
+			}
+		}
+	}
+	return nil
+}
+
+// insertLists are the INSERT's column list and SELECT list: the staging
+// columns, then the lineage columns from parameters.
+func (l *load) insertLists(names []string) (cols, vals string) {
+	c := []string{identList(names)}
+	v := []string{identList(names)}
+	if lg := l.req.Load.Lineage; lg != nil {
+		if lg.RunIDColumn != "" {
+			c, v = append(c, quoteIdent(lg.RunIDColumn)), append(v, "@run_id")
+		}
+		if lg.LoadedAtColumn != "" {
+			c, v = append(c, quoteIdent(lg.LoadedAtColumn)), append(v, "TIMESTAMP(@loaded_at)")
+		}
+	}
+	return strings.Join(c, ", "), strings.Join(v, ", ")
+}
+
+// mergeSQL upserts staging into the target on unique_key; for
+// snapshot_diff, target rows missing from staging are deleted (hard) or
+// marked deleted (soft: the lineage loaded_at column is not touched, the
+// deleted-at column is set).
+func (l *load) mergeSQL(names []string, diff bool) string {
+	keys := l.strategy.UniqueKey
+	isKey := map[string]bool{}
+	for _, k := range keys {
+		isKey[k] = true
+	}
+	var sets, vals []string
+	for _, n := range names {
+		vals = append(vals, "S."+quoteIdent(n))
+		if !isKey[n] {
+			sets = append(sets, quoteIdent(n)+" = S."+quoteIdent(n))
+		}
+	}
+	cols, _ := l.insertLists(names)
+	if l.strategy.SoftDeletes() {
+		sets = append(sets, quoteIdent(sdk.DeletedAtColumn)+" = NULL")
+	}
+	if lg := l.req.Load.Lineage; lg != nil {
+		if lg.RunIDColumn != "" {
+			sets, vals = append(sets, quoteIdent(lg.RunIDColumn)+" = @run_id"), append(vals, "@run_id")
+		}
+		if lg.LoadedAtColumn != "" {
+			sets, vals = append(sets, quoteIdent(lg.LoadedAtColumn)+" = TIMESTAMP(@loaded_at)"), append(vals, "TIMESTAMP(@loaded_at)")
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "MERGE %s T\nUSING %s S\nON %s\n", l.target, l.staging, keyMatch("T", "S", keys))
+	if len(sets) > 0 {
+		b.WriteString("WHEN MATCHED THEN UPDATE SET " + strings.Join(sets, ", ") + "\n")
+	}
+	fmt.Fprintf(&b, "WHEN NOT MATCHED THEN INSERT (%s) VALUES (%s)", cols, strings.Join(vals, ", "))
+	switch {
+	case diff && l.strategy.SoftDeletes():
+		at := "CURRENT_TIMESTAMP()"
+		if lg := l.req.Load.Lineage; lg != nil && lg.LoadedAt != "" {
+			at = "TIMESTAMP(@loaded_at)"
+		}
+		fmt.Fprintf(&b, "\nWHEN NOT MATCHED BY SOURCE AND T.%[1]s IS NULL THEN UPDATE SET %[1]s = %[2]s", quoteIdent(sdk.DeletedAtColumn), at)
+	case diff:
+		b.WriteString("\nWHEN NOT MATCHED BY SOURCE THEN DELETE")
+	}
+	return b.String()
+}
+
+// deleteGuard fails a snapshot_diff that would delete more than
+// max_delete_ratio of the target's rows, before the transaction starts.
+func (l *load) deleteGuard() []string {
+	ratio := 0.5
+	if r := l.strategy.MaxDeleteRatio; r != nil {
+		ratio = *r
+	}
+	return []string{
+		"DECLARE live INT64 DEFAULT (SELECT COUNT(*) FROM " + l.target + " T WHERE " + l.liveRows() + ")",
+		fmt.Sprintf("DECLARE gone INT64 DEFAULT (SELECT COUNT(*) FROM %s T WHERE %s AND NOT EXISTS (SELECT 1 FROM %s S WHERE %s))",
+			l.target, l.liveRows(), l.staging, keyMatch("T", "S", l.strategy.UniqueKey)),
+		fmt.Sprintf("IF NOT done AND live > 0 AND gone > live * %g THEN\n  RAISE USING MESSAGE = FORMAT('snapshot_diff would delete %%d of %%d rows, more than max_delete_ratio %g: raise max_delete_ratio if this is intended', gone, live);\nEND IF", ratio, ratio),
+	}
+}
+
+// liveRows is the predicate of target rows not soft-deleted.
+func (l *load) liveRows() string {
+	if l.strategy.SoftDeletes() {
+		return "T." + quoteIdent(sdk.DeletedAtColumn) + " IS NULL"
+	}
+	return "TRUE"
+}
+
+// keyMatch is a.k = b.k AND … for cols, NULL-safe.
+func keyMatch(a, b string, cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		q := quoteIdent(c)
+		parts[i] = fmt.Sprintf("%s.%s IS NOT DISTINCT FROM %s.%s", a, q, b, q)
+	}
+	return strings.Join(parts, " AND ")
+}
