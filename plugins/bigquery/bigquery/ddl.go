@@ -119,6 +119,9 @@ func stagingFields(s *arrow.Schema) []string {
 	return names
 }
 
+// sortStrings sorts in place.
+func sortStrings(s []string) { sort.Strings(s) }
+
 // identList quotes and joins names.
 func identList(names []string) string {
 	q := make([]string, len(names))

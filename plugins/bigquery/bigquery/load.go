@@ -19,7 +19,7 @@ type load struct {
 	strategy sdk.Strategy
 	dataset  string
 	target   string // `project.dataset.table`
-	staging  string // `project.dataset._dpone_stg_<load>`
+	staging  string // `project.dataset.<sdk.StagingName(load id)>`
 	stgTable string // staging table id
 	receipts string // `project.dataset._dpone_loads`
 }
@@ -50,7 +50,7 @@ func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
 	if lg := req.Load.Lineage; lg != nil && lg.LoadedAtColumn != "" && lg.LoadedAt == "" {
 		return nil, sdk.Errorf(sdk.CodeConfig, "bigquery sink: lineage.loaded_at is empty")
 	}
-	l.stgTable = "_dpone_stg_" + sdk.StagingName(req.LoadID)
+	l.stgTable = sdk.StagingName(req.LoadID)
 	l.target = l.qualified(req.Target.Name)
 	l.staging = l.qualified(l.stgTable)
 	l.receipts = l.qualified("_dpone_loads")
@@ -75,5 +75,5 @@ func (l *load) qualified(table string) string {
 // id only, so a retried job is the same job (BigQuery refuses a duplicate
 // id with 409, and the sink then waits for the first one).
 func jobID(loadID, kind string) string {
-	return "dpone_" + sdk.StagingName(loadID) + "_" + kind
+	return sdk.StagingName(loadID) + "_" + kind
 }

@@ -85,7 +85,7 @@ func (l *load) checkColumns(names []string) error {
 // columns, then the lineage columns from parameters.
 func (l *load) insertLists(names []string) (cols, vals string) {
 	c := []string{identList(names)}
-	v := []string{identList(names)}
+	v := []string{strings.Join(l.selectExprs("", names), ", ")}
 	if lg := l.req.Load.Lineage; lg != nil {
 		if lg.RunIDColumn != "" {
 			c, v = append(c, quoteIdent(lg.RunIDColumn)), append(v, "@run_id")
@@ -95,6 +95,20 @@ func (l *load) insertLists(names []string) (cols, vals string) {
 		}
 	}
 	return strings.Join(c, ", "), strings.Join(v, ", ")
+}
+
+// selectExprs are the staging columns as the target holds them: JSON,
+// staged as STRING, is parsed (numbers keep their digits: wide_number_mode
+// round is never used, a number JSON cannot hold is a DATA error).
+func (l *load) selectExprs(alias string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = alias + quoteIdent(n)
+		if f, ok := l.req.Schema.FieldsByName(n); ok && isJSON(f[0]) {
+			out[i] = "PARSE_JSON(" + out[i] + ")"
+		}
+	}
+	return out
 }
 
 // mergeSQL upserts staging into the target on unique_key; for
@@ -108,10 +122,11 @@ func (l *load) mergeSQL(names []string, diff bool) string {
 		isKey[k] = true
 	}
 	var sets, vals []string
-	for _, n := range names {
-		vals = append(vals, "S."+quoteIdent(n))
+	exprs := l.selectExprs("S.", names)
+	for i, n := range names {
+		vals = append(vals, exprs[i])
 		if !isKey[n] {
-			sets = append(sets, quoteIdent(n)+" = S."+quoteIdent(n))
+			sets = append(sets, quoteIdent(n)+" = "+exprs[i])
 		}
 	}
 	cols, _ := l.insertLists(names)
