@@ -7,9 +7,12 @@ cd "$root"
 scripts/deps.sh
 pgdir=$(mktemp -d /tmp/dpone-test-pg.XXXXXX)
 chmod 755 "$pgdir"
-trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+gcsdir=$(mktemp -d /tmp/dpone-test-gcs.XXXXXX)
+trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"; scripts/gcs.sh stop "$gcsdir"; rm -rf "$gcsdir"' EXIT
 eval "$(scripts/pg.sh start "$pgdir")"
 export DPONE_TEST_PG_DSN
+eval "$(scripts/gcs.sh start "$gcsdir")"
+export DPONE_TEST_GCS_ENDPOINT
 scripts/proto-check.sh
 make --no-print-directory build
 export DPONE_PLUGIN_DIR="$root/bin"
