@@ -1,11 +1,15 @@
 # dpone: thin targets; anything longer lives in scripts/.
-.PHONY: build test demo proto proto-check lint bench clean
+.PHONY: build test test-bigquery demo proto proto-check lint bench clean
 
 build:
 	@scripts/build.sh
 
 test:
 	@scripts/test.sh
+
+# Opt-in: builds the BigQuery emulator once (30-40 min), never part of test.
+test-bigquery:
+	@scripts/test-bigquery.sh
 
 demo: build
 	@scripts/demo.sh
