@@ -3,6 +3,7 @@ module github.com/dpone-go/dpone/plugins/bigquery
 go 1.26.8
 
 require (
+	cloud.google.com/go/bigquery v1.85.0
 	cloud.google.com/go/storage v1.71.0
 	github.com/apache/arrow-go/v18 v18.8.0
 	github.com/dpone-go/dpone/proto v0.1.0

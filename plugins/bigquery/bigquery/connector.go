@@ -1,7 +1,9 @@
-// Package bigquery is dpone's BigQuery destination: Arrow batches become
-// Parquet files staged in Cloud Storage, one load job per load fills a
-// staging table, and one multi-statement transaction publishes it into the
-// target together with the load's receipt in _dpone_loads.
+// Package bigquery is dpone's BigQuery connector. As a destination, Arrow
+// batches become Parquet files staged in Cloud Storage, one load job per
+// load fills a staging table, and one multi-statement transaction
+// publishes it into the target together with the load's receipt in
+// _dpone_loads. As a source, tables are read through the Storage Read API
+// in Arrow format, its parallel streams as partitions.
 package bigquery
 
 import "github.com/dpone-go/dpone/sdk"

@@ -31,8 +31,11 @@ func TestGRPCSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := spec.GetCapabilities()
-	if spec.GetName() != "bigquery" || !c.GetDestination() || c.GetSource() {
-		t.Errorf("spec: got name %q destination %v source %v, want bigquery, a destination only", spec.GetName(), c.GetDestination(), c.GetSource())
+	if spec.GetName() != "bigquery" || !c.GetDestination() || !c.GetSource() || !c.GetParallelPartitions() {
+		t.Errorf("spec: got name %q destination %v source %v partitions %v, want bigquery, source and destination, parallel partitions", spec.GetName(), c.GetDestination(), c.GetSource(), c.GetParallelPartitions())
+	}
+	if got := c.GetIncrementalStrategies(); len(got) != 0 {
+		t.Errorf("incremental strategies: got %v, want none (not implemented)", got)
 	}
 	want := []string{"full_refresh", "incremental_append", "incremental_merge", "replace", "partition_replace", "snapshot_diff"}
 	got := slices.Clone(c.GetSinkModes())
