@@ -9,6 +9,7 @@
 #
 # DIR defaults to .dpone/test-gcs. Clients need storage.WithJSONReads().
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/.dpone/bin/fakegcs
 cmd=${1:-}; dir=${2:-$root/.dpone/test-gcs}

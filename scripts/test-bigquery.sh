@@ -3,6 +3,7 @@
 # the first build takes 30–40 min and ~7 GB RAM; cached in .dpone/bin) with
 # fake-gcs-server for staging. Never part of make test.
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 emu=$root/.dpone/bin/bigquery-emulator

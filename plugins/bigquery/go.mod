@@ -1,6 +1,6 @@
 module github.com/dpone-go/dpone/plugins/bigquery
 
-go 1.26.8
+go 1.27.3
 
 require (
 	cloud.google.com/go/bigquery v1.85.0

@@ -1,6 +1,6 @@
 module github.com/dpone-go/dpone/scripts/fakegcs
 
-go 1.26.8
+go 1.27.3
 
 require github.com/fsouza/fake-gcs-server v1.56.1
 
