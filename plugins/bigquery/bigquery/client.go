@@ -3,6 +3,7 @@ package bigquery
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -64,41 +65,71 @@ func (c *clients) Close() { c.gcs.Close() }
 
 // runJob inserts job and waits for it to finish. A job id that already
 // exists (409: a retry after the insert reached BigQuery) is the same job:
-// runJob waits for it instead. The job's own error is classified.
+// runJob waits for it instead of running the work twice. When that job
+// failed with a retryable error, the work runs again under the id with
+// "_rN" appended, so a retried call is never stuck on an old failure.
 func (c *clients) runJob(ctx context.Context, what string, job *bq.Job) (*bq.Job, error) {
+	base := job.JobReference.JobId
+	for n := 0; ; n++ {
+		if n > 0 {
+			job.JobReference.JobId = fmt.Sprintf("%s_r%d", base, n)
+		}
+		got, existed, err := c.runOnce(ctx, what, job)
+		if err == nil || !existed || !sdk.IsRetryable(err) || n == maxJobRetries {
+			return got, err
+		}
+	}
+}
+
+// maxJobRetries bounds the "_rN" ids one call tries.
+const maxJobRetries = 20
+
+// runOnce inserts job (or finds it, existed) and waits for it.
+func (c *clients) runOnce(ctx context.Context, what string, job *bq.Job) (*bq.Job, bool, error) {
 	ref := job.JobReference
+	existed := false
 	got, err := c.bq.Jobs.Insert(ref.ProjectId, job).Context(ctx).Do()
 	var g *googleapi.Error
 	if errors.As(err, &g) && g.Code == http.StatusConflict {
+		existed = true
 		got, err = c.bq.Jobs.Get(ref.ProjectId, ref.JobId).Location(ref.Location).Context(ctx).Do()
 	}
 	if err != nil {
-		return nil, classify(what, err)
+		return nil, existed, classify(what, err)
 	}
 	for wait := 200 * time.Millisecond; got.Status == nil || got.Status.State != "DONE"; wait = min(wait*2, 5*time.Second) {
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, existed, ctx.Err()
 		case <-time.After(wait):
 		}
 		if got, err = c.bq.Jobs.Get(ref.ProjectId, ref.JobId).Location(ref.Location).Context(ctx).Do(); err != nil {
-			return nil, classify(what, err)
+			return nil, existed, classify(what, err)
 		}
 	}
-	if e := got.Status.ErrorResult; e != nil {
-		code := http.StatusBadRequest
-		switch e.Reason {
-		case "quotaExceeded", "rateLimitExceeded":
-			code = http.StatusForbidden
-		case "backendError", "internalError":
-			code = http.StatusInternalServerError
-		case "notFound":
-			code = http.StatusNotFound
-		}
-		return got, classify(what, &googleapi.Error{Code: code, Message: e.Message,
-			Errors: []googleapi.ErrorItem{{Reason: e.Reason, Message: e.Message}}})
+	return got, existed, jobError(what, got)
+}
+
+// jobError classifies a finished job's error result (nil when it
+// succeeded) as the API error it stands for.
+func jobError(what string, job *bq.Job) error {
+	e := job.Status.ErrorResult
+	if e == nil {
+		return nil
 	}
-	return got, nil
+	code := http.StatusBadRequest
+	switch e.Reason {
+	case "quotaExceeded", "rateLimitExceeded":
+		code = http.StatusForbidden
+	case "backendError", "internalError":
+		code = http.StatusInternalServerError
+	case "notFound":
+		code = http.StatusNotFound
+	case "accessDenied":
+		code = http.StatusForbidden
+	}
+	return classify(what, &googleapi.Error{Code: code, Message: e.Message,
+		Errors: []googleapi.ErrorItem{{Reason: e.Reason, Message: e.Message}}})
 }
 
 // isNotFound reports a 404 from either service.

@@ -28,5 +28,6 @@ func (c *Connector) Spec() sdk.Spec {
 		SinkModes:      sinkModes,
 		AtomicReceipts: true,
 		Transactions:   true,
+		Fencing:        true,
 	}
 }

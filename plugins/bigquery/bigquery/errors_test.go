@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	bq "google.golang.org/api/bigquery/v2"
 	"google.golang.org/api/googleapi"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -54,5 +55,22 @@ func TestClassify(t *testing.T) {
 	}
 	if err := classify("x", context.Canceled); sdk.IsRetryable(err) {
 		t.Errorf("cancelled: retryable, want not")
+	}
+}
+
+// TestJobError: a finished job's error result is classified like the API
+// error it stands for; a job without one is a success.
+func TestJobError(t *testing.T) {
+	for reason, want := range map[string]sdk.Code{
+		"quotaExceeded": sdk.CodeRateLimited, "backendError": sdk.CodeUnavailable, "notFound": sdk.CodeNotFound,
+		"invalid": sdk.CodeData, "invalidQuery": sdk.CodeConfig, "accessDenied": sdk.CodeAuth,
+	} {
+		job := &bq.Job{Status: &bq.JobStatus{State: "DONE", ErrorResult: &bq.ErrorProto{Reason: reason, Message: "m"}}}
+		if got := sdk.CodeOf(jobError("job", job)); got != want {
+			t.Errorf("%s: got %v, want %v", reason, got, want)
+		}
+	}
+	if err := jobError("job", &bq.Job{Status: &bq.JobStatus{State: "DONE"}}); err != nil {
+		t.Errorf("success: got %v, want nil", err)
 	}
 }

@@ -44,8 +44,8 @@ func TestGRPCSpec(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("sink modes (-want +got):\n%s", diff)
 	}
-	if !c.GetAtomicReceipts() || !c.GetLoadStatus() || !c.GetCheck() || !c.GetTypedOptions() {
-		t.Errorf("capabilities: got %+v, want atomic receipts, load status, check, typed options", c)
+	if !c.GetAtomicReceipts() || !c.GetLoadStatus() || !c.GetCheck() || !c.GetTypedOptions() || !c.GetFencing() {
+		t.Errorf("capabilities: got %+v, want atomic receipts, load status, check, typed options, fencing", c)
 	}
 }
 

@@ -22,6 +22,7 @@ type load struct {
 	staging  string // `project.dataset.<sdk.StagingName(load id)>`
 	stgTable string // staging table id
 	receipts string // `project.dataset._dpone_loads`
+	fences   string // `project.dataset._dpone_fences`
 }
 
 // resolveLoad checks a LoadRequest; the mode only when checkMode (AbortLoad
@@ -54,6 +55,7 @@ func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
 	l.target = l.qualified(req.Target.Name)
 	l.staging = l.qualified(l.stgTable)
 	l.receipts = l.qualified("_dpone_loads")
+	l.fences = l.qualified("_dpone_fences")
 	if !checkMode {
 		return l, nil
 	}

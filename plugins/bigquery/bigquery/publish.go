@@ -11,8 +11,10 @@ import (
 // into the target and writes the load's receipt in the same transaction
 // (BEGIN TRANSACTION … COMMIT TRANSACTION): a reader sees the whole load
 // or none of it, and the receipt exists exactly when the rows do. A load
-// whose receipt already exists changes nothing. Parameters: @load_id,
-// @target, @mode, @receipt, and @run_id / @loaded_at for lineage.
+// whose receipt already exists changes nothing; a fenced-off load fails
+// inside the transaction (fence.go). Parameters: @load_id, @target, @mode,
+// @receipt, @manifest, @unit, @generation, and @run_id / @loaded_at for
+// lineage.
 func (l *load) publishScript() (string, error) {
 	names := stagingFields(l.req.Schema)
 	if err := l.checkColumns(names); err != nil {
@@ -46,11 +48,13 @@ func (l *load) publishScript() (string, error) {
 		b.WriteString(s + ";\n")
 	}
 	b.WriteString("IF NOT done THEN\nBEGIN TRANSACTION;\n")
+	b.WriteString(l.checkFenceSQL())
+	b.WriteString(l.sharedTargetSQL())
 	for _, s := range body {
 		b.WriteString(s + ";\n")
 	}
-	fmt.Fprintf(&b, "INSERT INTO %s (load_id, target, mode, rows, receipt, committed_at)\n"+
-		"SELECT @load_id, @target, @mode, COUNT(*), @receipt, CURRENT_TIMESTAMP() FROM %s;\n", l.receipts, l.staging)
+	fmt.Fprintf(&b, "INSERT INTO %s (load_id, target, mode, rows, receipt, committed_at, manifest, unit)\n"+
+		"SELECT @load_id, @target, @mode, COUNT(*), @receipt, CURRENT_TIMESTAMP(), @manifest, @unit FROM %s;\n", l.receipts, l.staging)
 	b.WriteString("COMMIT TRANSACTION;\nEND IF;\n")
 	return b.String(), nil
 }

@@ -32,11 +32,16 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 		return "", err
 	}
 	defer cl.Close()
-	script := l.receiptsDDL() + ";\n" + ddl + ";\n"
-	if _, err := cl.runJob(ctx, "bigquery sink: create target "+l.target, l.queryJob("begin", script, nil)); err != nil {
+	if _, err := cl.runJob(ctx, "bigquery sink: begin load into "+l.target, l.queryJob("begin", l.beginScript(ddl), l.fenceParams(map[string]string{"load_id": req.LoadID, "target": l.target}))); err != nil {
 		return "", err
 	}
 	return l.staging, nil
+}
+
+// beginScript creates the bookkeeping tables and the target, raises the
+// unit's fence and checks the target for another writer.
+func (l *load) beginScript(targetDDL string) string {
+	return l.receiptsDDL() + ";\n" + l.fencesDDL() + ";\n" + targetDDL + ";\n" + l.raiseFenceSQL() + l.sharedTargetSQL()
 }
 
 // Write stages the records as Parquet files in Cloud Storage, then loads
@@ -99,7 +104,7 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 
 // params are the publish script's query parameters.
 func (l *load) params(receipt json.RawMessage) map[string]string {
-	p := map[string]string{"load_id": l.req.LoadID, "target": l.target, "mode": l.req.Mode, "receipt": string(receipt)}
+	p := l.fenceParams(map[string]string{"load_id": l.req.LoadID, "target": l.target, "mode": l.req.Mode, "receipt": string(receipt)})
 	if lg := l.req.Load.Lineage; lg != nil {
 		if lg.RunIDColumn != "" {
 			p["run_id"] = lg.RunID
@@ -150,7 +155,8 @@ func (c *Connector) cleanup(ctx context.Context, cl *clients, l *load) {
 }
 
 // LoadStatus answers from the receipt: committed when _dpone_loads holds
-// the load id, staged when its staging table exists, else unknown.
+// the load id, staged when its staging table exists, else unknown. With
+// a fence it first raises the unit's fence (a takeover).
 func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.LoadState, error) {
 	l, err := resolveLoad(req, false)
 	if err != nil {
@@ -161,6 +167,16 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 		return 0, err
 	}
 	defer cl.Close()
+	if l.req.Fence.Set() {
+		// A recovering run takes the unit over: an older holder's later
+		// commit fails its fence check. A newer fence than ours (CONFIG)
+		// still lets this run report the status.
+		script := l.fencesDDL() + ";\n" + l.raiseFenceSQL()
+		job := l.queryJob("status_"+strconv.FormatInt(l.req.Fence.Generation, 10), script, l.fenceParams(map[string]string{"load_id": req.LoadID}))
+		if _, err := cl.runJob(ctx, "bigquery sink: raise the fence of unit "+l.req.Fence.String(), job); err != nil && sdk.CodeOf(err) != sdk.CodeConfig {
+			return 0, err
+		}
+	}
 	q := &bq.QueryRequest{
 		Query: "SELECT COUNT(*) FROM " + l.receipts + " WHERE load_id = @load_id", UseLegacySql: new(bool),
 		ParameterMode: "NAMED", Location: l.cfg.Location, TimeoutMs: int64(time.Minute / time.Millisecond),
