@@ -29,15 +29,19 @@ func (l *load) publishScript() (string, error) {
 	case sdk.ModeAppend:
 		body = []string{insert}
 	case sdk.ModeMerge:
+		pre = []string{l.uniqueGuard()}
 		body = []string{l.mergeSQL(names, false)}
 	case sdk.ModeReplace:
+		pre = []string{fmt.Sprintf("IF NOT done AND EXISTS (SELECT 1 FROM %s WHERE NOT (%s) OR (%s) IS NULL) THEN\n"+
+			"  RAISE USING MESSAGE = 'replace: staged rows lie outside strategy.where, so a rerun would not replace them: widen where or filter the source';\nEND IF",
+			l.staging, l.strategy.Where, l.strategy.Where)}
 		body = []string{fmt.Sprintf("DELETE FROM %s WHERE %s", l.target, l.strategy.Where), insert}
 	case sdk.ModePartitionReplace:
 		keys := l.strategy.PartitionBy
 		body = []string{fmt.Sprintf("DELETE FROM %s T WHERE EXISTS (SELECT 1 FROM %s S WHERE %s)",
 			l.target, l.staging, keyMatch("T", "S", keys)), insert}
 	case sdk.ModeSnapshotDiff:
-		pre = l.deleteGuard()
+		pre = append(l.deleteGuard(), l.uniqueGuard())
 		body = []string{l.mergeSQL(names, true)}
 	default:
 		return "", sdk.Errorf(sdk.CodeUnsupported, "bigquery sink: mode %q is not supported", l.req.Mode)
@@ -162,6 +166,15 @@ func (l *load) mergeSQL(names []string, diff bool) string {
 		b.WriteString("\nWHEN NOT MATCHED BY SOURCE THEN DELETE")
 	}
 	return b.String()
+}
+
+// uniqueGuard fails a merge whose staging holds a unique_key twice:
+// BigQuery keeps no load order, so no row would be "the last", and MERGE
+// would insert both when the key is new.
+func (l *load) uniqueGuard() string {
+	keys := identList(l.strategy.UniqueKey)
+	return fmt.Sprintf("IF NOT done AND EXISTS (SELECT 1 FROM %s GROUP BY %s HAVING COUNT(*) > 1) THEN\n"+
+		"  RAISE USING MESSAGE = 'staged rows repeat a unique_key (%s): deduplicate the source or fix unique_key';\nEND IF", l.staging, keys, strings.Join(l.strategy.UniqueKey, ", "))
 }
 
 // deleteGuard fails a snapshot_diff that would delete more than

@@ -1,4 +1,7 @@
 DECLARE done BOOL DEFAULT (SELECT COUNT(*) > 0 FROM `dpone-test.landing._dpone_loads` WHERE load_id = @load_id);
+IF NOT done AND EXISTS (SELECT 1 FROM `dpone-test.landing._dpone_stg_run_1_orders` GROUP BY `id` HAVING COUNT(*) > 1) THEN
+  RAISE USING MESSAGE = 'staged rows repeat a unique_key (id): deduplicate the source or fix unique_key';
+END IF;
 IF NOT done THEN
 BEGIN TRANSACTION;
 MERGE `dpone-test.landing.orders` T

@@ -4,6 +4,9 @@ DECLARE gone INT64 DEFAULT (SELECT COUNT(*) FROM `dpone-test.landing.orders` T W
 IF NOT done AND live > 0 AND gone > live * 0.25 THEN
   RAISE USING MESSAGE = FORMAT('snapshot_diff would delete %d of %d rows, more than max_delete_ratio 0.25: raise max_delete_ratio if this is intended', gone, live);
 END IF;
+IF NOT done AND EXISTS (SELECT 1 FROM `dpone-test.landing._dpone_stg_run_1_orders` GROUP BY `id` HAVING COUNT(*) > 1) THEN
+  RAISE USING MESSAGE = 'staged rows repeat a unique_key (id): deduplicate the source or fix unique_key';
+END IF;
 IF NOT done THEN
 BEGIN TRANSACTION;
 MERGE `dpone-test.landing.orders` T
