@@ -62,9 +62,7 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 		return res, err
 	}
 	if files == 0 {
-		script := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM %s WHERE FALSE", l.staging, l.target)
-		_, err := cl.runJob(ctx, "bigquery sink: create empty staging", l.queryJob("empty", script, nil))
-		return res, err
+		return res, l.emptyStaging(ctx, cl)
 	}
 	job, err := l.loadJob()
 	if err != nil {
@@ -75,6 +73,28 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 	}
 	return res, nil
 }
+
+// emptyStaging replaces the staging table by an empty one of the staging
+// schema: a load without rows still publishes (full_refresh empties the
+// target) and writes its receipt.
+func (l *load) emptyStaging(ctx context.Context, cl *clients) error {
+	fields, err := stagingSchema(l.req.Schema)
+	if err != nil {
+		return err
+	}
+	if err := cl.bq.Tables.Delete(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do(); err != nil && !isNotFound(err) {
+		return classify("bigquery sink: replace staging "+l.staging, err)
+	}
+	t := &bq.Table{TableReference: &bq.TableReference{ProjectId: l.cfg.Project, DatasetId: l.dataset, TableId: l.stgTable},
+		Schema: &bq.TableSchema{Fields: fields}, ExpirationTime: time.Now().Add(stagingTTL).UnixMilli()}
+	if _, err := cl.bq.Tables.Insert(l.cfg.Project, l.dataset, t).Context(ctx).Do(); err != nil {
+		return classify("bigquery sink: create empty staging "+l.staging, err)
+	}
+	return nil
+}
+
+// stagingTTL is how long a staging table outlives a crashed run.
+const stagingTTL = 7 * 24 * time.Hour
 
 // CommitLoad runs the publish script (publish.go): the mode's DML and the
 // receipt in one transaction. A load whose receipt exists is not applied
