@@ -10,13 +10,16 @@ scripts/deps.sh
 pgdir=$(mktemp -d /tmp/dpone-test-pg.XXXXXX)
 chmod 755 "$pgdir"
 chdir=$(mktemp -d /tmp/dpone-test-ch.XXXXXX)
-trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"; scripts/clickhouse.sh stop "$chdir"; scripts/clickhouse.sh stop "$chdir/auth"; rm -rf "$chdir"' EXIT
+gcsdir=$(mktemp -d /tmp/dpone-test-gcs.XXXXXX)
+trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"; scripts/clickhouse.sh stop "$chdir"; scripts/clickhouse.sh stop "$chdir/auth"; rm -rf "$chdir"; scripts/gcs.sh stop "$gcsdir"; rm -rf "$gcsdir"' EXIT
 eval "$(scripts/pg.sh start "$pgdir")"
 export DPONE_TEST_PG_DSN
 eval "$(scripts/clickhouse.sh start "$chdir")"
 export DPONE_TEST_CH_ADDR DPONE_TEST_CH_HTTP DPONE_TEST_CH_DSN
 # chDB's server shuts down on a failed native login: the AUTH check gets a server of its own.
 DPONE_TEST_CHAUTH_ADDR=$(scripts/clickhouse.sh start "$chdir/auth" | sed -n 's/.*DPONE_TEST_CH_ADDR=\([^ ]*\).*/\1/p'); export DPONE_TEST_CHAUTH_ADDR
+eval "$(scripts/gcs.sh start "$gcsdir")"
+export DPONE_TEST_GCS_ENDPOINT
 scripts/proto-check.sh
 make --no-print-directory build
 export DPONE_PLUGIN_DIR="$root/bin"

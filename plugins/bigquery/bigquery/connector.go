@@ -1,0 +1,33 @@
+// Package bigquery is dpone's BigQuery connector. As a destination, Arrow
+// batches become Parquet files staged in Cloud Storage, one load job per
+// load fills a staging table, and one multi-statement transaction
+// publishes it into the target together with the load's receipt in
+// _dpone_loads. As a source, tables are read through the Storage Read API
+// in Arrow format, its parallel streams as partitions.
+package bigquery
+
+import "github.com/dpone-go/dpone/sdk"
+
+// version is this connector's release.
+const version = "0.1.0"
+
+// Connector is the BigQuery destination. It keeps no state between calls:
+// staging names derive from the load id.
+type Connector struct{}
+
+// New returns a Connector; sdk.Serve calls it.
+func New() sdk.Connector { return &Connector{} }
+
+// Spec describes the connector.
+func (c *Connector) Spec() sdk.Spec {
+	return sdk.Spec{
+		Name:           "bigquery",
+		Version:        version,
+		Description:    "BigQuery destination: Parquet staged in Cloud Storage, load jobs, transactional publish with receipts",
+		ConfigSchema:   configSchema,
+		SinkModes:      sinkModes,
+		AtomicReceipts: true,
+		Transactions:   true,
+		Fencing:        true,
+	}
+}

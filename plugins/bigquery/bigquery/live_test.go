@@ -1,0 +1,111 @@
+package bigquery
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	bq "google.golang.org/api/bigquery/v2"
+
+	"github.com/dpone-go/dpone/sdk"
+	"github.com/dpone-go/dpone/sdk/sdktest"
+)
+
+// liveConfig is the config of a real project (or the emulator of make
+// test-bigquery) from DPONE_TEST_BIGQUERY_*; the test skips without it.
+func liveConfig(t *testing.T) Config {
+	t.Helper()
+	p := os.Getenv("DPONE_TEST_BIGQUERY_PROJECT")
+	if p == "" {
+		t.Skip("DPONE_TEST_BIGQUERY_PROJECT is not set: set it, DPONE_TEST_BIGQUERY_DATASET, DPONE_TEST_BIGQUERY_BUCKET and credentials to run the live BigQuery tests (plugins/bigquery/README.md)")
+	}
+	return Config{Project: p, Dataset: os.Getenv("DPONE_TEST_BIGQUERY_DATASET"), Bucket: os.Getenv("DPONE_TEST_BIGQUERY_BUCKET"),
+		Endpoint: os.Getenv("DPONE_TEST_BIGQUERY_ENDPOINT"), GCSEndpoint: os.Getenv("DPONE_TEST_GCS_ENDPOINT"),
+		Prefix: "dpone-certify"}
+}
+
+// TestLiveCertify runs the certification suite's destination checks
+// against BigQuery, reading targets back with tabledata.list.
+func TestLiveCertify(t *testing.T) {
+	cfg := liveConfig(t)
+	raw, _ := json.Marshal(cfg)
+	bad := cfg
+	bad.CredentialsFile = "/nonexistent/key.json"
+	badRaw, _ := json.Marshal(bad)
+	ctx := context.Background()
+	cl, err := connect(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	sdktest.TestConnector(t, sdktest.Fixture{
+		Factory:        New,
+		Config:         raw,
+		BadCredentials: badRaw,
+		Load: &sdktest.LoadFixture{
+			Namespace: cfg.Dataset,
+			Types: []string{"bool", "int16", "int32", "int64", "float32", "float64", "decimal(38,9)",
+				"string", "binary", "date", "time(6)", "timestamp(6)", "timestamp(6, tz)", "json"},
+			ReadTarget: func(ctx context.Context, table sdk.TableRef) ([]map[string]any, error) {
+				return readTable(ctx, cl.bq, cfg.Project, table)
+			},
+		},
+	})
+}
+
+// readTable reads every row of a table with tabledata.list; a missing
+// table is (nil, nil).
+func readTable(ctx context.Context, svc *bq.Service, project string, table sdk.TableRef) ([]map[string]any, error) {
+	meta, err := svc.Tables.Get(project, table.Namespace, table.Name).Context(ctx).Do()
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]any
+	err = svc.Tabledata.List(project, table.Namespace, table.Name).FormatOptionsUseInt64Timestamp(true).Pages(ctx, func(d *bq.TableDataList) error {
+		for _, r := range d.Rows {
+			row := map[string]any{}
+			for i, f := range meta.Schema.Fields {
+				v, err := cellValue(f, r.F[i].V)
+				if err != nil {
+					return fmt.Errorf("column %s: %w", f.Name, err)
+				}
+				row[f.Name] = v
+			}
+			out = append(out, row)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// cellValue converts a tabledata.list cell to the Go value sdktest wants.
+func cellValue(f *bq.TableFieldSchema, v any) (any, error) {
+	s, ok := v.(string)
+	if v == nil || !ok {
+		return v, nil
+	}
+	switch f.Type {
+	case "INTEGER", "INT64":
+		return strconv.ParseInt(s, 10, 64)
+	case "FLOAT", "FLOAT64":
+		return strconv.ParseFloat(s, 64)
+	case "BOOLEAN", "BOOL":
+		return s == "true", nil
+	case "NUMERIC", "BIGNUMERIC":
+		return json.Number(s), nil
+	case "BYTES":
+		return base64.StdEncoding.DecodeString(s)
+	case "TIMESTAMP":
+		us, err := strconv.ParseInt(s, 10, 64)
+		return time.UnixMicro(us).UTC(), err
+	}
+	return s, nil
+}

@@ -1,0 +1,81 @@
+package bigquery
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// sinkModes lists every mode the destination implements.
+var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge,
+	sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSnapshotDiff}
+
+// load is a LoadRequest resolved to BigQuery names.
+type load struct {
+	req      sdk.LoadRequest
+	cfg      Config
+	opts     sinkOptions
+	strategy sdk.Strategy
+	dataset  string
+	target   string // `project.dataset.table`
+	staging  string // `project.dataset.<sdk.StagingName(load id)>`
+	stgTable string // staging table id
+	receipts string // `project.dataset._dpone_loads`
+	fences   string // `project.dataset._dpone_fences`
+}
+
+// resolveLoad checks a LoadRequest; the mode only when checkMode (AbortLoad
+// and LoadStatus work whatever the mode).
+func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
+	cfg, err := parseConfig(req.Config)
+	if err != nil {
+		return nil, err
+	}
+	if req.Target.Name == "" {
+		return nil, sdk.Errorf(sdk.CodeConfig, "bigquery sink: target table name is empty: set sink_table in the manifest")
+	}
+	l := &load{req: req, cfg: cfg, dataset: req.Target.Namespace}
+	if l.dataset == "" {
+		l.dataset = cfg.Dataset
+	}
+	if !datasetRe.MatchString(l.dataset) {
+		return nil, sdk.Errorf(sdk.CodeConfig, "bigquery sink: dataset %q is not a dataset id: use letters, digits and underscores", l.dataset)
+	}
+	if err := sdk.DecodeOptions(req.Options, &l.opts, "sink options"); err != nil {
+		return nil, err
+	}
+	if err := l.opts.check(); err != nil {
+		return nil, err
+	}
+	if lg := req.Load.Lineage; lg != nil && lg.LoadedAtColumn != "" && lg.LoadedAt == "" {
+		return nil, sdk.Errorf(sdk.CodeConfig, "bigquery sink: lineage.loaded_at is empty")
+	}
+	l.stgTable = sdk.StagingName(req.LoadID)
+	l.target = l.qualified(req.Target.Name)
+	l.staging = l.qualified(l.stgTable)
+	l.receipts = l.qualified("_dpone_loads")
+	l.fences = l.qualified("_dpone_fences")
+	if !checkMode {
+		return l, nil
+	}
+	if !slices.Contains(sinkModes, req.Mode) {
+		return nil, sdk.Errorf(sdk.CodeUnsupported, "bigquery sink: mode %q is not supported (supported: %s)", req.Mode, strings.Join(sinkModes, ", "))
+	}
+	if l.strategy, err = req.Strategy(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// qualified is `project.dataset.table` in the load's dataset.
+func (l *load) qualified(table string) string {
+	return quoteIdent(l.cfg.Project + "." + l.dataset + "." + table)
+}
+
+// jobID is the id of the load's n-th job of a kind: derived from the load
+// id only, so a retried job is the same job (BigQuery refuses a duplicate
+// id with 409, and the sink then waits for the first one).
+func jobID(loadID, kind string) string {
+	return sdk.StagingName(loadID) + "_" + kind
+}

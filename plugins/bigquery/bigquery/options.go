@@ -1,0 +1,112 @@
+package bigquery
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// sinkOptions are the sink's own keys of sink.options: the target's
+// physical design, used when the sink creates the target.
+type sinkOptions struct {
+	// Partition partitions a created target.
+	Partition *partitionOption `json:"partition,omitempty"`
+	// ClusterBy lists up to four clustering columns.
+	ClusterBy []string `json:"cluster_by,omitempty"`
+	// Description is the created target's description.
+	Description string `json:"description,omitempty"`
+	// ColumnDescriptions describes the created target's columns by name.
+	ColumnDescriptions map[string]string `json:"column_descriptions,omitempty"`
+	// Labels label the created target.
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// partitionOption is one of BigQuery's three partitionings: by a
+// DATE/TIMESTAMP/DATETIME column (field + granularity), by ingestion time
+// (no field), or by integer range (field + range).
+type partitionOption struct {
+	Field       string `json:"field,omitempty"`
+	Granularity string `json:"granularity,omitempty"` // HOUR, DAY (default), MONTH, YEAR
+	Range       *struct {
+		Start    int64 `json:"start"`
+		End      int64 `json:"end"`
+		Interval int64 `json:"interval"`
+	} `json:"range,omitempty"`
+	// ExpirationDays drops partitions older than this many days.
+	ExpirationDays int `json:"expiration_days,omitempty"`
+}
+
+var labelRe = regexp.MustCompile(`^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$`)
+
+// check refuses options BigQuery would refuse, naming the key.
+func (o sinkOptions) check() error {
+	if len(o.ClusterBy) > 4 {
+		return sdk.Errorf(sdk.CodeConfig, "sink options: cluster_by has %d columns: BigQuery clusters by at most 4", len(o.ClusterBy))
+	}
+	for k := range o.Labels {
+		if !labelRe.MatchString(k) {
+			return sdk.Errorf(sdk.CodeConfig, "sink options: label key %q: use lowercase letters, digits, _ and -, starting with a letter", k)
+		}
+	}
+	if p := o.Partition; p != nil {
+		switch p.Granularity {
+		case "", "HOUR", "DAY", "MONTH", "YEAR":
+		default:
+			return sdk.Errorf(sdk.CodeConfig, "sink options: partition.granularity %q: use HOUR, DAY, MONTH or YEAR", p.Granularity)
+		}
+		if p.Range != nil {
+			if p.Field == "" {
+				return sdk.Errorf(sdk.CodeConfig, "sink options: partition.range needs partition.field (an INT64 column)")
+			}
+			if p.Granularity != "" {
+				return sdk.Errorf(sdk.CodeConfig, "sink options: partition.range and partition.granularity exclude each other")
+			}
+			if p.Range.Interval <= 0 || p.Range.End <= p.Range.Start {
+				return sdk.Errorf(sdk.CodeConfig, "sink options: partition.range: want start < end and interval > 0, got %d..%d by %d", p.Range.Start, p.Range.End, p.Range.Interval)
+			}
+		}
+	}
+	return nil
+}
+
+// partitionClause is the DDL's PARTITION BY clause ("" when unpartitioned).
+func (o sinkOptions) partitionClause(types map[string]string) (string, error) {
+	p := o.Partition
+	if p == nil {
+		return "", nil
+	}
+	g := p.Granularity
+	if g == "" {
+		g = "DAY"
+	}
+	if p.Field == "" {
+		if g == "DAY" {
+			return "PARTITION BY _PARTITIONDATE", nil
+		}
+		return fmt.Sprintf("PARTITION BY TIMESTAMP_TRUNC(_PARTITIONTIME, %s)", g), nil
+	}
+	t, ok := types[p.Field]
+	if !ok {
+		return "", sdk.Errorf(sdk.CodeConfig, "sink options: partition.field %q is not a column of the load", p.Field)
+	}
+	col := quoteIdent(p.Field)
+	if p.Range != nil {
+		if t != "INT64" {
+			return "", sdk.Errorf(sdk.CodeConfig, "sink options: partition.field %q is %s: range partitioning needs INT64", p.Field, t)
+		}
+		return fmt.Sprintf("PARTITION BY RANGE_BUCKET(%s, GENERATE_ARRAY(%d, %d, %d))", col, p.Range.Start, p.Range.End, p.Range.Interval), nil
+	}
+	switch t {
+	case "DATE":
+		if g == "DAY" {
+			return "PARTITION BY " + col, nil
+		}
+		return fmt.Sprintf("PARTITION BY DATE_TRUNC(%s, %s)", col, g), nil
+	case "TIMESTAMP":
+		return fmt.Sprintf("PARTITION BY TIMESTAMP_TRUNC(%s, %s)", col, g), nil
+	case "DATETIME":
+		return fmt.Sprintf("PARTITION BY DATETIME_TRUNC(%s, %s)", col, g), nil
+	}
+	return "", sdk.Errorf(sdk.CodeConfig, "sink options: partition.field %q is %s: time-unit partitioning needs DATE, TIMESTAMP or DATETIME (or set partition.range for INT64)", p.Field, t)
+}

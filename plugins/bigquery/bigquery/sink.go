@@ -1,0 +1,223 @@
+package bigquery
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	bq "google.golang.org/api/bigquery/v2"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// BeginLoad creates the receipts table and, when absent, the target with
+// the sink options' physical design. Staging is filled by Write's load
+// job. It is idempotent.
+func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string, error) {
+	l, err := resolveLoad(req, true)
+	if err != nil {
+		return "", err
+	}
+	ddl, err := l.targetDDL()
+	if err != nil {
+		return "", err
+	}
+	if _, err := l.publishScript(); err != nil { // mode options checked before any I/O
+		return "", err
+	}
+	cl, err := connect(ctx, l.cfg)
+	if err != nil {
+		return "", err
+	}
+	defer cl.Close()
+	if _, err := cl.runJob(ctx, "bigquery sink: begin load into "+l.target, l.queryJob("begin", l.beginScript(ddl), l.fenceParams(map[string]string{"load_id": req.LoadID, "target": l.target}))); err != nil {
+		return "", err
+	}
+	return l.staging, nil
+}
+
+// beginScript creates the bookkeeping tables and the target, raises the
+// unit's fence and checks the target for another writer.
+func (l *load) beginScript(targetDDL string) string {
+	return l.receiptsDDL() + ";\n" + l.fencesDDL() + ";\n" + targetDDL + ";\n" + l.raiseFenceSQL() + l.sharedTargetSQL()
+}
+
+// Write stages the records as Parquet files in Cloud Storage, then loads
+// them all into the staging table with one load job (WRITE_TRUNCATE).
+func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
+	l, err := resolveLoad(req, true)
+	if err != nil {
+		return sdk.WriteResult{}, err
+	}
+	cl, err := connect(ctx, l.cfg)
+	if err != nil {
+		return sdk.WriteResult{}, err
+	}
+	defer cl.Close()
+	st := &stager{gcs: cl.gcs, bucket: l.cfg.Bucket, prefix: l.cfg.Prefix, loadID: req.LoadID}
+	res, files, err := st.stage(ctx, records, l.cfg.FileBytes)
+	if err != nil {
+		return res, err
+	}
+	if files == 0 {
+		return res, l.emptyStaging(ctx, cl)
+	}
+	job, err := l.loadJob()
+	if err != nil {
+		return res, err
+	}
+	if _, err := cl.runJob(ctx, "bigquery sink: load job "+job.JobReference.JobId, job); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// emptyStaging replaces the staging table by an empty one of the staging
+// schema: a load without rows still publishes (full_refresh empties the
+// target) and writes its receipt.
+func (l *load) emptyStaging(ctx context.Context, cl *clients) error {
+	fields, err := stagingSchema(l.req.Schema)
+	if err != nil {
+		return err
+	}
+	if err := cl.bq.Tables.Delete(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do(); err != nil && !isNotFound(err) {
+		return classify("bigquery sink: replace staging "+l.staging, err)
+	}
+	t := &bq.Table{TableReference: &bq.TableReference{ProjectId: l.cfg.Project, DatasetId: l.dataset, TableId: l.stgTable},
+		Schema: &bq.TableSchema{Fields: fields}, ExpirationTime: time.Now().Add(stagingTTL).UnixMilli()}
+	if _, err := cl.bq.Tables.Insert(l.cfg.Project, l.dataset, t).Context(ctx).Do(); err != nil {
+		return classify("bigquery sink: create empty staging "+l.staging, err)
+	}
+	return nil
+}
+
+// stagingTTL is how long a staging table outlives a crashed run.
+const stagingTTL = 7 * 24 * time.Hour
+
+// CommitLoad runs the publish script (publish.go): the mode's DML and the
+// receipt in one transaction. A load whose receipt exists is not applied
+// again. Staging and staged files are removed afterwards.
+func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt json.RawMessage) (sdk.CommitResult, error) {
+	l, err := resolveLoad(req, true)
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	script, err := l.publishScript()
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	cl, err := connect(ctx, l.cfg)
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	defer cl.Close()
+	job, err := cl.runJob(ctx, "bigquery sink: publish "+l.target, l.queryJob("commit", script, l.params(receipt)))
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	res := commitResult(job)
+	c.cleanup(ctx, cl, l)
+	return res, nil
+}
+
+// params are the publish script's query parameters.
+func (l *load) params(receipt json.RawMessage) map[string]string {
+	p := l.fenceParams(map[string]string{"load_id": l.req.LoadID, "target": l.target, "mode": l.req.Mode, "receipt": string(receipt)})
+	if lg := l.req.Load.Lineage; lg != nil {
+		if lg.RunIDColumn != "" {
+			p["run_id"] = lg.RunID
+		}
+		if lg.LoadedAtColumn != "" || l.strategy.SoftDeletes() && lg.LoadedAt != "" {
+			p["loaded_at"] = lg.LoadedAt
+		}
+	}
+	return p
+}
+
+// commitResult reads the DML counts of a finished script job.
+func commitResult(job *bq.Job) sdk.CommitResult {
+	var r sdk.CommitResult
+	if job == nil || job.Statistics == nil || job.Statistics.Query == nil || job.Statistics.Query.DmlStats == nil {
+		return r
+	}
+	d := job.Statistics.Query.DmlStats
+	r.RowsInserted, r.RowsUpdated, r.RowsDeleted = d.InsertedRowCount, d.UpdatedRowCount, d.DeletedRowCount
+	return r
+}
+
+// AbortLoad drops the staging table and the staged files; absent ones are
+// not an error.
+func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
+	l, err := resolveLoad(req, false)
+	if err != nil {
+		return err
+	}
+	cl, err := connect(ctx, l.cfg)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	if err := cl.bq.Tables.Delete(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do(); err != nil && !isNotFound(err) {
+		return classify("bigquery sink: drop staging "+l.staging, err)
+	}
+	st := &stager{gcs: cl.gcs, bucket: l.cfg.Bucket, prefix: l.cfg.Prefix, loadID: req.LoadID}
+	return st.remove(ctx)
+}
+
+// cleanup removes staging after a commit; a failure leaves garbage, never
+// a wrong result, so it is not returned (the staging table expires).
+func (c *Connector) cleanup(ctx context.Context, cl *clients, l *load) {
+	_ = cl.bq.Tables.Delete(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do()
+	st := &stager{gcs: cl.gcs, bucket: l.cfg.Bucket, prefix: l.cfg.Prefix, loadID: l.req.LoadID}
+	_ = st.remove(ctx)
+}
+
+// LoadStatus answers from the receipt: committed when _dpone_loads holds
+// the load id, staged when its staging table exists, else unknown. With
+// a fence it first raises the unit's fence (a takeover).
+func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.LoadState, error) {
+	l, err := resolveLoad(req, false)
+	if err != nil {
+		return 0, err
+	}
+	cl, err := connect(ctx, l.cfg)
+	if err != nil {
+		return 0, err
+	}
+	defer cl.Close()
+	if l.req.Fence.Set() {
+		// A recovering run takes the unit over: an older holder's later
+		// commit fails its fence check. A newer fence than ours (CONFIG)
+		// still lets this run report the status.
+		script := l.fencesDDL() + ";\n" + l.raiseFenceSQL()
+		job := l.queryJob("status_"+strconv.FormatInt(l.req.Fence.Generation, 10), script, l.fenceParams(map[string]string{"load_id": req.LoadID}))
+		if _, err := cl.runJob(ctx, "bigquery sink: raise the fence of unit "+l.req.Fence.String(), job); err != nil && sdk.CodeOf(err) != sdk.CodeConfig {
+			return 0, err
+		}
+	}
+	q := &bq.QueryRequest{
+		Query: "SELECT COUNT(*) FROM " + l.receipts + " WHERE load_id = @load_id", UseLegacySql: new(bool),
+		ParameterMode: "NAMED", Location: l.cfg.Location, TimeoutMs: int64(time.Minute / time.Millisecond),
+		QueryParameters: []*bq.QueryParameter{{Name: "load_id", ParameterType: &bq.QueryParameterType{Type: "STRING"},
+			ParameterValue: &bq.QueryParameterValue{Value: req.LoadID}}},
+	}
+	resp, err := cl.bq.Jobs.Query(l.cfg.Project, q).Context(ctx).Do()
+	switch {
+	case err != nil && !isNotFound(err):
+		return 0, classify("bigquery sink: read receipt", err)
+	case err == nil && !resp.JobComplete:
+		return 0, sdk.Errorf(sdk.CodeUnavailable, "bigquery sink: receipt query did not finish in a minute: retry")
+	case err == nil && len(resp.Rows) == 1 && len(resp.Rows[0].F) == 1:
+		if n, _ := strconv.Atoi(fmt.Sprint(resp.Rows[0].F[0].V)); n > 0 {
+			return sdk.LoadCommitted, nil
+		}
+	}
+	if _, err := cl.bq.Tables.Get(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do(); err == nil {
+		return sdk.LoadStaged, nil
+	} else if !isNotFound(err) {
+		return 0, classify("bigquery sink: look up staging", err)
+	}
+	return sdk.LoadUnknown, nil
+}

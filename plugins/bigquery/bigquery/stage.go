@@ -1,0 +1,78 @@
+package bigquery
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"cloud.google.com/go/storage"
+	"google.golang.org/api/iterator"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// stager writes and removes a load's Parquet files in Cloud Storage
+// (gs://bucket/prefix/<load>/part-N.parquet).
+type stager struct {
+	gcs    *storage.Client
+	bucket string
+	prefix string
+	loadID string
+}
+
+// open is the partWriter's openFunc: a resumable upload of 16 MiB chunks,
+// so memory holds one chunk per open file.
+func (s *stager) open(ctx context.Context, n int) (io.WriteCloser, error) {
+	w := s.gcs.Bucket(s.bucket).Object(partName(s.prefix, s.loadID, n)).NewWriter(ctx)
+	w.ContentType = "application/vnd.apache.parquet"
+	w.ChunkSize = 16 << 20
+	return w, nil
+}
+
+// stage writes every record of records as Parquet files of about limit
+// bytes and returns rows, Arrow bytes and the number of files.
+func (s *stager) stage(ctx context.Context, records sdk.RecordReader, limit int64) (sdk.WriteResult, int, error) {
+	if err := s.remove(ctx); err != nil { // files of an earlier attempt
+		return sdk.WriteResult{}, 0, err
+	}
+	pw := &partWriter{schema: records.Schema(), limit: limit, open: s.open}
+	for {
+		rec, err := records.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			pw.Close()
+			return sdk.WriteResult{}, 0, err
+		}
+		err = pw.Write(ctx, rec)
+		rec.Release()
+		if err != nil {
+			pw.Close()
+			return sdk.WriteResult{}, 0, classify("stage parquet", err)
+		}
+	}
+	if err := pw.Close(); err != nil {
+		return sdk.WriteResult{}, 0, classify("stage parquet", err)
+	}
+	return sdk.WriteResult{Rows: pw.rows, Bytes: pw.bytes}, pw.Files(), nil
+}
+
+// remove deletes the load's files; none is not an error.
+func (s *stager) remove(ctx context.Context) error {
+	dir := partName(s.prefix, s.loadID, 0)
+	dir = dir[:len(dir)-len("part-00000.parquet")]
+	it := s.gcs.Bucket(s.bucket).Objects(ctx, &storage.Query{Prefix: dir})
+	for {
+		o, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			return nil
+		}
+		if err != nil {
+			return classify("list staged files gs://"+s.bucket+"/"+dir, err)
+		}
+		if err := s.gcs.Bucket(s.bucket).Object(o.Name).Delete(ctx); err != nil && !isNotFound(err) {
+			return classify("delete staged file "+o.Name, err)
+		}
+	}
+}
