@@ -1,0 +1,64 @@
+package catalog
+
+// SourceMode is a way a source can read a stream.
+type SourceMode int
+
+// Source modes.
+const (
+	SourceModeUnspecified SourceMode = iota
+	SourceModeFull
+	SourceModeIncremental
+)
+
+// Capabilities is what a connector declared it can do, as data (STYLE §2).
+type Capabilities struct {
+	Source      bool
+	Destination bool
+	SourceModes []SourceMode
+	// Sink load modes, as in the manifest's strategy.mode.
+	SinkModes []string
+	// Source incremental strategies (column, xmin, ...).
+	IncrementalStrategies []string
+	ParallelPartitions    bool
+	AtomicReceipts        bool
+	DescribeTarget        bool
+	ApplySchema           bool
+	Check                 bool
+	Transactions          bool
+	LoadStatus            bool
+	// Schema operations ApplySchema can render (add_column, widen_type, ...).
+	SchemaOps      []string
+	DescribeStream bool
+	// The connector reads typed load options and receives only its own
+	// keys in options JSON (protocol v1.1).
+	TypedOptions bool
+	// The sink honours a load's fence atomically with its commit.
+	Fencing bool
+}
+
+// Spec is a connector's answer to GetSpec.
+type Spec struct {
+	Name            string
+	Version         string
+	ProtocolVersion int32
+	// JSON Schema of the connector's config.
+	ConfigSchemaJSON string
+	Description      string
+	// JSON Schema of source.options.
+	SourceOptionsSchemaJSON string
+	SDKVersion              string
+	Capabilities            Capabilities
+}
+
+// Stream is one stream a source discovered.
+type Stream struct {
+	Name      string
+	Namespace string
+	Fields    []*Field
+	// Arrow IPC schema message for exactly Fields, as the source sent it.
+	ArrowSchema      []byte
+	PrimaryKey       []string
+	CursorCandidates []string
+	RowEstimate      int64
+	ByteEstimate     int64
+}
