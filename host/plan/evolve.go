@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -65,7 +66,7 @@ func TargetEvolution(ctx context.Context, u *manifest.Unit, sink Catalog, spec *
 // Evolve compares the source fields with an existing target's.
 func Evolve(u *manifest.Unit, spec *connectorv1.GetSpecResponse, table *connectorv1.TableRef,
 	fields, target []*connectorv1.Field, policy schema.Policy) (*schema.Evolution, error) {
-	ev, err := schema.Diff(keysNotNull(u, fields), target, policy)
+	ev, err := schema.Diff(v1convert.Fields(keysNotNull(u, fields)), v1convert.Fields(target), policy)
 	if err != nil {
 		return ev, fmt.Errorf("%w: unit %s, target %s.%s: %w", ErrSchemaChange, u.ID, table.GetNamespace(), table.GetName(), err)
 	}
@@ -82,7 +83,7 @@ func ApplyEvolution(ctx context.Context, sink Catalog, cfg []byte, table *connec
 	if ev == nil {
 		return nil, nil, nil
 	}
-	return ApplyChanges(ctx, sink, cfg, table, ev.Changes(), dryRun)
+	return ApplyChanges(ctx, sink, cfg, table, v1convert.WireChanges(ev.Changes()), dryRun)
 }
 
 // ApplyChanges runs (or with dryRun only renders) schema changes in the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -60,7 +61,7 @@ func planQuarantine(ctx context.Context, u *manifest.Unit, sink Catalog, spec *c
 		if err != nil {
 			return nil, err
 		}
-		q.Changes = ev.Changes()
+		q.Changes = v1convert.WireChanges(ev.Changes())
 	} else {
 		q.State = "absent: created at the first bad row"
 		q.Changes = []*connectorv1.SchemaChange{{Op: connectorv1.SchemaChange_OP_CREATE_TABLE,

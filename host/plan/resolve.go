@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
@@ -260,7 +261,7 @@ func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog
 		}
 		up.Ev = ev
 		if ev != nil {
-			up.Changes = ev.Changes()
+			up.Changes = v1convert.WireChanges(ev.Changes())
 		}
 	} else {
 		// A v1.0 sink (no typed_options) does not know CREATE_TABLE's
