@@ -62,3 +62,15 @@ type Stream struct {
 	RowEstimate      int64
 	ByteEstimate     int64
 }
+
+// String is the mode's lowercase name: full, incremental (unspecified
+// for the zero value and modes this host does not know).
+func (m SourceMode) String() string {
+	switch m {
+	case SourceModeFull:
+		return "full"
+	case SourceModeIncremental:
+		return "incremental"
+	}
+	return "unspecified"
+}

@@ -10,6 +10,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
@@ -35,7 +37,7 @@ type Client struct {
 	callTimeout, commitTimeout time.Duration
 
 	specMu sync.Mutex
-	spec   *connectorv1.GetSpecResponse
+	spec   *catalog.Spec
 }
 
 // Name is the connector's name as the host knows it (dpone-connector-<name>).
@@ -100,7 +102,7 @@ func (c *Client) alive(op string) error {
 }
 
 // Spec returns the plugin's spec; the first successful answer is cached.
-func (c *Client) Spec(ctx context.Context) (*connectorv1.GetSpecResponse, error) {
+func (c *Client) Spec(ctx context.Context) (*catalog.Spec, error) {
 	c.specMu.Lock()
 	defer c.specMu.Unlock()
 	if c.spec != nil {
@@ -115,8 +117,8 @@ func (c *Client) Spec(ctx context.Context) (*connectorv1.GetSpecResponse, error)
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
 		return nil, err
 	}
-	c.spec = resp
-	return resp, nil
+	c.spec = v1convert.Spec(resp)
+	return c.spec, nil
 }
 
 // Check verifies cfg (credentials, reachability).

@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
@@ -24,5 +25,5 @@ type Catalog interface {
 // Connectors starts (or reuses) connector plugins by name for planning.
 type Connectors interface {
 	// Catalog returns connector name's catalog calls and its spec.
-	Catalog(ctx context.Context, name string) (Catalog, *connectorv1.GetSpecResponse, error)
+	Catalog(ctx context.Context, name string) (Catalog, *catalog.Spec, error)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
@@ -48,9 +49,9 @@ func Policy(u *manifest.Unit) (schema.Policy, error) {
 // targets. A refused change returns the evolution and an error wrapping
 // ErrSchemaChange that names the column, both types and the option that
 // would allow it.
-func TargetEvolution(ctx context.Context, u *manifest.Unit, sink Catalog, spec *connectorv1.GetSpecResponse,
+func TargetEvolution(ctx context.Context, u *manifest.Unit, sink Catalog, spec *catalog.Spec,
 	cfg []byte, table *connectorv1.TableRef, fields []*connectorv1.Field, policy schema.Policy) (*schema.Evolution, error) {
-	if !spec.GetCapabilities().GetDescribeTarget() {
+	if !spec.Capabilities.DescribeTarget {
 		return nil, nil
 	}
 	desc, err := sink.DescribeTarget(ctx, cfg, table)
@@ -64,13 +65,13 @@ func TargetEvolution(ctx context.Context, u *manifest.Unit, sink Catalog, spec *
 }
 
 // Evolve compares the source fields with an existing target's.
-func Evolve(u *manifest.Unit, spec *connectorv1.GetSpecResponse, table *connectorv1.TableRef,
+func Evolve(u *manifest.Unit, spec *catalog.Spec, table *connectorv1.TableRef,
 	fields, target []*connectorv1.Field, policy schema.Policy) (*schema.Evolution, error) {
 	ev, err := schema.Diff(v1convert.Fields(keysNotNull(u, fields)), v1convert.Fields(target), policy)
 	if err != nil {
 		return ev, fmt.Errorf("%w: unit %s, target %s.%s: %w", ErrSchemaChange, u.ID, table.GetNamespace(), table.GetName(), err)
 	}
-	if len(ev.Changes()) > 0 && !spec.GetCapabilities().GetApplySchema() {
+	if len(ev.Changes()) > 0 && !spec.Capabilities.ApplySchema {
 		return ev, fmt.Errorf("%w: unit %s: the target needs schema changes but sink %s cannot apply them", ErrSchemaChange, u.ID, u.Sink.Type)
 	}
 	return ev, nil

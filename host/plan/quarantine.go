@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
@@ -29,7 +30,7 @@ type Quarantine struct {
 // planQuarantine resolves the quarantine table of a unit whose contract
 // quarantines: its schema (the source's columns, all nullable, and the
 // reason columns), and the changes that create or evolve it (additively).
-func planQuarantine(ctx context.Context, u *manifest.Unit, sink Catalog, spec *connectorv1.GetSpecResponse, cfg []byte,
+func planQuarantine(ctx context.Context, u *manifest.Unit, sink Catalog, spec *catalog.Spec, cfg []byte,
 	table *connectorv1.TableRef, src *connectorv1.Schema) (*Quarantine, error) {
 	as, err := logical.ArrowSchema(src)
 	if err != nil {
@@ -45,8 +46,8 @@ func planQuarantine(ctx context.Context, u *manifest.Unit, sink Catalog, spec *c
 	}
 	q := &Quarantine{Ref: &connectorv1.TableRef{Namespace: table.GetNamespace(), Name: schema.QuarantineTable(table.GetName())}, Schema: sm}
 	q.Table = q.Ref.GetNamespace() + "." + q.Ref.GetName()
-	caps := spec.GetCapabilities()
-	if !caps.GetDescribeTarget() || !caps.GetApplySchema() {
+	caps := spec.Capabilities
+	if !caps.DescribeTarget || !caps.ApplySchema {
 		q.State = "created by the sink at the first bad row"
 		return q, nil
 	}

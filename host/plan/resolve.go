@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
@@ -182,13 +183,13 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 // schema an earlier unit of the plan creates when it loads the table this
 // unit reads, else from DescribeStream when the source has it (it sees the
 // read options), else from Discover.
-func (p *Planner) sourceSchema(ctx context.Context, u *manifest.Unit, src Catalog, spec *connectorv1.GetSpecResponse, up *Unit) (*connectorv1.Schema, error) {
+func (p *Planner) sourceSchema(ctx context.Context, u *manifest.Unit, src Catalog, spec *catalog.Spec, up *Unit) (*connectorv1.Schema, error) {
 	if pr := p.producer(u); pr != nil {
 		up.SourceCreatedBy = pr.unit
 		return pr.schema, nil
 	}
 	req := up.Read
-	if spec.GetCapabilities().GetDescribeStream() {
+	if spec.Capabilities.DescribeStream {
 		st, err := src.DescribeStream(ctx, &connectorv1.ReadRequest{ConfigJson: req.GetConfigJson(), Namespace: req.GetNamespace(),
 			Stream: req.GetStream(), OptionsJson: req.GetOptionsJson(), Mode: connectorv1.SourceMode_SOURCE_MODE_FULL})
 		if err != nil {
@@ -237,10 +238,10 @@ func (p *Planner) producer(u *manifest.Unit) *produced {
 
 // planTarget describes the target and resolves the schema changes to
 // apply before staging, with the DDL the sink renders for them.
-func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog, spec *connectorv1.GetSpecResponse,
+func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog, spec *catalog.Spec,
 	cfg []byte, table *connectorv1.TableRef, src *connectorv1.Schema, policy schema.Policy, up *Unit) error {
-	caps := spec.GetCapabilities()
-	if !caps.GetDescribeTarget() {
+	caps := spec.Capabilities
+	if !caps.DescribeTarget {
 		up.TargetState = "unknown (sink cannot describe targets): created by the sink at commit if absent"
 		return nil
 	}
@@ -266,7 +267,7 @@ func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog
 	} else {
 		// A v1.0 sink (no typed_options) does not know CREATE_TABLE's
 		// primary key: it creates its target at commit, as it always did.
-		if !caps.GetApplySchema() || !caps.GetTypedOptions() {
+		if !caps.ApplySchema || !caps.TypedOptions {
 			up.TargetState = "absent: created by the sink at commit"
 			return nil
 		}

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -90,8 +91,8 @@ type Unit struct {
 	// from the row estimate, "auto").
 	Parallel int `json:"parallel,omitempty"`
 	// SourceSpec and SinkSpec are the connectors' specs.
-	SourceSpec *connectorv1.GetSpecResponse `json:"-"`
-	SinkSpec   *connectorv1.GetSpecResponse `json:"-"`
+	SourceSpec *catalog.Spec `json:"-"`
+	SinkSpec   *catalog.Spec `json:"-"`
 }
 
 // BeginFor returns the unit's BeginLoad request for load id.

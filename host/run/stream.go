@@ -67,7 +67,7 @@ func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit) ([]Re
 // core). Incremental reads are never partitioned.
 func (r *unitRun) partitions(ctx context.Context, src Source, p *plan.Unit) ([][]byte, error) {
 	req := p.Read
-	if !p.SourceSpec.GetCapabilities().GetParallelPartitions() || p.Incremental {
+	if !p.SourceSpec.Capabilities.ParallelPartitions || p.Incremental {
 		return nil, nil
 	}
 	n := p.Parallel

@@ -24,6 +24,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/run"
@@ -232,9 +233,9 @@ func (f *Fake) violate(format string, args ...any) error {
 // Spec is the fake's spec: source and sink, incremental_append,
 // incremental_merge and full_refresh, the column strategy, describe, load
 // status, fencing and, when f.Partitions, parallel partitions.
-func (f *Fake) Spec() *connectorv1.GetSpecResponse {
-	return &connectorv1.GetSpecResponse{Name: "fake", Version: "0.0.0", ProtocolVersion: 1,
-		Capabilities: &connectorv1.Capabilities{Source: true, Destination: true,
+func (f *Fake) Spec() *catalog.Spec {
+	return &catalog.Spec{Name: "fake", Version: "0.0.0", ProtocolVersion: 1,
+		Capabilities: catalog.Capabilities{Source: true, Destination: true,
 			SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
 			IncrementalStrategies: []string{"column"}, DescribeStream: true, DescribeTarget: true,
 			ApplySchema: true, LoadStatus: true, AtomicReceipts: true, ParallelPartitions: f.Partitions, TypedOptions: true,
@@ -242,17 +243,17 @@ func (f *Fake) Spec() *connectorv1.GetSpecResponse {
 }
 
 // Catalog, Source and Sink make the fake a run.Connectors for every name.
-func (f *Fake) Catalog(context.Context, string) (plan.Catalog, *connectorv1.GetSpecResponse, error) {
+func (f *Fake) Catalog(context.Context, string) (plan.Catalog, *catalog.Spec, error) {
 	return f, f.Spec(), nil
 }
 
 // Source returns the fake as a source.
-func (f *Fake) Source(context.Context, string) (run.Source, *connectorv1.GetSpecResponse, error) {
+func (f *Fake) Source(context.Context, string) (run.Source, *catalog.Spec, error) {
 	return f, f.Spec(), nil
 }
 
 // Sink returns the fake as a sink.
-func (f *Fake) Sink(context.Context, string) (run.Sink, *connectorv1.GetSpecResponse, error) {
+func (f *Fake) Sink(context.Context, string) (run.Sink, *catalog.Spec, error) {
 	return f, f.Spec(), nil
 }
 
