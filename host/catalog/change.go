@@ -64,3 +64,19 @@ type TableRef struct {
 	Namespace string
 	Name      string
 }
+
+// GetNamespace returns t's namespace, "" for nil.
+func (t *TableRef) GetNamespace() string {
+	if t == nil {
+		return ""
+	}
+	return t.Namespace
+}
+
+// GetName returns t's table name, "" for nil.
+func (t *TableRef) GetName() string {
+	if t == nil {
+		return ""
+	}
+	return t.Name
+}

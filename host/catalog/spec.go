@@ -53,10 +53,8 @@ type Spec struct {
 // Stream is one stream a source discovered.
 type Stream struct {
 	Name      string
-	Namespace string
-	Fields    []*Field
-	// Arrow IPC schema message for exactly Fields, as the source sent it.
-	ArrowSchema      []byte
+	Namespace        string
+	Schema           *Schema
 	PrimaryKey       []string
 	CursorCandidates []string
 	RowEstimate      int64
@@ -73,4 +71,36 @@ func (m SourceMode) String() string {
 		return "incremental"
 	}
 	return "unspecified"
+}
+
+// GetSchema returns s's schema, nil for nil.
+func (s *Stream) GetSchema() *Schema {
+	if s == nil {
+		return nil
+	}
+	return s.Schema
+}
+
+// Target is a sink's answer to DescribeTarget.
+type Target struct {
+	// Exists is false when the table is absent; then Schema is nil.
+	Exists     bool
+	Schema     *Schema
+	PrimaryKey []string
+}
+
+// GetName returns s's name, "" for nil.
+func (s *Stream) GetName() string {
+	if s == nil {
+		return ""
+	}
+	return s.Name
+}
+
+// GetNamespace returns s's namespace, "" for nil.
+func (s *Stream) GetNamespace() string {
+	if s == nil {
+		return ""
+	}
+	return s.Namespace
 }

@@ -185,3 +185,18 @@ func (f *Field) GetPrimaryKeyPosition() int32 {
 	}
 	return f.PrimaryKeyPosition
 }
+
+// Schema is the columns of a stream, a load or a table, with the Arrow IPC
+// schema message for exactly these fields when a peer sent one.
+type Schema struct {
+	Fields []*Field
+	Arrow  []byte
+}
+
+// GetFields returns s's fields, nil for nil.
+func (s *Schema) GetFields() []*Field {
+	if s == nil {
+		return nil
+	}
+	return s.Fields
+}

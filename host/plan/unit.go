@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -67,15 +68,15 @@ type Unit struct {
 	Read *connectorv1.ReadRequest `json:"-"`
 	// SourceSchema is the schema the read produces, as described; run
 	// refuses a read whose schema differs.
-	SourceSchema *connectorv1.Schema `json:"-"`
+	SourceSchema *catalog.Schema `json:"-"`
 	// DropColumns are source columns named like the target's lineage
 	// columns; run drops them from every batch (the sink sets its own).
 	DropColumns []string `json:"drop_columns,omitempty"`
 	// Changes are the schema changes applied before staging (rendered in
 	// DDL); Ev is the evolution they come from (nil for a new target),
 	// whose renames route values into new columns.
-	Changes []*connectorv1.SchemaChange `json:"-"`
-	Ev      *schema.Evolution           `json:"-"`
+	Changes []*catalog.SchemaChange `json:"-"`
+	Ev      *schema.Evolution       `json:"-"`
 	// Checker is the parsed data contract (nil without one).
 	Checker *schema.Contract `json:"-"`
 	Gates   Gates            `json:"-"`
@@ -103,7 +104,7 @@ func (u *Unit) BeginFor(loadID string) *connectorv1.BeginLoadRequest {
 }
 
 // TargetRef is the unit's target table.
-func (u *Unit) TargetRef() *connectorv1.TableRef { return u.Begin.GetTarget() }
+func (u *Unit) TargetRef() *catalog.TableRef { return v1convert.Table(u.Begin.GetTarget()) }
 
 // protoMessage is a generated message.
 type protoMessage = proto.Message

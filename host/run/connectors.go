@@ -16,7 +16,7 @@ import (
 type Source interface {
 	Read(ctx context.Context, req *connectorv1.ReadRequest) (ReadStream, error)
 	Partition(ctx context.Context, req *connectorv1.PartitionRequest) ([][]byte, error)
-	Discover(ctx context.Context, cfg []byte, selector []string) ([]*connectorv1.Stream, error)
+	Discover(ctx context.Context, cfg []byte, selector []string) ([]*catalog.Stream, error)
 }
 
 // ReadStream yields one read's messages in order: schema first, then

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/schema"
@@ -121,7 +122,7 @@ func resumeRequest(u *manifest.Unit, spec *catalog.Spec, cfg []byte, l state.Loa
 	if strings.HasSuffix(l.Stream.Unit, schema.QuarantineSuffix) {
 		err = loadopts.Load{Mode: "incremental_append"}.Apply(opts, spec.Capabilities.TypedOptions)
 	} else {
-		opts, err = plan.BeginRequest(u, spec, cfg, l.ID, begin.GetTarget(), begin.GetSchema(), l.RunID, l.CreatedAt)
+		opts, err = plan.BeginRequest(u, spec, cfg, l.ID, v1convert.Table(begin.GetTarget()), v1convert.Schema(begin.GetSchema()), l.RunID, l.CreatedAt)
 	}
 	if err != nil {
 		return "", nil, err

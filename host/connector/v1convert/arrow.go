@@ -41,3 +41,19 @@ func FieldsToArrow(fs []*catalog.Field) (*arrow.Schema, error) {
 func TypeName(t *catalog.LogicalType) string {
 	return logical.Name(WireType(t))
 }
+
+// ArrowSchema decodes a schema's Arrow IPC message, or builds the Arrow
+// schema from its fields when it has none.
+func ArrowSchema(s *catalog.Schema) (*arrow.Schema, error) {
+	return logical.ArrowSchema(WireSchema(s))
+}
+
+// SchemaFromArrow converts an Arrow schema to a schema carrying its IPC
+// message.
+func SchemaFromArrow(s *arrow.Schema) (*catalog.Schema, error) {
+	m, err := logical.SchemaMessage(s)
+	if err != nil {
+		return nil, err
+	}
+	return Schema(m), nil
+}

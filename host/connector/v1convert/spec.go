@@ -109,11 +109,45 @@ func Stream(s *connectorv1.Stream) *catalog.Stream {
 	return &catalog.Stream{
 		Name:             s.GetName(),
 		Namespace:        s.GetNamespace(),
-		Fields:           Fields(s.GetSchema().GetFields()),
-		ArrowSchema:      s.GetSchema().GetArrowSchema(),
+		Schema:           Schema(s.GetSchema()),
 		PrimaryKey:       slices.Clone(s.GetPrimaryKey()),
 		CursorCandidates: slices.Clone(s.GetCursorCandidates()),
 		RowEstimate:      s.GetRowEstimate(),
 		ByteEstimate:     s.GetByteEstimate(),
 	}
+}
+
+// Target converts a v1 DescribeTarget response (its in-band error is the
+// client's business).
+func Target(r *connectorv1.DescribeTargetResponse) *catalog.Target {
+	if r == nil {
+		return nil
+	}
+	return &catalog.Target{Exists: r.GetExists(), Schema: Schema(r.GetSchema()), PrimaryKey: slices.Clone(r.GetPrimaryKey())}
+}
+
+// WireStream converts a discovered stream to v1; nil stays nil.
+func WireStream(s *catalog.Stream) *connectorv1.Stream {
+	if s == nil {
+		return nil
+	}
+	return &connectorv1.Stream{
+		Name:             s.Name,
+		Namespace:        s.Namespace,
+		Schema:           WireSchema(s.Schema),
+		PrimaryKey:       slices.Clone(s.PrimaryKey),
+		CursorCandidates: slices.Clone(s.CursorCandidates),
+		RowEstimate:      s.RowEstimate,
+		ByteEstimate:     s.ByteEstimate,
+	}
+}
+
+// WireDiscover is the v1 Discover response listing streams, the form
+// `dpone discover --json` prints.
+func WireDiscover(streams []*catalog.Stream) *connectorv1.DiscoverResponse {
+	out := &connectorv1.DiscoverResponse{}
+	for _, s := range streams {
+		out.Streams = append(out.Streams, WireStream(s))
+	}
+	return out
 }

@@ -138,3 +138,19 @@ func WireFields(fs []*catalog.Field) []*connectorv1.Field {
 	}
 	return out
 }
+
+// Schema converts a v1 schema; nil stays nil.
+func Schema(s *connectorv1.Schema) *catalog.Schema {
+	if s == nil {
+		return nil
+	}
+	return &catalog.Schema{Fields: Fields(s.GetFields()), Arrow: s.GetArrowSchema()}
+}
+
+// WireSchema converts a schema to v1; nil stays nil.
+func WireSchema(s *catalog.Schema) *connectorv1.Schema {
+	if s == nil {
+		return nil
+	}
+	return &connectorv1.Schema{Fields: WireFields(s.Fields), ArrowSchema: s.Arrow}
+}

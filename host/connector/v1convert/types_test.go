@@ -104,3 +104,16 @@ func TestChangesRoundTrip(t *testing.T) {
 		t.Errorf("got %v, want %v", got, catalog.OpWidenType)
 	}
 }
+
+func TestStreamRoundTrip(t *testing.T) {
+	in := &connectorv1.Stream{Name: "orders", Namespace: "public", PrimaryKey: []string{"id"}, CursorCandidates: []string{"updated_at"},
+		RowEstimate: 10, ByteEstimate: 100, Schema: &connectorv1.Schema{ArrowSchema: []byte{1, 2},
+			Fields: []*connectorv1.Field{{Name: "id", Type: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_INT64}}}}}
+	if got := WireStream(Stream(in)); !proto.Equal(got, in) {
+		t.Errorf("got %v, want %v", got, in)
+	}
+	tgt := Target(&connectorv1.DescribeTargetResponse{Exists: true, Schema: in.Schema, PrimaryKey: []string{"id"}})
+	if !tgt.Exists || len(tgt.Schema.Fields) != 1 || tgt.PrimaryKey[0] != "id" {
+		t.Errorf("got target %+v, want exists with one field and key id", tgt)
+	}
+}
