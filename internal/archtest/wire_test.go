@@ -19,8 +19,8 @@ var wireAllowed = map[string]string{
 // move to catalog types (issue 12 item 3). The list only shrinks: a
 // package that no longer imports the generated code must leave it.
 var wirePending = map[string]string{
-	root + "/host/plan":    "Read/BeginLoad requests, source schemas, target refs, schema changes",
-	root + "/host/run":     "read/write stream messages, load requests, schemas",
+	root + "/host/plan":    "builds the Read and BeginLoad requests a plan carries to run",
+	root + "/host/run":     "data plane: read/write stream messages, commit/abort/status requests",
 	root + "/host/state":   "pending loads store the BeginLoadRequest",
 	root + "/internal/cli": "dpone read/discover print stream messages",
 }
