@@ -33,11 +33,3 @@ func TestEqualNil(t *testing.T) {
 		t.Errorf("got no fields != empty fields, want equal")
 	}
 }
-
-func TestKindString(t *testing.T) {
-	for k, want := range map[Kind]string{KindInt64: "int64", KindUUID: "uuid", KindMap: "map", KindUnspecified: "unknown", Kind(99): "unknown"} {
-		if got := k.String(); got != want {
-			t.Errorf("Kind(%d): got %q, want %q", k, got, want)
-		}
-	}
-}

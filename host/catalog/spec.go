@@ -52,7 +52,7 @@ type Spec struct {
 
 // Stream is one stream a source discovered.
 type Stream struct {
-	Name      string
+	Name             string
 	Namespace        string
 	Schema           *Schema
 	PrimaryKey       []string
