@@ -10,6 +10,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
@@ -35,7 +37,7 @@ type Client struct {
 	callTimeout, commitTimeout time.Duration
 
 	specMu sync.Mutex
-	spec   *connectorv1.GetSpecResponse
+	spec   *catalog.Spec
 }
 
 // Name is the connector's name as the host knows it (dpone-connector-<name>).
@@ -100,7 +102,7 @@ func (c *Client) alive(op string) error {
 }
 
 // Spec returns the plugin's spec; the first successful answer is cached.
-func (c *Client) Spec(ctx context.Context) (*connectorv1.GetSpecResponse, error) {
+func (c *Client) Spec(ctx context.Context) (*catalog.Spec, error) {
 	c.specMu.Lock()
 	defer c.specMu.Unlock()
 	if c.spec != nil {
@@ -115,8 +117,8 @@ func (c *Client) Spec(ctx context.Context) (*connectorv1.GetSpecResponse, error)
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
 		return nil, err
 	}
-	c.spec = resp
-	return resp, nil
+	c.spec = v1convert.Spec(resp)
+	return c.spec, nil
 }
 
 // Check verifies cfg (credentials, reachability).
@@ -132,7 +134,7 @@ func (c *Client) Check(ctx context.Context, cfg []byte) error {
 
 // Discover lists the streams matching selector (names or globs; empty
 // means all).
-func (c *Client) Discover(ctx context.Context, cfg []byte, selector []string) ([]*connectorv1.Stream, error) {
+func (c *Client) Discover(ctx context.Context, cfg []byte, selector []string) ([]*catalog.Stream, error) {
 	resp, err := unary(ctx, c, "Discover", func(ctx context.Context) (*connectorv1.DiscoverResponse, error) {
 		return c.rpc.Discover(ctx, &connectorv1.DiscoverRequest{ConfigJson: cfg, Selector: selector})
 	})
@@ -142,14 +144,18 @@ func (c *Client) Discover(ctx context.Context, cfg []byte, selector []string) ([
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
 		return nil, err
 	}
-	return resp.GetStreams(), nil
+	out := make([]*catalog.Stream, len(resp.GetStreams()))
+	for i, st := range resp.GetStreams() {
+		out[i] = v1convert.Stream(st)
+	}
+	return out, nil
 }
 
 // DescribeTarget returns the target table's current schema (Exists false
 // when absent).
-func (c *Client) DescribeTarget(ctx context.Context, cfg []byte, t *connectorv1.TableRef) (*connectorv1.DescribeTargetResponse, error) {
+func (c *Client) DescribeTarget(ctx context.Context, cfg []byte, t *catalog.TableRef) (*catalog.Target, error) {
 	resp, err := unary(ctx, c, "DescribeTarget", func(ctx context.Context) (*connectorv1.DescribeTargetResponse, error) {
-		return c.rpc.DescribeTarget(ctx, &connectorv1.DescribeTargetRequest{ConfigJson: cfg, Table: t})
+		return c.rpc.DescribeTarget(ctx, &connectorv1.DescribeTargetRequest{ConfigJson: cfg, Table: v1convert.WireTable(t)})
 	})
 	if err != nil {
 		return nil, err
@@ -157,20 +163,22 @@ func (c *Client) DescribeTarget(ctx context.Context, cfg []byte, t *connectorv1.
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
 		return nil, err
 	}
-	return resp, nil
+	return v1convert.Target(resp), nil
 }
 
-// ApplySchema renders (and unless req.DryRun applies) schema changes; it
-// returns the DDL. It runs as long as the plugin stays responsive (see
+// ApplySchema renders (and unless dryRun applies) schema changes to table
+// t; it returns the DDL and the sink's notes on columns its types cannot
+// hold exactly. It runs as long as the plugin stays responsive (see
 // LaunchOptions.CallTimeout).
-func (c *Client) ApplySchema(ctx context.Context, req *connectorv1.ApplySchemaRequest) (*connectorv1.ApplySchemaResponse, error) {
+func (c *Client) ApplySchema(ctx context.Context, cfg []byte, t *catalog.TableRef, changes []*catalog.SchemaChange, dryRun bool) (ddl, lossy []string, err error) {
+	req := &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: v1convert.WireTable(t), Changes: v1convert.WireChanges(changes), DryRun: dryRun}
 	resp, err := unary(ctx, c, "ApplySchema", func(ctx context.Context) (*connectorv1.ApplySchemaResponse, error) {
 		return c.rpc.ApplySchema(ctx, req)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return resp, ErrorFromProto(c.name, resp.GetError())
+	return resp.GetDdl(), resp.GetLossy(), ErrorFromProto(c.name, resp.GetError())
 }
 
 // Partition asks for req.Count partition descriptors for parallel reads.

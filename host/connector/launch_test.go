@@ -17,7 +17,7 @@ func TestLaunchHandshakeAndSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []any{spec.GetName(), spec.GetVersion(), int(spec.GetProtocolVersion()), spec.GetCapabilities().GetSource()}
+	got := []any{spec.Name, spec.Version, int(spec.ProtocolVersion), spec.Capabilities.Source}
 	want := []any{"test", "0.0.1", handshake.ProtocolVersion, true}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("spec (-want +got):\n%s", diff)

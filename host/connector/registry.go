@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/host/catalog"
 )
 
 // BinaryPrefix is the file name prefix of every connector plugin binary.
@@ -116,7 +116,7 @@ type Installed struct {
 	Path   string
 	SHA256 string
 	// Spec is the plugin's answer to GetSpec, nil when Err is set.
-	Spec *connectorv1.GetSpecResponse
+	Spec *catalog.Spec
 	// Err is why the plugin could not be launched or asked for its spec
 	// (a protocol mismatch, a checksum mismatch, a crash).
 	Err error
@@ -157,7 +157,7 @@ func (r *Registry) List(ctx context.Context) ([]Installed, error) {
 	return out, nil
 }
 
-func (r *Registry) inspect(ctx context.Context, name, path string) (string, *connectorv1.GetSpecResponse, error) {
+func (r *Registry) inspect(ctx context.Context, name, path string) (string, *catalog.Spec, error) {
 	sum, err := fileSHA256(path)
 	if err != nil {
 		return "", nil, err

@@ -70,7 +70,11 @@ func TestRegistryList(t *testing.T) {
 	}
 	var rows []row
 	for _, in := range got {
-		rows = append(rows, row{in.Name, in.SHA256, in.Spec.GetName(), errors.Is(in.Err, ErrChecksum)})
+		var name string
+		if in.Spec != nil {
+			name = in.Spec.Name
+		}
+		rows = append(rows, row{in.Name, in.SHA256, name, errors.Is(in.Err, ErrChecksum)})
 	}
 	want := []row{{"one", sum, "test", false}, {"two", sum, "", true}}
 	if diff := cmp.Diff(want, rows); diff != "" {

@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/manifest"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 func TestCheckCapabilities(t *testing.T) {
-	src := &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{Source: true, IncrementalStrategies: []string{"column"}}}
-	sink := &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{Destination: true, SinkModes: []string{"full_refresh", "incremental_merge"}}}
-	notSink := &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{Source: true}}
+	src := &catalog.Spec{Capabilities: catalog.Capabilities{Source: true, IncrementalStrategies: []string{"column"}}}
+	sink := &catalog.Spec{Capabilities: catalog.Capabilities{Destination: true, SinkModes: []string{"full_refresh", "incremental_merge"}}}
+	notSink := &catalog.Spec{Capabilities: catalog.Capabilities{Source: true}}
 	unit := func(strategy, mode string) *manifest.Unit {
 		return &manifest.Unit{ID: "s.t", Source: manifest.Endpoint{Type: "pg", Options: map[string]any{"incremental_strategy": strategy}},
 			Sink: manifest.Endpoint{Type: "duck", Strategy: manifest.Strategy{Mode: mode}}}
@@ -20,7 +20,7 @@ func TestCheckCapabilities(t *testing.T) {
 	tests := []struct {
 		name    string
 		u       *manifest.Unit
-		sink    *connectorv1.GetSpecResponse
+		sink    *catalog.Spec
 		wantErr string
 	}{
 		{"supported", unit("column", "incremental_merge"), sink, ""},

@@ -3,26 +3,27 @@ package plan
 import (
 	"context"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // Catalog is what planning asks of a connector: the schema a Read would
 // produce, the target's current schema, and the DDL a schema change takes.
 // *connector.Client is one. Implementations must be safe for concurrent
-// use; none of these calls moves data. ApplySchema with DryRun false is
+// use; none of these calls moves data. ApplySchema with dryRun false is
 // the only call that changes anything, and only run makes it, with the
 // changes a plan resolved.
 type Catalog interface {
 	// DescribeStream returns the stream req would read; call it only when
 	// the spec advertises describe_stream.
-	DescribeStream(ctx context.Context, req *connectorv1.ReadRequest) (*connectorv1.Stream, error)
-	Discover(ctx context.Context, cfg []byte, selector []string) ([]*connectorv1.Stream, error)
-	DescribeTarget(ctx context.Context, cfg []byte, t *connectorv1.TableRef) (*connectorv1.DescribeTargetResponse, error)
-	ApplySchema(ctx context.Context, req *connectorv1.ApplySchemaRequest) (*connectorv1.ApplySchemaResponse, error)
+	DescribeStream(ctx context.Context, req *connectorv1.ReadRequest) (*catalog.Stream, error)
+	Discover(ctx context.Context, cfg []byte, selector []string) ([]*catalog.Stream, error)
+	DescribeTarget(ctx context.Context, cfg []byte, t *catalog.TableRef) (*catalog.Target, error)
+	ApplySchema(ctx context.Context, cfg []byte, t *catalog.TableRef, changes []*catalog.SchemaChange, dryRun bool) (ddl, lossy []string, err error)
 }
 
 // Connectors starts (or reuses) connector plugins by name for planning.
 type Connectors interface {
 	// Catalog returns connector name's catalog calls and its spec.
-	Catalog(ctx context.Context, name string) (Catalog, *connectorv1.GetSpecResponse, error)
+	Catalog(ctx context.Context, name string) (Catalog, *catalog.Spec, error)
 }

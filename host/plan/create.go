@@ -3,10 +3,10 @@ package plan
 import (
 	"fmt"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
 )
 
 // deletedAtColumn marks the rows snapshot_diff soft-deletes (the SDK's
@@ -18,44 +18,44 @@ var keyedModes = map[string]bool{"incremental_merge": true, "snapshot_diff": tru
 
 // LoadSchema is the schema the sink stages: the source's, with renamed
 // columns when evolution routes values into new columns.
-func LoadSchema(ev *schema.Evolution, src *connectorv1.Schema) (*connectorv1.Schema, error) {
+func LoadSchema(ev *schema.Evolution, src *catalog.Schema) (*catalog.Schema, error) {
 	if ev == nil || len(ev.Renames) == 0 {
 		return src, nil
 	}
-	as, err := logical.ArrowSchema(src)
+	as, err := v1convert.ArrowSchema(src)
 	if err != nil {
 		return nil, err
 	}
-	return logical.SchemaMessage(ev.RenameSchema(as))
+	return v1convert.SchemaFromArrow(ev.RenameSchema(as))
 }
 
 // targetFields are the columns of a table the unit creates: the loaded
 // columns (keys NOT NULL), then the host's columns (lineage, the
 // soft-delete stamp). A source column named like a host column is
 // replaced by it: the load sets it.
-func targetFields(u *manifest.Unit, load *connectorv1.Schema) ([]*connectorv1.Field, error) {
+func targetFields(u *manifest.Unit, load *catalog.Schema) ([]*catalog.Field, error) {
 	runCol, loadedCol, err := lineageColumns(u)
 	if err != nil {
 		return nil, err
 	}
-	var host []*connectorv1.Field
+	var host []*catalog.Field
 	if runCol != "" {
-		host = append(host, &connectorv1.Field{Name: runCol, Nullable: true,
-			Type: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_STRING}})
+		host = append(host, &catalog.Field{Name: runCol, Nullable: true,
+			Type: &catalog.LogicalType{Kind: catalog.KindString}})
 	}
 	if loadedCol != "" {
-		host = append(host, &connectorv1.Field{Name: loadedCol, Nullable: true,
-			Type: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_TIMESTAMP, Precision: 6, WithTimeZone: true}})
+		host = append(host, &catalog.Field{Name: loadedCol, Nullable: true,
+			Type: &catalog.LogicalType{Kind: catalog.KindTimestamp, Precision: 6, WithTimeZone: true}})
 	}
 	if u.Sink.Strategy.Mode == "snapshot_diff" && u.Sink.Strategy.Extra["deletes"] == "soft" {
-		host = append(host, &connectorv1.Field{Name: deletedAtColumn, Nullable: true,
-			Type: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_TIMESTAMP, Precision: 6, WithTimeZone: true}})
+		host = append(host, &catalog.Field{Name: deletedAtColumn, Nullable: true,
+			Type: &catalog.LogicalType{Kind: catalog.KindTimestamp, Precision: 6, WithTimeZone: true}})
 	}
 	hostNames := map[string]bool{}
 	for _, f := range host {
 		hostNames[f.GetName()] = true
 	}
-	var out []*connectorv1.Field
+	var out []*catalog.Field
 	for _, f := range keysNotNull(u, load.GetFields()) {
 		if !hostNames[f.GetName()] {
 			out = append(out, f)
@@ -67,7 +67,7 @@ func targetFields(u *manifest.Unit, load *connectorv1.Schema) ([]*connectorv1.Fi
 // createTable is the change that creates a unit's absent target: every
 // column the load will write, and the unique key as primary key for the
 // modes that upsert on it.
-func createTable(u *manifest.Unit, table *connectorv1.TableRef, load *connectorv1.Schema) (*connectorv1.SchemaChange, error) {
+func createTable(u *manifest.Unit, table *catalog.TableRef, load *catalog.Schema) (*catalog.SchemaChange, error) {
 	fields, err := targetFields(u, load)
 	if err != nil {
 		return nil, err
@@ -76,9 +76,9 @@ func createTable(u *manifest.Unit, table *connectorv1.TableRef, load *connectorv
 		return nil, fmt.Errorf("%w: source %s has no columns to create target %s.%s from", ErrConfig,
 			tableName(u.Source.Table), table.GetNamespace(), table.GetName())
 	}
-	ch := &connectorv1.SchemaChange{Op: connectorv1.SchemaChange_OP_CREATE_TABLE,
-		Field: &connectorv1.Field{Name: table.GetName(), Type: &connectorv1.LogicalType{
-			Kind: connectorv1.TypeKind_TYPE_KIND_STRUCT, Fields: fields}}}
+	ch := &catalog.SchemaChange{Op: catalog.OpCreateTable,
+		Field: &catalog.Field{Name: table.GetName(), Type: &catalog.LogicalType{
+			Kind: catalog.KindStruct, Fields: fields}}}
 	ch.PrimaryKey = createdKey(u, load)
 	return ch, nil
 }
@@ -89,7 +89,7 @@ func createTable(u *manifest.Unit, table *connectorv1.TableRef, load *connectorv
 // fields' primary_key_position, set only when the read holds the whole
 // key). Append-like modes keep history, so their targets get none. The
 // in-tree sinks apply the same rule when they create a target at commit.
-func createdKey(u *manifest.Unit, load *connectorv1.Schema) []string {
+func createdKey(u *manifest.Unit, load *catalog.Schema) []string {
 	mode, key := u.Sink.Strategy.Mode, u.Sink.Strategy.UniqueKey
 	switch {
 	case keyedModes[mode]:
@@ -104,7 +104,7 @@ func createdKey(u *manifest.Unit, load *connectorv1.Schema) []string {
 
 // sourceKey is the primary key the source declared on fields, in key
 // order; nil unless every position from 1 up is present exactly once.
-func sourceKey(fields []*connectorv1.Field) []string {
+func sourceKey(fields []*catalog.Field) []string {
 	byPos := map[int32]string{}
 	for _, f := range fields {
 		if p := f.GetPrimaryKeyPosition(); p > 0 {
@@ -130,10 +130,10 @@ func sourceKey(fields []*connectorv1.Field) []string {
 
 // producedSchema is the schema of the unit's target after its load, as a
 // later unit reading it will see it.
-func producedSchema(u *manifest.Unit, load *connectorv1.Schema) (*connectorv1.Schema, error) {
+func producedSchema(u *manifest.Unit, load *catalog.Schema) (*catalog.Schema, error) {
 	fields, err := targetFields(u, load)
 	if err != nil {
 		return nil, err
 	}
-	return &connectorv1.Schema{Fields: fields}, nil
+	return &catalog.Schema{Fields: fields}, nil
 }

@@ -5,23 +5,23 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/manifest"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // TestCreatedKey: the primary key of a created target is unique_key for
 // merge and snapshot_diff, unique_key or else the source's key for
 // full_refresh, and none for the modes that keep history.
 func TestCreatedKey(t *testing.T) {
-	src := &connectorv1.Schema{Fields: []*connectorv1.Field{
+	src := &catalog.Schema{Fields: []*catalog.Field{
 		{Name: "region", PrimaryKeyPosition: 2}, {Name: "v"}, {Name: "id", PrimaryKeyPosition: 1},
 	}}
-	partial := &connectorv1.Schema{Fields: []*connectorv1.Field{{Name: "region", PrimaryKeyPosition: 2}, {Name: "v"}}}
+	partial := &catalog.Schema{Fields: []*catalog.Field{{Name: "region", PrimaryKeyPosition: 2}, {Name: "v"}}}
 	tests := []struct {
 		name   string
 		mode   string
 		key    []string
-		schema *connectorv1.Schema
+		schema *catalog.Schema
 		want   []string
 	}{
 		{"merge takes unique_key", "incremental_merge", []string{"v"}, src, []string{"v"}},

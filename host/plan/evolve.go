@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // ErrSchemaChange means the source changed in a way the unit's
@@ -47,29 +47,29 @@ func Policy(u *manifest.Unit) (schema.Policy, error) {
 // targets. A refused change returns the evolution and an error wrapping
 // ErrSchemaChange that names the column, both types and the option that
 // would allow it.
-func TargetEvolution(ctx context.Context, u *manifest.Unit, sink Catalog, spec *connectorv1.GetSpecResponse,
-	cfg []byte, table *connectorv1.TableRef, fields []*connectorv1.Field, policy schema.Policy) (*schema.Evolution, error) {
-	if !spec.GetCapabilities().GetDescribeTarget() {
+func TargetEvolution(ctx context.Context, u *manifest.Unit, sink Catalog, spec *catalog.Spec,
+	cfg []byte, table *catalog.TableRef, fields []*catalog.Field, policy schema.Policy) (*schema.Evolution, error) {
+	if !spec.Capabilities.DescribeTarget {
 		return nil, nil
 	}
 	desc, err := sink.DescribeTarget(ctx, cfg, table)
 	if err != nil {
 		return nil, fmt.Errorf("describe target %s.%s: %w", table.GetNamespace(), table.GetName(), err)
 	}
-	if !desc.GetExists() {
+	if !desc.Exists {
 		return nil, nil
 	}
-	return Evolve(u, spec, table, fields, desc.GetSchema().GetFields(), policy)
+	return Evolve(u, spec, table, fields, desc.Schema.GetFields(), policy)
 }
 
 // Evolve compares the source fields with an existing target's.
-func Evolve(u *manifest.Unit, spec *connectorv1.GetSpecResponse, table *connectorv1.TableRef,
-	fields, target []*connectorv1.Field, policy schema.Policy) (*schema.Evolution, error) {
+func Evolve(u *manifest.Unit, spec *catalog.Spec, table *catalog.TableRef,
+	fields, target []*catalog.Field, policy schema.Policy) (*schema.Evolution, error) {
 	ev, err := schema.Diff(keysNotNull(u, fields), target, policy)
 	if err != nil {
 		return ev, fmt.Errorf("%w: unit %s, target %s.%s: %w", ErrSchemaChange, u.ID, table.GetNamespace(), table.GetName(), err)
 	}
-	if len(ev.Changes()) > 0 && !spec.GetCapabilities().GetApplySchema() {
+	if len(ev.Changes()) > 0 && !spec.Capabilities.ApplySchema {
 		return ev, fmt.Errorf("%w: unit %s: the target needs schema changes but sink %s cannot apply them", ErrSchemaChange, u.ID, u.Sink.Type)
 	}
 	return ev, nil
@@ -78,7 +78,7 @@ func Evolve(u *manifest.Unit, spec *connectorv1.GetSpecResponse, table *connecto
 // ApplyEvolution runs (or with dryRun only renders) the evolution's DDL in
 // the sink. It returns the statements and the sink's notes on columns its
 // types cannot hold exactly.
-func ApplyEvolution(ctx context.Context, sink Catalog, cfg []byte, table *connectorv1.TableRef, ev *schema.Evolution, dryRun bool) (ddl, lossy []string, err error) {
+func ApplyEvolution(ctx context.Context, sink Catalog, cfg []byte, table *catalog.TableRef, ev *schema.Evolution, dryRun bool) (ddl, lossy []string, err error) {
 	if ev == nil {
 		return nil, nil, nil
 	}
@@ -87,21 +87,21 @@ func ApplyEvolution(ctx context.Context, sink Catalog, cfg []byte, table *connec
 
 // ApplyChanges runs (or with dryRun only renders) schema changes in the
 // sink; no changes is no call.
-func ApplyChanges(ctx context.Context, sink Catalog, cfg []byte, table *connectorv1.TableRef, changes []*connectorv1.SchemaChange, dryRun bool) (ddl, lossy []string, err error) {
+func ApplyChanges(ctx context.Context, sink Catalog, cfg []byte, table *catalog.TableRef, changes []*catalog.SchemaChange, dryRun bool) (ddl, lossy []string, err error) {
 	if len(changes) == 0 {
 		return nil, nil, nil
 	}
-	resp, err := sink.ApplySchema(ctx, &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: table, Changes: changes, DryRun: dryRun})
+	ddl, lossy, err = sink.ApplySchema(ctx, cfg, table, changes, dryRun)
 	if err != nil {
 		return nil, nil, fmt.Errorf("apply schema changes to %s.%s: %w", table.GetNamespace(), table.GetName(), err)
 	}
-	return resp.GetDdl(), resp.GetLossy(), nil
+	return ddl, lossy, nil
 }
 
 // keysNotNull marks the unique_key columns NOT NULL: a merge key cannot be
 // NULL, and a source that does not declare it so (a file, a view, a
 // query) must not make the host relax the target's primary key.
-func keysNotNull(u *manifest.Unit, fields []*connectorv1.Field) []*connectorv1.Field {
+func keysNotNull(u *manifest.Unit, fields []*catalog.Field) []*catalog.Field {
 	if len(u.Sink.Strategy.UniqueKey) == 0 {
 		return fields
 	}
@@ -109,11 +109,11 @@ func keysNotNull(u *manifest.Unit, fields []*connectorv1.Field) []*connectorv1.F
 	for _, k := range u.Sink.Strategy.UniqueKey {
 		keys[k] = true
 	}
-	out := make([]*connectorv1.Field, len(fields))
+	out := make([]*catalog.Field, len(fields))
 	for i, f := range fields {
 		out[i] = f
 		if keys[f.GetName()] && f.GetNullable() {
-			out[i] = &connectorv1.Field{Name: f.GetName(), Type: f.GetType(), Nullable: false}
+			out[i] = &catalog.Field{Name: f.GetName(), Type: f.GetType(), Nullable: false}
 		}
 	}
 	return out

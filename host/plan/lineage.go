@@ -7,16 +7,16 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
 )
 
 // SourceLineage finds the source fields named like the unit's lineage
 // columns (a table dpone wrote, read back). The sink sets those columns
 // itself, so the host drops the source's: names lists them, and warning
 // says so for plan and the run report ("" when there are none).
-func SourceLineage(u *manifest.Unit, fields []*connectorv1.Field) (names []string, warning string, err error) {
+func SourceLineage(u *manifest.Unit, fields []*catalog.Field) (names []string, warning string, err error) {
 	runCol, loadedCol, err := lineageColumns(u)
 	if err != nil {
 		return nil, "", err
@@ -37,15 +37,15 @@ func SourceLineage(u *manifest.Unit, fields []*connectorv1.Field) (names []strin
 
 // WithoutFields returns s without the fields named in names (its fields
 // and its Arrow schema both).
-func WithoutFields(s *connectorv1.Schema, names []string) (*connectorv1.Schema, error) {
+func WithoutFields(s *catalog.Schema, names []string) (*catalog.Schema, error) {
 	if len(names) == 0 {
 		return s, nil
 	}
-	as, err := logical.ArrowSchema(s)
+	as, err := v1convert.ArrowSchema(s)
 	if err != nil {
 		return nil, err
 	}
 	fields := slices.DeleteFunc(slices.Clone(as.Fields()), func(f arrow.Field) bool { return slices.Contains(names, f.Name) })
 	md := as.Metadata()
-	return logical.SchemaMessage(arrow.NewSchema(fields, &md))
+	return v1convert.SchemaFromArrow(arrow.NewSchema(fields, &md))
 }

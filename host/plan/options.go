@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -53,14 +55,14 @@ func sinkLoad(u *manifest.Unit, runID string, loadedAt time.Time) (loadopts.Load
 // for a sink with spec: typed load options for a sink that advertises
 // typed_options (protocol v1.1), the v1.0 options_json otherwise. Errors
 // name the unit and the manifest key at fault.
-func BeginRequest(u *manifest.Unit, spec *connectorv1.GetSpecResponse, cfg []byte, loadID string,
-	table *connectorv1.TableRef, s *connectorv1.Schema, runID string, loadedAt time.Time) (*connectorv1.BeginLoadRequest, error) {
+func BeginRequest(u *manifest.Unit, spec *catalog.Spec, cfg []byte, loadID string,
+	table *catalog.TableRef, s *catalog.Schema, runID string, loadedAt time.Time) (*connectorv1.BeginLoadRequest, error) {
 	l, err := sinkLoad(u, runID, loadedAt)
 	if err != nil {
 		return nil, err
 	}
-	req := &connectorv1.BeginLoadRequest{ConfigJson: cfg, LoadId: loadID, Target: table, Schema: s}
-	if err := l.Apply(req, loadopts.Typed(spec.GetCapabilities())); err != nil {
+	req := &connectorv1.BeginLoadRequest{ConfigJson: cfg, LoadId: loadID, Target: v1convert.WireTable(table), Schema: v1convert.WireSchema(s)}
+	if err := l.Apply(req, spec.Capabilities.TypedOptions); err != nil {
 		var ke *loadopts.KeyError
 		if errors.As(err, &ke) {
 			err = &schema.ConfigError{Path: ke.Key, Msg: ke.Msg} // reported as CONFIG
@@ -102,8 +104,8 @@ func lineageColumns(u *manifest.Unit) (runCol, loadedCol string, err error) {
 // SourceOptions renders a unit's source.options for a read from a source
 // with spec: without the host's keys (parallel, batch_bytes) for a source
 // that advertises typed_options, as they are for a v1.0 one.
-func SourceOptions(u *manifest.Unit, spec *connectorv1.GetSpecResponse) ([]byte, error) {
-	b, err := loadopts.SourceOptions(u.Source.Options, loadopts.Typed(spec.GetCapabilities()))
+func SourceOptions(u *manifest.Unit, spec *catalog.Spec) ([]byte, error) {
+	b, err := loadopts.SourceOptions(u.Source.Options, spec.Capabilities.TypedOptions)
 	if err != nil {
 		return nil, fmt.Errorf("unit %s: %w", u.ID, err)
 	}

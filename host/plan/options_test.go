@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -21,8 +22,8 @@ import (
 // sink.options.
 func TestBeginRequest(t *testing.T) {
 	at := time.Date(2026, 11, 26, 5, 0, 0, 0, time.UTC)
-	legacySpec := &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{Destination: true}}
-	typedSpec := &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{Destination: true, TypedOptions: true}}
+	legacySpec := &catalog.Spec{Capabilities: catalog.Capabilities{Destination: true}}
+	typedSpec := &catalog.Spec{Capabilities: catalog.Capabilities{Destination: true, TypedOptions: true}}
 	lin := func(run, loaded string) *connectorv1.Lineage {
 		return &connectorv1.Lineage{RunId: "r-1", LoadedAt: "2026-11-26T05:00:00Z", RunIdColumn: run, LoadedAtColumn: loaded}
 	}
@@ -104,7 +105,7 @@ func TestBeginRequest(t *testing.T) {
 // a CONFIG error naming the manifest key.
 func TestBeginRequestConfigError(t *testing.T) {
 	u := &manifest.Unit{ID: "s.t", Sink: manifest.Endpoint{Strategy: manifest.Strategy{Mode: "replace", Extra: map[string]any{"wher": "x"}}}}
-	_, err := BeginRequest(u, &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{TypedOptions: true}}, nil, "l1", nil, nil, "r-1", time.Now())
+	_, err := BeginRequest(u, &catalog.Spec{Capabilities: catalog.Capabilities{TypedOptions: true}}, nil, "l1", nil, nil, "r-1", time.Now())
 	if !errors.Is(err, schema.ErrConfig) || !strings.Contains(err.Error(), "unit s.t: sink.strategy.wher: unknown key") {
 		t.Errorf("got %v, want a CONFIG error naming sink.strategy.wher", err)
 	}
@@ -113,11 +114,11 @@ func TestBeginRequestConfigError(t *testing.T) {
 // TestSourceOptions: host keys reach only v1.0 sources.
 func TestSourceOptions(t *testing.T) {
 	u := &manifest.Unit{ID: "s.t", Source: manifest.Endpoint{Options: map[string]any{"incremental_column": "at", "parallel": 2, "batch_bytes": 1024}}}
-	typed, err := SourceOptions(u, &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{TypedOptions: true}})
+	typed, err := SourceOptions(u, &catalog.Spec{Capabilities: catalog.Capabilities{TypedOptions: true}})
 	if err != nil || string(typed) != `{"incremental_column":"at"}` {
 		t.Errorf("v1.1 source: got %s, %v", typed, err)
 	}
-	legacy, err := SourceOptions(u, &connectorv1.GetSpecResponse{})
+	legacy, err := SourceOptions(u, &catalog.Spec{})
 	if err != nil || string(legacy) != `{"batch_bytes":1024,"incremental_column":"at","parallel":2}` {
 		t.Errorf("v1.0 source: got %s, %v", legacy, err)
 	}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
 )
 
 // Quarantine is the plan of a unit's quarantine load (enforcement
@@ -19,18 +19,18 @@ type Quarantine struct {
 	// State is "exists" or "absent: created at the first bad row".
 	State string `json:"target_state"`
 	// DDL is what the sink runs for Changes, as it rendered it.
-	DDL     []string                    `json:"ddl,omitempty"`
-	Ref     *connectorv1.TableRef       `json:"-"`
-	Schema  *connectorv1.Schema         `json:"-"`
-	Changes []*connectorv1.SchemaChange `json:"-"`
+	DDL     []string                `json:"ddl,omitempty"`
+	Ref     *catalog.TableRef       `json:"-"`
+	Schema  *catalog.Schema         `json:"-"`
+	Changes []*catalog.SchemaChange `json:"-"`
 }
 
 // planQuarantine resolves the quarantine table of a unit whose contract
 // quarantines: its schema (the source's columns, all nullable, and the
 // reason columns), and the changes that create or evolve it (additively).
-func planQuarantine(ctx context.Context, u *manifest.Unit, sink Catalog, spec *connectorv1.GetSpecResponse, cfg []byte,
-	table *connectorv1.TableRef, src *connectorv1.Schema) (*Quarantine, error) {
-	as, err := logical.ArrowSchema(src)
+func planQuarantine(ctx context.Context, u *manifest.Unit, sink Catalog, spec *catalog.Spec, cfg []byte,
+	table *catalog.TableRef, src *catalog.Schema) (*Quarantine, error) {
+	as, err := v1convert.ArrowSchema(src)
 	if err != nil {
 		return nil, err
 	}
@@ -38,14 +38,14 @@ func planQuarantine(ctx context.Context, u *manifest.Unit, sink Catalog, spec *c
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	sm, err := logical.SchemaMessage(qs)
+	sm, err := v1convert.SchemaFromArrow(qs)
 	if err != nil {
 		return nil, err
 	}
-	q := &Quarantine{Ref: &connectorv1.TableRef{Namespace: table.GetNamespace(), Name: schema.QuarantineTable(table.GetName())}, Schema: sm}
+	q := &Quarantine{Ref: &catalog.TableRef{Namespace: table.GetNamespace(), Name: schema.QuarantineTable(table.GetName())}, Schema: sm}
 	q.Table = q.Ref.GetNamespace() + "." + q.Ref.GetName()
-	caps := spec.GetCapabilities()
-	if !caps.GetDescribeTarget() || !caps.GetApplySchema() {
+	caps := spec.Capabilities
+	if !caps.DescribeTarget || !caps.ApplySchema {
 		q.State = "created by the sink at the first bad row"
 		return q, nil
 	}
@@ -53,9 +53,9 @@ func planQuarantine(ctx context.Context, u *manifest.Unit, sink Catalog, spec *c
 	if err != nil {
 		return nil, fmt.Errorf("describe quarantine table %s: %w", q.Table, err)
 	}
-	if desc.GetExists() {
+	if desc.Exists {
 		q.State = "exists"
-		ev, err := Evolve(u, spec, q.Ref, sm.GetFields(), desc.GetSchema().GetFields(),
+		ev, err := Evolve(u, spec, q.Ref, sm.GetFields(), desc.Schema.GetFields(),
 			schema.Policy{Mode: schema.ModeAdditive, OnTypeChange: schema.TypeChangeFail})
 		if err != nil {
 			return nil, err
@@ -63,9 +63,9 @@ func planQuarantine(ctx context.Context, u *manifest.Unit, sink Catalog, spec *c
 		q.Changes = ev.Changes()
 	} else {
 		q.State = "absent: created at the first bad row"
-		q.Changes = []*connectorv1.SchemaChange{{Op: connectorv1.SchemaChange_OP_CREATE_TABLE,
-			Field: &connectorv1.Field{Name: q.Ref.GetName(), Type: &connectorv1.LogicalType{
-				Kind: connectorv1.TypeKind_TYPE_KIND_STRUCT, Fields: sm.GetFields()}}}}
+		q.Changes = []*catalog.SchemaChange{{Op: catalog.OpCreateTable,
+			Field: &catalog.Field{Name: q.Ref.GetName(), Type: &catalog.LogicalType{
+				Kind: catalog.KindStruct, Fields: sm.GetFields()}}}}
 	}
 	if q.DDL, _, err = ApplyChanges(ctx, sink, cfg, q.Ref, q.Changes, true); err != nil {
 		return nil, err

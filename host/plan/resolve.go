@@ -7,12 +7,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
 )
 
 // Planner resolves units one at a time, in DAG order, and remembers the
@@ -30,7 +31,7 @@ type produced struct {
 	typ    string // sink connector
 	cfg    string // sink config JSON
 	table  manifest.TableRef
-	schema *connectorv1.Schema
+	schema *catalog.Schema
 }
 
 // NewPlanner returns a planner.
@@ -133,7 +134,7 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 	}
 	up.SourceSchema = srcSchema
 	for _, f := range srcSchema.GetFields() {
-		up.Columns = append(up.Columns, f.GetName()+" "+logical.Name(f.GetType()))
+		up.Columns = append(up.Columns, f.GetName()+" "+v1convert.TypeName(f.GetType()))
 	}
 	// Source columns named like the target's lineage columns (a table dpone
 	// wrote, read back) are dropped: the sink sets its own load's values.
@@ -152,7 +153,7 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 		return err
 	}
 
-	table := &connectorv1.TableRef{Namespace: u.Sink.Table.Schema, Name: u.Sink.Table.Name}
+	table := &catalog.TableRef{Namespace: u.Sink.Table.Schema, Name: u.Sink.Table.Name}
 	if err := p.planTarget(ctx, u, sink, sinkSpec, sinkCfg, table, srcSchema, policy, up); err != nil {
 		return err
 	}
@@ -181,13 +182,13 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 // schema an earlier unit of the plan creates when it loads the table this
 // unit reads, else from DescribeStream when the source has it (it sees the
 // read options), else from Discover.
-func (p *Planner) sourceSchema(ctx context.Context, u *manifest.Unit, src Catalog, spec *connectorv1.GetSpecResponse, up *Unit) (*connectorv1.Schema, error) {
+func (p *Planner) sourceSchema(ctx context.Context, u *manifest.Unit, src Catalog, spec *catalog.Spec, up *Unit) (*catalog.Schema, error) {
 	if pr := p.producer(u); pr != nil {
 		up.SourceCreatedBy = pr.unit
 		return pr.schema, nil
 	}
 	req := up.Read
-	if spec.GetCapabilities().GetDescribeStream() {
+	if spec.Capabilities.DescribeStream {
 		st, err := src.DescribeStream(ctx, &connectorv1.ReadRequest{ConfigJson: req.GetConfigJson(), Namespace: req.GetNamespace(),
 			Stream: req.GetStream(), OptionsJson: req.GetOptionsJson(), Mode: connectorv1.SourceMode_SOURCE_MODE_FULL})
 		if err != nil {
@@ -236,10 +237,10 @@ func (p *Planner) producer(u *manifest.Unit) *produced {
 
 // planTarget describes the target and resolves the schema changes to
 // apply before staging, with the DDL the sink renders for them.
-func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog, spec *connectorv1.GetSpecResponse,
-	cfg []byte, table *connectorv1.TableRef, src *connectorv1.Schema, policy schema.Policy, up *Unit) error {
-	caps := spec.GetCapabilities()
-	if !caps.GetDescribeTarget() {
+func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog, spec *catalog.Spec,
+	cfg []byte, table *catalog.TableRef, src *catalog.Schema, policy schema.Policy, up *Unit) error {
+	caps := spec.Capabilities
+	if !caps.DescribeTarget {
 		up.TargetState = "unknown (sink cannot describe targets): created by the sink at commit if absent"
 		return nil
 	}
@@ -247,9 +248,9 @@ func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog
 	if err != nil {
 		return fmt.Errorf("describe target %s: %w", up.Target, err)
 	}
-	if desc.GetExists() {
+	if desc.Exists {
 		up.TargetState = "exists"
-		ev, err := Evolve(u, spec, table, src.GetFields(), desc.GetSchema().GetFields(), policy)
+		ev, err := Evolve(u, spec, table, src.GetFields(), desc.Schema.GetFields(), policy)
 		if ev != nil {
 			if d := schema.Describe(ev); d != "" {
 				up.Evolution = strings.Split(strings.TrimRight(d, "\n"), "\n")
@@ -265,7 +266,7 @@ func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog
 	} else {
 		// A v1.0 sink (no typed_options) does not know CREATE_TABLE's
 		// primary key: it creates its target at commit, as it always did.
-		if !caps.GetApplySchema() || !caps.GetTypedOptions() {
+		if !caps.ApplySchema || !caps.TypedOptions {
 			up.TargetState = "absent: created by the sink at commit"
 			return nil
 		}
@@ -278,22 +279,20 @@ func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog
 		if err != nil {
 			return err
 		}
-		up.Changes = []*connectorv1.SchemaChange{create}
+		up.Changes = []*catalog.SchemaChange{create}
 	}
 	if len(up.Changes) == 0 {
 		return nil
 	}
-	resp, err := sink.ApplySchema(ctx, &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: table, Changes: up.Changes, DryRun: true})
-	if err != nil {
+	if up.DDL, up.Lossy, err = sink.ApplySchema(ctx, cfg, table, up.Changes, true); err != nil {
 		return fmt.Errorf("render DDL for %s: %w", up.Target, err)
 	}
-	up.DDL, up.Lossy = resp.GetDdl(), resp.GetLossy()
 	return nil
 }
 
 // keysInSource refuses a unique_key that is not a column of the source:
 // found here, from the described schema, before anything is staged.
-func keysInSource(u *manifest.Unit, s *connectorv1.Schema) error {
+func keysInSource(u *manifest.Unit, s *catalog.Schema) error {
 	if len(u.Sink.Strategy.UniqueKey) == 0 || s == nil {
 		return nil
 	}

@@ -93,7 +93,7 @@ func TestCreateTableShape(t *testing.T) {
 			if diff := cmp.Diff(tt.cols, names(pu)); diff != "" {
 				t.Errorf("columns (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tt.pk, pu.Changes[0].GetPrimaryKey()); diff != "" {
+			if diff := cmp.Diff(tt.pk, pu.Changes[0].PrimaryKey); diff != "" {
 				t.Errorf("primary key (-want +got):\n%s", diff)
 			}
 			if len(pu.DDL) != 1 || pu.TargetState != "absent: created before staging" {

@@ -8,14 +8,14 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/manifest"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // validateAgainstSpecs checks the unit's connection configs against the
 // JSON Schema each connector publishes in its spec, before any call that
 // uses them.
-func validateAgainstSpecs(u *manifest.Unit, src, sink *connectorv1.GetSpecResponse) error {
+func validateAgainstSpecs(u *manifest.Unit, src, sink *catalog.Spec) error {
 	return errors.Join(
 		validateConfig("source", u.Source, src),
 		validateConfig("sink", u.Sink, sink),
@@ -45,8 +45,8 @@ func compileSchema(connector, what, text string) (*jsonschema.Schema, map[string
 // validateSourceOptions checks source.options against the schema the
 // source connector publishes (when it publishes one): every key must be
 // one of its properties (with a did-you-mean), every value of its type.
-func validateSourceOptions(u *manifest.Unit, spec *connectorv1.GetSpecResponse) error {
-	text := strings.TrimSpace(spec.GetSourceOptionsSchemaJson())
+func validateSourceOptions(u *manifest.Unit, spec *catalog.Spec) error {
+	text := strings.TrimSpace(spec.SourceOptionsSchemaJSON)
 	if text == "" || len(u.Source.Options) == 0 {
 		return nil
 	}
@@ -87,8 +87,8 @@ func validateSourceOptions(u *manifest.Unit, spec *connectorv1.GetSpecResponse) 
 
 // validateConfig validates one endpoint's resolved config. The message
 // never shows a secret: values the manifest redacts are masked in it.
-func validateConfig(side string, e manifest.Endpoint, spec *connectorv1.GetSpecResponse) error {
-	text := strings.TrimSpace(spec.GetConfigSchemaJson())
+func validateConfig(side string, e manifest.Endpoint, spec *catalog.Spec) error {
+	text := strings.TrimSpace(spec.ConfigSchemaJSON)
 	if text == "" {
 		return nil
 	}

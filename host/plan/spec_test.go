@@ -7,13 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/manifest"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 func TestValidateConfigMasksSecrets(t *testing.T) {
-	spec := &connectorv1.GetSpecResponse{ConfigSchemaJson: `{"type":"object","additionalProperties":false,
+	spec := &catalog.Spec{ConfigSchemaJSON: `{"type":"object","additionalProperties":false,
 		"properties":{"dsn":{"type":"string","pattern":"^mysql://"}}}`}
 	e := manifest.Endpoint{Type: "pg", ConnectionID: "shop",
 		Config: map[string]any{"dsn": "postgres://u:hunter2@db:5432/shop", "pasword": "hunter2"}}
@@ -38,11 +38,11 @@ func TestValidateConfigMasksSecrets(t *testing.T) {
 // missing is a Connectors without the connector "gone".
 type missing struct{}
 
-func (missing) Catalog(_ context.Context, name string) (Catalog, *connectorv1.GetSpecResponse, error) {
+func (missing) Catalog(_ context.Context, name string) (Catalog, *catalog.Spec, error) {
 	if name == "gone" {
 		return nil, nil, fmt.Errorf("start connector gone: %w", connector.ErrPluginNotFound)
 	}
-	return nil, &connectorv1.GetSpecResponse{Capabilities: &connectorv1.Capabilities{Source: true, Destination: true,
+	return nil, &catalog.Spec{Capabilities: catalog.Capabilities{Source: true, Destination: true,
 		SinkModes: []string{"full_refresh"}}}, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -66,15 +68,15 @@ type Unit struct {
 	Read *connectorv1.ReadRequest `json:"-"`
 	// SourceSchema is the schema the read produces, as described; run
 	// refuses a read whose schema differs.
-	SourceSchema *connectorv1.Schema `json:"-"`
+	SourceSchema *catalog.Schema `json:"-"`
 	// DropColumns are source columns named like the target's lineage
 	// columns; run drops them from every batch (the sink sets its own).
 	DropColumns []string `json:"drop_columns,omitempty"`
 	// Changes are the schema changes applied before staging (rendered in
 	// DDL); Ev is the evolution they come from (nil for a new target),
 	// whose renames route values into new columns.
-	Changes []*connectorv1.SchemaChange `json:"-"`
-	Ev      *schema.Evolution           `json:"-"`
+	Changes []*catalog.SchemaChange `json:"-"`
+	Ev      *schema.Evolution       `json:"-"`
 	// Checker is the parsed data contract (nil without one).
 	Checker *schema.Contract `json:"-"`
 	Gates   Gates            `json:"-"`
@@ -90,8 +92,8 @@ type Unit struct {
 	// from the row estimate, "auto").
 	Parallel int `json:"parallel,omitempty"`
 	// SourceSpec and SinkSpec are the connectors' specs.
-	SourceSpec *connectorv1.GetSpecResponse `json:"-"`
-	SinkSpec   *connectorv1.GetSpecResponse `json:"-"`
+	SourceSpec *catalog.Spec `json:"-"`
+	SinkSpec   *catalog.Spec `json:"-"`
 }
 
 // BeginFor returns the unit's BeginLoad request for load id.
@@ -102,7 +104,7 @@ func (u *Unit) BeginFor(loadID string) *connectorv1.BeginLoadRequest {
 }
 
 // TargetRef is the unit's target table.
-func (u *Unit) TargetRef() *connectorv1.TableRef { return u.Begin.GetTarget() }
+func (u *Unit) TargetRef() *catalog.TableRef { return v1convert.Table(u.Begin.GetTarget()) }
 
 // protoMessage is a generated message.
 type protoMessage = proto.Message

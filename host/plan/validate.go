@@ -8,10 +8,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // ErrConfig means a unit's configuration is wrong (a key, a value, a
@@ -263,7 +263,7 @@ func CheckAvailable(ctx context.Context, conns Connectors, units []*manifest.Uni
 		return errors.Join(errs...)
 	}
 	missing := map[string]bool{}
-	spec := func(name string) (*connectorv1.GetSpecResponse, error) {
+	spec := func(name string) (*catalog.Spec, error) {
 		if missing[name] {
 			return nil, errSkipped
 		}
@@ -278,7 +278,7 @@ func CheckAvailable(ctx context.Context, conns Connectors, units []*manifest.Uni
 	for _, u := range units {
 		src, err := spec(u.Source.Type)
 		if err == nil {
-			var sink *connectorv1.GetSpecResponse
+			var sink *catalog.Spec
 			if sink, err = spec(u.Sink.Type); err == nil {
 				if err := checkCapabilities(u, src, sink); err != nil {
 					errs = append(errs, err)

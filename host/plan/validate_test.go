@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/manifest"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 func TestValidateUnit(t *testing.T) {
@@ -72,7 +72,7 @@ func TestValidateUnit(t *testing.T) {
 }
 
 func TestValidateSourceOptionsAgainstSpec(t *testing.T) {
-	spec := &connectorv1.GetSpecResponse{SourceOptionsSchemaJson: `{"type":"object","additionalProperties":false,
+	spec := &catalog.Spec{SourceOptionsSchemaJSON: `{"type":"object","additionalProperties":false,
 		"properties":{"path":{"type":"string"},"delimiter":{"type":"string"},"sample_rows":{"type":"integer"},"parallel":{},"batch_bytes":{}}}`}
 	u := &manifest.Unit{ID: "s.t", Source: manifest.Endpoint{Type: "file",
 		Options: map[string]any{"path": "a.csv", "delimter": ";", "sample_rows": "many", "batch_bytes": 1024, "batch_size": 9}}}

@@ -80,7 +80,7 @@ func dropStaging(ctx context.Context, pool Connectors, u *manifest.Unit, l state
 	if err != nil {
 		return err
 	}
-	if spec.GetCapabilities().GetLoadStatus() {
+	if spec.Capabilities.LoadStatus {
 		st, err := sink.LoadStatus(ctx, &connectorv1.LoadStatusRequest{ConfigJson: begin.GetConfigJson(), LoadId: l.ID, Begin: begin})
 		if err != nil {
 			return fmt.Errorf("ask the %s sink for the load's status: %w", sinkType, err)

@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/plan"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -15,7 +16,7 @@ import (
 type Source interface {
 	Read(ctx context.Context, req *connectorv1.ReadRequest) (ReadStream, error)
 	Partition(ctx context.Context, req *connectorv1.PartitionRequest) ([][]byte, error)
-	Discover(ctx context.Context, cfg []byte, selector []string) ([]*connectorv1.Stream, error)
+	Discover(ctx context.Context, cfg []byte, selector []string) ([]*catalog.Stream, error)
 }
 
 // ReadStream yields one read's messages in order: schema first, then
@@ -52,8 +53,8 @@ type WriteStream interface {
 // order of the load sequence.
 type Connectors interface {
 	plan.Connectors
-	Source(ctx context.Context, name string) (Source, *connectorv1.GetSpecResponse, error)
-	Sink(ctx context.Context, name string) (Sink, *connectorv1.GetSpecResponse, error)
+	Source(ctx context.Context, name string) (Source, *catalog.Spec, error)
+	Sink(ctx context.Context, name string) (Sink, *catalog.Spec, error)
 }
 
 // client adapts *connector.Client's concrete streams to run's interfaces.

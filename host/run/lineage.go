@@ -7,22 +7,22 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/manifest"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
 )
 
 // emitLineage sends one OpenLineage event for a unit when lineage output is
 // on. Inputs carry the source schema; COMPLETE outputs carry row and byte
 // counts; FAIL events carry the error.
-func (e *Engine) emitLineage(kind string, u *manifest.Unit, rep *evidence.UnitReport, src *connectorv1.Schema) {
+func (e *Engine) emitLineage(kind string, u *manifest.Unit, rep *evidence.UnitReport, src *catalog.Schema) {
 	if e.opts.Lineage == nil {
 		return
 	}
 	var fields []evidence.LineageField
 	for _, f := range src.GetFields() {
-		fields = append(fields, evidence.LineageField{Name: f.GetName(), Type: logical.Name(f.GetType())})
+		fields = append(fields, evidence.LineageField{Name: f.GetName(), Type: v1convert.TypeName(f.GetType())})
 	}
 	ev := evidence.LineageEvent{
 		Type: kind, Time: time.Now().UTC(), RunID: e.runID, Unit: u.ID, Job: e.manifestID + "." + u.ID,

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/plan"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -24,7 +25,7 @@ func TestSourceLineage(t *testing.T) {
 		{Name: "_dpone_run_id", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "batch_id", Type: arrow.BinaryTypes.String, Nullable: true},
 	}, nil)
-	s, err := logical.SchemaMessage(as)
+	s, err := v1convert.SchemaFromArrow(as)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestSourceLineage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			back, err := logical.ArrowSchema(out)
+			back, err := v1convert.ArrowSchema(out)
 			if err != nil {
 				t.Fatal(err)
 			}

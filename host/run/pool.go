@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/plan"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // Launcher starts a connector plugin by name. *connector.Registry is one.
@@ -28,7 +28,7 @@ type Pool struct {
 
 type poolEntry struct {
 	client *connector.Client
-	spec   *connectorv1.GetSpecResponse
+	spec   *catalog.Spec
 }
 
 // NewPool returns a pool launching plugins through l with opts.
@@ -39,7 +39,7 @@ func NewPool(l Launcher, opts connector.LaunchOptions) *Pool {
 // Get returns the running client of connector name, starting it on first
 // use, with its spec. A plugin that exited is started again; a failed start
 // is not remembered, so a later Get tries again.
-func (p *Pool) Get(ctx context.Context, name string) (*connector.Client, *connectorv1.GetSpecResponse, error) {
+func (p *Pool) Get(ctx context.Context, name string) (*connector.Client, *catalog.Spec, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if e, ok := p.clients[name]; ok {
@@ -63,7 +63,7 @@ func (p *Pool) Get(ctx context.Context, name string) (*connector.Client, *connec
 }
 
 // Catalog returns connector name's catalog calls (plan.Connectors).
-func (p *Pool) Catalog(ctx context.Context, name string) (plan.Catalog, *connectorv1.GetSpecResponse, error) {
+func (p *Pool) Catalog(ctx context.Context, name string) (plan.Catalog, *catalog.Spec, error) {
 	c, spec, err := p.Get(ctx, name)
 	if err != nil {
 		return nil, nil, err
@@ -72,7 +72,7 @@ func (p *Pool) Catalog(ctx context.Context, name string) (plan.Catalog, *connect
 }
 
 // Source returns connector name as a source.
-func (p *Pool) Source(ctx context.Context, name string) (Source, *connectorv1.GetSpecResponse, error) {
+func (p *Pool) Source(ctx context.Context, name string) (Source, *catalog.Spec, error) {
 	c, spec, err := p.Get(ctx, name)
 	if err != nil {
 		return nil, nil, err
@@ -81,7 +81,7 @@ func (p *Pool) Source(ctx context.Context, name string) (Source, *connectorv1.Ge
 }
 
 // Sink returns connector name as a sink.
-func (p *Pool) Sink(ctx context.Context, name string) (Sink, *connectorv1.GetSpecResponse, error) {
+func (p *Pool) Sink(ctx context.Context, name string) (Sink, *catalog.Spec, error) {
 	c, spec, err := p.Get(ctx, name)
 	if err != nil {
 		return nil, nil, err

@@ -6,6 +6,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
@@ -28,9 +30,9 @@ type quarantineLoad struct {
 	cat    plan.Catalog
 	plan   *plan.Quarantine
 	sinkTy string
-	spec   *connectorv1.GetSpecResponse // the sink's: typed options or v1.0 JSON
+	spec   *catalog.Spec // the sink's: typed options or v1.0 JSON
 	cfg    []byte
-	table  *connectorv1.TableRef
+	table  *catalog.TableRef
 	begin  *connectorv1.BeginLoadRequest
 	ws     WriteStream
 	rows   int64
@@ -62,9 +64,9 @@ func (q *quarantineLoad) start(ctx context.Context, s *arrow.Schema) error {
 	}
 	q.r.rep.DDL = append(q.r.rep.DDL, ddl...)
 	loadID := q.r.rep.LoadID + "_q"
-	q.begin = &connectorv1.BeginLoadRequest{ConfigJson: q.cfg, LoadId: loadID, Target: q.table, Schema: sm}
+	q.begin = &connectorv1.BeginLoadRequest{ConfigJson: q.cfg, LoadId: loadID, Target: v1convert.WireTable(q.table), Schema: sm}
 	// Quarantined rows carry their run id in their own columns: no lineage.
-	if err := (loadopts.Load{Mode: "incremental_append"}).Apply(q.begin, loadopts.Typed(q.spec.GetCapabilities())); err != nil {
+	if err := (loadopts.Load{Mode: "incremental_append"}).Apply(q.begin, q.spec.Capabilities.TypedOptions); err != nil {
 		return err
 	}
 	q.r.fence(q.begin)

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/schema"
@@ -69,7 +71,7 @@ func (r *unitRun) recoverUnit(ctx context.Context, p *plan.Unit) (int, error) {
 // unit's sink (described by spec) with its current config cfg, and with
 // gen as the caller's lock generation (the fence): LoadStatus committed →
 // the state commit; otherwise AbortLoad and the load is marked aborted.
-func ResolveLoad(ctx context.Context, store state.Store, conns Connectors, u *manifest.Unit, spec *connectorv1.GetSpecResponse,
+func ResolveLoad(ctx context.Context, store state.Store, conns Connectors, u *manifest.Unit, spec *catalog.Spec,
 	cfg []byte, l state.Load, gen int64, logf func(string, ...any)) error {
 	sinkType, begin, err := resumeRequest(u, spec, cfg, l, gen)
 	if err != nil {
@@ -80,7 +82,7 @@ func ResolveLoad(ctx context.Context, store state.Store, conns Connectors, u *ma
 		return err
 	}
 	st := connectorv1.LoadState_LOAD_STATE_UNKNOWN
-	if spec.GetCapabilities().GetLoadStatus() {
+	if spec.Capabilities.LoadStatus {
 		st, err = sink.LoadStatus(ctx, &connectorv1.LoadStatusRequest{ConfigJson: begin.GetConfigJson(), LoadId: l.ID, Begin: begin})
 		if err != nil {
 			return fmt.Errorf("ask the %s sink for the load's status: %w", sinkType, err)
@@ -103,7 +105,7 @@ func ResolveLoad(ctx context.Context, store state.Store, conns Connectors, u *ma
 // unit's current config cfg and its own sink options as a sink with spec
 // takes them (state keeps no resolved config and only a digest of the
 // options), and gen as the fence.
-func resumeRequest(u *manifest.Unit, spec *connectorv1.GetSpecResponse, cfg []byte, l state.Load, gen int64) (string, *connectorv1.BeginLoadRequest, error) {
+func resumeRequest(u *manifest.Unit, spec *catalog.Spec, cfg []byte, l state.Load, gen int64) (string, *connectorv1.BeginLoadRequest, error) {
 	rec, begin, err := state.DecodeLoadRecord(l.Begin)
 	if err != nil {
 		return "", nil, fmt.Errorf("the load's record in the state store is unreadable (%v)", err)
@@ -118,9 +120,9 @@ func resumeRequest(u *manifest.Unit, spec *connectorv1.GetSpecResponse, cfg []by
 	// lineage; a quarantine load's are fixed.
 	opts := &connectorv1.BeginLoadRequest{}
 	if strings.HasSuffix(l.Stream.Unit, schema.QuarantineSuffix) {
-		err = loadopts.Load{Mode: "incremental_append"}.Apply(opts, loadopts.Typed(spec.GetCapabilities()))
+		err = loadopts.Load{Mode: "incremental_append"}.Apply(opts, spec.Capabilities.TypedOptions)
 	} else {
-		opts, err = plan.BeginRequest(u, spec, cfg, l.ID, begin.GetTarget(), begin.GetSchema(), l.RunID, l.CreatedAt)
+		opts, err = plan.BeginRequest(u, spec, cfg, l.ID, v1convert.Table(begin.GetTarget()), v1convert.Schema(begin.GetSchema()), l.RunID, l.CreatedAt)
 	}
 	if err != nil {
 		return "", nil, err

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/state"
@@ -30,7 +31,7 @@ func TestResumeRequest(t *testing.T) {
 	u := &manifest.Unit{ID: "s.t", Sink: manifest.Endpoint{Type: "postgres", ConnectionID: "wh",
 		Config: manifest.Secrets{"dsn": "new"}, Strategy: manifest.Strategy{Mode: "incremental_merge", UniqueKey: []string{"id"}}}}
 	l := state.Load{ID: "l1", RunID: "r-1", Stream: state.StreamKey{Manifest: "m", Unit: "s.t"}, Begin: rec, CreatedAt: time.Now()}
-	spec := &connectorv1.GetSpecResponse{} // a v1.0 sink: its options travel as JSON
+	spec := &catalog.Spec{} // a v1.0 sink: its options travel as JSON
 	cfg, err := plan.ConfigJSON(u.Sink)
 	if err != nil {
 		t.Fatal(err)

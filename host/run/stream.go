@@ -12,9 +12,10 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/plan"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
 )
 
 // partitionRows is how many rows one partition of an automatic parallel
@@ -24,7 +25,7 @@ const partitionRows = 1_000_000
 // openReads starts the unit's Read, or one Read per partition when the
 // source can partition and source.options.parallel asks for it, and
 // returns the streams positioned after their schema.
-func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit) ([]ReadStream, *connectorv1.Schema, int64, error) {
+func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit) ([]ReadStream, *catalog.Schema, int64, error) {
 	req := p.Read
 	parts, err := r.partitions(ctx, src, p)
 	if err != nil {
@@ -41,7 +42,7 @@ func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit) ([]Re
 		r.e.logf("%s: reading %d partitions from one snapshot", r.u.ID, len(parts))
 	}
 	var streams []ReadStream
-	var schema *connectorv1.Schema
+	var schema *catalog.Schema
 	var estimate int64
 	for _, pr := range reqs {
 		rs, err := src.Read(ctx, pr)
@@ -67,7 +68,7 @@ func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit) ([]Re
 // core). Incremental reads are never partitioned.
 func (r *unitRun) partitions(ctx context.Context, src Source, p *plan.Unit) ([][]byte, error) {
 	req := p.Read
-	if !p.SourceSpec.GetCapabilities().GetParallelPartitions() || p.Incremental {
+	if !p.SourceSpec.Capabilities.ParallelPartitions || p.Incremental {
 		return nil, nil
 	}
 	n := p.Parallel
@@ -76,7 +77,7 @@ func (r *unitRun) partitions(ctx context.Context, src Source, p *plan.Unit) ([][
 		if err != nil || len(streams) != 1 {
 			return nil, nil // no estimate: read serially
 		}
-		n = int(min(int64(runtime.NumCPU()), streams[0].GetRowEstimate()/partitionRows))
+		n = int(min(int64(runtime.NumCPU()), streams[0].RowEstimate/partitionRows))
 	}
 	if n < 2 {
 		return nil, nil
@@ -212,7 +213,7 @@ func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *con
 
 // firstSchema reads the stream's leading messages up to its schema and
 // returns it with the row estimate the source sent before it, if any.
-func firstSchema(rs ReadStream, unit string) (*connectorv1.Schema, int64, error) {
+func firstSchema(rs ReadStream, unit string) (*catalog.Schema, int64, error) {
 	var estimate int64
 	for {
 		msg, err := rs.Recv()
@@ -224,7 +225,7 @@ func firstSchema(rs ReadStream, unit string) (*connectorv1.Schema, int64, error)
 		}
 		switch m := msg.GetMsg().(type) {
 		case *connectorv1.ReadMessage_Schema:
-			return m.Schema, estimate, nil
+			return v1convert.Schema(m.Schema), estimate, nil
 		case *connectorv1.ReadMessage_Progress:
 			estimate = m.Progress.GetRowsEstimate()
 		case *connectorv1.ReadMessage_Log:
@@ -236,13 +237,13 @@ func firstSchema(rs ReadStream, unit string) (*connectorv1.Schema, int64, error)
 
 // sameSchema reports how the schema a read sent differs from the one its
 // source described for the plan (names and logical types, in order).
-func sameSchema(planned, read *connectorv1.Schema) error {
+func sameSchema(planned, read *catalog.Schema) error {
 	pf, rf := planned.GetFields(), read.GetFields()
 	if len(pf) != len(rf) {
 		return fmt.Errorf("planned %d columns, read %d", len(pf), len(rf))
 	}
 	for i := range pf {
-		pn, rn := logical.Name(pf[i].GetType()), logical.Name(rf[i].GetType())
+		pn, rn := v1convert.TypeName(pf[i].GetType()), v1convert.TypeName(rf[i].GetType())
 		if pf[i].GetName() != rf[i].GetName() || pn != rn {
 			return fmt.Errorf("column %d: planned %s %s, read %s %s", i+1, pf[i].GetName(), pn, rf[i].GetName(), rn)
 		}

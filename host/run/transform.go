@@ -9,6 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/schema"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -139,4 +141,4 @@ func (t *transformer) report(rep *evidence.UnitReport) {
 }
 
 // arrowSchema decodes a protocol schema for the contract checker.
-func arrowSchema(s *connectorv1.Schema) (*arrow.Schema, error) { return logical.ArrowSchema(s) }
+func arrowSchema(s *catalog.Schema) (*arrow.Schema, error) { return v1convert.ArrowSchema(s) }

@@ -84,7 +84,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 	if err != nil {
 		return err
 	}
-	if !p.SinkSpec.GetCapabilities().GetFencing() {
+	if !p.SinkSpec.Capabilities.Fencing {
 		r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf("sink %s does not fence commits: a run stalled past the lock ttl "+
 			"between its lock check and its commit could still commit after another run took unit %s over", u.Sink.Type, u.ID))
 	}
@@ -268,7 +268,7 @@ func (e errCommitted) Unwrap() error { return e.err }
 // next run of the unit) when the sink cannot say.
 func (r *unitRun) commitOutcome(ctx context.Context, sink Sink, p *plan.Unit, begin *connectorv1.BeginLoadRequest, cause error) error {
 	cause = fmt.Errorf("commit load into %s: %w", r.rep.Target, cause)
-	if !p.SinkSpec.GetCapabilities().GetLoadStatus() {
+	if !p.SinkSpec.Capabilities.LoadStatus {
 		return cause
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)

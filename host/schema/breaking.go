@@ -3,7 +3,7 @@ package schema
 import (
 	"fmt"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/host/catalog"
 )
 
 // BreakingError is a column difference the policy does not allow. Diff
@@ -38,7 +38,7 @@ const (
 	missing = "(missing)"
 )
 
-func nullName(f *connectorv1.Field, typ *connectorv1.LogicalType) string {
+func nullName(f *catalog.Field, typ *catalog.LogicalType) string {
 	if f.GetNullable() {
 		return TypeName(typ)
 	}

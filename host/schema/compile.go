@@ -7,7 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/dpone-go/dpone/proto/logical"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 )
 
 // column is one contracted column compiled against the source schema.
@@ -27,7 +27,7 @@ type column struct {
 func compileColumn(r *ColumnRule, f arrow.Field) (*column, error) {
 	c := &column{name: r.Name, rule: r, field: f, notNull: r.Nullable != nil && !*r.Nullable}
 	if r.Type != nil {
-		lt, err := logical.FieldFromArrow(f)
+		lt, err := v1convert.FieldFromArrow(f)
 		if err != nil || !Fits(lt.GetType(), r.Type) {
 			actual := f.Type.String()
 			if err == nil {

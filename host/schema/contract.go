@@ -8,8 +8,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 )
 
 // Enforcement says what a contract violation does to a load.
@@ -52,7 +52,7 @@ type Contract struct {
 type ColumnRule struct {
 	Name string
 	// Type: the column's type must fit it (Fits): int32 satisfies int64.
-	Type *connectorv1.LogicalType
+	Type *catalog.LogicalType
 	// Nullable, when set to false, makes NULL a NOT_NULL violation.
 	Nullable *bool
 	// Unique: no two non-NULL values within one load (across batches).
@@ -205,7 +205,7 @@ func parseColumnRule(name string, v any) (*ColumnRule, error) {
 		r.MaxLength = n
 	}
 	if r.Type != nil {
-		dt, md, err := logical.TypeToArrow(r.Type)
+		dt, md, err := v1convert.TypeToArrow(r.Type)
 		if err != nil {
 			return nil, configErr(path+".type", "%v", err)
 		}

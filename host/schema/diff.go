@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
+	"github.com/dpone-go/dpone/host/catalog"
 )
 
 // NewColumnMarker separates a column's name from its type in the columns
@@ -17,9 +16,9 @@ const NewColumnMarker = "__dpone_nc_"
 // source column col, of type t, into: qty + string -> qty__dpone_nc_string.
 // The suffix is the type's kind (timestamptz for timestamps with a zone),
 // so that it stays stable when a length or precision changes.
-func NewColumnName(col string, t *connectorv1.LogicalType) string {
-	suffix := logical.KindName(t.GetKind())
-	if t.GetKind() == connectorv1.TypeKind_TYPE_KIND_TIMESTAMP && t.GetWithTimeZone() {
+func NewColumnName(col string, t *catalog.LogicalType) string {
+	suffix := t.GetKind().String()
+	if t.GetKind() == catalog.KindTimestamp && t.GetWithTimeZone() {
 		suffix = "timestamptz"
 	}
 	return col + NewColumnMarker + suffix
@@ -36,13 +35,13 @@ func NewColumnName(col string, t *connectorv1.LogicalType) string {
 // the error is a *BreakingError (several are joined with errors.Join) and
 // the Evolution's Changes must not be applied. An invalid policy is a
 // *ConfigError; duplicate column names are a plain error.
-func Diff(source, target []*connectorv1.Field, policy Policy) (*Evolution, error) {
+func Diff(source, target []*catalog.Field, policy Policy) (*Evolution, error) {
 	if err := policy.validate(); err != nil {
 		return nil, err
 	}
 	d := &differ{
 		ev:      &Evolution{Policy: policy, Renames: map[string]string{}},
-		target:  map[string]*connectorv1.Field{},
+		target:  map[string]*catalog.Field{},
 		folded:  map[string]string{},
 		matched: map[string]bool{},
 	}
@@ -85,7 +84,7 @@ func Diff(source, target []*connectorv1.Field, policy Policy) (*Evolution, error
 
 type differ struct {
 	ev      *Evolution
-	target  map[string]*connectorv1.Field
+	target  map[string]*catalog.Field
 	folded  map[string]string // lower-case name -> target name
 	matched map[string]bool   // target columns a source column matched
 }
@@ -95,7 +94,7 @@ func (d *differ) mode() Mode { return d.ev.Policy.Mode }
 func (d *differ) add(c ColumnChange) { d.ev.Columns = append(d.ev.Columns, c) }
 
 // column classifies one source column.
-func (d *differ) column(s *connectorv1.Field, inSource map[string]bool) {
+func (d *differ) column(s *catalog.Field, inSource map[string]bool) {
 	name := s.GetName()
 	t, ok := d.target[name]
 	if !ok {
@@ -116,11 +115,11 @@ func (d *differ) column(s *connectorv1.Field, inSource map[string]bool) {
 
 // addColumn plans a new target column; it is always added as nullable
 // because the target's existing rows have no value for it.
-func (d *differ) addColumn(s *connectorv1.Field) {
-	f := &connectorv1.Field{Name: s.GetName(), Type: bare(s.GetType()), Nullable: true}
+func (d *differ) addColumn(s *catalog.Field) {
+	f := &catalog.Field{Name: s.GetName(), Type: bare(s.GetType()), Nullable: true}
 	c := ColumnChange{Kind: KindAddColumn, Column: s.GetName(), Target: s.GetName(), To: f.Type}
 	if d.mode().adds() {
-		c.Op = &connectorv1.SchemaChange{Op: connectorv1.SchemaChange_OP_ADD_COLUMN, Field: f}
+		c.Op = &catalog.SchemaChange{Op: catalog.OpAddColumn, Field: f}
 	} else {
 		c.Err = &BreakingError{Kind: KindAddColumn, Column: s.GetName(), From: absent, To: TypeName(f.Type),
 			Reason: fmt.Sprintf("is a new column, which mode %s does not allow", d.mode()),
@@ -130,7 +129,7 @@ func (d *differ) addColumn(s *connectorv1.Field) {
 }
 
 // typeChange classifies a column both sides have.
-func (d *differ) typeChange(s, t *connectorv1.Field) {
+func (d *differ) typeChange(s, t *catalog.Field) {
 	st, tt := s.GetType(), t.GetType()
 	to, ok := Widen(st, tt)
 	name := t.GetName()
@@ -147,8 +146,8 @@ func (d *differ) typeChange(s, t *connectorv1.Field) {
 		}
 	case ok && d.mode().widens():
 		d.add(ColumnChange{Kind: KindWidenType, Column: name, Target: name, From: bare(tt), To: to,
-			Op: &connectorv1.SchemaChange{Op: connectorv1.SchemaChange_OP_WIDEN_TYPE,
-				Field: &connectorv1.Field{Name: name, Type: to, Nullable: t.GetNullable()},
+			Op: &catalog.SchemaChange{Op: catalog.OpWidenType,
+				Field: &catalog.Field{Name: name, Type: to, Nullable: t.GetNullable()},
 				From:  bare(tt)}})
 	case d.ev.Policy.OnTypeChange == TypeChangeNewColumn:
 		d.route(s, t)
@@ -175,19 +174,19 @@ func (d *differ) typeChange(s, t *connectorv1.Field) {
 
 // nullability plans DROP NOT NULL when a nullable source meets a NOT NULL
 // target. A NOT NULL source into a nullable target needs nothing.
-func (d *differ) nullability(s, t *connectorv1.Field) {
+func (d *differ) nullability(s, t *catalog.Field) {
 	if !s.GetNullable() || t.GetNullable() {
 		return
 	}
 	d.relax(t, fmt.Sprintf("%s may send NULL", TypeName(s.GetType())))
 }
 
-func (d *differ) relax(t *connectorv1.Field, why string) {
+func (d *differ) relax(t *catalog.Field, why string) {
 	name := t.GetName()
 	c := ColumnChange{Kind: KindDropNotNull, Column: name, Target: name, From: bare(t.GetType()), To: bare(t.GetType())}
 	if d.mode().adds() {
-		c.Op = &connectorv1.SchemaChange{Op: connectorv1.SchemaChange_OP_DROP_NOT_NULL,
-			Field: &connectorv1.Field{Name: name, Type: bare(t.GetType()), Nullable: true}}
+		c.Op = &catalog.SchemaChange{Op: catalog.OpDropNotNull,
+			Field: &catalog.Field{Name: name, Type: bare(t.GetType()), Nullable: true}}
 	} else {
 		c.Err = &BreakingError{Kind: KindDropNotNull, Column: name, From: nullName(t, t.GetType()), To: TypeName(t.GetType()),
 			Reason: fmt.Sprintf("needs NOT NULL dropped (%s), which mode %s does not allow", why, d.mode()),
@@ -198,26 +197,26 @@ func (d *differ) relax(t *connectorv1.Field, why string) {
 
 // route sends a source column the target cannot take into its
 // __dpone_nc_ column; the original target column gets NULL.
-func (d *differ) route(s, t *connectorv1.Field) {
+func (d *differ) route(s, t *catalog.Field) {
 	src, name := s.GetName(), NewColumnName(s.GetName(), s.GetType())
 	d.ev.Renames[src] = name
 	c := ColumnChange{Kind: KindNewColumn, Column: src, Target: name, From: bare(t.GetType()), To: bare(s.GetType())}
 	nc, exists := d.target[name]
 	if !exists {
-		c.Op = &connectorv1.SchemaChange{Op: connectorv1.SchemaChange_OP_ADD_COLUMN,
-			Field: &connectorv1.Field{Name: name, Type: bare(s.GetType()), Nullable: true}}
+		c.Op = &catalog.SchemaChange{Op: catalog.OpAddColumn,
+			Field: &catalog.Field{Name: name, Type: bare(s.GetType()), Nullable: true}}
 		d.add(c)
 	} else {
 		d.add(c)
 		d.matched[name] = true
-		routed := &connectorv1.Field{Name: name, Type: s.GetType(), Nullable: s.GetNullable()}
+		routed := &catalog.Field{Name: name, Type: s.GetType(), Nullable: s.GetNullable()}
 		to, ok := Widen(s.GetType(), nc.GetType())
 		switch {
 		case ok && sameType(to, nc.GetType()):
 		case ok && d.mode().widens():
 			d.add(ColumnChange{Kind: KindWidenType, Column: src, Target: name, From: bare(nc.GetType()), To: to,
-				Op: &connectorv1.SchemaChange{Op: connectorv1.SchemaChange_OP_WIDEN_TYPE,
-					Field: &connectorv1.Field{Name: name, Type: to, Nullable: true}, From: bare(nc.GetType())}})
+				Op: &catalog.SchemaChange{Op: catalog.OpWidenType,
+					Field: &catalog.Field{Name: name, Type: to, Nullable: true}, From: bare(nc.GetType())}})
 		default:
 			d.add(ColumnChange{Kind: KindIncompatible, Column: src, Target: name, From: bare(nc.GetType()), To: bare(s.GetType()),
 				Err: &BreakingError{Kind: KindIncompatible, Column: name, From: TypeName(nc.GetType()), To: TypeName(s.GetType()),
@@ -232,7 +231,7 @@ func (d *differ) route(s, t *connectorv1.Field) {
 }
 
 // missing classifies a target column the source does not send.
-func (d *differ) missing(t *connectorv1.Field) {
+func (d *differ) missing(t *catalog.Field) {
 	name := t.GetName()
 	c := ColumnChange{Kind: KindMissingInSource, Column: name, Target: name, From: bare(t.GetType())}
 	switch {
@@ -250,7 +249,7 @@ func (d *differ) missing(t *connectorv1.Field) {
 
 // sameFamily: both integers or both decimals, where Widen fails only
 // because no type of the family is wide enough.
-func sameFamily(a, b *connectorv1.LogicalType) bool {
+func sameFamily(a, b *catalog.LogicalType) bool {
 	ak, bk := a.GetKind(), b.GetKind()
-	return isInt(ak) && isInt(bk) || ak == connectorv1.TypeKind_TYPE_KIND_DECIMAL && bk == ak
+	return isInt(ak) && isInt(bk) || ak == catalog.KindDecimal && bk == ak
 }

@@ -9,22 +9,22 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/host/catalog"
 )
 
 // fld builds a field from "name type" or "name type not null".
-func fld(t testing.TB, spec string) *connectorv1.Field {
+func fld(t testing.TB, spec string) *catalog.Field {
 	t.Helper()
 	nullable := true
 	if s, ok := strings.CutSuffix(spec, " not null"); ok {
 		spec, nullable = s, false
 	}
 	name, typ, _ := strings.Cut(spec, " ")
-	return &connectorv1.Field{Name: name, Type: ty(t, typ), Nullable: nullable}
+	return &catalog.Field{Name: name, Type: ty(t, typ), Nullable: nullable}
 }
 
-func flds(t testing.TB, specs ...string) []*connectorv1.Field {
-	out := make([]*connectorv1.Field, len(specs))
+func flds(t testing.TB, specs ...string) []*catalog.Field {
+	out := make([]*catalog.Field, len(specs))
 	for i, s := range specs {
 		out[i] = fld(t, s)
 	}
@@ -32,14 +32,14 @@ func flds(t testing.TB, specs ...string) []*connectorv1.Field {
 }
 
 // opText renders a SchemaChange compactly for comparisons.
-func opText(c *connectorv1.SchemaChange) string {
+func opText(c *catalog.SchemaChange) string {
 	f := c.GetField()
 	switch c.GetOp() {
-	case connectorv1.SchemaChange_OP_ADD_COLUMN:
+	case catalog.OpAddColumn:
 		return fmt.Sprintf("ADD %s %s nullable=%v", f.GetName(), TypeName(f.GetType()), f.GetNullable())
-	case connectorv1.SchemaChange_OP_WIDEN_TYPE:
+	case catalog.OpWidenType:
 		return fmt.Sprintf("WIDEN %s %s -> %s", f.GetName(), TypeName(c.GetFrom()), TypeName(f.GetType()))
-	case connectorv1.SchemaChange_OP_DROP_NOT_NULL:
+	case catalog.OpDropNotNull:
 		return "DROP NOT NULL " + f.GetName()
 	}
 	return c.GetOp().String()
@@ -52,7 +52,7 @@ type diffResult struct {
 	Breaking []string
 }
 
-func runDiff(t *testing.T, src, tgt []*connectorv1.Field, p Policy) diffResult {
+func runDiff(t *testing.T, src, tgt []*catalog.Field, p Policy) diffResult {
 	t.Helper()
 	ev, err := Diff(src, tgt, p)
 	if ev == nil {

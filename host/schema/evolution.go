@@ -1,7 +1,7 @@
 package schema
 
 import (
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/host/catalog"
 )
 
 // ChangeKind classifies one column difference found by Diff.
@@ -57,13 +57,13 @@ type ColumnChange struct {
 	// __dpone_nc_ column for KindNewColumn.
 	Target string
 	// From is the target's type before the change (nil for a new column).
-	From *connectorv1.LogicalType
+	From *catalog.LogicalType
 	// To is the type after the change (add, widen, new column) or the
 	// source's type.
-	To *connectorv1.LogicalType
+	To *catalog.LogicalType
 	// Op is the DDL to send to ApplySchema; nil when the difference needs
 	// none or the policy forbids it.
-	Op *connectorv1.SchemaChange
+	Op *catalog.SchemaChange
 	// Err is set when the policy forbids the difference.
 	Err *BreakingError
 }
@@ -87,8 +87,8 @@ type Evolution struct {
 // (first dry_run for the plan, then for real before BeginLoad). Empty
 // when the target needs no DDL. Do not apply them when Diff returned an
 // error.
-func (ev *Evolution) Changes() []*connectorv1.SchemaChange {
-	var out []*connectorv1.SchemaChange
+func (ev *Evolution) Changes() []*catalog.SchemaChange {
+	var out []*catalog.SchemaChange
 	for _, c := range ev.Columns {
 		if c.Op != nil && c.Err == nil {
 			out = append(out, c.Op)

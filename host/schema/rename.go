@@ -3,9 +3,8 @@ package schema
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"google.golang.org/protobuf/proto"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/host/catalog"
 )
 
 // RenameSchema returns s with the fields in ev.Renames renamed (and made
@@ -26,12 +25,12 @@ func (ev *Evolution) RenameSchema(s *arrow.Schema) *arrow.Schema {
 }
 
 // RenameFields is RenameSchema for protocol fields; it returns copies.
-func (ev *Evolution) RenameFields(fields []*connectorv1.Field) []*connectorv1.Field {
-	out := make([]*connectorv1.Field, len(fields))
+func (ev *Evolution) RenameFields(fields []*catalog.Field) []*catalog.Field {
+	out := make([]*catalog.Field, len(fields))
 	for i, f := range fields {
 		out[i] = f
 		if to, ok := ev.Renames[f.GetName()]; ok {
-			c := proto.Clone(f).(*connectorv1.Field)
+			c := f.Clone()
 			c.Name, c.Nullable = to, true
 			out[i] = c
 		}

@@ -6,10 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
-
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 )
 
 // Default fractional digits of "time" and "timestamp" written without a
@@ -17,18 +15,18 @@ import (
 const defaultTimePrecision = 6
 
 // scalarKinds are the type names ParseType accepts without arguments.
-var scalarKinds = map[string]connectorv1.TypeKind{
-	"bool": connectorv1.TypeKind_TYPE_KIND_BOOL, "boolean": connectorv1.TypeKind_TYPE_KIND_BOOL,
-	"int8": connectorv1.TypeKind_TYPE_KIND_INT8, "int16": connectorv1.TypeKind_TYPE_KIND_INT16,
-	"int32": connectorv1.TypeKind_TYPE_KIND_INT32, "int64": connectorv1.TypeKind_TYPE_KIND_INT64,
-	"uint8": connectorv1.TypeKind_TYPE_KIND_UINT8, "uint16": connectorv1.TypeKind_TYPE_KIND_UINT16,
-	"uint32": connectorv1.TypeKind_TYPE_KIND_UINT32, "uint64": connectorv1.TypeKind_TYPE_KIND_UINT64,
-	"float32": connectorv1.TypeKind_TYPE_KIND_FLOAT32, "float64": connectorv1.TypeKind_TYPE_KIND_FLOAT64,
-	"string": connectorv1.TypeKind_TYPE_KIND_STRING, "binary": connectorv1.TypeKind_TYPE_KIND_BINARY,
-	"date": connectorv1.TypeKind_TYPE_KIND_DATE, "time": connectorv1.TypeKind_TYPE_KIND_TIME,
-	"timestamp": connectorv1.TypeKind_TYPE_KIND_TIMESTAMP, "timestamptz": connectorv1.TypeKind_TYPE_KIND_TIMESTAMP,
-	"interval": connectorv1.TypeKind_TYPE_KIND_INTERVAL, "uuid": connectorv1.TypeKind_TYPE_KIND_UUID,
-	"json": connectorv1.TypeKind_TYPE_KIND_JSON, "decimal": connectorv1.TypeKind_TYPE_KIND_DECIMAL,
+var scalarKinds = map[string]catalog.Kind{
+	"bool": catalog.KindBool, "boolean": catalog.KindBool,
+	"int8": catalog.KindInt8, "int16": catalog.KindInt16,
+	"int32": catalog.KindInt32, "int64": catalog.KindInt64,
+	"uint8": catalog.KindUint8, "uint16": catalog.KindUint16,
+	"uint32": catalog.KindUint32, "uint64": catalog.KindUint64,
+	"float32": catalog.KindFloat32, "float64": catalog.KindFloat64,
+	"string": catalog.KindString, "binary": catalog.KindBinary,
+	"date": catalog.KindDate, "time": catalog.KindTime,
+	"timestamp": catalog.KindTimestamp, "timestamptz": catalog.KindTimestamp,
+	"interval": catalog.KindInterval, "uuid": catalog.KindUUID,
+	"json": catalog.KindJSON, "decimal": catalog.KindDecimal,
 }
 
 // typeNames lists the names ParseType knows, for "did you mean".
@@ -47,7 +45,7 @@ var typeNames = func() []string {
 // "timestamp(6, tz)", "timestamptz", "date", "uuid", "json", ...
 // "timestamp" and "time" without digits mean 6; "decimal(p)" means scale 0.
 // Nested types (list, struct, map) cannot be written yet.
-func ParseType(s string) (*connectorv1.LogicalType, error) {
+func ParseType(s string) (*catalog.LogicalType, error) {
 	name := strings.ToLower(strings.TrimSpace(s))
 	var args []string
 	if open := strings.IndexByte(name, '('); open >= 0 {
@@ -66,13 +64,13 @@ func ParseType(s string) (*connectorv1.LogicalType, error) {
 		}
 		return nil, fmt.Errorf("type %q is not a logical type%s", s, didYouMean(name, typeNames))
 	}
-	lt := &connectorv1.LogicalType{Kind: kind}
+	lt := &catalog.LogicalType{Kind: kind}
 	ints, tz, err := typeArgs(args)
 	if err != nil {
 		return nil, fmt.Errorf("type %q: %w", s, err)
 	}
 	switch kind {
-	case connectorv1.TypeKind_TYPE_KIND_DECIMAL:
+	case catalog.KindDecimal:
 		if len(ints) < 1 || len(ints) > 2 || tz {
 			return nil, fmt.Errorf("type %q: write decimal(precision, scale)", s)
 		}
@@ -84,7 +82,7 @@ func ParseType(s string) (*connectorv1.LogicalType, error) {
 			return nil, fmt.Errorf("type %q: need 1 <= precision and 0 <= scale <= precision", s)
 		}
 		return lt, nil
-	case connectorv1.TypeKind_TYPE_KIND_STRING, connectorv1.TypeKind_TYPE_KIND_BINARY:
+	case catalog.KindString, catalog.KindBinary:
 		if len(ints) > 1 || tz {
 			return nil, fmt.Errorf("type %q: write %s or %s(max_length)", s, name, name)
 		}
@@ -92,10 +90,10 @@ func ParseType(s string) (*connectorv1.LogicalType, error) {
 			lt.MaxLength = int64(ints[0])
 		}
 		return lt, nil
-	case connectorv1.TypeKind_TYPE_KIND_TIME, connectorv1.TypeKind_TYPE_KIND_TIMESTAMP:
+	case catalog.KindTime, catalog.KindTimestamp:
 		lt.Precision = defaultTimePrecision
 		lt.WithTimeZone = name == "timestamptz" || tz
-		if tz && kind == connectorv1.TypeKind_TYPE_KIND_TIME || len(ints) > 1 {
+		if tz && kind == catalog.KindTime || len(ints) > 1 {
 			return nil, fmt.Errorf("type %q: write %s(digits) or timestamp(digits, tz)", s, name)
 		}
 		if len(ints) == 1 {
@@ -133,36 +131,36 @@ func typeArgs(args []string) (ints []int32, tz bool, err error) {
 
 // TypeName renders a logical type as ParseType reads it: logical.Name,
 // plus binary(n) for bounded binary and "unknown" for nil.
-func TypeName(lt *connectorv1.LogicalType) string {
+func TypeName(lt *catalog.LogicalType) string {
 	if lt == nil {
 		return "unknown"
 	}
-	if lt.GetKind() == connectorv1.TypeKind_TYPE_KIND_BINARY && lt.GetMaxLength() > 0 {
+	if lt.GetKind() == catalog.KindBinary && lt.GetMaxLength() > 0 {
 		return fmt.Sprintf("binary(%d)", lt.GetMaxLength())
 	}
-	return logical.Name(lt)
+	return v1convert.TypeName(lt)
 }
 
 // sameType reports whether two types are equal, ignoring Native (which
 // names a dialect, not a type) and the source details a sink may not keep
 // (fixed length, jsonb, decimal text, text form, fraction digits): the
 // sink's lossy notes report those, evolution does not act on them.
-func sameType(a, b *connectorv1.LogicalType) bool {
-	return proto.Equal(bare(a), bare(b))
+func sameType(a, b *catalog.LogicalType) bool {
+	return bare(a).Equal(bare(b))
 }
 
 // bare returns a copy of lt without Native and the source details
 // sameType ignores, at any depth.
-func bare(lt *connectorv1.LogicalType) *connectorv1.LogicalType {
+func bare(lt *catalog.LogicalType) *catalog.LogicalType {
 	if lt == nil {
 		return nil
 	}
-	c := proto.Clone(lt).(*connectorv1.LogicalType)
+	c := lt.Clone()
 	clearNative(c)
 	return c
 }
 
-func clearNative(lt *connectorv1.LogicalType) {
+func clearNative(lt *catalog.LogicalType) {
 	if lt == nil {
 		return
 	}
@@ -170,7 +168,7 @@ func clearNative(lt *connectorv1.LogicalType) {
 	if lt.DecimalText {
 		lt.Precision, lt.Scale = 0, 0
 	}
-	lt.FixedLength, lt.JsonBinary, lt.DecimalText, lt.TextForm, lt.FractionDigits = false, false, false, false, nil
+	lt.FixedLength, lt.JSONBinary, lt.DecimalText, lt.TextForm, lt.FractionDigits = false, false, false, false, nil
 	clearNative(lt.Element)
 	clearNative(lt.Key)
 	for _, f := range lt.Fields {

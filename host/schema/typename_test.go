@@ -8,23 +8,23 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/host/catalog"
 )
 
 // Shorthands for test tables.
 const (
-	kBool    = connectorv1.TypeKind_TYPE_KIND_BOOL
-	kInt8    = connectorv1.TypeKind_TYPE_KIND_INT8
-	kInt16   = connectorv1.TypeKind_TYPE_KIND_INT16
-	kInt32   = connectorv1.TypeKind_TYPE_KIND_INT32
-	kInt64   = connectorv1.TypeKind_TYPE_KIND_INT64
-	kUint8   = connectorv1.TypeKind_TYPE_KIND_UINT8
-	kUint64  = connectorv1.TypeKind_TYPE_KIND_UINT64
-	kFloat32 = connectorv1.TypeKind_TYPE_KIND_FLOAT32
-	kFloat64 = connectorv1.TypeKind_TYPE_KIND_FLOAT64
-	kDecimal = connectorv1.TypeKind_TYPE_KIND_DECIMAL
-	kString  = connectorv1.TypeKind_TYPE_KIND_STRING
-	kTS      = connectorv1.TypeKind_TYPE_KIND_TIMESTAMP
+	kBool    = catalog.KindBool
+	kInt8    = catalog.KindInt8
+	kInt16   = catalog.KindInt16
+	kInt32   = catalog.KindInt32
+	kInt64   = catalog.KindInt64
+	kUint8   = catalog.KindUint8
+	kUint64  = catalog.KindUint64
+	kFloat32 = catalog.KindFloat32
+	kFloat64 = catalog.KindFloat64
+	kDecimal = catalog.KindDecimal
+	kString  = catalog.KindString
+	kTS      = catalog.KindTimestamp
 )
 
 // cmpProto compares protobuf messages and regexps by value.
@@ -33,7 +33,7 @@ var cmpProto = cmp.Options{protocmp.Transform(), cmp.Comparer(func(a, b *regexp.
 })}
 
 // ty parses a type name or fails the test.
-func ty(t testing.TB, s string) *connectorv1.LogicalType {
+func ty(t testing.TB, s string) *catalog.LogicalType {
 	t.Helper()
 	lt, err := ParseType(s)
 	if err != nil {
@@ -45,21 +45,21 @@ func ty(t testing.TB, s string) *connectorv1.LogicalType {
 func TestParseType(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *connectorv1.LogicalType
+		want *catalog.LogicalType
 	}{
-		{"int64", &connectorv1.LogicalType{Kind: kInt64}},
-		{" Boolean ", &connectorv1.LogicalType{Kind: kBool}},
-		{"decimal(18,4)", &connectorv1.LogicalType{Kind: kDecimal, Precision: 18, Scale: 4}},
-		{"decimal(10)", &connectorv1.LogicalType{Kind: kDecimal, Precision: 10}},
-		{"string", &connectorv1.LogicalType{Kind: kString}},
-		{"string(255)", &connectorv1.LogicalType{Kind: kString, MaxLength: 255}},
-		{"binary(16)", &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_BINARY, MaxLength: 16}},
-		{"timestamp", &connectorv1.LogicalType{Kind: kTS, Precision: 6}},
-		{"timestamp(3)", &connectorv1.LogicalType{Kind: kTS, Precision: 3}},
-		{"timestamp(6, tz)", &connectorv1.LogicalType{Kind: kTS, Precision: 6, WithTimeZone: true}},
-		{"timestamptz", &connectorv1.LogicalType{Kind: kTS, Precision: 6, WithTimeZone: true}},
-		{"time(0)", &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_TIME}},
-		{"uuid", &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_UUID}},
+		{"int64", &catalog.LogicalType{Kind: kInt64}},
+		{" Boolean ", &catalog.LogicalType{Kind: kBool}},
+		{"decimal(18,4)", &catalog.LogicalType{Kind: kDecimal, Precision: 18, Scale: 4}},
+		{"decimal(10)", &catalog.LogicalType{Kind: kDecimal, Precision: 10}},
+		{"string", &catalog.LogicalType{Kind: kString}},
+		{"string(255)", &catalog.LogicalType{Kind: kString, MaxLength: 255}},
+		{"binary(16)", &catalog.LogicalType{Kind: catalog.KindBinary, MaxLength: 16}},
+		{"timestamp", &catalog.LogicalType{Kind: kTS, Precision: 6}},
+		{"timestamp(3)", &catalog.LogicalType{Kind: kTS, Precision: 3}},
+		{"timestamp(6, tz)", &catalog.LogicalType{Kind: kTS, Precision: 6, WithTimeZone: true}},
+		{"timestamptz", &catalog.LogicalType{Kind: kTS, Precision: 6, WithTimeZone: true}},
+		{"time(0)", &catalog.LogicalType{Kind: catalog.KindTime}},
+		{"uuid", &catalog.LogicalType{Kind: catalog.KindUUID}},
 	}
 	for _, tt := range tests {
 		got, err := ParseType(tt.in)

@@ -1,7 +1,7 @@
 package schema
 
 import (
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/host/catalog"
 )
 
 // maxDecimalPrecision is the widest decimal Widen invents: 38 digits, what
@@ -26,7 +26,7 @@ const uuidLength = 36
 // The result never carries Native. Widen is direction-aware: a string
 // target accepts uuid and json sources, but a uuid target does not accept
 // strings.
-func Widen(src, dst *connectorv1.LogicalType) (to *connectorv1.LogicalType, ok bool) {
+func Widen(src, dst *catalog.LogicalType) (to *catalog.LogicalType, ok bool) {
 	if src == nil || dst == nil {
 		return nil, false
 	}
@@ -34,37 +34,37 @@ func Widen(src, dst *connectorv1.LogicalType) (to *connectorv1.LogicalType, ok b
 		return bare(dst), true
 	}
 	sk, dk := src.GetKind(), dst.GetKind()
-	out := &connectorv1.LogicalType{Kind: dk}
+	out := &catalog.LogicalType{Kind: dk}
 	switch {
 	case isInt(sk) && isInt(dk):
 		k, ok := widenInt(sk, dk)
 		out.Kind = k
 		return out, ok
 	case isFloat(sk) && isFloat(dk):
-		out.Kind = connectorv1.TypeKind_TYPE_KIND_FLOAT64
-		if sk == connectorv1.TypeKind_TYPE_KIND_FLOAT32 && dk == connectorv1.TypeKind_TYPE_KIND_FLOAT32 {
+		out.Kind = catalog.KindFloat64
+		if sk == catalog.KindFloat32 && dk == catalog.KindFloat32 {
 			out.Kind = dk
 		}
 		return out, true
-	case sk == connectorv1.TypeKind_TYPE_KIND_DECIMAL && dk == sk:
+	case sk == catalog.KindDecimal && dk == sk:
 		return widenDecimal(src, dst)
-	case dk == connectorv1.TypeKind_TYPE_KIND_STRING && isText(sk):
+	case dk == catalog.KindString && isText(sk):
 		out.MaxLength = widenLength(textLength(src), dst.GetMaxLength())
 		return out, true
-	case dk == connectorv1.TypeKind_TYPE_KIND_BINARY && sk == dk:
+	case dk == catalog.KindBinary && sk == dk:
 		out.MaxLength = widenLength(src.GetMaxLength(), dst.GetMaxLength())
 		return out, true
-	case dk == connectorv1.TypeKind_TYPE_KIND_TIME && sk == dk:
+	case dk == catalog.KindTime && sk == dk:
 		out.Precision = max(src.GetPrecision(), dst.GetPrecision())
 		return out, true
-	case dk == connectorv1.TypeKind_TYPE_KIND_TIMESTAMP && sk == dk:
+	case dk == catalog.KindTimestamp && sk == dk:
 		if src.GetWithTimeZone() != dst.GetWithTimeZone() {
 			return nil, false
 		}
 		out.Precision = max(src.GetPrecision(), dst.GetPrecision())
 		out.WithTimeZone = dst.GetWithTimeZone()
 		return out, true
-	case dk == connectorv1.TypeKind_TYPE_KIND_LIST && sk == dk:
+	case dk == catalog.KindList && sk == dk:
 		// A list whose elements fit the target's as they are (string(8)
 		// into string) fits; lists are never widened (no nested DDL).
 		if e, ok := Widen(src.GetElement(), dst.GetElement()); ok && sameType(e, dst.GetElement()) {
@@ -78,49 +78,49 @@ func Widen(src, dst *connectorv1.LogicalType) (to *connectorv1.LogicalType, ok b
 }
 
 // Fits reports whether a src column loads into a dst column unchanged.
-func Fits(src, dst *connectorv1.LogicalType) bool {
+func Fits(src, dst *catalog.LogicalType) bool {
 	to, ok := Widen(src, dst)
 	return ok && sameType(to, dst)
 }
 
-func isFloat(k connectorv1.TypeKind) bool {
-	return k == connectorv1.TypeKind_TYPE_KIND_FLOAT32 || k == connectorv1.TypeKind_TYPE_KIND_FLOAT64
+func isFloat(k catalog.Kind) bool {
+	return k == catalog.KindFloat32 || k == catalog.KindFloat64
 }
 
-func isInt(k connectorv1.TypeKind) bool {
+func isInt(k catalog.Kind) bool {
 	_, ok := intBits[k]
 	return ok
 }
 
-func isText(k connectorv1.TypeKind) bool {
-	return k == connectorv1.TypeKind_TYPE_KIND_STRING || k == connectorv1.TypeKind_TYPE_KIND_UUID || k == connectorv1.TypeKind_TYPE_KIND_JSON
+func isText(k catalog.Kind) bool {
+	return k == catalog.KindString || k == catalog.KindUUID || k == catalog.KindJSON
 }
 
 // intBits maps an integer kind to its width and signedness.
-var intBits = map[connectorv1.TypeKind]struct {
+var intBits = map[catalog.Kind]struct {
 	bits   int
 	signed bool
 }{
-	connectorv1.TypeKind_TYPE_KIND_INT8: {8, true}, connectorv1.TypeKind_TYPE_KIND_INT16: {16, true},
-	connectorv1.TypeKind_TYPE_KIND_INT32: {32, true}, connectorv1.TypeKind_TYPE_KIND_INT64: {64, true},
-	connectorv1.TypeKind_TYPE_KIND_UINT8: {8, false}, connectorv1.TypeKind_TYPE_KIND_UINT16: {16, false},
-	connectorv1.TypeKind_TYPE_KIND_UINT32: {32, false}, connectorv1.TypeKind_TYPE_KIND_UINT64: {64, false},
+	catalog.KindInt8: {8, true}, catalog.KindInt16: {16, true},
+	catalog.KindInt32: {32, true}, catalog.KindInt64: {64, true},
+	catalog.KindUint8: {8, false}, catalog.KindUint16: {16, false},
+	catalog.KindUint32: {32, false}, catalog.KindUint64: {64, false},
 }
 
-var signedKind = map[int]connectorv1.TypeKind{
-	8: connectorv1.TypeKind_TYPE_KIND_INT8, 16: connectorv1.TypeKind_TYPE_KIND_INT16,
-	32: connectorv1.TypeKind_TYPE_KIND_INT32, 64: connectorv1.TypeKind_TYPE_KIND_INT64,
+var signedKind = map[int]catalog.Kind{
+	8: catalog.KindInt8, 16: catalog.KindInt16,
+	32: catalog.KindInt32, 64: catalog.KindInt64,
 }
 
-var unsignedKind = map[int]connectorv1.TypeKind{
-	8: connectorv1.TypeKind_TYPE_KIND_UINT8, 16: connectorv1.TypeKind_TYPE_KIND_UINT16,
-	32: connectorv1.TypeKind_TYPE_KIND_UINT32, 64: connectorv1.TypeKind_TYPE_KIND_UINT64,
+var unsignedKind = map[int]catalog.Kind{
+	8: catalog.KindUint8, 16: catalog.KindUint16,
+	32: catalog.KindUint32, 64: catalog.KindUint64,
 }
 
 // widenInt returns the smallest integer kind holding both. Mixed
 // signedness needs a signed type with more bits than the unsigned one, so
 // uint64 mixed with any signed kind has none.
-func widenInt(src, dst connectorv1.TypeKind) (connectorv1.TypeKind, bool) {
+func widenInt(src, dst catalog.Kind) (catalog.Kind, bool) {
 	s, d := intBits[src], intBits[dst]
 	bits := max(s.bits, d.bits)
 	if s.signed == d.signed {
@@ -135,28 +135,28 @@ func widenInt(src, dst connectorv1.TypeKind) (connectorv1.TypeKind, bool) {
 	}
 	bits = max(bits, 2*u.bits)
 	if bits > 64 || u.bits == 64 {
-		return connectorv1.TypeKind_TYPE_KIND_UNSPECIFIED, false
+		return catalog.KindUnspecified, false
 	}
 	return signedKind[bits], true
 }
 
 // widenDecimal keeps the larger integer part and the larger scale.
-func widenDecimal(src, dst *connectorv1.LogicalType) (*connectorv1.LogicalType, bool) {
+func widenDecimal(src, dst *catalog.LogicalType) (*catalog.LogicalType, bool) {
 	intDigits := max(src.GetPrecision()-src.GetScale(), dst.GetPrecision()-dst.GetScale())
 	scale := max(src.GetScale(), dst.GetScale())
 	p := intDigits + scale
 	if p > max(maxDecimalPrecision, src.GetPrecision(), dst.GetPrecision()) {
 		return nil, false
 	}
-	return &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_DECIMAL, Precision: p, Scale: scale}, true
+	return &catalog.LogicalType{Kind: catalog.KindDecimal, Precision: p, Scale: scale}, true
 }
 
 // textLength is the max length a text source needs, 0 when unbounded.
-func textLength(lt *connectorv1.LogicalType) int64 {
+func textLength(lt *catalog.LogicalType) int64 {
 	switch lt.GetKind() {
-	case connectorv1.TypeKind_TYPE_KIND_UUID:
+	case catalog.KindUUID:
 		return uuidLength
-	case connectorv1.TypeKind_TYPE_KIND_JSON:
+	case catalog.KindJSON:
 		return 0
 	}
 	return lt.GetMaxLength()

@@ -3,7 +3,7 @@ package schema
 import (
 	"testing"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/host/catalog"
 )
 
 func TestWiden(t *testing.T) {
@@ -84,16 +84,16 @@ func TestWiden(t *testing.T) {
 }
 
 func TestWidenIgnoresNativeAndNested(t *testing.T) {
-	a := &connectorv1.LogicalType{Kind: kInt64, Native: "bigint"}
-	b := &connectorv1.LogicalType{Kind: kInt64, Native: "int8"}
+	a := &catalog.LogicalType{Kind: kInt64, Native: "bigint"}
+	b := &catalog.LogicalType{Kind: kInt64, Native: "int8"}
 	if !Fits(a, b) {
 		t.Errorf("Fits(bigint, int8 native) = false, want true")
 	}
 	if got, _ := Widen(a, b); got.GetNative() != "" {
 		t.Errorf("Widen kept native %q, want none", got.GetNative())
 	}
-	list := func(k connectorv1.TypeKind) *connectorv1.LogicalType {
-		return &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_LIST, Element: &connectorv1.LogicalType{Kind: k}}
+	list := func(k catalog.Kind) *catalog.LogicalType {
+		return &catalog.LogicalType{Kind: catalog.KindList, Element: &catalog.LogicalType{Kind: k}}
 	}
 	if !Fits(list(kInt64), list(kInt64)) {
 		t.Errorf("Fits(list<int64>, list<int64>) = false, want true")
@@ -101,8 +101,8 @@ func TestWidenIgnoresNativeAndNested(t *testing.T) {
 	if _, ok := Widen(list(kInt64), list(kInt32)); ok {
 		t.Errorf("Widen(list<int64>, list<int32>) ok, want no nested widening")
 	}
-	str := func(n int64) *connectorv1.LogicalType {
-		return &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_LIST, Element: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_STRING, MaxLength: n}}
+	str := func(n int64) *catalog.LogicalType {
+		return &catalog.LogicalType{Kind: catalog.KindList, Element: &catalog.LogicalType{Kind: catalog.KindString, MaxLength: n}}
 	}
 	if !Fits(str(8), str(0)) {
 		t.Errorf("Fits(list<string(8)>, list<string>) = false, want true (varchar(8)[] into text[])")

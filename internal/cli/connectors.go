@@ -14,8 +14,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 )
 
 // pluginRegistry is the connector registry over the app's plugin
@@ -146,8 +147,8 @@ func runConnectorsList(ctx context.Context, app *App, asJSON bool) error {
 			if in.Err != nil {
 				e.Error = in.Err.Error()
 			} else {
-				e.Version, e.ProtocolVersion = in.Spec.GetVersion(), in.Spec.GetProtocolVersion()
-				e.Capabilities, _ = protoJSON(in.Spec.GetCapabilities(), false)
+				e.Version, e.ProtocolVersion = in.Spec.Version, in.Spec.ProtocolVersion
+				e.Capabilities, _ = protoJSON(v1convert.WireCapabilities(in.Spec.Capabilities), false)
 			}
 			entries = append(entries, e)
 		}
@@ -166,37 +167,37 @@ func runConnectorsList(ctx context.Context, app *App, asJSON bool) error {
 			fmt.Fprintf(tw, "%s\t-\t-\terror: %v\t%s\n", in.Name, in.Err, in.Path)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\tv%d\t%s\t%s\n", in.Name, in.Spec.GetVersion(), in.Spec.GetProtocolVersion(),
-			capabilitySummary(in.Spec.GetCapabilities()), in.Path)
+		fmt.Fprintf(tw, "%s\t%s\tv%d\t%s\t%s\n", in.Name, in.Spec.Version, in.Spec.ProtocolVersion,
+			capabilitySummary(in.Spec.Capabilities), in.Path)
 	}
 	return tw.Flush()
 }
 
 // capabilitySummary is a one-line view of what a connector can do:
 // "source(full,incremental:column) sink(full_refresh,incremental_merge) +check".
-func capabilitySummary(c *connectorv1.Capabilities) string {
+func capabilitySummary(c catalog.Capabilities) string {
 	var parts []string
-	if c.GetSource() {
+	if c.Source {
 		var modes []string
-		for _, m := range c.GetSourceModes() {
-			modes = append(modes, sourceModeName(m))
+		for _, m := range c.SourceModes {
+			modes = append(modes, m.String())
 		}
-		if s := c.GetIncrementalStrategies(); len(s) > 0 {
+		if s := c.IncrementalStrategies; len(s) > 0 {
 			modes = append(modes, "strategies:"+strings.Join(s, "|"))
 		}
 		parts = append(parts, "source("+strings.Join(modes, ",")+")")
 	}
-	if c.GetDestination() {
-		parts = append(parts, "sink("+strings.Join(c.GetSinkModes(), ",")+")")
+	if c.Destination {
+		parts = append(parts, "sink("+strings.Join(c.SinkModes, ",")+")")
 	}
 	for _, f := range []struct {
 		on   bool
 		name string
 	}{
-		{c.GetCheck(), "check"}, {c.GetParallelPartitions(), "partitions"},
-		{c.GetDescribeTarget(), "describe"}, {c.GetApplySchema(), "ddl"},
-		{c.GetLoadStatus(), "load_status"}, {c.GetAtomicReceipts(), "receipts"},
-		{c.GetTransactions(), "tx"},
+		{c.Check, "check"}, {c.ParallelPartitions, "partitions"},
+		{c.DescribeTarget, "describe"}, {c.ApplySchema, "ddl"},
+		{c.LoadStatus, "load_status"}, {c.AtomicReceipts, "receipts"},
+		{c.Transactions, "tx"},
 	} {
 		if f.on {
 			parts = append(parts, "+"+f.name)
@@ -206,10 +207,6 @@ func capabilitySummary(c *connectorv1.Capabilities) string {
 		return "-"
 	}
 	return strings.Join(parts, " ")
-}
-
-func sourceModeName(m connectorv1.SourceMode) string {
-	return strings.ToLower(strings.TrimPrefix(m.String(), "SOURCE_MODE_"))
 }
 
 func newConnectorsInfoCmd(app *App) *cobra.Command {
@@ -237,28 +234,28 @@ func runConnectorsInfo(ctx context.Context, app *App, name string, asJSON bool) 
 		return connectorErr(err)
 	}
 	if asJSON {
-		b, err := protoJSON(spec, true)
+		b, err := protoJSON(v1convert.WireSpec(spec), true)
 		if err != nil {
 			return err
 		}
 		_, err = fmt.Fprintf(app.Out, "%s\n", b)
 		return err
 	}
-	caps := spec.GetCapabilities()
+	caps := spec.Capabilities
 	w := app.Out
-	fmt.Fprintf(w, "name:         %s\n", spec.GetName())
-	fmt.Fprintf(w, "version:      %s\n", spec.GetVersion())
-	fmt.Fprintf(w, "protocol:     v%d\n", spec.GetProtocolVersion())
+	fmt.Fprintf(w, "name:         %s\n", spec.Name)
+	fmt.Fprintf(w, "version:      %s\n", spec.Version)
+	fmt.Fprintf(w, "protocol:     v%d\n", spec.ProtocolVersion)
 	fmt.Fprintf(w, "path:         %s\n", c.Path())
-	if d := spec.GetDescription(); d != "" {
+	if d := spec.Description; d != "" {
 		fmt.Fprintf(w, "description:  %s\n", d)
 	}
 	fmt.Fprintf(w, "capabilities: %s\n", capabilitySummary(caps))
-	if ops := caps.GetSchemaOps(); len(ops) > 0 {
+	if ops := caps.SchemaOps; len(ops) > 0 {
 		fmt.Fprintf(w, "schema ops:   %s\n", strings.Join(ops, ", "))
 	}
 	fmt.Fprintln(w, "config schema:")
-	schema := spec.GetConfigSchemaJson()
+	schema := spec.ConfigSchemaJSON
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, []byte(schema), "  ", "  "); err == nil {
 		schema = pretty.String()

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 )
 
 func newDiscoverCmd(app *App) *cobra.Command {
@@ -46,7 +46,7 @@ func runDiscover(ctx context.Context, app *App, name string, selectors []string,
 		return connectorErr(err)
 	}
 	if asJSON {
-		b, err := protoJSON(&connectorv1.DiscoverResponse{Streams: streams}, true)
+		b, err := protoJSON(v1convert.WireDiscover(streams), true)
 		if err != nil {
 			return err
 		}
@@ -61,8 +61,8 @@ func runDiscover(ctx context.Context, app *App, name string, selectors []string,
 	fmt.Fprintln(tw, "NAMESPACE\tNAME\tCOLUMNS\tPRIMARY KEY\tCURSOR CANDIDATES\tROWS (EST.)")
 	for _, s := range streams {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", dash(s.GetNamespace()), s.GetName(),
-			len(s.GetSchema().GetFields()), dash(strings.Join(s.GetPrimaryKey(), ",")),
-			dash(strings.Join(s.GetCursorCandidates(), ",")), estimate(s.GetRowEstimate()))
+			len(s.GetSchema().GetFields()), dash(strings.Join(s.PrimaryKey, ",")),
+			dash(strings.Join(s.CursorCandidates, ",")), estimate(s.RowEstimate))
 	}
 	return tw.Flush()
 }

@@ -90,8 +90,8 @@ func runConnectorsLock(ctx context.Context, app *App, manifestPath string) error
 		if err != nil {
 			return fmt.Errorf("lock connector %s: %w", name, err)
 		}
-		lf.Connectors[name] = connector.LockEntry{Version: spec.GetVersion(), Protocol: spec.GetProtocolVersion(), SHA256: c.SHA256()}
-		fmt.Fprintf(app.Out, "%-10s %-10s sha256:%s  %s\n", name, spec.GetVersion(), c.SHA256(), c.Path())
+		lf.Connectors[name] = connector.LockEntry{Version: spec.Version, Protocol: spec.ProtocolVersion, SHA256: c.SHA256()}
+		fmt.Fprintf(app.Out, "%-10s %-10s sha256:%s  %s\n", name, spec.Version, c.SHA256(), c.Path())
 	}
 	if err := lf.Write(); err != nil {
 		return err

@@ -24,7 +24,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/run"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
@@ -232,9 +234,9 @@ func (f *Fake) violate(format string, args ...any) error {
 // Spec is the fake's spec: source and sink, incremental_append,
 // incremental_merge and full_refresh, the column strategy, describe, load
 // status, fencing and, when f.Partitions, parallel partitions.
-func (f *Fake) Spec() *connectorv1.GetSpecResponse {
-	return &connectorv1.GetSpecResponse{Name: "fake", Version: "0.0.0", ProtocolVersion: 1,
-		Capabilities: &connectorv1.Capabilities{Source: true, Destination: true,
+func (f *Fake) Spec() *catalog.Spec {
+	return &catalog.Spec{Name: "fake", Version: "0.0.0", ProtocolVersion: 1,
+		Capabilities: catalog.Capabilities{Source: true, Destination: true,
 			SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
 			IncrementalStrategies: []string{"column"}, DescribeStream: true, DescribeTarget: true,
 			ApplySchema: true, LoadStatus: true, AtomicReceipts: true, ParallelPartitions: f.Partitions, TypedOptions: true,
@@ -242,17 +244,17 @@ func (f *Fake) Spec() *connectorv1.GetSpecResponse {
 }
 
 // Catalog, Source and Sink make the fake a run.Connectors for every name.
-func (f *Fake) Catalog(context.Context, string) (plan.Catalog, *connectorv1.GetSpecResponse, error) {
+func (f *Fake) Catalog(context.Context, string) (plan.Catalog, *catalog.Spec, error) {
 	return f, f.Spec(), nil
 }
 
 // Source returns the fake as a source.
-func (f *Fake) Source(context.Context, string) (run.Source, *connectorv1.GetSpecResponse, error) {
+func (f *Fake) Source(context.Context, string) (run.Source, *catalog.Spec, error) {
 	return f, f.Spec(), nil
 }
 
 // Sink returns the fake as a sink.
-func (f *Fake) Sink(context.Context, string) (run.Sink, *connectorv1.GetSpecResponse, error) {
+func (f *Fake) Sink(context.Context, string) (run.Sink, *catalog.Spec, error) {
 	return f, f.Spec(), nil
 }
 
@@ -266,55 +268,56 @@ func schemaMsg() *connectorv1.Schema {
 func tableKey(t *connectorv1.TableRef) string { return t.GetNamespace() + "." + t.GetName() }
 
 // DescribeStream describes the one stream.
-func (f *Fake) DescribeStream(context.Context, *connectorv1.ReadRequest) (*connectorv1.Stream, error) {
+func (f *Fake) DescribeStream(context.Context, *connectorv1.ReadRequest) (*catalog.Stream, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(CallDescribeStream); err != nil {
 		return nil, err
 	}
-	return &connectorv1.Stream{Name: "t", Schema: schemaMsg()}, nil
+	return v1convert.Stream(&connectorv1.Stream{Name: "t", Schema: schemaMsg()}), nil
 }
 
 // Discover lists the one stream.
-func (f *Fake) Discover(context.Context, []byte, []string) ([]*connectorv1.Stream, error) {
-	return []*connectorv1.Stream{{Name: "t", Schema: schemaMsg(), RowEstimate: f.Rows}}, nil
+func (f *Fake) Discover(context.Context, []byte, []string) ([]*catalog.Stream, error) {
+	return []*catalog.Stream{v1convert.Stream(&connectorv1.Stream{Name: "t", Schema: schemaMsg(), RowEstimate: f.Rows})}, nil
 }
 
 // DescribeTarget says whether the target was created.
-func (f *Fake) DescribeTarget(_ context.Context, _ []byte, t *connectorv1.TableRef) (*connectorv1.DescribeTargetResponse, error) {
+func (f *Fake) DescribeTarget(_ context.Context, _ []byte, t *catalog.TableRef) (*catalog.Target, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(CallDescribeTarget); err != nil {
 		return nil, err
 	}
-	if !f.created[tableKey(t)] {
-		return &connectorv1.DescribeTargetResponse{}, nil
+	if !f.created[tableKey(v1convert.WireTable(t))] {
+		return &catalog.Target{}, nil
 	}
-	return &connectorv1.DescribeTargetResponse{Exists: true, Schema: schemaMsg()}, nil
+	return &catalog.Target{Exists: true, Schema: v1convert.Schema(schemaMsg())}, nil
 }
 
 // ApplySchema renders one statement per change and, unless dry run,
 // creates the table. Applying DDL while a load into the table is staged
 // is a violation.
-func (f *Fake) ApplySchema(_ context.Context, req *connectorv1.ApplySchemaRequest) (*connectorv1.ApplySchemaResponse, error) {
+func (f *Fake) ApplySchema(_ context.Context, cfg []byte, t *catalog.TableRef, changes []*catalog.SchemaChange, dryRun bool) (ddl, lossy []string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(CallApplySchema); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var ddl []string
+	// The DDL names ops as the wire does (OP_CREATE_TABLE), as it always has.
+	req := &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: v1convert.WireTable(t), Changes: v1convert.WireChanges(changes), DryRun: dryRun}
 	for _, c := range req.GetChanges() {
 		ddl = append(ddl, fmt.Sprintf("%s %s pk=%v", c.GetOp(), tableKey(req.GetTable()), c.GetPrimaryKey()))
 	}
 	if !req.GetDryRun() {
 		for id, l := range f.loads {
 			if l.table == tableKey(req.GetTable()) && l.begun && !l.committed && !l.aborted && l.openWrite > 0 {
-				return nil, f.violate("ApplySchema on %s while load %s is writing", l.table, id)
+				return nil, nil, f.violate("ApplySchema on %s while load %s is writing", l.table, id)
 			}
 		}
 		f.created[tableKey(req.GetTable())] = true
 	}
-	return &connectorv1.ApplySchemaResponse{Ddl: ddl}, nil
+	return ddl, nil, nil
 }
 
 // Partition splits ids 1..Rows into req.Count ranges "lo-hi"; without

@@ -1,0 +1,60 @@
+package archtest
+
+import (
+	"strings"
+	"testing"
+)
+
+// wireAllowed are the host-side packages that may import the generated
+// protocol code (proto/gen) and proto/logical, whose API is in generated
+// types (STYLE §21: wire types stay at the wire).
+var wireAllowed = map[string]string{
+	root + "/host/connector":                     "the gRPC client: builds requests, reads responses",
+	root + "/host/connector/v1convert":           "the one converter between catalog types and dpone.connector.v1",
+	root + "/host/connector/connectortest":       "fakes of the client's data-plane calls, which still pass v1 messages",
+	root + "/host/connector/internal/testplugin": "a plugin that serves the protocol, for the client's own tests",
+}
+
+// wirePending are packages that still hold v1 messages and have yet to
+// move to catalog types (issue 12 item 3). The list only shrinks: a
+// package that no longer imports the generated code must leave it.
+var wirePending = map[string]string{
+	root + "/host/plan":    "builds the Read and BeginLoad requests a plan carries to run",
+	root + "/host/run":     "data plane: read/write stream messages, commit/abort/status requests",
+	root + "/host/state":   "pending loads store the BeginLoadRequest",
+	root + "/internal/cli": "dpone read/discover print stream messages",
+}
+
+func wireImport(imp string) bool {
+	return strings.HasPrefix(imp, root+"/proto/gen/") || imp == root+"/proto/logical"
+}
+
+func TestWireTypesStayAtTheWire(t *testing.T) {
+	pkgs := listPackages(t)
+	importers := map[string]bool{}
+	for _, p := range pkgs {
+		host := strings.HasPrefix(p.ImportPath, root+"/host/") || strings.HasPrefix(p.ImportPath, root+"/internal/") ||
+			strings.HasPrefix(p.ImportPath, root+"/cmd/")
+		if !host {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if !wireImport(imp) {
+				continue
+			}
+			importers[p.ImportPath] = true
+			if _, ok := wireAllowed[p.ImportPath]; ok {
+				continue
+			}
+			if _, ok := wirePending[p.ImportPath]; ok {
+				continue
+			}
+			t.Errorf("%s imports %s: the host speaks catalog types; convert at the client through host/connector/v1convert", p.ImportPath, imp)
+		}
+	}
+	for p := range wirePending {
+		if !importers[p] {
+			t.Errorf("%s no longer imports generated protocol code: remove it from wirePending", p)
+		}
+	}
+}
