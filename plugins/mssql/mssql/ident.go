@@ -66,6 +66,5 @@ func splitName(s string) ([]string, error) {
 	return parts, nil
 }
 
-// literal quotes a string as an N'' literal.
+// literal quotes a string as an N” literal.
 func literal(s string) string { return "N'" + strings.ReplaceAll(s, "'", "''") + "'" }
-

@@ -79,7 +79,7 @@ func (l *load) dropStagingSQL() string {
 // lockSQL serialises commits per target for the transaction's life.
 func (l *load) lockSQL() string {
 	return "DECLARE @rc int; EXEC @rc = sp_getapplock @Resource = " + literal("dpone:target:"+l.targetKey) +
-		", @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = -1; IF @rc < 0 THROW 51000, N'dpone: could not lock the target', 1;"
+		", @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = -1; IF @rc < 0 RAISERROR(N'dpone: could not lock the target', 16, 1);"
 }
 
 // receiptExistsSQL counts the load's receipt (0 or 1).
