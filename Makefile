@@ -1,11 +1,14 @@
 # dpone: thin targets; anything longer lives in scripts/.
-.PHONY: build test demo proto proto-check lint bench clean
+.PHONY: build test test-mssql demo proto proto-check lint bench clean
 
 build:
 	@scripts/build.sh
 
 test:
 	@scripts/test.sh
+
+test-mssql:
+	@scripts/test-mssql.sh
 
 demo: build
 	@scripts/demo.sh
