@@ -104,7 +104,10 @@ func valueCases() []valueCase {
 	}
 	return []valueCase{
 		{arrow.Field{Name: "b", Type: arrow.FixedWidthTypes.Boolean, Nullable: true}, "bit",
-			func(b array.Builder) { b.(*array.BooleanBuilder).AppendValues([]bool{true, false}, nil); b.AppendNull() },
+			func(b array.Builder) {
+				b.(*array.BooleanBuilder).AppendValues([]bool{true, false}, nil)
+				b.AppendNull()
+			},
 			[]any{true, false, nil}},
 		{arrow.Field{Name: "u8", Type: arrow.PrimitiveTypes.Uint8}, "tinyint",
 			func(b array.Builder) { b.(*array.Uint8Builder).AppendValues([]uint8{0, 255}, nil) }, []any{int64(0), int64(255)}},
@@ -129,15 +132,24 @@ func valueCases() []valueCase {
 		{arrow.Field{Name: "money", Type: &arrow.Decimal128Type{Precision: 19, Scale: 4}}, "decimal(19,4)",
 			func(b array.Builder) { b.(*array.Decimal128Builder).Append(d("-922337203685477.5808", 19, 4)) }, []any{"-922337203685477.5808"}},
 		{arrow.Field{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true}, "nvarchar(max)",
-			func(b array.Builder) { b.(*array.StringBuilder).AppendValues([]string{"", "日本語 👩‍💻"}, nil); b.AppendNull() },
+			func(b array.Builder) {
+				b.(*array.StringBuilder).AppendValues([]string{"", "日本語 👩‍💻"}, nil)
+				b.AppendNull()
+			},
 			[]any{"", "日本語 👩‍💻", nil}},
 		{arrow.Field{Name: "js", Type: arrow.BinaryTypes.String, Metadata: jsonMeta}, "nvarchar(max)",
 			func(b array.Builder) { b.(*array.StringBuilder).Append(`{"d":22.00}`) }, []any{`{"d":22.00}`}},
 		{arrow.Field{Name: "g", Type: arrow.BinaryTypes.String, Metadata: uuidMeta, Nullable: true}, "uniqueidentifier",
-			func(b array.Builder) { b.(*array.StringBuilder).Append("6f9619ff-8b86-d011-b42d-00c04fc964ff"); b.AppendNull() },
+			func(b array.Builder) {
+				b.(*array.StringBuilder).Append("6f9619ff-8b86-d011-b42d-00c04fc964ff")
+				b.AppendNull()
+			},
 			[]any{[]byte{0xff, 0x19, 0x96, 0x6f, 0x86, 0x8b, 0x11, 0xd0, 0xb4, 0x2d, 0x00, 0xc0, 0x4f, 0xc9, 0x64, 0xff}, nil}},
 		{arrow.Field{Name: "bin", Type: arrow.BinaryTypes.Binary, Nullable: true}, "varbinary(max)",
-			func(b array.Builder) { b.(*array.BinaryBuilder).AppendValues([][]byte{{0, 1, 0xfe}, {}}, nil); b.AppendNull() },
+			func(b array.Builder) {
+				b.(*array.BinaryBuilder).AppendValues([][]byte{{0, 1, 0xfe}, {}}, nil)
+				b.AppendNull()
+			},
 			[]any{[]byte{0, 1, 0xfe}, []byte{}, nil}},
 		{arrow.Field{Name: "day", Type: arrow.FixedWidthTypes.Date32}, "date",
 			func(b array.Builder) {
