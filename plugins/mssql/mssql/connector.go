@@ -32,12 +32,14 @@ func New() sdk.Connector { return &Connector{} }
 // implements are declared, so plan refuses the others before any I/O.
 func (c *Connector) Spec() sdk.Spec {
 	return sdk.Spec{
-		Name:           "mssql",
-		Version:        Version,
-		Description:    "SQL Server: streamed SELECT source; bulk copy sink with transactional publish and receipts",
-		ConfigSchema:   configSchema,
-		SinkModes:      sinkModes,
-		AtomicReceipts: true,
-		Transactions:   true,
+		Name:                  "mssql",
+		Version:               Version,
+		Description:           "SQL Server: streamed SELECT source; bulk copy sink with transactional publish and receipts",
+		ConfigSchema:          configSchema,
+		SourceOptionsSchema:   sdk.OptionsSchema(sourceOptions{}),
+		SinkModes:             sinkModes,
+		IncrementalStrategies: []string{"column"},
+		AtomicReceipts:        true,
+		Transactions:          true,
 	}
 }

@@ -12,17 +12,32 @@ import (
 )
 
 // sourceOptions are the SQL Server source's own keys of source.options.
-type sourceOptions struct{}
+type sourceOptions struct {
+	// IncrementalStrategy is "column" (the only one implemented) or empty.
+	IncrementalStrategy string `json:"incremental_strategy"`
+	// CursorOptions are the column strategy's keys (incremental_column,
+	// incremental_key, null_policy, lookback, initial_value, safety_lag,
+	// tie_cap), shared by every source through the SDK.
+	sdk.CursorOptions
+}
 
 // Read streams SELECT <columns> FROM <table> into Arrow records sized by
 // out.BatchBytes(): rows are decoded one at a time into the builders, never
-// buffered whole. Only full reads are implemented.
+// buffered whole. With incremental_strategy column, rows come in (cursor,
+// key) order from the cursor's bounds and sdk.Cursor's writer drops the
+// rows the checkpoint already holds and writes the checkpoints.
 func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.RecordWriter) error {
-	if err := sdk.DecodeOptions(req.Options, &sourceOptions{}, "mssql source options"); err != nil {
+	var opts sourceOptions
+	if err := sdk.DecodeOptions(req.Options, &opts, "mssql source options"); err != nil {
 		return err
 	}
-	if req.Mode == sdk.ReadIncremental {
-		return sdk.Errorf(sdk.CodeUnsupported, "mssql source: incremental reads are not implemented yet: use mode full_refresh for %s", streamName(req))
+	switch opts.IncrementalStrategy {
+	case "", "column":
+	default:
+		return sdk.Errorf(sdk.CodeUnsupported, "mssql source: incremental_strategy %q is not supported (supported: column)", opts.IncrementalStrategy)
+	}
+	if req.Mode == sdk.ReadIncremental && opts.IncrementalStrategy == "" {
+		return sdk.Errorf(sdk.CodeConfig, "mssql source: incremental read of %s needs options incremental_strategy: column and incremental_column", streamName(req))
 	}
 	if req.Partition != nil {
 		return sdk.Errorf(sdk.CodeUnsupported, "mssql source: partitioned reads are not implemented")
@@ -43,13 +58,52 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if len(ts) == 0 {
 		return sdk.Errorf(sdk.CodeNotFound, "mssql source: table %s does not exist (or is not visible to this login)", streamName(req))
 	}
-	fields, err := projectFields(ts[0].Columns, req.Columns)
+	var cur *sdk.Cursor
+	want := req.Columns
+	if opts.IncrementalStrategy == "column" {
+		if cur, err = sdk.NewCursor(opts.CursorOptions, req, ts[0].PrimaryKey); err != nil {
+			return sdk.Errorf(sdk.CodeOf(err), "mssql source: %w", err)
+		}
+		if len(want) > 0 {
+			for _, n := range cur.Columns() {
+				if !slices.Contains(want, n) {
+					want = append(want, n)
+				}
+			}
+		}
+	}
+	fields, err := projectFields(ts[0].Columns, want)
 	if err != nil {
 		return err
 	}
 	q, err := selectSQL(schema, req.Stream, fields)
 	if err != nil {
 		return err
+	}
+	w := out
+	var cw *sdk.CursorWriter
+	if cur != nil {
+		ci := slices.IndexFunc(fields, func(f arrow.Field) bool { return f.Name == cur.Column })
+		if ci < 0 {
+			return sdk.Errorf(sdk.CodeConfig, "mssql source: incremental_column %q is not a readable column of %s", cur.Column, streamName(req))
+		}
+		native, _ := fields[ci].Metadata.GetValue(sdk.MetaNative)
+		if cur.FailOnNulls() {
+			var n int
+			if err := db.QueryRowContext(ctx, nullCursorSQL(schema, req.Stream, cur.Column)).Scan(&n); err != nil {
+				return classify(fmt.Errorf("read %s: check NULL cursors: %w", streamName(req), err))
+			}
+			if n > 0 {
+				return sdk.Errorf(sdk.CodeData, "mssql source: %w", cur.NullsError(streamName(req)))
+			}
+		}
+		where, order, err := cursorClauses(cur, native)
+		if err != nil {
+			return err
+		}
+		q = strings.TrimSuffix(q, ";") + where + order + ";"
+		cw = cur.Writer(out, ci)
+		w = cw
 	}
 	s := arrow.NewSchema(fields, nil)
 	if err := out.Schema(s); err != nil {
@@ -60,7 +114,7 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 		return classify(fmt.Errorf("read %s: %w", streamName(req), err))
 	}
 	defer rows.Close()
-	bb := sdk.NewBatchBuilder(nil, s, out)
+	bb := sdk.NewBatchBuilder(nil, s, w)
 	defer bb.Release()
 	vals := make([]any, len(fields))
 	ptrs := make([]any, len(fields))
@@ -83,7 +137,19 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if err := rows.Err(); err != nil {
 		return classify(fmt.Errorf("read %s: %w", streamName(req), err))
 	}
-	return bb.Flush()
+	if err := bb.Flush(); err != nil {
+		return err
+	}
+	if cw != nil {
+		return cw.Finish()
+	}
+	return nil
+}
+
+// nullCursorSQL counts NULL cursors (null_policy fail), stopping at one.
+func nullCursorSQL(schema, table, column string) string {
+	from, _ := qualified(schema, table)
+	return "SELECT COUNT(*) FROM (SELECT TOP (1) 1 AS x FROM " + from + " WHERE " + ident(column) + " IS NULL) AS n;"
 }
 
 // projectFields maps the requested columns (all readable ones when none)

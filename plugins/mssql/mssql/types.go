@@ -122,8 +122,6 @@ func (c *Connector) TypeLoss(f arrow.Field) string {
 		if t.Unit == arrow.Nanosecond {
 			return "nanoseconds round to 100 ns (time(7))"
 		}
-	case *arrow.Int8Type:
-		return ""
 	}
 	return ""
 }
@@ -209,7 +207,12 @@ func (c column) arrowField() (arrow.Field, error) {
 	case "date":
 		t = arrow.FixedWidthTypes.Date32
 	case "time":
-		t = &arrow.Time64Type{Unit: timeUnit(c.Scale)}
+		// Arrow's time64 takes µs or ns only.
+		u := arrow.Microsecond
+		if c.Scale > 6 {
+			u = arrow.Nanosecond
+		}
+		t = &arrow.Time64Type{Unit: u}
 	case "datetime2":
 		t = &arrow.TimestampType{Unit: timeUnit(c.Scale)}
 	case "datetime":

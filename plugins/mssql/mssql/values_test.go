@@ -308,7 +308,7 @@ func TestArrowFields(t *testing.T) {
 		{column{Type: "timestamp"}, "binary"},
 		{column{Type: "date"}, "date32"},
 		{column{Type: "time", Scale: 7}, "time64[ns]"},
-		{column{Type: "time", Scale: 3}, "time64[ms]"},
+		{column{Type: "time", Scale: 3}, "time64[us]"},
 		{column{Type: "datetime2", Scale: 0}, "timestamp[s]"},
 		{column{Type: "datetime2", Scale: 7}, "timestamp[ns]"},
 		{column{Type: "datetime"}, "timestamp[ns]"},
