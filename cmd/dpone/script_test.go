@@ -59,11 +59,18 @@ func buildPlugins(t *testing.T) string {
 func TestScripts(t *testing.T) {
 	plugins := buildPlugins(t)
 	pgDSN := os.Getenv("DPONE_TEST_PG_DSN")
+	msDSN := os.Getenv("DPONE_TEST_MSSQL_DSN") // no SQL Server runs here: set only where one does
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DPONE_PLUGIN_DIR", plugins)
 			env.Setenv("HOME", env.WorkDir)
+			if msDSN != "" {
+				b := make([]byte, 4)
+				_, _ = rand.Read(b)
+				env.Setenv("DPONE_CONN_MS_DSN", msDSN)
+				env.Setenv("MS_SCHEMA", "script_"+hex.EncodeToString(b))
+			}
 			if pgDSN == "" {
 				return nil
 			}
@@ -77,8 +84,11 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
-			if cond == "pg" {
+			switch cond {
+			case "pg":
 				return pgDSN != "", nil
+			case "mssql":
+				return msDSN != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
