@@ -31,6 +31,7 @@ func TestClassify(t *testing.T) {
 		{"null into not null", mssqldb.Error{Number: 515}, sdk.CodeData, false},
 		{"truncation", mssqldb.Error{Number: 2628}, sdk.CodeData, false},
 		{"invalid object", mssqldb.Error{Number: 208}, sdk.CodeNotFound, false},
+		{"publish guard", mssqldb.Error{Number: guardError}, sdk.CodeData, false},
 		{"invalid column", mssqldb.Error{Number: 207}, sdk.CodeSchema, false},
 		{"database missing", mssqldb.Error{Number: 4060}, sdk.CodeConfig, false},
 		{"wrapped pointer", fmt.Errorf("commit: %w", &mssqldb.Error{Number: 1205}), sdk.CodeUnavailable, true},

@@ -36,7 +36,7 @@ func TestGRPCSpecAndCheck(t *testing.T) {
 	caps := spec.GetCapabilities()
 	if spec.GetName() != "mssql" || !caps.GetSource() || !caps.GetDestination() || !caps.GetAtomicReceipts() || !caps.GetLoadStatus() ||
 		!cmp.Equal(caps.GetIncrementalStrategies(), []string{"column"}) ||
-		!cmp.Equal(caps.GetSinkModes(), []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge}) {
+		!cmp.Equal(caps.GetSinkModes(), []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSnapshotDiff}) {
 		t.Errorf("spec: got %v", spec)
 	}
 	for _, tc := range []struct {

@@ -11,7 +11,8 @@ import (
 )
 
 // sinkModes lists every mode CommitLoad implements; plan refuses others.
-var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge}
+var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge,
+	sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSnapshotDiff}
 
 // seqColumn numbers staged rows so a merge keeps the last row of a key.
 const seqColumn = "_dpone_seq"
@@ -75,8 +76,8 @@ func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
 	if l.strategy, err = req.Strategy(); err != nil {
 		return nil, err
 	}
-	if req.Mode == sdk.ModeMerge && len(req.UniqueKey) == 0 {
-		return nil, sdk.Errorf(sdk.CodeConfig, "mssql sink: incremental_merge needs strategy.unique_key")
+	if (req.Mode == sdk.ModeMerge || req.Mode == sdk.ModeSnapshotDiff) && len(req.UniqueKey) == 0 {
+		return nil, sdk.Errorf(sdk.CodeConfig, "mssql sink: %s needs strategy.unique_key", req.Mode)
 	}
 	return l, nil
 }

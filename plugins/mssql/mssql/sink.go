@@ -186,11 +186,13 @@ func (l *load) commit(ctx context.Context, tx *sql.Tx, receipt string) (sdk.Comm
 			}
 		}
 		if s.Counts {
-			var ins, upd int64
-			if err := tx.QueryRowContext(ctx, s.SQL, a...).Scan(&ins, &upd); err != nil {
+			var ins, upd, del int64
+			if err := tx.QueryRowContext(ctx, s.SQL, a...).Scan(&ins, &upd, &del); err != nil {
 				return res, err
 			}
-			res.RowsInserted, res.RowsUpdated = ins, upd
+			res.RowsInserted += ins
+			res.RowsUpdated += upd
+			res.RowsDeleted += del
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, s.SQL, a...); err != nil {

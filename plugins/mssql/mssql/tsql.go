@@ -22,7 +22,7 @@ type stmt struct {
 	SQL  string
 	Args []namedArg
 	// Counts is true when the statement returns one row: the rows it
-	// inserted and updated.
+	// inserted, updated and deleted.
 	Counts bool
 }
 
@@ -144,6 +144,14 @@ func (l *load) publish(ti targetInfo, receipt string) ([]stmt, error) {
 		out = append(out, l.countInsert(into, sel, largs))
 	case sdk.ModeMerge:
 		out = append(out, l.mergeSQL(names, lcols, lvals, largs))
+	case sdk.ModeReplace:
+		out = append(out, l.replaceSQL()...)
+		out = append(out, l.countInsert(into, sel, largs))
+	case sdk.ModePartitionReplace:
+		out = append(out, l.partitionDeleteSQL())
+		out = append(out, l.countInsert(into, sel, largs))
+	case sdk.ModeSnapshotDiff:
+		out = append(out, l.snapshotDiffSQL(names, lcols, lvals, largs)...)
 	}
 	if identity {
 		out = append(out, stmt{SQL: "SET IDENTITY_INSERT " + l.target + " OFF;"})
@@ -166,7 +174,7 @@ func (rowsPlaceholder) String() string { return "<rows published>" }
 // countInsert is INSERT … SELECT from staging returning the row count.
 func (l *load) countInsert(into, sel string, largs []namedArg) stmt {
 	return stmt{SQL: "INSERT INTO " + l.target + " (" + into + ")\nSELECT " + sel + " FROM " + l.staging +
-		";\nSELECT CAST(@@ROWCOUNT AS bigint), CAST(0 AS bigint);", Args: largs, Counts: true}
+		";\nSELECT CAST(@@ROWCOUNT AS bigint), CAST(0 AS bigint), CAST(0 AS bigint);", Args: largs, Counts: true}
 }
 
 // mergeSQL upserts the last staged row of each key with MERGE … WITH
@@ -200,7 +208,7 @@ func (l *load) mergeSQL(names, lcols, lvals []string, largs []namedArg) stmt {
 		"ON " + strings.Join(on, " AND ") + "\n" + matched +
 		"WHEN NOT MATCHED BY TARGET THEN INSERT (" + identList(all) + ") VALUES (" + strings.Join(vals, ", ") + ")\n" +
 		"OUTPUT $action INTO @actions;\n" +
-		"SELECT CAST(ISNULL(SUM(CASE WHEN act = N'INSERT' THEN 1 ELSE 0 END), 0) AS bigint), CAST(ISNULL(SUM(CASE WHEN act = N'UPDATE' THEN 1 ELSE 0 END), 0) AS bigint) FROM @actions;"
+		"SELECT CAST(ISNULL(SUM(CASE WHEN act = N'INSERT' THEN 1 ELSE 0 END), 0) AS bigint), CAST(ISNULL(SUM(CASE WHEN act = N'UPDATE' THEN 1 ELSE 0 END), 0) AS bigint), CAST(0 AS bigint) FROM @actions;"
 	return stmt{SQL: q, Args: largs, Counts: true}
 }
 
@@ -255,6 +263,9 @@ func (l *load) createTargetDDL() (string, error) {
 		defs = append(defs, d)
 	}
 	defs = append(defs, l.lineageDefs()...)
+	if l.strategy.SoftDeletes() {
+		defs = append(defs, ident(sdk.DeletedAtColumn)+" datetimeoffset(7) NULL")
+	}
 	if len(l.req.UniqueKey) > 0 {
 		defs = append(defs, "PRIMARY KEY ("+identList(l.req.UniqueKey)+")")
 	}
@@ -266,6 +277,10 @@ func (l *load) missingLineageDDL(ti targetInfo) []string {
 	var out []string
 	lcols, _, _ := l.lineage()
 	defs := l.lineageDefs()
+	if l.strategy.SoftDeletes() {
+		lcols = append(lcols, sdk.DeletedAtColumn)
+		defs = append(defs, ident(sdk.DeletedAtColumn)+" datetimeoffset(7) NULL")
+	}
 	for i, c := range lcols {
 		if !slices.ContainsFunc(ti.Columns, func(tc column) bool { return tc.Name == c }) {
 			out = append(out, "ALTER TABLE "+l.target+" ADD "+defs[i]+";")
@@ -295,6 +310,13 @@ func (l *load) writableNames(ti targetInfo) ([]string, error) {
 	for _, k := range l.req.UniqueKey {
 		if !slices.Contains(names, k) {
 			return nil, sdk.Errorf(sdk.CodeConfig, "mssql sink: unique_key column %q is not a written column of the load", k)
+		}
+	}
+	if l.req.Mode == sdk.ModePartitionReplace {
+		for _, p := range l.strategy.PartitionBy {
+			if !slices.Contains(names, p) {
+				return nil, sdk.Errorf(sdk.CodeConfig, "mssql sink: partition_by column %q is not a written column of the load", p)
+			}
 		}
 	}
 	if len(names) == 0 {

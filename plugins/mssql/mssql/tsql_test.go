@@ -2,6 +2,7 @@ package mssql
 
 import (
 	"flag"
+	"slices"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,8 +51,16 @@ func testLoad(t *testing.T, mode, namespace string, lineage bool) *load {
 	t.Helper()
 	req := sdk.LoadRequest{LoadID: "L1", Target: sdk.TableRef{Namespace: namespace, Name: "orders"},
 		Schema: testSchema(), Mode: mode}
-	if mode == sdk.ModeMerge {
+	switch mode {
+	case sdk.ModeMerge, sdk.ModeSnapshotDiff:
 		req.UniqueKey = []string{"id"}
+	case sdk.ModeReplace:
+		req.Load.Strategy.Where = "[at] >= '2024-01-01'"
+	case sdk.ModePartitionReplace:
+		req.Load.Strategy.PartitionBy = []string{"code", "odd]name"}
+	case "snapshot_diff_soft":
+		req.Mode, req.UniqueKey = sdk.ModeSnapshotDiff, []string{"id"}
+		req.Load.Strategy.Deletes = "soft"
 	}
 	if lineage {
 		req.Load.Lineage = &sdk.Lineage{RunID: "run-1", RunIDColumn: "_dpone_run_id", LoadedAt: "2024-01-02T03:04:05Z", LoadedAtColumn: "_dpone_loaded_at"}
@@ -98,7 +107,7 @@ func TestPublishSQL(t *testing.T) {
 		{Name: "amount", Type: "decimal", Computed: true}, {Name: "code", Type: "uniqueidentifier"}, {Name: "at", Type: "timestamp"}, {Name: "odd]name", Type: "bit"},
 		{Name: "_dpone_run_id", Type: "nvarchar"}}}
 	targets := map[string]targetInfo{"absent": {}, "existing": existing, "referenced": referenced, "identity": special}
-	for _, mode := range sinkModes {
+	for _, mode := range append(slices.Clone(sinkModes), "snapshot_diff_soft") {
 		for tname, ti := range targets {
 			for _, lineage := range []bool{false, true} {
 				name := mode + "_" + tname
@@ -138,8 +147,11 @@ func TestResolveLoadRefuses(t *testing.T) {
 		want sdk.Code
 	}{
 		{"no table", sdk.LoadRequest{Mode: sdk.ModeAppend}, sdk.CodeConfig},
-		{"undeclared mode", sdk.LoadRequest{Mode: sdk.ModeSnapshotDiff, Target: sdk.TableRef{Name: "t"}}, sdk.CodeUnsupported},
+		{"undeclared mode", sdk.LoadRequest{Mode: "scd2", Target: sdk.TableRef{Name: "t"}}, sdk.CodeUnsupported},
 		{"merge without key", sdk.LoadRequest{Mode: sdk.ModeMerge, Target: sdk.TableRef{Name: "t"}}, sdk.CodeConfig},
+		{"snapshot_diff without key", sdk.LoadRequest{Mode: sdk.ModeSnapshotDiff, Target: sdk.TableRef{Name: "t"}}, sdk.CodeConfig},
+		{"replace without where", sdk.LoadRequest{Mode: sdk.ModeReplace, Target: sdk.TableRef{Name: "t"}}, sdk.CodeConfig},
+		{"partition_replace without columns", sdk.LoadRequest{Mode: sdk.ModePartitionReplace, Target: sdk.TableRef{Name: "t"}}, sdk.CodeConfig},
 		{"four parts", sdk.LoadRequest{Mode: sdk.ModeAppend, Target: sdk.TableRef{Namespace: "srv.db.s", Name: "t"}}, sdk.CodeConfig},
 		{"unknown option", sdk.LoadRequest{Mode: sdk.ModeAppend, Target: sdk.TableRef{Name: "t"}, Options: []byte(`{"tablok":true}`)}, sdk.CodeConfig},
 	} {

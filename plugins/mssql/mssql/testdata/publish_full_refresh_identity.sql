@@ -14,7 +14,7 @@ TRUNCATE TABLE [sales].[orders];
 
 INSERT INTO [sales].[orders] ([id], [name], [code], [odd]]name])
 SELECT [id], [name], [code], [odd]]name] FROM [sales].[_dpone_stg_l1];
-SELECT CAST(@@ROWCOUNT AS bigint), CAST(0 AS bigint);
+SELECT CAST(@@ROWCOUNT AS bigint), CAST(0 AS bigint), CAST(0 AS bigint);
 
 SET IDENTITY_INSERT [sales].[orders] OFF;
 

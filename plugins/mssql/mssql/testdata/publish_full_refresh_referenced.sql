@@ -12,7 +12,7 @@ DELETE FROM [sales].[orders];
 
 INSERT INTO [sales].[orders] ([id], [name], [amount], [code], [at], [odd]]name])
 SELECT [id], [name], [amount], [code], [at], [odd]]name] FROM [sales].[_dpone_stg_l1];
-SELECT CAST(@@ROWCOUNT AS bigint), CAST(0 AS bigint);
+SELECT CAST(@@ROWCOUNT AS bigint), CAST(0 AS bigint), CAST(0 AS bigint);
 
 INSERT INTO [sales].[_dpone_loads] (load_id, target, mode, rows, receipt) VALUES (@load_id, @target, @mode, @rows, @receipt);
 -- @load_id = L1

@@ -14,7 +14,7 @@ SET IDENTITY_INSERT [sales].[orders] ON;
 
 INSERT INTO [sales].[orders] ([id], [name], [code], [odd]]name], [_dpone_run_id], [_dpone_loaded_at])
 SELECT [id], [name], [code], [odd]]name], CAST(@run_id AS nvarchar(200)), CAST(@loaded_at AS datetimeoffset(7)) FROM [sales].[_dpone_stg_l1];
-SELECT CAST(@@ROWCOUNT AS bigint), CAST(0 AS bigint);
+SELECT CAST(@@ROWCOUNT AS bigint), CAST(0 AS bigint), CAST(0 AS bigint);
 -- @run_id = run-1
 -- @loaded_at = 2024-01-02T03:04:05Z
 

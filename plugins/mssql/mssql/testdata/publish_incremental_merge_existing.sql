@@ -15,7 +15,7 @@ ON (t.[id] = s.[id] OR (t.[id] IS NULL AND s.[id] IS NULL))
 WHEN MATCHED THEN UPDATE SET t.[name] = s.[name], t.[amount] = s.[amount], t.[code] = s.[code], t.[at] = s.[at], t.[odd]]name] = s.[odd]]name]
 WHEN NOT MATCHED BY TARGET THEN INSERT ([id], [name], [amount], [code], [at], [odd]]name]) VALUES (s.[id], s.[name], s.[amount], s.[code], s.[at], s.[odd]]name])
 OUTPUT $action INTO @actions;
-SELECT CAST(ISNULL(SUM(CASE WHEN act = N'INSERT' THEN 1 ELSE 0 END), 0) AS bigint), CAST(ISNULL(SUM(CASE WHEN act = N'UPDATE' THEN 1 ELSE 0 END), 0) AS bigint) FROM @actions;
+SELECT CAST(ISNULL(SUM(CASE WHEN act = N'INSERT' THEN 1 ELSE 0 END), 0) AS bigint), CAST(ISNULL(SUM(CASE WHEN act = N'UPDATE' THEN 1 ELSE 0 END), 0) AS bigint), CAST(0 AS bigint) FROM @actions;
 
 INSERT INTO [sales].[_dpone_loads] (load_id, target, mode, rows, receipt) VALUES (@load_id, @target, @mode, @rows, @receipt);
 -- @load_id = L1

@@ -19,7 +19,7 @@ ON (t.[id] = s.[id] OR (t.[id] IS NULL AND s.[id] IS NULL))
 WHEN MATCHED THEN UPDATE SET t.[name] = s.[name], t.[amount] = s.[amount], t.[code] = s.[code], t.[at] = s.[at], t.[odd]]name] = s.[odd]]name], t.[_dpone_run_id] = CAST(@run_id AS nvarchar(200)), t.[_dpone_loaded_at] = CAST(@loaded_at AS datetimeoffset(7))
 WHEN NOT MATCHED BY TARGET THEN INSERT ([id], [name], [amount], [code], [at], [odd]]name], [_dpone_run_id], [_dpone_loaded_at]) VALUES (s.[id], s.[name], s.[amount], s.[code], s.[at], s.[odd]]name], CAST(@run_id AS nvarchar(200)), CAST(@loaded_at AS datetimeoffset(7)))
 OUTPUT $action INTO @actions;
-SELECT CAST(ISNULL(SUM(CASE WHEN act = N'INSERT' THEN 1 ELSE 0 END), 0) AS bigint), CAST(ISNULL(SUM(CASE WHEN act = N'UPDATE' THEN 1 ELSE 0 END), 0) AS bigint) FROM @actions;
+SELECT CAST(ISNULL(SUM(CASE WHEN act = N'INSERT' THEN 1 ELSE 0 END), 0) AS bigint), CAST(ISNULL(SUM(CASE WHEN act = N'UPDATE' THEN 1 ELSE 0 END), 0) AS bigint), CAST(0 AS bigint) FROM @actions;
 -- @run_id = run-1
 -- @loaded_at = 2024-01-02T03:04:05Z
 

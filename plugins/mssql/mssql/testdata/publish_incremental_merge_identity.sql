@@ -17,7 +17,7 @@ ON (t.[id] = s.[id] OR (t.[id] IS NULL AND s.[id] IS NULL))
 WHEN MATCHED THEN UPDATE SET t.[name] = s.[name], t.[code] = s.[code], t.[odd]]name] = s.[odd]]name]
 WHEN NOT MATCHED BY TARGET THEN INSERT ([id], [name], [code], [odd]]name]) VALUES (s.[id], s.[name], s.[code], s.[odd]]name])
 OUTPUT $action INTO @actions;
-SELECT CAST(ISNULL(SUM(CASE WHEN act = N'INSERT' THEN 1 ELSE 0 END), 0) AS bigint), CAST(ISNULL(SUM(CASE WHEN act = N'UPDATE' THEN 1 ELSE 0 END), 0) AS bigint) FROM @actions;
+SELECT CAST(ISNULL(SUM(CASE WHEN act = N'INSERT' THEN 1 ELSE 0 END), 0) AS bigint), CAST(ISNULL(SUM(CASE WHEN act = N'UPDATE' THEN 1 ELSE 0 END), 0) AS bigint), CAST(0 AS bigint) FROM @actions;
 
 SET IDENTITY_INSERT [sales].[orders] OFF;
 
