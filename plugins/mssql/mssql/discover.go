@@ -132,7 +132,7 @@ func (t tableDesc) stream() (sdk.Stream, error) {
 		}
 		fields = append(fields, f)
 		switch c.Type {
-		case "datetime2", "datetime", "datetimeoffset", "smalldatetime", "date", "int", "bigint", "timestamp":
+		case "datetime2", "datetime", "datetimeoffset", "smalldatetime", "date", "int", "bigint", "timestamp", "rowversion":
 			cursors = append(cursors, c.Name)
 		}
 	}

@@ -26,7 +26,12 @@ func cursorClauses(c *sdk.Cursor, native string) (where, order string, err error
 		}
 		vals = append(vals, cur+" >= "+lower)
 	}
-	if b.SafetyLag != nil {
+	if native == "rowversion" {
+		// Transactions still open may commit rows below the largest
+		// rowversion read: stop below the oldest active one.
+		vals = append(vals, cur+" < MIN_ACTIVE_ROWVERSION()")
+	}
+	if b.SafetyLag != nil && native != "rowversion" {
 		now := "CAST(SYSDATETIME() AS " + native + ")"
 		if strings.HasPrefix(native, "datetimeoffset") {
 			now = "SYSDATETIMEOFFSET()"
@@ -63,6 +68,9 @@ var zoneSuffix = regexp.MustCompile(`([+-]\d\d)$`)
 // digits and cast through datetime2(7), since datetime parses at most 3
 // fractional digits; the cast rounds back to the same tick.
 func castLiteral(text, native string) string {
+	if native == "rowversion" {
+		return "CAST(CAST(" + literal(text) + " AS bigint) AS binary(8))"
+	}
 	if native == "datetime" {
 		if i := strings.LastIndexByte(text, '.'); i >= 0 && len(text)-i-1 > 7 {
 			text = text[:i+8]

@@ -33,6 +33,8 @@ func TestCursorSQL(t *testing.T) {
 		{"lookback_number", "int", `{"incremental_column":"updated_at","lookback":100}`, sdk.ReadIncremental, prior("1000")},
 		{"safety_lag", "datetimeoffset(7)", `{"incremental_column":"updated_at","safety_lag":"5 minutes"}`, sdk.ReadIncremental, prior("2024-01-01 00:00:00+00")},
 		{"datetime_ticks", "datetime", `{"incremental_column":"updated_at"}`, sdk.ReadIncremental, prior("2024-01-01 00:00:00.003333333")},
+		{"rowversion_first", "rowversion", `{"incremental_column":"updated_at","null_policy":"skip"}`, sdk.ReadIncremental, nil},
+		{"rowversion_resume", "rowversion", `{"incremental_column":"updated_at"}`, sdk.ReadIncremental, prior("81985529216486895")},
 		{"keys", "datetime", `{"incremental_column":"updated_at","incremental_key":["region","id"]}`, sdk.ReadIncremental, prior("2024-01-01 00:00:00")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -188,8 +188,11 @@ func selectSQL(schema, table string, fields []arrow.Field) (string, error) {
 	sel := make([]string, len(fields))
 	for i, f := range fields {
 		sel[i] = ident(f.Name)
-		if n, _ := f.Metadata.GetValue(sdk.MetaNative); n == "xml" {
+		switch n, _ := f.Metadata.GetValue(sdk.MetaNative); n {
+		case "xml":
 			sel[i] = "CAST(" + ident(f.Name) + " AS nvarchar(max)) AS " + ident(f.Name)
+		case "rowversion":
+			sel[i] = "CAST(" + ident(f.Name) + " AS bigint) AS " + ident(f.Name)
 		}
 	}
 	return "SELECT " + strings.Join(sel, ", ") + " FROM " + from + ";", nil

@@ -202,7 +202,12 @@ func (c column) arrowField() (arrow.Field, error) {
 	case "uniqueidentifier":
 		t = arrow.BinaryTypes.String
 		meta[sdk.MetaLogical] = sdk.LogicalUUID
-	case "binary", "varbinary", "image", "timestamp", "rowversion":
+	case "timestamp", "rowversion":
+		// 8 bytes, big-endian, monotonic per database: read as bigint so it
+		// can be an incremental cursor (selectSQL casts it).
+		meta[sdk.MetaNative] = "rowversion"
+		t = arrow.PrimitiveTypes.Int64
+	case "binary", "varbinary", "image":
 		t = arrow.BinaryTypes.Binary
 	case "date":
 		t = arrow.FixedWidthTypes.Date32
