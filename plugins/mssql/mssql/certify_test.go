@@ -116,6 +116,7 @@ func TestCertify(t *testing.T) {
 			},
 			Types: map[string]string{"id": "int64", "updated_at": "timestamp(6, tz)", "name": "string",
 				"amount": "decimal(38,10)", "code": "uuid", "day": "date", "raw": "binary", "small": "uint8", "cash": "decimal(19,4)"},
+			Partitions: 2,
 			Incremental: &sdktest.IncrementalFixture{
 				Options: json.RawMessage(`{"incremental_strategy":"column","incremental_column":"updated_at"}`),
 				Cursor:  "updated_at",

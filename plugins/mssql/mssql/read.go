@@ -39,8 +39,12 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if req.Mode == sdk.ReadIncremental && opts.IncrementalStrategy == "" {
 		return sdk.Errorf(sdk.CodeConfig, "mssql source: incremental read of %s needs options incremental_strategy: column and incremental_column", streamName(req))
 	}
-	if req.Partition != nil {
-		return sdk.Errorf(sdk.CodeUnsupported, "mssql source: partitioned reads are not implemented")
+	pwhere, err := partitionWhere(req.Partition)
+	if err != nil {
+		return err
+	}
+	if pwhere != "" && opts.IncrementalStrategy != "" && req.Mode == sdk.ReadIncremental {
+		return sdk.Errorf(sdk.CodeConfig, "mssql source: an incremental read of %s cannot be split into key ranges: set parallel: 1", streamName(req))
 	}
 	db, err := open(ctx, req.Config)
 	if err != nil {
@@ -79,6 +83,9 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	q, err := selectSQL(schema, req.Stream, fields)
 	if err != nil {
 		return err
+	}
+	if pwhere != "" {
+		q = strings.TrimSuffix(q, ";") + pwhere + ";"
 	}
 	w := out
 	var cw *sdk.CursorWriter
