@@ -2,9 +2,9 @@ package mssql
 
 import (
 	"flag"
-	"slices"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
