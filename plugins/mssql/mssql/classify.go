@@ -63,13 +63,6 @@ func classify(err error) error {
 		}
 		return err
 	}
-	var pme *mssqldb.Error
-	if errors.As(err, &pme) && pme != nil {
-		if code, retry := errorCode(pme.Number); code != 0 {
-			return &sdk.Error{Code: code, Retryable: retry, Err: err}
-		}
-		return err
-	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &sdk.Error{Code: sdk.CodeUnavailable, Retryable: true, Err: err}
 	}

@@ -41,5 +41,6 @@ func (c *Connector) Spec() sdk.Spec {
 		IncrementalStrategies: []string{"column"},
 		AtomicReceipts:        true,
 		Transactions:          true,
+		Fencing:               true,
 	}
 }

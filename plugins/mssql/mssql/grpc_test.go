@@ -34,7 +34,7 @@ func TestGRPCSpecAndCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	caps := spec.GetCapabilities()
-	if spec.GetName() != "mssql" || !caps.GetSource() || !caps.GetDestination() || !caps.GetAtomicReceipts() || !caps.GetLoadStatus() ||
+	if spec.GetName() != "mssql" || !caps.GetSource() || !caps.GetDestination() || !caps.GetAtomicReceipts() || !caps.GetLoadStatus() || !caps.GetFencing() ||
 		!cmp.Equal(caps.GetIncrementalStrategies(), []string{"column"}) ||
 		!cmp.Equal(caps.GetSinkModes(), []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSnapshotDiff}) {
 		t.Errorf("spec: got %v", spec)

@@ -30,12 +30,37 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 		return "", err
 	}
 	defer db.Close()
-	for _, q := range []string{l.ensureSchemaSQL(), l.receiptsDDL(), stg} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return "", classify(fmt.Errorf("begin load %s: %w", req.LoadID, err))
+	if _, err := db.ExecContext(ctx, l.ensureSchemaSQL()); err != nil {
+		return "", classify(fmt.Errorf("begin load %s: %w", req.LoadID, err))
+	}
+	if err := inTx(ctx, db, func(tx *sql.Tx) error {
+		for _, q := range []string{l.lockSQL(), l.receiptsDDL()} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
 		}
+		if err := l.fenceForBegin(ctx, tx); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, stg)
+		return err
+	}); err != nil {
+		return "", classify(fmt.Errorf("begin load %s: %w", req.LoadID, err))
 	}
 	return l.staging, nil
+}
+
+// inTx runs fn in a transaction, committed when fn succeeds.
+func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 // bulkOptions are the TDS bulk options of a load's sink.options.
@@ -155,6 +180,9 @@ func (l *load) commit(ctx context.Context, tx *sql.Tx, receipt string) (sdk.Comm
 	if _, err := tx.ExecContext(ctx, l.receiptsDDL()); err != nil {
 		return res, err
 	}
+	if _, err := tx.ExecContext(ctx, l.fencesDDL()); err != nil {
+		return res, err
+	}
 	var done int
 	rs := l.receiptExistsSQL()
 	if err := tx.QueryRowContext(ctx, rs.SQL, args(rs.Args)...).Scan(&done); err != nil {
@@ -162,6 +190,14 @@ func (l *load) commit(ctx context.Context, tx *sql.Tx, receipt string) (sdk.Comm
 	}
 	if done > 0 {
 		return res, nil
+	}
+	// Fencing, in the commit transaction: a run that lost its unit lock
+	// finds a newer generation here and commits nothing.
+	if err := l.raiseFence(ctx, tx); err != nil {
+		return res, err
+	}
+	if err := l.checkSharedTarget(ctx, tx); err != nil {
+		return res, err
 	}
 	var staged any
 	if err := tx.QueryRowContext(ctx, "SELECT OBJECT_ID("+l.objectName(sdk.StagingName(l.req.LoadID))+", N'U')").Scan(&staged); err != nil {
@@ -254,6 +290,9 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 		return 0, err
 	}
 	defer db.Close()
+	if err := l.takeOver(ctx, db); err != nil {
+		return 0, classify(fmt.Errorf("load status %s: raise the fence of unit %s/%s: %w", req.LoadID, l.fence().Manifest, l.fence().Unit, err))
+	}
 	q := l.loadStatusSQL()
 	var committed, staged int
 	if err := db.QueryRowContext(ctx, q.SQL, args(q.Args)...).Scan(&committed, &staged); err != nil {

@@ -48,8 +48,9 @@ func (l *load) ensureSchemaSQL() string {
 // receiptsDDL creates <schema>._dpone_loads when absent.
 func (l *load) receiptsDDL() string {
 	return "IF OBJECT_ID(" + l.objectName("_dpone_loads") + ", N'U') IS NULL CREATE TABLE " + l.receipts + " (\n" +
-		"  load_id nvarchar(200) NOT NULL PRIMARY KEY, target nvarchar(800) NOT NULL, mode nvarchar(64) NOT NULL,\n" +
-		"  rows bigint NOT NULL, receipt nvarchar(max) NULL, committed_at datetimeoffset(7) NOT NULL DEFAULT SYSDATETIMEOFFSET());"
+		"  load_id nvarchar(200) NOT NULL PRIMARY KEY, [target] nvarchar(800) NOT NULL, [mode] nvarchar(64) NOT NULL,\n" +
+		"  [rows] bigint NOT NULL, receipt nvarchar(max) NULL, committed_at datetimeoffset(7) NOT NULL DEFAULT SYSDATETIMEOFFSET(),\n" +
+		"  manifest nvarchar(400) NOT NULL DEFAULT N'', unit nvarchar(400) NOT NULL DEFAULT N'');"
 }
 
 // stagingDDL creates the load's staging heap when absent: the load's
@@ -157,9 +158,9 @@ func (l *load) publish(ti targetInfo, receipt string) ([]stmt, error) {
 		out = append(out, stmt{SQL: "SET IDENTITY_INSERT " + l.target + " OFF;"})
 	}
 	out = append(out, stmt{
-		SQL: "INSERT INTO " + l.receipts + " (load_id, target, mode, rows, receipt) VALUES (@load_id, @target, @mode, @rows, @receipt);",
+		SQL: "INSERT INTO " + l.receipts + " (load_id, [target], [mode], [rows], receipt, manifest, unit) VALUES (@load_id, @target, @mode, @rows, @receipt, @manifest, @unit);",
 		Args: []namedArg{{"load_id", l.req.LoadID}, {"target", l.targetKey}, {"mode", l.req.Mode},
-			{"rows", rowsPlaceholder{}}, {"receipt", receipt}},
+			{"rows", rowsPlaceholder{}}, {"receipt", receipt}, {"manifest", l.fence().Manifest}, {"unit", l.fence().Unit}},
 	}, stmt{SQL: "DROP TABLE " + l.staging + ";"})
 	return out, nil
 }

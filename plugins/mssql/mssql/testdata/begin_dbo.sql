@@ -1,8 +1,9 @@
 IF SCHEMA_ID(N'dbo') IS NULL EXEC(N'CREATE SCHEMA [dbo]');
 
 IF OBJECT_ID(N'[dbo].[_dpone_loads]', N'U') IS NULL CREATE TABLE [dbo].[_dpone_loads] (
-  load_id nvarchar(200) NOT NULL PRIMARY KEY, target nvarchar(800) NOT NULL, mode nvarchar(64) NOT NULL,
-  rows bigint NOT NULL, receipt nvarchar(max) NULL, committed_at datetimeoffset(7) NOT NULL DEFAULT SYSDATETIMEOFFSET());
+  load_id nvarchar(200) NOT NULL PRIMARY KEY, [target] nvarchar(800) NOT NULL, [mode] nvarchar(64) NOT NULL,
+  [rows] bigint NOT NULL, receipt nvarchar(max) NULL, committed_at datetimeoffset(7) NOT NULL DEFAULT SYSDATETIMEOFFSET(),
+  manifest nvarchar(400) NOT NULL DEFAULT N'', unit nvarchar(400) NOT NULL DEFAULT N'');
 
 IF OBJECT_ID(N'[dbo].[_dpone_stg_l1]', N'U') IS NULL CREATE TABLE [dbo].[_dpone_stg_l1] (
   [id] bigint NULL,

@@ -1,8 +1,9 @@
 IF (SELECT schema_id FROM [crm].sys.schemas WHERE name = N'sales') IS NULL EXEC [crm].sys.sp_executesql N'CREATE SCHEMA [sales]';
 
 IF OBJECT_ID(N'[crm].[sales].[_dpone_loads]', N'U') IS NULL CREATE TABLE [crm].[sales].[_dpone_loads] (
-  load_id nvarchar(200) NOT NULL PRIMARY KEY, target nvarchar(800) NOT NULL, mode nvarchar(64) NOT NULL,
-  rows bigint NOT NULL, receipt nvarchar(max) NULL, committed_at datetimeoffset(7) NOT NULL DEFAULT SYSDATETIMEOFFSET());
+  load_id nvarchar(200) NOT NULL PRIMARY KEY, [target] nvarchar(800) NOT NULL, [mode] nvarchar(64) NOT NULL,
+  [rows] bigint NOT NULL, receipt nvarchar(max) NULL, committed_at datetimeoffset(7) NOT NULL DEFAULT SYSDATETIMEOFFSET(),
+  manifest nvarchar(400) NOT NULL DEFAULT N'', unit nvarchar(400) NOT NULL DEFAULT N'');
 
 IF OBJECT_ID(N'[crm].[sales].[_dpone_stg_l1]', N'U') IS NULL CREATE TABLE [crm].[sales].[_dpone_stg_l1] (
   [id] bigint NULL,

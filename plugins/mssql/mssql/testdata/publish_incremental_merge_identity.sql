@@ -21,11 +21,13 @@ SELECT CAST(ISNULL(SUM(CASE WHEN act = N'INSERT' THEN 1 ELSE 0 END), 0) AS bigin
 
 SET IDENTITY_INSERT [sales].[orders] OFF;
 
-INSERT INTO [sales].[_dpone_loads] (load_id, target, mode, rows, receipt) VALUES (@load_id, @target, @mode, @rows, @receipt);
+INSERT INTO [sales].[_dpone_loads] (load_id, [target], [mode], [rows], receipt, manifest, unit) VALUES (@load_id, @target, @mode, @rows, @receipt, @manifest, @unit);
 -- @load_id = L1
 -- @target = sales.orders
 -- @mode = incremental_merge
 -- @rows = <rows published>
 -- @receipt = {"k":"v"}
+-- @manifest = 
+-- @unit = 
 
 DROP TABLE [sales].[_dpone_stg_l1];

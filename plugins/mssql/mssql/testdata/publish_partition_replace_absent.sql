@@ -23,11 +23,13 @@ INSERT INTO [sales].[orders] ([id], [name], [amount], [code], [at], [odd]]name])
 SELECT [id], [name], [amount], [code], [at], [odd]]name] FROM [sales].[_dpone_stg_l1];
 SELECT CAST(@@ROWCOUNT AS bigint), CAST(0 AS bigint), CAST(0 AS bigint);
 
-INSERT INTO [sales].[_dpone_loads] (load_id, target, mode, rows, receipt) VALUES (@load_id, @target, @mode, @rows, @receipt);
+INSERT INTO [sales].[_dpone_loads] (load_id, [target], [mode], [rows], receipt, manifest, unit) VALUES (@load_id, @target, @mode, @rows, @receipt, @manifest, @unit);
 -- @load_id = L1
 -- @target = sales.orders
 -- @mode = partition_replace
 -- @rows = <rows published>
 -- @receipt = {"k":"v"}
+-- @manifest = 
+-- @unit = 
 
 DROP TABLE [sales].[_dpone_stg_l1];

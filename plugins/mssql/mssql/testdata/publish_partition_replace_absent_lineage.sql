@@ -27,11 +27,13 @@ SELECT CAST(@@ROWCOUNT AS bigint), CAST(0 AS bigint), CAST(0 AS bigint);
 -- @run_id = run-1
 -- @loaded_at = 2024-01-02T03:04:05Z
 
-INSERT INTO [sales].[_dpone_loads] (load_id, target, mode, rows, receipt) VALUES (@load_id, @target, @mode, @rows, @receipt);
+INSERT INTO [sales].[_dpone_loads] (load_id, [target], [mode], [rows], receipt, manifest, unit) VALUES (@load_id, @target, @mode, @rows, @receipt, @manifest, @unit);
 -- @load_id = L1
 -- @target = sales.orders
 -- @mode = partition_replace
 -- @rows = <rows published>
 -- @receipt = {"k":"v"}
+-- @manifest = 
+-- @unit = 
 
 DROP TABLE [sales].[_dpone_stg_l1];

@@ -26,11 +26,13 @@ SELECT CAST(@@ROWCOUNT AS bigint), CAST(0 AS bigint), CAST(0 AS bigint);
 
 SET IDENTITY_INSERT [sales].[orders] OFF;
 
-INSERT INTO [sales].[_dpone_loads] (load_id, target, mode, rows, receipt) VALUES (@load_id, @target, @mode, @rows, @receipt);
+INSERT INTO [sales].[_dpone_loads] (load_id, [target], [mode], [rows], receipt, manifest, unit) VALUES (@load_id, @target, @mode, @rows, @receipt, @manifest, @unit);
 -- @load_id = L1
 -- @target = sales.orders
 -- @mode = replace
 -- @rows = <rows published>
 -- @receipt = {"k":"v"}
+-- @manifest = 
+-- @unit = 
 
 DROP TABLE [sales].[_dpone_stg_l1];

@@ -26,11 +26,13 @@ WHEN NOT MATCHED BY TARGET THEN INSERT ([id], [name], [amount], [code], [at], [o
 OUTPUT $action INTO @actions;
 SELECT CAST(ISNULL(SUM(CASE WHEN act = N'INSERT' THEN 1 ELSE 0 END), 0) AS bigint), CAST(ISNULL(SUM(CASE WHEN act = N'UPDATE' THEN 1 ELSE 0 END), 0) AS bigint), CAST(0 AS bigint) FROM @actions;
 
-INSERT INTO [sales].[_dpone_loads] (load_id, target, mode, rows, receipt) VALUES (@load_id, @target, @mode, @rows, @receipt);
+INSERT INTO [sales].[_dpone_loads] (load_id, [target], [mode], [rows], receipt, manifest, unit) VALUES (@load_id, @target, @mode, @rows, @receipt, @manifest, @unit);
 -- @load_id = L1
 -- @target = sales.orders
 -- @mode = snapshot_diff
 -- @rows = <rows published>
 -- @receipt = {"k":"v"}
+-- @manifest = 
+-- @unit = 
 
 DROP TABLE [sales].[_dpone_stg_l1];
