@@ -121,11 +121,37 @@ func TestCertify(t *testing.T) {
 				Options: json.RawMessage(`{"incremental_strategy":"column","incremental_column":"updated_at"}`),
 				Cursor:  "updated_at",
 			},
+			// The last checkpoint of a full incremental read is
+			// (2024-06-30 12:00:00.000001 +00:00, id 4).
+			Mutations: []sdktest.MutationFixture{
+				{Name: "insert id 8, update id 2 onto the checkpoint's cursor value (smaller key), delete id 3", Do: execSQL(db,
+					`INSERT INTO dbo.events (id, updated_at, name, amount) VALUES (8, '2024-08-01 00:00:00 +00:00', N'inserted', 3.25)`,
+					`UPDATE dbo.events SET updated_at = '2024-06-30 12:00:00.000001 +00:00', name = N'moved onto the checkpoint' WHERE id = 2`,
+					`DELETE FROM dbo.events WHERE id = 3`)},
+				{Name: "update id 1, insert id 9 tying with it, delete id 8", Do: execSQL(db,
+					`UPDATE dbo.events SET updated_at = '2024-09-01 00:00:00 +00:00', name = N'updated again' WHERE id = 1`,
+					`INSERT INTO dbo.events (id, updated_at, name, amount) VALUES (9, '2024-09-01 00:00:00 +00:00', N'ties with 1', -0.5)`,
+					`DELETE FROM dbo.events WHERE id = 8`)},
+			},
 		}},
+		// Every check runs or fails: nothing skipped is called passing.
+		Strict: true,
 		Load: &sdktest.LoadFixture{
 			Namespace: "certify",
 			Types: []string{"bool", "int16", "int32", "int64", "float32", "float64", "decimal(38,10)",
 				"string", "binary", "date", "time(6)", "timestamp(6)", "timestamp(6, tz)", "uuid", "json"},
 		},
 	})
+}
+
+// execSQL is a mutation step running statements on db.
+func execSQL(db *sql.DB, stmts ...string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		for _, q := range stmts {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		return nil
+	}
 }
