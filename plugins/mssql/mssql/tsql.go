@@ -121,6 +121,7 @@ func (l *load) publish(ti targetInfo, receipt string) ([]stmt, error) {
 			out = append(out, stmt{SQL: d})
 		}
 	}
+	out = append(out, l.codePageGuards(ti, names)...)
 	identity := l.identityInsert(ti, names)
 	if identity {
 		out = append(out, stmt{SQL: "SET IDENTITY_INSERT " + l.target + " ON;"})

@@ -106,7 +106,10 @@ func TestPublishSQL(t *testing.T) {
 	special := targetInfo{Exists: true, Columns: []column{{Name: "id", Type: "bigint", Identity: true}, {Name: "name", Type: "nvarchar"},
 		{Name: "amount", Type: "decimal", Computed: true}, {Name: "code", Type: "uniqueidentifier"}, {Name: "at", Type: "timestamp"}, {Name: "odd]name", Type: "bit"},
 		{Name: "_dpone_run_id", Type: "nvarchar"}}}
-	targets := map[string]targetInfo{"absent": {}, "existing": existing, "referenced": referenced, "identity": special}
+	codepage := targetInfo{Exists: true, Columns: slices.Clone(existing.Columns)}
+	codepage.Columns[1] = column{Name: "name", Type: "varchar", MaxLength: 50, Collation: "SQL_Latin1_General_CP1_CI_AS"}
+	codepage.Columns = append(codepage.Columns, column{Name: "note", Type: "varchar", MaxLength: -1, Collation: "Latin1_General_100_CI_AS_SC_UTF8"})
+	targets := map[string]targetInfo{"absent": {}, "existing": existing, "referenced": referenced, "identity": special, "codepage": codepage}
 	for _, mode := range append(slices.Clone(sinkModes), "snapshot_diff_soft") {
 		for tname, ti := range targets {
 			for _, lineage := range []bool{false, true} {
