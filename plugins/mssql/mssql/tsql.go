@@ -248,16 +248,17 @@ func (l *load) lineageDefs() []string {
 }
 
 // createTargetDDL creates the target from the load's schema, lineage
-// columns and the primary key the plan chose (unique_key).
+// columns and the primary key of sdk's rule (LoadRequest.CreatedKey).
 func (l *load) createTargetDDL() (string, error) {
 	var defs []string
+	key := l.req.CreatedKey()
 	for _, f := range l.loadedFields() {
 		t, err := ddlType(f)
 		if err != nil {
 			return "", err
 		}
 		d := ident(f.Name) + " " + t
-		if !f.Nullable || slices.Contains(l.req.UniqueKey, f.Name) {
+		if !f.Nullable || slices.Contains(key, f.Name) {
 			d += " NOT NULL"
 		} else {
 			d += " NULL"
@@ -268,8 +269,8 @@ func (l *load) createTargetDDL() (string, error) {
 	if l.strategy.SoftDeletes() {
 		defs = append(defs, ident(sdk.DeletedAtColumn)+" datetimeoffset(7) NULL")
 	}
-	if len(l.req.UniqueKey) > 0 {
-		defs = append(defs, "PRIMARY KEY ("+identList(l.req.UniqueKey)+")")
+	if len(key) > 0 {
+		defs = append(defs, "PRIMARY KEY ("+identList(key)+")")
 	}
 	return "CREATE TABLE " + l.target + " (\n  " + strings.Join(defs, ",\n  ") + ");", nil
 }
