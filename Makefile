@@ -1,5 +1,5 @@
 # dpone: thin targets; anything longer lives in scripts/.
-.PHONY: build test test-bigquery demo proto proto-check lint bench vuln clean
+.PHONY: build test test-bigquery test-mssql demo proto proto-check lint bench vuln clean
 
 # go.mod asks for go1.27.3; the go command fetches it through the module proxy.
 export GOTOOLCHAIN = go1.27.3
@@ -13,6 +13,9 @@ test:
 # Opt-in: builds the BigQuery emulator once (30-40 min), never part of test.
 test-bigquery:
 	@scripts/test-bigquery.sh
+
+test-mssql:
+	@scripts/test-mssql.sh
 
 demo: build
 	@scripts/demo.sh

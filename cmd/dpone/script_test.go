@@ -49,7 +49,11 @@ func buildPlugins(t *testing.T) string {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	dir := t.TempDir()
-	for _, name := range []string{"file", "duckdb", "postgres", "clickhouse", "rest"} {
+	names := []string{"file", "duckdb", "postgres", "clickhouse", "rest"}
+	if os.Getenv("DPONE_TEST_MSSQL_DSN") != "" {
+		names = append(names, "mssql") // only where a SQL Server runs
+	}
+	for _, name := range names {
 		cmd := exec.Command("go", "build", "-tags=duckdb_arrow", "-o", filepath.Join(dir, "dpone-connector-"+name), ".")
 		cmd.Dir = filepath.Join(root, "plugins", name)
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -78,6 +82,7 @@ func TestScripts(t *testing.T) {
 	tools := buildRestTestAPI(t)
 	pgDSN := os.Getenv("DPONE_TEST_PG_DSN")
 	chDSN, chHTTP := os.Getenv("DPONE_TEST_CH_DSN"), os.Getenv("DPONE_TEST_CH_HTTP")
+	msDSN := os.Getenv("DPONE_TEST_MSSQL_DSN") // no SQL Server runs here: set only where one does
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
@@ -87,6 +92,12 @@ func TestScripts(t *testing.T) {
 			if chDSN != "" {
 				env.Setenv("CH_HTTP", chHTTP)
 				env.Setenv("DPONE_CONN_CH_DSN", chDSN)
+			}
+			if msDSN != "" {
+				b := make([]byte, 4)
+				_, _ = rand.Read(b)
+				env.Setenv("DPONE_CONN_MS_DSN", msDSN)
+				env.Setenv("MS_SCHEMA", "script_"+hex.EncodeToString(b))
 			}
 			if pgDSN == "" {
 				return nil
@@ -111,6 +122,8 @@ func TestScripts(t *testing.T) {
 				return pgDSN != "", nil
 			case "ch":
 				return chDSN != "" && chHTTP != "", nil
+			case "mssql":
+				return msDSN != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

@@ -1,0 +1,2 @@
+-- datetime {"incremental_column":"updated_at","incremental_key":["region","id"]}
+SELECT * FROM [dbo].[events] WHERE [updated_at] IS NOT NULL AND [updated_at] >= CAST(CAST(N'2024-01-01 00:00:00' AS datetime2(7)) AS datetime) ORDER BY [updated_at], [region], [id];

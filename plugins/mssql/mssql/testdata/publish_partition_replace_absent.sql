@@ -1,0 +1,35 @@
+DECLARE @rc int; EXEC @rc = sp_getapplock @Resource = N'dpone:target:sales.orders', @LockMode = N'Exclusive', @LockOwner = N'Transaction', @LockTimeout = -1; IF @rc < 0 RAISERROR(N'dpone: could not lock the target', 16, 1);
+
+SELECT COUNT(*) FROM [sales].[_dpone_loads] WHERE load_id = @load_id;
+-- @load_id = L1
+
+SELECT c.name, t.name, c.max_length, c.precision, c.scale, c.is_nullable, c.is_identity, c.is_computed, ISNULL(c.collation_name, N''),
+  CASE WHEN EXISTS (SELECT 1 FROM sys.foreign_keys fk WHERE fk.referenced_object_id = c.object_id) THEN 1 ELSE 0 END
+FROM sys.columns c JOIN sys.types t ON t.user_type_id = c.user_type_id
+WHERE c.object_id = OBJECT_ID(N'[sales].[orders]', N'U') ORDER BY c.column_id;
+
+CREATE TABLE [sales].[orders] (
+  [id] bigint NOT NULL,
+  [name] nvarchar(max) NULL,
+  [amount] decimal(38,10) NULL,
+  [code] uniqueidentifier NULL,
+  [at] datetimeoffset(6) NULL,
+  [odd]]name] bit NULL);
+
+DELETE t FROM [sales].[orders] AS t WHERE EXISTS (SELECT 1 FROM (SELECT DISTINCT [code], [odd]]name] FROM [sales].[_dpone_stg_l1]) AS p WHERE (t.[code] = p.[code] OR (t.[code] IS NULL AND p.[code] IS NULL)) AND (t.[odd]]name] = p.[odd]]name] OR (t.[odd]]name] IS NULL AND p.[odd]]name] IS NULL)));
+SELECT CAST(0 AS bigint), CAST(0 AS bigint), CAST(@@ROWCOUNT AS bigint);
+
+INSERT INTO [sales].[orders] ([id], [name], [amount], [code], [at], [odd]]name])
+SELECT [id], [name], [amount], [code], [at], [odd]]name] FROM [sales].[_dpone_stg_l1];
+SELECT CAST(@@ROWCOUNT AS bigint), CAST(0 AS bigint), CAST(0 AS bigint);
+
+INSERT INTO [sales].[_dpone_loads] (load_id, [target], [mode], [rows], receipt, manifest, unit) VALUES (@load_id, @target, @mode, @rows, @receipt, @manifest, @unit);
+-- @load_id = L1
+-- @target = sales.orders
+-- @mode = partition_replace
+-- @rows = <rows published>
+-- @receipt = {"k":"v"}
+-- @manifest = 
+-- @unit = 
+
+DROP TABLE [sales].[_dpone_stg_l1];

@@ -1,0 +1,60 @@
+package mssql
+
+import (
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// TestDDLTypes pins the T-SQL type of every Arrow type the sink takes and
+// refuses the ones it cannot store.
+func TestDDLTypes(t *testing.T) {
+	ml := arrow.MetadataFrom(map[string]string{sdk.MetaMaxLength: "20"})
+	for _, tc := range []struct {
+		f    arrow.Field
+		want string
+	}{
+		{arrow.Field{Type: arrow.PrimitiveTypes.Uint16}, "int"},
+		{arrow.Field{Type: arrow.PrimitiveTypes.Uint32}, "bigint"},
+		{arrow.Field{Type: arrow.PrimitiveTypes.Uint64}, "decimal(20,0)"},
+		{arrow.Field{Type: &arrow.Decimal256Type{Precision: 30, Scale: 2}}, "decimal(30,2)"},
+		{arrow.Field{Type: arrow.BinaryTypes.String, Metadata: ml}, "nvarchar(20)"},
+		{arrow.Field{Type: &arrow.FixedSizeBinaryType{ByteWidth: 16}}, "binary(16)"},
+		{arrow.Field{Type: &arrow.Time32Type{Unit: arrow.Millisecond}}, "time(3)"},
+		{arrow.Field{Type: &arrow.TimestampType{Unit: arrow.Second}}, "datetime2(0)"},
+		{arrow.Field{Type: &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}}, "datetimeoffset(3)"},
+	} {
+		if got, err := ddlType(tc.f); err != nil || got != tc.want {
+			t.Errorf("%s: got %q, %v; want %q", tc.f.Type, got, err, tc.want)
+		}
+	}
+	for _, typ := range []arrow.DataType{&arrow.Decimal256Type{Precision: 76, Scale: 0}, arrow.ListOf(arrow.PrimitiveTypes.Int32),
+		arrow.FixedWidthTypes.MonthDayNanoInterval} {
+		if _, err := ddlType(arrow.Field{Name: "x", Type: typ}); sdk.CodeOf(err) != sdk.CodeSchema {
+			t.Errorf("%s: got %v, want SCHEMA", typ, err)
+		}
+	}
+}
+
+// TestTypeLoss names the mappings that lose precision and no others.
+func TestTypeLoss(t *testing.T) {
+	c := &Connector{}
+	for _, tc := range []struct {
+		typ   arrow.DataType
+		lossy bool
+	}{
+		{&arrow.TimestampType{Unit: arrow.Nanosecond}, true},
+		{&arrow.TimestampType{Unit: arrow.Microsecond}, false},
+		{&arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, false},
+		{&arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "Europe/Paris"}, true},
+		{&arrow.Time64Type{Unit: arrow.Nanosecond}, true},
+		{&arrow.Decimal128Type{Precision: 38, Scale: 10}, false},
+		{arrow.PrimitiveTypes.Uint8, false},
+	} {
+		if got := c.TypeLoss(arrow.Field{Name: "x", Type: tc.typ}); (got != "") != tc.lossy {
+			t.Errorf("%s: got note %q, want lossy %v", tc.typ, got, tc.lossy)
+		}
+	}
+}
