@@ -30,6 +30,6 @@ for m in $mods; do
   echo "=== go test $(realpath --relative-to="$root" "$m")"
   tags=""
   case "$m" in */plugins/duckdb) tags="-tags=duckdb_arrow" ;; esac
-  (cd "$m" && go test -count=1 $tags ${GOTESTFLAGS:-} ./...) || status=1
+  (cd "$m" && go test -count=1 -timeout 25m $tags ${GOTESTFLAGS:-} ./...) || status=1
 done
 exit $status
