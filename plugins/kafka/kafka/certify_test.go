@@ -1,0 +1,58 @@
+package kafka
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/dpone-go/dpone/sdk/sdktest"
+)
+
+// TestCertify runs dpone's certification suite against the kafka
+// connector, in process through the SDK's gRPC adapter, on the test
+// broker: the source half over a JSON topic of three partitions (with an
+// aborted transaction that must not be read); the destination half over
+// every declared mode, reading targets back from their last snapshot.
+func TestCertify(t *testing.T) {
+	cfg := testConfig(t)
+	topic := testTopic("certify")
+	createTestTopic(t, topic, 3)
+	msgs := []testMessage{
+		{0, "1", `{"id":1,"name":"moon 🌕","score":1.5,"payload":{"a":1,"b":[true,null,"x"],"c":{"d":22.00}}}`, nil},
+		{1, "2", `{"id":2,"name":"","score":0,"payload":[]}`, nil},
+		{2, "3", `{"id":3,"name":"tie","score":-2.25,"payload":{}}`, map[string]string{"h": "v"}},
+		{0, "4", `{"id":4,"name":null,"score":null,"payload":null}`, nil},
+		{1, "5", `{"id":5}`, nil},
+		{2, "6", `{"id":6,"name":"日本語","score":1e3,"payload":"text"}`, nil},
+		{0, "", `{"id":7,"name":"emoji 👩‍💻","score":12.5,"payload":12.50}`, nil},
+	}
+	produceTest(t, topic, msgs[:4], "", false)
+	produceTest(t, topic, []testMessage{{1, "x", `{"id":99,"name":"aborted"}`, nil}}, "certify-aborted-"+topic, true)
+	produceTest(t, topic, msgs[4:], "certify-committed-"+topic, false)
+	sdktest.TestConnector(t, sdktest.Fixture{
+		Factory: New,
+		Config:  cfg,
+		Streams: []sdktest.StreamFixture{{
+			Name: topic,
+			Rows: []map[string]any{
+				{"id": 1, "name": "moon 🌕", "score": 1.5, "payload": `{"a":1,"b":[true,null,"x"],"c":{"d":22.00}}`, "_kafka_key": "1", "_kafka_headers": nil},
+				{"id": 2, "name": "", "score": 0, "payload": `[]`, "_kafka_key": "2", "_kafka_headers": nil},
+				{"id": 3, "name": "tie", "score": -2.25, "payload": `{}`, "_kafka_key": "3", "_kafka_headers": `{"h":"v"}`},
+				{"id": 4, "name": nil, "score": nil, "payload": nil, "_kafka_key": "4", "_kafka_headers": nil},
+				{"id": 5, "name": nil, "score": nil, "payload": nil, "_kafka_key": "5", "_kafka_headers": nil},
+				{"id": 6, "name": "日本語", "score": 1000, "payload": `"text"`, "_kafka_key": "6", "_kafka_headers": nil},
+				{"id": 7, "name": "emoji 👩‍💻", "score": 12.5, "payload": `12.50`, "_kafka_key": nil, "_kafka_headers": nil},
+			},
+			Types: map[string]string{"id": "int64", "name": "string", "score": "float64", "payload": "json",
+				"_kafka_partition": "int32", "_kafka_offset": "int64", "_kafka_timestamp": "timestamp(3, tz)", "_kafka_key": "string"},
+			Incremental: &sdktest.IncrementalFixture{
+				Options: json.RawMessage(`{"incremental_strategy":"offset"}`),
+			},
+		}},
+		Load: &sdktest.LoadFixture{
+			Reader: &sdktest.ReaderFixture{Options: json.RawMessage(`{"start":"last_snapshot"}`)},
+			Types: []string{"bool", "int8", "int16", "int32", "int64", "float32", "float64", "decimal(38,10)",
+				"string", "binary", "date", "time(6)", "timestamp(6)", "timestamp(6, tz)", "uuid", "json"},
+			Rows: 20000,
+		},
+	})
+}
