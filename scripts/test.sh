@@ -7,9 +7,11 @@ cd "$root"
 scripts/deps.sh
 pgdir=$(mktemp -d /tmp/dpone-test-pg.XXXXXX)
 chmod 755 "$pgdir"
-trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+kdir=$(mktemp -d /tmp/dpone-test-kafka.XXXXXX)
+trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"; scripts/kafka.sh stop "$kdir"; rm -rf "$kdir"' EXIT
 eval "$(scripts/pg.sh start "$pgdir")"
 export DPONE_TEST_PG_DSN
+eval "$(scripts/kafka.sh start "$kdir")"
 scripts/proto-check.sh
 make --no-print-directory build
 export DPONE_PLUGIN_DIR="$root/bin"

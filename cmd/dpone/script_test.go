@@ -45,7 +45,7 @@ func buildPlugins(t *testing.T) string {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	dir := t.TempDir()
-	for _, name := range []string{"file", "duckdb", "postgres"} {
+	for _, name := range []string{"file", "duckdb", "postgres", "kafka"} {
 		cmd := exec.Command("go", "build", "-tags=duckdb_arrow", "-o", filepath.Join(dir, "dpone-connector-"+name), ".")
 		cmd.Dir = filepath.Join(root, "plugins", name)
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -59,11 +59,20 @@ func buildPlugins(t *testing.T) string {
 func TestScripts(t *testing.T) {
 	plugins := buildPlugins(t)
 	pgDSN := os.Getenv("DPONE_TEST_PG_DSN")
+	kafka := os.Getenv("DPONE_TEST_KAFKA_BROKERS")
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DPONE_PLUGIN_DIR", plugins)
 			env.Setenv("HOME", env.WorkDir)
+			if kafka != "" {
+				// The broker is shared by every script: each names its
+				// topics with a suffix of its own (see expand).
+				env.Setenv("DPONE_CONN_KAFKA_BROKERS", kafka)
+				b := make([]byte, 4)
+				_, _ = rand.Read(b)
+				env.Setenv("KAFKA_SUFFIX", hex.EncodeToString(b))
+			}
 			if pgDSN == "" {
 				return nil
 			}
@@ -77,8 +86,11 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
-			if cond == "pg" {
+			switch cond {
+			case "pg":
 				return pgDSN != "", nil
+			case "kafka":
+				return kafka != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -87,6 +99,7 @@ func TestScripts(t *testing.T) {
 			"psql":     cmdPsql,
 			"plandiff": cmdPlanDiff,
 			"exitcode": cmdExitCode,
+			"expand":   cmdExpand,
 		},
 	})
 }
@@ -183,4 +196,17 @@ func cmdPsql(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	ts.Check(err)
+}
+
+// expand FILE VAR...: replace ${VAR} in FILE with the script's value of
+// each VAR named (other ${...} references are left for dpone).
+func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: expand FILE VAR...")
+	}
+	text := ts.ReadFile(args[0])
+	for _, v := range args[1:] {
+		text = strings.ReplaceAll(text, "${"+v+"}", ts.Getenv(v))
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(text), 0o644))
 }
