@@ -94,10 +94,19 @@ func produceTest(t testing.TB, topic string, msgs []testMessage, txn string, abo
 		if m.Key != "" {
 			key = []byte(m.Key)
 		}
-		err := p.Produce(&ck.Message{TopicPartition: ck.TopicPartition{Topic: &topic, Partition: m.Partition},
-			Key: key, Value: []byte(m.Value), Headers: hs}, dr)
-		if err != nil {
-			t.Fatal(err)
+		msg := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &topic, Partition: m.Partition},
+			Key: key, Value: []byte(m.Value), Headers: hs}
+		// A topic just created may be missing from the producer's first
+		// metadata: retry until it is known.
+		for try := 0; ; try++ {
+			err := p.Produce(msg, dr)
+			if err == nil {
+				break
+			}
+			if ke, ok := err.(ck.Error); !ok || ke.Code() != ck.ErrUnknownPartition || try > 100 {
+				t.Fatal(err)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
 	for range msgs {
