@@ -8,10 +8,11 @@ scripts/deps.sh
 pgdir=$(mktemp -d /tmp/dpone-test-pg.XXXXXX)
 chmod 755 "$pgdir"
 kdir=$(mktemp -d /tmp/dpone-test-kafka.XXXXXX)
-trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"; scripts/kafka.sh stop "$kdir"; rm -rf "$kdir"' EXIT
+trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"; scripts/kafka.sh stop "$kdir"; scripts/kafka.sh stop "$kdir/sasl"; rm -rf "$kdir"' EXIT
 eval "$(scripts/pg.sh start "$pgdir")"
 export DPONE_TEST_PG_DSN
 eval "$(scripts/kafka.sh start "$kdir")"
+eval "$(DPONE_KAFKA_SASL=SCRAM-SHA-256:dpone:dpone-secret scripts/kafka.sh start "$kdir/sasl" | sed 's/KAFKA_BROKERS/KAFKA_SASL_BROKERS/')"
 scripts/proto-check.sh
 make --no-print-directory build
 export DPONE_PLUGIN_DIR="$root/bin"

@@ -29,8 +29,9 @@ func TestCertify(t *testing.T) {
 	produceTest(t, topic, []testMessage{{1, "x", `{"id":99,"name":"aborted"}`, nil}}, "certify-aborted-"+topic, true)
 	produceTest(t, topic, msgs[4:], "certify-committed-"+topic, false)
 	sdktest.TestConnector(t, sdktest.Fixture{
-		Factory: New,
-		Config:  cfg,
+		Factory:     New,
+		Config:      cfg,
+		Unreachable: json.RawMessage(`{"brokers":"127.0.0.1:1","timeout":"2s"}`),
 		Streams: []sdktest.StreamFixture{{
 			Name: topic,
 			Rows: []map[string]any{

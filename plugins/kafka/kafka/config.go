@@ -144,22 +144,64 @@ func with(base ck.ConfigMap, extra ck.ConfigMap) *ck.ConfigMap {
 	return &m
 }
 
-// Check asks the cluster for its metadata.
+// Check asks the cluster for its metadata. Authentication failures reach
+// the client as error events, not as the metadata call's error (which
+// only times out), so Check watches them.
 func (c *Connector) Check(ctx context.Context, raw json.RawMessage) error {
 	cfg, err := decodeConfig(raw)
 	if err != nil {
 		return err
 	}
-	a, err := newAdmin(cfg)
+	p, err := ck.NewProducer(with(cfg.clientConfig(), nil))
 	if err != nil {
-		return err
+		return sdk.Errorf(sdk.CodeConfig, "kafka client: %w", err)
 	}
-	defer a.Close()
-	if _, err := a.topics(ctx); err != nil {
-		if sdk.CodeOf(err) == sdk.CodeUnavailable {
-			return sdk.Errorf(sdk.CodeConnect, "kafka %s: %w", cfg.Brokers, err)
+	defer p.Close()
+	authErr := make(chan error, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case ev := <-p.Events():
+				if e, ok := ev.(ck.Error); ok && codeOf(e.Code()) == sdk.CodeAuth {
+					select {
+					case authErr <- sdk.Errorf(sdk.CodeAuth, "kafka %s: %w (check username, password and sasl_mechanism)", cfg.Brokers, e):
+					default:
+					}
+				}
+			}
 		}
-		return fmt.Errorf("kafka %s: %w", cfg.Brokers, err)
+	}()
+	done := make(chan error, 1)
+	go func() {
+		d := cfg.timeout
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			d = max(time.Until(dl), time.Millisecond)
+		}
+		_, err := p.GetMetadata(nil, true, int(d/time.Millisecond))
+		done <- err
+	}()
+	select {
+	case err := <-authErr:
+		return err
+	case err := <-done:
+		if err == nil {
+			return nil
+		}
+		select {
+		case aerr := <-authErr:
+			return aerr
+		default:
+		}
+		err = classify(fmt.Errorf("kafka %s: metadata: %w", cfg.Brokers, err))
+		if sdk.CodeOf(err) == sdk.CodeUnavailable {
+			return sdk.Errorf(sdk.CodeConnect, "kafka %s: no broker answered within %s (check brokers, network and security_protocol): %w", cfg.Brokers, cfg.timeout, err)
+		}
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return nil
 }

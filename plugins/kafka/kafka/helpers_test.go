@@ -125,3 +125,16 @@ func produceTest(t testing.TB, topic string, msgs []testMessage, txn string, abo
 		}
 	}
 }
+
+// saslConfig is a config for the SASL broker (SCRAM-SHA-256, user dpone,
+// password dpone-secret) with password; it skips without that broker.
+func saslConfig(t testing.TB, password string) json.RawMessage {
+	t.Helper()
+	b := os.Getenv("DPONE_TEST_KAFKA_SASL_BROKERS")
+	if b == "" {
+		t.Skip("DPONE_TEST_KAFKA_SASL_BROKERS not set: run via make test")
+	}
+	cfg, _ := json.Marshal(map[string]any{"brokers": b, "timeout": "10s", "security_protocol": "sasl_plaintext",
+		"sasl_mechanism": "SCRAM-SHA-256", "username": "dpone", "password": password})
+	return cfg
+}
