@@ -80,11 +80,17 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 	if lg := req.Load.Lineage; lg != nil {
 		r.RunID = lg.RunID
 	}
+	fault := commitFault()
 	err = l.transact(ctx, func(pr *producer) error {
 		err := consumeRange(ctx, l.cfg, l.staging, low, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
 			r.Rows++
-			return false, pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny},
+			err := pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny},
 				Key: m.Key, Value: m.Value, Headers: m.Headers})
+			if fault > 0 && r.Rows == int64(fault) {
+				_ = pr.flush(ctx)
+				die()
+			}
+			return false, err
 		})
 		if err != nil {
 			return err
