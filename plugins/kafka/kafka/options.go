@@ -52,6 +52,14 @@ type sourceOptions struct {
 	// "fail" fails the read with a DATA error naming topic, partition and
 	// offset.
 	OnDecodeError string `json:"on_decode_error"`
+	// CommitToGroup also commits offsets to a consumer group, for
+	// monitoring tools (lag). dpone's state stays the truth: a Read
+	// commits its prior checkpoint (what dpone committed after the sink
+	// committed), so the group trails dpone by one run.
+	CommitToGroup bool `json:"commit_to_group"`
+	// GroupID is the consumer group of commit_to_group (default
+	// dpone.<topic>).
+	GroupID string `json:"group_id"`
 }
 
 // readOptions are checked source options.

@@ -60,6 +60,11 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if err != nil {
 		return err
 	}
+	if o.CommitToGroup && req.Mode == sdk.ReadIncremental && len(req.PriorState) > 0 {
+		if err := commitToGroup(cfg, o.groupID(topic), topic, from); err != nil {
+			return err
+		}
+	}
 	fields, err := valueFields(ctx, cfg, o, topic, from, ends, rc)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -281,4 +282,57 @@ func TestReadOnlySelectedTopic(t *testing.T) {
 	if _, err := readTopic(t, "no_such_topic_"+a, `{}`, sdk.ReadFull, nil); sdk.CodeOf(err) != sdk.CodeNotFound {
 		t.Errorf("read of a missing topic: got %v, want NOT_FOUND", err)
 	}
+}
+
+// TestReadCommitToGroup: with commit_to_group, an incremental read commits
+// its prior checkpoint (what dpone committed) to the consumer group, and a
+// first read commits nothing.
+func TestReadCommitToGroup(t *testing.T) {
+	topic := testTopic("group")
+	createTestTopic(t, topic, 2)
+	produceTest(t, topic, values(6, 0), "", false)
+	opts := `{"incremental_strategy":"offset","commit_to_group":true}`
+	first, err := readTopic(t, topic, opts, sdk.ReadIncremental, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := "dpone." + topic
+	if got := groupOffsets(t, group, topic); len(got) != 0 {
+		t.Errorf("after the first read: group offsets %v, want none", got)
+	}
+	if _, err := readTopic(t, topic, opts, sdk.ReadIncremental, first.lastState()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := groupOffsets(t, group, topic), map[int32]int64{0: 3, 1: 3}; !cmp.Equal(got, want) {
+		t.Errorf("group offsets: got %v, want %v", got, want)
+	}
+}
+
+// groupOffsets lists group's committed offsets of topic.
+func groupOffsets(t *testing.T, group, topic string) map[int32]int64 {
+	t.Helper()
+	cfg, _ := decodeConfig(testConfig(t))
+	a, err := newAdmin(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := a.ac.ListConsumerGroupOffsets(ctx, []ck.ConsumerGroupTopicPartitions{{Group: group}})
+	if ke, ok := err.(ck.Error); ok && ke.Code() == ck.ErrGroupIDNotFound {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int32]int64{}
+	for _, g := range res.ConsumerGroupsTopicPartitions {
+		for _, tp := range g.Partitions {
+			if *tp.Topic == topic && tp.Offset >= 0 {
+				out[tp.Partition] = int64(tp.Offset)
+			}
+		}
+	}
+	return out
 }
