@@ -1,5 +1,8 @@
 # dpone: thin targets; anything longer lives in scripts/.
-.PHONY: build test demo proto proto-check lint bench clean
+.PHONY: build test demo proto proto-check lint bench vuln clean
+
+# go.mod asks for go1.27.3; the go command fetches it through the module proxy.
+export GOTOOLCHAIN = go1.27.3
 
 build:
 	@scripts/build.sh
@@ -22,6 +25,9 @@ lint:
 
 bench: build
 	@scripts/bench.sh
+
+vuln:
+	@scripts/vuln.sh
 
 clean:
 	rm -rf bin .dpone

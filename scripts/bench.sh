@@ -8,6 +8,8 @@
 # BENCH_RUNS, BENCH_SMALL_ROWS, BENCH_SCENARIOS) and stops the server.
 # Quick run: BENCH_ROWS=200000 BENCH_SMALL_ROWS=0 BENCH_RUNS=1 make bench
 set -euo pipefail
+# go.mod asks for go1.27.3 (the stdlib fixes govulncheck wants); the go command fetches it.
+export GOTOOLCHAIN=go1.27.3
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 pgdir=${BENCH_PG_DIR:-$root/.dpone/bench-pg}

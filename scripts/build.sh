@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build the host and every plugin into ./bin (plugins are separate modules).
 set -euo pipefail
+# go.mod asks for go1.27.3 (the stdlib fixes govulncheck wants); the go command fetches it.
+export GOTOOLCHAIN=go1.27.3
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 mkdir -p bin

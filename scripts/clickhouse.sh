@@ -14,6 +14,7 @@
 # package @chdb/lib-linux-x64-gnu ships the full engine as libchdb.so, whose
 # clickhouse-local entry point serves the real native and HTTP protocols.
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3
 root=$(cd "$(dirname "$0")/.." && pwd)
 chdb_version=26.7.3-stable.1   # the npm `latest` tag points to an older 26.5
 cache=${DPONE_CHDB_DIR:-$root/.dpone/chdb}

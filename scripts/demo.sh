@@ -3,6 +3,8 @@
 # land it in an embedded DuckDB file with dpone, show the run summary and a
 # sample query. No server needed.
 set -euo pipefail
+# go.mod asks for go1.27.3 (the stdlib fixes govulncheck wants); the go command fetches it.
+export GOTOOLCHAIN=go1.27.3
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 qs=examples/quickstart

@@ -3,6 +3,8 @@
 # PostgreSQL 15 server + client (tests, bench), protoc (make proto).
 # Debian packages only; needs root (CI and dev machines run as root).
 set -euo pipefail
+# go.mod asks for go1.27.3 (the stdlib fixes govulncheck wants); the go command fetches it.
+export GOTOOLCHAIN=go1.27.3
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v psql >/dev/null || need+=(postgresql-client)

@@ -13,6 +13,7 @@
 # committed offsets, idempotent and transactional producers), so librdkafka
 # (confluent-kafka-go) talks to it as to a real broker. Data lives in memory.
 set -euo pipefail
+export GOTOOLCHAIN=go1.27.3
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/.dpone/bin/kfake
 cmd=${1:-}; dir=${2:-$root/.dpone/test-kafka}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fail when the committed proto/gen differs from a fresh generation.
 set -euo pipefail
+# go.mod asks for go1.27.3 (the stdlib fixes govulncheck wants); the go command fetches it.
+export GOTOOLCHAIN=go1.27.3
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 scripts/proto.sh "$tmp/gen"

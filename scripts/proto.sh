@@ -2,6 +2,8 @@
 # Regenerate proto/gen from proto/dpone/**.proto with the generator versions
 # pinned in proto/go.mod (tool directives). Needs protoc (scripts/deps.sh).
 set -euo pipefail
+# go.mod asks for go1.27.3 (the stdlib fixes govulncheck wants); the go command fetches it.
+export GOTOOLCHAIN=go1.27.3
 cd "$(dirname "$0")/../proto"
 command -v protoc >/dev/null || { echo "protoc not found: run scripts/deps.sh" >&2; exit 1; }
 bin=$(mktemp -d); trap 'rm -rf "$bin"' EXIT

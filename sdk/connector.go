@@ -34,6 +34,10 @@ type Spec struct {
 	AtomicReceipts bool
 	// Transactions is true when CommitLoad publishes atomically.
 	Transactions bool
+	// Fencing is true when the Destination honours LoadRequest.Fence:
+	// BeginLoad and LoadStatus raise the target's fence, and CommitLoad
+	// refuses a stale generation in its transaction (see Fence).
+	Fencing bool
 }
 
 // Connector is what a plugin's factory returns. It must implement Source,
@@ -120,6 +124,8 @@ type LoadRequest struct {
 	// Options are the connector's own keys of the manifest's sink.options,
 	// JSON; host keys (lineage, schema_evolution, ...) never appear here.
 	Options json.RawMessage
+	// Fence names the load's unit and its lock generation (see Fence).
+	Fence Fence
 }
 
 // WriteResult reports what Write staged.

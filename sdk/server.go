@@ -57,6 +57,7 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 		IncrementalStrategies: spec.IncrementalStrategies,
 		AtomicReceipts:        spec.AtomicReceipts,
 		Transactions:          spec.Transactions,
+		Fencing:               spec.Fencing,
 	}
 	if _, ok := c.(Source); ok {
 		caps.Source = true
@@ -287,6 +288,7 @@ func (s *server) Read(req *connectorv1.ReadRequest, stream connectorv1.Connector
 	if err != nil {
 		return fail(err)
 	}
+	defer watchCancel(stream.Context(), s.logger, req.GetStream())()
 	if err := src.Read(stream.Context(), readRequest(req), w); err != nil {
 		if stream.Context().Err() != nil {
 			return stream.Context().Err()
@@ -315,7 +317,7 @@ func (s *server) Partition(ctx context.Context, req *connectorv1.PartitionReques
 // load must stay abortable whatever its options.
 func loadRequest(cfg []byte, loadID string, b *connectorv1.BeginLoadRequest, lenient bool) (LoadRequest, error) {
 	lr := LoadRequest{Config: cfg, LoadID: loadID, Target: tableRef(b.GetTarget()), Mode: b.GetMode(),
-		UniqueKey: b.GetUniqueKey()}
+		UniqueKey: b.GetUniqueKey(), Fence: fenceOf(b)}
 	load, own, err := loadOptions(b)
 	if err != nil && !lenient {
 		return lr, err

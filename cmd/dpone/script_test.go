@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -83,6 +87,11 @@ func TestScripts(t *testing.T) {
 			env.Defer(cleanup)
 			env.Setenv("PG_DSN", dsn)
 			env.Setenv("DPONE_CONN_PG_DSN", dsn)
+			// The same database with a password in the DSN (the test
+			// server trusts local users and ignores it): secrets_grep
+			// proves dpone writes it nowhere.
+			env.Setenv("PG_DSN_WITH_SECRET", strings.Replace(dsn, "@", ":"+testSecret+"@", 1))
+			env.Setenv("TEST_SECRET", testSecret)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -100,6 +109,10 @@ func TestScripts(t *testing.T) {
 			"plandiff": cmdPlanDiff,
 			"exitcode": cmdExitCode,
 			"expand":   cmdExpand,
+			"pgserver": cmdPgServer,
+			"sigcont":  cmdSigcont,
+			"nosecret": cmdNoSecret,
+			"setfield": cmdSetField,
 		},
 	})
 }
@@ -209,4 +222,80 @@ func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
 		text = strings.ReplaceAll(text, "${"+v+"}", ts.Getenv(v))
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(text), 0o644))
+}
+
+// sigcont PIDFILE: resume (SIGCONT) the process whose pid is in PIDFILE
+// (written by a run stopped with DPONE_TEST_STOP).
+func cmdSigcont(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: sigcont PIDFILE")
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(ts.ReadFile(args[0])))
+	ts.Check(err)
+	ts.Check(syscall.Kill(pid, syscall.SIGCONT))
+}
+
+// testSecret is the password secrets_grep gives dpone.
+const testSecret = "dpone-Secr3t-for-the-grep-test-7c1f"
+
+// nosecret DIR SECRET: fail if any file under DIR holds SECRET, plain or
+// base64-encoded (at any of the three alignments).
+func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: nosecret DIR SECRET")
+	}
+	forms := [][]byte{[]byte(args[1])}
+	for shift := range 3 {
+		enc := base64.StdEncoding.EncodeToString(append(make([]byte, shift), args[1]...))
+		forms = append(forms, []byte(enc[(8*shift+5)/6:(8*(shift+len(args[1])))/6]))
+	}
+	files, found := 0, 0
+	err := filepath.WalkDir(ts.MkAbs(args[0]), func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err // directories, sockets
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		for _, f := range forms {
+			if bytes.Contains(b, f) {
+				found++
+				ts.Logf("%s holds the secret (as %q)", path, f)
+				break
+			}
+		}
+		return nil
+	})
+	ts.Check(err)
+	ts.Logf("searched %d files", files)
+	if found > 0 && !neg {
+		ts.Fatalf("%d file(s) hold the secret", found)
+	}
+	if found == 0 && neg {
+		ts.Fatalf("no file holds the secret")
+	}
+}
+
+// setfield FILE LINE FIELD VAR: set $VAR to the FIELD-th whitespace
+// separated field (from 1) of line LINE (from 1) of FILE, e.g. a load id
+// from a table a command printed.
+func cmdSetField(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: setfield FILE LINE FIELD VAR")
+	}
+	line, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	field, err := strconv.Atoi(args[2])
+	ts.Check(err)
+	lines := strings.Split(ts.ReadFile(args[0]), "\n")
+	if line < 1 || line > len(lines) {
+		ts.Fatalf("setfield: %s has no line %d", args[0], line)
+	}
+	f := strings.Fields(lines[line-1])
+	if field < 1 || field > len(f) {
+		ts.Fatalf("setfield: line %d of %s has no field %d", line, args[0], field)
+	}
+	ts.Setenv(args[3], f[field-1])
 }

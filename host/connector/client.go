@@ -28,6 +28,11 @@ type Client struct {
 	pc   *plugin.Client
 	proc *process
 	rpc  connectorv1.ConnectorClient
+	// sha256 is the binary's hex sha256, hashed before the start.
+	sha256 string
+	// callTimeout bounds short control-plane calls and liveness probes;
+	// commitTimeout bounds CommitLoad and ApplySchema (0: none).
+	callTimeout, commitTimeout time.Duration
 
 	specMu sync.Mutex
 	spec   *connectorv1.GetSpecResponse
@@ -38,6 +43,9 @@ func (c *Client) Name() string { return c.name }
 
 // Path is the plugin binary's path.
 func (c *Client) Path() string { return c.path }
+
+// SHA256 is the hex sha256 of the binary, hashed before it was started.
+func (c *Client) SHA256() string { return c.sha256 }
 
 // Exited reports whether the plugin process has exited and, if so, its
 // exit status ("exit status 2", "signal: killed").
@@ -73,6 +81,10 @@ func (c *Client) callErr(ctx context.Context, op string, err error) error {
 		case <-time.After(wait):
 		}
 	}
+	if status.Code(err) == codes.Unavailable {
+		return fmt.Errorf("connector %s (%s): %s: the plugin printed its handshake but does not answer on its socket "+
+			"(is it a dpone connector? does it hang at start?): %w", c.name, c.path, op, err)
+	}
 	return fmt.Errorf("connector %s: %s: transport: %w", c.name, op, err)
 }
 
@@ -94,12 +106,11 @@ func (c *Client) Spec(ctx context.Context) (*connectorv1.GetSpecResponse, error)
 	if c.spec != nil {
 		return c.spec, nil
 	}
-	if err := c.alive("GetSpec"); err != nil {
-		return nil, err
-	}
-	resp, err := c.rpc.GetSpec(ctx, &connectorv1.GetSpecRequest{})
+	resp, err := unary(ctx, c, "GetSpec", func(ctx context.Context) (*connectorv1.GetSpecResponse, error) {
+		return c.rpc.GetSpec(ctx, &connectorv1.GetSpecRequest{})
+	})
 	if err != nil {
-		return nil, c.callErr(ctx, "GetSpec", err)
+		return nil, err
 	}
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
 		return nil, err
@@ -110,12 +121,11 @@ func (c *Client) Spec(ctx context.Context) (*connectorv1.GetSpecResponse, error)
 
 // Check verifies cfg (credentials, reachability).
 func (c *Client) Check(ctx context.Context, cfg []byte) error {
-	if err := c.alive("Check"); err != nil {
-		return err
-	}
-	resp, err := c.rpc.Check(ctx, &connectorv1.CheckRequest{ConfigJson: cfg})
+	resp, err := unary(ctx, c, "Check", func(ctx context.Context) (*connectorv1.CheckResponse, error) {
+		return c.rpc.Check(ctx, &connectorv1.CheckRequest{ConfigJson: cfg})
+	})
 	if err != nil {
-		return c.callErr(ctx, "Check", err)
+		return err
 	}
 	return ErrorFromProto(c.name, resp.GetError())
 }
@@ -123,12 +133,11 @@ func (c *Client) Check(ctx context.Context, cfg []byte) error {
 // Discover lists the streams matching selector (names or globs; empty
 // means all).
 func (c *Client) Discover(ctx context.Context, cfg []byte, selector []string) ([]*connectorv1.Stream, error) {
-	if err := c.alive("Discover"); err != nil {
-		return nil, err
-	}
-	resp, err := c.rpc.Discover(ctx, &connectorv1.DiscoverRequest{ConfigJson: cfg, Selector: selector})
+	resp, err := unary(ctx, c, "Discover", func(ctx context.Context) (*connectorv1.DiscoverResponse, error) {
+		return c.rpc.Discover(ctx, &connectorv1.DiscoverRequest{ConfigJson: cfg, Selector: selector})
+	})
 	if err != nil {
-		return nil, c.callErr(ctx, "Discover", err)
+		return nil, err
 	}
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
 		return nil, err
@@ -139,12 +148,11 @@ func (c *Client) Discover(ctx context.Context, cfg []byte, selector []string) ([
 // DescribeTarget returns the target table's current schema (Exists false
 // when absent).
 func (c *Client) DescribeTarget(ctx context.Context, cfg []byte, t *connectorv1.TableRef) (*connectorv1.DescribeTargetResponse, error) {
-	if err := c.alive("DescribeTarget"); err != nil {
-		return nil, err
-	}
-	resp, err := c.rpc.DescribeTarget(ctx, &connectorv1.DescribeTargetRequest{ConfigJson: cfg, Table: t})
+	resp, err := unary(ctx, c, "DescribeTarget", func(ctx context.Context) (*connectorv1.DescribeTargetResponse, error) {
+		return c.rpc.DescribeTarget(ctx, &connectorv1.DescribeTargetRequest{ConfigJson: cfg, Table: t})
+	})
 	if err != nil {
-		return nil, c.callErr(ctx, "DescribeTarget", err)
+		return nil, err
 	}
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
 		return nil, err
@@ -153,26 +161,25 @@ func (c *Client) DescribeTarget(ctx context.Context, cfg []byte, t *connectorv1.
 }
 
 // ApplySchema renders (and unless req.DryRun applies) schema changes; it
-// returns the DDL.
+// returns the DDL. It runs as long as the plugin stays responsive (see
+// LaunchOptions.CallTimeout).
 func (c *Client) ApplySchema(ctx context.Context, req *connectorv1.ApplySchemaRequest) (*connectorv1.ApplySchemaResponse, error) {
-	if err := c.alive("ApplySchema"); err != nil {
-		return nil, err
-	}
-	resp, err := c.rpc.ApplySchema(ctx, req)
+	resp, err := unary(ctx, c, "ApplySchema", func(ctx context.Context) (*connectorv1.ApplySchemaResponse, error) {
+		return c.rpc.ApplySchema(ctx, req)
+	})
 	if err != nil {
-		return nil, c.callErr(ctx, "ApplySchema", err)
+		return nil, err
 	}
 	return resp, ErrorFromProto(c.name, resp.GetError())
 }
 
 // Partition asks for req.Count partition descriptors for parallel reads.
 func (c *Client) Partition(ctx context.Context, req *connectorv1.PartitionRequest) ([][]byte, error) {
-	if err := c.alive("Partition"); err != nil {
-		return nil, err
-	}
-	resp, err := c.rpc.Partition(ctx, req)
+	resp, err := unary(ctx, c, "Partition", func(ctx context.Context) (*connectorv1.PartitionResponse, error) {
+		return c.rpc.Partition(ctx, req)
+	})
 	if err != nil {
-		return nil, c.callErr(ctx, "Partition", err)
+		return nil, err
 	}
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
 		return nil, err
@@ -182,12 +189,11 @@ func (c *Client) Partition(ctx context.Context, req *connectorv1.PartitionReques
 
 // BeginLoad creates staging for a load and returns its name.
 func (c *Client) BeginLoad(ctx context.Context, req *connectorv1.BeginLoadRequest) (string, error) {
-	if err := c.alive("BeginLoad"); err != nil {
-		return "", err
-	}
-	resp, err := c.rpc.BeginLoad(ctx, req)
+	resp, err := unary(ctx, c, "BeginLoad", func(ctx context.Context) (*connectorv1.BeginLoadResponse, error) {
+		return c.rpc.BeginLoad(ctx, req)
+	})
 	if err != nil {
-		return "", c.callErr(ctx, "BeginLoad", err)
+		return "", err
 	}
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
 		return "", err
@@ -195,14 +201,15 @@ func (c *Client) BeginLoad(ctx context.Context, req *connectorv1.BeginLoadReques
 	return resp.GetStaging(), nil
 }
 
-// CommitLoad publishes a staged load into its target.
+// CommitLoad publishes a staged load into its target. It runs as long as
+// the plugin stays responsive (see LaunchOptions.CallTimeout), bounded by
+// LaunchOptions.CommitTimeout when set.
 func (c *Client) CommitLoad(ctx context.Context, req *connectorv1.CommitLoadRequest) (*connectorv1.CommitLoadResponse, error) {
-	if err := c.alive("CommitLoad"); err != nil {
-		return nil, err
-	}
-	resp, err := c.rpc.CommitLoad(ctx, req)
+	resp, err := unary(ctx, c, "CommitLoad", func(ctx context.Context) (*connectorv1.CommitLoadResponse, error) {
+		return c.rpc.CommitLoad(ctx, req)
+	})
 	if err != nil {
-		return nil, c.callErr(ctx, "CommitLoad", err)
+		return nil, err
 	}
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
 		return nil, err
@@ -212,24 +219,22 @@ func (c *Client) CommitLoad(ctx context.Context, req *connectorv1.CommitLoadRequ
 
 // AbortLoad drops a load's staging (idempotent).
 func (c *Client) AbortLoad(ctx context.Context, req *connectorv1.AbortLoadRequest) error {
-	if err := c.alive("AbortLoad"); err != nil {
-		return err
-	}
-	resp, err := c.rpc.AbortLoad(ctx, req)
+	resp, err := unary(ctx, c, "AbortLoad", func(ctx context.Context) (*connectorv1.AbortLoadResponse, error) {
+		return c.rpc.AbortLoad(ctx, req)
+	})
 	if err != nil {
-		return c.callErr(ctx, "AbortLoad", err)
+		return err
 	}
 	return ErrorFromProto(c.name, resp.GetError())
 }
 
 // LoadStatus reports whether a load was committed, is staged, or unknown.
 func (c *Client) LoadStatus(ctx context.Context, req *connectorv1.LoadStatusRequest) (connectorv1.LoadState, error) {
-	if err := c.alive("LoadStatus"); err != nil {
-		return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED, err
-	}
-	resp, err := c.rpc.LoadStatus(ctx, req)
+	resp, err := unary(ctx, c, "LoadStatus", func(ctx context.Context) (*connectorv1.LoadStatusResponse, error) {
+		return c.rpc.LoadStatus(ctx, req)
+	})
 	if err != nil {
-		return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED, c.callErr(ctx, "LoadStatus", err)
+		return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED, err
 	}
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
 		return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED, err

@@ -9,12 +9,11 @@ import (
 // DescribeStream returns the stream a Read with req would produce, without
 // reading rows. Call it only when the spec advertises describe_stream.
 func (c *Client) DescribeStream(ctx context.Context, req *connectorv1.ReadRequest) (*connectorv1.Stream, error) {
-	if err := c.alive("DescribeStream"); err != nil {
-		return nil, err
-	}
-	resp, err := c.rpc.DescribeStream(ctx, req)
+	resp, err := unary(ctx, c, "DescribeStream", func(ctx context.Context) (*connectorv1.DescribeStreamResponse, error) {
+		return c.rpc.DescribeStream(ctx, req)
+	})
 	if err != nil {
-		return nil, c.callErr(ctx, "DescribeStream", err)
+		return nil, err
 	}
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
 		return nil, err

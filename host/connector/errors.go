@@ -27,6 +27,16 @@ var (
 var (
 	// ErrPluginNotFound: no dpone-connector-<name> binary in the plugin dirs.
 	ErrPluginNotFound = errors.New("connector plugin not found")
+	// ErrPluginNotExecutable: dpone-connector-<name> exists but lacks the
+	// execute permission.
+	ErrPluginNotExecutable = errors.New("connector plugin not executable")
+	// ErrNotAPlugin: the binary started but did not answer with the
+	// go-plugin handshake (not a dpone connector, or built for another
+	// host).
+	ErrNotAPlugin = errors.New("not a dpone connector")
+	// ErrCallTimeout: a control-plane call got no answer within the call
+	// timeout (the plugin hangs).
+	ErrCallTimeout = errors.New("connector call timed out")
 	// ErrProtocolMismatch: the plugin speaks no protocol major this host speaks.
 	ErrProtocolMismatch = errors.New("connector protocol mismatch")
 	// ErrChecksum: the binary's sha256 differs from its pin.

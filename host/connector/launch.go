@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 	"github.com/dpone-go/dpone/proto/handshake"
@@ -38,6 +39,20 @@ type LaunchOptions struct {
 	Stderr io.Writer
 	// StartTimeout bounds the handshake; 0 means one minute.
 	StartTimeout time.Duration
+	// CallTimeout bounds each control-plane call (GetSpec, Check,
+	// Discover, DescribeTarget, DescribeStream, ApplySchema, Partition,
+	// BeginLoad, CommitLoad, AbortLoad, LoadStatus) whose ctx has no
+	// earlier deadline; 0 means DefaultCallTimeout, negative means none.
+	// Read and Write streams are bounded by their ctx only.
+	CallTimeout time.Duration
+	// CommitTimeout is a hard bound on CommitLoad and ApplySchema, which
+	// otherwise run as long as the plugin answers a liveness probe
+	// (GetSpec) within CallTimeout; 0 means no hard bound.
+	CommitTimeout time.Duration
+	// OnStart, when set, is called once the plugin completed its
+	// handshake, with the binary's path and sha256 (hex): the audit line
+	// of what the host runs and hands credentials to.
+	OnStart func(name, path, sha256 string)
 }
 
 // Launch starts the plugin binary at path, performs the go-plugin
@@ -48,11 +63,26 @@ type LaunchOptions struct {
 // ErrProtocolMismatch when the plugin speaks no protocol this host speaks,
 // an *ExitError (ErrPluginExited) when it exits before the handshake.
 func Launch(ctx context.Context, name, path string, opts LaunchOptions) (*Client, error) {
+	return launch(ctx, name, path, opts, nil)
+}
+
+// launch is Launch, verifying the binary against lock too when set.
+func launch(ctx context.Context, name, path string, opts LaunchOptions, lock *LockFile) (*Client, error) {
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return nil, fmt.Errorf("verify connector %s: %w", name, err)
+	}
 	if opts.SHA256 != "" {
-		if err := verifyChecksum(name, path, opts.SHA256); err != nil {
+		if err := verifyChecksum(name, path, sum, opts.SHA256); err != nil {
 			return nil, err
 		}
 	}
+	if lock != nil {
+		if err := lock.verify(name, path, sum); err != nil {
+			return nil, err
+		}
+	}
+	removeDeadSocketDirs(os.TempDir())
 	logger := opts.Logger
 	if logger == nil {
 		logger = hclog.NewNullLogger()
@@ -73,7 +103,8 @@ func Launch(ctx context.Context, name, path string, opts LaunchOptions) (*Client
 		// The runner owns the exec.Cmd (exit status, handshake line). A
 		// checksum pin is verified above: go-plugin's SecureConfig cannot be
 		// combined with RunnerFunc (it hashes the placeholder command).
-		RunnerFunc: func(_ hclog.Logger, proto *exec.Cmd, _ string) (runner.Runner, error) {
+		RunnerFunc: func(_ hclog.Logger, proto *exec.Cmd, socketDir string) (runner.Runner, error) {
+			markSocketDir(socketDir) // a kill -9 of the host leaves it: the next launch removes it
 			p, err := newProcess(name, path, proto, pluginLogLevel(opts.Logger))
 			if err != nil {
 				return nil, err
@@ -91,7 +122,12 @@ func Launch(ctx context.Context, name, path string, opts LaunchOptions) (*Client
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(handshake.MaxMessageBytes),
 			grpc.MaxCallSendMsgSize(handshake.MaxMessageBytes),
-		)},
+		), grpc.WithConnectParams(grpc.ConnectParams{
+			// A plugin that accepts on its socket but never speaks HTTP/2
+			// is given up after the call timeout, not gRPC's default 20 s.
+			MinConnectTimeout: connectTimeout(opts),
+			Backoff:           backoff.DefaultConfig,
+		})},
 	}
 	if dl, ok := ctx.Deadline(); ok && (cfg.StartTimeout == 0 || time.Until(dl) < cfg.StartTimeout) {
 		cfg.StartTimeout = max(time.Until(dl), time.Millisecond)
@@ -136,7 +172,19 @@ func Launch(ctx context.Context, name, path string, opts LaunchOptions) (*Client
 		pc.Kill()
 		return nil, fmt.Errorf("start connector %s: dispensed %T, not a connector client", name, raw)
 	}
-	return &Client{name: name, path: path, pc: pc, proc: proc, rpc: cc}, nil
+	if opts.OnStart != nil {
+		opts.OnStart(name, path, sum)
+	}
+	return &Client{name: name, path: path, sha256: sum, pc: pc, proc: proc, rpc: cc,
+		callTimeout: callTimeout(opts), commitTimeout: max(opts.CommitTimeout, 0)}, nil
+}
+
+// callTimeout is opts.CallTimeout with its default; negative means none.
+func callTimeout(opts LaunchOptions) time.Duration {
+	if opts.CallTimeout == 0 {
+		return DefaultCallTimeout
+	}
+	return opts.CallTimeout
 }
 
 // startError explains why the handshake failed: a protocol the host does
@@ -149,6 +197,12 @@ func startError(name, path string, proc *process, err error) error {
 		if n, perr := strconv.Atoi(v); perr == nil && !supported(n) {
 			return protocolMismatch(name, n)
 		}
+	} else if line := proc.stdout.text(); line != "" {
+		// go-plugin killed it for printing something else than a
+		// handshake: that is the news, not the kill.
+		return fmt.Errorf("%w: %s printed %q on stdout instead of the go-plugin handshake "+
+			"(CORE|APP|NETWORK|ADDR|PROTOCOL): install a dpone connector there or remove the file",
+			ErrNotAPlugin, path, line)
 	}
 	select {
 	case <-proc.done:
@@ -185,13 +239,9 @@ func versionList() string {
 	return strings.Join(vs, ", v")
 }
 
-// verifyChecksum compares the sha256 of the binary at path with want (hex,
-// optionally prefixed "sha256:").
-func verifyChecksum(name, path, want string) error {
-	got, err := fileSHA256(path)
-	if err != nil {
-		return fmt.Errorf("verify connector %s: %w", name, err)
-	}
+// verifyChecksum compares got, the sha256 of the binary at path, with want
+// (hex, optionally prefixed "sha256:").
+func verifyChecksum(name, path, got, want string) error {
 	want = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(want), "sha256:"))
 	if got != want {
 		return fmt.Errorf("%w: connector %s (%s) has sha256 %s, pinned %s: reinstall the connector or update the pin",
@@ -226,4 +276,13 @@ func (hostPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {
 
 func (hostPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
 	return connectorv1.NewConnectorClient(conn), nil
+}
+
+// connectTimeout bounds the gRPC connection handshake: the call timeout,
+// or gRPC's default 20 s when calls are unbounded.
+func connectTimeout(opts LaunchOptions) time.Duration {
+	if t := callTimeout(opts); t > 0 {
+		return t
+	}
+	return 20 * time.Second
 }

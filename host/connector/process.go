@@ -153,6 +153,17 @@ func (f *firstLine) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// text returns the first line as printed (trimmed, at most 200 bytes).
+func (f *firstLine) text() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := strings.TrimSpace(string(f.line))
+	if len(t) > 200 {
+		t = t[:200] + "..."
+	}
+	return t
+}
+
 // appVersion returns the application protocol version the plugin announced
 // in its handshake line (CORE|APP|NETWORK|ADDR|PROTOCOL), if it sent one.
 func (f *firstLine) appVersion() (string, bool) {
@@ -165,15 +176,24 @@ func (f *firstLine) appVersion() (string, bool) {
 	return parts[1], true
 }
 
-// lastWords remembers the first panic or fatal error line a Go plugin
-// printed on stderr, else its last non-empty line.
+// lastWords remembers the first panic or fatal error a Go plugin printed
+// on stderr (its message and where it happened: up to the first frame
+// outside the runtime), else its last non-empty line.
 type lastWords struct {
 	io.ReadCloser
 	mu      sync.Mutex
 	partial []byte
 	last    string
 	panic   string
+	// inPanic: lines after the panic line are being added, until the
+	// first non-runtime frame's file:line or panicLines lines.
+	inPanic   bool
+	panicN    int
+	userFrame bool
 }
+
+// panicLines bounds how many lines after "panic: " are kept.
+const panicLines = 12
 
 func (l *lastWords) Read(b []byte) (int, error) {
 	n, err := l.ReadCloser.Read(b)
@@ -204,8 +224,41 @@ func (l *lastWords) line(s string) {
 		return
 	}
 	l.last = s
+	if l.inPanic {
+		l.panicLine(s)
+		return
+	}
 	if l.panic == "" && (strings.HasPrefix(s, "panic: ") || strings.HasPrefix(s, "fatal error: ")) {
-		l.panic = s
+		l.panic, l.inPanic = s, true
+	}
+}
+
+// panicLine adds a line of a Go traceback to the panic: the goroutine
+// header is skipped, runtime frames too, and the first other frame's
+// function and file:line end it.
+func (l *lastWords) panicLine(s string) {
+	l.panicN++
+	switch {
+	case l.panicN > panicLines || strings.HasPrefix(s, "goroutine ") && l.panicN > 1:
+		l.inPanic = false
+	case strings.HasPrefix(s, "goroutine ") || strings.HasPrefix(s, "[signal "):
+	case strings.HasPrefix(s, "runtime.") || strings.Contains(s, "/src/runtime/"):
+	case strings.HasPrefix(s, "/") || strings.Contains(s, ".go:"):
+		if l.userFrame {
+			if i := strings.LastIndex(s, " +0x"); i > 0 {
+				s = s[:i]
+			}
+			l.panic += " at " + s
+			l.inPanic = false
+		}
+	default:
+		if !l.userFrame {
+			l.userFrame = true
+			if i := strings.LastIndex(s, "("); i > 0 && strings.HasSuffix(s, ")") {
+				s = s[:i] // the argument words
+			}
+			l.panic += " in " + s
+		}
 	}
 }
 

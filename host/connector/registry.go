@@ -19,12 +19,35 @@ const BinaryPrefix = "dpone-connector-"
 type Registry struct {
 	dirs []string
 	pins map[string]string
+	lock *LockFile
 }
 
 // NewRegistry returns a registry searching dirs in order. pins maps
 // connector names to the sha256 (hex) their binary must have.
 func NewRegistry(dirs []string, pins map[string]string) *Registry {
 	return &Registry{dirs: dirs, pins: pins}
+}
+
+// SetLock makes every Launch verify the binary against lf (nil: no lock
+// file). A connector the lock does not name is refused.
+func (r *Registry) SetLock(lf *LockFile) { r.lock = lf }
+
+// Lock returns the lock file set with SetLock, or nil.
+func (r *Registry) Lock() *LockFile { return r.lock }
+
+// VerifyLocked checks, without starting it, the binary of connector name
+// against the lock set with SetLock; nil when there is no lock. Commands
+// call it for every connector they will use, so that a swapped binary is
+// refused before any work starts.
+func (r *Registry) VerifyLocked(name string) error {
+	if r.lock == nil {
+		return nil
+	}
+	path, err := r.Find(name)
+	if err != nil {
+		return err
+	}
+	return r.lock.Verify(name, path)
 }
 
 // Dirs returns the directories searched, in order.
@@ -36,14 +59,30 @@ func (r *Registry) Find(name string) (string, error) {
 	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
 		return "", fmt.Errorf("%w: invalid connector name %q", ErrPluginNotFound, name)
 	}
+	var notExec []string
 	for _, dir := range r.dirs {
 		p := filepath.Join(dir, BinaryPrefix+name)
 		if isExecutable(p) {
 			return p, nil
 		}
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			notExec = append(notExec, p)
+		}
+	}
+	if len(notExec) > 0 {
+		return "", fmt.Errorf("%w: %s is not executable (mode %s): run `chmod +x %s`",
+			ErrPluginNotExecutable, notExec[0], fileMode(notExec[0]), notExec[0])
 	}
 	return "", fmt.Errorf("%w: no %s%s in %s: run `make build` or set --plugin-dir",
 		ErrPluginNotFound, BinaryPrefix, name, r.searched())
+}
+
+func fileMode(p string) string {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return "unknown"
+	}
+	return fi.Mode().Perm().String()
 }
 
 func (r *Registry) searched() string {
@@ -68,7 +107,7 @@ func (r *Registry) Launch(ctx context.Context, name string, opts LaunchOptions) 
 	if opts.SHA256 == "" {
 		opts.SHA256 = r.pins[name]
 	}
-	return Launch(ctx, name, path, opts)
+	return launch(ctx, name, path, opts, r.lock)
 }
 
 // Installed is one connector found by List.
@@ -123,7 +162,7 @@ func (r *Registry) inspect(ctx context.Context, name, path string) (string, *con
 	if err != nil {
 		return "", nil, err
 	}
-	c, err := Launch(ctx, name, path, LaunchOptions{SHA256: r.pins[name]})
+	c, err := launch(ctx, name, path, LaunchOptions{SHA256: r.pins[name]}, r.lock)
 	if err != nil {
 		return sum, nil, err
 	}

@@ -140,9 +140,9 @@ func TestReadPluginPanics(t *testing.T) {
 	for err == nil {
 		_, err = rs.Recv()
 	}
-	want := "connector test exited (exit status 2) during Read: panic: testplugin: boom"
-	if !errors.Is(err, ErrPluginExited) || err.Error() != want {
-		t.Errorf("got %q, want %q", err, want)
+	want := "connector test exited (exit status 2) during Read: panic: testplugin: boom in main.(*server).Read at "
+	if !errors.Is(err, ErrPluginExited) || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "testplugin/main.go:") {
+		t.Errorf("got %q, want %q + the panic's file:line", err, want)
 	}
 }
 

@@ -85,6 +85,17 @@ func (b *builder) header() {
 	if !filepath.IsAbs(b.m.State.Path) {
 		b.m.State.Path = filepath.Join(b.m.Dir, b.m.State.Path)
 	}
+	pl := b.root.get("plugins")
+	b.m.Plugins = PluginsConfig{Dir: b.manifestPath(pl.get("dir").str()), LockFile: b.manifestPath(pl.get("lock_file").str())}
+}
+
+// manifestPath makes a path from the manifest absolute against its
+// directory; "" stays "".
+func (b *builder) manifestPath(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(b.m.Dir, p)
 }
 
 // unit layers, renders and resolves table i of schema s.

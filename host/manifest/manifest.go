@@ -63,7 +63,16 @@ type Manifest struct {
 	Kind     string
 	Metadata Metadata
 	State    StateConfig
+	Plugins  PluginsConfig
 	Units    []*Unit // in manifest order
+}
+
+// PluginsConfig is the manifest's plugins block: where this project keeps
+// its connector binaries and its lock file. Relative paths are resolved
+// against the manifest's directory; empty means unset.
+type PluginsConfig struct {
+	Dir      string // searched after --plugin-dir and DPONE_PLUGIN_DIR
+	LockFile string // sha256 pins written by `dpone connectors lock`
 }
 
 // Metadata is the manifest's metadata block.
@@ -109,6 +118,10 @@ type Endpoint struct {
 	Table    TableRef
 	Options  map[string]any
 	Strategy Strategy
+	// SharedTarget (sink.shared_target) lets this unit load a target that
+	// other units load too; without it, a sink refuses a target whose
+	// receipts name another unit (two writers would double an append).
+	SharedTarget bool `json:",omitempty"`
 }
 
 // TableRef names a table in a source or sink.

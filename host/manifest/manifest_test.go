@@ -205,3 +205,21 @@ func TestParseConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestPluginsBlock(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.yaml")
+	src := "kind: dpone.batch.v1\nmetadata: {id: p}\nplugins: {dir: bin, lock_file: /etc/dpone/lock.json}\n" +
+		"defaults: {source: {type: file}, sink: {type: duckdb}}\nschemas: {s: {tables: [t]}}\n"
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(path, MapEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := PluginsConfig{Dir: filepath.Join(dir, "bin"), LockFile: "/etc/dpone/lock.json"}
+	if m.Plugins != want {
+		t.Errorf("plugins: got %+v, want %+v", m.Plugins, want)
+	}
+}

@@ -40,7 +40,8 @@ var (
 			"schema": scalarS,
 			"name":   scalarS,
 		}},
-		"options": anyMap,
+		"options":       anyMap,
+		"shared_target": scalarS,
 		"strategy": {kind: shapeFields, open: true, fields: map[string]*shape{
 			"mode":       scalarS,
 			"unique_key": scalarList,
@@ -87,6 +88,10 @@ var (
 			"backend": scalarS,
 			"path":    scalarS,
 			"dsn":     scalarS,
+		}},
+		"plugins": {kind: shapeFields, fields: map[string]*shape{
+			"dir":       scalarS,
+			"lock_file": scalarS,
 		}},
 	}}
 )

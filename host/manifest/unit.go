@@ -85,6 +85,14 @@ func (b *builder) endpoint(u *Unit, side string, n *node) Endpoint {
 		b.p.add(ErrInvalid, u.Line, u.ID, "%s.type is required: set it in defaults.%s.type or the table's overrides", side, side)
 	}
 	if side == "sink" {
+		if st := n.get("shared_target"); st != nil {
+			switch v := st.val.(type) {
+			case bool:
+				e.SharedTarget = v
+			default:
+				b.p.add(ErrInvalid, st.line, u.ID, "sink.shared_target must be true or false, got %v", st.val)
+			}
+		}
 		st := n.get("strategy")
 		e.Strategy.Mode = st.get("mode").str()
 		e.Strategy.UniqueKey = strs(st.get("unique_key"))

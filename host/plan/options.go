@@ -110,8 +110,9 @@ func SourceOptions(u *manifest.Unit, spec *connectorv1.GetSpecResponse) ([]byte,
 	return b, nil
 }
 
-// configJSON renders an endpoint's resolved connection config.
-func configJSON(e manifest.Endpoint) ([]byte, error) {
+// ConfigJSON renders an endpoint's resolved connection config (what
+// run sends, and what recovery and abandon reach a sink with).
+func ConfigJSON(e manifest.Endpoint) ([]byte, error) {
 	if len(e.Config) == 0 {
 		return []byte("{}"), nil
 	}

@@ -93,11 +93,11 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 	if up.Gates, err = ParseGates(u); err != nil {
 		return err
 	}
-	srcCfg, err := configJSON(u.Source)
+	srcCfg, err := ConfigJSON(u.Source)
 	if err != nil {
 		return err
 	}
-	sinkCfg, err := configJSON(u.Sink)
+	sinkCfg, err := ConfigJSON(u.Sink)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (p *Planner) producer(u *manifest.Unit) *produced {
 	if _, q := u.Source.Options["query"]; q {
 		return nil
 	}
-	cfg, err := configJSON(u.Source)
+	cfg, err := ConfigJSON(u.Source)
 	if err != nil {
 		return nil
 	}

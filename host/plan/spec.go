@@ -96,7 +96,7 @@ func validateConfig(side string, e manifest.Endpoint, spec *connectorv1.GetSpecR
 	if err != nil {
 		return err
 	}
-	raw, err := configJSON(e)
+	raw, err := ConfigJSON(e)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,9 @@
 // column renames from schema evolution) decode batches and work on whole
 // Arrow columns; without them the batches pass through untouched.
 //
-// On start, Recover resolves loads a crashed run left pending: a load the
-// sink reports committed gets its state commit; any other is aborted.
+// Before a unit loads, under its lock, the run resolves the loads earlier
+// runs of that unit left pending, reaching the sink with the unit's plan
+// (current credentials) and fencing it with its lock generation: a load
+// the sink reports committed gets its state commit; any other is aborted.
+// Before a commit the run checks that it still holds the unit's lock.
 package run

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -38,6 +37,9 @@ type Options struct {
 	// each time, with jitter.
 	Retries      int
 	RetryBackoff time.Duration
+	// RetryMaxBackoff caps the delay between retries (jitter included);
+	// 0 means DefaultRetryMaxBackoff.
+	RetryMaxBackoff time.Duration
 	// LockTTL is how long a unit lock lives without refresh (default 2m).
 	LockTTL time.Duration
 	// Wait makes a unit locked by another run wait instead of failing.
@@ -84,6 +86,9 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 	if opts.RetryBackoff <= 0 {
 		opts.RetryBackoff = time.Second
 	}
+	if opts.RetryMaxBackoff <= 0 {
+		opts.RetryMaxBackoff = DefaultRetryMaxBackoff
+	}
 	e := &Engine{opts: opts, store: opts.Store, conns: opts.Pool, progress: opts.Progress, hooks: opts.Hooks,
 		manifestID: opts.Manifest.Metadata.ID, startedAt: opts.Now().UTC()}
 	if e.progress == nil {
@@ -103,8 +108,13 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 	if err := plan.Check(ctx, opts.Pool, opts.Units); err != nil {
 		return nil, err
 	}
-	if err := Recover(ctx, opts.Store, opts.Pool, e.runID, e.logf); err != nil {
-		return nil, fmt.Errorf("resolve loads left pending by an earlier run: %w", err)
+	// Runs killed with kill -9 stay "running" in the registry: mark them.
+	// Their pending loads are resolved unit by unit, by the runs that run
+	// those units (recoverUnit).
+	if dead, err := e.store.AbandonDeadRuns(ctx); err != nil {
+		e.logf("warning: %v", err)
+	} else if len(dead) > 0 {
+		e.logf("marked %d run(s) abandoned (their process is gone): %v", len(dead), dead)
 	}
 	if err := e.store.StartRun(ctx, state.Run{ID: e.runID, Manifest: e.manifestID, Status: "running",
 		StartedAt: e.startedAt, Args: opts.Args}); err != nil {
@@ -222,9 +232,11 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 
 	for attempt := 1; ; attempt++ {
 		rep.Attempts = attempt
-		r := &unitRun{e: e, u: u, rep: rep, stream: stream}
+		r := &unitRun{e: e, u: u, rep: rep, stream: stream, lock: lock}
 		*rep = evidence.UnitReport{Unit: rep.Unit, Source: rep.Source, Sink: rep.Sink, Target: rep.Target,
 			Mode: rep.Mode, Attempts: attempt}
+		// load resolves pending loads of earlier runs first; a transient
+		// sink error there is retried like one in the load.
 		err = r.load(ctx)
 		if e.opts.Metrics != nil {
 			e.opts.Metrics.AddRows(u.ID, 0, rep.RowsWritten, rep.RowsQuarantined, 0)
@@ -242,11 +254,10 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 		if attempt > e.opts.Retries || !connector.IsRetryable(err) || ctx.Err() != nil || errors.As(err, &committed) {
 			// A load that committed, or may have, is never retried: a retry
 			// reads from the old checkpoint and would load its rows again.
-			// The next run's Recover finishes it from the sink's receipt.
+			// The next run of the unit finishes it from the sink's receipt.
 			break
 		}
-		delay := e.opts.RetryBackoff << (attempt - 1)
-		delay += time.Duration(rand.Int64N(int64(delay)/2 + 1))
+		delay := retryDelay(e.opts.RetryBackoff, e.opts.RetryMaxBackoff, attempt, nil)
 		e.logf("%s: attempt %d failed (%v); retrying in %s", u.ID, attempt, err, delay.Round(time.Millisecond))
 		select {
 		case <-ctx.Done():
@@ -267,6 +278,10 @@ func (e *Engine) fail(u *manifest.Unit, rep *evidence.UnitReport, err error) {
 	e.emitLineage(evidence.LineageFail, u, rep, nil)
 }
 
+// ErrLocked means another live run holds the unit's lock (report code
+// LOCKED, not INTERNAL).
+var ErrLocked = errors.New("unit locked by another run")
+
 // lock takes the unit's run lock, waiting when Options.Wait is set.
 func (e *Engine) lock(ctx context.Context, unit string) (state.Lock, error) {
 	key := LockKey(e.manifestID, unit)
@@ -275,7 +290,7 @@ func (e *Engine) lock(ctx context.Context, unit string) (state.Lock, error) {
 		var held state.ErrLocked
 		if err == nil || !errors.As(err, &held) || !e.opts.Wait {
 			if err != nil && errors.As(err, &held) {
-				return nil, fmt.Errorf("unit %s is being loaded by run %s (since %s): wait for it or pass --wait", unit, held.HeldBy, held.Since.Format(time.RFC3339))
+				return nil, fmt.Errorf("unit %s is being loaded by run %s (since %s): %w: wait for it or pass --wait", unit, held.HeldBy, held.Since.Format(time.RFC3339), ErrLocked)
 			}
 			return l, err
 		}
@@ -315,14 +330,21 @@ func errorInfo(err error) *evidence.ErrorInfo {
 	info := &evidence.ErrorInfo{Code: "INTERNAL", Message: err.Error()}
 	var ce *connector.Error
 	switch {
+	case errors.Is(err, ErrPendingLoad):
+		info.Code, info.Retryable = "PENDING_LOAD", connector.IsRetryable(err)
 	case errors.As(err, &ce):
 		info.Code, info.Retryable = connector.CodeName(ce.Code), ce.Retryable
 	case errors.Is(err, context.Canceled):
 		info.Code = "CANCELLED"
 	case errors.Is(err, connector.ErrPluginExited):
 		info.Code = "PLUGIN_EXITED"
-	case errors.Is(err, connector.ErrPluginNotFound):
+	case errors.Is(err, connector.ErrPluginNotFound), errors.Is(err, connector.ErrPluginNotExecutable),
+		errors.Is(err, connector.ErrNotAPlugin), errors.Is(err, connector.ErrChecksum):
 		info.Code = "CONFIG"
+	case errors.Is(err, ErrLocked):
+		info.Code = "LOCKED"
+	case errors.Is(err, connector.ErrCallTimeout):
+		info.Code = "TIMEOUT"
 	case errors.Is(err, ErrGate):
 		info.Code = "GATE"
 	case errors.Is(err, ErrContract):
@@ -333,6 +355,8 @@ func errorInfo(err error) *evidence.ErrorInfo {
 		info.Code = "CONFIG"
 	case errors.Is(err, plan.ErrUnsupported):
 		info.Code = "UNSUPPORTED"
+	case errors.Is(err, state.ErrLockLost):
+		info.Code = "LOCK_LOST"
 	}
 	return info
 }

@@ -117,8 +117,10 @@ func ids(n int64) []int64 {
 // call boundary of the load sequence (RecordPending -> BeginLoad -> Write
 // -> SetPendingCheckpoint -> CommitLoad -> MarkCommitted) and checks that
 // the target holds either nothing or the whole load, and that the next run
-// (with Recover) leaves every row in the target exactly once, the
-// checkpoint at the last row and no load pending or staged.
+// (which resolves the unit's pending loads before it plans and loads the
+// unit again, under the unit's lock, raising the sink's fence) leaves every
+// row in the target exactly once, the checkpoint at the last row and no
+// load pending or staged.
 func TestExactlyOnceAtEveryBoundary(t *testing.T) {
 	const rows = 10
 	boundaries := []struct {
@@ -184,7 +186,7 @@ func TestExactlyOnceAtEveryBoundary(t *testing.T) {
 					t.Fatal(err)
 				}
 				if fault == connectortest.Crash && b.name != "RecordPending" && len(pending) == 0 {
-					t.Fatalf("after a crash past RecordPending: no pending load, want one for Recover to resolve")
+					t.Fatalf("after a crash past RecordPending: no pending load, want one for the next run to resolve")
 				}
 
 				// The next run, with the plugin back and the store healthy.
@@ -446,7 +448,7 @@ func TestParallelPartitionsIntoOneLoad(t *testing.T) {
 // answered UNAVAILABLE (retryable), whose LoadStatus then fails too, has
 // an unknown outcome: the run must not retry it (a retry reads from the
 // old checkpoint and would load the rows twice); the load stays pending
-// and the next run's Recover finishes it.
+// and the next run of the unit finishes it.
 func TestUnknownCommitOutcomeIsNotRetried(t *testing.T) {
 	ctx := context.Background()
 	fake := connectortest.New(10, 3)
@@ -474,6 +476,61 @@ func TestUnknownCommitOutcomeIsNotRetried(t *testing.T) {
 	slices.Sort(got)
 	if diff := cmp.Diff(ids(10), got); diff != "" {
 		t.Errorf("target, every row once (-want +got):\n%s", diff)
+	}
+	if v := fake.Violations(); len(v) != 0 {
+		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))
+	}
+}
+
+// TestRecoveryIsPerUnitAndFenced: a run resolves only the pending loads of
+// the units it runs (another unit's stays pending), and the run that does
+// resolve it raises the sink's fence to its own lock generation, above
+// that of the run that left the load.
+func TestRecoveryIsPerUnitAndFenced(t *testing.T) {
+	ctx := context.Background()
+	fake := connectortest.New(10, 3)
+	sq, err := state.OpenSQLite(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	u := testUnit("incremental_append")
+	fake.Inject(connectortest.CallCommitLoad, connectortest.Crash)
+	if err := execute(t, fake, sq, u); err == nil {
+		t.Fatal("first run: got no error, want the injected crash")
+	}
+	first := fake.Fence("m", u.ID)
+	if first == 0 {
+		t.Fatalf("fence after the first run: got 0, want its lock generation")
+	}
+	fake.Restart()
+
+	other := testUnit("incremental_append")
+	other.ID, other.Sink.Table.Name = "s.u", "u"
+	if err := execute(t, fake, sq, other); err != nil {
+		t.Fatalf("run of another unit: %v", err)
+	}
+	pending, err := sq.PendingLoads(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 1 || pending[0].Stream.Unit != u.ID {
+		t.Fatalf("pending loads after a run of another unit: got %v, want the one of %s", pending, u.ID)
+	}
+
+	if err := execute(t, fake, sq, u); err != nil {
+		t.Fatalf("run of the unit: %v", err)
+	}
+	if got := fake.Fence("m", u.ID); got <= first {
+		t.Errorf("fence after recovery: got %d, want > %d (the recovering run's generation)", got, first)
+	}
+	if pending, err = sq.PendingLoads(ctx); err != nil || len(pending) != 0 {
+		t.Errorf("pending loads after the unit's run: got %v (%v), want none", pending, err)
+	}
+	got := fake.Target(target)
+	slices.Sort(got)
+	if diff := cmp.Diff(ids(10), got); diff != "" {
+		t.Errorf("target, every row exactly once (-want +got):\n%s", diff)
 	}
 	if v := fake.Violations(); len(v) != 0 {
 		t.Errorf("protocol violations:\n%s", strings.Join(v, "\n"))

@@ -10,6 +10,8 @@ type Hook string
 const (
 	HookAfterBatch   Hook = "after_batch"
 	HookAfterPending Hook = "after_pending"
+	// HookBeforeCommit is after the lock check, just before CommitLoad.
+	HookBeforeCommit Hook = "before_commit"
 	HookAfterCommit  Hook = "after_commit"
 )
 

@@ -67,7 +67,8 @@ func (q *quarantineLoad) start(ctx context.Context, s *arrow.Schema) error {
 	if err := (loadopts.Load{Mode: "incremental_append"}).Apply(q.begin, loadopts.Typed(q.spec.GetCapabilities())); err != nil {
 		return err
 	}
-	rec, err := encodePending(q.sinkTy, q.begin)
+	q.r.fence(q.begin)
+	rec, err := state.NewLoadRecord(q.sinkTy, q.r.u.Sink.ConnectionID, q.begin)
 	if err != nil {
 		return err
 	}

@@ -2,61 +2,80 @@ package run
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/loadopts"
 )
 
-// Recover resolves every load an earlier run left pending (it recorded
-// the load, then crashed before or after CommitLoad): it asks the sink's
-// LoadStatus; a committed load gets its state commit, anything else is
-// aborted. No row is lost or loaded twice either way. A load whose unit is
-// locked by a live run belongs to that run and is left alone; runID is the
-// recovering run, which holds each unit's lock while it resolves it.
-func Recover(ctx context.Context, store state.Store, pool Connectors, runID string, logf func(string, ...any)) error {
-	loads, err := store.PendingLoads(ctx)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, l := range loads {
-		unit := strings.TrimSuffix(l.Stream.Unit, schema.QuarantineSuffix)
-		lock, err := store.Lock(ctx, LockKey(l.Stream.Manifest, unit), runID, time.Minute)
-		var held state.ErrLocked
-		if errors.As(err, &held) {
-			continue // a live run is loading it
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("load %s (%s): %w", l.ID, l.Stream.Unit, err))
-			continue
-		}
-		err = recoverLoad(ctx, store, pool, l, logf)
-		_ = lock.Release(context.WithoutCancel(ctx))
-		if err != nil {
-			errs = append(errs, fmt.Errorf("load %s (%s): %w", l.ID, l.Stream.Unit, err))
-		}
-	}
-	return errors.Join(errs...)
-}
+// ErrPendingLoad marks a unit that cannot run because a load an earlier
+// run left pending cannot be resolved (its sink unreachable, or the
+// unit's sink changed since).
+var ErrPendingLoad = errors.New("a pending load cannot be resolved")
 
 // LockKey names a unit's run lock.
 func LockKey(manifestID, unit string) string { return manifestID + "/" + unit }
 
-func recoverLoad(ctx context.Context, store state.Store, pool Connectors, l state.Load, logf func(string, ...any)) error {
-	sinkType, begin, err := decodePending(l.Begin)
-	if err != nil {
-		return fmt.Errorf("decode pending load: %w", err)
+// recoverUnit resolves the loads earlier runs of the unit left pending
+// (its own stream and its quarantine stream), oldest first, while this
+// run holds the unit's lock: it asks the sink's LoadStatus (raising the
+// unit's fence to this run's lock generation, so an earlier holder that
+// is merely paused can no longer commit); a committed load gets its state
+// commit, anything else is aborted. No row is lost or loaded twice either
+// way. Loads of units this run does not run are left alone. Credentials
+// come from p, the unit as the manifest and environment resolve now (its
+// sink config and spec); the state keeps none. It returns how many loads
+// it resolved: a committed one moves the unit's checkpoint, so a plan
+// resolved before it is stale.
+func (r *unitRun) recoverUnit(ctx context.Context, p *plan.Unit) (int, error) {
+	e, u := r.e, r.u
+	n := 0
+	for _, unit := range []string{u.ID, u.ID + schema.QuarantineSuffix} {
+		stream := state.StreamKey{Manifest: e.manifestID, Unit: unit}
+		loads, err := e.store.Loads(ctx, state.LoadFilter{Status: state.LoadPending, Stream: &stream})
+		if err != nil {
+			return n, fmt.Errorf("unit %s: list pending loads: %w", u.ID, err)
+		}
+		slices.Reverse(loads) // oldest first
+		for _, l := range loads {
+			err := errors.New("the unit's sink config did not resolve")
+			if p != nil && p.SinkConfigJSON != nil && p.SinkSpec != nil {
+				err = ResolveLoad(ctx, e.store, e.conns, u, p.SinkSpec, p.SinkConfigJSON, l, r.generation(), e.logf)
+			}
+			if err != nil {
+				return n, fmt.Errorf("%w: load %s of unit %s (left pending by run %s at %s): %w; fix what the error says and run again, "+
+					"or give the load up with `dpone state abandon %s --yes` (drops its staging where reachable)",
+					ErrPendingLoad, l.ID, u.ID, l.RunID, l.CreatedAt.Format(time.RFC3339), err, l.ID)
+			}
+			n++
+			if l.RunID != e.runID {
+				_ = e.store.AbandonRun(ctx, l.RunID, fmt.Sprintf("its load %s of unit %s was left pending and resolved by run %s", l.ID, u.ID, e.runID))
+			}
+		}
 	}
-	sink, spec, err := pool.Sink(ctx, sinkType)
+	return n, nil
+}
+
+// ResolveLoad finishes or aborts one pending load of unit u, reaching the
+// unit's sink (described by spec) with its current config cfg, and with
+// gen as the caller's lock generation (the fence): LoadStatus committed →
+// the state commit; otherwise AbortLoad and the load is marked aborted.
+func ResolveLoad(ctx context.Context, store state.Store, conns Connectors, u *manifest.Unit, spec *connectorv1.GetSpecResponse,
+	cfg []byte, l state.Load, gen int64, logf func(string, ...any)) error {
+	sinkType, begin, err := resumeRequest(u, spec, cfg, l, gen)
+	if err != nil {
+		return err
+	}
+	sink, spec, err := conns.Sink(ctx, sinkType)
 	if err != nil {
 		return err
 	}
@@ -64,7 +83,7 @@ func recoverLoad(ctx context.Context, store state.Store, pool Connectors, l stat
 	if spec.GetCapabilities().GetLoadStatus() {
 		st, err = sink.LoadStatus(ctx, &connectorv1.LoadStatusRequest{ConfigJson: begin.GetConfigJson(), LoadId: l.ID, Begin: begin})
 		if err != nil {
-			return fmt.Errorf("ask %s for load status: %w", sinkType, err)
+			return fmt.Errorf("ask the %s sink for the load's status: %w", sinkType, err)
 		}
 	}
 	if st == connectorv1.LoadState_LOAD_STATE_COMMITTED {
@@ -74,38 +93,41 @@ func recoverLoad(ctx context.Context, store state.Store, pool Connectors, l stat
 	logf("recovered load %s of %s: not committed in the target; aborting it", l.ID, l.Stream.Unit)
 	err = sink.AbortLoad(ctx, &connectorv1.AbortLoadRequest{ConfigJson: begin.GetConfigJson(), LoadId: l.ID, Begin: begin})
 	if err != nil && !errors.Is(err, connector.ErrNotFound) {
-		return fmt.Errorf("abort: %w", err)
+		return fmt.Errorf("abort it in the %s sink: %w", sinkType, err)
 	}
-	return store.MarkAborted(ctx, l.ID, "recovered after a crash: not committed in the target")
+	return store.MarkAborted(ctx, l.ID, "recovered: not committed in the target")
 }
 
-// pendingRecord is what the state store keeps of a pending load (as
-// state.Load.Begin): the sink connector and its BeginLoad request, enough
-// for a later run to ask LoadStatus and commit or abort.
-type pendingRecord struct {
-	Sink  string `json:"sink"`
-	Begin []byte `json:"begin"` // protobuf BeginLoadRequest
-}
-
-func encodePending(sink string, begin *connectorv1.BeginLoadRequest) ([]byte, error) {
-	b, err := proto.Marshal(begin)
+// resumeRequest rebuilds a pending load's BeginLoad request: the recorded
+// target, schema, mode, typed load options and fence identity, with the
+// unit's current config cfg and its own sink options as a sink with spec
+// takes them (state keeps no resolved config and only a digest of the
+// options), and gen as the fence.
+func resumeRequest(u *manifest.Unit, spec *connectorv1.GetSpecResponse, cfg []byte, l state.Load, gen int64) (string, *connectorv1.BeginLoadRequest, error) {
+	rec, begin, err := state.DecodeLoadRecord(l.Begin)
 	if err != nil {
-		return nil, err
+		return "", nil, fmt.Errorf("the load's record in the state store is unreadable (%v)", err)
 	}
-	return json.Marshal(pendingRecord{Sink: sink, Begin: b})
-}
-
-func decodePending(b []byte) (string, *connectorv1.BeginLoadRequest, error) {
-	var rec pendingRecord
-	if err := json.Unmarshal(b, &rec); err != nil {
+	if rec.Sink != u.Sink.Type {
+		return "", nil, fmt.Errorf("the load was begun by the %s sink, the unit now loads into %s", rec.Sink, u.Sink.Type)
+	}
+	if rec.ConnectionID != "" && rec.ConnectionID != u.Sink.ConnectionID {
+		return "", nil, fmt.Errorf("the load was begun on sink connection %q, the unit now uses %q", rec.ConnectionID, u.Sink.ConnectionID)
+	}
+	// The options as the load's run sent them: its run id and start for
+	// lineage; a quarantine load's are fixed.
+	opts := &connectorv1.BeginLoadRequest{}
+	if strings.HasSuffix(l.Stream.Unit, schema.QuarantineSuffix) {
+		err = loadopts.Load{Mode: "incremental_append"}.Apply(opts, loadopts.Typed(spec.GetCapabilities()))
+	} else {
+		opts, err = plan.BeginRequest(u, spec, cfg, l.ID, begin.GetTarget(), begin.GetSchema(), l.RunID, l.CreatedAt)
+	}
+	if err != nil {
 		return "", nil, err
 	}
-	begin := &connectorv1.BeginLoadRequest{}
-	if err := proto.Unmarshal(rec.Begin, begin); err != nil {
-		return "", nil, err
+	if begin.Load == nil {
+		begin.Load = opts.GetLoad()
 	}
-	if rec.Sink == "" {
-		return "", nil, fmt.Errorf("pending load names no sink connector")
-	}
+	begin.ConfigJson, begin.OptionsJson, begin.FenceGeneration = cfg, opts.GetOptionsJson(), gen
 	return rec.Sink, begin, nil
 }

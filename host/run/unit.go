@@ -26,25 +26,48 @@ type unitRun struct {
 	u      *manifest.Unit
 	rep    *evidence.UnitReport
 	stream state.StreamKey
+	// lock is the unit's run lock; its generation fences the load.
+	lock state.Lock
 }
 
 // load resolves the unit into its plan (package plan: configs, read
-// request, policy, contract, schema changes, BeginLoad request) and
-// executes exactly that: Read (schema first, checked against the plan's)
+// request, policy, contract, schema changes, BeginLoad request), resolves
+// the loads earlier runs of the unit left pending (with the plan's sink
+// config: the credentials as the manifest and environment give them now),
+// and executes the plan: Read (schema first, checked against the plan's)
 // -> the plan's schema changes -> RecordPending -> BeginLoad -> Write
 // (contracts, quarantine, gates on the way) -> SetPendingCheckpoint ->
-// CommitLoad -> MarkCommitted. Any failure after RecordPending aborts the
-// load and marks it aborted; a failure the plugin cannot answer leaves it
-// pending for the next run's Recover.
+// lock check -> CommitLoad -> MarkCommitted. Any failure after
+// RecordPending aborts the load and marks it aborted; a failure the
+// plugin cannot answer leaves it pending for the next run of the unit.
 func (r *unitRun) load(ctx context.Context) (err error) {
 	e, u := r.e, r.u
 	start := time.Now()
 	defer func() { r.rep.DurationSeconds = time.Since(start).Seconds() }()
 
-	p, err := plan.NewPlanner(plan.Options{Manifest: e.opts.Manifest, Connectors: e.conns, Store: e.store,
-		RunID: e.runID, At: e.startedAt}).Resolve(ctx, u)
+	planner := func() *plan.Planner {
+		return plan.NewPlanner(plan.Options{Manifest: e.opts.Manifest, Connectors: e.conns, Store: e.store,
+			RunID: e.runID, At: e.startedAt})
+	}
+	p, perr := planner().Resolve(ctx, u)
+	// Pending loads first, even when the plan failed (a sink unreachable
+	// now fails the unit as PENDING_LOAD, naming the load and the fix).
+	n, err := r.recoverUnit(ctx, p)
 	if err != nil {
+		if perr != nil && (p == nil || p.SinkConfigJSON == nil) {
+			return perr // the plan failed before it resolved the sink
+		}
 		return err
+	}
+	if perr != nil {
+		return perr
+	}
+	if n > 0 {
+		// A recovered load moved the unit's checkpoint (or its target):
+		// plan again from what is there now.
+		if p, err = planner().Resolve(ctx, u); err != nil {
+			return err
+		}
 	}
 	return r.execute(ctx, p)
 }
@@ -60,6 +83,10 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 	sink, _, err := e.conns.Sink(ctx, u.Sink.Type)
 	if err != nil {
 		return err
+	}
+	if !p.SinkSpec.GetCapabilities().GetFencing() {
+		r.rep.Warnings = append(r.rep.Warnings, fmt.Sprintf("sink %s does not fence commits: a run stalled past the lock ttl "+
+			"between its lock check and its commit could still commit after another run took unit %s over", u.Sink.Type, u.ID))
 	}
 	for _, w := range p.Warnings {
 		r.rep.Warnings = append(r.rep.Warnings, w)
@@ -125,10 +152,12 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 
 	loadID := state.NewLoadID(e.runID, u.ID)
 	begin := p.BeginFor(loadID)
+	r.fence(begin)
 	r.rep.LoadID = loadID
 	// Record the load before anything is staged: a crash from here on
 	// leaves a pending record that the next run resolves (abort or finish).
-	pendingRec, err := encodePending(u.Sink.Type, begin)
+	// The record holds no config: recovery resolves credentials anew.
+	pendingRec, err := state.NewLoadRecord(u.Sink.Type, u.Sink.ConnectionID, begin)
 	if err != nil {
 		return fmt.Errorf("encode load %s: %w", loadID, err)
 	}
@@ -174,9 +203,19 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 	}
 	e.hooks.fire(ctx, HookAfterPending, u.ID)
 
+	// A run that lost its lock (stalled past the ttl while another run
+	// took the unit over) stops here; the sink's fence refuses it anyway
+	// if the lock is lost between this check and the commit.
+	if err := r.checkLock(ctx); err != nil {
+		return err
+	}
+	e.hooks.fire(ctx, HookBeforeCommit, u.ID)
 	commitStart := time.Now()
 	if t.quarantine != nil {
 		if err := t.quarantine.commit(ctx); err != nil {
+			if lerr := r.checkLock(context.WithoutCancel(ctx)); lerr != nil {
+				return fmt.Errorf("%w (the sink said: %v)", lerr, err)
+			}
 			return err
 		}
 	}
@@ -192,7 +231,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 		// The answer may be lost after the sink committed: ask before
 		// aborting, or the next run would load the rows again.
 		if cerr := r.commitOutcome(ctx, sink, p, begin, err); cerr != nil {
-			return cerr
+			return r.lockLostOr(ctx, cerr, err)
 		}
 		e.logf("%s: commit load %s: %v; the sink reports it committed", u.ID, loadID, err)
 	}
@@ -204,7 +243,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 	stateCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	if err := e.store.MarkCommitted(stateCtx, loadID); err != nil {
-		// Not an abort: the target committed. The next run's Recover
+		// Not an abort: the target committed. The next run of the unit
 		// finishes the state commit from the sink's receipt.
 		err = fmt.Errorf("commit state of %s (the target committed; the next run completes it): %w", u.ID, err)
 		return errCommitted{err}
@@ -226,7 +265,7 @@ func (e errCommitted) Unwrap() error { return e.err }
 // when the sink's LoadStatus says the load committed (the run goes on to
 // the state commit), an error that aborts the load when the sink says it
 // did not, and an errCommitted (no abort: the load stays pending for the
-// next run's Recover) when the sink cannot say.
+// next run of the unit) when the sink cannot say.
 func (r *unitRun) commitOutcome(ctx context.Context, sink Sink, p *plan.Unit, begin *connectorv1.BeginLoadRequest, cause error) error {
 	cause = fmt.Errorf("commit load into %s: %w", r.rep.Target, cause)
 	if !p.SinkSpec.GetCapabilities().GetLoadStatus() {
@@ -262,13 +301,61 @@ func (r *unitRun) abort(sinkType string, begin *connectorv1.BeginLoadRequest, ca
 		err = sink.AbortLoad(ctx, &connectorv1.AbortLoadRequest{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
 	}
 	if err != nil {
-		// The load stays pending: the next run's Recover aborts it.
+		// The load stays pending: the next run of the unit aborts it.
 		r.e.logf("%s: abort load %s: %v (the next run cleans it up)", r.u.ID, begin.GetLoadId(), err)
 		return
 	}
 	if err := r.e.store.MarkAborted(ctx, begin.GetLoadId(), cause.Error()); err != nil {
 		r.e.logf("%s: mark load %s aborted: %v", r.u.ID, begin.GetLoadId(), err)
 	}
+}
+
+// fence stamps a BeginLoad request with the unit's identity and this
+// run's lock generation (see sdk.Fence).
+func (r *unitRun) fence(b *connectorv1.BeginLoadRequest) {
+	b.ManifestId, b.UnitId = r.e.manifestID, r.u.ID
+	b.SharedTarget = r.u.Sink.SharedTarget
+	b.FenceGeneration = r.generation()
+}
+
+// generation is this run's lock generation of the unit (0 without a lock).
+func (r *unitRun) generation() int64 {
+	if r.lock == nil {
+		return 0
+	}
+	return r.lock.Generation()
+}
+
+// lockLostOr returns the error of a failed commit: cerr, unless the unit's
+// lock was lost meanwhile, which then names the cause (the sink's answer,
+// sinkErr, beside it). A commit of unknown outcome (errCommitted) stays one:
+// it is never aborted.
+func (r *unitRun) lockLostOr(ctx context.Context, cerr, sinkErr error) error {
+	lerr := r.checkLock(context.WithoutCancel(ctx))
+	if lerr == nil {
+		return cerr
+	}
+	lerr = fmt.Errorf("%w (the sink said: %v)", lerr, sinkErr)
+	var committed errCommitted
+	if errors.As(cerr, &committed) {
+		return errCommitted{lerr}
+	}
+	return lerr
+}
+
+// checkLock refreshes the unit's lock; a lock another run took over fails
+// the load with ErrLockLost, naming the lock and what happened.
+func (r *unitRun) checkLock(ctx context.Context) error {
+	if r.lock == nil {
+		return nil
+	}
+	err := r.lock.Refresh(ctx, r.e.opts.LockTTL)
+	if err == nil || !errors.Is(err, state.ErrLockLost) {
+		return nil // a state store hiccup is no proof of a lost lock; the sink's fence decides
+	}
+	return fmt.Errorf("unit %s lost its run lock %s (generation %d) before its commit: the run stalled longer than the lock ttl (%s) "+
+		"and another run took the unit over; nothing of this run's load was committed: %w",
+		r.u.ID, r.lock.Key(), r.lock.Generation(), r.e.opts.LockTTL, state.ErrLockLost)
 }
 
 func digest(b []byte) string {

@@ -21,6 +21,10 @@ type dialect struct {
 	forUpdate string
 	// ts converts a time for a query argument (zero time → NULL).
 	ts func(time.Time) any
+	// greatest is the SQL function of the larger of two values.
+	greatest string
+	// vacuum rewrites storage so that rewritten rows leave no old copies.
+	vacuum []string
 }
 
 // sqliteTime is a fixed-width UTC layout, so stored times compare as text.
@@ -34,6 +38,8 @@ var sqliteDialect = dialect{
 		"{blob}":   "BLOB",
 		"{serial}": "INTEGER PRIMARY KEY AUTOINCREMENT",
 	},
+	greatest: "MAX",
+	vacuum:   []string{"VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"},
 	ts: func(t time.Time) any {
 		if t.IsZero() {
 			return nil
@@ -58,6 +64,8 @@ var postgresDialect = dialect{
 		"CREATE SCHEMA IF NOT EXISTS dpone_state",
 	},
 	forUpdate: " FOR UPDATE",
+	greatest:  "GREATEST",
+	vacuum:    []string{"VACUUM FULL dpone_state.loads"},
 	ts: func(t time.Time) any {
 		if t.IsZero() {
 			return nil

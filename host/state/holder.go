@@ -18,6 +18,12 @@ func thisProcess() string {
 	return fmt.Sprintf("%s/%d/%s", host, pid, processStart(pid))
 }
 
+// thisProcessHost is the host part of thisProcess.
+func thisProcessHost() string {
+	host, _ := os.Hostname()
+	return host
+}
+
 // processGone reports whether holder names a process on this host that no
 // longer runs. A holder on another host, or one that cannot be checked,
 // is assumed alive (its lock then expires by its ttl).

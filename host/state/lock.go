@@ -12,7 +12,8 @@ import (
 )
 
 // Lock implements Store. Lock rows carry a random token so that only the
-// handle that took a lock can refresh or release it. Expiry uses the
+// handle that took a lock can refresh or release it, and a generation that
+// grows with every new holder (fencing: see Lock.Generation). Expiry uses the
 // caller's clock: hosts sharing a PostgreSQL store need clocks closer than
 // the ttl.
 func (s *sqlStore) Lock(ctx context.Context, unitKey, runID string, ttl time.Duration) (Lock, error) {
@@ -36,14 +37,20 @@ func (s *sqlStore) tryLock(ctx context.Context, unitKey, runID string, ttl time.
 	token := randomHex(16)
 	now := s.now()
 	expires := now.Add(ttl)
-	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO {s}locks AS lk (unit_key, run_id, token, acquired_at, expires_at, holder)
-		VALUES ($1, $2, $3, $4, $5, $6)
+	// Every new holder gets a generation above every earlier one (lock
+	// rows are never deleted, only expired), and at least the clock in
+	// microseconds, so a state store created afresh still outnumbers the
+	// fences an older store left in the sinks.
+	var gen int64
+	err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO {s}locks AS lk (unit_key, run_id, token, acquired_at, expires_at, holder, generation)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (unit_key) DO UPDATE SET run_id = excluded.run_id, token = excluded.token,
-			acquired_at = excluded.acquired_at, expires_at = excluded.expires_at, holder = excluded.holder
-		WHERE lk.expires_at <= $4 OR lk.run_id = excluded.run_id`),
-		unitKey, runID, token, s.d.ts(now), s.d.ts(expires), thisProcess())
-	err = oneRow(res, err, errNotTaken)
-	if errors.Is(err, errNotTaken) {
+			acquired_at = excluded.acquired_at, expires_at = excluded.expires_at, holder = excluded.holder,
+			generation = `+s.d.greatest+`(lk.generation + 1, excluded.generation)
+		WHERE lk.expires_at <= $4 OR lk.run_id = excluded.run_id
+		RETURNING generation`),
+		unitKey, runID, token, s.d.ts(now), s.d.ts(expires), thisProcess(), now.UnixMicro()).Scan(&gen)
+	if errors.Is(err, sql.ErrNoRows) {
 		held := ErrLocked{Unit: unitKey}
 		var holder, heldToken string
 		err := s.db.QueryRowContext(ctx, s.q(`SELECT run_id, acquired_at, expires_at, holder, token FROM {s}locks WHERE unit_key = $1`), unitKey).
@@ -56,7 +63,7 @@ func (s *sqlStore) tryLock(ctx context.Context, unitKey, runID string, ttl time.
 		}
 		if processGone(holder) {
 			// The holder died without releasing (kill -9): free its lock.
-			if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM {s}locks WHERE unit_key = $1 AND token = $2`), unitKey, heldToken); err != nil {
+			if err := s.expireLock(ctx, unitKey, heldToken); err != nil {
 				return nil, fmt.Errorf("lock %s: free the lock of dead run %s: %w", unitKey, held.HeldBy, err)
 			}
 			return nil, errReleased
@@ -66,7 +73,25 @@ func (s *sqlStore) tryLock(ctx context.Context, unitKey, runID string, ttl time.
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", unitKey, err)
 	}
-	return &sqlLock{s: s, key: unitKey, runID: runID, token: token, expires: expires.UTC()}, nil
+	return &sqlLock{s: s, key: unitKey, runID: runID, token: token, gen: gen, expires: expires.UTC()}, nil
+}
+
+// expireLock frees a lock held with token. The row stays, so the next
+// holder's generation continues from it.
+func (s *sqlStore) expireLock(ctx context.Context, unitKey, token string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE {s}locks SET token = '', expires_at = $1 WHERE unit_key = $2 AND token = $3`),
+		s.d.ts(time.Unix(0, 0)), unitKey, token)
+	return err
+}
+
+// LockGeneration implements Store.
+func (s *sqlStore) LockGeneration(ctx context.Context, unitKey string) (int64, error) {
+	var gen int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT generation FROM {s}locks WHERE unit_key = $1`), unitKey).Scan(&gen)
+	if err != nil {
+		return 0, fmt.Errorf("lock generation of %s: %w", unitKey, notFound(err))
+	}
+	return gen, nil
 }
 
 var errNotTaken = errors.New("lock not taken")
@@ -74,12 +99,14 @@ var errNotTaken = errors.New("lock not taken")
 type sqlLock struct {
 	s                 *sqlStore
 	key, runID, token string
+	gen               int64
 	mu                sync.Mutex
 	expires           time.Time
 }
 
-func (l *sqlLock) Key() string   { return l.key }
-func (l *sqlLock) RunID() string { return l.runID }
+func (l *sqlLock) Key() string       { return l.key }
+func (l *sqlLock) RunID() string     { return l.runID }
+func (l *sqlLock) Generation() int64 { return l.gen }
 
 func (l *sqlLock) Expires() time.Time {
 	l.mu.Lock()
@@ -103,7 +130,7 @@ func (l *sqlLock) Refresh(ctx context.Context, ttl time.Duration) error {
 func (l *sqlLock) Release(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, err := l.s.db.ExecContext(ctx, l.s.q(`DELETE FROM {s}locks WHERE unit_key = $1 AND token = $2`), l.key, l.token); err != nil {
+	if err := l.s.expireLock(ctx, l.key, l.token); err != nil {
 		return fmt.Errorf("release lock %s: %w", l.key, err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -32,20 +33,27 @@ var (
 )
 
 // OpenSQLite opens (creating the file and its directory when missing) and
-// migrates the SQLite state at path ("" means DefaultSQLitePath).
+// migrates the SQLite state at path ("" means DefaultSQLitePath). The
+// directory is created 0700 and the files are kept 0600 (a directory
+// named .dpone made by an older dpone is tightened to 0700 too). Commits
+// are synchronous=FULL: a committed state change survives a power loss,
+// so state never falls behind a target that committed.
 func OpenSQLite(path string) (*SQLite, error) {
+	return openSQLite(path, "FULL")
+}
+
+// openSQLite opens with a given synchronous mode (benchmarks compare them).
+func openSQLite(path, synchronous string) (*SQLite, error) {
 	if path == "" {
 		path = DefaultSQLitePath
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("open sqlite state: %w", err)
-		}
+	if err := privateFiles(path); err != nil {
+		return nil, fmt.Errorf("open sqlite state %s: %w", path, err)
 	}
 	q := url.Values{}
 	q.Set("_busy_timeout", "30000")
 	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "NORMAL")
+	q.Set("_synchronous", synchronous)
 	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
@@ -68,6 +76,33 @@ func OpenSQLite(path string) (*SQLite, error) {
 		return nil, fmt.Errorf("open sqlite state %s: %w", path, err)
 	}
 	return &SQLite{s}, nil
+}
+
+// privateFiles creates the state's directory (0700) and file (0600) when
+// missing, and makes existing ones private: state names connections,
+// targets and runs. SQLite creates -wal and -shm with the database file's
+// mode.
+func privateFiles(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	// Tightening what exists is best effort: a state shared through a
+	// group (files owned by another user) still opens.
+	if filepath.Base(dir) == ".dpone" {
+		_ = os.Chmod(dir, 0o700)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		_ = os.Chmod(p, 0o600)
+	}
+	return nil
 }
 
 // sqliteBusy reports whether err is SQLITE_BUSY (any extended code).

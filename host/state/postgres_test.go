@@ -12,6 +12,20 @@ import (
 // pgStorage creates a database of its own per test, so packages testing in
 // parallel against one server do not collide, and drops it afterwards.
 func pgStorage(t *testing.T) opener {
+	dbDSN := pgDatabase(t)
+	return func() (Store, error) {
+		s, err := OpenPostgres(context.Background(), dbDSN)
+		if err != nil {
+			return nil, err
+		}
+		t.Cleanup(func() { s.Close() })
+		return s, nil
+	}
+}
+
+// pgDatabase creates a database for one test (dropped afterwards) and
+// returns its DSN.
+func pgDatabase(t *testing.T) string {
 	dsn := os.Getenv("DPONE_TEST_PG_DSN")
 	if dsn == "" {
 		t.Skip("DPONE_TEST_PG_DSN not set: run via make test")
@@ -36,14 +50,7 @@ func pgStorage(t *testing.T) opener {
 			t.Errorf("drop test database: %v", err)
 		}
 	})
-	return func() (Store, error) {
-		s, err := OpenPostgres(context.Background(), dbDSN)
-		if err != nil {
-			return nil, err
-		}
-		t.Cleanup(func() { s.Close() })
-		return s, nil
-	}
+	return dbDSN
 }
 
 func skipWithoutPG(t *testing.T) {

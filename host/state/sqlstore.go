@@ -54,9 +54,9 @@ func (s *sqlStore) StartRun(ctx context.Context, r Run) error {
 	if err != nil {
 		return fmt.Errorf("start run %s: %w", r.ID, err)
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO {s}runs (id, manifest, status, started_at, finished_at, args, summary, error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`),
-		r.ID, r.Manifest, r.Status, s.d.ts(r.StartedAt), s.d.ts(r.FinishedAt), string(args), textArg(r.Summary), r.Error)
+	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO {s}runs (id, manifest, status, started_at, finished_at, args, summary, error, holder)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`),
+		r.ID, r.Manifest, r.Status, s.d.ts(r.StartedAt), s.d.ts(r.FinishedAt), string(args), textArg(r.Summary), r.Error, thisProcess())
 	if err := oneRow(res, err, ErrExists); err != nil {
 		return fmt.Errorf("start run %s: %w", r.ID, err)
 	}

@@ -21,6 +21,13 @@ type Store interface {
 	Runs(ctx context.Context, limit int) ([]Run, error)
 	// Run returns one run or ErrNotFound.
 	Run(ctx context.Context, id string) (Run, error)
+	// AbandonDeadRuns marks abandoned every run still "running" whose
+	// process is gone (killed with kill -9, or the machine crashed) and
+	// returns their ids. Only processes on this host can be checked.
+	AbandonDeadRuns(ctx context.Context) ([]string, error)
+	// AbandonRun marks one run abandoned with a reason, if it is still
+	// "running"; otherwise it does nothing.
+	AbandonRun(ctx context.Context, runID, reason string) error
 
 	// Checkpoint returns a stream's checkpoint, or ErrNotFound when the
 	// stream has none (never loaded, or reset).
@@ -49,6 +56,8 @@ type Store interface {
 	MarkAborted(ctx context.Context, loadID, reason string) error
 	// PendingLoads lists loads still pending, oldest first.
 	PendingLoads(ctx context.Context) ([]Load, error)
+	// Loads lists loads, newest first, as the filter says.
+	Loads(ctx context.Context, f LoadFilter) ([]Load, error)
 	// Load returns one load or ErrNotFound.
 	Load(ctx context.Context, id string) (Load, error)
 
@@ -65,6 +74,9 @@ type Store interface {
 	// taken over; a lock held by the same run id is taken over too (a
 	// resumed run). Holders call Lock.Refresh before the ttl passes.
 	Lock(ctx context.Context, unitKey, runID string, ttl time.Duration) (Lock, error)
+	// LockGeneration is the generation of the lock's latest holder (live
+	// or not); ErrNotFound when the lock was never taken.
+	LockGeneration(ctx context.Context, unitKey string) (int64, error)
 
 	// Close releases the store's connections.
 	Close() error
@@ -78,6 +90,11 @@ type Lock interface {
 	RunID() string
 	// Expires is when the lock lapses unless refreshed.
 	Expires() time.Time
+	// Generation grows with every new holder of the unit's lock (takeover,
+	// re-take after release, a resumed run): a holder whose generation is
+	// no longer the latest lost the lock. Loads carry it to the sink, which
+	// refuses a commit with a stale one (fencing).
+	Generation() int64
 	// Refresh extends the lock to now+ttl; ErrLockLost when the lock
 	// expired and someone else took it, or it was released.
 	Refresh(ctx context.Context, ttl time.Duration) error
@@ -125,8 +142,8 @@ type Load struct {
 	// Checkpoint becomes the stream's state on MarkCommitted (nil: the
 	// stream's state does not move).
 	Checkpoint []byte
-	// Begin holds the serialized BeginLoad request, so a restarted host
-	// can finish or abort the load.
+	// Begin holds the load's LoadRecord (sink, connection id, the
+	// BeginLoad request without config or options): never a secret.
 	Begin  []byte
 	Status string
 	// Reason says why a load was aborted.
@@ -144,7 +161,20 @@ const (
 	RunFailed      RunStatus = "failed"
 	RunPartial     RunStatus = "partial"
 	RunInterrupted RunStatus = "interrupted"
+	// RunAbandoned is a run whose process died without finishing it
+	// (kill -9, a crash); recovery marks it so.
+	RunAbandoned RunStatus = "abandoned"
 )
+
+// LoadFilter selects loads for Store.Loads; zero fields select all.
+type LoadFilter struct {
+	// Status is LoadPending, LoadCommitted or LoadAborted.
+	Status string
+	// Stream limits the loads to one stream.
+	Stream *StreamKey
+	// Limit bounds the count (<= 0: all).
+	Limit int
+}
 
 // Run is one `dpone run`.
 type Run struct {

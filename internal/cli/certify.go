@@ -23,6 +23,7 @@ type certifyOptions struct {
 	verbose     bool
 	source      bool
 	destination bool
+	strict      bool
 }
 
 func newCertifyCmd(app *App) *cobra.Command {
@@ -41,8 +42,12 @@ a path to a binary. The fixture (YAML or JSON) gives configs, the streams
 and what they hold, load settings and floors; see docs/plugin-authoring.md.
 It prints a table, writes certification.json and certification.md into
 --report (and JUnit XML for CI with --junit FILE), and exits 1 when a
-check fails. However certify ends — a failed check, Ctrl-C, its output
-closed (certify | head) — it ends the plugin processes it started.`,
+check fails. A skipped core check (a claimed capability the fixture gives
+no input for) fails; --strict fails any skip. Checks of capabilities the
+plugin does not claim are n/a. The plugin runs with TZ=America/St_Johns
+unless the fixture sets time_zone. However certify ends — a failed check,
+Ctrl-C, its output closed (certify | head) — it ends the plugin processes
+it started.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCertify(cmd.Context(), app, args[0], o)
@@ -54,6 +59,7 @@ closed (certify | head) — it ends the plugin processes it started.`,
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "print every check as it runs")
 	cmd.Flags().BoolVar(&o.source, "source", false, "run only the source checks (default: what the plugin advertises)")
 	cmd.Flags().BoolVar(&o.destination, "destination", false, "run only the destination checks (default: what the plugin advertises)")
+	cmd.Flags().BoolVar(&o.strict, "strict", false, "fail on any skipped check (CI; also DPONE_CERTIFY_STRICT=1); without it only skips of core checks fail")
 	return cmd
 }
 
@@ -69,7 +75,11 @@ func (a *App) pluginPath(arg string) (string, error) {
 	if fi, err := os.Stat(arg); err == nil && !fi.IsDir() {
 		return arg, nil
 	}
-	p, err := a.pluginRegistry().Find(arg)
+	reg, err := a.pluginRegistry()
+	if err != nil {
+		return "", err
+	}
+	p, err := reg.Find(arg)
 	return p, connectorErr(err)
 }
 
@@ -80,6 +90,9 @@ func runCertify(ctx context.Context, app *App, target string, o *certifyOptions)
 	path, err := app.pluginPath(target)
 	if err != nil {
 		return err
+	}
+	if err := app.verifyLocked(path); err != nil {
+		return connectorErr(err)
 	}
 	f, err := sdktest.ReadFixture(o.fixture)
 	if err != nil {
@@ -112,7 +125,7 @@ func runCertify(ctx context.Context, app *App, target string, o *certifyOptions)
 	runner := sdktest.NewRunner("", errOut, o.verbose)
 	done := make(chan *sdktest.Report, 1)
 	go func() {
-		done <- sdktest.Run(runner, f, sdktest.Options{Source: o.source, Destination: o.destination, Context: ctx})
+		done <- sdktest.Run(runner, f, sdktest.Options{Source: o.source, Destination: o.destination, Strict: o.strict, Context: ctx})
 	}()
 	rep := <-done
 	if err := ctx.Err(); err != nil {

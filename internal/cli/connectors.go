@@ -10,7 +10,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -19,24 +18,28 @@ import (
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
-// pluginRegistry is the connector registry over the app's plugin directories.
-func (a *App) pluginRegistry() *connector.Registry {
-	return connector.NewRegistry(a.PluginDirs(), nil)
-}
-
-// pluginLogger shows plugin log lines at --log-level on stderr, prefixed
-// with the plugin's name.
-func (a *App) pluginLogger() hclog.Logger {
-	lvl := hclog.LevelFromString(a.LogLevel)
-	if lvl == hclog.NoLevel {
-		lvl = hclog.Warn
+// pluginRegistry is the connector registry over the app's plugin
+// directories, verified against --lock-file when given (commands that take
+// a manifest use manifestRegistry instead).
+func (a *App) pluginRegistry() (*connector.Registry, error) {
+	reg := connector.NewRegistry(a.PluginDirs(), nil)
+	if a.LockFile != "" {
+		lf, err := a.readLock(a.LockFile)
+		if err != nil {
+			return nil, err
+		}
+		reg.SetLock(lf)
 	}
-	return hclog.New(&hclog.LoggerOptions{Name: "dpone", Level: lvl, Output: a.Err})
+	return reg, nil
 }
 
 // launch starts connector name; close the client when done.
 func (a *App) launch(ctx context.Context, name string) (*connector.Client, error) {
-	c, err := a.pluginRegistry().Launch(ctx, name, connector.LaunchOptions{Logger: a.pluginLogger()})
+	reg, err := a.pluginRegistry()
+	if err != nil {
+		return nil, err
+	}
+	c, err := reg.Launch(ctx, name, a.pluginLaunchOptions())
 	return c, connectorErr(err)
 }
 
@@ -47,7 +50,9 @@ func connectorErr(err error) error {
 	if err == nil || isUsage(err) {
 		return err
 	}
-	if errors.Is(err, connector.ErrConfig) || errors.Is(err, connector.ErrPluginNotFound) {
+	if errors.Is(err, connector.ErrConfig) || errors.Is(err, connector.ErrPluginNotFound) ||
+		errors.Is(err, connector.ErrPluginNotExecutable) || errors.Is(err, connector.ErrChecksum) ||
+		errors.Is(err, connector.ErrNotAPlugin) {
 		return asUsage(err)
 	}
 	return err
@@ -96,7 +101,7 @@ func newConnectorsCmd(app *App) *cobra.Command {
 		Use:   "connectors",
 		Short: "List and inspect installed connector plugins",
 	}
-	cmd.AddCommand(newConnectorsListCmd(app), newConnectorsInfoCmd(app))
+	cmd.AddCommand(newConnectorsListCmd(app), newConnectorsInfoCmd(app), newConnectorsLockCmd(app))
 	return cmd
 }
 
@@ -126,7 +131,10 @@ type listEntry struct {
 }
 
 func runConnectorsList(ctx context.Context, app *App, asJSON bool) error {
-	reg := app.pluginRegistry()
+	reg, err := app.pluginRegistry()
+	if err != nil {
+		return err
+	}
 	installed, err := reg.List(ctx)
 	if err != nil {
 		return err

@@ -129,7 +129,11 @@ out; --offline starts none.`,
 			}
 			var conns plan.Connectors
 			if !offline {
-				pool := run.NewPool(app.registry(), app.launchOptions())
+				reg, err := app.manifestRegistry(m)
+				if err != nil {
+					return err
+				}
+				pool := run.NewPool(reg, app.pluginLaunchOptions())
 				defer pool.Close()
 				conns = pool
 			}

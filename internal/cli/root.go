@@ -8,10 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dpone-go/dpone/host/connector"
 )
 
 // Exit codes (STYLE.md rule 8).
@@ -35,6 +36,12 @@ type App struct {
 	Version   string
 	PluginDir string
 	LogLevel  string
+	// LockFile overrides the connector lock file (default: dpone.lock.json
+	// next to the manifest).
+	LockFile string
+	// PluginTimeout bounds each control-plane call to a plugin;
+	// CommitTimeout hard-bounds CommitLoad/ApplySchema (0: none).
+	PluginTimeout, CommitTimeout time.Duration
 }
 
 // usageError marks errors that are the user's input: exit code 2.
@@ -108,7 +115,11 @@ func newRootCmd(app *App) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return asUsage(err) })
-	root.PersistentFlags().StringVar(&app.PluginDir, "plugin-dir", "", "directory of dpone-connector-* binaries (default: $DPONE_PLUGIN_DIR, ./.dpone/plugins, the dpone binary's directory)")
+	pf := root.PersistentFlags()
+	pf.StringVar(&app.PluginDir, "plugin-dir", "", "directory of dpone-connector-* binaries, searched first (then $DPONE_PLUGIN_DIR, the manifest's plugins.dir or dpone.yaml plugin_dir, the dpone binary's directory; never the working directory)")
+	pf.StringVar(&app.LockFile, "lock-file", "", "connector lock file to verify plugins against (default: "+connector.LockFileName+" next to the manifest)")
+	pf.DurationVar(&app.PluginTimeout, "plugin-timeout", connector.DefaultCallTimeout, "bound on each plugin control-plane call (GetSpec, Check, Discover, DescribeTarget, BeginLoad, LoadStatus, ...); CommitLoad and ApplySchema run while the plugin keeps answering within it")
+	pf.DurationVar(&app.CommitTimeout, "commit-timeout", 0, "hard bound on CommitLoad and ApplySchema (0: none; they already fail when the plugin stops answering)")
 	root.PersistentFlags().StringVar(&app.LogLevel, "log-level", "warn", "plugin log level: trace, debug, info, warn, error")
 	addCommands(root, app)
 	usageArgsAll(root)
@@ -126,21 +137,7 @@ func usageArgsAll(cmd *cobra.Command) {
 	}
 }
 
-// PluginDirs lists where plugin binaries are looked up, in order.
-func (a *App) PluginDirs() []string {
-	var dirs []string
-	if a.PluginDir != "" {
-		dirs = append(dirs, a.PluginDir)
-	}
-	if d := os.Getenv("DPONE_PLUGIN_DIR"); d != "" {
-		dirs = append(dirs, filepath.SplitList(d)...)
-	}
-	dirs = append(dirs, filepath.Join(".dpone", "plugins"))
-	if exe, err := os.Executable(); err == nil {
-		if real, err := filepath.EvalSymlinks(exe); err == nil {
-			exe = real
-		}
-		dirs = append(dirs, filepath.Dir(exe))
-	}
-	return dirs
-}
+// PluginDirs lists where plugin binaries are looked up, in order, for
+// commands without a manifest: --plugin-dir, $DPONE_PLUGIN_DIR, the dpone
+// binary's directory.
+func (a *App) PluginDirs() []string { return a.pluginDirsFor("") }

@@ -9,11 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/run"
@@ -27,7 +25,9 @@ type runOptions struct {
 	parallel     int
 	retries      int
 	retryBackoff time.Duration
+	retryMax     time.Duration
 	wait         bool
+	lockTTL      time.Duration
 	reportDir    string
 	progress     string
 	metricsFile  string
@@ -61,7 +61,9 @@ run or by a unit), 130 interrupted.`,
 	f.IntVarP(&o.parallel, "parallel", "p", 4, "units loading at once")
 	f.IntVar(&o.retries, "retries", 2, "retries per unit after a retryable error (UNAVAILABLE, RATE_LIMITED)")
 	f.DurationVar(&o.retryBackoff, "retry-backoff", 2*time.Second, "first retry delay, doubled each retry, with jitter")
+	f.DurationVar(&o.retryMax, "retry-max-backoff", run.DefaultRetryMaxBackoff, "longest delay between retries")
 	f.BoolVar(&o.wait, "wait", false, "wait for units locked by another run instead of failing")
+	f.DurationVar(&o.lockTTL, "lock-ttl", 2*time.Minute, "how long a unit lock outlives a stalled run before another run may take the unit over (refreshed every third of it)")
 	f.StringVar(&o.reportDir, "report-dir", "", "where run reports go (default: .dpone/runs next to the state)")
 	f.StringVar(&o.progress, "progress", "auto", "progress display: auto, bars, plain, none")
 	f.StringVar(&o.metricsFile, "metrics-textfile", "", "write Prometheus metrics to this file at the end (node_exporter textfile)")
@@ -102,11 +104,15 @@ func openSession(ctx context.Context, app *App, path string, selectors, excludes
 	if len(units) == 0 {
 		return nil, usagef("no unit matches the selection (manifest %s has %d units)", path, len(m.Units))
 	}
+	reg, err := app.manifestRegistry(m)
+	if err != nil {
+		return nil, err
+	}
 	store, err := openStore(ctx, m)
 	if err != nil {
 		return nil, err
 	}
-	return &session{m: m, units: units, store: store, pool: run.NewPool(app.registry(), app.launchOptions())}, nil
+	return &session{m: m, units: units, store: store, pool: run.NewPool(reg, app.pluginLaunchOptions())}, nil
 }
 
 func openStore(ctx context.Context, m *manifest.Manifest) (state.Store, error) {
@@ -122,18 +128,6 @@ func openStore(ctx context.Context, m *manifest.Manifest) (state.Store, error) {
 		return nil, fmt.Errorf("open state (%s): %w", backend, err)
 	}
 	return store, nil
-}
-
-// registry finds plugin binaries in the configured directories.
-func (a *App) registry() *connector.Registry {
-	return connector.NewRegistry(a.PluginDirs(), nil)
-}
-
-// launchOptions sends plugin logs to stderr, prefixed with the plugin name.
-func (a *App) launchOptions() connector.LaunchOptions {
-	return connector.LaunchOptions{
-		Logger: hclog.New(&hclog.LoggerOptions{Name: "dpone", Output: a.Err, Level: hclog.LevelFromString(a.LogLevel)}),
-	}
 }
 
 func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
@@ -180,8 +174,8 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 	}
 	rep, runErr := run.Execute(ctx, run.Options{
 		Manifest: s.m, Units: s.units, Parallel: o.parallel, Store: s.store, Pool: s.pool,
-		Progress: progress, Log: app.Err, Retries: o.retries, RetryBackoff: o.retryBackoff,
-		Wait: o.wait, Args: args, Hooks: faultHooks(), RunID: runID, Lineage: lineage, Metrics: metrics,
+		Progress: progress, Log: app.Err, Retries: o.retries, RetryBackoff: o.retryBackoff, RetryMaxBackoff: o.retryMax,
+		Wait: o.wait, LockTTL: o.lockTTL, Args: args, Hooks: faultHooks(), RunID: runID, Lineage: lineage, Metrics: metrics,
 	})
 	if rep == nil {
 		if configError(runErr) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -26,13 +27,23 @@ func (f *stateFlags) register(cmd *cobra.Command) {
 }
 
 func (f *stateFlags) open(ctx context.Context) (state.Store, string, error) {
+	st, m, err := f.openManifest(ctx)
+	if err != nil || m == nil {
+		return st, "", err
+	}
+	return st, m.Metadata.ID, nil
+}
+
+// openManifest opens the store and, with --manifest, the manifest (nil
+// without it).
+func (f *stateFlags) openManifest(ctx context.Context) (state.Store, *manifest.Manifest, error) {
 	if f.manifest != "" {
 		m, err := manifest.Load(f.manifest, manifest.Options{})
 		if err != nil {
-			return nil, "", asUsage(err)
+			return nil, nil, asUsage(err)
 		}
 		st, err := openStore(ctx, m)
-		return st, m.Metadata.ID, err
+		return st, m, err
 	}
 	path := f.path
 	if path == "" {
@@ -40,9 +51,9 @@ func (f *stateFlags) open(ctx context.Context) (state.Store, string, error) {
 	}
 	st, err := state.Open(ctx, "sqlite", path)
 	if err != nil {
-		return nil, "", fmt.Errorf("open state %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open state %s: %w", path, err)
 	}
-	return st, "", nil
+	return st, nil, nil
 }
 
 // streamKey parses "manifest/unit", or "unit" with the manifest's id.
@@ -80,7 +91,15 @@ func newStateCmd(app *App) *cobra.Command {
 			for _, c := range cps {
 				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", c.Stream, c.Version, c.UpdatedAt.UTC().Format(time.RFC3339), c.RunID, abbreviate(string(c.State), 60))
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			pending, err := st.Loads(cmd.Context(), state.LoadFilter{Status: state.LoadPending})
+			if err != nil || len(pending) == 0 {
+				return err
+			}
+			fmt.Fprintf(app.Out, "\n%d pending load(s): the next run of each unit resolves its own; `dpone state abandon LOAD_ID --yes` gives one up\n", len(pending))
+			return printLoads(app, pending)
 		}}
 	show := &cobra.Command{Use: "show STREAM", Short: "Show a stream's checkpoint and history", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -94,8 +113,15 @@ func newStateCmd(app *App) *cobra.Command {
 				return err
 			}
 			cp, err := st.Checkpoint(cmd.Context(), key)
-			if err != nil {
+			if err != nil && !errors.Is(err, state.ErrNotFound) {
 				return fmt.Errorf("checkpoint of %s: %w", key, err)
+			}
+			pending, perr := st.Loads(cmd.Context(), state.LoadFilter{Status: state.LoadPending, Stream: &key})
+			if perr != nil {
+				return perr
+			}
+			if err != nil && len(pending) == 0 {
+				return fmt.Errorf("checkpoint of %s: %w (dpone state list shows the streams)", key, err)
 			}
 			hist, err := st.History(cmd.Context(), key, 20)
 			if err != nil {
@@ -109,8 +135,13 @@ func newStateCmd(app *App) *cobra.Command {
 			}
 			enc := json.NewEncoder(app.Out)
 			enc.SetIndent("", "  ")
+			loads := make([]map[string]any, 0, len(pending))
+			for _, l := range pending {
+				loads = append(loads, loadJSON(l))
+			}
 			return enc.Encode(map[string]any{"stream": key.String(), "version": cp.Version, "updated_at": cp.UpdatedAt,
-				"run_id": cp.RunID, "load_id": cp.LoadID, "state": json.RawMessage(jsonOr(cp.State)), "history": events})
+				"run_id": cp.RunID, "load_id": cp.LoadID, "state": json.RawMessage(jsonOr(cp.State)), "history": events,
+				"pending_loads": loads})
 		}}
 	set := &cobra.Command{Use: "set STREAM JSON", Short: "Set a stream's checkpoint by hand (needs --yes)", Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -160,7 +191,7 @@ func newStateCmd(app *App) *cobra.Command {
 			return state.Import(cmd.Context(), st, r)
 		}}
 	imp.Flags().BoolVar(&yes, "yes", false, "confirm the import")
-	cmd.AddCommand(list, show, set, reset, export, imp)
+	cmd.AddCommand(list, show, set, reset, export, imp, newStateLoadsCmd(app, f), newStateAbandonCmd(app, f))
 	return cmd
 }
 

@@ -2,7 +2,8 @@
 // issue 6. Against a PostgreSQL server started by scripts/bench.sh it
 // creates bench_src (5M rows by default), measures the psql binary COPY
 // pipe (the physical limit) and dpone full_refresh postgres→postgres,
-// postgres→duckdb and Parquet files→postgres, interleaved, three runs each,
+// postgres→duckdb, Parquet files→postgres and an incremental_merge of every
+// row into a DuckDB table holding them (peak RSS), interleaved, three runs each,
 // and prints the medians and writes them to bench/results/<date>.json.
 //
 // Environment: DPONE_TEST_PG_DSN (required), BENCH_ROWS (default 5000000),
@@ -105,7 +106,12 @@ func run() error {
 		for r := 0; r < b.runs; r++ {
 			for i, s := range sel {
 				m, err := b.runOnce(s, table, n)
-				if err != nil {
+				if err != nil && s.Merge && m.WallSecs > 0 {
+					// A merge that fails at the sink's memory_limit is a
+					// result to record, with the peak RSS it reached.
+					m.Failed = failureLine(err)
+					fmt.Fprintf(os.Stderr, "bench: %s (%d rows, run %d) failed: %s\n", s.Name, n, r+1, m.Failed)
+				} else if err != nil {
 					return fmt.Errorf("%s (%d rows, run %d): %w", s.Name, n, r+1, err)
 				}
 				fmt.Fprintf(os.Stderr, "bench: %-13s rows=%-8d run %d: %6.2fs (load %.1f) host %5.0f MB plugins %s\n",
@@ -237,4 +243,16 @@ func gitCommit(dir string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// failureLine is the line of a failed run's output that says why (the
+// unit's error), else the error's first line.
+func failureLine(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for _, l := range lines {
+		if strings.Contains(l, ": CONFIG: ") || strings.Contains(l, ": INTERNAL: ") || strings.Contains(l, ": UNAVAILABLE: ") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return lines[0]
 }

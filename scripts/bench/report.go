@@ -31,18 +31,21 @@ type results struct {
 
 // summary is one scenario at one size: medians of its runs.
 type summary struct {
-	Scenario   string        `json:"scenario"`
-	Rows       int64         `json:"rows"`
-	WallSecs   float64       `json:"median_wall_s"`
-	RowsPerSec float64       `json:"rows_per_s"`
-	MBPerSec   float64       `json:"mb_per_s"`
-	Ratio      float64       `json:"ratio_to_psql_pipe"`
-	HostPeakMB float64       `json:"host_peak_rss_mb"`
-	Plugins    []procPeak    `json:"plugins_peak_rss_mb"`
-	TotalMB    float64       `json:"total_peak_rss_mb"`
-	HostCPU    float64       `json:"host_cpu_s"`
-	PluginCPU  float64       `json:"plugins_cpu_s"`
-	All        []measurement `json:"runs"`
+	Scenario   string     `json:"scenario"`
+	Rows       int64      `json:"rows"`
+	WallSecs   float64    `json:"median_wall_s"`
+	RowsPerSec float64    `json:"rows_per_s"`
+	MBPerSec   float64    `json:"mb_per_s"`
+	Ratio      float64    `json:"ratio_to_psql_pipe"`
+	HostPeakMB float64    `json:"host_peak_rss_mb"`
+	Plugins    []procPeak `json:"plugins_peak_rss_mb"`
+	TotalMB    float64    `json:"total_peak_rss_mb"`
+	HostCPU    float64    `json:"host_cpu_s"`
+	PluginCPU  float64    `json:"plugins_cpu_s"`
+	// Failed counts runs that failed (merge scenarios only; see
+	// measurement.Failed).
+	Failed int           `json:"failed_runs,omitempty"`
+	All    []measurement `json:"runs"`
 }
 
 type scaling struct {
@@ -69,6 +72,9 @@ func (r *results) add(s scenario, n int64, ms []measurement) {
 	var walls, hcpu, pcpu []float64
 	peaks := map[string]float64{}
 	for _, m := range ms {
+		if m.Failed != "" {
+			sum.Failed++
+		}
 		walls, hcpu = append(walls, m.WallSecs), append(hcpu, m.HostCPU)
 		sum.HostPeakMB = max(sum.HostPeakMB, m.HostPeakMB)
 		total, cpu := m.HostPeakMB, 0.0
@@ -131,6 +137,9 @@ func (r *results) table() string {
 		host, plugins := fmt.Sprintf("%.0f", s.HostPeakMB), strings.Join(pl, " ")
 		if s.Scenario == "psql_pipe" {
 			host, plugins = "-", "(psql processes)"
+		}
+		if s.Failed > 0 {
+			plugins = fmt.Sprintf("%s (%d of %d runs FAILED)", plugins, s.Failed, len(s.All))
 		}
 		fmt.Fprintf(&b, "%-13s %9d %8.2f %11.0f %7.1f %6.2fx %9s %-40s %9.0f %9.1f\n", s.Scenario, s.Rows, s.WallSecs, s.RowsPerSec, s.MBPerSec, s.Ratio,
 			host, plugins, s.TotalMB, s.HostCPU+s.PluginCPU)

@@ -19,6 +19,11 @@ type scenario struct {
 	Pipe bool
 	// Source and Sink name the dpone plugins.
 	Source, Sink string
+	// Merge loads with incremental_merge by id into a target that already
+	// holds the same rows (loaded by an untimed first run): every row is a
+	// changed row. Its peak RSS is the point (issue 11 item 11: DuckDB
+	// merges must stay within the sink's memory_limit).
+	Merge bool
 }
 
 var scenarios = []scenario{
@@ -26,6 +31,7 @@ var scenarios = []scenario{
 	{Name: "pg_to_pg", Source: "postgres", Sink: "postgres"},
 	{Name: "pg_to_duckdb", Source: "postgres", Sink: "duckdb"},
 	{Name: "files_to_pg", Source: "file", Sink: "postgres"},
+	{Name: "merge_duckdb", Source: "postgres", Sink: "duckdb", Merge: true},
 }
 
 // measurement is one run of a scenario.
@@ -37,6 +43,9 @@ type measurement struct {
 	HostPeakMB float64    `json:"host_peak_rss_mb"`
 	HostCPU    float64    `json:"host_cpu_s"`
 	Procs      []procPeak `json:"children"`
+	// Failed is why a merge run failed (e.g. DuckDB out of memory at its
+	// memory_limit): recorded with the peak RSS reached, not fatal.
+	Failed string `json:"failed,omitempty"`
 }
 
 // targetTable names the table a scenario loads for a source table.
@@ -81,14 +90,14 @@ func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, err
 	if err := os.WriteFile(path, []byte(manifest(s, table)), 0o644); err != nil {
 		return measurement{}, err
 	}
-	cmd := exec.Command(b.dpone, "run", "--progress", "none", path)
-	cmd.Env = append(os.Environ(),
-		"DPONE_CONN_SRC_DSN="+b.srcDSN,
-		"DPONE_CONN_DST_DSN="+b.dstDSN,
-		"DPONE_CONN_FILES_ROOT="+filepath.Join(b.work, "data"),
-		"DPONE_CONN_WAREHOUSE_PATH="+filepath.Join(b.work, "warehouse.duckdb"),
-	)
-	m, err := b.measure(cmd)
+	if s.Merge {
+		// The first merge creates and fills the target; the timed one
+		// below changes every row of it.
+		if _, err := b.measure(b.dponeRun(path)); err != nil {
+			return measurement{}, fmt.Errorf("seed merge target: %w", err)
+		}
+	}
+	m, err := b.measure(b.dponeRun(path))
 	if err != nil {
 		return m, err
 	}
@@ -96,6 +105,19 @@ func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, err
 		return m, b.checkRows(b.dstDSN, "bench."+target, rows)
 	}
 	return m, nil
+}
+
+// dponeRun is `dpone run` of the manifest at path with the bench's
+// connections.
+func (b *bench) dponeRun(path string) *exec.Cmd {
+	cmd := exec.Command(b.dpone, "run", "--progress", "none", path)
+	cmd.Env = append(os.Environ(),
+		"DPONE_CONN_SRC_DSN="+b.srcDSN,
+		"DPONE_CONN_DST_DSN="+b.dstDSN,
+		"DPONE_CONN_FILES_ROOT="+filepath.Join(b.work, "data"),
+		"DPONE_CONN_WAREHOUSE_PATH="+filepath.Join(b.work, "warehouse.duckdb"),
+	)
+	return cmd
 }
 
 // manifest is a one-table dpone manifest for scenario s.
@@ -109,6 +131,9 @@ func manifest(s scenario, table string) string {
 	sink := `{type: postgres, connection_id: dst, strategy: {mode: full_refresh}}`
 	if s.Sink == "duckdb" {
 		sink = `{type: duckdb, connection_id: warehouse, strategy: {mode: full_refresh}}`
+	}
+	if s.Merge {
+		sink = strings.Replace(sink, "{mode: full_refresh}", "{mode: incremental_merge, unique_key: [id]}", 1)
 	}
 	return fmt.Sprintf(`kind: dpone.batch.v1
 metadata: {id: bench_%[1]s, owner: bench}
@@ -139,10 +164,11 @@ func (b *bench) measure(cmd *exec.Cmd) (measurement, error) {
 	err := cmd.Wait()
 	wall := time.Since(start).Seconds()
 	root, procs := smp.Stop()
+	m := measurement{WallSecs: wall, Load1: load, HostPeakMB: root.PeakMB, HostCPU: root.CPUSecs, Procs: procs}
 	if err != nil {
-		return measurement{}, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out.String())
+		return m, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out.String())
 	}
-	return measurement{WallSecs: wall, Load1: load, HostPeakMB: root.PeakMB, HostCPU: root.CPUSecs, Procs: procs}, nil
+	return m, nil
 }
 
 func (b *bench) checkRows(dsn, table string, want int64) error {

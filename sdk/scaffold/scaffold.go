@@ -112,12 +112,16 @@ func Files(o Options) (map[string][]byte, error) {
 		}
 		rel := strings.TrimSuffix(strings.TrimPrefix(path, "templates/"), ".tmpl")
 		switch rel {
-		case "pkg/source.go":
+		case "pkg/source.go", "pkg/changes.go":
 			if !o.Source {
 				return nil
 			}
 		case "pkg/destination.go", "pkg/arrows.go", "pkg/lineage.go":
 			if !o.Destination {
+				return nil
+			}
+		case "cmd/readtable/main.go": // certify's reader of a destination-only plugin
+			if !o.Destination || o.Source {
 				return nil
 			}
 		case "gitignore":

@@ -30,11 +30,12 @@ func TestFiles(t *testing.T) {
 		dontWant []string
 	}{
 		{"both", Options{Name: "acme-db", SDKVersion: "v0.1.0"},
-			[]string{"main.go", "go.mod", "acmedb/source.go", "acmedb/destination.go", "acmedb/certify_test.go", "Makefile", "README.md", "certify.yaml", ".gitignore"}, nil},
+			[]string{"main.go", "go.mod", "acmedb/source.go", "acmedb/changes.go", "acmedb/destination.go", "acmedb/certify_test.go", "Makefile", "README.md", "certify.yaml", ".gitignore"},
+			[]string{"cmd/readtable/main.go"}},
 		{"source", Options{Name: "acme", Source: true, SDKVersion: "v0.1.0"},
-			[]string{"acme/source.go"}, []string{"acme/destination.go", "acme/arrows.go"}},
+			[]string{"acme/source.go", "acme/changes.go"}, []string{"acme/destination.go", "acme/arrows.go", "cmd/readtable/main.go"}},
 		{"destination", Options{Name: "acme", Destination: true, SDKVersion: "v0.1.0"},
-			[]string{"acme/destination.go", "acme/arrows.go"}, []string{"acme/source.go"}},
+			[]string{"acme/destination.go", "acme/arrows.go", "cmd/readtable/main.go"}, []string{"acme/source.go", "acme/changes.go"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

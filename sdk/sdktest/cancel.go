@@ -2,25 +2,40 @@ package sdktest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc"
+
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/sdk"
 )
 
 // cancelCheck starts a full read, cancels it after the first message and
-// verifies that the plugin stops working: its CPU time must stay flat
-// afterwards, and it must still answer calls.
+// verifies that the plugin stops: Read must return within cancel_within
+// of the cancellation (measured at the server in process), its CPU time
+// must stay flat afterwards, and it must still answer calls.
 func (s *session) cancelCheck(c *checkT) {
 	st, ok := s.floorStream()
 	if !ok {
 		c.Skipf("fixture lists no streams")
 	}
 	p := s.client(c)
+	for drained := false; p.cancelled != nil && !drained; { // reports of earlier reads
+		select {
+		case <-p.cancelled:
+		default:
+			drained = true
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rs, err := p.Read(ctx, s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_FULL, st.Options))
@@ -52,8 +67,42 @@ func (s *session) cancelCheck(c *checkT) {
 	}
 	start := time.Now()
 	cancel()
+	readEnded := false
 	if err := <-ended; errors.Is(err, io.EOF) {
+		readEnded = true
 		c.notef("the read of %s ended before the cancellation reached it: use a larger stream (floors.stream) to exercise cancellation", streamKey(st))
+	}
+	if p.reads != nil {
+		within := s.f.cancelWithin()
+		if !p.reads.waitIdle(within) {
+			late := "it had not returned 10s later either"
+			if p.reads.waitIdle(10 * time.Second) {
+				late = fmt.Sprintf("it returned after %s", time.Since(start).Round(time.Millisecond))
+			}
+			c.Errorf("Read did not return within %s of the cancellation (%s): Read must return when ctx is done, also while it sleeps, waits on I/O or cleans up", within, late)
+		} else {
+			took := time.Since(start)
+			s.rep.metric("read_return_after_cancel_seconds", took.Seconds())
+			c.notef("Read returned %s after the cancellation", took.Round(time.Millisecond))
+		}
+	} else if p.cancelled != nil && !readEnded {
+		within := s.f.cancelWithin()
+		select {
+		case after := <-p.cancelled:
+			s.rep.metric("read_return_after_cancel_seconds", after.Seconds())
+			if after > within {
+				c.Errorf("Read returned %s after the cancellation, later than %s: Read must return when ctx is done, also while it sleeps, waits on I/O or cleans up", after, within)
+			} else {
+				c.notef("Read returned %s after the cancellation (as the plugin's SDK logs it)", after)
+			}
+		case <-time.After(within + time.Second):
+			select {
+			case after := <-p.cancelled:
+				c.Errorf("Read did not return within %s of the cancellation (it returned after %s): Read must return when ctx is done, also while it sleeps, waits on I/O or cleans up", within, after)
+			case <-time.After(10 * time.Second):
+				c.Errorf("Read did not return within %s of the cancellation: the plugin never logged %q (plugins built with this SDK log it at INFO; rebuild an older plugin, and keep DPONE_PLUGIN_LOG_LEVEL at info or lower)", within, sdk.LogReadReturnedAfterCancel)
+			}
+		}
 	}
 	// Give the plugin a moment to notice, then watch its CPU time.
 	grace := min(s.f.cancelWithin(), time.Second)
@@ -120,7 +169,7 @@ func (s *session) memoryCheck(t T) {
 		rss := s.rss
 		s.mu.Unlock()
 		if rss == 0 {
-			c.Skipf("peak RSS not measurable here (no /proc)")
+			c.skipOptional("peak RSS not measurable here (no /proc)")
 		}
 		s.rep.metric("peak_rss_mb", rss)
 		if s.l.mode() == "in-process" {
@@ -132,4 +181,84 @@ func (s *session) memoryCheck(t T) {
 			c.Errorf("peak RSS %.1f MiB exceeds the fixture ceiling %.0f MiB", rss, m)
 		}
 	})
+}
+
+// readTracker counts the Read handlers running in an in-process server.
+type readTracker struct {
+	mu     sync.Mutex
+	active int
+	idle   chan struct{} // closed when active drops to 0
+}
+
+// intercept is a gRPC stream interceptor that tracks Read handlers.
+func (r *readTracker) intercept(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	if !strings.HasSuffix(info.FullMethod, "/Read") {
+		return h(srv, ss)
+	}
+	r.mu.Lock()
+	r.active++
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.active--
+		if r.active == 0 && r.idle != nil {
+			close(r.idle)
+			r.idle = nil
+		}
+		r.mu.Unlock()
+	}()
+	return h(srv, ss)
+}
+
+// waitIdle waits up to d for every Read handler to return.
+func (r *readTracker) waitIdle(d time.Duration) bool {
+	r.mu.Lock()
+	if r.active == 0 {
+		r.mu.Unlock()
+		return true
+	}
+	if r.idle == nil {
+		r.idle = make(chan struct{})
+	}
+	ch := r.idle
+	r.mu.Unlock()
+	select {
+	case <-ch:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// cancelSink passes the SDK's LogReadReturnedAfterCancel reports of an
+// out-of-process plugin to the cancel check.
+type cancelSink struct{ out chan<- time.Duration }
+
+// Accept implements hclog.SinkAdapter.
+func (k cancelSink) Accept(_ string, _ hclog.Level, msg string, args ...any) {
+	if msg != sdk.LogReadReturnedAfterCancel {
+		return
+	}
+	for i := 0; i+1 < len(args); i += 2 {
+		if args[i] != "after_ms" {
+			continue
+		}
+		var ms float64
+		switch v := args[i+1].(type) {
+		case float64:
+			ms = v
+		case int64:
+			ms = float64(v)
+		case int:
+			ms = float64(v)
+		case json.Number:
+			ms, _ = v.Float64()
+		default:
+			continue
+		}
+		select {
+		case k.out <- time.Duration(ms * float64(time.Millisecond)):
+		default: // nobody waits: drop
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -28,9 +29,15 @@ import (
 // server. crash ends it without any goodbye.
 type proc struct {
 	connectorv1.ConnectorClient
-	pid   int // 0 in process
-	close func()
-	crash func()
+	pid int // 0 in process
+	// reads tracks the server's Read handlers (in process only; nil out
+	// of process), so the cancel check sees when Read returned.
+	reads *readTracker
+	// cancelled receives how long Read took to return after a
+	// cancellation, as the plugin's SDK logs it (out of process only).
+	cancelled <-chan time.Duration
+	close     func()
+	crash     func()
 }
 
 // launcher starts connector processes.
@@ -52,7 +59,8 @@ func (l inProcess) start(ctx context.Context) (*proc, error) {
 	if !ok {
 		return nil, fmt.Errorf("sdk.PluginSet has no gRPC plugin %q", handshake.PluginName)
 	}
-	srv := sdk.NewGRPCServer(nil)
+	reads := &readTracker{}
+	srv := sdk.NewGRPCServer([]grpc.ServerOption{grpc.ChainStreamInterceptor(reads.intercept)})
 	if err := gp.GRPCServer(nil, srv); err != nil {
 		return nil, fmt.Errorf("register connector server: %w", err)
 	}
@@ -78,7 +86,7 @@ func (l inProcess) start(ctx context.Context) (*proc, error) {
 			_ = cl.Close()
 		}
 	}
-	return &proc{ConnectorClient: raw.(connectorv1.ConnectorClient), close: closer, crash: closer}, nil
+	return &proc{ConnectorClient: raw.(connectorv1.ConnectorClient), reads: reads, close: closer, crash: closer}, nil
 }
 
 // outOfProcess starts a plugin binary with go-plugin's client and the
@@ -107,7 +115,8 @@ func (l outOfProcess) start(ctx context.Context) (*proc, error) {
 	cmd.SysProcAttr = childAttr()
 	cmd.Env = os.Environ()
 	if os.Getenv("DPONE_PLUGIN_LOG_LEVEL") == "" {
-		cmd.Env = append(cmd.Env, "DPONE_PLUGIN_LOG_LEVEL=warn")
+		// info: the SDK reports at INFO when a cancelled Read returned.
+		cmd.Env = append(cmd.Env, "DPONE_PLUGIN_LOG_LEVEL=info")
 	}
 	for k, v := range l.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -116,12 +125,15 @@ func (l outOfProcess) start(ctx context.Context) (*proc, error) {
 	if stderr == nil {
 		stderr = io.Discard
 	}
+	cancelled := make(chan time.Duration, 16)
+	logger := hclog.NewInterceptLogger(&hclog.LoggerOptions{Level: hclog.Info, Output: io.Discard})
+	logger.RegisterSink(cancelSink{cancelled})
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.HandshakeConfig(),
 		VersionedPlugins: map[int]plugin.PluginSet{handshake.ProtocolVersion: {handshake.PluginName: clientPlugin{}}},
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           hclog.NewNullLogger(),
+		Logger:           logger,
 		SyncStderr:       stderr,
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(handshake.MaxMessageBytes), grpc.MaxCallSendMsgSize(handshake.MaxMessageBytes))},
@@ -151,7 +163,7 @@ func (l outOfProcess) start(ctx context.Context) (*proc, error) {
 		}
 		client.Kill()
 	}
-	return &proc{ConnectorClient: cc, pid: pid, close: client.Kill, crash: crash}, nil
+	return &proc{ConnectorClient: cc, pid: pid, cancelled: cancelled, close: client.Kill, crash: crash}, nil
 }
 
 // peakRSSMB reads VmHWM (peak resident set) of pid from /proc, in MiB.

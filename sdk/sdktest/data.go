@@ -2,6 +2,7 @@ package sdktest
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -89,6 +90,16 @@ func expectMode(mode string) ([]loadRow, bool) {
 		return mergeRows(a, b), true
 	}
 	return nil, false
+}
+
+// knownModes are the modes the load checks test.
+func knownModes() []string {
+	out := []string{"full_refresh", "incremental_append", "incremental_merge"}
+	for m := range modeScenarios() {
+		out = append(out, m)
+	}
+	sort.Strings(out[3:])
+	return out
 }
 
 func mergeRows(a, b []loadRow) []loadRow {

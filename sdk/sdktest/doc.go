@@ -8,12 +8,17 @@
 //	}
 //
 // and gets named subtests (spec, check, discover, read/<stream>,
-// incremental/<stream>, partitions/<stream>, cancel, types/<stream>,
-// throughput/read; for destinations load/<mode>, abort, crash,
-// commit_twice, load_status, types/load, throughput/write). Every
-// misbehaviour is reported, not only the first; optional capabilities are
-// tested only when GetSpec advertises them; everything skipped says why, in
-// the test output and in the Report.
+// types/<stream>, incremental/<stream>[/<strategy>], partitions/<stream>,
+// strategy/<name>, cancel, throughput/read, mutations/<stream>; for
+// destinations load/<mode>, abort, crash, commit_twice, load_status,
+// types/load, throughput/write). Every misbehaviour is reported, not only
+// the first. A check of a capability the connector does not claim is n/a;
+// a core check the fixture gives no input for fails; any other skip says
+// why, and fails under Options.Strict (dpone certify --strict).
+//
+// Plugins run in a non-UTC local time zone (Fixture.TimeZone, default
+// America/St_Johns). Values are compared exactly per logical type.
+// Fixture mutation steps change the source between incremental reads.
 //
 // The suite always talks to the connector through the real gRPC adapter:
 // in process (Fixture.Factory: the SDK's server on an in-memory gRPC

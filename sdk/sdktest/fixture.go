@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
+	_ "time/tzdata" // the default TimeZone must load on any machine
 
 	"go.yaml.in/yaml/v3"
 
@@ -37,7 +39,8 @@ type Fixture struct {
 	// with AUTH. Optional.
 	BadCredentials json.RawMessage `json:"bad_credentials,omitempty"`
 	// Unreachable is a config naming a host that does not answer: Check
-	// must fail with CONNECT. Optional.
+	// must fail with CONNECT, or UNAVAILABLE marked retryable (a refused
+	// connection or a DNS failure may be a restart). Optional.
 	Unreachable json.RawMessage `json:"unreachable,omitempty"`
 
 	// Streams are the source streams to read, with what they hold.
@@ -54,8 +57,35 @@ type Fixture struct {
 	// default 5s.
 	CancelWithin Duration `json:"cancel_within,omitempty"`
 
+	// TimeZone is the local time zone the plugin runs in: TZ of the plugin
+	// process (out of process; Env may set TZ instead) and Go's time.Local
+	// for the run (in process). Default America/St_Johns (UTC-03:30, with
+	// daylight saving), so a plugin that formats or parses timestamps in
+	// local time instead of UTC fails the value checks; "UTC" turns it off.
+	TimeZone string `json:"time_zone,omitempty"`
+	// Strict fails every skipped check, as Options.Strict does.
+	Strict bool `json:"strict,omitempty"`
+	// NotApplicable declares checks that cannot apply to this connector,
+	// with the reason: only check/bad_credentials (a system without
+	// credentials) and check/unreachable (a system without a network
+	// address) may be declared. They are reported as n/a.
+	NotApplicable map[string]string `json:"not_applicable,omitempty"`
+
 	// PluginLog receives the plugin's stderr (out of process); nil discards.
 	PluginLog io.Writer `json:"-"`
+}
+
+// declarableNA are the checks a fixture may declare not applicable.
+var declarableNA = []string{"check/bad_credentials", "check/unreachable"}
+
+// DefaultTimeZone is the local time zone plugins run in by default.
+const DefaultTimeZone = "America/St_Johns"
+
+func (f *Fixture) timeZone() string {
+	if f.TimeZone != "" {
+		return f.TimeZone
+	}
+	return DefaultTimeZone
 }
 
 // StreamFixture is one stream a source must serve.
@@ -86,6 +116,47 @@ type StreamFixture struct {
 	// Partitions is how many partitions to ask for when the connector
 	// advertises parallel partitions; default 3.
 	Partitions int `json:"partitions,omitempty"`
+	// Strategies are more incremental settings, one per further strategy
+	// the connector claims (e.g. xmin beside column): each is checked like
+	// Incremental, as incremental/<stream>/<strategy>.
+	Strategies []IncrementalFixture `json:"strategies,omitempty"`
+	// Mutations change the source between incremental reads (the
+	// mutations/<stream> check, run after every other source check): after
+	// each step, an incremental read from the previous read's last
+	// checkpoint must return exactly the rows the step inserted or
+	// updated. Include an insert, a delete and an update that moves a row
+	// onto the cursor value of the last checkpoint with a smaller key.
+	Mutations []MutationFixture `json:"mutations,omitempty"`
+}
+
+// MutationFixture is one change to a source between incremental reads.
+// Exactly one of Exec and Do is set.
+type MutationFixture struct {
+	// Name says what the step does ("insert 2 rows, update id 2 onto the
+	// checkpoint, delete id 5").
+	Name string `json:"name,omitempty"`
+	// Exec is a command and its arguments, run without a shell in the
+	// suite's working directory; it must exit 0. E.g.
+	// [psql, "${DSN}", -c, "UPDATE t SET updated_at = ... WHERE id = 2"]
+	// or [sh, -c, "printf ... >> data/new.csv"].
+	Exec []string `json:"exec,omitempty"`
+	// Do is the Go form of Exec (Go fixtures).
+	Do func(ctx context.Context) error `json:"-"`
+	// Rows, RowCount and Checksum override what the read after this step
+	// must return (as in StreamFixture), for strategies that re-read by
+	// design (lookback). Default: every row of the stream after the step
+	// that was not in it, with the same values, before the step (the rows
+	// inserted or updated), minus NULL-cursor rows under skip_null_cursor.
+	Rows     []map[string]any `json:"rows,omitempty"`
+	RowCount *int64           `json:"row_count,omitempty"`
+	Checksum string           `json:"checksum,omitempty"`
+}
+
+func (m MutationFixture) label(i int) string {
+	if m.Name != "" {
+		return fmt.Sprintf("step %d (%s)", i+1, m.Name)
+	}
+	return fmt.Sprintf("step %d", i+1)
 }
 
 // IncrementalFixture configures the incremental resume check.
@@ -101,6 +172,24 @@ type IncrementalFixture struct {
 	// BatchBytes is the batch size asked for, small so that plugins that
 	// checkpoint per batch produce many checkpoints; default 4096.
 	BatchBytes int64 `json:"batch_bytes,omitempty"`
+}
+
+// strategy is the incremental_strategy its options name ("" when none).
+func (inc *IncrementalFixture) strategy() string {
+	var o struct {
+		Strategy string `json:"incremental_strategy"`
+	}
+	_ = json.Unmarshal(inc.Options, &o)
+	return o.Strategy
+}
+
+// rereads reports whether the options ask for a lookback, which reads
+// rows again by design.
+func (inc *IncrementalFixture) rereads() bool {
+	var o map[string]json.RawMessage
+	_ = json.Unmarshal(inc.Options, &o)
+	_, ok := o["lookback"]
+	return ok
 }
 
 // LoadFixture configures the destination checks.
@@ -139,6 +228,13 @@ type ReaderFixture struct {
 	Config json.RawMessage `json:"config,omitempty"`
 	// Options are read options for the target stream.
 	Options json.RawMessage `json:"options,omitempty"`
+	// Exec reads a target without a source plugin: a command and its
+	// arguments ({namespace} and {table} are replaced) that prints the
+	// table's rows as JSON Lines, one object per row keyed by column, and
+	// nothing for a missing table. E.g. [psql, "${DSN}", -Atc,
+	// "select row_to_json(t) from {namespace}.{table} t"]. It takes
+	// precedence over Binary.
+	Exec []string `json:"exec,omitempty"`
 }
 
 // Floors are performance floors. Zero means "measure and report only".
@@ -254,6 +350,24 @@ func (f *Fixture) validate() error {
 		if s.Name == "" {
 			return fmt.Errorf("fixture: streams[%d]: name is empty", i)
 		}
+		for j, m := range s.Mutations {
+			if (len(m.Exec) > 0) == (m.Do != nil) {
+				return fmt.Errorf("fixture: streams[%d].mutations[%d]: set exactly one of exec (a command) and Do (Go)", i, j)
+			}
+		}
+		for j, inc := range s.Strategies {
+			if inc.strategy() == "" {
+				return fmt.Errorf("fixture: streams[%d].strategies[%d]: options must name the incremental_strategy", i, j)
+			}
+		}
+	}
+	for name := range f.NotApplicable {
+		if !slices.Contains(declarableNA, name) {
+			return fmt.Errorf("fixture: not_applicable: %q cannot be declared not applicable (only %s)", name, strings.Join(declarableNA, ", "))
+		}
+	}
+	if _, err := time.LoadLocation(f.timeZone()); err != nil {
+		return fmt.Errorf("fixture: time_zone %q: %w", f.timeZone(), err)
 	}
 	return nil
 }

@@ -47,11 +47,18 @@ type junitMessage struct {
 
 // JUnit renders the report as JUnit XML: each check a testcase (classname
 // certify.<plugin>) with its failure or skip reason, notes as system-out,
-// and the plugin's identity as suite properties.
+// and the plugin's identity as suite properties. JUnit has no "not
+// applicable": an n/a check is a skipped testcase whose message starts
+// "n/a: ", counted among the skipped (it fails nothing, as in the report).
 func (r *Report) JUnit() ([]byte, error) {
 	pass, fail, skip := r.Counts()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for _, c := range r.Checks {
+		if c.Status == NotApplicable {
+			skip++
+		}
+	}
 	name := "certify." + r.Plugin.Name
 	run := junitRun{Name: name, Tests: pass + fail + skip, Failures: fail, Skipped: skip,
 		Time: seconds(r.Duration), Timestamp: r.Started.Format(time.RFC3339)}
@@ -73,6 +80,8 @@ func (r *Report) JUnit() ([]byte, error) {
 			tc.Failure = &junitMessage{Message: msg, Text: strings.Join(c.Errors, "\n")}
 		case Skip:
 			tc.Skipped = &junitMessage{Message: c.Reason}
+		case NotApplicable:
+			tc.Skipped = &junitMessage{Message: "n/a: " + c.Reason}
 		}
 		run.Cases = append(run.Cases, tc)
 	}

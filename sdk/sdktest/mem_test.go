@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -31,10 +31,19 @@ type bugs struct {
 	ignoreCancel    bool // Read keeps going after ctx is done
 	doubleCommit    bool // a second CommitLoad applies again
 	dropLineage     bool // the target never gets the lineage columns
+
+	sleepOnCancel  bool // Read sleeps 3s, deaf to ctx, once cancelled
+	localTime      bool // timestamps read as local wall clock, not UTC
+	claimXmin      bool // claims the xmin strategy without implementing it
+	diffAsMerge    bool // claims snapshot_diff, loads it as a merge (no deletes)
+	decimalAsFloat bool // amount exposed as float64
+	rowOffset      bool // checkpoints count rows instead of naming a position
+	dropNullCursor bool // incremental reads leave out NULL cursors
 }
 
 type store struct {
 	mu       sync.Mutex
+	events   []event // the source stream, changed by mutation steps
 	tables   map[string]*table
 	staging  map[string]*table
 	receipts map[string]bool
@@ -46,14 +55,14 @@ type table struct {
 }
 
 func newStore() *store {
-	return &store{tables: map[string]*table{}, staging: map[string]*table{}, receipts: map[string]bool{}}
+	return &store{events: slices.Clone(events), tables: map[string]*table{}, staging: map[string]*table{}, receipts: map[string]bool{}}
 }
 
 func memFactory(st *store, b bugs) sdk.Factory {
 	return func() sdk.Connector {
 		m := &mem{st: st, bugs: b}
 		if b.stagingInMemory {
-			m.st = &store{tables: st.tables, staging: map[string]*table{}, receipts: st.receipts}
+			m.st = &store{events: st.events, tables: st.tables, staging: map[string]*table{}, receipts: st.receipts}
 		}
 		return m
 	}
@@ -75,9 +84,16 @@ type memConfig struct {
 const memSchema = `{"type":"object","additionalProperties":false,"properties":{"host":{"type":"string"},"password":{"type":"string"}}}`
 
 func (m *mem) Spec() sdk.Spec {
-	return sdk.Spec{Name: "mem", Version: "1.0.0", ConfigSchema: memSchema,
+	spec := sdk.Spec{Name: "mem", Version: "1.0.0", ConfigSchema: memSchema,
 		SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
 		IncrementalStrategies: []string{"column"}, AtomicReceipts: true, Transactions: true}
+	if m.bugs.claimXmin {
+		spec.IncrementalStrategies = append(spec.IncrementalStrategies, "xmin")
+	}
+	if m.bugs.diffAsMerge {
+		spec.SinkModes = append(spec.SinkModes, "snapshot_diff")
+	}
+	return spec
 }
 
 func (m *mem) config(raw json.RawMessage) (memConfig, error) {
@@ -139,148 +155,30 @@ var events = []event{
 	{6, ts("2024-07-01T00:00:00Z"), sp("last"), "2"},
 }
 
+// floatEventsSchema is eventsSchema with amount as float64 (decimalAsFloat).
+var floatEventsSchema = arrow.NewSchema([]arrow.Field{
+	eventsSchema.Field(0), eventsSchema.Field(1), eventsSchema.Field(2),
+	{Name: "amount", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+}, nil)
+
+func (m *mem) eventsSchema() *arrow.Schema {
+	if m.bugs.decimalAsFloat {
+		return floatEventsSchema
+	}
+	return eventsSchema
+}
+
 func (m *mem) Discover(_ context.Context, raw json.RawMessage, _ []string) ([]sdk.Stream, error) {
 	if _, err := m.config(raw); err != nil {
 		return nil, err
 	}
-	out := []sdk.Stream{{Name: "events", Schema: eventsSchema, PrimaryKey: []string{"id"}, CursorCandidates: []string{"updated_at"}}}
+	out := []sdk.Stream{{Name: "events", Schema: m.eventsSchema(), PrimaryKey: []string{"id"}, CursorCandidates: []string{"updated_at"}}}
 	m.st.mu.Lock()
 	defer m.st.mu.Unlock()
 	for name, t := range m.st.tables {
 		out = append(out, sdk.Stream{Name: name, Schema: t.schema})
 	}
 	return out, nil
-}
-
-type memState struct {
-	V    int   `json:"v"`
-	Null bool  `json:"null"` // cursor is NULL (still in the NULL rows)
-	At   int64 `json:"at"`
-	ID   int64 `json:"id"`
-}
-
-// after reports whether e comes after the checkpoint s.
-func (s memState) after(e event) bool {
-	if e.at == nil {
-		return s.Null && e.id > s.ID
-	}
-	if s.Null {
-		return true
-	}
-	at := e.at.UnixMicro()
-	return at > s.At || (at == s.At && e.id > s.ID)
-}
-
-type memPartition struct {
-	Mod, Rem int64
-}
-
-func (m *mem) Read(ctx context.Context, req sdk.ReadRequest, out sdk.RecordWriter) error {
-	if _, err := m.config(req.Config); err != nil {
-		return err
-	}
-	if req.Stream != "events" {
-		return m.readTable(req.Stream, out)
-	}
-	var prior *memState
-	if req.Mode == sdk.ReadIncremental && len(req.PriorState) > 0 {
-		prior = &memState{}
-		if err := json.Unmarshal(req.PriorState, prior); err != nil {
-			return sdk.Errorf(sdk.CodeConfig, "prior state: %w", err)
-		}
-	}
-	var part *memPartition
-	if len(req.Partition) > 0 {
-		part = &memPartition{}
-		if err := json.Unmarshal(req.Partition, part); err != nil {
-			return sdk.Errorf(sdk.CodeConfig, "partition: %w", err)
-		}
-	}
-	if m.bugs.ignoreCancel && req.Mode == sdk.ReadFull && part == nil {
-		for i := 0; i < 500 && ctx.Err() == nil; i++ {
-			time.Sleep(time.Millisecond)
-		}
-		// Busy, deaf to ctx, like a decode loop that never looks at it.
-		// Six spinning goroutines keep the process well above the
-		// check's threshold even when other tests load both cores.
-		deadline := time.Now().Add(3 * time.Second)
-		var wg sync.WaitGroup
-		for range 6 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ctx.Err() != nil && time.Now().Before(deadline) {
-				}
-			}()
-		}
-		wg.Wait()
-	}
-	if err := out.Schema(eventsSchema); err != nil {
-		return err
-	}
-	b := array.NewRecordBuilder(memory.DefaultAllocator, eventsSchema)
-	defer b.Release()
-	var last *memState
-	flush := func() error {
-		rec := b.NewRecordBatch()
-		defer rec.Release()
-		if err := out.Write(rec); err != nil {
-			return err
-		}
-		if req.Mode == sdk.ReadIncremental && last != nil {
-			st, _ := json.Marshal(last)
-			return out.Checkpoint(st)
-		}
-		return nil
-	}
-	for _, e := range events {
-		if prior != nil && !prior.after(e) {
-			if !(m.bugs.dupOnResume && e.id == prior.ID) {
-				continue
-			}
-		}
-		if part != nil && e.id%part.Mod != part.Rem {
-			continue
-		}
-		b.Field(0).(*array.Int64Builder).Append(e.id)
-		if e.at == nil {
-			b.Field(1).AppendNull()
-		} else {
-			b.Field(1).(*array.TimestampBuilder).Append(arrow.Timestamp(e.at.UnixMicro()))
-		}
-		if e.name == nil {
-			b.Field(2).AppendNull()
-		} else {
-			b.Field(2).(*array.StringBuilder).Append(*e.name)
-		}
-		d, err := decimal128.FromString(e.amount, 38, 10)
-		if err != nil {
-			return err
-		}
-		b.Field(3).(*array.Decimal128Builder).Append(d)
-		last = &memState{V: 1, Null: e.at == nil, ID: e.id}
-		if e.at != nil {
-			last.At = e.at.UnixMicro()
-		}
-		if err := flush(); err != nil { // one row per batch: many checkpoints
-			return err
-		}
-	}
-	if req.Mode == sdk.ReadIncremental && last == nil && prior != nil {
-		st, _ := json.Marshal(prior)
-		return out.Checkpoint(st)
-	}
-	if req.Mode == sdk.ReadIncremental && last == nil {
-		return out.Checkpoint([]byte(`{"v":1,"null":true,"id":0}`))
-	}
-	for i := 0; i < 100; i++ { // a slow tail so cancellation has something to stop
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Millisecond):
-		}
-	}
-	return nil
 }
 
 func (m *mem) readTable(name string, out sdk.RecordWriter) error {
@@ -319,7 +217,10 @@ func (m *mem) BeginLoad(_ context.Context, req sdk.LoadRequest) (string, error) 
 	}
 	switch req.Mode {
 	case "full_refresh", "incremental_append":
-	case "incremental_merge":
+	case "incremental_merge", "snapshot_diff":
+		if req.Mode == "snapshot_diff" && !m.bugs.diffAsMerge {
+			return "", sdk.Errorf(sdk.CodeUnsupported, "mode %q", req.Mode)
+		}
 		if len(req.UniqueKey) == 0 {
 			return "", sdk.Errorf(sdk.CodeConfig, "incremental_merge needs a unique_key")
 		}
@@ -381,7 +282,7 @@ func (m *mem) CommitLoad(_ context.Context, req sdk.LoadRequest, _ json.RawMessa
 	switch req.Mode {
 	case "full_refresh", "incremental_append":
 		rows = append(rows, staged...)
-	case "incremental_merge":
+	case "incremental_merge", "snapshot_diff": // snapshot_diff only with the diffAsMerge bug
 		for _, r := range staged {
 			id := r.Column(0).(*array.Int64).Value(0)
 			replaced := false

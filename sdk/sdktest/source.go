@@ -1,8 +1,6 @@
 package sdktest
 
 import (
-	"encoding/json"
-	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -29,11 +27,20 @@ func (s *session) sourceChecks(t T) {
 		name := streamKey(st)
 		s.check(t, "read/"+name, func(c *checkT) { s.fullReadCheck(c, st) })
 		s.check(t, "types/"+name, func(c *checkT) { s.sourceTypesCheck(c, st, discovered[name]) })
-		s.check(t, "incremental/"+name, func(c *checkT) { s.incrementalCheck(c, st) })
+		s.check(t, "incremental/"+name, func(c *checkT) { s.incrementalCheck(c, st, st.Incremental) })
+		for _, inc := range st.Strategies {
+			s.check(t, "incremental/"+name+"/"+inc.strategy(), func(c *checkT) { s.incrementalCheck(c, st, &inc) })
+		}
 		s.check(t, "partitions/"+name, func(c *checkT) { s.partitionCheck(c, st) })
 	}
+	s.strategyChecks(t)
 	s.check(t, "cancel", s.cancelCheck)
 	s.check(t, "throughput/read", s.readThroughputCheck)
+	// Mutations change the source: they run after every check that
+	// compares reads with the fixture's data.
+	for _, st := range s.f.Streams {
+		s.check(t, "mutations/"+streamKey(st), func(c *checkT) { s.mutationCheck(c, st) })
+	}
 }
 
 func streamKey(st StreamFixture) string {
@@ -161,7 +168,7 @@ func (s *session) fullReadCheck(c *checkT, st StreamFixture) {
 // fixture's claims, and the discovered schema with the read schema.
 func (s *session) sourceTypesCheck(c *checkT, st StreamFixture, disc *connectorv1.Stream) {
 	if len(st.Types) == 0 && disc == nil && !s.spec.GetCapabilities().GetDescribeStream() {
-		c.Skipf("fixture claims no types for %s and Discover does not list it", streamKey(st))
+		c.skipOptional("fixture claims no types for %s and Discover does not list it", streamKey(st))
 	}
 	res := s.fullRead(c, st)
 	got := map[string]string{}
@@ -227,152 +234,6 @@ func (s *session) sourceTypesCheck(c *checkT, st StreamFixture, disc *connectorv
 
 func normType(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
 
-// incrementalCheck reads incrementally from scratch, then resumes from
-// every checkpoint: the rows before it plus the resumed rows must be the
-// whole stream, with no gap and no duplicate.
-func (s *session) incrementalCheck(c *checkT, st StreamFixture) {
-	caps := s.spec.GetCapabilities()
-	if !slices.Contains(caps.GetSourceModes(), connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL) {
-		c.Skipf("the connector advertises no incremental strategy")
-	}
-	inc := st.Incremental
-	if inc == nil {
-		c.Skipf("fixture has no incremental settings for %s", streamKey(st))
-	}
-	p := s.client(c)
-	opts, err := mergeOptions(st.Options, inc.Options)
-	if err != nil {
-		c.Fatalf("fixture options of %s: %v", streamKey(st), err)
-	}
-	req := s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL, opts)
-	req.BatchBytes = inc.BatchBytes
-	if req.BatchBytes == 0 {
-		req.BatchBytes = 4096
-	}
-	ctx, cancel := s.ctx()
-	defer cancel()
-	first, err := read(ctx, p, req, false)
-	if err != nil {
-		c.Fatalf("%v", err)
-	}
-	if first.err != nil {
-		c.Fatalf("incremental read of %s: %s", streamKey(st), errText(first.err))
-	}
-	for _, v := range first.violations {
-		c.Errorf("protocol: %s", v)
-	}
-	cols := fieldNames(first.schema)
-	if st.Rows != nil {
-		rows := st.Rows
-		if inc.SkipNullCursor && inc.Cursor != "" {
-			rows = nil
-			for _, r := range st.Rows {
-				if r[inc.Cursor] != nil {
-					rows = append(rows, r)
-				}
-			}
-		}
-		want, err := fixtureRows(first.schema, rows)
-		if err != nil {
-			c.Fatalf("fixture rows: %v", err)
-		}
-		if d := diffRows(want, first.rows, columnsOf(want), 10); d != nil {
-			c.Errorf("first incremental read (no prior state):\n%s", strings.Join(d, "\n"))
-		}
-	}
-	if len(first.checkpoints) == 0 {
-		c.Fatalf("the incremental read emitted no checkpoint: the host could never advance its state")
-	}
-	if last := first.checkpoints[len(first.checkpoints)-1]; last.rows != len(first.rows) {
-		c.Errorf("the last checkpoint comes after %d of %d rows: rows after it would be read again", last.rows, len(first.rows))
-	}
-	s.cursorNotes(c, first, inc.Cursor)
-	cps := first.checkpoints
-	if len(cps) > 20 { // resume from an even sample of at most 20
-		step := float64(len(cps)) / 20
-		var pick []checkpointAt
-		for i := 0; i < 20; i++ {
-			pick = append(pick, cps[int(float64(i)*step)])
-		}
-		cps = append(pick, first.checkpoints[len(first.checkpoints)-1])
-	}
-	for i, cp := range cps {
-		rreq := s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL, opts)
-		rreq.PriorState = cp.state
-		rreq.BatchBytes = req.BatchBytes
-		ctx, cancel := s.ctx()
-		res, err := read(ctx, p, rreq, false)
-		cancel()
-		if err != nil {
-			c.Errorf("resume from checkpoint %d: %v", i+1, err)
-			continue
-		}
-		if res.err != nil {
-			c.Errorf("resume from checkpoint %d (after %d rows): %s", i+1, cp.rows, errText(res.err))
-			continue
-		}
-		got := append(slices.Clone(first.rows[:min(cp.rows, len(first.rows))]), res.rows...)
-		if d := diffRows(first.rows, got, cols, 5); d != nil {
-			c.Errorf("resume from checkpoint %d (after %d rows, state %s): rows before it plus resumed rows are not the stream:\n%s",
-				i+1, cp.rows, truncate(string(cp.state), 120), strings.Join(d, "\n"))
-		}
-	}
-	c.notef("resumed from %d of %d checkpoints", len(cps), len(first.checkpoints))
-}
-
-// mergeOptions overlays the incremental options on the stream's read
-// options (both JSON objects).
-func mergeOptions(base, over json.RawMessage) (json.RawMessage, error) {
-	if len(base) == 0 {
-		return over, nil
-	}
-	if len(over) == 0 {
-		return base, nil
-	}
-	var m, o map[string]json.RawMessage
-	if err := json.Unmarshal(base, &m); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(over, &o); err != nil {
-		return nil, err
-	}
-	for k, v := range o {
-		m[k] = v
-	}
-	return json.Marshal(m)
-}
-
-// cursorNotes says whether the data exercises ties and NULL cursors.
-func (s *session) cursorNotes(c *checkT, res readResult, cursor string) {
-	if cursor == "" {
-		c.notef("fixture names no cursor column: ties and NULL cursors not counted")
-		return
-	}
-	counts := map[string]int{}
-	nulls, ties := 0, 0
-	for _, r := range res.rows {
-		v, ok := r[cursor]
-		if !ok {
-			c.Errorf("cursor column %q is not in the read schema", cursor)
-			return
-		}
-		if v == nullValue {
-			nulls++
-			continue
-		}
-		counts[v]++
-	}
-	for _, n := range counts {
-		if n > 1 {
-			ties += n
-		}
-	}
-	c.notef("cursor %s: %d rows tie with another row, %d NULL cursors", cursor, ties, nulls)
-	if ties == 0 {
-		c.notef("no rows tie on the cursor: add some to the fixture data to exercise ties")
-	}
-}
-
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -383,7 +244,7 @@ func truncate(s string, n int) string {
 // partitionCheck reads every partition: together they are the stream.
 func (s *session) partitionCheck(c *checkT, st StreamFixture) {
 	if !s.spec.GetCapabilities().GetParallelPartitions() {
-		c.Skipf("the connector does not advertise parallel partitions")
+		c.notApplicable("the connector does not advertise parallel partitions")
 	}
 	n := st.Partitions
 	if n <= 0 {

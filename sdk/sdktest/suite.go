@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,7 +38,7 @@ func TestConnector(t *testing.T, f Fixture) *Report {
 	return Run(Std(t), f, Options{})
 }
 
-// Options choose which halves of the suite Run runs.
+// Options choose which halves of the suite Run runs, and how strictly.
 type Options struct {
 	// Source and Destination select the checks; with neither, Run runs
 	// the halves the connector advertises in GetSpec.
@@ -46,6 +48,24 @@ type Options struct {
 	// checks not yet run are reported as failed without running. Nil
 	// means context.Background().
 	Context context.Context
+	// Strict fails every skipped check (dpone certify --strict; the
+	// default in CI and make test). Without it only skips of core checks
+	// fail; checks that do not apply (a capability the connector does not
+	// claim) are reported as n/a either way. Fixture.Strict and the
+	// environment variable DPONE_CERTIFY_STRICT=1 turn it on too.
+	Strict bool
+}
+
+// NotApplicable is the status of a check that does not apply to the
+// connector: it tests a capability the connector does not claim, or the
+// fixture declares it not applicable (Fixture.NotApplicable). It never
+// fails a run, strict or not.
+const NotApplicable Status = "n/a"
+
+// strictFromEnv reports whether DPONE_CERTIFY_STRICT asks for strict runs.
+func strictFromEnv() bool {
+	v := os.Getenv("DPONE_CERTIFY_STRICT")
+	return v == "1" || strings.EqualFold(v, "true")
 }
 
 // Run certifies the connector of f against t, which may be a *testing.T
@@ -54,7 +74,7 @@ type Options struct {
 func Run(t T, f Fixture, o Options) *Report {
 	t.Helper()
 	rep := newReport()
-	s := &session{f: f, rep: rep, full: map[string]readResult{}, base: o.Context}
+	s := &session{f: f, rep: rep, full: map[string]readResult{}, base: o.Context, strict: o.Strict || f.Strict || strictFromEnv()}
 	if s.base == nil {
 		s.base = context.Background()
 	}
@@ -63,11 +83,35 @@ func Run(t T, f Fixture, o Options) *Report {
 		rep.add(Check{Name: "fixture", Status: Fail, Errors: []string{err.Error()}})
 		return rep
 	}
+	loc, _ := time.LoadLocation(f.timeZone()) // validated above
 	if f.Factory != nil {
+		// In process the plugin shares Go's time.Local with the suite: set
+		// it for the run (tests that certify in parallel in one process
+		// see it too), and
+		// TZ too, for libraries that read it themselves (an embedded
+		// database's session time zone).
+		prev := time.Local
+		prevTZ, hadTZ := os.LookupEnv("TZ")
+		time.Local = loc
+		os.Setenv("TZ", loc.String())
+		defer func() {
+			time.Local = prev
+			if hadTZ {
+				os.Setenv("TZ", prevTZ)
+			} else {
+				os.Unsetenv("TZ")
+			}
+		}()
+		s.tz = loc.String() + " (time.Local and TZ of the test process)"
 		s.l = inProcess{factory: f.Factory}
 		rep.Plugin.Mode = "in-process"
 	} else {
-		s.l = outOfProcess{path: f.Binary, env: f.Env, stderr: f.PluginLog}
+		env := map[string]string{"TZ": loc.String()}
+		for k, v := range f.Env {
+			env[k] = v
+		}
+		s.tz = env["TZ"] + " (TZ of the plugin process)"
+		s.l = outOfProcess{path: f.Binary, env: env, stderr: f.PluginLog}
 		rep.Plugin.Mode = "out-of-process"
 		rep.Plugin.Path = f.Binary
 		if abs, err := filepath.Abs(f.Binary); err == nil {
@@ -114,6 +158,10 @@ type session struct {
 	// started is the lineage load time of every load of this run.
 	started time.Time
 	spec    *connectorv1.GetSpecResponse
+	// strict fails every skip, not only skips of core checks.
+	strict bool
+	// tz is the local time zone the plugin runs in, for the report.
+	tz string
 
 	mu     sync.Mutex
 	cur    *proc
@@ -167,6 +215,20 @@ func (s *session) crash() {
 	}
 }
 
+// restart ends the running plugin gracefully, as a host does between two
+// runs; the next client call starts a new one. Mutation steps run between
+// restarts, so a system that one process holds exclusively (an embedded
+// database file) can be changed from outside.
+func (s *session) restart() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur != nil {
+		s.sampleRSS(s.cur)
+		s.cur.close()
+		s.cur = nil
+	}
+}
+
 func (s *session) stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -202,6 +264,9 @@ type checkT struct {
 	errs   []string
 	notes  []string
 	reason string
+	na     bool
+	// strict: any skip fails the check (Options.Strict).
+	strict bool
 }
 
 func (c *checkT) Errorf(format string, args ...any) {
@@ -220,11 +285,35 @@ func (c *checkT) Fatalf(format string, args ...any) {
 	c.T.Fatalf(format, args...)
 }
 
+// Skipf ends a core check that could not run. A core check tests what
+// every connector of its kind must do, or a capability the connector
+// claims: skipping it fails the run, strict or not.
 func (c *checkT) Skipf(format string, args ...any) {
+	c.Fatalf("skipped, which fails a core check: %s", fmt.Sprintf(format, args...))
+}
+
+// skipOptional ends a check the fixture gives no input for, where the
+// suite can still certify the rest (e.g. no bad_credentials config). It
+// fails under strict.
+func (c *checkT) skipOptional(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if c.strict {
+		c.Fatalf("skipped, which fails under --strict: %s", msg)
+	}
 	c.mu.Lock()
-	c.reason = fmt.Sprintf(format, args...)
+	c.reason = msg
 	c.mu.Unlock()
-	c.T.Skipf(format, args...)
+	c.T.Skipf("%s", msg)
+}
+
+// notApplicable ends a check that does not apply: it tests a capability
+// the connector does not claim. It never fails.
+func (c *checkT) notApplicable(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	c.mu.Lock()
+	c.reason, c.na = msg, true
+	c.mu.Unlock()
+	c.T.Skipf("not applicable: %s", msg)
 }
 
 // notef records a fact worth reading in the report (not a failure).
@@ -244,7 +333,7 @@ func (s *session) check(t T, name string, fn func(c *checkT)) {
 		return
 	}
 	t.Run(name, func(tt T) {
-		c := &checkT{T: tt}
+		c := &checkT{T: tt, strict: s.strict}
 		start := time.Now()
 		defer func() {
 			if p := recover(); p != nil {
@@ -254,12 +343,17 @@ func (s *session) check(t T, name string, fn func(c *checkT)) {
 			switch {
 			case len(c.errs) > 0:
 				st = Fail
+			case c.na:
+				st = NotApplicable
 			case c.reason != "":
 				st = Skip
 			}
 			s.rep.add(Check{Name: name, Status: st, Reason: c.reason, Errors: c.errs, Notes: c.notes,
 				Duration: time.Since(start).Round(time.Millisecond).String()})
 		}()
+		if why, ok := s.f.NotApplicable[name]; ok {
+			c.notApplicable("the fixture says so: %s", why)
+		}
 		fn(c)
 	})
 }

@@ -99,6 +99,7 @@ type Fake struct {
 	loads      map[string]*load
 	tables     map[string][]int64 // committed ids per target
 	created    map[string]bool
+	fences     map[string]int64 // highest lock generation seen per manifest/unit
 	violations []string
 	calls      []string
 }
@@ -106,7 +107,7 @@ type Fake struct {
 // New returns a fake serving rows ids 1..rows in batches of batchRows.
 func New(rows, batchRows int64) *Fake {
 	return &Fake{Rows: rows, BatchRows: batchRows, faults: map[Call]*injected{}, loads: map[string]*load{},
-		tables: map[string][]int64{}, created: map[string]bool{}}
+		tables: map[string][]int64{}, created: map[string]bool{}, fences: map[string]int64{}}
 }
 
 // Inject makes the next call c fail with fault f (once).
@@ -118,6 +119,35 @@ func (f *Fake) InjectAfter(c Call, skip int, fault Fault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.faults[c] = &injected{fault: fault, skip: skip}
+}
+
+// Fence returns the highest lock generation the sink has seen for a
+// manifest's unit (0 if none).
+func (f *Fake) Fence(manifest, unit string) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.fences[manifest+"/"+unit]
+}
+
+// fence checks a load request's fence as a fencing sink does (see
+// sdk.Fence): a request without one is a violation (the spec advertises
+// fencing), a generation older than the unit's fence is refused with a
+// CONFIG error, and raise lifts the unit's fence to the request's. Callers
+// hold f.mu.
+func (f *Fake) fence(call Call, loadID string, b *connectorv1.BeginLoadRequest, raise bool) error {
+	gen := b.GetFenceGeneration()
+	if gen == 0 || b.GetManifestId() == "" || b.GetUnitId() == "" {
+		return f.violate("%s %s without a fence (manifest, unit and lock generation)", call, loadID)
+	}
+	key := b.GetManifestId() + "/" + b.GetUnitId()
+	if cur := f.fences[key]; gen < cur {
+		return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_CONFIG,
+			Message: fmt.Sprintf("%s %s is fenced off: lock generation %d is older than the fence %d of %s", call, loadID, gen, cur, key)}
+	}
+	if raise {
+		f.fences[key] = gen
+	}
+	return nil
 }
 
 // Restart brings a crashed plugin back; what was staged stays staged
@@ -201,13 +231,14 @@ func (f *Fake) violate(format string, args ...any) error {
 
 // Spec is the fake's spec: source and sink, incremental_append,
 // incremental_merge and full_refresh, the column strategy, describe, load
-// status and, when f.Partitions, parallel partitions.
+// status, fencing and, when f.Partitions, parallel partitions.
 func (f *Fake) Spec() *connectorv1.GetSpecResponse {
 	return &connectorv1.GetSpecResponse{Name: "fake", Version: "0.0.0", ProtocolVersion: 1,
 		Capabilities: &connectorv1.Capabilities{Source: true, Destination: true,
 			SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
 			IncrementalStrategies: []string{"column"}, DescribeStream: true, DescribeTarget: true,
-			ApplySchema: true, LoadStatus: true, AtomicReceipts: true, ParallelPartitions: f.Partitions, TypedOptions: true}}
+			ApplySchema: true, LoadStatus: true, AtomicReceipts: true, ParallelPartitions: f.Partitions, TypedOptions: true,
+			Fencing: true}}
 }
 
 // Catalog, Source and Sink make the fake a run.Connectors for every name.

@@ -29,6 +29,9 @@ func (f *Fake) BeginLoad(_ context.Context, req *connectorv1.BeginLoadRequest) (
 	if l := f.loads[id]; l != nil && l.begun {
 		return "", f.violate("BeginLoad %s twice", id)
 	}
+	if err := f.fence(CallBeginLoad, id, req, true); err != nil {
+		return "", err
+	}
 	t := tableKey(req.GetTarget())
 	if !f.created[t] {
 		return "", f.violate("BeginLoad %s into %s before its DDL created it", id, t)
@@ -126,6 +129,9 @@ func (f *Fake) CommitLoad(_ context.Context, req *connectorv1.CommitLoadRequest)
 	case l.openWrite > 0:
 		return nil, f.violate("CommitLoad %s with %d write streams open", req.GetLoadId(), l.openWrite)
 	}
+	if err := f.fence(CallCommitLoad, req.GetLoadId(), req.GetBegin(), false); err != nil {
+		return nil, err
+	}
 	l.committed = true
 	if l.replace {
 		f.tables[l.table] = nil
@@ -160,11 +166,15 @@ func (f *Fake) AbortLoad(_ context.Context, req *connectorv1.AbortLoadRequest) e
 	return nil
 }
 
-// LoadStatus answers from the receipts.
+// LoadStatus answers from the receipts and raises the unit's fence to the
+// asking run's lock generation.
 func (f *Fake) LoadStatus(_ context.Context, req *connectorv1.LoadStatusRequest) (connectorv1.LoadState, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(CallLoadStatus); err != nil {
+		return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED, err
+	}
+	if err := f.fence(CallLoadStatus, req.GetLoadId(), req.GetBegin(), true); err != nil {
 		return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED, err
 	}
 	l := f.loads[req.GetLoadId()]

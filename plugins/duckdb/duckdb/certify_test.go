@@ -1,8 +1,10 @@
 package duckdb_test
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -63,11 +65,47 @@ func TestCertify(t *testing.T) {
 				Options: json.RawMessage(`{"incremental_strategy":"column","incremental_column":"updated_at"}`),
 				Cursor:  "updated_at",
 			},
+			// The last checkpoint of a full incremental read is
+			// (2024-06-30 12:00:00.000001, id 7). The suite restarts the
+			// connector before each step, so the file is free.
+			Mutations: []sdktest.MutationFixture{
+				{Name: "insert id 8, update id 2 onto the checkpoint's cursor value (smaller key), delete id 4", Do: execSQL(path,
+					`INSERT INTO main.events (id, updated_at, name, amount) VALUES (8, '2024-08-01 00:00:00+00', 'inserted', 3.25)`,
+					`UPDATE main.events SET updated_at = '2024-06-30 12:00:00.000001+00', name = 'moved onto the checkpoint' WHERE id = 2`,
+					`DELETE FROM main.events WHERE id = 4`)},
+				{Name: "update id 3, insert id 9 tying with it, delete id 8", Do: execSQL(path,
+					`UPDATE main.events SET updated_at = '2024-09-01 00:00:00+00', name = 'updated again' WHERE id = 3`,
+					`INSERT INTO main.events (id, updated_at, name, amount) VALUES (9, '2024-09-01 00:00:00+00', 'ties with 3', -0.5)`,
+					`DELETE FROM main.events WHERE id = 8`)},
+			},
 		}},
+		Strict: true,
+		// An embedded file has no credentials and no network address.
+		NotApplicable: map[string]string{
+			"check/bad_credentials": "an embedded database file has no credentials",
+			"check/unreachable":     "an embedded database file has no network address",
+		},
 		Load: &sdktest.LoadFixture{
 			Namespace: "main",
 			Types: []string{"bool", "int8", "int16", "int32", "int64", "float32", "float64", "decimal(38,10)",
 				"string", "binary", "date", "time(6)", "timestamp(6)", "timestamp(6, tz)", "uuid", "json"},
 		},
 	})
+}
+
+// execSQL is a mutation step running statements on the database file.
+func execSQL(path string, stmts ...string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		db, err := sql.Open("duckdb", path)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		for _, q := range stmts {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		return db.Close()
+	}
 }

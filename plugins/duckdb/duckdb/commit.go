@@ -24,11 +24,19 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 	defer l.db.ddl.Unlock()
 	var res sdk.CommitResult
 	err = l.db.tx(ctx, func(tx *sql.Tx) error {
-		if err := l.ensureReceipts(ctx, tx); err != nil {
+		if err := l.ensureFenceTables(ctx, tx); err != nil {
 			return err
 		}
 		done, err := hasReceipt(ctx, tx, l.schema, req.LoadID)
 		if err != nil || done {
+			return err
+		}
+		// Fencing, in the commit transaction: a run that lost its unit
+		// lock finds a newer generation here and commits nothing.
+		if err := l.raiseFence(ctx, tx); err != nil {
+			return err
+		}
+		if err := l.checkSharedTarget(ctx, tx); err != nil {
 			return err
 		}
 		staged, err := tableExists(ctx, tx, l.schema, l.staging)
@@ -94,9 +102,10 @@ func (l *load) writeReceipt(ctx context.Context, tx *sql.Tx, rows int64, receipt
 	if len(receipt) > 0 {
 		rc = string(receipt)
 	}
-	q := fmt.Sprintf("INSERT INTO %s VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)", qualified(l.schema, receiptsTable))
+	q := fmt.Sprintf("INSERT INTO %s (load_id, target, mode, rows, receipt, committed_at, manifest, unit) VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?)",
+		qualified(l.schema, receiptsTable))
 	target := l.schema + "." + l.req.Target.Name
-	if _, err := tx.ExecContext(ctx, q, l.req.LoadID, target, l.req.Mode, rows, rc); err != nil {
+	if _, err := tx.ExecContext(ctx, q, l.req.LoadID, target, l.req.Mode, rows, rc, l.req.Fence.Manifest, l.req.Fence.Unit); err != nil {
 		return classify(fmt.Errorf("write receipt of load %s: %w", l.req.LoadID, err))
 	}
 	return nil
@@ -220,23 +229,36 @@ func (l *load) apply(ctx context.Context, tx *sql.Tx) (res sdk.CommitResult, row
 	case sdk.ModeAppend:
 		res.RowsInserted, err = exec("insert into", insert, args...)
 	case sdk.ModeMerge:
-		keys := l.req.UniqueKey
-		on := make([]string, len(keys))
-		for i, k := range keys {
-			on[i] = fmt.Sprintf("t.%s IS NOT DISTINCT FROM s.%s", quote(k), quote(k))
-		}
-		del := fmt.Sprintf("DELETE FROM %s AS t USING (SELECT DISTINCT %s FROM %s) AS s WHERE %s",
-			target, columnList(keys, ""), staging, strings.Join(on, " AND "))
-		if res.RowsUpdated, err = exec("merge (delete matched) into", del); err != nil {
-			return res, 0, err
-		}
-		// The last staged row of a key wins.
-		dedup := fmt.Sprintf("%s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY rowid DESC) = 1", insert, columnList(keys, ""))
-		var n int64
-		if n, err = exec("merge (insert) into", dedup, args...); err != nil {
-			return res, 0, err
-		}
-		res.RowsInserted = n - res.RowsUpdated
+		res, err = l.applyMerge(exec, target, staging, insert, args)
 	}
 	return res, rows, err
+}
+
+// applyMerge upserts staging into the target by the unique key; the last
+// staged row of a key wins. It stays within DuckDB's memory_limit for
+// millions of rows: duplicates are first deleted from staging (a hash
+// aggregate, which spills to temp_directory), then matched target rows
+// are deleted and staging inserted as is. A window over staging
+// (QUALIFY row_number() ...) instead needs memory for all of staging and
+// failed at the default 128MB for ~750K rows into a 1M-row table.
+func (l *load) applyMerge(exec modeExec, target, staging, insert string, args []any) (sdk.CommitResult, error) {
+	var res sdk.CommitResult
+	keys := l.req.UniqueKey
+	dups := fmt.Sprintf("DELETE FROM %s AS s USING (SELECT %s, max(rowid) AS dpone_keep FROM %s GROUP BY ALL HAVING count(*) > 1) AS d WHERE %s AND s.rowid <> d.dpone_keep",
+		staging, columnList(keys, ""), staging, keyMatch("s", "d", keys))
+	if _, err := exec("merge (drop staged duplicates) into", dups); err != nil {
+		return res, err
+	}
+	del := fmt.Sprintf("DELETE FROM %s AS t USING (SELECT DISTINCT %s FROM %s) AS s WHERE %s",
+		target, columnList(keys, ""), staging, keyMatch("t", "s", keys))
+	var err error
+	if res.RowsUpdated, err = exec("merge (delete matched) into", del); err != nil {
+		return res, err
+	}
+	n, err := exec("merge (insert) into", insert, args...)
+	if err != nil {
+		return res, err
+	}
+	res.RowsInserted = n - res.RowsUpdated
+	return res, nil
 }

@@ -105,6 +105,7 @@ func (c *Connector) Spec() sdk.Spec {
 		IncrementalStrategies: []string{"column"},
 		AtomicReceipts:        true,
 		Transactions:          true,
+		Fencing:               true,
 	}
 }
 
@@ -204,6 +205,12 @@ func (c *Connector) open(ctx context.Context, cfg Config, sink bool) (*database,
 	if _, err := db.ExecContext(ctx, settings); err != nil {
 		db.Close()
 		return nil, sdk.Errorf(sdk.CodeConfig, "config: memory_limit %q, threads %d: %w", cfg.MemoryLimit, cfg.Threads, err)
+	}
+	if sink {
+		if err := dropStaleArrowViews(ctx, db); err != nil {
+			db.Close()
+			return nil, classify(fmt.Errorf("open duckdb %s: %w", cfg.Path, err))
+		}
 	}
 	d := &database{db: db, jsonType: "VARCHAR"}
 	if _, err := db.ExecContext(ctx, "SELECT '1'::JSON"); err == nil {

@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"errors"
+	"strings"
 
 	ddb "github.com/duckdb/duckdb-go/v2"
 
@@ -19,6 +20,18 @@ func classify(err error) error {
 		return sdk.WithCode(sdk.CodeInternal, err)
 	}
 	code := sdk.CodeInternal
+	switch {
+	case de.Type == ddb.ErrorTypeOutOfMemory:
+		// DuckDB's own advice (SET memory_limit ...) is no use to a dpone
+		// user: name the connector's option.
+		return sdk.Errorf(sdk.CodeConfig, "%s: DuckDB ran out of memory: raise the duckdb connection's memory_limit "+
+			"option (default %s; e.g. \"memory_limit\": \"1GB\" in its config) or lower threads", duckdbText(err), DefaultMemoryLimit)
+	case de.Type == ddb.ErrorTypeIO && diskFull(de.Msg):
+		// Matching the message is the only way: the cgo error carries no
+		// errno. Not retryable: the same load needs the same space.
+		return &sdk.Error{Code: sdk.CodeUnavailable, Message: duckdbText(err) + ": the disk is full: free space on the " +
+			"device of the database file and of its temp directory (<database file>.tmp), then run again"}
+	}
 	switch de.Type {
 	case ddb.ErrorTypeCatalog:
 		code = sdk.CodeNotFound
@@ -35,4 +48,22 @@ func classify(err error) error {
 		code = sdk.CodeUnavailable
 	}
 	return sdk.WithCode(code, err)
+}
+
+// duckdbText is err's message without the advice DuckDB appends to some
+// errors ("Possible solutions: ... SET ...").
+func duckdbText(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "\nPossible solutions:"); i >= 0 {
+		msg = msg[:i]
+	}
+	return strings.TrimSpace(msg)
+}
+
+// diskFull reports whether a DuckDB IO error message says the device is
+// full.
+func diskFull(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "no space left on device") || strings.Contains(m, "disk is full") ||
+		strings.Contains(m, "disk full")
 }

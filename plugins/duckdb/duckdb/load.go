@@ -118,6 +118,9 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 		if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+quote(l.schema)); err != nil {
 			return classify(fmt.Errorf("create schema %s: %w", l.schema, err))
 		}
+		if err := l.fenceForBegin(ctx, tx); err != nil {
+			return err
+		}
 		defs, swap, err := l.swapStagingDefs(ctx, tx)
 		if err != nil {
 			return err
@@ -183,10 +186,14 @@ func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
 }
 
 // LoadStatus is committed when the load's receipt exists, staged when its
-// staging table exists, else unknown.
+// staging table exists, else unknown. With a fence it first raises the
+// unit's fence (takeOver), so an older holder can no longer commit.
 func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.LoadState, error) {
 	d, err := c.openConfig(ctx, req.Config, true)
 	if err != nil {
+		return 0, err
+	}
+	if err := c.takeOver(ctx, d, req); err != nil {
 		return 0, err
 	}
 	schema := namespace(req.Target)

@@ -46,6 +46,12 @@ func (d *database) stage(ctx context.Context, schema, table string, names []stri
 				return classify(fmt.Errorf("register arrow view: %w", err))
 			}
 			defer release()
+			// The view goes on every path, also when the insert or its
+			// input fails or ctx is cancelled (a leftover view names a
+			// stream that no longer exists).
+			defer func() {
+				_, _ = dc.(driver.ExecerContext).ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+quote(view), nil)
+			}()
 			sel := make([]string, len(names))
 			for i, n := range names {
 				sel[i] = quote(n)
@@ -59,8 +65,7 @@ func (d *database) stage(ctx context.Context, schema, table string, names []stri
 				return classify(fmt.Errorf("insert into staging %s.%s: %w", schema, table, err))
 			}
 			rows, _ = res.RowsAffected()
-			_, err = dc.(driver.ExecerContext).ExecContext(ctx, "DROP VIEW IF EXISTS "+quote(view), nil)
-			return err
+			return nil
 		})
 	})
 	return rows, err

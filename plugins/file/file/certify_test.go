@@ -1,6 +1,7 @@
 package file_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -32,6 +33,37 @@ func TestCertify(t *testing.T) {
 		}
 	}
 	cfg, _ := json.Marshal(map[string]string{"root": root})
+	write := func(name, body string, appendTo bool) func(context.Context) error {
+		return func(context.Context) error {
+			flag := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+			if appendTo {
+				flag = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+			}
+			f, err := os.OpenFile(filepath.Join(root, name), flag, 0o644)
+			if err != nil {
+				return err
+			}
+			if _, err := f.WriteString(body); err != nil {
+				f.Close()
+				return err
+			}
+			return f.Close()
+		}
+	}
+	remove := func(name string) func(context.Context) error {
+		return func(context.Context) error { return os.Remove(filepath.Join(root, name)) }
+	}
+	both := func(fs ...func(context.Context) error) func(context.Context) error {
+		return func(ctx context.Context) error {
+			for _, f := range fs {
+				if err := f(ctx); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	const orders3 = "id,amount,created_at,note,code\n6,1.5,2025-01-01T00:00:00Z,new file,\n"
 	incremental := &sdktest.IncrementalFixture{Options: json.RawMessage(`{"incremental_strategy":"files"}`)}
 	sdktest.TestSource(t, sdktest.Fixture{
 		Factory: file.New,
@@ -50,6 +82,16 @@ func TestCertify(t *testing.T) {
 				Types: map[string]string{"id": "int64", "amount": "decimal(38,10)", "created_at": "timestamp(6, tz)",
 					"note": "string", "code": "uuid"},
 				Incremental: incremental,
+				// The files strategy reads new files and files whose size
+				// or mtime changed, whole; a removed file is not read.
+				Mutations: []sdktest.MutationFixture{
+					{Name: "new file orders_003.csv, orders_002.csv removed", Do: both(write("orders_003.csv", orders3, false), remove("orders_002.csv"))},
+					{Name: "a row appended to orders_003.csv: the file is read again, whole", Do: write("orders_003.csv", "7,-2.25,2025-01-02T00:00:00+01:00,appended,\n", true),
+						Rows: []map[string]any{
+							{"id": 6, "amount": "1.5", "created_at": "2025-01-01T00:00:00Z", "note": "new file", "code": nil},
+							{"id": 7, "amount": "-2.25", "created_at": "2025-01-01T23:00:00Z", "note": "appended", "code": nil},
+						}},
+				},
 			},
 			{
 				Name: "events",
@@ -60,7 +102,22 @@ func TestCertify(t *testing.T) {
 				},
 				Types:       map[string]string{"id": "int64", "name": "string", "payload": "json", "at": "timestamp(6, tz)"},
 				Incremental: incremental,
+				Mutations: []sdktest.MutationFixture{
+					{Name: "a line appended to events.jsonl: the file is read again, whole", Do: write("events.jsonl", `{"id":4,"name":"appended","payload":{"x":1.10},"at":"2025-03-01T12:00:00-03:30"}`+"\n", true),
+						Rows: []map[string]any{
+							{"id": 1, "name": "", "payload": `{"a":1,"b":[true,null,"x"],"c":{"d":22.00}}`, "at": "1969-12-31T23:59:59.999999Z"},
+							{"id": 2, "name": nil, "payload": `[]`, "at": "2024-06-30T10:00:00.000001Z"},
+							{"id": 3, "name": "emoji 👩‍💻", "payload": `{}`, "at": nil},
+							{"id": 4, "name": "appended", "payload": `{"x":1.10}`, "at": "2025-03-01T15:30:00Z"},
+						}},
+				},
 			},
 		},
+		// Files have no credentials and no network address.
+		NotApplicable: map[string]string{
+			"check/bad_credentials": "files have no credentials",
+			"check/unreachable":     "files have no network address (a missing root is a CONFIG error)",
+		},
+		Strict: true,
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -62,13 +63,18 @@ func (s *csvStream) isNull(v string) bool {
 	return s.nulls[v]
 }
 
+// comma is the field delimiter of file f.
+func (s *csvStream) comma(f fileEntry) rune {
+	if s.opts.Delimiter != "" {
+		return []rune(s.opts.Delimiter)[0]
+	}
+	return f.delim
+}
+
 // reader opens a CSV reader on a file.
 func (s *csvStream) reader(t *textFile, f fileEntry) *csv.Reader {
 	r := csv.NewReader(t)
-	r.Comma = f.delim
-	if s.opts.Delimiter != "" {
-		r.Comma = []rune(s.opts.Delimiter)[0]
-	}
+	r.Comma = s.comma(f)
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
 	return r
@@ -82,7 +88,7 @@ func (s *csvStream) header(r *csv.Reader, f fileEntry) ([]string, []string, erro
 		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, nil, csvError(f, err)
+		return nil, nil, s.csvError(f, err)
 	}
 	first = slices.Clone(first)
 	if *s.opts.Header {
@@ -144,7 +150,7 @@ func (s *csvStream) sample(ctx context.Context, files []fileEntry) (*inference, 
 			}
 			if err != nil {
 				t.Close()
-				return nil, csvError(f, err)
+				return nil, s.csvError(f, err)
 			}
 			observe(rec)
 		}
@@ -217,6 +223,9 @@ func (s *csvStream) readFile(ctx context.Context, f fileEntry, b *sdk.BatchBuild
 				builders[j].AppendNull()
 				continue
 			}
+			if !utf8.ValidString(rec[i]) {
+				return invalidUTF8(f, r, i, s.cols[j].name, rec[i])
+			}
 			if err := appenders[j](rec[i]); err != nil {
 				line, _ := r.FieldPos(i)
 				return dataError(f, line, "column %q: %v", s.cols[j].name, err)
@@ -241,7 +250,7 @@ func (s *csvStream) readFile(ctx context.Context, f fileEntry, b *sdk.BatchBuild
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return csvError(f, err)
+			return s.csvError(f, err)
 		}
 		if err := row(rec); err != nil {
 			return err
@@ -250,9 +259,20 @@ func (s *csvStream) readFile(ctx context.Context, f fileEntry, b *sdk.BatchBuild
 }
 
 // csvError turns a CSV syntax error into a DATA error with file and line.
-func csvError(f fileEntry, err error) error {
+func (s *csvStream) csvError(f fileEntry, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine < pe.Line {
+			// The reader only notices at the end of the file (or of the
+			// next quote): the news is where the quote opened.
+			if line, col, ok := s.unclosedQuote(f, pe.StartLine); ok {
+				return sdk.Errorf(sdk.CodeData, "%s:%d:%d: this quote opens a field that is never closed "+
+					"(a quote inside a quoted field must be doubled; parsing gave up at line %d, column %d)",
+					f.label(), line, col, pe.Line, pe.Column)
+			}
+			return dataError(f, pe.StartLine, "a quoted field opened in the record starting on this line is never closed "+
+				"(a quote inside a quoted field must be doubled; parsing gave up at line %d, column %d)", pe.Line, pe.Column)
+		}
 		return dataError(f, pe.Line, "column %d: %v", pe.Column, pe.Err)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -267,4 +287,22 @@ func columnNames(cols []column) string {
 		n[i] = c.name
 	}
 	return strings.Join(n, ", ")
+}
+
+// invalidUTF8 reports the first invalid UTF-8 byte of field i as
+// file:line:column (the column counts bytes from the field's start, which
+// is exact for unquoted fields), so a latin1 file fails here, naming the
+// place, instead of at the sink with no file or line.
+func invalidUTF8(f fileEntry, r *csv.Reader, i int, name, v string) error {
+	at := 0
+	for at < len(v) {
+		c, size := utf8.DecodeRuneInString(v[at:])
+		if c == utf8.RuneError && size <= 1 {
+			break
+		}
+		at += size
+	}
+	line, col := r.FieldPos(i)
+	return sdk.Errorf(sdk.CodeData, "%s:%d:%d: column %q: invalid UTF-8 (byte 0x%02x): the file is not UTF-8; convert it, e.g. iconv -f latin1 -t utf-8",
+		f.label(), line, col+at, name, v[at])
 }

@@ -154,6 +154,14 @@ func TestCSVBadFiles(t *testing.T) {
 			[]string{`orders.csv:2: column "d": "2024-13-01" is not a date`}},
 		{"ragged row", "a,b\n1,2\n3\n", "", sdk.CodeData, []string{"orders.csv:3: has 1 fields, the header has 2"}},
 		{"bare quote", "a,b\n1,x\"y\n", "", sdk.CodeData, []string{"orders.csv:2: column 4:", "bare \""}},
+		// Reported where the quote opened, not at the end of the file.
+		{"unclosed quote", "a,b\n1,2\n3,\"open\n4,5\n6,7\n", "", sdk.CodeData,
+			[]string{"orders.csv:3:3: this quote opens a field that is never closed", "gave up at line 5"}},
+		{"unclosed quote after a quoted field", "a,b\n\"x \"\"y\"\" z\",2\n3,\"\"\"\n4,5\n", "", sdk.CodeData,
+			[]string{"orders.csv:3:3: this quote opens a field that is never closed"}},
+		// latin1 bytes: file:line:column of the first invalid byte.
+		{"invalid utf-8", "id,name\n1,ok\n2,caf\xe9 au lait\n", "", sdk.CodeData,
+			[]string{`orders.csv:3:6: column "name": invalid UTF-8 (byte 0xe9)`, "iconv -f latin1 -t utf-8"}},
 		{"duplicate header", "a,a\n1,2\n", "", sdk.CodeSchema, []string{`orders.csv:1: column "a" appears twice`}},
 		{"empty file", "", "", sdk.CodeSchema, []string{"orders.csv: empty CSV file"}},
 		{"unknown type", "a\n1\n", `{"columns": {"a": "money"}}`, sdk.CodeConfig, []string{`columns.a: unknown type "money"`, "decimal(p,s)"}},

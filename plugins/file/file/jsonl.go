@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -150,12 +151,18 @@ func (c *jsonColumn) append(raw []byte) error {
 		return nil
 	case '"':
 		if c.isJSON {
+			if !utf8.Valid(raw) {
+				return invalidUTF8Value(raw)
+			}
 			c.str.BinaryBuilder.Append(raw)
 			return nil
 		}
 		s, err := decodeString(raw)
 		if err != nil {
 			return err
+		}
+		if !utf8.Valid(s) {
+			return invalidUTF8Value(s)
 		}
 		if c.str != nil {
 			c.str.BinaryBuilder.Append(s)
@@ -289,4 +296,21 @@ func textError(f fileEntry, err error) error {
 		return err
 	}
 	return sdk.Errorf(sdk.CodeData, "%s: %w", f.label(), err)
+}
+
+// invalidUTF8Value reports the first invalid UTF-8 byte of a string value
+// (latin1 text, say), which a sink would refuse with no file or line.
+func invalidUTF8Value(v []byte) error {
+	at := 0
+	for at < len(v) {
+		c, size := utf8.DecodeRune(v[at:])
+		if c == utf8.RuneError && size <= 1 {
+			break
+		}
+		at += size
+	}
+	if at >= len(v) {
+		at = len(v) - 1
+	}
+	return fmt.Errorf("invalid UTF-8 (byte 0x%02x at byte %d of the value): the file is not UTF-8; convert it, e.g. iconv -f latin1 -t utf-8", v[at], at+1)
 }

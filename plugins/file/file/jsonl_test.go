@@ -82,6 +82,9 @@ func TestJSONLBadFiles(t *testing.T) {
 		{"truncated", `{"a": 1}` + "\n" + `{"a": 2` + "\n", `{"sample_rows": 1}`, sdk.CodeData, []string{"e.jsonl:2: invalid JSON"}},
 		{"bad literal", `{"a": 1}` + "\n" + `{"a": tru}` + "\n", `{"sample_rows": 1}`, sdk.CodeData, []string{"e.jsonl:2: invalid JSON value \"tru\""}},
 		{"bad value", `{"a": 1}` + "\n" + `{"a": "x"}` + "\n", `{"sample_rows": 1}`, sdk.CodeData, []string{`e.jsonl:2: column "a": "x" is not an int64`}},
+		// latin1 bytes in a string: the file and line, not a failure at the sink.
+		{"invalid utf-8", `{"a": "ok"}` + "\n" + `{"a": "caf` + "\xe9" + `"}` + "\n", "", sdk.CodeData,
+			[]string{`e.jsonl:2: column "a": invalid UTF-8 (byte 0xe9 at byte 4 of the value)`, "iconv"}},
 		{"object into int", `{"a": 1}` + "\n" + `{"a": {}}` + "\n", `{"sample_rows": 1}`, sdk.CodeData, []string{`e.jsonl:2: column "a": an object is not an int64`}},
 		{"new key", `{"a": 1}` + "\n" + `{"a": 1, "b": 2}` + "\n", `{"sample_rows": 1}`, sdk.CodeData, []string{`e.jsonl:2: key "b" is not in the stream's columns (a)`}},
 		{"duplicate key", `{"a": 1, "a": 2}` + "\n", "", sdk.CodeData, []string{`e.jsonl:1: key "a" appears twice`}},

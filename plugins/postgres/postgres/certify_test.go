@@ -102,11 +102,37 @@ func TestCertify(t *testing.T) {
 				Options: json.RawMessage(`{"incremental_strategy":"column","incremental_column":"updated_at"}`),
 				Cursor:  "updated_at",
 			},
+			Strategies: []sdktest.IncrementalFixture{{Options: json.RawMessage(`{"incremental_strategy":"xmin"}`)}},
+			// The last checkpoint of a full incremental read is
+			// (2024-06-30 12:00:00.000001, id 7).
+			Mutations: []sdktest.MutationFixture{
+				{Name: "insert id 8, update id 2 onto the checkpoint's cursor value (smaller key), delete id 4", Do: execSQL(conn,
+					`INSERT INTO public.events (id, updated_at, name, amount) VALUES (8, '2024-08-01 00:00:00+00', 'inserted', 3.25)`,
+					`UPDATE public.events SET updated_at = '2024-06-30 12:00:00.000001+00', name = 'moved onto the checkpoint' WHERE id = 2`,
+					`DELETE FROM public.events WHERE id = 4`)},
+				{Name: "update id 3, insert id 9 tying with it, delete id 8", Do: execSQL(conn,
+					`UPDATE public.events SET updated_at = '2024-09-01 00:00:00+00', name = 'updated again' WHERE id = 3`,
+					`INSERT INTO public.events (id, updated_at, name, amount) VALUES (9, '2024-09-01 00:00:00+00', 'ties with 3', -0.5)`,
+					`DELETE FROM public.events WHERE id = 8`)},
+			},
 		}},
+		Strict: true,
 		Load: &sdktest.LoadFixture{
 			Namespace: "certify",
 			Types: []string{"bool", "int16", "int32", "int64", "float32", "float64", "decimal(38,10)",
 				"string", "binary", "date", "time(6)", "timestamp(6)", "timestamp(6, tz)", "uuid", "json"},
 		},
 	})
+}
+
+// execSQL is a mutation step running statements on conn.
+func execSQL(conn *pgx.Conn, stmts ...string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		for _, q := range stmts {
+			if _, err := conn.Exec(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		return nil
+	}
 }

@@ -60,12 +60,23 @@ func (l *load) commit(ctx context.Context, tx pgx.Tx, receipt json.RawMessage) (
 			return res, err
 		}
 	}
+	if err := l.ensureFenceTables(ctx, tx); err != nil {
+		return res, err
+	}
 	var done bool
 	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+l.receipts()+" WHERE load_id = $1)", l.req.LoadID).Scan(&done); err != nil {
 		return res, err
 	}
 	if done {
 		return res, nil
+	}
+	// Fencing, in the commit transaction: a run that lost its unit lock
+	// finds a newer generation here and commits nothing.
+	if err := l.raiseFence(ctx, tx); err != nil {
+		return res, err
+	}
+	if err := l.checkSharedTarget(ctx, tx); err != nil {
+		return res, err
 	}
 	cols, err := tableColumns(ctx, tx, l.schema, l.stgName)
 	if err != nil {
@@ -106,8 +117,8 @@ func (l *load) commit(ctx context.Context, tx pgx.Tx, receipt json.RawMessage) (
 	if len(receipt) == 0 {
 		receipt = json.RawMessage("{}")
 	}
-	_, err = tx.Exec(ctx, "INSERT INTO "+l.receipts()+" (load_id, target, mode, rows, receipt) VALUES ($1, $2, $3, $4, $5)",
-		l.req.LoadID, l.target, l.req.Mode, res.RowsInserted+res.RowsUpdated, string(receipt))
+	_, err = tx.Exec(ctx, "INSERT INTO "+l.receipts()+" (load_id, target, mode, rows, receipt, manifest, unit) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		l.req.LoadID, l.target, l.req.Mode, res.RowsInserted+res.RowsUpdated, string(receipt), l.req.Fence.Manifest, l.req.Fence.Unit)
 	if err != nil {
 		return res, err
 	}
@@ -271,7 +282,8 @@ ORDER BY a.attnum`, qualified(schema, name))
 }
 
 // LoadStatus is committed when the receipt exists, staged when staging
-// exists, else unknown.
+// exists, else unknown. With a fence it first raises the unit's fence
+// (see takeOver), so the answer cannot change under the caller.
 func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.LoadState, error) {
 	l, err := resolveLoad(req, false)
 	if err != nil {
@@ -282,6 +294,9 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 		return 0, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	if err := l.takeOver(ctx, conn); err != nil {
+		return 0, classify(fmt.Errorf("load status %s: raise the fence of unit %s: %w", req.LoadID, req.Fence, err))
+	}
 	var hasReceipts, staged, committed bool
 	err = conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL", l.receipts(), l.staging).Scan(&hasReceipts, &staged)
 	if err == nil && hasReceipts {

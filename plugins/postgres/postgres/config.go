@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,8 +46,8 @@ func parseConfig(raw json.RawMessage) (*pgx.ConnConfig, error) {
 	}
 	cc, err := pgx.ParseConfig(c.DSN)
 	if err != nil {
-		// The parse error may echo the DSN, password included: do not wrap it.
-		return nil, sdk.Errorf(sdk.CodeConfig, "config: dsn is not a valid PostgreSQL connection string")
+		return nil, sdk.Errorf(sdk.CodeConfig, "config: dsn is not a valid PostgreSQL connection string: %s "+
+			"(want postgres://user:password@host:5432/db?sslmode=disable or host=... dbname=...)", dsnParseReason(c.DSN, err))
 	}
 	if cc.ConnectTimeout == 0 {
 		cc.ConnectTimeout = defaultConnectTimeout
@@ -80,8 +82,25 @@ func (c *Connector) Check(ctx context.Context, config json.RawMessage) error {
 	return nil
 }
 
+// dsnParseReason is why pgx could not parse dsn, without the DSN itself:
+// pgx's message quotes it (password redacted only on a best-effort basis)
+// and url.Parse's error quotes it whole.
+func dsnParseReason(dsn string, err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	reason := err.Error()
+	if i := strings.LastIndex(reason, "`: "); i >= 0 {
+		reason = reason[i+3:]
+	}
+	return strings.ReplaceAll(reason, dsn, "<dsn>")
+}
+
 // classifyConnect codes an error from opening a connection: server errors by
-// SQLSTATE, everything else (refused, timeout, DNS) as CONNECT.
+// SQLSTATE; a server that cannot be reached now (connection refused or
+// reset, DNS failure, network unreachable, timeout: a restart, a failover)
+// as UNAVAILABLE, retryable; everything else (TLS, protocol) as CONNECT.
 func classifyConnect(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
@@ -90,7 +109,30 @@ func classifyConnect(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
+	if unreachable(err) {
+		return coded(sdk.CodeUnavailable, err)
+	}
 	return sdk.WithCode(sdk.CodeConnect, err)
+}
+
+// unreachable reports whether err means the server could not be reached
+// at this moment, as opposed to a setup that can never work.
+func unreachable(err error) bool {
+	var dns *net.DNSError
+	var ne net.Error
+	switch {
+	case errors.As(err, &dns):
+		return true
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH),
+		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.ETIMEDOUT):
+		return true
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return true // connect_timeout: the server did not answer in time
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true // the server closed the connection during startup (shutting down)
+	}
+	return false
 }
 
 // classify codes an error from a connection in use by its SQLSTATE; lost

@@ -48,5 +48,6 @@ func (c *Connector) Spec() sdk.Spec {
 		IncrementalStrategies: []string{"column", "xmin"},
 		AtomicReceipts:        true,
 		Transactions:          true,
+		Fencing:               true,
 	}
 }

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -66,7 +68,9 @@ func TestCheck(t *testing.T) {
 		{"unknown key", `{"dsn": "postgres://x", "host": "y"}`, sdk.CodeConfig},
 		{"bad dsn", `{"dsn": "postgres://%zz"}`, sdk.CodeConfig},
 		{"missing database", `{"dsn": "postgres://postgres@` + cc.Host + `:` + itoa(int(cc.Port)) + `/no_such_db?sslmode=disable"}`, sdk.CodeConfig},
-		{"refused", `{"dsn": "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable&connect_timeout=2"}`, sdk.CodeConnect},
+		// A server restarting or a name not resolvable right now: retry.
+		{"refused", `{"dsn": "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable&connect_timeout=2"}`, sdk.CodeUnavailable},
+		{"dns", `{"dsn": "postgres://postgres@no-such-host.invalid:5432/postgres?sslmode=disable&connect_timeout=2"}`, sdk.CodeUnavailable},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,7 +78,30 @@ func TestCheck(t *testing.T) {
 			if got := sdk.CodeOf(err); got != tc.want {
 				t.Errorf("got %v (%v), want %v", got, err, tc.want)
 			}
+			var se *sdk.Error
+			retryable := errors.As(err, &se) && se.Retryable
+			if want := tc.want == sdk.CodeUnavailable; retryable != want {
+				t.Errorf("retryable: got %v, want %v (%v)", retryable, want, err)
+			}
 		})
+	}
+}
+
+// A malformed DSN says why, and never echoes the password.
+func TestBadDSNReason(t *testing.T) {
+	c := New().(*Connector)
+	for _, tc := range []struct{ dsn, reason string }{
+		{"postgres://u:s3cret@localhost:notaport/db", "invalid port"},
+		{"postgres://u:s3cret@local%zzhost/db", "invalid percent-encoded"},
+		{"host=localhost password=s3cret port=abc", "invalid port"},
+	} {
+		err := c.Check(context.Background(), []byte(`{"dsn": "`+tc.dsn+`"}`))
+		if sdk.CodeOf(err) != sdk.CodeConfig || !strings.Contains(err.Error(), tc.reason) {
+			t.Errorf("%s: got %v, want CONFIG naming %q", tc.dsn, err, tc.reason)
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: the error echoes the password: %v", tc.dsn, err)
+		}
 	}
 }
 

@@ -105,6 +105,9 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 				return err
 			}
 		}
+		if err := l.fenceForBegin(ctx, tx); err != nil {
+			return err
+		}
 		staged, err := regclassExists(ctx, tx, l.staging)
 		if err != nil || staged {
 			return err

@@ -5,8 +5,10 @@
 //
 // Behaviour is chosen by the request: the Read stream name ("rows",
 // "block", "panic", "bench", "error:AUTH"), Check's config ({"fail":
-// "AUTH"}, {"exit": 3}). DPONE_TESTPLUGIN_PROTOCOL=2 makes it serve only
-// protocol v2.
+// "AUTH"}, {"exit": 3}), CommitLoad's load id ("slow:2s" answers late
+// while GetSpec stays responsive; "freeze" makes every call hang, as a
+// stopped process would). DPONE_TESTPLUGIN_PROTOCOL=2 makes it serve only
+// protocol v2; DPONE_TESTPLUGIN_MODE picks a misbehaving start (modes.go).
 package main
 
 import (
@@ -15,6 +17,8 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -35,6 +39,7 @@ func main() {
 	if v, err := strconv.Atoi(os.Getenv("DPONE_TESTPLUGIN_PROTOCOL")); err == nil {
 		version = v
 	}
+	startMode(os.Getenv("DPONE_TESTPLUGIN_MODE"), version)
 	logger := hclog.New(&hclog.LoggerOptions{Name: "test", Output: os.Stderr, JSONFormat: true, Level: hclog.Info})
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: plugin.HandshakeConfig{
@@ -67,7 +72,15 @@ func (p *grpcPlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.Clien
 
 type server struct {
 	connectorv1.UnimplementedConnectorServer
-	log hclog.Logger
+	log    hclog.Logger
+	frozen atomic.Bool
+}
+
+// hangIfFrozen blocks forever once a "freeze" commit froze the plugin.
+func (s *server) hangIfFrozen() {
+	if s.frozen.Load() {
+		select {}
+	}
 }
 
 func codeErr(name string) *connectorv1.Error {
@@ -77,6 +90,7 @@ func codeErr(name string) *connectorv1.Error {
 }
 
 func (s *server) GetSpec(context.Context, *connectorv1.GetSpecRequest) (*connectorv1.GetSpecResponse, error) {
+	s.hangIfFrozen()
 	return &connectorv1.GetSpecResponse{
 		Name: "test", Version: "0.0.1", ProtocolVersion: handshake.ProtocolVersion,
 		Description:      "test connector",
@@ -103,6 +117,7 @@ func config(b []byte) testConfig {
 }
 
 func (s *server) Check(_ context.Context, req *connectorv1.CheckRequest) (*connectorv1.CheckResponse, error) {
+	s.hangIfFrozen()
 	c := config(req.GetConfigJson())
 	if c.Exit != 0 {
 		os.Exit(c.Exit)
@@ -114,6 +129,7 @@ func (s *server) Check(_ context.Context, req *connectorv1.CheckRequest) (*conne
 }
 
 func (s *server) Discover(_ context.Context, req *connectorv1.DiscoverRequest) (*connectorv1.DiscoverResponse, error) {
+	s.hangIfFrozen()
 	rows, err := logical.SchemaMessage(rowsSchema)
 	if err != nil {
 		return nil, err
@@ -266,6 +282,7 @@ func readBench(n int64, encode bool, out connectorv1.Connector_ReadServer) error
 }
 
 func (s *server) BeginLoad(_ context.Context, req *connectorv1.BeginLoadRequest) (*connectorv1.BeginLoadResponse, error) {
+	s.hangIfFrozen()
 	if f := config(req.GetConfigJson()).Fail; f != "" {
 		return &connectorv1.BeginLoadResponse{Error: codeErr(f)}, nil
 	}
@@ -298,14 +315,30 @@ func (s *server) Write(in connectorv1.Connector_WriteServer) error {
 	return in.SendAndClose(&connectorv1.WriteResponse{Rows: rows, Bytes: bytes})
 }
 
-func (s *server) CommitLoad(context.Context, *connectorv1.CommitLoadRequest) (*connectorv1.CommitLoadResponse, error) {
+func (s *server) CommitLoad(_ context.Context, req *connectorv1.CommitLoadRequest) (*connectorv1.CommitLoadResponse, error) {
+	id := req.GetLoadId()
+	if id == "freeze" {
+		s.frozen.Store(true)
+	}
+	s.hangIfFrozen()
+	if d, ok := strings.CutPrefix(id, "slow:"); ok {
+		dur, _ := time.ParseDuration(d)
+		time.Sleep(dur)
+	}
 	return &connectorv1.CommitLoadResponse{RowsInserted: 1}, nil
 }
 
 func (s *server) AbortLoad(context.Context, *connectorv1.AbortLoadRequest) (*connectorv1.AbortLoadResponse, error) {
+	s.hangIfFrozen()
 	return &connectorv1.AbortLoadResponse{}, nil
 }
 
 func (s *server) LoadStatus(context.Context, *connectorv1.LoadStatusRequest) (*connectorv1.LoadStatusResponse, error) {
+	s.hangIfFrozen()
 	return &connectorv1.LoadStatusResponse{State: connectorv1.LoadState_LOAD_STATE_COMMITTED}, nil
+}
+
+func (s *server) DescribeTarget(context.Context, *connectorv1.DescribeTargetRequest) (*connectorv1.DescribeTargetResponse, error) {
+	s.hangIfFrozen()
+	return &connectorv1.DescribeTargetResponse{}, nil
 }

@@ -817,7 +817,10 @@ type Capabilities struct {
 	// quality_gates; source: parallel, batch_bytes). A host sends a
 	// connector without this flag the v1.0 options_json (strategy and
 	// lineage inside it, host source keys passed through).
-	TypedOptions  bool `protobuf:"varint,20,opt,name=typed_options,json=typedOptions,proto3" json:"typed_options,omitempty"`
+	TypedOptions bool `protobuf:"varint,20,opt,name=typed_options,json=typedOptions,proto3" json:"typed_options,omitempty"`
+	// The sink honours BeginLoadRequest's fence (fence_generation,
+	// manifest_id, unit_id) atomically with CommitLoad.
+	Fencing       bool `protobuf:"varint,30,opt,name=fencing,proto3" json:"fencing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -953,6 +956,13 @@ func (x *Capabilities) GetDescribeStream() bool {
 func (x *Capabilities) GetTypedOptions() bool {
 	if x != nil {
 		return x.TypedOptions
+	}
+	return false
+}
+
+func (x *Capabilities) GetFencing() bool {
+	if x != nil {
+		return x.Fencing
 	}
 	return false
 }
@@ -2439,7 +2449,26 @@ type BeginLoadRequest struct {
 	OptionsJson []byte `protobuf:"bytes,7,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
 	// v1.1 (capability typed_options): the host's load options, typed. Set
 	// by every v1.1 host for connectors that advertise typed_options.
-	Load          *LoadOptions `protobuf:"bytes,20,opt,name=load,proto3" json:"load,omitempty"`
+	Load *LoadOptions `protobuf:"bytes,20,opt,name=load,proto3" json:"load,omitempty"`
+	// Fencing (30-39). The host holds a per-unit lock whose generation grows
+	// with every new holder. A sink that fences (Capabilities.fencing) keeps,
+	// per (manifest_id, unit_id), the highest generation it has seen, raises
+	// it in BeginLoad and LoadStatus, and refuses BeginLoad and CommitLoad
+	// whose generation is lower, checked in the commit transaction: a run
+	// that lost its lock (paused past the lock ttl while another run took
+	// over) can never commit. 0 means the host sent no fence.
+	//
+	// The lock generation of the run making this request (for LoadStatus and
+	// AbortLoad during recovery: the recovering run's).
+	FenceGeneration int64 `protobuf:"varint,30,opt,name=fence_generation,json=fenceGeneration,proto3" json:"fence_generation,omitempty"`
+	// The manifest (metadata.id) and unit the load belongs to; receipts
+	// record them so a target loaded by two units is detected.
+	ManifestId string `protobuf:"bytes,31,opt,name=manifest_id,json=manifestId,proto3" json:"manifest_id,omitempty"`
+	UnitId     string `protobuf:"bytes,32,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// The unit's sink.shared_target: other units may load the same target.
+	// Without it, a commit into a target whose receipts name another
+	// manifest or unit is refused.
+	SharedTarget  bool `protobuf:"varint,33,opt,name=shared_target,json=sharedTarget,proto3" json:"shared_target,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2528,6 +2557,34 @@ func (x *BeginLoadRequest) GetLoad() *LoadOptions {
 		return x.Load
 	}
 	return nil
+}
+
+func (x *BeginLoadRequest) GetFenceGeneration() int64 {
+	if x != nil {
+		return x.FenceGeneration
+	}
+	return 0
+}
+
+func (x *BeginLoadRequest) GetManifestId() string {
+	if x != nil {
+		return x.ManifestId
+	}
+	return ""
+}
+
+func (x *BeginLoadRequest) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *BeginLoadRequest) GetSharedTarget() bool {
+	if x != nil {
+		return x.SharedTarget
+	}
+	return false
 }
 
 // LoadOptions are what the host asks of a load beyond its mode and
@@ -3382,7 +3439,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x14primary_key_position\x18( \x01(\x05R\x12primaryKeyPosition\"^\n" +
 	"\x06Schema\x121\n" +
 	"\x06fields\x18\x01 \x03(\v2\x19.dpone.connector.v1.FieldR\x06fields\x12!\n" +
-	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xcf\x04\n" +
+	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xe9\x04\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\bR\x06source\x12 \n" +
 	"\vdestination\x18\x02 \x01(\bR\vdestination\x12A\n" +
@@ -3402,7 +3459,8 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\n" +
 	"schema_ops\x18\r \x03(\tR\tschemaOps\x12'\n" +
 	"\x0fdescribe_stream\x18\x0e \x01(\bR\x0edescribeStream\x12#\n" +
-	"\rtyped_options\x18\x14 \x01(\bR\ftypedOptions\"\x10\n" +
+	"\rtyped_options\x18\x14 \x01(\bR\ftypedOptions\x12\x18\n" +
+	"\afencing\x18\x1e \x01(\bR\afencing\"\x10\n" +
 	"\x0eGetSpecRequest\"\x8f\x03\n" +
 	"\x0fGetSpecResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -3531,7 +3589,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\n" +
 	"partitions\x18\x01 \x03(\fR\n" +
 	"partitions\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xc1\x02\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xcb\x03\n" +
 	"\x10BeginLoadRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x17\n" +
@@ -3542,7 +3600,12 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\n" +
 	"unique_key\x18\x06 \x03(\tR\tuniqueKey\x12!\n" +
 	"\foptions_json\x18\a \x01(\fR\voptionsJson\x123\n" +
-	"\x04load\x18\x14 \x01(\v2\x1f.dpone.connector.v1.LoadOptionsR\x04load\"\x88\x01\n" +
+	"\x04load\x18\x14 \x01(\v2\x1f.dpone.connector.v1.LoadOptionsR\x04load\x12)\n" +
+	"\x10fence_generation\x18\x1e \x01(\x03R\x0ffenceGeneration\x12\x1f\n" +
+	"\vmanifest_id\x18\x1f \x01(\tR\n" +
+	"manifestId\x12\x17\n" +
+	"\aunit_id\x18  \x01(\tR\x06unitId\x12#\n" +
+	"\rshared_target\x18! \x01(\bR\fsharedTarget\"\x88\x01\n" +
 	"\vLoadOptions\x125\n" +
 	"\alineage\x18\x01 \x01(\v2\x1b.dpone.connector.v1.LineageR\alineage\x12B\n" +
 	"\fmode_options\x18\x02 \x01(\v2\x1f.dpone.connector.v1.ModeOptionsR\vmodeOptions\"\x8b\x01\n" +
