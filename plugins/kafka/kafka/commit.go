@@ -36,6 +36,9 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 	if rc.byLoad[req.LoadID] != nil {
 		return sdk.CommitResult{}, nil
 	}
+	if err := l.checkSharedTarget(rc); err != nil {
+		return sdk.CommitResult{}, err
+	}
 	sps, staged, err := a.partitions(ctx, l.staging)
 	if err != nil {
 		return sdk.CommitResult{}, err
@@ -61,8 +64,10 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 			return sdk.CommitResult{}, err
 		}
 	}
-	if err := a.createTopic(ctx, receiptsTopic, 1); err != nil {
-		return sdk.CommitResult{}, err
+	for _, t := range []string{receiptsTopic, fencesTopic} {
+		if err := a.createTopic(ctx, t, 1); err != nil {
+			return sdk.CommitResult{}, err
+		}
 	}
 	low, err := a.offsets(ctx, l.staging, sps, ck.EarliestOffsetSpec)
 	if err != nil {
@@ -76,12 +81,18 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 	if err != nil {
 		return sdk.CommitResult{}, sdk.WithCode(sdk.CodeSchema, err)
 	}
-	r := receipt{LoadID: req.LoadID, Target: l.topic, Mode: req.Mode, Schema: schema, Receipt: rcpt}
+	r := receipt{LoadID: req.LoadID, Target: l.topic, Mode: req.Mode, Schema: schema, Receipt: rcpt,
+		Manifest: req.Fence.Manifest, Unit: req.Fence.Unit}
 	if lg := req.Load.Lineage; lg != nil {
 		r.RunID = lg.RunID
 	}
 	fault := commitFault()
 	err = l.transact(ctx, func(pr *producer) error {
+		// Fencing, inside the transaction: a run that lost its unit lock
+		// finds a newer generation here, or its producer is fenced.
+		if err := l.checkFence(ctx, a, pr); err != nil {
+			return err
+		}
 		err := consumeRange(ctx, l.cfg, l.staging, low, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
 			r.Rows++
 			err := pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny},
@@ -153,11 +164,16 @@ func (l *load) valueSchema() *arrow.Schema {
 
 var unsafeID = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
 
-// transactionalID is the producer identity of loads into the target: one
-// per target, so a new CommitLoad or AbortLoad fences a crashed one and
-// aborts its open transaction.
+// transactionalID is the producer identity of a unit's loads into the
+// target (of the target alone without a fence): a new CommitLoad,
+// AbortLoad or fence raise fences a crashed or stale one and aborts its
+// open transaction.
 func (l *load) transactionalID() string {
-	return "dpone-" + unsafeID.ReplaceAllString(l.topic, "_")
+	id := l.topic
+	if f := l.req.Fence; f.Set() {
+		id = f.Manifest + "." + f.Unit + "." + l.topic
+	}
+	return "dpone-" + unsafeID.ReplaceAllString(id, "_")
 }
 
 // transact runs fn inside one transaction of the target's transactional

@@ -57,5 +57,6 @@ func (c *Connector) Spec() sdk.Spec {
 		IncrementalStrategies: []string{strategyOffset},
 		AtomicReceipts:        true,
 		Transactions:          true,
+		Fencing:               true,
 	}
 }

@@ -13,9 +13,9 @@ import (
 )
 
 // internalTopic reports topics Discover never lists: Kafka's own (__*)
-// and dpone's receipts and staging topics.
+// and dpone's receipts, fences and staging topics.
 func internalTopic(name string) bool {
-	return strings.HasPrefix(name, "__") || name == receiptsTopic || strings.HasPrefix(name, stagingPrefix)
+	return strings.HasPrefix(name, "__") || name == receiptsTopic || name == fencesTopic || strings.HasPrefix(name, stagingPrefix)
 }
 
 // Discover lists topics as streams, each with the schema a JSON read

@@ -22,6 +22,9 @@ type receipt struct {
 	Mode   string `json:"mode"`
 	Rows   int64  `json:"rows"`
 	RunID  string `json:"run_id,omitempty"`
+	// Manifest and Unit name the unit that committed the load (fencing).
+	Manifest string `json:"manifest,omitempty"`
+	Unit     string `json:"unit,omitempty"`
 	// Schema is the Arrow IPC schema of the rows' values, so a reader
 	// decodes them with their exact types.
 	Schema []byte `json:"schema,omitempty"`

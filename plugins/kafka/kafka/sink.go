@@ -103,6 +103,16 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 			return "", sdk.Errorf(sdk.CodeConfig, "target topic %s does not exist and create_topics is false: create it, or set create_topics: true", l.topic)
 		}
 	}
+	if err := l.raiseFence(ctx, a); err != nil {
+		return "", err
+	}
+	rc, err := readReceipts(ctx, l.cfg, a)
+	if err != nil {
+		return "", err
+	}
+	if err := l.checkSharedTarget(rc); err != nil {
+		return "", err
+	}
 	if err := a.deleteTopic(ctx, l.staging); err != nil {
 		return "", err
 	}
@@ -230,6 +240,12 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 		return 0, err
 	}
 	defer a.Close()
+	// A recovering run takes over: a stale holder's later commit fails. An
+	// even newer run may have taken over meanwhile: the status is reported
+	// all the same and this run's own commit will fail.
+	if err := l.raiseFence(ctx, a); err != nil && sdk.CodeOf(err) != sdk.CodeConfig {
+		return 0, fmt.Errorf("load status %s: raise the fence of unit %s: %w", req.LoadID, req.Fence, err)
+	}
 	rc, err := readReceipts(ctx, l.cfg, a)
 	if err != nil {
 		return 0, err
