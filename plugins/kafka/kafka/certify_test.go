@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
@@ -15,6 +16,10 @@ import (
 func TestCertify(t *testing.T) {
 	cfg := testConfig(t)
 	topic := testTopic("certify")
+	brokers := testBrokers(t)
+	produce := func(msgs []testMessage, txn string, abort bool) func(context.Context) error {
+		return func(context.Context) error { return produceMessages(brokers, topic, msgs, txn, abort) }
+	}
 	createTestTopic(t, topic, 3)
 	msgs := []testMessage{
 		{0, "1", `{"id":1,"name":"moon 🌕","score":1.5,"payload":{"a":1,"b":[true,null,"x"],"c":{"d":22.00}}}`, nil},
@@ -29,9 +34,10 @@ func TestCertify(t *testing.T) {
 	produceTest(t, topic, []testMessage{{1, "x", `{"id":99,"name":"aborted"}`, nil}}, "certify-aborted-"+topic, true)
 	produceTest(t, topic, msgs[4:], "certify-committed-"+topic, false)
 	sdktest.TestConnector(t, sdktest.Fixture{
-		Factory:     New,
-		Config:      cfg,
-		Unreachable: json.RawMessage(`{"brokers":"127.0.0.1:1","timeout":"2s"}`),
+		Factory:        New,
+		Config:         cfg,
+		Unreachable:    json.RawMessage(`{"brokers":"127.0.0.1:1","timeout":"2s"}`),
+		BadCredentials: saslConfig(t, "wrong-password"),
 		Streams: []sdktest.StreamFixture{{
 			Name: topic,
 			Rows: []map[string]any{
@@ -47,6 +53,21 @@ func TestCertify(t *testing.T) {
 				"_kafka_partition": "int32", "_kafka_offset": "int64", "_kafka_timestamp": "timestamp(3, tz)", "_kafka_key": "string"},
 			Incremental: &sdktest.IncrementalFixture{
 				Options: json.RawMessage(`{"incremental_strategy":"offset"}`),
+			},
+			// A topic is a log: an insert is a message, an update a new
+			// message with the same key, a delete a tombstone (a poison
+			// row for the JSON format, with the reason in _kafka_error).
+			Mutations: []sdktest.MutationFixture{
+				{Name: "3 messages in 3 partitions", Do: produce([]testMessage{
+					{0, "8", `{"id":8,"name":"eight","score":8,"payload":null}`, nil},
+					{1, "9", `{"id":9,"name":"nine","score":9.5,"payload":[9]}`, nil},
+					{2, "10", `{"id":10,"name":"ten","score":10,"payload":{"x":10}}`, nil}}, "", false)},
+				{Name: "a committed transaction of 2 (markers after them)", Do: produce([]testMessage{
+					{0, "11", `{"id":11,"name":"eleven"}`, nil}, {1, "12", `{"id":12,"name":"twelve"}`, nil}}, "mut-commit-"+topic, false)},
+				{Name: "an aborted transaction of 2 (never read)", Do: produce([]testMessage{
+					{0, "13", `{"id":13,"name":"aborted"}`, nil}, {2, "14", `{"id":14,"name":"aborted"}`, nil}}, "mut-abort-"+topic, true)},
+				{Name: "an update of key 1 (a new message) and a tombstone of key 2", Do: produce([]testMessage{
+					{0, "1", `{"id":1,"name":"moon v2","score":2.5,"payload":{}}`, nil}, {1, "2", "", nil}}, "", false)},
 			},
 		}},
 		Load: &sdktest.LoadFixture{

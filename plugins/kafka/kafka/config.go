@@ -166,7 +166,7 @@ func (c *Connector) Check(ctx context.Context, raw json.RawMessage) error {
 			case <-stop:
 				return
 			case ev := <-p.Events():
-				if e, ok := ev.(ck.Error); ok && codeOf(e.Code()) == sdk.CodeAuth {
+				if e, ok := ev.(ck.Error); ok && (codeOf(e.Code()) == sdk.CodeAuth || saslRefused(cfg, e)) {
 					select {
 					case authErr <- sdk.Errorf(sdk.CodeAuth, "kafka %s: %w (check username, password and sasl_mechanism)", cfg.Brokers, e):
 					default:
@@ -204,4 +204,16 @@ func (c *Connector) Check(ctx context.Context, raw json.RawMessage) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// saslRefused reports a SASL exchange the broker ended by closing the
+// connection. A broker that answers SASL_AUTHENTICATION_FAILED reaches
+// the client as ErrAuthentication (AUTH by its code); one that closes the
+// connection instead (older brokers, the test broker kfake) reaches it as
+// a transport error whose only distinguishing mark is librdkafka's fixed
+// message prefix for failures in its SASL state, so that prefix is
+// matched here, for a client configured for SASL only.
+func saslRefused(cfg Config, e ck.Error) bool {
+	return strings.HasPrefix(cfg.SecurityProtocol, "sasl_") && e.Code() == ck.ErrTransport &&
+		strings.Contains(e.String(), "SASL authentication error")
 }

@@ -66,22 +66,29 @@ func createTestTopic(t testing.TB, topic string, n int) {
 // committed, or aborted when abort is true.
 func produceTest(t testing.TB, topic string, msgs []testMessage, txn string, abort bool) {
 	t.Helper()
-	conf := ck.ConfigMap{"bootstrap.servers": testBrokers(t), "linger.ms": 5}
+	if err := produceMessages(testBrokers(t), topic, msgs, txn, abort); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// produceMessages is produceTest returning its error.
+func produceMessages(brokers, topic string, msgs []testMessage, txn string, abort bool) error {
+	conf := ck.ConfigMap{"bootstrap.servers": brokers, "linger.ms": 5}
 	if txn != "" {
 		conf["transactional.id"] = txn
 	}
 	p, err := ck.NewProducer(&conf)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer p.Close()
 	ctx := context.Background()
 	if txn != "" {
 		if err := p.InitTransactions(ctx); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if err := p.BeginTransaction(); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
 	dr := make(chan ck.Event, len(msgs))
@@ -94,8 +101,12 @@ func produceTest(t testing.TB, topic string, msgs []testMessage, txn string, abo
 		if m.Key != "" {
 			key = []byte(m.Key)
 		}
+		var value []byte // an empty Value is a tombstone
+		if m.Value != "" {
+			value = []byte(m.Value)
+		}
 		msg := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &topic, Partition: m.Partition},
-			Key: key, Value: []byte(m.Value), Headers: hs}
+			Key: key, Value: value, Headers: hs}
 		// A topic just created may be missing from the producer's first
 		// metadata: retry until it is known.
 		for try := 0; ; try++ {
@@ -104,26 +115,27 @@ func produceTest(t testing.TB, topic string, msgs []testMessage, txn string, abo
 				break
 			}
 			if ke, ok := err.(ck.Error); !ok || ke.Code() != ck.ErrUnknownPartition || try > 100 {
-				t.Fatal(err)
+				return err
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
 	for range msgs {
 		if m := (<-dr).(*ck.Message); m.TopicPartition.Error != nil {
-			t.Fatal(m.TopicPartition.Error)
+			return m.TopicPartition.Error
 		}
 	}
 	switch {
 	case txn != "" && abort:
 		if err := p.AbortTransaction(ctx); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	case txn != "":
 		if err := p.CommitTransaction(ctx); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
+	return nil
 }
 
 // saslConfig is a config for the SASL broker (SCRAM-SHA-256, user dpone,

@@ -65,7 +65,13 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 			return err
 		}
 	}
-	fields, err := valueFields(ctx, cfg, o, topic, from, ends, rc)
+	// The schema is inferred from the topic's start, not the read's, so
+	// every read of a topic has the same columns.
+	low, err := a.offsets(ctx, topic, ps, ck.EarliestOffsetSpec)
+	if err != nil {
+		return err
+	}
+	fields, err := valueFields(ctx, cfg, o, topic, low, ends, rc)
 	if err != nil {
 		return err
 	}
