@@ -8,10 +8,12 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// fencedLoad is an append load of unit m/<unit> at a lock generation.
+// fencedLoad is an append load of unit m/<unit>_<topic> at a lock
+// generation (fences outlive a test on the shared broker: units are named
+// per test run).
 func fencedLoad(t *testing.T, topic, loadID, unit string, gen int64, shared bool) sdk.LoadRequest {
 	req := sinkLoad(t, topic, loadID, sdk.ModeAppend, []string{"id"}, `{}`)
-	req.Fence = sdk.Fence{Manifest: "m", Unit: unit, Generation: gen, SharedTarget: shared}
+	req.Fence = sdk.Fence{Manifest: "m", Unit: unit + "_" + topic, Generation: gen, SharedTarget: shared}
 	return req
 }
 
@@ -69,8 +71,8 @@ func TestFenceRefusesStaleCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := rc.byLoad[b.LoadID]; r == nil || r.Manifest != "m" || r.Unit != "u" {
-		t.Errorf("receipt of load b: got %+v, want manifest m unit u", r)
+	if r := rc.byLoad[b.LoadID]; r == nil || r.Manifest != "m" || r.Unit != b.Fence.Unit {
+		t.Errorf("receipt of load b: got %+v, want manifest m unit %s", r, b.Fence.Unit)
 	}
 }
 
@@ -91,7 +93,7 @@ func TestSharedTarget(t *testing.T) {
 		t.Fatalf("the same unit again: %v", err)
 	}
 	_, err := c.BeginLoad(ctx, fencedLoad(t, topic, "two-1-"+topic, "two", 1, false))
-	if sdk.CodeOf(err) != sdk.CodeConfig || !strings.Contains(err.Error(), "shared_target") || !strings.Contains(err.Error(), "m/one") {
+	if sdk.CodeOf(err) != sdk.CodeConfig || !strings.Contains(err.Error(), "shared_target") || !strings.Contains(err.Error(), "m/one_"+topic) {
 		t.Fatalf("a second unit: got %v, want a CONFIG error naming unit m/one and shared_target", err)
 	}
 	shared := fencedLoad(t, topic, "two-2-"+topic, "two", 1, true)
