@@ -122,7 +122,7 @@ func (l *load) createTargetIfAbsent(ctx context.Context, tx *sql.Tx) error {
 }
 
 // ensureTarget creates the target when absent (with the lineage columns,
-// and the primary key of createdKey) and adds missing lineage columns to
+// and the primary key of LoadRequest.CreatedKey) and adds missing lineage columns to
 // an existing one.
 func (l *load) ensureTarget(ctx context.Context, tx *sql.Tx) error {
 	target := qualified(l.schema, l.req.Target.Name)
@@ -141,7 +141,7 @@ func (l *load) ensureTarget(ctx context.Context, tx *sql.Tx) error {
 		if l.softDeletes() {
 			defs = append(defs, quote(sdk.DeletedAtColumn)+" TIMESTAMPTZ")
 		}
-		if key := createdKey(l.req); len(key) > 0 {
+		if key := l.req.CreatedKey(); len(key) > 0 {
 			defs = append(defs, "PRIMARY KEY ("+columnList(key, "")+")")
 		}
 		q := fmt.Sprintf("CREATE TABLE %s (%s)", target, strings.Join(defs, ", "))

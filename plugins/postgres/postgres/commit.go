@@ -148,7 +148,7 @@ func (l *load) lineageCols() (cols, vals []string, args []any) {
 }
 
 // ensureTarget creates the target when absent (columns from the load's
-// schema, else staging's; lineage columns; the primary key of createdKey) and adds missing lineage columns to an existing one.
+// schema, else staging's; lineage columns; the primary key of LoadRequest.CreatedKey) and adds missing lineage columns to an existing one.
 func (l *load) ensureTarget(ctx context.Context, tx pgx.Tx, staging []pgColumn) error {
 	exists, err := regclassExists(ctx, tx, l.target)
 	if err != nil {
@@ -185,7 +185,7 @@ func (l *load) ensureTarget(ctx context.Context, tx pgx.Tx, staging []pgColumn) 
 		}
 	}
 	defs = append(defs, ldefs...)
-	if pk := primaryKeyDef(createdKey(l.req)); pk != "" {
+	if pk := primaryKeyDef(l.req.CreatedKey()); pk != "" {
 		defs = append(defs, pk)
 	}
 	_, err = tx.Exec(ctx, "CREATE TABLE "+l.target+" ("+strings.Join(defs, ", ")+")")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -117,53 +116,6 @@ func renderDDL(schema, name string, changes []sdk.SchemaChange) ([]string, error
 		}
 	}
 	return out, nil
-}
-
-// createdKey is the primary key of a target this load creates: unique_key
-// for the modes that upsert or converge by it, and for full_refresh (a
-// copy of the source) unique_key or else the source's primary key
-// (dpone.primary_key on the load's fields). Append-like modes keep
-// history, so their targets get none.
-func createdKey(req sdk.LoadRequest) []string {
-	switch req.Mode {
-	case sdk.ModeMerge, sdk.ModeSnapshotDiff:
-		return req.UniqueKey
-	case sdk.ModeFullRefresh:
-		if len(req.UniqueKey) > 0 {
-			return req.UniqueKey
-		}
-		return sourceKey(req.Schema)
-	}
-	return nil
-}
-
-// sourceKey is the primary key the source declared on s's fields, in key
-// order; nil unless every position from 1 up is present once.
-func sourceKey(s *arrow.Schema) []string {
-	if s == nil {
-		return nil
-	}
-	byPos := map[int]string{}
-	for _, f := range s.Fields() {
-		v, ok := f.Metadata.GetValue(metaPrimaryKey)
-		if !ok {
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || byPos[n] != "" {
-			return nil
-		}
-		byPos[n] = f.Name
-	}
-	key := make([]string, 0, len(byPos))
-	for i := 1; i <= len(byPos); i++ {
-		name, ok := byPos[i]
-		if !ok {
-			return nil
-		}
-		key = append(key, name)
-	}
-	return key
 }
 
 // primaryKeyDef is the table constraint of key, "" for none.

@@ -381,7 +381,7 @@ JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attre
 		stmts = append(stmts, "DROP TABLE "+l.target)
 	}
 	stmts = append(stmts, "ALTER TABLE "+l.staging+" RENAME TO "+ident(l.req.Target.Name))
-	if pk := primaryKeyDef(createdKey(l.req)); oid == 0 && pk != "" {
+	if pk := primaryKeyDef(l.req.CreatedKey()); oid == 0 && pk != "" {
 		// A new target gets its key (named <target>_pkey by PostgreSQL).
 		stmts = append(stmts, "ALTER TABLE "+l.target+" ADD "+pk)
 	}
