@@ -6,6 +6,8 @@
 #                                  port; prints `export DPONE_TEST_KAFKA_BROKERS=...`
 #   scripts/kafka.sh stop  [DIR]   stop the broker started in DIR (by PID)
 #
+# With DPONE_KAFKA_SASL=MECHANISM:USER:PASSWORD the broker requires SASL.
+#
 # DIR defaults to .dpone/test-kafka. No Kafka broker package exists on these
 # machines; kfake speaks the real wire protocol (produce, consumer groups,
 # committed offsets, idempotent and transactional producers), so librdkafka
@@ -25,7 +27,7 @@ start)
   if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
     addr=$(cat "$dir/addr")
   else
-    setsid "$bin" -partitions "${DPONE_KAFKA_PARTITIONS:-3}" >"$dir/broker.log" 2>&1 < /dev/null &
+    setsid "$bin" -partitions "${DPONE_KAFKA_PARTITIONS:-3}" ${DPONE_KAFKA_SASL:+-sasl "$DPONE_KAFKA_SASL"} >"$dir/broker.log" 2>&1 < /dev/null &
     echo $! > "$dir/pid"
     addr=""
     for _ in $(seq 1 100); do

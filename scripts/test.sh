@@ -11,7 +11,8 @@ pgdir=$(mktemp -d /tmp/dpone-test-pg.XXXXXX)
 chmod 755 "$pgdir"
 chdir=$(mktemp -d /tmp/dpone-test-ch.XXXXXX)
 gcsdir=$(mktemp -d /tmp/dpone-test-gcs.XXXXXX)
-trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"; scripts/clickhouse.sh stop "$chdir"; scripts/clickhouse.sh stop "$chdir/auth"; rm -rf "$chdir"; scripts/gcs.sh stop "$gcsdir"; rm -rf "$gcsdir"' EXIT
+kdir=$(mktemp -d /tmp/dpone-test-kafka.XXXXXX)
+trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"; scripts/clickhouse.sh stop "$chdir"; scripts/clickhouse.sh stop "$chdir/auth"; rm -rf "$chdir"; scripts/gcs.sh stop "$gcsdir"; rm -rf "$gcsdir"; scripts/kafka.sh stop "$kdir"; scripts/kafka.sh stop "$kdir/sasl"; rm -rf "$kdir"' EXIT
 eval "$(scripts/pg.sh start "$pgdir")"
 export DPONE_TEST_PG_DSN
 eval "$(scripts/clickhouse.sh start "$chdir")"
@@ -20,6 +21,8 @@ export DPONE_TEST_CH_ADDR DPONE_TEST_CH_HTTP DPONE_TEST_CH_DSN
 DPONE_TEST_CHAUTH_ADDR=$(scripts/clickhouse.sh start "$chdir/auth" | sed -n 's/.*DPONE_TEST_CH_ADDR=\([^ ]*\).*/\1/p'); export DPONE_TEST_CHAUTH_ADDR
 eval "$(scripts/gcs.sh start "$gcsdir")"
 export DPONE_TEST_GCS_ENDPOINT
+eval "$(scripts/kafka.sh start "$kdir")"
+eval "$(DPONE_KAFKA_SASL=SCRAM-SHA-256:dpone:dpone-secret scripts/kafka.sh start "$kdir/sasl" | sed 's/KAFKA_BROKERS/KAFKA_SASL_BROKERS/')"
 scripts/proto-check.sh
 make --no-print-directory build
 export DPONE_PLUGIN_DIR="$root/bin"

@@ -49,7 +49,7 @@ func buildPlugins(t *testing.T) string {
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	dir := t.TempDir()
-	names := []string{"file", "duckdb", "postgres", "clickhouse", "rest"}
+	names := []string{"file", "duckdb", "postgres", "clickhouse", "rest", "kafka"}
 	if os.Getenv("DPONE_TEST_MSSQL_DSN") != "" {
 		names = append(names, "mssql") // only where a SQL Server runs
 	}
@@ -83,6 +83,7 @@ func TestScripts(t *testing.T) {
 	pgDSN := os.Getenv("DPONE_TEST_PG_DSN")
 	chDSN, chHTTP := os.Getenv("DPONE_TEST_CH_DSN"), os.Getenv("DPONE_TEST_CH_HTTP")
 	msDSN := os.Getenv("DPONE_TEST_MSSQL_DSN") // no SQL Server runs here: set only where one does
+	kafka := os.Getenv("DPONE_TEST_KAFKA_BROKERS")
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
@@ -98,6 +99,14 @@ func TestScripts(t *testing.T) {
 				_, _ = rand.Read(b)
 				env.Setenv("DPONE_CONN_MS_DSN", msDSN)
 				env.Setenv("MS_SCHEMA", "script_"+hex.EncodeToString(b))
+			}
+			if kafka != "" {
+				// The broker is shared by every script: each names its
+				// topics with a suffix of its own (see expand).
+				env.Setenv("DPONE_CONN_KAFKA_BROKERS", kafka)
+				b := make([]byte, 4)
+				_, _ = rand.Read(b)
+				env.Setenv("KAFKA_SUFFIX", hex.EncodeToString(b))
 			}
 			if pgDSN == "" {
 				return nil
@@ -124,6 +133,8 @@ func TestScripts(t *testing.T) {
 				return chDSN != "" && chHTTP != "", nil
 			case "mssql":
 				return msDSN != "", nil
+			case "kafka":
+				return kafka != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -133,6 +144,7 @@ func TestScripts(t *testing.T) {
 			"chq":      cmdChq,
 			"plandiff": cmdPlanDiff,
 			"exitcode": cmdExitCode,
+			"expand":   cmdExpand,
 			"pgserver": cmdPgServer,
 			"sigcont":  cmdSigcont,
 			"nosecret": cmdNoSecret,
@@ -243,6 +255,19 @@ func cmdPsql(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	ts.Check(err)
+}
+
+// expand FILE VAR...: replace ${VAR} in FILE with the script's value of
+// each VAR named (other ${...} references are left for dpone).
+func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: expand FILE VAR...")
+	}
+	text := ts.ReadFile(args[0])
+	for _, v := range args[1:] {
+		text = strings.ReplaceAll(text, "${"+v+"}", ts.Getenv(v))
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(text), 0o644))
 }
 
 // sigcont PIDFILE: resume (SIGCONT) the process whose pid is in PIDFILE

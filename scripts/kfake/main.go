@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -19,6 +20,7 @@ import (
 func main() {
 	port := flag.Int("port", 0, "TCP port on 127.0.0.1 (0 picks a free one)")
 	partitions := flag.Int("partitions", 1, "default partitions of auto-created topics")
+	sasl := flag.String("sasl", "", "require SASL: MECHANISM:USER:PASSWORD (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)")
 	flag.Parse()
 
 	opts := []kfake.Opt{
@@ -33,6 +35,14 @@ func main() {
 		}),
 		kfake.DefaultNumPartitions(*partitions),
 		kfake.AllowAutoTopicCreation(),
+	}
+	if *sasl != "" {
+		parts := strings.SplitN(*sasl, ":", 3)
+		if len(parts) != 3 {
+			fmt.Fprintln(os.Stderr, "kfake: -sasl: want MECHANISM:USER:PASSWORD")
+			os.Exit(2)
+		}
+		opts = append(opts, kfake.EnableSASL(), kfake.Superuser(parts[0], parts[1], parts[2]))
 	}
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {

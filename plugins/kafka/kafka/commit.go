@@ -1,0 +1,228 @@
+package kafka
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// CommitLoad publishes the staged messages into the target topic and
+// writes the load's receipt to _dpone_loads in one producer transaction,
+// then deletes the staging topic. A load whose receipt exists is not
+// published again: CommitLoad succeeds and changes nothing.
+func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt json.RawMessage) (sdk.CommitResult, error) {
+	l, err := c.prepare(req)
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	a, err := newAdmin(l.cfg)
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	defer a.Close()
+	rc, err := readReceipts(ctx, l.cfg, a)
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	if rc.byLoad[req.LoadID] != nil {
+		return sdk.CommitResult{}, nil
+	}
+	if err := l.checkSharedTarget(rc); err != nil {
+		return sdk.CommitResult{}, err
+	}
+	sps, staged, err := a.partitions(ctx, l.staging)
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	if !staged {
+		return sdk.CommitResult{}, sdk.Errorf(sdk.CodeNotFound, "load %s: staging topic %s does not exist (never begun, or aborted)", req.LoadID, l.staging)
+	}
+	if err := needSchema(req); err != nil {
+		return sdk.CommitResult{}, err
+	}
+	tps, found, err := a.partitions(ctx, l.topic)
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	if !found {
+		if !*l.cfg.CreateTopics {
+			return sdk.CommitResult{}, sdk.Errorf(sdk.CodeConfig, "target topic %s does not exist and create_topics is false: create it, or set create_topics: true", l.topic)
+		}
+		if err := a.createTopic(ctx, l.topic, l.cfg.TopicPartitions); err != nil {
+			return sdk.CommitResult{}, err
+		}
+		if tps, _, err = a.partitions(ctx, l.topic); err != nil {
+			return sdk.CommitResult{}, err
+		}
+	}
+	for _, t := range []string{receiptsTopic, fencesTopic} {
+		if err := a.createTopic(ctx, t, 1); err != nil {
+			return sdk.CommitResult{}, err
+		}
+	}
+	low, err := a.offsets(ctx, l.staging, sps, ck.EarliestOffsetSpec)
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	ends, err := a.offsets(ctx, l.staging, sps, ck.LatestOffsetSpec)
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	schema, err := encodeSchema(l.valueSchema())
+	if err != nil {
+		return sdk.CommitResult{}, sdk.WithCode(sdk.CodeSchema, err)
+	}
+	r := receipt{LoadID: req.LoadID, Target: l.topic, Mode: req.Mode, Schema: schema, Receipt: rcpt,
+		Manifest: req.Fence.Manifest, Unit: req.Fence.Unit}
+	if lg := req.Load.Lineage; lg != nil {
+		r.RunID = lg.RunID
+	}
+	fault := commitFault()
+	err = l.transact(ctx, func(pr *producer) error {
+		// Fencing, inside the transaction: a run that lost its unit lock
+		// finds a newer generation here, or its producer is fenced.
+		if err := l.checkFence(ctx, a, pr); err != nil {
+			return err
+		}
+		err := consumeRange(ctx, l.cfg, l.staging, low, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
+			r.Rows++
+			err := pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny},
+				Key: m.Key, Value: m.Value, Headers: m.Headers})
+			if fault > 0 && r.Rows == int64(fault) {
+				_ = pr.flush(ctx)
+				die()
+			}
+			return false, err
+		})
+		if err != nil {
+			return err
+		}
+		if err := pr.flush(ctx); err != nil {
+			return err
+		}
+		if req.Mode == sdk.ModeFullRefresh {
+			if r.Snapshot, err = l.snapshotOffsets(ctx, a, tps, pr.firstOffsets()); err != nil {
+				return err
+			}
+		}
+		r.CommittedAt = time.Now().UTC()
+		topic := receiptsTopic
+		return pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &topic, Partition: 0},
+			Key: []byte(req.LoadID), Value: receiptJSON(r)})
+	})
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	// The receipt is committed: a staging topic left behind by a failed
+	// delete is only clutter, and LoadStatus answers committed first.
+	_ = a.deleteTopic(ctx, l.staging)
+	return sdk.CommitResult{RowsInserted: r.Rows}, nil
+}
+
+// snapshotOffsets is where a full_refresh begins in every partition of
+// the target: its first message there, else the partition's end (the
+// load put nothing there; whatever comes later is newer than the snapshot).
+func (l *load) snapshotOffsets(ctx context.Context, a *admin, ps []int32, first map[int32]int64) (map[string]int64, error) {
+	ends, err := a.offsets(ctx, l.topic, ps, ck.LatestOffsetSpec)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(ps))
+	for _, p := range ps {
+		v, ok := first[p]
+		if !ok {
+			v = ends[p]
+		}
+		out[strconv.Itoa(int(p))] = v
+	}
+	return out, nil
+}
+
+// valueSchema is the schema of the published values: the load's columns
+// and the lineage columns.
+func (l *load) valueSchema() *arrow.Schema {
+	fs := append([]arrow.Field(nil), l.req.Schema.Fields()...)
+	if lg := l.req.Load.Lineage; lg != nil {
+		if lg.RunIDColumn != "" {
+			fs = append(fs, arrow.Field{Name: lg.RunIDColumn, Type: arrow.BinaryTypes.String, Nullable: true})
+		}
+		if lg.LoadedAtColumn != "" {
+			fs = append(fs, arrow.Field{Name: lg.LoadedAtColumn, Type: &arrow.TimestampType{Unit: arrow.Nanosecond, TimeZone: "UTC"}, Nullable: true})
+		}
+	}
+	return arrow.NewSchema(fs, nil)
+}
+
+var unsafeID = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
+
+// transactionalID is the producer identity of a unit's loads into the
+// target (of the target alone without a fence): a new CommitLoad,
+// AbortLoad or fence raise fences a crashed or stale one and aborts its
+// open transaction.
+func (l *load) transactionalID() string {
+	id := l.topic
+	if f := l.req.Fence; f.Set() {
+		id = f.Manifest + "." + f.Unit + "." + l.topic
+	}
+	return "dpone-" + unsafeID.ReplaceAllString(id, "_")
+}
+
+// transact runs fn inside one transaction of the target's transactional
+// producer and commits it; on error the transaction is aborted.
+func (l *load) transact(ctx context.Context, fn func(pr *producer) error) error {
+	pr, err := newProducer(l.cfg, ck.ConfigMap{"transactional.id": l.transactionalID(),
+		"transaction.timeout.ms": 60000})
+	if err != nil {
+		return err
+	}
+	defer pr.close()
+	if err := pr.p.InitTransactions(ctx); err != nil {
+		return classify(fmt.Errorf("init transactions of %s: %w", l.transactionalID(), err))
+	}
+	if err := pr.p.BeginTransaction(); err != nil {
+		return classify(fmt.Errorf("begin transaction: %w", err))
+	}
+	if err := fn(pr); err != nil {
+		return errors.Join(err, l.abortTxn(pr))
+	}
+	if err := pr.p.CommitTransaction(ctx); err != nil {
+		var ke ck.Error
+		if errors.As(err, &ke) && ke.TxnRequiresAbort() {
+			return errors.Join(classify(fmt.Errorf("commit transaction of load %s: %w", l.req.LoadID, err)), l.abortTxn(pr))
+		}
+		return classify(fmt.Errorf("commit transaction of load %s (outcome unknown: LoadStatus tells): %w", l.req.LoadID, err))
+	}
+	return nil
+}
+
+func (l *load) abortTxn(pr *producer) error {
+	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.timeout)
+	defer cancel()
+	if err := pr.p.AbortTransaction(ctx); err != nil {
+		return classify(fmt.Errorf("abort transaction of load %s: %w", l.req.LoadID, err))
+	}
+	return nil
+}
+
+// fenceTransactions initializes the target's transactional producer,
+// which aborts a transaction a crashed CommitLoad left open.
+func (l *load) fenceTransactions(ctx context.Context) error {
+	pr, err := newProducer(l.cfg, ck.ConfigMap{"transactional.id": l.transactionalID()})
+	if err != nil {
+		return err
+	}
+	defer pr.close()
+	if err := pr.p.InitTransactions(ctx); err != nil {
+		return classify(fmt.Errorf("init transactions of %s: %w", l.transactionalID(), err))
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+// Package kafka is dpone's Kafka connector (confluent-kafka-go, librdkafka).
+//
+// As a Source, each topic is a stream. A Read is bounded: it captures every
+// partition's last stable offset at start (read_committed) and stops when
+// the consumer's position in each partition reaches it; it never counts
+// messages, since transaction markers and aborted batches sit below the
+// end. The checkpoint is the next offset per partition, emitted through the
+// SDK after each batch, so dpone's state advances only after the sink
+// committed.
+//
+// As a Destination, Kafka is an event log: incremental_append publishes
+// rows, full_refresh publishes a full snapshot (a reader can start from the
+// last snapshot with start: last_snapshot). Write stages the load's final
+// messages in a staging topic named from the load id; CommitLoad copies
+// them into the target and writes the load's receipt to _dpone_loads in one
+// producer transaction, so a read_committed consumer sees each load exactly
+// once, and any process can commit or abort a load it did not begin.
+package kafka
+
+import (
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// Version is the connector's version.
+const Version = "0.1.0"
+
+// sinkModes are the load modes the sink implements.
+var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend}
+
+// strategyOffset is the incremental strategy the source implements: the
+// checkpoint is the next offset of every partition.
+const strategyOffset = "offset"
+
+// Connector is the Kafka source and destination.
+type Connector struct{}
+
+var (
+	_ sdk.Source          = (*Connector)(nil)
+	_ sdk.Destination     = (*Connector)(nil)
+	_ sdk.Checker         = (*Connector)(nil)
+	_ sdk.LoadStatuser    = (*Connector)(nil)
+	_ sdk.StreamDescriber = (*Connector)(nil)
+)
+
+// New returns a Kafka connector.
+func New() sdk.Connector { return &Connector{} }
+
+// Spec describes the connector.
+func (c *Connector) Spec() sdk.Spec {
+	return sdk.Spec{
+		Name:                  "kafka",
+		Version:               Version,
+		Description:           "Apache Kafka topics: bounded batch source (offsets in dpone's state) and exactly-once transactional sink",
+		ConfigSchema:          configSchema,
+		SourceOptionsSchema:   sdk.OptionsSchema(sourceOptions{}),
+		SinkModes:             sinkModes,
+		IncrementalStrategies: []string{strategyOffset},
+		AtomicReceipts:        true,
+		Transactions:          true,
+		Fencing:               true,
+	}
+}

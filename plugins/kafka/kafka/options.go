@@ -1,0 +1,126 @@
+package kafka
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// Value formats a source decodes.
+const (
+	formatJSON   = "json"
+	formatString = "string"
+	formatBytes  = "bytes"
+)
+
+// Start positions of a read without a checkpoint.
+const (
+	startEarliest     = "earliest"
+	startLatest       = "latest"
+	startLastSnapshot = "last_snapshot"
+)
+
+// sourceOptions are a Read's own options (the manifest's source.options).
+type sourceOptions struct {
+	// IncrementalStrategy is "offset" (or empty for full reads).
+	IncrementalStrategy string `json:"incremental_strategy"`
+	// Format of message values: json (default: one object per message,
+	// its fields as columns), string or bytes (one _kafka_value column).
+	Format string `json:"format"`
+	// Start is where a read without a checkpoint begins: earliest
+	// (default), latest, last_snapshot (the first offsets of the last
+	// full_refresh a dpone sink published, else earliest) or an RFC 3339
+	// timestamp.
+	Start string `json:"start"`
+	// StartOffsets are explicit start offsets by partition number; they
+	// take precedence over Start for the partitions they name.
+	StartOffsets map[string]int64 `json:"start_offsets"`
+	// SampleSize is how many messages JSON schema inference reads when no
+	// dpone receipt declares the topic's schema (default 1000).
+	SampleSize int `json:"sample_size"`
+	// Envelope adds _kafka_topic, _kafka_partition, _kafka_offset,
+	// _kafka_timestamp and _kafka_key (default true).
+	Envelope *bool `json:"envelope"`
+	// Headers adds _kafka_headers, the message headers as a JSON object
+	// (default true).
+	Headers *bool `json:"headers"`
+	// OnDecodeError is what a JSON value that does not decode does:
+	// "column" (default) loads the row with NULL value columns and the
+	// reason in _kafka_error, so a contract on _kafka_error quarantines it;
+	// "fail" fails the read with a DATA error naming topic, partition and
+	// offset.
+	OnDecodeError string `json:"on_decode_error"`
+	// CommitToGroup also commits offsets to a consumer group, for
+	// monitoring tools (lag). dpone's state stays the truth: a Read
+	// commits its prior checkpoint (what dpone committed after the sink
+	// committed), so the group trails dpone by one run.
+	CommitToGroup bool `json:"commit_to_group"`
+	// GroupID is the consumer group of commit_to_group (default
+	// dpone.<topic>).
+	GroupID string `json:"group_id"`
+}
+
+// readOptions are checked source options.
+type readOptions struct {
+	sourceOptions
+	startTime    time.Time
+	startOffsets map[int32]int64
+	envelope     bool
+	headers      bool
+}
+
+func decodeSourceOptions(raw json.RawMessage) (readOptions, error) {
+	var o readOptions
+	if err := sdk.DecodeOptions(raw, &o.sourceOptions, "kafka source options"); err != nil {
+		return o, err
+	}
+	switch o.IncrementalStrategy {
+	case "", strategyOffset:
+	default:
+		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: incremental_strategy %q: the kafka source supports only %q (offsets per partition)", o.IncrementalStrategy, strategyOffset)
+	}
+	switch o.Format {
+	case "":
+		o.Format = formatJSON
+	case formatJSON, formatString, formatBytes:
+	default:
+		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: format %q: want json, string or bytes", o.Format)
+	}
+	switch o.Start {
+	case "":
+		o.Start = startEarliest
+	case startEarliest, startLatest, startLastSnapshot:
+	default:
+		t, err := time.Parse(time.RFC3339Nano, o.Start)
+		if err != nil {
+			return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: start %q: want earliest, latest, last_snapshot or an RFC 3339 timestamp", o.Start)
+		}
+		o.startTime = t
+	}
+	o.startOffsets = map[int32]int64{}
+	for k, v := range o.StartOffsets {
+		p, err := strconv.ParseInt(k, 10, 32)
+		if err != nil || p < 0 || v < 0 {
+			return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: start_offsets %q: %d: want a partition number and an offset >= 0", k, v)
+		}
+		o.startOffsets[int32(p)] = v
+	}
+	if o.SampleSize == 0 {
+		o.SampleSize = 1000
+	}
+	if o.SampleSize < 0 {
+		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: sample_size %d: want a positive number", o.SampleSize)
+	}
+	switch o.OnDecodeError {
+	case "":
+		o.OnDecodeError = "column"
+	case "column", "fail":
+	default:
+		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: on_decode_error %q: want column or fail", o.OnDecodeError)
+	}
+	o.envelope = o.Envelope == nil || *o.Envelope
+	o.headers = o.Headers == nil || *o.Headers
+	return o, nil
+}

@@ -1,0 +1,134 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// producer wraps a Producer whose delivery reports are drained in the
+// background: it keeps the first delivery error and, per partition, the
+// lowest offset delivered (where a load begins in each partition).
+type producer struct {
+	p    *ck.Producer
+	done chan struct{}
+
+	mu    sync.Mutex
+	err   error
+	first map[int32]int64
+	acked int64
+}
+
+// newProducer makes a producer with extra settings (idempotence or a
+// transactional.id).
+func newProducer(cfg Config, extra ck.ConfigMap) (*producer, error) {
+	base := ck.ConfigMap{
+		"linger.ms":                  20,
+		"batch.size":                 1 << 20,
+		"compression.type":           "lz4",
+		"queue.buffering.max.kbytes": 65536,
+		"message.timeout.ms":         int(2 * cfg.timeout.Milliseconds()),
+	}
+	for k, v := range extra {
+		base[k] = v
+	}
+	p, err := ck.NewProducer(with(cfg.clientConfig(), base))
+	if err != nil {
+		return nil, sdk.Errorf(sdk.CodeConfig, "kafka producer: %w", err)
+	}
+	pr := &producer{p: p, done: make(chan struct{}), first: map[int32]int64{}}
+	go pr.drain()
+	return pr, nil
+}
+
+func (pr *producer) drain() {
+	defer close(pr.done)
+	for ev := range pr.p.Events() {
+		switch e := ev.(type) {
+		case *ck.Message:
+			pr.mu.Lock()
+			if err := e.TopicPartition.Error; err != nil {
+				if pr.err == nil {
+					pr.err = classify(fmt.Errorf("deliver to topic %s: %w", *e.TopicPartition.Topic, err))
+				}
+			} else {
+				pr.acked++
+				p, off := e.TopicPartition.Partition, int64(e.TopicPartition.Offset)
+				if f, ok := pr.first[p]; !ok || off < f {
+					pr.first[p] = off
+				}
+			}
+			pr.mu.Unlock()
+		case ck.Error:
+			if e.IsFatal() {
+				pr.mu.Lock()
+				if pr.err == nil {
+					pr.err = classify(fmt.Errorf("kafka producer: %w", e))
+				}
+				pr.mu.Unlock()
+			}
+		}
+	}
+}
+
+// produce queues a message, waiting while the local queue is full.
+func (pr *producer) produce(ctx context.Context, m *ck.Message) error {
+	for {
+		err := pr.p.Produce(m, nil)
+		if err == nil {
+			return nil
+		}
+		if ke, ok := err.(ck.Error); !ok || ke.Code() != ck.ErrQueueFull {
+			return classify(fmt.Errorf("produce to topic %s: %w", *m.TopicPartition.Topic, err))
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		pr.p.Flush(50)
+		if err := pr.failed(); err != nil {
+			return err
+		}
+	}
+}
+
+// flush waits until every queued message is delivered or failed, and
+// returns the first delivery error.
+func (pr *producer) flush(ctx context.Context) error {
+	for pr.p.Flush(100) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return pr.failed()
+}
+
+func (pr *producer) failed() error {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	return pr.err
+}
+
+// firstOffsets is the lowest offset delivered per partition.
+func (pr *producer) firstOffsets() map[int32]int64 {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	out := make(map[int32]int64, len(pr.first))
+	for p, o := range pr.first {
+		out[p] = o
+	}
+	return out
+}
+
+// close closes the producer and waits for the delivery reports to drain.
+func (pr *producer) close() {
+	pr.p.Close()
+	select {
+	case <-pr.done:
+	case <-time.After(time.Second):
+	}
+}

@@ -1,0 +1,270 @@
+package kafka
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// stagingPrefix starts every staging topic's name (sdk.StagingName).
+const stagingPrefix = "_dpone_stg_"
+
+// Headers every published message carries.
+const (
+	headerRunID  = "dpone-run-id"
+	headerLoadID = "dpone-load-id"
+)
+
+// sinkOptions are the sink's own options (the manifest's sink.options).
+type sinkOptions struct {
+	// Key is the message key: unique_key (default: the unique_key
+	// columns, none without them), hash (SHA-256 of the value) or none.
+	Key string `json:"key"`
+}
+
+// load is a checked LoadRequest.
+type load struct {
+	req     sdk.LoadRequest
+	cfg     Config
+	opts    sinkOptions
+	topic   string
+	staging string
+}
+
+func (c *Connector) prepare(req sdk.LoadRequest) (*load, error) {
+	if !slices.Contains(sinkModes, req.Mode) {
+		return nil, sdk.Errorf(sdk.CodeUnsupported, "kafka sink: mode %q is not supported (supported: %s)", req.Mode, strings.Join(sinkModes, ", "))
+	}
+	cfg, err := decodeConfig(req.Config)
+	if err != nil {
+		return nil, err
+	}
+	if req.Target.Name == "" {
+		return nil, sdk.Errorf(sdk.CodeConfig, "load %s: target topic name is empty", req.LoadID)
+	}
+	l := &load{req: req, cfg: cfg, topic: topicName(req.Target.Namespace, req.Target.Name), staging: sdk.StagingName(req.LoadID)}
+	if internalTopic(l.topic) {
+		return nil, sdk.Errorf(sdk.CodeConfig, "load %s: target topic %s is reserved (Kafka's and dpone's internal topics)", req.LoadID, l.topic)
+	}
+	if err := sdk.DecodeOptions(req.Options, &l.opts, "kafka sink options"); err != nil {
+		return nil, err
+	}
+	switch l.opts.Key {
+	case "":
+		l.opts.Key = keyUniqueKey
+	case keyUniqueKey, keyHash, keyNone:
+	default:
+		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: key %q: want unique_key, hash or none", l.opts.Key)
+	}
+	if _, err := req.Strategy(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func needSchema(req sdk.LoadRequest) error {
+	if req.Schema == nil || req.Schema.NumFields() == 0 {
+		return sdk.Errorf(sdk.CodeSchema, "load %s: the load request has no schema", req.LoadID)
+	}
+	return nil
+}
+
+// BeginLoad (re)creates the load's staging topic, empty, with one
+// partition. A missing target is an error only when create_topics is off.
+func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string, error) {
+	l, err := c.prepare(req)
+	if err != nil {
+		return "", err
+	}
+	if err := needSchema(req); err != nil {
+		return "", err
+	}
+	if _, err := newRowEncoder(req.Schema, req.UniqueKey, l.opts.Key, req.Load.Lineage); err != nil {
+		return "", err
+	}
+	a, err := newAdmin(l.cfg)
+	if err != nil {
+		return "", err
+	}
+	defer a.Close()
+	if !*l.cfg.CreateTopics {
+		if _, found, err := a.partitions(ctx, l.topic); err != nil {
+			return "", err
+		} else if !found {
+			return "", sdk.Errorf(sdk.CodeConfig, "target topic %s does not exist and create_topics is false: create it, or set create_topics: true", l.topic)
+		}
+	}
+	if err := l.raiseFence(ctx, a); err != nil {
+		return "", err
+	}
+	rc, err := readReceipts(ctx, l.cfg, a)
+	if err != nil {
+		return "", err
+	}
+	if err := l.checkSharedTarget(rc); err != nil {
+		return "", err
+	}
+	if err := a.deleteTopic(ctx, l.staging); err != nil {
+		return "", err
+	}
+	if err := a.createTopic(ctx, l.staging, 1); err != nil {
+		return "", err
+	}
+	return l.staging, nil
+}
+
+// Write encodes the records as the target's final messages (key, JSON
+// value with the lineage columns, headers) and produces them to the
+// staging topic with an idempotent producer; it returns once every
+// message is acknowledged.
+func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
+	l, err := c.prepare(req)
+	if err != nil {
+		return sdk.WriteResult{}, err
+	}
+	schema := req.Schema
+	if schema == nil {
+		schema = records.Schema()
+	}
+	if schema == nil {
+		return sdk.WriteResult{}, needSchema(req)
+	}
+	a, err := newAdmin(l.cfg)
+	if err != nil {
+		return sdk.WriteResult{}, err
+	}
+	_, staged, err := a.partitions(ctx, l.staging)
+	a.Close()
+	if err != nil {
+		return sdk.WriteResult{}, err
+	}
+	if !staged {
+		return sdk.WriteResult{}, sdk.Errorf(sdk.CodeNotFound, "load %s: staging topic %s does not exist (BeginLoad first, or the load was committed or aborted)", req.LoadID, l.staging)
+	}
+	pr, err := newProducer(l.cfg, ck.ConfigMap{"enable.idempotence": true})
+	if err != nil {
+		return sdk.WriteResult{}, err
+	}
+	defer pr.close()
+	var res sdk.WriteResult
+	var enc *rowEncoder
+	var encSchema *arrow.Schema
+	headers := l.headers()
+	for {
+		rec, err := records.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return res, err
+		}
+		if enc == nil || !rec.Schema().Equal(encSchema) {
+			if enc, err = newRowEncoder(rec.Schema(), req.UniqueKey, l.opts.Key, req.Load.Lineage); err != nil {
+				return res, err
+			}
+			encSchema = rec.Schema()
+		}
+		for i := range int(rec.NumRows()) {
+			value, err := enc.value(nil, rec, i)
+			if err != nil {
+				return res, sdk.Errorf(sdk.CodeData, "load %s: %w", req.LoadID, err)
+			}
+			key, err := enc.key(rec, i, value)
+			if err != nil {
+				return res, sdk.Errorf(sdk.CodeData, "load %s: key: %w", req.LoadID, err)
+			}
+			m := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.staging, Partition: 0}, Key: key, Value: value, Headers: headers}
+			if err := pr.produce(ctx, m); err != nil {
+				return res, err
+			}
+			res.Bytes += int64(len(value) + len(key))
+		}
+		res.Rows += rec.NumRows()
+	}
+	if err := pr.flush(ctx); err != nil {
+		return res, fmt.Errorf("stage load %s: %w", req.LoadID, err)
+	}
+	return res, nil
+}
+
+// headers are the headers of the load's messages: run id and load id.
+func (l *load) headers() []ck.Header {
+	h := []ck.Header{{Key: headerLoadID, Value: []byte(l.req.LoadID)}}
+	if lg := l.req.Load.Lineage; lg != nil && lg.RunID != "" {
+		h = append(h, ck.Header{Key: headerRunID, Value: []byte(lg.RunID)})
+	}
+	return h
+}
+
+// AbortLoad aborts any transaction a crashed CommitLoad of the target
+// left open and deletes the staging topic; it is idempotent.
+func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
+	l, err := c.prepare(req)
+	if err != nil {
+		return err
+	}
+	a, err := newAdmin(l.cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if _, staged, err := a.partitions(ctx, l.staging); err != nil {
+		return err
+	} else if !staged {
+		return nil
+	}
+	if err := l.fenceTransactions(ctx); err != nil {
+		return err
+	}
+	return a.deleteTopic(ctx, l.staging)
+}
+
+// LoadStatus is committed when the load's receipt is in _dpone_loads
+// (read_committed), staged when its staging topic exists, else unknown.
+func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.LoadState, error) {
+	l, err := c.prepare(req)
+	if err != nil {
+		return 0, err
+	}
+	a, err := newAdmin(l.cfg)
+	if err != nil {
+		return 0, err
+	}
+	defer a.Close()
+	// A recovering run takes over: a stale holder's later commit fails. An
+	// even newer run may have taken over meanwhile: the status is reported
+	// all the same and this run's own commit will fail.
+	if err := l.raiseFence(ctx, a); err != nil && sdk.CodeOf(err) != sdk.CodeConfig {
+		return 0, fmt.Errorf("load status %s: raise the fence of unit %s: %w", req.LoadID, req.Fence, err)
+	}
+	rc, err := readReceipts(ctx, l.cfg, a)
+	if err != nil {
+		return 0, err
+	}
+	if rc.byLoad[req.LoadID] != nil {
+		return sdk.LoadCommitted, nil
+	}
+	_, staged, err := a.partitions(ctx, l.staging)
+	switch {
+	case err != nil:
+		return 0, err
+	case staged:
+		return sdk.LoadStaged, nil
+	}
+	return sdk.LoadUnknown, nil
+}
+
+// receiptJSON renders the receipt record of a load.
+func receiptJSON(r receipt) []byte {
+	b, _ := json.Marshal(r)
+	return b
+}
