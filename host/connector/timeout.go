@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
@@ -75,6 +78,12 @@ func unary[R any](ctx context.Context, c *Client, op string, call func(context.C
 		var te *TimeoutError
 		if ctx.Err() == nil && errors.As(context.Cause(cctx), &te) {
 			return zero, te
+		}
+		// gRPC enforces the deadline on both ends: the plugin's side may
+		// answer DeadlineExceeded a moment before this side's timer sets
+		// the cause. The caller's context is alive, so the bound expired.
+		if ctx.Err() == nil && limit > 0 && status.Code(err) == codes.DeadlineExceeded {
+			return zero, &TimeoutError{Plugin: c.name, Path: c.path, Op: op, After: limit}
 		}
 		return zero, c.callErr(ctx, op, err)
 	}
