@@ -104,7 +104,9 @@ func (c *Client) probe(ctx context.Context, cancel context.CancelCauseFunc, op s
 		}
 		pctx, pcancel := context.WithTimeout(ctx, c.callTimeout)
 		_, err := c.rpc.GetSpec(pctx, &connectorv1.GetSpecRequest{})
-		timedOut := pctx.Err() != nil && ctx.Err() == nil
+		// The plugin's side of gRPC may enforce the deadline a moment
+		// before pctx's timer fires: DeadlineExceeded is a timeout too.
+		timedOut := ctx.Err() == nil && (pctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded)
 		pcancel()
 		if timedOut {
 			cancel(&TimeoutError{Plugin: c.name, Path: c.path, Op: op, After: c.callTimeout, Probe: true})
