@@ -42,7 +42,16 @@ start)
   mkdir -p "$dir/data"
   if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
     read -r tcp http < "$dir/ports"
-  else
+    # A server that no longer answers is on its way out (chDB's exits when a
+    # client drops its connection mid-packet): let it go, start it anew.
+    if ! curl -fsS "http://127.0.0.1:$http/?query=SELECT%201" >/dev/null 2>&1; then
+      pid=$(cat "$dir/pid")
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+      rm -f "$dir/pid" "$dir/ports"
+    fi
+  fi
+  if [ ! -f "$dir/pid" ] || ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
     tcp=$(free_port); http=$(free_port)
     # The keep-alive query sleeps one second per row, for ~30 years.
     setsid "$bin" --path="$dir/data/" --listen_host=127.0.0.1 --tcp_port="$tcp" --http_port="$http" \

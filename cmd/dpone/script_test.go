@@ -146,6 +146,7 @@ func TestScripts(t *testing.T) {
 			"exitcode": cmdExitCode,
 			"expand":   cmdExpand,
 			"pgserver": cmdPgServer,
+			"chserver": cmdChServer,
 			"sigcont":  cmdSigcont,
 			"nosecret": cmdNoSecret,
 			"setfield": cmdSetField,
