@@ -68,5 +68,5 @@ func (c *Connector) DescribeStream(ctx context.Context, req sdk.ReadRequest) (sd
 		}
 	}
 	schema := arrow.NewSchema(fields, nil)
-	return sdk.Stream{Name: req.Stream, Namespace: req.Namespace, Schema: schema, PrimaryKey: pk, CursorCandidates: cursorCandidates(schema)}, nil
+	return sdk.Stream{Name: req.Stream, Namespace: req.Namespace, Schema: schema, PrimaryKey: pk, CursorCandidates: sdk.CursorCandidates(schema)}, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -76,7 +75,7 @@ func (c *Connector) Discover(ctx context.Context, raw json.RawMessage, selector 
 			rows.Close()
 			return nil, classify(fmt.Errorf("list tables: %w", err))
 		}
-		if selected(selector, t.db, t.name) {
+		if sdk.Selected(selector, t.db, t.name) {
 			tables = append(tables, t)
 		}
 	}
@@ -103,7 +102,7 @@ func (c *Connector) Discover(ctx context.Context, raw json.RawMessage, selector 
 		}
 		schema := arrow.NewSchema(fields, nil)
 		streams = append(streams, sdk.Stream{Name: t.name, Namespace: t.db, Schema: schema, PrimaryKey: info.key(),
-			CursorCandidates: cursorCandidates(schema), RowEstimate: t.rows, ByteEstimate: t.bytes})
+			CursorCandidates: sdk.CursorCandidates(schema), RowEstimate: t.rows, ByteEstimate: t.bytes})
 	}
 	return streams, nil
 }
@@ -121,34 +120,4 @@ func (t *tableInfo) key() []string {
 		}
 	}
 	return t.sortingKey
-}
-
-func selected(selector []string, db, table string) bool {
-	if len(selector) == 0 {
-		return true
-	}
-	for _, s := range selector {
-		if s == db {
-			return true
-		}
-		if ok, _ := path.Match(s, db+"."+table); ok {
-			return true
-		}
-		if ok, _ := path.Match(s, table); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// cursorCandidates are the columns that can order an incremental read.
-func cursorCandidates(s *arrow.Schema) []string {
-	var out []string
-	for _, f := range s.Fields() {
-		switch f.Type.ID() {
-		case arrow.TIMESTAMP, arrow.DATE32, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT16, arrow.UINT32, arrow.UINT64:
-			out = append(out, f.Name)
-		}
-	}
-	return out
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -39,7 +38,7 @@ func (c *Connector) Discover(ctx context.Context, raw json.RawMessage, selector 
 			rows.Close()
 			return nil, classify(fmt.Errorf("list tables: %w", err))
 		}
-		if selected(selector, t.schema, t.name) {
+		if sdk.Selected(selector, t.schema, t.name) {
 			tables = append(tables, t)
 		}
 	}
@@ -54,40 +53,9 @@ func (c *Connector) Discover(ctx context.Context, raw json.RawMessage, selector 
 			return nil, err
 		}
 		streams = append(streams, sdk.Stream{Name: t.name, Namespace: t.schema, Schema: schema, PrimaryKey: pk,
-			CursorCandidates: cursorCandidates(schema), RowEstimate: t.rows})
+			CursorCandidates: sdk.CursorCandidates(schema), RowEstimate: t.rows})
 	}
 	return streams, nil
-}
-
-func selected(selector []string, schema, table string) bool {
-	if len(selector) == 0 {
-		return true
-	}
-	for _, s := range selector {
-		if s == schema {
-			return true
-		}
-		if ok, _ := path.Match(s, schema+"."+table); ok {
-			return true
-		}
-		if ok, _ := path.Match(s, table); ok {
-			return true
-		}
-	}
-	return false
-}
-
-// cursorCandidates are the columns that can order an incremental read:
-// timestamps, dates and integers.
-func cursorCandidates(s *arrow.Schema) []string {
-	var out []string
-	for _, f := range s.Fields() {
-		switch f.Type.ID() {
-		case arrow.TIMESTAMP, arrow.DATE32, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT16, arrow.UINT32, arrow.UINT64:
-			out = append(out, f.Name)
-		}
-	}
-	return out
 }
 
 // sourceOptions are the keys ReadRequest.Options may hold.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -53,7 +52,7 @@ func (*Connector) Discover(ctx context.Context, config json.RawMessage, selector
 			ns = ""
 		}
 		k := key{ns: ns, name: streamKey(de.Name())}
-		if selected(selector, k.ns, k.name) {
+		if sdk.Selected(selector, k.ns, k.name) {
 			groups[k] = true
 		}
 		return nil
@@ -97,23 +96,4 @@ func describe(ctx context.Context, cfg Config, opts Options, ns, name string) (s
 		size += f.size
 	}
 	return sdk.Stream{Name: name, Namespace: ns, Schema: st.Schema(), RowEstimate: st.RowEstimate(files), ByteEstimate: size}, nil
-}
-
-// selected reports whether a stream matches the selector (empty: all).
-func selected(selector []string, ns, name string) bool {
-	if len(selector) == 0 {
-		return true
-	}
-	full := name
-	if ns != "" {
-		full = ns + "." + name
-	}
-	for _, s := range selector {
-		a, _ := path.Match(s, full)
-		b, _ := path.Match(s, name)
-		if a || b {
-			return true
-		}
-	}
-	return false
 }
