@@ -1,19 +1,21 @@
 package dag
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 )
 
 // Formats lists the formats Render accepts.
-var Formats = []string{"text", "mermaid", "dot"}
+var Formats = []string{"text", "mermaid", "dot", "json"}
 
 // Render draws the graph in topological order:
 //
 //	text     one line per node: "id" or "id <- dep1, dep2"
 //	mermaid  a Mermaid flowchart (left to right)
 //	dot      a Graphviz digraph
+//	json     {"nodes": [{"id": ..., "deps": [...]}, ...]} for machines
 func (g *Graph) Render(format string) (string, error) {
 	order, err := g.TopoOrder()
 	if err != nil {
@@ -52,8 +54,25 @@ func (g *Graph) Render(format string) (string, error) {
 			}
 		}
 		b.WriteString("}\n")
+	case "json":
+		type node struct {
+			ID   string   `json:"id"`
+			Deps []string `json:"deps"`
+		}
+		out := struct {
+			Nodes []node `json:"nodes"`
+		}{Nodes: []node{}}
+		for _, id := range order {
+			out.Nodes = append(out.Nodes, node{ID: id, Deps: append([]string{}, g.sorted(set(g.deps[id]))...)})
+		}
+		j, err := json.MarshalIndent(out, "", "  ")
+		if err != nil {
+			return "", err
+		}
+		b.Write(j)
+		b.WriteString("\n")
 	default:
-		return "", fmt.Errorf("unknown graph format %q: want text, mermaid or dot", format)
+		return "", fmt.Errorf("unknown graph format %q: want text, mermaid, dot or json", format)
 	}
 	return b.String(), nil
 }

@@ -131,7 +131,7 @@ func (b *builder) resolveConnection(u *Unit, side string, e *Endpoint, line int)
 			r.layers[strings.ToLower(field)] = "env"
 		}
 	}
-	if len(r.config) == 0 {
+	if len(r.config) == 0 && !b.opts.Offline {
 		r.ok = false
 		b.p.add(ErrMissingEnv, line, u.ID, "%s.connection_id %q has no credentials: set environment variables %s<FIELD> (for example %s%s=...) or add connections.%s to the manifest",
 			side, e.ConnectionID, prefix, prefix, exampleField(e.Type), e.ConnectionID)

@@ -23,6 +23,10 @@ type Options struct {
 	// when LookupEnv is nil too, and no variables otherwise (so a test
 	// that sets LookupEnv never sees the real environment).
 	Environ func() []string
+	// Offline resolves a manifest without its credentials: a connection
+	// with no DPONE_CONN_<ID>_* variable gets an empty config instead of
+	// an error. For commands that start no connector (dpone export).
+	Offline bool
 }
 
 // MapEnv returns Options whose environment is exactly env.

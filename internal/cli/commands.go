@@ -21,5 +21,7 @@ func addCommands(root *cobra.Command, app *App) {
 		newManifestCmd(app),
 		newStateCmd(app),
 		newRunsCmd(app),
+		// orchestrators (issue: beyond one machine)
+		newExportCmd(app),
 	)
 }

@@ -9,12 +9,16 @@ import (
 func newDagCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "dag", Short: "Inspect the manifest's dependency graph"}
 	var format string
+	var asJSON bool
 	show := &cobra.Command{
 		Use:   "show MANIFEST",
-		Short: "Print the DAG of load units as text, mermaid or dot",
+		Short: "Print the DAG of load units as text, mermaid, dot or json",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := manifest.Load(args[0], manifest.Options{})
+			if asJSON {
+				format = "json"
+			}
+			m, err := manifest.Load(args[0], manifest.Options{Offline: true})
 			if err != nil {
 				return asUsage(err)
 			}
@@ -26,7 +30,8 @@ func newDagCmd(app *App) *cobra.Command {
 			return err
 		},
 	}
-	show.Flags().StringVar(&format, "format", "text", "text, mermaid or dot")
+	show.Flags().StringVar(&format, "format", "text", "text, mermaid, dot or json")
+	show.Flags().BoolVar(&asJSON, "json", false, "same as --format json")
 	cmd.AddCommand(show)
 	return cmd
 }

@@ -49,7 +49,7 @@ change the evolution policy refuses).`,
 }
 
 func runPlan(ctx context.Context, app *App, o *planOptions) error {
-	s, err := openSession(ctx, app, o.manifest, o.selectors, o.excludes)
+	s, err := openSession(ctx, app, o.manifest, o.selectors, o.excludes, "")
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ type runOptions struct {
 	metricsFile  string
 	metricsAddr  string
 	lineageFile  string
+	stateURL     string
 }
 
 func newRunCmd(app *App) *cobra.Command {
@@ -69,6 +70,7 @@ run or by a unit), 130 interrupted.`,
 	f.StringVar(&o.metricsFile, "metrics-textfile", "", "write Prometheus metrics to this file at the end (node_exporter textfile)")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address during the run (e.g. 127.0.0.1:9464)")
 	f.StringVar(&o.lineageFile, "openlineage", "", "append OpenLineage START/COMPLETE/FAIL events (NDJSON) to this file")
+	f.StringVar(&o.stateURL, "state-url", "", "state backend instead of the manifest's: postgres://… or sqlite:PATH (default $DPONE_STATE_URL)")
 	return cmd
 }
 
@@ -92,10 +94,13 @@ func (s *session) close() {
 
 // openSession loads the manifest, selects units, opens the state store and
 // prepares (but does not start) the connector pool.
-func openSession(ctx context.Context, app *App, path string, selectors, excludes []string) (*session, error) {
+func openSession(ctx context.Context, app *App, path string, selectors, excludes []string, stateURL string) (*session, error) {
 	m, err := manifest.Load(path, manifest.Options{})
 	if err != nil {
 		return nil, asUsage(err)
+	}
+	if err := applyStateURL(m, stateURL); err != nil {
+		return nil, err
 	}
 	units, err := m.Select(selectors, excludes)
 	if err != nil {
@@ -131,7 +136,7 @@ func openStore(ctx context.Context, m *manifest.Manifest) (state.Store, error) {
 }
 
 func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
-	s, err := openSession(ctx, app, o.manifest, o.selectors, o.excludes)
+	s, err := openSession(ctx, app, o.manifest, o.selectors, o.excludes, o.stateURL)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,9 @@ func (f *stateFlags) openManifest(ctx context.Context) (state.Store, *manifest.M
 		if err != nil {
 			return nil, nil, asUsage(err)
 		}
+		if err := applyStateURL(m, ""); err != nil {
+			return nil, nil, err
+		}
 		st, err := openStore(ctx, m)
 		return st, m, err
 	}
