@@ -152,6 +152,8 @@ func TestScripts(t *testing.T) {
 			"setfield":    cmdSetField,
 			"envfile":     cmdEnvFile,
 			"orchestrate": cmdOrchestrate,
+			"olreceiver":  cmdOLReceiver,
+			"olevents":    cmdOLEvents,
 		},
 	})
 }

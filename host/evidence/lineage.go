@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
@@ -22,11 +23,22 @@ const Producer = "https://github.com/dpone-go/dpone"
 
 const (
 	runEventSchema      = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
-	schemaFacetURL      = "https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet"
+	schemaFacetURL      = "https://openlineage.io/spec/facets/1-2-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet"
 	outputStatsURL      = "https://openlineage.io/spec/facets/1-0-2/OutputStatisticsOutputDatasetFacet.json#/$defs/OutputStatisticsOutputDatasetFacet"
 	errorMessageURL     = "https://openlineage.io/spec/facets/1-0-1/ErrorMessageRunFacet.json#/$defs/ErrorMessageRunFacet"
+	jobTypeURL          = "https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet"
+	engineURL           = "https://openlineage.io/spec/facets/1-1-1/ProcessingEngineRunFacet.json#/$defs/ProcessingEngineRunFacet"
+	qualityMetricsURL   = "https://openlineage.io/spec/facets/1-0-3/DataQualityMetricsInputDatasetFacet.json#/$defs/DataQualityMetricsInputDatasetFacet"
+	assertionsURL       = "https://openlineage.io/spec/facets/1-1-0/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet"
+	// dponeQualityURL describes dpone's own run facet (dpone_quality):
+	// rows read, written and set aside in quarantine by data contracts.
+	dponeQualityURL     = "https://github.com/dpone-go/dpone/blob/main/docs/openlineage.md#dpone_quality"
 	defaultJobNamespace = "dpone"
 )
+
+// Version is the dpone version events name in their processing_engine
+// facet; the CLI sets it at start.
+var Version = "dev"
 
 // LineageEvent is one OpenLineage run event for a load unit.
 type LineageEvent struct {
@@ -42,6 +54,17 @@ type LineageEvent struct {
 	Inputs, Outputs []LineageDataset
 	// Error is reported on FAIL events.
 	Error *ErrorInfo
+	// Quality is the unit's data-quality evidence, on COMPLETE and FAIL
+	// events: rows read and set aside, contract violations.
+	Quality *LineageQuality
+}
+
+// LineageQuality is what a unit's data contract found.
+type LineageQuality struct {
+	RowsRead, RowsWritten, RowsQuarantined int64
+	// Violations are counted per column and reason; each becomes a failed
+	// assertion on the output dataset.
+	Violations []Violation
 }
 
 // LineageDataset is a dataset read or written, with its schema and, for
@@ -56,6 +79,13 @@ type LineageDataset struct {
 type LineageField struct {
 	Name string `json:"name"`
 	Type string `json:"type"`
+}
+
+// LineageEmitter receives a run's OpenLineage events: the file writer,
+// the HTTP transport, or both.
+type LineageEmitter interface {
+	Emit(LineageEvent) error
+	Close() error
 }
 
 // LineageWriter writes OpenLineage events as NDJSON, one event a line.
@@ -106,6 +136,7 @@ type olDataset struct {
 	Namespace    string             `json:"namespace"`
 	Name         string             `json:"name"`
 	Facets       map[string]olFacet `json:"facets,omitempty"`
+	InputFacets  map[string]olFacet `json:"inputFacets,omitempty"`
 	OutputFacets map[string]olFacet `json:"outputFacets,omitempty"`
 }
 
@@ -117,8 +148,9 @@ type olEvent struct {
 		Facets map[string]olFacet `json:"facets,omitempty"`
 	} `json:"run"`
 	Job struct {
-		Namespace string `json:"namespace"`
-		Name      string `json:"name"`
+		Namespace string             `json:"namespace"`
+		Name      string             `json:"name"`
+		Facets    map[string]olFacet `json:"facets,omitempty"`
 	} `json:"job"`
 	Inputs    []olDataset `json:"inputs"`
 	Outputs   []olDataset `json:"outputs"`
@@ -140,10 +172,16 @@ func runEvent(e LineageEvent) olEvent {
 	ev.EventType = e.Type
 	ev.EventTime = e.Time.UTC().Format(time.RFC3339Nano)
 	ev.Run.RunID = lineageRunID(e.RunID, e.Unit)
+	ev.Run.Facets = map[string]olFacet{"processing_engine": facet(engineURL, "name", "dpone", "version", Version)}
 	if e.Type == LineageFail && e.Error != nil {
-		ev.Run.Facets = map[string]olFacet{"errorMessage": facet(errorMessageURL,
-			"message", e.Error.Code+": "+e.Error.Message, "programmingLanguage", "go")}
+		ev.Run.Facets["errorMessage"] = facet(errorMessageURL,
+			"message", e.Error.Code+": "+e.Error.Message, "programmingLanguage", "go")
 	}
+	if q := e.Quality; q != nil {
+		ev.Run.Facets["dpone_quality"] = facet(dponeQualityURL, "rowsRead", q.RowsRead, "rowsWritten", q.RowsWritten,
+			"rowsQuarantined", q.RowsQuarantined, "contractViolations", violationCount(q.Violations))
+	}
+	ev.Job.Facets = map[string]olFacet{"jobType": facet(jobTypeURL, "processingType", "BATCH", "integration", "DPONE", "jobType", "TASK")}
 	ev.Job.Namespace = e.Namespace
 	if ev.Job.Namespace == "" {
 		ev.Job.Namespace = defaultJobNamespace
@@ -151,10 +189,22 @@ func runEvent(e LineageEvent) olEvent {
 	ev.Job.Name = e.Job
 	ev.Inputs, ev.Outputs = []olDataset{}, []olDataset{}
 	for _, d := range e.Inputs {
-		ev.Inputs = append(ev.Inputs, dataset(d, false))
+		in := dataset(d, false)
+		if e.Quality != nil {
+			in.InputFacets = map[string]olFacet{"dataQualityMetrics": facet(qualityMetricsURL,
+				"rowCount", e.Quality.RowsRead, "columnMetrics", map[string]any{})}
+		}
+		ev.Inputs = append(ev.Inputs, in)
 	}
 	for _, d := range e.Outputs {
-		ev.Outputs = append(ev.Outputs, dataset(d, e.Type == LineageComplete))
+		out := dataset(d, e.Type == LineageComplete)
+		if e.Quality != nil {
+			if out.Facets == nil {
+				out.Facets = map[string]olFacet{}
+			}
+			out.Facets["dataQualityAssertions"] = facet(assertionsURL, "assertions", assertions(e.Quality))
+		}
+		ev.Outputs = append(ev.Outputs, out)
 	}
 	ev.Producer, ev.SchemaURL = Producer, runEventSchema
 	return ev
@@ -178,4 +228,25 @@ func lineageRunID(runID, unit string) string {
 	h[6] = (h[6] & 0x0f) | 0x50
 	h[8] = (h[8] & 0x3f) | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+func violationCount(vs []Violation) int64 {
+	var n int64
+	for _, v := range vs {
+		n += v.Rows
+	}
+	return n
+}
+
+// assertions renders a unit's contract results: one assertion for the
+// contract as a whole (success when no row was set aside), and one failed
+// assertion per column and reason that rows broke.
+func assertions(q *LineageQuality) []map[string]any {
+	out := []map[string]any{{"assertion": "data_contract", "name": "rows_quarantined", "success": q.RowsQuarantined == 0,
+		"description": fmt.Sprintf("%d of %d rows set aside in quarantine", q.RowsQuarantined, q.RowsRead)}}
+	for _, v := range q.Violations {
+		out = append(out, map[string]any{"assertion": strings.ToLower(v.Reason), "column": v.Column, "success": false,
+			"description": fmt.Sprintf("%d rows broke %s", v.Rows, v.Reason)})
+	}
+	return out
 }

@@ -51,7 +51,7 @@ type Options struct {
 	Hooks Hooks
 	// Lineage receives OpenLineage START/COMPLETE/FAIL events per unit;
 	// nil turns them off.
-	Lineage *evidence.LineageWriter
+	Lineage evidence.LineageEmitter
 	// Metrics, when set, is updated live (rows, bytes, durations, status),
 	// e.g. for a /metrics endpoint during the run.
 	Metrics *evidence.Metrics

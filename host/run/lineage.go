@@ -24,19 +24,26 @@ func (e *Engine) emitLineage(kind string, u *manifest.Unit, rep *evidence.UnitRe
 	for _, f := range src.GetFields() {
 		fields = append(fields, evidence.LineageField{Name: f.GetName(), Type: v1convert.TypeName(f.GetType())})
 	}
+	srcNS, srcName := datasetName(u.Source)
+	dstNS, dstName := datasetName(u.Sink)
 	ev := evidence.LineageEvent{
 		Type: kind, Time: time.Now().UTC(), RunID: e.runID, Unit: u.ID, Job: e.manifestID + "." + u.ID,
-		Inputs:  []evidence.LineageDataset{{Namespace: u.Source.Type, Name: u.Source.Table.String(), Fields: fields}},
-		Outputs: []evidence.LineageDataset{{Namespace: u.Sink.Type, Name: u.Sink.Table.String(), Fields: fields}},
+		Inputs:  []evidence.LineageDataset{{Namespace: srcNS, Name: srcName, Fields: fields}},
+		Outputs: []evidence.LineageDataset{{Namespace: dstNS, Name: dstName, Fields: fields}},
 	}
 	if kind == evidence.LineageComplete {
 		ev.Outputs[0].Rows, ev.Outputs[0].Bytes = rep.RowsWritten, rep.Bytes
+	}
+	if kind != evidence.LineageStart {
+		ev.Quality = &evidence.LineageQuality{RowsRead: rep.RowsRead, RowsWritten: rep.RowsWritten,
+			RowsQuarantined: rep.RowsQuarantined, Violations: rep.Violations}
 	}
 	if kind == evidence.LineageFail {
 		ev.Error = rep.Error
 	}
 	if err := e.opts.Lineage.Emit(ev); err != nil {
-		e.logf("%s: openlineage: %v", u.ID, err)
+		// A lineage backend that is down never fails the load.
+		e.logf("warning: %s: %v", u.ID, err)
 	}
 }
 

@@ -32,7 +32,7 @@ type runOptions struct {
 	progress     string
 	metricsFile  string
 	metricsAddr  string
-	lineageFile  string
+	lineage      lineageFlags
 	stateURL     string
 }
 
@@ -69,7 +69,11 @@ run or by a unit), 130 interrupted.`,
 	f.StringVar(&o.progress, "progress", "auto", "progress display: auto, bars, plain, none")
 	f.StringVar(&o.metricsFile, "metrics-textfile", "", "write Prometheus metrics to this file at the end (node_exporter textfile)")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address during the run (e.g. 127.0.0.1:9464)")
-	f.StringVar(&o.lineageFile, "openlineage", "", "append OpenLineage START/COMPLETE/FAIL events (NDJSON) to this file")
+	f.StringVar(&o.lineage.file, "openlineage", "", "append OpenLineage START/COMPLETE/FAIL events (NDJSON) to this file")
+	f.StringVar(&o.lineage.url, "openlineage-url", "", "POST OpenLineage events to this URL, e.g. http://marquez:5000/api/v1/lineage (default $OPENLINEAGE_URL); a backend that is down only warns")
+	f.StringVar(&o.lineage.tokenEnv, "openlineage-token-env", "OPENLINEAGE_API_KEY", "environment variable holding the bearer token for --openlineage-url")
+	f.DurationVar(&o.lineage.timeout, "openlineage-timeout", 5*time.Second, "timeout of each OpenLineage POST")
+	f.IntVar(&o.lineage.retries, "openlineage-retries", 2, "retries of an OpenLineage POST that failed with a network error, 429 or 5xx")
 	f.StringVar(&o.stateURL, "state-url", "", "state backend instead of the manifest's: postgres://… or sqlite:PATH (default $DPONE_STATE_URL)")
 	return cmd
 }
@@ -170,11 +174,12 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 		}
 		defer stop()
 	}
-	var lineage *evidence.LineageWriter
-	if o.lineageFile != "" {
-		if lineage, err = evidence.OpenLineageFile(o.lineageFile); err != nil {
-			return asUsage(fmt.Errorf("--openlineage: %w", err))
-		}
+	evidence.Version = app.Version
+	lineage, lineageReport, err := o.lineage.open()
+	if err != nil {
+		return err
+	}
+	if lineage != nil {
 		defer lineage.Close()
 	}
 	rep, runErr := run.Execute(ctx, run.Options{
@@ -198,6 +203,7 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 			fmt.Fprintf(app.Err, "warning: write metrics: %v\n", err)
 		}
 	}
+	lineageReport(app.Err)
 	fmt.Fprintln(app.Out)
 	evidence.RenderSummary(app.Out, rep)
 	evidence.RenderViolations(app.Out, rep)
