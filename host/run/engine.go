@@ -221,6 +221,9 @@ func buildGraph(units []*manifest.Unit) (*dag.Graph, error) {
 // runUnit loads one unit with its lock, retries and report.
 func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.UnitReport) error {
 	stream := state.StreamKey{Manifest: e.manifestID, Unit: u.ID}
+	if e.opts.Metrics != nil {
+		e.opts.Metrics.SetUnit(u.ID, u.Source.Type, u.Sink.Type)
+	}
 	lock, err := e.lock(ctx, u.ID)
 	if err != nil {
 		e.fail(u, rep, err)
@@ -238,17 +241,21 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 		// load resolves pending loads of earlier runs first; a transient
 		// sink error there is retried like one in the load.
 		err = r.load(ctx)
-		if e.opts.Metrics != nil {
-			e.opts.Metrics.AddRows(u.ID, 0, rep.RowsWritten, rep.RowsQuarantined, 0)
-			e.opts.Metrics.SetUnitDuration(u.ID, rep.DurationSeconds)
-		}
 		if err == nil {
 			rep.Status = "ok"
 			if rep.DurationSeconds > 0 {
 				rep.RowsPerSecond = float64(rep.RowsWritten) / rep.DurationSeconds
 			}
+			if e.opts.Metrics != nil {
+				e.opts.Metrics.Attempt(rep)
+			}
 			e.progress.Done(u.ID, "ok")
 			return nil
+		}
+		if e.opts.Metrics != nil {
+			attemptRep := *rep
+			attemptRep.Error = errorInfo(err)
+			e.opts.Metrics.Attempt(&attemptRep)
 		}
 		var committed errCommitted
 		if attempt > e.opts.Retries || !connector.IsRetryable(err) || ctx.Err() != nil || errors.As(err, &committed) {
@@ -256,6 +263,9 @@ func (e *Engine) runUnit(ctx context.Context, u *manifest.Unit, rep *evidence.Un
 			// reads from the old checkpoint and would load its rows again.
 			// The next run of the unit finishes it from the sink's receipt.
 			break
+		}
+		if e.opts.Metrics != nil {
+			e.opts.Metrics.Retry(u.ID)
 		}
 		delay := retryDelay(e.opts.RetryBackoff, e.opts.RetryMaxBackoff, attempt, nil)
 		e.logf("%s: attempt %d failed (%v); retrying in %s", u.ID, attempt, err, delay.Round(time.Millisecond))

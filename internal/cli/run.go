@@ -32,6 +32,7 @@ type runOptions struct {
 	progress     string
 	metricsFile  string
 	metricsAddr  string
+	metricsPush  string
 	lineage      lineageFlags
 	stateURL     string
 }
@@ -69,6 +70,7 @@ run or by a unit), 130 interrupted.`,
 	f.StringVar(&o.progress, "progress", "auto", "progress display: auto, bars, plain, none")
 	f.StringVar(&o.metricsFile, "metrics-textfile", "", "write Prometheus metrics to this file at the end (node_exporter textfile)")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address during the run (e.g. 127.0.0.1:9464)")
+	f.StringVar(&o.metricsPush, "metrics-push", "", "push the run's final metrics to this Prometheus Pushgateway URL (job dpone, instance = manifest id)")
 	f.StringVar(&o.lineage.file, "openlineage", "", "append OpenLineage START/COMPLETE/FAIL events (NDJSON) to this file")
 	f.StringVar(&o.lineage.url, "openlineage-url", "", "POST OpenLineage events to this URL, e.g. http://marquez:5000/api/v1/lineage (default $OPENLINEAGE_URL); a backend that is down only warns")
 	f.StringVar(&o.lineage.tokenEnv, "openlineage-token-env", "OPENLINEAGE_API_KEY", "environment variable holding the bearer token for --openlineage-url")
@@ -197,10 +199,17 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 	if err != nil {
 		fmt.Fprintf(app.Err, "warning: write run report: %v\n", err)
 	}
-	if o.metricsFile != "" {
+	if o.metricsFile != "" || o.metricsPush != "" {
 		metrics.SetReport(rep)
+	}
+	if o.metricsFile != "" {
 		if err := metrics.WriteTextfile(o.metricsFile); err != nil {
 			fmt.Fprintf(app.Err, "warning: write metrics: %v\n", err)
+		}
+	}
+	if o.metricsPush != "" {
+		if err := metrics.Push(o.metricsPush); err != nil {
+			fmt.Fprintf(app.Err, "warning: %v (the run's result does not depend on it)\n", err)
 		}
 	}
 	lineageReport(app.Err)
