@@ -154,6 +154,8 @@ func TestScripts(t *testing.T) {
 			"orchestrate": cmdOrchestrate,
 			"olreceiver":  cmdOLReceiver,
 			"olevents":    cmdOLEvents,
+			"chromium":    cmdChromium,
+			"runid":       cmdRunID,
 		},
 	})
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // Formats lists the formats Render accepts.
-var Formats = []string{"text", "mermaid", "dot", "json"}
+var Formats = []string{"text", "mermaid", "dot", "json", "html"}
 
 // Render draws the graph in topological order:
 //
@@ -16,6 +16,7 @@ var Formats = []string{"text", "mermaid", "dot", "json"}
 //	mermaid  a Mermaid flowchart (left to right)
 //	dot      a Graphviz digraph
 //	json     {"nodes": [{"id": ..., "deps": [...]}, ...]} for machines
+//	html     a self-contained page with an SVG drawing
 func (g *Graph) Render(format string) (string, error) {
 	order, err := g.TopoOrder()
 	if err != nil {
@@ -71,8 +72,10 @@ func (g *Graph) Render(format string) (string, error) {
 		}
 		b.Write(j)
 		b.WriteString("\n")
+	case "html":
+		b.WriteString(g.renderHTML(order))
 	default:
-		return "", fmt.Errorf("unknown graph format %q: want text, mermaid, dot or json", format)
+		return "", fmt.Errorf("unknown graph format %q: want text, mermaid, dot, json or html", format)
 	}
 	return b.String(), nil
 }

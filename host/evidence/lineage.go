@@ -32,7 +32,7 @@ const (
 	assertionsURL     = "https://openlineage.io/spec/facets/1-1-0/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet"
 	// dponeQualityURL describes dpone's own run facet (dpone_quality):
 	// rows read, written and set aside in quarantine by data contracts.
-	dponeQualityURL     = "https://github.com/dpone-go/dpone/blob/main/docs/openlineage.md#dpone_quality"
+	dponeQualityURL     = "https://github.com/dpone-go/dpone/blob/main/docs/observability.md#dpone_quality"
 	defaultJobNamespace = "dpone"
 )
 

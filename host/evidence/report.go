@@ -50,6 +50,12 @@ type UnitReport struct {
 	CommitSeconds   float64 `json:"commit_seconds"`
 	DurationSeconds float64 `json:"duration_seconds"`
 	RowsPerSecond   float64 `json:"rows_per_second"`
+	// StartSeconds and EndSeconds place the unit on the run's timeline
+	// (seconds since the run started); Samples are its rows read over
+	// time (see Timeline).
+	StartSeconds float64  `json:"start_seconds,omitempty"`
+	EndSeconds   float64  `json:"end_seconds,omitempty"`
+	Samples      []Sample `json:"samples,omitempty"`
 
 	LoadID  string `json:"load_id,omitempty"`
 	Staging string `json:"staging,omitempty"`

@@ -63,6 +63,7 @@ type Engine struct {
 	store      state.Store
 	conns      Connectors
 	progress   evidence.Progress
+	timeline   *evidence.Timeline
 	hooks      Hooks
 	runID      string
 	manifestID string
@@ -94,6 +95,8 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 	if e.progress == nil {
 		e.progress = evidence.NewProgress(io.Discard, false)
 	}
+	e.timeline = evidence.NewTimeline(e.progress, e.startedAt, opts.Now)
+	e.progress = e.timeline
 	e.runID = opts.RunID
 	if e.runID == "" {
 		e.runID = state.NewRunID(e.startedAt)
@@ -155,6 +158,7 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 		if ur.Status != "ok" {
 			failed++
 		}
+		e.timeline.Fill(ur)
 		rep.Units[i] = *ur
 	}
 	rep.FinishedAt = opts.Now().UTC()

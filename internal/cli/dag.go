@@ -12,7 +12,7 @@ func newDagCmd(app *App) *cobra.Command {
 	var asJSON bool
 	show := &cobra.Command{
 		Use:   "show MANIFEST",
-		Short: "Print the DAG of load units as text, mermaid, dot or json",
+		Short: "Print the DAG of load units as text, mermaid, dot, json or html",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if asJSON {
@@ -30,7 +30,7 @@ func newDagCmd(app *App) *cobra.Command {
 			return err
 		},
 	}
-	show.Flags().StringVar(&format, "format", "text", "text, mermaid, dot or json")
+	show.Flags().StringVar(&format, "format", "text", "text, mermaid, dot, json or html")
 	show.Flags().BoolVar(&asJSON, "json", false, "same as --format json")
 	cmd.AddCommand(show)
 	return cmd

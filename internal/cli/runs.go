@@ -12,6 +12,7 @@ import (
 func newRunsCmd(app *App) *cobra.Command {
 	f := &stateFlags{}
 	var limit int
+	var htmlFile, reportDir string
 	cmd := &cobra.Command{Use: "runs", Short: "The runs registry"}
 	f.register(cmd)
 	list := &cobra.Command{Use: "list", Short: "List recent runs", Args: cobra.NoArgs,
@@ -49,12 +50,17 @@ func newRunsCmd(app *App) *cobra.Command {
 			if err != nil {
 				return asUsage(fmt.Errorf("run %s: %w (dpone runs list shows recorded runs)", args[0], err))
 			}
+			if htmlFile != "" {
+				return writeRunHTML(cmd.Context(), app, f, reportDir, r.ID, htmlFile)
+			}
 			enc := json.NewEncoder(app.Out)
 			enc.SetIndent("", "  ")
 			return enc.Encode(map[string]any{"id": r.ID, "manifest": r.Manifest, "status": r.Status,
 				"started_at": r.StartedAt, "finished_at": r.FinishedAt, "args": r.Args, "error": r.Error,
 				"summary": json.RawMessage(jsonOr(r.Summary))})
 		}}
+	show.Flags().StringVar(&htmlFile, "html", "", "write the run as one self-contained HTML page (timeline, throughput, rows, errors) to this file")
+	show.Flags().StringVar(&reportDir, "report-dir", "", "where the run's report is (default: runs/ next to the state)")
 	cmd.AddCommand(list, show)
 	return cmd
 }
