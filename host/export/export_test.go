@@ -34,8 +34,8 @@ func load(t *testing.T, opts Options) *Job {
 	return j
 }
 
-// graphOf returns unit -> sorted deps from the manifest itself, the
-// reference every export is compared with.
+// manifestGraph returns unit -> sorted deps as `dpone dag show --json`
+// prints them: the reference every export is compared with.
 func manifestGraph(t *testing.T) map[string][]string {
 	t.Helper()
 	setSecrets(t)
@@ -43,12 +43,27 @@ func manifestGraph(t *testing.T) map[string][]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	js, err := m.Graph().Render("json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Nodes []struct {
+			ID   string   `json:"id"`
+			Deps []string `json:"deps"`
+		} `json:"nodes"`
+	}
+	if err := json.Unmarshal([]byte(js), &g); err != nil {
+		t.Fatal(err)
+	}
 	out := map[string][]string{}
-	g := m.Graph()
-	for _, id := range g.Nodes() {
-		d := g.Deps(id)
+	for _, n := range g.Nodes {
+		d := append([]string{}, n.Deps...)
 		slices.Sort(d)
-		out[id] = append([]string{}, d...)
+		out[n.ID] = d
+	}
+	if len(out) != 5 {
+		t.Fatalf("dag show --json has %d units, want 5", len(out))
 	}
 	return out
 }
