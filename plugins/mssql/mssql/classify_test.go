@@ -29,6 +29,7 @@ func TestClassify(t *testing.T) {
 		{"lock timeout", mssqldb.Error{Number: 1222}, sdk.CodeUnavailable, true},
 		{"unique index", mssqldb.Error{Number: 2601}, sdk.CodeData, false},
 		{"primary key", mssqldb.Error{Number: 2627}, sdk.CodeData, false},
+		{"duplicate key building the swapped primary key", mssqldb.Error{Number: 1505}, sdk.CodeData, false},
 		{"null into not null", mssqldb.Error{Number: 515}, sdk.CodeData, false},
 		{"truncation", mssqldb.Error{Number: 2628}, sdk.CodeData, false},
 		{"invalid object", mssqldb.Error{Number: 208}, sdk.CodeNotFound, false},
