@@ -245,6 +245,11 @@ func (l *load) commit(ctx context.Context, tx *sql.Tx, receipt string) (sdk.Comm
 	if err != nil {
 		return res, err
 	}
+	if l.req.Mode == sdk.ModePartitionReplace && ti.Exists {
+		if ti.Partitioning, err = l.readPartitioning(ctx, tx); err != nil {
+			return res, err
+		}
+	}
 	var stmts []stmt
 	path := ""
 	if l.req.Mode == sdk.ModeFullRefresh {

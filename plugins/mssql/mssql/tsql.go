@@ -15,6 +15,9 @@ type targetInfo struct {
 	Exists     bool
 	Columns    []column
 	Referenced bool
+	// Partitioning is the target's, read for partition_replace only; nil
+	// when it is not partitioned.
+	Partitioning *partitioning
 }
 
 // stmt is one batch sent to the server, with its named parameters.
@@ -150,7 +153,7 @@ func (l *load) publish(ti targetInfo, receipt string) ([]stmt, error) {
 		out = append(out, l.replaceSQL()...)
 		out = append(out, l.countInsert(into, sel, largs))
 	case sdk.ModePartitionReplace:
-		out = append(out, l.partitionDeleteSQL())
+		out = append(out, l.partitionReplace(ti.Partitioning))
 		out = append(out, l.countInsert(into, sel, largs))
 	case sdk.ModeSnapshotDiff:
 		out = append(out, l.snapshotDiffSQL(names, lcols, lvals, largs)...)
