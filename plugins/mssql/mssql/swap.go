@@ -109,6 +109,9 @@ func (l *load) swapShape(ti targetInfo) ([]string, string, error) {
 			return nil, "column " + c.Name + " is " + c.native() + " with a non-UTF-8 collation (" + c.Collation + ")", nil
 		case i >= 0:
 			t, err := ddlType(fields[i])
+			if slices.Contains(l.req.CreatedKey(), c.Name) {
+				t, err = keyType(fields[i])
+			}
 			if err != nil {
 				return nil, "", err
 			}

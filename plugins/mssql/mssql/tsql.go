@@ -274,6 +274,9 @@ func (l *load) targetDefs() ([]string, error) {
 	key := l.req.CreatedKey()
 	for _, f := range l.loadedFields() {
 		t, err := ddlType(f)
+		if slices.Contains(key, f.Name) {
+			t, err = keyType(f)
+		}
 		if err != nil {
 			return nil, err
 		}

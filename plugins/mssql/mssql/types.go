@@ -79,6 +79,22 @@ func ddlType(f arrow.Field) (string, error) {
 	return "", sdk.Errorf(sdk.CodeSchema, "mssql sink: column %q has type %s, which the SQL Server sink cannot store: cast it in the source (see docs/types/mssql.md)", f.Name, f.Type)
 }
 
+// keyType is the type of a primary key column of a table the sink
+// creates: SQL Server cannot index (max) types, and an index key holds
+// at most 900 bytes, so an unbounded string key is nvarchar(450) and an
+// unbounded binary key varbinary(900); a longer value fails the publish
+// with a DATA error (truncation) instead of the CREATE TABLE failing.
+func keyType(f arrow.Field) (string, error) {
+	t, err := ddlType(f)
+	switch t {
+	case "nvarchar(max)":
+		return "nvarchar(450)", err
+	case "varbinary(max)":
+		return "varbinary(900)", err
+	}
+	return t, err
+}
+
 // fraction is the fractional-second digits of a unit; SQL Server keeps at
 // most 7 (100 ns), so nanoseconds round (a lossy note).
 func fraction(u arrow.TimeUnit) int {

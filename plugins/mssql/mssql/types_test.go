@@ -58,3 +58,22 @@ func TestTypeLoss(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyType: a key column of a created table is never a (max) type
+// (SQL Server cannot index one); bounded and non-text types are kept.
+func TestKeyType(t *testing.T) {
+	for _, tc := range []struct {
+		f    arrow.Field
+		want string
+	}{
+		{arrow.Field{Name: "s", Type: arrow.BinaryTypes.String}, "nvarchar(450)"},
+		{arrow.Field{Name: "s", Type: arrow.BinaryTypes.String, Metadata: arrow.MetadataFrom(map[string]string{sdk.MetaMaxLength: "20"})}, "nvarchar(20)"},
+		{arrow.Field{Name: "b", Type: arrow.BinaryTypes.Binary}, "varbinary(900)"},
+		{arrow.Field{Name: "i", Type: arrow.PrimitiveTypes.Int64}, "bigint"},
+	} {
+		got, err := keyType(tc.f)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: got %q, %v; want %q", tc.f.Type, got, err, tc.want)
+		}
+	}
+}
