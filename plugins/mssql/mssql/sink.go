@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	mssqldb "github.com/microsoft/go-mssqldb"
 
@@ -248,6 +249,13 @@ func (l *load) commit(ctx context.Context, tx *sql.Tx, receipt string) (sdk.Comm
 	if l.req.Mode == sdk.ModePartitionReplace && ti.Exists {
 		if ti.Partitioning, err = l.readPartitioning(ctx, tx); err != nil {
 			return res, err
+		}
+	}
+	for _, f := range l.loadedFields() {
+		if i := slices.IndexFunc(ti.Columns, func(c column) bool { return c.Name == f.Name }); i >= 0 {
+			if note := targetLoss(ti.Columns[i], f); note != "" {
+				logInfo("lossy: "+note, "target", l.targetKey, "load_id", l.req.LoadID)
+			}
 		}
 	}
 	var stmts []stmt

@@ -77,3 +77,25 @@ func TestKeyType(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetLoss: loading timestamps into an existing datetime or
+// smalldatetime column is reported as lossy; datetime2 and other types
+// are not.
+func TestTargetLoss(t *testing.T) {
+	ms := arrow.Field{Name: "at", Type: &arrow.TimestampType{Unit: arrow.Millisecond}}
+	for _, tc := range []struct {
+		c    column
+		f    arrow.Field
+		want string
+	}{
+		{column{Name: "at", Type: "datetime"}, ms, "column at is datetime: values round to 1/300 s (3.33 ms steps: .000, .003, .007)"},
+		{column{Name: "at", Type: "datetime"}, arrow.Field{Name: "at", Type: &arrow.TimestampType{Unit: arrow.Second}}, ""},
+		{column{Name: "at", Type: "smalldatetime"}, ms, "column at is smalldatetime: values round to the minute"},
+		{column{Name: "at", Type: "datetime2", Scale: 7}, ms, ""},
+		{column{Name: "n", Type: "datetime"}, arrow.Field{Name: "n", Type: arrow.PrimitiveTypes.Int64}, ""},
+	} {
+		if got := targetLoss(tc.c, tc.f); got != tc.want {
+			t.Errorf("%s from %s: got %q, want %q", tc.c.Type, tc.f.Type, got, tc.want)
+		}
+	}
+}
