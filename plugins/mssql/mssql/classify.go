@@ -34,7 +34,7 @@ func errorCode(number int32) (sdk.Code, bool) {
 		return sdk.CodeData, false
 	case 208: // invalid object name
 		return sdk.CodeNotFound, false
-	case 207, 213, 4891, 1913, 2714: // invalid column, column count, bulk insert shape, object exists
+	case 207, 213, 4891, 1913, 2714, 5074, 4922: // invalid column, column count, bulk insert shape, object exists, ALTER COLUMN on an indexed column
 		return sdk.CodeSchema, false
 	case 102, 156, 105: // syntax (a where predicate)
 		return sdk.CodeConfig, false

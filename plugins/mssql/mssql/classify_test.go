@@ -30,6 +30,8 @@ func TestClassify(t *testing.T) {
 		{"unique index", mssqldb.Error{Number: 2601}, sdk.CodeData, false},
 		{"primary key", mssqldb.Error{Number: 2627}, sdk.CodeData, false},
 		{"duplicate key building the swapped primary key", mssqldb.Error{Number: 1505}, sdk.CodeData, false},
+		{"alter column used by an index", mssqldb.Error{Number: 5074}, sdk.CodeSchema, false},
+		{"alter column failed", mssqldb.Error{Number: 4922}, sdk.CodeSchema, false},
 		{"null into not null", mssqldb.Error{Number: 515}, sdk.CodeData, false},
 		{"truncation", mssqldb.Error{Number: 2628}, sdk.CodeData, false},
 		{"invalid object", mssqldb.Error{Number: 208}, sdk.CodeNotFound, false},

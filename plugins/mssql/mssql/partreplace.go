@@ -132,5 +132,7 @@ func (l *load) partitionReplace(p *partitioning) stmt {
 		}
 		return l.partitionDeleteSQL()
 	}
+	logInfo("partition_replace truncates the partitions of "+p.Function+" the staged rows fall into, unless one holds values the load does not bring",
+		"target", l.targetKey, "load_id", l.req.LoadID)
 	return l.partitionTruncateSQL(p)
 }

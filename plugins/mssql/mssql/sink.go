@@ -269,6 +269,7 @@ func (l *load) commit(ctx context.Context, tx *sql.Tx, receipt string) (sdk.Comm
 			path = pathTruncate
 			logInfo("full_refresh publishes by "+pathTruncate, "target", l.targetKey, "load_id", l.req.LoadID, "reason", reason)
 		} else {
+			logInfo("full_refresh publishes by "+pathSwap, "target", l.targetKey, "load_id", l.req.LoadID)
 			stmts = l.swapPublish(ti, receipt)
 		}
 	}
