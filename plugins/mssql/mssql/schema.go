@@ -41,11 +41,35 @@ func (c *Connector) DescribeTarget(ctx context.Context, config json.RawMessage, 
 	if i < 0 {
 		return nil, nil, false, nil
 	}
-	st, err := ts[i].stream()
+	schema, err := ts[i].targetSchema()
 	if err != nil {
 		return nil, nil, false, err
 	}
-	return st.Schema, st.PrimaryKey, true, nil
+	return schema, ts[i].PrimaryKey, true, nil
+}
+
+// targetSchema is a target's schema as DescribeTarget reports it: the
+// source's mapping, except that key columns carry no length. SQL Server
+// cannot ALTER a column a key or index uses, so a plan must not widen
+// one: the sink creates unbounded string keys as nvarchar(450) (an index
+// key holds 900 bytes), and a value longer than a key column fails the
+// load with a DATA error (truncation) instead.
+func (t tableDesc) targetSchema() (*arrow.Schema, error) {
+	st, err := t.stream()
+	if err != nil {
+		return nil, err
+	}
+	fields := st.Schema.Fields()
+	for i, f := range fields {
+		if !slices.Contains(t.PrimaryKey, f.Name) {
+			continue
+		}
+		if j := f.Metadata.FindKey(sdk.MetaMaxLength); j >= 0 {
+			keys, vals := slices.Clone(f.Metadata.Keys()), slices.Clone(f.Metadata.Values())
+			fields[i].Metadata = arrow.NewMetadata(slices.Delete(keys, j, j+1), slices.Delete(vals, j, j+1))
+		}
+	}
+	return arrow.NewSchema(fields, nil), nil
 }
 
 // catalogSQLIn is catalogSQL on the catalog of database db ("" = the

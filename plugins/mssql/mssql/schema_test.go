@@ -113,3 +113,30 @@ func TestApplySchemaDryRunOffline(t *testing.T) {
 		t.Errorf("widen dry run without a server: got %v (%v), want UNAVAILABLE", got, err)
 	}
 }
+
+// TestTargetSchema: DescribeTarget reports the source mapping, with no
+// length on key columns (SQL Server cannot widen a key column, so plans
+// must not try); other columns keep theirs.
+func TestTargetSchema(t *testing.T) {
+	td := tableDesc{Schema: "sales", Name: "orders", PrimaryKey: []string{"code"}, Columns: []column{
+		{Name: "code", Type: "nvarchar", MaxLength: 900},
+		{Name: "name", Type: "nvarchar", MaxLength: 160, Nullable: true}, // bytes: 80 characters
+		{Name: "geo", Type: "geography", Nullable: true},
+	}}
+	s, err := td.targetSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.NumFields() != 2 {
+		t.Fatalf("got %d fields (%v), want code and name (geography is left out)", s.NumFields(), s)
+	}
+	if got := maxLength(s.Field(0)); got != 0 {
+		t.Errorf("key column code: max length %d, want none", got)
+	}
+	if got := maxLength(s.Field(1)); got != 80 {
+		t.Errorf("column name: max length %d, want 80", got)
+	}
+	if got := s.Field(0).Metadata.FindKey(sdk.MetaNative); got < 0 {
+		t.Errorf("key column code lost its native type: %v", s.Field(0).Metadata)
+	}
+}
