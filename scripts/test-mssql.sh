@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The live SQL Server suite: needs DPONE_TEST_MSSQL_DSN (no server can run
 # on dpone's build machines). Runs the mssql module's tests (strict
-# certification) and, with a throwaway PostgreSQL, the mssql_* scripts.
+# certification) and, with a throwaway PostgreSQL, the mssql_* scripts
+# (which read the server with dpone-mssql-exec, built here onto PATH).
 set -euo pipefail
 export GOTOOLCHAIN=go1.27.3
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +15,10 @@ export DPONE_CERTIFY_STRICT=1
 (cd plugins/mssql && go test -count=1 ${GOTESTFLAGS:-} ./...)
 pgdir=$(mktemp -d /tmp/dpone-test-pg.XXXXXX)
 chmod 755 "$pgdir"
-trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+tools=$(mktemp -d /tmp/dpone-mssql-tools.XXXXXX)
+trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir" "$tools"' EXIT
+(cd plugins/mssql && go build -o "$tools/dpone-mssql-exec" ./cmd/dpone-mssql-exec)
+export PATH="$tools:$PATH"
 eval "$(scripts/pg.sh start "$pgdir")"
 export DPONE_TEST_PG_DSN
 make --no-print-directory build

@@ -28,13 +28,13 @@ func errorCode(number int32) (sdk.Code, bool) {
 		return sdk.CodeUnavailable, true
 	case guardError: // a publish guard (replace slice, snapshot_diff delete ratio)
 		return sdk.CodeData, false
-	case 2627, 2601: // unique or primary key violation
+	case 2627, 2601, 1505: // unique or primary key violation; duplicate key building a key (swap)
 		return sdk.CodeData, false
 	case 515, 547, 8115, 8152, 2628, 220, 232, 241, 242, 245, 8114, 9455, 13609: // null, constraint, overflow, truncation, conversion
 		return sdk.CodeData, false
 	case 208: // invalid object name
 		return sdk.CodeNotFound, false
-	case 207, 213, 4891, 1913, 2714: // invalid column, column count, bulk insert shape, object exists
+	case 207, 213, 4891, 1913, 2714, 5074, 4922: // invalid column, column count, bulk insert shape, object exists, ALTER COLUMN on an indexed column
 		return sdk.CodeSchema, false
 	case 102, 156, 105: // syntax (a where predicate)
 		return sdk.CodeConfig, false

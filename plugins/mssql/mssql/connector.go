@@ -3,9 +3,10 @@
 // staging heap and publishes it in one transaction with a receipt row.
 //
 // Every statement the connector runs is rendered by pure functions
-// (tsql.go, ddl.go) and pinned by golden files, because no SQL Server can
-// run on the machines that build dpone: the live suite runs only where
-// DPONE_TEST_MSSQL_DSN names a server.
+// (tsql.go, modes.go, swap.go, partreplace.go, schema.go) and pinned by
+// golden files, because no SQL Server can run on the machines that build
+// dpone: the live suite runs only where DPONE_TEST_MSSQL_DSN names a
+// server.
 package mssql
 
 import (

@@ -40,13 +40,18 @@ type tableDesc struct {
 
 // describeTables runs catalogSQL.
 func describeTables(ctx context.Context, db *sql.DB, schema, table string) ([]tableDesc, error) {
+	return describeTablesQuery(ctx, db, catalogSQL, schema, table)
+}
+
+// describeTablesQuery runs q, catalogSQL or catalogSQLIn.
+func describeTablesQuery(ctx context.Context, db *sql.DB, q, schema, table string) ([]tableDesc, error) {
 	nullable := func(s string) any {
 		if s == "" {
 			return nil
 		}
 		return s
 	}
-	rows, err := db.QueryContext(ctx, catalogSQL, sql.Named("schema", nullable(schema)), sql.Named("table", nullable(table)))
+	rows, err := db.QueryContext(ctx, q, sql.Named("schema", nullable(schema)), sql.Named("table", nullable(table)))
 	if err != nil {
 		return nil, classify(fmt.Errorf("discover: %w", err))
 	}

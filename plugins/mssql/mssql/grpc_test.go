@@ -24,7 +24,7 @@ func grpcClient(t *testing.T) connectorv1.ConnectorClient {
 
 // TestGRPCSpecAndCheck goes through the real gRPC adapter without a
 // server: the capabilities name exactly the implemented modes and
-// strategies, a malformed DSN is CONFIG, and a refused dial (a real
+// strategies and the schema operations, a malformed DSN is CONFIG, and a refused dial (a real
 // connection attempt to a closed local port) is UNAVAILABLE and retryable.
 func TestGRPCSpecAndCheck(t *testing.T) {
 	cc := grpcClient(t)
@@ -35,6 +35,8 @@ func TestGRPCSpecAndCheck(t *testing.T) {
 	}
 	caps := spec.GetCapabilities()
 	if spec.GetName() != "mssql" || !caps.GetSource() || !caps.GetDestination() || !caps.GetAtomicReceipts() || !caps.GetLoadStatus() || !caps.GetFencing() ||
+		!caps.GetDescribeTarget() || !caps.GetApplySchema() ||
+		!cmp.Equal(caps.GetSchemaOps(), []string{"create_table", "add_column", "widen_type", "drop_not_null"}) ||
 		!cmp.Equal(caps.GetIncrementalStrategies(), []string{"column"}) ||
 		!cmp.Equal(caps.GetSinkModes(), []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSnapshotDiff}) {
 		t.Errorf("spec: got %v", spec)

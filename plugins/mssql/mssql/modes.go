@@ -62,7 +62,9 @@ func (l *load) snapshotDiffSQL(names, lcols, lvals []string, largs []namedArg) [
 	missing := "NOT EXISTS (SELECT 1 FROM " + l.staging + " AS s WHERE " + nullSafeEq("t", "s", keys) + ")"
 	ratio := strconv.FormatFloat(*l.strategy.MaxDeleteRatio, 'g', -1, 64)
 	check := "DECLARE @total bigint, @gone bigint;\n" +
-		"SELECT @total = COUNT_BIG(*), @gone = ISNULL(SUM(CASE WHEN " + missing + " THEN 1 ELSE 0 END), 0) FROM " + l.target + " AS t WHERE 1 = 1" + live + ";\n" +
+		// Two counts: SQL Server refuses an aggregate over a subquery (error 130).
+		"SET @total = (SELECT COUNT_BIG(*) FROM " + l.target + " AS t WHERE 1 = 1" + live + ");\n" +
+		"SET @gone = (SELECT COUNT_BIG(*) FROM " + l.target + " AS t WHERE " + missing + live + ");\n" +
 		guard("@total > 0 AND CAST(@gone AS float) / @total > "+ratio,
 			"N'mode snapshot_diff: would delete '", "@gone", "N' of '", "@total",
 			literal(" target rows (more than max_delete_ratio "+ratio+"): is the source snapshot complete? raise strategy.max_delete_ratio to allow it"))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	mssqldb "github.com/microsoft/go-mssqldb"
 
@@ -42,12 +43,40 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 		if err := l.fenceForBegin(ctx, tx); err != nil {
 			return err
 		}
+		if l.req.Mode == sdk.ModeFullRefresh {
+			swap, err := l.swapStaging(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if swap != "" {
+				stg = swap
+			}
+		}
 		_, err := tx.ExecContext(ctx, stg)
 		return err
 	}); err != nil {
 		return "", classify(fmt.Errorf("begin load %s: %w", req.LoadID, err))
 	}
 	return l.staging, nil
+}
+
+// swapStaging returns the DDL of a staging table shaped for a swap into
+// the target, or "" when the target cannot be swapped (then the caller
+// creates the usual staging heap, and the commit inserts).
+func (l *load) swapStaging(ctx context.Context, tx *sql.Tx) (string, error) {
+	ti, err := readTarget(ctx, tx, l.targetInfoSQL())
+	if err != nil {
+		return "", err
+	}
+	var reason string
+	if err := tx.QueryRowContext(ctx, l.swapBlockerSQL()).Scan(&reason); err != nil || reason != "" {
+		return "", err
+	}
+	defs, reason, err := l.swapShape(ti)
+	if err != nil || reason != "" {
+		return "", err
+	}
+	return l.swapStagingDDL(defs), nil
 }
 
 // inTx runs fn in a transaction, committed when fn succeeds.
@@ -91,10 +120,6 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 		return sdk.WriteResult{}, err
 	}
 	fields := first.Schema().Fields()
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = f.Name
-	}
 	db, err := open(ctx, req.Config)
 	if err != nil {
 		return sdk.WriteResult{}, err
@@ -105,13 +130,24 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 		return sdk.WriteResult{}, classify(err)
 	}
 	defer conn.Close()
-	st, err := conn.PrepareContext(ctx, mssqldb.CopyIn(l.staging, l.bulkOptions(), names...))
+	// A staging prepared for a swap has the lineage columns: the bulk copy
+	// fills them, so the commit renames instead of copying.
+	stg, err := readTarget(ctx, conn, l.columnsSQL(sdk.StagingName(req.LoadID)))
+	if err != nil {
+		return sdk.WriteResult{}, classify(fmt.Errorf("write load %s: read staging %s: %w", req.LoadID, l.staging, err))
+	}
+	lnames, lvals, err := l.stagingLineage(stg)
+	if err != nil {
+		return sdk.WriteResult{}, err
+	}
+	st, err := conn.PrepareContext(ctx, mssqldb.CopyIn(l.staging, l.bulkOptions(), append(names(fields), lnames...)...))
 	if err != nil {
 		return sdk.WriteResult{}, classify(fmt.Errorf("write load %s: bulk copy into %s: %w", req.LoadID, l.staging, err))
 	}
 	defer st.Close()
 	var res sdk.WriteResult
-	row := make([]any, len(fields))
+	row := make([]any, len(fields)+len(lvals))
+	copy(row[len(fields):], lvals)
 	for rec := first; ; {
 		for i := 0; i < int(rec.NumRows()); i++ {
 			for j, f := range fields {
@@ -210,9 +246,37 @@ func (l *load) commit(ctx context.Context, tx *sql.Tx, receipt string) (sdk.Comm
 	if err != nil {
 		return res, err
 	}
-	stmts, err := l.publish(ti, receipt)
-	if err != nil {
-		return res, err
+	if l.req.Mode == sdk.ModePartitionReplace && ti.Exists {
+		if ti.Partitioning, err = l.readPartitioning(ctx, tx); err != nil {
+			return res, err
+		}
+	}
+	for _, f := range l.loadedFields() {
+		if i := slices.IndexFunc(ti.Columns, func(c column) bool { return c.Name == f.Name }); i >= 0 {
+			if note := targetLoss(ti.Columns[i], f); note != "" {
+				logInfo("lossy: "+note, "target", l.targetKey, "load_id", l.req.LoadID)
+			}
+		}
+	}
+	var stmts []stmt
+	path := ""
+	if l.req.Mode == sdk.ModeFullRefresh {
+		reason, err := l.swapPath(ctx, tx, ti)
+		if err != nil {
+			return res, err
+		}
+		if path = pathSwap; reason != "" {
+			path = pathTruncate
+			logInfo("full_refresh publishes by "+pathTruncate, "target", l.targetKey, "load_id", l.req.LoadID, "reason", reason)
+		} else {
+			logInfo("full_refresh publishes by "+pathSwap, "target", l.targetKey, "load_id", l.req.LoadID)
+			stmts = l.swapPublish(ti, receipt)
+		}
+	}
+	if path != pathSwap {
+		if stmts, err = l.publish(ti, receipt); err != nil {
+			return res, err
+		}
 	}
 	for _, s := range stmts {
 		a := args(s.Args)
@@ -238,8 +302,13 @@ func (l *load) commit(ctx context.Context, tx *sql.Tx, receipt string) (sdk.Comm
 	return res, nil
 }
 
+// queryer runs a query: a transaction or a connection.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // readTarget reads targetInfoSQL's rows.
-func readTarget(ctx context.Context, tx *sql.Tx, q string) (targetInfo, error) {
+func readTarget(ctx context.Context, tx queryer, q string) (targetInfo, error) {
 	var ti targetInfo
 	rows, err := tx.QueryContext(ctx, q)
 	if err != nil {

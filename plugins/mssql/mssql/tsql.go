@@ -15,6 +15,9 @@ type targetInfo struct {
 	Exists     bool
 	Columns    []column
 	Referenced bool
+	// Partitioning is the target's, read for partition_replace only; nil
+	// when it is not partitioned.
+	Partitioning *partitioning
 }
 
 // stmt is one batch sent to the server, with its named parameters.
@@ -90,15 +93,15 @@ func (l *load) receiptExistsSQL() stmt {
 
 // targetInfoSQL reads the target's columns and whether foreign keys
 // reference it; no rows when it does not exist.
-func (l *load) targetInfoSQL() string {
-	sys := "sys"
-	if db := l.database(); db != "" {
-		sys = ident(db) + ".sys"
-	}
+func (l *load) targetInfoSQL() string { return l.columnsSQL(l.req.Target.Name) }
+
+// columnsSQL reads a table of the target's schema as targetInfoSQL does.
+func (l *load) columnsSQL(table string) string {
+	sys := l.sys()
 	return "SELECT c.name, t.name, c.max_length, c.precision, c.scale, c.is_nullable, c.is_identity, c.is_computed, ISNULL(c.collation_name, N''),\n" +
 		"  CASE WHEN EXISTS (SELECT 1 FROM " + sys + ".foreign_keys fk WHERE fk.referenced_object_id = c.object_id) THEN 1 ELSE 0 END\n" +
 		"FROM " + sys + ".columns c JOIN " + sys + ".types t ON t.user_type_id = c.user_type_id\n" +
-		"WHERE c.object_id = OBJECT_ID(" + l.objectName(l.req.Target.Name) + ", N'U') ORDER BY c.column_id;"
+		"WHERE c.object_id = OBJECT_ID(" + l.objectName(table) + ", N'U') ORDER BY c.column_id;"
 }
 
 // publish renders the statements that move staging into the target for
@@ -150,7 +153,7 @@ func (l *load) publish(ti targetInfo, receipt string) ([]stmt, error) {
 		out = append(out, l.replaceSQL()...)
 		out = append(out, l.countInsert(into, sel, largs))
 	case sdk.ModePartitionReplace:
-		out = append(out, l.partitionDeleteSQL())
+		out = append(out, l.partitionReplace(ti.Partitioning))
 		out = append(out, l.countInsert(into, sel, largs))
 	case sdk.ModeSnapshotDiff:
 		out = append(out, l.snapshotDiffSQL(names, lcols, lvals, largs)...)
@@ -158,12 +161,17 @@ func (l *load) publish(ti targetInfo, receipt string) ([]stmt, error) {
 	if identity {
 		out = append(out, stmt{SQL: "SET IDENTITY_INSERT " + l.target + " OFF;"})
 	}
-	out = append(out, stmt{
+	out = append(out, l.receiptStmt(receipt), stmt{SQL: "DROP TABLE " + l.staging + ";"})
+	return out, nil
+}
+
+// receiptStmt inserts the load's receipt row.
+func (l *load) receiptStmt(receipt string) stmt {
+	return stmt{
 		SQL: "INSERT INTO " + l.receipts + " (load_id, [target], [mode], [rows], receipt, manifest, unit) VALUES (@load_id, @target, @mode, @rows, @receipt, @manifest, @unit);",
 		Args: []namedArg{{"load_id", l.req.LoadID}, {"target", l.targetKey}, {"mode", l.req.Mode},
 			{"rows", rowsPlaceholder{}}, {"receipt", receipt}, {"manifest", l.fence().Manifest}, {"unit", l.fence().Unit}},
-	}, stmt{SQL: "DROP TABLE " + l.staging + ";"})
-	return out, nil
+	}
 }
 
 // rowsPlaceholder stands for the rows the publish reported; the executor
@@ -250,12 +258,27 @@ func (l *load) lineageDefs() []string {
 // createTargetDDL creates the target from the load's schema, lineage
 // columns and the primary key of sdk's rule (LoadRequest.CreatedKey).
 func (l *load) createTargetDDL() (string, error) {
+	defs, err := l.targetDefs()
+	if err != nil {
+		return "", err
+	}
+	if key := l.req.CreatedKey(); len(key) > 0 {
+		defs = append(defs, "PRIMARY KEY ("+identList(key)+")")
+	}
+	return "CREATE TABLE " + l.target + " (\n  " + strings.Join(defs, ",\n  ") + ");", nil
+}
+
+// targetDefs are the column definitions of a target the sink creates.
+func (l *load) targetDefs() ([]string, error) {
 	var defs []string
 	key := l.req.CreatedKey()
 	for _, f := range l.loadedFields() {
 		t, err := ddlType(f)
+		if slices.Contains(key, f.Name) {
+			t, err = keyType(f)
+		}
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		d := ident(f.Name) + " " + t
 		if !f.Nullable || slices.Contains(key, f.Name) {
@@ -269,10 +292,7 @@ func (l *load) createTargetDDL() (string, error) {
 	if l.strategy.SoftDeletes() {
 		defs = append(defs, ident(sdk.DeletedAtColumn)+" datetimeoffset(7) NULL")
 	}
-	if len(key) > 0 {
-		defs = append(defs, "PRIMARY KEY ("+identList(key)+")")
-	}
-	return "CREATE TABLE " + l.target + " (\n  " + strings.Join(defs, ",\n  ") + ");", nil
+	return defs, nil
 }
 
 // missingLineageDDL adds lineage columns an existing target lacks.

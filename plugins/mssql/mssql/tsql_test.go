@@ -184,3 +184,55 @@ func TestSourceSQL(t *testing.T) {
 		t.Errorf("asking for a geography column: got %v, want SCHEMA", err)
 	}
 }
+
+// TestNoAggregateOverSubquery: SQL Server refuses an aggregate whose
+// argument holds a subquery (error 130), so no statement the sink runs
+// may have one. It checks every golden file.
+func TestNoAggregateOverSubquery(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.sql"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if arg := aggregateOverSubquery(string(b)); arg != "" {
+			t.Errorf("%s: aggregate over a subquery (SQL Server error 130): %s", f, arg)
+		}
+	}
+}
+
+// aggregateOverSubquery returns the first aggregate argument that holds
+// a SELECT, "" when none.
+func aggregateOverSubquery(q string) string {
+	up := strings.ToUpper(q)
+	for _, agg := range []string{"SUM(", "COUNT(", "COUNT_BIG(", "MIN(", "MAX(", "AVG("} {
+		for i := 0; ; {
+			j := strings.Index(up[i:], agg)
+			if j < 0 {
+				break
+			}
+			start := i + j + len(agg)
+			if k := i + j; k > 0 && (up[k-1] == '_' || up[k-1] >= 'A' && up[k-1] <= 'Z') {
+				i = start
+				continue
+			}
+			depth, end := 1, start
+			for ; end < len(up) && depth > 0; end++ {
+				switch up[end] {
+				case '(':
+					depth++
+				case ')':
+					depth--
+				}
+			}
+			if arg := up[start:end]; strings.Contains(arg, "SELECT ") {
+				return q[start:end]
+			}
+			i = start
+		}
+	}
+	return ""
+}

@@ -79,6 +79,41 @@ func ddlType(f arrow.Field) (string, error) {
 	return "", sdk.Errorf(sdk.CodeSchema, "mssql sink: column %q has type %s, which the SQL Server sink cannot store: cast it in the source (see docs/types/mssql.md)", f.Name, f.Type)
 }
 
+// targetLoss is the lossy note of loading field f into an existing
+// target column c whose type keeps less than f carries, "" when none:
+// datetime rounds to 1/300 s (…0.000, 0.003, 0.007), smalldatetime to
+// the minute, and both drop a timestamp's offset after converting to UTC.
+// CommitLoad logs the notes; the values load.
+func targetLoss(c column, f arrow.Field) string {
+	t, ok := f.Type.(*arrow.TimestampType)
+	if !ok {
+		return ""
+	}
+	switch {
+	case c.Type == "datetime" && t.Unit != arrow.Second:
+		return "column " + c.Name + " is datetime: values round to 1/300 s (3.33 ms steps: .000, .003, .007)"
+	case c.Type == "smalldatetime":
+		return "column " + c.Name + " is smalldatetime: values round to the minute"
+	}
+	return ""
+}
+
+// keyType is the type of a primary key column of a table the sink
+// creates: SQL Server cannot index (max) types, and an index key holds
+// at most 900 bytes, so an unbounded string key is nvarchar(450) and an
+// unbounded binary key varbinary(900); a longer value fails the publish
+// with a DATA error (truncation) instead of the CREATE TABLE failing.
+func keyType(f arrow.Field) (string, error) {
+	t, err := ddlType(f)
+	switch t {
+	case "nvarchar(max)":
+		return "nvarchar(450)", err
+	case "varbinary(max)":
+		return "varbinary(900)", err
+	}
+	return t, err
+}
+
 // fraction is the fractional-second digits of a unit; SQL Server keeps at
 // most 7 (100 ns), so nanoseconds round (a lossy note).
 func fraction(u arrow.TimeUnit) int {

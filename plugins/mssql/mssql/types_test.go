@@ -58,3 +58,44 @@ func TestTypeLoss(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyType: a key column of a created table is never a (max) type
+// (SQL Server cannot index one); bounded and non-text types are kept.
+func TestKeyType(t *testing.T) {
+	for _, tc := range []struct {
+		f    arrow.Field
+		want string
+	}{
+		{arrow.Field{Name: "s", Type: arrow.BinaryTypes.String}, "nvarchar(450)"},
+		{arrow.Field{Name: "s", Type: arrow.BinaryTypes.String, Metadata: arrow.MetadataFrom(map[string]string{sdk.MetaMaxLength: "20"})}, "nvarchar(20)"},
+		{arrow.Field{Name: "b", Type: arrow.BinaryTypes.Binary}, "varbinary(900)"},
+		{arrow.Field{Name: "i", Type: arrow.PrimitiveTypes.Int64}, "bigint"},
+	} {
+		got, err := keyType(tc.f)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: got %q, %v; want %q", tc.f.Type, got, err, tc.want)
+		}
+	}
+}
+
+// TestTargetLoss: loading timestamps into an existing datetime or
+// smalldatetime column is reported as lossy; datetime2 and other types
+// are not.
+func TestTargetLoss(t *testing.T) {
+	ms := arrow.Field{Name: "at", Type: &arrow.TimestampType{Unit: arrow.Millisecond}}
+	for _, tc := range []struct {
+		c    column
+		f    arrow.Field
+		want string
+	}{
+		{column{Name: "at", Type: "datetime"}, ms, "column at is datetime: values round to 1/300 s (3.33 ms steps: .000, .003, .007)"},
+		{column{Name: "at", Type: "datetime"}, arrow.Field{Name: "at", Type: &arrow.TimestampType{Unit: arrow.Second}}, ""},
+		{column{Name: "at", Type: "smalldatetime"}, ms, "column at is smalldatetime: values round to the minute"},
+		{column{Name: "at", Type: "datetime2", Scale: 7}, ms, ""},
+		{column{Name: "n", Type: "datetime"}, arrow.Field{Name: "n", Type: arrow.PrimitiveTypes.Int64}, ""},
+	} {
+		if got := targetLoss(tc.c, tc.f); got != tc.want {
+			t.Errorf("%s from %s: got %q, want %q", tc.c.Type, tc.f.Type, got, tc.want)
+		}
+	}
+}

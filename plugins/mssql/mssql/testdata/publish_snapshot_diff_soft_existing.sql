@@ -11,7 +11,8 @@ WHERE c.object_id = OBJECT_ID(N'[sales].[orders]', N'U') ORDER BY c.column_id;
 ALTER TABLE [sales].[orders] ADD [_dpone_deleted_at] datetimeoffset(7) NULL;
 
 DECLARE @total bigint, @gone bigint;
-SELECT @total = COUNT_BIG(*), @gone = ISNULL(SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM [sales].[_dpone_stg_l1] AS s WHERE (t.[id] = s.[id] OR (t.[id] IS NULL AND s.[id] IS NULL))) THEN 1 ELSE 0 END), 0) FROM [sales].[orders] AS t WHERE 1 = 1 AND t.[_dpone_deleted_at] IS NULL;
+SET @total = (SELECT COUNT_BIG(*) FROM [sales].[orders] AS t WHERE 1 = 1 AND t.[_dpone_deleted_at] IS NULL);
+SET @gone = (SELECT COUNT_BIG(*) FROM [sales].[orders] AS t WHERE NOT EXISTS (SELECT 1 FROM [sales].[_dpone_stg_l1] AS s WHERE (t.[id] = s.[id] OR (t.[id] IS NULL AND s.[id] IS NULL))) AND t.[_dpone_deleted_at] IS NULL);
 IF @total > 0 AND CAST(@gone AS float) / @total > 0.5 BEGIN DECLARE @msg nvarchar(2048) = CONCAT(N'mode snapshot_diff: would delete ', @gone, N' of ', @total, N' target rows (more than max_delete_ratio 0.5): is the source snapshot complete? raise strategy.max_delete_ratio to allow it'); THROW 51001, @msg, 1; END;
 
 UPDATE t SET [_dpone_deleted_at] = SYSDATETIMEOFFSET() FROM [sales].[orders] AS t WHERE NOT EXISTS (SELECT 1 FROM [sales].[_dpone_stg_l1] AS s WHERE (t.[id] = s.[id] OR (t.[id] IS NULL AND s.[id] IS NULL))) AND t.[_dpone_deleted_at] IS NULL;
