@@ -72,7 +72,7 @@ func (c *Connector) Check(ctx context.Context, config json.RawMessage) error {
 			}
 		}
 	}
-	return cl.fetch(ctx, res, vars{}, pageHooks{record: func(json.RawMessage) error { return nil }, maxPages: 1})
+	return cl.fetch(ctx, res, vars{}, pageHooks{record: func([]byte) error { return nil }, maxPages: 1})
 }
 
 // Discover lists the config's resources, each with the schema of a

@@ -14,8 +14,9 @@ import (
 
 // pageHooks receive what one pagination finds.
 type pageHooks struct {
-	// record gets each record of a page, raw, as it is decoded.
-	record func(raw json.RawMessage) error
+	// record gets each record of a page, raw, as it is decoded; raw is
+	// valid during the call only.
+	record func(raw []byte) error
 	// pageEnd runs after each page's body is read and closed.
 	pageEnd func() error
 	// maxPages stops after this many pages (0: all), for samples.
@@ -30,7 +31,17 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 		return err
 	}
 	g := newPager(&res.Paginator, res.Name)
-	recordsPath, _ := parsePath(res.RecordsPath)
+	recordsPath, err := compileRecordsPath(res.RecordsPath)
+	if err != nil {
+		return sdk.Errorf(sdk.CodeConfig, "resource %q: records_path: %w", res.Name, err)
+	}
+	n := 0
+	sum := sha256.New()
+	scan := &pageScan{records: recordsPath, wants: res.Paginator.wants(), onRecord: func(raw []byte) error {
+		n++
+		sum.Write(raw)
+		return h.record(raw)
+	}}
 	baseURL, baseBody := first.url, first.body
 	for pages := 0; ; pages++ {
 		if err := ctx.Err(); err != nil {
@@ -57,25 +68,25 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 		if resp.action == actionEnd {
 			return nil
 		}
-		n := 0
-		sum := sha256.New()
-		scan := &pageScan{records: recordsPath, wants: res.Paginator.wants(), onRecord: func(raw json.RawMessage) error {
-			n++
-			sum.Write(raw)
-			return h.record(raw)
-		}}
+		n = 0
+		sum.Reset()
 		if resp.action != actionSkip {
 			err = scan.scan(resp.resp.Body)
-			resp.resp.Body.Close()
-			var je *jsonError
-			if errors.As(err, &je) {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
+			drain(resp.resp) // the rest of the body, so the connection is reused
+			var (
+				je *jsonError
+				re *readError
+			)
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return ctx.Err()
+			case errors.As(err, &je):
 				return sdk.Errorf(sdk.CodeData, "resource %q: %s %s: %v: the API sent a broken page; try again, and report it to the API's owner if it persists",
 					res.Name, r.method, redactURL(r.url, c.cfg.Auth.queryKey()), je)
-			}
-			if err != nil {
+			case errors.As(err, &re):
+				return sdk.Errorf(sdk.CodeUnavailable, "resource %q: %s %s: %v: the connection broke mid-page; try again, or raise timeout if the API is slow",
+					res.Name, r.method, redactURL(r.url, c.cfg.Auth.queryKey()), re)
+			case err != nil:
 				return err
 			}
 		} else {

@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -33,8 +32,8 @@ func TestParsePath(t *testing.T) {
 func TestPageScan(t *testing.T) {
 	body := `{"meta":{"total":2},"data":{"items":[{"a":22.00},{"a":"x","b":[1,{"c":null}]}]},"next":"/p2"}`
 	var got []string
-	s := &pageScan{records: []string{"data", "items"}, wants: [][]string{{"meta", "total"}, {"next"}},
-		onRecord: func(raw json.RawMessage) error { got = append(got, string(raw)); return nil }}
+	s := &pageScan{records: mustPath(t, "$.data.items"), wants: [][]string{{"meta", "total"}, {"next"}},
+		onRecord: func(raw []byte) error { got = append(got, string(raw)); return nil }}
 	if err := s.scan(strings.NewReader(body)); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +50,7 @@ func TestPageScan(t *testing.T) {
 func TestPageScanMalformed(t *testing.T) {
 	body := `{"data":[{"id":1},{"id":2},{"id":`
 	n := 0
-	s := &pageScan{records: []string{"data"}, onRecord: func(json.RawMessage) error { n++; return nil }}
+	s := &pageScan{records: mustPath(t, "$.data"), onRecord: func([]byte) error { n++; return nil }}
 	err := s.scan(strings.NewReader(body))
 	var je *jsonError
 	if !asJSONError(err, &je) {
@@ -63,6 +62,15 @@ func TestPageScanMalformed(t *testing.T) {
 	if !contains(err.Error(), "malformed JSON at byte") {
 		t.Errorf("got %q, want the byte offset", err)
 	}
+}
+
+func mustPath(t *testing.T, p string) *recordsPath {
+	t.Helper()
+	rp, err := compileRecordsPath(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rp
 }
 
 func asJSONError(err error, je **jsonError) bool {

@@ -1,0 +1,89 @@
+package rest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// rowDecoder splits the records of a fixed schema into the raw values of
+// the fields it wants (its slots), with no map and no allocation per
+// record: the hot path of a read once the schema is fixed.
+type rowDecoder struct {
+	slots   map[string]int // record field (a__b when flattened) -> slot
+	vals    [][]byte       // this record's value per slot, nil when absent
+	flatten bool
+	key     []byte // the (flattened) key being read
+	// unknown is called with each field that has no slot (the key is
+	// valid during the call only); nil: such fields are dropped.
+	unknown func(key []byte) error
+}
+
+// slot returns the slot of field, adding one when it has none.
+func (d *rowDecoder) slot(field string) int {
+	if s, ok := d.slots[field]; ok {
+		return s
+	}
+	if d.slots == nil {
+		d.slots = map[string]int{}
+	}
+	s := len(d.vals)
+	d.slots[field] = s
+	d.vals = append(d.vals, nil)
+	return s
+}
+
+// decode reads raw, a record from the page decoder (valid JSON), into
+// vals: its slices point into raw.
+func (d *rowDecoder) decode(raw []byte) error {
+	clear(d.vals)
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return fmt.Errorf("a record is %s, want a JSON object", short(raw))
+	}
+	d.key = d.key[:0]
+	return d.add(raw)
+}
+
+// add reads the members of obj (a valid JSON object) under the key
+// prefix in d.key.
+func (d *rowDecoder) add(obj []byte) error {
+	prefix := len(d.key)
+	i := skipSpace(obj, 1)
+	for i < len(obj) && obj[i] != '}' {
+		end := valueEnd(obj, i)
+		d.key = appendUnquoted(d.key[:prefix], obj[i:end])
+		i = skipSpace(obj, skipSpace(obj, end)+1) // past ':'
+		end = valueEnd(obj, i)
+		v := obj[i:end]
+		switch s, ok := d.slots[string(d.key)]; {
+		case d.flatten && v[0] == '{':
+			d.key = append(d.key, "__"...)
+			if err := d.add(v); err != nil {
+				return err
+			}
+		case ok:
+			d.vals[s] = v
+		case d.unknown != nil:
+			if err := d.unknown(d.key); err != nil {
+				return err
+			}
+		}
+		i = skipSpace(obj, end)
+		if i < len(obj) && obj[i] == ',' {
+			i = skipSpace(obj, i+1)
+		}
+	}
+	d.key = d.key[:prefix]
+	return nil
+}
+
+// appendUnquoted appends the decoded text of the JSON string q to b.
+func appendUnquoted(b, q []byte) []byte {
+	if bytes.IndexByte(q, '\\') < 0 {
+		return append(b, q[1:len(q)-1]...)
+	}
+	var s string
+	_ = json.Unmarshal(q, &s)
+	return append(b, s...)
+}
