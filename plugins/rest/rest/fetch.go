@@ -2,10 +2,9 @@ package rest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash/maphash"
 	"net/url"
 	"strings"
 
@@ -36,7 +35,7 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 		return sdk.Errorf(sdk.CodeConfig, "resource %q: records_path: %w", res.Name, err)
 	}
 	n := 0
-	sum := sha256.New()
+	var sum maphash.Hash // a digest of each page's records, for loop detection
 	scan := &pageScan{records: recordsPath, wants: res.Paginator.wants(), onRecord: func(raw []byte) error {
 		n++
 		sum.Write(raw)
@@ -107,7 +106,7 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 			continue
 		}
 		header := resp.header()
-		more, err := g.advance(r.url, header, scan.captured, n, hex.EncodeToString(sum.Sum(nil)))
+		more, err := g.advance(r.url, header, scan.captured, n, sum.Sum64())
 		if err != nil || !more {
 			return err
 		}

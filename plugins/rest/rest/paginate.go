@@ -150,7 +150,7 @@ type pager struct {
 	cursor   string
 	nextURL  string // next_url and link_header: the next request's URL
 	seen     map[string]bool
-	lastHash string
+	lastHash uint64
 }
 
 func newPager(p *Paginator, resource string) *pager {
@@ -195,8 +195,8 @@ func (g *pager) visit(r request) error {
 
 // advance decides from one page whether there is a next one, and sets it
 // up. current is the URL just fetched, n its record count, hash a digest
-// of its records.
-func (g *pager) advance(current string, header http.Header, captured []json.RawMessage, n int, hash string) (bool, error) {
+// of its records (one seed per pagination).
+func (g *pager) advance(current string, header http.Header, captured []json.RawMessage, n int, hash uint64) (bool, error) {
 	if n > 0 && hash == g.lastHash && g.p.Type != pageNone {
 		return false, sdk.Errorf(sdk.CodeData, "resource %q: pagination loop: page %s returned the same records as the page before it (the API ignores the page parameter?): check the paginator settings",
 			g.resource, redactURL(current, ""))

@@ -17,6 +17,18 @@ type rowDecoder struct {
 	// unknown is called with each field that has no slot (the key is
 	// valid during the call only); nil: such fields are dropped.
 	unknown func(key []byte) error
+
+	// shape caches the (flattened) keys of the last record in order, with
+	// their slots: API records mostly repeat one key order, so a key is
+	// compared with the one at its position before it is hashed.
+	shape []shapeKey
+	n     int // members read of this record
+}
+
+// shapeKey is the key at one position of a record, and its slot (-1: none).
+type shapeKey struct {
+	key  []byte
+	slot int
 }
 
 // slot returns the slot of field, adding one when it has none.
@@ -41,8 +53,27 @@ func (d *rowDecoder) decode(raw []byte) error {
 	if len(raw) == 0 || raw[0] != '{' {
 		return fmt.Errorf("a record is %s, want a JSON object", short(raw))
 	}
-	d.key = d.key[:0]
+	d.key, d.n = d.key[:0], 0
 	return d.add(raw)
+}
+
+// lookup returns the slot of d.key, -1 when it has none.
+func (d *rowDecoder) lookup() int {
+	n := d.n
+	d.n++
+	if n < len(d.shape) && bytes.Equal(d.shape[n].key, d.key) {
+		return d.shape[n].slot
+	}
+	s, ok := d.slots[string(d.key)]
+	if !ok {
+		s = -1
+	}
+	if n < len(d.shape) {
+		d.shape[n] = shapeKey{key: append(d.shape[n].key[:0], d.key...), slot: s}
+	} else if n < 1024 {
+		d.shape = append(d.shape, shapeKey{key: bytes.Clone(d.key), slot: s})
+	}
+	return s
 }
 
 // add reads the members of obj (a valid JSON object) under the key
@@ -56,15 +87,14 @@ func (d *rowDecoder) add(obj []byte) error {
 		i = skipSpace(obj, skipSpace(obj, end)+1) // past ':'
 		end = valueEnd(obj, i)
 		v := obj[i:end]
-		switch s, ok := d.slots[string(d.key)]; {
-		case d.flatten && v[0] == '{':
+		if d.flatten && v[0] == '{' {
 			d.key = append(d.key, "__"...)
 			if err := d.add(v); err != nil {
 				return err
 			}
-		case ok:
+		} else if s := d.lookup(); s >= 0 {
 			d.vals[s] = v
-		case d.unknown != nil:
+		} else if d.unknown != nil {
 			if err := d.unknown(d.key); err != nil {
 				return err
 			}
