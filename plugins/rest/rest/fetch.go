@@ -105,6 +105,11 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 			}
 			continue
 		}
+		if scan.pageRecords >= 0 { // a filtered array: its length and text decide
+			n = scan.pageRecords
+			sum.Reset()
+			sum.Write(scan.pageBody)
+		}
 		header := resp.header()
 		more, err := g.advance(r.url, header, scan.captured, n, sum.Sum64())
 		if err != nil || !more {

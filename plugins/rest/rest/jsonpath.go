@@ -22,7 +22,7 @@ import (
 // is read whole, evaluated, and its records taken in document order.
 type recordsPath struct {
 	text string
-	keys []string // the member names of a streamed path
+	keys []string // the member names of a streamed path, or the leading ones of a full path
 	each bool     // a streamed path ends in a wildcard
 	full *jsonpath.Path
 }
@@ -46,7 +46,8 @@ func compileRecordsPath(p string) (*recordsPath, error) {
 	for i, s := range segs {
 		sels := s.Selectors()
 		if s.IsDescendant() || len(sels) != 1 {
-			return &recordsPath{text: p, full: jp}, nil
+			rp.full = jp
+			return rp, nil
 		}
 		switch sel := sels[0].(type) {
 		case spec.Name:
@@ -58,7 +59,8 @@ func compileRecordsPath(p string) (*recordsPath, error) {
 				continue
 			}
 		}
-		return &recordsPath{text: p, full: jp}, nil
+		rp.full = jp
+		return rp, nil
 	}
 	return rp, nil
 }

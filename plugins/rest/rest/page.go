@@ -61,6 +61,13 @@ type pageScan struct {
 	// onRecord gets each record; raw is valid only during the call.
 	onRecord func(raw []byte) error
 	lx       *lexer
+	// pageRecords is, for a full path whose leading member names lead to
+	// an array ($.data[?...], $.data[1:3]), that array's length: what the
+	// empty-page and short-page stop rules count, not the records the
+	// path selects (-1: count those). pageBody is then the array's text,
+	// the page's digest for loop detection.
+	pageRecords int
+	pageBody    []byte
 }
 
 // errRecord wraps an error of onRecord, so it is not taken for bad JSON.
@@ -76,6 +83,7 @@ func (s *pageScan) scan(body io.Reader) error {
 		s.lx = &lexer{}
 	}
 	s.lx.reset(body)
+	s.pageRecords, s.pageBody = -1, s.pageBody[:0]
 	if cap(s.captured) >= len(s.wants) {
 		s.captured = s.captured[:len(s.wants)]
 		clear(s.captured)
@@ -321,6 +329,10 @@ func (s *pageScan) whole() error {
 			s.captured[i] = bytes.Clone(raw)
 		}
 	}
+	if base := lookupKeys(doc, s.records.keys); len(base) > 0 && base[0] == '[' {
+		s.pageRecords = len(elements(base))
+		s.pageBody = append(s.pageBody[:0], base...)
+	}
 	sel, err := s.records.selectRaw(doc)
 	if err != nil {
 		return s.lx.errAt(0, err)
@@ -336,6 +348,9 @@ func (s *pageScan) whole() error {
 // lookupKeys is the raw value at a path of object keys in doc (valid
 // JSON), nil when absent.
 func lookupKeys(doc []byte, keys []string) []byte {
+	if len(keys) == 0 {
+		return bytes.TrimSpace(doc)
+	}
 	t := &pathNode{}
 	leaf := t
 	for _, k := range keys {

@@ -229,3 +229,25 @@ func TestDescribeDeclared(t *testing.T) {
 		t.Errorf("_parent_id: got %v, want int64 as the parent declares", f)
 	}
 }
+
+// TestReadJSONPathFilter: a records_path with a filter reads only the
+// records it selects, page after page (the page is read whole).
+func TestReadJSONPathFilter(t *testing.T) {
+	api := restapi.New(9)
+	api.PutOrder(2, "paid", "2.50", "2024-02-01T00:00:00Z")
+	api.PutOrder(7, "paid", "7.50", "2024-02-01T00:00:00Z")
+	srv := startAPI(t, api)
+	cfg := config(t, srv, `"resources":[{"name":"paid","path":"/orders","records_path":"$.data[?@.status == 'paid']",
+	 "paginator":{"type":"page_number","limit":4,"total_pages_path":"$.total_pages"},
+	 "columns":[{"name":"id","type":"int64"},{"name":"amount","type":"decimal(12,2)"}],"infer":false}]`)
+	rec, err := read(t, cfg, "paid", sdk.ReadFull, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"2", "7"}, rec.column("id")); diff != "" {
+		t.Errorf("ids (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"2.5", "7.5"}, rec.column("amount")); diff != "" {
+		t.Errorf("amounts (-want +got):\n%s", diff)
+	}
+}
