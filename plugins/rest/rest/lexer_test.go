@@ -99,4 +99,3 @@ func TestLexerReadError(t *testing.T) {
 		t.Fatalf("got %v, want a readError", err)
 	}
 }
-
