@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -41,9 +42,11 @@ type reader struct {
 	// Incremental state.
 	track    bool // the resource has an incremental_column: checkpoints carry its max
 	send     bool // requests carry the cursor (an incremental read)
+	cur      *sdk.Cursor
 	lookback *sdk.Scalar
 	initial  *sdk.Scalar
 	tieCap   int
+	lagBound *time.Time // now - safety_lag (incremental reads with safety_lag)
 	st       *state
 	done     map[string]parentState // a child's parents finished this read
 }
@@ -140,8 +143,14 @@ func (r *reader) takeFast(raw []byte, parent *record, m *cursorMax) error {
 			r.dec.vals[s] = parent.get(r.res.Parent.Fields[i])
 		}
 	}
-	if r.track && !m.take(scalarText(r.dec.vals[r.curSlot]), raw) {
-		return nil
+	if r.track {
+		text := scalarText(r.dec.vals[r.curSlot])
+		if ok, err := r.admit(text, m); err != nil || !ok {
+			return err
+		}
+		if !m.take(text, raw) {
+			return nil
+		}
 	}
 	for i, c := range r.cols {
 		if err := appendValue(c.typ, r.b.Field(i), r.dec.vals[r.colSlot[i]]); err != nil {
@@ -251,6 +260,7 @@ func (r *reader) readFlat(ctx context.Context) error {
 		return err
 	}
 	m := r.tracker(r.st.Cursor, r.st.Seen)
+	m.from = from
 	err = r.c.fetch(ctx, r.res, vars{cursor: from}, pageHooks{record: func(raw []byte) error {
 		return r.take(raw, nil, m)
 	}})
@@ -283,8 +293,14 @@ func (r *reader) take(raw []byte, parent *record, m *cursorMax) error {
 	if err != nil {
 		return err
 	}
-	if r.track && !m.take(scalarText(rec.get(r.res.cursor.IncrementalColumn)), raw) {
-		return nil
+	if r.track {
+		text := scalarText(rec.get(r.res.cursor.IncrementalColumn))
+		if ok, err := r.admit(text, m); err != nil || !ok {
+			return err
+		}
+		if !m.take(text, raw) {
+			return nil
+		}
 	}
 	return r.emit(rec)
 }
@@ -344,6 +360,7 @@ func (r *reader) readChild(ctx context.Context, parentRes *Resource, p *record) 
 		return err
 	}
 	m := r.tracker(prior, seen)
+	m.from = from
 	err = r.c.fetch(ctx, r.res, vars{cursor: from, parent: p}, pageHooks{record: func(raw []byte) error {
 		return r.take(raw, p, m)
 	}})
