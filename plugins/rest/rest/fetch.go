@@ -41,37 +41,62 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 		sum.Write(raw)
 		return h.record(raw)
 	}}
-	baseURL, baseBody := first.url, first.body
+	reqFor := func(g *pager) (request, error) {
+		r := first
+		if g.nextURL != "" {
+			r.url = g.nextURL
+			return r, nil
+		}
+		var err error
+		r.url, err = withParams(first.url, g.params())
+		return r, err
+	}
+	// The next page is requested while this one is decoded where that
+	// request does not depend on the body (not for a child's pages, whose
+	// parents' hooks send requests of their own).
+	canPrefetch := h.pageEnd == nil && h.maxPages == 0
+	var ahead *prefetch
+	defer func() { ahead.discard() }()
 	for pages := 0; ; pages++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r := first
-		switch {
-		case g.nextURL != "":
-			r.url = g.nextURL
-		default:
-			r.url, err = withParams(baseURL, g.params())
-			if err != nil {
-				return err
-			}
-			r.body = baseBody
+		r, err := reqFor(g)
+		if err != nil {
+			return err
 		}
 		if err := g.visit(r); err != nil {
 			return err
 		}
-		resp, err := c.do(ctx, r, res.Name, res.Status)
+		var resp response
+		used := ahead
+		if ahead.matches(r) {
+			resp, err = ahead.wait()
+		} else {
+			ahead.discard()
+			used = nil
+			resp, err = c.do(ctx, r, res.Name, res.Status)
+		}
+		ahead = nil
 		if err != nil {
+			used.release()
 			return err
 		}
 		if resp.action == actionEnd {
+			used.release()
 			return nil
+		}
+		if next, ok := g.guess(); ok && canPrefetch && resp.action != actionSkip {
+			if nr, err := reqFor(&next); err == nil {
+				ahead = c.prefetch(ctx, nr, res)
+			}
 		}
 		n = 0
 		sum.Reset()
 		if resp.action != actionSkip {
 			err = scan.scan(resp.resp.Body)
 			drain(resp.resp) // the rest of the body, so the connection is reused
+			used.release()
 			var (
 				je *jsonError
 				re *readError
@@ -89,6 +114,7 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 				return err
 			}
 		} else {
+			used.release()
 			scan.captured = make([]json.RawMessage, wantCount)
 		}
 		if h.pageEnd != nil {
