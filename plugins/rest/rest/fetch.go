@@ -52,8 +52,10 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 		return r, err
 	}
 	// The next page is requested while this one is decoded where that
-	// request does not depend on the body (not for a child's pages, whose
-	// parents' hooks send requests of their own).
+	// request does not depend on the body; not for the pages of a child's
+	// parent, whose pageEnd hook sends the children's requests (one
+	// request in flight from the hooks and one ahead would share the
+	// client concurrently).
 	canPrefetch := h.pageEnd == nil && h.maxPages == 0
 	var ahead *prefetch
 	defer func() { ahead.discard() }()
