@@ -319,11 +319,22 @@ func (r *reader) readChildren(ctx context.Context, parentRes *Resource) error {
 	r.done = map[string]parentState{}
 	r.parentRes = parentRes
 	var pending []*record
-	return r.c.fetch(ctx, parentRes, vars{}, pageHooks{
+	pv, pm, err := r.parentCursor(parentRes)
+	if err != nil {
+		return err
+	}
+	err = r.c.fetch(ctx, parentRes, pv, pageHooks{
 		record: func(raw []byte) error {
 			p, err := parseRecord(bytes.Clone(raw), parentRes.Nested == nestedFlatten)
 			if err != nil {
 				return sdk.Errorf(sdk.CodeData, "resource %q: %v", parentRes.Name, err)
+			}
+			if pm != nil {
+				text := scalarText(p.get(r.parentCursorField()))
+				if text != "" && pm.from != "" && cursorLess(text, pm.from) {
+					return nil // before the cursor sent: the API ignored it
+				}
+				pm.take(text, raw)
 			}
 			pending = append(pending, p)
 			return nil
@@ -339,6 +350,43 @@ func (r *reader) readChildren(ctx context.Context, parentRes *Resource) error {
 			return nil
 		},
 	})
+	if err != nil || pm == nil {
+		return err
+	}
+	r.st.ParentCursor, _ = pm.result(r.st.ParentCursor, nil)
+	return nil
+}
+
+// parentCursorField is the parent's cursor field with parent.incremental.
+func (r *reader) parentCursorField() string {
+	if f := r.res.Parent.CursorField; f != "" {
+		return f
+	}
+	return r.res.cursor.IncrementalColumn
+}
+
+// parentCursor is the parent pagination's template vars, and with
+// parent.incremental the tracker of the parents' cursor (nil without).
+func (r *reader) parentCursor(parentRes *Resource) (vars, *cursorMax, error) {
+	if !r.res.Parent.Incremental {
+		return vars{}, nil, nil
+	}
+	if !r.track {
+		return vars{}, nil, sdk.Errorf(sdk.CodeConfig, "resource %q: parent.incremental needs source.options incremental_column", r.res.Name)
+	}
+	if inc := parentRes.Incremental; inc == nil || (inc.Param == "" && inc.BodyField == "") {
+		return vars{}, nil, sdk.Errorf(sdk.CodeConfig, "resource %q: parent.incremental: the parent resource %q takes no cursor: give it incremental.param or incremental.body_field", r.res.Name, parentRes.Name)
+	}
+	pm := newCursorMax(nil, nil, 0)
+	if !r.send {
+		return vars{}, pm, nil // a full read asks for every parent, and records where they end
+	}
+	from, err := startFrom(r.st.ParentCursor, r.lookback, nil)
+	if err != nil {
+		return vars{}, nil, err
+	}
+	pm.from = from
+	return vars{cursor: from}, pm, nil
 }
 
 // readChild reads the child records of one parent record.

@@ -66,6 +66,15 @@ type Parent struct {
 	// Fields of the parent record added to each child record as
 	// _parent_<field> columns.
 	Fields []string `json:"fields"`
+	// Incremental has an incremental read send the parent its own cursor
+	// (the parent resource's incremental.param or body_field) and read the
+	// children of the parents it returns only: for APIs where a change to
+	// a child updates its parent's cursor field. Default false: every
+	// parent's children are requested on every read.
+	Incremental bool `json:"incremental"`
+	// CursorField is the parent's cursor field with incremental; default
+	// the child's incremental_column.
+	CursorField string `json:"cursor_field"`
 }
 
 // Incremental says how a read sends its cursor (the largest
