@@ -90,14 +90,18 @@ func (s *pageScan) scan(body io.Reader) error {
 	} else {
 		s.captured = make([]json.RawMessage, len(s.wants))
 	}
-	var err error
-	if s.records.streamed() {
+	end, err := s.lx.atEnd()
+	switch {
+	case err != nil:
+		return err
+	case end: // an empty body (204 No Content): a page without records
+		return nil
+	case s.records.streamed():
 		err = s.walk(nil)
-	} else {
+	default:
 		err = s.whole()
 	}
 	if err == nil {
-		var end bool
 		if end, err = s.lx.atEnd(); err == nil && !end {
 			err = s.lx.errAt(0, errors.New("data after the top-level value"))
 		}

@@ -78,3 +78,15 @@ func asJSONError(err error, je **jsonError) bool {
 	*je = e
 	return ok
 }
+
+// TestPageScanEmptyBody: an empty body (a 204, or a 200 with nothing) is
+// a page without records, not malformed JSON; white space alone too.
+func TestPageScanEmptyBody(t *testing.T) {
+	for _, body := range []string{"", " \n"} {
+		n := 0
+		s := &pageScan{records: mustPath(t, "$.data"), wants: [][]string{{"next"}}, onRecord: func([]byte) error { n++; return nil }}
+		if err := s.scan(strings.NewReader(body)); err != nil || n != 0 || s.captured[0] != nil {
+			t.Errorf("%q: got %d records, captured %q, %v; want none and no error", body, n, s.captured, err)
+		}
+	}
+}
