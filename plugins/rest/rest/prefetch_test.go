@@ -2,6 +2,7 @@ package rest
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -107,5 +108,47 @@ func TestPrefetchDiscarded(t *testing.T) {
 		if !got[want] {
 			t.Errorf("offset %d never requested (requests %v)", want, *offsets)
 		}
+	}
+}
+
+// TestKeepAlive: the pages of a pagination share their connections: one
+// without prefetch, at most two with it (the body is read to its end, so
+// each connection goes back to the pool).
+func TestKeepAlive(t *testing.T) {
+	for _, prefetch := range []bool{false, true} {
+		var (
+			mu    sync.Mutex
+			conns int
+		)
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+			var recs []string
+			for id := off + 1; id <= min(off+3, 30); id++ {
+				recs = append(recs, fmt.Sprintf(`{"id":%d}`, id))
+			}
+			w.Write([]byte(`{"data":[` + strings.Join(recs, ",") + `]}   `)) // trailing white space, read too
+		}))
+		srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				mu.Lock()
+				conns++
+				mu.Unlock()
+			}
+		}
+		srv.Start()
+		t.Cleanup(srv.Close)
+		rec, err := readAt(t, time.Now(), eventsConfig(t, srv, fmt.Sprintf(`{"type":"offset","limit":3,"prefetch":%v}`, prefetch)), sdk.ReadFull, nil, "")
+		if err != nil || len(rec.rows) != 30 {
+			t.Fatalf("prefetch %v: got %d rows, %v; want 30", prefetch, len(rec.rows), err)
+		}
+		want := 1
+		if prefetch {
+			want = 2
+		}
+		mu.Lock()
+		if conns > want {
+			t.Errorf("prefetch %v: 11 pages over %d connections, want at most %d", prefetch, conns, want)
+		}
+		mu.Unlock()
 	}
 }
