@@ -6,6 +6,7 @@ require (
 	github.com/apache/arrow-go/v18 v18.8.0
 	github.com/dpone-go/dpone/sdk v0.0.0
 	github.com/google/go-cmp v0.7.0
+	github.com/theory/jsonpath v0.12.3
 	golang.org/x/oauth2 v0.37.0
 )
 

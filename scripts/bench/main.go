@@ -2,8 +2,9 @@
 // issue 6. Against a PostgreSQL server started by scripts/bench.sh it
 // creates bench_src (5M rows by default), measures the psql binary COPY
 // pipe (the physical limit) and dpone full_refresh postgres→postgres,
-// postgres→duckdb, Parquet files→postgres and an incremental_merge of every
-// row into a DuckDB table holding them (peak RSS), interleaved, three runs each,
+// postgres→duckdb, Parquet files→postgres, an incremental_merge of every
+// row into a DuckDB table holding them (peak RSS) and a local paginated
+// REST API into DuckDB next to a plain Go fetch loop (rest.go), interleaved, three runs each,
 // and prints the medians and writes them to bench/results/<date>.json.
 //
 // Environment: DPONE_TEST_PG_DSN (required), BENCH_ROWS (default 5000000),
@@ -33,9 +34,18 @@ type bench struct {
 	rows, smallRows   int64
 	runs              int
 	only              []string
+	rest              *restAPI // the REST scenarios' API, once started
 }
 
 func main() {
+	if len(os.Args) == 4 && os.Args[1] == "rest-plain-loop" { // rest_plain_loop's child process
+		want, _ := strconv.ParseInt(os.Args[3], 10, 64)
+		if err := restPlainLoop(os.Args[2], want); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: rest-plain-loop:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -101,6 +111,9 @@ func run() error {
 		if chEnabled() {
 			candidates = append(slices.Clone(scenarios), chScenarios...)
 		}
+		if n == sizes[0] { // REST: one API size, the first
+			candidates = append(slices.Clone(candidates), restScenarios...)
+		}
 		for _, s := range candidates {
 			if len(b.only) == 0 || slices.Contains(b.only, s.Name) {
 				sel = append(sel, s)
@@ -129,6 +142,7 @@ func run() error {
 	}
 	res.finish()
 	fmt.Print(res.table())
+	fmt.Print(restRatio(res))
 	out := envStr("BENCH_OUT", "bench/results")
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(root, out)

@@ -55,6 +55,9 @@ func (b *bench) runOnce(s scenario, table string, rows int64) (measurement, erro
 	if s.Pipe {
 		return b.runPipe(table, rows)
 	}
+	if s.isRest() {
+		return b.runRest(s, rows)
+	}
 	if s.Name == "clickhouse_insert_select" {
 		return b.runInsertSelect(table, rows)
 	}

@@ -136,7 +136,7 @@ func TestConfigErrors(t *testing.T) {
 	for opts, want := range map[string]string{
 		`{"paginator":{"type":"pages"}}`:            "paginator.type",
 		`{"paginator":{"type":"offset"}}`:           "needs limit",
-		`{"records_path":"$[0]"}`:                   "records_path",
+		`{"records_path":"$.data[?@.x ==]"}`:        "records_path",
 		`{"columns":[{"name":"x","type":"money"}]}`: "money",
 		`{"incremental_strategy":"xmin"}`:           "not supported",
 		`{"parent":{"resource":"nope"}}`:            "not another resource",

@@ -36,7 +36,7 @@ func fetchAll(t *testing.T, cl *client, res string) (int, error) {
 		t.Fatal(err)
 	}
 	n := 0
-	err = cl.fetch(context.Background(), r, vars{}, pageHooks{record: func(json.RawMessage) error { n++; return nil }})
+	err = cl.fetch(context.Background(), r, vars{}, pageHooks{record: func([]byte) error { n++; return nil }})
 	return n, err
 }
 

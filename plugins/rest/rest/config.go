@@ -194,9 +194,14 @@ func (c *Config) resource(name string, options json.RawMessage) (*Resource, erro
 	default:
 		return nil, sdk.Errorf(sdk.CodeConfig, "source options: incremental_strategy %q is not supported by the rest source (allowed: column)", o.IncrementalStrategy)
 	}
-	if len(o.SafetyLag) > 0 || o.NullPolicy != "" || len(o.IncrementalKey) > 0 {
-		return nil, sdk.Errorf(sdk.CodeConfig, "source options: safety_lag, null_policy and incremental_key are not supported by the rest source "+
-			"(the API filters by the cursor it is sent; records without a cursor are always read; ties are told apart by record fingerprints): remove them")
+	if len(o.IncrementalKey) > 0 {
+		return nil, sdk.Errorf(sdk.CodeConfig, "source options: incremental_key is not supported by the rest source "+
+			"(records come in the API's order; ties at the cursor are told apart by record fingerprints): remove it")
+	}
+	if o.IncrementalColumn != "" { // the options as the SDK's cursor helper reads them
+		if _, err := sdk.NewCursor(o.CursorOptions, sdk.ReadRequest{Mode: sdk.ReadIncremental}, nil); err != nil {
+			return nil, sdk.Errorf(sdk.CodeConfig, "source options: %w", err)
+		}
 	}
 	if err := r.check(c); err != nil {
 		return nil, err

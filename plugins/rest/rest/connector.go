@@ -12,6 +12,7 @@ import (
 	"errors"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -25,6 +26,8 @@ const Version = "0.1.0"
 // it serves, per host.
 type Connector struct {
 	lim limiters
+	// now is the clock safety_lag counts from (time.Now when nil).
+	now func() time.Time
 }
 
 var (
@@ -72,7 +75,7 @@ func (c *Connector) Check(ctx context.Context, config json.RawMessage) error {
 			}
 		}
 	}
-	return cl.fetch(ctx, res, vars{}, pageHooks{record: func(json.RawMessage) error { return nil }, maxPages: 1})
+	return cl.fetch(ctx, res, vars{}, pageHooks{record: func([]byte) error { return nil }, maxPages: 1})
 }
 
 // Discover lists the config's resources, each with the schema of a
@@ -191,15 +194,18 @@ func (c *Connector) read(ctx context.Context, cfg *Config, res *Resource, req sd
 		track: res.cursor.IncrementalColumn != ""}
 	if r.track {
 		r.send = req.Mode == sdk.ReadIncremental
-		if r.lookback, err = sdk.ParseScalar(res.cursor.Lookback, "lookback"); err != nil {
-			return err
+		// The SDK's cursor helper reads the options (and checks them) as it
+		// does for the database sources; the state is the rest source's own.
+		if r.cur, err = sdk.NewCursor(res.cursor, sdk.ReadRequest{Mode: req.Mode}, res.PrimaryKey); err != nil {
+			return sdk.Errorf(sdk.CodeConfig, "resource %q: source options: %w", res.Name, err)
 		}
-		if r.initial, err = sdk.ParseScalar(res.cursor.InitialValue, "initial_value"); err != nil {
-			return err
+		r.lookback, r.initial, r.tieCap = r.cur.Lookback, r.cur.Initial, r.cur.TieCap
+		now := time.Now
+		if c.now != nil {
+			now = c.now
 		}
-		r.tieCap = sdk.DefaultTieCap
-		if res.cursor.TieCap != nil {
-			r.tieCap = *res.cursor.TieCap
+		if r.lagBound, err = lagBound(r.cur, r.send, now()); err != nil {
+			return sdk.Errorf(sdk.CodeConfig, "resource %q: source options: %w", res.Name, err)
 		}
 	}
 	if res.Parent != nil {

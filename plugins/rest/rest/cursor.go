@@ -30,6 +30,10 @@ type cursorMax struct {
 	seen   []string
 	count  int
 	tieCap int
+	// from is the cursor the pagination's requests sent ("" none): an
+	// incremental read drops records before it (an API that ignores the
+	// parameter sends them anyway).
+	from string
 	// prior tie group to drop: fingerprint -> records left to drop.
 	prior   *string
 	drop    map[string]int
@@ -137,7 +141,7 @@ func startFrom(prior *string, lookback, initial *sdk.Scalar) (string, error) {
 	if !ok {
 		return "", sdk.Errorf(sdk.CodeConfig, "lookback: the cursor %q is neither a number nor a timestamp", *prior)
 	}
-	d, err := parseInterval(lookback.Text)
+	d, err := parseInterval(lookback.Text, "lookback")
 	if err != nil {
 		return "", err
 	}
@@ -146,8 +150,9 @@ func startFrom(prior *string, lookback, initial *sdk.Scalar) (string, error) {
 
 var intervalRe = regexp.MustCompile(`^(\d+)\s*(second|minute|hour|day|week)s?$`)
 
-// parseInterval reads "2 hours", "30 minutes", "1 day" or a Go duration.
-func parseInterval(s string) (time.Duration, error) {
+// parseInterval reads "2 hours", "30 minutes", "1 day" or a Go duration
+// (the value of option key).
+func parseInterval(s, key string) (time.Duration, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if m := intervalRe.FindStringSubmatch(s); m != nil {
 		n, _ := strconv.Atoi(m[1])
@@ -157,7 +162,7 @@ func parseInterval(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, sdk.Errorf(sdk.CodeConfig, "lookback %q: want an interval such as \"2 hours\" or \"90m\"", s)
+		return 0, sdk.Errorf(sdk.CodeConfig, "%s %q: want an interval such as \"2 hours\" or \"90m\"", key, s)
 	}
 	return d, nil
 }

@@ -2,10 +2,9 @@ package rest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash/maphash"
 	"net/url"
 	"strings"
 
@@ -14,8 +13,9 @@ import (
 
 // pageHooks receive what one pagination finds.
 type pageHooks struct {
-	// record gets each record of a page, raw, as it is decoded.
-	record func(raw json.RawMessage) error
+	// record gets each record of a page, raw, as it is decoded; raw is
+	// valid during the call only.
+	record func(raw []byte) error
 	// pageEnd runs after each page's body is read and closed.
 	pageEnd func() error
 	// maxPages stops after this many pages (0: all), for samples.
@@ -30,55 +30,93 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 		return err
 	}
 	g := newPager(&res.Paginator, res.Name)
-	recordsPath, _ := parsePath(res.RecordsPath)
-	baseURL, baseBody := first.url, first.body
+	recordsPath, err := compileRecordsPath(res.RecordsPath)
+	if err != nil {
+		return sdk.Errorf(sdk.CodeConfig, "resource %q: records_path: %w", res.Name, err)
+	}
+	n := 0
+	var sum maphash.Hash // a digest of each page's records, for loop detection
+	scan := &pageScan{records: recordsPath, wants: res.Paginator.wants(), onRecord: func(raw []byte) error {
+		n++
+		sum.Write(raw)
+		return h.record(raw)
+	}}
+	reqFor := func(g *pager) (request, error) {
+		r := first
+		if g.nextURL != "" {
+			r.url = g.nextURL
+			return r, nil
+		}
+		var err error
+		r.url, err = withParams(first.url, g.params())
+		return r, err
+	}
+	// The next page is requested while this one is decoded where that
+	// request does not depend on the body; not for the pages of a child's
+	// parent, whose pageEnd hook sends the children's requests (one
+	// request in flight from the hooks and one ahead would share the
+	// client concurrently).
+	canPrefetch := h.pageEnd == nil && h.maxPages == 0
+	var ahead *prefetch
+	defer func() { ahead.discard() }()
 	for pages := 0; ; pages++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r := first
-		switch {
-		case g.nextURL != "":
-			r.url = g.nextURL
-		default:
-			r.url, err = withParams(baseURL, g.params())
-			if err != nil {
-				return err
-			}
-			r.body = baseBody
+		r, err := reqFor(g)
+		if err != nil {
+			return err
 		}
 		if err := g.visit(r); err != nil {
 			return err
 		}
-		resp, err := c.do(ctx, r, res.Name, res.Status)
+		var resp response
+		used := ahead
+		if ahead.matches(r) {
+			resp, err = ahead.wait()
+		} else {
+			ahead.discard()
+			used = nil
+			resp, err = c.do(ctx, r, res.Name, res.Status)
+		}
+		ahead = nil
 		if err != nil {
+			used.release()
 			return err
 		}
 		if resp.action == actionEnd {
+			used.release()
 			return nil
 		}
-		n := 0
-		sum := sha256.New()
-		scan := &pageScan{records: recordsPath, wants: res.Paginator.wants(), onRecord: func(raw json.RawMessage) error {
-			n++
-			sum.Write(raw)
-			return h.record(raw)
-		}}
+		if next, ok := g.guess(); ok && canPrefetch && resp.action != actionSkip {
+			if nr, err := reqFor(&next); err == nil {
+				ahead = c.prefetch(ctx, nr, res)
+			}
+		}
+		n = 0
+		sum.Reset()
 		if resp.action != actionSkip {
 			err = scan.scan(resp.resp.Body)
-			resp.resp.Body.Close()
-			var je *jsonError
-			if errors.As(err, &je) {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
+			drain(resp.resp) // the rest of the body, so the connection is reused
+			used.release()
+			var (
+				je *jsonError
+				re *readError
+			)
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return ctx.Err()
+			case errors.As(err, &je):
 				return sdk.Errorf(sdk.CodeData, "resource %q: %s %s: %v: the API sent a broken page; try again, and report it to the API's owner if it persists",
 					res.Name, r.method, redactURL(r.url, c.cfg.Auth.queryKey()), je)
-			}
-			if err != nil {
+			case errors.As(err, &re):
+				return sdk.Errorf(sdk.CodeUnavailable, "resource %q: %s %s: %v: the connection broke mid-page; try again, or raise timeout if the API is slow",
+					res.Name, r.method, redactURL(r.url, c.cfg.Auth.queryKey()), re)
+			case err != nil:
 				return err
 			}
 		} else {
+			used.release()
 			scan.captured = make([]json.RawMessage, wantCount)
 		}
 		if h.pageEnd != nil {
@@ -95,8 +133,13 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 			}
 			continue
 		}
+		if scan.pageRecords >= 0 { // a filtered array: its length and text decide
+			n = scan.pageRecords
+			sum.Reset()
+			sum.Write(scan.pageBody)
+		}
 		header := resp.header()
-		more, err := g.advance(r.url, header, scan.captured, n, hex.EncodeToString(sum.Sum(nil)))
+		more, err := g.advance(r.url, header, scan.captured, n, sum.Sum64())
 		if err != nil || !more {
 			return err
 		}

@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -80,5 +82,34 @@ func TestTLS(t *testing.T) {
 	rec, err := read(t, json.RawMessage(`{"base_url":"`+srv.URL+`","ca_file":"`+ca+`",`+res+`}`), "r", sdk.ReadFull, nil, "")
 	if err != nil || len(rec.rows) != 1 {
 		t.Fatalf("with ca_file: %d rows, %v", len(rec.rows), err)
+	}
+}
+
+// TestRequestTemplates: the client's params go with every request, a
+// resource's params and path render {{ cursor }} (the path escaped, the
+// query encoded), and a resource param overrides the client's.
+func TestRequestTemplates(t *testing.T) {
+	var got []*url.URL
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.URL)
+		w.Write([]byte(`[{"id":1,"updated_at":"2024-03-01T00:00:00Z"}]`))
+	}))
+	t.Cleanup(srv.Close)
+	cfg := config(t, srv, `"params":{"api-version":"2","format":"csv"},"resources":[{"name":"events","path":"/v/{{ cursor }}/events",
+	 "params":{"from":"{{ cursor }}","format":"json"},"columns":[{"name":"id","type":"int64"},{"name":"updated_at","type":"timestamp"}],"infer":false}]`)
+	prior := []byte(`{"v":1,"strategy":"column","cursor":"2024-01-01 00:00:00+01:00 x/y"}`)
+	if _, err := read(t, cfg, "events", sdk.ReadIncremental, prior, `{"incremental_strategy":"column","incremental_column":"updated_at"}`); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("got %d requests, want 1", len(got))
+	}
+	u := got[0]
+	if want := "/v/2024-01-01 00:00:00+01:00 x/y/events"; u.Path != want || !strings.Contains(u.RawPath, "x%2Fy") {
+		t.Errorf("path %q (raw %q), want %q with the cursor's / escaped", u.Path, u.RawPath, want)
+	}
+	q := u.Query()
+	if q.Get("api-version") != "2" || q.Get("format") != "json" || q.Get("from") != "2024-01-01 00:00:00+01:00 x/y" {
+		t.Errorf("query %v, want api-version=2, format=json (the resource's) and from=the cursor", q)
 	}
 }

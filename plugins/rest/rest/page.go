@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
-// parsePath parses the JSONPath subset the connector takes: the root "$"
-// followed by object keys ($.data.items, $['odd key']); "" is the root.
+// parsePath parses the JSONPath subset the paginators take for values
+// in a body: the root "$" followed by object keys ($.meta.next,
+// $['odd key']); "" is the root. records_path takes any JSONPath
+// (compileRecordsPath).
 func parsePath(p string) ([]string, error) {
 	p = strings.TrimSpace(p)
 	if p == "" || p == "$" {
@@ -48,16 +51,23 @@ func parsePath(p string) ([]string, error) {
 	return keys, nil
 }
 
-// pageScan reads one response body as a stream: the records at
-// recordsPath go to onRecord one by one (the page is never held whole) and
-// the values at the wanted paths are captured raw.
+// pageScan reads one response body as a stream: the records the
+// records path selects go to onRecord one by one (a streamed path never
+// holds the page whole) and the values at the wanted paths are captured.
 type pageScan struct {
-	records  []string
+	records  *recordsPath
 	wants    [][]string
 	captured []json.RawMessage
-	onRecord func(raw json.RawMessage) error
-	dec      *json.Decoder
-	found    bool // the records path was present
+	// onRecord gets each record; raw is valid only during the call.
+	onRecord func(raw []byte) error
+	lx       *lexer
+	// pageRecords is, for a full path whose leading member names lead to
+	// an array ($.data[?...], $.data[1:3]), that array's length: what the
+	// empty-page and short-page stop rules count, not the records the
+	// path selects (-1: count those). pageBody is then the array's text,
+	// the page's digest for loop detection.
+	pageRecords int
+	pageBody    []byte
 }
 
 // errRecord wraps an error of onRecord, so it is not taken for bad JSON.
@@ -66,25 +76,41 @@ type errRecord struct{ err error }
 func (e errRecord) Error() string { return e.err.Error() }
 func (e errRecord) Unwrap() error { return e.err }
 
-// scan decodes body. A JSON error is a *jsonError with the byte offset.
+// scan decodes body. A JSON error is a *jsonError with the byte offset;
+// a body that breaks off is a *readError.
 func (s *pageScan) scan(body io.Reader) error {
-	s.dec = json.NewDecoder(body)
-	s.dec.UseNumber()
-	s.captured = make([]json.RawMessage, len(s.wants))
-	err := s.walk(nil)
-	if err == nil {
-		if _, terr := s.dec.Token(); terr != io.EOF {
-			err = fmt.Errorf("data after the top-level value")
-		}
+	if s.lx == nil {
+		s.lx = &lexer{}
+	}
+	s.lx.reset(body)
+	s.pageRecords, s.pageBody = -1, s.pageBody[:0]
+	if cap(s.captured) >= len(s.wants) {
+		s.captured = s.captured[:len(s.wants)]
+		clear(s.captured)
+	} else {
+		s.captured = make([]json.RawMessage, len(s.wants))
+	}
+	end, err := s.lx.atEnd()
+	switch {
+	case err != nil:
+		return err
+	case end: // an empty body (204 No Content): a page without records
+		return nil
+	case s.records.streamed():
+		err = s.walk(nil)
+	default:
+		err = s.whole()
 	}
 	if err == nil {
-		return nil
+		if end, err = s.lx.atEnd(); err == nil && !end {
+			err = s.lx.errAt(0, errors.New("data after the top-level value"))
+		}
 	}
 	var rec errRecord
 	if errors.As(err, &rec) {
 		return rec.err
 	}
-	return &jsonError{offset: s.dec.InputOffset(), err: err}
+	return err
 }
 
 // jsonError is a malformed response body.
@@ -97,7 +123,7 @@ func (e *jsonError) Error() string {
 	if errors.Is(e.err, io.ErrUnexpectedEOF) || errors.Is(e.err, io.EOF) {
 		return fmt.Sprintf("malformed JSON at byte %d: the body ends mid-value", e.offset)
 	}
-	return fmt.Sprintf("malformed JSON at byte %d: %v", e.offset, strings.TrimPrefix(e.err.Error(), "json: "))
+	return fmt.Sprintf("malformed JSON at byte %d: %v", e.offset, e.err)
 }
 
 func (e *jsonError) Unwrap() error { return e.err }
@@ -118,107 +144,229 @@ func isPrefix(p, of []string) bool { return len(p) < len(of) && pathEqual(p, of[
 
 // walk reads the value at path.
 func (s *pageScan) walk(path []string) error {
-	if pathEqual(path, s.records) {
-		s.found = true
+	if pathEqual(path, s.records.keys) {
+		if s.records.each {
+			return s.readEach()
+		}
 		return s.readRecords()
 	}
 	for i, w := range s.wants {
 		if pathEqual(path, w) {
-			var raw json.RawMessage
-			if err := s.dec.Decode(&raw); err != nil {
-				return err
-			}
-			s.captured[i] = raw
-			return nil
+			raw, err := s.lx.value()
+			s.captured[i] = bytes.Clone(raw)
+			return err
 		}
 	}
-	descend := isPrefix(path, s.records)
+	descend := isPrefix(path, s.records.keys)
 	for _, w := range s.wants {
 		descend = descend || isPrefix(path, w)
 	}
-	if !descend {
-		var skip json.RawMessage
-		return s.dec.Decode(&skip)
-	}
-	tok, err := s.dec.Token()
+	c, err := s.lx.peek()
 	if err != nil {
 		return err
 	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil // a scalar where an object was expected: nothing below it
+	if !descend || c != '{' { // nothing wanted below, or no keys to go by
+		_, err := s.lx.value()
+		return err
 	}
-	for s.dec.More() {
-		if d == '[' {
-			var skip json.RawMessage
-			if err := s.dec.Decode(&skip); err != nil {
-				return err
-			}
-			continue
+	return s.members(func(key string) error { return s.walk(append(path[:len(path):len(path)], key)) })
+}
+
+// members reads an object (at its '{'), calling fn for each member with
+// the lexer at its value, which fn must read.
+func (s *pageScan) members(fn func(key string) error) error {
+	s.lx.pos++ // '{'
+	if c, err := s.lx.peek(); err != nil || c == '}' {
+		s.lx.pos++
+		return err
+	}
+	for {
+		if c, err := s.lx.peek(); err != nil {
+			return err
+		} else if c != '"' {
+			return s.lx.errAt(0, fmt.Errorf("invalid character %q looking for an object key", c))
 		}
-		kt, err := s.dec.Token()
+		k, err := s.lx.value()
 		if err != nil {
 			return err
 		}
-		key, _ := kt.(string)
-		if err := s.walk(append(path[:len(path):len(path)], key)); err != nil {
+		key := unquoteKey(k)
+		if err := s.lx.expect(':', "after an object key"); err != nil {
+			return err
+		}
+		if err := fn(key); err != nil {
+			return err
+		}
+		if end, err := s.next('}'); err != nil || end {
 			return err
 		}
 	}
-	_, err = s.dec.Token()
+}
+
+// next reads the ',' between members or elements, or the closing
+// delimiter (end true).
+func (s *pageScan) next(closing byte) (bool, error) {
+	c, err := s.lx.peek()
+	if err != nil {
+		return false, err
+	}
+	s.lx.pos++
+	switch c {
+	case ',':
+		return false, nil
+	case closing:
+		return true, nil
+	}
+	s.lx.pos--
+	return false, s.lx.errAt(0, fmt.Errorf("invalid character %q after a value, want ',' or '%c'", c, closing))
+}
+
+// readEach reads the values of an array or object (a trailing wildcard),
+// each holding records.
+func (s *pageScan) readEach() error {
+	c, err := s.lx.peek()
+	if err != nil {
+		return err
+	}
+	switch c {
+	case '[':
+		s.lx.pos++
+		if c, err := s.lx.peek(); err != nil || c == ']' {
+			s.lx.pos++
+			return err
+		}
+		for {
+			if err := s.readRecords(); err != nil {
+				return err
+			}
+			if end, err := s.next(']'); err != nil || end {
+				return err
+			}
+		}
+	case '{':
+		return s.members(func(string) error { return s.readRecords() })
+	}
+	_, err = s.lx.value() // a wildcard selects nothing in a scalar
 	return err
 }
 
 // readRecords streams the records value: an array's elements, one object,
 // or nothing for null.
 func (s *pageScan) readRecords() error {
-	tok, err := s.dec.Token()
+	c, err := s.lx.peek()
 	if err != nil {
 		return err
 	}
-	switch tok {
-	case json.Delim('['):
-		for s.dec.More() {
-			var raw json.RawMessage
-			if err := s.dec.Decode(&raw); err != nil {
-				return err
-			}
-			if err := s.onRecord(raw); err != nil {
-				return errRecord{err}
-			}
-		}
-		_, err := s.dec.Token()
-		return err
-	case json.Delim('{'):
-		var buf bytes.Buffer
-		buf.WriteByte('{')
-		for n := 0; s.dec.More(); n++ {
-			kt, err := s.dec.Token()
-			if err != nil {
-				return err
-			}
-			var v json.RawMessage
-			if err := s.dec.Decode(&v); err != nil {
-				return err
-			}
-			if n > 0 {
-				buf.WriteByte(',')
-			}
-			k, _ := json.Marshal(kt)
-			buf.Write(k)
-			buf.WriteByte(':')
-			buf.Write(v)
-		}
-		if _, err := s.dec.Token(); err != nil {
+	if c != '[' {
+		raw, err := s.lx.value()
+		if err != nil {
 			return err
 		}
-		buf.WriteByte('}')
-		if err := s.onRecord(buf.Bytes()); err != nil {
+		return s.recordValue(raw)
+	}
+	s.lx.pos++
+	if c, err := s.lx.peek(); err != nil || c == ']' {
+		s.lx.pos++
+		return err
+	}
+	for {
+		raw, err := s.lx.value()
+		if err != nil {
+			return err
+		}
+		if err := s.onRecord(raw); err != nil {
+			return errRecord{err}
+		}
+		if end, err := s.next(']'); err != nil || end {
+			return err
+		}
+	}
+}
+
+// recordValue takes one selected value that is not streamed element by
+// element: an object is a record, an array's elements are, null is none.
+func (s *pageScan) recordValue(raw []byte) error {
+	switch raw[0] {
+	case 'n':
+		return nil
+	case '{':
+		if err := s.onRecord(raw); err != nil {
 			return errRecord{err}
 		}
 		return nil
-	case nil:
+	case '[':
+		var inner [][]byte
+		collect(raw, &pathNode{children: elements(raw)}, &inner)
+		for _, r := range inner {
+			if err := s.onRecord(r); err != nil {
+				return errRecord{err}
+			}
+		}
 		return nil
 	}
-	return fmt.Errorf("records are a %T, want an array of objects", tok)
+	return errRecord{fmt.Errorf("records_path %s selects %s, want an array of objects or an object", s.records.text, short(raw))}
+}
+
+// elements is a trie level selecting every element of the array raw.
+func elements(raw []byte) map[string]*pathNode {
+	m := map[string]*pathNode{}
+	n := 0
+	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != ']'; n++ {
+		m["["+strconv.Itoa(n)] = &pathNode{selected: true}
+		i = skipSpace(raw, valueEnd(raw, i))
+		if i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return m
+}
+
+// whole reads the page whole and takes the records a full JSONPath
+// selects.
+func (s *pageScan) whole() error {
+	doc, err := s.lx.value()
+	if err != nil {
+		return err
+	}
+	for i, w := range s.wants {
+		if raw := lookupKeys(doc, w); raw != nil {
+			s.captured[i] = bytes.Clone(raw)
+		}
+	}
+	if base := lookupKeys(doc, s.records.keys); len(base) > 0 && base[0] == '[' {
+		s.pageRecords = len(elements(base))
+		s.pageBody = append(s.pageBody[:0], base...)
+	}
+	sel, err := s.records.selectRaw(doc)
+	if err != nil {
+		return s.lx.errAt(0, err)
+	}
+	for _, raw := range sel {
+		if err := s.recordValue(raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lookupKeys is the raw value at a path of object keys in doc (valid
+// JSON), nil when absent.
+func lookupKeys(doc []byte, keys []string) []byte {
+	if len(keys) == 0 {
+		return bytes.TrimSpace(doc)
+	}
+	t := &pathNode{}
+	leaf := t
+	for _, k := range keys {
+		c := &pathNode{}
+		leaf.children = map[string]*pathNode{"." + k: c}
+		leaf = c
+	}
+	leaf.selected = true
+	var out [][]byte
+	collect(doc, t, &out)
+	if len(out) == 0 {
+		return nil
+	}
+	return out[0]
 }

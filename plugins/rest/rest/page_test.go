@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -33,8 +32,8 @@ func TestParsePath(t *testing.T) {
 func TestPageScan(t *testing.T) {
 	body := `{"meta":{"total":2},"data":{"items":[{"a":22.00},{"a":"x","b":[1,{"c":null}]}]},"next":"/p2"}`
 	var got []string
-	s := &pageScan{records: []string{"data", "items"}, wants: [][]string{{"meta", "total"}, {"next"}},
-		onRecord: func(raw json.RawMessage) error { got = append(got, string(raw)); return nil }}
+	s := &pageScan{records: mustPath(t, "$.data.items"), wants: [][]string{{"meta", "total"}, {"next"}},
+		onRecord: func(raw []byte) error { got = append(got, string(raw)); return nil }}
 	if err := s.scan(strings.NewReader(body)); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +50,7 @@ func TestPageScan(t *testing.T) {
 func TestPageScanMalformed(t *testing.T) {
 	body := `{"data":[{"id":1},{"id":2},{"id":`
 	n := 0
-	s := &pageScan{records: []string{"data"}, onRecord: func(json.RawMessage) error { n++; return nil }}
+	s := &pageScan{records: mustPath(t, "$.data"), onRecord: func([]byte) error { n++; return nil }}
 	err := s.scan(strings.NewReader(body))
 	var je *jsonError
 	if !asJSONError(err, &je) {
@@ -65,8 +64,29 @@ func TestPageScanMalformed(t *testing.T) {
 	}
 }
 
+func mustPath(t *testing.T, p string) *recordsPath {
+	t.Helper()
+	rp, err := compileRecordsPath(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rp
+}
+
 func asJSONError(err error, je **jsonError) bool {
 	e, ok := err.(*jsonError)
 	*je = e
 	return ok
+}
+
+// TestPageScanEmptyBody: an empty body (a 204, or a 200 with nothing) is
+// a page without records, not malformed JSON; white space alone too.
+func TestPageScanEmptyBody(t *testing.T) {
+	for _, body := range []string{"", " \n"} {
+		n := 0
+		s := &pageScan{records: mustPath(t, "$.data"), wants: [][]string{{"next"}}, onRecord: func([]byte) error { n++; return nil }}
+		if err := s.scan(strings.NewReader(body)); err != nil || n != 0 || s.captured[0] != nil {
+			t.Errorf("%q: got %d records, captured %q, %v; want none and no error", body, n, s.captured, err)
+		}
+	}
 }

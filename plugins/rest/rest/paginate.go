@@ -44,7 +44,14 @@ type Paginator struct {
 	// StopOnShortPage stops offset and page_number at a page with fewer
 	// than limit records (they always stop at an empty page).
 	StopOnShortPage bool `json:"stop_on_short_page"`
+	// Prefetch has offset and page_number request the next page while the
+	// current one is decoded (one page ahead; after the last page one
+	// request is sent for nothing); default true.
+	Prefetch *bool `json:"prefetch"`
 }
+
+// prefetchOn reports whether the next page is requested ahead.
+func (p *Paginator) prefetchOn() bool { return p.Prefetch == nil || *p.Prefetch }
 
 // Paginator types.
 const (
@@ -150,11 +157,15 @@ type pager struct {
 	cursor   string
 	nextURL  string // next_url and link_header: the next request's URL
 	seen     map[string]bool
-	lastHash string
+	lastHash uint64
+	// last is the last page number (page_number) or the total record
+	// count (offset) the API gave, -1 while unknown: no page past it is
+	// requested ahead.
+	last int
 }
 
 func newPager(p *Paginator, resource string) *pager {
-	g := &pager{p: p, resource: resource, seen: map[string]bool{}}
+	g := &pager{p: p, resource: resource, seen: map[string]bool{}, last: -1}
 	if p.StartPage != nil {
 		g.page = *p.StartPage
 	}
@@ -195,8 +206,8 @@ func (g *pager) visit(r request) error {
 
 // advance decides from one page whether there is a next one, and sets it
 // up. current is the URL just fetched, n its record count, hash a digest
-// of its records.
-func (g *pager) advance(current string, header http.Header, captured []json.RawMessage, n int, hash string) (bool, error) {
+// of its records (one seed per pagination).
+func (g *pager) advance(current string, header http.Header, captured []json.RawMessage, n int, hash uint64) (bool, error) {
 	if n > 0 && hash == g.lastHash && g.p.Type != pageNone {
 		return false, sdk.Errorf(sdk.CodeData, "resource %q: pagination loop: page %s returned the same records as the page before it (the API ignores the page parameter?): check the paginator settings",
 			g.resource, redactURL(current, ""))
@@ -242,6 +253,7 @@ func (g *pager) advance(current string, header http.Header, captured []json.RawM
 			if err != nil {
 				return false, sdk.Errorf(sdk.CodeData, "resource %q: total %q at %s is not a number", g.resource, t, g.p.TotalPath)
 			}
+			g.last = total
 			return g.offset < total, nil
 		}
 		return true, nil
@@ -259,6 +271,7 @@ func (g *pager) advance(current string, header http.Header, captured []json.RawM
 			if *g.p.StartPage == 0 {
 				last = pages - 1
 			}
+			g.last = last
 			return g.page <= last, nil
 		}
 		return true, nil

@@ -21,7 +21,8 @@ func ids(n int) []string {
 
 // TestPaginationKinds reads 23 orders through every paginator kind: each
 // record exactly once, in the API's order, and the request count shows
-// each stop rule ended on time.
+// each stop rule ended on time (with a total, prefetch asks for no page
+// past it; without, it is off here: TestPrefetch).
 func TestPaginationKinds(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -29,10 +30,10 @@ func TestPaginationKinds(t *testing.T) {
 		requests int
 	}{
 		{"page_number with total pages", `{"name":"orders","path":"/orders","records_path":"$.data","paginator":{"type":"page_number","limit":10,"total_pages_path":"$.total_pages"}}`, 3},
-		{"page_number until an empty page", `{"name":"orders","path":"/orders","records_path":"$.data","paginator":{"type":"page_number","limit":10}}`, 4},
-		{"page_number until a short page", `{"name":"orders","path":"/orders","records_path":"$.data","paginator":{"type":"page_number","limit":10,"stop_on_short_page":true}}`, 3},
+		{"page_number until an empty page", `{"name":"orders","path":"/orders","records_path":"$.data","paginator":{"type":"page_number","limit":10,"prefetch":false}}`, 4},
+		{"page_number until a short page", `{"name":"orders","path":"/orders","records_path":"$.data","paginator":{"type":"page_number","limit":10,"stop_on_short_page":true,"prefetch":false}}`, 3},
 		{"offset with total", `{"name":"orders","path":"/offset/orders","records_path":"$.results","paginator":{"type":"offset","limit":10,"total_path":"$.meta.total"}}`, 3},
-		{"offset until an empty page", `{"name":"orders","path":"/offset/orders","records_path":"$.results","paginator":{"type":"offset","limit":10}}`, 4},
+		{"offset until an empty page", `{"name":"orders","path":"/offset/orders","records_path":"$.results","paginator":{"type":"offset","limit":10,"prefetch":false}}`, 4},
 		{"next_url in the body", `{"name":"orders","path":"/next/orders","records_path":"$.items","paginator":{"type":"next_url","next_url_path":"$.next"}}`, 5},
 		{"link_header", `{"name":"orders","path":"/link/orders","paginator":{"type":"link_header"}}`, 6},
 		{"cursor in the body", `{"name":"orders","path":"/cursor/orders","records_path":"$.data","paginator":{"type":"cursor","cursor_path":"$.next_cursor"}}`, 8},

@@ -1,12 +1,14 @@
 package rest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -31,12 +33,20 @@ type reader struct {
 	warned map[string]bool
 	rows   int64
 
+	// Once the schema is fixed, records are decoded into slots.
+	dec        rowDecoder
+	colSlot    []int // the slot of each column
+	curSlot    int   // the slot of the incremental column
+	parentSlot []int // the slot of each parent field, -1 when unused
+
 	// Incremental state.
 	track    bool // the resource has an incremental_column: checkpoints carry its max
 	send     bool // requests carry the cursor (an incremental read)
+	cur      *sdk.Cursor
 	lookback *sdk.Scalar
 	initial  *sdk.Scalar
 	tieCap   int
+	lagBound *time.Time // now - safety_lag (incremental reads with safety_lag)
 	st       *state
 	done     map[string]parentState // a child's parents finished this read
 }
@@ -70,6 +80,7 @@ func (r *reader) fix() error {
 		return err
 	}
 	r.b = sdk.NewBatchBuilder(memory.DefaultAllocator, r.schema, r.out)
+	r.slots()
 	if r.res.Parent != nil && r.track {
 		r.b.OnFlush(r.checkpoint)
 	}
@@ -83,7 +94,74 @@ func (r *reader) fix() error {
 	return nil
 }
 
-// appendRow converts one record into the batch.
+// slots sets up the decoder of the fixed schema: a slot per column
+// source, the cursor and the parent fields.
+func (r *reader) slots() {
+	r.dec = rowDecoder{flatten: r.res.Nested == nestedFlatten}
+	r.colSlot = make([]int, len(r.cols))
+	for i, c := range r.cols {
+		r.colSlot[i] = r.dec.slot(c.source)
+	}
+	r.curSlot = -1
+	if r.track {
+		r.curSlot = r.dec.slot(r.res.cursor.IncrementalColumn)
+	}
+	r.parentSlot = nil
+	if r.res.Parent != nil {
+		for _, f := range r.res.Parent.Fields {
+			s, ok := r.dec.slots[parentPrefix+f]
+			if !ok {
+				s = -1
+			}
+			r.parentSlot = append(r.parentSlot, s)
+		}
+	}
+	if r.res.inferOn() {
+		r.dec.unknown = r.unknownField
+	}
+}
+
+// unknownField warns once about a record field that is not a column.
+func (r *reader) unknownField(key []byte) error {
+	if r.known[string(key)] || r.warned[string(key)] {
+		return nil
+	}
+	k := string(key)
+	r.warned[k] = true
+	msg := fmt.Sprintf("resource %q: field %q is not in the schema (fixed from the first %d records): it is not loaded; declare it in columns or raise sample_records", r.res.Name, k, r.res.SampleRecords)
+	return r.out.Log(sdk.LevelWarn, msg)
+}
+
+// takeFast decodes one raw record of the fixed schema straight into the
+// batch.
+func (r *reader) takeFast(raw []byte, parent *record, m *cursorMax) error {
+	if err := r.dec.decode(raw); err != nil {
+		return sdk.Errorf(sdk.CodeData, "resource %q: %v", r.res.Name, err)
+	}
+	for i, s := range r.parentSlot {
+		if s >= 0 {
+			r.dec.vals[s] = parent.get(r.res.Parent.Fields[i])
+		}
+	}
+	if r.track {
+		text := scalarText(r.dec.vals[r.curSlot])
+		if ok, err := r.admit(text, m); err != nil || !ok {
+			return err
+		}
+		if !m.take(text, raw) {
+			return nil
+		}
+	}
+	for i, c := range r.cols {
+		if err := appendValue(c.typ, r.b.Field(i), r.dec.vals[r.colSlot[i]]); err != nil {
+			return sdk.Errorf(sdk.CodeData, "resource %q: record %d: column %q: %v: declare the column's type in columns", r.res.Name, r.rows+1, c.name, err)
+		}
+	}
+	r.rows++
+	return r.b.RowDone()
+}
+
+// appendRow converts one record of the sample into the batch.
 func (r *reader) appendRow(rec *record) error {
 	for i, c := range r.cols {
 		if err := appendValue(c.typ, r.b.Field(i), rec.get(c.source)); err != nil {
@@ -160,7 +238,7 @@ func (r *reader) checkpoint() error {
 }
 
 // record parses a raw record of res, adding the parent's fields.
-func (r *reader) record(raw json.RawMessage, parent *record) (*record, error) {
+func (r *reader) record(raw []byte, parent *record) (*record, error) {
 	rec, err := parseRecord(raw, r.res.Nested == nestedFlatten)
 	if err != nil {
 		return nil, sdk.Errorf(sdk.CodeData, "resource %q: %v", r.res.Name, err)
@@ -182,7 +260,8 @@ func (r *reader) readFlat(ctx context.Context) error {
 		return err
 	}
 	m := r.tracker(r.st.Cursor, r.st.Seen)
-	err = r.c.fetch(ctx, r.res, vars{cursor: from}, pageHooks{record: func(raw json.RawMessage) error {
+	m.from = from
+	err = r.c.fetch(ctx, r.res, vars{cursor: from}, pageHooks{record: func(raw []byte) error {
 		return r.take(raw, nil, m)
 	}})
 	if err != nil {
@@ -204,15 +283,24 @@ func (r *reader) tracker(prior *string, seen []string) *cursorMax {
 	return newCursorMax(prior, seen, r.tieCap)
 }
 
-// take parses one raw record, tracks its cursor and emits it unless the
-// prior read took it.
-func (r *reader) take(raw json.RawMessage, parent *record, m *cursorMax) error {
-	rec, err := r.record(raw, parent)
+// take parses one raw record (valid during the call only), tracks its
+// cursor and emits it unless the prior read took it.
+func (r *reader) take(raw []byte, parent *record, m *cursorMax) error {
+	if r.schema != nil {
+		return r.takeFast(raw, parent, m)
+	}
+	rec, err := r.record(bytes.Clone(raw), parent)
 	if err != nil {
 		return err
 	}
-	if r.track && !m.take(scalarText(rec.get(r.res.cursor.IncrementalColumn)), raw) {
-		return nil
+	if r.track {
+		text := scalarText(rec.get(r.res.cursor.IncrementalColumn))
+		if ok, err := r.admit(text, m); err != nil || !ok {
+			return err
+		}
+		if !m.take(text, raw) {
+			return nil
+		}
 	}
 	return r.emit(rec)
 }
@@ -231,11 +319,22 @@ func (r *reader) readChildren(ctx context.Context, parentRes *Resource) error {
 	r.done = map[string]parentState{}
 	r.parentRes = parentRes
 	var pending []*record
-	return r.c.fetch(ctx, parentRes, vars{}, pageHooks{
-		record: func(raw json.RawMessage) error {
-			p, err := parseRecord(raw, parentRes.Nested == nestedFlatten)
+	pv, pm, err := r.parentCursor(parentRes)
+	if err != nil {
+		return err
+	}
+	err = r.c.fetch(ctx, parentRes, pv, pageHooks{
+		record: func(raw []byte) error {
+			p, err := parseRecord(bytes.Clone(raw), parentRes.Nested == nestedFlatten)
 			if err != nil {
 				return sdk.Errorf(sdk.CodeData, "resource %q: %v", parentRes.Name, err)
+			}
+			if pm != nil {
+				text := scalarText(p.get(r.parentCursorField()))
+				if text != "" && pm.from != "" && cursorLess(text, pm.from) {
+					return nil // before the cursor sent: the API ignored it
+				}
+				pm.take(text, raw)
 			}
 			pending = append(pending, p)
 			return nil
@@ -251,6 +350,43 @@ func (r *reader) readChildren(ctx context.Context, parentRes *Resource) error {
 			return nil
 		},
 	})
+	if err != nil || pm == nil {
+		return err
+	}
+	r.st.ParentCursor, _ = pm.result(r.st.ParentCursor, nil)
+	return nil
+}
+
+// parentCursorField is the parent's cursor field with parent.incremental.
+func (r *reader) parentCursorField() string {
+	if f := r.res.Parent.CursorField; f != "" {
+		return f
+	}
+	return r.res.cursor.IncrementalColumn
+}
+
+// parentCursor is the parent pagination's template vars, and with
+// parent.incremental the tracker of the parents' cursor (nil without).
+func (r *reader) parentCursor(parentRes *Resource) (vars, *cursorMax, error) {
+	if !r.res.Parent.Incremental {
+		return vars{}, nil, nil
+	}
+	if !r.track {
+		return vars{}, nil, sdk.Errorf(sdk.CodeConfig, "resource %q: parent.incremental needs source.options incremental_column", r.res.Name)
+	}
+	if inc := parentRes.Incremental; inc == nil || (inc.Param == "" && inc.BodyField == "") {
+		return vars{}, nil, sdk.Errorf(sdk.CodeConfig, "resource %q: parent.incremental: the parent resource %q takes no cursor: give it incremental.param or incremental.body_field", r.res.Name, parentRes.Name)
+	}
+	pm := newCursorMax(nil, nil, 0)
+	if !r.send {
+		return vars{}, pm, nil // a full read asks for every parent, and records where they end
+	}
+	from, err := startFrom(r.st.ParentCursor, r.lookback, nil)
+	if err != nil {
+		return vars{}, nil, err
+	}
+	pm.from = from
+	return vars{cursor: from}, pm, nil
 }
 
 // readChild reads the child records of one parent record.
@@ -272,7 +408,8 @@ func (r *reader) readChild(ctx context.Context, parentRes *Resource, p *record) 
 		return err
 	}
 	m := r.tracker(prior, seen)
-	err = r.c.fetch(ctx, r.res, vars{cursor: from, parent: p}, pageHooks{record: func(raw json.RawMessage) error {
+	m.from = from
+	err = r.c.fetch(ctx, r.res, vars{cursor: from, parent: p}, pageHooks{record: func(raw []byte) error {
 		return r.take(raw, p, m)
 	}})
 	if err != nil {

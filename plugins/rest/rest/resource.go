@@ -25,9 +25,12 @@ type Resource struct {
 	// values may hold templates.
 	Params  map[string]string `json:"params"`
 	Headers map[string]string `json:"headers"`
-	// RecordsPath is where the records are in a response: a JSONPath of
-	// object keys ($.data, $.result.items); default the root, which must
-	// then be an array (a single object is one record).
+	// RecordsPath is where the records are in a response: a JSONPath
+	// (RFC 9535: $.data, $.result.items, $.data[*], $..orders,
+	// $.data[?@.active == true]); each value it selects is an array of
+	// records, one record (an object) or null. Default the root. Paths
+	// of member names (and a final wildcard) stream; others read each
+	// page whole.
 	RecordsPath string `json:"records_path"`
 	// PrimaryKey names the columns that identify a record.
 	PrimaryKey []string `json:"primary_key"`
@@ -63,6 +66,15 @@ type Parent struct {
 	// Fields of the parent record added to each child record as
 	// _parent_<field> columns.
 	Fields []string `json:"fields"`
+	// Incremental has an incremental read send the parent its own cursor
+	// (the parent resource's incremental.param or body_field) and read the
+	// children of the parents it returns only: for APIs where a change to
+	// a child updates its parent's cursor field. Default false: every
+	// parent's children are requested on every read.
+	Incremental bool `json:"incremental"`
+	// CursorField is the parent's cursor field with incremental; default
+	// the child's incremental_column.
+	CursorField string `json:"cursor_field"`
 }
 
 // Incremental says how a read sends its cursor (the largest
@@ -106,7 +118,7 @@ func (r *Resource) check(c *Config) error {
 	if len(r.Body) > 0 && !json.Valid(r.Body) {
 		return sdk.Errorf(sdk.CodeConfig, "resource %q: body is not valid JSON", r.Name)
 	}
-	if _, err := parsePath(r.RecordsPath); err != nil {
+	if _, err := compileRecordsPath(r.RecordsPath); err != nil {
 		return sdk.Errorf(sdk.CodeConfig, "resource %q: records_path: %w", r.Name, err)
 	}
 	switch r.Nested {

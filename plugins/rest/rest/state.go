@@ -27,6 +27,10 @@ type state struct {
 	// Parents are a child resource's cursors, one per parent record (by
 	// the parent's primary key): never shared between parents.
 	Parents map[string]parentState `json:"parents,omitempty"`
+	// ParentCursor is the largest parent cursor read with
+	// parent.incremental: the next read asks the parent for the records
+	// changed since (minus lookback) and reads only their children.
+	ParentCursor *string `json:"parent_cursor,omitempty"`
 	// OAuth is the rotated OAuth2 refresh token, sealed (AES-GCM under a
 	// key derived from client_secret): state never holds it in clear.
 	OAuth string `json:"oauth,omitempty"`
