@@ -7,8 +7,8 @@ import (
 	"io"
 	"testing"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 )
 
 // BenchmarkRead measures host<-plugin Read throughput through a real child
@@ -55,7 +55,7 @@ func BenchmarkRead(b *testing.B) {
 
 // drainRead reads the bench stream to its end; it returns rows and wire bytes.
 func drainRead(c *Client, opts []byte, decode bool) (rows, bytes int64, err error) {
-	rs, err := c.Read(context.Background(), &connectorv1.ReadRequest{Stream: "bench", OptionsJson: opts})
+	rs, err := c.Read(context.Background(), &catalog.ReadRequest{Stream: "bench", OptionsJSON: opts})
 	if err != nil {
 		return 0, 0, err
 	}
@@ -68,14 +68,14 @@ func drainRead(c *Client, opts []byte, decode bool) (rows, bytes int64, err erro
 		if err != nil {
 			return rows, bytes, err
 		}
-		bt := msg.GetBatch()
-		if bt == nil {
+		if msg.Kind != catalog.MessageBatch {
 			continue
 		}
-		rows += bt.GetRows()
-		bytes += int64(len(bt.GetArrowIpc()))
+		bt := msg.Batch
+		rows += bt.Rows
+		bytes += int64(len(bt.ArrowIPC))
 		if decode {
-			rec, err := logical.DecodeBatch(bt.GetArrowIpc(), nil)
+			rec, err := v1convert.DecodeBatch(bt.ArrowIPC)
 			if err != nil {
 				return rows, bytes, err
 			}

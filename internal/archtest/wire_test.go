@@ -11,18 +11,8 @@ import (
 var wireAllowed = map[string]string{
 	root + "/host/connector":                     "the gRPC client: builds requests, reads responses",
 	root + "/host/connector/v1convert":           "the one converter between catalog types and dpone.connector.v1",
-	root + "/host/connector/connectortest":       "fakes of the client's data-plane calls, which still pass v1 messages",
+	root + "/host/connector/connectortest":       "fakes of the client's calls; their in-band errors carry v1 error codes",
 	root + "/host/connector/internal/testplugin": "a plugin that serves the protocol, for the client's own tests",
-}
-
-// wirePending are packages that still hold v1 messages and have yet to
-// move to catalog types (issue 12 item 3). The list only shrinks: a
-// package that no longer imports the generated code must leave it.
-var wirePending = map[string]string{
-	root + "/host/plan":    "builds the Read and BeginLoad requests a plan carries to run",
-	root + "/host/run":     "data plane: read/write stream messages, commit/abort/status requests",
-	root + "/host/state":   "pending loads store the BeginLoadRequest",
-	root + "/internal/cli": "dpone read/discover print stream messages",
 }
 
 func wireImport(imp string) bool {
@@ -46,15 +36,12 @@ func TestWireTypesStayAtTheWire(t *testing.T) {
 			if _, ok := wireAllowed[p.ImportPath]; ok {
 				continue
 			}
-			if _, ok := wirePending[p.ImportPath]; ok {
-				continue
-			}
 			t.Errorf("%s imports %s: the host speaks catalog types; convert at the client through host/connector/v1convert", p.ImportPath, imp)
 		}
 	}
-	for p := range wirePending {
+	for p := range wireAllowed {
 		if !importers[p] {
-			t.Errorf("%s no longer imports generated protocol code: remove it from wirePending", p)
+			t.Errorf("%s no longer imports generated protocol code: remove it from wireAllowed", p)
 		}
 	}
 }
