@@ -9,14 +9,16 @@ import (
 // protocol code (proto/gen) and proto/logical, whose API is in generated
 // types (STYLE §21: wire types stay at the wire).
 var wireAllowed = map[string]string{
-	root + "/host/connector":                     "the gRPC client: builds requests, reads responses",
-	root + "/host/connector/v1convert":           "the one converter between catalog types and dpone.connector.v1",
-	root + "/host/connector/connectortest":       "fakes of the client's calls; their in-band errors carry v1 error codes",
-	root + "/host/connector/internal/testplugin": "a plugin that serves the protocol, for the client's own tests",
+	root + "/host/connector":                        "the gRPC client: builds requests, reads responses",
+	root + "/host/connector/v1convert":              "the one converter between catalog types and dpone.connector.v1",
+	root + "/host/connector/connectortest":          "fakes of the client's calls; their in-band errors carry v1 error codes",
+	root + "/host/connector/internal/testplugin":    "a plugin that serves the protocol, for the client's own tests",
+	root + "/host/connector/internal/v10/v10plugin": "a plugin built against the frozen protocol v1.0, for the N-1 test",
 }
 
 func wireImport(imp string) bool {
-	return strings.HasPrefix(imp, root+"/proto/gen/") || imp == root+"/proto/logical"
+	return strings.HasPrefix(imp, root+"/proto/gen/") || imp == root+"/proto/logical" ||
+		imp == root+"/host/connector/internal/v10/connectorv10"
 }
 
 func TestWireTypesStayAtTheWire(t *testing.T) {
