@@ -16,6 +16,12 @@ var wireAllowed = map[string]string{
 	root + "/host/connector/internal/v10/v10plugin": "a plugin built against the frozen protocol v1.0, for the N-1 test",
 }
 
+// wireTestsAllowed are host-side packages whose tests (not their code) may
+// import the generated protocol code.
+var wireTestsAllowed = map[string]string{
+	root + "/host/state": "writes load records as dpone before state schema 2 did (v1 protobuf with secrets), for the scrub migration",
+}
+
 func wireImport(imp string) bool {
 	return strings.HasPrefix(imp, root+"/proto/gen/") || imp == root+"/proto/logical" ||
 		imp == root+"/host/connector/internal/v10/connectorv10"
@@ -44,6 +50,31 @@ func TestWireTypesStayAtTheWire(t *testing.T) {
 	for p := range wireAllowed {
 		if !importers[p] {
 			t.Errorf("%s no longer imports generated protocol code: remove it from wireAllowed", p)
+		}
+	}
+	// Tests speak the host's types too (they show how the code is used);
+	// only a package's own tests of the protocol may build wire messages.
+	testImporters := map[string]bool{}
+	for _, p := range pkgs {
+		if !strings.HasPrefix(p.ImportPath, root+"/host/") && !strings.HasPrefix(p.ImportPath, root+"/internal/") &&
+			!strings.HasPrefix(p.ImportPath, root+"/cmd/") {
+			continue
+		}
+		_, allowed := wireAllowed[p.ImportPath]
+		_, testAllowed := wireTestsAllowed[p.ImportPath]
+		for _, imp := range append(p.TestImports, p.XTestImports...) {
+			if !wireImport(imp) || allowed {
+				continue
+			}
+			testImporters[p.ImportPath] = true
+			if !testAllowed {
+				t.Errorf("tests of %s import %s: build catalog types and convert through v1convert", p.ImportPath, imp)
+			}
+		}
+	}
+	for p := range wireTestsAllowed {
+		if !testImporters[p] {
+			t.Errorf("tests of %s no longer import generated protocol code: remove it from wireTestsAllowed", p)
 		}
 	}
 }
