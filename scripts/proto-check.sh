@@ -17,4 +17,4 @@ if ! diff -r "$tmp/v10/connectorv10" "$v10" >/dev/null; then
   echo "$v10 is stale: run 'make proto' and commit the result" >&2
   exit 1
 fi
-echo "proto/gen is up to date"
+echo "proto/gen and the frozen v1.0 copy are up to date"
