@@ -11,7 +11,6 @@ import (
 var wireAllowed = map[string]string{
 	root + "/host/connector":                        "the gRPC client: builds requests, reads responses",
 	root + "/host/connector/v1convert":              "the one converter between catalog types and dpone.connector.v1",
-	root + "/host/connector/connectortest":          "fakes of the client's calls; their in-band errors carry v1 error codes",
 	root + "/host/connector/internal/testplugin":    "a plugin that serves the protocol, for the client's own tests",
 	root + "/host/connector/internal/v10/v10plugin": "a plugin built against the frozen protocol v1.0, for the N-1 test",
 }

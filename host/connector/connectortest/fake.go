@@ -29,7 +29,6 @@ import (
 	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/run"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // Call names a connector call, or a step inside a stream, where a failure
@@ -145,7 +144,7 @@ func (f *Fake) fence(call Call, loadID string, b *catalog.BeginLoad, raise bool)
 	}
 	key := b.ManifestID + "/" + b.UnitID
 	if cur := f.fences[key]; gen < cur {
-		return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_CONFIG,
+		return &connector.Error{Plugin: "fake", Code: catalog.ErrorConfig,
 			Message: fmt.Sprintf("%s %s is fenced off: lock generation %d is older than the fence %d of %s", call, loadID, gen, cur, key)}
 	}
 	if raise {
@@ -222,15 +221,15 @@ func (f *Fake) enter(c Call) error {
 		return &connector.ExitError{Plugin: "fake", Op: string(c), Status: "signal: killed"}
 	}
 	if in.fault == Unavailable {
-		return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_UNAVAILABLE, Retryable: true, Message: "injected outage in " + string(c)}
+		return &connector.Error{Plugin: "fake", Code: catalog.ErrorUnavailable, Retryable: true, Message: "injected outage in " + string(c)}
 	}
-	return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_INTERNAL, Message: "injected failure in " + string(c)}
+	return &connector.Error{Plugin: "fake", Code: catalog.ErrorInternal, Message: "injected failure in " + string(c)}
 }
 
 func (f *Fake) violate(format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	f.violations = append(f.violations, msg)
-	return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_INTERNAL, Message: "protocol violation: " + msg}
+	return &connector.Error{Plugin: "fake", Code: catalog.ErrorInternal, Message: "protocol violation: " + msg}
 }
 
 // Spec is the fake's spec: source and sink, incremental_append,

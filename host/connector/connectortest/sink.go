@@ -9,7 +9,6 @@ import (
 	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/run"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 var eof = io.EOF
@@ -79,7 +78,7 @@ func (w *writeStream) Send(b catalog.Batch) error {
 	}
 	rec, err := v1convert.DecodeBatch(b.ArrowIPC)
 	if err != nil {
-		return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_DATA, Message: err.Error()}
+		return &connector.Error{Plugin: "fake", Code: catalog.ErrorData, Message: err.Error()}
 	}
 	defer rec.Release()
 	ids, ok := rec.Column(0).(interface{ Int64Values() []int64 })
