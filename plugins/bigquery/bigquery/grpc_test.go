@@ -34,8 +34,8 @@ func TestGRPCSpec(t *testing.T) {
 	if spec.GetName() != "bigquery" || !c.GetDestination() || !c.GetSource() || !c.GetParallelPartitions() {
 		t.Errorf("spec: got name %q destination %v source %v partitions %v, want bigquery, source and destination, parallel partitions", spec.GetName(), c.GetDestination(), c.GetSource(), c.GetParallelPartitions())
 	}
-	if got := c.GetIncrementalStrategies(); len(got) != 0 {
-		t.Errorf("incremental strategies: got %v, want none (not implemented)", got)
+	if got := c.GetIncrementalStrategies(); !slices.Equal(got, []string{"column"}) {
+		t.Errorf("incremental strategies: got %v, want [column]", got)
 	}
 	want := []string{"full_refresh", "incremental_append", "incremental_merge", "replace", "partition_replace", "snapshot_diff"}
 	got := slices.Clone(c.GetSinkModes())

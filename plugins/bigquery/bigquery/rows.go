@@ -1,0 +1,225 @@
+package bigquery
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/decimal256"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	bq "google.golang.org/api/bigquery/v2"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// rowDecoder turns the REST API's rows (tabledata.list and
+// jobs.getQueryResults, JSON cells of text) into Arrow records of the
+// schema the Storage Read API gives the same columns (arrowField), so a
+// stream has one schema whichever API read it. Timestamps are asked for
+// as int64 microseconds (formatOptions.useInt64Timestamp).
+type rowDecoder struct {
+	fields []*bq.TableFieldSchema
+	// pick maps an output column to its cell in a row (nil: in order).
+	pick   []int
+	schema *arrow.Schema
+	b      *array.RecordBuilder
+	rows   int
+	bytes  int
+}
+
+// newRowDecoder decodes rows of fields.
+func newRowDecoder(fields []*bq.TableFieldSchema) *rowDecoder {
+	schema := arrowSchema(&bq.TableSchema{Fields: fields})
+	return &rowDecoder{fields: fields, schema: schema, b: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
+}
+
+// release frees the builder.
+func (d *rowDecoder) release() { d.b.Release() }
+
+// append adds one row.
+func (d *rowDecoder) append(r *bq.TableRow) error {
+	for i, f := range d.fields {
+		j := i
+		if d.pick != nil {
+			j = d.pick[i]
+		}
+		if j >= len(r.F) {
+			return sdk.Errorf(sdk.CodeData, "bigquery rows: a row has %d cells, want at least %d", len(r.F), j+1)
+		}
+		n, err := appendCell(d.b.Field(i), f, r.F[j].V)
+		if err != nil {
+			return sdk.Errorf(sdk.CodeData, "bigquery rows: column %s: %w", f.Name, err)
+		}
+		d.bytes += n
+	}
+	d.rows++
+	return nil
+}
+
+// flush returns the rows appended since the last flush as a record.
+func (d *rowDecoder) flush() arrow.RecordBatch {
+	d.rows, d.bytes = 0, 0
+	return d.b.NewRecordBatch()
+}
+
+// appendCell appends one cell (a REPEATED field's list, a RECORD's
+// struct, or a scalar) and returns about how many bytes it held.
+func appendCell(b array.Builder, f *bq.TableFieldSchema, v any) (int, error) {
+	if f.Mode != "REPEATED" {
+		return appendValue(b, f, v)
+	}
+	lb := b.(*array.ListBuilder)
+	items, ok := v.([]any)
+	if v != nil && !ok {
+		return 0, fmt.Errorf("a REPEATED cell is %T, want a list", v)
+	}
+	lb.Append(true) // BigQuery has no NULL arrays: NULL reads as []
+	n := 8
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		k, err := appendValue(lb.ValueBuilder(), f, m["v"])
+		if err != nil {
+			return 0, err
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// appendValue appends one non-repeated value.
+func appendValue(b array.Builder, f *bq.TableFieldSchema, v any) (int, error) {
+	if v == nil {
+		b.AppendNull()
+		return 1, nil
+	}
+	if f.Type == "RECORD" || f.Type == "STRUCT" {
+		return appendRecord(b.(*array.StructBuilder), f, v)
+	}
+	s, ok := v.(string)
+	if !ok {
+		if f.Type != "JSON" {
+			return 0, fmt.Errorf("a %s cell is %T, want text", f.Type, v)
+		}
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return 0, err
+		}
+		s = string(raw)
+	}
+	return len(s) + 8, appendText(b, f.Type, s)
+}
+
+// appendRecord appends a RECORD cell ({"f": [{"v": …}, …]}).
+func appendRecord(sb *array.StructBuilder, f *bq.TableFieldSchema, v any) (int, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return 0, fmt.Errorf("a RECORD cell is %T, want an object", v)
+	}
+	cells, _ := m["f"].([]any)
+	if len(cells) != len(f.Fields) {
+		return 0, fmt.Errorf("a RECORD cell has %d fields, want %d", len(cells), len(f.Fields))
+	}
+	sb.Append(true)
+	n := 0
+	for i, cf := range f.Fields {
+		cell, _ := cells[i].(map[string]any)
+		k, err := appendCell(sb.FieldBuilder(i), cf, cell["v"])
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", cf.Name, err)
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// appendText parses one value of a BigQuery type from its REST text.
+func appendText(b array.Builder, typ, s string) error {
+	switch typ {
+	case "INTEGER", "INT64":
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return err
+		}
+		b.(*array.Int64Builder).Append(n)
+	case "FLOAT", "FLOAT64":
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return err
+		}
+		b.(*array.Float64Builder).Append(x)
+	case "BOOLEAN", "BOOL":
+		x, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		b.(*array.BooleanBuilder).Append(x)
+	case "BYTES":
+		x, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return err
+		}
+		b.(*array.BinaryBuilder).Append(x)
+	case "DATE":
+		t, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			return err
+		}
+		b.(*array.Date32Builder).Append(arrow.Date32FromTime(t))
+	case "TIME":
+		t, err := time.Parse("15:04:05.999999", s)
+		if err != nil {
+			return err
+		}
+		b.(*array.Time64Builder).Append(arrow.Time64(t.Sub(t.Truncate(24*time.Hour)) / time.Microsecond))
+	case "DATETIME":
+		t, err := time.Parse("2006-01-02T15:04:05.999999", strings.Replace(s, " ", "T", 1))
+		if err != nil {
+			return err
+		}
+		b.(*array.TimestampBuilder).Append(arrow.Timestamp(t.UnixMicro()))
+	case "TIMESTAMP":
+		us, err := timestampMicros(s)
+		if err != nil {
+			return err
+		}
+		b.(*array.TimestampBuilder).Append(arrow.Timestamp(us))
+	case "NUMERIC":
+		x, err := decimal128.FromString(s, 38, 9)
+		if err != nil {
+			return err
+		}
+		b.(*array.Decimal128Builder).Append(x)
+	case "BIGNUMERIC", "BIGDECIMAL":
+		x, err := decimal256.FromString(s, 76, 38)
+		if err != nil {
+			return err
+		}
+		b.(*array.Decimal256Builder).Append(x)
+	default: // STRING, JSON, GEOGRAPHY, INTERVAL, RANGE
+		b.(*array.StringBuilder).Append(s)
+	}
+	return nil
+}
+
+// timestampMicros reads a TIMESTAMP cell: int64 microseconds (what
+// useInt64Timestamp asks for), else the older float seconds ("1.7E9").
+func timestampMicros(s string) (int64, error) {
+	if us, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return us, nil
+	}
+	if sec, err := strconv.ParseFloat(s, 64); err == nil {
+		return int64(math.Round(sec * 1e6)), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return 0, fmt.Errorf("timestamp %q: want microseconds, seconds or RFC 3339", s)
+	}
+	return t.UnixMicro(), nil
+}
