@@ -23,6 +23,9 @@ type Config struct {
 	CredentialsFile string `json:"credentials_file,omitempty"`
 	// Endpoint overrides the BigQuery API endpoint (an emulator).
 	Endpoint string `json:"endpoint,omitempty"`
+	// StorageEndpoint overrides the Storage Read and Write APIs' gRPC
+	// endpoint (host:port, plaintext, no authentication: an emulator).
+	StorageEndpoint string `json:"storage_endpoint,omitempty"`
 	// Bucket is the Cloud Storage bucket that stages Parquet files.
 	Bucket string `json:"bucket"`
 	// Prefix is the object prefix under the bucket ("dpone" by default).
@@ -45,6 +48,7 @@ const configSchema = `{
     "location": {"type": "string", "description": "job location (US, EU, a region)"},
     "credentials_file": {"type": "string", "description": "service account key file; application default credentials when empty"},
     "endpoint": {"type": "string", "description": "BigQuery API endpoint override (emulator)"},
+    "storage_endpoint": {"type": "string", "description": "Storage Read/Write API gRPC endpoint override, host:port, plaintext (emulator)"},
     "bucket": {"type": "string", "description": "Cloud Storage bucket for staged Parquet files"},
     "prefix": {"type": "string", "description": "object prefix in the bucket (default dpone)"},
     "gcs_endpoint": {"type": "string", "description": "Cloud Storage endpoint override (fake-gcs-server)"},

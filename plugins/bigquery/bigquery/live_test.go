@@ -26,13 +26,29 @@ func liveConfig(t *testing.T) Config {
 	}
 	return Config{Project: p, Dataset: os.Getenv("DPONE_TEST_BIGQUERY_DATASET"), Bucket: os.Getenv("DPONE_TEST_BIGQUERY_BUCKET"),
 		Endpoint: os.Getenv("DPONE_TEST_BIGQUERY_ENDPOINT"), GCSEndpoint: os.Getenv("DPONE_TEST_GCS_ENDPOINT"),
-		Prefix: "dpone-certify"}
+		StorageEndpoint: os.Getenv("DPONE_TEST_BIGQUERY_STORAGE_ENDPOINT"),
+		Prefix:          "dpone-certify"}
 }
 
 // TestLiveCertify runs the certification suite's destination checks
 // against BigQuery, reading targets back with tabledata.list.
 func TestLiveCertify(t *testing.T) {
+	liveCertify(t, "")
+}
+
+// TestLiveCertifyStorageWrite runs them with write_api: storage_write
+// (the Storage Write API into staging instead of Parquet and a load job).
+func TestLiveCertifyStorageWrite(t *testing.T) {
+	liveCertify(t, `{"write_api":"storage_write"}`)
+}
+
+// liveCertify runs the destination checks with the sink options given.
+func liveCertify(t *testing.T, options string) {
 	cfg := liveConfig(t)
+	var opts json.RawMessage
+	if options != "" {
+		opts = json.RawMessage(options)
+	}
 	raw, _ := json.Marshal(cfg)
 	bad := cfg
 	bad.CredentialsFile = "/nonexistent/key.json"
@@ -49,6 +65,7 @@ func TestLiveCertify(t *testing.T) {
 		BadCredentials: badRaw,
 		Load: &sdktest.LoadFixture{
 			Namespace: cfg.Dataset,
+			Options:   opts,
 			Types: []string{"bool", "int16", "int32", "int64", "float32", "float64", "decimal(38,9)",
 				"string", "binary", "date", "time(6)", "timestamp(6)", "timestamp(6, tz)", "json"},
 			ReadTarget: func(ctx context.Context, table sdk.TableRef) ([]map[string]any, error) {

@@ -13,7 +13,6 @@ import (
 	"cloud.google.com/go/bigquery/storage/apiv1/storagepb"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"google.golang.org/api/option"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -36,11 +35,7 @@ func tablePath(project string, t sdk.TableRef) string {
 
 // newReadClient opens the Storage Read API (gRPC).
 func newReadClient(ctx context.Context, cfg Config) (*bqstorage.BigQueryReadClient, error) {
-	var opts []option.ClientOption
-	if cfg.CredentialsFile != "" {
-		opts = append(opts, option.WithAuthCredentialsFile(option.ServiceAccount, cfg.CredentialsFile))
-	}
-	rc, err := bqstorage.NewBigQueryReadClient(ctx, opts...)
+	rc, err := bqstorage.NewBigQueryReadClient(ctx, storageOptions(cfg)...)
 	if err != nil {
 		return nil, sdk.Errorf(sdk.CodeAuth, "open bigquery storage read: %w: set credentials_file or GOOGLE_APPLICATION_CREDENTIALS", err)
 	}

@@ -58,6 +58,9 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 		return sdk.WriteResult{}, err
 	}
 	defer cl.Close()
+	if l.opts.WriteAPI == writeStorageWrite {
+		return l.writeStorage(ctx, cl, records)
+	}
 	res, _, err := l.stager(cl).stage(ctx, records, l.cfg.FileBytes)
 	return res, err
 }
@@ -73,6 +76,13 @@ func (l *load) stager(cl *clients) *stager {
 // table when no Write staged a file. A commit retried after the files
 // were cleaned up finds the receipt and publishes nothing.
 func (l *load) fillStaging(ctx context.Context, cl *clients) error {
+	if l.opts.WriteAPI == writeStorageWrite { // Write filled it; a load without a Write has none
+		_, err := cl.bq.Tables.Get(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do()
+		if isNotFound(err) {
+			return l.createStaging(ctx, cl, false)
+		}
+		return classify("bigquery sink: look up staging "+l.staging, err)
+	}
 	staged, err := l.stager(cl).staged(ctx)
 	if err != nil {
 		return err
@@ -92,19 +102,7 @@ func (l *load) fillStaging(ctx context.Context, cl *clients) error {
 // schema: a load without rows still publishes (full_refresh empties the
 // target) and writes its receipt.
 func (l *load) emptyStaging(ctx context.Context, cl *clients) error {
-	fields, err := stagingSchema(l.req.Schema)
-	if err != nil {
-		return err
-	}
-	if err := cl.bq.Tables.Delete(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do(); err != nil && !isNotFound(err) {
-		return classify("bigquery sink: replace staging "+l.staging, err)
-	}
-	t := &bq.Table{TableReference: &bq.TableReference{ProjectId: l.cfg.Project, DatasetId: l.dataset, TableId: l.stgTable},
-		Schema: &bq.TableSchema{Fields: fields}, ExpirationTime: time.Now().Add(stagingTTL).UnixMilli()}
-	if _, err := cl.bq.Tables.Insert(l.cfg.Project, l.dataset, t).Context(ctx).Do(); err != nil {
-		return classify("bigquery sink: create empty staging "+l.staging, err)
-	}
-	return nil
+	return l.createStaging(ctx, cl, true)
 }
 
 // stagingTTL is how long a staging table outlives a crashed run.
