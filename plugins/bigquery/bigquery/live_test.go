@@ -45,6 +45,9 @@ func TestLiveCertifyStorageWrite(t *testing.T) {
 // liveCertify runs the destination checks with the sink options given.
 func liveCertify(t *testing.T, options string) {
 	cfg := liveConfig(t)
+	if cfg.Endpoint != "" {
+		t.Skip("an endpoint override (the emulator) cannot run the sink's scripts: goccy/bigquery-emulator v0.6.6 has no MERGE (BeginLoad raises the fence with one) nor DECLARE/IF scripting (the publish script): certify the sink against a real project; TestLiveStaging covers its path up to the publish on the emulator")
+	}
 	var opts json.RawMessage
 	if options != "" {
 		opts = json.RawMessage(options)
