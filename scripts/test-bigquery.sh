@@ -43,4 +43,5 @@ done
 export DPONE_TEST_BIGQUERY_PROJECT=dpone-test DPONE_TEST_BIGQUERY_DATASET=certify DPONE_TEST_BIGQUERY_BUCKET=dpone-test
 export DPONE_TEST_BIGQUERY_ENDPOINT=http://127.0.0.1:$port DPONE_TEST_GCS_ENDPOINT
 export DPONE_TEST_BIGQUERY_STORAGE_ENDPOINT=127.0.0.1:$grpc
-cd plugins/bigquery && go test -count=1 -run Live ./bigquery
+(cd plugins/bigquery && go test -count=1 -v -run Live ./bigquery)
+go test -count=1 -run 'TestScripts/bigquery_' ./cmd/dpone
