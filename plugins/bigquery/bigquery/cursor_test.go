@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	bq "google.golang.org/api/bigquery/v2"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -132,5 +135,18 @@ func TestSourceOptionErrors(t *testing.T) {
 				t.Errorf("got %v, want CONFIG naming %q", err, tc.says)
 			}
 		})
+	}
+}
+
+// TestCursorTextTime: a TIME cursor is written with microseconds, the
+// precision BigQuery casts back (sdk.CursorText writes nine digits).
+func TestCursorTextTime(t *testing.T) {
+	b := array.NewTime64Builder(memory.DefaultAllocator, arrow.FixedWidthTypes.Time64us.(*arrow.Time64Type))
+	defer b.Release()
+	b.Append(arrow.Time64(13*3600e6 + 5*60e6 + 7e6 + 42))
+	arr := b.NewArray()
+	defer arr.Release()
+	if got, _ := cursorText(arr, 0); got != "13:05:07.000042" {
+		t.Errorf("got %q, want 13:05:07.000042", got)
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strconv"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	bq "google.golang.org/api/bigquery/v2"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -144,6 +146,7 @@ func readQuery(ctx context.Context, svc *bq.Service, s *source, out sdk.RecordWr
 			return sdk.Errorf(sdk.CodeInternal, "bigquery source %s: the results lack the cursor column %q", s.name(), p.cur.Column)
 		}
 		cw = p.cur.Writer(out, idx[0])
+		cw.Format = cursorText
 		sink = cw
 	}
 	e := &emitter{d: d, out: sink, progress: out, limit: out.BatchBytes(), estimate: p.rows}
@@ -182,4 +185,15 @@ func checkNulls(ctx context.Context, cl *clients, s *source, cur *cursor) error 
 		}
 	}
 	return sdk.Errorf(sdk.CodeInternal, "bigquery source %s: the NULL count query returned no count", s.name())
+}
+
+// cursorText renders a cursor value as text BigQuery casts back to the
+// cursor's type: sdk.CursorText, but TIME with six decimals (BigQuery
+// refuses nine).
+func cursorText(arr arrow.Array, i int) (string, error) {
+	if a, ok := arr.(*array.Time64); ok {
+		d := time.Duration(a.Value(i)) * a.DataType().(*arrow.Time64Type).Unit.Multiplier()
+		return clockText(d), nil
+	}
+	return sdk.CursorText(arr, i)
 }
