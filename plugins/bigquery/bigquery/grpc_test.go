@@ -56,7 +56,6 @@ func TestGRPCConfigErrors(t *testing.T) {
 	for name, cfg := range map[string]string{
 		"no project":  `{"dataset":"d","bucket":"b"}`,
 		"bad project": `{"project":"Bad Project","dataset":"d","bucket":"b"}`,
-		"no bucket":   `{"project":"p-123","dataset":"d"}`,
 		"gs bucket":   `{"project":"p-123","dataset":"d","bucket":"gs://b/x"}`,
 		"unknown key": `{"project":"p-123","dataset":"d","bucket":"b","buckets":"x"}`,
 	} {

@@ -72,6 +72,9 @@ func (s *stager) stage(ctx context.Context, records sdk.RecordReader, limit int6
 
 // remove deletes the load's files; none is not an error.
 func (s *stager) remove(ctx context.Context) error {
+	if s.bucket == "" {
+		return nil
+	}
 	dir := s.dir()
 	it := s.gcs.Bucket(s.bucket).Objects(ctx, &storage.Query{Prefix: dir})
 	for {
@@ -90,6 +93,9 @@ func (s *stager) remove(ctx context.Context) error {
 
 // staged reports whether the load has staged files.
 func (s *stager) staged(ctx context.Context) (bool, error) {
+	if s.bucket == "" { // write_api storage_write without a bucket
+		return false, nil
+	}
 	it := s.gcs.Bucket(s.bucket).Objects(ctx, &storage.Query{Prefix: s.dir()})
 	_, err := it.Next()
 	switch {
