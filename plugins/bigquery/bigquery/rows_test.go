@@ -1,6 +1,7 @@
 package bigquery
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -8,6 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/google/go-cmp/cmp"
 	bq "google.golang.org/api/bigquery/v2"
+
+	"github.com/dpone-go/dpone/sdk"
 )
 
 // restRows decodes tabledata.list JSON as the REST client does.
@@ -110,5 +113,49 @@ func TestRowDecoderRefuses(t *testing.T) {
 	err := d.append(restRows(t, `{"rows":[{"f":[{"v":"yesterday"}]}]}`)[0])
 	if err == nil || !strings.Contains(err.Error(), "when") {
 		t.Errorf("got %v, want an error naming column when", err)
+	}
+}
+
+// memWriter is an sdk.RecordWriter that keeps what a read sent.
+type memWriter struct {
+	rows     []int64
+	progress [][2]int64
+	limit    int
+}
+
+func (w *memWriter) Schema(*arrow.Schema) error { return nil }
+func (w *memWriter) Write(rec arrow.RecordBatch) error {
+	w.rows = append(w.rows, rec.NumRows())
+	return nil
+}
+func (w *memWriter) Checkpoint([]byte) error { return nil }
+func (w *memWriter) Progress(rows, estimate int64) error {
+	w.progress = append(w.progress, [2]int64{rows, estimate})
+	return nil
+}
+func (w *memWriter) Log(sdk.LogLevel, string) error { return nil }
+func (w *memWriter) BatchBytes() int                { return w.limit }
+
+// TestEmitterBatchesByBytes: REST pages become records of about the
+// writer's batch size whatever the page size, and progress carries the
+// estimate.
+func TestEmitterBatchesByBytes(t *testing.T) {
+	fields := []*bq.TableFieldSchema{{Name: "s", Type: "STRING"}}
+	d := newRowDecoder(fields)
+	defer d.release()
+	w := &memWriter{limit: 10 * 1000}
+	e := &emitter{d: d, out: w, progress: w, limit: w.BatchBytes(), estimate: 25}
+	row := `{"f":[{"v":"` + strings.Repeat("x", 992) + `"}]}`
+	rows := restRows(t, `{"rows":[`+strings.Repeat(row+",", 14)+row+`]}`) // 15 rows of ~1000 bytes
+	pages := map[string]page{"": {rows: rows, next: "p2", total: 30}, "p2": {rows: rows[:10]}}
+	err := e.pages(context.Background(), func(token string) (page, error) { return pages[token], nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]int64{10, 10, 5}, w.rows); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	if last := w.progress[len(w.progress)-1]; last != [2]int64{25, 30} {
+		t.Errorf("last progress: got %v, want 25 of 30", last)
 	}
 }
