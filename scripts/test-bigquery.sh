@@ -11,6 +11,9 @@ cd "$root"
 emuver=v0.6.6
 emu=${DPONE_CACHE_DIR:-$HOME/.cache/dpone}/bin/bigquery-emulator-$emuver
 if [ ! -x "$emu" ]; then
+  if ! command -v clang++ >/dev/null && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && apt-get install -y -qq clang) >&2 # go-zetasql builds with clang
+  fi
   command -v clang++ >/dev/null || {
     echo "test-bigquery: the emulator (go-zetasql) needs clang++: apt-get install clang" >&2
     exit 1
