@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,7 +90,7 @@ func readTable(ctx context.Context, svc *bq.Service, project string, table sdk.T
 		return nil, err
 	}
 	var out []map[string]any
-	err = svc.Tabledata.List(project, table.Namespace, table.Name).FormatOptionsUseInt64Timestamp(true).Pages(ctx, func(d *bq.TableDataList) error {
+	err = svc.Tabledata.List(project, table.Namespace, table.Name).FormatOptionsUseInt64Timestamp(int64Timestamps(Config{Endpoint: endpointOf(svc)})).Pages(ctx, func(d *bq.TableDataList) error {
 		for _, r := range d.Rows {
 			row := map[string]any{}
 			for i, f := range meta.Schema.Fields {
@@ -124,8 +125,17 @@ func cellValue(f *bq.TableFieldSchema, v any) (any, error) {
 	case "BYTES":
 		return base64.StdEncoding.DecodeString(s)
 	case "TIMESTAMP":
-		us, err := strconv.ParseInt(s, 10, 64)
+		us, err := timestampMicros(s)
 		return time.UnixMicro(us).UTC(), err
 	}
 	return s, nil
+}
+
+// endpointOf is the endpoint override of a test's service ("" for
+// BigQuery's own).
+func endpointOf(svc *bq.Service) string {
+	if strings.Contains(svc.BasePath, "googleapis.com") {
+		return ""
+	}
+	return svc.BasePath
 }

@@ -128,7 +128,7 @@ func readQuery(ctx context.Context, svc *bq.Service, s *source, out sdk.RecordWr
 		return err
 	}
 	ref := job.JobReference
-	call := svc.Jobs.GetQueryResults(ref.ProjectId, ref.JobId).Location(ref.Location).FormatOptionsUseInt64Timestamp(true).MaxResults(restPageRows)
+	call := svc.Jobs.GetQueryResults(ref.ProjectId, ref.JobId).Location(ref.Location).FormatOptionsUseInt64Timestamp(int64Timestamps(s.cfg)).MaxResults(restPageRows)
 	first, err := call.Context(ctx).Do()
 	if err != nil {
 		return classify("bigquery source: results of "+s.name(), err)

@@ -114,7 +114,7 @@ func readTableREST(ctx context.Context, svc *bq.Service, s *source, out sdk.Reco
 		return err
 	}
 	e := &emitter{d: d, out: out, progress: out, limit: out.BatchBytes(), estimate: int64(meta.NumRows)}
-	call := svc.Tabledata.List(s.cfg.Project, s.table.Namespace, s.table.Name).FormatOptionsUseInt64Timestamp(true).MaxResults(restPageRows)
+	call := svc.Tabledata.List(s.cfg.Project, s.table.Namespace, s.table.Name).FormatOptionsUseInt64Timestamp(int64Timestamps(s.cfg)).MaxResults(restPageRows)
 	if len(cols) > 0 {
 		call = call.SelectedFields(strings.Join(cols, ","))
 	}

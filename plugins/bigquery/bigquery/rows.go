@@ -208,11 +208,33 @@ func appendText(b array.Builder, typ, s string) error {
 	return nil
 }
 
+// int64Timestamps reports whether REST reads ask for TIMESTAMP cells as
+// int64 microseconds (formatOptions.useInt64Timestamp): always against
+// BigQuery; not with an endpoint override, because goccy/bigquery-emulator
+// v0.6.6 mangles them (it reads a nanosecond fraction as microseconds),
+// while its default "seconds.fraction" text is exact.
+func int64Timestamps(cfg Config) bool { return cfg.Endpoint == "" }
+
 // timestampMicros reads a TIMESTAMP cell: int64 microseconds (what
-// useInt64Timestamp asks for), else the older float seconds ("1.7E9").
+// useInt64Timestamp asks for), "seconds.fraction" text (exact, truncated
+// to microseconds), else float seconds in exponent form ("1.7E9").
 func timestampMicros(s string) (int64, error) {
 	if us, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return us, nil
+	}
+	if sec, frac, ok := strings.Cut(s, "."); ok && !strings.ContainsAny(s, "eE") {
+		n, err1 := strconv.ParseInt(sec, 10, 64)
+		f, err2 := strconv.ParseInt((frac + "000000")[:6], 10, 64)
+		neg := strings.HasPrefix(frac, "-") // the emulator writes -1.5 s as "-1.-500000"
+		if neg {
+			f, err2 = strconv.ParseInt((frac[1:] + "000000")[:6], 10, 64)
+		}
+		if err1 == nil && err2 == nil {
+			if neg || strings.HasPrefix(sec, "-") {
+				return n*1e6 - f, nil
+			}
+			return n*1e6 + f, nil
+		}
 	}
 	if sec, err := strconv.ParseFloat(s, 64); err == nil {
 		return int64(math.Round(sec * 1e6)), nil

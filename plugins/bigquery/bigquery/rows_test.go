@@ -159,3 +159,21 @@ func TestEmitterBatchesByBytes(t *testing.T) {
 		t.Errorf("last progress: got %v, want 25 of 30", last)
 	}
 }
+
+// TestTimestampMicros: every TIMESTAMP text form the REST API (and the
+// emulator) sends reads back exactly.
+func TestTimestampMicros(t *testing.T) {
+	for in, want := range map[string]int64{
+		"1764885600123456":            1764885600123456,
+		"1764885600.123456000":        1764885600123456,
+		"1764885600.5":                1764885600500000,
+		"-1.5":                        -1500000,
+		"1.7648856E9":                 1764885600000000,
+		"2025-12-04T22:00:00.123456Z": 1764885600123456,
+	} {
+		got, err := timestampMicros(in)
+		if err != nil || got != want {
+			t.Errorf("%s: got %d (%v), want %d", in, got, err, want)
+		}
+	}
+}
