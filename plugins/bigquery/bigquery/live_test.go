@@ -90,11 +90,12 @@ func readTable(ctx context.Context, svc *bq.Service, project string, table sdk.T
 		return nil, err
 	}
 	var out []map[string]any
-	err = svc.Tabledata.List(project, table.Namespace, table.Name).FormatOptionsUseInt64Timestamp(int64Timestamps(Config{Endpoint: endpointOf(svc)})).Pages(ctx, func(d *bq.TableDataList) error {
+	emulator := !int64Timestamps(Config{Endpoint: endpointOf(svc)})
+	err = svc.Tabledata.List(project, table.Namespace, table.Name).FormatOptionsUseInt64Timestamp(!emulator).Pages(ctx, func(d *bq.TableDataList) error {
 		for _, r := range d.Rows {
 			row := map[string]any{}
 			for i, f := range meta.Schema.Fields {
-				v, err := cellValue(f, r.F[i].V)
+				v, err := cellValue(f, r.F[i].V, emulator)
 				if err != nil {
 					return fmt.Errorf("column %s: %w", f.Name, err)
 				}
@@ -108,7 +109,7 @@ func readTable(ctx context.Context, svc *bq.Service, project string, table sdk.T
 }
 
 // cellValue converts a tabledata.list cell to the Go value sdktest wants.
-func cellValue(f *bq.TableFieldSchema, v any) (any, error) {
+func cellValue(f *bq.TableFieldSchema, v any, emulator bool) (any, error) {
 	s, ok := v.(string)
 	if v == nil || !ok {
 		return v, nil
@@ -126,6 +127,9 @@ func cellValue(f *bq.TableFieldSchema, v any) (any, error) {
 		return base64.StdEncoding.DecodeString(s)
 	case "TIMESTAMP":
 		us, err := timestampMicros(s)
+		if emulator {
+			us, err = emulatorTimestamp(s)
+		}
 		return time.UnixMicro(us).UTC(), err
 	}
 	return s, nil

@@ -134,6 +134,7 @@ func readQuery(ctx context.Context, svc *bq.Service, s *source, out sdk.RecordWr
 		return classify("bigquery source: results of "+s.name(), err)
 	}
 	d := newRowDecoder(first.Schema.Fields)
+	d.cells.emulator = !int64Timestamps(s.cfg)
 	defer d.release()
 	if err := out.Schema(d.schema); err != nil {
 		return err

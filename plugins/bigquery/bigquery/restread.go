@@ -109,6 +109,7 @@ func readTableREST(ctx context.Context, svc *bq.Service, s *source, out sdk.Reco
 		}
 	}
 	d := newRowDecoder(fields)
+	d.cells.emulator = !int64Timestamps(s.cfg)
 	defer d.release()
 	if err := out.Schema(d.schema); err != nil {
 		return err

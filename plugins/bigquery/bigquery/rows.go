@@ -32,6 +32,13 @@ type rowDecoder struct {
 	b      *array.RecordBuilder
 	rows   int
 	bytes  int
+	cells  cells
+}
+
+// cells parses REST cells; emulator is set when the server is an
+// emulator (an endpoint override), whose TIMESTAMP text differs.
+type cells struct {
+	emulator bool
 }
 
 // newRowDecoder decodes rows of fields.
@@ -53,7 +60,7 @@ func (d *rowDecoder) append(r *bq.TableRow) error {
 		if j >= len(r.F) {
 			return sdk.Errorf(sdk.CodeData, "bigquery rows: a row has %d cells, want at least %d", len(r.F), j+1)
 		}
-		n, err := appendCell(d.b.Field(i), f, r.F[j].V)
+		n, err := d.cells.appendCell(d.b.Field(i), f, r.F[j].V)
 		if err != nil {
 			return sdk.Errorf(sdk.CodeData, "bigquery rows: column %s: %w", f.Name, err)
 		}
@@ -71,9 +78,9 @@ func (d *rowDecoder) flush() arrow.RecordBatch {
 
 // appendCell appends one cell (a REPEATED field's list, a RECORD's
 // struct, or a scalar) and returns about how many bytes it held.
-func appendCell(b array.Builder, f *bq.TableFieldSchema, v any) (int, error) {
+func (c cells) appendCell(b array.Builder, f *bq.TableFieldSchema, v any) (int, error) {
 	if f.Mode != "REPEATED" {
-		return appendValue(b, f, v)
+		return c.appendValue(b, f, v)
 	}
 	lb := b.(*array.ListBuilder)
 	items, ok := v.([]any)
@@ -84,7 +91,7 @@ func appendCell(b array.Builder, f *bq.TableFieldSchema, v any) (int, error) {
 	n := 8
 	for _, it := range items {
 		m, _ := it.(map[string]any)
-		k, err := appendValue(lb.ValueBuilder(), f, m["v"])
+		k, err := c.appendValue(lb.ValueBuilder(), f, m["v"])
 		if err != nil {
 			return 0, err
 		}
@@ -94,13 +101,13 @@ func appendCell(b array.Builder, f *bq.TableFieldSchema, v any) (int, error) {
 }
 
 // appendValue appends one non-repeated value.
-func appendValue(b array.Builder, f *bq.TableFieldSchema, v any) (int, error) {
+func (c cells) appendValue(b array.Builder, f *bq.TableFieldSchema, v any) (int, error) {
 	if v == nil {
 		b.AppendNull()
 		return 1, nil
 	}
 	if f.Type == "RECORD" || f.Type == "STRUCT" {
-		return appendRecord(b.(*array.StructBuilder), f, v)
+		return c.appendRecord(b.(*array.StructBuilder), f, v)
 	}
 	s, ok := v.(string)
 	if !ok {
@@ -113,11 +120,11 @@ func appendValue(b array.Builder, f *bq.TableFieldSchema, v any) (int, error) {
 		}
 		s = string(raw)
 	}
-	return len(s) + 8, appendText(b, f.Type, s)
+	return len(s) + 8, c.appendText(b, f.Type, s)
 }
 
 // appendRecord appends a RECORD cell ({"f": [{"v": …}, …]}).
-func appendRecord(sb *array.StructBuilder, f *bq.TableFieldSchema, v any) (int, error) {
+func (c cells) appendRecord(sb *array.StructBuilder, f *bq.TableFieldSchema, v any) (int, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return 0, fmt.Errorf("a RECORD cell is %T, want an object", v)
@@ -130,7 +137,7 @@ func appendRecord(sb *array.StructBuilder, f *bq.TableFieldSchema, v any) (int, 
 	n := 0
 	for i, cf := range f.Fields {
 		cell, _ := cells[i].(map[string]any)
-		k, err := appendCell(sb.FieldBuilder(i), cf, cell["v"])
+		k, err := c.appendCell(sb.FieldBuilder(i), cf, cell["v"])
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", cf.Name, err)
 		}
@@ -140,7 +147,7 @@ func appendRecord(sb *array.StructBuilder, f *bq.TableFieldSchema, v any) (int, 
 }
 
 // appendText parses one value of a BigQuery type from its REST text.
-func appendText(b array.Builder, typ, s string) error {
+func (c cells) appendText(b array.Builder, typ, s string) error {
 	switch typ {
 	case "INTEGER", "INT64":
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -186,6 +193,9 @@ func appendText(b array.Builder, typ, s string) error {
 		b.(*array.TimestampBuilder).Append(arrow.Timestamp(t.UnixMicro()))
 	case "TIMESTAMP":
 		us, err := timestampMicros(s)
+		if c.emulator {
+			us, err = emulatorTimestamp(s)
+		}
 		if err != nil {
 			return err
 		}
@@ -211,8 +221,7 @@ func appendText(b array.Builder, typ, s string) error {
 // int64Timestamps reports whether REST reads ask for TIMESTAMP cells as
 // int64 microseconds (formatOptions.useInt64Timestamp): always against
 // BigQuery; not with an endpoint override, because goccy/bigquery-emulator
-// v0.6.6 mangles them (it reads a nanosecond fraction as microseconds),
-// while its default "seconds.fraction" text is exact.
+// v0.6.6 mangles them, while its own text is exact (emulatorTimestamp).
 func int64Timestamps(cfg Config) bool { return cfg.Endpoint == "" }
 
 // timestampMicros reads a TIMESTAMP cell: int64 microseconds (what
@@ -225,12 +234,8 @@ func timestampMicros(s string) (int64, error) {
 	if sec, frac, ok := strings.Cut(s, "."); ok && !strings.ContainsAny(s, "eE") {
 		n, err1 := strconv.ParseInt(sec, 10, 64)
 		f, err2 := strconv.ParseInt((frac + "000000")[:6], 10, 64)
-		neg := strings.HasPrefix(frac, "-") // the emulator writes -1.5 s as "-1.-500000"
-		if neg {
-			f, err2 = strconv.ParseInt((frac[1:] + "000000")[:6], 10, 64)
-		}
-		if err1 == nil && err2 == nil {
-			if neg || strings.HasPrefix(sec, "-") {
+		if err1 == nil && err2 == nil && f >= 0 {
+			if strings.HasPrefix(sec, "-") {
 				return n*1e6 - f, nil
 			}
 			return n*1e6 + f, nil
@@ -244,4 +249,22 @@ func timestampMicros(s string) (int64, error) {
 		return 0, fmt.Errorf("timestamp %q: want microseconds, seconds or RFC 3339", s)
 	}
 	return t.UnixMicro(), nil
+}
+
+// emulatorTimestamp reads goccy/bigquery-emulator's TIMESTAMP text,
+// "seconds.microseconds" with the microseconds an integer ("1.1" is one
+// second and one microsecond; "-1.-500000" is -1.5 s).
+func emulatorTimestamp(s string) (int64, error) {
+	sec, us, _ := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("timestamp %q: want the emulator's seconds.microseconds", s)
+	}
+	var m int64
+	if us != "" {
+		if m, err = strconv.ParseInt(us, 10, 64); err != nil {
+			return 0, fmt.Errorf("timestamp %q: want the emulator's seconds.microseconds", s)
+		}
+	}
+	return n*1e6 + m, nil
 }

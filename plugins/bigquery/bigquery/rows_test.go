@@ -177,3 +177,15 @@ func TestTimestampMicros(t *testing.T) {
 		}
 	}
 }
+
+// TestEmulatorTimestamp: the emulator's seconds.microseconds text.
+func TestEmulatorTimestamp(t *testing.T) {
+	for in, want := range map[string]int64{
+		"1719748800.1": 1719748800000001, "1796421600.123456": 1796421600123456,
+		"-14182939.-876544": -14182939876544, "0": 0,
+	} {
+		if got, err := emulatorTimestamp(in); err != nil || got != want {
+			t.Errorf("%s: got %d (%v), want %d", in, got, err, want)
+		}
+	}
+}
