@@ -5,6 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -26,7 +30,7 @@ func liveConfig(t *testing.T) Config {
 		t.Skip("DPONE_TEST_BIGQUERY_PROJECT is not set: set it, DPONE_TEST_BIGQUERY_DATASET, DPONE_TEST_BIGQUERY_BUCKET and credentials to run the live BigQuery tests (plugins/bigquery/README.md)")
 	}
 	return Config{Project: p, Dataset: os.Getenv("DPONE_TEST_BIGQUERY_DATASET"), Bucket: os.Getenv("DPONE_TEST_BIGQUERY_BUCKET"),
-		Endpoint: os.Getenv("DPONE_TEST_BIGQUERY_ENDPOINT"), GCSEndpoint: os.Getenv("DPONE_TEST_GCS_ENDPOINT"),
+		Endpoint: emulatorProxy(t, os.Getenv("DPONE_TEST_BIGQUERY_ENDPOINT")), GCSEndpoint: os.Getenv("DPONE_TEST_GCS_ENDPOINT"),
 		StorageEndpoint: os.Getenv("DPONE_TEST_BIGQUERY_STORAGE_ENDPOINT"),
 		Prefix:          "dpone-certify"}
 }
@@ -142,4 +146,29 @@ func endpointOf(svc *bq.Service) string {
 		return ""
 	}
 	return svc.BasePath
+}
+
+// emulatorProxy puts a proxy in front of an emulator endpoint ("" stays
+// ""): it lets every request the plugin started finish even when the
+// plugin cancels it, because goccy/bigquery-emulator v0.6.6 closes its
+// database for good when a client drops a request in flight ("sql:
+// connection is already closed" for every later call), which the
+// certification's cancel check would otherwise do. The plugin's side of
+// the cancellation is unchanged.
+func emulatorProxy(t *testing.T, endpoint string) string {
+	if endpoint == "" {
+		return ""
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Only the ResponseWriter: ReverseProxy cancels the upstream call
+		// when the writer reports the client gone (CloseNotifier).
+		rp.ServeHTTP(struct{ http.ResponseWriter }{w}, r.WithContext(context.WithoutCancel(r.Context())))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
