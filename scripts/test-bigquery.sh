@@ -47,4 +47,4 @@ export DPONE_TEST_BIGQUERY_PROJECT=dpone-test DPONE_TEST_BIGQUERY_DATASET=certif
 export DPONE_TEST_BIGQUERY_ENDPOINT=http://127.0.0.1:$port DPONE_TEST_GCS_ENDPOINT
 export DPONE_TEST_BIGQUERY_STORAGE_ENDPOINT=127.0.0.1:$grpc
 (cd plugins/bigquery && go test -count=1 -v -run Live ./bigquery)
-go test -count=1 -run 'TestScripts/bigquery_' ./cmd/dpone
+go test -count=1 -v -run 'TestScripts/bigquery_' ./cmd/dpone
