@@ -53,6 +53,9 @@ func buildPlugins(t *testing.T) string {
 	if os.Getenv("DPONE_TEST_MSSQL_DSN") != "" {
 		names = append(names, "mssql") // only where a SQL Server runs
 	}
+	if os.Getenv("DPONE_TEST_BIGQUERY_ENDPOINT") != "" {
+		names = append(names, "bigquery") // make test-bigquery (the emulator)
+	}
 	for _, name := range names {
 		cmd := exec.Command("go", "build", "-tags=duckdb_arrow", "-o", filepath.Join(dir, "dpone-connector-"+name), ".")
 		cmd.Dir = filepath.Join(root, "plugins", name)
@@ -84,6 +87,7 @@ func TestScripts(t *testing.T) {
 	chDSN, chHTTP := os.Getenv("DPONE_TEST_CH_DSN"), os.Getenv("DPONE_TEST_CH_HTTP")
 	msDSN := os.Getenv("DPONE_TEST_MSSQL_DSN") // no SQL Server runs here: set only where one does
 	kafka := os.Getenv("DPONE_TEST_KAFKA_BROKERS")
+	bqEndpoint := os.Getenv("DPONE_TEST_BIGQUERY_ENDPOINT") // the emulator of make test-bigquery
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
@@ -99,6 +103,14 @@ func TestScripts(t *testing.T) {
 				_, _ = rand.Read(b)
 				env.Setenv("DPONE_CONN_MS_DSN", msDSN)
 				env.Setenv("MS_SCHEMA", "script_"+hex.EncodeToString(b))
+			}
+			if bqEndpoint != "" {
+				env.Setenv("BQ_ENDPOINT", bqEndpoint)
+				env.Setenv("DPONE_CONN_BQ_PROJECT", os.Getenv("DPONE_TEST_BIGQUERY_PROJECT"))
+				env.Setenv("DPONE_CONN_BQ_DATASET", os.Getenv("DPONE_TEST_BIGQUERY_DATASET"))
+				env.Setenv("DPONE_CONN_BQ_BUCKET", os.Getenv("DPONE_TEST_BIGQUERY_BUCKET"))
+				env.Setenv("DPONE_CONN_BQ_ENDPOINT", bqEndpoint)
+				env.Setenv("DPONE_CONN_BQ_GCS_ENDPOINT", os.Getenv("DPONE_TEST_GCS_ENDPOINT"))
 			}
 			if kafka != "" {
 				// The broker is shared by every script: each names its
@@ -135,6 +147,8 @@ func TestScripts(t *testing.T) {
 				return msDSN != "", nil
 			case "kafka":
 				return kafka != "", nil
+			case "bigquery":
+				return bqEndpoint != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

@@ -6,7 +6,7 @@ import (
 )
 
 // Check verifies the config: the dataset exists and is readable with the
-// credentials, and the staging bucket exists.
+// credentials, and the staging bucket, when set, exists.
 func (c *Connector) Check(ctx context.Context, config json.RawMessage) error {
 	cfg, err := parseConfig(config)
 	if err != nil {
@@ -19,6 +19,9 @@ func (c *Connector) Check(ctx context.Context, config json.RawMessage) error {
 	defer cl.Close()
 	if _, err := cl.bq.Datasets.Get(cfg.Project, cfg.Dataset).Context(ctx).Do(); err != nil {
 		return classify("check dataset "+cfg.Project+"."+cfg.Dataset, err)
+	}
+	if cfg.Bucket == "" { // a source, or a sink with write_api storage_write
+		return nil
 	}
 	return checkBucket(ctx, cl, cfg)
 }

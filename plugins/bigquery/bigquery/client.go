@@ -27,23 +27,36 @@ type clients struct {
 // authentication; otherwise credentials_file or the application default
 // credentials.
 func connect(ctx context.Context, cfg Config) (*clients, error) {
-	var auth []option.ClientOption
-	if cfg.CredentialsFile != "" {
-		auth = append(auth, option.WithAuthCredentialsFile(option.ServiceAccount, cfg.CredentialsFile))
-	}
-	bqOpts := append([]option.ClientOption{}, auth...)
-	if cfg.Endpoint != "" {
-		bqOpts = []option.ClientOption{option.WithEndpoint(strings.TrimSuffix(cfg.Endpoint, "/") + "/bigquery/v2/"), option.WithoutAuthentication()}
-	}
-	svc, err := bq.NewService(ctx, bqOpts...)
+	svc, err := newBQService(ctx, cfg)
 	if err != nil {
-		return nil, sdk.Errorf(sdk.CodeAuth, "open bigquery: %w: set credentials_file or GOOGLE_APPLICATION_CREDENTIALS", err)
+		return nil, err
 	}
-	gcs, err := newStorage(ctx, cfg, auth)
+	gcs, err := newStorage(ctx, cfg, authOptions(cfg))
 	if err != nil {
 		return nil, err
 	}
 	return &clients{bq: svc, gcs: gcs}, nil
+}
+
+// authOptions are the credentials options of cfg.
+func authOptions(cfg Config) []option.ClientOption {
+	if cfg.CredentialsFile != "" {
+		return []option.ClientOption{option.WithAuthCredentialsFile(option.ServiceAccount, cfg.CredentialsFile)}
+	}
+	return nil
+}
+
+// newBQService opens the BigQuery REST service (all a source needs).
+func newBQService(ctx context.Context, cfg Config) (*bq.Service, error) {
+	opts := authOptions(cfg)
+	if cfg.Endpoint != "" {
+		opts = []option.ClientOption{option.WithEndpoint(strings.TrimSuffix(cfg.Endpoint, "/") + "/bigquery/v2/"), option.WithoutAuthentication()}
+	}
+	svc, err := bq.NewService(ctx, opts...)
+	if err != nil {
+		return nil, sdk.Errorf(sdk.CodeAuth, "open bigquery: %w: set credentials_file or GOOGLE_APPLICATION_CREDENTIALS", err)
+	}
+	return svc, nil
 }
 
 // newStorage opens Cloud Storage; reads use the JSON API, which
@@ -61,7 +74,11 @@ func newStorage(ctx context.Context, cfg Config, auth []option.ClientOption) (*s
 }
 
 // Close releases the clients.
-func (c *clients) Close() { c.gcs.Close() }
+func (c *clients) Close() {
+	if c.gcs != nil {
+		c.gcs.Close()
+	}
+}
 
 // runJob inserts job and waits for it to finish. A job id that already
 // exists (409: a retry after the insert reached BigQuery) is the same job:

@@ -23,7 +23,11 @@ type Config struct {
 	CredentialsFile string `json:"credentials_file,omitempty"`
 	// Endpoint overrides the BigQuery API endpoint (an emulator).
 	Endpoint string `json:"endpoint,omitempty"`
-	// Bucket is the Cloud Storage bucket that stages Parquet files.
+	// StorageEndpoint overrides the Storage Read and Write APIs' gRPC
+	// endpoint (host:port, plaintext, no authentication: an emulator).
+	StorageEndpoint string `json:"storage_endpoint,omitempty"`
+	// Bucket is the Cloud Storage bucket that stages Parquet files: the
+	// sink needs it unless write_api is storage_write; a source never.
 	Bucket string `json:"bucket"`
 	// Prefix is the object prefix under the bucket ("dpone" by default).
 	Prefix string `json:"prefix,omitempty"`
@@ -38,14 +42,15 @@ const configSchema = `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "type": "object",
   "additionalProperties": false,
-  "required": ["project", "dataset", "bucket"],
+  "required": ["project", "dataset"],
   "properties": {
     "project": {"type": "string", "description": "Google Cloud project that runs the jobs"},
     "dataset": {"type": "string", "description": "default dataset"},
     "location": {"type": "string", "description": "job location (US, EU, a region)"},
     "credentials_file": {"type": "string", "description": "service account key file; application default credentials when empty"},
     "endpoint": {"type": "string", "description": "BigQuery API endpoint override (emulator)"},
-    "bucket": {"type": "string", "description": "Cloud Storage bucket for staged Parquet files"},
+    "storage_endpoint": {"type": "string", "description": "Storage Read/Write API gRPC endpoint override, host:port, plaintext (emulator)"},
+    "bucket": {"type": "string", "description": "Cloud Storage bucket for staged Parquet files (the sink's write_api load_job, the default)"},
     "prefix": {"type": "string", "description": "object prefix in the bucket (default dpone)"},
     "gcs_endpoint": {"type": "string", "description": "Cloud Storage endpoint override (fake-gcs-server)"},
     "file_bytes": {"type": "integer", "minimum": 1048576, "description": "target bytes of one staged Parquet file"}
@@ -77,8 +82,6 @@ func parseConfig(raw json.RawMessage) (Config, error) {
 		return c, sdk.Errorf(sdk.CodeConfig, "config: dataset is required: set it to the default dataset of targets")
 	case !datasetRe.MatchString(c.Dataset):
 		return c, sdk.Errorf(sdk.CodeConfig, "config: dataset %q is not a dataset id: use letters, digits and underscores", c.Dataset)
-	case c.Bucket == "":
-		return c, sdk.Errorf(sdk.CodeConfig, "config: bucket is required: name the Cloud Storage bucket that stages Parquet files")
 	case strings.ContainsAny(c.Bucket, "/*"):
 		return c, sdk.Errorf(sdk.CodeConfig, "config: bucket %q must be a bucket name, without gs:// or a path: put the path in prefix", c.Bucket)
 	}

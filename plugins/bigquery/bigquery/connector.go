@@ -3,15 +3,25 @@
 // load fills a staging table, and one multi-statement transaction
 // publishes it into the target together with the load's receipt in
 // _dpone_loads. As a source, tables are read through the Storage Read API
-// in Arrow format, its parallel streams as partitions.
+// in Arrow format, its parallel streams as partitions, or through
+// tabledata.list where that API is unavailable; queries and incremental
+// reads (incremental_strategy: column) run one query job ordered by the
+// cursor and read its results with jobs.getQueryResults.
 package bigquery
 
 import "github.com/dpone-go/dpone/sdk"
 
+var (
+	_ sdk.Source          = (*Connector)(nil)
+	_ sdk.Destination     = (*Connector)(nil)
+	_ sdk.Partitioner     = (*Connector)(nil)
+	_ sdk.StreamDescriber = (*Connector)(nil)
+)
+
 // version is this connector's release.
 const version = "0.1.0"
 
-// Connector is the BigQuery destination. It keeps no state between calls:
+// Connector is the BigQuery source and destination. It keeps no state between calls:
 // staging names derive from the load id.
 type Connector struct{}
 
@@ -21,13 +31,15 @@ func New() sdk.Connector { return &Connector{} }
 // Spec describes the connector.
 func (c *Connector) Spec() sdk.Spec {
 	return sdk.Spec{
-		Name:           "bigquery",
-		Version:        version,
-		Description:    "BigQuery destination: Parquet staged in Cloud Storage, load jobs, transactional publish with receipts",
-		ConfigSchema:   configSchema,
-		SinkModes:      sinkModes,
-		AtomicReceipts: true,
-		Transactions:   true,
-		Fencing:        true,
+		Name:                  "bigquery",
+		Version:               version,
+		Description:           "BigQuery source (Storage Read API, tabledata.list, queries, column cursors) and destination (Parquet staged in Cloud Storage, load jobs, transactional publish with receipts)",
+		ConfigSchema:          configSchema,
+		SourceOptionsSchema:   sdk.OptionsSchema(sourceOptions{}),
+		SinkModes:             sinkModes,
+		IncrementalStrategies: []string{"column"},
+		AtomicReceipts:        true,
+		Transactions:          true,
+		Fencing:               true,
 	}
 }

@@ -105,7 +105,7 @@ func (l *load) targetDDL() (string, error) {
 func (l *load) receiptsDDL() string {
 	return "CREATE TABLE IF NOT EXISTS " + l.receipts + ` (
   load_id STRING NOT NULL, target STRING NOT NULL, mode STRING NOT NULL,
-  rows INT64 NOT NULL, receipt STRING, committed_at TIMESTAMP NOT NULL,
+  ` + "`rows`" + ` INT64 NOT NULL, receipt STRING, committed_at TIMESTAMP NOT NULL,
   manifest STRING NOT NULL, unit STRING NOT NULL
 )`
 }

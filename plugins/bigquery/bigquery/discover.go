@@ -56,33 +56,62 @@ func tableStream(t *bq.Table) sdk.Stream {
 	return s
 }
 
-// selectTables resolves the selector to tables (not the dpone bookkeeping
-// tables _dpone_loads and staging).
+// selectTables resolves the selector (sdk.Selected: a table name,
+// dataset.table, a dataset, or a glob of those; none means the config's
+// dataset) to tables, not dpone's bookkeeping tables (_dpone_*).
 func selectTables(ctx context.Context, svc *bq.Service, cfg Config, selector []string) ([]sdk.TableRef, error) {
-	datasets, tables := []string{}, []sdk.TableRef{}
-	for _, s := range selector {
-		if ds, t, ok := strings.Cut(s, "."); ok {
-			tables = append(tables, sdk.TableRef{Namespace: ds, Name: t})
-		} else if s != "" {
-			datasets = append(datasets, s)
-		}
-	}
-	if len(selector) == 0 {
-		datasets = []string{cfg.Dataset}
-	}
-	for _, ds := range datasets {
-		err := svc.Tables.List(cfg.Project, ds).Context(ctx).Pages(ctx, func(l *bq.TableList) error {
-			for _, t := range l.Tables {
-				if strings.HasPrefix(t.TableReference.TableId, "_dpone_") {
-					continue
-				}
-				tables = append(tables, sdk.TableRef{Namespace: ds, Name: t.TableReference.TableId})
+	datasets, all := datasetsToList(cfg.Dataset, selector)
+	if all {
+		datasets = nil
+		err := svc.Datasets.List(cfg.Project).Context(ctx).Pages(ctx, func(l *bq.DatasetList) error {
+			for _, d := range l.Datasets {
+				datasets = append(datasets, d.DatasetReference.DatasetId)
 			}
 			return nil
 		})
+		if err != nil {
+			return nil, classify("list datasets of "+cfg.Project, err)
+		}
+	}
+	var tables []sdk.TableRef
+	for _, ds := range datasets {
+		err := svc.Tables.List(cfg.Project, ds).Context(ctx).Pages(ctx, func(l *bq.TableList) error {
+			for _, t := range l.Tables {
+				name := t.TableReference.TableId
+				if !strings.HasPrefix(name, "_dpone_") && (len(selector) == 0 || sdk.Selected(selector, ds, name)) {
+					tables = append(tables, sdk.TableRef{Namespace: ds, Name: name})
+				}
+			}
+			return nil
+		})
+		if isNotFound(err) && ds != cfg.Dataset {
+			continue // a bare selector entry that names a table, not a dataset
+		}
 		if err != nil {
 			return nil, classify("list tables of "+cfg.Project+"."+ds, err)
 		}
 	}
 	return tables, nil
+}
+
+// datasetsToList are the datasets whose tables a selector can keep: the
+// config's, every dataset an entry names (dataset, dataset.table, or a
+// bare entry that may be either), or all (a glob over datasets).
+func datasetsToList(dflt string, selector []string) (datasets []string, all bool) {
+	seen := map[string]bool{dflt: true}
+	datasets = []string{dflt}
+	for _, s := range selector {
+		ds, _, qualified := strings.Cut(s, ".")
+		if strings.ContainsAny(ds, "*?[") {
+			if qualified {
+				return nil, true
+			}
+			continue // a glob over table names of the default dataset
+		}
+		if !seen[ds] {
+			seen[ds] = true
+			datasets = append(datasets, ds)
+		}
+	}
+	return datasets, false
 }

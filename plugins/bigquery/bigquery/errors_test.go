@@ -8,6 +8,8 @@ import (
 
 	bq "google.golang.org/api/bigquery/v2"
 	"google.golang.org/api/googleapi"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/dpone-go/dpone/sdk"
 )
@@ -72,5 +74,42 @@ func TestJobError(t *testing.T) {
 	}
 	if err := jobError("job", &bq.Job{Status: &bq.JobStatus{State: "DONE"}}); err != nil {
 		t.Errorf("success: got %v, want nil", err)
+	}
+}
+
+// TestClassifyGRPC: errors of the Storage Read and Write APIs (gRPC
+// status) get the same codes as the REST API's.
+func TestClassifyGRPC(t *testing.T) {
+	for _, tc := range []struct {
+		code      codes.Code
+		want      sdk.Code
+		retryable bool
+	}{
+		{codes.ResourceExhausted, sdk.CodeRateLimited, true},
+		{codes.Unavailable, sdk.CodeUnavailable, true},
+		{codes.DeadlineExceeded, sdk.CodeUnavailable, true},
+		{codes.Internal, sdk.CodeUnavailable, true},
+		{codes.Aborted, sdk.CodeUnavailable, true},
+		{codes.PermissionDenied, sdk.CodeAuth, false},
+		{codes.Unauthenticated, sdk.CodeAuth, false},
+		{codes.NotFound, sdk.CodeNotFound, false},
+		{codes.AlreadyExists, sdk.CodeData, false},
+		{codes.InvalidArgument, sdk.CodeData, false},
+		{codes.FailedPrecondition, sdk.CodeConfig, false},
+		{codes.Unimplemented, sdk.CodeUnsupported, false},
+	} {
+		t.Run(tc.code.String(), func(t *testing.T) {
+			cause := status.Error(tc.code, "m")
+			err := classify("read rows", cause)
+			if got := sdk.CodeOf(err); got != tc.want {
+				t.Errorf("code: got %v, want %v (%v)", got, tc.want, err)
+			}
+			if got := sdk.IsRetryable(err); got != tc.retryable {
+				t.Errorf("retryable: got %v, want %v", got, tc.retryable)
+			}
+			if !errors.Is(err, cause) {
+				t.Errorf("cause lost from the chain: %v", err)
+			}
+		})
 	}
 }

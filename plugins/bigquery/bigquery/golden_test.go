@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -177,4 +178,22 @@ func TestCommitJobGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "job/commit.json", string(b)+"\n")
+}
+
+// TestSinkNeedsBucket: the sink refuses a config without a bucket unless
+// write_api is storage_write; a source needs none.
+func TestSinkNeedsBucket(t *testing.T) {
+	req := sdk.LoadRequest{Config: []byte(`{"project":"dpone-test","dataset":"landing"}`), LoadID: "l", Target: sdk.TableRef{Name: "t"},
+		Schema: arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil), Mode: sdk.ModeAppend}
+	req.Load.Strategy.Mode = sdk.ModeAppend
+	if _, err := resolveLoad(req, true); sdk.CodeOf(err) != sdk.CodeConfig || !strings.Contains(err.Error(), "bucket") {
+		t.Errorf("load_job without bucket: got %v, want CONFIG naming bucket", err)
+	}
+	req.Options = []byte(`{"write_api":"storage_write"}`)
+	if _, err := resolveLoad(req, true); err != nil {
+		t.Errorf("storage_write without bucket: %v", err)
+	}
+	if _, err := resolveSource(sdk.ReadRequest{Config: req.Config, Stream: "t", Mode: sdk.ReadFull}); err != nil {
+		t.Errorf("source without bucket: %v", err)
+	}
 }

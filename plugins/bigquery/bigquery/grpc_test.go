@@ -34,8 +34,8 @@ func TestGRPCSpec(t *testing.T) {
 	if spec.GetName() != "bigquery" || !c.GetDestination() || !c.GetSource() || !c.GetParallelPartitions() {
 		t.Errorf("spec: got name %q destination %v source %v partitions %v, want bigquery, source and destination, parallel partitions", spec.GetName(), c.GetDestination(), c.GetSource(), c.GetParallelPartitions())
 	}
-	if got := c.GetIncrementalStrategies(); len(got) != 0 {
-		t.Errorf("incremental strategies: got %v, want none (not implemented)", got)
+	if got := c.GetIncrementalStrategies(); !slices.Equal(got, []string{"column"}) {
+		t.Errorf("incremental strategies: got %v, want [column]", got)
 	}
 	want := []string{"full_refresh", "incremental_append", "incremental_merge", "replace", "partition_replace", "snapshot_diff"}
 	got := slices.Clone(c.GetSinkModes())
@@ -56,7 +56,6 @@ func TestGRPCConfigErrors(t *testing.T) {
 	for name, cfg := range map[string]string{
 		"no project":  `{"dataset":"d","bucket":"b"}`,
 		"bad project": `{"project":"Bad Project","dataset":"d","bucket":"b"}`,
-		"no bucket":   `{"project":"p-123","dataset":"d"}`,
 		"gs bucket":   `{"project":"p-123","dataset":"d","bucket":"gs://b/x"}`,
 		"unknown key": `{"project":"p-123","dataset":"d","bucket":"b","buckets":"x"}`,
 	} {

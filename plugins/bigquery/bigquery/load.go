@@ -48,6 +48,9 @@ func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
 	if err := l.opts.check(); err != nil {
 		return nil, err
 	}
+	if cfg.Bucket == "" && l.opts.WriteAPI != writeStorageWrite {
+		return nil, sdk.Errorf(sdk.CodeConfig, "bigquery sink: config bucket is required: name the Cloud Storage bucket that stages Parquet files, or set sink option write_api: storage_write")
+	}
 	if lg := req.Load.Lineage; lg != nil && lg.LoadedAtColumn != "" && lg.LoadedAt == "" {
 		return nil, sdk.Errorf(sdk.CodeConfig, "bigquery sink: lineage.loaded_at is empty")
 	}

@@ -20,6 +20,11 @@ type sinkOptions struct {
 	ColumnDescriptions map[string]string `json:"column_descriptions,omitempty"`
 	// Labels label the created target.
 	Labels map[string]string `json:"labels,omitempty"`
+	// WriteAPI is how Write fills staging: load_job (default: Parquet
+	// files in Cloud Storage, one load job at commit) or storage_write
+	// (the Storage Write API straight into the staging table, no bucket
+	// traffic).
+	WriteAPI string `json:"write_api,omitempty"`
 }
 
 // partitionOption is one of BigQuery's three partitionings: by a
@@ -41,6 +46,11 @@ var labelRe = regexp.MustCompile(`^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$`)
 
 // check refuses options BigQuery would refuse, naming the key.
 func (o sinkOptions) check() error {
+	switch o.WriteAPI {
+	case "", writeLoadJob, writeStorageWrite:
+	default:
+		return sdk.Errorf(sdk.CodeConfig, "sink options: write_api %q: use load_job or storage_write", o.WriteAPI)
+	}
 	if len(o.ClusterBy) > 4 {
 		return sdk.Errorf(sdk.CodeConfig, "sink options: cluster_by has %d columns: BigQuery clusters by at most 4", len(o.ClusterBy))
 	}

@@ -106,9 +106,9 @@ func (w *partWriter) Close() error { return w.closeFile() }
 // Files is the number of files opened so far.
 func (w *partWriter) Files() int { return w.n }
 
-// partName is the object name of a load's n-th file.
-func partName(prefix, loadID string, n int) string {
-	return fmt.Sprintf("%s/%s/part-%05d.parquet", prefix, sdk.StagingName(loadID), n)
+// partName is the object name of a load writer's n-th file.
+func partName(prefix, loadID, writer string, n int) string {
+	return fmt.Sprintf("%s/%s/part-%s-%05d.parquet", prefix, sdk.StagingName(loadID), writer, n)
 }
 
 // partGlob is the wildcard URI of every file of a load: one load job reads

@@ -57,7 +57,7 @@ func (l *load) publishScript() (string, error) {
 	for _, s := range body {
 		b.WriteString(s + ";\n")
 	}
-	fmt.Fprintf(&b, "INSERT INTO %s (load_id, target, mode, rows, receipt, committed_at, manifest, unit)\n"+
+	fmt.Fprintf(&b, "INSERT INTO %s (load_id, target, mode, `rows`, receipt, committed_at, manifest, unit)\n"+
 		"SELECT @load_id, @target, @mode, COUNT(*), @receipt, CURRENT_TIMESTAMP(), @manifest, @unit FROM %s;\n", l.receipts, l.staging)
 	b.WriteString("COMMIT TRANSACTION;\nEND IF;\n")
 	return b.String(), nil

@@ -13,7 +13,8 @@ import (
 	"cloud.google.com/go/bigquery/storage/apiv1/storagepb"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"google.golang.org/api/option"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/dpone-go/dpone/sdk"
 )
@@ -34,11 +35,7 @@ func tablePath(project string, t sdk.TableRef) string {
 
 // newReadClient opens the Storage Read API (gRPC).
 func newReadClient(ctx context.Context, cfg Config) (*bqstorage.BigQueryReadClient, error) {
-	var opts []option.ClientOption
-	if cfg.CredentialsFile != "" {
-		opts = append(opts, option.WithAuthCredentialsFile(option.ServiceAccount, cfg.CredentialsFile))
-	}
-	rc, err := bqstorage.NewBigQueryReadClient(ctx, opts...)
+	rc, err := bqstorage.NewBigQueryReadClient(ctx, storageOptions(cfg)...)
 	if err != nil {
 		return nil, sdk.Errorf(sdk.CodeAuth, "open bigquery storage read: %w: set credentials_file or GOOGLE_APPLICATION_CREDENTIALS", err)
 	}
@@ -61,82 +58,101 @@ func sessionRequest(project string, t sdk.TableRef, columns []string, n int) *st
 
 // Partition creates one read session with up to n streams; each
 // descriptor reads one stream, and together they read the table once from
-// the session's snapshot.
+// the session's snapshot. A query or incremental read, or a table read
+// through tabledata.list, is one partition (an empty descriptor).
 func (c *Connector) Partition(ctx context.Context, req sdk.ReadRequest, n int) ([][]byte, error) {
-	cfg, t, err := readTarget(req)
+	s, err := resolveSource(req)
 	if err != nil {
 		return nil, err
 	}
-	rc, err := newReadClient(ctx, cfg)
+	whole := [][]byte{[]byte("{}")}
+	if s.byQuery() || s.restOnly() {
+		return whole, nil
+	}
+	rc, err := newReadClient(ctx, s.cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	sess, err := rc.CreateReadSession(ctx, sessionRequest(cfg.Project, t, req.Columns, n))
+	sess, err := rc.CreateReadSession(ctx, sessionRequest(s.cfg.Project, s.table, req.Columns, n))
 	if err != nil {
-		return nil, classify("create read session for "+t.Namespace+"."+t.Name, err)
+		if s.opts.ReadAPI == readAuto && storageUnavailable(err) {
+			return whole, nil
+		}
+		return nil, classify("create read session for "+s.name(), err)
 	}
 	out := make([][]byte, 0, len(sess.Streams))
-	for _, s := range sess.Streams {
-		b, _ := json.Marshal(partition{Stream: s.Name, Schema: sess.GetArrowSchema().GetSerializedSchema()})
+	for _, st := range sess.Streams {
+		b, _ := json.Marshal(partition{Stream: st.Name, Schema: sess.GetArrowSchema().GetSerializedSchema()})
 		out = append(out, b)
+	}
+	if len(out) == 0 { // an empty table has no stream
+		return whole, nil
 	}
 	return out, nil
 }
 
-// readTarget resolves a ReadRequest's config and table (its namespace is
-// the dataset, the config's when empty).
-func readTarget(req sdk.ReadRequest) (Config, sdk.TableRef, error) {
-	cfg, err := parseConfig(req.Config)
-	if err != nil {
-		return cfg, sdk.TableRef{}, err
-	}
-	if err := sdk.DecodeOptions(req.Options, &struct{}{}, "source options"); err != nil {
-		return cfg, sdk.TableRef{}, err
-	}
-	t := sdk.TableRef{Namespace: req.Namespace, Name: req.Stream}
-	if t.Namespace == "" {
-		t.Namespace = cfg.Dataset
-	}
-	if req.Mode == sdk.ReadIncremental {
-		return cfg, t, sdk.Errorf(sdk.CodeUnsupported, "bigquery source: incremental reads are not supported yet: use a full read")
-	}
-	return cfg, t, nil
+// restOnly reports a table read that goes straight to tabledata.list:
+// read_api rest, or auto with an endpoint override (an emulator: the
+// Storage Read API client has no endpoint override).
+func (s *source) restOnly() bool {
+	return s.opts.ReadAPI == readREST || s.opts.ReadAPI == readAuto && s.cfg.Endpoint != ""
 }
 
-// Read reads a table through the Storage Read API in Arrow format: one
-// stream of a partition, or a single-stream session.
+// storageUnavailable reports a Storage Read API refusal that
+// tabledata.list may not share: the API is not enabled or not served
+// (Unimplemented), or the credentials may not create read sessions.
+func storageUnavailable(err error) bool {
+	switch status.Code(err) {
+	case codes.Unimplemented, codes.PermissionDenied:
+		return true
+	}
+	return false
+}
+
+// Read reads a stream: a query or an incremental read through a query
+// job (readQuery), a table through the Storage Read API in Arrow format
+// (one stream of a partition, or a single-stream session), or through
+// tabledata.list when that API is unavailable.
 func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.RecordWriter) error {
-	cfg, t, err := readTarget(req)
+	s, err := resolveSource(req)
 	if err != nil {
 		return err
 	}
-	rc, err := newReadClient(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
 	var p partition
 	if len(req.Partition) > 0 {
 		if err := json.Unmarshal(req.Partition, &p); err != nil {
 			return sdk.Errorf(sdk.CodeConfig, "bigquery source: partition descriptor: %w", err)
 		}
 	}
+	if s.byQuery() || p.Stream == "" && s.restOnly() {
+		return readByREST(ctx, s, out)
+	}
+	rc, err := newReadClient(ctx, s.cfg)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
 	var schemaBytes []byte
 	if p.Stream == "" {
-		sess, err := rc.CreateReadSession(ctx, sessionRequest(cfg.Project, t, req.Columns, 1))
+		sess, err := rc.CreateReadSession(ctx, sessionRequest(s.cfg.Project, s.table, req.Columns, 1))
 		if err != nil {
-			return classify("create read session for "+t.Namespace+"."+t.Name, err)
+			if s.opts.ReadAPI == readAuto && storageUnavailable(err) {
+				_ = out.Log(sdk.LevelWarn, fmt.Sprintf("bigquery source %s: the Storage Read API is unavailable (%v): reading with tabledata.list, which is slower; enable the BigQuery Storage API or grant bigquery.readsessions.create", s.name(), err))
+				return readByREST(ctx, s, out)
+			}
+			return classify("create read session for "+s.name(), err)
 		}
 		schemaBytes = sess.GetArrowSchema().GetSerializedSchema()
 		if len(sess.Streams) == 0 { // an empty table has no stream
-			s, err := decodeSchema(schemaBytes)
+			sch, err := decodeSchema(schemaBytes)
 			if err != nil {
 				return err
 			}
-			return out.Schema(s)
+			return out.Schema(sch)
 		}
 		p.Stream = sess.Streams[0].Name
+		_ = out.Progress(0, sess.EstimatedRowCount)
 	} else {
 		schemaBytes = p.Schema
 	}
@@ -154,6 +170,19 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 		}
 		// A broken stream resumes at the offset it reached.
 	}
+}
+
+// readByREST reads through the REST API: a query job's results, or
+// tabledata.list.
+func readByREST(ctx context.Context, s *source, out sdk.RecordWriter) error {
+	svc, err := newBQService(ctx, s.cfg)
+	if err != nil {
+		return err
+	}
+	if s.byQuery() {
+		return readQuery(ctx, svc, s, out)
+	}
+	return readTableREST(ctx, svc, s, out)
 }
 
 // recordSink is what readStream uses of an sdk.RecordWriter.

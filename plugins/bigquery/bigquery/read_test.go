@@ -146,3 +146,24 @@ func TestTableStream(t *testing.T) {
 		t.Errorf("cursor candidates (-want +got):\n%s", diff)
 	}
 }
+
+// TestDatasetsToList: Discover lists the config's dataset and those the
+// selector names; a glob over datasets lists them all.
+func TestDatasetsToList(t *testing.T) {
+	for _, tc := range []struct {
+		sel  []string
+		want []string
+		all  bool
+	}{
+		{nil, []string{"landing"}, false},
+		{[]string{"orders"}, []string{"landing", "orders"}, false},
+		{[]string{"shop.orders", "shop.items", "crm"}, []string{"landing", "shop", "crm"}, false},
+		{[]string{"ord*"}, []string{"landing"}, false},
+		{[]string{"*.orders"}, nil, true},
+	} {
+		got, all := datasetsToList("landing", tc.sel)
+		if all != tc.all || !cmp.Equal(got, tc.want) {
+			t.Errorf("%v: got %v all=%v, want %v all=%v", tc.sel, got, all, tc.want, tc.all)
+		}
+	}
+}

@@ -13,8 +13,8 @@ import (
 )
 
 // BeginLoad creates the receipts table and, when absent, the target with
-// the sink options' physical design. Staging is filled by Write's load
-// job. It is idempotent.
+// the sink options' physical design. Staging is filled at commit by the
+// load's one load job. It is idempotent.
 func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string, error) {
 	l, err := resolveLoad(req, true)
 	if err != nil {
@@ -44,8 +44,10 @@ func (l *load) beginScript(targetDDL string) string {
 	return l.receiptsDDL() + ";\n" + l.fencesDDL() + ";\n" + targetDDL + ";\n" + l.raiseFenceSQL() + l.sharedTargetSQL()
 }
 
-// Write stages the records as Parquet files in Cloud Storage, then loads
-// them all into the staging table with one load job (WRITE_TRUNCATE).
+// Write stages the records as Parquet files in Cloud Storage under a
+// writer id of its own: the host opens one Write per source partition,
+// concurrently, and CommitLoad loads every file of the load with one load
+// job.
 func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
 	l, err := resolveLoad(req, true)
 	if err != nil {
@@ -56,48 +58,59 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 		return sdk.WriteResult{}, err
 	}
 	defer cl.Close()
-	st := &stager{gcs: cl.gcs, bucket: l.cfg.Bucket, prefix: l.cfg.Prefix, loadID: req.LoadID}
-	res, files, err := st.stage(ctx, records, l.cfg.FileBytes)
-	if err != nil {
-		return res, err
+	if l.opts.WriteAPI == writeStorageWrite {
+		return l.writeStorage(ctx, cl, records)
 	}
-	if files == 0 {
-		return res, l.emptyStaging(ctx, cl)
+	res, _, err := l.stager(cl).stage(ctx, records, l.cfg.FileBytes)
+	return res, err
+}
+
+// stager is the load's stager with a fresh writer id.
+func (l *load) stager(cl *clients) *stager {
+	return &stager{gcs: cl.gcs, bucket: l.cfg.Bucket, prefix: l.cfg.Prefix, loadID: l.req.LoadID, writer: newWriterID()}
+}
+
+// fillStaging runs the load's one load job over every staged file
+// (WRITE_TRUNCATE into staging, under the job id derived from the load
+// id: a retried commit finds the same job), or creates an empty staging
+// table when no Write staged a file. A commit retried after the files
+// were cleaned up finds the receipt and publishes nothing.
+func (l *load) fillStaging(ctx context.Context, cl *clients) error {
+	if l.opts.WriteAPI == writeStorageWrite { // Write filled it; a load without a Write has none
+		_, err := cl.bq.Tables.Get(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do()
+		if isNotFound(err) {
+			return l.createStaging(ctx, cl, false)
+		}
+		return classify("bigquery sink: look up staging "+l.staging, err)
+	}
+	staged, err := l.stager(cl).staged(ctx)
+	if err != nil {
+		return err
+	}
+	if !staged {
+		return l.emptyStaging(ctx, cl)
 	}
 	job, err := l.loadJob()
 	if err != nil {
-		return res, err
+		return err
 	}
-	if _, err := cl.runJob(ctx, "bigquery sink: load job "+job.JobReference.JobId, job); err != nil {
-		return res, err
-	}
-	return res, nil
+	_, err = cl.runJob(ctx, "bigquery sink: load job "+job.JobReference.JobId, job)
+	return err
 }
 
 // emptyStaging replaces the staging table by an empty one of the staging
 // schema: a load without rows still publishes (full_refresh empties the
 // target) and writes its receipt.
 func (l *load) emptyStaging(ctx context.Context, cl *clients) error {
-	fields, err := stagingSchema(l.req.Schema)
-	if err != nil {
-		return err
-	}
-	if err := cl.bq.Tables.Delete(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do(); err != nil && !isNotFound(err) {
-		return classify("bigquery sink: replace staging "+l.staging, err)
-	}
-	t := &bq.Table{TableReference: &bq.TableReference{ProjectId: l.cfg.Project, DatasetId: l.dataset, TableId: l.stgTable},
-		Schema: &bq.TableSchema{Fields: fields}, ExpirationTime: time.Now().Add(stagingTTL).UnixMilli()}
-	if _, err := cl.bq.Tables.Insert(l.cfg.Project, l.dataset, t).Context(ctx).Do(); err != nil {
-		return classify("bigquery sink: create empty staging "+l.staging, err)
-	}
-	return nil
+	return l.createStaging(ctx, cl, true)
 }
 
 // stagingTTL is how long a staging table outlives a crashed run.
 const stagingTTL = 7 * 24 * time.Hour
 
-// CommitLoad runs the publish script (publish.go): the mode's DML and the
-// receipt in one transaction. A load whose receipt exists is not applied
+// CommitLoad loads the staged files into staging (fillStaging), then runs
+// the publish script (publish.go): the mode's DML and the receipt in one
+// transaction. A load whose receipt exists is not applied
 // again. Staging and staged files are removed afterwards.
 func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt json.RawMessage) (sdk.CommitResult, error) {
 	l, err := resolveLoad(req, true)
@@ -113,6 +126,9 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 		return sdk.CommitResult{}, err
 	}
 	defer cl.Close()
+	if err := l.fillStaging(ctx, cl); err != nil {
+		return sdk.CommitResult{}, err
+	}
 	job, err := cl.runJob(ctx, "bigquery sink: publish "+l.target, l.queryJob("commit", script, l.params(receipt)))
 	if err != nil {
 		return sdk.CommitResult{}, err
@@ -162,20 +178,19 @@ func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
 	if err := cl.bq.Tables.Delete(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do(); err != nil && !isNotFound(err) {
 		return classify("bigquery sink: drop staging "+l.staging, err)
 	}
-	st := &stager{gcs: cl.gcs, bucket: l.cfg.Bucket, prefix: l.cfg.Prefix, loadID: req.LoadID}
-	return st.remove(ctx)
+	return l.stager(cl).remove(ctx)
 }
 
 // cleanup removes staging after a commit; a failure leaves garbage, never
 // a wrong result, so it is not returned (the staging table expires).
 func (c *Connector) cleanup(ctx context.Context, cl *clients, l *load) {
 	_ = cl.bq.Tables.Delete(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do()
-	st := &stager{gcs: cl.gcs, bucket: l.cfg.Bucket, prefix: l.cfg.Prefix, loadID: l.req.LoadID}
-	_ = st.remove(ctx)
+	_ = l.stager(cl).remove(ctx)
 }
 
 // LoadStatus answers from the receipt: committed when _dpone_loads holds
-// the load id, staged when its staging table exists, else unknown. With
+// the load id, staged when its staging table or staged files exist, else
+// unknown. With
 // a fence it first raises the unit's fence (a takeover).
 func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.LoadState, error) {
 	l, err := resolveLoad(req, false)
@@ -218,6 +233,9 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 		return sdk.LoadStaged, nil
 	} else if !isNotFound(err) {
 		return 0, classify("bigquery sink: look up staging", err)
+	}
+	if staged, err := l.stager(cl).staged(ctx); err != nil || staged {
+		return sdk.LoadStaged, err
 	}
 	return sdk.LoadUnknown, nil
 }

@@ -2,6 +2,8 @@ package bigquery
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"io"
 
@@ -12,29 +14,39 @@ import (
 )
 
 // stager writes and removes a load's Parquet files in Cloud Storage
-// (gs://bucket/prefix/<load>/part-N.parquet).
+// (gs://bucket/prefix/<load>/part-<writer>-N.parquet). Every Write of a
+// load (the host opens one per source partition, concurrently) stages
+// under its own writer id, so no Write touches another's files; the
+// load job at commit reads them all.
 type stager struct {
 	gcs    *storage.Client
 	bucket string
 	prefix string
 	loadID string
+	writer string
+}
+
+// newWriterID is a fresh writer id: 12 hex digits.
+func newWriterID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // open is the partWriter's openFunc: a resumable upload of 16 MiB chunks,
 // so memory holds one chunk per open file.
 func (s *stager) open(ctx context.Context, n int) (io.WriteCloser, error) {
-	w := s.gcs.Bucket(s.bucket).Object(partName(s.prefix, s.loadID, n)).NewWriter(ctx)
+	w := s.gcs.Bucket(s.bucket).Object(partName(s.prefix, s.loadID, s.writer, n)).NewWriter(ctx)
 	w.ContentType = "application/vnd.apache.parquet"
 	w.ChunkSize = 16 << 20
 	return w, nil
 }
 
 // stage writes every record of records as Parquet files of about limit
-// bytes and returns rows, Arrow bytes and the number of files.
+// bytes and returns rows, Arrow bytes and the number of files. The host
+// never retries a Write under the same load id (a failed load is aborted,
+// which removes every file of it), so stage adds files and removes none.
 func (s *stager) stage(ctx context.Context, records sdk.RecordReader, limit int64) (sdk.WriteResult, int, error) {
-	if err := s.remove(ctx); err != nil { // files of an earlier attempt
-		return sdk.WriteResult{}, 0, err
-	}
 	pw := &partWriter{schema: records.Schema(), limit: limit, open: s.open}
 	for {
 		rec, err := records.Next()
@@ -60,8 +72,10 @@ func (s *stager) stage(ctx context.Context, records sdk.RecordReader, limit int6
 
 // remove deletes the load's files; none is not an error.
 func (s *stager) remove(ctx context.Context) error {
-	dir := partName(s.prefix, s.loadID, 0)
-	dir = dir[:len(dir)-len("part-00000.parquet")]
+	if s.bucket == "" {
+		return nil
+	}
+	dir := s.dir()
 	it := s.gcs.Bucket(s.bucket).Objects(ctx, &storage.Query{Prefix: dir})
 	for {
 		o, err := it.Next()
@@ -75,4 +89,26 @@ func (s *stager) remove(ctx context.Context) error {
 			return classify("delete staged file "+o.Name, err)
 		}
 	}
+}
+
+// staged reports whether the load has staged files.
+func (s *stager) staged(ctx context.Context) (bool, error) {
+	if s.bucket == "" { // write_api storage_write without a bucket
+		return false, nil
+	}
+	it := s.gcs.Bucket(s.bucket).Objects(ctx, &storage.Query{Prefix: s.dir()})
+	_, err := it.Next()
+	switch {
+	case errors.Is(err, iterator.Done):
+		return false, nil
+	case err != nil:
+		return false, classify("list staged files gs://"+s.bucket+"/"+s.dir(), err)
+	}
+	return true, nil
+}
+
+// dir is the object prefix of every file of the load.
+func (s *stager) dir() string {
+	d := partName(s.prefix, s.loadID, "", 0)
+	return d[:len(d)-len("part--00000.parquet")]
 }

@@ -30,7 +30,7 @@ func testStager(t *testing.T, loadID string) *stager {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { gcs.Close() })
-	return &stager{gcs: gcs, bucket: "dpone-test", prefix: "it/" + t.Name(), loadID: loadID}
+	return &stager{gcs: gcs, bucket: "dpone-test", prefix: "it/" + t.Name(), loadID: loadID, writer: newWriterID()}
 }
 
 // sliceReader serves records as an sdk.RecordReader.
@@ -68,8 +68,7 @@ func objects(t *testing.T, s *stager) []string {
 }
 
 // TestStageToGCS stages records as part files sized by bytes, reads each
-// back from Cloud Storage, and checks that a retried Write replaces the
-// earlier files and that remove deletes them.
+// back from Cloud Storage, and checks that remove deletes them.
 func TestStageToGCS(t *testing.T) {
 	ctx := context.Background()
 	s := testStager(t, "run-7/orders")
@@ -90,7 +89,8 @@ func TestStageToGCS(t *testing.T) {
 	if res.Rows != 400 || files != 2 {
 		t.Fatalf("staged: got %d rows in %d files, want 400 rows in 2 files (limit %d bytes)", res.Rows, files, limit)
 	}
-	want := []string{s.prefix + "/_dpone_stg_run_7_orders/part-00000.parquet", s.prefix + "/_dpone_stg_run_7_orders/part-00001.parquet"}
+	dir := s.prefix + "/_dpone_stg_run_7_orders/part-" + s.writer
+	want := []string{dir + "-00000.parquet", dir + "-00001.parquet"}
 	names := objects(t, s)
 	if len(names) != 2 || names[0] != want[0] || names[1] != want[1] {
 		t.Fatalf("objects: got %v, want %v", names, want)
@@ -132,13 +132,6 @@ func TestStageToGCS(t *testing.T) {
 	if rows != 400 {
 		t.Errorf("rows read back: got %d, want 400", rows)
 	}
-	// A retried Write stages again: the earlier files are replaced.
-	if _, files, err = s.stage(ctx, &sliceReader{schema: schema, recs: recs[:1]}, limit); err != nil || files != 1 {
-		t.Fatalf("restage: got %d files (%v), want 1", files, err)
-	}
-	if got := objects(t, s); len(got) != 1 {
-		t.Errorf("after restage: got %v, want one file", got)
-	}
 	if err := s.remove(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -148,4 +141,59 @@ func TestStageToGCS(t *testing.T) {
 	if err := s.remove(ctx); err != nil {
 		t.Errorf("remove of nothing: %v, want nil", err)
 	}
+}
+
+// TestStageParallelWriters: the host opens one Write per source partition
+// of a load, concurrently; each stages its own files and none removes or
+// overwrites another's, so the load holds every partition's rows.
+func TestStageParallelWriters(t *testing.T) {
+	ctx := context.Background()
+	schema := typesSchema()
+	a, b := testStager(t, "run-8/orders"), testStager(t, "run-8/orders")
+	recA, recB := typesRecord(t, schema, 0, 100), typesRecord(t, schema, 100, 30)
+	defer recA.Release()
+	defer recB.Release()
+	if _, _, err := a.stage(ctx, &sliceReader{schema: schema, recs: []arrow.RecordBatch{recA}}, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.stage(ctx, &sliceReader{schema: schema, recs: []arrow.RecordBatch{recB}}, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.remove(ctx) })
+	var rows int64
+	names := objects(t, a)
+	for _, n := range names {
+		rows += parquetRows(t, a, n)
+	}
+	if len(names) != 2 || rows != 130 {
+		t.Errorf("staged by two writers: got %d rows in %v, want 130 rows in two files", rows, names)
+	}
+	if ok, err := a.staged(ctx); err != nil || !ok {
+		t.Errorf("staged: got %v (%v), want true", ok, err)
+	}
+	if err := b.remove(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := a.staged(ctx); err != nil || ok {
+		t.Errorf("staged after remove: got %v (%v), want false", ok, err)
+	}
+}
+
+// parquetRows reads one staged file back and counts its rows.
+func parquetRows(t *testing.T, s *stager, name string) int64 {
+	t.Helper()
+	r, err := s.gcs.Bucket(s.bucket).Object(name).NewReader(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(r)
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := file.NewParquetReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return pf.NumRows()
 }

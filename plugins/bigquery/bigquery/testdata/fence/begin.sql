@@ -1,6 +1,6 @@
 CREATE TABLE IF NOT EXISTS `dpone-test.landing._dpone_loads` (
   load_id STRING NOT NULL, target STRING NOT NULL, mode STRING NOT NULL,
-  rows INT64 NOT NULL, receipt STRING, committed_at TIMESTAMP NOT NULL,
+  `rows` INT64 NOT NULL, receipt STRING, committed_at TIMESTAMP NOT NULL,
   manifest STRING NOT NULL, unit STRING NOT NULL
 );
 CREATE TABLE IF NOT EXISTS `dpone-test.landing._dpone_fences` (

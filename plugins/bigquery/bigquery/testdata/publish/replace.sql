@@ -7,7 +7,7 @@ BEGIN TRANSACTION;
 DELETE FROM `dpone-test.landing.orders` WHERE day >= '2026-12-01';
 INSERT INTO `dpone-test.landing.orders` (`id`, `day`, `amount`, `doc`, `tags`, `who`, `_dpone_run_id`, `_dpone_loaded_at`)
 SELECT `id`, `day`, `amount`, PARSE_JSON(`doc`), `tags`, `who`, @run_id, TIMESTAMP(@loaded_at) FROM `dpone-test.landing._dpone_stg_run_1_orders`;
-INSERT INTO `dpone-test.landing._dpone_loads` (load_id, target, mode, rows, receipt, committed_at, manifest, unit)
+INSERT INTO `dpone-test.landing._dpone_loads` (load_id, target, mode, `rows`, receipt, committed_at, manifest, unit)
 SELECT @load_id, @target, @mode, COUNT(*), @receipt, CURRENT_TIMESTAMP(), @manifest, @unit FROM `dpone-test.landing._dpone_stg_run_1_orders`;
 COMMIT TRANSACTION;
 END IF;

@@ -15,7 +15,7 @@ ON T.`id` IS NOT DISTINCT FROM S.`id`
 WHEN MATCHED THEN UPDATE SET `day` = S.`day`, `amount` = S.`amount`, `doc` = PARSE_JSON(S.`doc`), `tags` = S.`tags`, `who` = S.`who`, `_dpone_run_id` = @run_id, `_dpone_loaded_at` = TIMESTAMP(@loaded_at)
 WHEN NOT MATCHED THEN INSERT (`id`, `day`, `amount`, `doc`, `tags`, `who`, `_dpone_run_id`, `_dpone_loaded_at`) VALUES (S.`id`, S.`day`, S.`amount`, PARSE_JSON(S.`doc`), S.`tags`, S.`who`, @run_id, TIMESTAMP(@loaded_at))
 WHEN NOT MATCHED BY SOURCE THEN DELETE;
-INSERT INTO `dpone-test.landing._dpone_loads` (load_id, target, mode, rows, receipt, committed_at, manifest, unit)
+INSERT INTO `dpone-test.landing._dpone_loads` (load_id, target, mode, `rows`, receipt, committed_at, manifest, unit)
 SELECT @load_id, @target, @mode, COUNT(*), @receipt, CURRENT_TIMESTAMP(), @manifest, @unit FROM `dpone-test.landing._dpone_stg_run_1_orders`;
 COMMIT TRANSACTION;
 END IF;

@@ -1,0 +1,1 @@
+SELECT * FROM `dpone-test.landing.orders` AS dpone_src ORDER BY `updated_at` ASC NULLS FIRST
