@@ -72,6 +72,7 @@ var (
 	_ sdk.TargetDescriber  = (*Connector)(nil)
 	_ sdk.TypeLossReporter = (*Connector)(nil)
 	_ sdk.StreamDescriber  = (*Connector)(nil)
+	_ sdk.SchemaApplier    = (*Connector)(nil)
 )
 
 // New returns a ClickHouse connector.
@@ -93,6 +94,7 @@ func (c *Connector) Spec() sdk.Spec {
 		AtomicReceipts: false,
 		Transactions:   false,
 		Fencing:        true,
+		SchemaOps:      schemaOps,
 	}
 }
 
