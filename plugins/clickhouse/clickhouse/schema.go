@@ -25,7 +25,7 @@ var schemaOps = []sdk.SchemaOp{sdk.OpAddColumn, sdk.OpWidenType, sdk.OpDropNotNu
 // changes nothing), so a failed apply is finished by the next run.
 //
 // Added columns are Nullable (the rows already there have no value; a
-// non-Nullable column would invent 0 or ''). A widened column keeps its
+// non-Nullable column would invent zeros and empty strings). A widened column keeps its
 // Nullable and LowCardinality wrappers. Sorting key columns cannot become
 // Nullable, and ClickHouse refuses most type changes of key columns: both
 // are SCHEMA errors that say what to do.
