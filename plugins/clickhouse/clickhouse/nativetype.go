@@ -125,9 +125,13 @@ func parseNative(typ string) (sourceType, error) {
 			st.dt = arrow.BinaryTypes.String
 			st.meta[sdk.MetaMaxLength] = reFixed.FindStringSubmatch(t)[1]
 			st.meta[metaFixedLength] = "true"
+		case strings.HasPrefix(t, "Map("), strings.HasPrefix(t, "Tuple("):
+			// A map is a json object (keys as text), a named tuple an
+			// object, an unnamed one an array.
+			st.dt, st.expr = arrow.BinaryTypes.String, "toJSONString(%s)"
+			st.meta[sdk.MetaLogical] = sdk.LogicalJSON
 		case strings.HasPrefix(t, "Enum8(") || strings.HasPrefix(t, "Enum16("),
-			strings.HasPrefix(t, "Array("), strings.HasPrefix(t, "Map("), strings.HasPrefix(t, "Tuple("),
-			strings.HasPrefix(t, "Time"):
+			strings.HasPrefix(t, "Array("), strings.HasPrefix(t, "Time"):
 			return text()
 		default:
 			return st, fmt.Errorf("ClickHouse type %s has no dpone type in this connector version", typ)
