@@ -1,0 +1,64 @@
+package clickhouse
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/dpone-go/dpone/sdk"
+)
+
+// TestScanBlocks: native blocks read every source type into the same
+// Arrow values as the row scan (no fallback: scanBlocks is called
+// directly), LowCardinality, Nullable, Decimal, Date, DateTime and
+// DateTime64 of every precision included.
+func TestScanBlocks(t *testing.T) {
+	f := newFixture(t)
+	rec := roundTripRecord(t)
+	defer rec.Release()
+	f.load(f.req("blocks-1", "blocks_rt", sdk.ModeAppend, roundTripSchema), rec)
+	f.exec(fmt.Sprintf(`CREATE TABLE %s (k Int32, lc LowCardinality(String), lcn LowCardinality(Nullable(String)), d Date, dt DateTime('UTC'),
+		t2 DateTime64(2), t5 Nullable(DateTime64(5, 'UTC')), big Int128, e Enum8('a' = 1, 'b' = 2), m Map(String, Int32), ip IPv4, fs FixedString(3))
+		ENGINE = MergeTree ORDER BY k`, qualified(testDB, "blocks_misc")))
+	f.exec(fmt.Sprintf(`INSERT INTO %s SELECT number, toString(number %% 3), if(number %% 2 = 0, NULL, 'x'), toDate('2024-01-01') + number,
+		toDateTime('2024-01-01 00:00:00', 'UTC') + number, toDateTime64('2024-01-01 00:00:00.12', 2) + number,
+		if(number %% 2 = 0, NULL, toDateTime64('2024-01-01 00:00:00.12345', 5, 'UTC')), number * 1000000000000, if(number %% 2 = 0, 'a', 'b'),
+		map('k', toInt32(number)), toIPv4('10.0.0.1'), 'abc' FROM numbers(1000) SETTINGS async_insert = 0`, qualified(testDB, "blocks_misc")))
+	s, err := f.c.open(f.ctx, f.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"blocks_rt", "blocks_misc"} {
+		t.Run(table, func(t *testing.T) {
+			ti, err := s.table(f.ctx, testDB, table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols, err := tableColumns(ti)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sel := make([]string, len(cols))
+			fields := make([]arrow.Field, len(cols))
+			for i, c := range cols {
+				sel[i] = fmt.Sprintf(c.st.expr, quote(c.name)) + " AS " + quote(c.name)
+				fields[i] = c.field
+			}
+			schema := arrow.NewSchema(fields, nil)
+			q := "SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(testDB, table) + " ORDER BY 1"
+			rows, blocks := &memWriter{}, &memWriter{}
+			if err := s.scan(f.ctx, q, nil, schema, rows, table); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.scanBlocks(f.ctx, q, schema, blocks, table); err != nil {
+				t.Fatalf("scanBlocks: %v", err)
+			}
+			if d := cmp.Diff(rows.values(), blocks.values()); d != "" {
+				t.Errorf("blocks vs rows (-rows +blocks):\n%s", d)
+			}
+		})
+	}
+}
