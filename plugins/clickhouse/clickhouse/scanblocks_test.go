@@ -62,3 +62,59 @@ func TestScanBlocks(t *testing.T) {
 		})
 	}
 }
+
+// discard is a RecordWriter that counts rows.
+type discard struct {
+	memWriter
+	rows int64
+}
+
+func (d *discard) Write(rec arrow.RecordBatch) error { d.rows += rec.NumRows(); return nil }
+
+// BenchmarkRead compares the source's row scan with its native blocks
+// over 100k rows (id, nullable string, nullable decimal, timestamp):
+//
+//	go test -run '^$' -bench Read -benchtime 5x ./clickhouse/
+func BenchmarkRead(b *testing.B) {
+	f := newFixture(b)
+	f.exec("DROP TABLE IF EXISTS " + qualified(testDB, "bench_read") + " SYNC")
+	f.load(f.req("bench-read", "bench_read", sdk.ModeAppend, benchSchema), benchRecords(100_000, 10_000)...)
+	s, err := f.c.open(f.ctx, f.cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ti, err := s.table(f.ctx, testDB, "bench_read")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cols, err := tableColumns(ti)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sel := make([]string, len(cols))
+	fields := make([]arrow.Field, len(cols))
+	for i, c := range cols {
+		sel[i] = fmt.Sprintf(c.st.expr, quote(c.name)) + " AS " + quote(c.name)
+		fields[i] = c.field
+	}
+	schema := arrow.NewSchema(fields, nil)
+	q := "SELECT " + strings.Join(sel, ", ") + " FROM " + qualified(testDB, "bench_read")
+	for _, path := range []string{"rows", "blocks"} {
+		b.Run(path, func(b *testing.B) {
+			for range b.N {
+				d := &discard{}
+				read := func() error { return s.scan(f.ctx, q, nil, schema, d, "bench_read") }
+				if path == "blocks" {
+					read = func() error { return s.scanBlocks(f.ctx, q, schema, d, "bench_read") }
+				}
+				if err := read(); err != nil {
+					b.Fatal(err)
+				}
+				if d.rows != 100_000 {
+					b.Fatalf("read %d rows, want 100000", d.rows)
+				}
+			}
+			b.ReportMetric(float64(100_000*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
