@@ -133,6 +133,10 @@ func appendColumn(b array.Builder, f arrow.Field, data proto.ColResult, rows int
 	case *array.Decimal128Builder:
 		t := f.Type.(*arrow.Decimal128Type)
 		return appendText(data, rows, b, func(v []byte) error {
+			if d, ok := parseDecimal128(v, t.Scale); ok {
+				bb.Append(d)
+				return nil
+			}
 			d, err := decimal128.FromString(unsafe.String(unsafe.SliceData(v), len(v)), t.Precision, t.Scale)
 			if err != nil {
 				return fmt.Errorf("decimal %q: %w", v, err)
@@ -230,4 +234,49 @@ func appendText(data proto.ColResult, rows int, b array.Builder, put func([]byte
 		err = perr
 	}
 	return err
+}
+
+// parseDecimal128 parses ClickHouse's text of a decimal ("-12.5": an
+// optional sign, digits, an optional fraction of at most scale digits)
+// into the unscaled value at scale, without allocating; ok is false for
+// any other text (decimal128.FromString then decides).
+func parseDecimal128(v []byte, scale int32) (decimal128.Num, bool) {
+	var n decimal128.Num
+	neg := len(v) > 0 && v[0] == '-'
+	if neg {
+		v = v[1:]
+	}
+	ten := decimal128.FromI64(10)
+	digits, frac, dot := 0, int32(0), false
+	for _, c := range v {
+		switch {
+		case c == '.' && !dot:
+			dot = true
+		case c >= '0' && c <= '9':
+			if digits++; digits > 38 {
+				return n, false
+			}
+			if dot {
+				if frac++; frac > scale {
+					return n, false
+				}
+			}
+			n = n.Mul(ten).Add(decimal128.FromI64(int64(c - '0')))
+		default:
+			return n, false
+		}
+	}
+	if digits == 0 {
+		return n, false
+	}
+	for ; frac < scale; frac++ {
+		if digits++; digits > 38 {
+			return n, false
+		}
+		n = n.Mul(ten)
+	}
+	if neg {
+		n = n.Negate()
+	}
+	return n, true
 }

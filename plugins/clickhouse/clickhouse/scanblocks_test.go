@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -60,6 +61,34 @@ func TestScanBlocks(t *testing.T) {
 				t.Errorf("blocks vs rows (-rows +blocks):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestParseDecimal128: the allocation-free parser agrees with
+// decimal128.FromString, and leaves what it does not know to it.
+func TestParseDecimal128(t *testing.T) {
+	for _, tc := range []struct {
+		text  string
+		scale int32
+		ok    bool
+	}{
+		{"0", 2, true}, {"-0.0000000001", 10, true}, {"9999999999999999999999999999.9999999999", 10, true},
+		{"-9999999999999999999999999999.9999999999", 10, true}, {"-1.5", 2, true}, {"12", 0, true}, {"123.45", 4, true},
+		{"1.234", 2, false}, {"1e5", 0, false}, {"", 0, false}, {"-", 0, false}, {"1.2.3", 3, false},
+		{"99999999999999999999999999999999999999", 0, true}, {"999999999999999999999999999999999999999", 0, false},
+	} {
+		got, ok := parseDecimal128([]byte(tc.text), tc.scale)
+		if ok != tc.ok {
+			t.Errorf("%q scale %d: ok %v, want %v", tc.text, tc.scale, ok, tc.ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		want, err := decimal128.FromString(tc.text, 38, tc.scale)
+		if err != nil || got != want {
+			t.Errorf("%q scale %d: got %s, want %s (%v)", tc.text, tc.scale, got.ToString(tc.scale), want.ToString(tc.scale), err)
+		}
 	}
 }
 
