@@ -209,9 +209,9 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 		cw = cur.Writer(out, indexOf(cols, cur.col.name))
 		w = cw
 	}
-	// Native blocks when the query has no bound arguments (full and
-	// partitioned reads); a cursor's bounds are bound by clickhouse-go,
-	// whose rows are scanned one by one.
+	// Native blocks when the query has no bound arguments (every query
+	// Read renders: a cursor's checkpoint value is a quoted literal);
+	// scanBlocksOrRows scans rows when ch-go cannot decode a column.
 	read := s.scan
 	if len(args) == 0 {
 		read = func(ctx context.Context, q string, _ []any, schema *arrow.Schema, w sdk.RecordWriter, stream string) error {
