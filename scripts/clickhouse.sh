@@ -8,6 +8,9 @@
 #                                      `export DPONE_TEST_CH_ADDR=...` (native),
 #                                      DPONE_TEST_CH_HTTP and DPONE_TEST_CH_DSN
 #   scripts/clickhouse.sh stop  [DIR]  stop the server started in DIR (by PID)
+#   scripts/clickhouse.sh local QUERY  run QUERY in clickhouse-local (the same
+#                                      engine as a client: the bench's native
+#                                      client inserts with remote())
 #
 # DIR defaults to .dpone/test-ch and keeps the data between restarts.
 # Debian's clickhouse-server (18.16) is too old for clickhouse-go v2; the npm
@@ -37,6 +40,13 @@ install() {
 
 case "$cmd" in
 install) install ;;
+local)
+  install
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  # chserver reports a query without a result as a failure: end with one.
+  "$bin" --path="$tmp/" --multiquery --query="$2; SELECT 'ok' FORMAT Null" </dev/null
+  ;;
 start)
   install
   mkdir -p "$dir/data"

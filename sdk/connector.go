@@ -38,6 +38,12 @@ type Spec struct {
 	// BeginLoad and LoadStatus raise the target's fence, and CommitLoad
 	// refuses a stale generation in its transaction (see Fence).
 	Fencing bool
+	// SchemaOps lists the changes a SchemaApplier renders; nil means all
+	// of them. A destination that creates absent targets itself (its
+	// BeginLoad knows options ApplySchema does not receive) leaves
+	// OpCreateTable out, and the host then does not create them before
+	// staging.
+	SchemaOps []SchemaOp
 }
 
 // Connector is what a plugin's factory returns. It must implement Source,

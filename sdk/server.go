@@ -75,7 +75,11 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 	caps.TypedOptions = true // LoadRequest.Load; Options hold only the connector's keys
 	if _, ok := c.(SchemaApplier); ok {
 		caps.ApplySchema = true
-		for _, op := range []SchemaOp{OpCreateTable, OpAddColumn, OpWidenType, OpDropNotNull} {
+		ops := spec.SchemaOps
+		if ops == nil {
+			ops = []SchemaOp{OpCreateTable, OpAddColumn, OpWidenType, OpDropNotNull}
+		}
+		for _, op := range ops {
 			caps.SchemaOps = append(caps.SchemaOps, op.String())
 		}
 	}

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector/v1convert"
@@ -15,6 +16,15 @@ const deletedAtColumn = "_dpone_deleted_at"
 
 // keyedModes create their target with the unique key as primary key.
 var keyedModes = map[string]bool{"incremental_merge": true, "snapshot_diff": true}
+
+// createsTargets reports whether the host creates a sink's absent targets
+// before staging (ApplySchema with create_table): the sink applies schema
+// changes, speaks typed options, and its schema ops (when it lists them)
+// include create_table.
+func createsTargets(caps catalog.Capabilities) bool {
+	return caps.ApplySchema && caps.TypedOptions &&
+		(len(caps.SchemaOps) == 0 || slices.Contains(caps.SchemaOps, "create_table"))
+}
 
 // LoadSchema is the schema the sink stages: the source's, with renamed
 // columns when evolution routes values into new columns.

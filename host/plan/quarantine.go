@@ -61,6 +61,9 @@ func planQuarantine(ctx context.Context, u *manifest.Unit, sink Catalog, spec *c
 			return nil, err
 		}
 		q.Changes = ev.Changes()
+	} else if !createsTargets(caps) {
+		q.State = "absent: created by the sink at the first bad row"
+		return q, nil
 	} else {
 		q.State = "absent: created at the first bad row"
 		q.Changes = []*catalog.SchemaChange{{Op: catalog.OpCreateTable,

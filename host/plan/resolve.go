@@ -264,8 +264,10 @@ func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog
 		}
 	} else {
 		// A v1.0 sink (no typed_options) does not know CREATE_TABLE's
-		// primary key: it creates its target at commit, as it always did.
-		if !caps.ApplySchema || !caps.TypedOptions {
+		// primary key, and a sink whose schema ops leave create_table
+		// out creates targets with options of its own: either creates
+		// its target itself.
+		if !createsTargets(caps) {
 			up.TargetState = "absent: created by the sink at commit"
 			return nil
 		}

@@ -66,6 +66,24 @@ func TestSourceCreatedByEarlierUnit(t *testing.T) {
 	}
 }
 
+// TestSinkCreatesItsTargets: a sink whose schema ops leave create_table
+// out creates its absent targets itself (with options the host's CREATE
+// cannot carry): the plan sends it no CREATE.
+func TestSinkCreatesItsTargets(t *testing.T) {
+	u := unit("u", manifest.TableRef{Schema: "s", Name: "t"}, manifest.TableRef{Schema: "d", Name: "t"}, "incremental_merge")
+	fake := connectortest.New(1, 1)
+	fake.SchemaOps = []string{"add_column", "widen_type", "drop_not_null"}
+	p, err := plan.Build(context.Background(), plan.Options{Manifest: &manifest.Manifest{Metadata: manifest.Metadata{ID: "m"}},
+		Connectors: fake, RunID: "r"}, []*manifest.Unit{u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pu := p.Units[0]
+	if len(pu.Changes) != 0 || len(pu.DDL) != 0 || pu.TargetState != "absent: created by the sink at commit" {
+		t.Errorf("got changes %v, ddl %q, target %q; want none, none, created by the sink", pu.Changes, pu.DDL, pu.TargetState)
+	}
+}
+
 func TestCreateTableShape(t *testing.T) {
 	tests := []struct {
 		name    string

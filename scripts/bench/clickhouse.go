@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -14,10 +15,16 @@ import (
 // (DPONE_TEST_CH_DSN and DPONE_TEST_CH_HTTP set): full_refresh from
 // PostgreSQL and from the Parquet files into database bench, and
 // clickhouse_insert_select, the server-only ceiling (INSERT … SELECT of
-// the rows already in ClickHouse into a table of the same shape).
+// the rows already in ClickHouse into a table of the same shape), and
+// clickhouse_native_client, ClickHouse's own client as the limit of any
+// client: clickhouse-local inserting a pre-made Native file of the same
+// rows over the native protocol (INSERT INTO FUNCTION remote(…) SELECT *
+// FROM file(…, Native)). Both copy what pg_to_clickhouse loaded: run it
+// first (BENCH_SCENARIOS keeps this order).
 var chScenarios = []scenario{
 	{Name: "pg_to_clickhouse", Source: "postgres", Sink: "clickhouse"},
 	{Name: "files_to_clickhouse", Source: "file", Sink: "clickhouse"},
+	{Name: "clickhouse_native_client", Sink: "clickhouse"},
 	{Name: "clickhouse_insert_select", Sink: "clickhouse"},
 }
 
@@ -72,6 +79,46 @@ func (b *bench) runInsertSelect(table string, rows int64) (measurement, error) {
 		return m, err
 	}
 	return m, chCheckRows("bench.insert_select", rows)
+}
+
+// runNativeClient measures clickhouse-local inserting the rows that
+// pg_to_clickhouse loaded, exported once (not measured) to a Native file,
+// into an empty table of their shape over the native protocol.
+func (b *bench) runNativeClient(table string, rows int64) (measurement, error) {
+	src := "bench.pg_to_clickhouse__" + table
+	if err := chCheckRows(src, rows); err != nil {
+		return measurement{}, fmt.Errorf("clickhouse_native_client copies %s: run pg_to_clickhouse first: %w", src, err)
+	}
+	file := filepath.Join(b.work, fmt.Sprintf("%s_%d.native", table, rows))
+	if st, err := os.Stat(file); err != nil || st.Size() == 0 {
+		cmd := curlCommand("SELECT * FROM " + src + " FORMAT Native")
+		out, err := os.Create(file)
+		if err != nil {
+			return measurement{}, err
+		}
+		cmd.Stdout = out
+		err = cmd.Run()
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(file)
+			return measurement{}, fmt.Errorf("export %s to %s: %w", src, file, err)
+		}
+	}
+	if _, err := chQuery("DROP TABLE IF EXISTS bench.native_client SYNC"); err != nil {
+		return measurement{}, err
+	}
+	if _, err := chQuery("CREATE TABLE bench.native_client AS " + src); err != nil {
+		return measurement{}, err
+	}
+	q := fmt.Sprintf("INSERT INTO FUNCTION remote('%s', 'bench', 'native_client', 'default', '') SELECT * FROM file('%s', Native) SETTINGS async_insert = 0",
+		os.Getenv("DPONE_TEST_CH_ADDR"), file)
+	m, err := b.measure(exec.Command(filepath.Join(b.root, "scripts", "clickhouse.sh"), "local", q))
+	if err != nil {
+		return m, err
+	}
+	return m, chCheckRows("bench.native_client", rows)
 }
 
 // curlCommand posts q to the bench ClickHouse's HTTP interface (a child

@@ -61,6 +61,9 @@ func (b *bench) runOnce(s scenario, table string, rows int64) (measurement, erro
 	if s.Name == "clickhouse_insert_select" {
 		return b.runInsertSelect(table, rows)
 	}
+	if s.Name == "clickhouse_native_client" {
+		return b.runNativeClient(table, rows)
+	}
 	return b.runDpone(s, table, rows)
 }
 

@@ -92,6 +92,9 @@ type Fake struct {
 	// Partitions, when set, makes the source offer parallel partitions:
 	// Partition splits ids 1..Rows into ranges.
 	Partitions bool
+	// SchemaOps, when set, are the schema ops the sink lists (default:
+	// none listed, which means all).
+	SchemaOps []string
 
 	mu         sync.Mutex
 	faults     map[Call]*injected
@@ -241,7 +244,7 @@ func (f *Fake) Spec() *catalog.Spec {
 			SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
 			IncrementalStrategies: []string{"column"}, DescribeStream: true, DescribeTarget: true,
 			ApplySchema: true, LoadStatus: true, AtomicReceipts: true, ParallelPartitions: f.Partitions, TypedOptions: true,
-			Fencing: true}}
+			Fencing: true, SchemaOps: f.SchemaOps}}
 }
 
 // Catalog, Source and Sink make the fake a run.Connectors for every name.

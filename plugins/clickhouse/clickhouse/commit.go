@@ -14,7 +14,8 @@ import (
 
 // CommitLoad publishes the load's staging into the target in one atomic
 // step and then writes its receipt: full_refresh by EXCHANGE TABLES (or
-// RENAME when the target is absent), incremental_append and
+// RENAME when the target is absent), replace and snapshot_diff by
+// EXCHANGE TABLES with a rebuilt table (rebuild.go), incremental_append and
 // incremental_merge by moving staging's parts into the target (after a
 // lightweight DELETE of the staged keys for merge: delete_insert). A load
 // whose receipt exists is not applied again: CommitLoad succeeds and
@@ -53,7 +54,7 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 		if err := l.writeReceipt(ctx, t.totalRows, receipt); err != nil {
 			return res, err
 		}
-		return res, l.exec(ctx, "drop replaced table", "DROP TABLE IF EXISTS "+staging+" SYNC")
+		return res, l.dropDebris(ctx)
 	}
 	st, err := l.srv.table(ctx, l.db, l.staging)
 	if err != nil {
@@ -70,7 +71,15 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 		return res, classify(fmt.Errorf("count staging %s.%s: %w", l.db, l.staging, err))
 	}
 	res.RowsInserted = rows
-	if l.req.Mode == sdk.ModeFullRefresh {
+	if rebuilds(l.req.Mode) && t != nil {
+		return l.publishRebuild(ctx, t, rows, receipt)
+	}
+	if l.req.Mode == sdk.ModeReplace {
+		if err := l.checkSlice(ctx); err != nil {
+			return res, err
+		}
+	}
+	if l.req.Mode == sdk.ModeFullRefresh || rebuilds(l.req.Mode) {
 		if t == nil {
 			err = l.exec(ctx, "publish "+l.req.Target.Name, "RENAME TABLE "+staging+" TO "+target)
 		} else {

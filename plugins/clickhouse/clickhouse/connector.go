@@ -62,6 +62,9 @@ type Connector struct {
 type server struct {
 	conn     driver.Conn
 	database string // the DSN's database: the default namespace
+	// opts are the parsed connection options (the sink's ch-go blocks
+	// dial with them).
+	opts *ch.Options
 }
 
 var (
@@ -72,6 +75,7 @@ var (
 	_ sdk.TargetDescriber  = (*Connector)(nil)
 	_ sdk.TypeLossReporter = (*Connector)(nil)
 	_ sdk.StreamDescriber  = (*Connector)(nil)
+	_ sdk.SchemaApplier    = (*Connector)(nil)
 )
 
 // New returns a ClickHouse connector.
@@ -93,6 +97,7 @@ func (c *Connector) Spec() sdk.Spec {
 		AtomicReceipts: false,
 		Transactions:   false,
 		Fencing:        true,
+		SchemaOps:      schemaOps,
 	}
 }
 
@@ -186,7 +191,7 @@ func (c *Connector) open(ctx context.Context, raw json.RawMessage) (*server, err
 		conn.Close()
 		return nil, classify(fmt.Errorf("connect to clickhouse %s: %w", opts.Addr, err))
 	}
-	s := &server{conn: conn, database: opts.Auth.Database}
+	s := &server{conn: conn, database: opts.Auth.Database, opts: opts}
 	c.conns[key] = s
 	return s, nil
 }

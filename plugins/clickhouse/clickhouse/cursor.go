@@ -82,7 +82,10 @@ func (c *cursor) where() (string, []any) {
 	var vals []string
 	var args []any
 	if b.From != nil {
-		start := c.value()
+		// The checkpoint's value is sent as a quoted literal (what
+		// clickhouse-go's binding sends), so the read needs no bound
+		// arguments and goes through native blocks.
+		start := strings.Replace(c.value(), "?", literal(*b.From), 1)
 		if b.Lookback != nil {
 			if b.Lookback.Number {
 				start = "(" + start + " - " + b.Lookback.Text + ")"
@@ -91,7 +94,6 @@ func (c *cursor) where() (string, []any) {
 			}
 		}
 		vals = append(vals, name+" >= "+start)
-		args = append(args, *b.From)
 	}
 	if b.SafetyLag != nil {
 		vals = append(vals, name+" <= now64(6) - INTERVAL "+literal(b.SafetyLag.Text))

@@ -16,6 +16,8 @@ const jsonComment = "dpone.logical=json"
 const (
 	runIDType    = "String"
 	loadedAtType = "DateTime64(6, 'UTC')"
+	// deletedAtType is snapshot_diff's soft-delete stamp (NULL: live).
+	deletedAtType = "Nullable(DateTime64(6, 'UTC'))"
 )
 
 // orderBy is the sorting key of a target the load creates: order_by, else
@@ -28,12 +30,15 @@ func (l *load) orderBy() []string {
 }
 
 // engine is the target's engine: the engine option, else
-// ReplacingMergeTree for a replacing merge, else MergeTree.
+// ReplacingMergeTree for a replacing merge and snapshot_diff (a snapshot
+// with a key twice keeps one row per key where dpone reads, with FINAL),
+// else MergeTree.
 func (l *load) engine() string {
 	switch {
 	case l.opts.Engine != "":
 		return l.opts.Engine
-	case l.req.Mode == sdk.ModeMerge && l.opts.Merge == mergeReplacing:
+	case l.req.Mode == sdk.ModeMerge && l.opts.Merge == mergeReplacing,
+		l.req.Mode == sdk.ModeSnapshotDiff:
 		return "ReplacingMergeTree"
 	}
 	return "MergeTree"
@@ -63,6 +68,9 @@ func (l *load) createDDL(table, comment string) (string, error) {
 	}
 	if lg := l.lineage(); lg != nil {
 		defs = append(defs, quote(lg.RunIDColumn)+" "+runIDType, quote(lg.LoadedAtColumn)+" "+loadedAtType)
+	}
+	if l.strategy.SoftDeletes() {
+		defs = append(defs, quote(sdk.DeletedAtColumn)+" "+deletedAtType)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE %s (%s) ENGINE = %s", qualified(l.db, table), strings.Join(defs, ", "), l.engine())

@@ -10,7 +10,8 @@ import (
 )
 
 // DescribeTarget reports the schema of an existing table as the source
-// reads it, and its key (the sorting key of a ReplacingMergeTree); exists
+// reads it, except Array, Map and named Tuple columns, which it reports
+// as the list, map and struct types the sink maps to them; and its key (the sorting key of a ReplacingMergeTree); exists
 // is false when the table is absent.
 func (c *Connector) DescribeTarget(ctx context.Context, raw json.RawMessage, table sdk.TableRef) (*arrow.Schema, []string, bool, error) {
 	s, err := c.open(ctx, raw)
@@ -28,6 +29,14 @@ func (c *Connector) DescribeTarget(ctx context.Context, raw json.RawMessage, tab
 	fields := make([]arrow.Field, len(cols))
 	for i, col := range cols {
 		fields[i] = col.field
+		dt, ok, err := nestedArrow(col.native)
+		if err != nil {
+			return nil, nil, false, sdk.Errorf(sdk.CodeSchema, "describe %s.%s: column %q: %w", table.Namespace, table.Name, col.name, err)
+		}
+		if ok {
+			fields[i].Type, fields[i].Nullable = dt, true
+			fields[i].Metadata = arrow.NewMetadata([]string{sdk.MetaNative}, []string{col.native})
+		}
 	}
 	return arrow.NewSchema(fields, nil), t.key(), true, nil
 }

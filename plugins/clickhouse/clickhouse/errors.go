@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 
+	chgo "github.com/ClickHouse/ch-go"
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -48,7 +49,10 @@ func classify(err error) error {
 		return sdk.WithCode(sdk.CodeUnavailable, err)
 	}
 	var ex *ch.Exception
-	if errors.As(err, &ex) {
+	if cx, ok := chgo.AsException(err); ok {
+		ex = &ch.Exception{Code: int32(cx.Code), Name: cx.Name, Message: cx.Message}
+	}
+	if ex != nil || errors.As(err, &ex) {
 		code := sdk.CodeInternal
 		switch ex.Code {
 		case errUnknownTable, errUnknownDatabase:

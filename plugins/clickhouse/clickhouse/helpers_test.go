@@ -6,6 +6,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -79,6 +80,16 @@ func (f *fixture) scalar(q string, dest any) {
 	if err := s.conn.QueryRow(f.ctx, q).Scan(dest); err != nil {
 		f.t.Fatalf("%s: %v", q, err)
 	}
+}
+
+// conn is the connector's connection pool on the test server.
+func (f *fixture) conn() driver.Conn {
+	f.t.Helper()
+	s, err := f.c.open(f.ctx, f.cfg)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return s.conn
 }
 
 func (f *fixture) exec(q string) {

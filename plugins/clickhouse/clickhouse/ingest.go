@@ -17,8 +17,13 @@ import (
 // slices otherwise ([]*T with nil for NULL when the column is nullable).
 // A NULL in a column created NOT NULL is a DATA error.
 func columnValues(f arrow.Field, arr arrow.Array, nullable bool) (any, error) {
-	if l, ok := arr.(*array.List); ok {
-		return listValues(f, l)
+	switch a := arr.(type) {
+	case *array.List:
+		return listValues(f, a)
+	case *array.Map:
+		return mapValues(f, a)
+	case *array.Struct:
+		return structValues(f, a)
 	}
 	if !nullable && arr.NullN() > 0 {
 		return nil, sdk.Errorf(sdk.CodeData, "column %q: %d NULL values for a column that is not Nullable (a sorting key column, or declared NOT NULL)", f.Name, arr.NullN())

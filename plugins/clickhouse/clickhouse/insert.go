@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	chgo "github.com/ClickHouse/ch-go"
+	"github.com/ClickHouse/ch-go/proto"
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/zeebo/xxh3"
@@ -18,13 +20,16 @@ func (l *load) insert(ctx context.Context, schema *arrow.Schema, st *tableInfo, 
 	var res sdk.WriteResult
 	names := fieldNames(schema)
 	nulls := make([]bool, len(names))
+	types := make([]string, len(names))
 	for i, n := range names {
 		c := st.column(n)
 		if c == nil {
 			return res, sdk.Errorf(sdk.CodeSchema, "load %s: column %q is not in staging %s.%s (the target lacks it: evolve the target's schema first)", l.req.LoadID, n, l.db, l.staging)
 		}
-		nulls[i] = nullable(c.typ)
+		nulls[i], types[i] = nullable(c.typ), c.typ
 	}
+	blocks := &blockWriter{l: l}
+	defer blocks.close()
 	cols := names
 	lg := l.lineage()
 	if lg != nil {
@@ -43,13 +48,18 @@ func (l *load) insert(ctx context.Context, schema *arrow.Schema, st *tableInfo, 
 			continue
 		}
 		token := fmt.Sprintf("%s:%d:%016x", l.req.LoadID, block, digest(rec))
-		bctx := ch.Context(ctx, ch.WithSettings(ch.Settings{
-			"async_insert": 0, "insert_deduplicate": 1, "insert_deduplication_token": token,
-			// A block may span any number of partitions of staging (the
-			// server refuses more than 100 by default): staging holds the
-			// load's partitions whatever their number.
-			"max_partitions_per_insert_block": 0,
-		}))
+		input, fast, err := blockInput(rec, names, types)
+		if err != nil {
+			return res, err
+		}
+		if fast {
+			if err := blocks.send(ctx, input, rec, token); err != nil {
+				return res, err
+			}
+			res.Rows += rec.NumRows()
+			continue
+		}
+		bctx := ch.Context(ctx, ch.WithSettings(insertSettings(token)))
 		batch, err := l.srv.conn.PrepareBatch(detach(bctx), q)
 		if err != nil {
 			return res, classify(fmt.Errorf("insert into staging %s.%s: %w", l.db, l.staging, err))
@@ -86,6 +96,76 @@ func (l *load) insert(ctx context.Context, schema *arrow.Schema, st *tableInfo, 
 		}
 		res.Rows += rec.NumRows()
 	}
+}
+
+// insertSettings are the settings of one staging block insert.
+func insertSettings(token string) ch.Settings {
+	return ch.Settings{
+		"async_insert": 0, "insert_deduplicate": 1, "insert_deduplication_token": token,
+		// A block may span any number of partitions of staging (the
+		// server refuses more than 100 by default): staging holds the
+		// load's partitions whatever their number.
+		"max_partitions_per_insert_block": 0,
+	}
+}
+
+// blockWriter sends ch-go blocks to staging over one connection of its
+// own, dialled at the first block.
+type blockWriter struct {
+	l      *load
+	client *chgo.Client
+}
+
+func (w *blockWriter) send(ctx context.Context, input proto.Input, rec arrow.RecordBatch, token string) error {
+	l := w.l
+	if w.client == nil {
+		c, err := dialBlocks(detach(ctx), l.srv.opts)
+		if err != nil {
+			return err
+		}
+		w.client = c
+	}
+	if lg := l.lineage(); lg != nil {
+		run, at := constBlockColumns(int(rec.NumRows()), lg.RunID, l.loadedAt)
+		input = append(input, proto.InputColumn{Name: lg.RunIDColumn, Data: run}, proto.InputColumn{Name: lg.LoadedAtColumn, Data: at})
+	}
+	var settings []chgo.Setting
+	for k, v := range insertSettings(token) {
+		settings = append(settings, chgo.Setting{Key: k, Value: fmt.Sprint(v)})
+	}
+	q := chgo.Query{Body: "INSERT INTO " + qualified(l.db, l.staging) + " " + quoteInput(input) + " VALUES", Input: input, Settings: settings}
+	if err := w.client.Do(detach(ctx), q); err != nil {
+		// A failed Do closes the client: the next block dials again.
+		w.close()
+		return classify(fmt.Errorf("insert into staging %s.%s: %w", l.db, l.staging, err))
+	}
+	return nil
+}
+
+func (w *blockWriter) close() {
+	if w.client != nil {
+		w.client.Close()
+		w.client = nil
+	}
+}
+
+// dialBlocks opens a ch-go connection with the options of the DSN.
+func dialBlocks(ctx context.Context, o *ch.Options) (*chgo.Client, error) {
+	co := chgo.Options{Address: o.Addr[0], Database: o.Auth.Database, User: o.Auth.Username, Password: o.Auth.Password,
+		TLS: o.TLS, DialTimeout: o.DialTimeout, ClientName: "dpone-connector-clickhouse"}
+	if o.Compression != nil {
+		switch o.Compression.Method {
+		case ch.CompressionLZ4:
+			co.Compression = chgo.CompressionLZ4
+		case ch.CompressionZSTD:
+			co.Compression = chgo.CompressionZSTD
+		}
+	}
+	c, err := chgo.Dial(ctx, co)
+	if err != nil {
+		return nil, classify(fmt.Errorf("connect to clickhouse %s: %w", o.Addr[0], err))
+	}
+	return c, nil
 }
 
 // digest hashes a record's buffers (deduplication tokens).

@@ -13,7 +13,7 @@ import (
 )
 
 // sinkModes lists every mode the destination implements.
-var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModePartitionReplace}
+var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModePartitionReplace, sdk.ModeReplace, sdk.ModeSnapshotDiff}
 
 // receiptsTable is the table of load receipts in every target database.
 const receiptsTable = "_dpone_loads"
@@ -130,10 +130,17 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 		if err := l.checkTarget(t); err != nil {
 			return "", err
 		}
+		var add []string
 		if lg := l.lineage(); lg != nil {
-			add := fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s, ADD COLUMN IF NOT EXISTS %s %s", qualified(l.db, req.Target.Name),
-				quote(lg.RunIDColumn), runIDType, quote(lg.LoadedAtColumn), loadedAtType)
-			if err := l.exec(ctx, "add lineage columns to "+req.Target.Name, add); err != nil {
+			add = append(add, fmt.Sprintf("ADD COLUMN IF NOT EXISTS %s %s, ADD COLUMN IF NOT EXISTS %s %s",
+				quote(lg.RunIDColumn), runIDType, quote(lg.LoadedAtColumn), loadedAtType))
+		}
+		if l.strategy.SoftDeletes() {
+			add = append(add, fmt.Sprintf("ADD COLUMN IF NOT EXISTS %s %s", quote(sdk.DeletedAtColumn), deletedAtType))
+		}
+		if len(add) > 0 {
+			q := "ALTER TABLE " + qualified(l.db, req.Target.Name) + " " + strings.Join(add, ", ")
+			if err := l.exec(ctx, "add lineage columns to "+req.Target.Name, q); err != nil {
 				return "", err
 			}
 		}
@@ -193,8 +200,11 @@ func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
 	if st.comment == publishMarker+req.LoadID {
 		return sdk.Errorf(sdk.CodeData, "load %s: its publish into %s.%s began, so it cannot be aborted: LoadStatus finishes it", req.LoadID, db, req.Target.Name)
 	}
-	if err := srv.conn.Exec(detach(ctx), "DROP TABLE IF EXISTS "+qualified(db, staging)+" SYNC"); err != nil {
-		return classify(fmt.Errorf("drop staging %s.%s: %w", db, staging, err))
+	// A rebuild's swap table (replace, snapshot_diff) goes with staging.
+	for _, name := range []string{staging + "_swap", staging} {
+		if err := srv.conn.Exec(detach(ctx), "DROP TABLE IF EXISTS "+qualified(db, name)+" SYNC"); err != nil {
+			return classify(fmt.Errorf("drop staging %s.%s: %w", db, name, err))
+		}
 	}
 	return nil
 }

@@ -36,6 +36,9 @@ func parseNative(typ string) (sourceType, error) {
 	st := sourceType{expr: "%s", meta: map[string]string{sdk.MetaNative: typ}}
 	if strings.HasPrefix(t, "LowCardinality(") {
 		t = strings.TrimSuffix(strings.TrimPrefix(t, "LowCardinality("), ")")
+		// Read as the plain type: the dictionary is the server's affair
+		// (and ch-go's blocks decode no LowCardinality(Nullable(T))).
+		st.expr = "CAST(%s AS " + t + ")"
 	}
 	if strings.HasPrefix(t, "Nullable(") {
 		t = strings.TrimSuffix(strings.TrimPrefix(t, "Nullable("), ")")
@@ -122,12 +125,16 @@ func parseNative(typ string) (sourceType, error) {
 			st.dt = &arrow.TimestampType{Unit: arrow.Second, TimeZone: m[1]}
 			st.meta[metaFractionDigits] = "0"
 		case reFixed.MatchString(t):
-			st.dt = arrow.BinaryTypes.String
+			st.dt, st.expr = arrow.BinaryTypes.String, "toString(%s)"
 			st.meta[sdk.MetaMaxLength] = reFixed.FindStringSubmatch(t)[1]
 			st.meta[metaFixedLength] = "true"
+		case strings.HasPrefix(t, "Map("), strings.HasPrefix(t, "Tuple("):
+			// A map is a json object (keys as text), a named tuple an
+			// object, an unnamed one an array.
+			st.dt, st.expr = arrow.BinaryTypes.String, "toJSONString(%s)"
+			st.meta[sdk.MetaLogical] = sdk.LogicalJSON
 		case strings.HasPrefix(t, "Enum8(") || strings.HasPrefix(t, "Enum16("),
-			strings.HasPrefix(t, "Array("), strings.HasPrefix(t, "Map("), strings.HasPrefix(t, "Tuple("),
-			strings.HasPrefix(t, "Time"):
+			strings.HasPrefix(t, "Array("), strings.HasPrefix(t, "Time"):
 			return text()
 		default:
 			return st, fmt.Errorf("ClickHouse type %s has no dpone type in this connector version", typ)

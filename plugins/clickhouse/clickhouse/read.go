@@ -209,7 +209,16 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 		cw = cur.Writer(out, indexOf(cols, cur.col.name))
 		w = cw
 	}
-	if err := s.scan(ctx, q, args, schema, w, streamName(req)); err != nil {
+	// Native blocks when the query has no bound arguments (every query
+	// Read renders: a cursor's checkpoint value is a quoted literal);
+	// scanBlocksOrRows scans rows when ch-go cannot decode a column.
+	read := s.scan
+	if len(args) == 0 {
+		read = func(ctx context.Context, q string, _ []any, schema *arrow.Schema, w sdk.RecordWriter, stream string) error {
+			return s.scanBlocksOrRows(ctx, q, schema, w, stream)
+		}
+	}
+	if err := read(ctx, q, args, schema, w, streamName(req)); err != nil {
 		return err
 	}
 	if cw != nil {

@@ -110,10 +110,14 @@ func chType(f arrow.Field) (typ, loss string, err error) {
 		}
 		notes = append(notes, "read back as the array's text form")
 		return "Array(" + et + ")", strings.Join(notes, "; "), nil
+	case *arrow.MapType:
+		return mapType(f, t)
+	case *arrow.StructType:
+		return tupleType(f, t)
 	case *arrow.Time32Type, *arrow.Time64Type:
 		return "String", "time of day stored as String (its text, HH:MM:SS.ffffff): ClickHouse's Time types are experimental", nil
 	}
-	return "", "", sdk.Errorf(sdk.CodeSchema, "column %q: arrow type %s has no ClickHouse mapping in this connector version (supported: bool, integers, floats, decimals, strings, uuid, json, binary, dates, timestamps, times, lists of these)", f.Name, f.Type)
+	return "", "", sdk.Errorf(sdk.CodeSchema, "column %q: arrow type %s has no ClickHouse mapping in this connector version (supported: bool, integers, floats, decimals, strings, uuid, json, binary, dates, timestamps, times, and lists, maps and structs of these)", f.Name, f.Type)
 }
 
 // timestampPrecision is DateTime64's precision for an Arrow unit.
@@ -137,7 +141,7 @@ func columnType(f arrow.Field, notNull, lowCard bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if f.Nullable && !notNull && !strings.HasPrefix(t, "Array(") {
+	if f.Nullable && !notNull && !composite(t) {
 		t = "Nullable(" + t + ")"
 	}
 	if lowCard {
