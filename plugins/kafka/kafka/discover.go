@@ -122,7 +122,10 @@ func describe(ctx context.Context, cfg Config, a *admin, o readOptions, topic st
 // formats; for JSON, the schema of the latest dpone load into the topic,
 // else inferred from up to SampleSize messages from the earliest offsets.
 func valueFields(ctx context.Context, cfg Config, o readOptions, topic string, low, ends map[int32]int64, rc *receipts) ([]arrow.Field, error) {
-	if o.Format != formatJSON {
+	switch o.Format {
+	case formatAvro:
+		return avroValueFields(cfg, topic)
+	case formatString, formatBytes:
 		return []arrow.Field{rawValueField(o.Format)}, nil
 	}
 	if s := rc.schema(topic); s != nil {

@@ -29,6 +29,10 @@ type sinkOptions struct {
 	// Key is the message key: unique_key (default: the unique_key
 	// columns, none without them), hash (SHA-256 of the value) or none.
 	Key string `json:"key"`
+	// Format of message values: json (default) or avro (Confluent-framed
+	// Avro; the schema is registered under <topic>-value in the Schema
+	// Registry of schema_registry_url).
+	Format string `json:"format"`
 }
 
 // load is a checked LoadRequest.
@@ -65,6 +69,17 @@ func (c *Connector) prepare(req sdk.LoadRequest) (*load, error) {
 	default:
 		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: key %q: want unique_key, hash or none", l.opts.Key)
 	}
+	switch l.opts.Format {
+	case "":
+		l.opts.Format = formatJSON
+	case formatJSON:
+	case formatAvro:
+		if cfg.SchemaRegistryURL == "" {
+			return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: format avro needs schema_registry_url in the connection config")
+		}
+	default:
+		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: format %q: want json or avro", l.opts.Format)
+	}
 	if _, err := req.Strategy(); err != nil {
 		return nil, err
 	}
@@ -90,6 +105,12 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	}
 	if _, err := newRowEncoder(req.Schema, req.UniqueKey, l.opts.Key, req.Load.Lineage); err != nil {
 		return "", err
+	}
+	if l.opts.Format == formatAvro {
+		// Registered now, so an incompatible schema fails before any data.
+		if _, err := newAvroEncoder(l.cfg, l.topic, req.Schema, req.Load.Lineage); err != nil {
+			return "", err
+		}
 	}
 	a, err := newAdmin(l.cfg)
 	if err != nil {
@@ -122,8 +143,8 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	return l.staging, nil
 }
 
-// Write encodes the records as the target's final messages (key, JSON
-// value with the lineage columns, headers) and produces them to the
+// Write encodes the records as the target's final messages (key, JSON or
+// Avro value with the lineage columns, headers) and produces them to the
 // staging topic with an idempotent producer; it returns once every
 // message is acknowledged.
 func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
@@ -157,6 +178,7 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 	defer pr.close()
 	var res sdk.WriteResult
 	var enc *rowEncoder
+	var avroEnc *avroEncoder
 	var encSchema *arrow.Schema
 	headers := l.headers()
 	for {
@@ -171,10 +193,20 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 			if enc, err = newRowEncoder(rec.Schema(), req.UniqueKey, l.opts.Key, req.Load.Lineage); err != nil {
 				return res, err
 			}
+			if l.opts.Format == formatAvro {
+				if avroEnc, err = newAvroEncoder(l.cfg, l.topic, rec.Schema(), req.Load.Lineage); err != nil {
+					return res, err
+				}
+			}
 			encSchema = rec.Schema()
 		}
 		for i := range int(rec.NumRows()) {
-			value, err := enc.value(nil, rec, i)
+			var value []byte
+			if avroEnc != nil {
+				value, err = avroEnc.value(rec, i)
+			} else {
+				value, err = enc.value(nil, rec, i)
+			}
 			if err != nil {
 				return res, sdk.Errorf(sdk.CodeData, "load %s: %w", req.LoadID, err)
 			}
