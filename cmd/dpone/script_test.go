@@ -84,6 +84,7 @@ func TestScripts(t *testing.T) {
 	chDSN, chHTTP := os.Getenv("DPONE_TEST_CH_DSN"), os.Getenv("DPONE_TEST_CH_HTTP")
 	msDSN := os.Getenv("DPONE_TEST_MSSQL_DSN") // no SQL Server runs here: set only where one does
 	kafka := os.Getenv("DPONE_TEST_KAFKA_BROKERS")
+	registry := os.Getenv("DPONE_TEST_SCHEMA_REGISTRY_URL") // served by scripts/kafka.sh's broker
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
@@ -107,6 +108,9 @@ func TestScripts(t *testing.T) {
 				b := make([]byte, 4)
 				_, _ = rand.Read(b)
 				env.Setenv("KAFKA_SUFFIX", hex.EncodeToString(b))
+				if registry != "" {
+					env.Setenv("DPONE_CONN_KAFKA_SCHEMA_REGISTRY_URL", registry)
+				}
 			}
 			if pgDSN == "" {
 				return nil
@@ -135,6 +139,8 @@ func TestScripts(t *testing.T) {
 				return msDSN != "", nil
 			case "kafka":
 				return kafka != "", nil
+			case "registry":
+				return kafka != "" && registry != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
