@@ -119,7 +119,8 @@ func describe(ctx context.Context, cfg Config, a *admin, o readOptions, topic st
 }
 
 // valueFields is the value schema of topic: raw for the string and bytes
-// formats; for JSON, the schema of the latest dpone load into the topic,
+// formats; the registry's latest value schema for avro; for JSON, the
+// declared columns, else the schema of the latest dpone load into the topic,
 // else inferred from up to SampleSize messages from the earliest offsets.
 func valueFields(ctx context.Context, cfg Config, o readOptions, topic string, low, ends map[int32]int64, rc *receipts) ([]arrow.Field, error) {
 	switch o.Format {
@@ -127,6 +128,9 @@ func valueFields(ctx context.Context, cfg Config, o readOptions, topic string, l
 		return avroValueFields(cfg, topic)
 	case formatString, formatBytes:
 		return []arrow.Field{rawValueField(o.Format)}, nil
+	}
+	if o.declared != nil {
+		return o.declared, nil
 	}
 	if s := rc.schema(topic); s != nil {
 		return s.Fields(), nil

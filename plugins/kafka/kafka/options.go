@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/dpone-go/dpone/sdk"
 )
 
@@ -62,6 +64,10 @@ type sourceOptions struct {
 	// GroupID is the consumer group of commit_to_group (default
 	// dpone.<topic>).
 	GroupID string `json:"group_id"`
+	// Columns declares the JSON value columns and their types instead of
+	// inferring them (format json only): fields not declared are skipped,
+	// a value that does not parse as its type is a poison message.
+	Columns []declaredColumn `json:"columns"`
 }
 
 // readOptions are checked source options.
@@ -69,6 +75,7 @@ type readOptions struct {
 	sourceOptions
 	startTime    time.Time
 	startOffsets map[int32]int64
+	declared     []arrow.Field
 	envelope     bool
 	headers      bool
 }
@@ -121,6 +128,15 @@ func decodeSourceOptions(raw json.RawMessage) (readOptions, error) {
 	case "column", "fail":
 	default:
 		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: on_decode_error %q: want column or fail", o.OnDecodeError)
+	}
+	if len(o.Columns) > 0 {
+		if o.Format != formatJSON {
+			return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: columns declares json fields: format %s has its own columns (drop columns, or set format: json)", o.Format)
+		}
+		var err error
+		if o.declared, err = declaredFields(o.Columns); err != nil {
+			return o, err
+		}
 	}
 	o.envelope = o.Envelope == nil || *o.Envelope
 	o.headers = o.Headers == nil || *o.Headers
