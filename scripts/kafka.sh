@@ -8,7 +8,9 @@
 #                                  also serves: `export DPONE_TEST_SCHEMA_REGISTRY_URL=...`
 #   scripts/kafka.sh stop  [DIR]   stop the broker started in DIR (by PID)
 #
-# With DPONE_KAFKA_SASL=MECHANISM:USER:PASSWORD the broker requires SASL.
+# With DPONE_KAFKA_SASL=MECHANISM:USER:PASSWORD the broker requires SASL;
+# with DPONE_KAFKA_TLS=1 it serves TLS only, with a self-signed certificate
+# for 127.0.0.1 whose PEM is DIR/ca.pem (printed as DPONE_TEST_KAFKA_CA).
 #
 # DIR defaults to .dpone/test-kafka. No Kafka broker package exists on these
 # machines; kfake speaks the real wire protocol (produce, consumer groups,
@@ -30,8 +32,8 @@ start)
     addr=$(cat "$dir/addr")
   else
     reg=-registry
-    [ -n "${DPONE_KAFKA_SASL:-}" ] && reg=
-    setsid "$bin" -partitions "${DPONE_KAFKA_PARTITIONS:-3}" ${DPONE_KAFKA_SASL:+-sasl "$DPONE_KAFKA_SASL"} $reg >"$dir/broker.log" 2>&1 < /dev/null &
+    [ -n "${DPONE_KAFKA_SASL:-}${DPONE_KAFKA_TLS:-}" ] && reg=
+    setsid "$bin" -partitions "${DPONE_KAFKA_PARTITIONS:-3}" ${DPONE_KAFKA_SASL:+-sasl "$DPONE_KAFKA_SASL"} ${DPONE_KAFKA_TLS:+-tls "$dir"} $reg >"$dir/broker.log" 2>&1 < /dev/null &
     echo $! > "$dir/pid"
     addr=""
     for _ in $(seq 1 100); do
@@ -45,6 +47,7 @@ start)
     sed -n 's/^registry //p' "$dir/broker.log" | head -1 > "$dir/registry"
   fi
   echo "export DPONE_TEST_KAFKA_BROKERS=$addr"
+  if [ -s "$dir/ca.pem" ]; then echo "export DPONE_TEST_KAFKA_CA=$dir/ca.pem"; fi
   if [ -s "$dir/registry" ]; then echo "export DPONE_TEST_SCHEMA_REGISTRY_URL=$(cat "$dir/registry")"; fi
   ;;
 stop)
@@ -53,7 +56,7 @@ stop)
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$dir/pid" "$dir/addr" "$dir/registry"
+    rm -f "$dir/pid" "$dir/addr" "$dir/registry" "$dir/ca.pem"
   fi
   ;;
 *) echo "usage: scripts/kafka.sh start|stop [DIR]" >&2; exit 2 ;;

@@ -23,6 +23,7 @@ func main() {
 	port := flag.Int("port", 0, "TCP port on 127.0.0.1 (0 picks a free one)")
 	partitions := flag.Int("partitions", 1, "default partitions of auto-created topics")
 	sasl := flag.String("sasl", "", "require SASL: MECHANISM:USER:PASSWORD (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)")
+	tlsDir := flag.String("tls", "", "serve TLS with a self-signed certificate for 127.0.0.1 written to DIR/ca.pem")
 	registry := flag.Bool("registry", false, "also serve a Schema Registry (the REST subset confluent-kafka-go's serdes use) on a free loopback port")
 	flag.Parse()
 
@@ -46,6 +47,14 @@ func main() {
 			os.Exit(2)
 		}
 		opts = append(opts, kfake.EnableSASL(), kfake.Superuser(parts[0], parts[1], parts[2]))
+	}
+	if *tlsDir != "" {
+		cfg, err := selfSignedTLS(*tlsDir)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "kfake: -tls: %v\n", err)
+			os.Exit(1)
+		}
+		opts = append(opts, kfake.TLS(cfg))
 	}
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
