@@ -33,6 +33,7 @@ type bench struct {
 	rows, smallRows   int64
 	runs              int
 	only              []string
+	kafkaSeq          int
 }
 
 func main() {
@@ -100,6 +101,9 @@ func run() error {
 		candidates := scenarios
 		if chEnabled() {
 			candidates = append(slices.Clone(scenarios), chScenarios...)
+		}
+		if kafkaEnabled() {
+			candidates = append(slices.Clone(candidates), kafkaScenarios...)
 		}
 		for _, s := range candidates {
 			if len(b.only) == 0 || slices.Contains(b.only, s.Name) {

@@ -58,6 +58,9 @@ func (b *bench) runOnce(s scenario, table string, rows int64) (measurement, erro
 	if s.Name == "clickhouse_insert_select" {
 		return b.runInsertSelect(table, rows)
 	}
+	if isKafka(s) {
+		return b.runKafka(s, table, rows)
+	}
 	return b.runDpone(s, table, rows)
 }
 
