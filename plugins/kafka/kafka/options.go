@@ -31,7 +31,8 @@ type sourceOptions struct {
 	// Format of message values: json (default: one object per message,
 	// its fields as columns), avro (Confluent-framed Avro through the
 	// Schema Registry of schema_registry_url: the latest value schema's
-	// fields as columns), string or bytes (one _kafka_value column).
+	// fields as columns), protobuf (likewise, the latest schema's message),
+	// string or bytes (one _kafka_value column).
 	Format string `json:"format"`
 	// Start is where a read without a checkpoint begins: earliest
 	// (default), latest, last_snapshot (the first offsets of the last
@@ -93,9 +94,9 @@ func decodeSourceOptions(raw json.RawMessage) (readOptions, error) {
 	switch o.Format {
 	case "":
 		o.Format = formatJSON
-	case formatJSON, formatAvro, formatString, formatBytes:
+	case formatJSON, formatAvro, formatProtobuf, formatString, formatBytes:
 	default:
-		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: format %q: want json, avro, string or bytes", o.Format)
+		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: format %q: want json, avro, protobuf, string or bytes", o.Format)
 	}
 	switch o.Start {
 	case "":

@@ -188,6 +188,17 @@ func newMessageRows(cfg Config, b *batcher, fields []arrow.Field, o readOptions,
 		}
 		d.bind(fields, bs)
 		m.dec = d
+	case formatProtobuf:
+		md, err := protoLatest(cfg, topic)
+		if err != nil {
+			return nil, err
+		}
+		d, err := newProtoDecoder(cfg, topic, md)
+		if err != nil {
+			return nil, err
+		}
+		d.bind(fields, bs)
+		m.dec = d
 	}
 	return m, nil
 }
@@ -202,7 +213,7 @@ func (m *messageRows) nulls() {
 func (m *messageRows) add(msg *ck.Message) (bool, error) {
 	i := m.nvalue
 	switch m.o.Format {
-	case formatJSON, formatAvro:
+	case formatJSON, formatAvro, formatProtobuf:
 		if err := m.dec.decode(msg.Value); err != nil {
 			tp := msg.TopicPartition
 			if m.o.OnDecodeError == "fail" {

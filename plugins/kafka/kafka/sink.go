@@ -29,9 +29,9 @@ type sinkOptions struct {
 	// Key is the message key: unique_key (default: the unique_key
 	// columns, none without them), hash (SHA-256 of the value) or none.
 	Key string `json:"key"`
-	// Format of message values: json (default) or avro (Confluent-framed
-	// Avro; the schema is registered under <topic>-value in the Schema
-	// Registry of schema_registry_url).
+	// Format of message values: json (default), avro or protobuf
+	// (Confluent-framed; the schema is registered under <topic>-value in
+	// the Schema Registry of schema_registry_url).
 	Format string `json:"format"`
 }
 
@@ -73,12 +73,12 @@ func (c *Connector) prepare(req sdk.LoadRequest) (*load, error) {
 	case "":
 		l.opts.Format = formatJSON
 	case formatJSON:
-	case formatAvro:
+	case formatAvro, formatProtobuf:
 		if cfg.SchemaRegistryURL == "" {
-			return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: format avro needs schema_registry_url in the connection config")
+			return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: format %s needs schema_registry_url in the connection config", l.opts.Format)
 		}
 	default:
-		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: format %q: want json or avro", l.opts.Format)
+		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: format %q: want json, avro or protobuf", l.opts.Format)
 	}
 	if _, err := req.Strategy(); err != nil {
 		return nil, err
@@ -106,11 +106,10 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if _, err := newRowEncoder(req.Schema, req.UniqueKey, l.opts.Key, req.Load.Lineage); err != nil {
 		return "", err
 	}
-	if l.opts.Format == formatAvro {
-		// Registered now, so an incompatible schema fails before any data.
-		if _, err := newAvroEncoder(l.cfg, l.topic, req.Schema, req.Load.Lineage); err != nil {
-			return "", err
-		}
+	// A registry schema is registered now, so an incompatible one fails
+	// before any data.
+	if _, err := l.newValueEncoder(req.Schema); err != nil {
+		return "", err
 	}
 	a, err := newAdmin(l.cfg)
 	if err != nil {
@@ -178,7 +177,7 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 	defer pr.close()
 	var res sdk.WriteResult
 	var enc *rowEncoder
-	var avroEnc *avroEncoder
+	var regEnc valueEncoder
 	var encSchema *arrow.Schema
 	headers := l.headers()
 	for {
@@ -193,17 +192,15 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 			if enc, err = newRowEncoder(rec.Schema(), req.UniqueKey, l.opts.Key, req.Load.Lineage); err != nil {
 				return res, err
 			}
-			if l.opts.Format == formatAvro {
-				if avroEnc, err = newAvroEncoder(l.cfg, l.topic, rec.Schema(), req.Load.Lineage); err != nil {
-					return res, err
-				}
+			if regEnc, err = l.newValueEncoder(rec.Schema()); err != nil {
+				return res, err
 			}
 			encSchema = rec.Schema()
 		}
 		for i := range int(rec.NumRows()) {
 			var value []byte
-			if avroEnc != nil {
-				value, err = avroEnc.value(rec, i)
+			if regEnc != nil {
+				value, err = regEnc.value(rec, i)
 			} else {
 				value, err = enc.value(nil, rec, i)
 			}
@@ -226,6 +223,24 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 		return res, fmt.Errorf("stage load %s: %w", req.LoadID, err)
 	}
 	return res, nil
+}
+
+// valueEncoder renders row i of a record as a message value through a
+// Schema Registry.
+type valueEncoder interface {
+	value(rec arrow.RecordBatch, i int) ([]byte, error)
+}
+
+// newValueEncoder is the load's registry encoder for records of schema,
+// nil for format json.
+func (l *load) newValueEncoder(schema *arrow.Schema) (valueEncoder, error) {
+	switch l.opts.Format {
+	case formatAvro:
+		return newAvroEncoder(l.cfg, l.topic, schema, l.req.Load.Lineage)
+	case formatProtobuf:
+		return newProtoEncoder(l.cfg, l.topic, schema, l.req.Load.Lineage)
+	}
+	return nil, nil
 }
 
 // headers are the headers of the load's messages: run id and load id.
