@@ -31,13 +31,14 @@ start)
   if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
     addr=$(cat "$dir/addr")
   else
+    : > "$dir/broker.log"   # exists before the loop below reads it (set -e)
     reg=-registry
     [ -n "${DPONE_KAFKA_SASL:-}${DPONE_KAFKA_TLS:-}" ] && reg=
     setsid "$bin" -partitions "${DPONE_KAFKA_PARTITIONS:-3}" ${DPONE_KAFKA_SASL:+-sasl "$DPONE_KAFKA_SASL"} ${DPONE_KAFKA_TLS:+-tls "$dir"} $reg >"$dir/broker.log" 2>&1 < /dev/null &
     echo $! > "$dir/pid"
     addr=""
     for _ in $(seq 1 100); do
-      addr=$(sed -n 's/^listening //p' "$dir/broker.log" | head -1)
+      addr=$(sed -n 's/^listening //p' "$dir/broker.log" | head -1 || true)
       [ -n "$addr" ] && break
       kill -0 "$(cat "$dir/pid")" 2>/dev/null || { cat "$dir/broker.log" >&2; exit 1; }
       sleep 0.1
