@@ -29,22 +29,31 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 		return sdk.CommitResult{}, err
 	}
 	defer a.Close()
-	rc, err := readReceipts(ctx, l.cfg, a)
+	sps, staged, err := a.partitions(ctx, l.staging)
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	// Committed loads: every receipt when nothing is staged (committed
+	// and cleaned up, or never begun), else those since the staging.
+	var since time.Time
+	if staged {
+		if since, err = l.stagedSince(ctx, sps, a); err != nil {
+			return sdk.CommitResult{}, err
+		}
+	}
+	rc, err := readReceiptsSince(ctx, l.cfg, a, since)
 	if err != nil {
 		return sdk.CommitResult{}, err
 	}
 	if rc.byLoad[req.LoadID] != nil {
 		return sdk.CommitResult{}, nil
 	}
-	if err := l.checkSharedTarget(rc); err != nil {
-		return sdk.CommitResult{}, err
-	}
-	sps, staged, err := a.partitions(ctx, l.staging)
-	if err != nil {
-		return sdk.CommitResult{}, err
-	}
 	if !staged {
 		return sdk.CommitResult{}, sdk.Errorf(sdk.CodeNotFound, "load %s: staging topic %s does not exist (never begun, or aborted)", req.LoadID, l.staging)
+	}
+	// BeginLoad checked every receipt; this sees the loads since.
+	if err := l.checkSharedTarget(rc); err != nil {
+		return sdk.CommitResult{}, err
 	}
 	if err := needSchema(req); err != nil {
 		return sdk.CommitResult{}, err
@@ -65,7 +74,7 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 		}
 	}
 	for _, t := range []string{receiptsTopic, fencesTopic} {
-		if err := a.createTopic(ctx, t, 1); err != nil {
+		if err := a.createTopicWith(ctx, t, 1, compacted); err != nil {
 			return sdk.CommitResult{}, err
 		}
 	}

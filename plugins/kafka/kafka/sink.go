@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -293,17 +294,22 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 	if err := l.raiseFence(ctx, a); err != nil && sdk.CodeOf(err) != sdk.CodeConfig {
 		return 0, fmt.Errorf("load status %s: raise the fence of unit %s: %w", req.LoadID, req.Fence, err)
 	}
-	rc, err := readReceipts(ctx, l.cfg, a)
+	ps, staged, err := a.partitions(ctx, l.staging)
 	if err != nil {
 		return 0, err
 	}
-	if rc.byLoad[req.LoadID] != nil {
-		return sdk.LoadCommitted, nil
+	var since time.Time // every receipt without staging (recovery only)
+	if staged {
+		if since, err = l.stagedSince(ctx, ps, a); err != nil {
+			return 0, err
+		}
 	}
-	_, staged, err := a.partitions(ctx, l.staging)
+	rc, err := readReceiptsSince(ctx, l.cfg, a, since)
 	switch {
 	case err != nil:
 		return 0, err
+	case rc.byLoad[req.LoadID] != nil:
+		return sdk.LoadCommitted, nil
 	case staged:
 		return sdk.LoadStaged, nil
 	}
