@@ -25,7 +25,7 @@ import (
 const Version = "0.1.0"
 
 // sinkModes are the load modes the sink implements.
-var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend}
+var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeSnapshotDiff}
 
 // strategyOffset is the incremental strategy the source implements: the
 // checkpoint is the next offset of every partition.

@@ -65,6 +65,11 @@ type sourceOptions struct {
 	// GroupID is the consumer group of commit_to_group (default
 	// dpone.<topic>).
 	GroupID string `json:"group_id"`
+	// Compact reads the topic as a compacted topic converges: per message
+	// key, only the latest message, none when it is a tombstone (messages
+	// without a key are all kept). A full read of a snapshot_diff target
+	// or any changelog topic; two passes over the range, keys in memory.
+	Compact bool `json:"compact"`
 	// Columns declares the JSON value columns and their types instead of
 	// inferring them (format json only): fields not declared are skipped,
 	// a value that does not parse as its type is a poison message.
@@ -129,6 +134,9 @@ func decodeSourceOptions(raw json.RawMessage) (readOptions, error) {
 	case "column", "fail":
 	default:
 		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: on_decode_error %q: want column or fail", o.OnDecodeError)
+	}
+	if o.Compact && o.IncrementalStrategy != "" {
+		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: compact reads the latest message per key of the whole range: drop incremental_strategy (a compacted view is a full read)")
 	}
 	if len(o.Columns) > 0 {
 		if o.Format != formatJSON {

@@ -90,7 +90,20 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if err != nil {
 		return err
 	}
-	if err := consumeRange(ctx, cfg, topic, from, ends, next, mr.add); err != nil {
+	add := mr.add
+	if o.Compact {
+		latest, err := latestByKey(ctx, cfg, topic, from, ends)
+		if err != nil {
+			return err
+		}
+		add = func(m *ck.Message) (bool, error) {
+			if m.Key != nil && (m.Value == nil || latest[string(m.Key)] != (position{m.TopicPartition.Partition, int64(m.TopicPartition.Offset)})) {
+				return false, nil
+			}
+			return mr.add(m)
+		}
+	}
+	if err := consumeRange(ctx, cfg, topic, from, ends, next, add); err != nil {
 		return err
 	}
 	if err := b.flush(); err != nil {
@@ -292,4 +305,22 @@ func validUTF8(b []byte) string {
 		b = b[n:]
 	}
 	return string(out)
+}
+
+// position is a message's partition and offset.
+type position struct {
+	partition int32
+	offset    int64
+}
+
+// latestByKey is where the latest message of every key is in the range.
+func latestByKey(ctx context.Context, cfg Config, topic string, from, ends map[int32]int64) (map[string]position, error) {
+	latest := map[string]position{}
+	err := consumeRange(ctx, cfg, topic, from, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
+		if m.Key != nil {
+			latest[string(m.Key)] = position{m.TopicPartition.Partition, int64(m.TopicPartition.Offset)}
+		}
+		return false, nil
+	})
+	return latest, err
 }

@@ -81,7 +81,11 @@ func (c *Connector) prepare(req sdk.LoadRequest) (*load, error) {
 	default:
 		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: format %q: want json, avro or protobuf", l.opts.Format)
 	}
-	if _, err := req.Strategy(); err != nil {
+	st, err := req.Strategy()
+	if err != nil {
+		return nil, err
+	}
+	if err := l.checkDiff(st); err != nil {
 		return nil, err
 	}
 	return l, nil
