@@ -156,4 +156,3 @@ func (l *load) checkDiff(st sdk.Strategy) error {
 	}
 	return nil
 }
-

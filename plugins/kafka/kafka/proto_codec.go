@@ -353,4 +353,3 @@ func appendProtoValue(b array.Builder, fd protoreflect.FieldDescriptor, v protor
 	}
 	return nil
 }
-
