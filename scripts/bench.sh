@@ -7,6 +7,8 @@
 # database benchdst, runs scripts/bench (see its doc comment for BENCH_ROWS,
 # BENCH_RUNS, BENCH_SMALL_ROWS, BENCH_SCENARIOS) and stops the server.
 # Quick run: BENCH_ROWS=200000 BENCH_SMALL_ROWS=0 BENCH_RUNS=1 make bench
+# Kafka scenarios (scripts/bench/kafka.go) with BENCH_KAFKA=1: they start an
+# in-memory broker (scripts/kafka.sh), so keep BENCH_ROWS at 1M or less.
 set -euo pipefail
 # go.mod asks for go1.27.3 (the stdlib fixes govulncheck wants); the go command fetches it.
 export GOTOOLCHAIN=go1.27.3
@@ -20,4 +22,10 @@ trap 'scripts/pg.sh stop "$pgdir"; scripts/clickhouse.sh stop "$chdir"' EXIT
 export DPONE_TEST_PG_DSN
 eval "$(scripts/clickhouse.sh start "$chdir")"   # ClickHouse scenarios (database bench)
 export DPONE_TEST_CH_DSN DPONE_TEST_CH_HTTP
+if [ "${BENCH_KAFKA:-}" = 1 ]; then   # Kafka scenarios (scripts/bench/kafka.go): in-memory broker, keep BENCH_ROWS <= 1M
+  kdir=${BENCH_KAFKA_DIR:-$root/.dpone/bench-kafka}
+  trap 'scripts/pg.sh stop "$pgdir"; scripts/clickhouse.sh stop "$chdir"; scripts/kafka.sh stop "$kdir"' EXIT
+  eval "$(scripts/kafka.sh start "$kdir")"
+  export DPONE_TEST_KAFKA_BROKERS DPONE_TEST_SCHEMA_REGISTRY_URL
+fi
 go run ./scripts/bench

@@ -4,9 +4,13 @@
 #   scripts/kafka.sh start [DIR]   build scripts/kfake once (cached in
 #                                  .dpone/bin) and start it on a free loopback
 #                                  port; prints `export DPONE_TEST_KAFKA_BROKERS=...`
+#                                  and, without SASL, the test Schema Registry it
+#                                  also serves: `export DPONE_TEST_SCHEMA_REGISTRY_URL=...`
 #   scripts/kafka.sh stop  [DIR]   stop the broker started in DIR (by PID)
 #
-# With DPONE_KAFKA_SASL=MECHANISM:USER:PASSWORD the broker requires SASL.
+# With DPONE_KAFKA_SASL=MECHANISM:USER:PASSWORD the broker requires SASL;
+# with DPONE_KAFKA_TLS=1 it serves TLS only, with a self-signed certificate
+# for 127.0.0.1 whose PEM is DIR/ca.pem (printed as DPONE_TEST_KAFKA_CA).
 #
 # DIR defaults to .dpone/test-kafka. No Kafka broker package exists on these
 # machines; kfake speaks the real wire protocol (produce, consumer groups,
@@ -27,19 +31,25 @@ start)
   if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
     addr=$(cat "$dir/addr")
   else
-    setsid "$bin" -partitions "${DPONE_KAFKA_PARTITIONS:-3}" ${DPONE_KAFKA_SASL:+-sasl "$DPONE_KAFKA_SASL"} >"$dir/broker.log" 2>&1 < /dev/null &
+    : > "$dir/broker.log"   # exists before the loop below reads it (set -e)
+    reg=-registry
+    [ -n "${DPONE_KAFKA_SASL:-}${DPONE_KAFKA_TLS:-}" ] && reg=
+    setsid "$bin" -partitions "${DPONE_KAFKA_PARTITIONS:-3}" ${DPONE_KAFKA_SASL:+-sasl "$DPONE_KAFKA_SASL"} ${DPONE_KAFKA_TLS:+-tls "$dir"} $reg >"$dir/broker.log" 2>&1 < /dev/null &
     echo $! > "$dir/pid"
     addr=""
     for _ in $(seq 1 100); do
-      addr=$(sed -n 's/^listening //p' "$dir/broker.log" | head -1)
+      addr=$(sed -n 's/^listening //p' "$dir/broker.log" | head -1 || true)
       [ -n "$addr" ] && break
       kill -0 "$(cat "$dir/pid")" 2>/dev/null || { cat "$dir/broker.log" >&2; exit 1; }
       sleep 0.1
     done
     [ -n "$addr" ] || { echo "kafka.sh: broker did not start in 10 s" >&2; cat "$dir/broker.log" >&2; exit 1; }
     echo "$addr" > "$dir/addr"
+    sed -n 's/^registry //p' "$dir/broker.log" | head -1 > "$dir/registry"
   fi
   echo "export DPONE_TEST_KAFKA_BROKERS=$addr"
+  if [ -s "$dir/ca.pem" ]; then echo "export DPONE_TEST_KAFKA_CA=$dir/ca.pem"; fi
+  if [ -s "$dir/registry" ]; then echo "export DPONE_TEST_SCHEMA_REGISTRY_URL=$(cat "$dir/registry")"; fi
   ;;
 stop)
   if [ -f "$dir/pid" ]; then
@@ -47,7 +57,7 @@ stop)
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$dir/pid" "$dir/addr"
+    rm -f "$dir/pid" "$dir/addr" "$dir/registry" "$dir/ca.pem"
   fi
   ;;
 *) echo "usage: scripts/kafka.sh start|stop [DIR]" >&2; exit 2 ;;

@@ -12,7 +12,7 @@ chmod 755 "$pgdir"
 chdir=$(mktemp -d /tmp/dpone-test-ch.XXXXXX)
 gcsdir=$(mktemp -d /tmp/dpone-test-gcs.XXXXXX)
 kdir=$(mktemp -d /tmp/dpone-test-kafka.XXXXXX)
-trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"; scripts/clickhouse.sh stop "$chdir"; scripts/clickhouse.sh stop "$chdir/auth"; rm -rf "$chdir"; scripts/gcs.sh stop "$gcsdir"; rm -rf "$gcsdir"; scripts/kafka.sh stop "$kdir"; scripts/kafka.sh stop "$kdir/sasl"; rm -rf "$kdir"' EXIT
+trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"; scripts/clickhouse.sh stop "$chdir"; scripts/clickhouse.sh stop "$chdir/auth"; rm -rf "$chdir"; scripts/gcs.sh stop "$gcsdir"; rm -rf "$gcsdir"; scripts/kafka.sh stop "$kdir"; scripts/kafka.sh stop "$kdir/sasl"; scripts/kafka.sh stop "$kdir/tls"; rm -rf "$kdir"' EXIT
 eval "$(scripts/pg.sh start "$pgdir")"
 export DPONE_TEST_PG_DSN
 eval "$(scripts/clickhouse.sh start "$chdir")"
@@ -23,6 +23,7 @@ eval "$(scripts/gcs.sh start "$gcsdir")"
 export DPONE_TEST_GCS_ENDPOINT
 eval "$(scripts/kafka.sh start "$kdir")"
 eval "$(DPONE_KAFKA_SASL=SCRAM-SHA-256:dpone:dpone-secret scripts/kafka.sh start "$kdir/sasl" | sed 's/KAFKA_BROKERS/KAFKA_SASL_BROKERS/')"
+eval "$(DPONE_KAFKA_TLS=1 scripts/kafka.sh start "$kdir/tls" | sed 's/KAFKA_BROKERS/KAFKA_TLS_BROKERS/')"
 scripts/proto-check.sh
 make --no-print-directory build
 export DPONE_PLUGIN_DIR="$root/bin"

@@ -88,6 +88,7 @@ func TestScripts(t *testing.T) {
 	msDSN := os.Getenv("DPONE_TEST_MSSQL_DSN") // no SQL Server runs here: set only where one does
 	kafka := os.Getenv("DPONE_TEST_KAFKA_BROKERS")
 	bqEndpoint := os.Getenv("DPONE_TEST_BIGQUERY_ENDPOINT") // the emulator of make test-bigquery
+	registry := os.Getenv("DPONE_TEST_SCHEMA_REGISTRY_URL") // served by scripts/kafka.sh's broker
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
@@ -119,6 +120,9 @@ func TestScripts(t *testing.T) {
 				b := make([]byte, 4)
 				_, _ = rand.Read(b)
 				env.Setenv("KAFKA_SUFFIX", hex.EncodeToString(b))
+				if registry != "" {
+					env.Setenv("DPONE_CONN_KAFKA_SCHEMA_REGISTRY_URL", registry)
+				}
 			}
 			if pgDSN == "" {
 				return nil
@@ -149,6 +153,8 @@ func TestScripts(t *testing.T) {
 				return kafka != "", nil
 			case "bigquery":
 				return bqEndpoint != "", nil
+			case "registry":
+				return kafka != "" && registry != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

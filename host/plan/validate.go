@@ -91,7 +91,11 @@ func ValidateUnit(u *manifest.Unit) error {
 			add("sink.options."+k, "sink.options.%s is not an option: did you mean %s?", k, hint)
 			continue
 		}
-		add("sink.options."+k, "sink.options.%s is not an option%s", k, manifest.DidYouMean(k, sinkKeys))
+		if s := manifest.Suggest(k, sinkKeys); s != "" {
+			add("sink.options."+k, "sink.options.%s is not an option (did you mean %q?)", k, s)
+		}
+		// Any other key is the sink connector's (its load options); the
+		// connector refuses keys it does not know at BeginLoad.
 	}
 	for _, k := range sortedKeys(u.Sink.Strategy.Extra) {
 		check, ok := strategyKeys[k]

@@ -30,6 +30,7 @@ func TestValidateUnit(t *testing.T) {
 		{name: "connector key passes offline", edit: func(u *manifest.Unit) { u.Source.Options["query"] = "select 1" }},
 		{name: "unknown sink option", edit: func(u *manifest.Unit) { u.Sink.Options = map[string]any{"schema_evolutoin": map[string]any{}} },
 			want: []string{`sink.options.schema_evolutoin is not an option (did you mean "schema_evolution"?)`}},
+		{name: "connector sink key passes offline", edit: func(u *manifest.Unit) { u.Sink.Options = map[string]any{"format": "avro", "key": "hash"} }},
 		{name: "strategy key", edit: func(u *manifest.Unit) { u.Sink.Strategy.Extra = map[string]any{"delete": "soft"} },
 			want: []string{`sink.strategy.delete is not a strategy key (did you mean "deletes"?)`}},
 		{name: "strategy value", edit: func(u *manifest.Unit) { u.Sink.Strategy.Extra = map[string]any{"max_delete_ratio": 2} },

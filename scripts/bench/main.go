@@ -35,6 +35,7 @@ type bench struct {
 	runs              int
 	only              []string
 	rest              *restAPI // the REST scenarios' API, once started
+	kafkaSeq          int
 }
 
 func main() {
@@ -113,6 +114,9 @@ func run() error {
 		}
 		if n == sizes[0] { // REST: one API size, the first
 			candidates = append(slices.Clone(candidates), restScenarios...)
+		}
+		if kafkaEnabled() {
+			candidates = append(slices.Clone(candidates), kafkaScenarios...)
 		}
 		for _, s := range candidates {
 			if len(b.only) == 0 || slices.Contains(b.only, s.Name) {

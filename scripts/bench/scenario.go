@@ -64,6 +64,9 @@ func (b *bench) runOnce(s scenario, table string, rows int64) (measurement, erro
 	if s.Name == "clickhouse_native_client" {
 		return b.runNativeClient(table, rows)
 	}
+	if isKafka(s) {
+		return b.runKafka(s, table, rows)
+	}
 	return b.runDpone(s, table, rows)
 }
 

@@ -78,7 +78,19 @@ func (a *admin) partitions(ctx context.Context, topic string) (ps []int32, found
 
 // createTopic creates topic with n partitions; an existing topic is fine.
 func (a *admin) createTopic(ctx context.Context, topic string, n int) error {
-	res, err := a.ac.CreateTopics(ctx, []ck.TopicSpecification{{Topic: topic, NumPartitions: n, ReplicationFactor: a.cfg.ReplicationFactor}},
+	return a.createTopicWith(ctx, topic, n, nil)
+}
+
+// compacted is the config of dpone's receipts and fences topics: they
+// are never deleted by time (a receipt is a load's proof of commit, a
+// fence a unit's generation), and compaction keeps each key's latest
+// record (a load's receipt, a unit's highest generation).
+var compacted = map[string]string{"cleanup.policy": "compact"}
+
+// createTopicWith creates topic with n partitions and config; an existing
+// topic is fine (its config is left as it is).
+func (a *admin) createTopicWith(ctx context.Context, topic string, n int, config map[string]string) error {
+	res, err := a.ac.CreateTopics(ctx, []ck.TopicSpecification{{Topic: topic, NumPartitions: n, ReplicationFactor: a.cfg.ReplicationFactor, Config: config}},
 		ck.SetAdminOperationTimeout(a.cfg.timeout))
 	if err != nil {
 		return classify(fmt.Errorf("create topic %s: %w", topic, err))

@@ -29,22 +29,31 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 		return sdk.CommitResult{}, err
 	}
 	defer a.Close()
-	rc, err := readReceipts(ctx, l.cfg, a)
+	sps, staged, err := a.partitions(ctx, l.staging)
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	// Committed loads: every receipt when nothing is staged (committed
+	// and cleaned up, or never begun), else those since the staging.
+	var since time.Time
+	if staged {
+		if since, err = l.stagedSince(ctx, sps, a); err != nil {
+			return sdk.CommitResult{}, err
+		}
+	}
+	rc, err := readReceiptsSince(ctx, l.cfg, a, since)
 	if err != nil {
 		return sdk.CommitResult{}, err
 	}
 	if rc.byLoad[req.LoadID] != nil {
 		return sdk.CommitResult{}, nil
 	}
-	if err := l.checkSharedTarget(rc); err != nil {
-		return sdk.CommitResult{}, err
-	}
-	sps, staged, err := a.partitions(ctx, l.staging)
-	if err != nil {
-		return sdk.CommitResult{}, err
-	}
 	if !staged {
 		return sdk.CommitResult{}, sdk.Errorf(sdk.CodeNotFound, "load %s: staging topic %s does not exist (never begun, or aborted)", req.LoadID, l.staging)
+	}
+	// BeginLoad checked every receipt; this sees the loads since.
+	if err := l.checkSharedTarget(rc); err != nil {
+		return sdk.CommitResult{}, err
 	}
 	if err := needSchema(req); err != nil {
 		return sdk.CommitResult{}, err
@@ -65,7 +74,7 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 		}
 	}
 	for _, t := range []string{receiptsTopic, fencesTopic} {
-		if err := a.createTopic(ctx, t, 1); err != nil {
+		if err := a.createTopicWith(ctx, t, 1, compacted); err != nil {
 			return sdk.CommitResult{}, err
 		}
 	}
@@ -86,6 +95,11 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 	if lg := req.Load.Lineage; lg != nil {
 		r.RunID = lg.RunID
 	}
+	st, err := req.Strategy()
+	if err != nil {
+		return sdk.CommitResult{}, err
+	}
+	var deleted int64
 	fault := commitFault()
 	err = l.transact(ctx, func(pr *producer) error {
 		// Fencing, inside the transaction: a run that lost its unit lock
@@ -93,7 +107,17 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 		if err := l.checkFence(ctx, a, pr); err != nil {
 			return err
 		}
+		var tk *targetKeys
+		if req.Mode == sdk.ModeSnapshotDiff {
+			var err error
+			if tk, err = l.scanTarget(ctx, a, tps, st.SoftDeletes()); err != nil {
+				return err
+			}
+		}
 		err := consumeRange(ctx, l.cfg, l.staging, low, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
+			if tk != nil && m.Key != nil {
+				tk.staged[string(m.Key)] = struct{}{}
+			}
 			r.Rows++
 			err := pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny},
 				Key: m.Key, Value: m.Value, Headers: m.Headers})
@@ -105,6 +129,11 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 		})
 		if err != nil {
 			return err
+		}
+		if tk != nil {
+			if deleted, err = l.publishDeletes(ctx, pr, tk, st, l.headers()); err != nil {
+				return err
+			}
 		}
 		if err := pr.flush(ctx); err != nil {
 			return err
@@ -125,7 +154,7 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 	// The receipt is committed: a staging topic left behind by a failed
 	// delete is only clutter, and LoadStatus answers committed first.
 	_ = a.deleteTopic(ctx, l.staging)
-	return sdk.CommitResult{RowsInserted: r.Rows}, nil
+	return sdk.CommitResult{RowsInserted: r.Rows, RowsDeleted: deleted}, nil
 }
 
 // snapshotOffsets is where a full_refresh begins in every partition of
@@ -158,6 +187,9 @@ func (l *load) valueSchema() *arrow.Schema {
 		if lg.LoadedAtColumn != "" {
 			fs = append(fs, arrow.Field{Name: lg.LoadedAtColumn, Type: &arrow.TimestampType{Unit: arrow.Nanosecond, TimeZone: "UTC"}, Nullable: true})
 		}
+	}
+	if st, err := l.req.Strategy(); err == nil && st.SoftDeletes() {
+		fs = append(fs, arrow.Field{Name: sdk.DeletedAtColumn, Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, Nullable: true})
 	}
 	return arrow.NewSchema(fs, nil)
 }

@@ -31,7 +31,10 @@ const configSchema = `{
     "timeout": {"type": "string", "default": "30s", "description": "bound of one broker request (metadata, offsets, transaction steps)"},
     "topic_partitions": {"type": "integer", "minimum": 1, "default": 3, "description": "partitions of target topics the sink creates"},
     "replication_factor": {"type": "integer", "minimum": 1, "default": 1, "description": "replication factor of topics the sink creates"},
-    "create_topics": {"type": "boolean", "default": true, "description": "the sink creates missing target topics; false: a missing target is a CONFIG error"}
+    "create_topics": {"type": "boolean", "default": true, "description": "the sink creates missing target topics; false: a missing target is a CONFIG error"},
+    "schema_registry_url": {"type": "string", "description": "Confluent Schema Registry URL, for the avro format (source and sink)"},
+    "schema_registry_username": {"type": "string", "description": "Schema Registry basic-auth user (API key)"},
+    "schema_registry_password": {"type": "string", "description": "Schema Registry basic-auth password (API secret)"}
   }
 }`
 
@@ -51,6 +54,9 @@ type Config struct {
 	TopicPartitions        int    `json:"topic_partitions"`
 	ReplicationFactor      int    `json:"replication_factor"`
 	CreateTopics           *bool  `json:"create_topics"`
+	SchemaRegistryURL      string `json:"schema_registry_url"`
+	SchemaRegistryUsername string `json:"schema_registry_username"`
+	SchemaRegistryPassword string `json:"schema_registry_password"`
 
 	timeout time.Duration
 }

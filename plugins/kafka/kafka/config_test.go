@@ -2,8 +2,18 @@ package kafka
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/google/go-cmp/cmp"
@@ -113,5 +123,79 @@ func TestCheckSASL(t *testing.T) {
 	}
 	if err := c.Check(ctx, json.RawMessage(`{"brokers":"127.0.0.1:1","timeout":"1s"}`)); sdk.CodeOf(err) != sdk.CodeConnect {
 		t.Errorf("no broker: got %v, want CONNECT", err)
+	}
+}
+
+// tlsConfig is a config for the TLS broker (self-signed, its CA in
+// DPONE_TEST_KAFKA_CA) trusting ca; it skips without that broker.
+func tlsConfig(t testing.TB, ca string) json.RawMessage {
+	t.Helper()
+	b := os.Getenv("DPONE_TEST_KAFKA_TLS_BROKERS")
+	if b == "" || os.Getenv("DPONE_TEST_KAFKA_CA") == "" {
+		t.Skip("DPONE_TEST_KAFKA_TLS_BROKERS / DPONE_TEST_KAFKA_CA not set: run via make test (DPONE_KAFKA_TLS=1 scripts/kafka.sh start)")
+	}
+	cfg, _ := json.Marshal(map[string]any{"brokers": b, "timeout": "10s", "security_protocol": "ssl", "ssl_ca_location": ca})
+	return cfg
+}
+
+// TestTLS: with the broker's CA, Check passes and a load commits and
+// reads back over TLS (producer, transactions, admin and consumer); a CA
+// that did not sign the broker's certificate is AUTH, a plaintext client
+// against the TLS listener CONNECT.
+func TestTLS(t *testing.T) {
+	ctx := context.Background()
+	c := New().(*Connector)
+	cfg := tlsConfig(t, os.Getenv("DPONE_TEST_KAFKA_CA"))
+	if err := c.Check(ctx, cfg); err != nil {
+		t.Fatalf("check with the broker's CA: %v", err)
+	}
+	topic := testTopic("tls")
+	req := sinkLoad(t, topic, "load-tls-"+topic, sdk.ModeAppend, []string{"id"}, `{}`)
+	req.Config = cfg
+	if _, err := c.BeginLoad(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	rec := sinkRecord(1, 2, 3)
+	defer rec.Release()
+	if _, err := c.Write(ctx, req, &records{rec: rec}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CommitLoad(ctx, req, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := &collector{}
+	if err := c.Read(ctx, sdk.ReadRequest{Config: cfg, Stream: topic, Mode: sdk.ReadFull}, out); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(ids(out)); got != 3 {
+		t.Errorf("rows read over TLS: got %d, want 3", got)
+	}
+
+	other := filepath.Join(t.TempDir(), "other-ca.pem")
+	writeSelfSignedCA(t, other)
+	if err := c.Check(ctx, tlsConfig(t, other)); sdk.CodeOf(err) != sdk.CodeAuth {
+		t.Errorf("check with a CA that did not sign the broker: got %v (%s), want AUTH", err, sdk.CodeOf(err))
+	}
+	plain, _ := json.Marshal(map[string]any{"brokers": os.Getenv("DPONE_TEST_KAFKA_TLS_BROKERS"), "timeout": "3s"})
+	if err := c.Check(ctx, plain); sdk.CodeOf(err) != sdk.CodeConnect {
+		t.Errorf("plaintext against TLS: got %v (%s), want CONNECT", err, sdk.CodeOf(err))
+	}
+}
+
+// writeSelfSignedCA writes a self-signed certificate (PEM) to path.
+func writeSelfSignedCA(t *testing.T, path string) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "not the broker's CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -8,9 +8,14 @@
 // SDK after each batch, so dpone's state advances only after the sink
 // committed.
 //
+// Values are JSON (inferred or declared columns), or Avro or Protobuf
+// through a Schema Registry (confluent-kafka-go's serdes), or raw.
+//
 // As a Destination, Kafka is an event log: incremental_append publishes
 // rows, full_refresh publishes a full snapshot (a reader can start from the
-// last snapshot with start: last_snapshot). Write stages the load's final
+// last snapshot with start: last_snapshot), snapshot_diff publishes a
+// snapshot and tombstones for the keys it lacks (a compacted topic; read
+// it back with compact: true). Write stages the load's final
 // messages in a staging topic named from the load id; CommitLoad copies
 // them into the target and writes the load's receipt to _dpone_loads in one
 // producer transaction, so a read_committed consumer sees each load exactly
@@ -25,7 +30,7 @@ import (
 const Version = "0.1.0"
 
 // sinkModes are the load modes the sink implements.
-var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend}
+var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeSnapshotDiff}
 
 // strategyOffset is the incremental strategy the source implements: the
 // checkpoint is the next offset of every partition.

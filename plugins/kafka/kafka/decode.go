@@ -132,10 +132,3 @@ func (d *valueDecoder) appendRaw(i int, raw json.RawMessage) error {
 	}
 	return b.AppendValueFromString(string(raw))
 }
-
-// nulls appends a row of NULLs (a poison message's value columns).
-func (d *valueDecoder) nulls() {
-	for _, b := range d.builders {
-		b.AppendNull()
-	}
-}

@@ -119,11 +119,24 @@ func describe(ctx context.Context, cfg Config, a *admin, o readOptions, topic st
 }
 
 // valueFields is the value schema of topic: raw for the string and bytes
-// formats; for JSON, the schema of the latest dpone load into the topic,
+// formats; the registry's latest value schema for avro and protobuf; for JSON, the
+// declared columns, else the schema of the latest dpone load into the topic,
 // else inferred from up to SampleSize messages from the earliest offsets.
 func valueFields(ctx context.Context, cfg Config, o readOptions, topic string, low, ends map[int32]int64, rc *receipts) ([]arrow.Field, error) {
-	if o.Format != formatJSON {
+	switch o.Format {
+	case formatAvro:
+		return avroValueFields(cfg, topic)
+	case formatProtobuf:
+		md, err := protoLatest(cfg, topic)
+		if err != nil {
+			return nil, err
+		}
+		return protoFields(md), nil
+	case formatString, formatBytes:
 		return []arrow.Field{rawValueField(o.Format)}, nil
+	}
+	if o.declared != nil {
+		return o.declared, nil
 	}
 	if s := rc.schema(topic); s != nil {
 		return s.Fields(), nil

@@ -84,7 +84,7 @@ func (l *load) raiseFence(ctx context.Context, a *admin) error {
 	if !l.req.Fence.Set() {
 		return nil
 	}
-	if err := a.createTopic(ctx, fencesTopic, 1); err != nil {
+	if err := a.createTopicWith(ctx, fencesTopic, 1, compacted); err != nil {
 		return err
 	}
 	return l.transact(ctx, func(pr *producer) error {

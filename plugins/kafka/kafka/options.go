@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/dpone-go/dpone/sdk"
 )
 
@@ -27,7 +29,10 @@ type sourceOptions struct {
 	// IncrementalStrategy is "offset" (or empty for full reads).
 	IncrementalStrategy string `json:"incremental_strategy"`
 	// Format of message values: json (default: one object per message,
-	// its fields as columns), string or bytes (one _kafka_value column).
+	// its fields as columns), avro (Confluent-framed Avro through the
+	// Schema Registry of schema_registry_url: the latest value schema's
+	// fields as columns), protobuf (likewise, the latest schema's message),
+	// string or bytes (one _kafka_value column).
 	Format string `json:"format"`
 	// Start is where a read without a checkpoint begins: earliest
 	// (default), latest, last_snapshot (the first offsets of the last
@@ -60,6 +65,15 @@ type sourceOptions struct {
 	// GroupID is the consumer group of commit_to_group (default
 	// dpone.<topic>).
 	GroupID string `json:"group_id"`
+	// Compact reads the topic as a compacted topic converges: per message
+	// key, only the latest message, none when it is a tombstone (messages
+	// without a key are all kept). A full read of a snapshot_diff target
+	// or any changelog topic; two passes over the range, keys in memory.
+	Compact bool `json:"compact"`
+	// Columns declares the JSON value columns and their types instead of
+	// inferring them (format json only): fields not declared are skipped,
+	// a value that does not parse as its type is a poison message.
+	Columns []declaredColumn `json:"columns"`
 }
 
 // readOptions are checked source options.
@@ -67,6 +81,7 @@ type readOptions struct {
 	sourceOptions
 	startTime    time.Time
 	startOffsets map[int32]int64
+	declared     []arrow.Field
 	envelope     bool
 	headers      bool
 }
@@ -84,9 +99,9 @@ func decodeSourceOptions(raw json.RawMessage) (readOptions, error) {
 	switch o.Format {
 	case "":
 		o.Format = formatJSON
-	case formatJSON, formatString, formatBytes:
+	case formatJSON, formatAvro, formatProtobuf, formatString, formatBytes:
 	default:
-		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: format %q: want json, string or bytes", o.Format)
+		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: format %q: want json, avro, protobuf, string or bytes", o.Format)
 	}
 	switch o.Start {
 	case "":
@@ -119,6 +134,18 @@ func decodeSourceOptions(raw json.RawMessage) (readOptions, error) {
 	case "column", "fail":
 	default:
 		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: on_decode_error %q: want column or fail", o.OnDecodeError)
+	}
+	if o.Compact && o.IncrementalStrategy != "" {
+		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: compact reads the latest message per key of the whole range: drop incremental_strategy (a compacted view is a full read)")
+	}
+	if len(o.Columns) > 0 {
+		if o.Format != formatJSON {
+			return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: columns declares json fields: format %s has its own columns (drop columns, or set format: json)", o.Format)
+		}
+		var err error
+		if o.declared, err = declaredFields(o.Columns); err != nil {
+			return o, err
+		}
 	}
 	o.envelope = o.Envelope == nil || *o.Envelope
 	o.headers = o.Headers == nil || *o.Headers

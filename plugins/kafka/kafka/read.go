@@ -86,8 +86,24 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	}
 	next := map[int32]int64{}
 	b.onFlush = func() error { return out.Checkpoint(encodeState(topic, next)) }
-	mr := newMessageRows(b, fields, o, topic)
-	if err := consumeRange(ctx, cfg, topic, from, ends, next, mr.add); err != nil {
+	mr, err := newMessageRows(cfg, b, fields, o, topic)
+	if err != nil {
+		return err
+	}
+	add := mr.add
+	if o.Compact {
+		latest, err := latestByKey(ctx, cfg, topic, from, ends)
+		if err != nil {
+			return err
+		}
+		add = func(m *ck.Message) (bool, error) {
+			if m.Key != nil && (m.Value == nil || latest[string(m.Key)] != (position{m.TopicPartition.Partition, int64(m.TopicPartition.Offset)})) {
+				return false, nil
+			}
+			return mr.add(m)
+		}
+	}
+	if err := consumeRange(ctx, cfg, topic, from, ends, next, add); err != nil {
 		return err
 	}
 	if err := b.flush(); err != nil {
@@ -159,32 +175,58 @@ type messageRows struct {
 	b      *batcher
 	o      readOptions
 	topic  string
-	dec    *valueDecoder
+	dec    rowDecoder
 	nvalue int
 }
 
-func newMessageRows(b *batcher, fields []arrow.Field, o readOptions, topic string) *messageRows {
-	m := &messageRows{b: b, o: o, topic: topic, nvalue: len(fields)}
-	m.bind()
-	return m
+// rowDecoder appends one message value to the value columns' builders;
+// on error they may hold a partial row.
+type rowDecoder interface {
+	decode(value []byte) error
 }
 
-// bind points the decoder at the batcher's current builders.
-func (m *messageRows) bind() {
-	if m.o.Format != formatJSON {
-		return
-	}
+func newMessageRows(cfg Config, b *batcher, fields []arrow.Field, o readOptions, topic string) (*messageRows, error) {
+	m := &messageRows{b: b, o: o, topic: topic, nvalue: len(fields)}
 	bs := make([]array.Builder, m.nvalue)
 	for i := range bs {
 		bs[i] = m.b.builder(i)
 	}
-	m.dec = newValueDecoder(m.b.schema.Fields()[:m.nvalue], bs)
+	switch o.Format {
+	case formatJSON:
+		m.dec = newValueDecoder(fields, bs)
+	case formatAvro:
+		d, err := newAvroDecoder(cfg, topic)
+		if err != nil {
+			return nil, err
+		}
+		d.bind(fields, bs)
+		m.dec = d
+	case formatProtobuf:
+		md, err := protoLatest(cfg, topic)
+		if err != nil {
+			return nil, err
+		}
+		d, err := newProtoDecoder(cfg, topic, md)
+		if err != nil {
+			return nil, err
+		}
+		d.bind(fields, bs)
+		m.dec = d
+	}
+	return m, nil
+}
+
+// nulls appends a row of NULLs to the value columns (a poison message).
+func (m *messageRows) nulls() {
+	for i := range m.nvalue {
+		m.b.builder(i).AppendNull()
+	}
 }
 
 func (m *messageRows) add(msg *ck.Message) (bool, error) {
 	i := m.nvalue
 	switch m.o.Format {
-	case formatJSON:
+	case formatJSON, formatAvro, formatProtobuf:
 		if err := m.dec.decode(msg.Value); err != nil {
 			tp := msg.TopicPartition
 			if m.o.OnDecodeError == "fail" {
@@ -194,7 +236,7 @@ func (m *messageRows) add(msg *ck.Message) (bool, error) {
 			if ferr := m.b.flush(); ferr != nil {
 				return false, ferr
 			}
-			m.dec.nulls()
+			m.nulls()
 			m.b.builder(i).(*array.StringBuilder).Append(fmt.Sprintf("topic %s partition %d offset %d: %v", m.topic, tp.Partition, int64(tp.Offset), err))
 		} else {
 			m.b.builder(i).AppendNull()
@@ -263,4 +305,22 @@ func validUTF8(b []byte) string {
 		b = b[n:]
 	}
 	return string(out)
+}
+
+// position is a message's partition and offset.
+type position struct {
+	partition int32
+	offset    int64
+}
+
+// latestByKey is where the latest message of every key is in the range.
+func latestByKey(ctx context.Context, cfg Config, topic string, from, ends map[int32]int64) (map[string]position, error) {
+	latest := map[string]position{}
+	err := consumeRange(ctx, cfg, topic, from, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
+		if m.Key != nil {
+			latest[string(m.Key)] = position{m.TopicPartition.Partition, int64(m.TopicPartition.Offset)}
+		}
+		return false, nil
+	})
+	return latest, err
 }

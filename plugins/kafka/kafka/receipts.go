@@ -41,25 +41,55 @@ type receipts struct {
 	// last is the latest receipt of every target with a schema;
 	// lastSnap the latest full_refresh receipt of every target.
 	last, lastSnap map[string]*receipt
+	// scanned counts the receipt records read.
+	scanned int
 }
 
 // readReceipts reads receiptsTopic to its last stable offset; an absent
 // topic holds no receipts.
 func readReceipts(ctx context.Context, cfg Config, a *admin) (*receipts, error) {
+	return readReceiptsSince(ctx, cfg, a, time.Time{})
+}
+
+// receiptSkew is how much earlier than a load's first staged message its
+// receipt's timestamp may be (clocks of different plugin hosts).
+const receiptSkew = 10 * time.Minute
+
+// readReceiptsSince reads the receipts written at or after since (all of
+// them when since is zero), by the receipts' timestamps: a load's receipt
+// is written after its rows were staged, so a commit or status of a
+// staged load reads only the receipts since its staging, not the whole
+// topic.
+func readReceiptsSince(ctx context.Context, cfg Config, a *admin, since time.Time) (*receipts, error) {
+	return readReceiptsFrom(ctx, cfg, a, receiptsTopic, since)
+}
+
+// readReceiptsFrom is readReceiptsSince on a receipts topic of that name.
+func readReceiptsFrom(ctx context.Context, cfg Config, a *admin, receiptsTopic string, since time.Time) (*receipts, error) {
 	rc := &receipts{byLoad: map[string]*receipt{}, last: map[string]*receipt{}, lastSnap: map[string]*receipt{}}
 	ps, found, err := a.partitions(ctx, receiptsTopic)
 	if err != nil || !found {
 		return rc, err
 	}
-	low, err := a.offsets(ctx, receiptsTopic, ps, ck.EarliestOffsetSpec)
-	if err != nil {
-		return nil, err
-	}
 	ends, err := a.offsets(ctx, receiptsTopic, ps, ck.LatestOffsetSpec)
 	if err != nil {
 		return nil, err
 	}
-	err = consumeRange(ctx, cfg, receiptsTopic, low, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
+	spec := ck.EarliestOffsetSpec
+	if !since.IsZero() {
+		spec = ck.NewOffsetSpecForTimestamp(since.UnixMilli())
+	}
+	from, err := a.offsets(ctx, receiptsTopic, ps, spec)
+	if err != nil {
+		return nil, err
+	}
+	for p, off := range from {
+		if off < 0 { // nothing at or after since
+			from[p] = ends[p]
+		}
+	}
+	err = consumeRange(ctx, cfg, receiptsTopic, from, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
+		rc.scanned++
 		var r receipt
 		if json.Unmarshal(m.Value, &r) != nil || r.LoadID == "" {
 			return false, nil
@@ -74,6 +104,28 @@ func readReceipts(ctx context.Context, cfg Config, a *admin) (*receipts, error) 
 		return false, nil
 	})
 	return rc, err
+}
+
+// stagedSince is when the load's first staged message was written, less
+// receiptSkew; zero (read every receipt) for an empty staging topic.
+func (l *load) stagedSince(ctx context.Context, ps []int32, a *admin) (time.Time, error) {
+	low, err := a.offsets(ctx, l.staging, ps, ck.EarliestOffsetSpec)
+	if err != nil {
+		return time.Time{}, err
+	}
+	ends, err := a.offsets(ctx, l.staging, ps, ck.LatestOffsetSpec)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var first time.Time
+	err = consumeRange(ctx, l.cfg, l.staging, low, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
+		first = m.Timestamp
+		return true, nil
+	})
+	if err != nil || first.IsZero() {
+		return time.Time{}, err
+	}
+	return first.Add(-receiptSkew), nil
 }
 
 // schema is the value schema of topic's latest dpone load, or nil.

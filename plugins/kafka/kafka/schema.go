@@ -30,7 +30,7 @@ var jsonMeta = arrow.NewMetadata([]string{sdk.MetaLogical}, []string{sdk.Logical
 // envelopeFields are the columns every message carries besides its value.
 func envelopeFields(o readOptions) []arrow.Field {
 	var fs []arrow.Field
-	if o.Format == formatJSON {
+	if o.Format == formatJSON || o.Format == formatAvro || o.Format == formatProtobuf {
 		fs = append(fs, arrow.Field{Name: colError, Type: arrow.BinaryTypes.String, Nullable: true})
 	}
 	if o.envelope {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -29,6 +30,10 @@ type sinkOptions struct {
 	// Key is the message key: unique_key (default: the unique_key
 	// columns, none without them), hash (SHA-256 of the value) or none.
 	Key string `json:"key"`
+	// Format of message values: json (default), avro or protobuf
+	// (Confluent-framed; the schema is registered under <topic>-value in
+	// the Schema Registry of schema_registry_url).
+	Format string `json:"format"`
 }
 
 // load is a checked LoadRequest.
@@ -65,7 +70,22 @@ func (c *Connector) prepare(req sdk.LoadRequest) (*load, error) {
 	default:
 		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: key %q: want unique_key, hash or none", l.opts.Key)
 	}
-	if _, err := req.Strategy(); err != nil {
+	switch l.opts.Format {
+	case "":
+		l.opts.Format = formatJSON
+	case formatJSON:
+	case formatAvro, formatProtobuf:
+		if cfg.SchemaRegistryURL == "" {
+			return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: format %s needs schema_registry_url in the connection config", l.opts.Format)
+		}
+	default:
+		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: format %q: want json, avro or protobuf", l.opts.Format)
+	}
+	st, err := req.Strategy()
+	if err != nil {
+		return nil, err
+	}
+	if err := l.checkDiff(st); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -89,6 +109,11 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 		return "", err
 	}
 	if _, err := newRowEncoder(req.Schema, req.UniqueKey, l.opts.Key, req.Load.Lineage); err != nil {
+		return "", err
+	}
+	// A registry schema is registered now, so an incompatible one fails
+	// before any data.
+	if _, err := l.newValueEncoder(req.Schema); err != nil {
 		return "", err
 	}
 	a, err := newAdmin(l.cfg)
@@ -122,8 +147,8 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	return l.staging, nil
 }
 
-// Write encodes the records as the target's final messages (key, JSON
-// value with the lineage columns, headers) and produces them to the
+// Write encodes the records as the target's final messages (key, JSON or
+// Avro value with the lineage columns, headers) and produces them to the
 // staging topic with an idempotent producer; it returns once every
 // message is acknowledged.
 func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
@@ -157,6 +182,7 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 	defer pr.close()
 	var res sdk.WriteResult
 	var enc *rowEncoder
+	var regEnc valueEncoder
 	var encSchema *arrow.Schema
 	headers := l.headers()
 	for {
@@ -171,10 +197,18 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 			if enc, err = newRowEncoder(rec.Schema(), req.UniqueKey, l.opts.Key, req.Load.Lineage); err != nil {
 				return res, err
 			}
+			if regEnc, err = l.newValueEncoder(rec.Schema()); err != nil {
+				return res, err
+			}
 			encSchema = rec.Schema()
 		}
 		for i := range int(rec.NumRows()) {
-			value, err := enc.value(nil, rec, i)
+			var value []byte
+			if regEnc != nil {
+				value, err = regEnc.value(rec, i)
+			} else {
+				value, err = enc.value(nil, rec, i)
+			}
 			if err != nil {
 				return res, sdk.Errorf(sdk.CodeData, "load %s: %w", req.LoadID, err)
 			}
@@ -194,6 +228,24 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 		return res, fmt.Errorf("stage load %s: %w", req.LoadID, err)
 	}
 	return res, nil
+}
+
+// valueEncoder renders row i of a record as a message value through a
+// Schema Registry.
+type valueEncoder interface {
+	value(rec arrow.RecordBatch, i int) ([]byte, error)
+}
+
+// newValueEncoder is the load's registry encoder for records of schema,
+// nil for format json.
+func (l *load) newValueEncoder(schema *arrow.Schema) (valueEncoder, error) {
+	switch l.opts.Format {
+	case formatAvro:
+		return newAvroEncoder(l.cfg, l.topic, schema, l.req.Load.Lineage)
+	case formatProtobuf:
+		return newProtoEncoder(l.cfg, l.topic, schema, l.req.Load.Lineage)
+	}
+	return nil, nil
 }
 
 // headers are the headers of the load's messages: run id and load id.
@@ -246,17 +298,22 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 	if err := l.raiseFence(ctx, a); err != nil && sdk.CodeOf(err) != sdk.CodeConfig {
 		return 0, fmt.Errorf("load status %s: raise the fence of unit %s: %w", req.LoadID, req.Fence, err)
 	}
-	rc, err := readReceipts(ctx, l.cfg, a)
+	ps, staged, err := a.partitions(ctx, l.staging)
 	if err != nil {
 		return 0, err
 	}
-	if rc.byLoad[req.LoadID] != nil {
-		return sdk.LoadCommitted, nil
+	var since time.Time // every receipt without staging (recovery only)
+	if staged {
+		if since, err = l.stagedSince(ctx, ps, a); err != nil {
+			return 0, err
+		}
 	}
-	_, staged, err := a.partitions(ctx, l.staging)
+	rc, err := readReceiptsSince(ctx, l.cfg, a, since)
 	switch {
 	case err != nil:
 		return 0, err
+	case rc.byLoad[req.LoadID] != nil:
+		return sdk.LoadCommitted, nil
 	case staged:
 		return sdk.LoadStaged, nil
 	}

@@ -2,6 +2,8 @@ package kafka
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"strings"
@@ -215,5 +217,47 @@ func TestSinkSnapshots(t *testing.T) {
 	}
 	if ts, ok := all.schema.Field(all.schema.FieldIndices("_dpone_loaded_at")[0]).Type.(*arrow.TimestampType); !ok || ts.TimeZone != "UTC" {
 		t.Errorf("lineage loaded_at type: got %v, want a UTC timestamp (the receipt's schema)", all.schema)
+	}
+}
+
+// TestSinkKeys: key hash is the SHA-256 (hex) of the message value, so
+// equal rows share a key; key none publishes without keys; unique_key of
+// two columns is the JSON array of their values.
+func TestSinkKeys(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		opts string
+		key  []string
+		want func(value string) any
+	}{
+		{`{"key":"hash"}`, nil, func(v string) any { h := sha256.Sum256([]byte(v)); return hex.EncodeToString(h[:]) }},
+		{`{"key":"none"}`, []string{"id"}, func(string) any { return nil }},
+		{`{}`, []string{"id", "name"}, func(v string) any {
+			var m map[string]any
+			_ = json.Unmarshal([]byte(v), &m)
+			k, _ := json.Marshal([]any{m["id"], m["name"]})
+			return string(k)
+		}},
+	} {
+		t.Run(tt.opts, func(t *testing.T) {
+			topic := testTopic("sink_keys")
+			req := sinkLoad(t, topic, "load-keys-"+topic, sdk.ModeAppend, tt.key, tt.opts)
+			stage(t, req, 1, 2)
+			if _, err := New().(*Connector).CommitLoad(ctx, req, nil); err != nil {
+				t.Fatal(err)
+			}
+			out, err := readTopic(t, topic, `{"format":"string"}`, sdk.ReadFull, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.rows) != 2 {
+				t.Fatalf("target has %d messages, want 2", len(out.rows))
+			}
+			for _, r := range out.rows {
+				if got, want := r[colKey], tt.want(r[colValue].(string)); got != want {
+					t.Errorf("key of %s: got %v, want %v", r[colValue], got, want)
+				}
+			}
+		})
 	}
 }

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+)
+
+// Kafka scenarios run when scripts/bench.sh started a Kafka broker
+// (BENCH_KAFKA=1: scripts/kafka.sh, franz-go's kfake, which keeps every
+// message in memory, so keep BENCH_ROWS at 1M or less). In order, per run:
+// pg_to_kafka publishes bench_src as a JSON full_refresh snapshot to topic
+// bench.pg_to_kafka__<table>; pg_to_kafka_avro the same as Avro through
+// the broker's test Schema Registry; kafka_to_pg reads the last snapshot
+// of the JSON topic into PostgreSQL; kafka_produce_loop and
+// kafka_consume_loop are the client's own limit, a plain confluent-kafka-go
+// producer (BENCH_KAFKA_MSG_BYTES per message, default 300, about a JSON
+// row of bench_src) and a plain read_committed consumer of the JSON topic's
+// first rows messages (plugins/kafka/benchloop).
+var kafkaScenarios = []scenario{
+	{Name: "pg_to_kafka", Source: "postgres", Sink: "kafka"},
+	{Name: "pg_to_kafka_avro", Source: "postgres", Sink: "kafka"},
+	{Name: "kafka_to_pg", Source: "kafka", Sink: "postgres"},
+	{Name: "kafka_produce_loop"},
+	{Name: "kafka_consume_loop"},
+}
+
+// kafkaEnabled reports whether a broker is there to bench.
+func kafkaEnabled() bool { return os.Getenv("DPONE_TEST_KAFKA_BROKERS") != "" }
+
+func isKafka(s scenario) bool {
+	for _, k := range kafkaScenarios {
+		if k.Name == s.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// runKafka measures one Kafka scenario.
+func (b *bench) runKafka(s scenario, table string, rows int64) (measurement, error) {
+	jsonTopic := "bench.pg_to_kafka__" + table
+	switch s.Name {
+	case "kafka_produce_loop", "kafka_consume_loop":
+		loop, err := b.benchloop()
+		if err != nil {
+			return measurement{}, err
+		}
+		args := []string{"consume", "-topic", jsonTopic}
+		if s.Name == "kafka_produce_loop" {
+			size := envStr("BENCH_KAFKA_MSG_BYTES", "300")
+			b.kafkaSeq++
+			args = []string{"produce", "-topic", fmt.Sprintf("bench.loop_%d_%d", os.Getpid(), b.kafkaSeq), "-size", size}
+		}
+		args = append(args, "-brokers", os.Getenv("DPONE_TEST_KAFKA_BROKERS"), "-n", strconv.FormatInt(rows, 10))
+		return b.measure(exec.Command(loop, args...))
+	}
+	var src, sink string
+	switch s.Name {
+	case "pg_to_kafka":
+		src, sink = `{type: postgres, connection_id: src}`, `{type: kafka, connection_id: kafka, strategy: {mode: full_refresh}}`
+	case "pg_to_kafka_avro":
+		if os.Getenv("DPONE_TEST_SCHEMA_REGISTRY_URL") == "" {
+			return measurement{}, fmt.Errorf("pg_to_kafka_avro needs DPONE_TEST_SCHEMA_REGISTRY_URL (scripts/kafka.sh prints it)")
+		}
+		src, sink = `{type: postgres, connection_id: src}`, `{type: kafka, connection_id: kafka, strategy: {mode: full_refresh}, options: {format: avro}}`
+	case "kafka_to_pg":
+		if err := b.psql(b.dstDSN, "DROP TABLE IF EXISTS bench."+s.targetTable(table)); err != nil {
+			return measurement{}, err
+		}
+		src = `{type: kafka, connection_id: kafka, options: {start: last_snapshot, envelope: false, headers: false}}`
+		sink = `{type: postgres, connection_id: dst, strategy: {mode: full_refresh}}`
+	}
+	schema, name := "public", table
+	if s.Source == "kafka" {
+		schema, name = "bench", "pg_to_kafka__"+table
+	}
+	doc := fmt.Sprintf(`kind: dpone.batch.v1
+metadata: {id: bench_%[1]s, owner: bench}
+naming:
+  sink_dataset: bench
+defaults:
+  source: %[2]s
+  sink: %[3]s
+schemas:
+  %[4]s:
+    tables:
+      - table: %[5]s
+        overrides:
+          sink: {table: {name: %[6]s}}
+`, s.Name, src, sink, schema, name, s.targetTable(table))
+	path := filepath.Join(b.work, s.Name+"__"+table+".yaml")
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		return measurement{}, err
+	}
+	cmd := b.dponeRun(path)
+	cmd.Env = append(cmd.Env, "DPONE_CONN_KAFKA_BROKERS="+os.Getenv("DPONE_TEST_KAFKA_BROKERS"),
+		"DPONE_CONN_KAFKA_SCHEMA_REGISTRY_URL="+os.Getenv("DPONE_TEST_SCHEMA_REGISTRY_URL"))
+	m, err := b.measure(cmd)
+	if err != nil || s.Sink != "postgres" {
+		return m, err
+	}
+	return m, b.checkRows(b.dstDSN, "bench."+s.targetTable(table), rows)
+}
+
+// benchloop builds plugins/kafka/benchloop once into the work directory.
+func (b *bench) benchloop() (string, error) {
+	bin := filepath.Join(b.work, "benchloop")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	cmd := exec.Command("go", "build", "-o", bin, "./benchloop")
+	cmd.Dir = filepath.Join(b.root, "plugins", "kafka")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build benchloop: %w\n%s", err, out)
+	}
+	return bin, nil
+}
