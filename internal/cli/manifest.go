@@ -143,7 +143,7 @@ out; --offline starts none.`,
 			if err := plan.CheckAvailable(cmd.Context(), conns, m.Units, skipped); err != nil {
 				return asUsage(err)
 			}
-			fmt.Fprintf(app.Out, "%s: ok (%s, %d units)\n", args[0], m.Metadata.ID, len(m.Units))
+			fmt.Fprintf(app.Out, "%s: ok (%s, %s)\n", args[0], m.Metadata.ID, countOf(len(m.Units), "unit"))
 			return nil
 		},
 	}

@@ -42,6 +42,8 @@ type App struct {
 	// PluginTimeout bounds each control-plane call to a plugin;
 	// CommitTimeout hard-bounds CommitLoad/ApplySchema (0: none).
 	PluginTimeout, CommitTimeout time.Duration
+	// StateDir overrides where state lives (--state-dir; see statedir.go).
+	StateDir string
 }
 
 // usageError marks errors that are the user's input: exit code 2.
@@ -120,6 +122,7 @@ func newRootCmd(app *App) *cobra.Command {
 	pf.StringVar(&app.LockFile, "lock-file", "", "connector lock file to verify plugins against (default: "+connector.LockFileName+" next to the manifest)")
 	pf.DurationVar(&app.PluginTimeout, "plugin-timeout", connector.DefaultCallTimeout, "bound on each plugin control-plane call (GetSpec, Check, Discover, DescribeTarget, BeginLoad, LoadStatus, ...); CommitLoad and ApplySchema run while the plugin keeps answering within it")
 	pf.DurationVar(&app.CommitTimeout, "commit-timeout", 0, "hard bound on CommitLoad and ApplySchema (0: none; they already fail when the plugin stops answering)")
+	pf.StringVar(&app.StateDir, "state-dir", "", "directory of state.db and runs/ for every command (default: $"+StateDirEnv+", else the manifest's state block, else .dpone in the project root: the directory of dpone.yaml or of the manifest)")
 	root.PersistentFlags().StringVar(&app.LogLevel, "log-level", "warn", "plugin log level: trace, debug, info, warn, error")
 	addCommands(root, app)
 	usageArgsAll(root)

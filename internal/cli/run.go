@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -102,10 +103,13 @@ func openSession(ctx context.Context, app *App, path string, selectors, excludes
 		return nil, asUsage(err)
 	}
 	if len(units) == 0 {
-		return nil, usagef("no unit matches the selection (manifest %s has %d units)", path, len(m.Units))
+		return nil, usagef("no unit matches the selection (manifest %s has %s)", path, countOf(len(m.Units), "unit"))
 	}
 	reg, err := app.manifestRegistry(m)
 	if err != nil {
+		return nil, err
+	}
+	if err := app.applyStateRule(m); err != nil {
 		return nil, err
 	}
 	store, err := openStore(ctx, m)
@@ -151,7 +155,7 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 	case "plain":
 		progress = evidence.NewProgress(app.Err, false)
 	case "none":
-		progress = evidence.NewProgress(discard{}, false)
+		progress = evidence.NewProgress(io.Discard, false)
 	default:
 		return usagef("--progress %q: want auto, bars, plain or none", o.progress)
 	}
@@ -199,6 +203,7 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 	if path != "" {
 		fmt.Fprintf(app.Out, "report: %s\n", path)
 	}
+	fmt.Fprintf(app.Out, "state: %s\n", stateLabel(s.m))
 	for _, u := range rep.Units {
 		if u.Error != nil && u.Status != "skipped" {
 			fmt.Fprintf(app.Err, "%s: %s: %s\n", u.Unit, u.Error.Code, u.Error.Message)
@@ -239,10 +244,6 @@ func onlyConfigErrors(rep *evidence.Report) bool {
 	return failed > 0
 }
 
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
 func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
@@ -259,4 +260,12 @@ func serveMetrics(addr string, m *evidence.Metrics) (stop func(), err error) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return func() { _ = srv.Close() }, nil
+}
+
+// countOf is "1 unit", "2 units".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

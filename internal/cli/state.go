@@ -15,15 +15,18 @@ import (
 	"github.com/dpone-go/dpone/host/state"
 )
 
-// stateFlags choose the state store: a manifest's state block, or a file.
+// stateFlags choose the state store: a manifest's state block, a file, or
+// the rule of statedir.go. Commands print which state they read.
 type stateFlags struct {
+	app      *App
 	manifest string
 	path     string
 }
 
-func (f *stateFlags) register(cmd *cobra.Command) {
-	cmd.PersistentFlags().StringVarP(&f.manifest, "manifest", "m", "", "use this manifest's state block")
-	cmd.PersistentFlags().StringVar(&f.path, "state", "", "SQLite state file (default .dpone/state.db)")
+func (f *stateFlags) register(cmd *cobra.Command, app *App) {
+	f.app = app
+	cmd.PersistentFlags().StringVarP(&f.manifest, "manifest", "m", "", "use this manifest's state (its state block, else its project root's .dpone/state.db)")
+	cmd.PersistentFlags().StringVar(&f.path, "state", "", "SQLite state file (default: --state-dir, $"+StateDirEnv+", else .dpone/state.db in the project root: the nearest directory with a dpone.yaml, else the working directory)")
 }
 
 func (f *stateFlags) open(ctx context.Context) (state.Store, string, error) {
@@ -35,24 +38,42 @@ func (f *stateFlags) open(ctx context.Context) (state.Store, string, error) {
 }
 
 // openManifest opens the store and, with --manifest, the manifest (nil
-// without it).
+// without it), and says on stderr which state it opened.
 func (f *stateFlags) openManifest(ctx context.Context) (state.Store, *manifest.Manifest, error) {
 	if f.manifest != "" {
 		m, err := manifest.Load(f.manifest, manifest.Options{})
 		if err != nil {
 			return nil, nil, asUsage(err)
 		}
+		if err := f.app.applyStateRule(m); err != nil {
+			return nil, nil, err
+		}
+		if m.State.Backend != "postgres" {
+			if err := needStateFile(m.State.Path); err != nil {
+				return nil, nil, err
+			}
+		}
 		st, err := openStore(ctx, m)
+		if err == nil {
+			fmt.Fprintf(f.app.Err, "state: %s\n", stateLabel(m))
+		}
 		return st, m, err
 	}
 	path := f.path
 	if path == "" {
-		path = ".dpone/state.db"
+		var err error
+		if path, err = f.app.defaultStatePath(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := needStateFile(path); err != nil {
+		return nil, nil, err
 	}
 	st, err := state.Open(ctx, "sqlite", path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open state %s: %w", path, err)
 	}
+	fmt.Fprintf(f.app.Err, "state: %s\n", path)
 	return st, nil, nil
 }
 
@@ -74,7 +95,7 @@ func newStateCmd(app *App) *cobra.Command {
 	var yes bool
 	var reason string
 	cmd := &cobra.Command{Use: "state", Short: "Inspect and change incremental state (checkpoints)"}
-	f.register(cmd)
+	f.register(cmd, app)
 	list := &cobra.Command{Use: "list", Short: "List stream checkpoints", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, _, err := f.open(cmd.Context())
