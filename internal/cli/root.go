@@ -42,6 +42,9 @@ type App struct {
 	// PluginTimeout bounds each control-plane call to a plugin;
 	// CommitTimeout hard-bounds CommitLoad/ApplySchema (0: none).
 	PluginTimeout, CommitTimeout time.Duration
+	// Args are the arguments Run was given (the runs registry records
+	// them).
+	Args []string
 	// StateDir overrides where state lives (--state-dir; see statedir.go).
 	StateDir string
 }
@@ -77,7 +80,7 @@ func (e exitError) Unwrap() error { return e.err }
 
 // Run executes dpone with args and returns the process exit code.
 func Run(ctx context.Context, args []string, streams IO, version string) int {
-	app := &App{IO: streams, Version: version}
+	app := &App{IO: streams, Version: version, Args: args}
 	root := newRootCmd(app)
 	root.SetArgs(args)
 	root.SetIn(streams.In)

@@ -53,7 +53,7 @@ run or by a unit), 130 interrupted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.manifest = args[0]
-			return runRun(cmd.Context(), app, o, os.Args[1:])
+			return runRun(cmd.Context(), app, o, app.Args)
 		},
 	}
 	f := cmd.Flags()
