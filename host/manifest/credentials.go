@@ -16,9 +16,10 @@ var ConnectionTypes = []string{"env", "params", "vault"}
 
 // credResult is one resolved connection, shared by every unit using it.
 type credResult struct {
-	config map[string]any
-	layers map[string]string // field -> layer
-	ok     bool
+	config  map[string]any
+	layers  map[string]string // field -> layer
+	ok      bool
+	missing string // with Options.WithoutCredentials: what is missing
 }
 
 // EnvName returns the environment spelling of a connection id:
@@ -77,6 +78,7 @@ func (b *builder) credentials(u *Unit, side string) {
 		for k, v := range r.config {
 			cfg[k], layers[k] = v, r.layers[k]
 		}
+		e.CredentialsMissing = r.missing
 	}
 	b.setConfig(u, side, e, cfg, layers)
 }
@@ -114,11 +116,19 @@ func (b *builder) resolveConnection(u *Unit, side string, e *Endpoint, line int)
 	if conn := b.root.get("connections").get(e.ConnectionID); conn != nil {
 		layer := "connections." + e.ConnectionID
 		errs := len(b.p.errs)
+		var missing []string
+		if b.opts.WithoutCredentials {
+			b.missing = &missing
+		}
 		if conn.kind == mapNode {
 			for _, k := range conn.keys {
 				r.config[k] = b.interpolateTree(conn.m[k], layer+"."+k)
 				r.layers[k] = layer
 			}
+		}
+		b.missing = nil
+		if len(missing) > 0 {
+			r.missing = fmt.Sprintf("connections.%s: environment variable(s) %s not set", e.ConnectionID, strings.Join(missing, ", "))
 		}
 		r.ok = len(b.p.errs) == errs
 		return r
@@ -132,9 +142,14 @@ func (b *builder) resolveConnection(u *Unit, side string, e *Endpoint, line int)
 		}
 	}
 	if len(r.config) == 0 {
-		r.ok = false
-		b.p.add(ErrMissingEnv, line, u.ID, "%s.connection_id %q has no credentials: set environment variables %s<FIELD> (for example %s%s=...) or add connections.%s to the manifest",
+		msg := fmt.Sprintf("%s.connection_id %q has no credentials: set environment variables %s<FIELD> (for example %s%s=...) or add connections.%s to the manifest",
 			side, e.ConnectionID, prefix, prefix, exampleField(e.Type), e.ConnectionID)
+		if b.opts.WithoutCredentials {
+			r.missing = msg
+			return r
+		}
+		r.ok = false
+		b.p.add(ErrMissingEnv, line, u.ID, "%s", msg)
 	}
 	return r
 }
@@ -169,7 +184,9 @@ func (b *builder) interpolate(n *node, path string) string {
 		}
 		name := m[2 : len(m)-1]
 		v, ok := b.opts.lookup(name)
-		if !ok {
+		if !ok && b.missing != nil {
+			*b.missing = append(*b.missing, name)
+		} else if !ok {
 			b.p.add(ErrMissingEnv, n.line, "", "%s: environment variable %s is not set", path, name)
 		}
 		return v
