@@ -236,6 +236,9 @@ func (e Endpoint) RedactedConfig() map[string]any {
 	out := make(map[string]any, len(e.Config))
 	for k, v := range e.Config {
 		out[k] = Redacted
+		if harmlessKeys[strings.ToLower(k)] && !isSecretText(v) {
+			out[k] = v
+		}
 		if s, ok := v.(string); ok {
 			if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
 				u.RawQuery = ""
@@ -247,4 +250,32 @@ func (e Endpoint) RedactedConfig() map[string]any {
 		}
 	}
 	return out
+}
+
+// harmlessKeys are config keys whose values are not secrets (where the
+// data is, whom to connect as): they show in plan, render and errors.
+// Every other key is masked, so a connector's own secret (a token, a
+// header) is masked without being listed.
+var harmlessKeys = map[string]bool{
+	"path": true, "root": true, "dir": true, "directory": true, "file": true, "format": true,
+	"host": true, "hosts": true, "port": true, "addr": true, "address": true, "endpoint": true,
+	"database": true, "dbname": true, "db": true, "schema": true, "dataset": true, "project": true,
+	"region": true, "bucket": true, "user": true, "username": true, "sslmode": true,
+	"memory_limit": true, "threads": true, "base_url": true,
+}
+
+// isSecretText reports whether a harmless key's value looks like it holds
+// a secret anyway (a URL with a password or query, key=value pairs):
+// those stay masked, or go through the URL rule.
+func isSecretText(v any) bool {
+	s, ok := v.(string)
+	if !ok {
+		_, scalar := v.(map[string]any)
+		_, list := v.([]any)
+		return scalar || list
+	}
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
+		return true // the URL rule below shows it without password and query
+	}
+	return strings.Contains(s, "=")
 }
