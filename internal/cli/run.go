@@ -145,11 +145,10 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 	if reportDir == "" {
 		reportDir = filepath.Join(filepath.Dir(s.m.State.Path), "runs")
 	}
-	tty := isTerminal(app.Err)
 	var progress evidence.Progress
 	switch o.progress {
 	case "auto":
-		progress = evidence.NewProgress(app.Err, tty)
+		progress = evidence.NewProgress(app.Err, drawBars(app.Err))
 	case "bars":
 		progress = evidence.NewProgress(app.Err, true)
 	case "plain":
@@ -244,9 +243,16 @@ func onlyConfigErrors(rep *evidence.Report) bool {
 	return failed > 0
 }
 
-func isTerminal(w any) bool {
+// drawBars reports whether --progress auto draws bars on w: a terminal
+// with a size. A terminal reporting 0 columns (CI runners, some IDEs)
+// gets plain lines, as a file or pipe does: bars would print nothing.
+func drawBars(w any) bool {
 	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return false
+	}
+	cols, _, err := term.GetSize(int(f.Fd()))
+	return err == nil && cols > 0
 }
 
 // serveMetrics serves m on addr/metrics until stop is called.
