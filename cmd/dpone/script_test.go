@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		"dpone": func() int {
 			ctx, stop := signalContext()
 			defer stop()
-			return cli.Run(ctx, os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, "test")
+			return cli.RunWith(ctx, os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, "test", cli.Options{Hooks: faultHooks()})
 		},
 	}))
 }
@@ -84,6 +84,7 @@ func TestScripts(t *testing.T) {
 	chDSN, chHTTP := os.Getenv("DPONE_TEST_CH_DSN"), os.Getenv("DPONE_TEST_CH_HTTP")
 	msDSN := os.Getenv("DPONE_TEST_MSSQL_DSN") // no SQL Server runs here: set only where one does
 	kafka := os.Getenv("DPONE_TEST_KAFKA_BROKERS")
+	defer removeFaultPlugins()
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
@@ -139,18 +140,19 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile": cmdWaitFile,
-			"psql":     cmdPsql,
-			"chq":      cmdChq,
-			"plandiff": cmdPlanDiff,
-			"exitcode": cmdExitCode,
-			"expand":   cmdExpand,
-			"pgserver": cmdPgServer,
-			"chserver": cmdChServer,
-			"sigcont":  cmdSigcont,
-			"nosecret": cmdNoSecret,
-			"setfield": cmdSetField,
-			"envfile":  cmdEnvFile,
+			"waitfile":     cmdWaitFile,
+			"psql":         cmdPsql,
+			"chq":          cmdChq,
+			"plandiff":     cmdPlanDiff,
+			"exitcode":     cmdExitCode,
+			"expand":       cmdExpand,
+			"pgserver":     cmdPgServer,
+			"chserver":     cmdChServer,
+			"sigcont":      cmdSigcont,
+			"nosecret":     cmdNoSecret,
+			"setfield":     cmdSetField,
+			"envfile":      cmdEnvFile,
+			"faultplugins": cmdFaultPlugins,
 		},
 	})
 }

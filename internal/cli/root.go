@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/run"
 )
 
 // Exit codes (STYLE.md rule 8).
@@ -45,6 +46,8 @@ type App struct {
 	// Args are the arguments Run was given (the runs registry records
 	// them).
 	Args []string
+	// hooks are Options.Hooks (nil in a released dpone).
+	hooks run.Hooks
 	// StateDir overrides where state lives (--state-dir; see statedir.go).
 	StateDir string
 }
@@ -78,9 +81,21 @@ type exitError struct {
 func (e exitError) Error() string { return e.err.Error() }
 func (e exitError) Unwrap() error { return e.err }
 
+// Options are what a caller other than main gives Run: test binaries pass
+// fault-injection hooks; a released dpone passes none.
+type Options struct {
+	// Hooks are called at the load phases of every run (run.Hook).
+	Hooks run.Hooks
+}
+
 // Run executes dpone with args and returns the process exit code.
 func Run(ctx context.Context, args []string, streams IO, version string) int {
-	app := &App{IO: streams, Version: version, Args: args}
+	return RunWith(ctx, args, streams, version, Options{})
+}
+
+// RunWith is Run with opts.
+func RunWith(ctx context.Context, args []string, streams IO, version string, opts Options) int {
+	app := &App{IO: streams, Version: version, Args: args, hooks: opts.Hooks}
 	root := newRootCmd(app)
 	root.SetArgs(args)
 	root.SetIn(streams.In)

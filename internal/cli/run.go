@@ -178,7 +178,7 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 	rep, runErr := run.Execute(ctx, run.Options{
 		Manifest: s.m, Units: s.units, Parallel: o.parallel, Store: s.store, Pool: s.pool,
 		Progress: progress, Log: app.Err, Retries: o.retries, RetryBackoff: o.retryBackoff, RetryMaxBackoff: o.retryMax,
-		Wait: o.wait, LockTTL: o.lockTTL, Args: args, Hooks: faultHooks(), RunID: runID, Lineage: lineage, Metrics: metrics,
+		Wait: o.wait, LockTTL: o.lockTTL, Args: args, Hooks: app.hooks, RunID: runID, Lineage: lineage, Metrics: metrics,
 	})
 	if rep == nil {
 		if configError(runErr) {
