@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -21,6 +22,9 @@ type stateFlags struct {
 	app      *App
 	manifest string
 	path     string
+	// create lets the command create a state that does not exist yet
+	// (state import); the others refuse it.
+	create bool
 }
 
 func (f *stateFlags) register(cmd *cobra.Command, app *App) {
@@ -48,7 +52,7 @@ func (f *stateFlags) openManifest(ctx context.Context) (state.Store, *manifest.M
 		if err := f.app.applyStateRule(m); err != nil {
 			return nil, nil, err
 		}
-		if m.State.Backend != "postgres" {
+		if m.State.Backend != "postgres" && !f.create {
 			if err := needStateFile(m.State.Path); err != nil {
 				return nil, nil, err
 			}
@@ -66,8 +70,12 @@ func (f *stateFlags) openManifest(ctx context.Context) (state.Store, *manifest.M
 			return nil, nil, err
 		}
 	}
-	if err := needStateFile(path); err != nil {
-		return nil, nil, err
+	if !f.create {
+		if err := needStateFile(path); err != nil {
+			return nil, nil, err
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, nil, fmt.Errorf("create state directory: %w", err)
 	}
 	st, err := state.Open(ctx, "sqlite", path)
 	if err != nil {
@@ -199,6 +207,7 @@ func newStateCmd(app *App) *cobra.Command {
 			if !yes {
 				return usagef("state import overwrites checkpoints: add --yes to confirm")
 			}
+			f.create = true // importing into a new state is how a state moves
 			st, _, err := f.open(cmd.Context())
 			if err != nil {
 				return err
