@@ -21,26 +21,24 @@ func renderOptions(w io.Writer, spec *catalog.Spec) {
 	caps := spec.Capabilities
 	if caps.Source {
 		fmt.Fprintln(w, "source options (source.options):")
-		rows := map[string]string{}
-		for k, typ := range schemaProperties(spec.SourceOptionsSchemaJSON) {
-			rows[k] = typ
+		rows := schemaProperties(spec.SourceOptionsSchemaJSON)
+		if rows == nil {
+			rows = map[string]schemaProperty{}
 		}
-		host := map[string]string{}
 		for _, k := range keys {
 			if k.Section == "source.options" {
-				host[k.Key] = k.Want
-				if _, ok := rows[k.Key]; !ok {
-					rows[k.Key] = ""
-				}
+				p := rows[k.Key]
+				p.description = k.Want // the host's meaning wins: it reads the key
+				rows[k.Key] = p
 			}
 		}
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, k := range sortedKeys(rows) {
-			typ := rows[k]
-			if typ == "" {
-				typ = "any"
+			p := rows[k]
+			if p.typ == "" {
+				p.typ = "any"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", k, typ, host[k])
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", k, p.typ, p.description)
 		}
 		_ = tw.Flush()
 		if len(caps.IncrementalStrategies) > 0 {
@@ -63,14 +61,18 @@ func renderOptions(w io.Writer, spec *catalog.Spec) {
 	}
 }
 
+// schemaProperty is one property of a published options schema.
+type schemaProperty struct{ typ, description string }
+
 // schemaProperties returns the top-level properties of a JSON Schema
-// object with their type ("" when the schema gives none).
-func schemaProperties(schema string) map[string]string {
+// object with their type ("" when the schema gives none) and description.
+func schemaProperties(schema string) map[string]schemaProperty {
 	var doc struct {
 		Properties map[string]struct {
-			Type  any   `json:"type"`
-			Enum  []any `json:"enum"`
-			Items *struct {
+			Type        any    `json:"type"`
+			Description string `json:"description"`
+			Enum        []any  `json:"enum"`
+			Items       *struct {
 				Type any `json:"type"`
 			} `json:"items"`
 		} `json:"properties"`
@@ -78,7 +80,7 @@ func schemaProperties(schema string) map[string]string {
 	if strings.TrimSpace(schema) == "" || json.Unmarshal([]byte(schema), &doc) != nil {
 		return nil
 	}
-	out := map[string]string{}
+	out := map[string]schemaProperty{}
 	for k, p := range doc.Properties {
 		typ := fmt.Sprint(p.Type)
 		if p.Type == nil {
@@ -94,7 +96,7 @@ func schemaProperties(schema string) map[string]string {
 			}
 			typ = "one of " + strings.Join(vals, ", ")
 		}
-		out[k] = typ
+		out[k] = schemaProperty{typ: typ, description: p.Description}
 	}
 	return out
 }
