@@ -27,8 +27,7 @@ proto-check:
 	@scripts/proto-check.sh
 
 lint:
-	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v /gen/))" || (gofmt -l $$(git ls-files '*.go' | grep -v /gen/); exit 1)
-	@for m in $$(go list -m -f '{{.Dir}}'); do (cd $$m && go vet ./...) || exit 1; done
+	@scripts/lint.sh
 
 bench: build
 	@scripts/bench.sh

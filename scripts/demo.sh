@@ -21,3 +21,8 @@ echo "==> sample query: revenue by country (DuckDB, through the duckdb connector
 bin/dpone read duckdb revenue --config "{\"path\": \"$root/$qs/warehouse.duckdb\"}" \
   --options '{"query": "select c.country, count(distinct o.id) as orders, sum(i.quantity * i.unit_price) as revenue from landing__shop.customers c join landing__shop.orders o on o.customer_id = c.id join landing__shop.order_items i on i.order_id = o.id group by 1 order by revenue desc"}' \
   --limit 10
+echo
+echo "==> next: the runs registry and the warehouse"
+echo "  bin/dpone runs list -m $qs/manifest.yaml"
+echo "  bin/dpone runs show -m $qs/manifest.yaml <RUN>"
+echo "  bin/dpone read duckdb orders --namespace landing__shop --config '{\"path\": \"$qs/warehouse.duckdb\"}'"

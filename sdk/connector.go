@@ -47,7 +47,10 @@ type Spec struct {
 }
 
 // Connector is what a plugin's factory returns. It must implement Source,
-// Destination or both; everything else is optional.
+// Destination or both; everything else is optional. A Connector that also
+// implements io.Closer is closed by Serve when the host is done with the
+// plugin (a graceful shutdown; a killed plugin closes nothing), e.g. to
+// checkpoint a database file; without it, the process just exits.
 type Connector interface {
 	Spec() Spec
 }

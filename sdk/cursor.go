@@ -31,25 +31,25 @@ import (
 // source embeds them in its options struct, so every source spells them
 // the same way.
 type CursorOptions struct {
-	IncrementalColumn string   `json:"incremental_column"`
-	IncrementalKey    []string `json:"incremental_key"`
+	IncrementalColumn string   `json:"incremental_column" doc:"incremental_strategy column: the cursor column"`
+	IncrementalKey    []string `json:"incremental_key" doc:"columns that order rows with equal cursors (default: the primary key)"`
 	// NullPolicy is what a read does with NULL cursors: include_once
 	// (default: read on the first read only), skip or fail.
-	NullPolicy string `json:"null_policy"`
+	NullPolicy string `json:"null_policy" doc:"NULL cursors: include_once (default), skip or fail"`
 	// Lookback makes every read after the first start that far before the
 	// checkpoint's cursor: an interval ("2 hours") for date and timestamp
 	// cursors, a number for numeric ones. Rows in the window are read again.
-	Lookback json.RawMessage `json:"lookback"`
+	Lookback json.RawMessage `json:"lookback" doc:"re-read this far before the checkpoint: an interval or a number"`
 	// InitialValue is where the first incremental read starts: cursor >= it.
-	InitialValue json.RawMessage `json:"initial_value"`
+	InitialValue json.RawMessage `json:"initial_value" doc:"where the first incremental read starts (cursor >= it)"`
 	// SafetyLag makes an incremental read take only rows with cursor <=
 	// now() - safety_lag (an interval, date and timestamp cursors), so a
 	// transaction that commits up to that late with an older cursor is
 	// still read. A full read ignores it.
-	SafetyLag json.RawMessage `json:"safety_lag"`
+	SafetyLag json.RawMessage `json:"safety_lag" doc:"read only rows with cursor <= now() - safety_lag (an interval)"`
 	// TieCap is how many rows at the last cursor value a checkpoint
 	// remembers (default DefaultTieCap); past it the group is read again.
-	TieCap *int `json:"tie_cap"`
+	TieCap *int `json:"tie_cap" doc:"rows at the last cursor value a checkpoint remembers (default 10000)"`
 }
 
 // DefaultTieCap is the default tie_cap: a checkpoint remembers up to this

@@ -1,3 +1,5 @@
+//go:build dpone_faults
+
 package sdk
 
 import (
@@ -10,8 +12,9 @@ import (
 // faultAfterBatches reads DPONE_TEST_PLUGIN_FAULT=<connector>:<phase>:<n>
 // (phase read or write) and returns after how many batches of that phase
 // this plugin process kills itself with SIGKILL, or 0. It exists for the
-// crash-safety suite, which must kill a plugin mid-stream; it is inert
-// unless the variable is set.
+// crash-safety suite, which must kill a plugin mid-stream, and only in
+// plugins built with -tags dpone_faults (cmd/dpone's scripts build them
+// with the faultplugins command); release builds use fault_off.go.
 func faultAfterBatches(connector, phase string) int {
 	spec := os.Getenv("DPONE_TEST_PLUGIN_FAULT")
 	if spec == "" {

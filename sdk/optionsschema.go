@@ -10,7 +10,8 @@ var rawMessageType = reflect.TypeFor[json.RawMessage]()
 
 // OptionsSchema returns the JSON Schema (draft 2020-12) of an options
 // struct as encoding/json decodes it: one property per json-tagged field,
-// no other keys. json.RawMessage fields accept any value (the connector
+// no other keys; a field's doc tag is its description (dpone connectors
+// info shows it). json.RawMessage fields accept any value (the connector
 // parses them itself). Use it for Spec.SourceOptionsSchema with the same
 // struct the connector decodes, so the published schema never drifts from
 // what the connector accepts.
@@ -79,6 +80,10 @@ func structProps(t reflect.Type, props map[string]any) {
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = typeSchema(f.Type)
+		p := typeSchema(f.Type)
+		if d := f.Tag.Get("doc"); d != "" {
+			p["description"] = d
+		}
+		props[name] = p
 	}
 }

@@ -16,7 +16,7 @@ func TestOptionsSchema(t *testing.T) {
 		Query    string            `json:"query"`
 		Keys     []string          `json:"incremental_key"`
 		Header   *bool             `json:"header"`
-		Rows     int               `json:"sample_rows"`
+		Rows     int               `json:"sample_rows" doc:"rows sampled to infer types"`
 		Columns  map[string]string `json:"columns"`
 		Lookback json.RawMessage   `json:"lookback"`
 		Skipped  string            `json:"-"`
@@ -32,7 +32,7 @@ func TestOptionsSchema(t *testing.T) {
 			"query":           map[string]any{"type": "string"},
 			"incremental_key": map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
 			"header":          map[string]any{"type": "boolean"},
-			"sample_rows":     map[string]any{"type": "integer"},
+			"sample_rows":     map[string]any{"type": "integer", "description": "rows sampled to infer types"},
 			"columns":         map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
 			"lookback":        map[string]any{},
 			// An embedded struct's keys are the outer struct's, as in encoding/json.

@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -44,6 +45,11 @@ func Serve(factory Factory) {
 		GRPCServer:       NewGRPCServer,
 		Logger:           logger,
 	})
+	if cl, ok := c.(io.Closer); ok {
+		if err := cl.Close(); err != nil {
+			logger.Warn("close connector at shutdown", "error", err)
+		}
+	}
 }
 
 // startCPUProfile writes a CPU profile of the plugin process to

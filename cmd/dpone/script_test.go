@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		"dpone": func() int {
 			ctx, stop := signalContext()
 			defer stop()
-			return cli.Run(ctx, os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, "test")
+			return cli.RunWith(ctx, os.Args[1:], cli.IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, "test", cli.Options{Hooks: faultHooks()})
 		},
 	}))
 }
@@ -89,6 +89,7 @@ func TestScripts(t *testing.T) {
 	kafka := os.Getenv("DPONE_TEST_KAFKA_BROKERS")
 	bqEndpoint := os.Getenv("DPONE_TEST_BIGQUERY_ENDPOINT") // the emulator of make test-bigquery
 	registry := os.Getenv("DPONE_TEST_SCHEMA_REGISTRY_URL") // served by scripts/kafka.sh's broker
+	defer removeFaultPlugins()
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
@@ -159,23 +160,24 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile":    cmdWaitFile,
-			"psql":        cmdPsql,
-			"chq":         cmdChq,
-			"plandiff":    cmdPlanDiff,
-			"exitcode":    cmdExitCode,
-			"expand":      cmdExpand,
-			"pgserver":    cmdPgServer,
-			"chserver":    cmdChServer,
-			"sigcont":     cmdSigcont,
-			"nosecret":    cmdNoSecret,
-			"setfield":    cmdSetField,
-			"envfile":     cmdEnvFile,
-			"orchestrate": cmdOrchestrate,
-			"olreceiver":  cmdOLReceiver,
-			"olevents":    cmdOLEvents,
-			"chromium":    cmdChromium,
-			"runid":       cmdRunID,
+			"waitfile":     cmdWaitFile,
+			"psql":         cmdPsql,
+			"chq":          cmdChq,
+			"plandiff":     cmdPlanDiff,
+			"exitcode":     cmdExitCode,
+			"expand":       cmdExpand,
+			"pgserver":     cmdPgServer,
+			"chserver":     cmdChServer,
+			"sigcont":      cmdSigcont,
+			"nosecret":     cmdNoSecret,
+			"setfield":     cmdSetField,
+			"envfile":      cmdEnvFile,
+			"orchestrate":  cmdOrchestrate,
+			"olreceiver":   cmdOLReceiver,
+			"olevents":     cmdOLEvents,
+			"chromium":     cmdChromium,
+			"runid":        cmdRunID,
+			"faultplugins": cmdFaultPlugins,
 		},
 	})
 }

@@ -21,7 +21,7 @@ var summaryColumns = []column{
 // RenderSummary writes r as an aligned table, one line per unit in report
 // order and a TOTAL line: rows read and written, megabytes (10^6 bytes),
 // seconds, rows written per second and the error code. The total's
-// seconds are the run's wall time.
+// seconds are the run's wall time and its error column counts failed units.
 func RenderSummary(w io.Writer, r *Report) {
 	rows := make([][]string, 0, len(r.Units)+2)
 	titles := make([]string, len(summaryColumns))
@@ -42,8 +42,8 @@ func RenderSummary(w io.Writer, r *Report) {
 	if r.DurationSeconds > 0 {
 		rps = float64(t.RowsWritten) / r.DurationSeconds
 	}
-	rows = append(rows, []string{fmt.Sprintf("TOTAL (%d units)", len(r.Units)), r.Status, groupDigits(t.RowsRead),
-		groupDigits(t.RowsWritten), megabytes(t.Bytes), seconds(r.DurationSeconds), groupDigits(int64(rps + 0.5)), errorCode(r.Error)})
+	rows = append(rows, []string{"TOTAL (" + plural(len(r.Units), "unit") + ")", r.Status, groupDigits(t.RowsRead),
+		groupDigits(t.RowsWritten), megabytes(t.Bytes), seconds(r.DurationSeconds), groupDigits(int64(rps + 0.5)), failedUnits(r)})
 
 	widths := make([]int, len(summaryColumns))
 	for _, row := range rows {
@@ -66,6 +66,29 @@ func RenderSummary(w io.Writer, r *Report) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
+}
+
+// failedUnits is the total row's error column: how many units failed
+// (each unit's line has its code), blank when none did.
+func failedUnits(r *Report) string {
+	n := 0
+	for _, u := range r.Units {
+		if u.Error != nil && u.Status != "ok" && u.Status != "skipped" {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d failed", n)
+}
+
+// plural is "1 unit", "2 units".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func errorCode(e *ErrorInfo) string {

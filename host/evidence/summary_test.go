@@ -13,6 +13,11 @@ func TestRenderSummary(t *testing.T) {
 	}{
 		{"summary.txt", sampleReport()},
 		{"summary_empty.txt", &Report{RunID: "r", Status: "succeeded"}},
+		// One unit is "1 unit"; the total's error column counts the
+		// failed units instead of the run error's code.
+		{"summary_one_unit.txt", &Report{RunID: "r", Status: "failed", DurationSeconds: 1.5,
+			Error: &ErrorInfo{Code: "RUN", Message: "1 of 1 units did not load"},
+			Units: []UnitReport{{Unit: "s.bad", Status: "failed", DurationSeconds: 0.5, Error: &ErrorInfo{Code: "NOT_FOUND", Message: "no files match"}}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

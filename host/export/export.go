@@ -94,7 +94,7 @@ func Load(path string, opts Options) (*Job, error) {
 		}
 	}
 	mo := manifest.Options{
-		Offline: true,
+		WithoutCredentials: true,
 		// Names only: a value would end up in the manifest's rendered
 		// tree, and nothing exported may carry one.
 		LookupEnv: func(k string) (string, bool) { refs[k] = true; return "${" + k + "}", true },

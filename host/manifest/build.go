@@ -14,6 +14,9 @@ type builder struct {
 	m     *Manifest
 	tmpl  *templates
 	creds map[string]*credResult // by "<connections|env>:<id>"
+	// missing collects, with Options.WithoutCredentials, the variables a
+	// connection being resolved lacks (instead of errors).
+	missing *[]string
 }
 
 func (b *builder) build() {

@@ -16,9 +16,10 @@ var ConnectionTypes = []string{"env", "params", "vault"}
 
 // credResult is one resolved connection, shared by every unit using it.
 type credResult struct {
-	config map[string]any
-	layers map[string]string // field -> layer
-	ok     bool
+	config  map[string]any
+	layers  map[string]string // field -> layer
+	ok      bool
+	missing string // with Options.WithoutCredentials: what is missing
 }
 
 // EnvName returns the environment spelling of a connection id:
@@ -77,6 +78,7 @@ func (b *builder) credentials(u *Unit, side string) {
 		for k, v := range r.config {
 			cfg[k], layers[k] = v, r.layers[k]
 		}
+		e.CredentialsMissing = r.missing
 	}
 	b.setConfig(u, side, e, cfg, layers)
 }
@@ -114,11 +116,19 @@ func (b *builder) resolveConnection(u *Unit, side string, e *Endpoint, line int)
 	if conn := b.root.get("connections").get(e.ConnectionID); conn != nil {
 		layer := "connections." + e.ConnectionID
 		errs := len(b.p.errs)
+		var missing []string
+		if b.opts.WithoutCredentials {
+			b.missing = &missing
+		}
 		if conn.kind == mapNode {
 			for _, k := range conn.keys {
 				r.config[k] = b.interpolateTree(conn.m[k], layer+"."+k)
 				r.layers[k] = layer
 			}
+		}
+		b.missing = nil
+		if len(missing) > 0 {
+			r.missing = fmt.Sprintf("connections.%s: environment variable(s) %s not set", e.ConnectionID, strings.Join(missing, ", "))
 		}
 		r.ok = len(b.p.errs) == errs
 		return r
@@ -131,10 +141,15 @@ func (b *builder) resolveConnection(u *Unit, side string, e *Endpoint, line int)
 			r.layers[strings.ToLower(field)] = "env"
 		}
 	}
-	if len(r.config) == 0 && !b.opts.Offline {
-		r.ok = false
-		b.p.add(ErrMissingEnv, line, u.ID, "%s.connection_id %q has no credentials: set environment variables %s<FIELD> (for example %s%s=...) or add connections.%s to the manifest",
+	if len(r.config) == 0 {
+		msg := fmt.Sprintf("%s.connection_id %q has no credentials: set environment variables %s<FIELD> (for example %s%s=...) or add connections.%s to the manifest",
 			side, e.ConnectionID, prefix, prefix, exampleField(e.Type), e.ConnectionID)
+		if b.opts.WithoutCredentials {
+			r.missing = msg
+			return r
+		}
+		r.ok = false
+		b.p.add(ErrMissingEnv, line, u.ID, "%s", msg)
 	}
 	return r
 }
@@ -169,7 +184,9 @@ func (b *builder) interpolate(n *node, path string) string {
 		}
 		name := m[2 : len(m)-1]
 		v, ok := b.opts.lookup(name)
-		if !ok {
+		if !ok && b.missing != nil {
+			*b.missing = append(*b.missing, name)
+		} else if !ok {
 			b.p.add(ErrMissingEnv, n.line, "", "%s: environment variable %s is not set", path, name)
 		}
 		return v
@@ -219,6 +236,9 @@ func (e Endpoint) RedactedConfig() map[string]any {
 	out := make(map[string]any, len(e.Config))
 	for k, v := range e.Config {
 		out[k] = Redacted
+		if harmlessKeys[strings.ToLower(k)] && !isSecretText(v) {
+			out[k] = v
+		}
 		if s, ok := v.(string); ok {
 			if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
 				u.RawQuery = ""
@@ -230,4 +250,32 @@ func (e Endpoint) RedactedConfig() map[string]any {
 		}
 	}
 	return out
+}
+
+// harmlessKeys are config keys whose values are not secrets (where the
+// data is, whom to connect as): they show in plan, render and errors.
+// Every other key is masked, so a connector's own secret (a token, a
+// header) is masked without being listed.
+var harmlessKeys = map[string]bool{
+	"path": true, "root": true, "dir": true, "directory": true, "file": true, "format": true,
+	"host": true, "hosts": true, "port": true, "addr": true, "address": true, "endpoint": true,
+	"database": true, "dbname": true, "db": true, "schema": true, "dataset": true, "project": true,
+	"region": true, "bucket": true, "user": true, "username": true, "sslmode": true,
+	"memory_limit": true, "threads": true, "base_url": true,
+}
+
+// isSecretText reports whether a harmless key's value looks like it holds
+// a secret anyway (a URL with a password or query, key=value pairs):
+// those stay masked, or go through the URL rule.
+func isSecretText(v any) bool {
+	s, ok := v.(string)
+	if !ok {
+		_, scalar := v.(map[string]any)
+		_, list := v.([]any)
+		return scalar || list
+	}
+	if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
+		return true // the URL rule below shows it without password and query
+	}
+	return strings.Contains(s, "=")
 }

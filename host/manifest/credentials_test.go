@@ -151,13 +151,27 @@ func TestRedactedConfig(t *testing.T) {
 		"kv":       "host=h password=pw",
 		"port":     5432,
 		"password": "pw",
+		"path":     "/data/wh.duckdb",
+		"root":     "/data/in",
+		"user":     "etl",
+		"token":    "tk",
+		"api_key":  "ak",
+		"headers":  map[string]any{"Authorization": "Bearer tk"},
 	}}
+	// Only secrets are masked: the keys known to be harmless (paths,
+	// hosts, ports, users) show their values; every other key is masked.
 	want := map[string]any{
 		"dsn":      "postgres://u:***@h:5432/db",
 		"nouser":   "postgres://h/db",
 		"kv":       Redacted,
-		"port":     Redacted,
+		"port":     5432,
 		"password": Redacted,
+		"path":     "/data/wh.duckdb",
+		"root":     "/data/in",
+		"user":     "etl",
+		"token":    Redacted,
+		"api_key":  Redacted,
+		"headers":  Redacted,
 	}
 	if diff := cmp.Diff(want, e.RedactedConfig()); diff != "" {
 		t.Errorf("redacted (-want +got):\n%s", diff)

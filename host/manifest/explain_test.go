@@ -63,7 +63,7 @@ func TestLayeringPrecedence(t *testing.T) {
 		{"lines", "source.config.dsn", "postgres://legacy@legacy/erp", "schemas.sales.tables[1].overrides"},
 		{"lines", "source.params.dsn", "postgres://legacy@legacy/erp", "schemas.sales.tables[1].overrides"},
 		{"ref.currencies", "source.config.dsn", "postgres://loader:***@db.internal:5432/erp", "connections.erp_pg"},
-		{"ref.currencies", "sink.config.path", Redacted, "env"},
+		{"ref.currencies", "sink.config.path", "./warehouse.duckdb", "env"},
 		{"ref.currencies", "sink.strategy", map[string]any{"mode": "full_refresh", "unique_key": []any{"id"}, "deletes": "soft"}, "defaults, schemas.ref.defaults"},
 	}
 	for _, tt := range tests {

@@ -23,10 +23,12 @@ type Options struct {
 	// when LookupEnv is nil too, and no variables otherwise (so a test
 	// that sets LookupEnv never sees the real environment).
 	Environ func() []string
-	// Offline resolves a manifest without its credentials: a connection
-	// with no DPONE_CONN_<ID>_* variable gets an empty config instead of
-	// an error. For commands that start no connector (dpone export).
-	Offline bool
+	// WithoutCredentials loads a manifest whose connections lack their
+	// credentials (DPONE_CONN_* or ${VAR} in a connections entry) without
+	// error, for commands that open no connection (manifest validate,
+	// render, explain): such an endpoint's Config lacks them and its
+	// CredentialsMissing says what is missing.
+	WithoutCredentials bool
 }
 
 // MapEnv returns Options whose environment is exactly env.
@@ -126,6 +128,10 @@ type Endpoint struct {
 	// other units load too; without it, a sink refuses a target whose
 	// receipts name another unit (two writers would double an append).
 	SharedTarget bool `json:",omitempty"`
+	// CredentialsMissing says which credentials a manifest loaded with
+	// Options.WithoutCredentials lacks ("" when none): the config cannot
+	// be checked against the connector's schema.
+	CredentialsMissing string `json:",omitempty"`
 }
 
 // TableRef names a table in a source or sink.

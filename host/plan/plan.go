@@ -105,7 +105,7 @@ func (p *Plan) WriteText(w io.Writer) {
 		row("source", src)
 		row("sink", u.Sink+" "+u.Target)
 		mode := u.Mode
-		if len(u.UniqueKey) > 0 {
+		if len(u.UniqueKey) > 0 && keyedModes[u.Mode] {
 			mode += " by " + strings.Join(u.UniqueKey, ", ")
 		}
 		row("mode", mode)

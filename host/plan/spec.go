@@ -89,8 +89,8 @@ func validateSourceOptions(u *manifest.Unit, spec *catalog.Spec) error {
 // never shows a secret: values the manifest redacts are masked in it.
 func validateConfig(side string, e manifest.Endpoint, spec *catalog.Spec) error {
 	text := strings.TrimSpace(spec.ConfigSchemaJSON)
-	if text == "" {
-		return nil
+	if text == "" || e.CredentialsMissing != "" {
+		return nil // without credentials there is no config to check
 	}
 	sch, _, err := compileSchema(e.Type, "config", text)
 	if err != nil {

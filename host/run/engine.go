@@ -181,7 +181,7 @@ func Execute(ctx context.Context, opts Options) (*evidence.Report, error) {
 	}
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	summary, _ := json.Marshal(rep.Totals())
+	summary, _ := json.Marshal(rep.Summary())
 	if err := e.store.FinishRun(finishCtx, e.runID, runStatus(rep.Status), rep.FinishedAt, summary, errString(runErr)); err != nil {
 		e.logf("record run end: %v", err)
 	}

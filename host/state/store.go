@@ -157,7 +157,7 @@ type RunStatus string
 // Run statuses.
 const (
 	RunRunning     RunStatus = "running"
-	RunSucceeded   RunStatus = "succeeded"
+	RunSucceeded   RunStatus = "ok"
 	RunFailed      RunStatus = "failed"
 	RunPartial     RunStatus = "partial"
 	RunInterrupted RunStatus = "interrupted"

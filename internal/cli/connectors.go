@@ -213,7 +213,7 @@ func newConnectorsInfoCmd(app *App) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "info NAME",
-		Short: "Show a connector's spec, capabilities and config JSON Schema",
+		Short: "Show a connector's spec, capabilities, config JSON Schema, source options and sink modes with their keys",
 		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runConnectorsInfo(cmd.Context(), app, args[0], asJSON)
@@ -260,8 +260,11 @@ func runConnectorsInfo(ctx context.Context, app *App, name string, asJSON bool) 
 	if err := json.Indent(&pretty, []byte(schema), "  ", "  "); err == nil {
 		schema = pretty.String()
 	}
-	_, err = fmt.Fprintf(w, "  %s\n", schema)
-	return err
+	if _, err = fmt.Fprintf(w, "  %s\n", schema); err != nil {
+		return err
+	}
+	renderOptions(w, spec)
+	return nil
 }
 
 // protoJSON renders a protocol message as JSON with the .proto field names.

@@ -18,7 +18,7 @@ func newDagCmd(app *App) *cobra.Command {
 			if asJSON {
 				format = "json"
 			}
-			m, err := manifest.Load(args[0], manifest.Options{Offline: true})
+			m, err := manifest.Load(args[0], manifest.Options{WithoutCredentials: true})
 			if err != nil {
 				return asUsage(err)
 			}

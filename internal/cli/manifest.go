@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -54,7 +55,7 @@ func newManifestRenderCmd(app *App) *cobra.Command {
 		Short: "Print every unit after layering and templating (secrets redacted)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := manifest.Load(args[0], manifest.Options{})
+			m, err := manifest.Load(args[0], offlineLoad)
 			if err != nil {
 				return asUsage(err)
 			}
@@ -84,9 +85,10 @@ func newManifestExplainCmd(app *App) *cobra.Command {
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if why == "" || len(args) != 2 {
-				return usagef("usage: dpone manifest explain MANIFEST --why SELECTOR FIELD")
+				return usagef("usage: dpone manifest explain MANIFEST --why SELECTOR FIELD (or --why SELECTOR FIELD MANIFEST)")
 			}
-			m, err := manifest.Load(args[0], manifest.Options{})
+			args = manifestFirst(args)
+			m, err := manifest.Load(args[0], offlineLoad)
 			if err != nil {
 				return asUsage(err)
 			}
@@ -123,7 +125,7 @@ opened); a connector that is not installed is noted and its checks left
 out; --offline starts none.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := manifest.Load(args[0], manifest.Options{})
+			m, err := manifest.Load(args[0], offlineLoad)
 			if err != nil {
 				return asUsage(err)
 			}
@@ -137,16 +139,51 @@ out; --offline starts none.`,
 				defer pool.Close()
 				conns = pool
 			}
+			noteMissingCredentials(app, m)
 			skipped := func(name string, err error) {
 				fmt.Fprintf(app.Err, "note: %v\n  (units using connector %s were validated without its spec: install it, or pass --plugin-dir, to check their options and config)\n", err, name)
 			}
 			if err := plan.CheckAvailable(cmd.Context(), conns, m.Units, skipped); err != nil {
 				return asUsage(err)
 			}
-			fmt.Fprintf(app.Out, "%s: ok (%s, %d units)\n", args[0], m.Metadata.ID, len(m.Units))
+			fmt.Fprintf(app.Out, "%s: ok (%s, %s)\n", args[0], m.Metadata.ID, countOf(len(m.Units), "unit"))
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&offline, "offline", false, "do not start connectors (skips capability and config schema checks)")
 	return cmd
+}
+
+// offlineLoad loads a manifest for the commands that open no connection
+// (validate, render, explain): missing credentials are not errors there;
+// plan, check and run, which connect, ask for them.
+var offlineLoad = manifest.Options{WithoutCredentials: true}
+
+// manifestFirst puts the manifest first in explain's two arguments: with
+// --why SELECTOR before them, "FIELD MANIFEST" is the order a reader
+// writes too. The manifest is the argument naming an existing file.
+func manifestFirst(args []string) []string {
+	if !isFile(args[0]) && isFile(args[1]) {
+		return []string{args[1], args[0]}
+	}
+	return args
+}
+
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
+}
+
+// noteMissingCredentials says, once per connection, which credentials the
+// manifest's units lack: validate checks everything else.
+func noteMissingCredentials(app *App, m *manifest.Manifest) {
+	seen := map[string]bool{}
+	for _, u := range m.Units {
+		for _, e := range []manifest.Endpoint{u.Source, u.Sink} {
+			if e.CredentialsMissing != "" && !seen[e.CredentialsMissing] {
+				seen[e.CredentialsMissing] = true
+				fmt.Fprintf(app.Err, "note: %s (not needed to validate; checked by plan, check and run)\n", e.CredentialsMissing)
+			}
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,6 +55,7 @@ func runPlan(ctx context.Context, app *App, o *planOptions) error {
 		return err
 	}
 	defer s.close()
+	fmt.Fprintf(app.Err, "state: %s\n", stateLabel(s.m))
 	if err := plan.Check(ctx, s.pool, s.units); err != nil {
 		return asUsage(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dpone-go/dpone/host/state"
 )
 
 // scaffoldRunManifest copies the scaffold's example stream into its own
@@ -56,12 +58,29 @@ func testScaffoldRun(t *testing.T, bin string) {
 		t.Fatal(err)
 	}
 	plugins := filepath.Dir(bin)
+	// A released dpone has no fault hooks: this variable would SIGKILL
+	// the test process at the first batch if cli.Run still read it.
+	t.Setenv("DPONE_TEST_FAULT", "after_batch")
 	for i := 1; i <= 2; i++ {
 		out, errOut, code := runWithPlugins(t, plugins, "run", "--progress", "none", "manifest.yaml")
 		if code != ExitOK {
 			t.Fatalf("run %d: exit %d\nstdout:\n%s\nstderr:\n%s", i, code, out, errOut)
 		}
 		wantOutput(t, "run stdout", out, "demo.events")
+	}
+	// The registry records the arguments Run was given (not the test
+	// binary's os.Args).
+	st, err := state.Open(context.Background(), "sqlite", filepath.Join(work, ".dpone", "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded, err := st.Runs(context.Background(), 1)
+	st.Close()
+	if err != nil || len(recorded) != 1 {
+		t.Fatalf("runs registry: got %d runs (%v), want 1", len(recorded), err)
+	}
+	if got, want := strings.Join(recorded[0].Args, " "), "--plugin-dir "+plugins+" run --progress none manifest.yaml"; got != want {
+		t.Errorf("recorded args: got %q, want %q", got, want)
 	}
 	cfg := `{"dir":"` + filepath.Join(work, "wh") + `"}`
 	out, errOut, code := runWithPlugins(t, plugins, "read", "acme", "events_copy", "--namespace", "landing",

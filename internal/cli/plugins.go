@@ -36,12 +36,13 @@ type project struct {
 }
 
 // readProject resolves the plugin directory and lock file of manifest m:
-// the manifest's plugins block first, then a dpone.yaml next to it; the
+// the manifest's plugins block first, then the project root's dpone.yaml
+// (statedir.go: the nearest one at or above the manifest's directory); the
 // lock file defaults to dpone.lock.json next to the manifest. --lock-file
 // overrides both.
 func (a *App) readProject(m *manifest.Manifest) (project, error) {
 	p := project{pluginDir: m.Plugins.Dir, lockFile: m.Plugins.LockFile}
-	pf, err := readProjectFile(m.Dir)
+	pf, err := readProjectFile(projectRoot(m.Dir))
 	if err != nil {
 		return p, asUsage(err)
 	}

@@ -11,8 +11,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"github.com/dpone-go/dpone/host/connector/v1convert"
 )
 
 // Preview formats.
@@ -109,13 +107,19 @@ func (p *preview) flush(schema *arrow.Schema) error {
 	return tw.Flush()
 }
 
-// cell formats one value for the table: NULL, exact decimals, and text cut
-// to maxCell runes with tabs and newlines escaped.
+// cell formats one value for the table: NULL, exact decimals, bytes as
+// \x hex, PostgreSQL-style intervals, and text cut to maxCell runes with
+// tabs and newlines escaped (a json column's JSON null shows as null).
 func cell(col arrow.Array, i int) string {
 	if col.IsNull(i) {
 		return "NULL"
 	}
 	s := valueString(col, i)
+	if b, ok := bytesValue(col, i); ok {
+		s = b
+	} else if iv, ok := intervalParts(col, i); ok {
+		s = postgresInterval(iv)
+	}
 	s = strings.NewReplacer("\t", `\t`, "\n", `\n`, "\r", `\r`).Replace(s)
 	if utf8.RuneCountInString(s) > maxCell {
 		r := []rune(s)
@@ -138,9 +142,12 @@ func valueString(col arrow.Array, i int) string {
 	return col.ValueStr(i)
 }
 
-// jsonValue encodes one value for JSON lines: decimals as exact strings,
-// json-typed columns embedded as JSON, everything else as Arrow marshals it.
-func jsonValue(f arrow.Field, col arrow.Array, i int) ([]byte, error) {
+// jsonValue encodes one value for JSON lines: SQL NULL as null, decimals
+// as exact strings, bytes as "\\x…" hex, intervals as ISO-8601 strings,
+// json-typed columns as their JSON text in a string (so a JSON null,
+// "null", differs from a SQL NULL, null), everything else as Arrow
+// marshals it.
+func jsonValue(_ arrow.Field, col arrow.Array, i int) ([]byte, error) {
 	if col.IsNull(i) {
 		return []byte("null"), nil
 	}
@@ -148,10 +155,11 @@ func jsonValue(f arrow.Field, col arrow.Array, i int) ([]byte, error) {
 	case *array.Decimal128, *array.Decimal256:
 		return marshalJSON(valueString(col, i))
 	}
-	if v1convert.IsJSON(f) {
-		if s := valueString(col, i); json.Valid([]byte(s)) {
-			return []byte(s), nil
-		}
+	if b, ok := bytesValue(col, i); ok {
+		return marshalJSON(b)
+	}
+	if iv, ok := intervalParts(col, i); ok {
+		return marshalJSON(isoInterval(iv))
 	}
 	return marshalJSON(col.GetOneForMarshal(i))
 }

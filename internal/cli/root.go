@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dpone-go/dpone/host/connector"
+	"github.com/dpone-go/dpone/host/run"
 )
 
 // Exit codes (STYLE.md rule 8).
@@ -42,6 +43,13 @@ type App struct {
 	// PluginTimeout bounds each control-plane call to a plugin;
 	// CommitTimeout hard-bounds CommitLoad/ApplySchema (0: none).
 	PluginTimeout, CommitTimeout time.Duration
+	// Args are the arguments Run was given (the runs registry records
+	// them).
+	Args []string
+	// hooks are Options.Hooks (nil in a released dpone).
+	hooks run.Hooks
+	// StateDir overrides where state lives (--state-dir; see statedir.go).
+	StateDir string
 }
 
 // usageError marks errors that are the user's input: exit code 2.
@@ -73,9 +81,21 @@ type exitError struct {
 func (e exitError) Error() string { return e.err.Error() }
 func (e exitError) Unwrap() error { return e.err }
 
+// Options are what a caller other than main gives Run: test binaries pass
+// fault-injection hooks; a released dpone passes none.
+type Options struct {
+	// Hooks are called at the load phases of every run (run.Hook).
+	Hooks run.Hooks
+}
+
 // Run executes dpone with args and returns the process exit code.
 func Run(ctx context.Context, args []string, streams IO, version string) int {
-	app := &App{IO: streams, Version: version}
+	return RunWith(ctx, args, streams, version, Options{})
+}
+
+// RunWith is Run with opts.
+func RunWith(ctx context.Context, args []string, streams IO, version string, opts Options) int {
+	app := &App{IO: streams, Version: version, Args: args, hooks: opts.Hooks}
 	root := newRootCmd(app)
 	root.SetArgs(args)
 	root.SetIn(streams.In)
@@ -120,6 +140,7 @@ func newRootCmd(app *App) *cobra.Command {
 	pf.StringVar(&app.LockFile, "lock-file", "", "connector lock file to verify plugins against (default: "+connector.LockFileName+" next to the manifest)")
 	pf.DurationVar(&app.PluginTimeout, "plugin-timeout", connector.DefaultCallTimeout, "bound on each plugin control-plane call (GetSpec, Check, Discover, DescribeTarget, BeginLoad, LoadStatus, ...); CommitLoad and ApplySchema run while the plugin keeps answering within it")
 	pf.DurationVar(&app.CommitTimeout, "commit-timeout", 0, "hard bound on CommitLoad and ApplySchema (0: none; they already fail when the plugin stops answering)")
+	pf.StringVar(&app.StateDir, "state-dir", "", "directory of state.db and runs/ for every command (default: $"+StateDirEnv+", else the manifest's state block, else .dpone in the project root: the directory of dpone.yaml or of the manifest)")
 	root.PersistentFlags().StringVar(&app.LogLevel, "log-level", "warn", "plugin log level: trace, debug, info, warn, error")
 	addCommands(root, app)
 	usageArgsAll(root)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -54,7 +55,7 @@ run or by a unit), 130 interrupted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.manifest = args[0]
-			return runRun(cmd.Context(), app, o, os.Args[1:])
+			return runRun(cmd.Context(), app, o, app.Args)
 		},
 	}
 	f := cmd.Flags()
@@ -105,18 +106,23 @@ func openSession(ctx context.Context, app *App, path string, selectors, excludes
 	if err != nil {
 		return nil, asUsage(err)
 	}
-	if err := applyStateURL(m, stateURL); err != nil {
-		return nil, err
-	}
 	units, err := m.Select(selectors, excludes)
 	if err != nil {
 		return nil, asUsage(err)
 	}
 	if len(units) == 0 {
-		return nil, usagef("no unit matches the selection (manifest %s has %d units)", path, len(m.Units))
+		return nil, usagef("no unit matches the selection (manifest %s has %s)", path, countOf(len(m.Units), "unit"))
 	}
 	reg, err := app.manifestRegistry(m)
 	if err != nil {
+		return nil, err
+	}
+	if err := app.applyStateRule(m); err != nil {
+		return nil, err
+	}
+	// An explicit state URL (--state-url, $DPONE_STATE_URL) wins over the
+	// state directory rule: an orchestrator's tasks share it.
+	if err := applyStateURL(m, stateURL); err != nil {
 		return nil, err
 	}
 	store, err := openStore(ctx, m)
@@ -152,17 +158,16 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 	if reportDir == "" {
 		reportDir = filepath.Join(filepath.Dir(s.m.State.Path), "runs")
 	}
-	tty := isTerminal(app.Err)
 	var progress evidence.Progress
 	switch o.progress {
 	case "auto":
-		progress = evidence.NewProgress(app.Err, tty)
+		progress = evidence.NewProgress(app.Err, drawBars(app.Err))
 	case "bars":
 		progress = evidence.NewProgress(app.Err, true)
 	case "plain":
 		progress = evidence.NewProgress(app.Err, false)
 	case "none":
-		progress = evidence.NewProgress(discard{}, false)
+		progress = evidence.NewProgress(io.Discard, false)
 	default:
 		return usagef("--progress %q: want auto, bars, plain or none", o.progress)
 	}
@@ -187,7 +192,7 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 	rep, runErr := run.Execute(ctx, run.Options{
 		Manifest: s.m, Units: s.units, Parallel: o.parallel, Store: s.store, Pool: s.pool,
 		Progress: progress, Log: app.Err, Retries: o.retries, RetryBackoff: o.retryBackoff, RetryMaxBackoff: o.retryMax,
-		Wait: o.wait, LockTTL: o.lockTTL, Args: args, Hooks: faultHooks(), RunID: runID, Lineage: lineage, Metrics: metrics,
+		Wait: o.wait, LockTTL: o.lockTTL, Args: args, Hooks: app.hooks, RunID: runID, Lineage: lineage, Metrics: metrics,
 	})
 	if rep == nil {
 		if configError(runErr) {
@@ -219,6 +224,7 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 	if path != "" {
 		fmt.Fprintf(app.Out, "report: %s\n", path)
 	}
+	fmt.Fprintf(app.Out, "state: %s\n", stateLabel(s.m))
 	for _, u := range rep.Units {
 		if u.Error != nil && u.Status != "skipped" {
 			fmt.Fprintf(app.Err, "%s: %s: %s\n", u.Unit, u.Error.Code, u.Error.Message)
@@ -259,13 +265,16 @@ func onlyConfigErrors(rep *evidence.Report) bool {
 	return failed > 0
 }
 
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-func isTerminal(w any) bool {
+// drawBars reports whether --progress auto draws bars on w: a terminal
+// with a size. A terminal reporting 0 columns (CI runners, some IDEs)
+// gets plain lines, as a file or pipe does: bars would print nothing.
+func drawBars(w any) bool {
 	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return false
+	}
+	cols, _, err := term.GetSize(int(f.Fd()))
+	return err == nil && cols > 0
 }
 
 // serveMetrics serves m on addr/metrics until stop is called.
@@ -279,4 +288,12 @@ func serveMetrics(addr string, m *evidence.Metrics) (stop func(), err error) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return func() { _ = srv.Close() }, nil
+}
+
+// countOf is "1 unit", "2 units".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

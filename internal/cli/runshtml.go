@@ -24,7 +24,10 @@ func writeRunHTML(ctx context.Context, app *App, f *stateFlags, reportDir, id, f
 			statePath = m.State.Path
 		}
 		if statePath == "" {
-			statePath = ".dpone/state.db"
+			var err error
+			if statePath, err = f.app.defaultStatePath(); err != nil {
+				return err
+			}
 		}
 		reportDir = filepath.Join(filepath.Dir(statePath), "runs")
 	}

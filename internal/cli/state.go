@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -15,15 +16,21 @@ import (
 	"github.com/dpone-go/dpone/host/state"
 )
 
-// stateFlags choose the state store: a manifest's state block, or a file.
+// stateFlags choose the state store: a manifest's state block, a file, or
+// the rule of statedir.go. Commands print which state they read.
 type stateFlags struct {
+	app      *App
 	manifest string
 	path     string
+	// create lets the command create a state that does not exist yet
+	// (state import); the others refuse it.
+	create bool
 }
 
-func (f *stateFlags) register(cmd *cobra.Command) {
-	cmd.PersistentFlags().StringVarP(&f.manifest, "manifest", "m", "", "use this manifest's state block")
-	cmd.PersistentFlags().StringVar(&f.path, "state", "", "SQLite state file (default .dpone/state.db)")
+func (f *stateFlags) register(cmd *cobra.Command, app *App) {
+	f.app = app
+	cmd.PersistentFlags().StringVarP(&f.manifest, "manifest", "m", "", "use this manifest's state (its state block, else its project root's .dpone/state.db)")
+	cmd.PersistentFlags().StringVar(&f.path, "state", "", "SQLite state file (default: --state-dir, $"+StateDirEnv+", else .dpone/state.db in the project root: the nearest directory with a dpone.yaml, else the working directory)")
 }
 
 func (f *stateFlags) open(ctx context.Context) (state.Store, string, error) {
@@ -35,27 +42,49 @@ func (f *stateFlags) open(ctx context.Context) (state.Store, string, error) {
 }
 
 // openManifest opens the store and, with --manifest, the manifest (nil
-// without it).
+// without it), and says on stderr which state it opened.
 func (f *stateFlags) openManifest(ctx context.Context) (state.Store, *manifest.Manifest, error) {
 	if f.manifest != "" {
 		m, err := manifest.Load(f.manifest, manifest.Options{})
 		if err != nil {
 			return nil, nil, asUsage(err)
 		}
+		if err := f.app.applyStateRule(m); err != nil {
+			return nil, nil, err
+		}
 		if err := applyStateURL(m, ""); err != nil {
 			return nil, nil, err
 		}
+		if m.State.Backend != "postgres" && !f.create {
+			if err := needStateFile(m.State.Path); err != nil {
+				return nil, nil, err
+			}
+		}
 		st, err := openStore(ctx, m)
+		if err == nil {
+			fmt.Fprintf(f.app.Err, "state: %s\n", stateLabel(m))
+		}
 		return st, m, err
 	}
 	path := f.path
 	if path == "" {
-		path = ".dpone/state.db"
+		var err error
+		if path, err = f.app.defaultStatePath(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !f.create {
+		if err := needStateFile(path); err != nil {
+			return nil, nil, err
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, nil, fmt.Errorf("create state directory: %w", err)
 	}
 	st, err := state.Open(ctx, "sqlite", path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open state %s: %w", path, err)
 	}
+	fmt.Fprintf(f.app.Err, "state: %s\n", path)
 	return st, nil, nil
 }
 
@@ -77,7 +106,7 @@ func newStateCmd(app *App) *cobra.Command {
 	var yes bool
 	var reason string
 	cmd := &cobra.Command{Use: "state", Short: "Inspect and change incremental state (checkpoints)"}
-	f.register(cmd)
+	f.register(cmd, app)
 	list := &cobra.Command{Use: "list", Short: "List stream checkpoints", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, _, err := f.open(cmd.Context())
@@ -181,6 +210,7 @@ func newStateCmd(app *App) *cobra.Command {
 			if !yes {
 				return usagef("state import overwrites checkpoints: add --yes to confirm")
 			}
+			f.create = true // importing into a new state is how a state moves
 			st, _, err := f.open(cmd.Context())
 			if err != nil {
 				return err

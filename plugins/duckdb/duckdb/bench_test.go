@@ -77,5 +77,4 @@ func BenchmarkWrite(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(rows*b.N)/elapsed.Seconds(), "rows/s")
-	b.Logf("ingest path: %s", ingestPath)
 }

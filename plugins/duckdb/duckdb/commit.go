@@ -83,6 +83,9 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 		}
 		return nil
 	})
+	if err == nil {
+		l.db.checkpointCommitted(ctx, l.schema+"."+l.req.Target.Name)
+	}
 	return res, err
 }
 

@@ -129,6 +129,10 @@ func relation(ctx context.Context, q queryer, req sdk.ReadRequest, opts sourceOp
 		return "", nil, err
 	}
 	if !ok {
+		if ns, name, dotted := strings.Cut(req.Stream, "."); dotted && req.Namespace == "" {
+			return "", nil, sdk.Errorf(sdk.CodeNotFound, "read: table %s.%s does not exist; to read table %s of schema %s, pass the schema as the namespace (dpone read duckdb %s --namespace %s) and the stream %s",
+				schema, quote(req.Stream), name, ns, name, ns, name)
+		}
 		return "", nil, sdk.Errorf(sdk.CodeNotFound, "read: table %s.%s does not exist", schema, req.Stream)
 	}
 	cols := make([]column, 0, s.NumFields())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -139,5 +140,22 @@ func TestReadErrors(t *testing.T) {
 				t.Errorf("got %v (%v), want %v", got, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestReadQualifiedStreamHint: "dpone read duckdb landing.t" names the
+// schema in the stream; the error says to pass --namespace.
+func TestReadQualifiedStreamHint(t *testing.T) {
+	f := newFixture(t)
+	f.exec(`CREATE SCHEMA landing`)
+	f.exec(`CREATE TABLE landing.t (id INTEGER)`)
+	_, err := f.read(sdk.ReadRequest{Stream: "landing.t"})
+	if got := sdk.CodeOf(err); got != sdk.CodeNotFound {
+		t.Fatalf("got %v (%v), want NOT_FOUND", got, err)
+	}
+	for _, want := range []string{"--namespace landing", "stream t"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q: want it to contain %q", err, want)
+		}
 	}
 }

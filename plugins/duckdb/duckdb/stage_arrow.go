@@ -1,5 +1,9 @@
 //go:build duckdb_arrow
 
+// duckdb-go compiles its Arrow interface only with the duckdb_arrow build
+// tag; this connector stages through it and has no other path (see
+// requiretag.go).
+
 package duckdb
 
 import (
@@ -18,15 +22,7 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// ingestPath names the staging ingest path this binary was built with.
-const ingestPath = "arrow"
-
 var viewSeq atomic.Int64
-
-// swapStaging reports whether full_refresh loads stage in the target's
-// shape to commit by swap: the Arrow ingest casts to any staging column type and leaves
-// unnamed columns to their DEFAULTs.
-const swapStaging = true
 
 // stage registers rr as an Arrow stream view and inserts it into
 // schema.table with one INSERT ... SELECT (DuckDB scans the Arrow buffers).

@@ -157,7 +157,7 @@ func (l *load) swapShape(ctx context.Context, q queryer) (cols []tableColumn, ab
 // to the load's constants. ok is false when the load must stage the
 // classic way.
 func (l *load) swapStagingDefs(ctx context.Context, q queryer) (defs []string, ok bool, err error) {
-	if !swapStaging || l.req.Mode != sdk.ModeFullRefresh {
+	if l.req.Mode != sdk.ModeFullRefresh {
 		return nil, false, nil
 	}
 	cols, _, ok, err := l.swapShape(ctx, q)

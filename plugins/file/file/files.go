@@ -121,7 +121,7 @@ func hasMeta(s string) bool { return strings.ContainsAny(s, "*?[") }
 func skipName(name string) bool { return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") }
 
 // matchFiles resolves the files of one Read or stream, sorted by path.
-// Precedence: options.path, then a glob in the stream name, then the files
+// Precedence: options.path, then a glob or file path in the stream name, then the files
 // of the namespace directory whose streamKey is the stream name.
 func matchFiles(cfg Config, opts Options, namespace, stream string) ([]fileEntry, error) {
 	if err := cfg.checkRoot(); err != nil {
@@ -135,7 +135,7 @@ func matchFiles(cfg Config, opts Options, namespace, stream string) ([]fileEntry
 	switch {
 	case opts.Path != "":
 		files, err = matchPath(cfg.Root, cfg.Root, opts.Path, forced, fallback)
-	case hasMeta(stream):
+	case hasMeta(stream) || isFilePath(stream):
 		files, err = matchPath(cfg.Root, dir, stream, forced, fallback)
 	default:
 		files, err = matchStream(cfg.Root, dir, stream, forced, fallback)
@@ -151,6 +151,17 @@ func matchFiles(cfg Config, opts Options, namespace, stream string) ([]fileEntry
 		}
 	}
 	return files, nil
+}
+
+// isFilePath reports whether a stream name is a file's path (dpone read
+// file data/x.csv): it has a directory or a known extension. Discovered
+// stream names have neither.
+func isFilePath(stream string) bool {
+	if strings.ContainsAny(stream, `/\`) {
+		return true
+	}
+	_, ext, gz := splitName(stream)
+	return ext != "" || gz
 }
 
 // matchStream finds the files in dir that belong to stream by name.

@@ -70,6 +70,10 @@ func TestMatchFiles(t *testing.T) {
 		{"namespace", "sales", "orders", "", []string{"sales/orders.csv"}},
 		{"format picks among mixed", "", "mixed", `{"format": "jsonl"}`, []string{"mixed.jsonl"}},
 		{"format for unknown extension", "", "notes", `{"format": "csv"}`, []string{"notes.txt"}},
+		// dpone read file path/to/x.csv: a stream naming a file is that file.
+		{"file path as stream", "", "data/orders_2.csv", "", []string{"data/orders_2.csv"}},
+		{"file name as stream", "", "customers.jsonl", "", []string{"customers.jsonl"}},
+		{"file name in namespace", "sales", "orders.csv", "", []string{"sales/orders.csv"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

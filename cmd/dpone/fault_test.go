@@ -1,4 +1,4 @@
-package cli
+package main
 
 import (
 	"context"
@@ -14,7 +14,9 @@ import (
 )
 
 // faultHooks supports the crash-safety suite, which must stop the host at
-// an exact phase of a load. It is inert unless one of these is set:
+// an exact phase of a load. It lives in the test binary the scripts run
+// as dpone (TestMain passes it to cli.RunWith): a released dpone has no
+// fault hooks. It is inert unless one of these is set:
 //
 //	DPONE_TEST_FAULT=<hook>[:<unit>]   SIGKILL this process at the hook
 //	DPONE_TEST_PAUSE=<hook>:<file>     at the hook, create file and block

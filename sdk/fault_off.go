@@ -1,0 +1,11 @@
+//go:build !dpone_faults
+
+package sdk
+
+// Release builds inject no faults: DPONE_TEST_PLUGIN_FAULT is not read,
+// and both functions inline to nothing on the stream paths. Plugins built
+// with -tags dpone_faults get fault.go's versions.
+
+func faultAfterBatches(string, string) int { return 0 }
+
+func crashAt(int, int) {}
