@@ -9,7 +9,9 @@
 // Environment: DPONE_TEST_PG_DSN (required), BENCH_ROWS (default 5000000),
 // BENCH_RUNS (3), BENCH_SMALL_ROWS (1000000; the size peak RSS is compared
 // against, 0 skips it), BENCH_SCENARIOS (comma list, default all),
-// BENCH_OUT (bench/results), BENCH_WORK (.dpone/bench).
+// BENCH_OUT (.dpone/bench), BENCH_WORK (.dpone/bench). Optional scenarios
+// (pg_to_pg_nolineage, merge_duckdb, ClickHouse's) run only when
+// BENCH_SCENARIOS names them.
 package main
 
 import (
@@ -33,6 +35,8 @@ type bench struct {
 	rows, smallRows   int64
 	runs              int
 	only              []string
+	// pg is the PostgreSQL server whose CPU every run accounts for.
+	pg *pgServer
 }
 
 func main() {
@@ -89,6 +93,9 @@ func run() error {
 	if err := b.setup(res); err != nil {
 		return err
 	}
+	if b.pg, err = b.findPostmaster(); err != nil {
+		return err
+	}
 	var sizes []int64
 	if b.smallRows > 0 && b.smallRows < b.rows {
 		sizes = append(sizes, b.smallRows)
@@ -102,7 +109,7 @@ func run() error {
 			candidates = append(slices.Clone(scenarios), chScenarios...)
 		}
 		for _, s := range candidates {
-			if len(b.only) == 0 || slices.Contains(b.only, s.Name) {
+			if (len(b.only) == 0 && !s.Optional) || slices.Contains(b.only, s.Name) {
 				sel = append(sel, s)
 			}
 		}
@@ -118,18 +125,20 @@ func run() error {
 				} else if err != nil {
 					return fmt.Errorf("%s (%d rows, run %d): %w", s.Name, n, r+1, err)
 				}
-				fmt.Fprintf(os.Stderr, "bench: %-13s rows=%-8d run %d: %6.2fs (load %.1f) host %5.0f MB plugins %s\n",
-					s.Name, n, r+1, m.WallSecs, m.Load1, m.HostPeakMB, procsLine(m.Procs))
+				m.Round = r + 1
+				fmt.Fprintf(os.Stderr, "bench: %-18s rows=%-8d run %d: %6.2fs cpu %5.1fs (client %.1f + postgres %.1f) (load %.1f) host %5.0f MB plugins %s\n",
+					s.Name, n, r+1, m.WallSecs, m.TotalCPU, m.ClientCPU, m.ServerCPU, m.Load1, m.HostPeakMB, procsLine(m.Procs))
 				all[i] = append(all[i], m)
 			}
 		}
+		markDisturbed(sel, all)
 		for i, s := range sel {
 			res.add(s, n, all[i])
 		}
 	}
 	res.finish()
 	fmt.Print(res.table())
-	out := envStr("BENCH_OUT", "bench/results")
+	out := envStr("BENCH_OUT", filepath.Join(".dpone", "bench"))
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(root, out)
 	}
