@@ -209,6 +209,22 @@ func (c *Client) BeginLoad(ctx context.Context, req *connectorv1.BeginLoadReques
 	return resp.GetStaging(), nil
 }
 
+// BeginLoadPayload is BeginLoad for a request that proposes a native
+// payload format (protocol v1.2): it also returns the format the sink
+// accepted for the load ("" for Arrow) and, when it refused, why.
+func (c *Client) BeginLoadPayload(ctx context.Context, req *connectorv1.BeginLoadRequest) (staging, format, reason string, err error) {
+	resp, err := unary(ctx, c, "BeginLoad", func(ctx context.Context) (*connectorv1.BeginLoadResponse, error) {
+		return c.rpc.BeginLoad(ctx, req)
+	})
+	if err != nil {
+		return "", "", "", err
+	}
+	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
+		return "", "", "", err
+	}
+	return resp.GetStaging(), resp.GetPayloadFormat(), resp.GetPayloadReason(), nil
+}
+
 // CommitLoad publishes a staged load into its target. It runs as long as
 // the plugin stays responsive (see LaunchOptions.CallTimeout), bounded by
 // LaunchOptions.CommitTimeout when set.
