@@ -83,7 +83,8 @@ type load struct {
 	openWrite int
 	committed bool
 	aborted   bool
-	replace   bool // full_refresh: the commit replaces the target's rows
+	replace   bool   // full_refresh: the commit replaces the target's rows
+	format    string // the native payload format BeginLoadPayload accepted
 }
 
 // Fake is an in-memory source and sink. Configure its exported fields
@@ -94,6 +95,10 @@ type Fake struct {
 	// Partitions, when set, makes the source offer parallel partitions:
 	// Partition splits ids 1..Rows into ranges.
 	Partitions bool
+	// Payload, when set, is a native payload format the fake emits and
+	// accepts (see payload.go); RefusePayload makes the sink refuse it
+	// with that reason.
+	Payload, RefusePayload string
 
 	mu         sync.Mutex
 	faults     map[Call]*injected
@@ -104,6 +109,8 @@ type Fake struct {
 	fences     map[string]int64 // highest lock generation seen per manifest/unit
 	violations []string
 	calls      []string
+	// readFormats are the payload formats reads asked for, in order.
+	readFormats []string
 }
 
 // New returns a fake serving rows ids 1..rows in batches of batchRows.
@@ -240,7 +247,7 @@ func (f *Fake) Spec() *catalog.Spec {
 			SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
 			IncrementalStrategies: []string{"column"}, DescribeStream: true, DescribeTarget: true,
 			ApplySchema: true, LoadStatus: true, AtomicReceipts: true, ParallelPartitions: f.Partitions, TypedOptions: true,
-			Fencing: true}}
+			Fencing: true, SourcePayloadFormats: f.payloadFormats(), SinkPayloadFormats: f.payloadFormats()}}
 }
 
 // Catalog, Source and Sink make the fake a run.Connectors for every name.
@@ -274,12 +281,13 @@ func (f *Fake) DescribeStream(context.Context, *connectorv1.ReadRequest) (*catal
 	if err := f.enter(CallDescribeStream); err != nil {
 		return nil, err
 	}
-	return v1convert.Stream(&connectorv1.Stream{Name: "t", Schema: schemaMsg()}), nil
+	return v1convert.Stream(&connectorv1.Stream{Name: "t", Schema: schemaMsg(), PayloadFormats: f.payloadFormats()}), nil
 }
 
 // Discover lists the one stream.
 func (f *Fake) Discover(context.Context, []byte, []string) ([]*catalog.Stream, error) {
-	return []*catalog.Stream{v1convert.Stream(&connectorv1.Stream{Name: "t", Schema: schemaMsg(), RowEstimate: f.Rows})}, nil
+	return []*catalog.Stream{v1convert.Stream(&connectorv1.Stream{Name: "t", Schema: schemaMsg(), RowEstimate: f.Rows,
+		PayloadFormats: f.payloadFormats()})}, nil
 }
 
 // DescribeTarget says whether the target was created.
@@ -363,7 +371,11 @@ func (f *Fake) Read(_ context.Context, req *connectorv1.ReadRequest) (run.ReadSt
 		}
 		after = n
 	}
-	return &readStream{f: f, next: after + 1, last: last}, nil
+	if p := req.GetPayloadFormat(); p != "" && p != f.Payload {
+		return nil, f.violate("Read: payload format %q the stream does not list", p)
+	}
+	f.readFormats = append(f.readFormats, req.GetPayloadFormat())
+	return &readStream{f: f, next: after + 1, last: last, format: req.GetPayloadFormat()}, nil
 }
 
 type readStream struct {
@@ -372,6 +384,7 @@ type readStream struct {
 	sentSchema bool
 	pendingCP  []byte
 	done       bool
+	format     string // native payload format, "" for Arrow
 }
 
 // Recv sends the schema, then batches each followed by its checkpoint.
@@ -394,6 +407,15 @@ func (s *readStream) Recv() (*connectorv1.ReadMessage, error) {
 		return nil, eof
 	}
 	last := min(s.next+f.BatchRows-1, s.last)
+	if s.format != "" {
+		var batch []int64
+		for id := s.next; id <= last; id++ {
+			batch = append(batch, id)
+		}
+		s.next = last + 1
+		s.pendingCP = []byte(strconv.FormatInt(last, 10))
+		return &connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Batch{Batch: &connectorv1.Batch{Payload: encodeIDs(batch), Rows: int64(len(batch))}}}, nil
+	}
 	b := array.NewInt64Builder(memory.DefaultAllocator)
 	defer b.Release()
 	for id := s.next; id <= last; id++ {

@@ -76,6 +76,15 @@ func (w *writeStream) Send(b *connectorv1.Batch) error {
 	if w.closed {
 		return f.violate("Send on a closed write stream of load %s", w.id)
 	}
+	if format := f.loads[w.id].format; format != "" || len(b.GetPayload()) > 0 {
+		ids, ok := decodeIDs(b.GetPayload())
+		if format == "" || len(b.GetArrowIpc()) > 0 || !ok {
+			return f.violate("batch of load %s: %d payload and %d Arrow bytes, the load accepted payload format %q",
+				w.id, len(b.GetPayload()), len(b.GetArrowIpc()), format)
+		}
+		w.rows = append(w.rows, ids...)
+		return nil
+	}
 	rec, err := logical.DecodeBatch(b.GetArrowIpc(), nil)
 	if err != nil {
 		return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_DATA, Message: err.Error()}
