@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"slices"
@@ -172,4 +173,33 @@ func (s *server) writePayload(stream connectorv1.Connector_WriteServer, lr LoadR
 		res.Bytes = pr.bytes
 	}
 	return stream.SendAndClose(&connectorv1.WriteResponse{Rows: res.Rows, Bytes: res.Bytes, Error: errorProto(err)})
+}
+
+// PayloadParquetFiles names local Parquet files instead of carrying rows:
+// each payload is a ParquetFiles (JSON) whose Rows are the files' row
+// counts, and a sink that accepts it reads the files itself (DuckDB's
+// read_parquet). Source and sink run on the same machine (the host starts
+// both), so the paths are valid on either side.
+const PayloadParquetFiles = "parquet-files"
+
+// ParquetFiles is one PayloadParquetFiles payload: the files to read whole,
+// and the columns to take from them, in the stream schema's order.
+type ParquetFiles struct {
+	Files   []string `json:"files"`
+	Columns []string `json:"columns"`
+}
+
+// Encode is the payload's bytes.
+func (p ParquetFiles) Encode() []byte {
+	b, _ := json.Marshal(p)
+	return b
+}
+
+// DecodeParquetFiles reads a PayloadParquetFiles payload.
+func DecodeParquetFiles(b []byte) (ParquetFiles, error) {
+	var p ParquetFiles
+	if err := json.Unmarshal(b, &p); err != nil || len(p.Files) == 0 || len(p.Columns) == 0 {
+		return p, Errorf(CodeData, "payload %s: want {\"files\": [...], \"columns\": [...]}: %v", PayloadParquetFiles, err)
+	}
+	return p, nil
 }
