@@ -151,6 +151,7 @@ func TestScripts(t *testing.T) {
 			"nosecret": cmdNoSecret,
 			"setfield": cmdSetField,
 			"envfile":  cmdEnvFile,
+			"parquet":  cmdParquet,
 		},
 	})
 }
