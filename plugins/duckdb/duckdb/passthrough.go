@@ -24,9 +24,9 @@ func (c *Connector) AcceptedPayloadFormats() []string { return []string{sdk.Payl
 
 // AcceptPayload takes Parquet files for loads whose every column has a
 // type DuckDB's Parquet reader gives exactly as the Arrow path does
-// (numbers, booleans, plain strings and binaries, dates, decimals,
-// timestamps to the microsecond); anything else (nested types, uuid or
-// json strings, nanosecond timestamps, time) goes through Arrow.
+// (numbers, booleans, strings incl. uuid and json text, binaries, dates,
+// decimals, timestamps to the microsecond); anything else (nested types,
+// nanosecond timestamps, time) goes through Arrow.
 func (c *Connector) AcceptPayload(_ context.Context, req sdk.LoadRequest, format string) (string, error) {
 	if format != sdk.PayloadParquetFiles {
 		return "the duckdb sink takes only " + sdk.PayloadParquetFiles, nil
@@ -46,7 +46,12 @@ func (c *Connector) AcceptPayload(_ context.Context, req sdk.LoadRequest, format
 // otherwise than the Arrow path, or "" when it gives them exactly.
 func parquetExact(f arrow.Field) string {
 	if v, ok := f.Metadata.GetValue(sdk.MetaLogical); ok && v != "" {
-		return "logical type " + v + " is read through Arrow"
+		// uuid and json are Parquet strings either way; staging's type
+		// (UUID, JSON) casts them on both paths alike.
+		id := f.Type.ID()
+		if (v != sdk.LogicalUUID && v != sdk.LogicalJSON) || (id != arrow.STRING && id != arrow.LARGE_STRING) {
+			return "logical type " + v + " is read through Arrow"
+		}
 	}
 	switch t := f.Type.(type) {
 	case *arrow.BooleanType, *arrow.Int8Type, *arrow.Int16Type, *arrow.Int32Type, *arrow.Int64Type,

@@ -84,10 +84,21 @@ func TestParquetFilesPayloadEqualsArrow(t *testing.T) {
 		f.exec(fmt.Sprintf(`COPY (SELECT g::BIGINT AS id, (g %% 300)::INT AS qty, g / 7.0 AS score, (g * 1.25)::DECIMAL(18,4) AS price,
 			CASE WHEN g %% 5 = 0 THEN NULL ELSE 'item ' || g || ' ✓' END AS name, g %% 2 = 0 AS ok, DATE '2020-01-01' + g::INT AS day,
 			TIMESTAMP '2026-01-01 00:00:00.123456' + g * INTERVAL 1 SECOND AS ts,
-			TIMESTAMPTZ '2026-01-01 00:00:00+00' + g * INTERVAL 1 MINUTE AS at, ('\x01' || g)::BLOB AS bin
+			TIMESTAMPTZ '2026-01-01 00:00:00+00' + g * INTERVAL 1 MINUTE AS at, ('\x01' || g)::BLOB AS bin,
+			CASE WHEN g %% 7 = 0 THEN NULL ELSE md5(g::VARCHAR)::UUID::VARCHAR END AS ref,
+			CASE WHEN g %% 9 = 0 THEN NULL ELSE '{"n": ' || g || ', "x": [1, 2.50]}' END AS doc
 			FROM range(%d, %d) t(g)) TO '%s' (FORMAT parquet)`, rng[0], rng[1]+1, p))
 	}
 	schema, recs, want := readParquet(t, paths[0])
+	// The file source marks uuid and json strings (dpone.logical): staging
+	// gets UUID and JSON columns on both paths.
+	fields := schema.Fields()
+	for i, f := range fields {
+		if l := map[string]string{"ref": sdk.LogicalUUID, "doc": sdk.LogicalJSON}[f.Name]; l != "" {
+			fields[i].Metadata = arrow.NewMetadata([]string{sdk.MetaLogical}, []string{l})
+		}
+	}
+	schema = arrow.NewSchema(fields, nil)
 	_, recs2, want2 := readParquet(t, paths[1])
 	recs, want = append(recs, recs2...), want+want2
 
@@ -145,7 +156,7 @@ func TestParquetFilesPayloadEqualsArrow(t *testing.T) {
 func TestAcceptPayloadRefusesInexactTypes(t *testing.T) {
 	f := newFixture(t)
 	for _, fld := range []arrow.Field{
-		{Name: "ref", Type: arrow.BinaryTypes.String, Metadata: arrow.NewMetadata([]string{sdk.MetaLogical}, []string{sdk.LogicalUUID})},
+		{Name: "ref", Type: arrow.BinaryTypes.Binary, Metadata: arrow.NewMetadata([]string{sdk.MetaLogical}, []string{sdk.LogicalUUID})},
 		{Name: "at", Type: &arrow.TimestampType{Unit: arrow.Nanosecond}},
 		{Name: "tags", Type: arrow.ListOf(arrow.BinaryTypes.String)},
 	} {
