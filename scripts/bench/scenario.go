@@ -37,6 +37,10 @@ type scenario struct {
 
 var scenarios = []scenario{
 	{Name: "psql_pipe", Pipe: true},
+	// The pipe, then the primary key dpone gives a target created from a
+	// source that has one (built once, after the rows, as dpone's swap
+	// does): what the pipe would cost doing the same work.
+	{Name: "psql_pipe_pk", Pipe: true, Optional: true},
 	// pg_to_pg is the default route: lineage columns on, parallel auto.
 	{Name: "pg_to_pg", Source: "postgres", Sink: "postgres"},
 	{Name: "pg_to_pg_nolineage", Source: "postgres", Sink: "postgres", NoLineage: true, Optional: true},
@@ -87,7 +91,7 @@ func (s scenario) targetTable(table string) string { return s.Name + "__" + tabl
 
 func (b *bench) runOnce(s scenario, table string, rows int64) (measurement, error) {
 	if s.Pipe {
-		return b.runPipe(table, rows)
+		return b.runPipe(table, rows, s.Name == "psql_pipe_pk")
 	}
 	switch s.Name {
 	case "clickhouse_insert_select":
@@ -98,13 +102,17 @@ func (b *bench) runOnce(s scenario, table string, rows int64) (measurement, erro
 	return b.runDpone(s, table, rows)
 }
 
-// runPipe measures psql | psql binary COPY into an empty logged table.
-func (b *bench) runPipe(table string, rows int64) (measurement, error) {
+// runPipe measures psql | psql binary COPY into an empty logged table,
+// and then, with pk, the table's primary key.
+func (b *bench) runPipe(table string, rows int64, pk bool) (measurement, error) {
 	if err := b.psql(b.dstDSN, "DROP TABLE IF EXISTS public.pipe_dst; CREATE TABLE public.pipe_dst ("+benchColumns+")"); err != nil {
 		return measurement{}, err
 	}
 	script := fmt.Sprintf(`set -o pipefail; psql -X -q -v ON_ERROR_STOP=1 %q -c "COPY %s TO STDOUT (FORMAT binary)" | psql -X -q -v ON_ERROR_STOP=1 %q -c "COPY public.pipe_dst FROM STDIN (FORMAT binary)"`,
 		b.srcDSN, table, b.dstDSN)
+	if pk {
+		script += fmt.Sprintf(` && psql -X -q -v ON_ERROR_STOP=1 %q -c "ALTER TABLE public.pipe_dst ADD PRIMARY KEY (id)"`, b.dstDSN)
+	}
 	m, err := b.measure(exec.Command("bash", "-c", script))
 	if err != nil {
 		return m, err

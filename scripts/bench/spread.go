@@ -11,7 +11,7 @@ const disturbedFactor = 1.3
 // disturbedFactor × the fastest pipe among the rounds. all[i] holds the
 // runs of sel[i], one per round, in round order.
 func markDisturbed(sel []scenario, all [][]measurement) {
-	pi := slices.IndexFunc(sel, func(s scenario) bool { return s.Pipe })
+	pi := slices.IndexFunc(sel, func(s scenario) bool { return s.Name == "psql_pipe" })
 	if pi < 0 || len(all[pi]) == 0 {
 		return
 	}
