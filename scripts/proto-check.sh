@@ -5,10 +5,16 @@ set -euo pipefail
 export GOTOOLCHAIN=go1.27.3
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-scripts/proto.sh "$tmp/gen"
+scripts/proto.sh "$tmp/gen" "$tmp/v10"
 if ! diff -r "$tmp/gen" proto/gen >/dev/null; then
   diff -r "$tmp/gen" proto/gen | head -20 >&2
   echo "proto/gen is stale: run 'make proto' and commit the result" >&2
   exit 1
 fi
-echo "proto/gen is up to date"
+v10=host/connector/internal/v10/connectorv10
+if ! diff -r "$tmp/v10/connectorv10" "$v10" >/dev/null; then
+  diff -r "$tmp/v10/connectorv10" "$v10" | head -20 >&2
+  echo "$v10 is stale: run 'make proto' and commit the result" >&2
+  exit 1
+fi
+echo "proto/gen and the frozen v1.0 copy are up to date"

@@ -182,9 +182,10 @@ func (c *Client) ApplySchema(ctx context.Context, cfg []byte, t *catalog.TableRe
 }
 
 // Partition asks for req.Count partition descriptors for parallel reads.
-func (c *Client) Partition(ctx context.Context, req *connectorv1.PartitionRequest) ([][]byte, error) {
+func (c *Client) Partition(ctx context.Context, req *catalog.PartitionRequest) ([][]byte, error) {
+	w := v1convert.WirePartition(req)
 	resp, err := unary(ctx, c, "Partition", func(ctx context.Context) (*connectorv1.PartitionResponse, error) {
-		return c.rpc.Partition(ctx, req)
+		return c.rpc.Partition(ctx, w)
 	})
 	if err != nil {
 		return nil, err
@@ -196,9 +197,10 @@ func (c *Client) Partition(ctx context.Context, req *connectorv1.PartitionReques
 }
 
 // BeginLoad creates staging for a load and returns its name.
-func (c *Client) BeginLoad(ctx context.Context, req *connectorv1.BeginLoadRequest) (string, error) {
+func (c *Client) BeginLoad(ctx context.Context, req *catalog.BeginLoad) (string, error) {
+	w := v1convert.WireBegin(req)
 	resp, err := unary(ctx, c, "BeginLoad", func(ctx context.Context) (*connectorv1.BeginLoadResponse, error) {
-		return c.rpc.BeginLoad(ctx, req)
+		return c.rpc.BeginLoad(ctx, w)
 	})
 	if err != nil {
 		return "", err
@@ -212,9 +214,10 @@ func (c *Client) BeginLoad(ctx context.Context, req *connectorv1.BeginLoadReques
 // BeginLoadPayload is BeginLoad for a request that proposes a native
 // payload format (protocol v1.2): it also returns the format the sink
 // accepted for the load ("" for Arrow) and, when it refused, why.
-func (c *Client) BeginLoadPayload(ctx context.Context, req *connectorv1.BeginLoadRequest) (staging, format, reason string, err error) {
+func (c *Client) BeginLoadPayload(ctx context.Context, req *catalog.BeginLoad) (staging, format, reason string, err error) {
+	w := v1convert.WireBegin(req)
 	resp, err := unary(ctx, c, "BeginLoad", func(ctx context.Context) (*connectorv1.BeginLoadResponse, error) {
-		return c.rpc.BeginLoad(ctx, req)
+		return c.rpc.BeginLoad(ctx, w)
 	})
 	if err != nil {
 		return "", "", "", err
@@ -225,24 +228,28 @@ func (c *Client) BeginLoadPayload(ctx context.Context, req *connectorv1.BeginLoa
 	return resp.GetStaging(), resp.GetPayloadFormat(), resp.GetPayloadReason(), nil
 }
 
-// CommitLoad publishes a staged load into its target. It runs as long as
-// the plugin stays responsive (see LaunchOptions.CallTimeout), bounded by
+// CommitLoad publishes the staged load begin into its target, recording
+// receipt with it where the sink keeps receipts. It runs as long as the
+// plugin stays responsive (see LaunchOptions.CallTimeout), bounded by
 // LaunchOptions.CommitTimeout when set.
-func (c *Client) CommitLoad(ctx context.Context, req *connectorv1.CommitLoadRequest) (*connectorv1.CommitLoadResponse, error) {
+func (c *Client) CommitLoad(ctx context.Context, begin *catalog.BeginLoad, receipt []byte) (catalog.CommitResult, error) {
+	req := &connectorv1.CommitLoadRequest{ConfigJson: begin.ConfigJSON, LoadId: begin.LoadID, ReceiptJson: receipt,
+		Begin: v1convert.WireBegin(begin)}
 	resp, err := unary(ctx, c, "CommitLoad", func(ctx context.Context) (*connectorv1.CommitLoadResponse, error) {
 		return c.rpc.CommitLoad(ctx, req)
 	})
 	if err != nil {
-		return nil, err
+		return catalog.CommitResult{}, err
 	}
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
-		return nil, err
+		return catalog.CommitResult{}, err
 	}
-	return resp, nil
+	return v1convert.CommitResult(resp), nil
 }
 
-// AbortLoad drops a load's staging (idempotent).
-func (c *Client) AbortLoad(ctx context.Context, req *connectorv1.AbortLoadRequest) error {
+// AbortLoad drops the staging of load begin (idempotent).
+func (c *Client) AbortLoad(ctx context.Context, begin *catalog.BeginLoad) error {
+	req := &connectorv1.AbortLoadRequest{ConfigJson: begin.ConfigJSON, LoadId: begin.LoadID, Begin: v1convert.WireBegin(begin)}
 	resp, err := unary(ctx, c, "AbortLoad", func(ctx context.Context) (*connectorv1.AbortLoadResponse, error) {
 		return c.rpc.AbortLoad(ctx, req)
 	})
@@ -252,16 +259,18 @@ func (c *Client) AbortLoad(ctx context.Context, req *connectorv1.AbortLoadReques
 	return ErrorFromProto(c.name, resp.GetError())
 }
 
-// LoadStatus reports whether a load was committed, is staged, or unknown.
-func (c *Client) LoadStatus(ctx context.Context, req *connectorv1.LoadStatusRequest) (connectorv1.LoadState, error) {
+// LoadStatus reports whether load begin was committed, is staged, or is
+// unknown to the sink.
+func (c *Client) LoadStatus(ctx context.Context, begin *catalog.BeginLoad) (catalog.LoadState, error) {
+	req := &connectorv1.LoadStatusRequest{ConfigJson: begin.ConfigJSON, LoadId: begin.LoadID, Begin: v1convert.WireBegin(begin)}
 	resp, err := unary(ctx, c, "LoadStatus", func(ctx context.Context) (*connectorv1.LoadStatusResponse, error) {
 		return c.rpc.LoadStatus(ctx, req)
 	})
 	if err != nil {
-		return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED, err
+		return catalog.LoadStateUnspecified, err
 	}
 	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
-		return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED, err
+		return catalog.LoadStateUnspecified, err
 	}
-	return resp.GetState(), nil
+	return v1convert.LoadState(resp.GetState()), nil
 }

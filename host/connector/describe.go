@@ -10,9 +10,10 @@ import (
 
 // DescribeStream returns the stream a Read with req would produce, without
 // reading rows. Call it only when the spec advertises describe_stream.
-func (c *Client) DescribeStream(ctx context.Context, req *connectorv1.ReadRequest) (*catalog.Stream, error) {
+func (c *Client) DescribeStream(ctx context.Context, req *catalog.ReadRequest) (*catalog.Stream, error) {
+	w := v1convert.WireRead(req)
 	resp, err := unary(ctx, c, "DescribeStream", func(ctx context.Context) (*connectorv1.DescribeStreamResponse, error) {
-		return c.rpc.DescribeStream(ctx, req)
+		return c.rpc.DescribeStream(ctx, w)
 	})
 	if err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
@@ -46,33 +48,28 @@ var (
 	ErrPluginExited = errors.New("connector plugin exited")
 )
 
-var codeSentinels = map[connectorv1.ErrorCode]error{
-	connectorv1.ErrorCode_ERROR_CODE_CONFIG:       ErrConfig,
-	connectorv1.ErrorCode_ERROR_CODE_AUTH:         ErrAuth,
-	connectorv1.ErrorCode_ERROR_CODE_CONNECT:      ErrConnect,
-	connectorv1.ErrorCode_ERROR_CODE_NOT_FOUND:    ErrNotFound,
-	connectorv1.ErrorCode_ERROR_CODE_SCHEMA:       ErrSchema,
-	connectorv1.ErrorCode_ERROR_CODE_DATA:         ErrData,
-	connectorv1.ErrorCode_ERROR_CODE_RATE_LIMITED: ErrRateLimited,
-	connectorv1.ErrorCode_ERROR_CODE_UNAVAILABLE:  ErrUnavailable,
-	connectorv1.ErrorCode_ERROR_CODE_UNSUPPORTED:  ErrUnsupported,
-	connectorv1.ErrorCode_ERROR_CODE_INTERNAL:     ErrInternal,
+var codeSentinels = map[catalog.ErrorCode]error{
+	catalog.ErrorConfig:      ErrConfig,
+	catalog.ErrorAuth:        ErrAuth,
+	catalog.ErrorConnect:     ErrConnect,
+	catalog.ErrorNotFound:    ErrNotFound,
+	catalog.ErrorSchema:      ErrSchema,
+	catalog.ErrorData:        ErrData,
+	catalog.ErrorRateLimited: ErrRateLimited,
+	catalog.ErrorUnavailable: ErrUnavailable,
+	catalog.ErrorUnsupported: ErrUnsupported,
+	catalog.ErrorInternal:    ErrInternal,
 }
 
 // CodeName is the short name of an error code as users see it: "AUTH",
 // "NOT_FOUND". Unknown and unspecified codes are "INTERNAL".
-func CodeName(code connectorv1.ErrorCode) string {
-	if _, ok := codeSentinels[code]; !ok {
-		return "INTERNAL"
-	}
-	return strings.TrimPrefix(code.String(), "ERROR_CODE_")
-}
+func CodeName(code catalog.ErrorCode) string { return code.String() }
 
 // Error is an error a connector reported in-band, with its code.
 type Error struct {
 	// Plugin is the connector's name (postgres, duckdb, ...).
 	Plugin    string
-	Code      connectorv1.ErrorCode
+	Code      catalog.ErrorCode
 	Retryable bool
 	Message   string
 	Details   map[string]string
@@ -99,7 +96,7 @@ func ErrorFromProto(plugin string, e *connectorv1.Error) error {
 	if e == nil {
 		return nil
 	}
-	return &Error{Plugin: plugin, Code: e.GetCode(), Retryable: e.GetRetryable(),
+	return &Error{Plugin: plugin, Code: v1convert.ErrorCode(e.GetCode()), Retryable: e.GetRetryable(),
 		Message: e.GetMessage(), Details: e.GetDetails()}
 }
 

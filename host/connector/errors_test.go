@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
@@ -58,7 +59,7 @@ func TestEveryCodeRoundTrips(t *testing.T) {
 				}
 			}
 			// And through the data plane: an in-band Read error.
-			rs, err := c.Read(ctx, &connectorv1.ReadRequest{Stream: "error:" + name})
+			rs, err := c.Read(ctx, &catalog.ReadRequest{Stream: "error:" + name})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"sync"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
@@ -22,12 +24,12 @@ type ReadStream struct {
 
 // Read starts reading req.Stream. Cancel ctx or call ReadStream.Close to
 // stop the read early; the plugin sees its context cancelled.
-func (c *Client) Read(ctx context.Context, req *connectorv1.ReadRequest) (*ReadStream, error) {
+func (c *Client) Read(ctx context.Context, req *catalog.ReadRequest) (*ReadStream, error) {
 	if err := c.alive("Read"); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	rs, err := c.rpc.Read(ctx, req)
+	rs, err := c.rpc.Read(ctx, v1convert.WireRead(req))
 	if err != nil {
 		err = c.callErr(ctx, "Read", err)
 		cancel()
@@ -39,25 +41,30 @@ func (c *Client) Read(ctx context.Context, req *connectorv1.ReadRequest) (*ReadS
 // Recv returns the next message. It returns io.EOF after the last one, the
 // connector's *Error when the read failed in-band, an *ExitError when the
 // plugin died, and ctx's error when the read was cancelled. After an error,
-// Recv keeps returning it.
-func (s *ReadStream) Recv() (*connectorv1.ReadMessage, error) {
-	if s.err != nil {
-		return nil, s.err
+// Recv keeps returning it. A batch's bytes are the transport's, not a
+// copy; a message kind from a newer protocol minor is skipped.
+func (s *ReadStream) Recv() (catalog.ReadMessage, error) {
+	for {
+		if s.err != nil {
+			return catalog.ReadMessage{}, s.err
+		}
+		msg, err := s.rs.Recv()
+		switch {
+		case errors.Is(err, io.EOF):
+			s.finish(io.EOF)
+			return catalog.ReadMessage{}, io.EOF
+		case err != nil:
+			s.finish(s.c.callErr(s.ctx, "Read", err))
+			return catalog.ReadMessage{}, s.err
+		}
+		if pe := msg.GetError(); pe != nil {
+			s.finish(ErrorFromProto(s.c.name, pe))
+			return catalog.ReadMessage{}, s.err
+		}
+		if m := v1convert.ReadMessage(msg); m.Kind != catalog.MessageUnspecified {
+			return m, nil
+		}
 	}
-	msg, err := s.rs.Recv()
-	switch {
-	case errors.Is(err, io.EOF):
-		s.finish(io.EOF)
-		return nil, io.EOF
-	case err != nil:
-		s.finish(s.c.callErr(s.ctx, "Read", err))
-		return nil, s.err
-	}
-	if pe := msg.GetError(); pe != nil {
-		s.finish(ErrorFromProto(s.c.name, pe))
-		return nil, s.err
-	}
-	return msg, nil
 }
 
 func (s *ReadStream) finish(err error) {
@@ -84,12 +91,14 @@ type WriteStream struct {
 	ws     connectorv1.Connector_WriteClient
 
 	once sync.Once
-	resp *connectorv1.WriteResponse
+	resp catalog.WriteResult
 	err  error
 }
 
-// Write opens a write stream for the load named in h and sends h.
-func (c *Client) Write(ctx context.Context, h *connectorv1.WriteHeader) (*WriteStream, error) {
+// Write opens a write stream for load begin and sends its header (the
+// load id, the sink config and the whole request, so that a restarted
+// plugin finds the load).
+func (c *Client) Write(ctx context.Context, begin *catalog.BeginLoad) (*WriteStream, error) {
 	if err := c.alive("Write"); err != nil {
 		return nil, err
 	}
@@ -101,16 +110,18 @@ func (c *Client) Write(ctx context.Context, h *connectorv1.WriteHeader) (*WriteS
 		return nil, err
 	}
 	s := &WriteStream{c: c, ctx: ctx, cancel: cancel, ws: ws}
+	h := &connectorv1.WriteHeader{ConfigJson: begin.ConfigJSON, LoadId: begin.LoadID, Begin: v1convert.WireBegin(begin)}
 	if err := s.send(&connectorv1.WriteMessage{Msg: &connectorv1.WriteMessage_Header{Header: h}}); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// Send sends one batch. When the plugin ended the stream early (it failed),
-// Send returns the plugin's error.
-func (s *WriteStream) Send(b *connectorv1.Batch) error {
-	return s.send(&connectorv1.WriteMessage{Msg: &connectorv1.WriteMessage_Batch{Batch: b}})
+// Send sends one batch; its bytes go to the transport as they are (no
+// copy). When the plugin ended the stream early (it failed), Send returns
+// the plugin's error.
+func (s *WriteStream) Send(b catalog.Batch) error {
+	return s.send(&connectorv1.WriteMessage{Msg: &connectorv1.WriteMessage_Batch{Batch: v1convert.WireBatch(b)}})
 }
 
 func (s *WriteStream) send(m *connectorv1.WriteMessage) error {
@@ -129,26 +140,26 @@ func (s *WriteStream) send(m *connectorv1.WriteMessage) error {
 		}
 		return rerr
 	}
-	s.finish(nil, s.c.callErr(s.ctx, "Write", err))
+	s.finish(catalog.WriteResult{}, s.c.callErr(s.ctx, "Write", err))
 	return s.err
 }
 
 // CloseAndRecv ends the stream and returns what the plugin staged; an
 // in-band failure is the connector's *Error.
-func (s *WriteStream) CloseAndRecv() (*connectorv1.WriteResponse, error) {
+func (s *WriteStream) CloseAndRecv() (catalog.WriteResult, error) {
 	s.once.Do(func() {
 		resp, err := s.ws.CloseAndRecv()
 		switch {
 		case err != nil:
-			s.finish(nil, s.c.callErr(s.ctx, "Write", err))
+			s.finish(catalog.WriteResult{}, s.c.callErr(s.ctx, "Write", err))
 		default:
-			s.finish(resp, ErrorFromProto(s.c.name, resp.GetError()))
+			s.finish(v1convert.WriteResult(resp), ErrorFromProto(s.c.name, resp.GetError()))
 		}
 	})
 	return s.resp, s.err
 }
 
-func (s *WriteStream) finish(resp *connectorv1.WriteResponse, err error) {
+func (s *WriteStream) finish(resp catalog.WriteResult, err error) {
 	s.resp, s.err = resp, err
 	s.cancel()
 }

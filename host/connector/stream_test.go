@@ -14,8 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/google/go-cmp/cmp"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 )
 
 // syncBuffer is a bytes.Buffer safe for the plugin's stderr copier.
@@ -38,7 +38,7 @@ func (s *syncBuffer) String() string {
 
 func TestReadFull(t *testing.T) {
 	c := launchTest(t, LaunchOptions{})
-	rs, err := c.Read(context.Background(), &connectorv1.ReadRequest{Stream: "rows", OptionsJson: []byte(`{"rows":2500}`)})
+	rs, err := c.Read(context.Background(), &catalog.ReadRequest{Stream: "rows", OptionsJSON: []byte(`{"rows":2500}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,24 +54,22 @@ func TestReadFull(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		switch m := msg.GetMsg().(type) {
-		case *connectorv1.ReadMessage_Schema:
-			kinds = append(kinds, "schema")
-			sc, err := logical.ArrowSchema(m.Schema)
+		kinds = append(kinds, msg.Kind.String())
+		switch msg.Kind {
+		case catalog.MessageSchema:
+			sc, err := v1convert.ArrowSchema(msg.Schema)
 			if err != nil || sc.NumFields() != 2 {
 				t.Fatalf("schema: got %v (%v), want 2 fields", sc, err)
 			}
-		case *connectorv1.ReadMessage_Batch:
-			kinds = append(kinds, "batch")
-			rec, err := logical.DecodeBatch(m.Batch.GetArrowIpc(), nil)
+		case catalog.MessageBatch:
+			rec, err := v1convert.DecodeBatch(msg.Batch.ArrowIPC)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ids = append(ids, rec.Column(0).(*array.Int64).Int64Values()...)
 			rec.Release()
-		case *connectorv1.ReadMessage_Checkpoint:
-			kinds = append(kinds, "checkpoint")
-			last = string(m.Checkpoint.GetState())
+		case catalog.MessageCheckpoint:
+			last = string(msg.Checkpoint)
 		}
 	}
 	want := []string{"schema", "batch", "checkpoint", "batch", "checkpoint", "batch", "checkpoint"}
@@ -97,7 +95,7 @@ func recvFirstBatch(t *testing.T, rs *ReadStream) {
 		if err != nil {
 			t.Fatalf("Recv: %v", err)
 		}
-		if msg.GetBatch() != nil {
+		if msg.Kind == catalog.MessageBatch {
 			return
 		}
 	}
@@ -105,7 +103,7 @@ func recvFirstBatch(t *testing.T, rs *ReadStream) {
 
 func TestReadPluginKilled(t *testing.T) {
 	c := launchTest(t, LaunchOptions{})
-	rs, err := c.Read(context.Background(), &connectorv1.ReadRequest{Stream: "block"})
+	rs, err := c.Read(context.Background(), &catalog.ReadRequest{Stream: "block"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,14 +123,14 @@ func TestReadPluginKilled(t *testing.T) {
 	if exited, status := c.Exited(); !exited || status != "signal: killed" {
 		t.Errorf("Exited: got %v %q, want true \"signal: killed\"", exited, status)
 	}
-	if _, err := c.Read(context.Background(), &connectorv1.ReadRequest{Stream: "rows"}); !errors.Is(err, ErrPluginExited) {
+	if _, err := c.Read(context.Background(), &catalog.ReadRequest{Stream: "rows"}); !errors.Is(err, ErrPluginExited) {
 		t.Errorf("Read after exit: got %v, want ErrPluginExited", err)
 	}
 }
 
 func TestReadPluginPanics(t *testing.T) {
 	c := launchTest(t, LaunchOptions{})
-	rs, err := c.Read(context.Background(), &connectorv1.ReadRequest{Stream: "panic"})
+	rs, err := c.Read(context.Background(), &catalog.ReadRequest{Stream: "panic"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +149,7 @@ func TestReadCancel(t *testing.T) {
 	c := launchTest(t, LaunchOptions{Stderr: stderr})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rs, err := c.Read(ctx, &connectorv1.ReadRequest{Stream: "block"})
+	rs, err := c.Read(ctx, &catalog.ReadRequest{Stream: "block"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +167,7 @@ func TestReadCancel(t *testing.T) {
 		t.Errorf("Check after cancelled Read: %v", err)
 	}
 	// ReadStream.Close stops a read the same way.
-	rs, err = c.Read(context.Background(), &connectorv1.ReadRequest{Stream: "block"})
+	rs, err = c.Read(context.Background(), &catalog.ReadRequest{Stream: "block"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,16 +189,16 @@ func TestCheckPluginExits(t *testing.T) {
 func TestLoadRoundTrip(t *testing.T) {
 	c := launchTest(t, LaunchOptions{})
 	ctx := context.Background()
-	staging, err := c.BeginLoad(ctx, &connectorv1.BeginLoadRequest{LoadId: "l1"})
+	staging, err := c.BeginLoad(ctx, &catalog.BeginLoad{LoadID: "l1"})
 	if err != nil || staging != "_dpone_stg_l1" {
 		t.Fatalf("BeginLoad: got %q, %v", staging, err)
 	}
 	// Feed the write from a real read: the bytes pass through untouched.
-	rs, err := c.Read(ctx, &connectorv1.ReadRequest{Stream: "rows", OptionsJson: []byte(`{"rows":2100}`)})
+	rs, err := c.Read(ctx, &catalog.ReadRequest{Stream: "rows", OptionsJSON: []byte(`{"rows":2100}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws, err := c.Write(ctx, &connectorv1.WriteHeader{LoadId: "l1"})
+	ws, err := c.Write(ctx, &catalog.BeginLoad{LoadID: "l1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,27 +210,27 @@ func TestLoadRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b := msg.GetBatch(); b != nil {
-			if err := ws.Send(b); err != nil {
+		if msg.Kind == catalog.MessageBatch {
+			if err := ws.Send(msg.Batch); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	resp, err := ws.CloseAndRecv()
-	if err != nil || resp.GetRows() != 2100 {
-		t.Fatalf("CloseAndRecv: got %v rows, %v; want 2100", resp.GetRows(), err)
+	if err != nil || resp.Rows != 2100 {
+		t.Fatalf("CloseAndRecv: got %v rows, %v; want 2100", resp.Rows, err)
 	}
-	if _, err := c.CommitLoad(ctx, &connectorv1.CommitLoadRequest{LoadId: "l1"}); err != nil {
+	if _, err := c.CommitLoad(ctx, &catalog.BeginLoad{LoadID: "l1"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	st, err := c.LoadStatus(ctx, &connectorv1.LoadStatusRequest{LoadId: "l1"})
-	if err != nil || st != connectorv1.LoadState_LOAD_STATE_COMMITTED {
+	st, err := c.LoadStatus(ctx, &catalog.BeginLoad{LoadID: "l1"})
+	if err != nil || st != catalog.LoadStateCommitted {
 		t.Errorf("LoadStatus: got %v, %v", st, err)
 	}
 	// An in-band failure of the write comes back as its sentinel.
-	ws, err = c.Write(ctx, &connectorv1.WriteHeader{LoadId: "l2", ConfigJson: []byte(`{"fail":"DATA"}`)})
+	ws, err = c.Write(ctx, &catalog.BeginLoad{LoadID: "l2", ConfigJSON: []byte(`{"fail":"DATA"}`)})
 	if err == nil {
-		err = ws.Send(&connectorv1.Batch{})
+		err = ws.Send(catalog.Batch{})
 		if err == nil {
 			_, err = ws.CloseAndRecv()
 		}
@@ -248,7 +246,7 @@ func TestConcurrentReads(t *testing.T) {
 	errs := make(chan error, 8)
 	for range 8 {
 		wg.Go(func() {
-			rs, err := c.Read(context.Background(), &connectorv1.ReadRequest{Stream: "rows", OptionsJson: []byte(`{"rows":5000}`)})
+			rs, err := c.Read(context.Background(), &catalog.ReadRequest{Stream: "rows", OptionsJSON: []byte(`{"rows":5000}`)})
 			if err != nil {
 				errs <- err
 				return
@@ -263,7 +261,7 @@ func TestConcurrentReads(t *testing.T) {
 					errs <- err
 					return
 				}
-				rows += msg.GetBatch().GetRows()
+				rows += msg.Batch.Rows
 			}
 			if rows != 5000 {
 				errs <- errors.New("short read")

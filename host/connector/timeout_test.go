@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/host/catalog"
 )
 
 // A plugin that prints its handshake and then serves nothing must not hang
@@ -35,7 +35,7 @@ func TestCallTimeoutFrozenPlugin(t *testing.T) {
 	c := launchTest(t, LaunchOptions{CallTimeout: 300 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // the test's own bound
 	defer cancel()
-	if _, err := c.CommitLoad(ctx, &connectorv1.CommitLoadRequest{LoadId: "freeze"}); !errors.Is(err, ErrCallTimeout) {
+	if _, err := c.CommitLoad(ctx, &catalog.BeginLoad{LoadID: "freeze"}, nil); !errors.Is(err, ErrCallTimeout) {
 		t.Fatalf("freeze: got %v, want ErrCallTimeout", err)
 	}
 	for _, call := range []struct {
@@ -46,9 +46,9 @@ func TestCallTimeoutFrozenPlugin(t *testing.T) {
 		{"Check", func() error { return c.Check(ctx, nil) }},
 		{"Discover", func() error { _, err := c.Discover(ctx, nil, nil); return err }},
 		{"DescribeTarget", func() error { _, err := c.DescribeTarget(ctx, nil, nil); return err }},
-		{"BeginLoad", func() error { _, err := c.BeginLoad(ctx, &connectorv1.BeginLoadRequest{}); return err }},
-		{"LoadStatus", func() error { _, err := c.LoadStatus(ctx, &connectorv1.LoadStatusRequest{}); return err }},
-		{"CommitLoad", func() error { _, err := c.CommitLoad(ctx, &connectorv1.CommitLoadRequest{}); return err }},
+		{"BeginLoad", func() error { _, err := c.BeginLoad(ctx, &catalog.BeginLoad{}); return err }},
+		{"LoadStatus", func() error { _, err := c.LoadStatus(ctx, &catalog.BeginLoad{}); return err }},
+		{"CommitLoad", func() error { _, err := c.CommitLoad(ctx, &catalog.BeginLoad{}, nil); return err }},
 	} {
 		t.Run(call.op, func(t *testing.T) {
 			err := call.fn()
@@ -73,11 +73,11 @@ func TestCallTimeoutFrozenPlugin(t *testing.T) {
 func TestCallTimeoutCommitLoad(t *testing.T) {
 	c := launchTest(t, LaunchOptions{CallTimeout: 300 * time.Millisecond})
 	ctx := context.Background()
-	resp, err := c.CommitLoad(ctx, &connectorv1.CommitLoadRequest{LoadId: "slow:1500ms"})
-	if err != nil || resp.GetRowsInserted() != 1 {
+	resp, err := c.CommitLoad(ctx, &catalog.BeginLoad{LoadID: "slow:1500ms"}, nil)
+	if err != nil || resp.RowsInserted != 1 {
 		t.Fatalf("slow commit: got %v, %v; want it committed", resp, err)
 	}
-	_, err = c.CommitLoad(ctx, &connectorv1.CommitLoadRequest{LoadId: "freeze"})
+	_, err = c.CommitLoad(ctx, &catalog.BeginLoad{LoadID: "freeze"}, nil)
 	var te *TimeoutError
 	if !errors.As(err, &te) || !te.Probe || te.Op != "CommitLoad" {
 		t.Fatalf("frozen commit: got %v, want a probe TimeoutError for CommitLoad", err)
@@ -90,7 +90,7 @@ func TestCallTimeoutCommitLoad(t *testing.T) {
 // CommitTimeout is a hard bound even for a responsive plugin.
 func TestCommitTimeoutHardBound(t *testing.T) {
 	c := launchTest(t, LaunchOptions{CallTimeout: time.Second, CommitTimeout: 200 * time.Millisecond})
-	_, err := c.CommitLoad(context.Background(), &connectorv1.CommitLoadRequest{LoadId: "slow:3s"})
+	_, err := c.CommitLoad(context.Background(), &catalog.BeginLoad{LoadID: "slow:3s"}, nil)
 	var te *TimeoutError
 	if !errors.As(err, &te) || te.Probe || te.After != 200*time.Millisecond {
 		t.Fatalf("got %v, want a 200ms TimeoutError", err)
@@ -102,7 +102,7 @@ func TestCallTimeoutCallerCancel(t *testing.T) {
 	c := launchTest(t, LaunchOptions{CallTimeout: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	_, err := c.CommitLoad(ctx, &connectorv1.CommitLoadRequest{LoadId: "slow:2s"})
+	_, err := c.CommitLoad(ctx, &catalog.BeginLoad{LoadID: "slow:2s"}, nil)
 	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrCallTimeout) {
 		t.Fatalf("got %v, want the caller's context.DeadlineExceeded", err)
 	}

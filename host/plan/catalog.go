@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/dpone-go/dpone/host/catalog"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // Catalog is what planning asks of a connector: the schema a Read would
@@ -16,7 +15,7 @@ import (
 type Catalog interface {
 	// DescribeStream returns the stream req would read; call it only when
 	// the spec advertises describe_stream.
-	DescribeStream(ctx context.Context, req *connectorv1.ReadRequest) (*catalog.Stream, error)
+	DescribeStream(ctx context.Context, req *catalog.ReadRequest) (*catalog.Stream, error)
 	Discover(ctx context.Context, cfg []byte, selector []string) ([]*catalog.Stream, error)
 	DescribeTarget(ctx context.Context, cfg []byte, t *catalog.TableRef) (*catalog.Target, error)
 	ApplySchema(ctx context.Context, cfg []byte, t *catalog.TableRef, changes []*catalog.SchemaChange, dryRun bool) (ddl, lossy []string, err error)

@@ -10,7 +10,6 @@ import (
 	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 	"github.com/dpone-go/dpone/proto/loadopts"
 )
 
@@ -56,13 +55,13 @@ func sinkLoad(u *manifest.Unit, runID string, loadedAt time.Time) (loadopts.Load
 // typed_options (protocol v1.1), the v1.0 options_json otherwise. Errors
 // name the unit and the manifest key at fault.
 func BeginRequest(u *manifest.Unit, spec *catalog.Spec, cfg []byte, loadID string,
-	table *catalog.TableRef, s *catalog.Schema, runID string, loadedAt time.Time) (*connectorv1.BeginLoadRequest, error) {
+	table *catalog.TableRef, s *catalog.Schema, runID string, loadedAt time.Time) (*catalog.BeginLoad, error) {
 	l, err := sinkLoad(u, runID, loadedAt)
 	if err != nil {
 		return nil, err
 	}
-	req := &connectorv1.BeginLoadRequest{ConfigJson: cfg, LoadId: loadID, Target: v1convert.WireTable(table), Schema: v1convert.WireSchema(s)}
-	if err := l.Apply(req, spec.Capabilities.TypedOptions); err != nil {
+	req := &catalog.BeginLoad{ConfigJSON: cfg, LoadID: loadID, Target: table, Schema: s}
+	if err := v1convert.ApplyLoad(l, req, spec.Capabilities.TypedOptions); err != nil {
 		var ke *loadopts.KeyError
 		if errors.As(err, &ke) {
 			err = &schema.ConfigError{Path: ke.Key, Msg: ke.Msg} // reported as CONFIG

@@ -9,12 +9,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // TestBeginRequest: a v1.0 sink gets the v1.0 options_json (lineage and
@@ -24,14 +22,14 @@ func TestBeginRequest(t *testing.T) {
 	at := time.Date(2026, 11, 26, 5, 0, 0, 0, time.UTC)
 	legacySpec := &catalog.Spec{Capabilities: catalog.Capabilities{Destination: true}}
 	typedSpec := &catalog.Spec{Capabilities: catalog.Capabilities{Destination: true, TypedOptions: true}}
-	lin := func(run, loaded string) *connectorv1.Lineage {
-		return &connectorv1.Lineage{RunId: "r-1", LoadedAt: "2026-11-26T05:00:00Z", RunIdColumn: run, LoadedAtColumn: loaded}
+	lin := func(run, loaded string) *catalog.Lineage {
+		return &catalog.Lineage{RunID: "r-1", LoadedAt: "2026-11-26T05:00:00Z", RunIDColumn: run, LoadedAtColumn: loaded}
 	}
 	tests := []struct {
 		name      string
 		options   map[string]any
 		want      map[string]any
-		wantTyped *connectorv1.Lineage
+		wantTyped *catalog.Lineage
 		wantOwn   string
 		wantErr   string
 	}{
@@ -73,29 +71,29 @@ func TestBeginRequest(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got map[string]any
-			if err := json.Unmarshal(legacy.GetOptionsJson(), &got); err != nil {
+			if err := json.Unmarshal(legacy.OptionsJSON, &got); err != nil {
 				t.Fatal(err)
 			}
 			tt.want["strategy"] = map[string]any{"mode": "snapshot_diff", "unique_key": []any{"id"}, "deletes": "soft"}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("v1.0 sink options (-want +got):\n%s", diff)
 			}
-			if legacy.GetLoad() != nil {
-				t.Errorf("v1.0 sink got typed options %v", legacy.GetLoad())
+			if legacy.Load != nil {
+				t.Errorf("v1.0 sink got typed options %v", legacy.Load)
 			}
 			typed, err := BeginRequest(u, typedSpec, nil, "l1", nil, nil, "r-1", at)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(typed.GetOptionsJson()) != tt.wantOwn {
-				t.Errorf("v1.1 options_json: got %s, want %s", typed.GetOptionsJson(), tt.wantOwn)
+			if string(typed.OptionsJSON) != tt.wantOwn {
+				t.Errorf("v1.1 options_json: got %s, want %s", typed.OptionsJSON, tt.wantOwn)
 			}
-			wantLoad := &connectorv1.LoadOptions{Lineage: tt.wantTyped, ModeOptions: &connectorv1.ModeOptions{Deletes: "soft"}}
-			if !proto.Equal(typed.GetLoad(), wantLoad) {
-				t.Errorf("v1.1 load options: got %v, want %v", typed.GetLoad(), wantLoad)
+			wantLoad := &catalog.LoadOptions{Lineage: tt.wantTyped, ModeOptions: &catalog.ModeOptions{Deletes: "soft"}}
+			if diff := cmp.Diff(wantLoad, typed.Load); diff != "" {
+				t.Errorf("v1.1 load options (-want +got):\n%s", diff)
 			}
-			if typed.GetMode() != "snapshot_diff" || !slices.Equal(typed.GetUniqueKey(), []string{"id"}) {
-				t.Errorf("mode/key: got %s %v", typed.GetMode(), typed.GetUniqueKey())
+			if typed.Mode != "snapshot_diff" || !slices.Equal(typed.UniqueKey, []string{"id"}) {
+				t.Errorf("mode/key: got %s %v", typed.Mode, typed.UniqueKey)
 			}
 		})
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // Planner resolves units one at a time, in DAG order, and remembers the
@@ -107,14 +106,14 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 	if err != nil {
 		return err
 	}
-	up.Read = &connectorv1.ReadRequest{
-		ConfigJson: srcCfg, Namespace: u.Source.Table.Schema, Stream: u.Source.Table.Name,
-		Mode: connectorv1.SourceMode_SOURCE_MODE_FULL, OptionsJson: srcOpts, BatchBytes: batchBytes(u),
+	up.Read = &catalog.ReadRequest{
+		ConfigJSON: srcCfg, Namespace: u.Source.Table.Schema, Stream: u.Source.Table.Name,
+		Mode: catalog.SourceModeFull, OptionsJSON: srcOpts, BatchBytes: batchBytes(u),
 	}
 	if up.Incremental {
 		up.ReadMode = "incremental (" + fmt.Sprint(u.Source.Options["incremental_strategy"]) + ")"
 		up.StateAfter = "the source's checkpoint after this load, committed after the target commits"
-		up.Read.Mode = connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL
+		up.Read.Mode = catalog.SourceModeIncremental
 		if o.Store != nil {
 			cp, err := o.Store.Checkpoint(ctx, state.StreamKey{Manifest: o.Manifest.Metadata.ID, Unit: u.ID})
 			switch {
@@ -126,7 +125,7 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 			}
 		}
 	}
-	up.ReadRequest = shown(up.Read, func(m protoMessage) { m.(*connectorv1.ReadRequest).ConfigJson = nil })
+	up.ReadRequest = showRead(up.Read)
 
 	srcSchema, err := p.sourceSchema(ctx, u, src, srcSpec, up)
 	if err != nil {
@@ -169,7 +168,7 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 	if up.Begin, err = BeginRequest(u, sinkSpec, sinkCfg, "", table, loadSchema, o.RunID, o.At); err != nil {
 		return err
 	}
-	up.BeginRequest = shown(up.Begin, func(m protoMessage) { m.(*connectorv1.BeginLoadRequest).ConfigJson = nil })
+	up.BeginRequest = showBegin(up.Begin)
 	up.PayloadFormat, up.Path = payloadPath(up, up.streamFormats)
 	created, err := producedSchema(u, loadSchema)
 	if err != nil {
@@ -190,8 +189,8 @@ func (p *Planner) sourceSchema(ctx context.Context, u *manifest.Unit, src Catalo
 	}
 	req := up.Read
 	if spec.Capabilities.DescribeStream {
-		st, err := src.DescribeStream(ctx, &connectorv1.ReadRequest{ConfigJson: req.GetConfigJson(), Namespace: req.GetNamespace(),
-			Stream: req.GetStream(), OptionsJson: req.GetOptionsJson(), Mode: connectorv1.SourceMode_SOURCE_MODE_FULL})
+		st, err := src.DescribeStream(ctx, &catalog.ReadRequest{ConfigJSON: req.ConfigJSON, Namespace: req.Namespace,
+			Stream: req.Stream, OptionsJSON: req.OptionsJSON, Mode: catalog.SourceModeFull})
 		if err != nil {
 			return nil, fmt.Errorf("describe %s in %s: %w", u.Source.Table, u.Source.Type, err)
 		}
@@ -202,7 +201,7 @@ func (p *Planner) sourceSchema(ctx context.Context, u *manifest.Unit, src Catalo
 	if u.Source.Table.Schema != "" {
 		sel = u.Source.Table.Schema + "." + sel
 	}
-	streams, err := src.Discover(ctx, req.GetConfigJson(), []string{sel})
+	streams, err := src.Discover(ctx, req.ConfigJSON, []string{sel})
 	if err != nil {
 		return nil, fmt.Errorf("discover %s in %s: %w", sel, u.Source.Type, err)
 	}

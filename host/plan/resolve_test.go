@@ -99,7 +99,7 @@ func TestCreateTableShape(t *testing.T) {
 			if len(pu.DDL) != 1 || pu.TargetState != "absent: created before staging" {
 				t.Errorf("got ddl %q, target %q", pu.DDL, pu.TargetState)
 			}
-			if pu.Begin.GetLoadId() != "" || pu.BeginFor("L").GetLoadId() != "L" || pu.Begin.GetLoadId() != "" {
+			if pu.Begin.LoadID != "" || pu.BeginFor("L").LoadID != "L" || pu.Begin.LoadID != "" {
 				t.Errorf("BeginFor must stamp a clone, not the plan's request")
 			}
 		})

@@ -4,14 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
-
 	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/schema"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // Unit is one resolved load unit: what `dpone plan` shows and exactly what
@@ -57,7 +53,7 @@ type Unit struct {
 	// Policy is the schema evolution policy.
 	Policy *schema.Policy `json:"-"`
 	// ReadRequest and BeginRequest are the requests run sends, without
-	// their connection configs (protojson).
+	// their connection configs, as the protocol spells them (protojson).
 	ReadRequest  json.RawMessage `json:"read_request,omitempty"`
 	BeginRequest json.RawMessage `json:"begin_request,omitempty"`
 
@@ -65,7 +61,7 @@ type Unit struct {
 	M *manifest.Unit `json:"-"`
 	// Read is the read request (config, options, mode, prior state,
 	// batch size); partitions, when any, are clones of it.
-	Read *connectorv1.ReadRequest `json:"-"`
+	Read *catalog.ReadRequest `json:"-"`
 	// SourceSchema is the schema the read produces, as described; run
 	// refuses a read whose schema differs.
 	SourceSchema *catalog.Schema `json:"-"`
@@ -82,7 +78,7 @@ type Unit struct {
 	Gates   Gates            `json:"-"`
 	// Begin is the BeginLoad request without a load id; run stamps a
 	// clone with one (BeginFor).
-	Begin *connectorv1.BeginLoadRequest `json:"-"`
+	Begin *catalog.BeginLoad `json:"-"`
 	// SinkConfigJSON is the sink's resolved config (the quarantine load's).
 	SinkConfigJSON []byte `json:"-"`
 	// Incremental is true when the read resumes from a checkpoint and
@@ -105,27 +101,42 @@ type Unit struct {
 }
 
 // BeginFor returns the unit's BeginLoad request for load id.
-func (u *Unit) BeginFor(loadID string) *connectorv1.BeginLoadRequest {
-	b := proto.Clone(u.Begin).(*connectorv1.BeginLoadRequest)
-	b.LoadId = loadID
+func (u *Unit) BeginFor(loadID string) *catalog.BeginLoad {
+	b := u.Begin.Clone()
+	b.LoadID = loadID
 	return b
 }
 
 // TargetRef is the unit's target table.
-func (u *Unit) TargetRef() *catalog.TableRef { return v1convert.Table(u.Begin.GetTarget()) }
+func (u *Unit) TargetRef() *catalog.TableRef { return u.Begin.GetTarget() }
 
-// protoMessage is a generated message.
-type protoMessage = proto.Message
-
-// shown renders a request without its connection config, for people:
-// options_json decoded into "options", no Arrow schema bytes.
-func shown(m proto.Message, clearConfig func(protoMessage)) json.RawMessage {
-	c := proto.Clone(m)
-	clearConfig(c)
-	b, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(c)
+// showRead renders a read request as the protocol carries it, without its
+// connection config (see shown).
+func showRead(r *catalog.ReadRequest) json.RawMessage {
+	c := r.Clone()
+	c.ConfigJSON = nil
+	b, err := v1convert.ReadJSON(c)
 	if err != nil {
 		return nil
 	}
+	return shown(b)
+}
+
+// showBegin renders a BeginLoad request as the protocol carries it,
+// without its connection config (see shown).
+func showBegin(r *catalog.BeginLoad) json.RawMessage {
+	c := r.Clone()
+	c.ConfigJSON = nil
+	b, err := v1convert.BeginJSON(c)
+	if err != nil {
+		return nil
+	}
+	return shown(b)
+}
+
+// shown reshapes a request's protojson for people: options_json decoded
+// into "options", no Arrow schema bytes.
+func shown(b []byte) json.RawMessage {
 	var v map[string]any
 	if json.Unmarshal(b, &v) != nil {
 		return nil

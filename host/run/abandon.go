@@ -7,12 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // ErrLoadCommitted reports a pending load the target has committed: it is
@@ -81,15 +81,15 @@ func dropStaging(ctx context.Context, pool Connectors, u *manifest.Unit, l state
 		return err
 	}
 	if spec.Capabilities.LoadStatus {
-		st, err := sink.LoadStatus(ctx, &connectorv1.LoadStatusRequest{ConfigJson: begin.GetConfigJson(), LoadId: l.ID, Begin: begin})
+		st, err := sink.LoadStatus(ctx, begin)
 		if err != nil {
 			return fmt.Errorf("ask the %s sink for the load's status: %w", sinkType, err)
 		}
-		if st == connectorv1.LoadState_LOAD_STATE_COMMITTED {
+		if st == catalog.LoadStateCommitted {
 			return fmt.Errorf("%w: load %s is not abandoned; the next run of unit %s records its state", ErrLoadCommitted, l.ID, u.ID)
 		}
 	}
-	err = sink.AbortLoad(ctx, &connectorv1.AbortLoadRequest{ConfigJson: begin.GetConfigJson(), LoadId: l.ID, Begin: begin})
+	err = sink.AbortLoad(ctx, begin)
 	if err != nil && !errors.Is(err, connector.ErrNotFound) {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector"
 	"github.com/dpone-go/dpone/host/plan"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // Source is what run calls on a source connector: the read itself and,
@@ -14,37 +13,40 @@ import (
 // sizes an automatic partition count). Implementations must be safe for
 // concurrent use.
 type Source interface {
-	Read(ctx context.Context, req *connectorv1.ReadRequest) (ReadStream, error)
-	Partition(ctx context.Context, req *connectorv1.PartitionRequest) ([][]byte, error)
+	Read(ctx context.Context, req *catalog.ReadRequest) (ReadStream, error)
+	Partition(ctx context.Context, req *catalog.PartitionRequest) ([][]byte, error)
 	Discover(ctx context.Context, cfg []byte, selector []string) ([]*catalog.Stream, error)
 }
 
 // ReadStream yields one read's messages in order: schema first, then
 // batches, checkpoints, progress and logs; io.EOF after the last. It is
-// used by one goroutine.
+// used by one goroutine. A batch's bytes may be the transport's: they are
+// forwarded or decoded, never changed.
 type ReadStream interface {
-	Recv() (*connectorv1.ReadMessage, error)
+	Recv() (catalog.ReadMessage, error)
 	Close() error
 }
 
 // Sink is what run calls on a sink connector for the exactly-once load
 // sequence: BeginLoad, Write (one stream per partition), CommitLoad, or
 // AbortLoad; LoadStatus answers for a load a crashed run left pending.
+// Every call after BeginLoad takes the load's whole request (its id and
+// config with it), so that a restarted plugin still finds its staging.
 // Implementations must be safe for concurrent use; AbortLoad is
 // idempotent.
 type Sink interface {
-	BeginLoad(ctx context.Context, req *connectorv1.BeginLoadRequest) (string, error)
-	Write(ctx context.Context, h *connectorv1.WriteHeader) (WriteStream, error)
-	CommitLoad(ctx context.Context, req *connectorv1.CommitLoadRequest) (*connectorv1.CommitLoadResponse, error)
-	AbortLoad(ctx context.Context, req *connectorv1.AbortLoadRequest) error
-	LoadStatus(ctx context.Context, req *connectorv1.LoadStatusRequest) (connectorv1.LoadState, error)
+	BeginLoad(ctx context.Context, begin *catalog.BeginLoad) (string, error)
+	Write(ctx context.Context, begin *catalog.BeginLoad) (WriteStream, error)
+	CommitLoad(ctx context.Context, begin *catalog.BeginLoad, receipt []byte) (catalog.CommitResult, error)
+	AbortLoad(ctx context.Context, begin *catalog.BeginLoad) error
+	LoadStatus(ctx context.Context, begin *catalog.BeginLoad) (catalog.LoadState, error)
 }
 
 // WriteStream sends one Write call's batches; CloseAndRecv ends it and
 // returns what the sink staged. It is used by one goroutine.
 type WriteStream interface {
-	Send(b *connectorv1.Batch) error
-	CloseAndRecv() (*connectorv1.WriteResponse, error)
+	Send(b catalog.Batch) error
+	CloseAndRecv() (catalog.WriteResult, error)
 }
 
 // Connectors gives run the connectors it calls, by name, with their specs.
@@ -60,7 +62,7 @@ type Connectors interface {
 // client adapts *connector.Client's concrete streams to run's interfaces.
 type client struct{ *connector.Client }
 
-func (c client) Read(ctx context.Context, req *connectorv1.ReadRequest) (ReadStream, error) {
+func (c client) Read(ctx context.Context, req *catalog.ReadRequest) (ReadStream, error) {
 	rs, err := c.Client.Read(ctx, req)
 	if err != nil {
 		return nil, err
@@ -68,8 +70,8 @@ func (c client) Read(ctx context.Context, req *connectorv1.ReadRequest) (ReadStr
 	return rs, nil
 }
 
-func (c client) Write(ctx context.Context, h *connectorv1.WriteHeader) (WriteStream, error) {
-	ws, err := c.Client.Write(ctx, h)
+func (c client) Write(ctx context.Context, begin *catalog.BeginLoad) (WriteStream, error) {
+	ws, err := c.Client.Write(ctx, begin)
 	if err != nil {
 		return nil, err
 	}

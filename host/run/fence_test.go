@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/state"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // TestFenceAndCheckLock: a load carries its unit, manifest, shared_target
@@ -30,10 +30,10 @@ func TestFenceAndCheckLock(t *testing.T) {
 	}
 	u := &manifest.Unit{ID: "s.t", Sink: manifest.Endpoint{Type: "postgres", SharedTarget: true}}
 	r := &unitRun{e: &Engine{opts: Options{LockTTL: ttl}, manifestID: "m", store: store}, u: u, lock: lock}
-	var b connectorv1.BeginLoadRequest
+	var b catalog.BeginLoad
 	r.fence(&b)
-	if b.GetManifestId() != "m" || b.GetUnitId() != "s.t" || !b.GetSharedTarget() || b.GetFenceGeneration() != lock.Generation() || b.GetFenceGeneration() == 0 {
-		t.Errorf("fence: got %v, want m, s.t, shared, generation %d", &b, lock.Generation())
+	if b.ManifestID != "m" || b.UnitID != "s.t" || !b.SharedTarget || b.FenceGeneration != lock.Generation() || b.FenceGeneration == 0 {
+		t.Errorf("fence: got %+v, want m, s.t, shared, generation %d", b, lock.Generation())
 	}
 	if err := r.checkLock(ctx); err != nil {
 		t.Fatalf("checkLock of a held lock: %v", err)

@@ -9,11 +9,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/plan"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
 )
 
 // TestSourceLineage: source columns named like the lineage columns (the
@@ -86,7 +85,7 @@ func TestSourceLineage(t *testing.T) {
 			b.Field(2).(*array.StringBuilder).Append("b")
 			rec := b.NewRecordBatch()
 			defer rec.Release()
-			enc, err := logical.EncodeBatch(rec)
+			enc, err := v1convert.EncodeBatch(rec)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,11 +96,11 @@ func TestSourceLineage(t *testing.T) {
 			if !tr.active() {
 				return
 			}
-			res, _, err := tr.apply(t.Context(), &connectorv1.Batch{ArrowIpc: enc, Rows: 1})
+			res, _, err := tr.apply(t.Context(), catalog.Batch{ArrowIPC: enc, Rows: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
-			dec, err := logical.DecodeBatch(res.GetArrowIpc(), nil)
+			dec, err := v1convert.DecodeBatch(res.ArrowIPC)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,9 +11,7 @@ import (
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 	"github.com/dpone-go/dpone/proto/loadopts"
-	"github.com/dpone-go/dpone/proto/logical"
 )
 
 // quarantineLoad is the second load of a unit under quarantine
@@ -33,7 +31,7 @@ type quarantineLoad struct {
 	spec   *catalog.Spec // the sink's: typed options or v1.0 JSON
 	cfg    []byte
 	table  *catalog.TableRef
-	begin  *connectorv1.BeginLoadRequest
+	begin  *catalog.BeginLoad
 	ws     WriteStream
 	rows   int64
 }
@@ -44,16 +42,16 @@ func (q *quarantineLoad) write(rec arrow.RecordBatch) error {
 			return err
 		}
 	}
-	b, err := logical.EncodeBatch(rec)
+	b, err := v1convert.EncodeBatch(rec)
 	if err != nil {
 		return err
 	}
 	q.rows += rec.NumRows()
-	return q.ws.Send(&connectorv1.Batch{ArrowIpc: b, Rows: rec.NumRows()})
+	return q.ws.Send(catalog.Batch{ArrowIPC: b, Rows: rec.NumRows()})
 }
 
 func (q *quarantineLoad) start(ctx context.Context, s *arrow.Schema) error {
-	sm, err := logical.SchemaMessage(s)
+	sm, err := v1convert.SchemaFromArrow(s)
 	if err != nil {
 		return err
 	}
@@ -64,25 +62,25 @@ func (q *quarantineLoad) start(ctx context.Context, s *arrow.Schema) error {
 	}
 	q.r.rep.DDL = append(q.r.rep.DDL, ddl...)
 	loadID := q.r.rep.LoadID + "_q"
-	q.begin = &connectorv1.BeginLoadRequest{ConfigJson: q.cfg, LoadId: loadID, Target: v1convert.WireTable(q.table), Schema: sm}
+	q.begin = &catalog.BeginLoad{ConfigJSON: q.cfg, LoadID: loadID, Target: q.table, Schema: sm}
 	// Quarantined rows carry their run id in their own columns: no lineage.
-	if err := (loadopts.Load{Mode: "incremental_append"}).Apply(q.begin, q.spec.Capabilities.TypedOptions); err != nil {
+	if err := v1convert.ApplyLoad(loadopts.Load{Mode: "incremental_append"}, q.begin, q.spec.Capabilities.TypedOptions); err != nil {
 		return err
 	}
 	q.r.fence(q.begin)
-	rec, err := state.NewLoadRecord(q.sinkTy, q.r.u.Sink.ConnectionID, q.begin)
+	rec, err := loadRecord(q.sinkTy, q.r.u.Sink.ConnectionID, q.begin)
 	if err != nil {
 		return err
 	}
 	stream := state.StreamKey{Manifest: q.r.stream.Manifest, Unit: q.r.stream.Unit + schema.QuarantineSuffix}
 	if err := q.r.e.store.RecordPending(ctx, state.Load{ID: loadID, RunID: q.r.e.runID, Stream: stream,
-		Target: q.table.GetNamespace() + "." + q.table.GetName(), Mode: q.begin.GetMode(), Begin: rec}); err != nil {
+		Target: q.table.GetNamespace() + "." + q.table.GetName(), Mode: q.begin.Mode, Begin: rec}); err != nil {
 		return fmt.Errorf("record quarantine load: %w", err)
 	}
 	if _, err := q.sink.BeginLoad(ctx, q.begin); err != nil {
 		return fmt.Errorf("begin quarantine load into %s: %w", q.table.GetName(), err)
 	}
-	ws, err := q.sink.Write(ctx, &connectorv1.WriteHeader{ConfigJson: q.cfg, LoadId: loadID, Begin: q.begin})
+	ws, err := q.sink.Write(ctx, q.begin)
 	if err != nil {
 		return fmt.Errorf("open quarantine write: %w", err)
 	}
@@ -100,14 +98,14 @@ func (q *quarantineLoad) commit(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("write quarantine: %w", err)
 	}
-	if resp.GetRows() != q.rows {
-		return fmt.Errorf("%w: quarantine staged %d rows, sent %d", ErrGate, resp.GetRows(), q.rows)
+	if resp.Rows != q.rows {
+		return fmt.Errorf("%w: quarantine staged %d rows, sent %d", ErrGate, resp.Rows, q.rows)
 	}
-	if _, err := q.sink.CommitLoad(ctx, &connectorv1.CommitLoadRequest{ConfigJson: q.cfg, LoadId: q.begin.GetLoadId(), Begin: q.begin,
-		ReceiptJson: []byte(fmt.Sprintf(`{"run_id":%q,"unit":%q,"quarantine":true}`, q.r.e.runID, q.r.u.ID))}); err != nil {
+	receipt := []byte(fmt.Sprintf(`{"run_id":%q,"unit":%q,"quarantine":true}`, q.r.e.runID, q.r.u.ID))
+	if _, err := q.sink.CommitLoad(ctx, q.begin, receipt); err != nil {
 		return fmt.Errorf("commit quarantine: %w", err)
 	}
-	return q.r.e.store.MarkCommitted(context.WithoutCancel(ctx), q.begin.GetLoadId())
+	return q.r.e.store.MarkCommitted(context.WithoutCancel(ctx), q.begin.LoadID)
 }
 
 // abort drops the quarantine staging after a failure of the unit.
@@ -121,10 +119,10 @@ func (q *quarantineLoad) abort(ctx context.Context, cause error) {
 	}
 	sink, _, err := q.r.e.conns.Sink(ctx, q.sinkTy)
 	if err == nil {
-		err = sink.AbortLoad(ctx, &connectorv1.AbortLoadRequest{ConfigJson: q.cfg, LoadId: q.begin.GetLoadId(), Begin: q.begin})
+		err = sink.AbortLoad(ctx, q.begin)
 	}
 	if err == nil {
-		err = q.r.e.store.MarkAborted(ctx, q.begin.GetLoadId(), cause.Error())
+		err = q.r.e.store.MarkAborted(ctx, q.begin.LoadID, cause.Error())
 	}
 	if err != nil {
 		q.r.e.logf("%s: abort quarantine load: %v (the next run cleans it up)", q.r.u.ID, err)

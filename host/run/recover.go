@@ -15,7 +15,6 @@ import (
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 	"github.com/dpone-go/dpone/proto/loadopts"
 )
 
@@ -81,19 +80,19 @@ func ResolveLoad(ctx context.Context, store state.Store, conns Connectors, u *ma
 	if err != nil {
 		return err
 	}
-	st := connectorv1.LoadState_LOAD_STATE_UNKNOWN
+	st := catalog.LoadStateUnknown
 	if spec.Capabilities.LoadStatus {
-		st, err = sink.LoadStatus(ctx, &connectorv1.LoadStatusRequest{ConfigJson: begin.GetConfigJson(), LoadId: l.ID, Begin: begin})
+		st, err = sink.LoadStatus(ctx, begin)
 		if err != nil {
 			return fmt.Errorf("ask the %s sink for the load's status: %w", sinkType, err)
 		}
 	}
-	if st == connectorv1.LoadState_LOAD_STATE_COMMITTED {
+	if st == catalog.LoadStateCommitted {
 		logf("recovered load %s of %s: the target committed it; committing its state", l.ID, l.Stream.Unit)
 		return store.MarkCommitted(ctx, l.ID)
 	}
 	logf("recovered load %s of %s: not committed in the target; aborting it", l.ID, l.Stream.Unit)
-	err = sink.AbortLoad(ctx, &connectorv1.AbortLoadRequest{ConfigJson: begin.GetConfigJson(), LoadId: l.ID, Begin: begin})
+	err = sink.AbortLoad(ctx, begin)
 	if err != nil && !errors.Is(err, connector.ErrNotFound) {
 		return fmt.Errorf("abort it in the %s sink: %w", sinkType, err)
 	}
@@ -105,8 +104,12 @@ func ResolveLoad(ctx context.Context, store state.Store, conns Connectors, u *ma
 // unit's current config cfg and its own sink options as a sink with spec
 // takes them (state keeps no resolved config and only a digest of the
 // options), and gen as the fence.
-func resumeRequest(u *manifest.Unit, spec *catalog.Spec, cfg []byte, l state.Load, gen int64) (string, *connectorv1.BeginLoadRequest, error) {
-	rec, begin, err := state.DecodeLoadRecord(l.Begin)
+func resumeRequest(u *manifest.Unit, spec *catalog.Spec, cfg []byte, l state.Load, gen int64) (string, *catalog.BeginLoad, error) {
+	rec, err := state.DecodeLoadRecord(l.Begin)
+	if err != nil {
+		return "", nil, fmt.Errorf("the load's record in the state store is unreadable (%v)", err)
+	}
+	begin, err := v1convert.UnmarshalBegin(rec.Begin)
 	if err != nil {
 		return "", nil, fmt.Errorf("the load's record in the state store is unreadable (%v)", err)
 	}
@@ -118,18 +121,20 @@ func resumeRequest(u *manifest.Unit, spec *catalog.Spec, cfg []byte, l state.Loa
 	}
 	// The options as the load's run sent them: its run id and start for
 	// lineage; a quarantine load's are fixed.
-	opts := &connectorv1.BeginLoadRequest{}
+	opts := &catalog.BeginLoad{}
 	if strings.HasSuffix(l.Stream.Unit, schema.QuarantineSuffix) {
-		err = loadopts.Load{Mode: "incremental_append"}.Apply(opts, spec.Capabilities.TypedOptions)
+		err = v1convert.ApplyLoad(loadopts.Load{Mode: "incremental_append"}, opts, spec.Capabilities.TypedOptions)
 	} else {
-		opts, err = plan.BeginRequest(u, spec, cfg, l.ID, v1convert.Table(begin.GetTarget()), v1convert.Schema(begin.GetSchema()), l.RunID, l.CreatedAt)
+		opts, err = plan.BeginRequest(u, spec, cfg, l.ID, begin.Target, begin.Schema, l.RunID, l.CreatedAt)
 	}
 	if err != nil {
 		return "", nil, err
 	}
 	if begin.Load == nil {
-		begin.Load = opts.GetLoad()
+		begin.Load = opts.Load
 	}
-	begin.ConfigJson, begin.OptionsJson, begin.FenceGeneration = cfg, opts.GetOptionsJson(), gen
+	// Every later call names the load by the id it is recorded under.
+	begin.LoadID = l.ID
+	begin.ConfigJSON, begin.OptionsJSON, begin.FenceGeneration = cfg, opts.OptionsJSON, gen
 	return rec.Sink, begin, nil
 }

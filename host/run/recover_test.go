@@ -5,28 +5,27 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/state"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // TestResumeRequest: a pending load is resumed with the unit's current
 // config (never one from state), the recovering run's fence generation,
 // and the recorded target, mode and identity.
 func TestResumeRequest(t *testing.T) {
-	begin := &connectorv1.BeginLoadRequest{LoadId: "l1", Mode: "incremental_merge", UniqueKey: []string{"id"},
-		Target: &connectorv1.TableRef{Namespace: "dst", Name: "t"}, ConfigJson: []byte(`{"dsn":"old-secret"}`),
-		FenceGeneration: 5, ManifestId: "m", UnitId: "s.t"}
-	rec, err := state.NewLoadRecord("postgres", "wh", begin)
+	begin := &catalog.BeginLoad{LoadID: "l1", Mode: "incremental_merge", UniqueKey: []string{"id"},
+		Target: &catalog.TableRef{Namespace: "dst", Name: "t"}, ConfigJSON: []byte(`{"dsn":"old-secret"}`),
+		OptionsJSON: []byte(`{"token":"old-secret"}`), FenceGeneration: 5, ManifestID: "m", UnitID: "s.t"}
+	rec, err := loadRecord("postgres", "wh", begin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(rec), "old-secret") {
-		t.Fatalf("load record holds the config: %s", rec)
+		t.Fatalf("load record holds the config or options: %s", rec)
 	}
 	u := &manifest.Unit{ID: "s.t", Sink: manifest.Endpoint{Type: "postgres", ConnectionID: "wh",
 		Config: manifest.Secrets{"dsn": "new"}, Strategy: manifest.Strategy{Mode: "incremental_merge", UniqueKey: []string{"id"}}}}
@@ -40,13 +39,13 @@ func TestResumeRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := proto.Clone(begin).(*connectorv1.BeginLoadRequest)
-	want.ConfigJson, want.FenceGeneration, want.OptionsJson = []byte(`{"dsn":"new"}`), 9, got.GetOptionsJson()
-	if sink != "postgres" || !proto.Equal(got, want) {
-		t.Errorf("got %s %v, want postgres %v", sink, got, want)
+	want := begin.Clone()
+	want.ConfigJSON, want.FenceGeneration, want.OptionsJSON = []byte(`{"dsn":"new"}`), 9, got.OptionsJSON
+	if diff := cmp.Diff(want, got); sink != "postgres" || diff != "" {
+		t.Errorf("got sink %s, want postgres; request (-want +got):\n%s", sink, diff)
 	}
-	if len(got.GetOptionsJson()) == 0 {
-		t.Errorf("options: got none, want the unit's")
+	if len(got.OptionsJSON) == 0 || strings.Contains(string(got.OptionsJSON), "old-secret") {
+		t.Errorf("options: got %s, want the unit's", got.OptionsJSON)
 	}
 	for _, tc := range []struct {
 		name string

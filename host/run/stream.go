@@ -10,12 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/dpone-go/dpone/host/catalog"
 	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/plan"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // partitionRows is how many rows one partition of an automatic parallel
@@ -32,11 +29,11 @@ func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit, forma
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	reqs := []*connectorv1.ReadRequest{req}
+	reqs := []*catalog.ReadRequest{req}
 	if len(parts) > 1 {
 		reqs = reqs[:0]
 		for _, p := range parts {
-			pr := proto.Clone(req).(*connectorv1.ReadRequest)
+			pr := req.Clone()
 			pr.Partition = p
 			reqs = append(reqs, pr)
 		}
@@ -74,7 +71,7 @@ func (r *unitRun) partitions(ctx context.Context, src Source, p *plan.Unit) ([][
 	}
 	n := p.Parallel
 	if n == 0 { // auto
-		streams, err := src.Discover(ctx, req.GetConfigJson(), []string{r.u.Source.Table.String()})
+		streams, err := src.Discover(ctx, req.ConfigJSON, []string{r.u.Source.Table.String()})
 		if err != nil || len(streams) != 1 {
 			return nil, nil // no estimate: read serially
 		}
@@ -83,8 +80,8 @@ func (r *unitRun) partitions(ctx context.Context, src Source, p *plan.Unit) ([][
 	if n < 2 {
 		return nil, nil
 	}
-	parts, err := src.Partition(ctx, &connectorv1.PartitionRequest{ConfigJson: req.GetConfigJson(), Namespace: req.GetNamespace(),
-		Stream: req.GetStream(), Count: int32(n), OptionsJson: req.GetOptionsJson(), PriorState: req.GetPriorState()})
+	parts, err := src.Partition(ctx, &catalog.PartitionRequest{ConfigJSON: req.ConfigJSON, Namespace: req.Namespace,
+		Stream: req.Stream, Count: int32(n), OptionsJSON: req.OptionsJSON, PriorState: req.PriorState})
 	if err != nil {
 		return nil, fmt.Errorf("partition %s: %w", r.u.ID, err)
 	}
@@ -108,7 +105,7 @@ func (c *counters) warn(msg string) {
 // pumpAll forwards every stream to its own Write stream into the load,
 // concurrently, and returns the checkpoint of a single stream (partitioned
 // reads have none). The first failure cancels the other streams.
-func (r *unitRun) pumpAll(ctx context.Context, streams []ReadStream, sink Sink, begin *connectorv1.BeginLoadRequest, t *transformer) ([]byte, error) {
+func (r *unitRun) pumpAll(ctx context.Context, streams []ReadStream, sink Sink, begin *catalog.BeginLoad, t *transformer) ([]byte, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c := &counters{}
@@ -147,9 +144,9 @@ func (r *unitRun) pumpAll(ctx context.Context, streams []ReadStream, sink Sink, 
 
 // pump forwards one source stream to a new Write stream of the load and
 // returns the last checkpoint the source sent.
-func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *connectorv1.BeginLoadRequest, t *transformer, c *counters) ([]byte, error) {
+func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *catalog.BeginLoad, t *transformer, c *counters) ([]byte, error) {
 	e, u := r.e, r.u
-	ws, err := sink.Write(ctx, &connectorv1.WriteHeader{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
+	ws, err := sink.Write(ctx, begin)
 	if err != nil {
 		return nil, fmt.Errorf("open write to %s: %w", r.rep.Target, err)
 	}
@@ -163,17 +160,17 @@ func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *con
 			_, _ = ws.CloseAndRecv()
 			return nil, fmt.Errorf("read %s: %w", u.ID, err)
 		}
-		switch m := msg.GetMsg().(type) {
-		case *connectorv1.ReadMessage_Batch:
-			rows, size := m.Batch.GetRows(), batchBytes(m.Batch)
+		switch msg.Kind {
+		case catalog.MessageBatch:
+			rows, size := msg.Batch.Rows, batchBytes(msg.Batch)
 			read, total := c.read.Add(rows), c.bytes.Add(size)
 			if e.opts.Metrics != nil {
 				e.opts.Metrics.AddRows(u.ID, rows, 0, 0, size)
 			}
-			out := m.Batch
+			out := &msg.Batch
 			if t.active() {
 				var quarantined int64
-				out, quarantined, err = t.apply(ctx, m.Batch)
+				out, quarantined, err = t.apply(ctx, msg.Batch)
 				c.quarantined.Add(quarantined)
 				if err != nil {
 					_, _ = ws.CloseAndRecv()
@@ -182,23 +179,23 @@ func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *con
 			}
 			if out != nil {
 				start := time.Now()
-				if err := ws.Send(out); err != nil {
+				if err := ws.Send(*out); err != nil {
 					return nil, fmt.Errorf("write to %s: %w", r.rep.Target, err)
 				}
 				c.writeNanos.Add(int64(time.Since(start)))
 			}
 			e.progress.Update(u.ID, read, total)
 			e.hooks.fire(ctx, HookAfterBatch, u.ID)
-		case *connectorv1.ReadMessage_Checkpoint:
-			checkpoint = m.Checkpoint.GetState()
-		case *connectorv1.ReadMessage_Progress:
+		case catalog.MessageCheckpoint:
+			checkpoint = msg.Checkpoint
+		case catalog.MessageProgress:
 			// Rows and bytes are counted from the batches themselves.
-		case *connectorv1.ReadMessage_Log:
-			e.logf("%s: %s", u.ID, m.Log.GetMessage())
-			if m.Log.GetLevel() >= connectorv1.Log_LEVEL_WARN {
-				c.warn(m.Log.GetMessage()) // the report says what the source warned of
+		case catalog.MessageLog:
+			e.logf("%s: %s", u.ID, msg.Log.Message)
+			if msg.Log.Level >= catalog.LogWarn {
+				c.warn(msg.Log.Message) // the report says what the source warned of
 			}
-		case *connectorv1.ReadMessage_Schema:
+		case catalog.MessageSchema:
 			// Sent once, first; a second schema is ignored.
 		}
 	}
@@ -208,7 +205,7 @@ func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *con
 	if err != nil {
 		return nil, fmt.Errorf("write to %s: %w", r.rep.Target, err)
 	}
-	c.written.Add(resp.GetRows())
+	c.written.Add(resp.Rows)
 	return checkpoint, nil
 }
 
@@ -224,14 +221,14 @@ func firstSchema(rs ReadStream, unit string) (*catalog.Schema, int64, error) {
 		if err != nil {
 			return nil, 0, fmt.Errorf("read %s: %w", unit, err)
 		}
-		switch m := msg.GetMsg().(type) {
-		case *connectorv1.ReadMessage_Schema:
-			return v1convert.Schema(m.Schema), estimate, nil
-		case *connectorv1.ReadMessage_Progress:
-			estimate = m.Progress.GetRowsEstimate()
-		case *connectorv1.ReadMessage_Log:
+		switch msg.Kind {
+		case catalog.MessageSchema:
+			return msg.Schema, estimate, nil
+		case catalog.MessageProgress:
+			estimate = msg.Progress.RowsEstimate
+		case catalog.MessageLog:
 		default:
-			return nil, 0, fmt.Errorf("read %s: source sent %T before its schema", unit, m)
+			return nil, 0, fmt.Errorf("read %s: source sent a %s before its schema", unit, msg.Kind)
 		}
 	}
 }

@@ -13,8 +13,6 @@ import (
 	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/schema"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
 )
 
 // ErrContract means a batch broke the unit's data contract under strict
@@ -47,10 +45,10 @@ func (t *transformer) active() bool {
 // apply checks and reshapes one batch. It returns the batch to send to the
 // sink (nil when every row went to quarantine) and how many rows were
 // quarantined.
-func (t *transformer) apply(ctx context.Context, b *connectorv1.Batch) (*connectorv1.Batch, int64, error) {
+func (t *transformer) apply(ctx context.Context, b catalog.Batch) (*catalog.Batch, int64, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	rec, err := logical.DecodeBatch(b.GetArrowIpc(), nil)
+	rec, err := v1convert.DecodeBatch(b.ArrowIPC)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -120,11 +118,11 @@ func (t *transformer) apply(ctx context.Context, b *connectorv1.Batch) (*connect
 	if out.NumRows() == 0 {
 		return nil, quarantined, nil
 	}
-	enc, err := logical.EncodeBatch(out)
+	enc, err := v1convert.EncodeBatch(out)
 	if err != nil {
 		return nil, 0, err
 	}
-	return &connectorv1.Batch{ArrowIpc: enc, Rows: out.NumRows()}, quarantined, nil
+	return &catalog.Batch{ArrowIPC: enc, Rows: out.NumRows()}, quarantined, nil
 }
 
 // report copies the checker's counts and warnings into the unit report.

@@ -9,12 +9,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/evidence"
 	"github.com/dpone-go/dpone/host/manifest"
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/schema"
 	"github.com/dpone-go/dpone/host/state"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 )
 
 // cleanupTimeout bounds AbortLoad after the run's context was cancelled.
@@ -92,8 +93,8 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 		r.rep.Warnings = append(r.rep.Warnings, w)
 		e.logf("warning: %s", w)
 	}
-	if p.Incremental && p.Read.GetPriorState() != nil {
-		r.rep.StateBefore = jsonOrString(p.Read.GetPriorState())
+	if p.Incremental && p.Read.PriorState != nil {
+		r.rep.StateBefore = jsonOrString(p.Read.PriorState)
 	}
 
 	readCtx, cancelRead := context.WithCancel(ctx)
@@ -159,7 +160,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 	// Record the load before anything is staged: a crash from here on
 	// leaves a pending record that the next run resolves (abort or finish).
 	// The record holds no config: recovery resolves credentials anew.
-	pendingRec, err := state.NewLoadRecord(u.Sink.Type, u.Sink.ConnectionID, begin)
+	pendingRec, err := loadRecord(u.Sink.Type, u.Sink.ConnectionID, begin)
 	if err != nil {
 		return fmt.Errorf("encode load %s: %w", loadID, err)
 	}
@@ -243,9 +244,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 		"run_id": e.runID, "unit": u.ID, "manifest": e.manifestID, "rows": r.rep.RowsWritten,
 		"checkpoint_sha256": digest(checkpoint),
 	})
-	res, err := sink.CommitLoad(ctx, &connectorv1.CommitLoadRequest{
-		ConfigJson: begin.GetConfigJson(), LoadId: loadID, ReceiptJson: receipt, Begin: begin,
-	})
+	res, err := sink.CommitLoad(ctx, begin, receipt)
 	r.rep.CommitSeconds = time.Since(commitStart).Seconds()
 	if err != nil {
 		// The answer may be lost after the sink committed: ask before
@@ -255,7 +254,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 		}
 		e.logf("%s: commit load %s: %v; the sink reports it committed", u.ID, loadID, err)
 	}
-	r.rep.RowsInserted, r.rep.RowsUpdated, r.rep.RowsDeleted = res.GetRowsInserted(), res.GetRowsUpdated(), res.GetRowsDeleted()
+	r.rep.RowsInserted, r.rep.RowsUpdated, r.rep.RowsDeleted = res.RowsInserted, res.RowsUpdated, res.RowsDeleted
 	e.hooks.fire(ctx, HookAfterCommit, u.ID)
 
 	// The target holds the data now: the state commit must happen even if
@@ -286,7 +285,7 @@ func (e errCommitted) Unwrap() error { return e.err }
 // the state commit), an error that aborts the load when the sink says it
 // did not, and an errCommitted (no abort: the load stays pending for the
 // next run of the unit) when the sink cannot say.
-func (r *unitRun) commitOutcome(ctx context.Context, sink Sink, p *plan.Unit, begin *connectorv1.BeginLoadRequest, cause error) error {
+func (r *unitRun) commitOutcome(ctx context.Context, sink Sink, p *plan.Unit, begin *catalog.BeginLoad, cause error) error {
 	cause = fmt.Errorf("commit load into %s: %w", r.rep.Target, cause)
 	if !p.SinkSpec.Capabilities.LoadStatus {
 		return cause
@@ -296,11 +295,11 @@ func (r *unitRun) commitOutcome(ctx context.Context, sink Sink, p *plan.Unit, be
 	if s, _, err := r.e.conns.Sink(sctx, r.u.Sink.Type); err == nil {
 		sink = s // restarted if the plugin died
 	}
-	st, err := sink.LoadStatus(sctx, &connectorv1.LoadStatusRequest{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
+	st, err := sink.LoadStatus(sctx, begin)
 	switch {
 	case err != nil:
 		return errCommitted{fmt.Errorf("%w; its outcome is unknown (load status: %v): the next run resolves it", cause, err)}
-	case st == connectorv1.LoadState_LOAD_STATE_COMMITTED:
+	case st == catalog.LoadStateCommitted:
 		return nil
 	}
 	return cause
@@ -309,7 +308,7 @@ func (r *unitRun) commitOutcome(ctx context.Context, sink Sink, p *plan.Unit, be
 // abort drops the load's staging after a failure and marks the load
 // aborted; it runs even when ctx was cancelled (Ctrl-C), with a bounded
 // timeout of its own, and restarts the sink plugin if it died.
-func (r *unitRun) abort(sinkType string, begin *connectorv1.BeginLoadRequest, cause error) {
+func (r *unitRun) abort(sinkType string, begin *catalog.BeginLoad, cause error) {
 	var committed errCommitted
 	if errors.As(cause, &committed) {
 		return
@@ -318,24 +317,35 @@ func (r *unitRun) abort(sinkType string, begin *connectorv1.BeginLoadRequest, ca
 	defer cancel()
 	sink, _, err := r.e.conns.Sink(ctx, sinkType)
 	if err == nil {
-		err = sink.AbortLoad(ctx, &connectorv1.AbortLoadRequest{ConfigJson: begin.GetConfigJson(), LoadId: begin.GetLoadId(), Begin: begin})
+		err = sink.AbortLoad(ctx, begin)
 	}
 	if err != nil {
 		// The load stays pending: the next run of the unit aborts it.
-		r.e.logf("%s: abort load %s: %v (the next run cleans it up)", r.u.ID, begin.GetLoadId(), err)
+		r.e.logf("%s: abort load %s: %v (the next run cleans it up)", r.u.ID, begin.LoadID, err)
 		return
 	}
-	if err := r.e.store.MarkAborted(ctx, begin.GetLoadId(), cause.Error()); err != nil {
-		r.e.logf("%s: mark load %s aborted: %v", r.u.ID, begin.GetLoadId(), err)
+	if err := r.e.store.MarkAborted(ctx, begin.LoadID, cause.Error()); err != nil {
+		r.e.logf("%s: mark load %s aborted: %v", r.u.ID, begin.LoadID, err)
 	}
 }
 
 // fence stamps a BeginLoad request with the unit's identity and this
 // run's lock generation (see sdk.Fence).
-func (r *unitRun) fence(b *connectorv1.BeginLoadRequest) {
-	b.ManifestId, b.UnitId = r.e.manifestID, r.u.ID
+func (r *unitRun) fence(b *catalog.BeginLoad) {
+	b.ManifestID, b.UnitID = r.e.manifestID, r.u.ID
 	b.SharedTarget = r.u.Sink.SharedTarget
 	b.FenceGeneration = r.generation()
+}
+
+// loadRecord is the record state keeps of load begin into sink: the
+// request as the protocol encodes it, which state strips of its config and
+// options (see state.NewLoadRecord).
+func loadRecord(sink, connectionID string, begin *catalog.BeginLoad) ([]byte, error) {
+	enc, err := v1convert.MarshalBegin(begin)
+	if err != nil {
+		return nil, err
+	}
+	return state.NewLoadRecord(sink, connectionID, enc)
 }
 
 // generation is this run's lock generation of the unit (0 without a lock).

@@ -6,11 +6,10 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 
-	"google.golang.org/protobuf/proto"
-
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // LoadRecord is what a load keeps in Load.Begin: enough to find the sink
@@ -22,41 +21,79 @@ type LoadRecord struct {
 	Sink string `json:"sink"`
 	// ConnectionID is the sink's connection_id ("" for inline params).
 	ConnectionID string `json:"connection_id,omitempty"`
-	// Begin is the protobuf BeginLoadRequest with config_json and
-	// options_json cleared.
+	// Begin is the load's request as the connector client encoded it (a
+	// dpone.connector.v1 BeginLoadRequest, see v1convert.MarshalBegin)
+	// with config_json and options_json removed.
 	Begin []byte `json:"begin"`
 	// OptionsSHA256 is the hex sha256 of the options the load began with.
 	OptionsSHA256 string `json:"options_sha256,omitempty"`
 }
 
-// NewLoadRecord strips begin of its resolved config and options and
-// encodes the record stored with a load.
-func NewLoadRecord(sink, connectionID string, begin *connectorv1.BeginLoadRequest) ([]byte, error) {
-	b := proto.Clone(begin).(*connectorv1.BeginLoadRequest)
-	opts := b.GetOptionsJson()
-	b.ConfigJson, b.OptionsJson = nil, nil
-	enc, err := proto.Marshal(b)
+// Field numbers of dpone.connector.v1.BeginLoadRequest that a record never
+// keeps: the resolved connection config and the options (which may hold
+// credentials too; only their digest is kept). The protocol freezes them.
+const (
+	beginConfigField  protowire.Number = 1
+	beginOptionsField protowire.Number = 7
+)
+
+// NewLoadRecord encodes the record stored with a load: begin is the load's
+// request as the connector client encodes it (v1convert.MarshalBegin); the
+// record keeps it without its resolved config and options, whatever the
+// caller left in, and keeps the options' digest.
+func NewLoadRecord(sink, connectionID string, begin []byte) ([]byte, error) {
+	clean, opts, err := stripBegin(begin)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("encode load record: %w", err)
 	}
-	return json.Marshal(LoadRecord{Sink: sink, ConnectionID: connectionID, Begin: enc, OptionsSHA256: Digest(opts)})
+	return json.Marshal(LoadRecord{Sink: sink, ConnectionID: connectionID, Begin: clean, OptionsSHA256: Digest(opts)})
 }
 
-// DecodeLoadRecord reads a load's record and its (config-less) BeginLoad
-// request.
-func DecodeLoadRecord(b []byte) (LoadRecord, *connectorv1.BeginLoadRequest, error) {
+// DecodeLoadRecord reads a load's record; its Begin is the config-less
+// request for the connector client to decode (v1convert.UnmarshalBegin).
+func DecodeLoadRecord(b []byte) (LoadRecord, error) {
 	var rec LoadRecord
 	if err := json.Unmarshal(b, &rec); err != nil {
-		return rec, nil, fmt.Errorf("decode load record: %w", err)
+		return rec, fmt.Errorf("decode load record: %w", err)
 	}
-	begin := &connectorv1.BeginLoadRequest{}
-	if err := proto.Unmarshal(rec.Begin, begin); err != nil {
-		return rec, nil, fmt.Errorf("decode load record: %w", err)
+	if _, _, err := stripBegin(rec.Begin); err != nil {
+		return rec, fmt.Errorf("decode load record: %w", err)
 	}
 	if rec.Sink == "" {
-		return rec, nil, fmt.Errorf("decode load record: it names no sink connector")
+		return rec, fmt.Errorf("decode load record: it names no sink connector")
 	}
-	return rec, begin, nil
+	return rec, nil
+}
+
+// stripBegin returns an encoded BeginLoadRequest without its config and
+// options fields, and the options' bytes (the last occurrence, as protobuf
+// reads a repeated scalar). It fails on bytes that are not a protobuf
+// message.
+func stripBegin(b []byte) (clean, opts []byte, err error) {
+	clean = make([]byte, 0, len(b))
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return nil, nil, fmt.Errorf("not a BeginLoadRequest: %w", protowire.ParseError(n))
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b[n:])
+		if m < 0 {
+			return nil, nil, fmt.Errorf("not a BeginLoadRequest: %w", protowire.ParseError(m))
+		}
+		switch num {
+		case beginConfigField:
+		case beginOptionsField:
+			v, k := protowire.ConsumeBytes(b[n:])
+			if typ != protowire.BytesType || k < 0 {
+				return nil, nil, errors.New("not a BeginLoadRequest: options_json is not bytes")
+			}
+			opts = v
+		default:
+			clean = append(clean, b[:n+m]...)
+		}
+		b = b[n+m:]
+	}
+	return clean, opts, nil
 }
 
 // Digest is the hex sha256 of b ("" for empty b).
@@ -99,11 +136,8 @@ func scrubLoadRecords(ctx context.Context, tx *sql.Tx, d *dialect) error {
 			Begin []byte `json:"begin"`
 		}
 		var clean []byte
-		begin := &connectorv1.BeginLoadRequest{}
-		if json.Unmarshal(r.rec, &old) == nil && proto.Unmarshal(old.Begin, begin) == nil {
-			if clean, err = NewLoadRecord(old.Sink, "", begin); err != nil {
-				return err
-			}
+		if json.Unmarshal(r.rec, &old) == nil {
+			clean, _ = NewLoadRecord(old.Sink, "", old.Begin)
 		}
 		// An unreadable record cannot be trusted to hold no secret: drop
 		// it (the load then cannot be recovered; `dpone state abandon`

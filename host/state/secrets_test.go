@@ -145,8 +145,14 @@ func testScrub(t *testing.T, db *sql.DB, d *dialect, open func() (Store, error))
 				t.Errorf("load %s: the record still holds the secret", id)
 			}
 		}
-		rec, begin, err := DecodeLoadRecord(l.Begin)
+		rec, err := DecodeLoadRecord(l.Begin)
 		if err != nil {
+			t.Fatal(err)
+		}
+		// The record's request is the v1 message the previous dpone wrote,
+		// less its config and options.
+		begin := &connectorv1.BeginLoadRequest{}
+		if err := proto.Unmarshal(rec.Begin, begin); err != nil {
 			t.Fatal(err)
 		}
 		if rec.Sink != "postgres" || begin.GetLoadId() != "l-1" || begin.GetTarget().GetName() != "t" || len(begin.GetConfigJson()) != 0 ||

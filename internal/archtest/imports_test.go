@@ -21,7 +21,10 @@ type pkg struct {
 	ImportPath string
 	Name       string
 	Imports    []string
-	Module     *struct{ Path string }
+	// TestImports and XTestImports are the imports of its _test.go files.
+	TestImports  []string
+	XTestImports []string
+	Module       *struct{ Path string }
 }
 
 // listPackages runs `go list -json ./...` in every workspace module.

@@ -12,7 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/dpone-go/dpone/proto/logical"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 )
 
 // Preview formats.
@@ -148,7 +148,7 @@ func jsonValue(f arrow.Field, col arrow.Array, i int) ([]byte, error) {
 	case *array.Decimal128, *array.Decimal256:
 		return marshalJSON(valueString(col, i))
 	}
-	if lt, _ := f.Metadata.GetValue(logical.MetaLogical); lt == logical.LogicalJSON {
+	if v1convert.IsJSON(f) {
 		if s := valueString(col, i); json.Valid([]byte(s)) {
 			return []byte(s), nil
 		}

@@ -9,8 +9,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/spf13/cobra"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
+	"github.com/dpone-go/dpone/host/catalog"
+	"github.com/dpone-go/dpone/host/connector/v1convert"
 )
 
 // readOptions are the flags of `dpone read`.
@@ -70,8 +70,8 @@ func runRead(ctx context.Context, app *App, o readOptions) error {
 		return err
 	}
 	defer c.Close()
-	rs, err := c.Read(ctx, &connectorv1.ReadRequest{ConfigJson: cfg, Namespace: o.namespace, Stream: o.stream,
-		Columns: o.columns, Mode: connectorv1.SourceMode_SOURCE_MODE_FULL, OptionsJson: opts})
+	rs, err := c.Read(ctx, &catalog.ReadRequest{ConfigJSON: cfg, Namespace: o.namespace, Stream: o.stream,
+		Columns: o.columns, Mode: catalog.SourceModeFull, OptionsJSON: opts})
 	if err != nil {
 		return connectorErr(err)
 	}
@@ -85,13 +85,13 @@ func runRead(ctx context.Context, app *App, o readOptions) error {
 		if err != nil {
 			return connectorErr(err)
 		}
-		switch m := msg.GetMsg().(type) {
-		case *connectorv1.ReadMessage_Schema:
-			if schema, err = logical.ArrowSchema(m.Schema); err != nil {
+		switch msg.Kind {
+		case catalog.MessageSchema:
+			if schema, err = v1convert.ArrowSchema(msg.Schema); err != nil {
 				return fmt.Errorf("read %s: schema: %w", o.stream, err)
 			}
-		case *connectorv1.ReadMessage_Batch:
-			rec, err := logical.DecodeBatch(m.Batch.GetArrowIpc(), nil)
+		case catalog.MessageBatch:
+			rec, err := v1convert.DecodeBatch(msg.Batch.ArrowIPC)
 			if err != nil {
 				return fmt.Errorf("read %s: %w", o.stream, err)
 			}
@@ -100,8 +100,8 @@ func runRead(ctx context.Context, app *App, o readOptions) error {
 			if err != nil {
 				return err
 			}
-		case *connectorv1.ReadMessage_Log:
-			fmt.Fprintf(app.Err, "%s: %s\n", o.name, m.Log.GetMessage())
+		case catalog.MessageLog:
+			fmt.Fprintf(app.Err, "%s: %s\n", o.name, msg.Log.Message)
 		}
 	}
 	stopped := p.full()

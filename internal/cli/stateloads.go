@@ -56,7 +56,7 @@ func printLoads(app *App, loads []state.Load) error {
 func loadJSON(l state.Load) map[string]any {
 	out := map[string]any{"load_id": l.ID, "run_id": l.RunID, "target": l.Target, "mode": l.Mode,
 		"status": l.Status, "created_at": l.CreatedAt, "checkpoint": json.RawMessage(jsonOr(l.Checkpoint))}
-	if rec, _, err := state.DecodeLoadRecord(l.Begin); err == nil {
+	if rec, err := state.DecodeLoadRecord(l.Begin); err == nil {
 		out["sink"], out["connection_id"] = rec.Sink, rec.ConnectionID
 	}
 	return out

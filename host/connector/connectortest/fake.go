@@ -29,8 +29,6 @@ import (
 	"github.com/dpone-go/dpone/host/connector/v1convert"
 	"github.com/dpone-go/dpone/host/plan"
 	"github.com/dpone-go/dpone/host/run"
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
-	"github.com/dpone-go/dpone/proto/logical"
 )
 
 // Call names a connector call, or a step inside a stream, where a failure
@@ -143,14 +141,17 @@ func (f *Fake) Fence(manifest, unit string) int64 {
 // fencing), a generation older than the unit's fence is refused with a
 // CONFIG error, and raise lifts the unit's fence to the request's. Callers
 // hold f.mu.
-func (f *Fake) fence(call Call, loadID string, b *connectorv1.BeginLoadRequest, raise bool) error {
-	gen := b.GetFenceGeneration()
-	if gen == 0 || b.GetManifestId() == "" || b.GetUnitId() == "" {
+func (f *Fake) fence(call Call, loadID string, b *catalog.BeginLoad, raise bool) error {
+	if b == nil {
+		return f.violate("%s %s without its BeginLoad request", call, loadID)
+	}
+	gen := b.FenceGeneration
+	if gen == 0 || b.ManifestID == "" || b.UnitID == "" {
 		return f.violate("%s %s without a fence (manifest, unit and lock generation)", call, loadID)
 	}
-	key := b.GetManifestId() + "/" + b.GetUnitId()
+	key := b.ManifestID + "/" + b.UnitID
 	if cur := f.fences[key]; gen < cur {
-		return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_CONFIG,
+		return &connector.Error{Plugin: "fake", Code: catalog.ErrorConfig,
 			Message: fmt.Sprintf("%s %s is fenced off: lock generation %d is older than the fence %d of %s", call, loadID, gen, cur, key)}
 	}
 	if raise {
@@ -227,15 +228,15 @@ func (f *Fake) enter(c Call) error {
 		return &connector.ExitError{Plugin: "fake", Op: string(c), Status: "signal: killed"}
 	}
 	if in.fault == Unavailable {
-		return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_UNAVAILABLE, Retryable: true, Message: "injected outage in " + string(c)}
+		return &connector.Error{Plugin: "fake", Code: catalog.ErrorUnavailable, Retryable: true, Message: "injected outage in " + string(c)}
 	}
-	return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_INTERNAL, Message: "injected failure in " + string(c)}
+	return &connector.Error{Plugin: "fake", Code: catalog.ErrorInternal, Message: "injected failure in " + string(c)}
 }
 
 func (f *Fake) violate(format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	f.violations = append(f.violations, msg)
-	return &connector.Error{Plugin: "fake", Code: connectorv1.ErrorCode_ERROR_CODE_INTERNAL, Message: "protocol violation: " + msg}
+	return &connector.Error{Plugin: "fake", Code: catalog.ErrorInternal, Message: "protocol violation: " + msg}
 }
 
 // Spec is the fake's spec: source and sink, incremental_append,
@@ -267,27 +268,25 @@ func (f *Fake) Sink(context.Context, string) (run.Sink, *catalog.Spec, error) {
 
 var _ run.Connectors = (*Fake)(nil)
 
-func schemaMsg() *connectorv1.Schema {
-	return &connectorv1.Schema{Fields: []*connectorv1.Field{{Name: "id",
-		Type: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_INT64}}}}
+func schemaMsg() *catalog.Schema {
+	return &catalog.Schema{Fields: []*catalog.Field{{Name: "id", Type: &catalog.LogicalType{Kind: catalog.KindInt64}}}}
 }
 
-func tableKey(t *connectorv1.TableRef) string { return t.GetNamespace() + "." + t.GetName() }
+func tableKey(t *catalog.TableRef) string { return t.GetNamespace() + "." + t.GetName() }
 
 // DescribeStream describes the one stream.
-func (f *Fake) DescribeStream(context.Context, *connectorv1.ReadRequest) (*catalog.Stream, error) {
+func (f *Fake) DescribeStream(context.Context, *catalog.ReadRequest) (*catalog.Stream, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(CallDescribeStream); err != nil {
 		return nil, err
 	}
-	return v1convert.Stream(&connectorv1.Stream{Name: "t", Schema: schemaMsg(), PayloadFormats: f.payloadFormats()}), nil
+	return &catalog.Stream{Name: "t", Schema: schemaMsg(), PayloadFormats: f.payloadFormats()}, nil
 }
 
 // Discover lists the one stream.
 func (f *Fake) Discover(context.Context, []byte, []string) ([]*catalog.Stream, error) {
-	return []*catalog.Stream{v1convert.Stream(&connectorv1.Stream{Name: "t", Schema: schemaMsg(), RowEstimate: f.Rows,
-		PayloadFormats: f.payloadFormats()})}, nil
+	return []*catalog.Stream{{Name: "t", Schema: schemaMsg(), RowEstimate: f.Rows, PayloadFormats: f.payloadFormats()}}, nil
 }
 
 // DescribeTarget says whether the target was created.
@@ -297,10 +296,10 @@ func (f *Fake) DescribeTarget(_ context.Context, _ []byte, t *catalog.TableRef) 
 	if err := f.enter(CallDescribeTarget); err != nil {
 		return nil, err
 	}
-	if !f.created[tableKey(v1convert.WireTable(t))] {
+	if !f.created[tableKey(t)] {
 		return &catalog.Target{}, nil
 	}
-	return &catalog.Target{Exists: true, Schema: v1convert.Schema(schemaMsg())}, nil
+	return &catalog.Target{Exists: true, Schema: schemaMsg()}, nil
 }
 
 // ApplySchema renders one statement per change and, unless dry run,
@@ -313,34 +312,33 @@ func (f *Fake) ApplySchema(_ context.Context, cfg []byte, t *catalog.TableRef, c
 		return nil, nil, err
 	}
 	// The DDL names ops as the wire does (OP_CREATE_TABLE), as it always has.
-	req := &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: v1convert.WireTable(t), Changes: v1convert.WireChanges(changes), DryRun: dryRun}
-	for _, c := range req.GetChanges() {
-		ddl = append(ddl, fmt.Sprintf("%s %s pk=%v", c.GetOp(), tableKey(req.GetTable()), c.GetPrimaryKey()))
+	for _, c := range v1convert.WireChanges(changes) {
+		ddl = append(ddl, fmt.Sprintf("%s %s pk=%v", c.GetOp(), tableKey(t), c.GetPrimaryKey()))
 	}
-	if !req.GetDryRun() {
+	if !dryRun {
 		for id, l := range f.loads {
-			if l.table == tableKey(req.GetTable()) && l.begun && !l.committed && !l.aborted && l.openWrite > 0 {
+			if l.table == tableKey(t) && l.begun && !l.committed && !l.aborted && l.openWrite > 0 {
 				return nil, nil, f.violate("ApplySchema on %s while load %s is writing", l.table, id)
 			}
 		}
-		f.created[tableKey(req.GetTable())] = true
+		f.created[tableKey(t)] = true
 	}
 	return ddl, nil, nil
 }
 
 // Partition splits ids 1..Rows into req.Count ranges "lo-hi"; without
 // f.Partitions it is a violation (the spec does not offer it).
-func (f *Fake) Partition(_ context.Context, req *connectorv1.PartitionRequest) ([][]byte, error) {
+func (f *Fake) Partition(_ context.Context, req *catalog.PartitionRequest) ([][]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "Partition")
 	if !f.Partitions {
 		return nil, f.violate("Partition called but the spec offers no parallel partitions")
 	}
-	if len(req.GetPriorState()) > 0 {
+	if len(req.PriorState) > 0 {
 		return nil, f.violate("Partition of an incremental read")
 	}
-	n := int64(req.GetCount())
+	n := int64(req.Count)
 	var out [][]byte
 	for i := range n {
 		lo, hi := i*f.Rows/n+1, (i+1)*f.Rows/n
@@ -350,7 +348,7 @@ func (f *Fake) Partition(_ context.Context, req *connectorv1.PartitionRequest) (
 }
 
 // Read starts a read after the prior state's id.
-func (f *Fake) Read(_ context.Context, req *connectorv1.ReadRequest) (run.ReadStream, error) {
+func (f *Fake) Read(_ context.Context, req *catalog.ReadRequest) (run.ReadStream, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(CallRead); err != nil {
@@ -358,24 +356,24 @@ func (f *Fake) Read(_ context.Context, req *connectorv1.ReadRequest) (run.ReadSt
 	}
 	var after int64
 	last := f.Rows
-	if p := req.GetPartition(); len(p) > 0 {
+	if p := req.Partition; len(p) > 0 {
 		if _, err := fmt.Sscanf(string(p), "%d-%d", &after, &last); err != nil {
 			return nil, f.violate("Read: partition %q is not one Partition returned", p)
 		}
 		after--
 	}
-	if ps := req.GetPriorState(); len(ps) > 0 {
+	if ps := req.PriorState; len(ps) > 0 {
 		n, err := strconv.ParseInt(string(ps), 10, 64)
 		if err != nil {
 			return nil, f.violate("Read: prior state %q is not a checkpoint this source sent", ps)
 		}
 		after = n
 	}
-	if p := req.GetPayloadFormat(); p != "" && p != f.Payload {
+	if p := req.PayloadFormat; p != "" && p != f.Payload {
 		return nil, f.violate("Read: payload format %q the stream does not list", p)
 	}
-	f.readFormats = append(f.readFormats, req.GetPayloadFormat())
-	return &readStream{f: f, next: after + 1, last: last, format: req.GetPayloadFormat()}, nil
+	f.readFormats = append(f.readFormats, req.PayloadFormat)
+	return &readStream{f: f, next: after + 1, last: last, format: req.PayloadFormat}, nil
 }
 
 type readStream struct {
@@ -388,23 +386,23 @@ type readStream struct {
 }
 
 // Recv sends the schema, then batches each followed by its checkpoint.
-func (s *readStream) Recv() (*connectorv1.ReadMessage, error) {
+func (s *readStream) Recv() (catalog.ReadMessage, error) {
 	f := s.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(CallRecv); err != nil {
-		return nil, err
+		return catalog.ReadMessage{}, err
 	}
 	switch {
 	case !s.sentSchema:
 		s.sentSchema = true
-		return &connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Schema{Schema: schemaMsg()}}, nil
+		return catalog.ReadMessage{Kind: catalog.MessageSchema, Schema: schemaMsg()}, nil
 	case s.pendingCP != nil:
 		cp := s.pendingCP
 		s.pendingCP = nil
-		return &connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Checkpoint{Checkpoint: &connectorv1.Checkpoint{State: cp}}}, nil
+		return catalog.ReadMessage{Kind: catalog.MessageCheckpoint, Checkpoint: cp}, nil
 	case s.next > s.last || s.done:
-		return nil, eof
+		return catalog.ReadMessage{}, eof
 	}
 	last := min(s.next+f.BatchRows-1, s.last)
 	if s.format != "" {
@@ -414,7 +412,7 @@ func (s *readStream) Recv() (*connectorv1.ReadMessage, error) {
 		}
 		s.next = last + 1
 		s.pendingCP = []byte(strconv.FormatInt(last, 10))
-		return &connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Batch{Batch: &connectorv1.Batch{Payload: encodeIDs(batch), Rows: int64(len(batch))}}}, nil
+		return catalog.ReadMessage{Kind: catalog.MessageBatch, Batch: catalog.Batch{Payload: encodeIDs(batch), Rows: int64(len(batch))}}, nil
 	}
 	b := array.NewInt64Builder(memory.DefaultAllocator)
 	defer b.Release()
@@ -425,13 +423,13 @@ func (s *readStream) Recv() (*connectorv1.ReadMessage, error) {
 	defer col.Release()
 	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil), []arrow.Array{col}, int64(col.Len()))
 	defer rec.Release()
-	ipc, err := logical.EncodeBatch(rec)
+	ipc, err := v1convert.EncodeBatch(rec)
 	if err != nil {
-		return nil, err
+		return catalog.ReadMessage{}, err
 	}
 	s.next = last + 1
 	s.pendingCP = []byte(strconv.FormatInt(last, 10))
-	return &connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Batch{Batch: &connectorv1.Batch{ArrowIpc: ipc, Rows: rec.NumRows()}}}, nil
+	return catalog.ReadMessage{Kind: catalog.MessageBatch, Batch: catalog.Batch{ArrowIPC: ipc, Rows: rec.NumRows()}}, nil
 }
 
 // Close ends the read.

@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"slices"
 
-	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/host/catalog"
 )
 
 // Native payloads (protocol v1.2). With Fake.Payload set, the stream lists
@@ -44,20 +44,20 @@ func (f *Fake) payloadFormats() []string {
 }
 
 // BeginLoadPayload is BeginLoad answering the proposed payload format.
-func (f *Fake) BeginLoadPayload(ctx context.Context, req *connectorv1.BeginLoadRequest) (staging, format, reason string, err error) {
+func (f *Fake) BeginLoadPayload(ctx context.Context, req *catalog.BeginLoad) (staging, format, reason string, err error) {
 	staging, err = f.BeginLoad(ctx, req)
 	if err != nil {
 		return "", "", "", err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	switch p := req.GetPayloadFormat(); {
+	switch p := req.PayloadFormat; {
 	case p == "" || p != f.Payload:
 		return staging, "", "not offered", nil
 	case f.RefusePayload != "":
 		return staging, "", f.RefusePayload, nil
 	default:
-		f.loads[req.GetLoadId()].format = p
+		f.loads[req.LoadID].format = p
 		return staging, p, "", nil
 	}
 }

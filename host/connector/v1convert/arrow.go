@@ -57,3 +57,19 @@ func SchemaFromArrow(s *arrow.Schema) (*catalog.Schema, error) {
 	}
 	return Schema(m), nil
 }
+
+// EncodeBatch writes one record as the complete Arrow IPC stream a Batch
+// carries.
+func EncodeBatch(rec arrow.RecordBatch) ([]byte, error) { return logical.EncodeBatch(rec) }
+
+// DecodeBatch reads a Batch's Arrow IPC stream into one record whose
+// buffers alias b (no copy): b must not change while the record is in
+// use. The caller releases the record.
+func DecodeBatch(b []byte) (arrow.RecordBatch, error) { return logical.DecodeBatch(b, nil) }
+
+// IsJSON reports whether an Arrow field holds JSON text (dpone's logical
+// type json on a string column).
+func IsJSON(f arrow.Field) bool {
+	lt, _ := f.Metadata.GetValue(logical.MetaLogical)
+	return lt == logical.LogicalJSON
+}

@@ -1,0 +1,122 @@
+package catalog
+
+// BeginLoad is a load's request to a sink: what `dpone plan` resolves and
+// `dpone run` sends to BeginLoad, and with every later call of the same
+// load (Write, CommitLoad, AbortLoad, LoadStatus), so that a restarted
+// plugin can still find its staging.
+type BeginLoad struct {
+	// ConfigJSON is the sink's resolved connection config.
+	ConfigJSON []byte
+	// LoadID is chosen by the host; staging names derive from it.
+	LoadID string
+	Target *TableRef
+	Schema *Schema
+	// Mode is sink.strategy.mode; UniqueKey sink.strategy.unique_key.
+	Mode      string
+	UniqueKey []string
+	// OptionsJSON are the sink's options: its own keys for a sink that
+	// reads typed options, the v1.0 layout (strategy, lineage) otherwise.
+	OptionsJSON []byte
+	// Load are the typed load options (nil for a sink without
+	// typed_options).
+	Load *LoadOptions
+	// FenceGeneration is the run's lock generation; ManifestID and UnitID
+	// name the fence; SharedTarget says other units load the same target.
+	FenceGeneration int64
+	ManifestID      string
+	UnitID          string
+	SharedTarget    bool
+	// PayloadFormat is the native payload format proposed at BeginLoad and,
+	// once the sink accepted it, the format of the load's Write streams
+	// (protocol v1.2); "" means Arrow.
+	PayloadFormat string
+}
+
+// Clone returns a copy of b whose own fields can be changed without
+// changing b (the schema, options and byte slices are shared: nothing
+// changes them in place).
+func (b *BeginLoad) Clone() *BeginLoad {
+	if b == nil {
+		return nil
+	}
+	c := *b
+	if b.Target != nil {
+		t := *b.Target
+		c.Target = &t
+	}
+	c.UniqueKey = append([]string(nil), b.UniqueKey...)
+	return &c
+}
+
+// GetTarget returns b's target, nil for nil.
+func (b *BeginLoad) GetTarget() *TableRef {
+	if b == nil {
+		return nil
+	}
+	return b.Target
+}
+
+// LoadOptions are the typed options of a load (protocol v1.1).
+type LoadOptions struct {
+	// Lineage is nil when the target gets no lineage columns.
+	Lineage     *Lineage
+	ModeOptions *ModeOptions
+}
+
+// Lineage is the run id and load time a target gets as constant columns.
+type Lineage struct {
+	RunID string
+	// LoadedAt is RFC 3339 in UTC.
+	LoadedAt string
+	// RunIDColumn and LoadedAtColumn name the columns; "" leaves one out.
+	RunIDColumn    string
+	LoadedAtColumn string
+}
+
+// ModeOptions are the load mode's own options (sink.strategy keys).
+type ModeOptions struct {
+	// Deletes is snapshot_diff's "hard" or "soft".
+	Deletes string
+	// MaxDeleteRatio guards snapshot_diff (nil: the sink's default).
+	MaxDeleteRatio *float64
+	// Where is replace's predicate.
+	Where string
+	// PartitionBy are partition_replace's columns.
+	PartitionBy []string
+}
+
+// WriteResult is what a sink staged from one Write stream.
+type WriteResult struct {
+	Rows  int64
+	Bytes int64
+}
+
+// CommitResult is what a sink's commit changed in the target.
+type CommitResult struct {
+	RowsInserted int64
+	RowsUpdated  int64
+	RowsDeleted  int64
+}
+
+// LoadState is a sink's answer to LoadStatus.
+type LoadState int
+
+// Load states.
+const (
+	LoadStateUnspecified LoadState = iota
+	// LoadStateUnknown: the sink has no trace of the load.
+	LoadStateUnknown
+	// LoadStateStaged: staging exists, the target did not commit it.
+	LoadStateStaged
+	// LoadStateCommitted: the target committed the load (its receipt).
+	LoadStateCommitted
+)
+
+var loadStateNames = [...]string{LoadStateUnknown: "unknown", LoadStateStaged: "staged", LoadStateCommitted: "committed"}
+
+func (s LoadState) String() string {
+	if s <= LoadStateUnspecified || int(s) >= len(loadStateNames) {
+		return "unspecified"
+	}
+	return loadStateNames[s]
+}
