@@ -54,6 +54,8 @@ var scenarios = []scenario{
 	{Name: "files_to_duckdb", Source: "file", Sink: "duckdb"},
 	// DuckDB's own CREATE TABLE AS SELECT * FROM read_parquet(...), threads=2.
 	{Name: "duckdb_ctas", Sink: "duckdb"},
+	// The same with the dpone DuckDB sink's default memory_limit (128MB).
+	{Name: "duckdb_ctas_128mb", Sink: "duckdb", Optional: true},
 	{Name: "merge_duckdb", Source: "postgres", Sink: "duckdb", Merge: true, Optional: true},
 }
 
@@ -96,8 +98,8 @@ func (b *bench) runOnce(s scenario, table string, rows int64) (measurement, erro
 	switch s.Name {
 	case "clickhouse_insert_select":
 		return b.runInsertSelect(table, rows)
-	case "duckdb_ctas":
-		return b.runDuckCTAS(table, rows)
+	case "duckdb_ctas", "duckdb_ctas_128mb":
+		return b.runDuckCTAS(table, rows, map[string]string{"duckdb_ctas_128mb": "128MB"}[s.Name])
 	}
 	return b.runDpone(s, table, rows)
 }
@@ -286,14 +288,14 @@ func load1() float64 {
 // runDuckCTAS measures DuckDB's own read of the table's Parquet file into
 // a fresh database (bin/duckdb-ctas, threads=2): the reference for
 // files_to_duckdb.
-func (b *bench) runDuckCTAS(table string, rows int64) (measurement, error) {
+func (b *bench) runDuckCTAS(table string, rows int64, memLimit string) (measurement, error) {
 	db := filepath.Join(b.work, "ctas.duckdb")
 	for _, f := range []string{db, db + ".wal"} {
 		os.Remove(f)
 	}
 	var out bytes.Buffer
 	cmd := exec.Command(filepath.Join(b.root, "bin", "duckdb-ctas"), "-db", db, "-parquet",
-		filepath.Join(b.work, "data", table+".parquet"), "-table", "duckdb_ctas__"+table, "-threads", "2")
+		filepath.Join(b.work, "data", table+".parquet"), "-table", "duckdb_ctas__"+table, "-threads", "2", "-memory-limit", memLimit)
 	m, err := b.measure(cmd, &out)
 	if err != nil {
 		return m, err
