@@ -52,6 +52,9 @@ type summary struct {
 	ServerCPU float64 `json:"median_server_cpu_s"`
 	TotalCPU  float64 `json:"median_total_cpu_s"`
 	CPURatio  float64 `json:"cpu_ratio_to_psql_pipe"`
+	// ExtendShare is the median share of the target's COPY backend samples
+	// waiting on the relation extension lock (PostgreSQL sinks).
+	ExtendShare float64 `json:"median_extend_lock_share,omitempty"`
 	// Disturbed counts runs in rounds flagged as disturbed.
 	Disturbed int `json:"disturbed_runs,omitempty"`
 	// Failed counts runs that failed (merge scenarios only; see
@@ -81,7 +84,7 @@ func median(v []float64) float64 {
 // times are medians.
 func (r *results) add(s scenario, n int64, ms []measurement) {
 	sum := summary{Scenario: s.Name, Source: s.Source, Rows: n, All: ms}
-	var walls, hcpu, pcpu, ccpu, scpu, tcpu []float64
+	var walls, hcpu, pcpu, ccpu, scpu, tcpu, ext []float64
 	peaks := map[string]float64{}
 	for _, m := range ms {
 		if m.Failed != "" {
@@ -92,6 +95,7 @@ func (r *results) add(s scenario, n int64, ms []measurement) {
 		}
 		walls, hcpu = append(walls, m.WallSecs), append(hcpu, m.HostCPU)
 		ccpu, scpu, tcpu = append(ccpu, m.ClientCPU), append(scpu, m.ServerCPU), append(tcpu, m.TotalCPU)
+		ext = append(ext, m.ExtendShare)
 		sum.HostPeakMB = max(sum.HostPeakMB, m.HostPeakMB)
 		total, cpu := m.HostPeakMB, 0.0
 		byName := map[string]float64{}
@@ -112,6 +116,7 @@ func (r *results) add(s scenario, n int64, ms []measurement) {
 	sum.WallSecs, sum.HostCPU, sum.PluginCPU = median(walls), median(hcpu), median(pcpu)
 	sum.MinWall, sum.MaxWall = spread(walls)
 	sum.ClientCPU, sum.ServerCPU, sum.TotalCPU = median(ccpu), median(scpu), median(tcpu)
+	sum.ExtendShare = median(ext)
 	sum.RowsPerSec = float64(n) / sum.WallSecs
 	sum.MBPerSec = float64(r.CopyBytes) * float64(n) / float64(r.Rows) / 1e6 / sum.WallSecs
 	r.Results = append(r.Results, sum)
@@ -162,6 +167,9 @@ func (r *results) table() string {
 			procs = strings.TrimSpace(fmt.Sprintf("cmd=%.0f %s", s.HostPeakMB, strings.Join(pl, " ")))
 		}
 		var flags []string
+		if s.ExtendShare > 0 {
+			flags = append(flags, fmt.Sprintf("COPY waits on extend lock %.0f%%", 100*s.ExtendShare))
+		}
 		if s.Disturbed > 0 {
 			flags = append(flags, fmt.Sprintf("%d of %d runs DISTURBED", s.Disturbed, len(s.All)))
 		}

@@ -83,6 +83,12 @@ type measurement struct {
 	Disturbed bool `json:"disturbed,omitempty"`
 	// Round is the interleaved round (1-based) the run belongs to.
 	Round int `json:"round"`
+	// CopyWaits counts pg_stat_activity samples (every 20 ms) of the
+	// target's COPY backends by what they were doing ("CPU" or the wait
+	// event); ExtendShare is the share waiting on a relation extension
+	// lock (parallel COPYs into one table contend on it).
+	CopyWaits   map[string]int `json:"copy_waits,omitempty"`
+	ExtendShare float64        `json:"extend_lock_share,omitempty"`
 	// Failed is why a merge run failed (e.g. DuckDB out of memory at its
 	// memory_limit): recorded with the peak RSS reached, not fatal.
 	Failed string `json:"failed,omitempty"`
@@ -151,7 +157,14 @@ func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, err
 			return measurement{}, fmt.Errorf("seed merge target: %w", err)
 		}
 	}
+	var ws *waitSampler
+	if s.Sink == "postgres" {
+		ws = startWaitSampler(b.dstDSN, 20*time.Millisecond)
+	}
 	m, err := b.measure(b.dponeRun(path))
+	if ws != nil {
+		m.CopyWaits, m.ExtendShare = ws.Stop()
+	}
 	if err != nil {
 		return m, err
 	}
