@@ -167,4 +167,3 @@ func TestAcceptPayloadRefusesInexactTypes(t *testing.T) {
 		}
 	}
 }
-
