@@ -1,5 +1,5 @@
 // Command bench is `make bench`: the end-to-end throughput benchmark of
-// issue 6. Against a PostgreSQL server started by scripts/bench.sh it
+// issues 6 and 21. Against a PostgreSQL server started by scripts/bench.sh it
 // creates bench_src (5M rows by default), measures the psql binary COPY
 // pipe (the physical limit) and dpone full_refresh postgres→postgres,
 // postgres→duckdb, Parquet files→postgres and an incremental_merge of every
@@ -10,8 +10,8 @@
 // BENCH_RUNS (3), BENCH_SMALL_ROWS (1000000; the size peak RSS is compared
 // against, 0 skips it), BENCH_SCENARIOS (comma list, default all),
 // BENCH_OUT (.dpone/bench), BENCH_WORK (.dpone/bench). Optional scenarios
-// (pg_to_pg_nolineage, merge_duckdb, ClickHouse's) run only when
-// BENCH_SCENARIOS names them.
+// (psql_pipe_pk, pg_to_pg_nolineage, pg_to_pg_existing, duckdb_ctas_128mb,
+// merge_duckdb, ClickHouse's) run only when BENCH_SCENARIOS names them.
 package main
 
 import (
