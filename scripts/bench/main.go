@@ -1,10 +1,12 @@
 // Command bench is `make bench`: the end-to-end throughput benchmark of
 // issues 6 and 21. Against a PostgreSQL server started by scripts/bench.sh it
 // creates bench_src (5M rows by default), measures the psql binary COPY
-// pipe (the physical limit) and dpone full_refresh postgres→postgres,
-// postgres→duckdb, Parquet files→postgres and an incremental_merge of every
-// row into a DuckDB table holding them (peak RSS), interleaved, three runs each,
-// and prints the medians and writes them to bench/results/<date>.json.
+// pipe (the physical limit) and dpone full_refresh postgres→postgres
+// (native passthrough, with a contract, 1/2/4 partitions),
+// postgres→duckdb, Parquet files→postgres and →duckdb beside DuckDB's own
+// read_parquet, interleaved rounds, three by default. It prints medians with
+// their spread, the CPU seconds of every process (see cpu.go) and the
+// rounds disturbed by other work, and writes .dpone/bench/bench-<time>.json.
 //
 // Environment: DPONE_TEST_PG_DSN (required), BENCH_ROWS (default 5000000),
 // BENCH_RUNS (3), BENCH_SMALL_ROWS (1000000; the size peak RSS is compared
