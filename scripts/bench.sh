@@ -7,6 +7,11 @@
 # database benchdst, runs scripts/bench (see its doc comment for BENCH_ROWS,
 # BENCH_RUNS, BENCH_SMALL_ROWS, BENCH_SCENARIOS) and stops the server.
 # Quick run: BENCH_ROWS=200000 BENCH_SMALL_ROWS=0 BENCH_RUNS=1 make bench
+# Writes a table to stdout and .dpone/bench/bench-<time>.json: per scenario
+# the median wall time with its spread, the CPU seconds of every process
+# (dpone host and plugins or psql, and the PostgreSQL server's backends),
+# the ratios of both to the psql pipe, peak RSS, and the rounds whose pipe
+# was slower than 1.3x the fastest one (disturbed).
 # Kafka scenarios (scripts/bench/kafka.go) with BENCH_KAFKA=1: they start an
 # in-memory broker (scripts/kafka.sh), so keep BENCH_ROWS at 1M or less.
 set -euo pipefail
@@ -16,6 +21,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 pgdir=${BENCH_PG_DIR:-$root/.dpone/bench-pg}
 [ -x bin/dpone ] || scripts/build.sh
+# DuckDB's own CTAS of the Parquet file: the reference of files_to_duckdb.
+go build -C plugins/duckdb -o "$root/bin/duckdb-ctas" ./cmd/duckdb-ctas
 chdir=${BENCH_CH_DIR:-$root/.dpone/bench-ch}
 eval "$(scripts/pg.sh start "$pgdir")"
 trap 'scripts/pg.sh stop "$pgdir"; scripts/clickhouse.sh stop "$chdir"' EXIT

@@ -76,6 +76,9 @@ type Stream struct {
 	CursorCandidates []string
 	RowEstimate      int64
 	ByteEstimate     int64
+	// PayloadFormats lists the native payload formats a full Read of the
+	// stream can emit besides Arrow (see PayloadSource); nil when none.
+	PayloadFormats []string
 }
 
 // ReadMode is how much of a stream a Read returns.

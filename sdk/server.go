@@ -73,6 +73,12 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 	_, caps.DescribeStream = c.(StreamDescriber)
 	_, caps.LoadStatus = c.(LoadStatuser)
 	caps.TypedOptions = true // LoadRequest.Load; Options hold only the connector's keys
+	if ps, ok := c.(PayloadSource); ok && caps.Source {
+		caps.SourcePayloadFormats = ps.PayloadFormats()
+	}
+	if pd, ok := c.(PayloadDestination); ok && caps.Destination {
+		caps.SinkPayloadFormats = pd.AcceptedPayloadFormats()
+	}
 	if _, ok := c.(SchemaApplier); ok {
 		caps.ApplySchema = true
 		ops := spec.SchemaOps
@@ -152,6 +158,7 @@ func streamProto(st Stream) (*connectorv1.Stream, error) {
 	return &connectorv1.Stream{
 		Name: st.Name, Namespace: st.Namespace, Schema: sm, PrimaryKey: st.PrimaryKey,
 		CursorCandidates: st.CursorCandidates, RowEstimate: st.RowEstimate, ByteEstimate: st.ByteEstimate,
+		PayloadFormats: st.PayloadFormats,
 	}, nil
 }
 
@@ -293,7 +300,15 @@ func (s *server) Read(req *connectorv1.ReadRequest, stream connectorv1.Connector
 		return fail(err)
 	}
 	defer watchCancel(stream.Context(), s.logger, req.GetStream())()
-	if err := src.Read(stream.Context(), readRequest(req), w); err != nil {
+	read := func() error { return src.Read(stream.Context(), readRequest(req), w) }
+	if f := req.GetPayloadFormat(); f != "" {
+		ps, err := s.payloadSource(f)
+		if err != nil {
+			return fail(err)
+		}
+		read = func() error { return ps.ReadPayload(stream.Context(), readRequest(req), f, w) }
+	}
+	if err := read(); err != nil {
 		if stream.Context().Err() != nil {
 			return stream.Context().Err()
 		}
@@ -356,7 +371,12 @@ func (s *server) BeginLoad(ctx context.Context, req *connectorv1.BeginLoadReques
 		return &connectorv1.BeginLoadResponse{Error: errorProto(err)}, nil
 	}
 	staging, err := dst.BeginLoad(ctx, lr)
-	return &connectorv1.BeginLoadResponse{Staging: staging, Error: errorProto(err)}, nil
+	resp := &connectorv1.BeginLoadResponse{Staging: staging, Error: errorProto(err)}
+	if f := req.GetPayloadFormat(); err == nil && f != "" {
+		resp.PayloadFormat, resp.PayloadReason, err = s.acceptPayload(ctx, lr, f)
+		resp.Error = errorProto(err)
+	}
+	return resp, nil
 }
 
 func (s *server) Write(stream connectorv1.Connector_WriteServer) error {
@@ -375,6 +395,9 @@ func (s *server) Write(stream connectorv1.Connector_WriteServer) error {
 	lr, err := loadRequest(h.GetConfigJson(), h.GetLoadId(), h.GetBegin(), false)
 	if err != nil {
 		return stream.SendAndClose(&connectorv1.WriteResponse{Error: errorProto(err)})
+	}
+	if f := h.GetBegin().GetPayloadFormat(); f != "" {
+		return s.writePayload(stream, lr, f)
 	}
 	rr := &streamReader{in: stream, schema: lr.Schema, crashAt: faultAfterBatches(s.spec.Name, "write")}
 	defer rr.release()

@@ -178,6 +178,7 @@ func TestScripts(t *testing.T) {
 			"chromium":     cmdChromium,
 			"runid":        cmdRunID,
 			"faultplugins": cmdFaultPlugins,
+			"parquet":      cmdParquet,
 		},
 	})
 }

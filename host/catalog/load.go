@@ -26,6 +26,10 @@ type BeginLoad struct {
 	ManifestID      string
 	UnitID          string
 	SharedTarget    bool
+	// PayloadFormat is the native payload format proposed at BeginLoad and,
+	// once the sink accepted it, the format of the load's Write streams
+	// (protocol v1.2); "" means Arrow.
+	PayloadFormat string
 }
 
 // Clone returns a copy of b whose own fields can be changed without

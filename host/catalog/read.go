@@ -18,6 +18,9 @@ type ReadRequest struct {
 	OptionsJSON []byte
 	// BatchBytes is the batch size the host asks for (0: the plugin's).
 	BatchBytes int64
+	// PayloadFormat asks for a native payload format the stream lists
+	// (protocol v1.2); "" means Arrow.
+	PayloadFormat string
 }
 
 // Clone returns a copy of r that can be changed without changing r (the
@@ -84,6 +87,9 @@ type ReadMessage struct {
 type Batch struct {
 	ArrowIPC []byte
 	Rows     int64
+	// Payload holds the rows in the read's native payload format instead
+	// of ArrowIPC (protocol v1.2), forwarded to the sink as it came.
+	Payload []byte
 }
 
 // Progress is a source's count of what it read so far and its estimate.

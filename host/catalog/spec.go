@@ -34,6 +34,10 @@ type Capabilities struct {
 	TypedOptions bool
 	// The sink honours a load's fence atomically with its commit.
 	Fencing bool
+	// Native payload formats the source can emit for the streams that
+	// list them, and those the sink accepts in Write (protocol v1.2).
+	SourcePayloadFormats []string
+	SinkPayloadFormats   []string
 }
 
 // Spec is a connector's answer to GetSpec.
@@ -59,6 +63,9 @@ type Stream struct {
 	CursorCandidates []string
 	RowEstimate      int64
 	ByteEstimate     int64
+	// PayloadFormats are the native payload formats a full read of the
+	// stream can emit besides Arrow (protocol v1.2).
+	PayloadFormats []string
 }
 
 // String is the mode's lowercase name: full, incremental (unspecified

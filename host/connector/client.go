@@ -211,6 +211,23 @@ func (c *Client) BeginLoad(ctx context.Context, req *catalog.BeginLoad) (string,
 	return resp.GetStaging(), nil
 }
 
+// BeginLoadPayload is BeginLoad for a request that proposes a native
+// payload format (protocol v1.2): it also returns the format the sink
+// accepted for the load ("" for Arrow) and, when it refused, why.
+func (c *Client) BeginLoadPayload(ctx context.Context, req *catalog.BeginLoad) (staging, format, reason string, err error) {
+	w := v1convert.WireBegin(req)
+	resp, err := unary(ctx, c, "BeginLoad", func(ctx context.Context) (*connectorv1.BeginLoadResponse, error) {
+		return c.rpc.BeginLoad(ctx, w)
+	})
+	if err != nil {
+		return "", "", "", err
+	}
+	if err := ErrorFromProto(c.name, resp.GetError()); err != nil {
+		return "", "", "", err
+	}
+	return resp.GetStaging(), resp.GetPayloadFormat(), resp.GetPayloadReason(), nil
+}
+
 // CommitLoad publishes the staged load begin into its target, recording
 // receipt with it where the sink keeps receipts. It runs as long as the
 // plugin stays responsive (see LaunchOptions.CallTimeout), bounded by

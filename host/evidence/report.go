@@ -59,6 +59,9 @@ type UnitReport struct {
 
 	LoadID  string `json:"load_id,omitempty"`
 	Staging string `json:"staging,omitempty"`
+	// Path is how the rows travelled: "passthrough <format>" or
+	// "arrow: <why>" (the plan's path, or why the sink refused it).
+	Path string `json:"path,omitempty"`
 	// DDL is the schema change statements applied before the load.
 	DDL []string `json:"ddl,omitempty"`
 	// Violations counts data-contract violations per column and reason.

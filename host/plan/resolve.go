@@ -169,6 +169,7 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 		return err
 	}
 	up.BeginRequest = showBegin(up.Begin)
+	up.PayloadFormat, up.Path = payloadPath(up, up.streamFormats)
 	created, err := producedSchema(u, loadSchema)
 	if err != nil {
 		return err
@@ -193,6 +194,7 @@ func (p *Planner) sourceSchema(ctx context.Context, u *manifest.Unit, src Catalo
 		if err != nil {
 			return nil, fmt.Errorf("describe %s in %s: %w", u.Source.Table, u.Source.Type, err)
 		}
+		up.streamFormats = st.PayloadFormats
 		return st.GetSchema(), nil
 	}
 	sel := u.Source.Table.Name
@@ -205,10 +207,12 @@ func (p *Planner) sourceSchema(ctx context.Context, u *manifest.Unit, src Catalo
 	}
 	for _, s := range streams {
 		if s.GetName() == u.Source.Table.Name && (u.Source.Table.Schema == "" || s.GetNamespace() == "" || s.GetNamespace() == u.Source.Table.Schema) {
+			up.streamFormats = s.PayloadFormats
 			return s.GetSchema(), nil
 		}
 	}
 	if len(streams) == 1 {
+		up.streamFormats = streams[0].PayloadFormats
 		return streams[0].GetSchema(), nil
 	}
 	return nil, fmt.Errorf("source %s has no stream %s: %w", u.Source.Type, sel, connector.ErrNotFound)

@@ -87,6 +87,14 @@ type Unit struct {
 	// Parallel is how many partitions a full read asks for (0: decide
 	// from the row estimate, "auto").
 	Parallel int `json:"parallel,omitempty"`
+	// Path is how the rows travel and why: "passthrough <format> (...)"
+	// or "arrow: <reason>" (see payloadPath).
+	Path string `json:"path,omitempty"`
+	// PayloadFormat is the native payload format run proposes to the sink
+	// at BeginLoad and reads in ("" for Arrow).
+	PayloadFormat string `json:"payload_format,omitempty"`
+	// streamFormats are the native formats the described stream lists.
+	streamFormats []string
 	// SourceSpec and SinkSpec are the connectors' specs.
 	SourceSpec *catalog.Spec `json:"-"`
 	SinkSpec   *catalog.Spec `json:"-"`

@@ -21,9 +21,10 @@ const partitionRows = 1_000_000
 
 // openReads starts the unit's Read, or one Read per partition when the
 // source can partition and source.options.parallel asks for it, and
-// returns the streams positioned after their schema.
-func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit) ([]ReadStream, *catalog.Schema, int64, error) {
-	req := p.Read
+// returns the streams positioned after their schema. A format asks for
+// that native payload format instead of Arrow.
+func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit, format string) ([]ReadStream, *catalog.Schema, int64, error) {
+	req := withPayloadFormat(p.Read, format)
 	parts, err := r.partitions(ctx, src, p)
 	if err != nil {
 		return nil, nil, 0, err
@@ -161,7 +162,7 @@ func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *cat
 		}
 		switch msg.Kind {
 		case catalog.MessageBatch:
-			rows, size := msg.Batch.Rows, int64(len(msg.Batch.ArrowIPC))
+			rows, size := msg.Batch.Rows, batchBytes(msg.Batch)
 			read, total := c.read.Add(rows), c.bytes.Add(size)
 			if e.opts.Metrics != nil {
 				e.opts.Metrics.AddRows(u.ID, rows, 0, 0, size)

@@ -99,7 +99,8 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 
 	readCtx, cancelRead := context.WithCancel(ctx)
 	defer cancelRead()
-	streams, srcSchema, estimate, err := r.openReads(readCtx, src, p)
+	format := p.PayloadFormat // native passthrough when the sink confirms it at BeginLoad
+	streams, srcSchema, estimate, err := r.openReads(readCtx, src, p, format)
 	if err != nil {
 		return err
 	}
@@ -153,6 +154,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 
 	loadID := state.NewLoadID(e.runID, u.ID)
 	begin := p.BeginFor(loadID)
+	begin.PayloadFormat = format
 	r.fence(begin)
 	r.rep.LoadID = loadID
 	// Record the load before anything is staged: a crash from here on
@@ -178,11 +180,29 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 			r.abort(u.Sink.Type, begin, err)
 		}
 	}()
-	staging, err := sink.BeginLoad(ctx, begin)
+	staging, accepted, reason, err := beginLoad(ctx, sink, begin)
 	if err != nil {
 		return fmt.Errorf("begin load into %s: %w", r.rep.Target, err)
 	}
-	r.rep.Staging = staging
+	r.rep.Staging, r.rep.Path = staging, pathLine(format, accepted, reason)
+	if r.rep.Path == "" {
+		r.rep.Path = p.Path
+	}
+	if accepted != format {
+		// The sink cannot take the source's native bytes for this load:
+		// read again, as Arrow (nothing was written yet).
+		e.logf("%s: %s", u.ID, r.rep.Path)
+		cancelRead()
+		for _, rs := range streams {
+			_ = rs.Close()
+		}
+		readCtx, cancelRead = context.WithCancel(ctx)
+		defer cancelRead()
+		if streams, _, _, err = r.openReads(readCtx, src, p, ""); err != nil {
+			return err
+		}
+		begin.PayloadFormat = ""
+	}
 
 	readStart := time.Now()
 	checkpoint, err := r.pumpAll(ctx, streams, sink, begin, t)

@@ -1,16 +1,20 @@
 // Command bench is `make bench`: the end-to-end throughput benchmark of
-// issue 6. Against a PostgreSQL server started by scripts/bench.sh it
+// issues 6 and 21. Against a PostgreSQL server started by scripts/bench.sh it
 // creates bench_src (5M rows by default), measures the psql binary COPY
-// pipe (the physical limit) and dpone full_refresh postgres→postgres,
-// postgres→duckdb, Parquet files→postgres, an incremental_merge of every
-// row into a DuckDB table holding them (peak RSS) and a local paginated
-// REST API into DuckDB next to a plain Go fetch loop (rest.go), interleaved, three runs each,
-// and prints the medians and writes them to bench/results/<date>.json.
+// pipe (the physical limit) and dpone full_refresh postgres→postgres
+// (native passthrough, with a contract, 1/2/4 partitions),
+// postgres→duckdb, Parquet files→postgres and →duckdb beside DuckDB's own
+// read_parquet, a local paginated REST API into DuckDB next to a plain Go
+// fetch loop (rest.go), interleaved rounds, three by default. It prints medians with
+// their spread, the CPU seconds of every process (see cpu.go) and the
+// rounds disturbed by other work, and writes .dpone/bench/bench-<time>.json.
 //
 // Environment: DPONE_TEST_PG_DSN (required), BENCH_ROWS (default 5000000),
 // BENCH_RUNS (3), BENCH_SMALL_ROWS (1000000; the size peak RSS is compared
 // against, 0 skips it), BENCH_SCENARIOS (comma list, default all),
-// BENCH_OUT (bench/results), BENCH_WORK (.dpone/bench).
+// BENCH_OUT (.dpone/bench), BENCH_WORK (.dpone/bench). Optional scenarios
+// (psql_pipe_pk, pg_to_pg_nolineage, pg_to_pg_existing, duckdb_ctas_128mb,
+// merge_duckdb, ClickHouse's) run only when BENCH_SCENARIOS names them.
 package main
 
 import (
@@ -36,6 +40,8 @@ type bench struct {
 	only              []string
 	rest              *restAPI // the REST scenarios' API, once started
 	kafkaSeq          int
+	// pg is the PostgreSQL server whose CPU every run accounts for.
+	pg *pgServer
 }
 
 func main() {
@@ -100,6 +106,9 @@ func run() error {
 	if err := b.setup(res); err != nil {
 		return err
 	}
+	if b.pg, err = b.findPostmaster(); err != nil {
+		return err
+	}
 	var sizes []int64
 	if b.smallRows > 0 && b.smallRows < b.rows {
 		sizes = append(sizes, b.smallRows)
@@ -119,7 +128,7 @@ func run() error {
 			candidates = append(slices.Clone(candidates), kafkaScenarios...)
 		}
 		for _, s := range candidates {
-			if len(b.only) == 0 || slices.Contains(b.only, s.Name) {
+			if (len(b.only) == 0 && !s.Optional) || slices.Contains(b.only, s.Name) {
 				sel = append(sel, s)
 			}
 		}
@@ -135,11 +144,13 @@ func run() error {
 				} else if err != nil {
 					return fmt.Errorf("%s (%d rows, run %d): %w", s.Name, n, r+1, err)
 				}
-				fmt.Fprintf(os.Stderr, "bench: %-13s rows=%-8d run %d: %6.2fs (load %.1f) host %5.0f MB plugins %s\n",
-					s.Name, n, r+1, m.WallSecs, m.Load1, m.HostPeakMB, procsLine(m.Procs))
+				m.Round = r + 1
+				fmt.Fprintf(os.Stderr, "bench: %-18s rows=%-8d run %d: %6.2fs cpu %5.1fs (client %.1f + postgres %.1f) (load %.1f) host %5.0f MB plugins %s\n",
+					s.Name, n, r+1, m.WallSecs, m.TotalCPU, m.ClientCPU, m.ServerCPU, m.Load1, m.HostPeakMB, procsLine(m.Procs))
 				all[i] = append(all[i], m)
 			}
 		}
+		markDisturbed(sel, all)
 		for i, s := range sel {
 			res.add(s, n, all[i])
 		}
@@ -147,7 +158,7 @@ func run() error {
 	res.finish()
 	fmt.Print(res.table())
 	fmt.Print(restRatio(res))
-	out := envStr("BENCH_OUT", "bench/results")
+	out := envStr("BENCH_OUT", filepath.Join(".dpone", "bench"))
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(root, out)
 	}

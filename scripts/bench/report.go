@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// results is what bench/results/<date>.json holds.
+// results is what .dpone/bench/bench-<time>.json holds.
 type results struct {
 	Date      string `json:"date"`
 	Commit    string `json:"commit"`
@@ -32,6 +32,7 @@ type results struct {
 // summary is one scenario at one size: medians of its runs.
 type summary struct {
 	Scenario   string     `json:"scenario"`
+	Source     string     `json:"source,omitempty"`
 	Rows       int64      `json:"rows"`
 	WallSecs   float64    `json:"median_wall_s"`
 	RowsPerSec float64    `json:"rows_per_s"`
@@ -42,6 +43,20 @@ type summary struct {
 	TotalMB    float64    `json:"total_peak_rss_mb"`
 	HostCPU    float64    `json:"host_cpu_s"`
 	PluginCPU  float64    `json:"plugins_cpu_s"`
+	// MinWall and MaxWall are the spread of the runs' wall times.
+	MinWall float64 `json:"min_wall_s"`
+	MaxWall float64 `json:"max_wall_s"`
+	// ClientCPU, ServerCPU and TotalCPU are medians over the runs (see
+	// measurement); CPURatio is TotalCPU over the pipe's.
+	ClientCPU float64 `json:"median_client_cpu_s"`
+	ServerCPU float64 `json:"median_server_cpu_s"`
+	TotalCPU  float64 `json:"median_total_cpu_s"`
+	CPURatio  float64 `json:"cpu_ratio_to_psql_pipe"`
+	// ExtendShare is the median share of the target's COPY backend samples
+	// waiting on the relation extension lock (PostgreSQL sinks).
+	ExtendShare float64 `json:"median_extend_lock_share,omitempty"`
+	// Disturbed counts runs in rounds flagged as disturbed.
+	Disturbed int `json:"disturbed_runs,omitempty"`
 	// Failed counts runs that failed (merge scenarios only; see
 	// measurement.Failed).
 	Failed int           `json:"failed_runs,omitempty"`
@@ -68,14 +83,19 @@ func median(v []float64) float64 {
 // add summarises the runs of s at n rows. Peaks are the maximum over runs;
 // times are medians.
 func (r *results) add(s scenario, n int64, ms []measurement) {
-	sum := summary{Scenario: s.Name, Rows: n, All: ms}
-	var walls, hcpu, pcpu []float64
+	sum := summary{Scenario: s.Name, Source: s.Source, Rows: n, All: ms}
+	var walls, hcpu, pcpu, ccpu, scpu, tcpu, ext []float64
 	peaks := map[string]float64{}
 	for _, m := range ms {
 		if m.Failed != "" {
 			sum.Failed++
 		}
+		if m.Disturbed {
+			sum.Disturbed++
+		}
 		walls, hcpu = append(walls, m.WallSecs), append(hcpu, m.HostCPU)
+		ccpu, scpu, tcpu = append(ccpu, m.ClientCPU), append(scpu, m.ServerCPU), append(tcpu, m.TotalCPU)
+		ext = append(ext, m.ExtendShare)
 		sum.HostPeakMB = max(sum.HostPeakMB, m.HostPeakMB)
 		total, cpu := m.HostPeakMB, 0.0
 		byName := map[string]float64{}
@@ -94,6 +114,9 @@ func (r *results) add(s scenario, n int64, ms []measurement) {
 		sum.Plugins = append(sum.Plugins, procPeak{Name: k, PeakMB: peaks[k]})
 	}
 	sum.WallSecs, sum.HostCPU, sum.PluginCPU = median(walls), median(hcpu), median(pcpu)
+	sum.MinWall, sum.MaxWall = spread(walls)
+	sum.ClientCPU, sum.ServerCPU, sum.TotalCPU = median(ccpu), median(scpu), median(tcpu)
+	sum.ExtendShare = median(ext)
 	sum.RowsPerSec = float64(n) / sum.WallSecs
 	sum.MBPerSec = float64(r.CopyBytes) * float64(n) / float64(r.Rows) / 1e6 / sum.WallSecs
 	r.Results = append(r.Results, sum)
@@ -102,15 +125,18 @@ func (r *results) add(s scenario, n int64, ms []measurement) {
 // finish fills the ratios to the pipe and the RSS comparison.
 func (r *results) finish() {
 	r.Date, r.CPUs = time.Now().UTC().Format("2006-01-02"), runtime.NumCPU()
-	pipe := map[int64]float64{}
+	pipe, pipeCPU := map[int64]float64{}, map[int64]float64{}
 	for _, s := range r.Results {
 		if s.Scenario == "psql_pipe" {
-			pipe[s.Rows] = s.WallSecs
+			pipe[s.Rows], pipeCPU[s.Rows] = s.WallSecs, s.TotalCPU
 		}
 	}
 	for i := range r.Results {
 		if p := pipe[r.Results[i].Rows]; p > 0 {
 			r.Results[i].Ratio = r.Results[i].WallSecs / p
+		}
+		if p := pipeCPU[r.Results[i].Rows]; p > 0 {
+			r.Results[i].CPURatio = r.Results[i].TotalCPU / p
 		}
 	}
 	for _, big := range r.Results {
@@ -127,25 +153,35 @@ func (r *results) finish() {
 
 func (r *results) table() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\ndpone bench  %s  commit %s  PostgreSQL %s  %d CPUs  median of %d runs\n", r.Date, r.Commit, r.PGVersion, r.CPUs, r.Runs)
-	fmt.Fprintf(&b, "%-13s %9s %8s %11s %7s %7s %9s %-40s %9s %9s\n", "scenario", "rows", "wall s", "rows/s", "MB/s", "ratio", "host MB", "plugins peak MB", "total MB", "cpu s")
+	fmt.Fprintf(&b, "\ndpone bench  %s  commit %s  PostgreSQL %s  %d CPUs  median of %d interleaved runs (spread min-max)\n", r.Date, r.Commit, r.PGVersion, r.CPUs, r.Runs)
+	fmt.Fprintf(&b, "cpu s = every process: the command's tree (dpone host + plugins, or psql) + the PostgreSQL server (backends and background)\n")
+	fmt.Fprintf(&b, "%-18s %8s %7s %13s %10s %6s %7s %16s %6s %7s %-34s %8s %s\n", "scenario", "rows", "wall s", "spread s", "rows/s", "MB/s", "ratio",
+		"cpu s (cl+pg)", "total", "cpu x", "peak RSS MB (host, plugins)", "total MB", "")
 	for _, s := range r.Results {
 		var pl []string
 		for _, p := range s.Plugins {
 			pl = append(pl, fmt.Sprintf("%s=%.0f", strings.TrimPrefix(p.Name, "dpone-connector-"), p.PeakMB))
 		}
-		host, plugins := fmt.Sprintf("%.0f", s.HostPeakMB), strings.Join(pl, " ")
-		if s.Scenario == "psql_pipe" {
-			host, plugins = "-", "(psql processes)"
+		procs := fmt.Sprintf("host=%.0f %s", s.HostPeakMB, strings.Join(pl, " "))
+		if s.Source == "" { // the pipe, duckdb-ctas: the command and its children
+			procs = strings.TrimSpace(fmt.Sprintf("cmd=%.0f %s", s.HostPeakMB, strings.Join(pl, " ")))
+		}
+		var flags []string
+		if s.ExtendShare > 0 {
+			flags = append(flags, fmt.Sprintf("COPY waits on extend lock %.0f%%", 100*s.ExtendShare))
+		}
+		if s.Disturbed > 0 {
+			flags = append(flags, fmt.Sprintf("%d of %d runs DISTURBED", s.Disturbed, len(s.All)))
 		}
 		if s.Failed > 0 {
-			plugins = fmt.Sprintf("%s (%d of %d runs FAILED)", plugins, s.Failed, len(s.All))
+			flags = append(flags, fmt.Sprintf("%d of %d runs FAILED", s.Failed, len(s.All)))
 		}
-		fmt.Fprintf(&b, "%-13s %9d %8.2f %11.0f %7.1f %6.2fx %9s %-40s %9.0f %9.1f\n", s.Scenario, s.Rows, s.WallSecs, s.RowsPerSec, s.MBPerSec, s.Ratio,
-			host, plugins, s.TotalMB, s.HostCPU+s.PluginCPU)
+		fmt.Fprintf(&b, "%-18s %8d %7.2f %6.2f-%-6.2f %10.0f %6.1f %6.2fx %7.1f+%-8.1f %6.1f %6.2fx %-34s %8.0f %s\n", s.Scenario, s.Rows, s.WallSecs,
+			s.MinWall, s.MaxWall, s.RowsPerSec, s.MBPerSec, s.Ratio, s.ClientCPU, s.ServerCPU, s.TotalCPU, s.CPURatio,
+			procs, s.TotalMB, strings.Join(flags, "; "))
 	}
 	for _, s := range r.RSSScaling {
-		fmt.Fprintf(&b, "peak RSS %-13s %d rows: %.0f MB   %d rows: %.0f MB\n", s.Scenario, s.SmallRows, s.SmallMB, s.Rows, s.MB)
+		fmt.Fprintf(&b, "peak RSS %-18s %d rows: %.0f MB   %d rows: %.0f MB\n", s.Scenario, s.SmallRows, s.SmallMB, s.Rows, s.MB)
 	}
 	return b.String()
 }
@@ -158,7 +194,7 @@ func (r *results) write(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, r.Date+".json")
+	path := filepath.Join(dir, "bench-"+time.Now().UTC().Format("20060102T150405Z")+".json")
 	return path, os.WriteFile(path, append(b, '\n'), 0o644)
 }
 

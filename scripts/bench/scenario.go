@@ -24,14 +24,44 @@ type scenario struct {
 	// changed row. Its peak RSS is the point (issue 11 item 11: DuckDB
 	// merges must stay within the sink's memory_limit).
 	Merge bool
+	// Contract adds a data contract (quarantine, one range check that
+	// every row passes): the host needs values, so the Arrow path.
+	Contract bool
+	// NoLineage turns the lineage columns off (sink.options.lineage: false).
+	NoLineage bool
+	// Parallel is source.options.parallel ("" leaves the default, auto).
+	Parallel string
+	// Existing loads into the target a previous run left (full_refresh
+	// swaps it; its primary key is built after the rows), the steady
+	// state of a scheduled copy; an untimed first run creates it.
+	Existing bool
+	// Optional scenarios run only when BENCH_SCENARIOS names them.
+	Optional bool
 }
 
 var scenarios = []scenario{
 	{Name: "psql_pipe", Pipe: true},
+	// The pipe, then the primary key dpone gives a target created from a
+	// source that has one (built once, after the rows, as dpone's swap
+	// does): what the pipe would cost doing the same work.
+	{Name: "psql_pipe_pk", Pipe: true, Optional: true},
+	// pg_to_pg is the default route: lineage columns on, parallel auto.
 	{Name: "pg_to_pg", Source: "postgres", Sink: "postgres"},
+	{Name: "pg_to_pg_nolineage", Source: "postgres", Sink: "postgres", NoLineage: true, Optional: true},
+	{Name: "pg_to_pg_existing", Source: "postgres", Sink: "postgres", Existing: true, Optional: true},
+	// A data contract needs values: the Arrow path.
+	{Name: "pg_to_pg_contract", Source: "postgres", Sink: "postgres", Contract: true},
+	{Name: "pg_to_pg_p1", Source: "postgres", Sink: "postgres", Parallel: "1"},
+	{Name: "pg_to_pg_p2", Source: "postgres", Sink: "postgres", Parallel: "2"},
+	{Name: "pg_to_pg_p4", Source: "postgres", Sink: "postgres", Parallel: "4"},
 	{Name: "pg_to_duckdb", Source: "postgres", Sink: "duckdb"},
 	{Name: "files_to_pg", Source: "file", Sink: "postgres"},
-	{Name: "merge_duckdb", Source: "postgres", Sink: "duckdb", Merge: true},
+	{Name: "files_to_duckdb", Source: "file", Sink: "duckdb"},
+	// DuckDB's own CREATE TABLE AS SELECT * FROM read_parquet(...), threads=2.
+	{Name: "duckdb_ctas", Sink: "duckdb"},
+	// The same with the dpone DuckDB sink's default memory_limit (128MB).
+	{Name: "duckdb_ctas_128mb", Sink: "duckdb", Optional: true},
+	{Name: "merge_duckdb", Source: "postgres", Sink: "duckdb", Merge: true, Optional: true},
 }
 
 // measurement is one run of a scenario.
@@ -43,6 +73,27 @@ type measurement struct {
 	HostPeakMB float64    `json:"host_peak_rss_mb"`
 	HostCPU    float64    `json:"host_cpu_s"`
 	Procs      []procPeak `json:"children"`
+	// ClientCPU is the CPU seconds of the measured command and every
+	// process below it (dpone host and plugins, or bash and the two psql):
+	// wait4's rusage, which includes the children the command reaped, or
+	// the sampled sum when that is larger (children it did not wait for).
+	ClientCPU float64 `json:"client_cpu_s"`
+	// ServerCPU is the PostgreSQL server's CPU seconds over the run
+	// (backends, background processes; see cpu.go).
+	ServerCPU float64 `json:"server_cpu_s"`
+	// TotalCPU is ClientCPU + ServerCPU.
+	TotalCPU float64 `json:"total_cpu_s"`
+	// Disturbed marks a run of a round whose pipe took more than 1.3× the
+	// fastest pipe of the benchmark run at this size: the machine was busy.
+	Disturbed bool `json:"disturbed,omitempty"`
+	// Round is the interleaved round (1-based) the run belongs to.
+	Round int `json:"round"`
+	// CopyWaits counts pg_stat_activity samples (every 20 ms) of the
+	// target's COPY backends by what they were doing ("CPU" or the wait
+	// event); ExtendShare is the share waiting on a relation extension
+	// lock (parallel COPYs into one table contend on it).
+	CopyWaits   map[string]int `json:"copy_waits,omitempty"`
+	ExtendShare float64        `json:"extend_lock_share,omitempty"`
 	// Failed is why a merge run failed (e.g. DuckDB out of memory at its
 	// memory_limit): recorded with the peak RSS reached, not fatal.
 	Failed string `json:"failed,omitempty"`
@@ -53,13 +104,16 @@ func (s scenario) targetTable(table string) string { return s.Name + "__" + tabl
 
 func (b *bench) runOnce(s scenario, table string, rows int64) (measurement, error) {
 	if s.Pipe {
-		return b.runPipe(table, rows)
+		return b.runPipe(table, rows, s.Name == "psql_pipe_pk")
 	}
 	if s.isRest() {
 		return b.runRest(s, rows)
 	}
-	if s.Name == "clickhouse_insert_select" {
+	switch s.Name {
+	case "clickhouse_insert_select":
 		return b.runInsertSelect(table, rows)
+	case "duckdb_ctas", "duckdb_ctas_128mb":
+		return b.runDuckCTAS(table, rows, map[string]string{"duckdb_ctas_128mb": "128MB"}[s.Name])
 	}
 	if s.Name == "clickhouse_native_client" {
 		return b.runNativeClient(table, rows)
@@ -70,13 +124,17 @@ func (b *bench) runOnce(s scenario, table string, rows int64) (measurement, erro
 	return b.runDpone(s, table, rows)
 }
 
-// runPipe measures psql | psql binary COPY into an empty logged table.
-func (b *bench) runPipe(table string, rows int64) (measurement, error) {
+// runPipe measures psql | psql binary COPY into an empty logged table,
+// and then, with pk, the table's primary key.
+func (b *bench) runPipe(table string, rows int64, pk bool) (measurement, error) {
 	if err := b.psql(b.dstDSN, "DROP TABLE IF EXISTS public.pipe_dst; CREATE TABLE public.pipe_dst ("+benchColumns+")"); err != nil {
 		return measurement{}, err
 	}
 	script := fmt.Sprintf(`set -o pipefail; psql -X -q -v ON_ERROR_STOP=1 %q -c "COPY %s TO STDOUT (FORMAT binary)" | psql -X -q -v ON_ERROR_STOP=1 %q -c "COPY public.pipe_dst FROM STDIN (FORMAT binary)"`,
 		b.srcDSN, table, b.dstDSN)
+	if pk {
+		script += fmt.Sprintf(` && psql -X -q -v ON_ERROR_STOP=1 %q -c "ALTER TABLE public.pipe_dst ADD PRIMARY KEY (id)"`, b.dstDSN)
+	}
 	m, err := b.measure(exec.Command("bash", "-c", script))
 	if err != nil {
 		return m, err
@@ -90,6 +148,9 @@ func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, err
 	target := s.targetTable(table)
 	switch s.Sink {
 	case "postgres":
+		if s.Existing {
+			break
+		}
 		if err := b.psql(b.dstDSN, "DROP TABLE IF EXISTS bench."+target); err != nil {
 			return measurement{}, err
 		}
@@ -106,6 +167,13 @@ func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, err
 	if err := os.WriteFile(path, []byte(manifest(s, table)), 0o644); err != nil {
 		return measurement{}, err
 	}
+	if s.Existing {
+		if n, _ := b.psqlValue(b.dstDSN, "SELECT to_regclass('bench."+target+"') IS NOT NULL"); n != "t" {
+			if _, err := b.measure(b.dponeRun(path)); err != nil {
+				return measurement{}, fmt.Errorf("create the existing target: %w", err)
+			}
+		}
+	}
 	if s.Merge {
 		// The first merge creates and fills the target; the timed one
 		// below changes every row of it.
@@ -113,7 +181,14 @@ func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, err
 			return measurement{}, fmt.Errorf("seed merge target: %w", err)
 		}
 	}
+	var ws *waitSampler
+	if s.Sink == "postgres" {
+		ws = startWaitSampler(b.dstDSN, 20*time.Millisecond)
+	}
 	m, err := b.measure(b.dponeRun(path))
+	if ws != nil {
+		m.CopyWaits, m.ExtendShare = ws.Stop()
+	}
 	if err != nil {
 		return m, err
 	}
@@ -158,6 +233,20 @@ func manifest(s scenario, table string) string {
 	if s.Merge {
 		sink = strings.Replace(sink, "{mode: full_refresh}", "{mode: incremental_merge, unique_key: [id]}", 1)
 	}
+	if s.NoLineage {
+		sink = strings.TrimSuffix(sink, "}") + ", options: {lineage: false}}"
+	}
+	if s.Parallel != "" {
+		if s.Source == "file" {
+			src = strings.Replace(src, "options: {", "options: {parallel: "+s.Parallel+", ", 1)
+		} else {
+			src = strings.TrimSuffix(src, "}") + ", options: {parallel: " + s.Parallel + "}}"
+		}
+	}
+	contract := ""
+	if s.Contract {
+		contract = "  schema_contract: {enforcement: quarantine, columns: {qty: {min: 0}}}\n"
+	}
 	return fmt.Sprintf(`kind: dpone.batch.v1
 metadata: {id: bench_%[1]s, owner: bench}
 naming:
@@ -165,20 +254,24 @@ naming:
 defaults:
   source: %[2]s
   sink: %[3]s
-schemas:
+%[7]sschemas:
   %[4]s:
     tables:
       - table: %[5]s
         overrides:
           sink: {table: {name: %[6]s}}
-`, s.Name, src, sink, schema, table, s.targetTable(table))
+`, s.Name, src, sink, schema, table, s.targetTable(table), contract)
 }
 
 // measure runs cmd to completion, timing it and sampling its process tree.
-func (b *bench) measure(cmd *exec.Cmd) (measurement, error) {
+func (b *bench) measure(cmd *exec.Cmd, stdout ...*bytes.Buffer) (measurement, error) {
 	var out bytes.Buffer
 	cmd.Dir, cmd.Stdout, cmd.Stderr = b.work, &out, &out
+	if len(stdout) > 0 {
+		cmd.Stdout = stdout[0]
+	}
 	load := load1()
+	before := b.pg.snapshot()
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return measurement{}, err
@@ -187,7 +280,18 @@ func (b *bench) measure(cmd *exec.Cmd) (measurement, error) {
 	err := cmd.Wait()
 	wall := time.Since(start).Seconds()
 	root, procs := smp.Stop()
+	after := b.pg.settle(before)
 	m := measurement{WallSecs: wall, Load1: load, HostPeakMB: root.PeakMB, HostCPU: root.CPUSecs, Procs: procs}
+	sampled := root.CPUSecs
+	for _, p := range procs {
+		sampled += p.CPUSecs
+	}
+	m.ClientCPU = sampled
+	if ps := cmd.ProcessState; ps != nil {
+		m.ClientCPU = max(sampled, (ps.UserTime() + ps.SystemTime()).Seconds())
+	}
+	m.ServerCPU = max(after.total-before.total, 0)
+	m.TotalCPU = m.ClientCPU + m.ServerCPU
 	if err != nil {
 		return m, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out.String())
 	}
@@ -216,4 +320,25 @@ func load1() float64 {
 	}
 	v, _ := strconv.ParseFloat(f[0], 64)
 	return v
+}
+
+// runDuckCTAS measures DuckDB's own read of the table's Parquet file into
+// a fresh database (bin/duckdb-ctas, threads=2): the reference for
+// files_to_duckdb.
+func (b *bench) runDuckCTAS(table string, rows int64, memLimit string) (measurement, error) {
+	db := filepath.Join(b.work, "ctas.duckdb")
+	for _, f := range []string{db, db + ".wal"} {
+		os.Remove(f)
+	}
+	var out bytes.Buffer
+	cmd := exec.Command(filepath.Join(b.root, "bin", "duckdb-ctas"), "-db", db, "-parquet",
+		filepath.Join(b.work, "data", table+".parquet"), "-table", "duckdb_ctas__"+table, "-threads", "2", "-memory-limit", memLimit)
+	m, err := b.measure(cmd, &out)
+	if err != nil {
+		return m, err
+	}
+	if got := strings.TrimSpace(out.String()); got != strconv.FormatInt(rows, 10) {
+		return m, fmt.Errorf("duckdb-ctas loaded %s rows, want %d", got, rows)
+	}
+	return m, nil
 }

@@ -32,6 +32,7 @@ func (s *session) sourceChecks(t T) {
 			s.check(t, "incremental/"+name+"/"+inc.strategy(), func(c *checkT) { s.incrementalCheck(c, st, &inc) })
 		}
 		s.check(t, "partitions/"+name, func(c *checkT) { s.partitionCheck(c, st) })
+		s.check(t, "payload/"+name, func(c *checkT) { s.payloadCheck(c, st, discovered[name]) })
 	}
 	s.strategyChecks(t)
 	s.check(t, "cancel", s.cancelCheck)

@@ -81,7 +81,8 @@ type load struct {
 	openWrite int
 	committed bool
 	aborted   bool
-	replace   bool // full_refresh: the commit replaces the target's rows
+	replace   bool   // full_refresh: the commit replaces the target's rows
+	format    string // the native payload format BeginLoadPayload accepted
 }
 
 // Fake is an in-memory source and sink. Configure its exported fields
@@ -95,6 +96,10 @@ type Fake struct {
 	// SchemaOps, when set, are the schema ops the sink lists (default:
 	// none listed, which means all).
 	SchemaOps []string
+	// Payload, when set, is a native payload format the fake emits and
+	// accepts (see payload.go); RefusePayload makes the sink refuse it
+	// with that reason.
+	Payload, RefusePayload string
 
 	mu         sync.Mutex
 	faults     map[Call]*injected
@@ -105,6 +110,8 @@ type Fake struct {
 	fences     map[string]int64 // highest lock generation seen per manifest/unit
 	violations []string
 	calls      []string
+	// readFormats are the payload formats reads asked for, in order.
+	readFormats []string
 }
 
 // New returns a fake serving rows ids 1..rows in batches of batchRows.
@@ -244,7 +251,7 @@ func (f *Fake) Spec() *catalog.Spec {
 			SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
 			IncrementalStrategies: []string{"column"}, DescribeStream: true, DescribeTarget: true,
 			ApplySchema: true, LoadStatus: true, AtomicReceipts: true, ParallelPartitions: f.Partitions, TypedOptions: true,
-			Fencing: true, SchemaOps: f.SchemaOps}}
+			Fencing: true, SchemaOps: f.SchemaOps, SourcePayloadFormats: f.payloadFormats(), SinkPayloadFormats: f.payloadFormats()}}
 }
 
 // Catalog, Source and Sink make the fake a run.Connectors for every name.
@@ -277,12 +284,12 @@ func (f *Fake) DescribeStream(context.Context, *catalog.ReadRequest) (*catalog.S
 	if err := f.enter(CallDescribeStream); err != nil {
 		return nil, err
 	}
-	return &catalog.Stream{Name: "t", Schema: schemaMsg()}, nil
+	return &catalog.Stream{Name: "t", Schema: schemaMsg(), PayloadFormats: f.payloadFormats()}, nil
 }
 
 // Discover lists the one stream.
 func (f *Fake) Discover(context.Context, []byte, []string) ([]*catalog.Stream, error) {
-	return []*catalog.Stream{{Name: "t", Schema: schemaMsg(), RowEstimate: f.Rows}}, nil
+	return []*catalog.Stream{{Name: "t", Schema: schemaMsg(), RowEstimate: f.Rows, PayloadFormats: f.payloadFormats()}}, nil
 }
 
 // DescribeTarget says whether the target was created.
@@ -365,7 +372,11 @@ func (f *Fake) Read(_ context.Context, req *catalog.ReadRequest) (run.ReadStream
 		}
 		after = n
 	}
-	return &readStream{f: f, next: after + 1, last: last}, nil
+	if p := req.PayloadFormat; p != "" && p != f.Payload {
+		return nil, f.violate("Read: payload format %q the stream does not list", p)
+	}
+	f.readFormats = append(f.readFormats, req.PayloadFormat)
+	return &readStream{f: f, next: after + 1, last: last, format: req.PayloadFormat}, nil
 }
 
 type readStream struct {
@@ -374,6 +385,7 @@ type readStream struct {
 	sentSchema bool
 	pendingCP  []byte
 	done       bool
+	format     string // native payload format, "" for Arrow
 }
 
 // Recv sends the schema, then batches each followed by its checkpoint.
@@ -396,6 +408,15 @@ func (s *readStream) Recv() (catalog.ReadMessage, error) {
 		return catalog.ReadMessage{}, eof
 	}
 	last := min(s.next+f.BatchRows-1, s.last)
+	if s.format != "" {
+		var batch []int64
+		for id := s.next; id <= last; id++ {
+			batch = append(batch, id)
+		}
+		s.next = last + 1
+		s.pendingCP = []byte(strconv.FormatInt(last, 10))
+		return catalog.ReadMessage{Kind: catalog.MessageBatch, Batch: catalog.Batch{Payload: encodeIDs(batch), Rows: int64(len(batch))}}, nil
+	}
 	b := array.NewInt64Builder(memory.DefaultAllocator)
 	defer b.Release()
 	for id := s.next; id <= last; id++ {

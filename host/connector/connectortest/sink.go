@@ -76,6 +76,15 @@ func (w *writeStream) Send(b catalog.Batch) error {
 	if w.closed {
 		return f.violate("Send on a closed write stream of load %s", w.id)
 	}
+	if format := f.loads[w.id].format; format != "" || len(b.Payload) > 0 {
+		ids, ok := decodeIDs(b.Payload)
+		if format == "" || len(b.ArrowIPC) > 0 || !ok {
+			return f.violate("batch of load %s: %d payload and %d Arrow bytes, the load accepted payload format %q",
+				w.id, len(b.Payload), len(b.ArrowIPC), format)
+		}
+		w.rows = append(w.rows, ids...)
+		return nil
+	}
 	rec, err := v1convert.DecodeBatch(b.ArrowIPC)
 	if err != nil {
 		return &connector.Error{Plugin: "fake", Code: catalog.ErrorData, Message: err.Error()}

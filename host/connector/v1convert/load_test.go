@@ -22,7 +22,7 @@ func fullBegin() *connectorv1.BeginLoadRequest {
 		Load: &connectorv1.LoadOptions{
 			Lineage:     &connectorv1.Lineage{RunId: "r", LoadedAt: "2026-12-05T00:00:00Z", RunIdColumn: "a", LoadedAtColumn: "b"},
 			ModeOptions: &connectorv1.ModeOptions{Deletes: "soft", MaxDeleteRatio: &ratio, Where: "x > 1", PartitionBy: []string{"d"}}},
-		FenceGeneration: 3, ManifestId: "m", UnitId: "s.t", SharedTarget: true}
+		FenceGeneration: 3, ManifestId: "m", UnitId: "s.t", SharedTarget: true, PayloadFormat: "pg-binary-copy"}
 }
 
 // TestBeginRoundTrip: every field of a v1 BeginLoadRequest survives the

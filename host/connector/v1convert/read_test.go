@@ -14,7 +14,7 @@ import (
 func TestReadRoundTrip(t *testing.T) {
 	in := &connectorv1.ReadRequest{ConfigJson: []byte(`{"dsn":"x"}`), Stream: "orders", Columns: []string{"id", "at"},
 		Mode: connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL, PriorState: []byte(`{"v":1}`), Partition: []byte("0-9"),
-		OptionsJson: []byte(`{"incremental_column":"at"}`), BatchBytes: 1 << 20, Namespace: "public"}
+		OptionsJson: []byte(`{"incremental_column":"at"}`), BatchBytes: 1 << 20, Namespace: "public", PayloadFormat: "pg-binary-copy"}
 	if got := WireRead(Read(in)); !proto.Equal(got, in) {
 		t.Errorf("got %v, want %v", got, in)
 	}
@@ -35,11 +35,12 @@ func TestReadMessageRoundTrip(t *testing.T) {
 		{Msg: &connectorv1.ReadMessage_Schema{Schema: &connectorv1.Schema{Fields: []*connectorv1.Field{{Name: "id",
 			Type: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_INT64}}}, ArrowSchema: []byte("s")}}},
 		{Msg: &connectorv1.ReadMessage_Batch{Batch: &connectorv1.Batch{ArrowIpc: ipc, Rows: 7}}},
+		{Msg: &connectorv1.ReadMessage_Batch{Batch: &connectorv1.Batch{Payload: []byte("native rows"), Rows: 3}}},
 		{Msg: &connectorv1.ReadMessage_Checkpoint{Checkpoint: &connectorv1.Checkpoint{State: []byte(`{"id":7}`)}}},
 		{Msg: &connectorv1.ReadMessage_Progress{Progress: &connectorv1.Progress{Rows: 7, Bytes: 99, RowsEstimate: 10}}},
 		{Msg: &connectorv1.ReadMessage_Log{Log: &connectorv1.Log{Level: connectorv1.Log_LEVEL_WARN, Message: "slow"}}},
 	}
-	kinds := []catalog.MessageKind{catalog.MessageSchema, catalog.MessageBatch, catalog.MessageCheckpoint,
+	kinds := []catalog.MessageKind{catalog.MessageSchema, catalog.MessageBatch, catalog.MessageBatch, catalog.MessageCheckpoint,
 		catalog.MessageProgress, catalog.MessageLog}
 	for i, in := range msgs {
 		m := ReadMessage(in)

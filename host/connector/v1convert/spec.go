@@ -69,6 +69,8 @@ func Capabilities(c *connectorv1.Capabilities) catalog.Capabilities {
 		DescribeStream:        c.GetDescribeStream(),
 		TypedOptions:          c.GetTypedOptions(),
 		Fencing:               c.GetFencing(),
+		SourcePayloadFormats:  slices.Clone(c.GetSourcePayloadFormats()),
+		SinkPayloadFormats:    slices.Clone(c.GetSinkPayloadFormats()),
 	}
 	for _, m := range c.GetSourceModes() {
 		out.SourceModes = append(out.SourceModes, sourceModes[m])
@@ -94,6 +96,8 @@ func WireCapabilities(c catalog.Capabilities) *connectorv1.Capabilities {
 		DescribeStream:        c.DescribeStream,
 		TypedOptions:          c.TypedOptions,
 		Fencing:               c.Fencing,
+		SourcePayloadFormats:  slices.Clone(c.SourcePayloadFormats),
+		SinkPayloadFormats:    slices.Clone(c.SinkPayloadFormats),
 	}
 	for _, m := range c.SourceModes {
 		out.SourceModes = append(out.SourceModes, wireSourceModes[m])
@@ -114,6 +118,7 @@ func Stream(s *connectorv1.Stream) *catalog.Stream {
 		CursorCandidates: slices.Clone(s.GetCursorCandidates()),
 		RowEstimate:      s.GetRowEstimate(),
 		ByteEstimate:     s.GetByteEstimate(),
+		PayloadFormats:   slices.Clone(s.GetPayloadFormats()),
 	}
 }
 
@@ -139,6 +144,7 @@ func WireStream(s *catalog.Stream) *connectorv1.Stream {
 		CursorCandidates: slices.Clone(s.CursorCandidates),
 		RowEstimate:      s.RowEstimate,
 		ByteEstimate:     s.ByteEstimate,
+		PayloadFormats:   slices.Clone(s.PayloadFormats),
 	}
 }
 

@@ -32,6 +32,9 @@ func TestCertify(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Parquet: the stream lists the parquet-files payload (payload check).
+	file.WriteParquet(t, filepath.Join(root, "metrics.parquet"), 0, 50, 10)
+	file.WriteParquet(t, filepath.Join(root, "metrics_002.parquet"), 50, 120, 40)
 	cfg, _ := json.Marshal(map[string]string{"root": root})
 	write := func(name, body string, appendTo bool) func(context.Context) error {
 		return func(context.Context) error {
@@ -112,6 +115,17 @@ func TestCertify(t *testing.T) {
 						}},
 				},
 			},
+			{
+				Name:        "metrics",
+				RowCount:    ptr(int64(120)),
+				Types:       map[string]string{"id": "int64", "name": "string"},
+				Incremental: incremental,
+				Mutations: []sdktest.MutationFixture{{Name: "new file metrics_003.parquet: only its rows are read",
+					Do: func(context.Context) error {
+						file.WriteParquet(t, filepath.Join(root, "metrics_003.parquet"), 120, 125, 10)
+						return nil
+					}, RowCount: ptr(int64(5))}},
+			},
 		},
 		// Files have no credentials and no network address.
 		NotApplicable: map[string]string{
@@ -121,3 +135,5 @@ func TestCertify(t *testing.T) {
 		Strict: true,
 	})
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -95,5 +95,6 @@ func describe(ctx context.Context, cfg Config, opts Options, ns, name string) (s
 	for _, f := range files {
 		size += f.size
 	}
-	return sdk.Stream{Name: name, Namespace: ns, Schema: st.Schema(), RowEstimate: st.RowEstimate(files), ByteEstimate: size}, nil
+	return sdk.Stream{Name: name, Namespace: ns, Schema: st.Schema(), RowEstimate: st.RowEstimate(files), ByteEstimate: size,
+		PayloadFormats: payloadFormats(files, opts)}, nil
 }

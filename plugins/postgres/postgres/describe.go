@@ -43,10 +43,12 @@ func (c *Connector) DescribeStream(ctx context.Context, req sdk.ReadRequest) (sd
 	if cols, err = project(cols, req.Columns, nil); err != nil {
 		return sdk.Stream{}, err
 	}
+	plans := planColumns(cols)
 	fields := make([]arrow.Field, len(cols))
-	for i, p := range planColumns(cols) {
+	for i, p := range plans {
 		fields[i] = p.field
 	}
 	st.Schema = arrow.NewSchema(fields, nil)
+	st.PayloadFormats = payloadFormats(plans)
 	return st, nil
 }

@@ -76,7 +76,8 @@ func (c *Connector) Discover(ctx context.Context, config json.RawMessage, select
 	for _, r := range rels {
 		fields := make([]arrow.Field, len(r.Columns))
 		var cursors []string
-		for i, p := range planColumns(r.Columns) {
+		plans := planColumns(r.Columns)
+		for i, p := range plans {
 			col := r.Columns[i]
 			fields[i] = p.field
 			switch p.kind {
@@ -87,6 +88,7 @@ func (c *Connector) Discover(ctx context.Context, config json.RawMessage, select
 		out = append(out, sdk.Stream{
 			Name: r.Name, Namespace: r.Schema, Schema: arrow.NewSchema(fields, nil),
 			PrimaryKey: r.PK, CursorCandidates: cursors, RowEstimate: r.Rows, ByteEstimate: r.Bytes,
+			PayloadFormats: payloadFormats(plans),
 		})
 	}
 	return out, nil

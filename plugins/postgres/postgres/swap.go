@@ -16,9 +16,12 @@ import (
 //
 // BeginLoad of a full_refresh load whose target can be swapped stages into
 // a LOGGED table shaped like the target (CREATE TABLE ... (LIKE target
-// INCLUDING ALL), or the load's columns when the target is absent) and
-// marks it with a table comment (swapMarker). CommitLoad then replaces the
-// target by the staging table in its one transaction: it locks the target,
+// INCLUDING ALL EXCLUDING INDEXES), or the load's columns when the target
+// is absent) and marks it with a table comment (swapMarker). COPY fills it
+// without maintaining indexes row by row; CommitLoad builds the target's
+// indexes and index-backed constraints on it, once each (buildIndexes),
+// then replaces the target by the staging table in its one transaction: it
+// locks the target,
 // drops it, renames staging to the target's name, renames the copied
 // indexes (and their constraints) to the old names, restores owner, grants
 // and comment, and gives the lineage columns their constant values as
@@ -40,7 +43,7 @@ const (
 
 // swapMarker is the comment on a staging table prepared for a swap.
 type swapMarker struct {
-	Swap int `json:"dpone_swap"` // version, 1
+	Swap int `json:"dpone_swap"` // version: swapVersion (1: staging copied the target's indexes at begin)
 	// TargetOID is the target's oid at BeginLoad; 0 when it was absent.
 	TargetOID uint32 `json:"target_oid"`
 	RunID     string `json:"run_id,omitempty"`
@@ -64,7 +67,7 @@ func (l *load) lineageValues() (cols, lits []string) {
 }
 
 func (l *load) marker(oid uint32) swapMarker {
-	m := swapMarker{Swap: 1, TargetOID: oid}
+	m := swapMarker{Swap: swapVersion, TargetOID: oid}
 	if lg := l.opts.Lineage; lg != nil {
 		m.RunID, m.LoadedAt = lg.RunID, lg.LoadedAt
 	}
@@ -101,7 +104,7 @@ func (l *load) swapStagingDDL(ctx context.Context, tx pgx.Tx, cols []string) ([]
 		if unlogged {
 			create = "CREATE UNLOGGED TABLE "
 		}
-		ddl = append(ddl, create+l.staging+" (LIKE "+l.target+" INCLUDING ALL)")
+		ddl = append(ddl, create+l.staging+" (LIKE "+l.target+" INCLUDING ALL EXCLUDING INDEXES)")
 		// Lineage columns the target has get their constant values as
 		// defaults: COPY fills them, no rewrite at commit.
 		have, err := tableColumns(ctx, tx, l.schema, l.req.Target.Name)
@@ -198,7 +201,7 @@ func readMarker(ctx context.Context, tx pgx.Tx, staging string) (*swapMarker, er
 		return nil, nil
 	}
 	var m swapMarker
-	if json.Unmarshal([]byte(*comment), &m) != nil || m.Swap != 1 {
+	if json.Unmarshal([]byte(*comment), &m) != nil || (m.Swap != 1 && m.Swap != swapVersion) {
 		return nil, nil
 	}
 	return &m, nil
@@ -299,7 +302,9 @@ func (l *load) swap(ctx context.Context, tx pgx.Tx, receipt json.RawMessage) (re
 	if err != nil || m == nil {
 		return res, pathTruncate, "staging was not prepared for a swap at begin", err
 	}
-	if want := l.marker(m.TargetOID); *m != want {
+	want := l.marker(m.TargetOID)
+	want.Swap = m.Swap // staging of a version-1 plugin (indexes copied at begin) swaps as it is
+	if *m != want {
 		return res, pathTruncate, "the lineage values changed since begin", nil
 	}
 	oid, err := relOID(ctx, tx, l.target)
@@ -312,6 +317,14 @@ func (l *load) swap(ctx context.Context, tx pgx.Tx, receipt json.RawMessage) (re
 	stgOID, err := relOID(ctx, tx, l.staging)
 	if err != nil {
 		return res, "", "", err
+	}
+	if oid != 0 && m.Swap >= swapVersion {
+		// Before the target's lock: readers are not blocked meanwhile.
+		// Should the target's indexes change before the lock, the
+		// comparison below sends the load down the truncate path.
+		if reason, err := l.buildIndexes(ctx, tx, oid); err != nil || reason != "" {
+			return res, pathTruncate, reason, err
+		}
 	}
 	// The host's receipt carries the staged row count; count (before
 	// locking the target: readers are not blocked meanwhile) only without it.

@@ -820,9 +820,20 @@ type Capabilities struct {
 	TypedOptions bool `protobuf:"varint,20,opt,name=typed_options,json=typedOptions,proto3" json:"typed_options,omitempty"`
 	// The sink honours BeginLoadRequest's fence (fence_generation,
 	// manifest_id, unit_id) atomically with CommitLoad.
-	Fencing       bool `protobuf:"varint,30,opt,name=fencing,proto3" json:"fencing,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Fencing bool `protobuf:"varint,30,opt,name=fencing,proto3" json:"fencing,omitempty"`
+	// v1.2 payload formats (40-49): besides Arrow IPC, a source may emit and a
+	// sink may accept a native payload (e.g. "pg-binary-copy": PostgreSQL
+	// binary COPY rows). When a stream's Stream.payload_formats and the
+	// sink's sink_payload_formats share a format and no host step needs the
+	// values (no contract, quarantine, quality gates, renames, dropped
+	// columns, cursor), the host asks for it in ReadRequest.payload_format
+	// and BeginLoadRequest.payload_format and forwards the bytes untouched.
+	// Native formats the source can emit (for the streams that list them).
+	SourcePayloadFormats []string `protobuf:"bytes,40,rep,name=source_payload_formats,json=sourcePayloadFormats,proto3" json:"source_payload_formats,omitempty"`
+	// Native formats the sink accepts in Write (BeginLoad confirms per load).
+	SinkPayloadFormats []string `protobuf:"bytes,41,rep,name=sink_payload_formats,json=sinkPayloadFormats,proto3" json:"sink_payload_formats,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Capabilities) Reset() {
@@ -965,6 +976,20 @@ func (x *Capabilities) GetFencing() bool {
 		return x.Fencing
 	}
 	return false
+}
+
+func (x *Capabilities) GetSourcePayloadFormats() []string {
+	if x != nil {
+		return x.SourcePayloadFormats
+	}
+	return nil
+}
+
+func (x *Capabilities) GetSinkPayloadFormats() []string {
+	if x != nil {
+		return x.SinkPayloadFormats
+	}
+	return nil
 }
 
 type GetSpecRequest struct {
@@ -1214,8 +1239,13 @@ type Stream struct {
 	CursorCandidates []string `protobuf:"bytes,5,rep,name=cursor_candidates,json=cursorCandidates,proto3" json:"cursor_candidates,omitempty"`
 	RowEstimate      int64    `protobuf:"varint,6,opt,name=row_estimate,json=rowEstimate,proto3" json:"row_estimate,omitempty"`
 	ByteEstimate     int64    `protobuf:"varint,7,opt,name=byte_estimate,json=byteEstimate,proto3" json:"byte_estimate,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// v1.2 payload formats (40-49). Native payload formats a full Read of
+	// this stream can emit besides Arrow (ReadRequest.payload_format), e.g.
+	// "pg-binary-copy"; empty when none. Only sources with the capability
+	// source_payload_formats fill it.
+	PayloadFormats []string `protobuf:"bytes,40,rep,name=payload_formats,json=payloadFormats,proto3" json:"payload_formats,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Stream) Reset() {
@@ -1295,6 +1325,13 @@ func (x *Stream) GetByteEstimate() int64 {
 		return x.ByteEstimate
 	}
 	return 0
+}
+
+func (x *Stream) GetPayloadFormats() []string {
+	if x != nil {
+		return x.PayloadFormats
+	}
+	return nil
 }
 
 type DiscoverRequest struct {
@@ -1791,7 +1828,12 @@ type ReadRequest struct {
 	// Preferred batch size in bytes; 0 means the plugin default (1 MiB).
 	BatchBytes int64 `protobuf:"varint,8,opt,name=batch_bytes,json=batchBytes,proto3" json:"batch_bytes,omitempty"`
 	// Namespace of the stream (schema, dataset), when the source has one.
-	Namespace     string `protobuf:"bytes,9,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	Namespace string `protobuf:"bytes,9,opt,name=namespace,proto3" json:"namespace,omitempty"`
+	// v1.2: the payload format of the batches, one the stream lists in
+	// Stream.payload_formats; "" means Arrow IPC. Batches then carry
+	// Batch.payload instead of arrow_ipc; schema, checkpoints, progress and
+	// logs are unchanged.
+	PayloadFormat string `protobuf:"bytes,40,opt,name=payload_format,json=payloadFormat,proto3" json:"payload_format,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1889,11 +1931,23 @@ func (x *ReadRequest) GetNamespace() string {
 	return ""
 }
 
+func (x *ReadRequest) GetPayloadFormat() string {
+	if x != nil {
+		return x.PayloadFormat
+	}
+	return ""
+}
+
 type Batch struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// A complete Arrow IPC stream: schema message then one record batch.
-	ArrowIpc      []byte `protobuf:"bytes,1,opt,name=arrow_ipc,json=arrowIpc,proto3" json:"arrow_ipc,omitempty"`
-	Rows          int64  `protobuf:"varint,2,opt,name=rows,proto3" json:"rows,omitempty"`
+	ArrowIpc []byte `protobuf:"bytes,1,opt,name=arrow_ipc,json=arrowIpc,proto3" json:"arrow_ipc,omitempty"`
+	Rows     int64  `protobuf:"varint,2,opt,name=rows,proto3" json:"rows,omitempty"`
+	// v1.2: rows in the read's (and the load's) native payload format
+	// instead of arrow_ipc: whole rows, no stream header or trailer (for
+	// "pg-binary-copy": binary COPY tuples, each a 16-bit field count and
+	// length-prefixed fields, as in the schema's column order).
+	Payload       []byte `protobuf:"bytes,40,opt,name=payload,proto3" json:"payload,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1940,6 +1994,13 @@ func (x *Batch) GetRows() int64 {
 		return x.Rows
 	}
 	return 0
+}
+
+func (x *Batch) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
 }
 
 type Checkpoint struct {
@@ -2468,7 +2529,13 @@ type BeginLoadRequest struct {
 	// The unit's sink.shared_target: other units may load the same target.
 	// Without it, a commit into a target whose receipts name another
 	// manifest or unit is refused.
-	SharedTarget  bool `protobuf:"varint,33,opt,name=shared_target,json=sharedTarget,proto3" json:"shared_target,omitempty"`
+	SharedTarget bool `protobuf:"varint,33,opt,name=shared_target,json=sharedTarget,proto3" json:"shared_target,omitempty"`
+	// v1.2 payload formats (40-49). The native format the host proposes for
+	// this load's Write streams (one of the sink's sink_payload_formats); ""
+	// means Arrow. The sink answers in BeginLoadResponse.payload_format
+	// whether it takes it for this load (e.g. its staging columns have the
+	// source's types). Write headers carry the accepted format here.
+	PayloadFormat string `protobuf:"bytes,40,opt,name=payload_format,json=payloadFormat,proto3" json:"payload_format,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2585,6 +2652,13 @@ func (x *BeginLoadRequest) GetSharedTarget() bool {
 		return x.SharedTarget
 	}
 	return false
+}
+
+func (x *BeginLoadRequest) GetPayloadFormat() string {
+	if x != nil {
+		return x.PayloadFormat
+	}
+	return ""
 }
 
 // LoadOptions are what the host asks of a load beyond its mode and
@@ -2792,8 +2866,12 @@ func (x *ModeOptions) GetPartitionBy() []string {
 type BeginLoadResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Name of the staging object (for plans and reports).
-	Staging       string `protobuf:"bytes,1,opt,name=staging,proto3" json:"staging,omitempty"`
-	Error         *Error `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
+	Staging string `protobuf:"bytes,1,opt,name=staging,proto3" json:"staging,omitempty"`
+	Error   *Error `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
+	// v1.2: the request's payload_format when the sink accepts it for this
+	// load, else "" (Arrow) with the reason in payload_reason.
+	PayloadFormat string `protobuf:"bytes,40,opt,name=payload_format,json=payloadFormat,proto3" json:"payload_format,omitempty"`
+	PayloadReason string `protobuf:"bytes,41,opt,name=payload_reason,json=payloadReason,proto3" json:"payload_reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2840,6 +2918,20 @@ func (x *BeginLoadResponse) GetError() *Error {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *BeginLoadResponse) GetPayloadFormat() string {
+	if x != nil {
+		return x.PayloadFormat
+	}
+	return ""
+}
+
+func (x *BeginLoadResponse) GetPayloadReason() string {
+	if x != nil {
+		return x.PayloadReason
+	}
+	return ""
 }
 
 type WriteHeader struct {
@@ -3439,7 +3531,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x14primary_key_position\x18( \x01(\x05R\x12primaryKeyPosition\"^\n" +
 	"\x06Schema\x121\n" +
 	"\x06fields\x18\x01 \x03(\v2\x19.dpone.connector.v1.FieldR\x06fields\x12!\n" +
-	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xe9\x04\n" +
+	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xd1\x05\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\bR\x06source\x12 \n" +
 	"\vdestination\x18\x02 \x01(\bR\vdestination\x12A\n" +
@@ -3460,7 +3552,9 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"schema_ops\x18\r \x03(\tR\tschemaOps\x12'\n" +
 	"\x0fdescribe_stream\x18\x0e \x01(\bR\x0edescribeStream\x12#\n" +
 	"\rtyped_options\x18\x14 \x01(\bR\ftypedOptions\x12\x18\n" +
-	"\afencing\x18\x1e \x01(\bR\afencing\"\x10\n" +
+	"\afencing\x18\x1e \x01(\bR\afencing\x124\n" +
+	"\x16source_payload_formats\x18( \x03(\tR\x14sourcePayloadFormats\x120\n" +
+	"\x14sink_payload_formats\x18) \x03(\tR\x12sinkPayloadFormats\"\x10\n" +
 	"\x0eGetSpecRequest\"\x8f\x03\n" +
 	"\x0fGetSpecResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -3477,7 +3571,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\"@\n" +
 	"\rCheckResponse\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\x84\x02\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xad\x02\n" +
 	"\x06Stream\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
 	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x122\n" +
@@ -3486,7 +3580,8 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"primaryKey\x12+\n" +
 	"\x11cursor_candidates\x18\x05 \x03(\tR\x10cursorCandidates\x12!\n" +
 	"\frow_estimate\x18\x06 \x01(\x03R\vrowEstimate\x12#\n" +
-	"\rbyte_estimate\x18\a \x01(\x03R\fbyteEstimate\"N\n" +
+	"\rbyte_estimate\x18\a \x01(\x03R\fbyteEstimate\x12'\n" +
+	"\x0fpayload_formats\x18( \x03(\tR\x0epayloadFormats\"N\n" +
 	"\x0fDiscoverRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x1a\n" +
@@ -3528,7 +3623,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x13ApplySchemaResponse\x12\x10\n" +
 	"\x03ddl\x18\x01 \x03(\tR\x03ddl\x12\x14\n" +
 	"\x05lossy\x18\x02 \x03(\tR\x05lossy\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xb5\x02\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xdc\x02\n" +
 	"\vReadRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x16\n" +
@@ -3541,10 +3636,12 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\foptions_json\x18\a \x01(\fR\voptionsJson\x12\x1f\n" +
 	"\vbatch_bytes\x18\b \x01(\x03R\n" +
 	"batchBytes\x12\x1c\n" +
-	"\tnamespace\x18\t \x01(\tR\tnamespace\"8\n" +
+	"\tnamespace\x18\t \x01(\tR\tnamespace\x12%\n" +
+	"\x0epayload_format\x18( \x01(\tR\rpayloadFormat\"R\n" +
 	"\x05Batch\x12\x1b\n" +
 	"\tarrow_ipc\x18\x01 \x01(\fR\barrowIpc\x12\x12\n" +
-	"\x04rows\x18\x02 \x01(\x03R\x04rows\"\"\n" +
+	"\x04rows\x18\x02 \x01(\x03R\x04rows\x12\x18\n" +
+	"\apayload\x18( \x01(\fR\apayload\"\"\n" +
 	"\n" +
 	"Checkpoint\x12\x14\n" +
 	"\x05state\x18\x01 \x01(\fR\x05state\"Y\n" +
@@ -3589,7 +3686,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\n" +
 	"partitions\x18\x01 \x03(\fR\n" +
 	"partitions\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xcb\x03\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xf2\x03\n" +
 	"\x10BeginLoadRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x17\n" +
@@ -3605,7 +3702,8 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\vmanifest_id\x18\x1f \x01(\tR\n" +
 	"manifestId\x12\x17\n" +
 	"\aunit_id\x18  \x01(\tR\x06unitId\x12#\n" +
-	"\rshared_target\x18! \x01(\bR\fsharedTarget\"\x88\x01\n" +
+	"\rshared_target\x18! \x01(\bR\fsharedTarget\x12%\n" +
+	"\x0epayload_format\x18( \x01(\tR\rpayloadFormat\"\x88\x01\n" +
 	"\vLoadOptions\x125\n" +
 	"\alineage\x18\x01 \x01(\v2\x1b.dpone.connector.v1.LineageR\alineage\x12B\n" +
 	"\fmode_options\x18\x02 \x01(\v2\x1f.dpone.connector.v1.ModeOptionsR\vmodeOptions\"\x8b\x01\n" +
@@ -3619,10 +3717,12 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x10max_delete_ratio\x18\x02 \x01(\x01H\x00R\x0emaxDeleteRatio\x88\x01\x01\x12\x14\n" +
 	"\x05where\x18\x03 \x01(\tR\x05where\x12!\n" +
 	"\fpartition_by\x18\x04 \x03(\tR\vpartitionByB\x13\n" +
-	"\x11_max_delete_ratio\"^\n" +
+	"\x11_max_delete_ratio\"\xac\x01\n" +
 	"\x11BeginLoadResponse\x12\x18\n" +
 	"\astaging\x18\x01 \x01(\tR\astaging\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\x83\x01\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\x12%\n" +
+	"\x0epayload_format\x18( \x01(\tR\rpayloadFormat\x12%\n" +
+	"\x0epayload_reason\x18) \x01(\tR\rpayloadReason\"\x83\x01\n" +
 	"\vWriteHeader\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x17\n" +

@@ -1,0 +1,4 @@
+package file
+
+// WriteParquet is writeParquet for the external certification test.
+var WriteParquet = writeParquet

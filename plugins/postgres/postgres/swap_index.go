@@ -1,0 +1,60 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// swapVersion is the swap marker's version: 2 stages without indexes and
+// builds them at commit.
+const swapVersion = 2
+
+// buildIndexes creates on staging every index of the target (oid), the
+// primary key, unique and exclusion constraints as constraints, others
+// from their definitions; PostgreSQL names them after staging and the swap
+// renames them to the target's names. It returns a reason (and builds
+// nothing more) when an index definition is not in the form it expects.
+func (l *load) buildIndexes(ctx context.Context, tx pgx.Tx, oid uint32) (string, error) {
+	var table string
+	if err := tx.QueryRow(ctx, "SELECT $1::regclass::text", oid).Scan(&table); err != nil {
+		return "", err
+	}
+	rows, err := tx.Query(ctx, `
+SELECT quote_ident(ic.relname), pg_get_indexdef(i.indexrelid), coalesce(pg_get_constraintdef(k.oid), '')
+FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x')
+WHERE i.indrelid = $1 ORDER BY i.indexrelid`, oid)
+	if err != nil {
+		return "", err
+	}
+	var stmts []string
+	var name, def, con, reason string
+	_, err = pgx.ForEachRow(rows, []any{&name, &def, &con}, func() error {
+		if con != "" {
+			stmts = append(stmts, "ALTER TABLE "+l.staging+" ADD "+con)
+			return nil
+		}
+		for _, kw := range []string{"CREATE INDEX ", "CREATE UNIQUE INDEX "} {
+			if rest, ok := strings.CutPrefix(def, kw+name+" ON "+table+" "); ok {
+				stmts = append(stmts, kw+"ON "+l.staging+" "+rest)
+				return nil
+			}
+		}
+		if reason == "" {
+			reason = "index " + name + " could not be rebuilt on staging (" + def + ")"
+		}
+		return nil
+	})
+	if err != nil || reason != "" {
+		return reason, err
+	}
+	for _, q := range stmts {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return "", fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return "", nil
+}

@@ -1,0 +1,167 @@
+package sdktest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
+	"github.com/dpone-go/dpone/proto/logical"
+)
+
+// payloadCheck certifies a stream's native payload formats (protocol
+// v1.2): the same rows either way. For each format the discovered stream
+// lists, it reads the stream with that format and with Arrow, and, when the
+// connector's sink accepts the format too, loads both reads (the bytes as
+// they came, as the host forwards them) into two fresh targets and compares
+// the targets read back. A source whose sink does not take its format is
+// checked for the payload read's row count only.
+func (s *session) payloadCheck(c *checkT, st StreamFixture, disc *connectorv1.Stream) {
+	formats := disc.GetPayloadFormats()
+	if len(formats) == 0 {
+		c.notApplicable("the stream lists no native payload format")
+	}
+	caps := s.spec.GetCapabilities()
+	for _, f := range formats {
+		if !slices.Contains(caps.GetSourcePayloadFormats(), f) {
+			c.Errorf("stream lists payload format %q, which the capabilities' source_payload_formats %v do not", f, caps.GetSourcePayloadFormats())
+		}
+	}
+	p := s.client(c)
+	ctx, cancel := s.ctx()
+	defer cancel()
+	arrowRead, err := rawRead(ctx, p, s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_FULL, st.Options))
+	if err != nil {
+		c.Fatalf("arrow read of %s: %v", streamKey(st), err)
+	}
+	for _, f := range formats {
+		req := s.readRequest(st, connectorv1.SourceMode_SOURCE_MODE_FULL, st.Options)
+		req.PayloadFormat = f
+		pr, err := rawRead(ctx, p, req)
+		if err != nil {
+			c.Fatalf("%s read of %s: %v", f, streamKey(st), err)
+		}
+		if pr.rows != arrowRead.rows {
+			c.Errorf("%s read of %s: got %d rows, the Arrow read %d", f, streamKey(st), pr.rows, arrowRead.rows)
+		}
+		if !sameFields(pr.schema, arrowRead.schema) {
+			c.Errorf("%s read of %s: schema %s differs from the Arrow read's %s", f, streamKey(st), pr.schema, arrowRead.schema)
+		}
+		if !caps.GetDestination() || !slices.Contains(caps.GetSinkPayloadFormats(), f) {
+			c.notef("%s: %d rows, as many as Arrow; values not compared (the sink does not accept %s)", f, pr.rows, f)
+			continue
+		}
+		mode := "full_refresh"
+		if !slices.Contains(caps.GetSinkModes(), mode) {
+			mode = s.firstMode()
+		}
+		aT, pT := s.table("payload_arrow"), s.table("payload_native")
+		if err := s.rawLoad(c, ctx, p, "payload-arrow", aT, mode, arrowRead, ""); err != nil {
+			c.Fatalf("arrow load of %s: %v", streamKey(st), err)
+		}
+		if err := s.rawLoad(c, ctx, p, "payload-"+f, pT, mode, pr, f); err != nil {
+			c.Fatalf("%s load of %s: %v", f, streamKey(st), err)
+		}
+		want, got := s.readTarget(c, aT, arrowRead.schema), s.readTarget(c, pT, arrowRead.schema)
+		if d := diffRows(want, got, fieldNames(arrowRead.schema), 10); d != nil {
+			c.Errorf("%s and Arrow loads of %s differ:\n%s", f, streamKey(st), strings.Join(d, "\n"))
+		}
+		c.notef("%s: %d rows, the same as through Arrow", f, len(got))
+	}
+}
+
+// rawResult is a read whose batches are kept as they came.
+type rawResult struct {
+	schema  *arrow.Schema
+	wire    *connectorv1.Schema
+	batches []*connectorv1.Batch
+	rows    int64
+}
+
+// rawRead runs one Read to its end and keeps its batches; an in-band error
+// is returned as an error.
+func rawRead(ctx context.Context, cc connectorv1.ConnectorClient, req *connectorv1.ReadRequest) (rawResult, error) {
+	var res rawResult
+	rs, err := cc.Read(ctx, req)
+	if err != nil {
+		return res, err
+	}
+	for {
+		m, err := rs.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return res, err
+		}
+		switch x := m.GetMsg().(type) {
+		case *connectorv1.ReadMessage_Schema:
+			if res.schema, err = logical.ArrowSchema(x.Schema); err != nil {
+				return res, err
+			}
+			res.wire = x.Schema
+		case *connectorv1.ReadMessage_Batch:
+			if (req.GetPayloadFormat() == "") != (len(x.Batch.GetPayload()) == 0) {
+				return res, fmt.Errorf("a batch of a read with payload_format %q carries %d payload bytes and %d Arrow bytes",
+					req.GetPayloadFormat(), len(x.Batch.GetPayload()), len(x.Batch.GetArrowIpc()))
+			}
+			res.batches = append(res.batches, x.Batch)
+			res.rows += x.Batch.GetRows()
+		case *connectorv1.ReadMessage_Error:
+			return res, errors.New(errText(x.Error))
+		}
+	}
+	if res.schema == nil {
+		return res, fmt.Errorf("the read ended without a schema")
+	}
+	return res, nil
+}
+
+// rawLoad loads a read's batches as they came into target, proposing
+// format ("" for Arrow) at BeginLoad as the host does.
+func (s *session) rawLoad(c *checkT, ctx context.Context, cc connectorv1.ConnectorClient, what string, target *connectorv1.TableRef, mode string, r rawResult, format string) error {
+	l := s.newLoadKey(c, what, target, r.schema, mode, keyFor(mode))
+	l.begin.PayloadFormat = format
+	resp, err := cc.BeginLoad(ctx, l.begin)
+	if err != nil {
+		return err
+	}
+	if resp.GetError() != nil {
+		return errors.New(errText(resp.GetError()))
+	}
+	if resp.GetPayloadFormat() != format {
+		_ = l.abort(ctx, cc)
+		return fmt.Errorf("the sink refused %s for a fresh target loaded from its own source: %s", format, resp.GetPayloadReason())
+	}
+	ws, err := cc.Write(ctx)
+	if err != nil {
+		return err
+	}
+	hdr := &connectorv1.WriteMessage{Msg: &connectorv1.WriteMessage_Header{Header: &connectorv1.WriteHeader{
+		ConfigJson: l.begin.GetConfigJson(), LoadId: l.id(), Begin: l.begin}}}
+	if err := ws.Send(hdr); err != nil {
+		return err
+	}
+	for _, b := range r.batches {
+		if err := ws.Send(&connectorv1.WriteMessage{Msg: &connectorv1.WriteMessage_Batch{Batch: b}}); err != nil {
+			break // CloseAndRecv says why
+		}
+	}
+	wr, err := ws.CloseAndRecv()
+	if err != nil {
+		return err
+	}
+	if wr.GetError() != nil {
+		return errors.New(errText(wr.GetError()))
+	}
+	if wr.GetRows() != r.rows {
+		return fmt.Errorf("Write staged %d rows, sent %d", wr.GetRows(), r.rows)
+	}
+	_, err = l.commit(ctx, cc)
+	return err
+}
