@@ -14,7 +14,6 @@ package export
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,10 +46,12 @@ type Options struct {
 	// Secret is the Kubernetes Secret holding every referenced variable;
 	// default "dpone-<name>".
 	Secret string
-	// Parallel bounds how many units load at once (dpone run -p).
+	// Parallel bounds how many units load at once (dpone run -p); 0: the
+	// manifest's run.parallel, else 4.
 	Parallel int
 	// Retries per task after a failure (the orchestrator's retries; dpone
-	// run's own retries of retryable errors happen inside each try).
+	// run's own retries of retryable errors happen inside each try);
+	// negative: the manifest's run.retries, else 2.
 	Retries int
 	// Cron schedules the job (argo CronWorkflow, k8s CronJob, Airflow
 	// schedule); empty means run on demand (k8s requires one).
@@ -130,10 +131,16 @@ func build(m *manifest.Manifest, path string, refs, connEnv map[string]bool, opt
 		opts.Secret = "dpone-" + dnsName(opts.Name)
 	}
 	if opts.Parallel <= 0 {
+		opts.Parallel = m.Run.Parallel
+	}
+	if opts.Parallel <= 0 {
 		opts.Parallel = 4
 	}
 	if opts.Retries < 0 {
-		return nil, errors.New("--retries must be 0 or more")
+		opts.Retries = 2
+		if m.Run.Retries != nil {
+			opts.Retries = *m.Run.Retries
+		}
 	}
 	j := &Job{Name: opts.Name, Manifest: path, Options: opts}
 	vars := map[string]Var{}

@@ -2,6 +2,7 @@ package export
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -262,5 +263,47 @@ func TestAirflowDAGImports(t *testing.T) {
 				t.Errorf("graph (-manifest +airflow):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestRunBlockSetsRetriesAndParallel: the manifest's run block gives the
+// tasks' retries and parallelism unless the command line says otherwise.
+func TestRunBlockSetsRetriesAndParallel(t *testing.T) {
+	setSecrets(t)
+	src, err := os.ReadFile("testdata/shop.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withRun := strings.Replace(string(src), "connections:\n", "run: {parallel: 3, retries: 5}\nconnections:\n", 1)
+	path := filepath.Join(t.TempDir(), "shop.yaml")
+	if err := os.WriteFile(path, []byte(withRun), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		opts              Options
+		parallel, retries int
+	}{
+		{Options{Retries: -1}, 3, 5},
+		{Options{Parallel: 2, Retries: 0}, 2, 0},
+	} {
+		j, err := Load(path, tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.Options.Parallel != tc.parallel || j.Options.Retries != tc.retries {
+			t.Errorf("options %+v: parallel %d retries %d, want %d %d", tc.opts, j.Options.Parallel, j.Options.Retries, tc.parallel, tc.retries)
+		}
+		b, err := Airflow(j, OperatorBash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf(`"retries": %d,`, tc.retries); !strings.Contains(string(b), want) {
+			t.Errorf("DAG file lacks %s", want)
+		}
+	}
+	// without a run block: 4 and 2
+	j := load(t, Options{Retries: -1})
+	if j.Options.Parallel != 4 || j.Options.Retries != 2 {
+		t.Errorf("defaults: parallel %d retries %d, want 4 2", j.Options.Parallel, j.Options.Retries)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // builder turns the checked tree into a Manifest, collecting problems.
@@ -88,6 +90,7 @@ func (b *builder) header() {
 	if !filepath.IsAbs(b.m.State.Path) {
 		b.m.State.Path = filepath.Join(b.m.Dir, b.m.State.Path)
 	}
+	b.runConfig()
 	pl := b.root.get("plugins")
 	b.m.Plugins = PluginsConfig{Dir: b.manifestPath(pl.get("dir").str()), LockFile: b.manifestPath(pl.get("lock_file").str())}
 }
@@ -251,5 +254,29 @@ func collectOrigins(n *node, path string, out map[string]string) {
 		}
 	default:
 		out[path] = n.layer
+	}
+}
+
+// runConfig reads the run block: whole numbers, parallel from 1, retries
+// from 0.
+func (b *builder) runConfig() {
+	r := b.root.get("run")
+	num := func(key string, min int) (int, bool) {
+		n := r.get(key)
+		if n == nil {
+			return 0, false
+		}
+		v, err := strconv.Atoi(strings.TrimSpace(n.str()))
+		if err != nil || v < min || n.kind != scalarNode {
+			b.p.add(ErrInvalid, n.line, "", "run.%s must be a whole number from %d, got %q", key, min, n.str())
+			return 0, false
+		}
+		return v, true
+	}
+	if v, ok := num("parallel", 1); ok {
+		b.m.Run.Parallel = v
+	}
+	if v, ok := num("retries", 0); ok {
+		b.m.Run.Retries = &v
 	}
 }

@@ -70,7 +70,16 @@ type Manifest struct {
 	Metadata Metadata
 	State    StateConfig
 	Plugins  PluginsConfig
+	Run      RunConfig
 	Units    []*Unit // in manifest order
+}
+
+// RunConfig is the manifest's run block: defaults for how its units run,
+// which `dpone run` flags override and `dpone export` writes into the
+// orchestrator's job. Zero values mean unset (the command's default).
+type RunConfig struct {
+	Parallel int  // units loading at once (run -p)
+	Retries  *int // retries per unit after a retryable error; nil: unset
 }
 
 // PluginsConfig is the manifest's plugins block: where this project keeps

@@ -89,6 +89,10 @@ var (
 			"path":    scalarS,
 			"dsn":     scalarS,
 		}},
+		"run": {kind: shapeFields, fields: map[string]*shape{
+			"parallel": scalarS,
+			"retries":  scalarS,
+		}},
 		"plugins": {kind: shapeFields, fields: map[string]*shape{
 			"dir":       scalarS,
 			"lock_file": scalarS,

@@ -34,8 +34,8 @@ Export reads no credentials and starts no connector.`,
 	f.StringVar(&o.Image, "image", "", "container image with dpone, its connectors and the manifest (argo, k8s, --operator kubernetes)")
 	f.StringVar(&o.Namespace, "namespace", "", "Kubernetes namespace")
 	f.StringVar(&o.Secret, "secret", "", "Kubernetes Secret holding the variables (default dpone-<name>)")
-	f.IntVarP(&o.Parallel, "parallel", "p", 4, "units loading at once (Airflow pool slots, Argo parallelism, dpone run -p)")
-	f.IntVar(&o.Retries, "retries", 2, "orchestrator retries per task")
+	f.IntVarP(&o.Parallel, "parallel", "p", 0, "units loading at once (Airflow pool slots, Argo parallelism, dpone run -p; default: the manifest's run.parallel, else 4)")
+	f.IntVar(&o.Retries, "retries", -1, "orchestrator retries per task (default: the manifest's run.retries, else 2)")
 	f.StringVar(&o.Cron, "cron", "", "schedule, e.g. \"0 3 * * *\" (argo: CronWorkflow; k8s: required)")
 	f.StringVarP(&out, "output", "o", "", "write to this file instead of stdout")
 

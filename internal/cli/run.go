@@ -61,8 +61,8 @@ run or by a unit), 130 interrupted.`,
 	f := cmd.Flags()
 	f.StringSliceVarP(&o.selectors, "select", "s", nil, "units to run: <schema>.<table>, id or glob (default: all)")
 	f.StringSliceVar(&o.excludes, "exclude", nil, "units to leave out")
-	f.IntVarP(&o.parallel, "parallel", "p", 4, "units loading at once")
-	f.IntVar(&o.retries, "retries", 2, "retries per unit after a retryable error (UNAVAILABLE, RATE_LIMITED)")
+	f.IntVarP(&o.parallel, "parallel", "p", 0, "units loading at once (default: the manifest's run.parallel, else 4)")
+	f.IntVar(&o.retries, "retries", -1, "retries per unit after a retryable error (UNAVAILABLE, RATE_LIMITED; default: the manifest's run.retries, else 2)")
 	f.DurationVar(&o.retryBackoff, "retry-backoff", 2*time.Second, "first retry delay, doubled each retry, with jitter")
 	f.DurationVar(&o.retryMax, "retry-max-backoff", run.DefaultRetryMaxBackoff, "longest delay between retries")
 	f.BoolVar(&o.wait, "wait", false, "wait for units locked by another run instead of failing")
@@ -190,8 +190,8 @@ func runRun(ctx context.Context, app *App, o *runOptions, args []string) error {
 		defer lineage.Close()
 	}
 	rep, runErr := run.Execute(ctx, run.Options{
-		Manifest: s.m, Units: s.units, Parallel: o.parallel, Store: s.store, Pool: s.pool,
-		Progress: progress, Log: app.Err, Retries: o.retries, RetryBackoff: o.retryBackoff, RetryMaxBackoff: o.retryMax,
+		Manifest: s.m, Units: s.units, Parallel: runParallel(o.parallel, s.m), Store: s.store, Pool: s.pool,
+		Progress: progress, Log: app.Err, Retries: runRetries(o.retries, s.m), RetryBackoff: o.retryBackoff, RetryMaxBackoff: o.retryMax,
 		Wait: o.wait, LockTTL: o.lockTTL, Args: args, Hooks: app.hooks, RunID: runID, Lineage: lineage, Metrics: metrics,
 	})
 	if rep == nil {
@@ -296,4 +296,26 @@ func countOf(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// runParallel is -p, else the manifest's run.parallel, else 4.
+func runParallel(flag int, m *manifest.Manifest) int {
+	switch {
+	case flag > 0:
+		return flag
+	case m.Run.Parallel > 0:
+		return m.Run.Parallel
+	}
+	return 4
+}
+
+// runRetries is --retries, else the manifest's run.retries, else 2.
+func runRetries(flag int, m *manifest.Manifest) int {
+	switch {
+	case flag >= 0:
+		return flag
+	case m.Run.Retries != nil:
+		return *m.Run.Retries
+	}
+	return 2
 }
