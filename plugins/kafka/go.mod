@@ -14,7 +14,7 @@ require (
 
 require (
 	github.com/bufbuild/protocompile v0.14.1 // indirect
-	github.com/dpone-go/dpone/proto v0.1.0 // indirect
+	github.com/dpone-go/dpone/proto v0.2.0 // indirect
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/go-viper/mapstructure/v2 v2.4.0 // indirect
 	github.com/goccy/go-json v0.10.6 // indirect
