@@ -110,9 +110,9 @@ func runRead(ctx context.Context, app *App, o readOptions) error {
 		return err
 	}
 	if stopped {
-		fmt.Fprintf(app.Err, "(%d rows shown; stopped at --limit %d)\n", p.rows, o.limit)
+		fmt.Fprintf(app.Err, "(%s shown; stopped at --limit %d)\n", countOf(int(p.rows), "row"), o.limit)
 	} else {
-		fmt.Fprintf(app.Err, "(%d rows)\n", p.rows)
+		fmt.Fprintf(app.Err, "(%s)\n", countOf(int(p.rows), "row"))
 	}
 	return nil
 }

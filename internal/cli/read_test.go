@@ -67,3 +67,17 @@ func TestReadErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestReadCountsInWords: one row is "1 row", not "1 rows".
+func TestReadCountsInWords(t *testing.T) {
+	_, errOut, code := runCLI(t, "read", "test", "rows", "--options", `{"rows":1}`)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	wantOutput(t, "stderr", errOut, "(1 row)")
+	_, errOut, code = runCLI(t, "read", "test", "rows", "--options", `{"rows":2500}`, "--limit", "1")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	wantOutput(t, "stderr", errOut, "(1 row shown; stopped at --limit 1)")
+}
