@@ -144,7 +144,7 @@ func throughputSVG(r *Report) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" id="throughput" viewBox="0 0 %d %d" role="img" aria-label="throughput over time">`, svgW, h)
 	axis(&b, x, maxT, h-30)
-	fmt.Fprintf(&b, `<text x="4" y="20" class="tick">%s rows/s</text>`, humanInt(int64(maxV)))
+	fmt.Fprintf(&b, `<text x="4" y="20" class="tick">%s rows/s</text>`, groupDigits(int64(maxV)))
 	for i, u := range r.Units {
 		pts := series[u.Unit]
 		if len(pts) == 0 {
@@ -181,12 +181,12 @@ func rowsSVG(r *Report) template.HTML {
 		y := 5 + i*22
 		fmt.Fprintf(&b, `<g class="unit" data-unit="%s"><text x="4" y="%d" class="label">%s</text>`, esc(u.Unit), y+13, esc(u.Unit))
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="16" fill="%s"><title>%s rows written</title></rect>`,
-			labelW, y, w(u.RowsWritten), palette[2], humanInt(u.RowsWritten))
+			labelW, y, w(u.RowsWritten), palette[2], groupDigits(u.RowsWritten))
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="16" fill="%s"><title>%s rows quarantined</title></rect>`,
-			float64(labelW)+w(u.RowsWritten), y, w(u.RowsQuarantined), palette[5], humanInt(u.RowsQuarantined))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" class="tick">%s`, float64(labelW)+w(u.RowsWritten+u.RowsQuarantined)+6, y+13, humanInt(u.RowsWritten))
+			float64(labelW)+w(u.RowsWritten), y, w(u.RowsQuarantined), palette[5], groupDigits(u.RowsQuarantined))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" class="tick">%s`, float64(labelW)+w(u.RowsWritten+u.RowsQuarantined)+6, y+13, groupDigits(u.RowsWritten))
 		if u.RowsQuarantined > 0 {
-			fmt.Fprintf(&b, ` + %s quarantined`, humanInt(u.RowsQuarantined))
+			fmt.Fprintf(&b, ` + %s quarantined`, groupDigits(u.RowsQuarantined))
 		}
 		b.WriteString(`</text></g>`)
 	}
@@ -194,29 +194,11 @@ func rowsSVG(r *Report) template.HTML {
 	return template.HTML(b.String())
 }
 
-// humanInt formats n with thousands separators.
-func humanInt(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
-}
-
 var htmlPage = template.Must(template.New("run").Funcs(template.FuncMap{
-	"int": humanInt,
-	"ri":  func(f float64) string { return humanInt(int64(f)) },
-	"mb":  func(b int64) string { return fmt.Sprintf("%.1f", float64(b)/1e6) },
-	"f1":  func(f float64) string { return fmt.Sprintf("%.1f", f) },
+	"int": groupDigits,
+	"ri":  func(f float64) string { return groupDigits(int64(f)) },
+	"mb":  megabytes,
+	"f1":  seconds,
 	"code": func(e *ErrorInfo) string {
 		if e == nil {
 			return ""

@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -169,7 +170,7 @@ func build(m *manifest.Manifest, path string, refs, connEnv map[string]bool, opt
 			}
 		}
 	}
-	for _, k := range slices.Sorted(mapsKeys(vars)) {
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		j.Env = append(j.Env, vars[k])
 	}
 	g := m.Graph()
@@ -200,16 +201,6 @@ func fromEnv(e manifest.Endpoint, connEnv map[string]bool) bool {
 		}
 	}
 	return false
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 var notDNS = regexp.MustCompile(`[^a-z0-9]+`)
