@@ -250,6 +250,9 @@ func (b *bench) setup(res *results) error {
 	}
 	res.CopyBytes, _ = strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
 	res.PGVersion, _ = b.psqlValue(b.srcDSN, "SHOW server_version")
+	res.PGSettings, _ = b.psqlValue(b.srcDSN, `SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name) FROM pg_settings
+WHERE name IN ('wal_level', 'fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_wal_size',
+  'maintenance_work_mem', 'max_parallel_maintenance_workers', 'wal_compression', 'checkpoint_timeout')`)
 	res.Commit = gitCommit(b.root)
 	return nil
 }

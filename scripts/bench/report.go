@@ -19,8 +19,12 @@ type results struct {
 	CPUs      int    `json:"cpus"`
 	PGVersion string `json:"postgres_version"`
 	Setup     string `json:"setup"`
-	Rows      int64  `json:"rows"`
-	Runs      int    `json:"runs"`
+	// PGSettings are the server's settings that bear on bulk loads, read
+	// once: every scenario, the psql pipe and dpone alike, runs against
+	// this one server with these settings.
+	PGSettings string `json:"postgres_settings"`
+	Rows       int64  `json:"rows"`
+	Runs       int    `json:"runs"`
 	// CopyBytes is the size of bench_src's binary COPY stream; MB/s
 	// divides it (scaled to the row count) by the wall time.
 	CopyBytes int64     `json:"copy_bytes"`
@@ -154,6 +158,7 @@ func (r *results) finish() {
 func (r *results) table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\ndpone bench  %s  commit %s  PostgreSQL %s  %d CPUs  median of %d interleaved runs (spread min-max)\n", r.Date, r.Commit, r.PGVersion, r.CPUs, r.Runs)
+	fmt.Fprintf(&b, "one PostgreSQL server for every scenario (the psql pipe and dpone alike): %s\n", r.PGSettings)
 	fmt.Fprintf(&b, "cpu s = every process: the command's tree (dpone host + plugins, or psql) + the PostgreSQL server (backends and background)\n")
 	fmt.Fprintf(&b, "%-18s %8s %7s %13s %10s %6s %7s %16s %6s %7s %-34s %8s %s\n", "scenario", "rows", "wall s", "spread s", "rows/s", "MB/s", "ratio",
 		"cpu s (cl+pg)", "total", "cpu x", "peak RSS MB (host, plugins)", "total MB", "")

@@ -59,7 +59,9 @@ var scenarios = []scenario{
 	{Name: "files_to_duckdb", Source: "file", Sink: "duckdb"},
 	// DuckDB's own CREATE TABLE AS SELECT * FROM read_parquet(...), threads=2.
 	{Name: "duckdb_ctas", Sink: "duckdb"},
-	// The same with the dpone DuckDB sink's default memory_limit (128MB).
+	// The same under 128MB, the DuckDB sink's smallest default
+	// memory_limit (a machine or cgroup of 512MB or less; the default was
+	// 128MB everywhere before it was sized from the machine's memory).
 	{Name: "duckdb_ctas_128mb", Sink: "duckdb", Optional: true},
 	{Name: "merge_duckdb", Source: "postgres", Sink: "duckdb", Merge: true, Optional: true},
 }
