@@ -13,7 +13,7 @@
 // BENCH_RUNS (3), BENCH_SMALL_ROWS (1000000; the size peak RSS is compared
 // against, 0 skips it), BENCH_SCENARIOS (comma list, default all),
 // BENCH_OUT (.dpone/bench), BENCH_WORK (.dpone/bench). Optional scenarios
-// (psql_pipe_pk, pg_to_pg_nolineage, pg_to_pg_existing, duckdb_ctas_128mb,
+// (pg_to_pg_nolineage, pg_to_pg_existing, duckdb_ctas_128mb,
 // merge_duckdb, ClickHouse's) run only when BENCH_SCENARIOS names them.
 package main
 
