@@ -200,6 +200,16 @@ func (b *bench) setup(res *results) error {
 			}
 		}
 	}
+	// Autovacuum would vacuum and analyze one scenario's fresh table while
+	// another is measured, charging its CPU to whichever runs then; off on
+	// this throwaway server, for the pipe and dpone alike. Every measured
+	// run starts after a CHECKPOINT (measure).
+	if err := b.psql(b.adminDSN, "ALTER SYSTEM SET autovacuum = off"); err != nil {
+		return err
+	}
+	if err := b.psql(b.adminDSN, "SELECT pg_reload_conf()"); err != nil {
+		return err
+	}
 	if err := b.psql(b.dstDSN, "CREATE SCHEMA IF NOT EXISTS bench"); err != nil {
 		return err
 	}
@@ -251,7 +261,7 @@ func (b *bench) setup(res *results) error {
 	res.CopyBytes, _ = strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
 	res.PGVersion, _ = b.psqlValue(b.srcDSN, "SHOW server_version")
 	res.PGSettings, _ = b.psqlValue(b.srcDSN, `SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name) FROM pg_settings
-WHERE name IN ('wal_level', 'fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_wal_size',
+WHERE name IN ('autovacuum', 'wal_level', 'fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_wal_size',
   'maintenance_work_mem', 'max_parallel_maintenance_workers', 'wal_compression', 'checkpoint_timeout')`)
 	res.Commit = gitCommit(b.root)
 	return nil

@@ -273,6 +273,13 @@ func (b *bench) measure(cmd *exec.Cmd, stdout ...*bytes.Buffer) (measurement, er
 	if len(stdout) > 0 {
 		cmd.Stdout = stdout[0]
 	}
+	if b.pg != nil {
+		// Earlier runs' dirty buffers are written now, not on this
+		// run's account (autovacuum is off on the bench server: setup).
+		if err := b.psql(b.adminDSN, "CHECKPOINT"); err != nil {
+			return measurement{}, err
+		}
+	}
 	load := load1()
 	before := b.pg.snapshot()
 	start := time.Now()
