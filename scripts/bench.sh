@@ -3,7 +3,8 @@
 #
 # Starts a throwaway PostgreSQL server (scripts/pg.sh, data in
 # $BENCH_PG_DIR, default .dpone/bench-pg, kept between runs so bench_src is
-# generated once) holding the source database benchsrc and the target
+# generated once; the bench turns its autovacuum off and CHECKPOINTs before
+# every measured run) holding the source database benchsrc and the target
 # database benchdst, runs scripts/bench (see its doc comment for BENCH_ROWS,
 # BENCH_RUNS, BENCH_SMALL_ROWS, BENCH_SCENARIOS) and stops the server.
 # Quick run: BENCH_ROWS=200000 BENCH_SMALL_ROWS=0 BENCH_RUNS=1 make bench

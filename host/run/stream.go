@@ -19,6 +19,21 @@ import (
 // read should have at least.
 const partitionRows = 1_000_000
 
+// autoMaxPartitions caps parallel: auto. Every partition writes into the
+// load's one staging table: measured PostgreSQL → PostgreSQL (make bench,
+// 5M rows, 2 cores), 1, 2 and 4 partitions took 1.40, 1.37 and 1.45× the
+// psql pipe's wall time and 1.48, 1.55 and 1.59× its CPU, the COPYs
+// waiting on the staging table's extension lock 0, 6 and 23% of the time;
+// docs/types/postgres.md has the numbers. A number in parallel still asks
+// for more.
+const autoMaxPartitions = 2
+
+// autoPartitions is the partition count of parallel: auto for a stream
+// of about rows rows on cpus cores (below 2: read serially).
+func autoPartitions(rows int64, cpus int) int {
+	return int(min(int64(cpus), rows/partitionRows, autoMaxPartitions))
+}
+
 // openReads starts the unit's Read, or one Read per partition when the
 // source can partition and source.options.parallel asks for it, and
 // returns the streams positioned after their schema. A format asks for
@@ -63,7 +78,8 @@ func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit, forma
 // partitions asks the source for partition descriptors when the unit reads
 // in parallel: source.options.parallel is a number, or "auto" (the
 // default: one partition per million estimated rows, at most one per
-// core). Incremental reads are never partitioned.
+// core and at most autoMaxPartitions). Incremental reads are never
+// partitioned.
 func (r *unitRun) partitions(ctx context.Context, src Source, p *plan.Unit) ([][]byte, error) {
 	req := p.Read
 	if !p.SourceSpec.Capabilities.ParallelPartitions || p.Incremental {
@@ -75,7 +91,7 @@ func (r *unitRun) partitions(ctx context.Context, src Source, p *plan.Unit) ([][
 		if err != nil || len(streams) != 1 {
 			return nil, nil // no estimate: read serially
 		}
-		n = int(min(int64(runtime.NumCPU()), streams[0].RowEstimate/partitionRows))
+		n = autoPartitions(streams[0].RowEstimate, runtime.NumCPU())
 	}
 	if n < 2 {
 		return nil, nil

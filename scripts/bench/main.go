@@ -13,7 +13,7 @@
 // BENCH_RUNS (3), BENCH_SMALL_ROWS (1000000; the size peak RSS is compared
 // against, 0 skips it), BENCH_SCENARIOS (comma list, default all),
 // BENCH_OUT (.dpone/bench), BENCH_WORK (.dpone/bench). Optional scenarios
-// (psql_pipe_pk, pg_to_pg_nolineage, pg_to_pg_existing, duckdb_ctas_128mb,
+// (pg_to_pg_nolineage, pg_to_pg_existing, duckdb_ctas_128mb,
 // merge_duckdb, ClickHouse's) run only when BENCH_SCENARIOS names them.
 package main
 
@@ -200,6 +200,16 @@ func (b *bench) setup(res *results) error {
 			}
 		}
 	}
+	// Autovacuum would vacuum and analyze one scenario's fresh table while
+	// another is measured, charging its CPU to whichever runs then; off on
+	// this throwaway server, for the pipe and dpone alike. Every measured
+	// run starts after a CHECKPOINT (measure).
+	if err := b.psql(b.adminDSN, "ALTER SYSTEM SET autovacuum = off"); err != nil {
+		return err
+	}
+	if err := b.psql(b.adminDSN, "SELECT pg_reload_conf()"); err != nil {
+		return err
+	}
 	if err := b.psql(b.dstDSN, "CREATE SCHEMA IF NOT EXISTS bench"); err != nil {
 		return err
 	}
@@ -250,6 +260,9 @@ func (b *bench) setup(res *results) error {
 	}
 	res.CopyBytes, _ = strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
 	res.PGVersion, _ = b.psqlValue(b.srcDSN, "SHOW server_version")
+	res.PGSettings, _ = b.psqlValue(b.srcDSN, `SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name) FROM pg_settings
+WHERE name IN ('autovacuum', 'wal_level', 'fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_wal_size',
+  'maintenance_work_mem', 'max_parallel_maintenance_workers', 'wal_compression', 'checkpoint_timeout')`)
 	res.Commit = gitCommit(b.root)
 	return nil
 }

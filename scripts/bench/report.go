@@ -19,8 +19,12 @@ type results struct {
 	CPUs      int    `json:"cpus"`
 	PGVersion string `json:"postgres_version"`
 	Setup     string `json:"setup"`
-	Rows      int64  `json:"rows"`
-	Runs      int    `json:"runs"`
+	// PGSettings are the server's settings that bear on bulk loads, read
+	// once: every scenario, the psql pipe and dpone alike, runs against
+	// this one server with these settings.
+	PGSettings string `json:"postgres_settings"`
+	Rows       int64  `json:"rows"`
+	Runs       int    `json:"runs"`
 	// CopyBytes is the size of bench_src's binary COPY stream; MB/s
 	// divides it (scaled to the row count) by the wall time.
 	CopyBytes int64     `json:"copy_bytes"`
@@ -52,6 +56,11 @@ type summary struct {
 	ServerCPU float64 `json:"median_server_cpu_s"`
 	TotalCPU  float64 `json:"median_total_cpu_s"`
 	CPURatio  float64 `json:"cpu_ratio_to_psql_pipe"`
+	// RatioPK and CPURatioPK compare a scenario loading a PostgreSQL
+	// table that gets a primary key (pg_to_pg*, files_to_pg: the source
+	// has one) with psql_pipe_pk, the pipe doing the same work.
+	RatioPK    float64 `json:"ratio_to_psql_pipe_pk,omitempty"`
+	CPURatioPK float64 `json:"cpu_ratio_to_psql_pipe_pk,omitempty"`
 	// ExtendShare is the median share of the target's COPY backend samples
 	// waiting on the relation extension lock (PostgreSQL sinks).
 	ExtendShare float64 `json:"median_extend_lock_share,omitempty"`
@@ -131,7 +140,16 @@ func (r *results) finish() {
 			pipe[s.Rows], pipeCPU[s.Rows] = s.WallSecs, s.TotalCPU
 		}
 	}
+	pk, pkCPU := map[int64]float64{}, map[int64]float64{}
+	for _, s := range r.Results {
+		if s.Scenario == "psql_pipe_pk" {
+			pk[s.Rows], pkCPU[s.Rows] = s.WallSecs, s.TotalCPU
+		}
+	}
 	for i := range r.Results {
+		if s := &r.Results[i]; strings.HasPrefix(s.Scenario, "pg_to_pg") && pk[s.Rows] > 0 && pkCPU[s.Rows] > 0 {
+			s.RatioPK, s.CPURatioPK = s.WallSecs/pk[s.Rows], s.TotalCPU/pkCPU[s.Rows]
+		}
 		if p := pipe[r.Results[i].Rows]; p > 0 {
 			r.Results[i].Ratio = r.Results[i].WallSecs / p
 		}
@@ -154,6 +172,7 @@ func (r *results) finish() {
 func (r *results) table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\ndpone bench  %s  commit %s  PostgreSQL %s  %d CPUs  median of %d interleaved runs (spread min-max)\n", r.Date, r.Commit, r.PGVersion, r.CPUs, r.Runs)
+	fmt.Fprintf(&b, "one PostgreSQL server for every scenario (the psql pipe and dpone alike): %s\n", r.PGSettings)
 	fmt.Fprintf(&b, "cpu s = every process: the command's tree (dpone host + plugins, or psql) + the PostgreSQL server (backends and background)\n")
 	fmt.Fprintf(&b, "%-18s %8s %7s %13s %10s %6s %7s %16s %6s %7s %-34s %8s %s\n", "scenario", "rows", "wall s", "spread s", "rows/s", "MB/s", "ratio",
 		"cpu s (cl+pg)", "total", "cpu x", "peak RSS MB (host, plugins)", "total MB", "")
@@ -179,6 +198,11 @@ func (r *results) table() string {
 		fmt.Fprintf(&b, "%-18s %8d %7.2f %6.2f-%-6.2f %10.0f %6.1f %6.2fx %7.1f+%-8.1f %6.1f %6.2fx %-34s %8.0f %s\n", s.Scenario, s.Rows, s.WallSecs,
 			s.MinWall, s.MaxWall, s.RowsPerSec, s.MBPerSec, s.Ratio, s.ClientCPU, s.ServerCPU, s.TotalCPU, s.CPURatio,
 			procs, s.TotalMB, strings.Join(flags, "; "))
+	}
+	for _, s := range r.Results {
+		if s.RatioPK > 0 {
+			fmt.Fprintf(&b, "%-18s %8d vs psql_pipe_pk (the same primary key, built after the rows): wall %.2fx, cpu %.2fx\n", s.Scenario, s.Rows, s.RatioPK, s.CPURatioPK)
+		}
 	}
 	for _, s := range r.RSSScaling {
 		fmt.Fprintf(&b, "peak RSS %-18s %d rows: %.0f MB   %d rows: %.0f MB\n", s.Scenario, s.SmallRows, s.SmallMB, s.Rows, s.MB)

@@ -37,21 +37,18 @@ type Config struct {
 	// only.
 	Path string `json:"path"`
 	// MemoryLimit caps DuckDB's buffer manager (SET memory_limit), e.g.
-	// "128MB" (DefaultMemoryLimit when empty). Beyond it DuckDB writes
-	// blocks to the database file or spills to <path>.tmp.
+	// "1GB"; when empty, a quarter of the machine's memory (or of the
+	// cgroup's limit), at least 128MB (memory.go). Beyond it DuckDB
+	// writes blocks to the database file or spills to <path>.tmp.
 	MemoryLimit string `json:"memory_limit"`
 	// Threads is DuckDB's worker thread count (SET threads);
 	// DefaultThreads when 0.
 	Threads int `json:"threads"`
 }
 
-// Defaults of Config.MemoryLimit and Config.Threads: the host and every
-// plugin of a run share a 400 MB budget, and the machines running dpone
+// DefaultThreads is Config.Threads when unset: the machines running dpone
 // beside the databases have few cores.
-const (
-	DefaultMemoryLimit = "128MB"
-	DefaultThreads     = 2
-)
+const DefaultThreads = 2
 
 const configSchema = `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -60,7 +57,7 @@ const configSchema = `{
   "required": ["path"],
   "properties": {
     "path": {"type": "string", "minLength": 1, "description": "DuckDB database file; its directory must exist"},
-    "memory_limit": {"type": "string", "default": "128MB", "description": "DuckDB memory_limit (e.g. 256MB, 1GB): caps the plugin's buffer memory; the first config to open a file sets it"},
+    "memory_limit": {"type": "string", "description": "DuckDB memory_limit (e.g. 256MB, 1GB): caps the plugin's buffer memory; default a quarter of the machine's memory (or of its cgroup limit), at least 128MB; the first config to open a file sets it"},
     "threads": {"type": "integer", "minimum": 1, "default": 2, "description": "DuckDB worker threads; the first config to open a file sets it"}
   }
 }`
@@ -149,7 +146,7 @@ func decodeConfig(raw json.RawMessage) (Config, error) {
 		return cfg, sdk.Errorf(sdk.CodeConfig, "config: path is required (the DuckDB database file)")
 	}
 	if cfg.MemoryLimit == "" {
-		cfg.MemoryLimit = DefaultMemoryLimit
+		cfg.MemoryLimit = defaultMemoryLimit()
 	}
 	if cfg.Threads == 0 {
 		cfg.Threads = DefaultThreads

@@ -25,7 +25,7 @@ func classify(err error) error {
 		// DuckDB's own advice (SET memory_limit ...) is no use to a dpone
 		// user: name the connector's option.
 		return sdk.Errorf(sdk.CodeConfig, "%s: DuckDB ran out of memory: raise the duckdb connection's memory_limit "+
-			"option (default %s; e.g. \"memory_limit\": \"1GB\" in its config) or lower threads", duckdbText(err), DefaultMemoryLimit)
+			"option (default a quarter of the machine's memory, here %s; e.g. \"memory_limit\": \"4GB\" in its config) or lower threads", duckdbText(err), defaultMemoryLimit())
 	case de.Type == ddb.ErrorTypeIO && diskFull(de.Msg):
 		// Matching the message is the only way: the cgo error carries no
 		// errno. Not retryable: the same load needs the same space.

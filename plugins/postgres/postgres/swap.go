@@ -318,6 +318,9 @@ func (l *load) swap(ctx context.Context, tx pgx.Tx, receipt json.RawMessage) (re
 	if err != nil {
 		return res, "", "", err
 	}
+	if err := raiseIndexMemory(ctx, tx); err != nil {
+		return res, "", "", err
+	}
 	if oid != 0 && m.Swap >= swapVersion {
 		// Before the target's lock: readers are not blocked meanwhile.
 		// Should the target's indexes change before the lock, the

@@ -76,3 +76,31 @@ func TestSwapBuildsIndexesAfterCopy(t *testing.T) {
 		t.Errorf("target after the failed commit: got %q, %v; want x,y,z", plan, err)
 	}
 }
+
+// TestSwapBuildsIndexesWithIndexMemory: the commit builds the target's
+// indexes with maintenance_work_mem raised to indexBuildMemory, so the
+// sort of a big key fits in memory instead of spilling to disk. The
+// target's expression index calls a function that fails below it: the
+// swap's rebuild of that index proves what the build ran with.
+func TestSwapBuildsIndexesWithIndexMemory(t *testing.T) {
+	cfg, conn := testDB(t)
+	c := New().(*Connector)
+	refresh(t, c, cfg, "mw-1", "membuild", kv{1, "a"})
+	mustExec(t, conn, `CREATE FUNCTION sinktest.mw_spy(x bigint) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes('`+indexBuildMemory+`') THEN
+    RAISE EXCEPTION 'index built with maintenance_work_mem %', current_setting('maintenance_work_mem');
+  END IF;
+  RETURN x;
+END $$`)
+	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE IF EXISTS sinktest.membuild; DROP FUNCTION sinktest.mw_spy") })
+	mustExec(t, conn, "SET maintenance_work_mem = '"+indexBuildMemory+"'")
+	mustExec(t, conn, "CREATE INDEX membuild_spy ON sinktest.membuild (sinktest.mw_spy(id))")
+	mustExec(t, conn, "RESET maintenance_work_mem")
+
+	refresh(t, c, cfg, "mw-2", "membuild", kv{1, "x"}, kv{2, "y"})
+	var got string
+	if err := conn.QueryRow(context.Background(), "SELECT string_agg(name, ',' ORDER BY id) FROM sinktest.membuild").Scan(&got); err != nil || got != "x,y" {
+		t.Errorf("target after the swap: got %q, %v; want x,y", got, err)
+	}
+}
