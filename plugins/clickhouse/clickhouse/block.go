@@ -86,6 +86,9 @@ func typedColumn(f arrow.Field, arr arrow.Array, inner string, nullable bool) (p
 		c := proto.ColDate32(unsafe.Slice((*proto.Date32)(unsafe.Pointer(unsafe.SliceData(vals))), len(vals)))
 		return fixedCol(inner == "Date32", a, nullable, &c)
 	case *array.String:
+		if inner == "UUID" {
+			return uuidCol(f, a, nullable)
+		}
 		if inner != "String" {
 			return nil, false, nil
 		}
