@@ -151,9 +151,12 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err := l.exec(ctx, "create staging "+l.db+"."+l.staging, ddl); err != nil {
 		return "", err
 	}
-	// Block-level deduplication of retried inserts (insert_deduplication_token).
-	if err := l.exec(ctx, "set staging deduplication", "ALTER TABLE "+qualified(l.db, l.staging)+" MODIFY SETTING non_replicated_deduplication_window = 100000"); err != nil {
-		return "", err
+	// Block-level deduplication of retried inserts (insert_deduplication_token):
+	// createDDL sets it, a copy of the target's structure may lack it.
+	if t != nil {
+		if err := l.exec(ctx, "set staging deduplication", "ALTER TABLE "+qualified(l.db, l.staging)+" MODIFY SETTING non_replicated_deduplication_window = "+dedupWindow); err != nil {
+			return "", err
+		}
 	}
 	return l.db + "." + l.staging, nil
 }
