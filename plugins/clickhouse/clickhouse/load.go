@@ -118,7 +118,13 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err := l.fenceCheck(ctx); err != nil {
 		return "", err
 	}
+	if err := l.sweepStaging(ctx); err != nil {
+		return "", err
+	}
 	if err := l.exec(ctx, "drop old staging", "DROP TABLE IF EXISTS "+qualified(l.db, l.staging)+" SYNC"); err != nil {
+		return "", err
+	}
+	if err := l.registerStaging(ctx); err != nil {
 		return "", err
 	}
 	t, err := l.srv.table(ctx, l.db, req.Target.Name)
