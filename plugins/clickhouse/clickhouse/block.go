@@ -28,6 +28,15 @@ import (
 // pair (the record then goes through clickhouse-go). A NULL in a column
 // that is not Nullable is a DATA error.
 func blockColumn(f arrow.Field, arr arrow.Array, typ string) (col proto.ColInput, ok bool, err error) {
+	// LowCardinality of strings: the block sends String (Nullable(String)),
+	// which the server converts to the column's dictionary encoding.
+	if lc, isLC := strings.CutPrefix(typ, "LowCardinality("); isLC {
+		lc = strings.TrimSuffix(lc, ")")
+		if lc != "String" && lc != "Nullable(String)" {
+			return nil, false, nil
+		}
+		typ = lc
+	}
 	inner, nullable := strings.CutPrefix(typ, "Nullable(")
 	if nullable {
 		inner = strings.TrimSuffix(inner, ")")

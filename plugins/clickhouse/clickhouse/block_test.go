@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -30,7 +31,7 @@ func TestBlockInput(t *testing.T) {
 		{[]string{"Int64", "Nullable(String)", "Nullable(Decimal(12, 2))", "DateTime64(6)"}, true, 0},
 		{[]string{"Int64", "Nullable(String)", "Nullable(Decimal(38, 2))", "DateTime64(6, 'UTC')"}, true, 0},
 		{[]string{"Int64", "Nullable(String)", "Nullable(Decimal(9, 2))", "DateTime64(6)"}, false, 0},
-		{[]string{"Int64", "LowCardinality(Nullable(String))", "Nullable(Decimal(12, 2))", "DateTime64(6)"}, false, 0},
+		{[]string{"Int64", "LowCardinality(Nullable(String))", "Nullable(Decimal(12, 2))", "DateTime64(6)"}, true, 0},
 		{[]string{"Int64", "Nullable(String)", "Nullable(Decimal(12, 3))", "DateTime64(6)"}, false, 0},
 		{[]string{"Int64", "Nullable(String)", "Nullable(Decimal(12, 2))", "DateTime64(3)"}, false, 0},
 		{[]string{"Int32", "Nullable(String)", "Nullable(Decimal(12, 2))", "DateTime64(6)"}, false, 0},
@@ -46,7 +47,12 @@ func TestBlockInput(t *testing.T) {
 		}
 		if fast {
 			for i, c := range input {
-				if got := string(c.Data.Type()); got != tc.types[i] && got != "Nullable("+tc.types[i]+")" {
+				// LowCardinality(T) is sent as T (the server converts).
+				want := tc.types[i]
+				if lc, ok := strings.CutPrefix(want, "LowCardinality("); ok {
+					want = strings.TrimSuffix(lc, ")")
+				}
+				if got := string(c.Data.Type()); got != want && got != "Nullable("+want+")" {
 					t.Errorf("%v: column %s has block type %s", tc.types, c.Name, got)
 				}
 				if c.Data.Rows() != 20 {
@@ -135,5 +141,37 @@ func TestUUIDBlockRoundTrip(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestLowCardinalityBlocks: strings go to LowCardinality(String) and
+// LowCardinality(Nullable(String)) columns through the block path (sent
+// as String, which the server converts), and read back unchanged.
+func TestLowCardinalityBlocks(t *testing.T) {
+	rec := idNameRecord(t, 1, "a", 2, nil, 3, "a")
+	defer rec.Release()
+	for _, typ := range []string{"LowCardinality(Nullable(String))", "LowCardinality(String)"} {
+		_, fast, err := blockInput(rec, []string{"id", "name"}, []string{"Int64", typ})
+		if typ == "LowCardinality(String)" {
+			if sdk.CodeOf(err) != sdk.CodeData {
+				t.Errorf("%s with a NULL: got error %v, want DATA", typ, err)
+			}
+			continue
+		}
+		if err != nil || !fast {
+			t.Errorf("%s: got fast %v, error %v; want the block path", typ, fast, err)
+		}
+	}
+	f := newFixture(t)
+	r := f.req("lowcard-1", "lowcard", sdk.ModeAppend, idNameSchema)
+	r.Options = []byte(`{"low_cardinality":["name"]}`)
+	f.load(r, rec)
+	var typ string
+	f.scalar("SELECT type FROM system.columns WHERE database = '"+testDB+"' AND table = 'lowcard' AND name = 'name'", &typ)
+	if typ != "LowCardinality(Nullable(String))" {
+		t.Errorf("column name: got %s, want LowCardinality(Nullable(String))", typ)
+	}
+	if d := cmp.Diff([][]any{row(1, "a"), row(2, nil), row(3, "a")}, f.idNames("lowcard")); d != "" {
+		t.Errorf("rows (-want +got):\n%s", d)
 	}
 }
