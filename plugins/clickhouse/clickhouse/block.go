@@ -28,6 +28,15 @@ import (
 // pair (the record then goes through clickhouse-go). A NULL in a column
 // that is not Nullable is a DATA error.
 func blockColumn(f arrow.Field, arr arrow.Array, typ string) (col proto.ColInput, ok bool, err error) {
+	// LowCardinality of strings: the block sends String (Nullable(String)),
+	// which the server converts to the column's dictionary encoding.
+	if lc, isLC := strings.CutPrefix(typ, "LowCardinality("); isLC {
+		lc = strings.TrimSuffix(lc, ")")
+		if lc != "String" && lc != "Nullable(String)" {
+			return nil, false, nil
+		}
+		typ = lc
+	}
 	inner, nullable := strings.CutPrefix(typ, "Nullable(")
 	if nullable {
 		inner = strings.TrimSuffix(inner, ")")
@@ -86,6 +95,9 @@ func typedColumn(f arrow.Field, arr arrow.Array, inner string, nullable bool) (p
 		c := proto.ColDate32(unsafe.Slice((*proto.Date32)(unsafe.Pointer(unsafe.SliceData(vals))), len(vals)))
 		return fixedCol(inner == "Date32", a, nullable, &c)
 	case *array.String:
+		if inner == "UUID" {
+			return uuidCol(f, a, nullable)
+		}
 		if inner != "String" {
 			return nil, false, nil
 		}

@@ -56,7 +56,11 @@ func (l *load) createDDL(table, comment string) (string, error) {
 	}
 	defs := make([]string, 0, l.req.Schema.NumFields()+2)
 	for _, f := range l.req.Schema.Fields() {
-		notNull := slices.Contains(key, f.Name) || slices.Contains(l.opts.PrimaryKey, f.Name) || slices.Contains(l.partitionBy(), f.Name)
+		// Keys are never Nullable: the sorting, primary and partition
+		// keys (ClickHouse refuses Nullable there), and the unique key,
+		// which dpone plan takes as NOT NULL in every mode.
+		notNull := slices.Contains(key, f.Name) || slices.Contains(l.opts.PrimaryKey, f.Name) ||
+			slices.Contains(l.partitionBy(), f.Name) || slices.Contains(l.req.UniqueKey, f.Name)
 		t, err := columnType(f, notNull, slices.Contains(l.opts.LowCardinality, f.Name))
 		if err != nil {
 			return "", err

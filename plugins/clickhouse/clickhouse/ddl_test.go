@@ -23,13 +23,15 @@ func TestCreateDDL(t *testing.T) {
 		want             string
 	}{
 		{"append defaults", sdk.ModeAppend, "", nil, false,
-			"CREATE TABLE `db`.`t` (`id` Nullable(Int64), `day` Nullable(Date32), `country` Nullable(String), `amount` Decimal(76, 20)) ENGINE = MergeTree ORDER BY tuple() COMMENT 'c'"},
+			"CREATE TABLE `db`.`t` (`id` Nullable(Int64), `day` Nullable(Date32), `country` Nullable(String), `amount` Decimal(76, 20)) ENGINE = MergeTree ORDER BY tuple() SETTINGS non_replicated_deduplication_window = 100000 COMMENT 'c'"},
 		{"merge keys are not Nullable", sdk.ModeMerge, "", []string{"id"}, true,
-			"CREATE TABLE `db`.`t` (`id` Int64, `day` Nullable(Date32), `country` Nullable(String), `amount` Decimal(76, 20), `_dpone_run_id` String, `_dpone_loaded_at` DateTime64(6, 'UTC')) ENGINE = ReplacingMergeTree ORDER BY `id` COMMENT 'c'"},
+			"CREATE TABLE `db`.`t` (`id` Int64, `day` Nullable(Date32), `country` Nullable(String), `amount` Decimal(76, 20), `_dpone_run_id` String, `_dpone_loaded_at` DateTime64(6, 'UTC')) ENGINE = ReplacingMergeTree ORDER BY `id` SETTINGS non_replicated_deduplication_window = 100000 COMMENT 'c'"},
+		{"unique key not Nullable in any mode", sdk.ModeAppend, `{"settings":{"non_replicated_deduplication_window":10}}`, []string{"id"}, false,
+			"CREATE TABLE `db`.`t` (`id` Int64, `day` Nullable(Date32), `country` Nullable(String), `amount` Decimal(76, 20)) ENGINE = MergeTree ORDER BY tuple() SETTINGS non_replicated_deduplication_window = 10 COMMENT 'c'"},
 		{"physical design", sdk.ModeAppend,
 			`{"engine":"MergeTree","order_by":["day","id"],"partition_by":"toYYYYMM(day)","primary_key":"day","ttl":"toDate(day) + INTERVAL 1 YEAR","settings":{"index_granularity":4096,"storage_policy":"default"},"low_cardinality":["country"]}`,
 			nil, false,
-			"CREATE TABLE `db`.`t` (`id` Int64, `day` Date32, `country` LowCardinality(Nullable(String)), `amount` Decimal(76, 20)) ENGINE = MergeTree ORDER BY (`day`, `id`) PARTITION BY toYYYYMM(day) PRIMARY KEY (`day`) TTL toDate(day) + INTERVAL 1 YEAR SETTINGS index_granularity = 4096, storage_policy = 'default' COMMENT 'c'"},
+			"CREATE TABLE `db`.`t` (`id` Int64, `day` Date32, `country` LowCardinality(Nullable(String)), `amount` Decimal(76, 20)) ENGINE = MergeTree ORDER BY (`day`, `id`) PARTITION BY toYYYYMM(day) PRIMARY KEY (`day`) TTL toDate(day) + INTERVAL 1 YEAR SETTINGS index_granularity = 4096, non_replicated_deduplication_window = 100000, storage_policy = 'default' COMMENT 'c'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts, err := decodeSinkOptions(json.RawMessage(tc.opts))

@@ -15,7 +15,9 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// insert sends every record of records to staging as one native block.
+// insert sends the records of records to staging as native blocks:
+// grouped, up to groupBytes per INSERT, through ch-go; a record with a
+// column the block path does not handle through clickhouse-go, alone.
 func (l *load) insert(ctx context.Context, schema *arrow.Schema, st *tableInfo, records sdk.RecordReader) (sdk.WriteResult, error) {
 	var res sdk.WriteResult
 	names := fieldNames(schema)
@@ -36,10 +38,30 @@ func (l *load) insert(ctx context.Context, schema *arrow.Schema, st *tableInfo, 
 		cols = append(append([]string(nil), names...), lg.RunIDColumn, lg.LoadedAtColumn)
 	}
 	q := fmt.Sprintf("INSERT INTO %s (%s)", qualified(l.db, l.staging), columnList(cols))
-	for block := 0; ; block++ {
+	group := &blockGroup{}
+	defer group.release()
+	block := 0
+	// flush sends the grouped records as one INSERT whose token covers
+	// all of them (a re-sent Write groups the same records the same way).
+	flush := func() error {
+		if len(group.recs) == 0 {
+			return nil
+		}
+		token := fmt.Sprintf("%s:%d:%016x", l.req.LoadID, block, group.hash.Sum64())
+		block++
+		if err := blocks.send(ctx, group, types, token); err != nil {
+			return err
+		}
+		for _, r := range group.recs {
+			res.Rows += r.NumRows()
+		}
+		group.release()
+		return nil
+	}
+	for {
 		rec, err := records.Next()
 		if errors.Is(err, io.EOF) {
-			return res, nil
+			return res, flush()
 		}
 		if err != nil {
 			return res, err
@@ -47,18 +69,24 @@ func (l *load) insert(ctx context.Context, schema *arrow.Schema, st *tableInfo, 
 		if rec.NumRows() == 0 {
 			continue
 		}
-		token := fmt.Sprintf("%s:%d:%016x", l.req.LoadID, block, digest(rec))
 		input, fast, err := blockInput(rec, names, types)
 		if err != nil {
 			return res, err
 		}
 		if fast {
-			if err := blocks.send(ctx, input, rec, token); err != nil {
-				return res, err
+			group.add(rec, input)
+			if group.bytes >= groupBytes {
+				if err := flush(); err != nil {
+					return res, err
+				}
 			}
-			res.Rows += rec.NumRows()
 			continue
 		}
+		if err := flush(); err != nil {
+			return res, err
+		}
+		token := fmt.Sprintf("%s:%d:%016x", l.req.LoadID, block, digest(rec))
+		block++
 		bctx := ch.Context(ctx, ch.WithSettings(insertSettings(token)))
 		batch, err := l.srv.conn.PrepareBatch(detach(bctx), q)
 		if err != nil {
@@ -116,7 +144,7 @@ type blockWriter struct {
 	client *chgo.Client
 }
 
-func (w *blockWriter) send(ctx context.Context, input proto.Input, rec arrow.RecordBatch, token string) error {
+func (w *blockWriter) send(ctx context.Context, g *blockGroup, types []string, token string) error {
 	l := w.l
 	if w.client == nil {
 		c, err := dialBlocks(detach(ctx), l.srv.opts)
@@ -125,15 +153,40 @@ func (w *blockWriter) send(ctx context.Context, input proto.Input, rec arrow.Rec
 		}
 		w.client = c
 	}
-	if lg := l.lineage(); lg != nil {
-		run, at := constBlockColumns(int(rec.NumRows()), lg.RunID, l.loadedAt)
-		input = append(input, proto.InputColumn{Name: lg.RunIDColumn, Data: run}, proto.InputColumn{Name: lg.LoadedAtColumn, Data: at})
+	block := func(i int) proto.Input {
+		input := g.inputs[i]
+		if lg := l.lineage(); lg != nil {
+			run, at := constBlockColumns(int(g.recs[i].NumRows()), lg.RunID, l.loadedAt)
+			input = append(input, proto.InputColumn{Name: lg.RunIDColumn, Data: run}, proto.InputColumn{Name: lg.LoadedAtColumn, Data: at})
+		}
+		return input
 	}
 	var settings []chgo.Setting
 	for k, v := range insertSettings(token) {
 		settings = append(settings, chgo.Setting{Key: k, Value: fmt.Sprint(v)})
 	}
-	q := chgo.Query{Body: "INSERT INTO " + qualified(l.db, l.staging) + " " + quoteInput(input) + " VALUES", Input: input, Settings: settings}
+	input := block(0)
+	next := 0
+	q := chgo.Query{Body: "INSERT INTO " + qualified(l.db, l.staging) + " " + quoteInput(input) + " VALUES", Input: input, Settings: settings,
+		// The group's further records, as further blocks of this INSERT.
+		OnInput: func(context.Context) error {
+			next++
+			if next == len(g.inputs) {
+				input[0].Data = noRows{input[0].Data} // nothing left to send
+				return io.EOF
+			}
+			for k, c := range block(next) {
+				input[k].Data = c.Data
+				if k < len(types) {
+					if inf, ok := c.Data.(proto.Inferable); ok {
+						if err := inf.Infer(proto.ColumnType(types[k])); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			return nil
+		}}
 	if err := w.client.Do(detach(ctx), q); err != nil {
 		// A failed Do closes the client: the next block dials again.
 		w.close()
@@ -171,11 +224,19 @@ func dialBlocks(ctx context.Context, o *ch.Options) (*chgo.Client, error) {
 // digest hashes a record's buffers (deduplication tokens).
 func digest(rec arrow.RecordBatch) uint64 {
 	h := xxh3.New()
+	hashRecord(h, rec)
+	return h.Sum64()
+}
+
+// hashRecord adds rec's buffers to h and returns their size in bytes.
+func hashRecord(h *xxh3.Hasher, rec arrow.RecordBatch) int {
+	n := 0
 	var walk func(d arrow.ArrayData)
 	walk = func(d arrow.ArrayData) {
 		for _, b := range d.Buffers() {
 			if b != nil {
 				h.Write(b.Bytes())
+				n += b.Len()
 			}
 		}
 		for _, c := range d.Children() {
@@ -185,5 +246,5 @@ func digest(rec arrow.RecordBatch) uint64 {
 	for _, c := range rec.Columns() {
 		walk(c.Data())
 	}
-	return h.Sum64()
+	return n
 }

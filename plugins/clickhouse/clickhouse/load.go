@@ -118,7 +118,13 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err := l.fenceCheck(ctx); err != nil {
 		return "", err
 	}
+	if err := l.sweepStaging(ctx); err != nil {
+		return "", err
+	}
 	if err := l.exec(ctx, "drop old staging", "DROP TABLE IF EXISTS "+qualified(l.db, l.staging)+" SYNC"); err != nil {
+		return "", err
+	}
+	if err := l.registerStaging(ctx); err != nil {
 		return "", err
 	}
 	t, err := l.srv.table(ctx, l.db, req.Target.Name)
@@ -151,9 +157,12 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err := l.exec(ctx, "create staging "+l.db+"."+l.staging, ddl); err != nil {
 		return "", err
 	}
-	// Block-level deduplication of retried inserts (insert_deduplication_token).
-	if err := l.exec(ctx, "set staging deduplication", "ALTER TABLE "+qualified(l.db, l.staging)+" MODIFY SETTING non_replicated_deduplication_window = 100000"); err != nil {
-		return "", err
+	// Block-level deduplication of retried inserts (insert_deduplication_token):
+	// createDDL sets it, a copy of the target's structure may lack it.
+	if t != nil {
+		if err := l.exec(ctx, "set staging deduplication", "ALTER TABLE "+qualified(l.db, l.staging)+" MODIFY SETTING non_replicated_deduplication_window = "+dedupWindow); err != nil {
+			return "", err
+		}
 	}
 	return l.db + "." + l.staging, nil
 }

@@ -3,9 +3,9 @@ package clickhouse
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -71,21 +71,23 @@ func decodeSinkOptions(raw json.RawMessage) (sinkOptions, error) {
 	return o, nil
 }
 
-// settingsClause renders SETTINGS k = v, ... sorted by key.
+// dedupWindow is the non_replicated_deduplication_window of the tables
+// the sink creates: the block-level deduplication of retried inserts
+// (insert_deduplication_token) needs it on staging, which a created
+// target is (renamed) or copies (CREATE TABLE … AS staging).
+const dedupWindow = "100000"
+
+// settingsClause renders SETTINGS k = v, ... sorted by key: the settings
+// option, with non_replicated_deduplication_window unless it sets it.
 func (o sinkOptions) settingsClause() string {
-	if len(o.Settings) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, len(o.Settings))
-	for k := range o.Settings {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	settings := map[string]json.RawMessage{"non_replicated_deduplication_window": json.RawMessage(dedupWindow)}
+	maps.Copy(settings, o.Settings)
+	keys := slices.Sorted(maps.Keys(settings))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		v := string(o.Settings[k])
+		v := string(settings[k])
 		var s string
-		if json.Unmarshal(o.Settings[k], &s) == nil {
+		if json.Unmarshal(settings[k], &s) == nil {
 			v = literal(s)
 		}
 		parts[i] = fmt.Sprintf("%s = %s", k, v)

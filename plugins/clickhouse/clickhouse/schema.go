@@ -11,10 +11,11 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// schemaOps are the schema changes ApplySchema renders. create_table is
-// not among them: the sink creates an absent target itself, at BeginLoad,
-// with the physical design of its sink.options (engine, ORDER BY,
-// PARTITION BY, ...), which ApplySchema does not receive.
+// schemaOps are the schema changes ApplySchema applies. create_table is
+// not among them: the sink creates an absent target itself, at BeginLoad
+// (staging) and commit, with the physical design of the load's mode and
+// sink.options (engine, ORDER BY, PARTITION BY, ...); dpone plan shows that
+// CREATE through ApplySchemaFor's dry run (plan.go).
 var schemaOps = []sdk.SchemaOp{sdk.OpAddColumn, sdk.OpWidenType, sdk.OpDropNotNull}
 
 // ApplySchema renders changes to an existing target as ClickHouse ALTER
