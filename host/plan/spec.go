@@ -93,6 +93,10 @@ func validateOptions(u *manifest.Unit, connector, section, text string, options 
 		if skip(k) {
 			continue
 		}
+		if hint, ok := confusions[k]; ok {
+			errs = append(errs, fmt.Errorf("%w: %s.%s is not an option of connector %s: did you mean %s?%s", ErrConfig, section, k, connector, hint, origin(u, section+"."+k)))
+			continue
+		}
 		errs = append(errs, fmt.Errorf("%w: %s.%s is not an option of connector %s%s%s", ErrConfig, section, k, connector, didYouMean(k, known), origin(u, section+"."+k)))
 	}
 	b, err := json.Marshal(checked)

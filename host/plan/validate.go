@@ -87,10 +87,9 @@ func ValidateUnit(u *manifest.Unit) error {
 		if slices.Contains(sinkKeys, k) {
 			continue
 		}
-		if hint, ok := confusions[k]; ok {
-			add("sink.options."+k, "sink.options.%s is not an option: did you mean %s?", k, hint)
-			continue
-		}
+		// A confusion (primary_key) may be a sink connector's own option
+		// (ClickHouse's sorting key prefix): the connector's published
+		// options schema decides, with the hint (validateSinkOptions).
 		if s := manifest.Suggest(k, sinkKeys); s != "" {
 			add("sink.options."+k, "sink.options.%s is not an option (did you mean %q?)", k, s)
 		}

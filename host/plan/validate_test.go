@@ -121,6 +121,19 @@ func TestValidateSinkOptionsAgainstSpec(t *testing.T) {
 	if strings.Contains(err.Error(), "lineage") || strings.Contains(err.Error(), "schema_evolution") {
 		t.Errorf("got %q: the host's sink keys are not the connector's", err)
 	}
+	// primary_key: the hint where the connector has no such option, the
+	// connector's option where it has (ClickHouse).
+	u.Sink.Options = map[string]any{"primary_key": []any{"id"}}
+	if err := ValidateUnit(u); err != nil {
+		t.Errorf("ValidateUnit: got %v; a connector's option is the connector's to check", err)
+	}
+	if err := validateSinkOptions(u, spec); err == nil || !strings.Contains(err.Error(), "sink.options.primary_key is not an option of connector clickhouse: did you mean sink.strategy.unique_key") {
+		t.Errorf("primary_key unknown to the connector: got %v, want the unique_key hint", err)
+	}
+	withPK := &catalog.Spec{SinkOptionsSchemaJSON: `{"type":"object","properties":{"primary_key":{"type":"array"}}}`}
+	if err := validateSinkOptions(u, withPK); err != nil {
+		t.Errorf("primary_key the connector takes: got %v", err)
+	}
 	u.Sink.Options = map[string]any{"engine": "MergeTree", "order_by": []any{"id"}, "quality_gates": map[string]any{}}
 	if err := validateSinkOptions(u, spec); err != nil {
 		t.Errorf("valid options: got %v", err)
