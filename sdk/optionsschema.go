@@ -28,8 +28,20 @@ func OptionsSchema(v any) string {
 	return string(b)
 }
 
+var (
+	columnNamesType = reflect.TypeFor[ColumnNames]()
+	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+)
+
 func typeSchema(t reflect.Type) map[string]any {
-	if t == rawMessageType {
+	switch {
+	case t == rawMessageType:
+		return map[string]any{}
+	case t == columnNamesType:
+		return map[string]any{"anyOf": []any{map[string]any{"type": "string"},
+			map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}}
+	case t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType):
+		// It decodes itself from forms its Go type does not show.
 		return map[string]any{}
 	}
 	switch t.Kind() {

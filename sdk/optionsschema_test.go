@@ -43,3 +43,29 @@ func TestOptionsSchema(t *testing.T) {
 		t.Errorf("schema (-want +got):\n%s", diff)
 	}
 }
+
+// TestOptionsSchemaSelfDecoding: a ColumnNames field takes a name or a
+// list, and a type with its own UnmarshalJSON any value: the schema must
+// not refuse what the decoder accepts.
+func TestOptionsSchemaSelfDecoding(t *testing.T) {
+	var doc struct {
+		Properties map[string]map[string]any `json:"properties"`
+	}
+	s := OptionsSchema(struct {
+		OrderBy ColumnNames `json:"order_by"`
+		Ratio   selfDecoded `json:"ratio"`
+	}{})
+	if err := json.Unmarshal([]byte(s), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := doc.Properties["order_by"]["anyOf"]; !ok || doc.Properties["order_by"]["type"] != nil {
+		t.Errorf("order_by: %v, want a string or a list", doc.Properties["order_by"])
+	}
+	if len(doc.Properties["ratio"]) != 0 {
+		t.Errorf("ratio: %v, want any value", doc.Properties["ratio"])
+	}
+}
+
+type selfDecoded int
+
+func (s *selfDecoded) UnmarshalJSON([]byte) error { return nil }

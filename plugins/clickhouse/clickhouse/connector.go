@@ -89,6 +89,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Description:           "ClickHouse over the native protocol: source and destination",
 		ConfigSchema:          configSchema,
 		SourceOptionsSchema:   sdk.OptionsSchema(sourceOptions{}),
+		SinkOptionsSchema:     sdk.OptionsSchema(sinkOptions{}),
 		SinkModes:             sinkModes,
 		IncrementalStrategies: []string{"column"},
 		// The receipt is written after the publish step, not with it; the

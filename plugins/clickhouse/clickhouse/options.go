@@ -16,25 +16,25 @@ import (
 type sinkOptions struct {
 	// Engine is a MergeTree-family engine with its arguments; default
 	// MergeTree, ReplacingMergeTree for incremental_merge.
-	Engine string `json:"engine"`
+	Engine string `json:"engine" doc:"MergeTree-family engine of a created target (default MergeTree; ReplacingMergeTree for incremental_merge)"`
 	// OrderBy is the sorting key; default the unique key (or the source's
 	// primary key for full_refresh), else tuple().
-	OrderBy sdk.ColumnNames `json:"order_by"`
+	OrderBy sdk.ColumnNames `json:"order_by" doc:"sorting key of a created target (default the unique key, else the source key, else tuple())"`
 	// PartitionBy is the PARTITION BY expression.
-	PartitionBy string `json:"partition_by"`
+	PartitionBy string `json:"partition_by" doc:"PARTITION BY expression of a created target"`
 	// PrimaryKey is the PRIMARY KEY, a prefix of order_by.
-	PrimaryKey sdk.ColumnNames `json:"primary_key"`
+	PrimaryKey sdk.ColumnNames `json:"primary_key" doc:"PRIMARY KEY of a created target, a prefix of order_by"`
 	// TTL is the table TTL expression.
-	TTL string `json:"ttl"`
+	TTL string `json:"ttl" doc:"TTL expression of a created target"`
 	// Settings are MergeTree table settings.
-	Settings map[string]json.RawMessage `json:"settings"`
+	Settings map[string]json.RawMessage `json:"settings" doc:"MergeTree table settings of a created target"`
 	// LowCardinality lists string columns created LowCardinality(String).
-	LowCardinality []string `json:"low_cardinality"`
+	LowCardinality []string `json:"low_cardinality" doc:"string columns created as LowCardinality(String)"`
 	// Merge is incremental_merge's publish: replacing (default: a
 	// ReplacingMergeTree target ordered by the unique key, read with
 	// FINAL) or delete_insert (lightweight DELETE of the staged keys, then
 	// the staged rows).
-	Merge string `json:"merge"`
+	Merge string `json:"merge" doc:"incremental_merge publish: replacing (default) or delete_insert"`
 }
 
 // Merge styles.
