@@ -191,7 +191,7 @@ func (c *Connector) read(ctx context.Context, cfg *Config, res *Resource, req sd
 		return sdk.Errorf(sdk.CodeConfig, "resource %q: an incremental read needs source.options incremental_strategy: column and incremental_column (the record field whose largest value is the cursor)", res.Name)
 	}
 	r := &reader{res: res, c: cl, out: out, project: req.Columns, warned: map[string]bool{}, st: st,
-		track: res.cursor.IncrementalColumn != ""}
+		track: res.cursor.IncrementalColumn != "", full: req.Mode != sdk.ReadIncremental}
 	if r.track {
 		r.send = req.Mode == sdk.ReadIncremental
 		// The SDK's cursor helper reads the options (and checks them) as it

@@ -42,6 +42,7 @@ type reader struct {
 	// Incremental state.
 	track    bool // the resource has an incremental_column: checkpoints carry its max
 	send     bool // requests carry the cursor (an incremental read)
+	full     bool // a full read: dpone keeps none of its checkpoints
 	cur      *sdk.Cursor
 	lookback *sdk.Scalar
 	initial  *sdk.Scalar
@@ -194,6 +195,11 @@ func (r *reader) finish() error {
 	}
 	if err := r.out.Progress(r.rows, r.rows); err != nil {
 		return err
+	}
+	if r.full && r.c.auth.rotated() != "" {
+		_ = r.out.Log(sdk.LevelWarn, fmt.Sprintf("resource %q: the OAuth2 server rotated the refresh token during a full read, and dpone keeps no state for full reads: "+
+			"the next run starts from the configured refresh_token, which the server may have spent; read the resource incrementally "+
+			"(source.options incremental_strategy: column) or use a refresh token that does not rotate", r.res.Name))
 	}
 	if r.track || r.sealRotated() {
 		return r.checkpoint()
