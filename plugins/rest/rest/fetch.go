@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/jsonlex"
 )
 
 // pageHooks receive what one pagination finds.
@@ -100,8 +102,8 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 			drain(resp.resp) // the rest of the body, so the connection is reused
 			used.release()
 			var (
-				je *jsonError
-				re *readError
+				je *jsonlex.Error
+				re *jsonlex.ReadError
 			)
 			switch {
 			case err != nil && ctx.Err() != nil:

@@ -9,6 +9,8 @@ import (
 
 	"github.com/theory/jsonpath"
 	"github.com/theory/jsonpath/spec"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/jsonlex"
 )
 
 // recordsPath is a compiled records_path: a JSONPath (RFC 9535) whose
@@ -120,22 +122,22 @@ func collect(raw []byte, t *pathNode, out *[][]byte) {
 	if len(t.children) == 0 || len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') {
 		return
 	}
-	i := skipSpace(raw, 1)
+	i := jsonlex.SkipSpace(raw, 1)
 	for n := 0; i < len(raw) && raw[i] != '}' && raw[i] != ']'; n++ {
 		key := "[" + strconv.Itoa(n)
 		if raw[0] == '{' {
-			end := valueEnd(raw, i)
-			key = "." + unquoteKey(raw[i:end])
-			i = skipSpace(raw, end) + 1 // past ':'
-			i = skipSpace(raw, i)
+			end := jsonlex.ValueEnd(raw, i)
+			key = "." + jsonlex.UnquoteKey(raw[i:end])
+			i = jsonlex.SkipSpace(raw, end) + 1 // past ':'
+			i = jsonlex.SkipSpace(raw, i)
 		}
-		end := valueEnd(raw, i)
+		end := jsonlex.ValueEnd(raw, i)
 		if c := t.children[key]; c != nil {
 			collect(raw[i:end], c, out)
 		}
-		i = skipSpace(raw, end)
+		i = jsonlex.SkipSpace(raw, end)
 		if i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
+			i = jsonlex.SkipSpace(raw, i+1)
 		}
 	}
 }

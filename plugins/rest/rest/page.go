@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/jsonlex"
 )
 
 // parsePath parses the JSONPath subset the paginators take for values
@@ -60,7 +62,7 @@ type pageScan struct {
 	captured []json.RawMessage
 	// onRecord gets each record; raw is valid only during the call.
 	onRecord func(raw []byte) error
-	lx       *lexer
+	lx       *jsonlex.Lexer
 	// pageRecords is, for a full path whose leading member names lead to
 	// an array ($.data[?...], $.data[1:3]), that array's length: what the
 	// empty-page and short-page stop rules count, not the records the
@@ -76,13 +78,13 @@ type errRecord struct{ err error }
 func (e errRecord) Error() string { return e.err.Error() }
 func (e errRecord) Unwrap() error { return e.err }
 
-// scan decodes body. A JSON error is a *jsonError with the byte offset;
-// a body that breaks off is a *readError.
+// scan decodes body. A JSON error is a *jsonlex.Error with the byte
+// offset; a body that breaks off is a *jsonlex.ReadError.
 func (s *pageScan) scan(body io.Reader) error {
 	if s.lx == nil {
-		s.lx = &lexer{}
+		s.lx = &jsonlex.Lexer{}
 	}
-	s.lx.reset(body)
+	s.lx.Reset(body)
 	s.pageRecords, s.pageBody = -1, s.pageBody[:0]
 	if cap(s.captured) >= len(s.wants) {
 		s.captured = s.captured[:len(s.wants)]
@@ -90,7 +92,7 @@ func (s *pageScan) scan(body io.Reader) error {
 	} else {
 		s.captured = make([]json.RawMessage, len(s.wants))
 	}
-	end, err := s.lx.atEnd()
+	end, err := s.lx.AtEnd()
 	switch {
 	case err != nil:
 		return err
@@ -102,8 +104,8 @@ func (s *pageScan) scan(body io.Reader) error {
 		err = s.whole()
 	}
 	if err == nil {
-		if end, err = s.lx.atEnd(); err == nil && !end {
-			err = s.lx.errAt(0, errors.New("data after the top-level value"))
+		if end, err = s.lx.AtEnd(); err == nil && !end {
+			err = s.lx.ErrAt(0, errors.New("data after the top-level value"))
 		}
 	}
 	var rec errRecord
@@ -112,21 +114,6 @@ func (s *pageScan) scan(body io.Reader) error {
 	}
 	return err
 }
-
-// jsonError is a malformed response body.
-type jsonError struct {
-	offset int64
-	err    error
-}
-
-func (e *jsonError) Error() string {
-	if errors.Is(e.err, io.ErrUnexpectedEOF) || errors.Is(e.err, io.EOF) {
-		return fmt.Sprintf("malformed JSON at byte %d: the body ends mid-value", e.offset)
-	}
-	return fmt.Sprintf("malformed JSON at byte %d: %v", e.offset, e.err)
-}
-
-func (e *jsonError) Unwrap() error { return e.err }
 
 func pathEqual(a, b []string) bool {
 	if len(a) != len(b) {
@@ -152,7 +139,7 @@ func (s *pageScan) walk(path []string) error {
 	}
 	for i, w := range s.wants {
 		if pathEqual(path, w) {
-			raw, err := s.lx.value()
+			raw, err := s.lx.Value()
 			s.captured[i] = bytes.Clone(raw)
 			return err
 		}
@@ -161,12 +148,12 @@ func (s *pageScan) walk(path []string) error {
 	for _, w := range s.wants {
 		descend = descend || isPrefix(path, w)
 	}
-	c, err := s.lx.peek()
+	c, err := s.lx.Peek()
 	if err != nil {
 		return err
 	}
 	if !descend || c != '{' { // nothing wanted below, or no keys to go by
-		_, err := s.lx.value()
+		_, err := s.lx.Value()
 		return err
 	}
 	return s.members(func(key string) error { return s.walk(append(path[:len(path):len(path)], key)) })
@@ -175,23 +162,23 @@ func (s *pageScan) walk(path []string) error {
 // members reads an object (at its '{'), calling fn for each member with
 // the lexer at its value, which fn must read.
 func (s *pageScan) members(fn func(key string) error) error {
-	s.lx.pos++ // '{'
-	if c, err := s.lx.peek(); err != nil || c == '}' {
-		s.lx.pos++
+	s.lx.Advance() // '{'
+	if c, err := s.lx.Peek(); err != nil || c == '}' {
+		s.lx.Advance()
 		return err
 	}
 	for {
-		if c, err := s.lx.peek(); err != nil {
+		if c, err := s.lx.Peek(); err != nil {
 			return err
 		} else if c != '"' {
-			return s.lx.errAt(0, fmt.Errorf("invalid character %q looking for an object key", c))
+			return s.lx.ErrAt(0, fmt.Errorf("invalid character %q looking for an object key", c))
 		}
-		k, err := s.lx.value()
+		k, err := s.lx.Value()
 		if err != nil {
 			return err
 		}
-		key := unquoteKey(k)
-		if err := s.lx.expect(':', "after an object key"); err != nil {
+		key := jsonlex.UnquoteKey(k)
+		if err := s.lx.Expect(':', "after an object key"); err != nil {
 			return err
 		}
 		if err := fn(key); err != nil {
@@ -206,33 +193,33 @@ func (s *pageScan) members(fn func(key string) error) error {
 // next reads the ',' between members or elements, or the closing
 // delimiter (end true).
 func (s *pageScan) next(closing byte) (bool, error) {
-	c, err := s.lx.peek()
+	c, err := s.lx.Peek()
 	if err != nil {
 		return false, err
 	}
-	s.lx.pos++
 	switch c {
 	case ',':
+		s.lx.Advance()
 		return false, nil
 	case closing:
+		s.lx.Advance()
 		return true, nil
 	}
-	s.lx.pos--
-	return false, s.lx.errAt(0, fmt.Errorf("invalid character %q after a value, want ',' or '%c'", c, closing))
+	return false, s.lx.ErrAt(0, fmt.Errorf("invalid character %q after a value, want ',' or '%c'", c, closing))
 }
 
 // readEach reads the values of an array or object (a trailing wildcard),
 // each holding records.
 func (s *pageScan) readEach() error {
-	c, err := s.lx.peek()
+	c, err := s.lx.Peek()
 	if err != nil {
 		return err
 	}
 	switch c {
 	case '[':
-		s.lx.pos++
-		if c, err := s.lx.peek(); err != nil || c == ']' {
-			s.lx.pos++
+		s.lx.Advance()
+		if c, err := s.lx.Peek(); err != nil || c == ']' {
+			s.lx.Advance()
 			return err
 		}
 		for {
@@ -246,31 +233,31 @@ func (s *pageScan) readEach() error {
 	case '{':
 		return s.members(func(string) error { return s.readRecords() })
 	}
-	_, err = s.lx.value() // a wildcard selects nothing in a scalar
+	_, err = s.lx.Value() // a wildcard selects nothing in a scalar
 	return err
 }
 
 // readRecords streams the records value: an array's elements, one object,
 // or nothing for null.
 func (s *pageScan) readRecords() error {
-	c, err := s.lx.peek()
+	c, err := s.lx.Peek()
 	if err != nil {
 		return err
 	}
 	if c != '[' {
-		raw, err := s.lx.value()
+		raw, err := s.lx.Value()
 		if err != nil {
 			return err
 		}
 		return s.recordValue(raw)
 	}
-	s.lx.pos++
-	if c, err := s.lx.peek(); err != nil || c == ']' {
-		s.lx.pos++
+	s.lx.Advance()
+	if c, err := s.lx.Peek(); err != nil || c == ']' {
+		s.lx.Advance()
 		return err
 	}
 	for {
-		raw, err := s.lx.value()
+		raw, err := s.lx.Value()
 		if err != nil {
 			return err
 		}
@@ -304,18 +291,18 @@ func (s *pageScan) recordValue(raw []byte) error {
 		}
 		return nil
 	}
-	return errRecord{fmt.Errorf("records_path %s selects %s, want an array of objects or an object", s.records.text, short(raw))}
+	return errRecord{fmt.Errorf("records_path %s selects %s, want an array of objects or an object", s.records.text, jsonlex.Short(raw))}
 }
 
 // elements is a trie level selecting every element of the array raw.
 func elements(raw []byte) map[string]*pathNode {
 	m := map[string]*pathNode{}
 	n := 0
-	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != ']'; n++ {
+	for i := jsonlex.SkipSpace(raw, 1); i < len(raw) && raw[i] != ']'; n++ {
 		m["["+strconv.Itoa(n)] = &pathNode{selected: true}
-		i = skipSpace(raw, valueEnd(raw, i))
+		i = jsonlex.SkipSpace(raw, jsonlex.ValueEnd(raw, i))
 		if i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
+			i = jsonlex.SkipSpace(raw, i+1)
 		}
 	}
 	return m
@@ -324,7 +311,7 @@ func elements(raw []byte) map[string]*pathNode {
 // whole reads the page whole and takes the records a full JSONPath
 // selects.
 func (s *pageScan) whole() error {
-	doc, err := s.lx.value()
+	doc, err := s.lx.Value()
 	if err != nil {
 		return err
 	}
@@ -339,7 +326,7 @@ func (s *pageScan) whole() error {
 	}
 	sel, err := s.records.selectRaw(doc)
 	if err != nil {
-		return s.lx.errAt(0, err)
+		return s.lx.ErrAt(0, err)
 	}
 	for _, raw := range sel {
 		if err := s.recordValue(raw); err != nil {

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/jsonlex"
 )
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
@@ -45,16 +47,16 @@ func TestPageScan(t *testing.T) {
 	}
 }
 
-// TestPageScanMalformed: a body broken mid-record is a jsonError with the
+// TestPageScanMalformed: a body broken mid-record is a jsonlex.Error with the
 // byte offset where decoding stopped, after the records before it.
 func TestPageScanMalformed(t *testing.T) {
 	body := `{"data":[{"id":1},{"id":2},{"id":`
 	n := 0
 	s := &pageScan{records: mustPath(t, "$.data"), onRecord: func([]byte) error { n++; return nil }}
 	err := s.scan(strings.NewReader(body))
-	var je *jsonError
+	var je *jsonlex.Error
 	if !asJSONError(err, &je) {
-		t.Fatalf("got %v, want a jsonError", err)
+		t.Fatalf("got %v, want a jsonlex.Error", err)
 	}
 	if n != 2 {
 		t.Errorf("got %d records before the break, want 2", n)
@@ -73,8 +75,8 @@ func mustPath(t *testing.T, p string) *recordsPath {
 	return rp
 }
 
-func asJSONError(err error, je **jsonError) bool {
-	e, ok := err.(*jsonError)
+func asJSONError(err error, je **jsonlex.Error) bool {
+	e, ok := err.(*jsonlex.Error)
 	*je = e
 	return ok
 }
