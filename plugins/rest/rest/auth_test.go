@@ -10,6 +10,8 @@ import (
 
 	"github.com/dpone-go/dpone/plugins/rest/restapi"
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
 )
 
 func oauthAPI(t *testing.T) (*restapi.Server, *httptest.Server) {
@@ -46,10 +48,10 @@ func TestOAuthRefreshRotation(t *testing.T) {
 	if err := json.Unmarshal(st, &parsed); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := unseal("client-s3cret", parsed.OAuth); err != nil || got != current {
+	if got, err := auth.Unseal("client-s3cret", parsed.OAuth); err != nil || got != current {
 		t.Fatalf("unsealed %q, %v; want the server's current refresh token", got, err)
 	}
-	if _, err := unseal("other secret", parsed.OAuth); err == nil {
+	if _, err := auth.Unseal("other secret", parsed.OAuth); err == nil {
 		t.Errorf("a sealed token opened under another client_secret")
 	}
 	second, err := read(t, cfg, "orders", sdk.ReadFull, st, "")

@@ -17,6 +17,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
 )
 
 // Version is the connector's version.
@@ -178,7 +180,7 @@ func (c *Connector) read(ctx context.Context, cfg *Config, res *Resource, req sd
 	}
 	refresh := ""
 	if st.OAuth != "" {
-		if refresh, err = unseal(cfg.Auth.ClientSecret, st.OAuth); err != nil {
+		if refresh, err = auth.Unseal(cfg.Auth.ClientSecret, st.OAuth); err != nil {
 			_ = out.Log(sdk.LevelWarn, "the refresh token kept in the state does not open ("+err.Error()+"): using the configured refresh_token")
 			refresh, st.OAuth = "", ""
 		}

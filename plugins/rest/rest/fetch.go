@@ -11,6 +11,8 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 
 	"github.com/dpone-go/dpone/plugins/rest/rest/jsonlex"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
 )
 
 // pageHooks receive what one pagination finds.
@@ -110,10 +112,10 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 				return ctx.Err()
 			case errors.As(err, &je):
 				return sdk.Errorf(sdk.CodeData, "resource %q: %s %s: %v: the API sent a broken page; try again, and report it to the API's owner if it persists",
-					res.Name, r.method, redactURL(r.url, c.cfg.Auth.queryKey()), je)
+					res.Name, r.method, auth.RedactURL(r.url, c.cfg.Auth.QueryKey()), je)
 			case errors.As(err, &re):
 				return sdk.Errorf(sdk.CodeUnavailable, "resource %q: %s %s: %v: the connection broke mid-page; try again, or raise timeout if the API is slow",
-					res.Name, r.method, redactURL(r.url, c.cfg.Auth.queryKey()), re)
+					res.Name, r.method, auth.RedactURL(r.url, c.cfg.Auth.QueryKey()), re)
 			case err != nil:
 				return err
 			}
@@ -214,7 +216,7 @@ func withParams(u string, params map[string]string) (string, error) {
 func parseURL(u string) (*url.URL, error) {
 	p, err := url.Parse(u)
 	if err != nil {
-		return nil, sdk.Errorf(sdk.CodeConfig, "URL %q: %v", redactURL(u, ""), err)
+		return nil, sdk.Errorf(sdk.CodeConfig, "URL %q: %v", auth.RedactURL(u, ""), err)
 	}
 	return p, nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
 )
 
 // Paginator says how to get the next page, and when there is none.
@@ -198,7 +200,7 @@ func (g *pager) visit(r request) error {
 	key := r.method + " " + r.url + "\x00" + string(r.body)
 	if g.seen[key] {
 		return sdk.Errorf(sdk.CodeData, "resource %q: pagination loop: the API sent the same next page or cursor twice (%s %s): check the paginator settings",
-			g.resource, r.method, redactURL(r.url, ""))
+			g.resource, r.method, auth.RedactURL(r.url, ""))
 	}
 	g.seen[key] = true
 	return nil
@@ -210,7 +212,7 @@ func (g *pager) visit(r request) error {
 func (g *pager) advance(current string, header http.Header, captured []json.RawMessage, n int, hash uint64) (bool, error) {
 	if n > 0 && hash == g.lastHash && g.p.Type != pageNone {
 		return false, sdk.Errorf(sdk.CodeData, "resource %q: pagination loop: page %s returned the same records as the page before it (the API ignores the page parameter?): check the paginator settings",
-			g.resource, redactURL(current, ""))
+			g.resource, auth.RedactURL(current, ""))
 	}
 	g.lastHash = hash
 	if hm := captured[wantHasMore]; hm != nil && string(bytes.TrimSpace(hm)) == "false" {
