@@ -13,6 +13,8 @@ import (
 	"github.com/dpone-go/dpone/plugins/rest/rest/jsonlex"
 
 	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/page"
 )
 
 // pageHooks receive what one pagination finds.
@@ -34,13 +36,13 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 		return err
 	}
 	g := newPager(&res.Paginator, res.Name)
-	recordsPath, err := compileRecordsPath(res.RecordsPath)
+	recordsPath, err := page.Compile(res.RecordsPath)
 	if err != nil {
 		return sdk.Errorf(sdk.CodeConfig, "resource %q: records_path: %w", res.Name, err)
 	}
 	n := 0
 	var sum maphash.Hash // a digest of each page's records, for loop detection
-	scan := &pageScan{records: recordsPath, wants: res.Paginator.wants(), onRecord: func(raw []byte) error {
+	scan := &page.Scan{Records: recordsPath, Wants: res.Paginator.wants(), OnRecord: func(raw []byte) error {
 		n++
 		sum.Write(raw)
 		return h.record(raw)
@@ -100,7 +102,7 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 		n = 0
 		sum.Reset()
 		if resp.action != actionSkip {
-			err = scan.scan(resp.resp.Body)
+			err = scan.Read(resp.resp.Body)
 			drain(resp.resp) // the rest of the body, so the connection is reused
 			used.release()
 			var (
@@ -121,7 +123,7 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 			}
 		} else {
 			used.release()
-			scan.captured = make([]json.RawMessage, wantCount)
+			scan.Captured = make([]json.RawMessage, wantCount)
 		}
 		if h.pageEnd != nil {
 			if err := h.pageEnd(); err != nil {
@@ -137,13 +139,13 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 			}
 			continue
 		}
-		if scan.pageRecords >= 0 { // a filtered array: its length and text decide
-			n = scan.pageRecords
+		if scan.PageRecords >= 0 { // a filtered array: its length and text decide
+			n = scan.PageRecords
 			sum.Reset()
-			sum.Write(scan.pageBody)
+			sum.Write(scan.PageBody)
 		}
 		header := resp.header()
-		more, err := g.advance(r.url, header, scan.captured, n, sum.Sum64())
+		more, err := g.advance(r.url, header, scan.Captured, n, sum.Sum64())
 		if err != nil || !more {
 			return err
 		}

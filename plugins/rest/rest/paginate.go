@@ -12,6 +12,8 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 
 	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/page"
 )
 
 // Paginator says how to get the next page, and when there is none.
@@ -103,7 +105,7 @@ func (p *Paginator) check(resource string) error {
 		}
 	}
 	for _, path := range []string{p.NextURLPath, p.CursorPath, p.TotalPath, p.TotalPagesPath, p.HasMorePath} {
-		if _, err := parsePath(path); err != nil {
+		if _, err := page.ParseKeys(path); err != nil {
 			return sdk.Errorf(sdk.CodeConfig, "resource %q: paginator: %w", resource, err)
 		}
 	}
@@ -126,7 +128,7 @@ func (p *Paginator) wants() [][]string {
 	w := make([][]string, wantCount)
 	set := func(i int, path string) {
 		if path != "" {
-			w[i], _ = parsePath(path)
+			w[i], _ = page.ParseKeys(path)
 			if w[i] == nil {
 				w[i] = []string{} // the root
 			}
