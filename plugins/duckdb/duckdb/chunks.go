@@ -17,7 +17,7 @@ import (
 // batch still in flight, and DuckDB's executing thread busy-waits for it
 // (a whole core spinning for the length of the load). Two chunks are held
 // at most: the one being inserted and the one being gathered.
-const stageChunkBytes = 16 << 20
+const stageChunkBytes = 8 << 20
 
 // chunk is records gathered from a RecordReader, each retained.
 type chunk struct {

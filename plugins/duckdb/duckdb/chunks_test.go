@@ -45,7 +45,7 @@ func (r *brokenAfter) Next() (arrow.RecordBatch, error) {
 // in input order (the last staged row of a key wins by rowid), and a Write
 // whose input fails after a chunk was inserted leaves staging as it was.
 func TestWriteInChunks(t *testing.T) {
-	const recs, per = 40, 20_000 // ~34 MiB: three chunks
+	const recs, per = 40, 20_000 // ~34 MiB: several chunks
 	all := idRecords(recs, per)
 	size := 0
 	for _, r := range all {

@@ -143,7 +143,7 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 }
 
 // Write inserts records into the load's staging table in one transaction
-// (an INSERT ... SELECT over an Arrow view per chunk of about 16 MiB,
+// (an INSERT ... SELECT over an Arrow view per chunk of about 8 MiB,
 // stage_arrow.go and chunks.go). Concurrent Writes into one load are safe:
 // each uses its own connection, and DuckDB appends never conflict.
 func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
