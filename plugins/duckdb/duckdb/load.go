@@ -142,10 +142,10 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	return l.schema + "." + l.staging, nil
 }
 
-// Write inserts records into the load's staging table (one INSERT ...
-// SELECT over an Arrow stream view, stage_arrow.go). Concurrent Writes into
-// one load are safe: each uses its own connection, and DuckDB appends
-// never conflict.
+// Write inserts records into the load's staging table in one transaction
+// (an INSERT ... SELECT over an Arrow view per chunk of about 8 MiB,
+// stage_arrow.go and chunks.go). Concurrent Writes into one load are safe:
+// each uses its own connection, and DuckDB appends never conflict.
 func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
 	l, err := c.prepare(ctx, req)
 	if err != nil {

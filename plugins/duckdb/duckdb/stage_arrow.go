@@ -10,9 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync/atomic"
 
@@ -24,10 +22,14 @@ import (
 
 var viewSeq atomic.Int64
 
-// stage registers rr as an Arrow stream view and inserts it into
-// schema.table with one INSERT ... SELECT (DuckDB scans the Arrow buffers).
+// stage inserts rr into schema.table in one transaction: rr's records are
+// gathered into chunks of about stageChunkBytes (chunks.go), and each chunk
+// is registered as an Arrow stream view and inserted with one INSERT ...
+// SELECT (DuckDB scans the Arrow buffers), while the next chunk arrives.
 // Record columns are matched to names, the staging columns, by name.
 func (d *database) stage(ctx context.Context, schema, table string, names []string, rr sdk.RecordReader) (int64, error) {
+	chunks := newChunker(rr, stageChunkBytes)
+	defer chunks.Close()
 	var rows int64
 	err := d.conn(ctx, func(cn *sql.Conn) error {
 		return cn.Raw(func(dc any) error {
@@ -35,62 +37,72 @@ func (d *database) stage(ctx context.Context, schema, table string, names []stri
 			if err != nil {
 				return sdk.Errorf(sdk.CodeInternal, "duckdb arrow: %w", err)
 			}
-			src := &readerAdapter{in: rr, refs: 1}
-			view := fmt.Sprintf("_dpone_arrow_%d", viewSeq.Add(1))
-			release, err := a.RegisterView(src, view)
-			if err != nil {
-				return classify(fmt.Errorf("register arrow view: %w", err))
+			exec := dc.(driver.ExecerContext)
+			if _, err := exec.ExecContext(ctx, "BEGIN TRANSACTION", nil); err != nil {
+				return classify(fmt.Errorf("insert into staging %s.%s: begin: %w", schema, table, err))
 			}
-			defer release()
-			// The view goes on every path, also when the insert or its
-			// input fails or ctx is cancelled (a leftover view names a
-			// stream that no longer exists).
+			done := false
 			defer func() {
-				_, _ = dc.(driver.ExecerContext).ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+quote(view), nil)
+				if !done {
+					_, _ = exec.ExecContext(context.WithoutCancel(ctx), "ROLLBACK", nil)
+				}
 			}()
-			sel := make([]string, len(names))
-			for i, n := range names {
-				sel[i] = quote(n)
+			ins := inserter{a: a, exec: exec, schema: schema, table: table, names: names, rs: rr.Schema()}
+			for c := range chunks.C {
+				n, err := ins.insert(ctx, c)
+				c.release()
+				if err != nil {
+					return err
+				}
+				rows += n
 			}
-			q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", qualified(schema, table), strings.Join(sel, ", "), strings.Join(sel, ", "), quote(view))
-			res, err := dc.(driver.ExecerContext).ExecContext(ctx, q, nil)
-			if src.err != nil {
-				return src.err
+			if err := chunks.Err(); err != nil {
+				return err
 			}
-			if err != nil {
-				return classify(fmt.Errorf("insert into staging %s.%s: %w", schema, table, err))
+			if err := ctx.Err(); err != nil {
+				return err
 			}
-			rows, _ = res.RowsAffected()
+			if _, err := exec.ExecContext(ctx, "COMMIT", nil); err != nil {
+				return classify(fmt.Errorf("insert into staging %s.%s: commit: %w", schema, table, err))
+			}
+			done = true
 			return nil
 		})
 	})
 	return rows, err
 }
 
-// readerAdapter is an array.RecordReader over an sdk.RecordReader.
-type readerAdapter struct {
-	in   sdk.RecordReader
-	cur  arrow.RecordBatch
-	err  error
-	refs int64
+// inserter inserts chunks into one staging table over one connection.
+type inserter struct {
+	a             *ddb.Arrow
+	exec          driver.ExecerContext
+	schema, table string
+	names         []string
+	rs            *arrow.Schema
 }
 
-func (r *readerAdapter) Retain()                        { atomic.AddInt64(&r.refs, 1) }
-func (r *readerAdapter) Release()                       { atomic.AddInt64(&r.refs, -1) }
-func (r *readerAdapter) Schema() *arrow.Schema          { return r.in.Schema() }
-func (r *readerAdapter) RecordBatch() arrow.RecordBatch { return r.cur }
-func (r *readerAdapter) Record() arrow.RecordBatch      { return r.cur }
-func (r *readerAdapter) Err() error                     { return r.err }
-
-func (r *readerAdapter) Next() bool {
-	rec, err := r.in.Next()
+// insert registers c as an Arrow stream view and inserts it.
+func (in inserter) insert(ctx context.Context, c *chunk) (int64, error) {
+	view := fmt.Sprintf("_dpone_arrow_%d", viewSeq.Add(1))
+	release, err := in.a.RegisterView(&chunkReader{schema: in.rs, recs: c.recs, refs: 1}, view)
 	if err != nil {
-		if !errors.Is(err, io.EOF) {
-			r.err = err
-		}
-		r.cur = nil
-		return false
+		return 0, classify(fmt.Errorf("register arrow view: %w", err))
 	}
-	r.cur = rec
-	return true
+	defer release()
+	// The view goes on every path, also when the insert fails or ctx is
+	// cancelled (a leftover view names a stream that no longer exists).
+	defer func() {
+		_, _ = in.exec.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+quote(view), nil)
+	}()
+	sel := make([]string, len(in.names))
+	for i, n := range in.names {
+		sel[i] = quote(n)
+	}
+	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", qualified(in.schema, in.table), strings.Join(sel, ", "), strings.Join(sel, ", "), quote(view))
+	res, err := in.exec.ExecContext(ctx, q, nil)
+	if err != nil {
+		return 0, classify(fmt.Errorf("insert into staging %s.%s: %w", in.schema, in.table, err))
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }

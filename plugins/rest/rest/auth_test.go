@@ -10,6 +10,8 @@ import (
 
 	"github.com/dpone-go/dpone/plugins/rest/restapi"
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
 )
 
 func oauthAPI(t *testing.T) (*restapi.Server, *httptest.Server) {
@@ -46,10 +48,10 @@ func TestOAuthRefreshRotation(t *testing.T) {
 	if err := json.Unmarshal(st, &parsed); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := unseal("client-s3cret", parsed.OAuth); err != nil || got != current {
+	if got, err := auth.Unseal("client-s3cret", parsed.OAuth); err != nil || got != current {
 		t.Fatalf("unsealed %q, %v; want the server's current refresh token", got, err)
 	}
-	if _, err := unseal("other secret", parsed.OAuth); err == nil {
+	if _, err := auth.Unseal("other secret", parsed.OAuth); err == nil {
 		t.Errorf("a sealed token opened under another client_secret")
 	}
 	second, err := read(t, cfg, "orders", sdk.ReadFull, st, "")
@@ -63,6 +65,48 @@ func TestOAuthRefreshRotation(t *testing.T) {
 	for _, secret := range []string{"client-s3cret", "rt-initial", api.RefreshToken()} {
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("error %q shows a secret", err)
+		}
+	}
+}
+
+// TestOAuthRotationOnFullReadWarns: dpone keeps no state for full reads,
+// so a refresh token rotated during one is lost and the next run starts
+// from the configured token the server spent; the read says so (WARN,
+// without the token) instead of failing silently on the next run.
+func TestOAuthRotationOnFullReadWarns(t *testing.T) {
+	api, srv := oauthAPI(t)
+	// orders without incremental_column: a full_refresh unit's resource
+	cfg := config(t, srv, `"auth":{"type":"oauth2","grant":"refresh_token","token_url":"`+srv.URL+`/oauth/token","client_id":"app","client_secret":"client-s3cret","refresh_token":"rt-initial"},`+
+		`"resources":[{"name":"orders","path":"/orders","records_path":"$.data","primary_key":["id"],"paginator":{"type":"page_number","limit":5,"total_pages_path":"$.total_pages"}}]`)
+	rec, err := read(t, cfg, "orders", sdk.ReadFull, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	warned := false
+	for _, m := range rec.logs {
+		if strings.Contains(m, "rotated the refresh token") && strings.Contains(m, "full read") {
+			warned = true
+		}
+		for _, secret := range []string{"client-s3cret", "rt-initial", api.RefreshToken()} {
+			if strings.Contains(m, secret) {
+				t.Errorf("log %q shows a secret", m)
+			}
+		}
+	}
+	if !warned {
+		t.Errorf("logs %q: want a warning that the rotated refresh token is not kept by a full read", rec.logs)
+	}
+	// an incremental read keeps it and does not warn
+	_, srv = oauthAPI(t)
+	cfg = config(t, srv, `"auth":{"type":"oauth2","grant":"refresh_token","token_url":"`+srv.URL+`/oauth/token","client_id":"app","client_secret":"client-s3cret","refresh_token":"rt-initial"},`+
+		`"resources":[{"name":"orders","path":"/orders","records_path":"$.data","primary_key":["id"],"paginator":{"type":"page_number","limit":5,"total_pages_path":"$.total_pages"}}]`)
+	rec, err = read(t, cfg, "orders", sdk.ReadIncremental, nil, `{"incremental_strategy":"column","incremental_column":"updated_at"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range rec.logs {
+		if strings.Contains(m, "rotated the refresh token") {
+			t.Errorf("incremental read logged %q, want no warning (its checkpoint keeps the token)", m)
 		}
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/page"
 )
 
 // benchPages serves pages of 1000 records (page_number pagination),
@@ -116,15 +118,15 @@ func BenchmarkPlainLoop(b *testing.B) {
 // records scanned, split into the fixed schema's slots and appended to
 // Arrow builders, with no HTTP and no batch writes.
 func BenchmarkDecode(b *testing.B) {
-	var page bytes.Buffer
-	page.WriteString(`{"data":[`)
+	var body bytes.Buffer
+	body.WriteString(`{"data":[`)
 	for i := range 1000 {
 		if i > 0 {
-			page.WriteByte(',')
+			body.WriteByte(',')
 		}
-		fmt.Fprintf(&page, `{"id":%d,"status":"placed","amount":%d.25,"updated_at":"2024-01-01T00:00:%02dZ","customer":{"id":%d,"name":"customer %d"}}`, i+1, i%1000, i%60, i%97, i%97)
+		fmt.Fprintf(&body, `{"id":%d,"status":"placed","amount":%d.25,"updated_at":"2024-01-01T00:00:%02dZ","customer":{"id":%d,"name":"customer %d"}}`, i+1, i%1000, i%60, i%97, i%97)
 	}
-	page.WriteString(`]}`)
+	body.WriteString(`]}`)
 	cfg := json.RawMessage(`{"base_url":"http://127.0.0.1:1","resources":[{"name":"orders","path":"/orders","records_path":"$.data",
 	 "columns":[{"name":"id","type":"int64"},{"name":"status","type":"string"},
 	 {"name":"amount","type":"decimal(12,2)"},{"name":"updated_at","type":"timestamp"},{"name":"customer","type":"json"}],"infer":false}]}`)
@@ -141,11 +143,11 @@ func BenchmarkDecode(b *testing.B) {
 	if err := r.fix(); err != nil {
 		b.Fatal(err)
 	}
-	scan := &pageScan{records: mustCompile(b, "$.data"), onRecord: func(raw []byte) error { return r.take(raw, nil, nil) }}
-	b.SetBytes(int64(page.Len()))
+	scan := &page.Scan{Records: mustCompile(b, "$.data"), OnRecord: func(raw []byte) error { return r.take(raw, nil, nil) }}
+	b.SetBytes(int64(body.Len()))
 	b.ResetTimer()
 	for b.Loop() {
-		if err := scan.scan(bytes.NewReader(page.Bytes())); err != nil {
+		if err := scan.Read(bytes.NewReader(body.Bytes())); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -155,8 +157,8 @@ func BenchmarkDecode(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1000), "ns/record")
 }
 
-func mustCompile(b *testing.B, p string) *recordsPath {
-	rp, err := compileRecordsPath(p)
+func mustCompile(b *testing.B, p string) *page.Path {
+	rp, err := page.Compile(p)
 	if err != nil {
 		b.Fatal(err)
 	}

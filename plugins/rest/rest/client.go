@@ -16,13 +16,15 @@ import (
 	"time"
 
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
 )
 
 // client sends the requests of one Read: auth, rate limit, retries.
 type client struct {
 	cfg    *Config
 	httpc  *http.Client
-	auth   *authorizer
+	auth   *auth.Authorizer
 	bucket *bucket
 	// sleep waits d or until ctx ends (tests observe the waits).
 	sleep func(ctx context.Context, d time.Duration) error
@@ -69,7 +71,7 @@ func newClient(cfg *Config, lim *limiters, refreshToken string) (*client, error)
 	return &client{
 		cfg:    cfg,
 		httpc:  httpc,
-		auth:   newAuthorizer(&cfg.Auth, httpc, refreshToken),
+		auth:   auth.NewAuthorizer(&cfg.Auth, httpc, refreshToken),
 		bucket: lim.get(host, cfg.RateLimit, cfg.RateBurst),
 		sleep:  sleepCtx,
 	}, nil
@@ -90,7 +92,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // a 2xx status (the caller closes its body) or the skip/end action a
 // status mapped to. status is the resource's own status map.
 func (c *client) do(ctx context.Context, r request, resource string, status map[string]string) (response, error) {
-	where := fmt.Sprintf("resource %q: %s %s", resource, r.method, redactURL(r.url, c.cfg.Auth.queryKey()))
+	where := fmt.Sprintf("resource %q: %s %s", resource, r.method, auth.RedactURL(r.url, c.cfg.Auth.QueryKey()))
 	refreshed, force := false, false
 	for attempt := 0; ; attempt++ {
 		if err := c.bucket.wait(ctx); err != nil {
@@ -101,7 +103,7 @@ func (c *client) do(ctx context.Context, r request, resource string, status map[
 			return response{}, sdk.Errorf(sdk.CodeConfig, "%s: %v", where, err)
 		}
 		c.header(req, r)
-		if err := c.auth.sign(ctx, req, force); err != nil {
+		if err := c.auth.Sign(ctx, req, force); err != nil {
 			return response{}, err
 		}
 		force = false

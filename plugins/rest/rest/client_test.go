@@ -216,4 +216,14 @@ func TestRateLimit(t *testing.T) {
 	if l.get("a:1", 5, 1) != l.get("a:1", 5, 1) || l.get("a:1", 5, 1) == l.get("b:1", 5, 1) {
 		t.Errorf("want one bucket per host")
 	}
+	// Two connections to one host with different limits share one bucket
+	// at the stricter rate: replacing it would give each read its own
+	// bucket, and the host the sum of both.
+	slow := l.get("c:1", 2, 1)
+	if fast := l.get("c:1", 20, 1); fast != slow || fast.rate != 2 {
+		t.Errorf("get at 20/s after 2/s: got another bucket (%v) or rate %v, want the same bucket at 2/s", fast != slow, fast.rate)
+	}
+	if slower := l.get("c:1", 1, 1); slower != slow || slower.rate != 1 {
+		t.Errorf("get at 1/s: got another bucket (%v) or rate %v, want the same bucket at 1/s", slower != slow, slower.rate)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
 )
 
 // Config is the connection config: the client every resource shares and
@@ -32,7 +34,7 @@ type Config struct {
 	// InsecureSkipVerify turns off TLS certificate checks (tests only).
 	InsecureSkipVerify bool `json:"insecure_skip_verify"`
 	// Auth is how requests authenticate; default none.
-	Auth Auth `json:"auth"`
+	Auth auth.Config `json:"auth"`
 	// Retry is the resilience policy.
 	Retry Retry `json:"retry"`
 	// RateLimit caps requests per second per host (token bucket); 0: none.
@@ -107,7 +109,7 @@ func parseConfig(raw json.RawMessage) (*Config, error) {
 	if c.RateBurst <= 0 {
 		c.RateBurst = 1
 	}
-	if err := c.Auth.check(); err != nil {
+	if err := c.Auth.Check(); err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}

@@ -17,6 +17,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
 )
 
 // Version is the connector's version.
@@ -178,7 +180,7 @@ func (c *Connector) read(ctx context.Context, cfg *Config, res *Resource, req sd
 	}
 	refresh := ""
 	if st.OAuth != "" {
-		if refresh, err = unseal(cfg.Auth.ClientSecret, st.OAuth); err != nil {
+		if refresh, err = auth.Unseal(cfg.Auth.ClientSecret, st.OAuth); err != nil {
 			_ = out.Log(sdk.LevelWarn, "the refresh token kept in the state does not open ("+err.Error()+"): using the configured refresh_token")
 			refresh, st.OAuth = "", ""
 		}
@@ -191,7 +193,7 @@ func (c *Connector) read(ctx context.Context, cfg *Config, res *Resource, req sd
 		return sdk.Errorf(sdk.CodeConfig, "resource %q: an incremental read needs source.options incremental_strategy: column and incremental_column (the record field whose largest value is the cursor)", res.Name)
 	}
 	r := &reader{res: res, c: cl, out: out, project: req.Columns, warned: map[string]bool{}, st: st,
-		track: res.cursor.IncrementalColumn != ""}
+		track: res.cursor.IncrementalColumn != "", full: req.Mode != sdk.ReadIncremental}
 	if r.track {
 		r.send = req.Mode == sdk.ReadIncremental
 		// The SDK's cursor helper reads the options (and checks them) as it

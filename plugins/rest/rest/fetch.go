@@ -9,6 +9,12 @@ import (
 	"strings"
 
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/jsonlex"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/page"
 )
 
 // pageHooks receive what one pagination finds.
@@ -30,13 +36,13 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 		return err
 	}
 	g := newPager(&res.Paginator, res.Name)
-	recordsPath, err := compileRecordsPath(res.RecordsPath)
+	recordsPath, err := page.Compile(res.RecordsPath)
 	if err != nil {
 		return sdk.Errorf(sdk.CodeConfig, "resource %q: records_path: %w", res.Name, err)
 	}
 	n := 0
 	var sum maphash.Hash // a digest of each page's records, for loop detection
-	scan := &pageScan{records: recordsPath, wants: res.Paginator.wants(), onRecord: func(raw []byte) error {
+	scan := &page.Scan{Records: recordsPath, Wants: res.Paginator.wants(), OnRecord: func(raw []byte) error {
 		n++
 		sum.Write(raw)
 		return h.record(raw)
@@ -96,28 +102,28 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 		n = 0
 		sum.Reset()
 		if resp.action != actionSkip {
-			err = scan.scan(resp.resp.Body)
+			err = scan.Read(resp.resp.Body)
 			drain(resp.resp) // the rest of the body, so the connection is reused
 			used.release()
 			var (
-				je *jsonError
-				re *readError
+				je *jsonlex.Error
+				re *jsonlex.ReadError
 			)
 			switch {
 			case err != nil && ctx.Err() != nil:
 				return ctx.Err()
 			case errors.As(err, &je):
 				return sdk.Errorf(sdk.CodeData, "resource %q: %s %s: %v: the API sent a broken page; try again, and report it to the API's owner if it persists",
-					res.Name, r.method, redactURL(r.url, c.cfg.Auth.queryKey()), je)
+					res.Name, r.method, auth.RedactURL(r.url, c.cfg.Auth.QueryKey()), je)
 			case errors.As(err, &re):
 				return sdk.Errorf(sdk.CodeUnavailable, "resource %q: %s %s: %v: the connection broke mid-page; try again, or raise timeout if the API is slow",
-					res.Name, r.method, redactURL(r.url, c.cfg.Auth.queryKey()), re)
+					res.Name, r.method, auth.RedactURL(r.url, c.cfg.Auth.QueryKey()), re)
 			case err != nil:
 				return err
 			}
 		} else {
 			used.release()
-			scan.captured = make([]json.RawMessage, wantCount)
+			scan.Captured = make([]json.RawMessage, wantCount)
 		}
 		if h.pageEnd != nil {
 			if err := h.pageEnd(); err != nil {
@@ -133,13 +139,13 @@ func (c *client) fetch(ctx context.Context, res *Resource, v vars, h pageHooks) 
 			}
 			continue
 		}
-		if scan.pageRecords >= 0 { // a filtered array: its length and text decide
-			n = scan.pageRecords
+		if scan.PageRecords >= 0 { // a filtered array: its length and text decide
+			n = scan.PageRecords
 			sum.Reset()
-			sum.Write(scan.pageBody)
+			sum.Write(scan.PageBody)
 		}
 		header := resp.header()
-		more, err := g.advance(r.url, header, scan.captured, n, sum.Sum64())
+		more, err := g.advance(r.url, header, scan.Captured, n, sum.Sum64())
 		if err != nil || !more {
 			return err
 		}
@@ -212,7 +218,7 @@ func withParams(u string, params map[string]string) (string, error) {
 func parseURL(u string) (*url.URL, error) {
 	p, err := url.Parse(u)
 	if err != nil {
-		return nil, sdk.Errorf(sdk.CodeConfig, "URL %q: %v", redactURL(u, ""), err)
+		return nil, sdk.Errorf(sdk.CodeConfig, "URL %q: %v", auth.RedactURL(u, ""), err)
 	}
 	return p, nil
 }

@@ -10,6 +10,10 @@ import (
 	"strings"
 
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/page"
 )
 
 // Paginator says how to get the next page, and when there is none.
@@ -101,7 +105,7 @@ func (p *Paginator) check(resource string) error {
 		}
 	}
 	for _, path := range []string{p.NextURLPath, p.CursorPath, p.TotalPath, p.TotalPagesPath, p.HasMorePath} {
-		if _, err := parsePath(path); err != nil {
+		if _, err := page.ParseKeys(path); err != nil {
 			return sdk.Errorf(sdk.CodeConfig, "resource %q: paginator: %w", resource, err)
 		}
 	}
@@ -124,7 +128,7 @@ func (p *Paginator) wants() [][]string {
 	w := make([][]string, wantCount)
 	set := func(i int, path string) {
 		if path != "" {
-			w[i], _ = parsePath(path)
+			w[i], _ = page.ParseKeys(path)
 			if w[i] == nil {
 				w[i] = []string{} // the root
 			}
@@ -198,7 +202,7 @@ func (g *pager) visit(r request) error {
 	key := r.method + " " + r.url + "\x00" + string(r.body)
 	if g.seen[key] {
 		return sdk.Errorf(sdk.CodeData, "resource %q: pagination loop: the API sent the same next page or cursor twice (%s %s): check the paginator settings",
-			g.resource, r.method, redactURL(r.url, ""))
+			g.resource, r.method, auth.RedactURL(r.url, ""))
 	}
 	g.seen[key] = true
 	return nil
@@ -210,7 +214,7 @@ func (g *pager) visit(r request) error {
 func (g *pager) advance(current string, header http.Header, captured []json.RawMessage, n int, hash uint64) (bool, error) {
 	if n > 0 && hash == g.lastHash && g.p.Type != pageNone {
 		return false, sdk.Errorf(sdk.CodeData, "resource %q: pagination loop: page %s returned the same records as the page before it (the API ignores the page parameter?): check the paginator settings",
-			g.resource, redactURL(current, ""))
+			g.resource, auth.RedactURL(current, ""))
 	}
 	g.lastHash = hash
 	if hm := captured[wantHasMore]; hm != nil && string(bytes.TrimSpace(hm)) == "false" {

@@ -3,6 +3,7 @@ package rest
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -77,7 +78,7 @@ func TestPaginationLoops(t *testing.T) {
 			if sdk.CodeOf(err) != sdk.CodeData {
 				t.Fatalf("got %v (code %v), want a DATA error", err, sdk.CodeOf(err))
 			}
-			if want := `resource "stuck": pagination loop`; !contains(err.Error(), want) {
+			if want := `resource "stuck": pagination loop`; !strings.Contains(err.Error(), want) {
 				t.Errorf("got %q, want it to contain %q", err, want)
 			}
 			if n := api.Requests[fmt.Sprintf("/%s/orders", map[bool]string{true: "stuck", false: "stuck-cursor"}[name == "page parameter ignored"])]; n > 3 {

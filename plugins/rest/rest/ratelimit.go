@@ -56,6 +56,8 @@ type limiters struct {
 }
 
 // get returns the bucket of host, made with rate and burst on first use.
+// Reads that ask for different limits of one host share its bucket at the
+// strictest rate and burst asked so far.
 func (l *limiters) get(host string, rate float64, burst int) *bucket {
 	if rate <= 0 {
 		return nil
@@ -66,9 +68,15 @@ func (l *limiters) get(host string, rate float64, burst int) *bucket {
 		l.m = map[string]*bucket{}
 	}
 	b, ok := l.m[host]
-	if !ok || b.rate != rate {
+	if !ok {
 		b = newBucket(rate, burst)
 		l.m[host] = b
+		return b
 	}
+	b.mu.Lock()
+	b.rate = min(b.rate, rate)
+	b.burst = min(b.burst, float64(burst))
+	b.tokens = min(b.tokens, b.burst)
+	b.mu.Unlock()
 	return b
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/auth"
 )
 
 // reader is one Read of one resource: it samples the first records to fix
@@ -42,6 +44,7 @@ type reader struct {
 	// Incremental state.
 	track    bool // the resource has an incremental_column: checkpoints carry its max
 	send     bool // requests carry the cursor (an incremental read)
+	full     bool // a full read: dpone keeps none of its checkpoints
 	cur      *sdk.Cursor
 	lookback *sdk.Scalar
 	initial  *sdk.Scalar
@@ -195,6 +198,11 @@ func (r *reader) finish() error {
 	if err := r.out.Progress(r.rows, r.rows); err != nil {
 		return err
 	}
+	if r.full && r.c.auth.Rotated() != "" {
+		_ = r.out.Log(sdk.LevelWarn, fmt.Sprintf("resource %q: the OAuth2 server rotated the refresh token during a full read, and dpone keeps no state for full reads: "+
+			"the next run starts from the configured refresh_token, which the server may have spent; read the resource incrementally "+
+			"(source.options incremental_strategy: column) or use a refresh token that does not rotate", r.res.Name))
+	}
 	if r.track || r.sealRotated() {
 		return r.checkpoint()
 	}
@@ -204,11 +212,11 @@ func (r *reader) finish() error {
 // sealRotated seals a rotated refresh token into the state, reporting
 // whether the state changed.
 func (r *reader) sealRotated() bool {
-	tok := r.c.auth.rotated()
+	tok := r.c.auth.Rotated()
 	if tok == "" {
 		return false
 	}
-	sealed, err := seal(r.c.cfg.Auth.ClientSecret, tok)
+	sealed, err := auth.Seal(r.c.cfg.Auth.ClientSecret, tok)
 	if err != nil {
 		_ = r.out.Log(sdk.LevelWarn, fmt.Sprintf("resource %q: the OAuth2 server rotated the refresh token, but it is not kept (%v): the next run starts from the configured refresh_token", r.res.Name, err))
 		return false

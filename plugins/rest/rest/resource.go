@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/page"
 )
 
 // Resource is one stream: an endpoint, how to page through it and how its
@@ -118,7 +120,7 @@ func (r *Resource) check(c *Config) error {
 	if len(r.Body) > 0 && !json.Valid(r.Body) {
 		return sdk.Errorf(sdk.CodeConfig, "resource %q: body is not valid JSON", r.Name)
 	}
-	if _, err := compileRecordsPath(r.RecordsPath); err != nil {
+	if _, err := page.Compile(r.RecordsPath); err != nil {
 		return sdk.Errorf(sdk.CodeConfig, "resource %q: records_path: %w", r.Name, err)
 	}
 	switch r.Nested {

@@ -2,8 +2,9 @@ package rest
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/jsonlex"
 )
 
 // rowDecoder splits the records of a fixed schema into the raw values of
@@ -51,7 +52,7 @@ func (d *rowDecoder) decode(raw []byte) error {
 	clear(d.vals)
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
-		return fmt.Errorf("a record is %s, want a JSON object", short(raw))
+		return fmt.Errorf("a record is %s, want a JSON object", jsonlex.Short(raw))
 	}
 	d.key, d.n = d.key[:0], 0
 	return d.add(raw)
@@ -80,12 +81,12 @@ func (d *rowDecoder) lookup() int {
 // prefix in d.key.
 func (d *rowDecoder) add(obj []byte) error {
 	prefix := len(d.key)
-	i := skipSpace(obj, 1)
+	i := jsonlex.SkipSpace(obj, 1)
 	for i < len(obj) && obj[i] != '}' {
-		end := valueEnd(obj, i)
-		d.key = appendUnquoted(d.key[:prefix], obj[i:end])
-		i = skipSpace(obj, skipSpace(obj, end)+1) // past ':'
-		end = valueEnd(obj, i)
+		end := jsonlex.ValueEnd(obj, i)
+		d.key = jsonlex.AppendUnquoted(d.key[:prefix], obj[i:end])
+		i = jsonlex.SkipSpace(obj, jsonlex.SkipSpace(obj, end)+1) // past ':'
+		end = jsonlex.ValueEnd(obj, i)
 		v := obj[i:end]
 		if d.flatten && v[0] == '{' {
 			d.key = append(d.key, "__"...)
@@ -99,21 +100,11 @@ func (d *rowDecoder) add(obj []byte) error {
 				return err
 			}
 		}
-		i = skipSpace(obj, end)
+		i = jsonlex.SkipSpace(obj, end)
 		if i < len(obj) && obj[i] == ',' {
-			i = skipSpace(obj, i+1)
+			i = jsonlex.SkipSpace(obj, i+1)
 		}
 	}
 	d.key = d.key[:prefix]
 	return nil
-}
-
-// appendUnquoted appends the decoded text of the JSON string q to b.
-func appendUnquoted(b, q []byte) []byte {
-	if bytes.IndexByte(q, '\\') < 0 {
-		return append(b, q[1:len(q)-1]...)
-	}
-	var s string
-	_ = json.Unmarshal(q, &s)
-	return append(b, s...)
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/dpone-go/dpone/sdk"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/jsonlex"
 )
 
 // colType is a column's logical type (see docs/types/rest.md).
@@ -115,7 +117,7 @@ func appendValue(t colType, b array.Builder, raw json.RawMessage) error {
 		case "false", `"false"`:
 			b.(*array.BooleanBuilder).Append(false)
 		default:
-			return fmt.Errorf("%s is not a bool", short(raw))
+			return fmt.Errorf("%s is not a bool", jsonlex.Short(raw))
 		}
 	case "int64":
 		s, err := text()
@@ -124,7 +126,7 @@ func appendValue(t colType, b array.Builder, raw json.RawMessage) error {
 		}
 		v, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return fmt.Errorf("%s is not an int64", short(raw))
+			return fmt.Errorf("%s is not an int64", jsonlex.Short(raw))
 		}
 		b.(*array.Int64Builder).Append(v)
 	case "float64":
@@ -134,7 +136,7 @@ func appendValue(t colType, b array.Builder, raw json.RawMessage) error {
 		}
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return fmt.Errorf("%s is not a float64", short(raw))
+			return fmt.Errorf("%s is not a float64", jsonlex.Short(raw))
 		}
 		b.(*array.Float64Builder).Append(v)
 	case "decimal":
@@ -149,7 +151,7 @@ func appendValue(t colType, b array.Builder, raw json.RawMessage) error {
 		}
 		v, err = decimal128.FromString(s, t.precision, t.scale)
 		if err != nil {
-			return fmt.Errorf("%s is not a decimal(%d,%d)", short(raw), t.precision, t.scale)
+			return fmt.Errorf("%s is not a decimal(%d,%d)", jsonlex.Short(raw), t.precision, t.scale)
 		}
 		b.(*array.Decimal128Builder).Append(v)
 	case "date":
@@ -159,14 +161,14 @@ func appendValue(t colType, b array.Builder, raw json.RawMessage) error {
 		}
 		d, err := time.Parse("2006-01-02", s)
 		if err != nil {
-			return fmt.Errorf("%s is not a date (YYYY-MM-DD)", short(raw))
+			return fmt.Errorf("%s is not a date (YYYY-MM-DD)", jsonlex.Short(raw))
 		}
 		b.(*array.Date32Builder).Append(arrow.Date32FromTime(d))
 	case "timestamp":
 		if raw[0] != '"' { // epoch seconds
 			f, err := strconv.ParseFloat(string(raw), 64)
 			if err != nil {
-				return fmt.Errorf("%s is not a timestamp", short(raw))
+				return fmt.Errorf("%s is not a timestamp", jsonlex.Short(raw))
 			}
 			b.(*array.TimestampBuilder).Append(arrow.Timestamp(int64(f * 1e6)))
 			return nil
@@ -177,7 +179,7 @@ func appendValue(t colType, b array.Builder, raw json.RawMessage) error {
 		}
 		ts, ok := parseTimestamp(s)
 		if !ok {
-			return fmt.Errorf("%s is not a timestamp (RFC 3339)", short(raw))
+			return fmt.Errorf("%s is not a timestamp (RFC 3339)", jsonlex.Short(raw))
 		}
 		b.(*array.TimestampBuilder).Append(arrow.Timestamp(ts.UnixMicro()))
 	case "json":
@@ -248,14 +250,6 @@ func kindOf(raw []byte) string {
 		return "an object"
 	}
 	return "an array"
-}
-
-func short(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) > 64 {
-		return string(b[:61]) + "..."
-	}
-	return string(b)
 }
 
 // inferKind is the type one raw value suggests ("" for null).

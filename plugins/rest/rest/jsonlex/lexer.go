@@ -1,4 +1,8 @@
-package rest
+// Package jsonlex reads JSON response bodies for the rest connector: a
+// Lexer hands out whole, validated values of a body read in chunks (byte
+// offsets in its errors, invalid UTF-8 refused), and helpers walk values
+// it already validated without decoding them.
+package jsonlex
 
 import (
 	"errors"
@@ -7,11 +11,11 @@ import (
 	"unicode/utf8"
 )
 
-// lexer reads one JSON body in chunks and hands out whole, validated
+// Lexer reads one JSON body in chunks and hands out whole, validated
 // values as slices of its buffer: memory holds the largest single value
 // the caller asks for, never the body. A slice it returns is valid until
-// the next call.
-type lexer struct {
+// the next call. The zero Lexer is ready for Reset.
+type Lexer struct {
 	r    io.Reader
 	buf  []byte
 	pos  int   // next unread byte of buf
@@ -36,14 +40,14 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return e.msg }
 
-// reset starts reading body r, keeping the buffer.
-func (l *lexer) reset(r io.Reader) {
+// Reset starts reading body r, keeping the buffer.
+func (l *Lexer) Reset(r io.Reader) {
 	l.r, l.buf, l.pos, l.base, l.eof = r, l.buf[:0], 0, 0, false
 }
 
 // fill reads more of the body after buf[pos:], which it moves to the
 // front; at least min unread bytes are buffered unless the body ends.
-func (l *lexer) fill(min int) error {
+func (l *Lexer) fill(min int) error {
 	if l.pos > 0 {
 		n := copy(l.buf, l.buf[l.pos:])
 		l.base += int64(l.pos)
@@ -61,27 +65,42 @@ func (l *lexer) fill(min int) error {
 		case err == io.EOF:
 			l.eof = true
 		case err != nil:
-			return &readError{offset: l.base + int64(len(l.buf)), err: err}
+			return &ReadError{Offset: l.base + int64(len(l.buf)), Err: err}
 		}
 	}
 	return nil
 }
 
-// readError is a body that broke off while being read.
-type readError struct {
-	offset int64
-	err    error
+// ReadError is a body that broke off while being read.
+type ReadError struct {
+	Offset int64 // the body bytes read before it broke off
+	Err    error
 }
 
-func (e *readError) Error() string {
-	return fmt.Sprintf("the body broke off at byte %d: %v", e.offset, e.err)
+func (e *ReadError) Error() string {
+	return fmt.Sprintf("the body broke off at byte %d: %v", e.Offset, e.Err)
 }
 
-func (e *readError) Unwrap() error { return e.err }
+func (e *ReadError) Unwrap() error { return e.Err }
 
-// peek skips white space and returns the next byte, unread;
+// Error is a malformed body: what is wrong at byte Offset.
+type Error struct {
+	Offset int64
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if errors.Is(e.Err, io.ErrUnexpectedEOF) || errors.Is(e.Err, io.EOF) {
+		return fmt.Sprintf("malformed JSON at byte %d: the body ends mid-value", e.Offset)
+	}
+	return fmt.Sprintf("malformed JSON at byte %d: %v", e.Offset, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Peek skips white space and returns the next byte, unread;
 // io.ErrUnexpectedEOF at the end of the body.
-func (l *lexer) peek() (byte, error) {
+func (l *Lexer) Peek() (byte, error) {
 	for {
 		for l.pos < len(l.buf) {
 			switch c := l.buf[l.pos]; c {
@@ -92,7 +111,7 @@ func (l *lexer) peek() (byte, error) {
 			}
 		}
 		if l.eof {
-			return 0, l.errAt(0, io.ErrUnexpectedEOF)
+			return 0, l.ErrAt(0, io.ErrUnexpectedEOF)
 		}
 		if err := l.fill(1); err != nil {
 			return 0, err
@@ -100,19 +119,19 @@ func (l *lexer) peek() (byte, error) {
 	}
 }
 
-// atEnd reports whether only white space is left of the body.
-func (l *lexer) atEnd() (bool, error) {
-	_, err := l.peek()
-	var je *jsonError
-	if errors.As(err, &je) && errors.Is(je.err, io.ErrUnexpectedEOF) {
+// AtEnd reports whether only white space is left of the body.
+func (l *Lexer) AtEnd() (bool, error) {
+	_, err := l.Peek()
+	var je *Error
+	if errors.As(err, &je) && errors.Is(je.Err, io.ErrUnexpectedEOF) {
 		return true, nil
 	}
 	return false, err
 }
 
-// value returns the next whole value, validated.
-func (l *lexer) value() ([]byte, error) {
-	if _, err := l.peek(); err != nil {
+// Value returns the next whole value, validated.
+func (l *Lexer) Value() ([]byte, error) {
+	if _, err := l.Peek(); err != nil {
 		return nil, err
 	}
 	for {
@@ -124,10 +143,10 @@ func (l *lexer) value() ([]byte, error) {
 		}
 		var se *syntaxError
 		if errors.As(err, &se) {
-			return nil, l.errAt(se.at, errors.New(se.msg))
+			return nil, l.ErrAt(se.at, errors.New(se.msg))
 		}
 		if l.eof { // incomplete at the end of the body
-			return nil, l.errAt(len(l.buf)-l.pos, io.ErrUnexpectedEOF)
+			return nil, l.ErrAt(len(l.buf)-l.pos, io.ErrUnexpectedEOF)
 		}
 		if err := l.fill(max(2*(len(l.buf)-l.pos), lexChunk)); err != nil {
 			return nil, err
@@ -135,23 +154,26 @@ func (l *lexer) value() ([]byte, error) {
 	}
 }
 
-// expect consumes the delimiter c (after white space).
-func (l *lexer) expect(c byte, what string) error {
-	got, err := l.peek()
+// Expect consumes the delimiter c (after white space).
+func (l *Lexer) Expect(c byte, what string) error {
+	got, err := l.Peek()
 	if err != nil {
 		return err
 	}
 	if got != c {
-		return l.errAt(0, fmt.Errorf("invalid character %q %s", got, what))
+		return l.ErrAt(0, fmt.Errorf("invalid character %q %s", got, what))
 	}
 	l.pos++
 	return nil
 }
 
-// errAt is a jsonError at index at past pos.
-func (l *lexer) errAt(at int, err error) error {
-	return &jsonError{offset: l.base + int64(l.pos+at), err: err}
+// ErrAt is an *Error at index at past the next unread byte.
+func (l *Lexer) ErrAt(at int, err error) error {
+	return &Error{Offset: l.base + int64(l.pos+at), Err: err}
 }
+
+// Advance consumes the byte Peek returned.
+func (l *Lexer) Advance() { l.pos++ }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -299,7 +321,7 @@ func scanNumber(b []byte, i int, final bool) (int, error) {
 		if at >= len(b) && !final {
 			return 0, errIncomplete
 		}
-		return 0, &syntaxError{start, fmt.Sprintf("malformed number %s", short(b[start:min(at+1, len(b))]))}
+		return 0, &syntaxError{start, fmt.Sprintf("malformed number %s", Short(b[start:min(at+1, len(b))]))}
 	}
 	if b[i] == '-' {
 		i++
@@ -352,7 +374,7 @@ func scanLiteral(b []byte, i int, lit string) (int, error) {
 			return 0, errIncomplete
 		}
 		if b[i+k] != lit[k] {
-			return 0, &syntaxError{i, fmt.Sprintf("invalid literal %s, want %s", short(b[i:min(i+len(lit), len(b))]), lit)}
+			return 0, &syntaxError{i, fmt.Sprintf("invalid literal %s, want %s", Short(b[i:min(i+len(lit), len(b))]), lit)}
 		}
 	}
 	return i + len(lit), nil

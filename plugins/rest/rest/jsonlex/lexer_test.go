@@ -1,4 +1,4 @@
-package rest
+package jsonlex
 
 import (
 	"encoding/json"
@@ -39,23 +39,23 @@ func TestLexerChunks(t *testing.T) {
 		"whole":    strings.NewReader(body),
 	} {
 		t.Run(name, func(t *testing.T) {
-			l := &lexer{}
-			l.reset(r)
-			v, err := l.value()
+			l := &Lexer{}
+			l.Reset(r)
+			v, err := l.Value()
 			if err != nil {
 				t.Fatal(err)
 			}
 			if string(v) != strings.TrimSpace(body) {
 				t.Errorf("got %d bytes, want the body (%d)", len(v), len(strings.TrimSpace(body)))
 			}
-			if end, err := l.atEnd(); err != nil || !end {
+			if end, err := l.AtEnd(); err != nil || !end {
 				t.Errorf("atEnd = %v, %v; want true", end, err)
 			}
 		})
 	}
 }
 
-// TestLexerErrorOffsets: a malformed body is a jsonError at the byte
+// TestLexerErrorOffsets: a malformed body is an *Error at the byte
 // where the scan stopped, whatever the read sizes.
 func TestLexerErrorOffsets(t *testing.T) {
 	cases := []struct {
@@ -75,27 +75,27 @@ func TestLexerErrorOffsets(t *testing.T) {
 			if one {
 				r = iotest.OneByteReader(r)
 			}
-			l := &lexer{}
-			l.reset(r)
-			_, err := l.value()
-			var je *jsonError
+			l := &Lexer{}
+			l.Reset(r)
+			_, err := l.Value()
+			var je *Error
 			if !errors.As(err, &je) {
-				t.Fatalf("%q: got %v, want a jsonError", c.body, err)
+				t.Fatalf("%q: got %v, want an *Error", c.body, err)
 			}
-			if je.offset != c.at || !strings.Contains(je.Error(), c.msg) {
-				t.Errorf("%q (one byte reads %v): got %q at %d, want %q at %d", c.body, one, je.Error(), je.offset, c.msg, c.at)
+			if je.Offset != c.at || !strings.Contains(je.Error(), c.msg) {
+				t.Errorf("%q (one byte reads %v): got %q at %d, want %q at %d", c.body, one, je.Error(), je.Offset, c.msg, c.at)
 			}
 		}
 	}
 }
 
-// TestLexerReadError: a body that breaks off is a readError, not bad JSON.
+// TestLexerReadError: a body that breaks off is a *ReadError, not bad JSON.
 func TestLexerReadError(t *testing.T) {
-	l := &lexer{}
-	l.reset(io.MultiReader(strings.NewReader(`{"data":[{"id":1},`), iotest.ErrReader(errors.New("connection reset"))))
-	_, err := l.value()
-	var re *readError
+	l := &Lexer{}
+	l.Reset(io.MultiReader(strings.NewReader(`{"data":[{"id":1},`), iotest.ErrReader(errors.New("connection reset"))))
+	_, err := l.Value()
+	var re *ReadError
 	if !errors.As(err, &re) || !strings.Contains(err.Error(), "connection reset") {
-		t.Fatalf("got %v, want a readError", err)
+		t.Fatalf("got %v, want a *ReadError", err)
 	}
 }

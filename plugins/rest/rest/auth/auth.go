@@ -1,4 +1,9 @@
-package rest
+// Package auth signs the rest connector's requests (API key, bearer,
+// basic, a header from the environment, OAuth2 client credentials and
+// refresh-token grants), seals a rotated refresh token for the stream's
+// state, and redacts secrets from URLs. Secrets here never reach logs,
+// errors, reports or state in clear.
+package auth
 
 import (
 	"context"
@@ -14,9 +19,9 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// Auth is how requests authenticate. Secrets here never reach logs,
-// errors, reports or state in clear.
-type Auth struct {
+// Config is how requests authenticate (the connection's auth key).
+// Secrets here never reach logs, errors, reports or state in clear.
+type Config struct {
 	// Type is none (default), api_key, bearer, basic, header or oauth2.
 	Type string `json:"type"`
 	// Name is the api_key's header or query parameter, or the header's
@@ -48,7 +53,8 @@ const (
 	grantRefreshToken      = "refresh_token"
 )
 
-func (a *Auth) check() error {
+// Check validates a, defaulting an oauth2 grant to client_credentials.
+func (a *Config) Check() error {
 	bad := func(what string) error {
 		return sdk.Errorf(sdk.CodeConfig, "config: auth type %s needs %s", a.Type, what)
 	}
@@ -98,33 +104,36 @@ func (a *Auth) check() error {
 }
 
 // secret is the api_key or header value.
-func (a *Auth) secret() string {
+func (a *Config) secret() string {
 	if a.ValueEnv != "" {
 		return os.Getenv(a.ValueEnv)
 	}
 	return a.Value
 }
 
-// queryKey is the query parameter that holds a secret, "" when none:
+// QueryKey is the query parameter that holds a secret, "" when none:
 // error messages redact it.
-func (a *Auth) queryKey() string {
+func (a *Config) QueryKey() string {
 	if a.Type == "api_key" && a.In == "query" {
 		return a.Name
 	}
 	return ""
 }
 
-// authorizer signs requests. One per Read.
-type authorizer struct {
-	a      *Auth
+// Authorizer signs requests. One per Read; safe for concurrent use.
+type Authorizer struct {
+	a      *Config
 	httpc  *http.Client
 	mu     sync.Mutex
 	tok    *oauth2.Token
 	issued string // the refresh token the read started with
 }
 
-func newAuthorizer(a *Auth, httpc *http.Client, refreshToken string) *authorizer {
-	z := &authorizer{a: a, httpc: httpc}
+// NewAuthorizer signs with a, fetching OAuth2 tokens over httpc; a
+// refresh-token grant starts from refreshToken (the one kept in the state)
+// or, when empty, from a's.
+func NewAuthorizer(a *Config, httpc *http.Client, refreshToken string) *Authorizer {
+	z := &Authorizer{a: a, httpc: httpc}
 	if a.Type == "oauth2" && a.Grant == grantRefreshToken {
 		if refreshToken == "" {
 			refreshToken = a.RefreshToken
@@ -135,8 +144,8 @@ func newAuthorizer(a *Auth, httpc *http.Client, refreshToken string) *authorizer
 	return z
 }
 
-// sign adds the credentials to req; force fetches a new OAuth2 token.
-func (z *authorizer) sign(ctx context.Context, req *http.Request, force bool) error {
+// Sign adds the credentials to req; force fetches a new OAuth2 token.
+func (z *Authorizer) Sign(ctx context.Context, req *http.Request, force bool) error {
 	switch z.a.Type {
 	case "api_key":
 		if z.a.In == "query" {
@@ -164,7 +173,7 @@ func (z *authorizer) sign(ctx context.Context, req *http.Request, force bool) er
 
 // token returns a valid access token, fetching one when there is none,
 // it expired, or force is set.
-func (z *authorizer) token(ctx context.Context, force bool) (*oauth2.Token, error) {
+func (z *Authorizer) token(ctx context.Context, force bool) (*oauth2.Token, error) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	if !force && z.tok != nil && z.tok.AccessToken != "" && z.tok.Valid() {
@@ -191,9 +200,9 @@ func (z *authorizer) token(ctx context.Context, force bool) (*oauth2.Token, erro
 	return tok, nil
 }
 
-// rotated returns the refresh token when the server rotated it during the
+// Rotated returns the refresh token when the server rotated it during the
 // read, "" otherwise.
-func (z *authorizer) rotated() string {
+func (z *Authorizer) Rotated() string {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	if z.tok == nil || z.tok.RefreshToken == "" || z.tok.RefreshToken == z.issued {
@@ -205,7 +214,7 @@ func (z *authorizer) rotated() string {
 // tokenError codes a token endpoint failure without its body (which may
 // echo credentials).
 func tokenError(tokenURL string, err error) error {
-	u := redactURL(tokenURL, "")
+	u := RedactURL(tokenURL, "")
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		code := re.ErrorCode
@@ -227,9 +236,9 @@ func tokenError(tokenURL string, err error) error {
 	return sdk.Errorf(sdk.CodeAuth, "oauth2 token %s: %v", u, err)
 }
 
-// redactURL strips user info and replaces the value of the secret query
+// RedactURL strips user info and replaces the value of the secret query
 // parameter key, so a URL can go into an error or a log.
-func redactURL(raw, key string) string {
+func RedactURL(raw, key string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable URL)"

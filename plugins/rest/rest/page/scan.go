@@ -1,4 +1,7 @@
-package rest
+// Package page reads one API response body for the rest connector as it
+// streams in: the records a records_path (RFC 9535 JSONPath) selects, one
+// at a time, and the values the paginator wants (next links, totals).
+package page
 
 import (
 	"bytes"
@@ -8,13 +11,15 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/jsonlex"
 )
 
-// parsePath parses the JSONPath subset the paginators take for values
+// ParseKeys parses the JSONPath subset the paginators take for values
 // in a body: the root "$" followed by object keys ($.meta.next,
 // $['odd key']); "" is the root. records_path takes any JSONPath
-// (compileRecordsPath).
-func parsePath(p string) ([]string, error) {
+// (Compile).
+func ParseKeys(p string) ([]string, error) {
 	p = strings.TrimSpace(p)
 	if p == "" || p == "$" {
 		return nil, nil
@@ -51,23 +56,23 @@ func parsePath(p string) ([]string, error) {
 	return keys, nil
 }
 
-// pageScan reads one response body as a stream: the records the
+// Scan reads one response body as a stream: the records the
 // records path selects go to onRecord one by one (a streamed path never
 // holds the page whole) and the values at the wanted paths are captured.
-type pageScan struct {
-	records  *recordsPath
-	wants    [][]string
-	captured []json.RawMessage
-	// onRecord gets each record; raw is valid only during the call.
-	onRecord func(raw []byte) error
-	lx       *lexer
+type Scan struct {
+	Records  *Path
+	Wants    [][]string // paths (ParseKeys) whose values are captured
+	Captured []json.RawMessage
+	// OnRecord gets each record; raw is valid only during the call.
+	OnRecord func(raw []byte) error
+	lx       *jsonlex.Lexer
 	// pageRecords is, for a full path whose leading member names lead to
 	// an array ($.data[?...], $.data[1:3]), that array's length: what the
 	// empty-page and short-page stop rules count, not the records the
 	// path selects (-1: count those). pageBody is then the array's text,
 	// the page's digest for loop detection.
-	pageRecords int
-	pageBody    []byte
+	PageRecords int
+	PageBody    []byte
 }
 
 // errRecord wraps an error of onRecord, so it is not taken for bad JSON.
@@ -76,34 +81,34 @@ type errRecord struct{ err error }
 func (e errRecord) Error() string { return e.err.Error() }
 func (e errRecord) Unwrap() error { return e.err }
 
-// scan decodes body. A JSON error is a *jsonError with the byte offset;
-// a body that breaks off is a *readError.
-func (s *pageScan) scan(body io.Reader) error {
+// Read decodes body. A JSON error is a *jsonlex.Error with the byte
+// offset; a body that breaks off is a *jsonlex.ReadError.
+func (s *Scan) Read(body io.Reader) error {
 	if s.lx == nil {
-		s.lx = &lexer{}
+		s.lx = &jsonlex.Lexer{}
 	}
-	s.lx.reset(body)
-	s.pageRecords, s.pageBody = -1, s.pageBody[:0]
-	if cap(s.captured) >= len(s.wants) {
-		s.captured = s.captured[:len(s.wants)]
-		clear(s.captured)
+	s.lx.Reset(body)
+	s.PageRecords, s.PageBody = -1, s.PageBody[:0]
+	if cap(s.Captured) >= len(s.Wants) {
+		s.Captured = s.Captured[:len(s.Wants)]
+		clear(s.Captured)
 	} else {
-		s.captured = make([]json.RawMessage, len(s.wants))
+		s.Captured = make([]json.RawMessage, len(s.Wants))
 	}
-	end, err := s.lx.atEnd()
+	end, err := s.lx.AtEnd()
 	switch {
 	case err != nil:
 		return err
 	case end: // an empty body (204 No Content): a page without records
 		return nil
-	case s.records.streamed():
+	case s.Records.Streamed():
 		err = s.walk(nil)
 	default:
 		err = s.whole()
 	}
 	if err == nil {
-		if end, err = s.lx.atEnd(); err == nil && !end {
-			err = s.lx.errAt(0, errors.New("data after the top-level value"))
+		if end, err = s.lx.AtEnd(); err == nil && !end {
+			err = s.lx.ErrAt(0, errors.New("data after the top-level value"))
 		}
 	}
 	var rec errRecord
@@ -112,21 +117,6 @@ func (s *pageScan) scan(body io.Reader) error {
 	}
 	return err
 }
-
-// jsonError is a malformed response body.
-type jsonError struct {
-	offset int64
-	err    error
-}
-
-func (e *jsonError) Error() string {
-	if errors.Is(e.err, io.ErrUnexpectedEOF) || errors.Is(e.err, io.EOF) {
-		return fmt.Sprintf("malformed JSON at byte %d: the body ends mid-value", e.offset)
-	}
-	return fmt.Sprintf("malformed JSON at byte %d: %v", e.offset, e.err)
-}
-
-func (e *jsonError) Unwrap() error { return e.err }
 
 func pathEqual(a, b []string) bool {
 	if len(a) != len(b) {
@@ -143,30 +133,30 @@ func pathEqual(a, b []string) bool {
 func isPrefix(p, of []string) bool { return len(p) < len(of) && pathEqual(p, of[:len(p)]) }
 
 // walk reads the value at path.
-func (s *pageScan) walk(path []string) error {
-	if pathEqual(path, s.records.keys) {
-		if s.records.each {
+func (s *Scan) walk(path []string) error {
+	if pathEqual(path, s.Records.keys) {
+		if s.Records.each {
 			return s.readEach()
 		}
 		return s.readRecords()
 	}
-	for i, w := range s.wants {
+	for i, w := range s.Wants {
 		if pathEqual(path, w) {
-			raw, err := s.lx.value()
-			s.captured[i] = bytes.Clone(raw)
+			raw, err := s.lx.Value()
+			s.Captured[i] = bytes.Clone(raw)
 			return err
 		}
 	}
-	descend := isPrefix(path, s.records.keys)
-	for _, w := range s.wants {
+	descend := isPrefix(path, s.Records.keys)
+	for _, w := range s.Wants {
 		descend = descend || isPrefix(path, w)
 	}
-	c, err := s.lx.peek()
+	c, err := s.lx.Peek()
 	if err != nil {
 		return err
 	}
 	if !descend || c != '{' { // nothing wanted below, or no keys to go by
-		_, err := s.lx.value()
+		_, err := s.lx.Value()
 		return err
 	}
 	return s.members(func(key string) error { return s.walk(append(path[:len(path):len(path)], key)) })
@@ -174,24 +164,24 @@ func (s *pageScan) walk(path []string) error {
 
 // members reads an object (at its '{'), calling fn for each member with
 // the lexer at its value, which fn must read.
-func (s *pageScan) members(fn func(key string) error) error {
-	s.lx.pos++ // '{'
-	if c, err := s.lx.peek(); err != nil || c == '}' {
-		s.lx.pos++
+func (s *Scan) members(fn func(key string) error) error {
+	s.lx.Advance() // '{'
+	if c, err := s.lx.Peek(); err != nil || c == '}' {
+		s.lx.Advance()
 		return err
 	}
 	for {
-		if c, err := s.lx.peek(); err != nil {
+		if c, err := s.lx.Peek(); err != nil {
 			return err
 		} else if c != '"' {
-			return s.lx.errAt(0, fmt.Errorf("invalid character %q looking for an object key", c))
+			return s.lx.ErrAt(0, fmt.Errorf("invalid character %q looking for an object key", c))
 		}
-		k, err := s.lx.value()
+		k, err := s.lx.Value()
 		if err != nil {
 			return err
 		}
-		key := unquoteKey(k)
-		if err := s.lx.expect(':', "after an object key"); err != nil {
+		key := jsonlex.UnquoteKey(k)
+		if err := s.lx.Expect(':', "after an object key"); err != nil {
 			return err
 		}
 		if err := fn(key); err != nil {
@@ -205,34 +195,34 @@ func (s *pageScan) members(fn func(key string) error) error {
 
 // next reads the ',' between members or elements, or the closing
 // delimiter (end true).
-func (s *pageScan) next(closing byte) (bool, error) {
-	c, err := s.lx.peek()
+func (s *Scan) next(closing byte) (bool, error) {
+	c, err := s.lx.Peek()
 	if err != nil {
 		return false, err
 	}
-	s.lx.pos++
 	switch c {
 	case ',':
+		s.lx.Advance()
 		return false, nil
 	case closing:
+		s.lx.Advance()
 		return true, nil
 	}
-	s.lx.pos--
-	return false, s.lx.errAt(0, fmt.Errorf("invalid character %q after a value, want ',' or '%c'", c, closing))
+	return false, s.lx.ErrAt(0, fmt.Errorf("invalid character %q after a value, want ',' or '%c'", c, closing))
 }
 
 // readEach reads the values of an array or object (a trailing wildcard),
 // each holding records.
-func (s *pageScan) readEach() error {
-	c, err := s.lx.peek()
+func (s *Scan) readEach() error {
+	c, err := s.lx.Peek()
 	if err != nil {
 		return err
 	}
 	switch c {
 	case '[':
-		s.lx.pos++
-		if c, err := s.lx.peek(); err != nil || c == ']' {
-			s.lx.pos++
+		s.lx.Advance()
+		if c, err := s.lx.Peek(); err != nil || c == ']' {
+			s.lx.Advance()
 			return err
 		}
 		for {
@@ -246,35 +236,35 @@ func (s *pageScan) readEach() error {
 	case '{':
 		return s.members(func(string) error { return s.readRecords() })
 	}
-	_, err = s.lx.value() // a wildcard selects nothing in a scalar
+	_, err = s.lx.Value() // a wildcard selects nothing in a scalar
 	return err
 }
 
 // readRecords streams the records value: an array's elements, one object,
 // or nothing for null.
-func (s *pageScan) readRecords() error {
-	c, err := s.lx.peek()
+func (s *Scan) readRecords() error {
+	c, err := s.lx.Peek()
 	if err != nil {
 		return err
 	}
 	if c != '[' {
-		raw, err := s.lx.value()
+		raw, err := s.lx.Value()
 		if err != nil {
 			return err
 		}
 		return s.recordValue(raw)
 	}
-	s.lx.pos++
-	if c, err := s.lx.peek(); err != nil || c == ']' {
-		s.lx.pos++
+	s.lx.Advance()
+	if c, err := s.lx.Peek(); err != nil || c == ']' {
+		s.lx.Advance()
 		return err
 	}
 	for {
-		raw, err := s.lx.value()
+		raw, err := s.lx.Value()
 		if err != nil {
 			return err
 		}
-		if err := s.onRecord(raw); err != nil {
+		if err := s.OnRecord(raw); err != nil {
 			return errRecord{err}
 		}
 		if end, err := s.next(']'); err != nil || end {
@@ -285,12 +275,12 @@ func (s *pageScan) readRecords() error {
 
 // recordValue takes one selected value that is not streamed element by
 // element: an object is a record, an array's elements are, null is none.
-func (s *pageScan) recordValue(raw []byte) error {
+func (s *Scan) recordValue(raw []byte) error {
 	switch raw[0] {
 	case 'n':
 		return nil
 	case '{':
-		if err := s.onRecord(raw); err != nil {
+		if err := s.OnRecord(raw); err != nil {
 			return errRecord{err}
 		}
 		return nil
@@ -298,24 +288,24 @@ func (s *pageScan) recordValue(raw []byte) error {
 		var inner [][]byte
 		collect(raw, &pathNode{children: elements(raw)}, &inner)
 		for _, r := range inner {
-			if err := s.onRecord(r); err != nil {
+			if err := s.OnRecord(r); err != nil {
 				return errRecord{err}
 			}
 		}
 		return nil
 	}
-	return errRecord{fmt.Errorf("records_path %s selects %s, want an array of objects or an object", s.records.text, short(raw))}
+	return errRecord{fmt.Errorf("records_path %s selects %s, want an array of objects or an object", s.Records.text, jsonlex.Short(raw))}
 }
 
 // elements is a trie level selecting every element of the array raw.
 func elements(raw []byte) map[string]*pathNode {
 	m := map[string]*pathNode{}
 	n := 0
-	for i := skipSpace(raw, 1); i < len(raw) && raw[i] != ']'; n++ {
+	for i := jsonlex.SkipSpace(raw, 1); i < len(raw) && raw[i] != ']'; n++ {
 		m["["+strconv.Itoa(n)] = &pathNode{selected: true}
-		i = skipSpace(raw, valueEnd(raw, i))
+		i = jsonlex.SkipSpace(raw, jsonlex.ValueEnd(raw, i))
 		if i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
+			i = jsonlex.SkipSpace(raw, i+1)
 		}
 	}
 	return m
@@ -323,23 +313,23 @@ func elements(raw []byte) map[string]*pathNode {
 
 // whole reads the page whole and takes the records a full JSONPath
 // selects.
-func (s *pageScan) whole() error {
-	doc, err := s.lx.value()
+func (s *Scan) whole() error {
+	doc, err := s.lx.Value()
 	if err != nil {
 		return err
 	}
-	for i, w := range s.wants {
+	for i, w := range s.Wants {
 		if raw := lookupKeys(doc, w); raw != nil {
-			s.captured[i] = bytes.Clone(raw)
+			s.Captured[i] = bytes.Clone(raw)
 		}
 	}
-	if base := lookupKeys(doc, s.records.keys); len(base) > 0 && base[0] == '[' {
-		s.pageRecords = len(elements(base))
-		s.pageBody = append(s.pageBody[:0], base...)
+	if base := lookupKeys(doc, s.Records.keys); len(base) > 0 && base[0] == '[' {
+		s.PageRecords = len(elements(base))
+		s.PageBody = append(s.PageBody[:0], base...)
 	}
-	sel, err := s.records.selectRaw(doc)
+	sel, err := s.Records.selectRaw(doc)
 	if err != nil {
-		return s.lx.errAt(0, err)
+		return s.lx.ErrAt(0, err)
 	}
 	for _, raw := range sel {
 		if err := s.recordValue(raw); err != nil {

@@ -1,10 +1,12 @@
-package rest
+package page
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/jsonlex"
 )
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
@@ -12,17 +14,17 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 func TestParsePath(t *testing.T) {
 	cases := map[string][]string{"": nil, "$": nil, "$.data": {"data"}, "data.items": {"data", "items"}, "$['odd key'].x": {"odd key", "x"}}
 	for in, want := range cases {
-		got, err := parsePath(in)
+		got, err := ParseKeys(in)
 		if err != nil {
-			t.Fatalf("parsePath(%q): %v", in, err)
+			t.Fatalf("ParseKeys(%q): %v", in, err)
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("parsePath(%q) (-want +got):\n%s", in, diff)
+			t.Errorf("ParseKeys(%q) (-want +got):\n%s", in, diff)
 		}
 	}
 	for _, bad := range []string{"$..x", "$[0]", "$.a..b"} {
-		if _, err := parsePath(bad); err == nil {
-			t.Errorf("parsePath(%q): got no error", bad)
+		if _, err := ParseKeys(bad); err == nil {
+			t.Errorf("ParseKeys(%q): got no error", bad)
 		}
 	}
 }
@@ -32,29 +34,29 @@ func TestParsePath(t *testing.T) {
 func TestPageScan(t *testing.T) {
 	body := `{"meta":{"total":2},"data":{"items":[{"a":22.00},{"a":"x","b":[1,{"c":null}]}]},"next":"/p2"}`
 	var got []string
-	s := &pageScan{records: mustPath(t, "$.data.items"), wants: [][]string{{"meta", "total"}, {"next"}},
-		onRecord: func(raw []byte) error { got = append(got, string(raw)); return nil }}
-	if err := s.scan(strings.NewReader(body)); err != nil {
+	s := &Scan{Records: mustPath(t, "$.data.items"), Wants: [][]string{{"meta", "total"}, {"next"}},
+		OnRecord: func(raw []byte) error { got = append(got, string(raw)); return nil }}
+	if err := s.Read(strings.NewReader(body)); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{`{"a":22.00}`, `{"a":"x","b":[1,{"c":null}]}`}, got); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
 	}
-	if string(s.captured[0]) != "2" || string(s.captured[1]) != `"/p2"` {
-		t.Errorf("captured %q, want 2 and \"/p2\"", s.captured)
+	if string(s.Captured[0]) != "2" || string(s.Captured[1]) != `"/p2"` {
+		t.Errorf("captured %q, want 2 and \"/p2\"", s.Captured)
 	}
 }
 
-// TestPageScanMalformed: a body broken mid-record is a jsonError with the
+// TestPageScanMalformed: a body broken mid-record is a jsonlex.Error with the
 // byte offset where decoding stopped, after the records before it.
 func TestPageScanMalformed(t *testing.T) {
 	body := `{"data":[{"id":1},{"id":2},{"id":`
 	n := 0
-	s := &pageScan{records: mustPath(t, "$.data"), onRecord: func([]byte) error { n++; return nil }}
-	err := s.scan(strings.NewReader(body))
-	var je *jsonError
+	s := &Scan{Records: mustPath(t, "$.data"), OnRecord: func([]byte) error { n++; return nil }}
+	err := s.Read(strings.NewReader(body))
+	var je *jsonlex.Error
 	if !asJSONError(err, &je) {
-		t.Fatalf("got %v, want a jsonError", err)
+		t.Fatalf("got %v, want a jsonlex.Error", err)
 	}
 	if n != 2 {
 		t.Errorf("got %d records before the break, want 2", n)
@@ -64,17 +66,17 @@ func TestPageScanMalformed(t *testing.T) {
 	}
 }
 
-func mustPath(t *testing.T, p string) *recordsPath {
+func mustPath(t *testing.T, p string) *Path {
 	t.Helper()
-	rp, err := compileRecordsPath(p)
+	rp, err := Compile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rp
 }
 
-func asJSONError(err error, je **jsonError) bool {
-	e, ok := err.(*jsonError)
+func asJSONError(err error, je **jsonlex.Error) bool {
+	e, ok := err.(*jsonlex.Error)
 	*je = e
 	return ok
 }
@@ -84,9 +86,9 @@ func asJSONError(err error, je **jsonError) bool {
 func TestPageScanEmptyBody(t *testing.T) {
 	for _, body := range []string{"", " \n"} {
 		n := 0
-		s := &pageScan{records: mustPath(t, "$.data"), wants: [][]string{{"next"}}, onRecord: func([]byte) error { n++; return nil }}
-		if err := s.scan(strings.NewReader(body)); err != nil || n != 0 || s.captured[0] != nil {
-			t.Errorf("%q: got %d records, captured %q, %v; want none and no error", body, n, s.captured, err)
+		s := &Scan{Records: mustPath(t, "$.data"), Wants: [][]string{{"next"}}, OnRecord: func([]byte) error { n++; return nil }}
+		if err := s.Read(strings.NewReader(body)); err != nil || n != 0 || s.Captured[0] != nil {
+			t.Errorf("%q: got %d records, captured %q, %v; want none and no error", body, n, s.Captured, err)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package rest
+package page
 
 import (
 	"strings"
@@ -45,24 +45,24 @@ func TestRecordsPath(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.path, func(t *testing.T) {
-			rp, err := compileRecordsPath(c.path)
+			rp, err := Compile(c.path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rp.streamed() != c.streamed {
-				t.Errorf("streamed = %v, want %v", rp.streamed(), c.streamed)
+			if rp.Streamed() != c.streamed {
+				t.Errorf("streamed = %v, want %v", rp.Streamed(), c.streamed)
 			}
 			want := c.want
 			var got []string
-			s := &pageScan{records: rp, wants: [][]string{{"next"}}, onRecord: func(raw []byte) error { got = append(got, string(raw)); return nil }}
-			if err := s.scan(iotest.HalfReader(strings.NewReader(c.body))); err != nil {
+			s := &Scan{Records: rp, Wants: [][]string{{"next"}}, OnRecord: func(raw []byte) error { got = append(got, string(raw)); return nil }}
+			if err := s.Read(iotest.HalfReader(strings.NewReader(c.body))); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("records (-want +got):\n%s", diff)
 			}
-			if strings.Contains(c.body, `"next"`) && string(s.captured[0]) != `"/p2"` {
-				t.Errorf("captured next %q, want \"/p2\"", s.captured[0])
+			if strings.Contains(c.body, `"next"`) && string(s.Captured[0]) != `"/p2"` {
+				t.Errorf("captured next %q, want \"/p2\"", s.Captured[0])
 			}
 		})
 	}
@@ -72,12 +72,12 @@ func TestRecordsPath(t *testing.T) {
 // naming the grammar; one that selects scalars is a data error.
 func TestRecordsPathErrors(t *testing.T) {
 	for _, bad := range []string{"$.data[?@.x ==]", "$[", "$.a.", "$.data[?foo()]"} {
-		if _, err := compileRecordsPath(bad); err == nil || !strings.Contains(err.Error(), "RFC 9535") {
+		if _, err := Compile(bad); err == nil || !strings.Contains(err.Error(), "RFC 9535") {
 			t.Errorf("%q: got %v, want an error naming RFC 9535", bad, err)
 		}
 	}
-	s := &pageScan{records: mustPath(t, "$.data[?@ > 1]"), onRecord: func([]byte) error { return nil }}
-	err := s.scan(strings.NewReader(`{"data":[1,2]}`))
+	s := &Scan{Records: mustPath(t, "$.data[?@ > 1]"), OnRecord: func([]byte) error { return nil }}
+	err := s.Read(strings.NewReader(`{"data":[1,2]}`))
 	if err == nil || !strings.Contains(err.Error(), "want an array of objects or an object") {
 		t.Errorf("got %v, want a scalar-selection error", err)
 	}

@@ -1,4 +1,4 @@
-package rest
+package page
 
 import (
 	"bytes"
@@ -9,9 +9,11 @@ import (
 
 	"github.com/theory/jsonpath"
 	"github.com/theory/jsonpath/spec"
+
+	"github.com/dpone-go/dpone/plugins/rest/rest/jsonlex"
 )
 
-// recordsPath is a compiled records_path: a JSONPath (RFC 9535) whose
+// Path is a compiled records_path: a JSONPath (RFC 9535) whose
 // selected values hold the records (an array: its elements; an object: one
 // record; null: none).
 //
@@ -20,16 +22,16 @@ import (
 // only one record is in memory at a time. Any other path (filters,
 // recursive descent, indexes, slices, unions) needs the whole page: it
 // is read whole, evaluated, and its records taken in document order.
-type recordsPath struct {
+type Path struct {
 	text string
 	keys []string // the member names of a streamed path, or the leading ones of a full path
 	each bool     // a streamed path ends in a wildcard
 	full *jsonpath.Path
 }
 
-// compileRecordsPath parses a records_path; "" and "$" are the root. A
+// Compile parses a records_path; "" and "$" are the root. A
 // path without a leading "$" is taken as relative to the root (data.items).
-func compileRecordsPath(p string) (*recordsPath, error) {
+func Compile(p string) (*Path, error) {
 	p = strings.TrimSpace(p)
 	if p == "" {
 		p = "$"
@@ -41,7 +43,7 @@ func compileRecordsPath(p string) (*recordsPath, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%q is not a JSONPath (RFC 9535, e.g. $.data.items, $.data[*], $..orders, $.data[?@.active == true]): %v", p, strings.TrimPrefix(err.Error(), "jsonpath: "))
 	}
-	rp := &recordsPath{text: p, keys: []string{}}
+	rp := &Path{text: p, keys: []string{}}
 	segs := jp.Query().Segments()
 	for i, s := range segs {
 		sels := s.Selectors()
@@ -66,11 +68,11 @@ func compileRecordsPath(p string) (*recordsPath, error) {
 }
 
 // streamed reports whether the path is evaluated while the page streams.
-func (rp *recordsPath) streamed() bool { return rp.full == nil }
+func (rp *Path) Streamed() bool { return rp.full == nil }
 
 // selectRaw returns the raw values doc (a whole, valid JSON document)
 // selects, in document order.
-func (rp *recordsPath) selectRaw(doc []byte) ([][]byte, error) {
+func (rp *Path) selectRaw(doc []byte) ([][]byte, error) {
 	d := json.NewDecoder(bytes.NewReader(doc))
 	d.UseNumber()
 	var v any
@@ -120,22 +122,22 @@ func collect(raw []byte, t *pathNode, out *[][]byte) {
 	if len(t.children) == 0 || len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') {
 		return
 	}
-	i := skipSpace(raw, 1)
+	i := jsonlex.SkipSpace(raw, 1)
 	for n := 0; i < len(raw) && raw[i] != '}' && raw[i] != ']'; n++ {
 		key := "[" + strconv.Itoa(n)
 		if raw[0] == '{' {
-			end := valueEnd(raw, i)
-			key = "." + unquoteKey(raw[i:end])
-			i = skipSpace(raw, end) + 1 // past ':'
-			i = skipSpace(raw, i)
+			end := jsonlex.ValueEnd(raw, i)
+			key = "." + jsonlex.UnquoteKey(raw[i:end])
+			i = jsonlex.SkipSpace(raw, end) + 1 // past ':'
+			i = jsonlex.SkipSpace(raw, i)
 		}
-		end := valueEnd(raw, i)
+		end := jsonlex.ValueEnd(raw, i)
 		if c := t.children[key]; c != nil {
 			collect(raw[i:end], c, out)
 		}
-		i = skipSpace(raw, end)
+		i = jsonlex.SkipSpace(raw, end)
 		if i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
+			i = jsonlex.SkipSpace(raw, i+1)
 		}
 	}
 }
