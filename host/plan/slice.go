@@ -39,16 +39,15 @@ func SliceUnit(u *manifest.Unit, where string) *manifest.Unit {
 // checkpoint is neither read nor moved. A source without the cursor_range
 // capability or a sink without mode replace is ErrUnsupported.
 func (p *Planner) ResolveSlice(ctx context.Context, u *manifest.Unit, rng catalog.CursorRange, where string) (*Unit, error) {
+	if _, spec, err := p.o.Connectors.Catalog(ctx, u.Source.Type); err == nil && !spec.Capabilities.CursorRange {
+		err := fmt.Errorf("%w: source connector %s cannot read a cursor range (it does not declare the cursor_range capability), "+
+			"so dpone backfill cannot slice unit %s: backfill with a source that does (postgres, duckdb), or load the unit with dpone run", ErrUnsupported, u.Source.Type, u.ID)
+		return &Unit{Unit: u.ID, Source: u.Source.Type, Sink: u.Sink.Type, M: u, Error: err.Error()}, fmt.Errorf("unit %s: %w", u.ID, err)
+	}
 	su := SliceUnit(u, where)
 	up, err := p.Resolve(ctx, su)
 	if err != nil {
 		return up, err
-	}
-	if !up.SourceSpec.Capabilities.CursorRange {
-		err := fmt.Errorf("%w: source connector %s cannot read a cursor range (it does not declare the cursor_range capability): "+
-			"backfill the unit with a source that does (postgres), or load it with dpone run", ErrUnsupported, u.Source.Type)
-		up.Error = err.Error()
-		return up, fmt.Errorf("unit %s: %w", u.ID, err)
 	}
 	r := up.Read.Clone()
 	r.Mode, r.PriorState, r.Partition = catalog.SourceModeFull, nil, nil
