@@ -16,12 +16,13 @@ import (
 // the ledger holds of the unit, and the plan of the first chunk (every
 // chunk is planned alike, with its own range and where).
 type backfillPlan struct {
-	Unit   string `json:"unit"`
-	Column string `json:"column"`
-	Kind   string `json:"kind"`
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Chunk  string `json:"chunk"`
+	Manifest string `json:"manifest"`
+	Unit     string `json:"unit"`
+	Column   string `json:"column"`
+	Kind     string `json:"kind"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Chunk    string `json:"chunk"`
 	// Ledger says whether the command starts a backfill, resumes one, or
 	// is refused because another is unfinished.
 	Ledger string      `json:"ledger"`
@@ -54,7 +55,7 @@ func planBackfill(ctx context.Context, app *App, s *session, o *planOptions) err
 		}
 		return exitError{code: ExitFailed, err: err}
 	}
-	bp := &backfillPlan{Unit: u.ID, Column: cur.Column, Kind: cur.Kind, From: o.from, To: o.to, Chunk: o.chunk, Ledger: "starts a new backfill"}
+	bp := &backfillPlan{Manifest: s.m.Metadata.ID, Unit: u.ID, Column: cur.Column, Kind: cur.Kind, From: o.from, To: o.to, Chunk: o.chunk, Ledger: "starts a new backfill"}
 	status := map[int]string{}
 	if l, ok := s.store.(state.Ledger); ok {
 		active, err := l.ActiveBackfill(ctx, state.StreamKey{Manifest: s.m.Metadata.ID, Unit: u.ID})
@@ -106,5 +107,5 @@ func (bp *backfillPlan) writeText(app *App) {
 		fmt.Fprintf(w, "  chunk %d/%d  %-8s replace where %s\n", c.Index+1, len(bp.Chunks), c.Status, c.Where)
 	}
 	fmt.Fprintf(w, "\nEvery chunk is loaded like chunk 1:\n")
-	(&plan.Plan{Units: []*plan.Unit{bp.First}}).WriteText(w)
+	(&plan.Plan{Manifest: bp.Manifest, Units: []*plan.Unit{bp.First}}).WriteText(w)
 }
