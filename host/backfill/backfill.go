@@ -108,6 +108,12 @@ func (b *runner) run(ctx context.Context, res *Result) error {
 		return err
 	}
 	b.cursor = cursor
+	// What every chunk needs (a source with cursor_range, a sink with
+	// replace, a valid where) is checked on the first one before the
+	// ledger records anything.
+	if _, err := b.sess.Planner().ResolveSlice(ctx, u, ranges[0], Where(u.Sink.Type, cursor, ranges[0])); err != nil {
+		return err
+	}
 	stream := state.StreamKey{Manifest: b.o.Run.Manifest.Metadata.ID, Unit: u.ID}
 	if res.Resumed, err = b.open(ctx, stream, ranges); err != nil {
 		return err
