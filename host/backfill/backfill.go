@@ -95,10 +95,13 @@ type runner struct {
 	log    io.Writer
 	cursor Cursor
 
-	mu   sync.Mutex // guards bf's chunks, rows, done
+	mu   sync.Mutex // guards bf's chunks, rows, done, stopped
 	bf   *state.Backfill
 	rows int64
 	done int
+	// stopped is the first ledger write that failed (a lost lock): the
+	// backfill stops with it.
+	stopped string
 }
 
 func (b *runner) run(ctx context.Context, res *Result) error {
@@ -161,7 +164,7 @@ func (b *runner) open(ctx context.Context, stream state.StreamKey, ranges []cata
 		if err := b.ledger.ResumeBackfill(ctx, active.ID, b.sess.RunID(), b.fence); err != nil {
 			return false, err
 		}
-		active.Status, active.RunID = state.BackfillRunning, b.sess.RunID()
+		active.Status, active.RunID, active.Error = state.BackfillRunning, b.sess.RunID(), ""
 		b.bf = &active
 		return true, nil
 	case b.o.Restart:
@@ -308,8 +311,8 @@ func (b *runner) record(ctx context.Context, c state.Chunk) error {
 	if err := b.ledger.UpdateChunk(ctx, b.bf.ID, c, b.fence); err != nil {
 		b.logf("%s: %v", b.o.Unit.ID, err)
 		b.mu.Lock()
-		if b.bf.Error == "" {
-			b.bf.Error = err.Error()
+		if b.stopped == "" {
+			b.stopped = err.Error()
 		}
 		b.mu.Unlock()
 		return err
@@ -339,6 +342,9 @@ func (b *runner) snapshot() *state.Backfill {
 // chunks) or interrupted (left running: the same command resumes it).
 func (b *runner) finish(ctx context.Context) error {
 	bf := b.snapshot()
+	b.mu.Lock()
+	stopped := b.stopped
+	b.mu.Unlock()
 	var failed, left []string
 	for _, c := range bf.Chunks {
 		switch c.Status {
@@ -352,8 +358,8 @@ func (b *runner) finish(ctx context.Context) error {
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("backfill %s interrupted with %s: run the same command again to load the rest: %w", bf.ID, progressOf(*bf), ctx.Err())
-	case bf.Error != "":
-		return fmt.Errorf("backfill %s stopped: %s", bf.ID, bf.Error)
+	case stopped != "":
+		return fmt.Errorf("backfill %s stopped: %s", bf.ID, stopped)
 	case len(failed) > 0:
 		msg := fmt.Sprintf("%d of %d chunks failed", len(failed), len(bf.Chunks))
 		if err := b.ledger.FinishBackfill(ctx, bf.ID, state.BackfillFailed, msg, b.fence); err != nil {
