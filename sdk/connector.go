@@ -49,6 +49,11 @@ type Spec struct {
 	// OpCreateTable out, and the host then does not create them before
 	// staging.
 	SchemaOps []SchemaOp
+	// CursorRange is true when the Source honours ReadRequest.CursorRange
+	// on its incremental_column (rendering CursorBounds.Upper), so dpone
+	// backfill can read it chunk by chunk. Without it, the host refuses a
+	// backfill of the source's units and the SDK refuses a ranged Read.
+	CursorRange bool
 }
 
 // Connector is what a plugin's factory returns. It must implement Source,
@@ -111,6 +116,20 @@ type ReadRequest struct {
 	// source.options, JSON; host keys (parallel, batch_bytes) never
 	// appear here.
 	Options json.RawMessage
+	// CursorRange, when set, asks for the rows whose cursor column
+	// (incremental_column) lies in [Lower, Upper) and no others (not the
+	// NULL cursors): one chunk of dpone backfill, a full read without a
+	// prior state. Only a source whose Spec sets CursorRange gets one;
+	// sdk.NewCursor applies it (CursorBounds.Upper).
+	CursorRange *CursorRange
+}
+
+// CursorRange is a half-open slice of the cursor column, its bounds as
+// literals of the cursor's type, the way a column checkpoint spells its
+// cursor: "10000", "2024-01-01", "2024-01-01 06:00:00" (with "+00:00" for
+// a time-zone-aware cursor). The source casts them to the column's type.
+type CursorRange struct {
+	Lower, Upper string
 }
 
 // Source reads streams.

@@ -102,6 +102,7 @@ type Cursor struct {
 	// TieCap is the resolved tie_cap.
 	TieCap int
 
+	rng         *CursorRange // a backfill chunk: [Lower, Upper), no NULLs
 	prior       *CursorState // nil: no checkpoint (a first or a full read)
 	legacy      bool         // prior is a version 1 checkpoint
 	incremental bool         // req.Mode is ReadIncremental
@@ -147,6 +148,9 @@ func NewCursor(opts CursorOptions, req ReadRequest, pk []string) (*Cursor, error
 	if c.SafetyLag != nil && c.SafetyLag.Number {
 		return nil, Errorf(CodeConfig, "safety_lag is an interval such as \"5 minutes\", not the number %s", c.SafetyLag.Text)
 	}
+	if req.CursorRange != nil {
+		return c, c.setRange(req)
+	}
 	if req.Mode != ReadIncremental {
 		return c, nil // a full read is the whole stream: no initial_value, safety_lag or checkpoint
 	}
@@ -185,9 +189,17 @@ func NewCursor(opts CursorOptions, req ReadRequest, pk []string) (*Cursor, error
 //	SafetyLag != nil:             AND cursor <= now() - SafetyLag
 //	ORDER BY cursor [NULLS FIRST when IncludeNulls], Keys...
 //
-// where start is From, minus Lookback when Lookback is set.
+// where start is From, minus Lookback when Lookback is set; and
+//
+//	Upper != nil:                 AND cursor < Upper
+//
+// on a read of a cursor range (never with IncludeNulls, Lookback or
+// SafetyLag).
 type CursorBounds struct {
-	From     *string
+	From *string
+	// Upper is the exclusive upper bound of a cursor range read
+	// (ReadRequest.CursorRange), nil otherwise.
+	Upper    *string
 	Lookback *Scalar
 	// IncludeNulls is a read that takes NULL cursors (the first read under
 	// include_once); they must sort first.
@@ -198,6 +210,10 @@ type CursorBounds struct {
 // Bounds returns the selection of this read.
 func (c *Cursor) Bounds() CursorBounds {
 	var b CursorBounds
+	if c.rng != nil {
+		lo, up := c.rng.Lower, c.rng.Upper
+		return CursorBounds{From: &lo, Upper: &up}
+	}
 	if c.incremental {
 		// A full read (full_refresh, snapshot_diff) must see every row.
 		b.SafetyLag = c.SafetyLag
@@ -220,7 +236,24 @@ func (c *Cursor) Prior() *CursorState { return c.prior }
 
 // FailOnNulls reports whether NULL cursors are an error (null_policy fail):
 // the source checks for them before reading and returns a CodeData error.
-func (c *Cursor) FailOnNulls() bool { return c.NullPolicy == NullFail }
+// A range read never reads NULL cursors and does not check.
+func (c *Cursor) FailOnNulls() bool { return c.NullPolicy == NullFail && c.rng == nil }
+
+// Range is the cursor range this read is limited to (nil: none).
+func (c *Cursor) Range() *CursorRange { return c.rng }
+
+// setRange limits the read to req.CursorRange: a slice of a full read.
+func (c *Cursor) setRange(req ReadRequest) error {
+	r := *req.CursorRange
+	switch {
+	case req.Mode == ReadIncremental || len(req.PriorState) > 0:
+		return Errorf(CodeConfig, "a cursor range [%s, %s) is read in full mode without a prior state, not incrementally", r.Lower, r.Upper)
+	case r.Lower == "" || r.Upper == "":
+		return Errorf(CodeConfig, "cursor range [%q, %q) needs both bounds", r.Lower, r.Upper)
+	}
+	c.rng = &r
+	return nil
+}
 
 // Columns are the columns every record must carry: the cursor, then the keys.
 func (c *Cursor) Columns() []string { return append([]string{c.Column}, c.Keys...) }

@@ -61,6 +61,7 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 	}
 	if _, ok := c.(Source); ok {
 		caps.Source = true
+		caps.CursorRange = spec.CursorRange
 		caps.SourceModes = []connectorv1.SourceMode{connectorv1.SourceMode_SOURCE_MODE_FULL}
 		if len(spec.IncrementalStrategies) > 0 {
 			caps.SourceModes = append(caps.SourceModes, connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL)
@@ -188,6 +189,7 @@ func readRequest(req *connectorv1.ReadRequest) ReadRequest {
 	return ReadRequest{
 		Config: req.GetConfigJson(), Namespace: req.GetNamespace(), Stream: req.GetStream(), Columns: req.GetColumns(), Mode: mode,
 		PriorState: req.GetPriorState(), Partition: req.GetPartition(), Options: loadopts.OwnSourceOptions(req.GetOptionsJson()),
+		CursorRange: cursorRange(req.GetCursorRange()),
 	}
 }
 
@@ -311,6 +313,9 @@ func (s *server) Read(req *connectorv1.ReadRequest, stream connectorv1.Connector
 	src, err := s.source()
 	if err != nil {
 		return fail(err)
+	}
+	if req.GetCursorRange() != nil && !s.spec.CursorRange {
+		return fail(Errorf(CodeUnsupported, "connector %s cannot read a cursor range: it does not declare the cursor_range capability", s.spec.Name))
 	}
 	defer watchCancel(stream.Context(), s.logger, req.GetStream())()
 	read := func() error { return src.Read(stream.Context(), readRequest(req), w) }
@@ -557,4 +562,11 @@ func loadStateProto(st LoadState) (connectorv1.LoadState, error) {
 	}
 	return connectorv1.LoadState_LOAD_STATE_UNSPECIFIED,
 		Errorf(CodeInternal, "LoadStatus returned LoadState(%d): want LoadUnknown, LoadStaged or LoadCommitted", int(st))
+}
+
+func cursorRange(r *connectorv1.CursorRange) *CursorRange {
+	if r == nil {
+		return nil
+	}
+	return &CursorRange{Lower: r.GetLower(), Upper: r.GetUpper()}
 }

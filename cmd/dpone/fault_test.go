@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 // fault hooks. It is inert unless one of these is set:
 //
 //	DPONE_TEST_FAULT=<hook>[:<unit>]   SIGKILL this process at the hook
+//	                                   (DPONE_TEST_FAULT_NTH=n: its n-th time)
 //	DPONE_TEST_PAUSE=<hook>:<file>     at the hook, create file and block
 //	                                   until the run is interrupted
 //	DPONE_TEST_HOLD=<hook>:<file>      at the hook (once), create file and
@@ -40,6 +42,10 @@ func faultHooks() run.Hooks {
 	holdAt, holdFile, _ := strings.Cut(hold, ":")
 	stopAt, stopFile, _ := strings.Cut(stop, ":")
 	var once, holdOnce, stopOnce sync.Once
+	// DPONE_TEST_FAULT_NTH=n kills at the n-th matching hook (default the
+	// first): e.g. after the n-th chunk of a backfill committed.
+	nth, _ := strconv.Atoi(os.Getenv("DPONE_TEST_FAULT_NTH"))
+	var seen atomic.Int64
 	return func(ctx context.Context, h run.Hook, u string) {
 		if hold != "" && string(h) == holdAt {
 			holdOnce.Do(func() { holdUntilRemoved(ctx, holdFile, u) })
@@ -56,7 +62,7 @@ func faultHooks() run.Hooks {
 				<-cont
 			})
 		}
-		if kill != "" && string(h) == killAt && (killUnit == "" || killUnit == u) {
+		if kill != "" && string(h) == killAt && (killUnit == "" || killUnit == u) && seen.Add(1) >= int64(nth) {
 			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		}
 		if pause != "" && string(h) == pauseAt {

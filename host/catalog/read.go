@@ -21,6 +21,15 @@ type ReadRequest struct {
 	// PayloadFormat asks for a native payload format the stream lists
 	// (protocol v1.2); "" means Arrow.
 	PayloadFormat string
+	// CursorRange, when set, reads only the rows whose cursor lies in
+	// [Lower, Upper) (protocol v1.3, a backfill chunk).
+	CursorRange *CursorRange
+}
+
+// CursorRange is a half-open slice of a source's cursor column, its bounds
+// as literals of the cursor's type (see the protocol's CursorRange).
+type CursorRange struct {
+	Lower, Upper string
 }
 
 // Clone returns a copy of r that can be changed without changing r (the
@@ -31,6 +40,10 @@ func (r *ReadRequest) Clone() *ReadRequest {
 	}
 	c := *r
 	c.Columns = append([]string(nil), r.Columns...)
+	if r.CursorRange != nil {
+		rng := *r.CursorRange
+		c.CursorRange = &rng
+	}
 	return &c
 }
 

@@ -42,6 +42,8 @@ type Capabilities struct {
 	// list them, and those the sink accepts in Write (protocol v1.2).
 	SourcePayloadFormats []string
 	SinkPayloadFormats   []string
+	// The source reads a cursor range (protocol v1.3): dpone backfill.
+	CursorRange bool
 }
 
 // Spec is a connector's answer to GetSpec.

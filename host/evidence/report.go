@@ -72,6 +72,20 @@ type UnitReport struct {
 	StateAfter  json.RawMessage `json:"state_after,omitempty"`
 	Attempts    int             `json:"attempts"`
 	Error       *ErrorInfo      `json:"error,omitempty"`
+	// Chunk is set on a load of one chunk of dpone backfill (Unit then
+	// names the chunk, e.g. "public.orders chunk 3/10").
+	Chunk *ChunkInfo `json:"chunk,omitempty"`
+}
+
+// ChunkInfo places a load in a backfill: the unit, the backfill's id and
+// the chunk's index (0-based), count and cursor range [Lower, Upper).
+type ChunkInfo struct {
+	Unit     string `json:"unit"`
+	Backfill string `json:"backfill"`
+	Index    int    `json:"index"`
+	Count    int    `json:"count"`
+	Lower    string `json:"lower"`
+	Upper    string `json:"upper"`
 }
 
 // Violation is the number of rows that broke one contract rule of one

@@ -25,3 +25,10 @@ func retryDelay(first, limit time.Duration, n int, rnd func(int64) int64) time.D
 	half := d / 2
 	return half + time.Duration(rnd(int64(d-half)+1))
 }
+
+// RetryDelay is the wait before retrying after failed attempt n (1-based),
+// as run waits between attempts of a unit: first doubled per attempt,
+// capped at limit, with jitter.
+func RetryDelay(first, limit time.Duration, n int) time.Duration {
+	return retryDelay(first, limit, n, nil)
+}

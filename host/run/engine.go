@@ -383,3 +383,7 @@ func (e *Engine) logf(format string, args ...any) {
 	defer e.logMu.Unlock()
 	fmt.Fprintf(e.opts.Log, format+"\n", args...)
 }
+
+// ErrorCode classifies err as a run report does (CONFIG, UNAVAILABLE,
+// LOCKED, ...).
+func ErrorCode(err error) string { return errorInfo(err).Code }

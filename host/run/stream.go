@@ -200,7 +200,7 @@ func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *cat
 				}
 				c.writeNanos.Add(int64(time.Since(start)))
 			}
-			e.progress.Update(u.ID, read, total)
+			e.progress.Update(r.name(), read, total)
 			e.hooks.fire(ctx, HookAfterBatch, u.ID)
 		case catalog.MessageCheckpoint:
 			checkpoint = msg.Checkpoint

@@ -29,6 +29,17 @@ type unitRun struct {
 	stream state.StreamKey
 	// lock is the unit's run lock; its generation fences the load.
 	lock state.Lock
+	// label names the load on the progress display ("": the unit id); a
+	// session's loads of one unit each have their own.
+	label string
+}
+
+// name is the load's name on the progress display.
+func (r *unitRun) name() string {
+	if r.label != "" {
+		return r.label
+	}
+	return r.u.ID
 }
 
 // load resolves the unit into its plan (package plan: configs, read
@@ -107,7 +118,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 	if err := sameSchema(p.SourceSchema, srcSchema); err != nil {
 		return fmt.Errorf("unit %s: the source's read schema differs from the one it described for the plan (%w); run again, and report it to the connector's author if it persists", u.ID, err)
 	}
-	e.progress.Start(u.ID, estimate)
+	e.progress.Start(r.name(), estimate)
 	e.emitLineage(evidence.LineageStart, u, r.rep, srcSchema)
 	// The plan drops source columns named like the lineage columns (its
 	// warning says so): the sink sets its own load's values.

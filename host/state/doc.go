@@ -1,5 +1,6 @@
 // Package state keeps dpone's durable run state: stream checkpoints (opaque
-// connector blobs, versioned), runs, loads and unit locks.
+// connector blobs, versioned), runs, loads, unit locks and the ledger of
+// dpone backfill ([Ledger], implemented by both backends).
 //
 // One [Store] interface has two backends: an embedded SQLite file (the
 // default, `.dpone/state.db`, pure Go) and PostgreSQL (schema `dpone_state`)

@@ -87,6 +87,38 @@ var migrations = []migration{{
 	},
 	fn:     scrubLoadRecords,
 	vacuum: true,
+}, {
+	version:     3,
+	description: "backfill ledger (dpone backfill)",
+	stmts: []string{
+		`CREATE TABLE {s}backfills (
+			id TEXT PRIMARY KEY,
+			manifest TEXT NOT NULL,
+			unit TEXT NOT NULL,
+			column_name TEXT NOT NULL,
+			kind TEXT NOT NULL,
+			range_from TEXT NOT NULL,
+			range_to TEXT NOT NULL,
+			chunk TEXT NOT NULL,
+			run_id TEXT NOT NULL DEFAULT '',
+			status TEXT NOT NULL,
+			error TEXT NOT NULL DEFAULT '',
+			created_at {ts} NOT NULL,
+			updated_at {ts} NOT NULL)`,
+		`CREATE INDEX backfills_stream ON {s}backfills (manifest, unit, created_at)`,
+		`CREATE TABLE {s}backfill_chunks (
+			backfill_id TEXT NOT NULL,
+			idx INTEGER NOT NULL,
+			lower_bound TEXT NOT NULL,
+			upper_bound TEXT NOT NULL,
+			status TEXT NOT NULL,
+			rows_loaded BIGINT NOT NULL DEFAULT 0,
+			load_id TEXT NOT NULL DEFAULT '',
+			attempts INTEGER NOT NULL DEFAULT 0,
+			error TEXT NOT NULL DEFAULT '',
+			updated_at {ts},
+			PRIMARY KEY (backfill_id, idx))`,
+	},
 }}
 
 // latestVersion is the schema version this dpone writes.

@@ -81,7 +81,7 @@ func TestPostgresSchema(t *testing.T) {
 		}
 		tables = append(tables, n)
 	}
-	got, want := fmt.Sprint(tables), "[checkpoints events loads locks runs schema_migrations]"
+	got, want := fmt.Sprint(tables), "[backfill_chunks backfills checkpoints events loads locks runs schema_migrations]"
 	if got != want {
 		t.Errorf("dpone_state tables: got %s, want %s", got, want)
 	}

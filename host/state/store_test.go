@@ -91,6 +91,7 @@ func testStore(t *testing.T, fresh storage) {
 		{"Reopen", testReopen},
 		{"ConcurrentOpen", testConcurrentOpen},
 		{"ExportImport", testExportImport},
+		{"Backfill", testBackfill},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

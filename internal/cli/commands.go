@@ -20,6 +20,7 @@ func addCommands(root *cobra.Command, app *App) {
 		newDagCmd(app),
 		newManifestCmd(app),
 		newStateCmd(app),
+		newBackfillCmd(app),
 		newRunsCmd(app),
 		// orchestrators (issue: beyond one machine)
 		newExportCmd(app),

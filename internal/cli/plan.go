@@ -20,6 +20,8 @@ type planOptions struct {
 	selectors []string
 	excludes  []string
 	json      bool
+	// backfill: --from, --to, --chunk plan the chunks of dpone backfill.
+	from, to, chunk string
 }
 
 func newPlanCmd(app *App) *cobra.Command {
@@ -46,6 +48,9 @@ change the evolution policy refuses).`,
 	cmd.Flags().StringSliceVarP(&o.selectors, "select", "s", nil, "units to plan (default: all)")
 	cmd.Flags().StringSliceVar(&o.excludes, "exclude", nil, "units to leave out")
 	cmd.Flags().BoolVar(&o.json, "json", false, "print the plan as JSON")
+	cmd.Flags().StringVar(&o.from, "from", "", "with --to and --chunk: plan dpone backfill of the selected unit (its chunks)")
+	cmd.Flags().StringVar(&o.to, "to", "", "upper bound (exclusive) of the backfill range")
+	cmd.Flags().StringVar(&o.chunk, "chunk", "", "backfill chunk size (1d, 6h, 10000)")
 	return cmd
 }
 
@@ -58,6 +63,9 @@ func runPlan(ctx context.Context, app *App, o *planOptions) error {
 	fmt.Fprintf(app.Err, "state: %s\n", stateLabel(s.m))
 	if err := plan.Check(ctx, s.pool, s.units); err != nil {
 		return asUsage(err)
+	}
+	if o.from != "" || o.to != "" || o.chunk != "" {
+		return planBackfill(ctx, app, s, o)
 	}
 	p, planErr := plan.Build(ctx, plan.Options{Manifest: s.m, Connectors: s.pool, Store: s.store,
 		RunID: state.NewRunID(time.Now()), At: time.Now()}, s.units)

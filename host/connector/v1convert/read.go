@@ -14,7 +14,15 @@ func WireRead(r *catalog.ReadRequest) *connectorv1.ReadRequest {
 	}
 	return &connectorv1.ReadRequest{ConfigJson: r.ConfigJSON, Namespace: r.Namespace, Stream: r.Stream,
 		Columns: r.Columns, Mode: wireSourceModes[r.Mode], PriorState: r.PriorState, Partition: r.Partition,
-		OptionsJson: r.OptionsJSON, BatchBytes: r.BatchBytes, PayloadFormat: r.PayloadFormat}
+		OptionsJson: r.OptionsJSON, BatchBytes: r.BatchBytes, PayloadFormat: r.PayloadFormat,
+		CursorRange: wireCursorRange(r.CursorRange)}
+}
+
+func wireCursorRange(r *catalog.CursorRange) *connectorv1.CursorRange {
+	if r == nil {
+		return nil
+	}
+	return &connectorv1.CursorRange{Lower: r.Lower, Upper: r.Upper}
 }
 
 // Read converts a v1 read request.
@@ -24,7 +32,15 @@ func Read(r *connectorv1.ReadRequest) *catalog.ReadRequest {
 	}
 	return &catalog.ReadRequest{ConfigJSON: r.GetConfigJson(), Namespace: r.GetNamespace(), Stream: r.GetStream(),
 		Columns: r.GetColumns(), Mode: sourceModes[r.GetMode()], PriorState: r.GetPriorState(), Partition: r.GetPartition(),
-		OptionsJSON: r.GetOptionsJson(), BatchBytes: r.GetBatchBytes(), PayloadFormat: r.GetPayloadFormat()}
+		OptionsJSON: r.GetOptionsJson(), BatchBytes: r.GetBatchBytes(), PayloadFormat: r.GetPayloadFormat(),
+		CursorRange: cursorRange(r.GetCursorRange())}
+}
+
+func cursorRange(r *connectorv1.CursorRange) *catalog.CursorRange {
+	if r == nil {
+		return nil
+	}
+	return &catalog.CursorRange{Lower: r.GetLower(), Upper: r.GetUpper()}
 }
 
 // ReadJSON renders a read request as protojson with the protocol's field

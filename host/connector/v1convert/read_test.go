@@ -14,7 +14,8 @@ import (
 func TestReadRoundTrip(t *testing.T) {
 	in := &connectorv1.ReadRequest{ConfigJson: []byte(`{"dsn":"x"}`), Stream: "orders", Columns: []string{"id", "at"},
 		Mode: connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL, PriorState: []byte(`{"v":1}`), Partition: []byte("0-9"),
-		OptionsJson: []byte(`{"incremental_column":"at"}`), BatchBytes: 1 << 20, Namespace: "public", PayloadFormat: "pg-binary-copy"}
+		OptionsJson: []byte(`{"incremental_column":"at"}`), BatchBytes: 1 << 20, Namespace: "public", PayloadFormat: "pg-binary-copy",
+		CursorRange: &connectorv1.CursorRange{Lower: "2024-01-01", Upper: "2024-01-02"}}
 	if got := WireRead(Read(in)); !proto.Equal(got, in) {
 		t.Errorf("got %v, want %v", got, in)
 	}

@@ -74,6 +74,7 @@ func Capabilities(c *connectorv1.Capabilities) catalog.Capabilities {
 		Fencing:               c.GetFencing(),
 		SourcePayloadFormats:  slices.Clone(c.GetSourcePayloadFormats()),
 		SinkPayloadFormats:    slices.Clone(c.GetSinkPayloadFormats()),
+		CursorRange:           c.GetCursorRange(),
 	}
 	for _, m := range c.GetSourceModes() {
 		out.SourceModes = append(out.SourceModes, sourceModes[m])
@@ -102,6 +103,7 @@ func WireCapabilities(c catalog.Capabilities) *connectorv1.Capabilities {
 		Fencing:               c.Fencing,
 		SourcePayloadFormats:  slices.Clone(c.SourcePayloadFormats),
 		SinkPayloadFormats:    slices.Clone(c.SinkPayloadFormats),
+		CursorRange:           c.CursorRange,
 	}
 	for _, m := range c.SourceModes {
 		out.SourceModes = append(out.SourceModes, wireSourceModes[m])

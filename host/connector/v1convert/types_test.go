@@ -73,7 +73,8 @@ func TestSpecRoundTrip(t *testing.T) {
 			SourceModes: []connectorv1.SourceMode{connectorv1.SourceMode_SOURCE_MODE_FULL, connectorv1.SourceMode_SOURCE_MODE_INCREMENTAL},
 			SinkModes:   []string{"full_refresh"}, IncrementalStrategies: []string{"column"}, ParallelPartitions: true,
 			AtomicReceipts: true, DescribeTarget: true, ApplySchema: true, Check: true, Transactions: true, LoadStatus: true,
-			SchemaOps: []string{"add_column"}, DescribeStream: true, TypedOptions: true, Fencing: true}}
+			SchemaOps: []string{"add_column"}, DescribeStream: true, TypedOptions: true, Fencing: true,
+			SourcePayloadFormats: []string{"pg-binary-copy"}, SinkPayloadFormats: []string{"pg-binary-copy"}, CursorRange: true}}
 	if got := WireSpec(Spec(in)); !proto.Equal(got, in) {
 		t.Errorf("got %v, want %v", got, in)
 	}

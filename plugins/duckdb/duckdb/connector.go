@@ -100,6 +100,7 @@ func (c *Connector) Spec() sdk.Spec {
 		SourceOptionsSchema:   sdk.OptionsSchema(sourceOptions{}),
 		SinkModes:             sinkModes,
 		IncrementalStrategies: []string{"column"},
+		CursorRange:           true,
 		AtomicReceipts:        true,
 		Transactions:          true,
 		Fencing:               true,

@@ -64,6 +64,10 @@ func (c *cursor) where() (string, []any) {
 			args = append(args, *b.From)
 		}
 	}
+	if b.Upper != nil {
+		vals = append(vals, fmt.Sprintf("%s < CAST(? AS %s)", name, c.col.native))
+		args = append(args, *b.Upper)
+	}
 	if b.SafetyLag != nil {
 		vals = append(vals, fmt.Sprintf("%s <= CAST(now() - CAST(? AS INTERVAL) AS %s)", name, c.col.native))
 		args = append(args, b.SafetyLag.Text)

@@ -23,6 +23,9 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if req.Mode == sdk.ReadIncremental && opts.IncrementalStrategy == "" {
 		return sdk.Errorf(sdk.CodeConfig, "incremental read of %s needs options incremental_strategy: column and incremental_column", req.Stream)
 	}
+	if req.CursorRange != nil && opts.IncrementalStrategy != "column" {
+		return sdk.Errorf(sdk.CodeConfig, "a cursor range of %s needs options incremental_strategy: column and incremental_column", req.Stream)
+	}
 	d, err := c.openConfig(ctx, req.Config, false)
 	if err != nil {
 		return err

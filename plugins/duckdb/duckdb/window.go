@@ -42,6 +42,15 @@ var (
 // asking DuckDB to parse them, before any row is read.
 func (c *cursor) check(ctx context.Context, q queryer) error {
 	native := c.col.native
+	if r := c.Range(); r != nil {
+		for _, b := range []string{r.Lower, r.Upper} {
+			var ok bool
+			if err := q.QueryRowContext(ctx, "SELECT CAST(? AS "+native+") IS NOT NULL", b).Scan(&ok); err != nil {
+				return sdk.Errorf(sdk.CodeConfig, "duckdb source: cursor range bound %q is not a valid %s (the type of incremental_column %q): %w", b, native, c.col.name, err)
+			}
+		}
+		return nil // a range read has no lookback, safety lag or initial value
+	}
 	if c.SafetyLag != nil {
 		if err := checkInterval(ctx, q, "safety_lag", c.SafetyLag.Text); err != nil {
 			return err

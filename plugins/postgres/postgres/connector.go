@@ -49,5 +49,6 @@ func (c *Connector) Spec() sdk.Spec {
 		AtomicReceipts:        true,
 		Transactions:          true,
 		Fencing:               true,
+		CursorRange:           true,
 	}
 }

@@ -69,6 +69,9 @@ func (inc *incremental) clauses(natives map[string]string) (where, order string,
 		}
 		vals = append(vals, cur+" >= "+lower)
 	}
+	if b.Upper != nil {
+		vals = append(vals, cur+" < "+literal(*b.Upper)+"::"+native)
+	}
 	if b.SafetyLag != nil {
 		vals = append(vals, cur+" <= (now() - "+literal(b.SafetyLag.Text)+"::interval)::"+native)
 	}
@@ -91,6 +94,33 @@ func (inc *incremental) clauses(natives map[string]string) (where, order string,
 		order += ", " + ident(k)
 	}
 	return where, order, nil
+}
+
+// rangeWhere is the WHERE of a native payload read of a cursor range
+// ("" without one): the rows the Arrow read of the range selects.
+func rangeWhere(ctx context.Context, conn *pgx.Conn, opts readOptions, req sdk.ReadRequest, cols []pgColumn) (string, error) {
+	if req.CursorRange == nil {
+		return "", nil
+	}
+	if opts.IncrementalStrategy != "column" {
+		return "", sdk.Errorf(sdk.CodeConfig, "postgres source: a cursor range needs incremental_strategy: column and incremental_column")
+	}
+	inc, err := newIncremental(opts, req, nil)
+	if err != nil {
+		return "", err
+	}
+	natives := map[string]string{}
+	for _, col := range cols {
+		natives[col.Name] = col.Native
+	}
+	if _, ok := natives[inc.cur.Column]; !ok {
+		return "", sdk.Errorf(sdk.CodeSchema, "postgres source: incremental_column %q does not exist", inc.cur.Column)
+	}
+	if err := inc.check(ctx, conn, natives); err != nil {
+		return "", err
+	}
+	where, _, err := inc.clauses(natives)
+	return where, err
 }
 
 // failOnNulls is null_policy fail: a DATA error when any cursor is NULL.

@@ -86,6 +86,10 @@ func (c *Connector) ReadPayload(ctx context.Context, req sdk.ReadRequest, format
 		}
 		cols, estimate, from = rel.Columns, rel.Rows, qualified(req.Namespace, req.Stream)
 	}
+	where, err := rangeWhere(ctx, conn, opts, req, cols)
+	if err != nil {
+		return err
+	}
 	if cols, err = project(cols, req.Columns, nil); err != nil {
 		return err
 	}
@@ -100,7 +104,6 @@ func (c *Connector) ReadPayload(ctx context.Context, req sdk.ReadRequest, format
 	if err := out.Schema(arrow.NewSchema(fields, nil)); err != nil {
 		return err
 	}
-	where := ""
 	if part != nil {
 		where, estimate = andWhere(where, part.where()), part.Rows
 	}

@@ -99,6 +99,9 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	if req.Mode == sdk.ReadIncremental && opts.IncrementalStrategy == "" {
 		return sdk.Errorf(sdk.CodeConfig, "postgres source: an incremental read of %s needs incremental_strategy: column or xmin", req.Stream)
 	}
+	if req.CursorRange != nil && opts.IncrementalStrategy != "column" {
+		return sdk.Errorf(sdk.CodeConfig, "postgres source: a cursor range of %s needs incremental_strategy: column and incremental_column", req.Stream)
+	}
 	var part *partitionDesc
 	if len(req.Partition) > 0 {
 		if part, err = parsePartition(req.Partition, req, opts); err != nil {

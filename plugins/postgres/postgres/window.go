@@ -59,6 +59,14 @@ func (inc *incremental) check(ctx context.Context, conn *pgx.Conn, natives map[s
 			return sdk.Errorf(sdk.CodeConfig, "postgres source: safety_lag needs a date or timestamp incremental_column (it compares with now()); %q is %s", c.Column, native)
 		}
 	}
+	if r := c.Range(); r != nil {
+		for _, b := range []string{r.Lower, r.Upper} {
+			if err := checkValue(ctx, conn, native, b); err != nil {
+				return sdk.Errorf(sdk.CodeConfig, "postgres source: cursor range bound %q is not a valid %s (the type of incremental_column %q): %w", b, native, c.Column, err)
+			}
+		}
+		return nil // a range read has no lookback, safety lag or initial value
+	}
 	if c.Initial != nil {
 		var ok bool
 		if err := conn.QueryRow(ctx, "SELECT $1::text::"+native+" IS NOT NULL", c.Initial.Text).Scan(&ok); err != nil {
@@ -130,4 +138,17 @@ func (inc *incremental) windowStart(cursor, native string) (string, error) {
 		return "", fmt.Errorf("lookback on a %s cursor", native) // unreachable after check
 	}
 	return "(" + literal(cursor) + "::" + native + " - " + lb + ")::" + native, nil
+}
+
+// checkValue reports a text that does not cast to the type native; other
+// failures are classified.
+func checkValue(ctx context.Context, conn *pgx.Conn, native, text string) error {
+	var ok bool
+	if err := conn.QueryRow(ctx, "SELECT $1::text::"+native+" IS NOT NULL", text).Scan(&ok); err != nil {
+		if !isBadValue(err) {
+			return classify(fmt.Errorf("check %q: %w", text, err))
+		}
+		return err
+	}
+	return nil
 }

@@ -425,7 +425,7 @@ func (x Log_Level) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Log_Level.Descriptor instead.
 func (Log_Level) EnumDescriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{22, 0}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{23, 0}
 }
 
 type Error struct {
@@ -837,8 +837,11 @@ type Capabilities struct {
 	SourcePayloadFormats []string `protobuf:"bytes,40,rep,name=source_payload_formats,json=sourcePayloadFormats,proto3" json:"source_payload_formats,omitempty"`
 	// Native formats the sink accepts in Write (BeginLoad confirms per load).
 	SinkPayloadFormats []string `protobuf:"bytes,41,rep,name=sink_payload_formats,json=sinkPayloadFormats,proto3" json:"sink_payload_formats,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// v1.3: the source reads ReadRequest.cursor_range (a backfill chunk) on
+	// its incremental_column.
+	CursorRange   bool `protobuf:"varint,50,opt,name=cursor_range,json=cursorRange,proto3" json:"cursor_range,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Capabilities) Reset() {
@@ -1002,6 +1005,13 @@ func (x *Capabilities) GetSinkPayloadFormats() []string {
 		return x.SinkPayloadFormats
 	}
 	return nil
+}
+
+func (x *Capabilities) GetCursorRange() bool {
+	if x != nil {
+		return x.CursorRange
+	}
+	return false
 }
 
 type GetSpecRequest struct {
@@ -1900,6 +1910,12 @@ type ReadRequest struct {
 	// Batch.payload instead of arrow_ipc; schema, checkpoints, progress and
 	// logs are unchanged.
 	PayloadFormat string `protobuf:"bytes,40,opt,name=payload_format,json=payloadFormat,proto3" json:"payload_format,omitempty"`
+	// v1.3 cursor range (50-59): read only the rows whose cursor column
+	// (source.options incremental_column) lies in [lower, upper); rows with
+	// a NULL cursor are not read. Sent only to a source whose capabilities
+	// set cursor_range, with mode FULL and no prior_state; dpone backfill
+	// reads one chunk with it.
+	CursorRange   *CursorRange `protobuf:"bytes,50,opt,name=cursor_range,json=cursorRange,proto3" json:"cursor_range,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2004,6 +2020,71 @@ func (x *ReadRequest) GetPayloadFormat() string {
 	return ""
 }
 
+func (x *ReadRequest) GetCursorRange() *CursorRange {
+	if x != nil {
+		return x.CursorRange
+	}
+	return nil
+}
+
+// CursorRange is a half-open slice of a cursor column: lower inclusive,
+// upper exclusive. The bounds are literals of the cursor's type as text
+// (an integer "10000"; a date "2024-01-01"; a timestamp
+// "2024-01-01 06:00:00", with "+00:00" for a time-zone-aware cursor), as
+// a column checkpoint spells its cursor; the source casts them to the
+// column's type.
+type CursorRange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Lower         string                 `protobuf:"bytes,1,opt,name=lower,proto3" json:"lower,omitempty"`
+	Upper         string                 `protobuf:"bytes,2,opt,name=upper,proto3" json:"upper,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CursorRange) Reset() {
+	*x = CursorRange{}
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CursorRange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CursorRange) ProtoMessage() {}
+
+func (x *CursorRange) ProtoReflect() protoreflect.Message {
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CursorRange.ProtoReflect.Descriptor instead.
+func (*CursorRange) Descriptor() ([]byte, []int) {
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CursorRange) GetLower() string {
+	if x != nil {
+		return x.Lower
+	}
+	return ""
+}
+
+func (x *CursorRange) GetUpper() string {
+	if x != nil {
+		return x.Upper
+	}
+	return ""
+}
+
 type Batch struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// A complete Arrow IPC stream: schema message then one record batch.
@@ -2020,7 +2101,7 @@ type Batch struct {
 
 func (x *Batch) Reset() {
 	*x = Batch{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[19]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2032,7 +2113,7 @@ func (x *Batch) String() string {
 func (*Batch) ProtoMessage() {}
 
 func (x *Batch) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[19]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2045,7 +2126,7 @@ func (x *Batch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Batch.ProtoReflect.Descriptor instead.
 func (*Batch) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{19}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Batch) GetArrowIpc() []byte {
@@ -2079,7 +2160,7 @@ type Checkpoint struct {
 
 func (x *Checkpoint) Reset() {
 	*x = Checkpoint{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[20]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2091,7 +2172,7 @@ func (x *Checkpoint) String() string {
 func (*Checkpoint) ProtoMessage() {}
 
 func (x *Checkpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[20]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2104,7 +2185,7 @@ func (x *Checkpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Checkpoint.ProtoReflect.Descriptor instead.
 func (*Checkpoint) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{20}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Checkpoint) GetState() []byte {
@@ -2125,7 +2206,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[21]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2137,7 +2218,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[21]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2150,7 +2231,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{21}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Progress) GetRows() int64 {
@@ -2184,7 +2265,7 @@ type Log struct {
 
 func (x *Log) Reset() {
 	*x = Log{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[22]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2196,7 +2277,7 @@ func (x *Log) String() string {
 func (*Log) ProtoMessage() {}
 
 func (x *Log) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[22]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2209,7 +2290,7 @@ func (x *Log) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Log.ProtoReflect.Descriptor instead.
 func (*Log) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{22}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Log) GetLevel() Log_Level {
@@ -2243,7 +2324,7 @@ type ReadMessage struct {
 
 func (x *ReadMessage) Reset() {
 	*x = ReadMessage{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[23]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2255,7 +2336,7 @@ func (x *ReadMessage) String() string {
 func (*ReadMessage) ProtoMessage() {}
 
 func (x *ReadMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[23]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2268,7 +2349,7 @@ func (x *ReadMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadMessage.ProtoReflect.Descriptor instead.
 func (*ReadMessage) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{23}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ReadMessage) GetMsg() isReadMessage_Msg {
@@ -2383,7 +2464,7 @@ type DescribeStreamResponse struct {
 
 func (x *DescribeStreamResponse) Reset() {
 	*x = DescribeStreamResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[24]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2395,7 +2476,7 @@ func (x *DescribeStreamResponse) String() string {
 func (*DescribeStreamResponse) ProtoMessage() {}
 
 func (x *DescribeStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[24]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2408,7 +2489,7 @@ func (x *DescribeStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeStreamResponse.ProtoReflect.Descriptor instead.
 func (*DescribeStreamResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{24}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DescribeStreamResponse) GetStream() *Stream {
@@ -2439,7 +2520,7 @@ type PartitionRequest struct {
 
 func (x *PartitionRequest) Reset() {
 	*x = PartitionRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[25]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2451,7 +2532,7 @@ func (x *PartitionRequest) String() string {
 func (*PartitionRequest) ProtoMessage() {}
 
 func (x *PartitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[25]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2464,7 +2545,7 @@ func (x *PartitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionRequest.ProtoReflect.Descriptor instead.
 func (*PartitionRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{25}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PartitionRequest) GetConfigJson() []byte {
@@ -2519,7 +2600,7 @@ type PartitionResponse struct {
 
 func (x *PartitionResponse) Reset() {
 	*x = PartitionResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[26]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2531,7 +2612,7 @@ func (x *PartitionResponse) String() string {
 func (*PartitionResponse) ProtoMessage() {}
 
 func (x *PartitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[26]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2544,7 +2625,7 @@ func (x *PartitionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionResponse.ProtoReflect.Descriptor instead.
 func (*PartitionResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{26}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *PartitionResponse) GetPartitions() [][]byte {
@@ -2608,7 +2689,7 @@ type BeginLoadRequest struct {
 
 func (x *BeginLoadRequest) Reset() {
 	*x = BeginLoadRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[27]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2620,7 +2701,7 @@ func (x *BeginLoadRequest) String() string {
 func (*BeginLoadRequest) ProtoMessage() {}
 
 func (x *BeginLoadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[27]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2633,7 +2714,7 @@ func (x *BeginLoadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginLoadRequest.ProtoReflect.Descriptor instead.
 func (*BeginLoadRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{27}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *BeginLoadRequest) GetConfigJson() []byte {
@@ -2743,7 +2824,7 @@ type LoadOptions struct {
 
 func (x *LoadOptions) Reset() {
 	*x = LoadOptions{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[28]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2755,7 +2836,7 @@ func (x *LoadOptions) String() string {
 func (*LoadOptions) ProtoMessage() {}
 
 func (x *LoadOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[28]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2768,7 +2849,7 @@ func (x *LoadOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadOptions.ProtoReflect.Descriptor instead.
 func (*LoadOptions) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{28}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *LoadOptions) GetLineage() *Lineage {
@@ -2800,7 +2881,7 @@ type Lineage struct {
 
 func (x *Lineage) Reset() {
 	*x = Lineage{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2812,7 +2893,7 @@ func (x *Lineage) String() string {
 func (*Lineage) ProtoMessage() {}
 
 func (x *Lineage) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2825,7 +2906,7 @@ func (x *Lineage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Lineage.ProtoReflect.Descriptor instead.
 func (*Lineage) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{29}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Lineage) GetRunId() string {
@@ -2873,7 +2954,7 @@ type ModeOptions struct {
 
 func (x *ModeOptions) Reset() {
 	*x = ModeOptions{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2885,7 +2966,7 @@ func (x *ModeOptions) String() string {
 func (*ModeOptions) ProtoMessage() {}
 
 func (x *ModeOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2898,7 +2979,7 @@ func (x *ModeOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModeOptions.ProtoReflect.Descriptor instead.
 func (*ModeOptions) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{30}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ModeOptions) GetDeletes() string {
@@ -2944,7 +3025,7 @@ type BeginLoadResponse struct {
 
 func (x *BeginLoadResponse) Reset() {
 	*x = BeginLoadResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2956,7 +3037,7 @@ func (x *BeginLoadResponse) String() string {
 func (*BeginLoadResponse) ProtoMessage() {}
 
 func (x *BeginLoadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2969,7 +3050,7 @@ func (x *BeginLoadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginLoadResponse.ProtoReflect.Descriptor instead.
 func (*BeginLoadResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{31}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *BeginLoadResponse) GetStaging() string {
@@ -3012,7 +3093,7 @@ type WriteHeader struct {
 
 func (x *WriteHeader) Reset() {
 	*x = WriteHeader{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3024,7 +3105,7 @@ func (x *WriteHeader) String() string {
 func (*WriteHeader) ProtoMessage() {}
 
 func (x *WriteHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3037,7 +3118,7 @@ func (x *WriteHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteHeader.ProtoReflect.Descriptor instead.
 func (*WriteHeader) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{32}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *WriteHeader) GetConfigJson() []byte {
@@ -3074,7 +3155,7 @@ type WriteMessage struct {
 
 func (x *WriteMessage) Reset() {
 	*x = WriteMessage{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3086,7 +3167,7 @@ func (x *WriteMessage) String() string {
 func (*WriteMessage) ProtoMessage() {}
 
 func (x *WriteMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3099,7 +3180,7 @@ func (x *WriteMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteMessage.ProtoReflect.Descriptor instead.
 func (*WriteMessage) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{33}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *WriteMessage) GetMsg() isWriteMessage_Msg {
@@ -3154,7 +3235,7 @@ type WriteResponse struct {
 
 func (x *WriteResponse) Reset() {
 	*x = WriteResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3166,7 +3247,7 @@ func (x *WriteResponse) String() string {
 func (*WriteResponse) ProtoMessage() {}
 
 func (x *WriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3179,7 +3260,7 @@ func (x *WriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResponse.ProtoReflect.Descriptor instead.
 func (*WriteResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{34}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *WriteResponse) GetRows() int64 {
@@ -3217,7 +3298,7 @@ type CommitLoadRequest struct {
 
 func (x *CommitLoadRequest) Reset() {
 	*x = CommitLoadRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3229,7 +3310,7 @@ func (x *CommitLoadRequest) String() string {
 func (*CommitLoadRequest) ProtoMessage() {}
 
 func (x *CommitLoadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3242,7 +3323,7 @@ func (x *CommitLoadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitLoadRequest.ProtoReflect.Descriptor instead.
 func (*CommitLoadRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{35}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CommitLoadRequest) GetConfigJson() []byte {
@@ -3285,7 +3366,7 @@ type CommitLoadResponse struct {
 
 func (x *CommitLoadResponse) Reset() {
 	*x = CommitLoadResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3297,7 +3378,7 @@ func (x *CommitLoadResponse) String() string {
 func (*CommitLoadResponse) ProtoMessage() {}
 
 func (x *CommitLoadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3310,7 +3391,7 @@ func (x *CommitLoadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitLoadResponse.ProtoReflect.Descriptor instead.
 func (*CommitLoadResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{36}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CommitLoadResponse) GetRowsInserted() int64 {
@@ -3353,7 +3434,7 @@ type AbortLoadRequest struct {
 
 func (x *AbortLoadRequest) Reset() {
 	*x = AbortLoadRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3365,7 +3446,7 @@ func (x *AbortLoadRequest) String() string {
 func (*AbortLoadRequest) ProtoMessage() {}
 
 func (x *AbortLoadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3378,7 +3459,7 @@ func (x *AbortLoadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortLoadRequest.ProtoReflect.Descriptor instead.
 func (*AbortLoadRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{37}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *AbortLoadRequest) GetConfigJson() []byte {
@@ -3411,7 +3492,7 @@ type AbortLoadResponse struct {
 
 func (x *AbortLoadResponse) Reset() {
 	*x = AbortLoadResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[38]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3423,7 +3504,7 @@ func (x *AbortLoadResponse) String() string {
 func (*AbortLoadResponse) ProtoMessage() {}
 
 func (x *AbortLoadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[38]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3436,7 +3517,7 @@ func (x *AbortLoadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortLoadResponse.ProtoReflect.Descriptor instead.
 func (*AbortLoadResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{38}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *AbortLoadResponse) GetError() *Error {
@@ -3458,7 +3539,7 @@ type LoadStatusRequest struct {
 
 func (x *LoadStatusRequest) Reset() {
 	*x = LoadStatusRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[39]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3470,7 +3551,7 @@ func (x *LoadStatusRequest) String() string {
 func (*LoadStatusRequest) ProtoMessage() {}
 
 func (x *LoadStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[39]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3483,7 +3564,7 @@ func (x *LoadStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadStatusRequest.ProtoReflect.Descriptor instead.
 func (*LoadStatusRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{39}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *LoadStatusRequest) GetConfigJson() []byte {
@@ -3517,7 +3598,7 @@ type LoadStatusResponse struct {
 
 func (x *LoadStatusResponse) Reset() {
 	*x = LoadStatusResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[40]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3529,7 +3610,7 @@ func (x *LoadStatusResponse) String() string {
 func (*LoadStatusResponse) ProtoMessage() {}
 
 func (x *LoadStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[40]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3542,7 +3623,7 @@ func (x *LoadStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadStatusResponse.ProtoReflect.Descriptor instead.
 func (*LoadStatusResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{40}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *LoadStatusResponse) GetState() LoadState {
@@ -3597,7 +3678,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x14primary_key_position\x18( \x01(\x05R\x12primaryKeyPosition\"^\n" +
 	"\x06Schema\x121\n" +
 	"\x06fields\x18\x01 \x03(\v2\x19.dpone.connector.v1.FieldR\x06fields\x12!\n" +
-	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xf2\x05\n" +
+	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\x95\x06\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\bR\x06source\x12 \n" +
 	"\vdestination\x18\x02 \x01(\bR\vdestination\x12A\n" +
@@ -3622,7 +3703,8 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"loadSchema\x12\x18\n" +
 	"\afencing\x18\x1e \x01(\bR\afencing\x124\n" +
 	"\x16source_payload_formats\x18( \x03(\tR\x14sourcePayloadFormats\x120\n" +
-	"\x14sink_payload_formats\x18) \x03(\tR\x12sinkPayloadFormats\"\x10\n" +
+	"\x14sink_payload_formats\x18) \x03(\tR\x12sinkPayloadFormats\x12!\n" +
+	"\fcursor_range\x182 \x01(\bR\vcursorRange\"\x10\n" +
 	"\x0eGetSpecRequest\"\xc8\x03\n" +
 	"\x0fGetSpecResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -3697,7 +3779,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x13ApplySchemaResponse\x12\x10\n" +
 	"\x03ddl\x18\x01 \x03(\tR\x03ddl\x12\x14\n" +
 	"\x05lossy\x18\x02 \x03(\tR\x05lossy\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xdc\x02\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xa0\x03\n" +
 	"\vReadRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x16\n" +
@@ -3711,7 +3793,11 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\vbatch_bytes\x18\b \x01(\x03R\n" +
 	"batchBytes\x12\x1c\n" +
 	"\tnamespace\x18\t \x01(\tR\tnamespace\x12%\n" +
-	"\x0epayload_format\x18( \x01(\tR\rpayloadFormat\"R\n" +
+	"\x0epayload_format\x18( \x01(\tR\rpayloadFormat\x12B\n" +
+	"\fcursor_range\x182 \x01(\v2\x1f.dpone.connector.v1.CursorRangeR\vcursorRange\"9\n" +
+	"\vCursorRange\x12\x14\n" +
+	"\x05lower\x18\x01 \x01(\tR\x05lower\x12\x14\n" +
+	"\x05upper\x18\x02 \x01(\tR\x05upper\"R\n" +
 	"\x05Batch\x12\x1b\n" +
 	"\tarrow_ipc\x18\x01 \x01(\fR\barrowIpc\x12\x12\n" +
 	"\x04rows\x18\x02 \x01(\x03R\x04rows\x12\x18\n" +
@@ -3915,7 +4001,7 @@ func file_dpone_connector_v1_connector_proto_rawDescGZIP() []byte {
 }
 
 var file_dpone_connector_v1_connector_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_dpone_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_dpone_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_dpone_connector_v1_connector_proto_goTypes = []any{
 	(ErrorCode)(0),                 // 0: dpone.connector.v1.ErrorCode
 	(TypeKind)(0),                  // 1: dpone.connector.v1.TypeKind
@@ -3942,33 +4028,34 @@ var file_dpone_connector_v1_connector_proto_goTypes = []any{
 	(*ApplySchemaRequest)(nil),     // 22: dpone.connector.v1.ApplySchemaRequest
 	(*ApplySchemaResponse)(nil),    // 23: dpone.connector.v1.ApplySchemaResponse
 	(*ReadRequest)(nil),            // 24: dpone.connector.v1.ReadRequest
-	(*Batch)(nil),                  // 25: dpone.connector.v1.Batch
-	(*Checkpoint)(nil),             // 26: dpone.connector.v1.Checkpoint
-	(*Progress)(nil),               // 27: dpone.connector.v1.Progress
-	(*Log)(nil),                    // 28: dpone.connector.v1.Log
-	(*ReadMessage)(nil),            // 29: dpone.connector.v1.ReadMessage
-	(*DescribeStreamResponse)(nil), // 30: dpone.connector.v1.DescribeStreamResponse
-	(*PartitionRequest)(nil),       // 31: dpone.connector.v1.PartitionRequest
-	(*PartitionResponse)(nil),      // 32: dpone.connector.v1.PartitionResponse
-	(*BeginLoadRequest)(nil),       // 33: dpone.connector.v1.BeginLoadRequest
-	(*LoadOptions)(nil),            // 34: dpone.connector.v1.LoadOptions
-	(*Lineage)(nil),                // 35: dpone.connector.v1.Lineage
-	(*ModeOptions)(nil),            // 36: dpone.connector.v1.ModeOptions
-	(*BeginLoadResponse)(nil),      // 37: dpone.connector.v1.BeginLoadResponse
-	(*WriteHeader)(nil),            // 38: dpone.connector.v1.WriteHeader
-	(*WriteMessage)(nil),           // 39: dpone.connector.v1.WriteMessage
-	(*WriteResponse)(nil),          // 40: dpone.connector.v1.WriteResponse
-	(*CommitLoadRequest)(nil),      // 41: dpone.connector.v1.CommitLoadRequest
-	(*CommitLoadResponse)(nil),     // 42: dpone.connector.v1.CommitLoadResponse
-	(*AbortLoadRequest)(nil),       // 43: dpone.connector.v1.AbortLoadRequest
-	(*AbortLoadResponse)(nil),      // 44: dpone.connector.v1.AbortLoadResponse
-	(*LoadStatusRequest)(nil),      // 45: dpone.connector.v1.LoadStatusRequest
-	(*LoadStatusResponse)(nil),     // 46: dpone.connector.v1.LoadStatusResponse
-	nil,                            // 47: dpone.connector.v1.Error.DetailsEntry
+	(*CursorRange)(nil),            // 25: dpone.connector.v1.CursorRange
+	(*Batch)(nil),                  // 26: dpone.connector.v1.Batch
+	(*Checkpoint)(nil),             // 27: dpone.connector.v1.Checkpoint
+	(*Progress)(nil),               // 28: dpone.connector.v1.Progress
+	(*Log)(nil),                    // 29: dpone.connector.v1.Log
+	(*ReadMessage)(nil),            // 30: dpone.connector.v1.ReadMessage
+	(*DescribeStreamResponse)(nil), // 31: dpone.connector.v1.DescribeStreamResponse
+	(*PartitionRequest)(nil),       // 32: dpone.connector.v1.PartitionRequest
+	(*PartitionResponse)(nil),      // 33: dpone.connector.v1.PartitionResponse
+	(*BeginLoadRequest)(nil),       // 34: dpone.connector.v1.BeginLoadRequest
+	(*LoadOptions)(nil),            // 35: dpone.connector.v1.LoadOptions
+	(*Lineage)(nil),                // 36: dpone.connector.v1.Lineage
+	(*ModeOptions)(nil),            // 37: dpone.connector.v1.ModeOptions
+	(*BeginLoadResponse)(nil),      // 38: dpone.connector.v1.BeginLoadResponse
+	(*WriteHeader)(nil),            // 39: dpone.connector.v1.WriteHeader
+	(*WriteMessage)(nil),           // 40: dpone.connector.v1.WriteMessage
+	(*WriteResponse)(nil),          // 41: dpone.connector.v1.WriteResponse
+	(*CommitLoadRequest)(nil),      // 42: dpone.connector.v1.CommitLoadRequest
+	(*CommitLoadResponse)(nil),     // 43: dpone.connector.v1.CommitLoadResponse
+	(*AbortLoadRequest)(nil),       // 44: dpone.connector.v1.AbortLoadRequest
+	(*AbortLoadResponse)(nil),      // 45: dpone.connector.v1.AbortLoadResponse
+	(*LoadStatusRequest)(nil),      // 46: dpone.connector.v1.LoadStatusRequest
+	(*LoadStatusResponse)(nil),     // 47: dpone.connector.v1.LoadStatusResponse
+	nil,                            // 48: dpone.connector.v1.Error.DetailsEntry
 }
 var file_dpone_connector_v1_connector_proto_depIdxs = []int32{
 	0,  // 0: dpone.connector.v1.Error.code:type_name -> dpone.connector.v1.ErrorCode
-	47, // 1: dpone.connector.v1.Error.details:type_name -> dpone.connector.v1.Error.DetailsEntry
+	48, // 1: dpone.connector.v1.Error.details:type_name -> dpone.connector.v1.Error.DetailsEntry
 	1,  // 2: dpone.connector.v1.LogicalType.kind:type_name -> dpone.connector.v1.TypeKind
 	7,  // 3: dpone.connector.v1.LogicalType.element:type_name -> dpone.connector.v1.LogicalType
 	7,  // 4: dpone.connector.v1.LogicalType.key:type_name -> dpone.connector.v1.LogicalType
@@ -3990,67 +4077,68 @@ var file_dpone_connector_v1_connector_proto_depIdxs = []int32{
 	7,  // 20: dpone.connector.v1.SchemaChange.from:type_name -> dpone.connector.v1.LogicalType
 	18, // 21: dpone.connector.v1.ApplySchemaRequest.table:type_name -> dpone.connector.v1.TableRef
 	21, // 22: dpone.connector.v1.ApplySchemaRequest.changes:type_name -> dpone.connector.v1.SchemaChange
-	34, // 23: dpone.connector.v1.ApplySchemaRequest.load:type_name -> dpone.connector.v1.LoadOptions
+	35, // 23: dpone.connector.v1.ApplySchemaRequest.load:type_name -> dpone.connector.v1.LoadOptions
 	6,  // 24: dpone.connector.v1.ApplySchemaResponse.error:type_name -> dpone.connector.v1.Error
 	2,  // 25: dpone.connector.v1.ReadRequest.mode:type_name -> dpone.connector.v1.SourceMode
-	5,  // 26: dpone.connector.v1.Log.level:type_name -> dpone.connector.v1.Log.Level
-	9,  // 27: dpone.connector.v1.ReadMessage.schema:type_name -> dpone.connector.v1.Schema
-	25, // 28: dpone.connector.v1.ReadMessage.batch:type_name -> dpone.connector.v1.Batch
-	26, // 29: dpone.connector.v1.ReadMessage.checkpoint:type_name -> dpone.connector.v1.Checkpoint
-	27, // 30: dpone.connector.v1.ReadMessage.progress:type_name -> dpone.connector.v1.Progress
-	28, // 31: dpone.connector.v1.ReadMessage.log:type_name -> dpone.connector.v1.Log
-	6,  // 32: dpone.connector.v1.ReadMessage.error:type_name -> dpone.connector.v1.Error
-	15, // 33: dpone.connector.v1.DescribeStreamResponse.stream:type_name -> dpone.connector.v1.Stream
-	6,  // 34: dpone.connector.v1.DescribeStreamResponse.error:type_name -> dpone.connector.v1.Error
-	6,  // 35: dpone.connector.v1.PartitionResponse.error:type_name -> dpone.connector.v1.Error
-	18, // 36: dpone.connector.v1.BeginLoadRequest.target:type_name -> dpone.connector.v1.TableRef
-	9,  // 37: dpone.connector.v1.BeginLoadRequest.schema:type_name -> dpone.connector.v1.Schema
-	34, // 38: dpone.connector.v1.BeginLoadRequest.load:type_name -> dpone.connector.v1.LoadOptions
-	35, // 39: dpone.connector.v1.LoadOptions.lineage:type_name -> dpone.connector.v1.Lineage
-	36, // 40: dpone.connector.v1.LoadOptions.mode_options:type_name -> dpone.connector.v1.ModeOptions
-	6,  // 41: dpone.connector.v1.BeginLoadResponse.error:type_name -> dpone.connector.v1.Error
-	33, // 42: dpone.connector.v1.WriteHeader.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	38, // 43: dpone.connector.v1.WriteMessage.header:type_name -> dpone.connector.v1.WriteHeader
-	25, // 44: dpone.connector.v1.WriteMessage.batch:type_name -> dpone.connector.v1.Batch
-	6,  // 45: dpone.connector.v1.WriteResponse.error:type_name -> dpone.connector.v1.Error
-	33, // 46: dpone.connector.v1.CommitLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	6,  // 47: dpone.connector.v1.CommitLoadResponse.error:type_name -> dpone.connector.v1.Error
-	33, // 48: dpone.connector.v1.AbortLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	6,  // 49: dpone.connector.v1.AbortLoadResponse.error:type_name -> dpone.connector.v1.Error
-	33, // 50: dpone.connector.v1.LoadStatusRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	3,  // 51: dpone.connector.v1.LoadStatusResponse.state:type_name -> dpone.connector.v1.LoadState
-	6,  // 52: dpone.connector.v1.LoadStatusResponse.error:type_name -> dpone.connector.v1.Error
-	11, // 53: dpone.connector.v1.Connector.GetSpec:input_type -> dpone.connector.v1.GetSpecRequest
-	13, // 54: dpone.connector.v1.Connector.Check:input_type -> dpone.connector.v1.CheckRequest
-	16, // 55: dpone.connector.v1.Connector.Discover:input_type -> dpone.connector.v1.DiscoverRequest
-	19, // 56: dpone.connector.v1.Connector.DescribeTarget:input_type -> dpone.connector.v1.DescribeTargetRequest
-	22, // 57: dpone.connector.v1.Connector.ApplySchema:input_type -> dpone.connector.v1.ApplySchemaRequest
-	24, // 58: dpone.connector.v1.Connector.Read:input_type -> dpone.connector.v1.ReadRequest
-	24, // 59: dpone.connector.v1.Connector.DescribeStream:input_type -> dpone.connector.v1.ReadRequest
-	31, // 60: dpone.connector.v1.Connector.Partition:input_type -> dpone.connector.v1.PartitionRequest
-	33, // 61: dpone.connector.v1.Connector.BeginLoad:input_type -> dpone.connector.v1.BeginLoadRequest
-	39, // 62: dpone.connector.v1.Connector.Write:input_type -> dpone.connector.v1.WriteMessage
-	41, // 63: dpone.connector.v1.Connector.CommitLoad:input_type -> dpone.connector.v1.CommitLoadRequest
-	43, // 64: dpone.connector.v1.Connector.AbortLoad:input_type -> dpone.connector.v1.AbortLoadRequest
-	45, // 65: dpone.connector.v1.Connector.LoadStatus:input_type -> dpone.connector.v1.LoadStatusRequest
-	12, // 66: dpone.connector.v1.Connector.GetSpec:output_type -> dpone.connector.v1.GetSpecResponse
-	14, // 67: dpone.connector.v1.Connector.Check:output_type -> dpone.connector.v1.CheckResponse
-	17, // 68: dpone.connector.v1.Connector.Discover:output_type -> dpone.connector.v1.DiscoverResponse
-	20, // 69: dpone.connector.v1.Connector.DescribeTarget:output_type -> dpone.connector.v1.DescribeTargetResponse
-	23, // 70: dpone.connector.v1.Connector.ApplySchema:output_type -> dpone.connector.v1.ApplySchemaResponse
-	29, // 71: dpone.connector.v1.Connector.Read:output_type -> dpone.connector.v1.ReadMessage
-	30, // 72: dpone.connector.v1.Connector.DescribeStream:output_type -> dpone.connector.v1.DescribeStreamResponse
-	32, // 73: dpone.connector.v1.Connector.Partition:output_type -> dpone.connector.v1.PartitionResponse
-	37, // 74: dpone.connector.v1.Connector.BeginLoad:output_type -> dpone.connector.v1.BeginLoadResponse
-	40, // 75: dpone.connector.v1.Connector.Write:output_type -> dpone.connector.v1.WriteResponse
-	42, // 76: dpone.connector.v1.Connector.CommitLoad:output_type -> dpone.connector.v1.CommitLoadResponse
-	44, // 77: dpone.connector.v1.Connector.AbortLoad:output_type -> dpone.connector.v1.AbortLoadResponse
-	46, // 78: dpone.connector.v1.Connector.LoadStatus:output_type -> dpone.connector.v1.LoadStatusResponse
-	66, // [66:79] is the sub-list for method output_type
-	53, // [53:66] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	25, // 26: dpone.connector.v1.ReadRequest.cursor_range:type_name -> dpone.connector.v1.CursorRange
+	5,  // 27: dpone.connector.v1.Log.level:type_name -> dpone.connector.v1.Log.Level
+	9,  // 28: dpone.connector.v1.ReadMessage.schema:type_name -> dpone.connector.v1.Schema
+	26, // 29: dpone.connector.v1.ReadMessage.batch:type_name -> dpone.connector.v1.Batch
+	27, // 30: dpone.connector.v1.ReadMessage.checkpoint:type_name -> dpone.connector.v1.Checkpoint
+	28, // 31: dpone.connector.v1.ReadMessage.progress:type_name -> dpone.connector.v1.Progress
+	29, // 32: dpone.connector.v1.ReadMessage.log:type_name -> dpone.connector.v1.Log
+	6,  // 33: dpone.connector.v1.ReadMessage.error:type_name -> dpone.connector.v1.Error
+	15, // 34: dpone.connector.v1.DescribeStreamResponse.stream:type_name -> dpone.connector.v1.Stream
+	6,  // 35: dpone.connector.v1.DescribeStreamResponse.error:type_name -> dpone.connector.v1.Error
+	6,  // 36: dpone.connector.v1.PartitionResponse.error:type_name -> dpone.connector.v1.Error
+	18, // 37: dpone.connector.v1.BeginLoadRequest.target:type_name -> dpone.connector.v1.TableRef
+	9,  // 38: dpone.connector.v1.BeginLoadRequest.schema:type_name -> dpone.connector.v1.Schema
+	35, // 39: dpone.connector.v1.BeginLoadRequest.load:type_name -> dpone.connector.v1.LoadOptions
+	36, // 40: dpone.connector.v1.LoadOptions.lineage:type_name -> dpone.connector.v1.Lineage
+	37, // 41: dpone.connector.v1.LoadOptions.mode_options:type_name -> dpone.connector.v1.ModeOptions
+	6,  // 42: dpone.connector.v1.BeginLoadResponse.error:type_name -> dpone.connector.v1.Error
+	34, // 43: dpone.connector.v1.WriteHeader.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	39, // 44: dpone.connector.v1.WriteMessage.header:type_name -> dpone.connector.v1.WriteHeader
+	26, // 45: dpone.connector.v1.WriteMessage.batch:type_name -> dpone.connector.v1.Batch
+	6,  // 46: dpone.connector.v1.WriteResponse.error:type_name -> dpone.connector.v1.Error
+	34, // 47: dpone.connector.v1.CommitLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	6,  // 48: dpone.connector.v1.CommitLoadResponse.error:type_name -> dpone.connector.v1.Error
+	34, // 49: dpone.connector.v1.AbortLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	6,  // 50: dpone.connector.v1.AbortLoadResponse.error:type_name -> dpone.connector.v1.Error
+	34, // 51: dpone.connector.v1.LoadStatusRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	3,  // 52: dpone.connector.v1.LoadStatusResponse.state:type_name -> dpone.connector.v1.LoadState
+	6,  // 53: dpone.connector.v1.LoadStatusResponse.error:type_name -> dpone.connector.v1.Error
+	11, // 54: dpone.connector.v1.Connector.GetSpec:input_type -> dpone.connector.v1.GetSpecRequest
+	13, // 55: dpone.connector.v1.Connector.Check:input_type -> dpone.connector.v1.CheckRequest
+	16, // 56: dpone.connector.v1.Connector.Discover:input_type -> dpone.connector.v1.DiscoverRequest
+	19, // 57: dpone.connector.v1.Connector.DescribeTarget:input_type -> dpone.connector.v1.DescribeTargetRequest
+	22, // 58: dpone.connector.v1.Connector.ApplySchema:input_type -> dpone.connector.v1.ApplySchemaRequest
+	24, // 59: dpone.connector.v1.Connector.Read:input_type -> dpone.connector.v1.ReadRequest
+	24, // 60: dpone.connector.v1.Connector.DescribeStream:input_type -> dpone.connector.v1.ReadRequest
+	32, // 61: dpone.connector.v1.Connector.Partition:input_type -> dpone.connector.v1.PartitionRequest
+	34, // 62: dpone.connector.v1.Connector.BeginLoad:input_type -> dpone.connector.v1.BeginLoadRequest
+	40, // 63: dpone.connector.v1.Connector.Write:input_type -> dpone.connector.v1.WriteMessage
+	42, // 64: dpone.connector.v1.Connector.CommitLoad:input_type -> dpone.connector.v1.CommitLoadRequest
+	44, // 65: dpone.connector.v1.Connector.AbortLoad:input_type -> dpone.connector.v1.AbortLoadRequest
+	46, // 66: dpone.connector.v1.Connector.LoadStatus:input_type -> dpone.connector.v1.LoadStatusRequest
+	12, // 67: dpone.connector.v1.Connector.GetSpec:output_type -> dpone.connector.v1.GetSpecResponse
+	14, // 68: dpone.connector.v1.Connector.Check:output_type -> dpone.connector.v1.CheckResponse
+	17, // 69: dpone.connector.v1.Connector.Discover:output_type -> dpone.connector.v1.DiscoverResponse
+	20, // 70: dpone.connector.v1.Connector.DescribeTarget:output_type -> dpone.connector.v1.DescribeTargetResponse
+	23, // 71: dpone.connector.v1.Connector.ApplySchema:output_type -> dpone.connector.v1.ApplySchemaResponse
+	30, // 72: dpone.connector.v1.Connector.Read:output_type -> dpone.connector.v1.ReadMessage
+	31, // 73: dpone.connector.v1.Connector.DescribeStream:output_type -> dpone.connector.v1.DescribeStreamResponse
+	33, // 74: dpone.connector.v1.Connector.Partition:output_type -> dpone.connector.v1.PartitionResponse
+	38, // 75: dpone.connector.v1.Connector.BeginLoad:output_type -> dpone.connector.v1.BeginLoadResponse
+	41, // 76: dpone.connector.v1.Connector.Write:output_type -> dpone.connector.v1.WriteResponse
+	43, // 77: dpone.connector.v1.Connector.CommitLoad:output_type -> dpone.connector.v1.CommitLoadResponse
+	45, // 78: dpone.connector.v1.Connector.AbortLoad:output_type -> dpone.connector.v1.AbortLoadResponse
+	47, // 79: dpone.connector.v1.Connector.LoadStatus:output_type -> dpone.connector.v1.LoadStatusResponse
+	67, // [67:80] is the sub-list for method output_type
+	54, // [54:67] is the sub-list for method input_type
+	54, // [54:54] is the sub-list for extension type_name
+	54, // [54:54] is the sub-list for extension extendee
+	0,  // [0:54] is the sub-list for field type_name
 }
 
 func init() { file_dpone_connector_v1_connector_proto_init() }
@@ -4059,7 +4147,7 @@ func file_dpone_connector_v1_connector_proto_init() {
 		return
 	}
 	file_dpone_connector_v1_connector_proto_msgTypes[1].OneofWrappers = []any{}
-	file_dpone_connector_v1_connector_proto_msgTypes[23].OneofWrappers = []any{
+	file_dpone_connector_v1_connector_proto_msgTypes[24].OneofWrappers = []any{
 		(*ReadMessage_Schema)(nil),
 		(*ReadMessage_Batch)(nil),
 		(*ReadMessage_Checkpoint)(nil),
@@ -4067,8 +4155,8 @@ func file_dpone_connector_v1_connector_proto_init() {
 		(*ReadMessage_Log)(nil),
 		(*ReadMessage_Error)(nil),
 	}
-	file_dpone_connector_v1_connector_proto_msgTypes[30].OneofWrappers = []any{}
-	file_dpone_connector_v1_connector_proto_msgTypes[33].OneofWrappers = []any{
+	file_dpone_connector_v1_connector_proto_msgTypes[31].OneofWrappers = []any{}
+	file_dpone_connector_v1_connector_proto_msgTypes[34].OneofWrappers = []any{
 		(*WriteMessage_Header)(nil),
 		(*WriteMessage_Batch)(nil),
 	}
@@ -4078,7 +4166,7 @@ func file_dpone_connector_v1_connector_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dpone_connector_v1_connector_proto_rawDesc), len(file_dpone_connector_v1_connector_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   42,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
