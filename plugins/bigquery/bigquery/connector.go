@@ -41,5 +41,6 @@ func (c *Connector) Spec() sdk.Spec {
 		AtomicReceipts:        true,
 		Transactions:          true,
 		Fencing:               true,
+		SchemaOps:             schemaOps,
 	}
 }

@@ -141,25 +141,30 @@ func (l *load) hasReceipt(ctx context.Context, cl *clients) (bool, error) {
 	return n > 0, nil
 }
 
-// queryRows runs a small query (jobs.query, one page) with STRING
-// parameters and returns its rows.
+// queryRows runs a small query in the load's location (clients.query).
 func (l *load) queryRows(ctx context.Context, cl *clients, what, sql string, params map[string]string) ([]*bq.TableRow, error) {
-	q := &bq.QueryRequest{Query: sql, UseLegacySql: new(bool), ParameterMode: "NAMED", Location: l.cfg.Location,
+	return cl.query(ctx, l.cfg, "bigquery sink: "+what, sql, params)
+}
+
+// query runs a small query (jobs.query, one page) with STRING parameters
+// and returns its rows; a 404 is returned as it is (isNotFound).
+func (c *clients) query(ctx context.Context, cfg Config, what, sql string, params map[string]string) ([]*bq.TableRow, error) {
+	q := &bq.QueryRequest{Query: sql, UseLegacySql: new(bool), ParameterMode: "NAMED", Location: cfg.Location,
 		TimeoutMs: int64(time.Minute / time.Millisecond)}
 	for k, v := range params {
 		q.QueryParameters = append(q.QueryParameters, &bq.QueryParameter{Name: k, ParameterType: &bq.QueryParameterType{Type: "STRING"},
 			ParameterValue: &bq.QueryParameterValue{Value: v}})
 	}
-	resp, err := cl.bq.Jobs.Query(l.cfg.Project, q).Context(ctx).Do()
+	resp, err := c.bq.Jobs.Query(cfg.Project, q).Context(ctx).Do()
 	switch {
 	case isNotFound(err):
 		return nil, err
 	case err != nil:
-		return nil, classify("bigquery sink: "+what, err)
+		return nil, classify(what, err)
 	case !resp.JobComplete:
-		return nil, sdk.Errorf(sdk.CodeUnavailable, "bigquery sink: %s: the query did not finish in a minute: retry", what)
+		return nil, sdk.Errorf(sdk.CodeUnavailable, "%s: the query did not finish in a minute: retry", what)
 	case resp.PageToken != "":
-		return nil, sdk.Errorf(sdk.CodeInternal, "bigquery sink: %s: more rows than one page", what)
+		return nil, sdk.Errorf(sdk.CodeInternal, "%s: more rows than one page", what)
 	}
 	return resp.Rows, nil
 }
