@@ -201,6 +201,32 @@ func sqlType(f *bq.TableFieldSchema) string {
 	return t
 }
 
+// maxDecoratorPartitions bounds the partitions a load writes through
+// decorators: each is a query job that counts against the table's daily
+// table operations (1,500), so a load staging more (a backfill) publishes
+// in the transaction instead.
+const maxDecoratorPartitions = 32
+
+// maxDescription is the longest table description BigQuery keeps.
+const maxDescription = 16384
+
+// decoratable reports whether a load with staged partitions parts and
+// receipt publishes through partition decorators: every partition has a
+// decorator (no __NULL__ or __UNPARTITIONED__), there are at most
+// maxDecoratorPartitions, and the publishing marker with the receipt fits
+// staging's description.
+func decoratable(parts []stagedPartition, receipt []byte) bool {
+	if len(parts) > maxDecoratorPartitions || len(publishingPrefix)+len(receipt) > maxDescription {
+		return false
+	}
+	for _, p := range parts {
+		if p.Null {
+			return false
+		}
+	}
+	return true
+}
+
 // publishingPrefix starts the staging table's description once its
 // partitions are being written; the receipt follows it, so LoadStatus can
 // finish the load.

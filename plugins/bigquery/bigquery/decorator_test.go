@@ -122,3 +122,37 @@ func TestPartitionReplaceFallbackGolden(t *testing.T) {
 	}
 	golden(t, "publish/partition_replace_partitioned.sql", sql)
 }
+
+// TestDecoratable: a load publishes through decorators only when every
+// staged partition has a decorator, it stages at most
+// maxDecoratorPartitions (each decorator job is one of the table's daily
+// table operations), and its receipt fits staging's description (the
+// publishing marker LoadStatus finishes from).
+func TestDecoratable(t *testing.T) {
+	parts := func(n int) []stagedPartition {
+		out := make([]stagedPartition, n)
+		for i := range out {
+			out[i] = stagedPartition{ID: "2026120" + string(rune('0'+i%10)), Rows: 1}
+		}
+		return out
+	}
+	small := []byte(`{"cursor":"2026-12-01"}`)
+	for _, tc := range []struct {
+		name    string
+		parts   []stagedPartition
+		receipt []byte
+		want    bool
+	}{
+		{"one day", parts(1), small, true},
+		{"the most partitions", parts(maxDecoratorPartitions), small, true},
+		{"too many partitions", parts(maxDecoratorPartitions + 1), small, false},
+		{"a NULL partition", append(parts(2), stagedPartition{Null: true, Rows: 1}), small, false},
+		{"a receipt over the description limit", parts(1), make([]byte, maxDescription), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := decoratable(tc.parts, tc.receipt); got != tc.want {
+				t.Errorf("decoratable: got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

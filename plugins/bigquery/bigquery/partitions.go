@@ -33,9 +33,11 @@ type stagedPartition struct {
 // A crash anywhere in 3 or before 4 leaves the marker: running 3 and 4
 // again is idempotent (a done job is found by its id and not run again; a
 // partition written again from the same staging is the same partition).
-// handled is false when the load takes the transactional publish script
-// (target not partitioned by partition_by, or a NULL/out-of-range
-// partition staged); l.part is then set for that script.
+// handled is false when the load takes the transactional publish script:
+// the target is not partitioned by partition_by, or the load is not
+// decoratable (a NULL/out-of-range partition, more than
+// maxDecoratorPartitions, a receipt too long for the marker); l.part is
+// then set for that script when the target is partitioned by it.
 func (l *load) publishPartitions(ctx context.Context, cl *clients, receipt json.RawMessage) (res sdk.CommitResult, handled bool, err error) {
 	target, err := cl.bq.Tables.Get(l.cfg.Project, l.dataset, l.req.Target.Name).Context(ctx).Do()
 	if err != nil {
@@ -49,11 +51,9 @@ func (l *load) publishPartitions(ctx context.Context, cl *clients, receipt json.
 	if err != nil {
 		return res, false, err
 	}
-	for _, s := range parts {
-		if s.Null {
-			l.part = p
-			return res, false, nil
-		}
+	if !decoratable(parts, receipt) {
+		l.part = p
+		return res, false, nil
 	}
 	if done, err := l.hasReceipt(ctx, cl); err != nil || done {
 		return res, done, err

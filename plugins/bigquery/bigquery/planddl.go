@@ -101,8 +101,8 @@ func (l *load) publishPlan() string {
 	if l.req.Mode == sdk.ModePartitionReplace {
 		if p := l.opts.Partition; p != nil && p.Field != "" && len(l.strategy.PartitionBy) == 1 && l.strategy.PartitionBy[0] == p.Field {
 			return fmt.Sprintf("-- publish: per staged partition of %s, a query job %s WRITE_TRUNCATE (create disposition CREATE_NEVER) into the partition decorator %s$<partition>; "+
-				"then query job %s writes the receipt into %s in a transaction (a load staging NULL or out-of-range %s values publishes all partitions in that transaction instead)",
-				quoteIdent(p.Field), jobID(l.req.LoadID, "part_<partition>"), strings.Trim(l.target, "`"), id, l.receipts, quoteIdent(p.Field))
+				"then query job %s writes the receipt into %s in a transaction (a load staging NULL or out-of-range %s values, or more than %d partitions, publishes in one transaction instead)",
+				quoteIdent(p.Field), jobID(l.req.LoadID, "part_<partition>"), strings.Trim(l.target, "`"), id, l.receipts, quoteIdent(p.Field), maxDecoratorPartitions)
 		}
 	}
 	what := map[string]string{
