@@ -34,6 +34,7 @@ func TestClassify(t *testing.T) {
 		{"invalid data", gerr(400, "invalid"), sdk.CodeData, false},
 		{"invalid query", gerr(400, "invalidQuery"), sdk.CodeConfig, false},
 		{"duplicate", gerr(409, "duplicate"), sdk.CodeData, false},
+		{"request too large", gerr(413, ""), sdk.CodeData, false},
 		{"backend", gerr(500, "backendError"), sdk.CodeUnavailable, true},
 		{"unavailable", gerr(503, ""), sdk.CodeUnavailable, true},
 		{"network", errors.New("dial tcp: connection refused"), sdk.CodeConnect, false},
