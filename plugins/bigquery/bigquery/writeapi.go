@@ -43,8 +43,9 @@ func storageOptions(cfg Config) []option.ClientOption {
 // Storage Write API: one COMMITTED-type write stream per Write, each
 // AppendRows request at an explicit offset (BigQuery refuses a request
 // at an offset already written, so nothing is appended twice) and at most
-// maxRequestBytes of rows, up to appendWindow requests in flight. A failed request fails the Write: the host
-// then aborts the load, which drops staging.
+// maxRequestBytes of rows, up to appendWindow requests in flight. A failed
+// request fails the Write: the host then aborts the load, which drops
+// staging.
 func (l *load) writeStorage(ctx context.Context, cl *clients, records sdk.RecordReader) (sdk.WriteResult, error) {
 	desc, err := rowDescriptor(records.Schema())
 	if err != nil {
@@ -97,6 +98,8 @@ type appender struct {
 	pending []int64
 	// limit bounds a request's serialized rows (maxRequestBytes when 0).
 	limit int
+	// window bounds the requests in flight (appendWindow when 0).
+	window int
 	// sizes are the serialized sizes of the requests sent (tests).
 	sizes []int
 }
@@ -164,7 +167,11 @@ func (a *appender) appendRecord(rb *rowBatcher, rec arrow.RecordBatch, res *sdk.
 // answer; with appendWindow requests in flight it first waits for the
 // oldest one's.
 func (a *appender) send(rows [][]byte) error {
-	if len(a.pending) >= appendWindow {
+	window := a.window
+	if window == 0 {
+		window = appendWindow
+	}
+	if len(a.pending) >= window {
 		if err := a.recv(); err != nil {
 			return err
 		}
