@@ -156,3 +156,17 @@ func TestDecoratable(t *testing.T) {
 		})
 	}
 }
+
+// TestUnfinishable: LoadStatus gives up finishing a publishing load (and
+// answers staged, so the host aborts it) only on refusals a retry cannot
+// cure; an unreachable or busy BigQuery leaves it pending.
+func TestUnfinishable(t *testing.T) {
+	for code, want := range map[sdk.Code]bool{
+		sdk.CodeData: true, sdk.CodeSchema: true, sdk.CodeConfig: true,
+		sdk.CodeUnavailable: false, sdk.CodeRateLimited: false, sdk.CodeConnect: false, sdk.CodeAuth: false, sdk.CodeInternal: false,
+	} {
+		if got := unfinishable(sdk.Errorf(code, "x")); got != want {
+			t.Errorf("%v: got %v, want %v", code, got, want)
+		}
+	}
+}

@@ -109,6 +109,17 @@ func (l *load) finishPublishing(ctx context.Context, cl *clients, staging *bq.Ta
 	return err
 }
 
+// unfinishable reports an error of finishPublishing that running it again
+// cannot cure (a DATA, SCHEMA or CONFIG refusal, a fenced-off load), as
+// opposed to an unreachable or busy BigQuery.
+func unfinishable(err error) bool {
+	switch sdk.CodeOf(err) {
+	case sdk.CodeData, sdk.CodeSchema, sdk.CodeConfig:
+		return true
+	}
+	return false
+}
+
 // stagedPartitions lists staging's partitions under p.
 func (l *load) stagedPartitions(ctx context.Context, cl *clients, p *columnPartitioning) ([]stagedPartition, error) {
 	rows, err := l.queryRows(ctx, cl, "list the staged partitions", l.partitionsSQL(p), nil)

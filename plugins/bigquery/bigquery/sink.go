@@ -241,6 +241,12 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 			return 0, err
 		}
 		if err := fl.finishPublishing(ctx, cl, stg); err != nil {
+			if unfinishable(err) {
+				// A partition BigQuery refuses for good (its data, the
+				// target's schema): staged, so the host aborts the load;
+				// partitions already replaced stay replaced.
+				return sdk.LoadStaged, nil
+			}
 			return 0, err
 		}
 		c.cleanup(ctx, cl, fl)
