@@ -100,6 +100,7 @@ func (s *server) GetSpec(context.Context, *connectorv1.GetSpecRequest) (*connect
 		SdkVersion:              Version,
 		ConfigSchemaJson:        s.spec.ConfigSchema,
 		SourceOptionsSchemaJson: s.spec.SourceOptionsSchema,
+		SinkOptionsSchemaJson:   s.spec.SinkOptionsSchema,
 		Capabilities:            capabilities(s.c, s.spec),
 	}, nil
 }

@@ -54,8 +54,11 @@ type Spec struct {
 	Description      string
 	// JSON Schema of source.options.
 	SourceOptionsSchemaJSON string
-	SDKVersion              string
-	Capabilities            Capabilities
+	// SinkOptionsSchemaJSON is the JSON Schema of the connector's own
+	// sink.options ("" when it publishes none).
+	SinkOptionsSchemaJSON string
+	SDKVersion            string
+	Capabilities          Capabilities
 }
 
 // Stream is one stream a source discovered.

@@ -29,6 +29,7 @@ func Spec(s *connectorv1.GetSpecResponse) *catalog.Spec {
 		ConfigSchemaJSON:        s.GetConfigSchemaJson(),
 		Description:             s.GetDescription(),
 		SourceOptionsSchemaJSON: s.GetSourceOptionsSchemaJson(),
+		SinkOptionsSchemaJSON:   s.GetSinkOptionsSchemaJson(),
 		SDKVersion:              s.GetSdkVersion(),
 		Capabilities:            Capabilities(s.GetCapabilities()),
 	}
@@ -46,6 +47,7 @@ func WireSpec(s *catalog.Spec) *connectorv1.GetSpecResponse {
 		ConfigSchemaJson:        s.ConfigSchemaJSON,
 		Description:             s.Description,
 		SourceOptionsSchemaJson: s.SourceOptionsSchemaJSON,
+		SinkOptionsSchemaJson:   s.SinkOptionsSchemaJSON,
 		SdkVersion:              s.SDKVersion,
 		Capabilities:            WireCapabilities(s.Capabilities),
 	}

@@ -1052,7 +1052,12 @@ type GetSpecResponse struct {
 	// JSON Schema (draft 2020-12) of the source.options object a Read takes
 	// (empty: not published; the host then checks only its own keys).
 	SourceOptionsSchemaJson string `protobuf:"bytes,71,opt,name=source_options_schema_json,json=sourceOptionsSchemaJson,proto3" json:"source_options_schema_json,omitempty"`
-	Error                   *Error `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
+	// JSON Schema (draft 2020-12) of the connector's own sink.options (v1.3;
+	// the host's keys — lineage, schema_evolution, quality_gates — are not
+	// in it). Empty: not published; the host then passes unknown keys to
+	// BeginLoad, which checks them.
+	SinkOptionsSchemaJson string `protobuf:"bytes,72,opt,name=sink_options_schema_json,json=sinkOptionsSchemaJson,proto3" json:"sink_options_schema_json,omitempty"`
+	Error                 *Error `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
 	// The release of the SDK the connector is built with (e.g. v0.1.0), for
 	// reports; empty from SDKs before v0.1.0.
 	SdkVersion    string `protobuf:"bytes,20,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
@@ -1135,6 +1140,13 @@ func (x *GetSpecResponse) GetDescription() string {
 func (x *GetSpecResponse) GetSourceOptionsSchemaJson() string {
 	if x != nil {
 		return x.SourceOptionsSchemaJson
+	}
+	return ""
+}
+
+func (x *GetSpecResponse) GetSinkOptionsSchemaJson() string {
+	if x != nil {
+		return x.SinkOptionsSchemaJson
 	}
 	return ""
 }
@@ -3611,7 +3623,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\afencing\x18\x1e \x01(\bR\afencing\x124\n" +
 	"\x16source_payload_formats\x18( \x03(\tR\x14sourcePayloadFormats\x120\n" +
 	"\x14sink_payload_formats\x18) \x03(\tR\x12sinkPayloadFormats\"\x10\n" +
-	"\x0eGetSpecRequest\"\x8f\x03\n" +
+	"\x0eGetSpecRequest\"\xc8\x03\n" +
 	"\x0fGetSpecResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
@@ -3619,7 +3631,8 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x12config_schema_json\x18\x04 \x01(\tR\x10configSchemaJson\x12D\n" +
 	"\fcapabilities\x18\x05 \x01(\v2 .dpone.connector.v1.CapabilitiesR\fcapabilities\x12 \n" +
 	"\vdescription\x18\x06 \x01(\tR\vdescription\x12;\n" +
-	"\x1asource_options_schema_json\x18G \x01(\tR\x17sourceOptionsSchemaJson\x12/\n" +
+	"\x1asource_options_schema_json\x18G \x01(\tR\x17sourceOptionsSchemaJson\x127\n" +
+	"\x18sink_options_schema_json\x18H \x01(\tR\x15sinkOptionsSchemaJson\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\x12\x1f\n" +
 	"\vsdk_version\x18\x14 \x01(\tR\n" +
 	"sdkVersion\"/\n" +
