@@ -2,6 +2,8 @@ package bigquery
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -96,5 +98,37 @@ func TestTargetSchema(t *testing.T) {
 	}
 	if s.Field(2).Nullable {
 		t.Error("REQUIRED column described nullable")
+	}
+}
+
+// TestSinkOptionsSchema: the spec publishes the sink options the sink
+// decodes, partition's keys included, so plan refuses an unknown or
+// mistyped key before any I/O.
+func TestSinkOptionsSchema(t *testing.T) {
+	type obj struct {
+		Properties           map[string]json.RawMessage `json:"properties"`
+		AdditionalProperties bool                       `json:"additionalProperties"`
+	}
+	var doc obj
+	if err := json.Unmarshal([]byte(New().Spec().SinkOptionsSchema), &doc); err != nil {
+		t.Fatalf("sink options schema %q: %v", New().Spec().SinkOptionsSchema, err)
+	}
+	var keys []string
+	for k := range doc.Properties {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	want := []string{"cluster_by", "column_descriptions", "description", "labels", "partition", "write_api"}
+	if diff := cmp.Diff(want, keys); diff != "" || doc.AdditionalProperties {
+		t.Errorf("keys (-want +got):\n%s\nadditional properties %v, want false", diff, doc.AdditionalProperties)
+	}
+	var part obj
+	if err := json.Unmarshal(doc.Properties["partition"], &part); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"field", "granularity", "range", "expiration_days"} {
+		if _, ok := part.Properties[k]; !ok {
+			t.Errorf("partition lacks %s: %s", k, doc.Properties["partition"])
+		}
 	}
 }
