@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	bq "google.golang.org/api/bigquery/v2"
+
+	"github.com/dpone-go/dpone/sdk"
 )
 
 // partition_replace into a target that BigQuery partitions by the
@@ -79,7 +81,7 @@ func legacyType(t string) string {
 // publish script then deletes the staged partition_by values).
 func (l *load) decoratorPartitioning(target *bq.Table) *columnPartitioning {
 	p := partitioningOf(target)
-	if p == nil || l.req.Mode != "partition_replace" || !slices.Equal(l.strategy.PartitionBy, []string{p.Field}) {
+	if p == nil || l.req.Mode != sdk.ModePartitionReplace || !slices.Equal(l.strategy.PartitionBy, []string{p.Field}) {
 		return nil
 	}
 	return p

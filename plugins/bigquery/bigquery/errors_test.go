@@ -114,3 +114,12 @@ func TestClassifyGRPC(t *testing.T) {
 		})
 	}
 }
+
+// TestClassifiedNotFound: a classified 404 is NOT_FOUND and still a 404
+// to isNotFound (hasReceipt reads an absent receipts table as none).
+func TestClassifiedNotFound(t *testing.T) {
+	err := classify("read receipt", &googleapi.Error{Code: 404, Message: "Not found: Table p:d._dpone_loads"})
+	if sdk.CodeOf(err) != sdk.CodeNotFound || !isNotFound(err) {
+		t.Errorf("got %v (code %v, isNotFound %v), want NOT_FOUND and isNotFound", err, sdk.CodeOf(err), isNotFound(err))
+	}
+}

@@ -158,7 +158,8 @@ func (l *load) queryRows(ctx context.Context, cl *clients, what, sql string, par
 }
 
 // query runs a small query (jobs.query, one page) with STRING parameters
-// and returns its rows; a 404 is returned as it is (isNotFound).
+// and returns its rows; errors are classified (a 404 still satisfies
+// isNotFound).
 func (c *clients) query(ctx context.Context, cfg Config, what, sql string, params map[string]string) ([]*bq.TableRow, error) {
 	q := &bq.QueryRequest{Query: sql, UseLegacySql: new(bool), ParameterMode: "NAMED", Location: cfg.Location,
 		TimeoutMs: int64(time.Minute / time.Millisecond)}
@@ -168,8 +169,6 @@ func (c *clients) query(ctx context.Context, cfg Config, what, sql string, param
 	}
 	resp, err := c.bq.Jobs.Query(cfg.Project, q).Context(ctx).Do()
 	switch {
-	case isNotFound(err):
-		return nil, err
 	case err != nil:
 		return nil, classify(what, err)
 	case !resp.JobComplete:

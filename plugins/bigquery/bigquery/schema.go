@@ -114,9 +114,6 @@ func (c *Connector) ApplySchemaFor(ctx context.Context, req sdk.SchemaRequest) (
 	defer cl.Close()
 	for _, q := range ddl {
 		if _, err := cl.query(ctx, cfg, "bigquery sink: apply "+q, q, nil); err != nil {
-			if isNotFound(err) {
-				err = classify("bigquery sink: apply "+q, err)
-			}
 			return nil, err
 		}
 	}
