@@ -57,8 +57,9 @@
 //	binary(n) into binary(m)                longer one
 //	time(p), timestamp(p[,tz])              more digits; timestamp with vs without zone -> none
 //	narrower source into wider target       no change (int32 into int64, string(5) into string)
-//	bool, date, interval, uuid, json,       only the same type; nested types only identical
-//	list, struct, map
+//	bool, date, interval, uuid, json, map   only the same type; maps only identical
+//	list, struct                            fits when the elements (the fields, same names in
+//	                                        the same order, no nullable into NOT NULL) fit; never widened
 //	anything else (int <-> string, int -> float, date -> timestamp, ...)  none: incompatible
 //
 // Each difference is a ColumnChange of one kind; the policy's mode says

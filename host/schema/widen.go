@@ -71,10 +71,34 @@ func Widen(src, dst *catalog.LogicalType) (to *catalog.LogicalType, ok bool) {
 			return bare(dst), true
 		}
 		return nil, false
+	case dk == catalog.KindStruct && sk == dk:
+		// A struct whose fields fit the target's one by one, in order
+		// (int32 into int64, NOT NULL into nullable) fits; structs are
+		// never widened (no nested DDL).
+		if structFits(src.GetFields(), dst.GetFields()) {
+			return bare(dst), true
+		}
+		return nil, false
 	}
-	// Every other kind (bool, date, interval, uuid, json, nested) only
+	// Every other kind (bool, date, interval, uuid, json, map) only
 	// accepts itself: sameType above.
 	return nil, false
+}
+
+// structFits reports whether struct fields src load into dst unchanged:
+// the same names in the same order, each type fitting, and no nullable
+// field into a NOT NULL one.
+func structFits(src, dst []*catalog.Field) bool {
+	if len(src) != len(dst) {
+		return false
+	}
+	for i, s := range src {
+		d := dst[i]
+		if s.GetName() != d.GetName() || s.GetNullable() && !d.GetNullable() || !Fits(s.GetType(), d.GetType()) {
+			return false
+		}
+	}
+	return true
 }
 
 // Fits reports whether a src column loads into a dst column unchanged.

@@ -114,3 +114,43 @@ func TestWidenIgnoresNativeAndNested(t *testing.T) {
 		t.Errorf("Widen(nil, int64) ok, want false")
 	}
 }
+
+// TestWidenStruct: a struct whose fields fit the target's, in the same
+// order (int32 into int64, a NOT NULL field into a nullable one), fits as
+// the target is (structs are never widened: no nested DDL); a nullable
+// field into a NOT NULL one, another field list or an incompatible field
+// does not. Warehouses with coarse types (BigQuery's INT64, nullable
+// STRUCT fields) describe a target so.
+func TestWidenStruct(t *testing.T) {
+	st := func(fields ...*catalog.Field) *catalog.LogicalType {
+		return &catalog.LogicalType{Kind: catalog.KindStruct, Fields: fields}
+	}
+	f := func(name string, k catalog.Kind, nullable bool) *catalog.Field {
+		return &catalog.Field{Name: name, Nullable: nullable, Type: &catalog.LogicalType{Kind: k}}
+	}
+	dst := st(f("n", catalog.KindInt64, true), f("s", catalog.KindString, true))
+	for _, tc := range []struct {
+		name string
+		src  *catalog.LogicalType
+		fits bool
+	}{
+		{"same", st(f("n", catalog.KindInt64, true), f("s", catalog.KindString, true)), true},
+		{"narrower field", st(f("n", catalog.KindInt32, true), f("s", catalog.KindString, true)), true},
+		{"not null into nullable", st(f("n", catalog.KindInt64, false), f("s", catalog.KindString, false)), true},
+		{"wider field", st(f("n", catalog.KindDecimal, true), f("s", catalog.KindString, true)), false},
+		{"other order", st(f("s", catalog.KindString, true), f("n", catalog.KindInt64, true)), false},
+		{"fewer fields", st(f("n", catalog.KindInt64, true)), false},
+		{"other name", st(f("m", catalog.KindInt64, true), f("s", catalog.KindString, true)), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			to, ok := Widen(tc.src, dst)
+			if got := ok && sameType(to, dst); got != tc.fits {
+				t.Errorf("fits: got %v (%v, %v), want %v", got, to, ok, tc.fits)
+			}
+		})
+	}
+	nn := st(f("n", catalog.KindInt64, false), f("s", catalog.KindString, true))
+	if to, ok := Widen(st(f("n", catalog.KindInt64, true), f("s", catalog.KindString, true)), nn); ok && sameType(to, nn) {
+		t.Error("a nullable field fits a NOT NULL one")
+	}
+}

@@ -1,10 +1,18 @@
 package bigquery
 
 import (
+	"context"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
+	bqstorage "cloud.google.com/go/bigquery/storage/apiv1"
+	"cloud.google.com/go/bigquery/storage/apiv1/storagepb"
+	"github.com/apache/arrow-go/v18/arrow"
 	bq "google.golang.org/api/bigquery/v2"
+	"google.golang.org/grpc"
 )
 
 // BenchmarkProtoRows measures serializing rows for the Storage Write API
@@ -44,5 +52,78 @@ func BenchmarkRowDecoder(b *testing.B) {
 		if d.rows == 1000 {
 			d.flush().Release()
 		}
+	}
+}
+
+// BenchmarkAppendWindow appends 64 requests through a local Storage
+// Write gRPC server that answers each request 2 ms after it arrives (a
+// network round trip; requests are answered in order, concurrently), with
+// one request in flight and with appendWindow: the time per Write is
+// latency-bound without pipelining.
+func BenchmarkAppendWindow(b *testing.B) {
+	rec := bigRows(640, 90)
+	defer rec.Release()
+	for _, w := range []int{1, appendWindow} {
+		b.Run(fmt.Sprintf("window_%d", w), func(b *testing.B) {
+			lis, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			srv := grpc.NewServer()
+			storagepb.RegisterBigQueryWriteServer(srv, &delayServer{delay: 2 * time.Millisecond})
+			go srv.Serve(lis)
+			defer srv.Stop()
+			ctx := context.Background()
+			wc, err := bqstorage.NewBigQueryWriteClient(ctx, storageOptions(Config{StorageEndpoint: lis.Addr().String()})...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer wc.Close()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				stream, err := wc.AppendRows(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				a := &appender{stream: stream, name: "s", limit: 1000, window: w}
+				if _, err := a.appendAll(&sliceReader{schema: rec.Schema(), recs: []arrow.RecordBatch{rec}}); err != nil {
+					b.Fatal(err)
+				}
+				_ = stream.CloseSend()
+				if len(a.sizes) != 64 {
+					b.Fatalf("requests: got %d, want 64", len(a.sizes))
+				}
+			}
+		})
+	}
+}
+
+// delayServer answers every AppendRows request delay after it arrived,
+// in order.
+type delayServer struct {
+	storagepb.UnimplementedBigQueryWriteServer
+	delay time.Duration
+}
+
+func (s *delayServer) AppendRows(stream storagepb.BigQueryWrite_AppendRowsServer) error {
+	due := make(chan time.Time, 1024)
+	done := make(chan error, 1)
+	go func() {
+		for at := range due {
+			time.Sleep(time.Until(at))
+			if err := stream.Send(&storagepb.AppendRowsResponse{Response: &storagepb.AppendRowsResponse_AppendResult_{
+				AppendResult: &storagepb.AppendRowsResponse_AppendResult{}}}); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for {
+		if _, err := stream.Recv(); err != nil {
+			close(due)
+			return <-done
+		}
+		due <- time.Now().Add(s.delay)
 	}
 }

@@ -36,10 +36,12 @@ func (c *Connector) Spec() sdk.Spec {
 		Description:           "BigQuery source (Storage Read API, tabledata.list, queries, column cursors) and destination (Parquet staged in Cloud Storage, load jobs, transactional publish with receipts)",
 		ConfigSchema:          configSchema,
 		SourceOptionsSchema:   sdk.OptionsSchema(sourceOptions{}),
+		SinkOptionsSchema:     sdk.OptionsSchema(sinkOptions{}),
 		SinkModes:             sinkModes,
 		IncrementalStrategies: []string{"column"},
 		AtomicReceipts:        true,
 		Transactions:          true,
 		Fencing:               true,
+		SchemaOps:             schemaOps,
 	}
 }

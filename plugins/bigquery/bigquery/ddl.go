@@ -2,6 +2,7 @@ package bigquery
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,6 +17,8 @@ type column struct {
 }
 
 // loadColumns are the load's columns followed by the lineage columns.
+// The unique key is NOT NULL (the host's rule for the targets it creates:
+// a merge key is never NULL, whatever the source declares).
 func (l *load) loadColumns() ([]column, error) {
 	var cols []column
 	for _, f := range l.req.Schema.Fields() {
@@ -23,7 +26,8 @@ func (l *load) loadColumns() ([]column, error) {
 		if err != nil {
 			return nil, err
 		}
-		cols = append(cols, column{Name: f.Name, Type: t, Required: !f.Nullable})
+		key := slices.Contains(l.req.UniqueKey, f.Name) || slices.Contains(l.strategy.UniqueKey, f.Name)
+		cols = append(cols, column{Name: f.Name, Type: t, Required: !f.Nullable || key})
 	}
 	if lg := l.req.Load.Lineage; lg != nil {
 		if lg.RunIDColumn != "" {

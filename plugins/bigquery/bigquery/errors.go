@@ -19,7 +19,8 @@ func configErr(format string, args ...any) error {
 // classify codes an error from a BigQuery or Cloud Storage call, saying
 // what the user should do: 403 quota/rate → RATE_LIMITED (retryable),
 // 401 and other 403 → AUTH, 404 → NOT_FOUND, 409 → DATA (duplicate),
-// 400 invalid (a value in the data) → DATA, other 400 (invalidQuery,
+// 400 invalid (a value in the data) and 413 (a request over 10 MB) →
+// DATA, other 400 (invalidQuery,
 // badRequest: the request itself) → CONFIG, 5xx →
 // UNAVAILABLE (retryable); gRPC errors of the Storage APIs likewise
 // (classifyGRPC). An error already coded keeps its code.
@@ -54,6 +55,8 @@ func classify(what string, err error) error {
 		return sdk.Errorf(sdk.CodeNotFound, "%s: not found: check project, dataset, table and bucket: %w", what, err)
 	case g.Code == http.StatusConflict:
 		return sdk.Errorf(sdk.CodeData, "%s: already exists (%s): %w", what, reason, err)
+	case g.Code == http.StatusRequestEntityTooLarge:
+		return sdk.Errorf(sdk.CodeData, "%s: request over BigQuery's 10 MB limit (Storage Write rows, or a query's text and parameters): use write_api: load_job for large rows: %w", what, err)
 	case g.Code == http.StatusBadRequest && reason == "invalid":
 		return sdk.Errorf(sdk.CodeData, "%s: rejected data: the message names the column and file: %w", what, err)
 	case g.Code == http.StatusBadRequest:

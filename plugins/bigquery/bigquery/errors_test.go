@@ -34,6 +34,7 @@ func TestClassify(t *testing.T) {
 		{"invalid data", gerr(400, "invalid"), sdk.CodeData, false},
 		{"invalid query", gerr(400, "invalidQuery"), sdk.CodeConfig, false},
 		{"duplicate", gerr(409, "duplicate"), sdk.CodeData, false},
+		{"request too large", gerr(413, ""), sdk.CodeData, false},
 		{"backend", gerr(500, "backendError"), sdk.CodeUnavailable, true},
 		{"unavailable", gerr(503, ""), sdk.CodeUnavailable, true},
 		{"network", errors.New("dial tcp: connection refused"), sdk.CodeConnect, false},
@@ -111,5 +112,14 @@ func TestClassifyGRPC(t *testing.T) {
 				t.Errorf("cause lost from the chain: %v", err)
 			}
 		})
+	}
+}
+
+// TestClassifiedNotFound: a classified 404 is NOT_FOUND and still a 404
+// to isNotFound (hasReceipt reads an absent receipts table as none).
+func TestClassifiedNotFound(t *testing.T) {
+	err := classify("read receipt", &googleapi.Error{Code: 404, Message: "Not found: Table p:d._dpone_loads"})
+	if sdk.CodeOf(err) != sdk.CodeNotFound || !isNotFound(err) {
+		t.Errorf("got %v (code %v, isNotFound %v), want NOT_FOUND and isNotFound", err, sdk.CodeOf(err), isNotFound(err))
 	}
 }

@@ -47,6 +47,12 @@ func TestGRPCSpec(t *testing.T) {
 	if !c.GetAtomicReceipts() || !c.GetLoadStatus() || !c.GetCheck() || !c.GetTypedOptions() || !c.GetFencing() {
 		t.Errorf("capabilities: got %+v, want atomic receipts, load status, check, typed options, fencing", c)
 	}
+	if !c.GetDescribeTarget() || !c.GetApplySchema() || !c.GetLoadSchema() {
+		t.Errorf("capabilities: describe_target %v, apply_schema %v, load_schema %v; want all (plan shows the sink's CREATE)", c.GetDescribeTarget(), c.GetApplySchema(), c.GetLoadSchema())
+	}
+	if diff := cmp.Diff([]string{"add_column", "widen_type", "drop_not_null"}, c.GetSchemaOps()); diff != "" {
+		t.Errorf("schema ops (-want +got), create_table left out (the sink creates its targets):\n%s", diff)
+	}
 }
 
 // TestGRPCConfigErrors: a bad config is a CONFIG error in-band, before

@@ -23,6 +23,9 @@ type load struct {
 	stgTable string // staging table id
 	receipts string // `project.dataset._dpone_loads`
 	fences   string // `project.dataset._dpone_fences`
+	// part is, for partition_replace, the target's partitioning by the
+	// partition_by column (set at commit from the target's metadata).
+	part *columnPartitioning
 }
 
 // resolveLoad checks a LoadRequest; the mode only when checkMode (AbortLoad

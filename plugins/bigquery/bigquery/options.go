@@ -11,35 +11,35 @@ import (
 // physical design, used when the sink creates the target.
 type sinkOptions struct {
 	// Partition partitions a created target.
-	Partition *partitionOption `json:"partition,omitempty"`
+	Partition *partitionOption `json:"partition,omitempty" doc:"partitioning of a created target: {field, granularity HOUR|DAY|MONTH|YEAR, expiration_days}, {} for ingestion time, or {field, range: {start, end, interval}}"`
 	// ClusterBy lists up to four clustering columns.
-	ClusterBy []string `json:"cluster_by,omitempty"`
+	ClusterBy []string `json:"cluster_by,omitempty" doc:"up to 4 clustering columns of a created target"`
 	// Description is the created target's description.
-	Description string `json:"description,omitempty"`
+	Description string `json:"description,omitempty" doc:"description of a created target"`
 	// ColumnDescriptions describes the created target's columns by name.
-	ColumnDescriptions map[string]string `json:"column_descriptions,omitempty"`
+	ColumnDescriptions map[string]string `json:"column_descriptions,omitempty" doc:"descriptions of a created target's columns, by name"`
 	// Labels label the created target.
-	Labels map[string]string `json:"labels,omitempty"`
+	Labels map[string]string `json:"labels,omitempty" doc:"labels of a created target (lowercase keys)"`
 	// WriteAPI is how Write fills staging: load_job (default: Parquet
 	// files in Cloud Storage, one load job at commit) or storage_write
 	// (the Storage Write API straight into the staging table, no bucket
 	// traffic).
-	WriteAPI string `json:"write_api,omitempty"`
+	WriteAPI string `json:"write_api,omitempty" doc:"how staging is filled: load_job (default: Parquet in Cloud Storage, one load job) or storage_write (Storage Write API)"`
 }
 
 // partitionOption is one of BigQuery's three partitionings: by a
 // DATE/TIMESTAMP/DATETIME column (field + granularity), by ingestion time
 // (no field), or by integer range (field + range).
 type partitionOption struct {
-	Field       string `json:"field,omitempty"`
-	Granularity string `json:"granularity,omitempty"` // HOUR, DAY (default), MONTH, YEAR
+	Field       string `json:"field,omitempty" doc:"partitioning column: DATE, TIMESTAMP, DATETIME, or INT64 with range; none for ingestion time"`
+	Granularity string `json:"granularity,omitempty" doc:"HOUR, DAY (default), MONTH or YEAR"`
 	Range       *struct {
 		Start    int64 `json:"start"`
 		End      int64 `json:"end"`
 		Interval int64 `json:"interval"`
-	} `json:"range,omitempty"`
+	} `json:"range,omitempty" doc:"integer range partitioning: start, end, interval"`
 	// ExpirationDays drops partitions older than this many days.
-	ExpirationDays int `json:"expiration_days,omitempty"`
+	ExpirationDays int `json:"expiration_days,omitempty" doc:"partitions older than this many days are dropped"`
 }
 
 var labelRe = regexp.MustCompile(`^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$`)

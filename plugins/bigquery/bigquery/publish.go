@@ -37,9 +37,12 @@ func (l *load) publishScript() (string, error) {
 			l.staging, l.strategy.Where, l.strategy.Where)}
 		body = []string{fmt.Sprintf("DELETE FROM %s WHERE %s", l.target, l.strategy.Where), insert}
 	case sdk.ModePartitionReplace:
-		keys := l.strategy.PartitionBy
+		match := keyMatch("T", "S", l.strategy.PartitionBy)
+		if l.part != nil { // the target is partitioned by partition_by: whole partitions
+			match = l.part.partitionMatch()
+		}
 		body = []string{fmt.Sprintf("DELETE FROM %s T WHERE EXISTS (SELECT 1 FROM %s S WHERE %s)",
-			l.target, l.staging, keyMatch("T", "S", keys)), insert}
+			l.target, l.staging, match), insert}
 	case sdk.ModeSnapshotDiff:
 		pre = append(l.deleteGuard(), l.uniqueGuard())
 		body = []string{l.mergeSQL(names, true)}

@@ -3,8 +3,8 @@ package bigquery
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	bq "google.golang.org/api/bigquery/v2"
@@ -129,6 +129,18 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 	if err := l.fillStaging(ctx, cl); err != nil {
 		return sdk.CommitResult{}, err
 	}
+	if l.req.Mode == sdk.ModePartitionReplace {
+		res, handled, err := l.publishPartitions(ctx, cl, receipt)
+		if err != nil || handled {
+			if err == nil {
+				c.cleanup(ctx, cl, l)
+			}
+			return res, err
+		}
+		if script, err = l.publishScript(); err != nil { // l.part may be set now
+			return sdk.CommitResult{}, err
+		}
+	}
 	job, err := cl.runJob(ctx, "bigquery sink: publish "+l.target, l.queryJob("commit", script, l.params(receipt)))
 	if err != nil {
 		return sdk.CommitResult{}, err
@@ -190,8 +202,10 @@ func (c *Connector) cleanup(ctx context.Context, cl *clients, l *load) {
 
 // LoadStatus answers from the receipt: committed when _dpone_loads holds
 // the load id, staged when its staging table or staged files exist, else
-// unknown. With
-// a fence it first raises the unit's fence (a takeover).
+// unknown. A partition_replace that crashed while writing partition
+// decorators (staging marked publishing) is finished first and answers
+// committed (partitions.go). With a fence it first raises the unit's
+// fence (a takeover).
 func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.LoadState, error) {
 	l, err := resolveLoad(req, false)
 	if err != nil {
@@ -212,26 +226,34 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 			return 0, err
 		}
 	}
-	q := &bq.QueryRequest{
-		Query: "SELECT COUNT(*) FROM " + l.receipts + " WHERE load_id = @load_id", UseLegacySql: new(bool),
-		ParameterMode: "NAMED", Location: l.cfg.Location, TimeoutMs: int64(time.Minute / time.Millisecond),
-		QueryParameters: []*bq.QueryParameter{{Name: "load_id", ParameterType: &bq.QueryParameterType{Type: "STRING"},
-			ParameterValue: &bq.QueryParameterValue{Value: req.LoadID}}},
-	}
-	resp, err := cl.bq.Jobs.Query(l.cfg.Project, q).Context(ctx).Do()
-	switch {
-	case err != nil && !isNotFound(err):
-		return 0, classify("bigquery sink: read receipt", err)
-	case err == nil && !resp.JobComplete:
-		return 0, sdk.Errorf(sdk.CodeUnavailable, "bigquery sink: receipt query did not finish in a minute: retry")
-	case err == nil && len(resp.Rows) == 1 && len(resp.Rows[0].F) == 1:
-		if n, _ := strconv.Atoi(fmt.Sprint(resp.Rows[0].F[0].V)); n > 0 {
+	if done, err := l.hasReceipt(ctx, cl); err != nil || done {
+		if done {
 			return sdk.LoadCommitted, nil
 		}
+		return 0, err
 	}
-	if _, err := cl.bq.Tables.Get(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do(); err == nil {
+	stg, err := cl.bq.Tables.Get(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do()
+	switch {
+	case err == nil && strings.HasPrefix(stg.Description, publishingPrefix):
+		// A partition_replace crashed while writing partitions: finish it.
+		fl, err := resolveLoad(req, true)
+		if err != nil {
+			return 0, err
+		}
+		if err := fl.finishPublishing(ctx, cl, stg); err != nil {
+			if unfinishable(err) {
+				// A partition BigQuery refuses for good (its data, the
+				// target's schema): staged, so the host aborts the load;
+				// partitions already replaced stay replaced.
+				return sdk.LoadStaged, nil
+			}
+			return 0, err
+		}
+		c.cleanup(ctx, cl, fl)
+		return sdk.LoadCommitted, nil
+	case err == nil:
 		return sdk.LoadStaged, nil
-	} else if !isNotFound(err) {
+	case !isNotFound(err):
 		return 0, classify("bigquery sink: look up staging", err)
 	}
 	if staged, err := l.stager(cl).staged(ctx); err != nil || staged {

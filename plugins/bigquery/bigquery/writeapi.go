@@ -43,8 +43,9 @@ func storageOptions(cfg Config) []option.ClientOption {
 // Storage Write API: one COMMITTED-type write stream per Write, each
 // AppendRows request at an explicit offset (BigQuery refuses a request
 // at an offset already written, so nothing is appended twice) and at most
-// maxRequestBytes of rows. A failed request fails the Write: the host
-// then aborts the load, which drops staging.
+// maxRequestBytes of rows, up to appendWindow requests in flight. A failed
+// request fails the Write: the host then aborts the load, which drops
+// staging.
 func (l *load) writeStorage(ctx context.Context, cl *clients, records sdk.RecordReader) (sdk.WriteResult, error) {
 	desc, err := rowDescriptor(records.Schema())
 	if err != nil {
@@ -93,15 +94,29 @@ type appender struct {
 	name   string
 	desc   *storagepb.ProtoSchema
 	offset int64
+	// pending are the offsets of the requests in flight, oldest first.
+	pending []int64
+	// limit bounds a request's serialized rows (maxRequestBytes when 0).
+	limit int
+	// window bounds the requests in flight (appendWindow when 0).
+	window int
 	// sizes are the serialized sizes of the requests sent (tests).
 	sizes []int
 }
 
+// appendWindow is how many AppendRows requests one write stream keeps in
+// flight.
+const appendWindow = 4
+
 // appendAll serializes every record's rows and sends them in requests of
-// at most maxRequestBytes.
+// at most maxRequestBytes, up to appendWindow requests in flight, and
+// returns once BigQuery acknowledged them all.
 func (a *appender) appendAll(records sdk.RecordReader) (sdk.WriteResult, error) {
 	var res sdk.WriteResult
-	rb := &rowBatcher{limit: maxRequestBytes}
+	rb := &rowBatcher{limit: a.limit}
+	if rb.limit == 0 {
+		rb.limit = maxRequestBytes
+	}
 	for {
 		rec, err := records.Next()
 		if errors.Is(err, io.EOF) {
@@ -117,9 +132,11 @@ func (a *appender) appendAll(records sdk.RecordReader) (sdk.WriteResult, error) 
 		}
 	}
 	if len(rb.rows) > 0 {
-		return res, a.send(rb.take())
+		if err := a.send(rb.take()); err != nil {
+			return res, err
+		}
 	}
-	return res, nil
+	return res, a.drain()
 }
 
 // appendRecord adds one record's rows, sending each full request.
@@ -146,8 +163,19 @@ func (a *appender) appendRecord(rb *rowBatcher, rec arrow.RecordBatch, res *sdk.
 	return nil
 }
 
-// send appends rows at the stream's offset and waits for the answer.
+// send appends rows at the stream's next offset without waiting for the
+// answer; with appendWindow requests in flight it first waits for the
+// oldest one's.
 func (a *appender) send(rows [][]byte) error {
+	window := a.window
+	if window == 0 {
+		window = appendWindow
+	}
+	if len(a.pending) >= window {
+		if err := a.recv(); err != nil {
+			return err
+		}
+	}
 	req := &storagepb.AppendRowsRequest{
 		WriteStream: a.name,
 		Offset:      wrapperspb.Int64(a.offset),
@@ -160,25 +188,52 @@ func (a *appender) send(rows [][]byte) error {
 	}
 	a.sizes = append(a.sizes, protoSize(req))
 	if err := a.stream.Send(req); err != nil {
-		return classify("bigquery sink: append rows", err)
+		if errors.Is(err, io.EOF) { // the server ended the stream: its status says why
+			if derr := a.drain(); derr != nil {
+				return derr
+			}
+			_, err = a.stream.Recv()
+		}
+		return classify("bigquery sink: append rows at offset "+itoa(a.offset), err)
 	}
+	a.pending = append(a.pending, a.offset)
+	a.offset += int64(len(rows))
+	return nil
+}
+
+// drain waits for the answers of every request in flight.
+func (a *appender) drain() error {
+	for len(a.pending) > 0 {
+		if err := a.recv(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recv reads the answer of the oldest request in flight (answers come in
+// request order): a refusal fails the Write, naming the refused rows by
+// offset. (The acknowledged offset is not compared: BigQuery gives the
+// request's, the emulator the one after its rows.)
+func (a *appender) recv() error {
+	off := a.pending[0]
+	a.pending = a.pending[1:]
 	resp, err := a.stream.Recv()
 	if err != nil {
-		return classify("bigquery sink: append rows", err)
+		return classify("bigquery sink: append rows at offset "+itoa(off), err)
 	}
 	if e := resp.GetError(); e != nil {
 		msg := e.GetMessage()
 		for _, re := range resp.GetRowErrors() {
-			msg += "; row " + itoa(a.offset+re.GetIndex()) + ": " + re.GetMessage()
+			msg += "; row " + itoa(off+re.GetIndex()) + ": " + re.GetMessage()
 		}
 		code := http.StatusBadRequest
 		if len(resp.GetRowErrors()) == 0 && e.GetCode() != 3 { // 3: INVALID_ARGUMENT
 			code = http.StatusInternalServerError
 		}
-		return classify("bigquery sink: append rows at offset "+itoa(a.offset), &googleapi.Error{Code: code, Message: msg,
+		return classify("bigquery sink: append rows at offset "+itoa(off), &googleapi.Error{Code: code, Message: msg,
 			Errors: []googleapi.ErrorItem{{Reason: map[bool]string{true: "invalid", false: "backendError"}[code == http.StatusBadRequest], Message: msg}}})
 	}
-	a.offset += int64(len(rows))
 	return nil
 }
 

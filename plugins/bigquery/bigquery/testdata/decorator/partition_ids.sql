@@ -1,0 +1,5 @@
+FORMAT_DATE('%Y%m%d', T.`day`)
+FORMAT_DATE('%Y%m', T.`day`)
+FORMAT_TIMESTAMP('%Y%m%d%H', T.`at`, 'UTC')
+FORMAT_DATETIME('%Y', T.`at`)
+IF(T.`id` >= -100 AND T.`id` < 1000, CAST(-100 + 25 * DIV(T.`id` - -100, 25) AS STRING), NULL)
