@@ -83,26 +83,30 @@ func (e *rowEncoder) value(dst []byte, rec arrow.RecordBatch, i int) ([]byte, er
 	return append(dst, '}'), nil
 }
 
-// key is row i's message key: the unique_key value (the text of a single
-// string column, else the JSON array of the values), the SHA-256 of the
-// value, or nil.
-func (e *rowEncoder) key(rec arrow.RecordBatch, i int, value []byte) ([]byte, error) {
+// key appends row i's message key to dst[:0]: the unique_key value (the
+// text of a single string column, else the JSON array of the values), the
+// hex SHA-256 of the value, or nil (no key; an empty key is not nil).
+func (e *rowEncoder) key(dst []byte, rec arrow.RecordBatch, i int, value []byte) ([]byte, error) {
+	if e.keyMode == keyNone || e.keyMode == keyUniqueKey && len(e.keyCols) == 0 {
+		return nil, nil
+	}
+	dst = dst[:0]
+	if dst == nil {
+		dst = make([]byte, 0, 64)
+	}
 	switch e.keyMode {
 	case keyHash:
 		h := sha256.Sum256(value)
-		return []byte(hex.EncodeToString(h[:])), nil
+		return hex.AppendEncode(dst, h[:]), nil
 	case keyUniqueKey:
-		if len(e.keyCols) == 0 {
-			return nil, nil
-		}
 		if len(e.keyCols) == 1 {
 			col := rec.Column(e.keyCols[0])
 			if s, ok := col.(*array.String); ok && s.IsValid(i) {
-				return []byte(s.Value(i)), nil
+				return append(dst, s.Value(i)...), nil
 			}
-			return appendValue(nil, col, i, false)
+			return appendValue(dst, col, i, false)
 		}
-		k := []byte{'['}
+		k := append(dst, '[')
 		for j, c := range e.keyCols {
 			if j > 0 {
 				k = append(k, ',')

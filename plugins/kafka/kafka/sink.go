@@ -147,10 +147,10 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	return l.staging, nil
 }
 
-// Write encodes the records as the target's final messages (key, JSON or
-// Avro value with the lineage columns, headers) and produces them to the
-// staging topic with an idempotent producer; it returns once every
-// message is acknowledged.
+// Write encodes the records as the target's final messages (key, JSON,
+// Avro or Protobuf value with the lineage columns) and produces them to
+// the staging topic in bundles (stage.go) with an idempotent producer; it
+// returns once every bundle is acknowledged.
 func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
 	l, err := c.prepare(req)
 	if err != nil {
@@ -184,7 +184,16 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 	var enc *rowEncoder
 	var regEnc valueEncoder
 	var encSchema *arrow.Schema
-	headers := l.headers()
+	var b bundle
+	var key, value []byte
+	flush := func() error {
+		if b.n == 0 {
+			return nil
+		}
+		m := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.staging, Partition: 0}, Value: b.buf, Headers: stagingHeaders}
+		b.reset()
+		return pr.produce(ctx, m)
+	}
 	for {
 		rec, err := records.Next()
 		if errors.Is(err, io.EOF) {
@@ -203,26 +212,30 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 			encSchema = rec.Schema()
 		}
 		for i := range int(rec.NumRows()) {
-			var value []byte
 			if regEnc != nil {
 				value, err = regEnc.value(rec, i)
 			} else {
-				value, err = enc.value(nil, rec, i)
+				value, err = enc.value(value[:0], rec, i)
 			}
 			if err != nil {
 				return res, sdk.Errorf(sdk.CodeData, "load %s: %w", req.LoadID, err)
 			}
-			key, err := enc.key(rec, i, value)
+			key, err = enc.key(key, rec, i, value)
 			if err != nil {
 				return res, sdk.Errorf(sdk.CodeData, "load %s: key: %w", req.LoadID, err)
 			}
-			m := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.staging, Partition: 0}, Key: key, Value: value, Headers: headers}
-			if err := pr.produce(ctx, m); err != nil {
-				return res, err
+			b.add(key, value)
+			if b.full() {
+				if err := flush(); err != nil {
+					return res, err
+				}
 			}
 			res.Bytes += int64(len(value) + len(key))
 		}
 		res.Rows += rec.NumRows()
+	}
+	if err := flush(); err != nil {
+		return res, err
 	}
 	if err := pr.flush(ctx); err != nil {
 		return res, fmt.Errorf("stage load %s: %w", req.LoadID, err)
