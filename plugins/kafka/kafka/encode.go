@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 
 	"github.com/dpone-go/dpone/sdk"
 )
@@ -144,12 +146,22 @@ func appendValue(dst []byte, col arrow.Array, i int, isJSON bool) ([]byte, error
 	case *array.Boolean:
 		return strconv.AppendBool(dst, a.Value(i)), nil
 	case *array.String:
-		if isJSON && json.Valid([]byte(a.Value(i))) {
+		if isJSON && json.Valid(unsafe.Slice(unsafe.StringData(a.Value(i)), len(a.Value(i)))) {
 			return append(dst, a.Value(i)...), nil
 		}
 		return appendString(dst, a.Value(i)), nil
 	case *array.LargeString:
 		return appendString(dst, a.Value(i)), nil
+	case *array.Decimal128:
+		return appendDecimal128(dst, a.Value(i), a.DataType().(*arrow.Decimal128Type).Scale), nil
+	case *array.Timestamp:
+		if out, ok := appendTimestamp(dst, a, i); ok {
+			return out, nil
+		}
+	case *array.Date32:
+		return appendDate32(dst, a.Value(i)), nil
+	case *extensions.UUIDArray:
+		return appendUUID(dst, a, i), nil
 	}
 	b, err := json.Marshal(col.GetOneForMarshal(i))
 	if err != nil {
@@ -163,10 +175,4 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 		return strconv.AppendQuote(dst, strconv.FormatFloat(f, 'g', -1, bits))
 	}
 	return strconv.AppendFloat(dst, f, 'g', -1, bits)
-}
-
-// appendString appends s as a JSON string.
-func appendString(dst []byte, s string) []byte {
-	b, _ := json.Marshal(s)
-	return append(dst, b...)
 }
