@@ -74,7 +74,7 @@ func newProtoEncoder(cfg Config, topic string, schema *arrow.Schema, lg *sdk.Lin
 }
 
 // value encodes row i of rec.
-func (e *protoEncoder) value(rec arrow.RecordBatch, i int) ([]byte, error) {
+func (e *protoEncoder) value(_ []byte, rec arrow.RecordBatch, i int) ([]byte, error) {
 	m := dynamicpb.NewMessage(e.md)
 	for c, col := range rec.Columns() {
 		if err := setProto(m, e.fields[c], col, i, rec.Schema().Field(c)); err != nil {

@@ -265,10 +265,13 @@ func (m *messageRows) add(msg *ck.Message) (bool, error) {
 		} else {
 			m.b.builder(i + 3).(*array.TimestampBuilder).Append(arrow.Timestamp(msg.Timestamp.UnixMilli()))
 		}
-		if msg.Key == nil {
-			m.b.builder(i + 4).AppendNull()
-		} else {
-			m.b.builder(i + 4).(*array.StringBuilder).Append(validUTF8(msg.Key))
+		switch kb := m.b.builder(i + 4).(*array.StringBuilder); {
+		case msg.Key == nil:
+			kb.AppendNull()
+		case utf8.Valid(msg.Key):
+			kb.BinaryBuilder.Append(msg.Key)
+		default:
+			kb.Append(validUTF8(msg.Key))
 		}
 		i += 5
 	}

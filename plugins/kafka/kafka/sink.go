@@ -213,7 +213,7 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 		}
 		for i := range int(rec.NumRows()) {
 			if regEnc != nil {
-				value, err = regEnc.value(rec, i)
+				value, err = regEnc.value(value, rec, i)
 			} else {
 				value, err = enc.value(value[:0], rec, i)
 			}
@@ -244,9 +244,9 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 }
 
 // valueEncoder renders row i of a record as a message value through a
-// Schema Registry.
+// Schema Registry, appended to dst[:0] or in a new slice.
 type valueEncoder interface {
-	value(rec arrow.RecordBatch, i int) ([]byte, error)
+	value(dst []byte, rec arrow.RecordBatch, i int) ([]byte, error)
 }
 
 // newValueEncoder is the load's registry encoder for records of schema,
