@@ -115,13 +115,15 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 			}
 		}
 		headers := l.headers()
+		// One Message for all: Produce copies what it needs.
+		msg := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny}}
 		publish := func(key, value []byte, hs []ck.Header) error {
 			if tk != nil && key != nil {
 				tk.staged[string(key)] = struct{}{}
 			}
 			r.Rows++
-			err := pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny},
-				Key: key, Value: value, Headers: hs})
+			msg.Key, msg.Value, msg.Headers = key, value, hs
+			err := pr.produce(ctx, msg)
 			if fault > 0 && r.Rows == int64(fault) {
 				_ = pr.flush(ctx)
 				die()

@@ -20,6 +20,7 @@ type valueDecoder struct {
 	index    map[string]int
 	isJSON   []bool
 	seen     []bool
+	next     int // the field after the last one found
 	r        bytes.Reader
 }
 
@@ -53,6 +54,7 @@ func (d *valueDecoder) decode(value []byte) error {
 	}
 	s.i++
 	clear(d.seen)
+	d.next = 0
 	if s.peek() == '}' {
 		s.i++
 	} else {
@@ -73,7 +75,15 @@ func (d *valueDecoder) decode(value []byte) error {
 			if err != nil {
 				return fmt.Errorf("value is not JSON: %w", err)
 			}
-			i, ok := d.index[string(key)]
+			// Writers mostly keep the column order: try the field after
+			// the last one before the map.
+			var i int
+			var ok bool
+			if next := d.next; !escaped && next < len(d.fields) && d.fields[next].Name == string(key) {
+				i, ok = next, true
+			} else {
+				i, ok = d.index[string(key)]
+			}
 			if escaped {
 				var k string
 				_ = json.Unmarshal(value[keyStart:keyStart+len(key)+2], &k)
@@ -84,6 +94,7 @@ func (d *valueDecoder) decode(value []byte) error {
 					return fmt.Errorf("key %q appears twice", d.fields[i].Name)
 				}
 				d.seen[i] = true
+				d.next = i + 1
 				if err := d.appendRaw(i, raw); err != nil {
 					return fmt.Errorf("field %q: want %s: %w", d.fields[i].Name, d.fields[i].Type, err)
 				}

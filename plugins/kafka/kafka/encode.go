@@ -146,7 +146,7 @@ func appendValue(dst []byte, col arrow.Array, i int, isJSON bool) ([]byte, error
 	case *array.Boolean:
 		return strconv.AppendBool(dst, a.Value(i)), nil
 	case *array.String:
-		if isJSON && json.Valid(unsafe.Slice(unsafe.StringData(a.Value(i)), len(a.Value(i)))) {
+		if isJSON && validJSON(unsafe.Slice(unsafe.StringData(a.Value(i)), len(a.Value(i)))) {
 			return append(dst, a.Value(i)...), nil
 		}
 		return appendString(dst, a.Value(i)), nil

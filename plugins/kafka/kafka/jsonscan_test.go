@@ -22,6 +22,9 @@ func TestScannerAgreesWithEncodingJSON(t *testing.T) {
 		s := scanner{b: []byte(in)}
 		_, err := s.value(0)
 		ok := err == nil && s.peek() == 0
+		if validJSON([]byte(in)) != ok {
+			t.Errorf("%q: validJSON %v, scanner %v", in, !ok, ok)
+		}
 		if want := json.Valid([]byte(in)); ok != want {
 			t.Errorf("%q: scanner valid %v (%v), encoding/json %v", in, ok, err, want)
 		}
