@@ -113,13 +113,16 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 			if tk, err = l.scanTarget(ctx, a, tps, st.SoftDeletes()); err != nil {
 				return err
 			}
+			defer tk.close()
 		}
 		headers := l.headers()
 		// One Message for all: Produce copies what it needs.
 		msg := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny}}
 		publish := func(key, value []byte, hs []ck.Header) error {
 			if tk != nil && key != nil {
-				tk.staged[string(key)] = struct{}{}
+				if err := tk.stage(key); err != nil {
+					return err
+				}
 			}
 			r.Rows++
 			msg.Key, msg.Value, msg.Headers = key, value, hs
