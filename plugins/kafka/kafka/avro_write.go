@@ -27,6 +27,8 @@ type avroWriter struct {
 	// tail is the lineage fields' encoding, the same in every row.
 	tail    []byte
 	scratch []byte
+	// idx are the record's columns written (a key's), all when nil.
+	idx []int
 }
 
 type avroKind int
@@ -102,11 +104,15 @@ func appendAvroString(dst []byte, s string) []byte {
 	return append(binary.AppendVarint(dst, int64(len(s))), s...)
 }
 
-// append appends row i of rec.
+// append appends row i of rec (of its columns idx, when set).
 func (w *avroWriter) append(dst []byte, rec arrow.RecordBatch, i int) ([]byte, error) {
 	dst = append(dst, w.prefix...)
-	for c, col := range rec.Columns() {
-		cd := w.cols[c]
+	for j, cd := range w.cols {
+		c := j
+		if w.idx != nil {
+			c = w.idx[j]
+		}
+		col := rec.Column(c)
 		if col.IsNull(i) {
 			if !cd.nullable {
 				return nil, fmt.Errorf("column %s row %d: null in a column that is not nullable", rec.ColumnName(c), i)

@@ -31,6 +31,9 @@ type rowEncoder struct {
 	isJSON  []bool
 	keyCols []int
 	keyMode string
+	// keyFormat renders a unique_key (key.go); keyAvro writes avro keys.
+	keyFormat string
+	keyAvro   *avroWriter
 	lineage []byte // `,"_dpone_run_id":"...","_dpone_loaded_at":"..."` or nil
 }
 
@@ -101,6 +104,14 @@ func (e *rowEncoder) key(dst []byte, rec arrow.RecordBatch, i int, value []byte)
 		h := sha256.Sum256(value)
 		return hex.AppendEncode(dst, h[:]), nil
 	case keyUniqueKey:
+		switch e.keyFormat {
+		case keyFormatJSON:
+			return e.appendKeyJSON(dst, rec, i)
+		case keyFormatBytes:
+			return e.appendKeyBytes(dst, rec, i)
+		case keyFormatAvro:
+			return e.keyAvro.append(dst, rec, i)
+		}
 		if len(e.keyCols) == 1 {
 			col := rec.Column(e.keyCols[0])
 			if s, ok := col.(*array.String); ok && s.IsValid(i) {

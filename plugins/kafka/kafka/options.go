@@ -48,6 +48,10 @@ type sourceOptions struct {
 	// Envelope adds _kafka_topic, _kafka_partition, _kafka_offset,
 	// _kafka_timestamp and _kafka_key (default true).
 	Envelope *bool `json:"envelope"`
+	// KeyFormat is the type of _kafka_key: string (default: the key as
+	// text, bytes that are not UTF-8 as \xNN) or bytes (binary, as it
+	// is: Avro, Protobuf or other binary keys, to decode downstream).
+	KeyFormat string `json:"key_format"`
 	// Headers adds _kafka_headers, the message headers as a JSON object
 	// (default true).
 	Headers *bool `json:"headers"`
@@ -146,6 +150,13 @@ func decodeSourceOptions(raw json.RawMessage) (readOptions, error) {
 		if o.declared, err = declaredFields(o.Columns); err != nil {
 			return o, err
 		}
+	}
+	switch o.KeyFormat {
+	case "":
+		o.KeyFormat = keyFormatString
+	case keyFormatString, keyFormatBytes:
+	default:
+		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: key_format %q: want string or bytes (read Avro, Protobuf or JSON keys as bytes)", o.KeyFormat)
 	}
 	o.envelope = o.Envelope == nil || *o.Envelope
 	o.headers = o.Headers == nil || *o.Headers

@@ -265,13 +265,22 @@ func (m *messageRows) add(msg *ck.Message) (bool, error) {
 		} else {
 			m.b.builder(i + 3).(*array.TimestampBuilder).Append(arrow.Timestamp(msg.Timestamp.UnixMilli()))
 		}
-		switch kb := m.b.builder(i + 4).(*array.StringBuilder); {
-		case msg.Key == nil:
-			kb.AppendNull()
-		case utf8.Valid(msg.Key):
-			kb.BinaryBuilder.Append(msg.Key)
-		default:
-			kb.Append(validUTF8(msg.Key))
+		switch kb := m.b.builder(i + 4).(type) {
+		case *array.BinaryBuilder: // key_format bytes
+			if msg.Key == nil {
+				kb.AppendNull()
+			} else {
+				kb.Append(msg.Key)
+			}
+		case *array.StringBuilder:
+			switch {
+			case msg.Key == nil:
+				kb.AppendNull()
+			case utf8.Valid(msg.Key):
+				kb.BinaryBuilder.Append(msg.Key)
+			default:
+				kb.Append(validUTF8(msg.Key))
+			}
 		}
 		i += 5
 	}

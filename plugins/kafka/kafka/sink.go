@@ -34,6 +34,9 @@ type sinkOptions struct {
 	// (Confluent-framed; the schema is registered under <topic>-value in
 	// the Schema Registry of schema_registry_url).
 	Format string `json:"format"`
+	// KeyFormat renders the unique_key as the message key: string
+	// (default), json, bytes or avro (key.go).
+	KeyFormat string `json:"key_format"`
 }
 
 // load is a checked LoadRequest.
@@ -81,6 +84,16 @@ func (c *Connector) prepare(req sdk.LoadRequest) (*load, error) {
 	default:
 		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: format %q: want json, avro or protobuf", l.opts.Format)
 	}
+	switch l.opts.KeyFormat {
+	case "":
+		l.opts.KeyFormat = keyFormatString
+	case keyFormatString, keyFormatJSON, keyFormatBytes, keyFormatAvro:
+	default:
+		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: key_format %q: want string, json, bytes or avro", l.opts.KeyFormat)
+	}
+	if err := l.checkKeyFormat(req.Schema); err != nil {
+		return nil, err
+	}
 	st, err := req.Strategy()
 	if err != nil {
 		return nil, err
@@ -108,7 +121,7 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err := needSchema(req); err != nil {
 		return "", err
 	}
-	if _, err := newRowEncoder(req.Schema, req.UniqueKey, l.opts.Key, req.Load.Lineage); err != nil {
+	if _, err := l.newRowEncoder(req.Schema); err != nil {
 		return "", err
 	}
 	// A registry schema is registered now, so an incompatible one fails
@@ -203,7 +216,7 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 			return res, err
 		}
 		if enc == nil || !rec.Schema().Equal(encSchema) {
-			if enc, err = newRowEncoder(rec.Schema(), req.UniqueKey, l.opts.Key, req.Load.Lineage); err != nil {
+			if enc, err = l.newRowEncoder(rec.Schema()); err != nil {
 				return res, err
 			}
 			if regEnc, err = l.newValueEncoder(rec.Schema()); err != nil {
@@ -241,6 +254,22 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 		return res, fmt.Errorf("stage load %s: %w", req.LoadID, err)
 	}
 	return res, nil
+}
+
+// newRowEncoder is the load's JSON value and key encoder for records of
+// schema (registering the key schema for key_format avro).
+func (l *load) newRowEncoder(schema *arrow.Schema) (*rowEncoder, error) {
+	enc, err := newRowEncoder(schema, l.req.UniqueKey, l.opts.Key, l.req.Load.Lineage)
+	if err != nil {
+		return nil, err
+	}
+	enc.keyFormat = l.opts.KeyFormat
+	if enc.keyMode == keyUniqueKey && enc.keyFormat == keyFormatAvro {
+		if enc.keyAvro, err = l.newAvroKeyWriter(schema, enc.keyCols); err != nil {
+			return nil, err
+		}
+	}
+	return enc, nil
 }
 
 // valueEncoder renders row i of a record as a message value through a
