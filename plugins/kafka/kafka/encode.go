@@ -34,7 +34,7 @@ type rowEncoder struct {
 	// keyFormat renders a unique_key (key.go); keyAvro writes avro keys.
 	keyFormat string
 	keyAvro   *avroWriter
-	lineage []byte // `,"_dpone_run_id":"...","_dpone_loaded_at":"..."` or nil
+	lineage   []byte // `,"_dpone_run_id":"...","_dpone_loaded_at":"..."` or nil
 }
 
 func newRowEncoder(schema *arrow.Schema, uniqueKey []string, keyMode string, lg *sdk.Lineage) (*rowEncoder, error) {

@@ -237,12 +237,12 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 			if err != nil {
 				return res, sdk.Errorf(sdk.CodeData, "load %s: key: %w", req.LoadID, err)
 			}
-			b.add(key, value)
-			if b.full() {
+			if !b.fits(key, value) {
 				if err := flush(); err != nil {
 					return res, err
 				}
 			}
+			b.add(key, value)
 			res.Bytes += int64(len(value) + len(key))
 		}
 		res.Rows += rec.NumRows()

@@ -22,9 +22,9 @@ const (
 	stagingBundle = "bundle-v1"
 )
 
-// bundleBytes is the size a bundle is flushed at: well under the
-// brokers' default message.max.bytes (1 MB). A single message larger than
-// that is a bundle of its own (as large as its target message would be).
+// bundleBytes bounds a bundle: well under the brokers' default
+// message.max.bytes (1 MB). A single message larger than that is a bundle
+// of its own (as large as its target message would be).
 const bundleBytes = 256 << 10
 
 // bundle accumulates framed messages: for each, the key's length plus one
@@ -50,8 +50,13 @@ func appendFrame(dst, p []byte) []byte {
 	return append(dst, p...)
 }
 
-// full reports whether the bundle should be flushed.
-func (b *bundle) full() bool { return len(b.buf) >= bundleBytes }
+// fits reports whether a message goes into the bundle without taking it
+// past bundleBytes; an empty bundle takes any message, so a bundle is
+// larger only when it holds one message (about the size it has in the
+// target, which the broker must accept anyway).
+func (b *bundle) fits(key, value []byte) bool {
+	return b.n == 0 || len(b.buf)+len(key)+len(value)+2*binary.MaxVarintLen64 <= bundleBytes
+}
 
 // reset empties the bundle, keeping its buffer (the producer copied it).
 func (b *bundle) reset() { b.buf, b.n = b.buf[:0], 0 }

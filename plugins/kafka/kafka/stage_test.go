@@ -34,6 +34,21 @@ func TestBundleFrames(t *testing.T) {
 			t.Errorf("message %d: nil key/value %v/%v, want %v/%v", i, m.K == nil, m.V == nil, in[i].K == nil, in[i].V == nil)
 		}
 	}
+	// A bundle stays under bundleBytes unless it holds one message.
+	var big bundle
+	row := make([]byte, 100<<10)
+	for range 5 {
+		if !big.fits(nil, row) {
+			if len(big.buf) > bundleBytes {
+				t.Fatalf("bundle of %d messages is %d bytes, over %d", big.n, len(big.buf), bundleBytes)
+			}
+			big.reset()
+		}
+		big.add(nil, row)
+	}
+	if huge := make([]byte, 2*bundleBytes); big.fits(nil, huge) || !(&bundle{}).fits(nil, huge) {
+		t.Errorf("a message over bundleBytes: want it alone in an empty bundle")
+	}
 	err := eachBundled(b.buf[:len(b.buf)-3], func(k, v []byte) error { return nil })
 	if !errors.Is(err, errBundle) {
 		t.Errorf("truncated bundle: got %v, want errBundle", err)
