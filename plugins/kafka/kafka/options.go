@@ -72,7 +72,8 @@ type sourceOptions struct {
 	// Compact reads the topic as a compacted topic converges: per message
 	// key, only the latest message, none when it is a tombstone (messages
 	// without a key are all kept). A full read of a snapshot_diff target
-	// or any changelog topic; two passes over the range, keys in memory.
+	// or any changelog topic; two passes over the range, the keys spilled
+	// to disk by hash, one bit per message of the range in memory.
 	Compact bool `json:"compact"`
 	// Columns declares the JSON value columns and their types instead of
 	// inferring them (format json only): fields not declared are skipped,

@@ -150,3 +150,24 @@ func BenchmarkDiffSpill(b *testing.B) {
 		})
 	}
 }
+
+// TestOffsetSet: one bit per offset of each partition's range; offsets
+// outside it are never members.
+func TestOffsetSet(t *testing.T) {
+	s := newOffsetSet(map[int32]int64{0: 100, 1: 0, 2: 5}, map[int32]int64{0: 230, 1: 64, 2: 5})
+	for _, p := range [][2]int64{{0, 100}, {0, 163}, {0, 164}, {0, 229}, {1, 0}, {1, 63}} {
+		s.add(int32(p[0]), p[1])
+	}
+	s.add(0, 230) // past the end: ignored
+	s.add(2, 5)   // an empty range: ignored
+	for _, c := range []struct {
+		p    int32
+		off  int64
+		want bool
+	}{{0, 100, true}, {0, 101, false}, {0, 163, true}, {0, 164, true}, {0, 229, true}, {0, 230, false}, {0, 99, false},
+		{1, 0, true}, {1, 63, true}, {1, 64, false}, {2, 5, false}, {3, 0, false}} {
+		if got := s.has(c.p, c.off); got != c.want {
+			t.Errorf("partition %d offset %d: got %v, want %v", c.p, c.off, got, c.want)
+		}
+	}
+}
