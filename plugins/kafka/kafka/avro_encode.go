@@ -28,6 +28,8 @@ type avroEncoder struct {
 	// lineage holds the lineage columns' values, the same for every row.
 	lineage map[string]any
 	row     map[string]any
+	// fast writes the rows when their column types allow (avro_write.go).
+	fast *avroWriter
 }
 
 // registerAvro registers the Avro schema of schema (the load's columns
@@ -82,6 +84,8 @@ func newAvroEncoder(cfg Config, topic string, schema *arrow.Schema, lg *sdk.Line
 			e.lineage[lg.LoadedAtColumn] = t
 		}
 	}
+	loadedAt, _ := e.lineage[lineageLoadedAt(lg)].(time.Time)
+	e.fast = newAvroWriter(id, schema, lg, loadedAt)
 	return e, nil
 }
 
@@ -100,8 +104,19 @@ func lineageFields(lg *sdk.Lineage) []arrow.Field {
 	return fs
 }
 
-// value encodes row i of rec.
-func (e *avroEncoder) value(rec arrow.RecordBatch, i int) ([]byte, error) {
+// lineageLoadedAt is the loaded-at column's name, "" without one.
+func lineageLoadedAt(lg *sdk.Lineage) string {
+	if lg == nil {
+		return ""
+	}
+	return lg.LoadedAtColumn
+}
+
+// value appends the encoding of row i of rec to dst[:0].
+func (e *avroEncoder) value(dst []byte, rec arrow.RecordBatch, i int) ([]byte, error) {
+	if e.fast != nil {
+		return e.fast.append(dst[:0], rec, i)
+	}
 	clear(e.row)
 	for c, col := range rec.Columns() {
 		v, err := avroValue(col, i, rec.Schema().Field(c))

@@ -113,17 +113,33 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 			if tk, err = l.scanTarget(ctx, a, tps, st.SoftDeletes()); err != nil {
 				return err
 			}
+			defer tk.close()
 		}
-		err := consumeRange(ctx, l.cfg, l.staging, low, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
-			if tk != nil && m.Key != nil {
-				tk.staged[string(m.Key)] = struct{}{}
+		headers := l.headers()
+		// One Message for all: Produce copies what it needs.
+		msg := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny}}
+		publish := func(key, value []byte, hs []ck.Header) error {
+			if tk != nil && key != nil {
+				if err := tk.stage(key); err != nil {
+					return err
+				}
 			}
 			r.Rows++
-			err := pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny},
-				Key: m.Key, Value: m.Value, Headers: m.Headers})
+			msg.Key, msg.Value, msg.Headers = key, value, hs
+			err := pr.produce(ctx, msg)
 			if fault > 0 && r.Rows == int64(fault) {
 				_ = pr.flush(ctx)
 				die()
+			}
+			return err
+		}
+		err := consumeRange(ctx, l.cfg, l.staging, low, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
+			if !isBundle(m) {
+				return false, publish(m.Key, m.Value, m.Headers)
+			}
+			err := eachBundled(m.Value, func(key, value []byte) error { return publish(key, value, headers) })
+			if errors.Is(err, errBundle) {
+				err = sdk.Errorf(sdk.CodeInternal, "load %s: staging topic %s offset %d: %w (abort the load and run again)", req.LoadID, l.staging, m.TopicPartition.Offset, err)
 			}
 			return false, err
 		})

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -20,6 +20,7 @@ type valueDecoder struct {
 	index    map[string]int
 	isJSON   []bool
 	seen     []bool
+	next     int // the field after the last one found
 	r        bytes.Reader
 }
 
@@ -40,47 +41,75 @@ func (d *valueDecoder) decode(value []byte) error {
 	if value == nil {
 		return fmt.Errorf("the message has no value (a tombstone)")
 	}
-	d.r.Reset(value)
-	dec := json.NewDecoder(&d.r)
-	dec.UseNumber()
-	t, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("value is not JSON: %w", err)
-	}
-	if t != json.Delim('{') {
-		return fmt.Errorf("value is not a JSON object")
-	}
-	clear(d.seen)
-	for dec.More() {
-		kt, err := dec.Token()
-		if err != nil {
+	s := scanner{b: value}
+	switch s.peek() {
+	case '{':
+	case 0:
+		return fmt.Errorf("value is not JSON: %w", errEnd)
+	default:
+		if _, err := s.value(0); err != nil {
 			return fmt.Errorf("value is not JSON: %w", err)
 		}
-		key, _ := kt.(string)
-		i, ok := d.index[key]
-		if !ok {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
+		return fmt.Errorf("value is not a JSON object")
+	}
+	s.i++
+	clear(d.seen)
+	d.next = 0
+	if s.peek() == '}' {
+		s.i++
+	} else {
+		for {
+			if s.peek() != '"' {
+				return fmt.Errorf("value is not JSON: %w", s.syntax("looking for beginning of object key string"))
+			}
+			keyStart := s.i
+			key, escaped, err := s.str()
+			if err != nil {
 				return fmt.Errorf("value is not JSON: %w", err)
 			}
-			continue
-		}
-		if d.seen[i] {
-			return fmt.Errorf("key %q appears twice", key)
-		}
-		d.seen[i] = true
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("field %q: %w", key, err)
-		}
-		if err := d.appendRaw(i, raw); err != nil {
-			return fmt.Errorf("field %q: want %s: %w", key, d.fields[i].Type, err)
+			if s.peek() != ':' {
+				return fmt.Errorf("value is not JSON: %w", s.syntax("after object key"))
+			}
+			s.i++
+			raw, err := s.value(0)
+			if err != nil {
+				return fmt.Errorf("value is not JSON: %w", err)
+			}
+			// Writers mostly keep the column order: try the field after
+			// the last one before the map.
+			var i int
+			var ok bool
+			if next := d.next; !escaped && next < len(d.fields) && d.fields[next].Name == string(key) {
+				i, ok = next, true
+			} else {
+				i, ok = d.index[string(key)]
+			}
+			if escaped {
+				var k string
+				_ = json.Unmarshal(value[keyStart:keyStart+len(key)+2], &k)
+				i, ok = d.index[k]
+			}
+			if ok {
+				if d.seen[i] {
+					return fmt.Errorf("key %q appears twice", d.fields[i].Name)
+				}
+				d.seen[i] = true
+				d.next = i + 1
+				if err := d.appendRaw(i, raw); err != nil {
+					return fmt.Errorf("field %q: want %s: %w", d.fields[i].Name, d.fields[i].Type, err)
+				}
+			}
+			if c := s.peek(); c == ',' {
+				s.i++
+				continue
+			} else if c == '}' {
+				s.i++
+				break
+			}
+			return fmt.Errorf("value is not JSON: %w", s.syntax("after object key:value pair"))
 		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("value is not JSON: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	if s.peek() != 0 {
 		return fmt.Errorf("value has data after its JSON object")
 	}
 	for i, ok := range d.seen {
@@ -104,31 +133,51 @@ func (d *valueDecoder) appendRaw(i int, raw json.RawMessage) error {
 		b.(*array.StringBuilder).BinaryBuilder.Append(raw)
 		return nil
 	case raw[0] == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return err
+		text := raw[1 : len(raw)-1]
+		if bytes.IndexByte(text, '\\') >= 0 || !utf8.Valid(text) {
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return err
+			}
+			text = []byte(s)
 		}
 		if sb, ok := b.(*array.StringBuilder); ok {
-			sb.Append(s)
+			sb.BinaryBuilder.Append(text)
 			return nil
 		}
-		return b.AppendValueFromString(s)
+		if appendText(b, text) {
+			return nil
+		}
+		return b.AppendValueFromString(string(text))
 	}
 	switch t := b.(type) {
 	case *array.Int64Builder:
-		v, err := strconv.ParseInt(string(raw), 10, 64)
+		v, err := strconv.ParseInt(unsafeString(raw), 10, 64)
 		if err != nil {
 			return err
 		}
 		t.Append(v)
+		return nil
+	case *array.Int32Builder:
+		v, err := strconv.ParseInt(unsafeString(raw), 10, 32)
+		if err != nil {
+			return err
+		}
+		t.Append(int32(v))
 		return nil
 	case *array.Float64Builder:
-		v, err := strconv.ParseFloat(string(raw), 64)
+		v, err := strconv.ParseFloat(unsafeString(raw), 64)
 		if err != nil {
 			return err
 		}
 		t.Append(v)
 		return nil
+	case *array.BooleanBuilder:
+		switch string(raw) {
+		case "true", "false":
+			t.Append(raw[0] == 't')
+			return nil
+		}
 	}
 	return b.AppendValueFromString(string(raw))
 }

@@ -20,44 +20,119 @@ import (
 // unique_key's, as the sink writes them; max_delete_ratio guards against
 // an incomplete snapshot.
 
-// targetKeys is the converged state of a target topic's keys.
+// targetKeys is a target topic's keys as the commit sees them: the
+// target's keyed messages and the snapshot's keys, spilled to disk by key
+// hash (spill.go) and compared one bucket at a time, so memory stays about
+// one bucket's keys (spillPerBucket) however many keys the topic holds.
 type targetKeys struct {
-	// live holds every key whose latest message is a value: true when it
-	// is live, false when it is soft-deleted.
-	live map[string]bool
-	// last is where each key's latest message is.
-	last map[string]position
-	low  map[int32]int64
-	ends map[int32]int64
-	// staged are the snapshot's keys.
-	staged map[string]struct{}
+	spill *keySpill
+	seq   int64
 }
 
-// scanTarget reads the target's keys up to its last stable offsets.
+// keyState is a key's latest target message in one bucket and whether
+// the snapshot has the key.
+type keyState struct {
+	kind   byte
+	seq    int64
+	value  []byte
+	staged bool
+}
+
+// scanTarget spills the target's keyed messages up to its last stable
+// offsets (for soft deletes with the latest values, which a soft delete
+// publishes again).
 func (l *load) scanTarget(ctx context.Context, a *admin, ps []int32, soft bool) (*targetKeys, error) {
-	tk := &targetKeys{live: map[string]bool{}, last: map[string]position{}, staged: map[string]struct{}{}}
-	var err error
-	if tk.low, err = a.offsets(ctx, l.topic, ps, ck.EarliestOffsetSpec); err != nil {
+	low, err := a.offsets(ctx, l.topic, ps, ck.EarliestOffsetSpec)
+	if err != nil {
 		return nil, err
 	}
-	if tk.ends, err = a.offsets(ctx, l.topic, ps, ck.LatestOffsetSpec); err != nil {
+	ends, err := a.offsets(ctx, l.topic, ps, ck.LatestOffsetSpec)
+	if err != nil {
 		return nil, err
 	}
-	err = consumeRange(ctx, l.cfg, l.topic, tk.low, tk.ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
+	var n int64
+	for p, e := range ends {
+		n += max(e-low[p], 0)
+	}
+	sp, err := newKeySpill(n)
+	if err != nil {
+		return nil, sdk.WithCode(sdk.CodeInternal, err)
+	}
+	tk := &targetKeys{spill: sp}
+	err = consumeRange(ctx, l.cfg, l.topic, low, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
 		if m.Key == nil {
 			return false, nil
 		}
-		k := string(m.Key)
-		tk.last[k] = position{m.TopicPartition.Partition, int64(m.TopicPartition.Offset)}
+		tk.seq++
+		r := spillRec{kind: recLive, seq: tk.seq}
 		switch {
 		case m.Value == nil:
-			delete(tk.live, k)
-		default:
-			tk.live[k] = !(soft && softDeleted(m.Value))
+			r.kind = recTombstone
+		case soft && softDeleted(m.Value):
+			r.kind = recSoftDeleted
+		case soft:
+			r.value = m.Value
 		}
-		return false, nil
+		return false, tk.spill.add(m.Key, r)
 	})
-	return tk, err
+	if err != nil {
+		sp.close()
+		return nil, err
+	}
+	return tk, nil
+}
+
+// stage records a key of the snapshot.
+func (tk *targetKeys) stage(key []byte) error {
+	return tk.spill.add(key, spillRec{kind: recStaged})
+}
+
+func (tk *targetKeys) close() { tk.spill.close() }
+
+// diff counts the keys live in the target and, of those, the ones the
+// snapshot lacks, calling fn (when not nil) with each of these and its
+// latest value (soft deletes only). Bucket by bucket: a bucket holds the
+// target's records first, then the snapshot's.
+func (tk *targetKeys) diff(fn func(key, value []byte) error) (live, deleted int, err error) {
+	for b := range tk.spill.buckets() {
+		m := map[string]*keyState{}
+		err := tk.spill.each(b, func(key []byte, r spillRec) error {
+			e := m[string(key)]
+			if r.kind == recStaged {
+				if e != nil {
+					e.staged = true
+				}
+				return nil
+			}
+			if e == nil {
+				e = &keyState{}
+				m[string(key)] = e
+			}
+			if r.seq >= e.seq {
+				e.kind, e.seq, e.value = r.kind, r.seq, append(e.value[:0], r.value...)
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, 0, sdk.WithCode(sdk.CodeInternal, err)
+		}
+		for k, e := range m {
+			if e.kind != recLive {
+				continue
+			}
+			live++
+			if e.staged {
+				continue
+			}
+			deleted++
+			if fn != nil {
+				if err := fn([]byte(k), e.value); err != nil {
+					return 0, 0, err
+				}
+			}
+		}
+	}
+	return live, deleted, nil
 }
 
 // softDeleted reports a JSON value whose _dpone_deleted_at is set.
@@ -76,47 +151,31 @@ func softDeleted(value []byte) bool {
 // publishDeletes produces the deletes of the live keys the snapshot
 // lacks, after checking max_delete_ratio, and returns how many.
 func (l *load) publishDeletes(ctx context.Context, pr *producer, tk *targetKeys, st sdk.Strategy, headers []ck.Header) (int64, error) {
-	var live int
-	deleted := map[string]bool{}
-	for k, isLive := range tk.live {
-		if !isLive {
-			continue
-		}
-		live++
-		if _, ok := tk.staged[k]; !ok {
-			deleted[k] = true
-		}
+	live, deleted, err := tk.diff(nil)
+	if err != nil {
+		return 0, err
 	}
-	if live > 0 && float64(len(deleted))/float64(live) > *st.MaxDeleteRatio {
+	if live > 0 && float64(deleted)/float64(live) > *st.MaxDeleteRatio {
 		return 0, sdk.Errorf(sdk.CodeData, "mode snapshot_diff: would delete %d of %d live keys of topic %s (ratio %.3f > max_delete_ratio %g): is the source snapshot complete? raise strategy.max_delete_ratio to allow it",
-			len(deleted), live, l.topic, float64(len(deleted))/float64(live), *st.MaxDeleteRatio)
+			deleted, live, l.topic, float64(deleted)/float64(live), *st.MaxDeleteRatio)
 	}
-	if len(deleted) == 0 {
+	if deleted == 0 {
 		return 0, nil
 	}
-	if !st.SoftDeletes() {
-		for k := range deleted {
-			if err := pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny},
-				Key: []byte(k), Value: nil, Headers: headers}); err != nil {
-				return 0, err
-			}
-		}
-		return int64(len(deleted)), nil
-	}
 	at, _ := json.Marshal(time.Now().UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano))
-	err := consumeRange(ctx, l.cfg, l.topic, tk.low, tk.ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
-		k := string(m.Key)
-		if m.Key == nil || !deleted[k] || tk.last[k] != (position{m.TopicPartition.Partition, int64(m.TopicPartition.Offset)}) {
-			return false, nil
+	msg := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny}, Headers: headers}
+	_, _, err = tk.diff(func(key, value []byte) error {
+		msg.Key, msg.Value = key, nil
+		if st.SoftDeletes() {
+			v, err := setJSONField(value, sdk.DeletedAtColumn, at)
+			if err != nil {
+				return sdk.Errorf(sdk.CodeData, "soft delete of key %s in topic %s: its latest value is not a JSON object: %v", key, l.topic, err)
+			}
+			msg.Value = v
 		}
-		v, err := setJSONField(m.Value, sdk.DeletedAtColumn, at)
-		if err != nil {
-			return false, sdk.Errorf(sdk.CodeData, "soft delete of key %s in topic %s: its latest value is not a JSON object: %v", k, l.topic, err)
-		}
-		return false, pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny},
-			Key: m.Key, Value: v, Headers: headers})
+		return pr.produce(ctx, msg)
 	})
-	return int64(len(deleted)), err
+	return int64(deleted), err
 }
 
 // setJSONField sets field name of a JSON object to raw, keeping the

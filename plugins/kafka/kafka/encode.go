@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
 
 	"github.com/dpone-go/dpone/sdk"
 )
@@ -29,7 +31,10 @@ type rowEncoder struct {
 	isJSON  []bool
 	keyCols []int
 	keyMode string
-	lineage []byte // `,"_dpone_run_id":"...","_dpone_loaded_at":"..."` or nil
+	// keyFormat renders a unique_key (key.go); keyAvro writes avro keys.
+	keyFormat string
+	keyAvro   *avroWriter
+	lineage   []byte // `,"_dpone_run_id":"...","_dpone_loaded_at":"..."` or nil
 }
 
 func newRowEncoder(schema *arrow.Schema, uniqueKey []string, keyMode string, lg *sdk.Lineage) (*rowEncoder, error) {
@@ -83,26 +88,38 @@ func (e *rowEncoder) value(dst []byte, rec arrow.RecordBatch, i int) ([]byte, er
 	return append(dst, '}'), nil
 }
 
-// key is row i's message key: the unique_key value (the text of a single
-// string column, else the JSON array of the values), the SHA-256 of the
-// value, or nil.
-func (e *rowEncoder) key(rec arrow.RecordBatch, i int, value []byte) ([]byte, error) {
+// key appends row i's message key to dst[:0]: the unique_key value (the
+// text of a single string column, else the JSON array of the values), the
+// hex SHA-256 of the value, or nil (no key; an empty key is not nil).
+func (e *rowEncoder) key(dst []byte, rec arrow.RecordBatch, i int, value []byte) ([]byte, error) {
+	if e.keyMode == keyNone || e.keyMode == keyUniqueKey && len(e.keyCols) == 0 {
+		return nil, nil
+	}
+	dst = dst[:0]
+	if dst == nil {
+		dst = make([]byte, 0, 64)
+	}
 	switch e.keyMode {
 	case keyHash:
 		h := sha256.Sum256(value)
-		return []byte(hex.EncodeToString(h[:])), nil
+		return hex.AppendEncode(dst, h[:]), nil
 	case keyUniqueKey:
-		if len(e.keyCols) == 0 {
-			return nil, nil
+		switch e.keyFormat {
+		case keyFormatJSON:
+			return e.appendKeyJSON(dst, rec, i)
+		case keyFormatBytes:
+			return e.appendKeyBytes(dst, rec, i)
+		case keyFormatAvro:
+			return e.keyAvro.append(dst, rec, i)
 		}
 		if len(e.keyCols) == 1 {
 			col := rec.Column(e.keyCols[0])
 			if s, ok := col.(*array.String); ok && s.IsValid(i) {
-				return []byte(s.Value(i)), nil
+				return append(dst, s.Value(i)...), nil
 			}
-			return appendValue(nil, col, i, false)
+			return appendValue(dst, col, i, false)
 		}
-		k := []byte{'['}
+		k := append(dst, '[')
 		for j, c := range e.keyCols {
 			if j > 0 {
 				k = append(k, ',')
@@ -140,12 +157,22 @@ func appendValue(dst []byte, col arrow.Array, i int, isJSON bool) ([]byte, error
 	case *array.Boolean:
 		return strconv.AppendBool(dst, a.Value(i)), nil
 	case *array.String:
-		if isJSON && json.Valid([]byte(a.Value(i))) {
+		if isJSON && validJSON(unsafe.Slice(unsafe.StringData(a.Value(i)), len(a.Value(i)))) {
 			return append(dst, a.Value(i)...), nil
 		}
 		return appendString(dst, a.Value(i)), nil
 	case *array.LargeString:
 		return appendString(dst, a.Value(i)), nil
+	case *array.Decimal128:
+		return appendDecimal128(dst, a.Value(i), a.DataType().(*arrow.Decimal128Type).Scale), nil
+	case *array.Timestamp:
+		if out, ok := appendTimestamp(dst, a, i); ok {
+			return out, nil
+		}
+	case *array.Date32:
+		return appendDate32(dst, a.Value(i)), nil
+	case *extensions.UUIDArray:
+		return appendUUID(dst, a, i), nil
 	}
 	b, err := json.Marshal(col.GetOneForMarshal(i))
 	if err != nil {
@@ -159,10 +186,4 @@ func appendFloat(dst []byte, f float64, bits int) []byte {
 		return strconv.AppendQuote(dst, strconv.FormatFloat(f, 'g', -1, bits))
 	}
 	return strconv.AppendFloat(dst, f, 'g', -1, bits)
-}
-
-// appendString appends s as a JSON string.
-func appendString(dst []byte, s string) []byte {
-	b, _ := json.Marshal(s)
-	return append(dst, b...)
 }

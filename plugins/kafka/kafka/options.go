@@ -48,6 +48,10 @@ type sourceOptions struct {
 	// Envelope adds _kafka_topic, _kafka_partition, _kafka_offset,
 	// _kafka_timestamp and _kafka_key (default true).
 	Envelope *bool `json:"envelope"`
+	// KeyFormat is the type of _kafka_key: string (default: the key as
+	// text, bytes that are not UTF-8 as \xNN) or bytes (binary, as it
+	// is: Avro, Protobuf or other binary keys, to decode downstream).
+	KeyFormat string `json:"key_format"`
 	// Headers adds _kafka_headers, the message headers as a JSON object
 	// (default true).
 	Headers *bool `json:"headers"`
@@ -68,7 +72,8 @@ type sourceOptions struct {
 	// Compact reads the topic as a compacted topic converges: per message
 	// key, only the latest message, none when it is a tombstone (messages
 	// without a key are all kept). A full read of a snapshot_diff target
-	// or any changelog topic; two passes over the range, keys in memory.
+	// or any changelog topic; two passes over the range, the keys spilled
+	// to disk by hash, one bit per message of the range in memory.
 	Compact bool `json:"compact"`
 	// Columns declares the JSON value columns and their types instead of
 	// inferring them (format json only): fields not declared are skipped,
@@ -146,6 +151,13 @@ func decodeSourceOptions(raw json.RawMessage) (readOptions, error) {
 		if o.declared, err = declaredFields(o.Columns); err != nil {
 			return o, err
 		}
+	}
+	switch o.KeyFormat {
+	case "":
+		o.KeyFormat = keyFormatString
+	case keyFormatString, keyFormatBytes:
+	default:
+		return o, sdk.Errorf(sdk.CodeConfig, "kafka source options: key_format %q: want string or bytes (read Avro, Protobuf or JSON keys as bytes)", o.KeyFormat)
 	}
 	o.envelope = o.Envelope == nil || *o.Envelope
 	o.headers = o.Headers == nil || *o.Headers

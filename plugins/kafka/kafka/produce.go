@@ -33,6 +33,9 @@ func newProducer(cfg Config, extra ck.ConfigMap) (*producer, error) {
 		"compression.type":           "lz4",
 		"queue.buffering.max.kbytes": 65536,
 		"message.timeout.ms":         int(2 * cfg.timeout.Milliseconds()),
+		// Delivery reports carry partition, offset and error only: the
+		// client would otherwise copy every key and value back into Go.
+		"go.delivery.report.fields": "none",
 	}
 	for k, v := range extra {
 		base[k] = v

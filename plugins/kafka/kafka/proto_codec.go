@@ -42,7 +42,11 @@ func newProtoEncoder(cfg Config, topic string, schema *arrow.Schema, lg *sdk.Lin
 	if err != nil {
 		return nil, err
 	}
-	id, err := client.Register(valueSubject(topic), schemaregistry.SchemaInfo{Schema: text, SchemaType: "PROTOBUF"}, false)
+	info := schemaregistry.SchemaInfo{Schema: text, SchemaType: "PROTOBUF"}
+	if info.References, err = protoReferences(client, text); err != nil {
+		return nil, err
+	}
+	id, err := client.Register(valueSubject(topic), info, false)
 	if err != nil {
 		return nil, classifyRegistry(fmt.Errorf("register the protobuf schema of topic %s under subject %s: %w", topic, valueSubject(topic), err))
 	}
@@ -74,7 +78,7 @@ func newProtoEncoder(cfg Config, topic string, schema *arrow.Schema, lg *sdk.Lin
 }
 
 // value encodes row i of rec.
-func (e *protoEncoder) value(rec arrow.RecordBatch, i int) ([]byte, error) {
+func (e *protoEncoder) value(_ []byte, rec arrow.RecordBatch, i int) ([]byte, error) {
 	m := dynamicpb.NewMessage(e.md)
 	for c, col := range rec.Columns() {
 		if err := setProto(m, e.fields[c], col, i, rec.Schema().Field(c)); err != nil {
@@ -182,8 +186,10 @@ func protoScalar(fd protoreflect.FieldDescriptor, col arrow.Array, i int, f arro
 		return protoreflect.ValueOfString(a.Value(i)), nil
 	case *array.LargeString:
 		return protoreflect.ValueOfString(a.Value(i)), nil
+	case *array.Decimal128:
+		return protoDecimalValue(fd, a.Value(i), a.DataType().(*arrow.Decimal128Type))
 	}
-	// decimals, times, nested values: their text (as the JSON encoder writes them)
+	// times, nested values: their text (as the JSON encoder writes them)
 	b, err := json.Marshal(col.GetOneForMarshal(i))
 	if err != nil {
 		return protoreflect.Value{}, err
@@ -295,6 +301,13 @@ func appendProto(b array.Builder, m *dynamicpb.Message, fd protoreflect.FieldDes
 func isListBuilder(b array.Builder) bool { _, ok := b.(*array.ListBuilder); return ok }
 
 func appendProtoValue(b array.Builder, fd protoreflect.FieldDescriptor, v protoreflect.Value) error {
+	if fd.Kind() == protoreflect.MessageKind && fd.Message().FullName() == protoDecimal {
+		return appendDecimalMessage(b, v.Message())
+	}
+	if fd.Kind() == protoreflect.MessageKind && isWrapper(fd.Message()) {
+		inner := fd.Message().Fields().ByNumber(1)
+		return appendProtoValue(b, inner, v.Message().Get(inner))
+	}
 	switch b := b.(type) {
 	case *array.BooleanBuilder:
 		b.Append(v.Bool())

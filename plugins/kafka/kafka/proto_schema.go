@@ -4,16 +4,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde"
 	"github.com/jhump/protoreflect/desc"
 	"github.com/jhump/protoreflect/desc/protoparse"
 	"github.com/jhump/protoreflect/desc/protoprint"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -58,7 +59,12 @@ func protoMessage(topic string, s *arrow.Schema) (protoreflect.MessageDescriptor
 		fd.Type = kind.Enum()
 		if typeName != "" {
 			fd.TypeName = proto.String("." + typeName)
-			imports[map[string]string{protoTimestamp: "google/protobuf/timestamp.proto", protoDate: "google/type/date.proto"}[typeName]] = true
+			imports[map[string]string{protoTimestamp: "google/protobuf/timestamp.proto", protoDate: "google/type/date.proto",
+				protoDecimal: protoDecimalPath}[typeName]] = true
+		}
+		if d, ok := t.(*arrow.Decimal128Type); ok {
+			fd.Options = decimalOptions(d)
+			imports[protoMetaPath] = true
 		}
 		if f.Nullable && !elem && kind != descriptorpb.FieldDescriptorProto_TYPE_MESSAGE {
 			fd.Proto3Optional = proto.Bool(true)
@@ -73,7 +79,8 @@ func protoMessage(topic string, s *arrow.Schema) (protoreflect.MessageDescriptor
 	for imp := range imports {
 		file.Dependency = append(file.Dependency, imp)
 	}
-	fd, err := protodesc.NewFile(file, protoregistry.GlobalFiles)
+	sort.Strings(file.Dependency) // the same text for the same columns
+	fd, err := protodesc.NewFile(file, protoResolver{})
 	if err != nil {
 		return nil, "", sdk.Errorf(sdk.CodeSchema, "protobuf schema of %s: %w", topic, err)
 	}
@@ -110,23 +117,28 @@ func protoKind(t arrow.DataType) (descriptorpb.FieldDescriptorProto_Type, string
 		return descriptorpb.FieldDescriptorProto_TYPE_MESSAGE, protoTimestamp
 	case *arrow.Date32Type, *arrow.Date64Type:
 		return descriptorpb.FieldDescriptorProto_TYPE_MESSAGE, protoDate
+	case *arrow.Decimal128Type:
+		return descriptorpb.FieldDescriptorProto_TYPE_MESSAGE, protoDecimal
 	}
 	return descriptorpb.FieldDescriptorProto_TYPE_STRING, ""
 }
 
-// parseProto parses a registry's .proto text (imports of the well-known
-// and google.type protos resolve from the compiled-in descriptors;
-// schema references to other subjects are not followed) and returns its
-// first message.
-func parseProto(text string) (protoreflect.MessageDescriptor, error) {
+// parseProto parses a registry's .proto text and returns its first
+// message. Imports resolve from deps (the texts of the schema's
+// references, by import name), else from the compiled-in descriptors (the
+// well-known, google.type and confluent protos).
+func parseProto(text string, deps map[string]string) (protoreflect.MessageDescriptor, error) {
 	p := protoparse.Parser{
 		Accessor: func(name string) (io.ReadCloser, error) {
 			if name == "." {
 				return io.NopCloser(strings.NewReader(text)), nil
 			}
+			if dep, ok := deps[name]; ok {
+				return io.NopCloser(strings.NewReader(dep)), nil
+			}
 			return nil, os.ErrNotExist
 		},
-		LookupImport: desc.LoadFileDescriptor,
+		LookupImport: lookupImport,
 	}
 	fds, err := p.ParseFiles(".")
 	if err != nil {
@@ -190,6 +202,16 @@ func protoField(fd protoreflect.FieldDescriptor) arrow.Field {
 			return arrow.Field{Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}}
 		case protoDate:
 			return arrow.Field{Type: arrow.FixedWidthTypes.Date32}
+		case protoDecimal:
+			if t := decimalType(fd); t != nil {
+				return arrow.Field{Type: t}
+			}
+			return arrow.Field{Type: arrow.BinaryTypes.String}
+		}
+		if isWrapper(fd.Message()) {
+			// google.protobuf.Int64Value etc.: the wrapped scalar, NULL
+			// when the field is unset.
+			return protoField(fd.Message().Fields().ByNumber(1))
 		}
 	}
 	return arrow.Field{Type: arrow.BinaryTypes.String, Metadata: jsonMeta}
@@ -212,7 +234,13 @@ func protoLatest(cfg Config, topic string) (protoreflect.MessageDescriptor, erro
 	if md.SchemaType != "PROTOBUF" {
 		return nil, sdk.Errorf(sdk.CodeSchema, "subject %s holds a %s schema, not protobuf: set format to match the topic", valueSubject(topic), orAvro(md.SchemaType))
 	}
-	msg, err := parseProto(md.Schema)
+	// Schema references (imports registered as subjects of their own),
+	// transitively.
+	deps := map[string]string{}
+	if err := serde.ResolveReferences(client, md.SchemaInfo, deps); err != nil {
+		return nil, classifyRegistry(fmt.Errorf("references of subject %s version %d: %w", valueSubject(topic), md.Version, err))
+	}
+	msg, err := parseProto(md.Schema, deps)
 	if err != nil {
 		return nil, sdk.Errorf(sdk.CodeSchema, "subject %s version %d: %w", valueSubject(topic), md.Version, err)
 	}
@@ -224,4 +252,10 @@ func orAvro(t string) string {
 		return "AVRO"
 	}
 	return t
+}
+
+// isWrapper reports a google.protobuf wrapper message (wrappers.proto):
+// one field, value, number 1.
+func isWrapper(md protoreflect.MessageDescriptor) bool {
+	return md.ParentFile().Path() == "google/protobuf/wrappers.proto" && md.Fields().Len() == 1
 }

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -92,12 +93,12 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Recor
 	}
 	add := mr.add
 	if o.Compact {
-		latest, err := latestByKey(ctx, cfg, topic, from, ends)
+		keep, err := latestByKey(ctx, cfg, topic, from, ends)
 		if err != nil {
 			return err
 		}
 		add = func(m *ck.Message) (bool, error) {
-			if m.Key != nil && (m.Value == nil || latest[string(m.Key)] != (position{m.TopicPartition.Partition, int64(m.TopicPartition.Offset)})) {
+			if m.Key != nil && (m.Value == nil || !keep.has(m.TopicPartition.Partition, int64(m.TopicPartition.Offset))) {
 				return false, nil
 			}
 			return mr.add(m)
@@ -265,10 +266,22 @@ func (m *messageRows) add(msg *ck.Message) (bool, error) {
 		} else {
 			m.b.builder(i + 3).(*array.TimestampBuilder).Append(arrow.Timestamp(msg.Timestamp.UnixMilli()))
 		}
-		if msg.Key == nil {
-			m.b.builder(i + 4).AppendNull()
-		} else {
-			m.b.builder(i + 4).(*array.StringBuilder).Append(validUTF8(msg.Key))
+		switch kb := m.b.builder(i + 4).(type) {
+		case *array.BinaryBuilder: // key_format bytes
+			if msg.Key == nil {
+				kb.AppendNull()
+			} else {
+				kb.Append(msg.Key)
+			}
+		case *array.StringBuilder:
+			switch {
+			case msg.Key == nil:
+				kb.AppendNull()
+			case utf8.Valid(msg.Key):
+				kb.BinaryBuilder.Append(msg.Key)
+			default:
+				kb.Append(validUTF8(msg.Key))
+			}
 		}
 		i += 5
 	}
@@ -313,14 +326,81 @@ type position struct {
 	offset    int64
 }
 
-// latestByKey is where the latest message of every key is in the range.
-func latestByKey(ctx context.Context, cfg Config, topic string, from, ends map[int32]int64) (map[string]position, error) {
-	latest := map[string]position{}
-	err := consumeRange(ctx, cfg, topic, from, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
-		if m.Key != nil {
-			latest[string(m.Key)] = position{m.TopicPartition.Partition, int64(m.TopicPartition.Offset)}
+// latestByKey marks the latest message of every key in the range (the
+// messages a compacted topic converges to). The keys go through the
+// snapshot_diff spill (spill.go), a bucket at a time; what stays in memory
+// is one bit per message of the range.
+func latestByKey(ctx context.Context, cfg Config, topic string, from, ends map[int32]int64) (*offsetSet, error) {
+	keep := newOffsetSet(from, ends)
+	var n int64
+	for p, e := range ends {
+		n += max(e-from[p], 0)
+	}
+	sp, err := newKeySpill(n)
+	if err != nil {
+		return nil, sdk.WithCode(sdk.CodeInternal, err)
+	}
+	defer sp.close()
+	var seq int64
+	pos := make([]byte, 12)
+	err = consumeRange(ctx, cfg, topic, from, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
+		if m.Key == nil {
+			return false, nil
 		}
-		return false, nil
+		seq++
+		binary.BigEndian.PutUint32(pos, uint32(m.TopicPartition.Partition))
+		binary.BigEndian.PutUint64(pos[4:], uint64(m.TopicPartition.Offset))
+		kind := recLive
+		if m.Value == nil {
+			kind = recTombstone
+		}
+		return false, sp.add(m.Key, spillRec{kind: kind, seq: seq, value: pos})
 	})
-	return latest, err
+	if err != nil {
+		return nil, err
+	}
+	for b := range sp.buckets() {
+		latest := map[string]position{}
+		err := sp.each(b, func(key []byte, r spillRec) error {
+			latest[string(key)] = position{int32(binary.BigEndian.Uint32(r.value)), int64(binary.BigEndian.Uint64(r.value[4:]))}
+			return nil
+		})
+		if err != nil {
+			return nil, sdk.WithCode(sdk.CodeInternal, err)
+		}
+		for _, p := range latest {
+			keep.add(p.partition, p.offset)
+		}
+	}
+	return keep, nil
+}
+
+// offsetSet is a set of offsets of a range of each partition, one bit per
+// offset.
+type offsetSet struct {
+	from, ends map[int32]int64
+	bits       map[int32][]uint64
+}
+
+func newOffsetSet(from, ends map[int32]int64) *offsetSet {
+	s := &offsetSet{from: from, ends: ends, bits: map[int32][]uint64{}}
+	for p, e := range ends {
+		if n := e - from[p]; n > 0 {
+			s.bits[p] = make([]uint64, (n+63)/64)
+		}
+	}
+	return s
+}
+
+func (s *offsetSet) add(p int32, off int64) {
+	i := off - s.from[p]
+	if bs := s.bits[p]; i >= 0 && off < s.ends[p] && i/64 < int64(len(bs)) {
+		bs[i/64] |= 1 << (i % 64)
+	}
+}
+
+func (s *offsetSet) has(p int32, off int64) bool {
+	i := off - s.from[p]
+	bs := s.bits[p]
+	return i >= 0 && off < s.ends[p] && i/64 < int64(len(bs)) && bs[i/64]&(1<<(i%64)) != 0
 }

@@ -39,12 +39,20 @@ func envelopeFields(o readOptions) []arrow.Field {
 			arrow.Field{Name: colPartition, Type: arrow.PrimitiveTypes.Int32},
 			arrow.Field{Name: colOffset, Type: arrow.PrimitiveTypes.Int64},
 			arrow.Field{Name: colTimestamp, Type: &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}, Nullable: true},
-			arrow.Field{Name: colKey, Type: arrow.BinaryTypes.String, Nullable: true})
+			keyField(o))
 	}
 	if o.headers {
 		fs = append(fs, arrow.Field{Name: colHeaders, Type: arrow.BinaryTypes.String, Nullable: true, Metadata: jsonMeta})
 	}
 	return fs
+}
+
+// keyField is _kafka_key: string, or binary with key_format bytes.
+func keyField(o readOptions) arrow.Field {
+	if o.KeyFormat == keyFormatBytes {
+		return arrow.Field{Name: colKey, Type: arrow.BinaryTypes.Binary, Nullable: true}
+	}
+	return arrow.Field{Name: colKey, Type: arrow.BinaryTypes.String, Nullable: true}
 }
 
 // rawValueField is the value column of the string and bytes formats.

@@ -34,6 +34,9 @@ type sinkOptions struct {
 	// (Confluent-framed; the schema is registered under <topic>-value in
 	// the Schema Registry of schema_registry_url).
 	Format string `json:"format"`
+	// KeyFormat renders the unique_key as the message key: string
+	// (default), json, bytes or avro (key.go).
+	KeyFormat string `json:"key_format"`
 }
 
 // load is a checked LoadRequest.
@@ -81,6 +84,16 @@ func (c *Connector) prepare(req sdk.LoadRequest) (*load, error) {
 	default:
 		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: format %q: want json, avro or protobuf", l.opts.Format)
 	}
+	switch l.opts.KeyFormat {
+	case "":
+		l.opts.KeyFormat = keyFormatString
+	case keyFormatString, keyFormatJSON, keyFormatBytes, keyFormatAvro:
+	default:
+		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: key_format %q: want string, json, bytes or avro", l.opts.KeyFormat)
+	}
+	if err := l.checkKeyFormat(req.Schema); err != nil {
+		return nil, err
+	}
 	st, err := req.Strategy()
 	if err != nil {
 		return nil, err
@@ -108,7 +121,7 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err := needSchema(req); err != nil {
 		return "", err
 	}
-	if _, err := newRowEncoder(req.Schema, req.UniqueKey, l.opts.Key, req.Load.Lineage); err != nil {
+	if _, err := l.newRowEncoder(req.Schema); err != nil {
 		return "", err
 	}
 	// A registry schema is registered now, so an incompatible one fails
@@ -147,10 +160,10 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	return l.staging, nil
 }
 
-// Write encodes the records as the target's final messages (key, JSON or
-// Avro value with the lineage columns, headers) and produces them to the
-// staging topic with an idempotent producer; it returns once every
-// message is acknowledged.
+// Write encodes the records as the target's final messages (key, JSON,
+// Avro or Protobuf value with the lineage columns) and produces them to
+// the staging topic in bundles (stage.go) with an idempotent producer; it
+// returns once every bundle is acknowledged.
 func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
 	l, err := c.prepare(req)
 	if err != nil {
@@ -184,7 +197,16 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 	var enc *rowEncoder
 	var regEnc valueEncoder
 	var encSchema *arrow.Schema
-	headers := l.headers()
+	var b bundle
+	var key, value []byte
+	flush := func() error {
+		if b.n == 0 {
+			return nil
+		}
+		m := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.staging, Partition: 0}, Value: b.buf, Headers: stagingHeaders}
+		b.reset()
+		return pr.produce(ctx, m)
+	}
 	for {
 		rec, err := records.Next()
 		if errors.Is(err, io.EOF) {
@@ -194,7 +216,7 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 			return res, err
 		}
 		if enc == nil || !rec.Schema().Equal(encSchema) {
-			if enc, err = newRowEncoder(rec.Schema(), req.UniqueKey, l.opts.Key, req.Load.Lineage); err != nil {
+			if enc, err = l.newRowEncoder(rec.Schema()); err != nil {
 				return res, err
 			}
 			if regEnc, err = l.newValueEncoder(rec.Schema()); err != nil {
@@ -203,26 +225,30 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 			encSchema = rec.Schema()
 		}
 		for i := range int(rec.NumRows()) {
-			var value []byte
 			if regEnc != nil {
-				value, err = regEnc.value(rec, i)
+				value, err = regEnc.value(value, rec, i)
 			} else {
-				value, err = enc.value(nil, rec, i)
+				value, err = enc.value(value[:0], rec, i)
 			}
 			if err != nil {
 				return res, sdk.Errorf(sdk.CodeData, "load %s: %w", req.LoadID, err)
 			}
-			key, err := enc.key(rec, i, value)
+			key, err = enc.key(key, rec, i, value)
 			if err != nil {
 				return res, sdk.Errorf(sdk.CodeData, "load %s: key: %w", req.LoadID, err)
 			}
-			m := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.staging, Partition: 0}, Key: key, Value: value, Headers: headers}
-			if err := pr.produce(ctx, m); err != nil {
-				return res, err
+			if !b.fits(key, value) {
+				if err := flush(); err != nil {
+					return res, err
+				}
 			}
+			b.add(key, value)
 			res.Bytes += int64(len(value) + len(key))
 		}
 		res.Rows += rec.NumRows()
+	}
+	if err := flush(); err != nil {
+		return res, err
 	}
 	if err := pr.flush(ctx); err != nil {
 		return res, fmt.Errorf("stage load %s: %w", req.LoadID, err)
@@ -230,10 +256,26 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 	return res, nil
 }
 
+// newRowEncoder is the load's JSON value and key encoder for records of
+// schema (registering the key schema for key_format avro).
+func (l *load) newRowEncoder(schema *arrow.Schema) (*rowEncoder, error) {
+	enc, err := newRowEncoder(schema, l.req.UniqueKey, l.opts.Key, l.req.Load.Lineage)
+	if err != nil {
+		return nil, err
+	}
+	enc.keyFormat = l.opts.KeyFormat
+	if enc.keyMode == keyUniqueKey && enc.keyFormat == keyFormatAvro {
+		if enc.keyAvro, err = l.newAvroKeyWriter(schema, enc.keyCols); err != nil {
+			return nil, err
+		}
+	}
+	return enc, nil
+}
+
 // valueEncoder renders row i of a record as a message value through a
-// Schema Registry.
+// Schema Registry, appended to dst[:0] or in a new slice.
 type valueEncoder interface {
-	value(rec arrow.RecordBatch, i int) ([]byte, error)
+	value(dst []byte, rec arrow.RecordBatch, i int) ([]byte, error)
 }
 
 // newValueEncoder is the load's registry encoder for records of schema,
