@@ -58,6 +58,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Description:           "Apache Kafka topics: bounded batch source (offsets in dpone's state) and exactly-once transactional sink",
 		ConfigSchema:          configSchema,
 		SourceOptionsSchema:   sdk.OptionsSchema(sourceOptions{}),
+		SinkOptionsSchema:     sdk.OptionsSchema(sinkOptions{}),
 		SinkModes:             sinkModes,
 		IncrementalStrategies: []string{strategyOffset},
 		AtomicReceipts:        true,

@@ -29,14 +29,14 @@ const (
 type sinkOptions struct {
 	// Key is the message key: unique_key (default: the unique_key
 	// columns, none without them), hash (SHA-256 of the value) or none.
-	Key string `json:"key"`
+	Key string `json:"key" doc:"message key: unique_key (default), hash or none"`
 	// Format of message values: json (default), avro or protobuf
 	// (Confluent-framed; the schema is registered under <topic>-value in
 	// the Schema Registry of schema_registry_url).
-	Format string `json:"format"`
+	Format string `json:"format" doc:"message values: json (default), avro or protobuf (through the Schema Registry)"`
 	// KeyFormat renders the unique_key as the message key: string
 	// (default), json, bytes or avro (key.go).
-	KeyFormat string `json:"key_format"`
+	KeyFormat string `json:"key_format" doc:"message key encoding: string (default), json, bytes or avro"`
 }
 
 // load is a checked LoadRequest.
