@@ -17,7 +17,7 @@ const (
 	ModeSnapshotDiff     = "snapshot_diff"
 	ModeReplace          = "replace"
 	ModePartitionReplace = "partition_replace"
-	// ModeSCD2 keeps a history table: see SCD2 and docs/modes.md.
+	// ModeSCD2 keeps a history table: see SCD2 and docs/manifest.md ("History tables").
 	ModeSCD2 = "scd2"
 )
 

@@ -46,8 +46,9 @@ type scd2Version struct {
 	cur  bool
 }
 
-// scd2Model applies one load at time at to a history, as docs/modes.md
-// describes scd2 with tracked_columns [name]: a changed name ends the
+// scd2Model applies one load at time at to a history, as docs/manifest.md
+// ("History tables") describes scd2 with tracked_columns [name]: a
+// changed name ends the
 // current version and opens one; a changed score alone updates the
 // current version in place; a new key opens its first version; with
 // closeMissing, the current version of a key the load lacks ends.
