@@ -178,7 +178,7 @@ func TestLoadOptionErrors(t *testing.T) {
 		req  sdk.LoadRequest
 		want sdk.Code
 	}{
-		{"unknown mode", loadReq(cfg, "e1", "x", "scd2"), sdk.CodeUnsupported},
+		{"unknown mode", loadReq(cfg, "e1", "x", "scd3"), sdk.CodeUnsupported},
 		{"merge without key", loadReq(cfg, "e2", "x", sdk.ModeMerge), sdk.CodeConfig},
 		{"unknown option", func() sdk.LoadRequest {
 			r := loadReq(cfg, "e3", "x", sdk.ModeFullRefresh)
