@@ -125,6 +125,9 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err != nil {
 		return "", err
 	}
+	if err := l.scd2Engine(t); err != nil {
+		return "", err
+	}
 	var ddl string
 	if t != nil {
 		if err := l.checkTarget(t); err != nil {

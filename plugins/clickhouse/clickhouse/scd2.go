@@ -42,6 +42,26 @@ func (l *load) scd2Columns(ctx context.Context, table string) error {
 	return l.exec(ctx, "add the scd2 history columns to "+table, q)
 }
 
+// scd2Engine refuses, at BeginLoad, an scd2 target whose engine merges
+// rows (ReplacingMergeTree and kin would collapse a key's versions into
+// one): t is the existing target, nil for one the load creates.
+func (l *load) scd2Engine(t *tableInfo) error {
+	if l.req.Mode != sdk.ModeSCD2 {
+		return nil
+	}
+	engine := l.engine()
+	if t != nil {
+		engine = t.engine
+	}
+	for _, e := range []string{"Replacing", "Collapsing", "Summing", "Aggregating"} {
+		if strings.Contains(engine, e) {
+			return sdk.Errorf(sdk.CodeSchema, "mode scd2: target %s.%s has engine %s, which merges rows and would collapse a key's versions: use a MergeTree (drop sink.options.engine, or load another target)",
+				l.db, l.req.Target.Name, engine)
+		}
+	}
+	return nil
+}
+
 // scd2Time is the load time as a ClickHouse literal: the lineage load
 // time (the run's start), else now.
 func (l *load) scd2Time() (time.Time, string, error) {
