@@ -22,8 +22,8 @@ import (
 // for a new target) swaps it in. Readers see the old history or the new
 // one; a crash before the exchange leaves the target untouched, one after
 // it is recognized by the marker and only the receipt is written. The
-// cost is a copy of the whole history per load. Keys match by equality
-// (a NULL key never matches: give scd2 NOT NULL keys).
+// cost is a copy of the whole history per load. Keys match by equality;
+// a staged NULL key is refused (DATA).
 
 // historyType is the type of the valid_from and valid_to columns.
 const historyType = "Nullable(DateTime64(6, 'UTC'))"
@@ -110,6 +110,18 @@ func (l *load) publishSCD2(ctx context.Context, t *tableInfo, rows int64, receip
 	if dups > 0 {
 		return res, sdk.Errorf(sdk.CodeData, "mode scd2: %d keys appear more than once in load %s (e.g. %s = %s): one load holds one version per key; deduplicate the source or read fewer changes per run",
 			dups, l.req.LoadID, kl, example)
+	}
+	nulls := make([]string, len(keys))
+	for i, k := range keys {
+		nulls[i] = "isNull(" + quote(k) + ")"
+	}
+	var nullKeys uint64
+	if err := l.srv.conn.QueryRow(detach(ctx), "SELECT count() FROM "+staging+" WHERE "+strings.Join(nulls, " OR ")).Scan(&nullKeys); err != nil {
+		return res, classify(fmt.Errorf("scd2: count NULL keys of load %s: %w", l.req.LoadID, err))
+	}
+	if nullKeys > 0 {
+		return res, sdk.Errorf(sdk.CodeData, "mode scd2: %d rows of load %s have a NULL in unique_key %s: a NULL key identifies no history; filter them out or choose another key",
+			nullKeys, l.req.LoadID, kl)
 	}
 	vf, vt, cur := quote(o.ValidFrom), quote(o.ValidTo), quote(o.IsCurrent)
 	target := ""

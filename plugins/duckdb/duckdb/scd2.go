@@ -36,8 +36,8 @@ func (l *load) scd2Time() (time.Time, error) {
 }
 
 // applySCD2 versions the target by the staged rows (see sdk.SCD2), in the
-// commit transaction: it refuses duplicate keys and a load time before a
-// current version's start, ends the current versions whose tracked
+// commit transaction: it refuses duplicate keys, NULL keys and a load
+// time before a current version's start, ends the current versions whose tracked
 // columns changed (and, with hard_deletes close, those of keys the load
 // lacks), updates untracked columns of unchanged current versions in
 // place, and inserts a version for every staged key without a current
@@ -82,6 +82,19 @@ func (l *load) applySCD2(ctx context.Context, tx *sql.Tx, exec modeExec) (sdk.Co
 	if dups > 0 {
 		return res, sdk.Errorf(sdk.CodeData, "mode scd2: %d keys appear more than once in load %s (e.g. %s = %s): one load holds one version per key; deduplicate the source or read fewer changes per run",
 			dups, l.req.LoadID, kl, example.String)
+	}
+	var nullKeys int64
+	nulls := make([]string, len(keys))
+	for i, k := range keys {
+		nulls[i] = quote(k) + " IS NULL"
+	}
+	q = "SELECT count(*) FROM " + qualified(l.schema, l.staging) + " WHERE " + strings.Join(nulls, " OR ")
+	if err := tx.QueryRowContext(ctx, q).Scan(&nullKeys); err != nil {
+		return res, classify(fmt.Errorf("scd2: count NULL keys of load %s: %w", l.req.LoadID, err))
+	}
+	if nullKeys > 0 {
+		return res, sdk.Errorf(sdk.CodeData, "mode scd2: %d rows of load %s have a NULL in unique_key %s: a NULL key identifies no history; filter them out or choose another key",
+			nullKeys, l.req.LoadID, kl)
 	}
 	var latest sql.NullTime
 	q = "SELECT max(" + vf + ") FROM " + target + " WHERE " + cur + " AND " + vf + " > ?::TIMESTAMPTZ"

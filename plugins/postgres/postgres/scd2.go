@@ -38,8 +38,8 @@ func (l *load) scd2Time(ctx context.Context, tx pgx.Tx) (string, error) {
 }
 
 // applySCD2 versions the target by the staged rows (see sdk.SCD2), in the
-// commit transaction: it refuses duplicate keys and a load time before a
-// current version's start, ends the current versions whose tracked
+// commit transaction: it refuses duplicate keys, NULL keys and a load time
+// before a current version's start, ends the current versions whose tracked
 // columns changed (and, with hard_deletes close, those of keys the load
 // lacks), updates untracked columns of unchanged current versions in
 // place, and inserts a version for every staged key without a current one
@@ -76,6 +76,22 @@ func (l *load) applySCD2(ctx context.Context, tx pgx.Tx, names []string) (sdk.Co
 		return res, sdk.Errorf(sdk.CodeData, "mode scd2: %d keys appear more than once in load %s (e.g. %s = %s): one load holds one version per key; deduplicate the source or read fewer changes per run",
 			dups, l.req.LoadID, kl, *example)
 	}
+	// The current versions by key: what every statement below looks up.
+	idx := l.req.Target.Name + "_dpone_current"
+	if len(idx) > 63 {
+		idx = idx[:63]
+	}
+	if _, err := tx.Exec(ctx, "CREATE INDEX IF NOT EXISTS "+ident(idx)+" ON "+l.target+" ("+kl+") WHERE "+cur); err != nil {
+		return res, err
+	}
+	var nullKeys int64
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+l.staging+" WHERE "+anyNull(keys)).Scan(&nullKeys); err != nil {
+		return res, err
+	}
+	if nullKeys > 0 {
+		return res, sdk.Errorf(sdk.CodeData, "mode scd2: %d rows of load %s have a NULL in unique_key %s: a NULL key identifies no history; filter them out or choose another key",
+			nullKeys, l.req.LoadID, kl)
+	}
 	var latest *time.Time
 	if err := tx.QueryRow(ctx, "SELECT max("+vf+") FROM "+l.target+" WHERE "+cur+" AND "+vf+" > $1::timestamptz", at).Scan(&latest); err != nil {
 		return res, err
@@ -85,7 +101,9 @@ func (l *load) applySCD2(ctx context.Context, tx pgx.Tx, names []string) (sdk.Co
 			at, o.ValidFrom, latest.UTC().Format(time.RFC3339Nano))
 	}
 
-	current := "t." + cur + " AND " + keyMatch("t", "s", keys)
+	// Keys hold no NULL (refused above): equality lets the planner hash
+	// or index the joins (IS NOT DISTINCT FROM would nest loops).
+	current := "t." + cur + " AND " + keyEqual("t", "s", keys)
 	if len(tracked) > 0 {
 		q := "UPDATE " + l.target + " t SET " + vt + " = $1::timestamptz, " + cur + " = false FROM " + l.staging + " s WHERE " +
 			current + " AND (" + distinct("t", "s", tracked) + ")"
@@ -97,7 +115,7 @@ func (l *load) applySCD2(ctx context.Context, tx pgx.Tx, names []string) (sdk.Co
 	}
 	if o.HardDeletes == sdk.HardDeletesClose {
 		q := "UPDATE " + l.target + " t SET " + vt + " = $1::timestamptz, " + cur + " = false WHERE t." + cur +
-			" AND NOT EXISTS (SELECT 1 FROM " + l.staging + " s WHERE " + keyMatch("t", "s", keys) + ")"
+			" AND NOT EXISTS (SELECT 1 FROM " + l.staging + " s WHERE " + keyEqual("t", "s", keys) + ")"
 		tag, err := tx.Exec(ctx, q, at)
 		if err != nil {
 			return res, err
@@ -131,6 +149,24 @@ func (l *load) applySCD2(ctx context.Context, tx pgx.Tx, names []string) (sdk.Co
 	}
 	res.RowsInserted = tag.RowsAffected()
 	return res, nil
+}
+
+// keyEqual renders "a.k1 = b.k1 AND ..." for cols.
+func keyEqual(a, b string, cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = a + "." + ident(c) + " = " + b + "." + ident(c)
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// anyNull renders "k1 IS NULL OR ..." for cols.
+func anyNull(cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = ident(c) + " IS NULL"
+	}
+	return strings.Join(parts, " OR ")
 }
 
 // distinct renders "a.c1 IS DISTINCT FROM b.c1 OR ..." for cols.

@@ -66,7 +66,7 @@ func loadReq(cfg json.RawMessage, id, table, mode string, keys ...string) sdk.Lo
 }
 
 // runLoad begins, writes and commits one load of rows.
-func runLoad(t *testing.T, c *Connector, req sdk.LoadRequest, rows ...kv) sdk.CommitResult {
+func runLoad(t testing.TB, c *Connector, req sdk.LoadRequest, rows ...kv) sdk.CommitResult {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := c.BeginLoad(ctx, req); err != nil {
