@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -115,4 +117,35 @@ func TestSCD2WithoutLineage(t *testing.T) {
 	if versions != 3 || current != 2 || open != 2 || stamped != 1 {
 		t.Errorf("got %d versions, %d current, %d open, %d stamped now; want 3, 2, 2, 1", versions, current, open, stamped)
 	}
+}
+
+// TestSCD2NullKey: a staged NULL key fails the commit with a DATA error
+// and changes nothing.
+func TestSCD2NullKey(t *testing.T) {
+	cfg, conn := testDB(t)
+	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE IF EXISTS sinktest.scd2_nullkey") })
+	c := New().(*Connector)
+	ctx := context.Background()
+	runLoad(t, c, scd2Req(cfg, "nk1", "scd2_nullkey", "2026-12-05T01:00:00Z"), kv{1, "a"})
+	req := scd2Req(cfg, "nk2", "scd2_nullkey", "2026-12-05T02:00:00Z")
+	if _, err := c.BeginLoad(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, kvSchema)
+	b.Field(0).AppendNull()
+	b.Field(1).(*array.StringBuilder).Append("nobody")
+	rec := b.NewRecordBatch()
+	b.Release()
+	defer rec.Release()
+	if _, err := c.Write(ctx, req, &sliceReader{schema: kvSchema, recs: []arrow.RecordBatch{rec}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.CommitLoad(ctx, req, nil)
+	if sdk.CodeOf(err) != sdk.CodeData || !strings.Contains(err.Error(), "have a NULL in unique_key") {
+		t.Errorf("got %v, want a DATA error about the NULL key", err)
+	}
+	if diff := cmp.Diff([]string{"1|a|01:00|-|t"}, history(t, ctx, cfg, "scd2_nullkey")); diff != "" {
+		t.Errorf("history (-want +got):\n%s", diff)
+	}
+	_ = c.AbortLoad(ctx, req)
 }
