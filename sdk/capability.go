@@ -74,6 +74,34 @@ type SchemaApplier interface {
 	ApplySchema(ctx context.Context, config json.RawMessage, table TableRef, changes []SchemaChange, dryRun bool) (ddl []string, err error)
 }
 
+// SchemaRequest asks a destination to render, and unless DryRun apply,
+// schema changes to Table.
+type SchemaRequest struct {
+	Config  json.RawMessage
+	Table   TableRef
+	Changes []SchemaChange
+	DryRun  bool
+	// For is the load the changes are made for: its Mode, UniqueKey, Load
+	// options and the connector's own sink Options, with Target = Table
+	// (no LoadID, Schema or Fence). Zero (Mode "") when the changes belong
+	// to no load (a quarantine table) or the host predates protocol v1.3.
+	For LoadRequest
+}
+
+// LoadSchemaApplier is a SchemaApplier that sees the load its changes are
+// for (protocol v1.3): a destination whose physical design follows the
+// load's mode and its sink options (engine, sorting key, partitioning,
+// clustering) renders the CREATE it really runs. When a connector
+// implements it, the SDK calls it instead of SchemaApplier.ApplySchema.
+//
+// A destination whose Spec.SchemaOps leave out create_table creates absent
+// targets itself at commit; for plans, the host sends it a dry-run
+// OpCreateTable, which it answers with the statements its commit runs for
+// that load (and must then run exactly those).
+type LoadSchemaApplier interface {
+	ApplySchemaFor(ctx context.Context, req SchemaRequest) (ddl []string, err error)
+}
+
 // LoadState is what a destination knows about a load.
 type LoadState int
 

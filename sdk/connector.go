@@ -23,6 +23,11 @@ type Spec struct {
 	// schema and the decoder cannot drift. The host refuses unknown keys
 	// and mistyped values with it before any I/O. Empty: not published.
 	SourceOptionsSchema string
+	// SinkOptionsSchema is the JSON Schema of the connector's own
+	// sink.options (OptionsSchema of the struct BeginLoad decodes them
+	// into). The host refuses unknown keys and mistyped values with it at
+	// plan time, before any I/O. Empty: not published (BeginLoad checks).
+	SinkOptionsSchema string
 	// SinkModes lists the strategy.mode values a Destination implements
 	// (full_refresh, incremental_append, incremental_merge, ...).
 	SinkModes []string

@@ -41,6 +41,9 @@
 //   - TargetDescriber: DescribeTarget reports a target table's schema.
 //   - SchemaApplier: ApplySchema renders (and applies) DDL for schema
 //     changes the host decided.
+//   - LoadSchemaApplier: ApplySchemaFor does the same seeing the load the
+//     changes are for (mode, key, options): physical design, and the CREATE
+//     a sink that creates its own targets shows in plans.
 //   - TypeLossReporter: TypeLoss notes columns the target cannot hold
 //     exactly; plans show them.
 //   - LoadStatuser: LoadStatus answers committed, staged or unknown from

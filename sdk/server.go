@@ -72,6 +72,7 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 	_, caps.Check = c.(Checker)
 	_, caps.DescribeStream = c.(StreamDescriber)
 	_, caps.LoadStatus = c.(LoadStatuser)
+	_, caps.LoadSchema = c.(LoadSchemaApplier)
 	caps.TypedOptions = true // LoadRequest.Load; Options hold only the connector's keys
 	if ps, ok := c.(PayloadSource); ok && caps.Source {
 		caps.SourcePayloadFormats = ps.PayloadFormats()
@@ -79,7 +80,7 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 	if pd, ok := c.(PayloadDestination); ok && caps.Destination {
 		caps.SinkPayloadFormats = pd.AcceptedPayloadFormats()
 	}
-	if _, ok := c.(SchemaApplier); ok {
+	if _, ok := c.(SchemaApplier); ok || caps.LoadSchema {
 		caps.ApplySchema = true
 		ops := spec.SchemaOps
 		if ops == nil {
@@ -99,6 +100,7 @@ func (s *server) GetSpec(context.Context, *connectorv1.GetSpecRequest) (*connect
 		SdkVersion:              Version,
 		ConfigSchemaJson:        s.spec.ConfigSchema,
 		SourceOptionsSchemaJson: s.spec.SourceOptionsSchema,
+		SinkOptionsSchemaJson:   s.spec.SinkOptionsSchema,
 		Capabilities:            capabilities(s.c, s.spec),
 	}, nil
 }
@@ -207,7 +209,8 @@ func (s *server) DescribeTarget(ctx context.Context, req *connectorv1.DescribeTa
 
 func (s *server) ApplySchema(ctx context.Context, req *connectorv1.ApplySchemaRequest) (*connectorv1.ApplySchemaResponse, error) {
 	a, ok := s.c.(SchemaApplier)
-	if !ok {
+	la, forLoad := s.c.(LoadSchemaApplier)
+	if !ok && !forLoad {
 		return &connectorv1.ApplySchemaResponse{Error: errorProto(Errorf(CodeUnsupported, "connector %s cannot apply schema changes", s.spec.Name))}, nil
 	}
 	changes := make([]SchemaChange, 0, len(req.GetChanges()))
@@ -218,7 +221,17 @@ func (s *server) ApplySchema(ctx context.Context, req *connectorv1.ApplySchemaRe
 		}
 		changes = append(changes, ch)
 	}
-	ddl, err := a.ApplySchema(ctx, req.GetConfigJson(), tableRef(req.GetTable()), changes, req.GetDryRun())
+	var ddl []string
+	var err error
+	if forLoad {
+		sr := SchemaRequest{Config: req.GetConfigJson(), Table: tableRef(req.GetTable()), Changes: changes, DryRun: req.GetDryRun()}
+		if sr.For, err = schemaLoad(req); err != nil {
+			return &connectorv1.ApplySchemaResponse{Error: errorProto(err)}, nil
+		}
+		ddl, err = la.ApplySchemaFor(ctx, sr)
+	} else {
+		ddl, err = a.ApplySchema(ctx, req.GetConfigJson(), tableRef(req.GetTable()), changes, req.GetDryRun())
+	}
 	return &connectorv1.ApplySchemaResponse{Ddl: ddl, Lossy: s.typeLoss(changes), Error: errorProto(err)}, nil
 }
 
@@ -329,6 +342,26 @@ func (s *server) Partition(ctx context.Context, req *connectorv1.PartitionReques
 	parts, err := p.Partition(ctx, ReadRequest{Config: req.GetConfigJson(), Namespace: req.GetNamespace(), Stream: req.GetStream(),
 		Options: loadopts.OwnSourceOptions(req.GetOptionsJson()), PriorState: req.GetPriorState()}, int(req.GetCount()))
 	return &connectorv1.PartitionResponse{Partitions: parts, Error: errorProto(err)}, nil
+}
+
+// schemaLoad is the load an ApplySchema request's changes are made for
+// (protocol v1.3 fields); zero when the request names no mode.
+func schemaLoad(req *connectorv1.ApplySchemaRequest) (LoadRequest, error) {
+	if req.GetMode() == "" {
+		return LoadRequest{}, nil
+	}
+	b := &connectorv1.BeginLoadRequest{Target: req.GetTable(), Mode: req.GetMode(), UniqueKey: req.GetUniqueKey(),
+		Load: req.GetLoad(), OptionsJson: req.GetOptionsJson()}
+	if b.Load == nil {
+		b.Load = &connectorv1.LoadOptions{} // a v1.3 host always sends typed options
+	}
+	lr := LoadRequest{Config: req.GetConfigJson(), Target: tableRef(req.GetTable()), Mode: req.GetMode(), UniqueKey: req.GetUniqueKey()}
+	load, own, err := loadOptions(b)
+	if err != nil {
+		return lr, err
+	}
+	lr.Load, lr.Options = load, own
+	return lr, nil
 }
 
 // loadRequest builds the LoadRequest of a load call. With lenient (abort,

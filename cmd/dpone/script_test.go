@@ -89,7 +89,9 @@ func TestScripts(t *testing.T) {
 	kafka := os.Getenv("DPONE_TEST_KAFKA_BROKERS")
 	bqEndpoint := os.Getenv("DPONE_TEST_BIGQUERY_ENDPOINT") // the emulator of make test-bigquery
 	registry := os.Getenv("DPONE_TEST_SCHEMA_REGISTRY_URL") // served by scripts/kafka.sh's broker
-	defer removeFaultPlugins()
+	// Not defer: the scripts are parallel subtests, which run after this
+	// function returns; Cleanup runs after they all finished.
+	t.Cleanup(removeFaultPlugins)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {

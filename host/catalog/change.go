@@ -35,6 +35,20 @@ type SchemaChange struct {
 	PrimaryKey []string
 }
 
+// SchemaRequest asks a sink to render, and unless DryRun apply, schema
+// changes to Table.
+type SchemaRequest struct {
+	// ConfigJSON is the sink's resolved connection config.
+	ConfigJSON []byte
+	Table      *TableRef
+	Changes    []*SchemaChange
+	DryRun     bool
+	// For is the load the changes are made for: its mode, unique key,
+	// typed load options and sink options reach the sink (protocol v1.3;
+	// nothing else of it is sent). Nil when they belong to no load.
+	For *BeginLoad
+}
+
 // GetOp returns c's op, OpUnspecified for nil.
 func (c *SchemaChange) GetOp() Op {
 	if c == nil {

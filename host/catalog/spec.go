@@ -32,6 +32,10 @@ type Capabilities struct {
 	// The connector reads typed load options and receives only its own
 	// keys in options JSON (protocol v1.1).
 	TypedOptions bool
+	// The sink reads the load an ApplySchema is for and, when its schema
+	// ops leave out create_table, renders on a dry-run create the
+	// statements that create the target at commit (protocol v1.3).
+	LoadSchema bool
 	// The sink honours a load's fence atomically with its commit.
 	Fencing bool
 	// Native payload formats the source can emit for the streams that
@@ -50,8 +54,11 @@ type Spec struct {
 	Description      string
 	// JSON Schema of source.options.
 	SourceOptionsSchemaJSON string
-	SDKVersion              string
-	Capabilities            Capabilities
+	// SinkOptionsSchemaJSON is the JSON Schema of the connector's own
+	// sink.options ("" when it publishes none).
+	SinkOptionsSchemaJSON string
+	SDKVersion            string
+	Capabilities          Capabilities
 }
 
 // Stream is one stream a source discovered.

@@ -166,12 +166,12 @@ func (c *Client) DescribeTarget(ctx context.Context, cfg []byte, t *catalog.Tabl
 	return v1convert.Target(resp), nil
 }
 
-// ApplySchema renders (and unless dryRun applies) schema changes to table
-// t; it returns the DDL and the sink's notes on columns its types cannot
-// hold exactly. It runs as long as the plugin stays responsive (see
+// ApplySchema renders (and unless r.DryRun applies) schema changes; it
+// returns the DDL and the sink's notes on columns its types cannot hold
+// exactly. It runs as long as the plugin stays responsive (see
 // LaunchOptions.CallTimeout).
-func (c *Client) ApplySchema(ctx context.Context, cfg []byte, t *catalog.TableRef, changes []*catalog.SchemaChange, dryRun bool) (ddl, lossy []string, err error) {
-	req := &connectorv1.ApplySchemaRequest{ConfigJson: cfg, Table: v1convert.WireTable(t), Changes: v1convert.WireChanges(changes), DryRun: dryRun}
+func (c *Client) ApplySchema(ctx context.Context, r *catalog.SchemaRequest) (ddl, lossy []string, err error) {
+	req := v1convert.WireSchemaRequest(r)
 	resp, err := unary(ctx, c, "ApplySchema", func(ctx context.Context) (*connectorv1.ApplySchemaResponse, error) {
 		return c.rpc.ApplySchema(ctx, req)
 	})

@@ -18,7 +18,7 @@ type Catalog interface {
 	DescribeStream(ctx context.Context, req *catalog.ReadRequest) (*catalog.Stream, error)
 	Discover(ctx context.Context, cfg []byte, selector []string) ([]*catalog.Stream, error)
 	DescribeTarget(ctx context.Context, cfg []byte, t *catalog.TableRef) (*catalog.Target, error)
-	ApplySchema(ctx context.Context, cfg []byte, t *catalog.TableRef, changes []*catalog.SchemaChange, dryRun bool) (ddl, lossy []string, err error)
+	ApplySchema(ctx context.Context, r *catalog.SchemaRequest) (ddl, lossy []string, err error)
 }
 
 // Connectors starts (or reuses) connector plugins by name for planning.

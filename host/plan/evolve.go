@@ -75,25 +75,16 @@ func Evolve(u *manifest.Unit, spec *catalog.Spec, table *catalog.TableRef,
 	return ev, nil
 }
 
-// ApplyEvolution runs (or with dryRun only renders) the evolution's DDL in
-// the sink. It returns the statements and the sink's notes on columns its
-// types cannot hold exactly.
-func ApplyEvolution(ctx context.Context, sink Catalog, cfg []byte, table *catalog.TableRef, ev *schema.Evolution, dryRun bool) (ddl, lossy []string, err error) {
-	if ev == nil {
+// ApplyChanges runs (or with r.DryRun only renders) schema changes in the
+// sink; it returns the statements and the sink's notes on columns its
+// types cannot hold exactly. No changes is no call.
+func ApplyChanges(ctx context.Context, sink Catalog, r *catalog.SchemaRequest) (ddl, lossy []string, err error) {
+	if len(r.Changes) == 0 {
 		return nil, nil, nil
 	}
-	return ApplyChanges(ctx, sink, cfg, table, ev.Changes(), dryRun)
-}
-
-// ApplyChanges runs (or with dryRun only renders) schema changes in the
-// sink; no changes is no call.
-func ApplyChanges(ctx context.Context, sink Catalog, cfg []byte, table *catalog.TableRef, changes []*catalog.SchemaChange, dryRun bool) (ddl, lossy []string, err error) {
-	if len(changes) == 0 {
-		return nil, nil, nil
-	}
-	ddl, lossy, err = sink.ApplySchema(ctx, cfg, table, changes, dryRun)
+	ddl, lossy, err = sink.ApplySchema(ctx, r)
 	if err != nil {
-		return nil, nil, fmt.Errorf("apply schema changes to %s.%s: %w", table.GetNamespace(), table.GetName(), err)
+		return nil, nil, fmt.Errorf("apply schema changes to %s.%s: %w", r.Table.GetNamespace(), r.Table.GetName(), err)
 	}
 	return ddl, lossy, nil
 }

@@ -70,7 +70,7 @@ func planQuarantine(ctx context.Context, u *manifest.Unit, sink Catalog, spec *c
 			Field: &catalog.Field{Name: q.Ref.GetName(), Type: &catalog.LogicalType{
 				Kind: catalog.KindStruct, Fields: sm.GetFields()}}}}
 	}
-	if q.DDL, _, err = ApplyChanges(ctx, sink, cfg, q.Ref, q.Changes, true); err != nil {
+	if q.DDL, _, err = ApplyChanges(ctx, sink, &catalog.SchemaRequest{ConfigJSON: cfg, Table: q.Ref, Changes: q.Changes, DryRun: true}); err != nil {
 		return nil, err
 	}
 	return q, nil

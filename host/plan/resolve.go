@@ -153,7 +153,13 @@ func (p *Planner) resolve(ctx context.Context, u *manifest.Unit, up *Unit) error
 	}
 
 	table := &catalog.TableRef{Namespace: u.Sink.Table.Schema, Name: u.Sink.Table.Name}
-	if err := p.planTarget(ctx, u, sink, sinkSpec, sinkCfg, table, srcSchema, policy, up); err != nil {
+	// The load the target's schema changes are for (its mode, key and
+	// options reach the sink with them: protocol v1.3).
+	forLoad, err := BeginRequest(u, sinkSpec, sinkCfg, "", table, nil, o.RunID, o.At)
+	if err != nil {
+		return err
+	}
+	if err := p.planTarget(ctx, u, sink, sinkSpec, forLoad, srcSchema, policy, up); err != nil {
 		return err
 	}
 	if up.Checker != nil && up.Checker.Enforcement == schema.EnforceQuarantine {
@@ -238,11 +244,15 @@ func (p *Planner) producer(u *manifest.Unit) *produced {
 	return nil
 }
 
-// planTarget describes the target and resolves the schema changes to
-// apply before staging, with the DDL the sink renders for them.
+// planTarget describes the target of the load forLoad and resolves the
+// schema changes to apply before staging, with the DDL the sink renders
+// for them. For a target the sink creates itself at commit, the DDL is
+// what the sink says its commit runs (a dry-run create, protocol v1.3),
+// and no change is applied before staging.
 func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog, spec *catalog.Spec,
-	cfg []byte, table *catalog.TableRef, src *catalog.Schema, policy schema.Policy, up *Unit) error {
+	forLoad *catalog.BeginLoad, src *catalog.Schema, policy schema.Policy, up *Unit) error {
 	caps := spec.Capabilities
+	cfg, table := forLoad.ConfigJSON, forLoad.Target
 	if !caps.DescribeTarget {
 		up.TargetState = "unknown (sink cannot describe targets): created by the sink at commit if absent"
 		return nil
@@ -273,9 +283,10 @@ func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog
 		// its target itself.
 		if !createsTargets(caps) {
 			up.TargetState = "absent: created by the sink at commit"
-			return nil
+			if !caps.LoadSchema {
+				return nil
+			}
 		}
-		up.TargetState = "absent: created before staging"
 		load, err := LoadSchema(nil, src)
 		if err != nil {
 			return err
@@ -284,12 +295,23 @@ func (p *Planner) planTarget(ctx context.Context, u *manifest.Unit, sink Catalog
 		if err != nil {
 			return err
 		}
+		if !createsTargets(caps) {
+			// Shown, never applied: the sink runs these at commit.
+			up.DDL, up.Lossy, err = sink.ApplySchema(ctx, &catalog.SchemaRequest{ConfigJSON: cfg, Table: table,
+				Changes: []*catalog.SchemaChange{create}, DryRun: true, For: forLoad})
+			if err != nil {
+				return fmt.Errorf("render DDL for %s: %w", up.Target, err)
+			}
+			return nil
+		}
+		up.TargetState = "absent: created before staging"
 		up.Changes = []*catalog.SchemaChange{create}
 	}
 	if len(up.Changes) == 0 {
 		return nil
 	}
-	if up.DDL, up.Lossy, err = sink.ApplySchema(ctx, cfg, table, up.Changes, true); err != nil {
+	if up.DDL, up.Lossy, err = sink.ApplySchema(ctx, &catalog.SchemaRequest{ConfigJSON: cfg, Table: table,
+		Changes: up.Changes, DryRun: true, For: forLoad}); err != nil {
 		return fmt.Errorf("render DDL for %s: %w", up.Target, err)
 	}
 	return nil

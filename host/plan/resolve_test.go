@@ -84,6 +84,38 @@ func TestSinkCreatesItsTargets(t *testing.T) {
 	}
 }
 
+// TestSinkShowsTheCreateItRuns: a sink that creates its targets itself
+// and reads the load its schema changes are for (v1.3) shows in the plan
+// the CREATE its commit runs, rendered from the unit's mode, key and sink
+// options by a dry-run call; nothing is applied before staging.
+func TestSinkShowsTheCreateItRuns(t *testing.T) {
+	u := unit("u", manifest.TableRef{Schema: "s", Name: "t"}, manifest.TableRef{Schema: "d", Name: "t"}, "incremental_merge")
+	u.Sink.Options = map[string]any{"engine": "ReplacingMergeTree"}
+	fake := connectortest.New(1, 1)
+	fake.SchemaOps = []string{"add_column", "widen_type", "drop_not_null"}
+	fake.LoadSchema = true
+	p, err := plan.Build(context.Background(), plan.Options{Manifest: &manifest.Manifest{Metadata: manifest.Metadata{ID: "m"}},
+		Connectors: fake, RunID: "r"}, []*manifest.Unit{u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pu := p.Units[0]
+	if pu.Error != "" || len(pu.Changes) != 0 || pu.TargetState != "absent: created by the sink at commit" {
+		t.Fatalf("got error %q, changes %v, target %q; want none, none, created by the sink", pu.Error, pu.Changes, pu.TargetState)
+	}
+	if diff := cmp.Diff([]string{"SINK CREATE d.t mode=incremental_merge key=[id]"}, pu.DDL); diff != "" {
+		t.Errorf("plan DDL (-want +got):\n%s", diff)
+	}
+	reqs := fake.SchemaRequests()
+	if len(reqs) != 1 || !reqs[0].DryRun || reqs[0].For == nil {
+		t.Fatalf("ApplySchema requests %+v: want one dry run for the load", reqs)
+	}
+	f := reqs[0].For
+	if !strings.Contains(string(f.OptionsJSON), `"engine":"ReplacingMergeTree"`) || f.Load == nil || f.Load.Lineage == nil || f.Load.Lineage.RunID != "r" {
+		t.Errorf("load of the dry run: options %s, load %+v; want the sink options and the run's lineage", f.OptionsJSON, f.Load)
+	}
+}
+
 func TestCreateTableShape(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -20,6 +21,7 @@ func validateAgainstSpecs(u *manifest.Unit, src, sink *catalog.Spec) error {
 		validateConfig("source", u.Source, src),
 		validateConfig("sink", u.Sink, sink),
 		validateSourceOptions(u, src),
+		validateSinkOptions(u, sink),
 	)
 }
 
@@ -46,11 +48,36 @@ func compileSchema(connector, what, text string) (*jsonschema.Schema, map[string
 // source connector publishes (when it publishes one): every key must be
 // one of its properties (with a did-you-mean), every value of its type.
 func validateSourceOptions(u *manifest.Unit, spec *catalog.Spec) error {
-	text := strings.TrimSpace(spec.SourceOptionsSchemaJSON)
-	if text == "" || len(u.Source.Options) == 0 {
+	return validateOptions(u, u.Source.Type, "source.options", spec.SourceOptionsSchemaJSON, u.Source.Options,
+		func(k string) bool {
+			_, host := sourceKeys[k]
+			_, confused := confusions[k]
+			// The host's own keys, and near misses of them, which Validate
+			// reports with its hint.
+			return host || confused || manifest.Suggest(k, keysOf(sourceKeys)) != ""
+		})
+}
+
+// validateSinkOptions checks the connector's own sink.options against the
+// schema the sink connector publishes (protocol v1.3), like source options:
+// the host's keys (lineage, schema_evolution, quality_gates) are not the
+// connector's and are checked by Validate.
+func validateSinkOptions(u *manifest.Unit, spec *catalog.Spec) error {
+	hostKeys := append(slices.Clone(hostSinkKeys), HostSinkOptions...)
+	return validateOptions(u, u.Sink.Type, "sink.options", spec.SinkOptionsSchemaJSON, u.Sink.Options,
+		func(k string) bool { return slices.Contains(hostKeys, k) })
+}
+
+// validateOptions checks options (the manifest's section, e.g.
+// source.options) against a connector's published options schema text:
+// each key not skipped must be a property, each value of its type. Errors
+// name the key, the connector, a did-you-mean and the manifest line.
+func validateOptions(u *manifest.Unit, connector, section, text string, options map[string]any, skip func(string) bool) error {
+	text = strings.TrimSpace(text)
+	if text == "" || len(options) == 0 {
 		return nil
 	}
-	sch, doc, err := compileSchema(u.Source.Type, "source options", text)
+	sch, doc, err := compileSchema(connector, section, text)
 	if err != nil {
 		return err
 	}
@@ -58,18 +85,15 @@ func validateSourceOptions(u *manifest.Unit, spec *catalog.Spec) error {
 	known := keysOf(props)
 	var errs []error
 	checked := map[string]any{}
-	for _, k := range sortedKeys(u.Source.Options) {
+	for _, k := range sortedKeys(options) {
 		if _, ok := props[k]; ok {
-			checked[k] = u.Source.Options[k]
+			checked[k] = options[k]
 			continue
 		}
-		if _, host := sourceKeys[k]; host {
-			continue // the host's own key, checked by Validate
+		if skip(k) {
+			continue
 		}
-		if _, ok := confusions[k]; ok || manifest.Suggest(k, keysOf(sourceKeys)) != "" {
-			continue // Validate reports it, with its hint
-		}
-		errs = append(errs, fmt.Errorf("%w: source.options.%s is not an option of connector %s%s%s", ErrConfig, k, u.Source.Type, didYouMean(k, known), origin(u, "source.options."+k)))
+		errs = append(errs, fmt.Errorf("%w: %s.%s is not an option of connector %s%s%s", ErrConfig, section, k, connector, didYouMean(k, known), origin(u, section+"."+k)))
 	}
 	b, err := json.Marshal(checked)
 	if err != nil {
@@ -80,7 +104,8 @@ func validateSourceOptions(u *manifest.Unit, spec *catalog.Spec) error {
 		return err
 	}
 	if verr := sch.Validate(v); verr != nil {
-		errs = append(errs, fmt.Errorf("%w: source.options do not match connector %s's options schema: %s", ErrConfig, u.Source.Type, schemaFindings(verr, "source.options")))
+		errs = append(errs, fmt.Errorf("%w: %s do not match connector %s's options schema: %s (`dpone connectors info %s` shows the options it takes)",
+			ErrConfig, section, connector, schemaFindings(verr, section), connector))
 	}
 	return errors.Join(errs...)
 }

@@ -108,3 +108,35 @@ func TestValidateSourceOptionsAgainstSpec(t *testing.T) {
 		t.Errorf("valid options: got %v", err)
 	}
 }
+
+// TestValidateSinkOptionsAgainstSpec: a sink that publishes its options
+// schema gets unknown and mistyped sink.options refused at plan time; the
+// host's own keys are not the connector's.
+func TestValidateSinkOptionsAgainstSpec(t *testing.T) {
+	spec := &catalog.Spec{SinkOptionsSchemaJSON: `{"type":"object","additionalProperties":false,
+		"properties":{"engine":{"type":"string"},"order_by":{"type":"array","items":{"type":"string"}}}}`}
+	u := &manifest.Unit{ID: "s.t", Sink: manifest.Endpoint{Type: "clickhouse",
+		Options: map[string]any{"engin": "MergeTree", "order_by": "id", "lineage": false, "schema_evolution": map[string]any{"mode": "additive"}}}}
+	err := validateSinkOptions(u, spec)
+	if err == nil {
+		t.Fatal("got no error")
+	}
+	for _, w := range []string{
+		`sink.options.engin is not an option of connector clickhouse (did you mean "engine"?)`,
+		"sink.options.order_by: got string, want array",
+	} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("got %q, want it to contain %q", err, w)
+		}
+	}
+	if strings.Contains(err.Error(), "lineage") || strings.Contains(err.Error(), "schema_evolution") {
+		t.Errorf("got %q: the host's sink keys are not the connector's", err)
+	}
+	u.Sink.Options = map[string]any{"engine": "MergeTree", "order_by": []any{"id"}, "quality_gates": map[string]any{}}
+	if err := validateSinkOptions(u, spec); err != nil {
+		t.Errorf("valid options: got %v", err)
+	}
+	if err := validateSinkOptions(u, &catalog.Spec{}); err != nil {
+		t.Errorf("no published schema: got %v, want the keys passed to BeginLoad", err)
+	}
+}

@@ -260,6 +260,12 @@ func TestRunExecutesThePlansDDL(t *testing.T) {
 	if apply < 0 || begin < 0 || apply > begin {
 		t.Errorf("calls %v: want ApplySchema before BeginLoad", calls)
 	}
+	// The run's (not dry) create carries the load it is for (v1.3).
+	reqs := fake.SchemaRequests()
+	last := reqs[len(reqs)-1]
+	if last.DryRun || last.For == nil || last.For.Mode != "incremental_merge" || !slices.Equal(last.For.UniqueKey, []string{"id"}) {
+		t.Errorf("run's ApplySchema: dry run %v, for %+v; want applied, for the incremental_merge load on [id]", last.DryRun, last.For)
+	}
 }
 
 // TestConfigErrorsStopTheRunBeforeIO: a unique_key that is not a source

@@ -56,7 +56,7 @@ func (q *quarantineLoad) start(ctx context.Context, s *arrow.Schema) error {
 		return err
 	}
 	// The plan's quarantine DDL (create, or evolve additively).
-	ddl, _, err := plan.ApplyChanges(ctx, q.cat, q.cfg, q.table, q.plan.Changes, false)
+	ddl, _, err := plan.ApplyChanges(ctx, q.cat, &catalog.SchemaRequest{ConfigJSON: q.cfg, Table: q.table, Changes: q.plan.Changes})
 	if err != nil {
 		return err
 	}

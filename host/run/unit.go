@@ -122,7 +122,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 		if err != nil {
 			return err
 		}
-		ddl, lossy, err := plan.ApplyChanges(ctx, cat, p.SinkConfigJSON, table, p.Changes, false)
+		ddl, lossy, err := plan.ApplyChanges(ctx, cat, &catalog.SchemaRequest{ConfigJSON: p.SinkConfigJSON, Table: table, Changes: p.Changes, For: p.Begin})
 		if err != nil {
 			return err
 		}

@@ -57,6 +57,17 @@ func renderOptions(w io.Writer, spec *catalog.Spec) {
 				fmt.Fprintf(tw, "  %s\t%s\n", k.Key, k.Want)
 			}
 		}
+		if section == "sink.options" {
+			// The connector's own keys, from the schema it publishes.
+			rows := schemaProperties(spec.SinkOptionsSchemaJSON)
+			for _, k := range sortedKeys(rows) {
+				p := rows[k]
+				if p.typ == "" {
+					p.typ = "any"
+				}
+				fmt.Fprintf(tw, "  %s\t%s: %s\n", k, p.typ, p.description)
+			}
+		}
 		_ = tw.Flush()
 	}
 }

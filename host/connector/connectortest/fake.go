@@ -100,6 +100,10 @@ type Fake struct {
 	// accepts (see payload.go); RefusePayload makes the sink refuse it
 	// with that reason.
 	Payload, RefusePayload string
+	// LoadSchema makes the sink read the load an ApplySchema is for
+	// (protocol v1.3): a dry-run create of a target it creates itself
+	// renders "SINK CREATE" with the load's mode and key.
+	LoadSchema bool
 
 	mu         sync.Mutex
 	faults     map[Call]*injected
@@ -112,6 +116,8 @@ type Fake struct {
 	calls      []string
 	// readFormats are the payload formats reads asked for, in order.
 	readFormats []string
+	// schemaReqs are the ApplySchema requests, in order.
+	schemaReqs []*catalog.SchemaRequest
 }
 
 // New returns a fake serving rows ids 1..rows in batches of batchRows.
@@ -251,7 +257,7 @@ func (f *Fake) Spec() *catalog.Spec {
 			SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
 			IncrementalStrategies: []string{"column"}, DescribeStream: true, DescribeTarget: true,
 			ApplySchema: true, LoadStatus: true, AtomicReceipts: true, ParallelPartitions: f.Partitions, TypedOptions: true,
-			Fencing: true, SchemaOps: f.SchemaOps, SourcePayloadFormats: f.payloadFormats(), SinkPayloadFormats: f.payloadFormats()}}
+			Fencing: true, LoadSchema: f.LoadSchema, SchemaOps: f.SchemaOps, SourcePayloadFormats: f.payloadFormats(), SinkPayloadFormats: f.payloadFormats()}}
 }
 
 // Catalog, Source and Sink make the fake a run.Connectors for every name.
@@ -307,18 +313,28 @@ func (f *Fake) DescribeTarget(_ context.Context, _ []byte, t *catalog.TableRef) 
 
 // ApplySchema renders one statement per change and, unless dry run,
 // creates the table. Applying DDL while a load into the table is staged
-// is a violation.
-func (f *Fake) ApplySchema(_ context.Context, cfg []byte, t *catalog.TableRef, changes []*catalog.SchemaChange, dryRun bool) (ddl, lossy []string, err error) {
+// is a violation, and so is applying a create to a sink that creates its
+// targets itself (schema ops without create_table).
+func (f *Fake) ApplySchema(_ context.Context, r *catalog.SchemaRequest) (ddl, lossy []string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.enter(CallApplySchema); err != nil {
 		return nil, nil, err
 	}
+	f.schemaReqs = append(f.schemaReqs, r)
+	t := r.Table
 	// The DDL names ops as the wire does (OP_CREATE_TABLE), as it always has.
-	for _, c := range v1convert.WireChanges(changes) {
+	for i, c := range v1convert.WireChanges(r.Changes) {
+		if r.Changes[i].GetOp() == catalog.OpCreateTable && f.SchemaOps != nil && !slices.Contains(f.SchemaOps, "create_table") {
+			if !r.DryRun || !f.LoadSchema || r.For == nil {
+				return nil, nil, f.violate("ApplySchema create of %s: the sink creates its targets itself", tableKey(t))
+			}
+			ddl = append(ddl, fmt.Sprintf("SINK CREATE %s mode=%s key=%v", tableKey(t), r.For.Mode, r.For.UniqueKey))
+			continue
+		}
 		ddl = append(ddl, fmt.Sprintf("%s %s pk=%v", c.GetOp(), tableKey(t), c.GetPrimaryKey()))
 	}
-	if !dryRun {
+	if !r.DryRun {
 		for id, l := range f.loads {
 			if l.table == tableKey(t) && l.begun && !l.committed && !l.aborted && l.openWrite > 0 {
 				return nil, nil, f.violate("ApplySchema on %s while load %s is writing", l.table, id)
@@ -327,6 +343,13 @@ func (f *Fake) ApplySchema(_ context.Context, cfg []byte, t *catalog.TableRef, c
 		f.created[tableKey(t)] = true
 	}
 	return ddl, nil, nil
+}
+
+// SchemaRequests returns the ApplySchema requests so far, in order.
+func (f *Fake) SchemaRequests() []*catalog.SchemaRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.schemaReqs)
 }
 
 // Partition splits ids 1..Rows into req.Count ranges "lo-hi"; without

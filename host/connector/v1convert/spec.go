@@ -29,6 +29,7 @@ func Spec(s *connectorv1.GetSpecResponse) *catalog.Spec {
 		ConfigSchemaJSON:        s.GetConfigSchemaJson(),
 		Description:             s.GetDescription(),
 		SourceOptionsSchemaJSON: s.GetSourceOptionsSchemaJson(),
+		SinkOptionsSchemaJSON:   s.GetSinkOptionsSchemaJson(),
 		SDKVersion:              s.GetSdkVersion(),
 		Capabilities:            Capabilities(s.GetCapabilities()),
 	}
@@ -46,6 +47,7 @@ func WireSpec(s *catalog.Spec) *connectorv1.GetSpecResponse {
 		ConfigSchemaJson:        s.ConfigSchemaJSON,
 		Description:             s.Description,
 		SourceOptionsSchemaJson: s.SourceOptionsSchemaJSON,
+		SinkOptionsSchemaJson:   s.SinkOptionsSchemaJSON,
 		SdkVersion:              s.SDKVersion,
 		Capabilities:            WireCapabilities(s.Capabilities),
 	}
@@ -68,6 +70,7 @@ func Capabilities(c *connectorv1.Capabilities) catalog.Capabilities {
 		SchemaOps:             slices.Clone(c.GetSchemaOps()),
 		DescribeStream:        c.GetDescribeStream(),
 		TypedOptions:          c.GetTypedOptions(),
+		LoadSchema:            c.GetLoadSchema(),
 		Fencing:               c.GetFencing(),
 		SourcePayloadFormats:  slices.Clone(c.GetSourcePayloadFormats()),
 		SinkPayloadFormats:    slices.Clone(c.GetSinkPayloadFormats()),
@@ -95,6 +98,7 @@ func WireCapabilities(c catalog.Capabilities) *connectorv1.Capabilities {
 		SchemaOps:             slices.Clone(c.SchemaOps),
 		DescribeStream:        c.DescribeStream,
 		TypedOptions:          c.TypedOptions,
+		LoadSchema:            c.LoadSchema,
 		Fencing:               c.Fencing,
 		SourcePayloadFormats:  slices.Clone(c.SourcePayloadFormats),
 		SinkPayloadFormats:    slices.Clone(c.SinkPayloadFormats),

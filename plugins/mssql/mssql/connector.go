@@ -38,6 +38,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Description:           "SQL Server: streamed SELECT source; bulk copy sink with transactional publish and receipts",
 		ConfigSchema:          configSchema,
 		SourceOptionsSchema:   sdk.OptionsSchema(sourceOptions{}),
+		SinkOptionsSchema:     sdk.OptionsSchema(SinkOptions{}),
 		SinkModes:             sinkModes,
 		IncrementalStrategies: []string{"column"},
 		AtomicReceipts:        true,

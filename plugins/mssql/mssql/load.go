@@ -22,11 +22,11 @@ const seqColumn = "_dpone_seq"
 type SinkOptions struct {
 	// Tablock takes a bulk update lock on staging (faster; staging is the
 	// load's own table). Default true.
-	Tablock *bool `json:"tablock"`
+	Tablock *bool `json:"tablock" doc:"bulk copy into staging with TABLOCK (default true)"`
 	// KeepNulls keeps NULLs instead of column defaults. Default true.
-	KeepNulls *bool `json:"keep_nulls"`
+	KeepNulls *bool `json:"keep_nulls" doc:"keep NULLs instead of column defaults (default true)"`
 	// CheckConstraints checks staging's constraints during the copy.
-	CheckConstraints bool `json:"check_constraints"`
+	CheckConstraints bool `json:"check_constraints" doc:"check staging's constraints during the bulk copy"`
 }
 
 // load is a LoadRequest resolved to quoted names.

@@ -35,3 +35,23 @@ func TestBulkOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestSinkOptionsSchema: the spec publishes the sink options BeginLoad
+// decodes, so plan refuses an unknown key before any I/O.
+func TestSinkOptionsSchema(t *testing.T) {
+	var doc struct {
+		Properties           map[string]any `json:"properties"`
+		AdditionalProperties bool           `json:"additionalProperties"`
+	}
+	if err := json.Unmarshal([]byte(New().Spec().SinkOptionsSchema), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"tablock", "keep_nulls", "check_constraints"} {
+		if _, ok := doc.Properties[k]; !ok {
+			t.Errorf("sink options schema lacks %s: %v", k, doc.Properties)
+		}
+	}
+	if doc.AdditionalProperties || len(doc.Properties) != 3 {
+		t.Errorf("schema %+v: want exactly the three keys, no others", doc)
+	}
+}

@@ -818,6 +818,11 @@ type Capabilities struct {
 	// connector without this flag the v1.0 options_json (strategy and
 	// lineage inside it, host source keys passed through).
 	TypedOptions bool `protobuf:"varint,20,opt,name=typed_options,json=typedOptions,proto3" json:"typed_options,omitempty"`
+	// v1.3: the sink reads ApplySchemaRequest's load (mode, unique_key, load,
+	// options_json) and, when its schema_ops leave out create_table, renders
+	// on a dry-run CREATE_TABLE the statements that create the target at
+	// commit.
+	LoadSchema bool `protobuf:"varint,21,opt,name=load_schema,json=loadSchema,proto3" json:"load_schema,omitempty"`
 	// The sink honours BeginLoadRequest's fence (fence_generation,
 	// manifest_id, unit_id) atomically with CommitLoad.
 	Fencing bool `protobuf:"varint,30,opt,name=fencing,proto3" json:"fencing,omitempty"`
@@ -971,6 +976,13 @@ func (x *Capabilities) GetTypedOptions() bool {
 	return false
 }
 
+func (x *Capabilities) GetLoadSchema() bool {
+	if x != nil {
+		return x.LoadSchema
+	}
+	return false
+}
+
 func (x *Capabilities) GetFencing() bool {
 	if x != nil {
 		return x.Fencing
@@ -1040,7 +1052,12 @@ type GetSpecResponse struct {
 	// JSON Schema (draft 2020-12) of the source.options object a Read takes
 	// (empty: not published; the host then checks only its own keys).
 	SourceOptionsSchemaJson string `protobuf:"bytes,71,opt,name=source_options_schema_json,json=sourceOptionsSchemaJson,proto3" json:"source_options_schema_json,omitempty"`
-	Error                   *Error `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
+	// JSON Schema (draft 2020-12) of the connector's own sink.options (v1.3;
+	// the host's keys — lineage, schema_evolution, quality_gates — are not
+	// in it). Empty: not published; the host then passes unknown keys to
+	// BeginLoad, which checks them.
+	SinkOptionsSchemaJson string `protobuf:"bytes,72,opt,name=sink_options_schema_json,json=sinkOptionsSchemaJson,proto3" json:"sink_options_schema_json,omitempty"`
+	Error                 *Error `protobuf:"bytes,15,opt,name=error,proto3" json:"error,omitempty"`
 	// The release of the SDK the connector is built with (e.g. v0.1.0), for
 	// reports; empty from SDKs before v0.1.0.
 	SdkVersion    string `protobuf:"bytes,20,opt,name=sdk_version,json=sdkVersion,proto3" json:"sdk_version,omitempty"`
@@ -1123,6 +1140,13 @@ func (x *GetSpecResponse) GetDescription() string {
 func (x *GetSpecResponse) GetSourceOptionsSchemaJson() string {
 	if x != nil {
 		return x.SourceOptionsSchemaJson
+	}
+	return ""
+}
+
+func (x *GetSpecResponse) GetSinkOptionsSchemaJson() string {
+	if x != nil {
+		return x.SinkOptionsSchemaJson
 	}
 	return ""
 }
@@ -1682,11 +1706,25 @@ func (x *SchemaChange) GetPrimaryKey() []string {
 }
 
 type ApplySchemaRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ConfigJson    []byte                 `protobuf:"bytes,1,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
-	Table         *TableRef              `protobuf:"bytes,2,opt,name=table,proto3" json:"table,omitempty"`
-	Changes       []*SchemaChange        `protobuf:"bytes,3,rep,name=changes,proto3" json:"changes,omitempty"`
-	DryRun        bool                   `protobuf:"varint,4,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ConfigJson []byte                 `protobuf:"bytes,1,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
+	Table      *TableRef              `protobuf:"bytes,2,opt,name=table,proto3" json:"table,omitempty"`
+	Changes    []*SchemaChange        `protobuf:"bytes,3,rep,name=changes,proto3" json:"changes,omitempty"`
+	DryRun     bool                   `protobuf:"varint,4,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// v1.3 (capability load_schema): the load the changes are made for, as
+	// BeginLoadRequest carries it, so that a sink whose physical design
+	// follows the load's mode and its own sink options (engine, sorting key,
+	// partitioning, clustering) renders the CREATE it runs. Empty when the
+	// changes belong to no load (a quarantine table) or the host predates
+	// v1.3. A sink that creates absent targets itself at commit (schema_ops
+	// without create_table) answers a dry-run CREATE_TABLE with the
+	// statements its commit runs, for plans.
+	Mode      string       `protobuf:"bytes,5,opt,name=mode,proto3" json:"mode,omitempty"`
+	UniqueKey []string     `protobuf:"bytes,6,rep,name=unique_key,json=uniqueKey,proto3" json:"unique_key,omitempty"`
+	Load      *LoadOptions `protobuf:"bytes,7,opt,name=load,proto3" json:"load,omitempty"`
+	// The connector's own sink.options, JSON (as BeginLoadRequest.options_json
+	// of a typed_options sink).
+	OptionsJson   []byte `protobuf:"bytes,8,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1747,6 +1785,34 @@ func (x *ApplySchemaRequest) GetDryRun() bool {
 		return x.DryRun
 	}
 	return false
+}
+
+func (x *ApplySchemaRequest) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+func (x *ApplySchemaRequest) GetUniqueKey() []string {
+	if x != nil {
+		return x.UniqueKey
+	}
+	return nil
+}
+
+func (x *ApplySchemaRequest) GetLoad() *LoadOptions {
+	if x != nil {
+		return x.Load
+	}
+	return nil
+}
+
+func (x *ApplySchemaRequest) GetOptionsJson() []byte {
+	if x != nil {
+		return x.OptionsJson
+	}
+	return nil
 }
 
 type ApplySchemaResponse struct {
@@ -3577,7 +3643,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x14primary_key_position\x18( \x01(\x05R\x12primaryKeyPosition\"^\n" +
 	"\x06Schema\x121\n" +
 	"\x06fields\x18\x01 \x03(\v2\x19.dpone.connector.v1.FieldR\x06fields\x12!\n" +
-	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xd1\x05\n" +
+	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xf2\x05\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\bR\x06source\x12 \n" +
 	"\vdestination\x18\x02 \x01(\bR\vdestination\x12A\n" +
@@ -3597,11 +3663,13 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\n" +
 	"schema_ops\x18\r \x03(\tR\tschemaOps\x12'\n" +
 	"\x0fdescribe_stream\x18\x0e \x01(\bR\x0edescribeStream\x12#\n" +
-	"\rtyped_options\x18\x14 \x01(\bR\ftypedOptions\x12\x18\n" +
+	"\rtyped_options\x18\x14 \x01(\bR\ftypedOptions\x12\x1f\n" +
+	"\vload_schema\x18\x15 \x01(\bR\n" +
+	"loadSchema\x12\x18\n" +
 	"\afencing\x18\x1e \x01(\bR\afencing\x124\n" +
 	"\x16source_payload_formats\x18( \x03(\tR\x14sourcePayloadFormats\x120\n" +
 	"\x14sink_payload_formats\x18) \x03(\tR\x12sinkPayloadFormats\"\x10\n" +
-	"\x0eGetSpecRequest\"\x8f\x03\n" +
+	"\x0eGetSpecRequest\"\xc8\x03\n" +
 	"\x0fGetSpecResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
@@ -3609,7 +3677,8 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x12config_schema_json\x18\x04 \x01(\tR\x10configSchemaJson\x12D\n" +
 	"\fcapabilities\x18\x05 \x01(\v2 .dpone.connector.v1.CapabilitiesR\fcapabilities\x12 \n" +
 	"\vdescription\x18\x06 \x01(\tR\vdescription\x12;\n" +
-	"\x1asource_options_schema_json\x18G \x01(\tR\x17sourceOptionsSchemaJson\x12/\n" +
+	"\x1asource_options_schema_json\x18G \x01(\tR\x17sourceOptionsSchemaJson\x127\n" +
+	"\x18sink_options_schema_json\x18H \x01(\tR\x15sinkOptionsSchemaJson\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\x12\x1f\n" +
 	"\vsdk_version\x18\x14 \x01(\tR\n" +
 	"sdkVersion\"/\n" +
@@ -3659,13 +3728,18 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\rOP_ADD_COLUMN\x10\x01\x12\x11\n" +
 	"\rOP_WIDEN_TYPE\x10\x02\x12\x14\n" +
 	"\x10OP_DROP_NOT_NULL\x10\x03\x12\x13\n" +
-	"\x0fOP_CREATE_TABLE\x10\x04\"\xbe\x01\n" +
+	"\x0fOP_CREATE_TABLE\x10\x04\"\xc9\x02\n" +
 	"\x12ApplySchemaRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x122\n" +
 	"\x05table\x18\x02 \x01(\v2\x1c.dpone.connector.v1.TableRefR\x05table\x12:\n" +
 	"\achanges\x18\x03 \x03(\v2 .dpone.connector.v1.SchemaChangeR\achanges\x12\x17\n" +
-	"\adry_run\x18\x04 \x01(\bR\x06dryRun\"n\n" +
+	"\adry_run\x18\x04 \x01(\bR\x06dryRun\x12\x12\n" +
+	"\x04mode\x18\x05 \x01(\tR\x04mode\x12\x1d\n" +
+	"\n" +
+	"unique_key\x18\x06 \x03(\tR\tuniqueKey\x123\n" +
+	"\x04load\x18\a \x01(\v2\x1f.dpone.connector.v1.LoadOptionsR\x04load\x12!\n" +
+	"\foptions_json\x18\b \x01(\fR\voptionsJson\"n\n" +
 	"\x13ApplySchemaResponse\x12\x10\n" +
 	"\x03ddl\x18\x01 \x03(\tR\x03ddl\x12\x14\n" +
 	"\x05lossy\x18\x02 \x03(\tR\x05lossy\x12/\n" +
@@ -3968,66 +4042,67 @@ var file_dpone_connector_v1_connector_proto_depIdxs = []int32{
 	7,  // 20: dpone.connector.v1.SchemaChange.from:type_name -> dpone.connector.v1.LogicalType
 	18, // 21: dpone.connector.v1.ApplySchemaRequest.table:type_name -> dpone.connector.v1.TableRef
 	21, // 22: dpone.connector.v1.ApplySchemaRequest.changes:type_name -> dpone.connector.v1.SchemaChange
-	6,  // 23: dpone.connector.v1.ApplySchemaResponse.error:type_name -> dpone.connector.v1.Error
-	2,  // 24: dpone.connector.v1.ReadRequest.mode:type_name -> dpone.connector.v1.SourceMode
-	5,  // 25: dpone.connector.v1.Log.level:type_name -> dpone.connector.v1.Log.Level
-	9,  // 26: dpone.connector.v1.ReadMessage.schema:type_name -> dpone.connector.v1.Schema
-	25, // 27: dpone.connector.v1.ReadMessage.batch:type_name -> dpone.connector.v1.Batch
-	26, // 28: dpone.connector.v1.ReadMessage.checkpoint:type_name -> dpone.connector.v1.Checkpoint
-	27, // 29: dpone.connector.v1.ReadMessage.progress:type_name -> dpone.connector.v1.Progress
-	28, // 30: dpone.connector.v1.ReadMessage.log:type_name -> dpone.connector.v1.Log
-	6,  // 31: dpone.connector.v1.ReadMessage.error:type_name -> dpone.connector.v1.Error
-	15, // 32: dpone.connector.v1.DescribeStreamResponse.stream:type_name -> dpone.connector.v1.Stream
-	6,  // 33: dpone.connector.v1.DescribeStreamResponse.error:type_name -> dpone.connector.v1.Error
-	6,  // 34: dpone.connector.v1.PartitionResponse.error:type_name -> dpone.connector.v1.Error
-	18, // 35: dpone.connector.v1.BeginLoadRequest.target:type_name -> dpone.connector.v1.TableRef
-	9,  // 36: dpone.connector.v1.BeginLoadRequest.schema:type_name -> dpone.connector.v1.Schema
-	34, // 37: dpone.connector.v1.BeginLoadRequest.load:type_name -> dpone.connector.v1.LoadOptions
-	35, // 38: dpone.connector.v1.LoadOptions.lineage:type_name -> dpone.connector.v1.Lineage
-	36, // 39: dpone.connector.v1.LoadOptions.mode_options:type_name -> dpone.connector.v1.ModeOptions
-	6,  // 40: dpone.connector.v1.BeginLoadResponse.error:type_name -> dpone.connector.v1.Error
-	33, // 41: dpone.connector.v1.WriteHeader.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	38, // 42: dpone.connector.v1.WriteMessage.header:type_name -> dpone.connector.v1.WriteHeader
-	25, // 43: dpone.connector.v1.WriteMessage.batch:type_name -> dpone.connector.v1.Batch
-	6,  // 44: dpone.connector.v1.WriteResponse.error:type_name -> dpone.connector.v1.Error
-	33, // 45: dpone.connector.v1.CommitLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	6,  // 46: dpone.connector.v1.CommitLoadResponse.error:type_name -> dpone.connector.v1.Error
-	33, // 47: dpone.connector.v1.AbortLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	6,  // 48: dpone.connector.v1.AbortLoadResponse.error:type_name -> dpone.connector.v1.Error
-	33, // 49: dpone.connector.v1.LoadStatusRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	3,  // 50: dpone.connector.v1.LoadStatusResponse.state:type_name -> dpone.connector.v1.LoadState
-	6,  // 51: dpone.connector.v1.LoadStatusResponse.error:type_name -> dpone.connector.v1.Error
-	11, // 52: dpone.connector.v1.Connector.GetSpec:input_type -> dpone.connector.v1.GetSpecRequest
-	13, // 53: dpone.connector.v1.Connector.Check:input_type -> dpone.connector.v1.CheckRequest
-	16, // 54: dpone.connector.v1.Connector.Discover:input_type -> dpone.connector.v1.DiscoverRequest
-	19, // 55: dpone.connector.v1.Connector.DescribeTarget:input_type -> dpone.connector.v1.DescribeTargetRequest
-	22, // 56: dpone.connector.v1.Connector.ApplySchema:input_type -> dpone.connector.v1.ApplySchemaRequest
-	24, // 57: dpone.connector.v1.Connector.Read:input_type -> dpone.connector.v1.ReadRequest
-	24, // 58: dpone.connector.v1.Connector.DescribeStream:input_type -> dpone.connector.v1.ReadRequest
-	31, // 59: dpone.connector.v1.Connector.Partition:input_type -> dpone.connector.v1.PartitionRequest
-	33, // 60: dpone.connector.v1.Connector.BeginLoad:input_type -> dpone.connector.v1.BeginLoadRequest
-	39, // 61: dpone.connector.v1.Connector.Write:input_type -> dpone.connector.v1.WriteMessage
-	41, // 62: dpone.connector.v1.Connector.CommitLoad:input_type -> dpone.connector.v1.CommitLoadRequest
-	43, // 63: dpone.connector.v1.Connector.AbortLoad:input_type -> dpone.connector.v1.AbortLoadRequest
-	45, // 64: dpone.connector.v1.Connector.LoadStatus:input_type -> dpone.connector.v1.LoadStatusRequest
-	12, // 65: dpone.connector.v1.Connector.GetSpec:output_type -> dpone.connector.v1.GetSpecResponse
-	14, // 66: dpone.connector.v1.Connector.Check:output_type -> dpone.connector.v1.CheckResponse
-	17, // 67: dpone.connector.v1.Connector.Discover:output_type -> dpone.connector.v1.DiscoverResponse
-	20, // 68: dpone.connector.v1.Connector.DescribeTarget:output_type -> dpone.connector.v1.DescribeTargetResponse
-	23, // 69: dpone.connector.v1.Connector.ApplySchema:output_type -> dpone.connector.v1.ApplySchemaResponse
-	29, // 70: dpone.connector.v1.Connector.Read:output_type -> dpone.connector.v1.ReadMessage
-	30, // 71: dpone.connector.v1.Connector.DescribeStream:output_type -> dpone.connector.v1.DescribeStreamResponse
-	32, // 72: dpone.connector.v1.Connector.Partition:output_type -> dpone.connector.v1.PartitionResponse
-	37, // 73: dpone.connector.v1.Connector.BeginLoad:output_type -> dpone.connector.v1.BeginLoadResponse
-	40, // 74: dpone.connector.v1.Connector.Write:output_type -> dpone.connector.v1.WriteResponse
-	42, // 75: dpone.connector.v1.Connector.CommitLoad:output_type -> dpone.connector.v1.CommitLoadResponse
-	44, // 76: dpone.connector.v1.Connector.AbortLoad:output_type -> dpone.connector.v1.AbortLoadResponse
-	46, // 77: dpone.connector.v1.Connector.LoadStatus:output_type -> dpone.connector.v1.LoadStatusResponse
-	65, // [65:78] is the sub-list for method output_type
-	52, // [52:65] is the sub-list for method input_type
-	52, // [52:52] is the sub-list for extension type_name
-	52, // [52:52] is the sub-list for extension extendee
-	0,  // [0:52] is the sub-list for field type_name
+	34, // 23: dpone.connector.v1.ApplySchemaRequest.load:type_name -> dpone.connector.v1.LoadOptions
+	6,  // 24: dpone.connector.v1.ApplySchemaResponse.error:type_name -> dpone.connector.v1.Error
+	2,  // 25: dpone.connector.v1.ReadRequest.mode:type_name -> dpone.connector.v1.SourceMode
+	5,  // 26: dpone.connector.v1.Log.level:type_name -> dpone.connector.v1.Log.Level
+	9,  // 27: dpone.connector.v1.ReadMessage.schema:type_name -> dpone.connector.v1.Schema
+	25, // 28: dpone.connector.v1.ReadMessage.batch:type_name -> dpone.connector.v1.Batch
+	26, // 29: dpone.connector.v1.ReadMessage.checkpoint:type_name -> dpone.connector.v1.Checkpoint
+	27, // 30: dpone.connector.v1.ReadMessage.progress:type_name -> dpone.connector.v1.Progress
+	28, // 31: dpone.connector.v1.ReadMessage.log:type_name -> dpone.connector.v1.Log
+	6,  // 32: dpone.connector.v1.ReadMessage.error:type_name -> dpone.connector.v1.Error
+	15, // 33: dpone.connector.v1.DescribeStreamResponse.stream:type_name -> dpone.connector.v1.Stream
+	6,  // 34: dpone.connector.v1.DescribeStreamResponse.error:type_name -> dpone.connector.v1.Error
+	6,  // 35: dpone.connector.v1.PartitionResponse.error:type_name -> dpone.connector.v1.Error
+	18, // 36: dpone.connector.v1.BeginLoadRequest.target:type_name -> dpone.connector.v1.TableRef
+	9,  // 37: dpone.connector.v1.BeginLoadRequest.schema:type_name -> dpone.connector.v1.Schema
+	34, // 38: dpone.connector.v1.BeginLoadRequest.load:type_name -> dpone.connector.v1.LoadOptions
+	35, // 39: dpone.connector.v1.LoadOptions.lineage:type_name -> dpone.connector.v1.Lineage
+	36, // 40: dpone.connector.v1.LoadOptions.mode_options:type_name -> dpone.connector.v1.ModeOptions
+	6,  // 41: dpone.connector.v1.BeginLoadResponse.error:type_name -> dpone.connector.v1.Error
+	33, // 42: dpone.connector.v1.WriteHeader.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	38, // 43: dpone.connector.v1.WriteMessage.header:type_name -> dpone.connector.v1.WriteHeader
+	25, // 44: dpone.connector.v1.WriteMessage.batch:type_name -> dpone.connector.v1.Batch
+	6,  // 45: dpone.connector.v1.WriteResponse.error:type_name -> dpone.connector.v1.Error
+	33, // 46: dpone.connector.v1.CommitLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	6,  // 47: dpone.connector.v1.CommitLoadResponse.error:type_name -> dpone.connector.v1.Error
+	33, // 48: dpone.connector.v1.AbortLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	6,  // 49: dpone.connector.v1.AbortLoadResponse.error:type_name -> dpone.connector.v1.Error
+	33, // 50: dpone.connector.v1.LoadStatusRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	3,  // 51: dpone.connector.v1.LoadStatusResponse.state:type_name -> dpone.connector.v1.LoadState
+	6,  // 52: dpone.connector.v1.LoadStatusResponse.error:type_name -> dpone.connector.v1.Error
+	11, // 53: dpone.connector.v1.Connector.GetSpec:input_type -> dpone.connector.v1.GetSpecRequest
+	13, // 54: dpone.connector.v1.Connector.Check:input_type -> dpone.connector.v1.CheckRequest
+	16, // 55: dpone.connector.v1.Connector.Discover:input_type -> dpone.connector.v1.DiscoverRequest
+	19, // 56: dpone.connector.v1.Connector.DescribeTarget:input_type -> dpone.connector.v1.DescribeTargetRequest
+	22, // 57: dpone.connector.v1.Connector.ApplySchema:input_type -> dpone.connector.v1.ApplySchemaRequest
+	24, // 58: dpone.connector.v1.Connector.Read:input_type -> dpone.connector.v1.ReadRequest
+	24, // 59: dpone.connector.v1.Connector.DescribeStream:input_type -> dpone.connector.v1.ReadRequest
+	31, // 60: dpone.connector.v1.Connector.Partition:input_type -> dpone.connector.v1.PartitionRequest
+	33, // 61: dpone.connector.v1.Connector.BeginLoad:input_type -> dpone.connector.v1.BeginLoadRequest
+	39, // 62: dpone.connector.v1.Connector.Write:input_type -> dpone.connector.v1.WriteMessage
+	41, // 63: dpone.connector.v1.Connector.CommitLoad:input_type -> dpone.connector.v1.CommitLoadRequest
+	43, // 64: dpone.connector.v1.Connector.AbortLoad:input_type -> dpone.connector.v1.AbortLoadRequest
+	45, // 65: dpone.connector.v1.Connector.LoadStatus:input_type -> dpone.connector.v1.LoadStatusRequest
+	12, // 66: dpone.connector.v1.Connector.GetSpec:output_type -> dpone.connector.v1.GetSpecResponse
+	14, // 67: dpone.connector.v1.Connector.Check:output_type -> dpone.connector.v1.CheckResponse
+	17, // 68: dpone.connector.v1.Connector.Discover:output_type -> dpone.connector.v1.DiscoverResponse
+	20, // 69: dpone.connector.v1.Connector.DescribeTarget:output_type -> dpone.connector.v1.DescribeTargetResponse
+	23, // 70: dpone.connector.v1.Connector.ApplySchema:output_type -> dpone.connector.v1.ApplySchemaResponse
+	29, // 71: dpone.connector.v1.Connector.Read:output_type -> dpone.connector.v1.ReadMessage
+	30, // 72: dpone.connector.v1.Connector.DescribeStream:output_type -> dpone.connector.v1.DescribeStreamResponse
+	32, // 73: dpone.connector.v1.Connector.Partition:output_type -> dpone.connector.v1.PartitionResponse
+	37, // 74: dpone.connector.v1.Connector.BeginLoad:output_type -> dpone.connector.v1.BeginLoadResponse
+	40, // 75: dpone.connector.v1.Connector.Write:output_type -> dpone.connector.v1.WriteResponse
+	42, // 76: dpone.connector.v1.Connector.CommitLoad:output_type -> dpone.connector.v1.CommitLoadResponse
+	44, // 77: dpone.connector.v1.Connector.AbortLoad:output_type -> dpone.connector.v1.AbortLoadResponse
+	46, // 78: dpone.connector.v1.Connector.LoadStatus:output_type -> dpone.connector.v1.LoadStatusResponse
+	66, // [66:79] is the sub-list for method output_type
+	53, // [53:66] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_dpone_connector_v1_connector_proto_init() }
