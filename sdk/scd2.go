@@ -1,9 +1,6 @@
 package sdk
 
-import (
-	"fmt"
-	"slices"
-)
+import "slices"
 
 // Default history columns of an scd2 target.
 const (
@@ -101,10 +98,4 @@ func (o SCD2) Tracked(names, key, skip []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// String renders the options for a log line.
-func (o SCD2) String() string {
-	return fmt.Sprintf("tracked=%v valid_from=%s valid_to=%s is_current=%s hard_deletes=%s",
-		o.TrackedColumns, o.ValidFrom, o.ValidTo, o.IsCurrent, o.HardDeletes)
 }
