@@ -17,6 +17,8 @@ const (
 	ModeSnapshotDiff     = "snapshot_diff"
 	ModeReplace          = "replace"
 	ModePartitionReplace = "partition_replace"
+	// ModeSCD2 keeps a history table: see SCD2 and docs/manifest.md ("History tables").
+	ModeSCD2 = "scd2"
 )
 
 // DeletedAtColumn marks the rows snapshot_diff soft-deleted.
@@ -62,6 +64,9 @@ type Strategy struct {
 	// PartitionBy names partition_replace's partition columns (a name or
 	// a list in the manifest).
 	PartitionBy ColumnNames `json:"partition_by"`
+	// SCD2 holds scd2's options; LoadRequest.Strategy fills in its
+	// defaults for an scd2 load.
+	SCD2 SCD2 `json:"scd2"`
 }
 
 // loadOptions is the SDK's one reader of a load's options: the typed
@@ -77,7 +82,9 @@ func loadOptions(b *connectorv1.BeginLoadRequest) (LoadOptions, json.RawMessage,
 		}
 	}
 	mo := lo.GetModeOptions()
-	out := LoadOptions{Strategy: Strategy{Deletes: mo.GetDeletes(), Where: mo.GetWhere(), PartitionBy: mo.GetPartitionBy()}}
+	out := LoadOptions{Strategy: Strategy{Deletes: mo.GetDeletes(), Where: mo.GetWhere(), PartitionBy: mo.GetPartitionBy(),
+		SCD2: SCD2{TrackedColumns: mo.GetTrackedColumns(), ValidFrom: mo.GetValidFromColumn(), ValidTo: mo.GetValidToColumn(),
+			IsCurrent: mo.GetIsCurrentColumn(), HardDeletes: mo.GetHardDeletes()}}}
 	if mo.MaxDeleteRatio != nil {
 		r := mo.GetMaxDeleteRatio()
 		out.Strategy.MaxDeleteRatio = &r
@@ -114,7 +121,7 @@ func (r LoadRequest) Strategy() (Strategy, error) {
 	s := r.Load.Strategy
 	s.Mode, s.UniqueKey = r.Mode, r.UniqueKey
 	switch r.Mode {
-	case ModeMerge, ModeSnapshotDiff:
+	case ModeMerge, ModeSnapshotDiff, ModeSCD2:
 		if len(r.UniqueKey) == 0 {
 			return s, Errorf(CodeConfig, "mode %s needs sink.strategy.unique_key", r.Mode)
 		}
@@ -125,6 +132,12 @@ func (r LoadRequest) Strategy() (Strategy, error) {
 	case ModePartitionReplace:
 		if len(s.PartitionBy) == 0 {
 			return s, Errorf(CodeConfig, "mode partition_replace needs sink.strategy.partition_by")
+		}
+	}
+	if r.Mode == ModeSCD2 {
+		var err error
+		if s.SCD2, err = s.SCD2.withDefaults(r.UniqueKey); err != nil {
+			return s, err
 		}
 	}
 	if r.Mode == ModeSnapshotDiff {

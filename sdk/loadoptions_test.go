@@ -38,6 +38,18 @@ func TestLoadRequestStrategy(t *testing.T) {
 			want: Strategy{Mode: ModePartitionReplace, PartitionBy: ColumnNames{"day"}}},
 		{name: "partition by list", mode: ModePartitionReplace, strategy: `{"partition_by":["a","b"]}`,
 			want: Strategy{Mode: ModePartitionReplace, PartitionBy: ColumnNames{"a", "b"}}},
+		{name: "scd2 defaults", mode: ModeSCD2, key: []string{"id"},
+			want: Strategy{Mode: ModeSCD2, UniqueKey: []string{"id"}, SCD2: SCD2{ValidFrom: DefaultValidFromColumn,
+				ValidTo: DefaultValidToColumn, IsCurrent: DefaultIsCurrentColumn, HardDeletes: HardDeletesIgnore}}},
+		{name: "scd2 named", mode: ModeSCD2, key: []string{"id"},
+			strategy: `{"scd2":{"tracked_columns":["name"],"valid_from":"vf","valid_to":"vt","is_current":"cur","hard_deletes":"close"}}`,
+			want: Strategy{Mode: ModeSCD2, UniqueKey: []string{"id"}, SCD2: SCD2{TrackedColumns: []string{"name"},
+				ValidFrom: "vf", ValidTo: "vt", IsCurrent: "cur", HardDeletes: HardDeletesClose}}},
+		{name: "scd2 without key", mode: ModeSCD2, wantCode: CodeConfig},
+		{name: "scd2 bad hard_deletes", mode: ModeSCD2, key: []string{"id"}, strategy: `{"scd2":{"hard_deletes":"delete"}}`, wantCode: CodeConfig},
+		{name: "scd2 key tracked", mode: ModeSCD2, key: []string{"id"}, strategy: `{"scd2":{"tracked_columns":["id"]}}`, wantCode: CodeConfig},
+		{name: "scd2 column twice", mode: ModeSCD2, key: []string{"id"}, strategy: `{"scd2":{"valid_from":"v","valid_to":"v"}}`, wantCode: CodeConfig},
+		{name: "scd2 history column is key", mode: ModeSCD2, key: []string{"id"}, strategy: `{"scd2":{"is_current":"id"}}`, wantCode: CodeConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,5 +135,24 @@ func TestLoadOptionsOneReader(t *testing.T) {
 	}
 	if resp, _ := s.AbortLoad(context.Background(), &connectorv1.AbortLoadRequest{LoadId: "l1", Begin: bad}); resp.GetError() != nil {
 		t.Errorf("abort with bad options: got %v, want success", resp.GetError())
+	}
+}
+
+func TestSCD2Tracked(t *testing.T) {
+	o, err := SCD2{}.withDefaults([]string{"id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"id", "name", "score", "_dpone_run_id", DefaultIsCurrentColumn}
+	got, err := o.Tracked(names, []string{"id"}, []string{"_dpone_run_id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"name", "score"}, got); diff != "" {
+		t.Errorf("default tracked (-want +got):\n%s", diff)
+	}
+	o.TrackedColumns = []string{"nope"}
+	if _, err := o.Tracked(names, []string{"id"}, nil); CodeOf(err) != CodeConfig {
+		t.Errorf("tracked column not loaded: got %v, want a CONFIG error", err)
 	}
 }

@@ -83,6 +83,15 @@ type ModeOptions struct {
 	Where string
 	// PartitionBy are partition_replace's columns.
 	PartitionBy []string
+	// TrackedColumns are scd2's versioned columns (empty: every loaded
+	// column but the key); ValidFrom, ValidTo and IsCurrent name its
+	// history columns ("" = the sink's default); HardDeletes is "close" or
+	// "ignore" ("" = ignore).
+	TrackedColumns []string
+	ValidFrom      string
+	ValidTo        string
+	IsCurrent      string
+	HardDeletes    string
 }
 
 // WriteResult is what a sink staged from one Write stream.

@@ -106,6 +106,49 @@ func TestErrors(t *testing.T) {
 			kind: ErrInvalid,
 		},
 		{
+			name: "scd2 without unique_key",
+			edit: [][2]string{{"mode: incremental_merge, unique_key: [id]}", "mode: scd2}"}},
+			want: []string{
+				`m.yaml:13: unit public.customers: sink.strategy.mode scd2 needs sink.strategy.unique_key (the columns that identify a row across its versions)`,
+				`m.yaml:13: unit public.orders: sink.strategy.mode scd2 needs sink.strategy.unique_key (the columns that identify a row across its versions)`,
+			},
+			kind: ErrInvalid,
+		},
+		{
+			name: "scd2 hard_deletes close on an incremental read",
+			edit: [][2]string{
+				{"    connection_id: shop_pg", "    connection_id: shop_pg\n    options: {incremental_strategy: column, incremental_column: at}"},
+				{"mode: incremental_merge, unique_key: [id]}", "mode: scd2, unique_key: [id], hard_deletes: close}"},
+			},
+			want: []string{
+				`m.yaml:14: unit public.customers: sink.strategy.hard_deletes close needs a full snapshot of the source on every run, but source.options.incremental_strategy is column: use hard_deletes: ignore, or read the whole table (remove incremental_strategy)`,
+				`m.yaml:14: unit public.orders: sink.strategy.hard_deletes close needs a full snapshot of the source on every run, but source.options.incremental_strategy is column: use hard_deletes: ignore, or read the whole table (remove incremental_strategy)`,
+			},
+			kind: ErrInvalid,
+		},
+		{
+			name: "scd2 options with another mode",
+			edit: [][2]string{{"unique_key: [id]}", "unique_key: [id], tracked_columns: [name]}"}},
+			want: []string{
+				`m.yaml:13: unit public.customers: sink.strategy.tracked_columns applies to mode scd2 only (the mode is incremental_merge)`,
+				`m.yaml:13: unit public.orders: sink.strategy.tracked_columns applies to mode scd2 only (the mode is incremental_merge)`,
+			},
+			kind: ErrInvalid,
+		},
+		{
+			name: "scd2 tracked key and history column twice",
+			edit: [][2]string{
+				{"mode: incremental_merge, unique_key: [id]}", "mode: scd2, unique_key: [id], tracked_columns: [id, name], valid_from: v, valid_to: v}"},
+			},
+			want: []string{
+				`m.yaml:13: unit public.customers: sink.strategy.tracked_columns: id is in unique_key: a key column cannot change within a key's history`,
+				`m.yaml:13: unit public.orders: sink.strategy.tracked_columns: id is in unique_key: a key column cannot change within a key's history`,
+				`m.yaml:13: unit public.customers: sink.strategy.valid_to: column "v" is already the valid_from column: the history columns need three different names`,
+				`m.yaml:13: unit public.orders: sink.strategy.valid_to: column "v" is already the valid_from column: the history columns need three different names`,
+			},
+			kind: ErrInvalid,
+		},
+		{
 			name: "undefined template variable",
 			edit: [][2]string{{"{{ src_table }}", "{{ src_tabel }}"}},
 			want: []string{

@@ -67,6 +67,7 @@ func (b *builder) extract(u *Unit) {
 	if u.Sink.Strategy.Mode == "incremental_merge" && len(u.Sink.Strategy.UniqueKey) == 0 {
 		b.p.add(ErrInvalid, mode.line, u.ID, "sink.strategy.mode incremental_merge needs sink.strategy.unique_key (the columns to upsert on)")
 	}
+	b.checkSCD2(u, st)
 	if src := doc.get("source").get("strategy"); src != nil && src.kind == mapNode && len(src.keys) > 0 {
 		b.p.add(ErrInvalid, src.line, u.ID, "source.strategy is not used: the load strategy belongs to sink.strategy")
 	}

@@ -41,7 +41,7 @@ func LoadSchema(ev *schema.Evolution, src *catalog.Schema) (*catalog.Schema, err
 
 // targetFields are the columns of a table the unit creates: the loaded
 // columns (keys NOT NULL), then the host's columns (lineage, the
-// soft-delete stamp). A source column named like a host column is
+// soft-delete stamp, scd2's history columns). A source column named like a host column is
 // replaced by it: the load sets it.
 func targetFields(u *manifest.Unit, load *catalog.Schema) ([]*catalog.Field, error) {
 	runCol, loadedCol, err := lineageColumns(u)
@@ -61,6 +61,7 @@ func targetFields(u *manifest.Unit, load *catalog.Schema) ([]*catalog.Field, err
 		host = append(host, &catalog.Field{Name: deletedAtColumn, Nullable: true,
 			Type: &catalog.LogicalType{Kind: catalog.KindTimestamp, Precision: 6, WithTimeZone: true}})
 	}
+	host = append(host, scd2Fields(u)...)
 	hostNames := map[string]bool{}
 	for _, f := range host {
 		hostNames[f.GetName()] = true

@@ -15,8 +15,8 @@ import (
 var ErrSchemaChange = errors.New("schema change refused")
 
 // Policy returns the unit's schema evolution policy
-// (sink.options.schema_evolution) with the lineage columns marked as
-// managed by the host, so they never count as missing at the source.
+// (sink.options.schema_evolution) with the lineage columns (and scd2's
+// history columns) marked as managed by the host, so they never count as missing at the source.
 func Policy(u *manifest.Unit) (schema.Policy, error) {
 	var m map[string]any
 	switch v := u.Sink.Options["schema_evolution"].(type) {
@@ -34,7 +34,7 @@ func Policy(u *manifest.Unit) (schema.Policy, error) {
 	if err != nil {
 		return schema.Policy{}, err
 	}
-	for _, c := range []string{runCol, loadedCol} {
+	for _, c := range append([]string{runCol, loadedCol}, scd2Columns(u)...) {
 		if c != "" {
 			p.Managed = append(p.Managed, c)
 		}

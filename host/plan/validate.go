@@ -36,6 +36,11 @@ var strategyKeys = map[string]func(any) error{
 	"max_delete_ratio": wantRatio,
 	"where":            wantString,
 	"partition_by":     wantNames,
+	"tracked_columns":  wantNames,
+	"valid_from":       wantName,
+	"valid_to":         wantName,
+	"is_current":       wantName,
+	"hard_deletes":     wantOneOf("close", "ignore"),
 }
 
 // confusions are keys people write for a key that means something else.
@@ -106,7 +111,7 @@ func ValidateUnit(u *manifest.Unit) error {
 			add("sink.strategy."+k, "sink.strategy.%s: %v", k, err)
 		}
 	}
-	if keyedModes[u.Sink.Strategy.Mode] && len(u.Sink.Strategy.UniqueKey) == 0 {
+	if (keyedModes[u.Sink.Strategy.Mode] || u.Sink.Strategy.Mode == "scd2") && len(u.Sink.Strategy.UniqueKey) == 0 {
 		add("sink.strategy.mode", "sink.strategy.mode %s needs sink.strategy.unique_key (the columns that identify a row)", u.Sink.Strategy.Mode)
 	}
 	if _, err := Policy(u); err != nil {
@@ -188,6 +193,13 @@ func wantRatio(v any) error {
 		return fmt.Errorf("want a number from 0 to 1, got %s", describe(v))
 	}
 	return nil
+}
+
+func wantName(v any) error {
+	if s, ok := v.(string); ok && strings.TrimSpace(s) != "" {
+		return nil
+	}
+	return fmt.Errorf("want a column name, got %s", describe(v))
 }
 
 func wantNames(v any) error {

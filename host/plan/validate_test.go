@@ -35,6 +35,17 @@ func TestValidateUnit(t *testing.T) {
 			want: []string{`sink.strategy.delete is not a strategy key (did you mean "deletes"?)`}},
 		{name: "strategy value", edit: func(u *manifest.Unit) { u.Sink.Strategy.Extra = map[string]any{"max_delete_ratio": 2} },
 			want: []string{"sink.strategy.max_delete_ratio: want a number from 0 to 1, got 2"}},
+		{name: "scd2 options", edit: func(u *manifest.Unit) {
+			u.Sink.Strategy.Mode = "scd2"
+			u.Sink.Strategy.Extra = map[string]any{"tracked_columns": []any{"name"}, "valid_from": "vf", "hard_deletes": "ignore"}
+		}},
+		{name: "scd2 hard_deletes value", edit: func(u *manifest.Unit) {
+			u.Sink.Strategy.Mode = "scd2"
+			u.Sink.Strategy.Extra = map[string]any{"hard_deletes": "delete", "valid_to": ""}
+		},
+			want: []string{`sink.strategy.hard_deletes: want one of close, ignore, got "delete" (a string)`, `sink.strategy.valid_to: want a column name, got "" (a string)`}},
+		{name: "scd2 without key", edit: func(u *manifest.Unit) { u.Sink.Strategy.Mode, u.Sink.Strategy.UniqueKey = "scd2", nil },
+			want: []string{"sink.strategy.mode scd2 needs sink.strategy.unique_key"}},
 		{name: "merge without key", edit: func(u *manifest.Unit) { u.Sink.Strategy.UniqueKey = nil },
 			want: []string{"sink.strategy.mode incremental_merge needs sink.strategy.unique_key"}},
 		{name: "gates", edit: func(u *manifest.Unit) {

@@ -33,7 +33,8 @@ type Load struct {
 	// UniqueKey is sink.strategy.unique_key.
 	UniqueKey []string
 	// ModeOptions are the other sink.strategy keys (deletes,
-	// max_delete_ratio, where, partition_by).
+	// max_delete_ratio, where, partition_by, and scd2's tracked_columns,
+	// valid_from, valid_to, is_current, hard_deletes).
 	ModeOptions map[string]any
 	// Lineage names the lineage columns; nil or both column names empty
 	// when lineage is off.
@@ -65,10 +66,17 @@ const (
 	KeyMaxDeleteRatio = "max_delete_ratio"
 	KeyWhere          = "where"
 	KeyPartitionBy    = "partition_by"
+	// scd2 (protocol v1.3).
+	KeyTrackedColumns = "tracked_columns"
+	KeyValidFrom      = "valid_from"
+	KeyValidTo        = "valid_to"
+	KeyIsCurrent      = "is_current"
+	KeyHardDeletes    = "hard_deletes"
 )
 
 // ModeOptionKeys lists the mode option keys, sorted.
-var ModeOptionKeys = []string{KeyDeletes, KeyMaxDeleteRatio, KeyPartitionBy, KeyWhere}
+var ModeOptionKeys = []string{KeyDeletes, KeyHardDeletes, KeyIsCurrent, KeyMaxDeleteRatio, KeyPartitionBy,
+	KeyTrackedColumns, KeyValidFrom, KeyValidTo, KeyWhere}
 
 // Apply sets req's mode, unique key and options as a connector expects
 // them: typed (v1.1, typed_options) or inside options_json (v1.0). Errors
@@ -134,6 +142,11 @@ type legacyStrategy struct {
 	MaxDeleteRatio *float64        `json:"max_delete_ratio,omitempty"`
 	Where          string          `json:"where,omitempty"`
 	PartitionBy    json.RawMessage `json:"partition_by,omitempty"`
+	TrackedColumns json.RawMessage `json:"tracked_columns,omitempty"`
+	ValidFrom      string          `json:"valid_from,omitempty"`
+	ValidTo        string          `json:"valid_to,omitempty"`
+	IsCurrent      string          `json:"is_current,omitempty"`
+	HardDeletes    string          `json:"hard_deletes,omitempty"`
 }
 
 // legacyLineage is the v1.0 "lineage" block.
@@ -223,16 +236,32 @@ func decodeModeOptions(raw []byte) (*connectorv1.ModeOptions, error) {
 		}
 		return nil, &KeyError{Key: "sink.strategy", Msg: err.Error()}
 	}
-	mo := &connectorv1.ModeOptions{Deletes: s.Deletes, MaxDeleteRatio: s.MaxDeleteRatio, Where: s.Where}
-	if len(s.PartitionBy) > 0 && string(s.PartitionBy) != "null" {
-		var one string
-		if err := json.Unmarshal(s.PartitionBy, &one); err == nil {
-			mo.PartitionBy = []string{one}
-		} else if err := json.Unmarshal(s.PartitionBy, &mo.PartitionBy); err != nil {
-			return nil, &KeyError{Key: "sink.strategy.partition_by", Msg: "want a column name or a list of them"}
-		}
+	mo := &connectorv1.ModeOptions{Deletes: s.Deletes, MaxDeleteRatio: s.MaxDeleteRatio, Where: s.Where,
+		ValidFromColumn: s.ValidFrom, ValidToColumn: s.ValidTo, IsCurrentColumn: s.IsCurrent, HardDeletes: s.HardDeletes}
+	var err error
+	if mo.PartitionBy, err = columnNames(KeyPartitionBy, s.PartitionBy); err != nil {
+		return nil, err
+	}
+	if mo.TrackedColumns, err = columnNames(KeyTrackedColumns, s.TrackedColumns); err != nil {
+		return nil, err
 	}
 	return mo, nil
+}
+
+// columnNames decodes a column name or a list of them (nil when absent).
+func columnNames(key string, raw json.RawMessage) ([]string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var one string
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return []string{one}, nil
+	}
+	var many []string
+	if err := json.Unmarshal(raw, &many); err != nil {
+		return nil, &KeyError{Key: "sink.strategy." + key, Msg: "want a column name or a list of them"}
+	}
+	return many, nil
 }
 
 func strictDecode(raw []byte, v any) error {

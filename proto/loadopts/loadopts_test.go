@@ -45,6 +45,12 @@ func TestTypedAndLegacyAgree(t *testing.T) {
 			&connectorv1.LoadOptions{ModeOptions: &connectorv1.ModeOptions{PartitionBy: []string{"day"}}}, ""},
 		{"partition_by list", Load{Mode: "partition_replace", ModeOptions: map[string]any{"partition_by": []any{"a", "b"}}},
 			&connectorv1.LoadOptions{ModeOptions: &connectorv1.ModeOptions{PartitionBy: []string{"a", "b"}}}, ""},
+		{"scd2 options", Load{Mode: "scd2", UniqueKey: []string{"id"}, ModeOptions: map[string]any{
+			"tracked_columns": []any{"name", "score"}, "valid_from": "vf", "valid_to": "vt", "is_current": "cur", "hard_deletes": "close"}},
+			&connectorv1.LoadOptions{ModeOptions: &connectorv1.ModeOptions{TrackedColumns: []string{"name", "score"},
+				ValidFromColumn: "vf", ValidToColumn: "vt", IsCurrentColumn: "cur", HardDeletes: "close"}}, ""},
+		{"scd2 one tracked column", Load{Mode: "scd2", UniqueKey: []string{"id"}, ModeOptions: map[string]any{"tracked_columns": "name"}},
+			&connectorv1.LoadOptions{ModeOptions: &connectorv1.ModeOptions{TrackedColumns: []string{"name"}}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			typed, legacy := &connectorv1.BeginLoadRequest{}, &connectorv1.BeginLoadRequest{}
@@ -116,6 +122,8 @@ func TestModeOptionErrors(t *testing.T) {
 		{map[string]any{"wher": "x"}, `sink.strategy.wher: unknown key`},
 		{map[string]any{"partition_by": 3}, "partition_by: want a column name or a list"},
 		{map[string]any{"max_delete_ratio": "half"}, "max_delete_ratio"},
+		{map[string]any{"tracked_columns": 3}, "tracked_columns: want a column name or a list"},
+		{map[string]any{"valid_form": "x"}, "sink.strategy.valid_form: unknown key"},
 	} {
 		err := Load{Mode: "replace", ModeOptions: tc.opts}.Apply(&connectorv1.BeginLoadRequest{}, true)
 		var ke *KeyError

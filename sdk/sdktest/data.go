@@ -94,7 +94,7 @@ func expectMode(mode string) ([]loadRow, bool) {
 
 // knownModes are the modes the load checks test.
 func knownModes() []string {
-	out := []string{"full_refresh", "incremental_append", "incremental_merge"}
+	out := []string{"full_refresh", "incremental_append", "incremental_merge", "scd2"}
 	for m := range modeScenarios() {
 		out = append(out, m)
 	}

@@ -242,6 +242,10 @@ func (s *session) expectTarget(c *checkT, target *connectorv1.TableRef, want []l
 }
 
 func (s *session) modeCheck(c *checkT, mode string) {
+	if mode == sdk.ModeSCD2 {
+		s.scd2Check(c)
+		return
+	}
 	if sc, ok := modeScenarios()[mode]; ok {
 		s.scenarioCheck(c, mode, sc)
 		return

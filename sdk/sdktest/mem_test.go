@@ -39,6 +39,9 @@ type bugs struct {
 	decimalAsFloat bool // amount exposed as float64
 	rowOffset      bool // checkpoints count rows instead of naming a position
 	dropNullCursor bool // incremental reads leave out NULL cursors
+
+	scd2        bool // claims and implements scd2 (mem_scd2_test.go)
+	scd2NoClose bool // scd2 opens a new version without ending the old one
 }
 
 type store struct {
@@ -47,6 +50,7 @@ type store struct {
 	tables   map[string]*table
 	staging  map[string]*table
 	receipts map[string]bool
+	history  map[string][]memVersion // scd2 targets' versions
 }
 
 type table struct {
@@ -55,14 +59,14 @@ type table struct {
 }
 
 func newStore() *store {
-	return &store{events: slices.Clone(events), tables: map[string]*table{}, staging: map[string]*table{}, receipts: map[string]bool{}}
+	return &store{events: slices.Clone(events), tables: map[string]*table{}, staging: map[string]*table{}, receipts: map[string]bool{}, history: map[string][]memVersion{}}
 }
 
 func memFactory(st *store, b bugs) sdk.Factory {
 	return func() sdk.Connector {
 		m := &mem{st: st, bugs: b}
 		if b.stagingInMemory {
-			m.st = &store{events: st.events, tables: st.tables, staging: map[string]*table{}, receipts: st.receipts}
+			m.st = &store{events: st.events, tables: st.tables, staging: map[string]*table{}, receipts: st.receipts, history: st.history}
 		}
 		return m
 	}
@@ -92,6 +96,9 @@ func (m *mem) Spec() sdk.Spec {
 	}
 	if m.bugs.diffAsMerge {
 		spec.SinkModes = append(spec.SinkModes, "snapshot_diff")
+	}
+	if m.bugs.scd2 {
+		spec.SinkModes = append(spec.SinkModes, sdk.ModeSCD2)
 	}
 	return spec
 }
@@ -217,8 +224,8 @@ func (m *mem) BeginLoad(_ context.Context, req sdk.LoadRequest) (string, error) 
 	}
 	switch req.Mode {
 	case "full_refresh", "incremental_append":
-	case "incremental_merge", "snapshot_diff":
-		if req.Mode == "snapshot_diff" && !m.bugs.diffAsMerge {
+	case "incremental_merge", "snapshot_diff", sdk.ModeSCD2:
+		if (req.Mode == "snapshot_diff" && !m.bugs.diffAsMerge) || (req.Mode == sdk.ModeSCD2 && !m.bugs.scd2) {
 			return "", sdk.Errorf(sdk.CodeUnsupported, "mode %q", req.Mode)
 		}
 		if len(req.UniqueKey) == 0 {
@@ -269,6 +276,14 @@ func (m *mem) CommitLoad(_ context.Context, req sdk.LoadRequest, _ json.RawMessa
 	}
 	if !ok {
 		return sdk.CommitResult{}, sdk.Errorf(sdk.CodeNotFound, "load %s has no staging", req.LoadID)
+	}
+	if req.Mode == sdk.ModeSCD2 {
+		if err := m.commitSCD2(req, stg.rows); err != nil {
+			return sdk.CommitResult{}, err
+		}
+		delete(m.st.staging, name)
+		m.st.receipts[req.LoadID] = true
+		return sdk.CommitResult{RowsInserted: int64(len(stg.rows))}, nil
 	}
 	schema, staged := req.Schema, stg.rows
 	if lg := req.Load.Lineage; lg != nil && !m.bugs.dropLineage {

@@ -99,6 +99,18 @@ func TestMem(t *testing.T) {
 	}
 }
 
+// TestMemSCD2: mem with its scd2 (mem_scd2_test.go) passes the scd2
+// check strictly, so the check's expected history is reachable.
+func TestMemSCD2(t *testing.T) {
+	rep := sdktest.TestConnector(t, memFixture(bugs{scd2: true}))
+	if !rep.Passed() {
+		t.Errorf("report failed:\n%s", rep.Table())
+	}
+	if md := rep.Markdown(); !strings.Contains(md, "| load/scd2 | PASS |") {
+		t.Errorf("markdown report lacks a passing load/scd2:\n%s", md)
+	}
+}
+
 // memDest is the mem connector as a destination only.
 type memDest struct{ m *mem }
 
@@ -181,6 +193,7 @@ func TestCatchesBugs(t *testing.T) {
 			f.Streams[0].Strategies = []sdktest.IncrementalFixture{{Options: json.RawMessage(`{"incremental_strategy":"xmin"}`)}}
 		}, checks: []string{"incremental/events/xmin", "mutations/events"}},
 		{name: "snapshot_diff loaded as a merge", bugs: bugs{diffAsMerge: true}, checks: []string{"load/snapshot_diff"}},
+		{name: "scd2 leaves the old version open", bugs: bugs{scd2: true, scd2NoClose: true}, checks: []string{"load/scd2"}},
 		// item 7: a decimal exposed as float64, fixture without types.
 		{name: "decimal exposed as float64", bugs: bugs{decimalAsFloat: true}, fix: func(f *sdktest.Fixture) { f.Streams[0].Types = nil },
 			checks: []string{"incremental/events", "read/events"}},

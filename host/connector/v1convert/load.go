@@ -78,7 +78,9 @@ func loadOptions(o *connectorv1.LoadOptions) *catalog.LoadOptions {
 			RunIDColumn: l.GetRunIdColumn(), LoadedAtColumn: l.GetLoadedAtColumn()}
 	}
 	if m := o.GetModeOptions(); m != nil {
-		out.ModeOptions = &catalog.ModeOptions{Deletes: m.GetDeletes(), Where: m.GetWhere(), PartitionBy: m.GetPartitionBy()}
+		out.ModeOptions = &catalog.ModeOptions{Deletes: m.GetDeletes(), Where: m.GetWhere(), PartitionBy: m.GetPartitionBy(),
+			TrackedColumns: m.GetTrackedColumns(), ValidFrom: m.GetValidFromColumn(), ValidTo: m.GetValidToColumn(),
+			IsCurrent: m.GetIsCurrentColumn(), HardDeletes: m.GetHardDeletes()}
 		if m.MaxDeleteRatio != nil {
 			r := m.GetMaxDeleteRatio()
 			out.ModeOptions.MaxDeleteRatio = &r
@@ -97,7 +99,9 @@ func wireLoadOptions(o *catalog.LoadOptions) *connectorv1.LoadOptions {
 			RunIdColumn: l.RunIDColumn, LoadedAtColumn: l.LoadedAtColumn}
 	}
 	if m := o.ModeOptions; m != nil {
-		out.ModeOptions = &connectorv1.ModeOptions{Deletes: m.Deletes, Where: m.Where, PartitionBy: m.PartitionBy}
+		out.ModeOptions = &connectorv1.ModeOptions{Deletes: m.Deletes, Where: m.Where, PartitionBy: m.PartitionBy,
+			TrackedColumns: m.TrackedColumns, ValidFromColumn: m.ValidFrom, ValidToColumn: m.ValidTo,
+			IsCurrentColumn: m.IsCurrent, HardDeletes: m.HardDeletes}
 		if m.MaxDeleteRatio != nil {
 			r := *m.MaxDeleteRatio
 			out.ModeOptions.MaxDeleteRatio = &r

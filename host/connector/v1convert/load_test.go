@@ -20,8 +20,9 @@ func fullBegin() *connectorv1.BeginLoadRequest {
 			Type: &connectorv1.LogicalType{Kind: connectorv1.TypeKind_TYPE_KIND_INT64}}}, ArrowSchema: []byte("s")},
 		Mode: "snapshot_diff", UniqueKey: []string{"id"}, OptionsJson: []byte(`{"batch":5}`),
 		Load: &connectorv1.LoadOptions{
-			Lineage:     &connectorv1.Lineage{RunId: "r", LoadedAt: "2026-12-05T00:00:00Z", RunIdColumn: "a", LoadedAtColumn: "b"},
-			ModeOptions: &connectorv1.ModeOptions{Deletes: "soft", MaxDeleteRatio: &ratio, Where: "x > 1", PartitionBy: []string{"d"}}},
+			Lineage: &connectorv1.Lineage{RunId: "r", LoadedAt: "2026-12-05T00:00:00Z", RunIdColumn: "a", LoadedAtColumn: "b"},
+			ModeOptions: &connectorv1.ModeOptions{Deletes: "soft", MaxDeleteRatio: &ratio, Where: "x > 1", PartitionBy: []string{"d"},
+				TrackedColumns: []string{"a", "b"}, ValidFromColumn: "vf", ValidToColumn: "vt", IsCurrentColumn: "cur", HardDeletes: "close"}},
 		FenceGeneration: 3, ManifestId: "m", UnitId: "s.t", SharedTarget: true, PayloadFormat: "pg-binary-copy"}
 }
 

@@ -71,6 +71,9 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 		return res, classify(fmt.Errorf("count staging %s.%s: %w", l.db, l.staging, err))
 	}
 	res.RowsInserted = rows
+	if l.req.Mode == sdk.ModeSCD2 {
+		return l.publishSCD2(ctx, t, rows, receipt)
+	}
 	if rebuilds(l.req.Mode) && t != nil {
 		return l.publishRebuild(ctx, t, rows, receipt)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // sinkModes lists every mode the destination implements.
-var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModePartitionReplace, sdk.ModeReplace, sdk.ModeSnapshotDiff}
+var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModePartitionReplace, sdk.ModeReplace, sdk.ModeSnapshotDiff, sdk.ModeSCD2}
 
 // receiptsTable is the table of load receipts in every target database.
 const receiptsTable = "_dpone_loads"
@@ -131,6 +131,9 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err != nil {
 		return "", err
 	}
+	if err := l.scd2Engine(t); err != nil {
+		return "", err
+	}
 	var ddl string
 	if t != nil {
 		if err := l.checkTarget(t); err != nil {
@@ -150,11 +153,17 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 				return "", err
 			}
 		}
+		if err := l.scd2Columns(ctx, req.Target.Name); err != nil {
+			return "", err
+		}
 		ddl = fmt.Sprintf("CREATE TABLE %s AS %s COMMENT %s", qualified(l.db, l.staging), qualified(l.db, req.Target.Name), literal(loadMarker+req.LoadID))
 	} else if ddl, err = l.createDDL(l.staging, loadMarker+req.LoadID); err != nil {
 		return "", err
 	}
 	if err := l.exec(ctx, "create staging "+l.db+"."+l.staging, ddl); err != nil {
+		return "", err
+	}
+	if err := l.scd2Columns(ctx, l.staging); err != nil {
 		return "", err
 	}
 	// Block-level deduplication of retried inserts (insert_deduplication_token):

@@ -147,6 +147,9 @@ func (l *load) ensureTarget(ctx context.Context, tx *sql.Tx) error {
 		if l.softDeletes() {
 			defs = append(defs, quote(sdk.DeletedAtColumn)+" TIMESTAMPTZ")
 		}
+		for _, c := range l.scd2Columns() {
+			defs = append(defs, quote(c[0])+" "+c[1])
+		}
 		if key := l.req.CreatedKey(); len(key) > 0 {
 			defs = append(defs, "PRIMARY KEY ("+columnList(key, "")+")")
 		}
@@ -163,6 +166,7 @@ func (l *load) ensureTarget(ctx context.Context, tx *sql.Tx) error {
 	if l.softDeletes() {
 		add = append(add, [2]string{sdk.DeletedAtColumn, "TIMESTAMPTZ"})
 	}
+	add = append(add, l.scd2Columns()...)
 	for _, col := range add {
 		q := fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", target, quote(col[0]), col[1])
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -245,6 +249,8 @@ func (l *load) apply(ctx context.Context, tx *sql.Tx) (res sdk.CommitResult, row
 		res, err = l.applyPartitionReplace(exec, insert, args)
 	case sdk.ModeSnapshotDiff:
 		res, err = l.applySnapshotDiff(ctx, tx, exec)
+	case sdk.ModeSCD2:
+		res, err = l.applySCD2(ctx, tx, exec)
 	case sdk.ModeFullRefresh:
 		if res.RowsDeleted, err = exec("replace contents of", "DELETE FROM "+target); err != nil {
 			return res, 0, err

@@ -131,8 +131,8 @@ func TestGRPCLoadAndRead(t *testing.T) {
 		t.Errorf("read %d rows over gRPC, want 3", rows)
 	}
 
-	bad, err := cl.BeginLoad(ctx, &connectorv1.BeginLoadRequest{ConfigJson: f.cfg, LoadId: "g2", Target: begin.Target, Schema: sm, Mode: "scd2"})
+	bad, err := cl.BeginLoad(ctx, &connectorv1.BeginLoadRequest{ConfigJson: f.cfg, LoadId: "g2", Target: begin.Target, Schema: sm, Mode: "scd3"})
 	if err != nil || bad.GetError().GetCode() != connectorv1.ErrorCode(sdk.CodeUnsupported) {
-		t.Errorf("BeginLoad scd2: got %v %v, want UNSUPPORTED", err, bad.GetError())
+		t.Errorf("BeginLoad of an unknown mode: got %v %v, want UNSUPPORTED", err, bad.GetError())
 	}
 }

@@ -256,7 +256,7 @@ func TestLoadErrors(t *testing.T) {
 		req  sdk.LoadRequest
 		want sdk.Code
 	}{
-		{"unknown mode", f.req("e", "t", "scd2", idName), sdk.CodeUnsupported},
+		{"unknown mode", f.req("e", "t", "scd3", idName), sdk.CodeUnsupported},
 		{"merge without key", f.req("e", "t", sdk.ModeMerge, idName), sdk.CodeConfig},
 		{"key not in schema", f.req("e", "t", sdk.ModeMerge, idName, "nope"), sdk.CodeSchema},
 		{"unknown option", func() sdk.LoadRequest {

@@ -11,7 +11,7 @@ import (
 )
 
 // sinkModes lists every mode the destination implements.
-var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModeSnapshotDiff, sdk.ModeReplace, sdk.ModePartitionReplace}
+var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModeSnapshotDiff, sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSCD2}
 
 // checkPartitionColumns checks partition_by against the load's schema.
 func (l *load) checkPartitionColumns() error {

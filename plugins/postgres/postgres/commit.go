@@ -166,6 +166,7 @@ func (l *load) ensureTarget(ctx context.Context, tx pgx.Tx, staging []pgColumn) 
 	if l.softDeletes() {
 		ldefs = append(ldefs, ident(sdk.DeletedAtColumn)+" timestamptz")
 	}
+	ldefs = append(ldefs, l.scd2Defs()...)
 	if exists {
 		for _, d := range ldefs {
 			if _, err := tx.Exec(ctx, "ALTER TABLE "+l.target+" ADD COLUMN IF NOT EXISTS "+d); err != nil {
@@ -206,6 +207,8 @@ func (l *load) apply(ctx context.Context, tx pgx.Tx, names []string) (sdk.Commit
 		return l.applyPartitionReplace(ctx, tx, insert, args)
 	case sdk.ModeSnapshotDiff:
 		return l.applySnapshotDiff(ctx, tx, names)
+	case sdk.ModeSCD2:
+		return l.applySCD2(ctx, tx, names)
 	case sdk.ModeFullRefresh, sdk.ModeAppend:
 		if l.req.Mode == sdk.ModeFullRefresh {
 			if _, err := tx.Exec(ctx, "TRUNCATE "+l.target); err != nil {

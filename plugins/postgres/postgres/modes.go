@@ -12,7 +12,7 @@ import (
 
 // sinkModes lists every mode the destination implements.
 var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge,
-	sdk.ModeSnapshotDiff, sdk.ModeReplace, sdk.ModePartitionReplace}
+	sdk.ModeSnapshotDiff, sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSCD2}
 
 // checkColumns checks that the mode's key and partition columns are loaded.
 func (l *load) checkColumns(names []string) error {

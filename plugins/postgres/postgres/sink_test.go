@@ -66,7 +66,7 @@ func loadReq(cfg json.RawMessage, id, table, mode string, keys ...string) sdk.Lo
 }
 
 // runLoad begins, writes and commits one load of rows.
-func runLoad(t *testing.T, c *Connector, req sdk.LoadRequest, rows ...kv) sdk.CommitResult {
+func runLoad(t testing.TB, c *Connector, req sdk.LoadRequest, rows ...kv) sdk.CommitResult {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := c.BeginLoad(ctx, req); err != nil {
@@ -178,7 +178,7 @@ func TestLoadOptionErrors(t *testing.T) {
 		req  sdk.LoadRequest
 		want sdk.Code
 	}{
-		{"unknown mode", loadReq(cfg, "e1", "x", "scd2"), sdk.CodeUnsupported},
+		{"unknown mode", loadReq(cfg, "e1", "x", "scd3"), sdk.CodeUnsupported},
 		{"merge without key", loadReq(cfg, "e2", "x", sdk.ModeMerge), sdk.CodeConfig},
 		{"unknown option", func() sdk.LoadRequest {
 			r := loadReq(cfg, "e3", "x", sdk.ModeFullRefresh)

@@ -2947,7 +2947,18 @@ type ModeOptions struct {
 	// replace: the SQL predicate naming the slice of the target replaced.
 	Where string `protobuf:"bytes,3,opt,name=where,proto3" json:"where,omitempty"`
 	// partition_replace: the partition columns.
-	PartitionBy   []string `protobuf:"bytes,4,rep,name=partition_by,json=partitionBy,proto3" json:"partition_by,omitempty"`
+	PartitionBy []string `protobuf:"bytes,4,rep,name=partition_by,json=partitionBy,proto3" json:"partition_by,omitempty"`
+	// v1.3, scd2: the columns whose changes open a new version; empty means
+	// every loaded column but the unique key.
+	TrackedColumns []string `protobuf:"bytes,10,rep,name=tracked_columns,json=trackedColumns,proto3" json:"tracked_columns,omitempty"`
+	// scd2: the history columns; "" means the SDK defaults
+	// (_dpone_valid_from, _dpone_valid_to, _dpone_is_current).
+	ValidFromColumn string `protobuf:"bytes,11,opt,name=valid_from_column,json=validFromColumn,proto3" json:"valid_from_column,omitempty"`
+	ValidToColumn   string `protobuf:"bytes,12,opt,name=valid_to_column,json=validToColumn,proto3" json:"valid_to_column,omitempty"`
+	IsCurrentColumn string `protobuf:"bytes,13,opt,name=is_current_column,json=isCurrentColumn,proto3" json:"is_current_column,omitempty"`
+	// scd2: "close" ends the current version of a key the load lacks (the
+	// load must be a full snapshot), "ignore" (default) leaves it current.
+	HardDeletes   string `protobuf:"bytes,14,opt,name=hard_deletes,json=hardDeletes,proto3" json:"hard_deletes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3008,6 +3019,41 @@ func (x *ModeOptions) GetPartitionBy() []string {
 		return x.PartitionBy
 	}
 	return nil
+}
+
+func (x *ModeOptions) GetTrackedColumns() []string {
+	if x != nil {
+		return x.TrackedColumns
+	}
+	return nil
+}
+
+func (x *ModeOptions) GetValidFromColumn() string {
+	if x != nil {
+		return x.ValidFromColumn
+	}
+	return ""
+}
+
+func (x *ModeOptions) GetValidToColumn() string {
+	if x != nil {
+		return x.ValidToColumn
+	}
+	return ""
+}
+
+func (x *ModeOptions) GetIsCurrentColumn() string {
+	if x != nil {
+		return x.IsCurrentColumn
+	}
+	return ""
+}
+
+func (x *ModeOptions) GetHardDeletes() string {
+	if x != nil {
+		return x.HardDeletes
+	}
+	return ""
 }
 
 type BeginLoadResponse struct {
@@ -3871,12 +3917,18 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x1b\n" +
 	"\tloaded_at\x18\x02 \x01(\tR\bloadedAt\x12\"\n" +
 	"\rrun_id_column\x18\x03 \x01(\tR\vrunIdColumn\x12(\n" +
-	"\x10loaded_at_column\x18\x04 \x01(\tR\x0eloadedAtColumn\"\xa4\x01\n" +
+	"\x10loaded_at_column\x18\x04 \x01(\tR\x0eloadedAtColumn\"\xf0\x02\n" +
 	"\vModeOptions\x12\x18\n" +
 	"\adeletes\x18\x01 \x01(\tR\adeletes\x12-\n" +
 	"\x10max_delete_ratio\x18\x02 \x01(\x01H\x00R\x0emaxDeleteRatio\x88\x01\x01\x12\x14\n" +
 	"\x05where\x18\x03 \x01(\tR\x05where\x12!\n" +
-	"\fpartition_by\x18\x04 \x03(\tR\vpartitionByB\x13\n" +
+	"\fpartition_by\x18\x04 \x03(\tR\vpartitionBy\x12'\n" +
+	"\x0ftracked_columns\x18\n" +
+	" \x03(\tR\x0etrackedColumns\x12*\n" +
+	"\x11valid_from_column\x18\v \x01(\tR\x0fvalidFromColumn\x12&\n" +
+	"\x0fvalid_to_column\x18\f \x01(\tR\rvalidToColumn\x12*\n" +
+	"\x11is_current_column\x18\r \x01(\tR\x0fisCurrentColumn\x12!\n" +
+	"\fhard_deletes\x18\x0e \x01(\tR\vhardDeletesB\x13\n" +
 	"\x11_max_delete_ratio\"\xac\x01\n" +
 	"\x11BeginLoadResponse\x12\x18\n" +
 	"\astaging\x18\x01 \x01(\tR\astaging\x12/\n" +
