@@ -38,6 +38,10 @@ type Capabilities struct {
 	// list them, and those the sink accepts in Write (protocol v1.2).
 	SourcePayloadFormats []string
 	SinkPayloadFormats   []string
+	// StagingTypes are the sink.staging types the sink loads from;
+	// StagingRequired: it loads only through object storage.
+	StagingTypes    []string
+	StagingRequired bool
 }
 
 // Spec is a connector's answer to GetSpec.

@@ -71,6 +71,8 @@ func Capabilities(c *connectorv1.Capabilities) catalog.Capabilities {
 		Fencing:               c.GetFencing(),
 		SourcePayloadFormats:  slices.Clone(c.GetSourcePayloadFormats()),
 		SinkPayloadFormats:    slices.Clone(c.GetSinkPayloadFormats()),
+		StagingTypes:          slices.Clone(c.GetStagingTypes()),
+		StagingRequired:       c.GetStagingRequired(),
 	}
 	for _, m := range c.GetSourceModes() {
 		out.SourceModes = append(out.SourceModes, sourceModes[m])
@@ -98,6 +100,8 @@ func WireCapabilities(c catalog.Capabilities) *connectorv1.Capabilities {
 		Fencing:               c.Fencing,
 		SourcePayloadFormats:  slices.Clone(c.SourcePayloadFormats),
 		SinkPayloadFormats:    slices.Clone(c.SinkPayloadFormats),
+		StagingTypes:          slices.Clone(c.StagingTypes),
+		StagingRequired:       c.StagingRequired,
 	}
 	for _, m := range c.SourceModes {
 		out.SourceModes = append(out.SourceModes, wireSourceModes[m])
