@@ -127,6 +127,9 @@ func showRead(r *catalog.ReadRequest) json.RawMessage {
 func showBegin(r *catalog.BeginLoad) json.RawMessage {
 	c := r.Clone()
 	c.ConfigJSON = nil
+	if c.Staging != nil {
+		c.Staging.CredentialsJSON = nil
+	}
 	b, err := v1convert.BeginJSON(c)
 	if err != nil {
 		return nil
