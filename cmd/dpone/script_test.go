@@ -125,6 +125,7 @@ func TestScripts(t *testing.T) {
 					env.Setenv("DPONE_CONN_KAFKA_SCHEMA_REGISTRY_URL", registry)
 				}
 			}
+			setupVault(env)
 			if pgDSN == "" {
 				return nil
 			}
@@ -156,6 +157,8 @@ func TestScripts(t *testing.T) {
 				return bqEndpoint != "", nil
 			case "registry":
 				return kafka != "" && registry != "", nil
+			case "vault":
+				return os.Getenv("DPONE_TEST_VAULT_ADDR") != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -179,6 +182,7 @@ func TestScripts(t *testing.T) {
 			"runid":        cmdRunID,
 			"faultplugins": cmdFaultPlugins,
 			"parquet":      cmdParquet,
+			"vaultkv":      cmdVaultKV,
 		},
 	})
 }

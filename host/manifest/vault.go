@@ -84,7 +84,7 @@ func (b *builder) vaultConfig() *VaultConfig {
 	}
 	a := n.get("auth")
 	c := &VaultConfig{Address: b.interpolate(n.get("address"), "vault.address"), Namespace: n.get("namespace").str(),
-		KVMount: n.get("kv_mount").str(), PathPrefix: n.get("path_prefix").str(),
+		KVMount: n.get("kv_mount").str(), PathPrefix: strings.Trim(b.interpolate(n.get("path_prefix"), "vault.path_prefix"), "/"),
 		Auth: VaultAuth{Method: a.get("method").str(), Mount: a.get("mount").str(),
 			Token: b.interpolate(a.get("token"), "vault.auth.token"), RoleID: b.interpolate(a.get("role_id"), "vault.auth.role_id"),
 			SecretID: b.interpolate(a.get("secret_id"), "vault.auth.secret_id"), Role: a.get("role").str(),
@@ -121,7 +121,8 @@ func (b *builder) vaultConfig() *VaultConfig {
 	if conns != nil && conns.kind == mapNode {
 		for _, id := range conns.keys {
 			e := conns.m[id]
-			r := VaultRef{ID: id, Kind: e.get("kind").str(), Mount: e.get("mount").str(), Path: strings.Trim(e.get("path").str(), "/"), Line: e.line}
+			r := VaultRef{ID: id, Kind: e.get("kind").str(), Mount: e.get("mount").str(), Line: e.line,
+				Path: strings.Trim(b.interpolate(e.get("path"), "vault.connections."+id+".path"), "/")}
 			switch r.Kind {
 			case "":
 				r.Kind = "kv"
