@@ -54,8 +54,9 @@ func (b *builder) staging(u *Unit) {
 	if n == nil || n.kind != mapNode {
 		return
 	}
-	s := &Staging{Type: n.get("type").str(), Bucket: n.get("bucket").str(), Prefix: n.get("prefix").str(),
-		Endpoint: n.get("endpoint").str(), Region: n.get("region").str(), ConnectionID: n.get("connection_id").str(),
+	s := &Staging{Type: n.get("type").str(), Bucket: b.interpolate(n.get("bucket"), "sink.staging.bucket"),
+		Prefix: b.interpolate(n.get("prefix"), "sink.staging.prefix"), Endpoint: b.interpolate(n.get("endpoint"), "sink.staging.endpoint"),
+		Region: n.get("region").str(), ConnectionID: n.get("connection_id").str(),
 		ConnectionType: n.get("connection_type").str(), Line: n.line}
 	line := func(key string) int {
 		if c := n.get(key); c != nil {

@@ -151,3 +151,12 @@ func (a *Area) Loads(ctx context.Context) ([]string, error) {
 	}
 	return ids, nil
 }
+
+// OpenFile opens file name (a File.Name of the manifest) of loadID, for a
+// loader that copies the files where it can read them.
+func (a *Area) OpenFile(ctx context.Context, loadID, name string) (io.ReadCloser, error) {
+	if err := checkLoadID(loadID); err != nil {
+		return nil, err
+	}
+	return a.bucket.Get(ctx, a.loadPrefix(loadID)+name)
+}
