@@ -126,6 +126,7 @@ func TestScripts(t *testing.T) {
 				}
 			}
 			setupVault(env)
+			env.Setenv("S3_ENDPOINT", os.Getenv("DPONE_TEST_S3_ENDPOINT")) // gofakes3, bucket dpone-test
 			if pgDSN == "" {
 				return nil
 			}
@@ -157,6 +158,8 @@ func TestScripts(t *testing.T) {
 				return bqEndpoint != "", nil
 			case "registry":
 				return kafka != "" && registry != "", nil
+			case "s3":
+				return os.Getenv("DPONE_TEST_S3_ENDPOINT") != "", nil
 			case "vault":
 				return os.Getenv("DPONE_TEST_VAULT_ADDR") != "", nil
 			}

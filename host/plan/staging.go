@@ -27,6 +27,26 @@ func stagingRequest(s *manifest.Staging) (*catalog.Staging, error) {
 	return out, nil
 }
 
+// stagingFiles says where sink.staging puts a load's files, for plan.
+func stagingFiles(s *manifest.Staging) string {
+	if s == nil {
+		return ""
+	}
+	where := s.Prefix
+	switch s.Type {
+	case "s3", "gcs":
+		where = map[string]string{"s3": "s3://", "gcs": "gs://"}[s.Type] + s.Bucket + "/" + s.Prefix
+	}
+	where = strings.TrimSuffix(where, "/") + "/<load id>/part-N.parquet + " + "_manifest.json (sha256, verified before loading)"
+	if s.Endpoint != "" {
+		where += " at " + s.Endpoint
+	}
+	if s.Keep {
+		return where + "; kept after the commit"
+	}
+	return where + "; removed after the commit"
+}
+
 // checkStaging refuses a sink.staging the sink does not load from, and a
 // unit without one when the sink loads only through object storage.
 func checkStaging(u *manifest.Unit, caps catalog.Capabilities) []error {

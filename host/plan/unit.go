@@ -28,6 +28,8 @@ type Unit struct {
 	UniqueKey       []string `json:"unique_key,omitempty"`
 	ReadMode        string   `json:"read_mode"`
 	Staging         string   `json:"staging"`
+	// Files is where sink.staging puts the load's files ("" without it).
+	Files string `json:"files,omitempty"`
 	TargetState     string   `json:"target_state"`
 	Columns         []string `json:"columns,omitempty"`
 	Evolution       []string `json:"evolution,omitempty"`
