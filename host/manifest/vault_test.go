@@ -125,3 +125,23 @@ func TestVaultWithoutReader(t *testing.T) {
 		t.Errorf("got CredentialsMissing %q, want it to name the Vault path", got)
 	}
 }
+
+// TestVaultStagingCredentials: sink.staging's connection reads Vault too.
+func TestVaultStagingCredentials(t *testing.T) {
+	fv := &fakeVault{secrets: map[string]map[string]any{
+		"secret:dpone/lake": {"access_key_id": "AK", "secret_access_key": "SK-secret"}}}
+	opts := MapEnv(nil)
+	opts.Vault = fv
+	m, err := Parse([]byte(stagingUnit("vault: {address: http://127.0.0.1:8200}\n",
+		"      {type: s3, bucket: b, connection_id: lake, connection_type: vault}")), "m.yaml", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.Units[0].Sink.Staging
+	if s.Credentials["access_key_id"] != "AK" || s.Credentials["secret_access_key"] != "SK-secret" {
+		t.Fatalf("got %d credential fields, want the Vault secret's two", len(s.Credentials))
+	}
+	if strings.Contains(fmt.Sprint(s), "SK-secret") {
+		t.Fatalf("the staging area prints its secret: %v", s)
+	}
+}
