@@ -29,10 +29,10 @@ type Unit struct {
 	ReadMode        string   `json:"read_mode"`
 	Staging         string   `json:"staging"`
 	// Files is where sink.staging puts the load's files ("" without it).
-	Files string `json:"files,omitempty"`
-	TargetState     string   `json:"target_state"`
-	Columns         []string `json:"columns,omitempty"`
-	Evolution       []string `json:"evolution,omitempty"`
+	Files       string   `json:"files,omitempty"`
+	TargetState string   `json:"target_state"`
+	Columns     []string `json:"columns,omitempty"`
+	Evolution   []string `json:"evolution,omitempty"`
 	// DDL is what the sink runs before staging, as the sink rendered it;
 	// run applies exactly these changes and reports the statements.
 	DDL []string `json:"ddl,omitempty"`
