@@ -24,6 +24,12 @@ func stagings(t *testing.T, keep bool) map[string]*sdk.Staging {
 	} else {
 		t.Log("DPONE_TEST_S3_ENDPOINT not set (scripts/s3.sh start): s3 not tested")
 	}
+	if ep := os.Getenv("DPONE_TEST_GCS_ENDPOINT"); ep != "" {
+		out["gcs"] = &sdk.Staging{Type: "gcs", Bucket: "dpone-test", Prefix: "duckdb-" + strings.ReplaceAll(t.Name(), "/", "-") + "-" + filepath.Base(t.TempDir()),
+			Endpoint: ep, Keep: keep}
+	} else {
+		t.Log("DPONE_TEST_GCS_ENDPOINT not set (scripts/gcs.sh start): gcs not tested")
+	}
 	return out
 }
 
