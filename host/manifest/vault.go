@@ -83,6 +83,13 @@ func (b *builder) vaultConfig() *VaultConfig {
 		return nil
 	}
 	a := n.get("auth")
+	if b.opts.WithoutCredentials {
+		// Commands that read no credentials do not need the login's
+		// ${VAR}s either (Vault is not contacted).
+		var missing []string
+		b.missing = &missing
+		defer func() { b.missing = nil }()
+	}
 	c := &VaultConfig{Address: b.interpolate(n.get("address"), "vault.address"), Namespace: n.get("namespace").str(),
 		KVMount: n.get("kv_mount").str(), PathPrefix: strings.Trim(b.interpolate(n.get("path_prefix"), "vault.path_prefix"), "/"),
 		Auth: VaultAuth{Method: a.get("method").str(), Mount: a.get("mount").str(),
@@ -106,7 +113,7 @@ func (b *builder) vaultConfig() *VaultConfig {
 	case "":
 		c.Auth.Method = "token"
 	case "approle":
-		if c.Auth.RoleID == "" || c.Auth.SecretID == "" {
+		if (c.Auth.RoleID == "" || c.Auth.SecretID == "") && (!b.opts.WithoutCredentials || a.get("role_id") == nil || a.get("secret_id") == nil) {
 			b.p.add(ErrInvalid, a.line, "", "vault.auth.method approle needs role_id and secret_id (e.g. secret_id: ${VAULT_SECRET_ID})")
 		}
 	case "kubernetes":

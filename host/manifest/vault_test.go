@@ -145,3 +145,19 @@ func TestVaultStagingCredentials(t *testing.T) {
 		t.Fatalf("the staging area prints its secret: %v", s)
 	}
 }
+
+// TestVaultOffline: validate and render need neither Vault nor the
+// login's environment variables.
+func TestVaultOffline(t *testing.T) {
+	src := oneUnit("vault:\n  address: \"${VAULT_ADDR}\"\n  auth: {method: approle, role_id: \"${RID}\", secret_id: \"${SID}\"}\n",
+		"    {type: postgres, connection_id: shop_pg, connection_type: vault}")
+	opts := MapEnv(nil)
+	opts.WithoutCredentials = true
+	if _, err := Parse([]byte(src), "m.yaml", opts); err != nil {
+		t.Fatalf("offline: %v", err)
+	}
+	_, err := Parse([]byte(src), "m.yaml", MapEnv(nil))
+	if err == nil || !strings.Contains(err.Error(), "environment variable VAULT_ADDR is not set") {
+		t.Fatalf("online: got %v, want the missing variables named", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/vault/api"
@@ -26,6 +27,13 @@ func (p *Provider) login(ctx context.Context, c *api.Client, a manifest.VaultAut
 	case "", "token":
 		if a.Token != "" {
 			c.SetToken(a.Token)
+		}
+		if c.Token() == "" { // the vault CLI's token helper file
+			if home, err := os.UserHomeDir(); err == nil {
+				if b, err := os.ReadFile(filepath.Join(home, ".vault-token")); err == nil {
+					c.SetToken(strings.TrimSpace(string(b)))
+				}
+			}
 		}
 		if c.Token() == "" {
 			return fmt.Errorf("vault: no token: set VAULT_TOKEN, vault.auth.token (e.g. ${VAULT_TOKEN}), or use auth method approle or kubernetes")
