@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dpone-go/dpone/host/manifest"
+	"github.com/dpone-go/dpone/host/state"
 	"github.com/dpone-go/dpone/host/vault"
 )
 
@@ -20,4 +21,17 @@ func (app *App) credentialOptions() (manifest.Options, func()) {
 			fmt.Fprintf(app.Err, "dpone: %v\n", err)
 		}
 	}
+}
+
+// closingStore is a state store whose Close also revokes the Vault leases
+// its manifest's credentials took (credentialOptions' close).
+type closingStore struct {
+	state.Store
+	closeVault func()
+}
+
+// Close closes the store, then the Vault leases.
+func (s closingStore) Close() error {
+	defer s.closeVault()
+	return s.Store.Close()
 }
