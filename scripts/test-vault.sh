@@ -20,4 +20,8 @@ export DPONE_TEST_PG_DSN
 eval "$(scripts/vault.sh start "$dir/vault")"
 export DPONE_TEST_VAULT_ADDR DPONE_TEST_VAULT_TOKEN
 (cd host && go test -count=1 -v ./vault)
-go test -count=1 -run 'TestScripts/vault_' ./cmd/dpone
+# the vault_* scripts load PostgreSQL into DuckDB: build those two plugins only
+mkdir -p "$dir/plugins"
+(cd plugins/postgres && go build -o "$dir/plugins/dpone-connector-postgres" .)
+(cd plugins/duckdb && go build -tags=duckdb_arrow -o "$dir/plugins/dpone-connector-duckdb" .)
+DPONE_PLUGIN_DIR="$dir/plugins" go test -count=1 -v -run 'TestScripts/vault_' ./cmd/dpone
