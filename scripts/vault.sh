@@ -26,7 +26,10 @@ build)
     # it (go install pkg@version also asks for the version list).
     # The module's go.mod replaces its api and sdk modules with ./api and
     # ./sdk, which the module zip leaves out: build a writable copy that
-    # drops those replaces and uses the released versions it requires.
+    # drops those replaces and uses the released versions it requires. The
+    # sdk it requires (v0.21.0) gave framework.Backend.ActivationFunc a
+    # third argument after this tag's code was written (and v0.20.0 lacks
+    # other methods it uses): two lines adapt the one caller and callee.
     mod=$(cd /tmp && GOWORK=off go mod download -json "github.com/hashicorp/vault@$ver" |
       python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
     src=$(dirname "$bin")/../src/vault-$ver
@@ -36,6 +39,8 @@ build)
       for r in api api/auth/approle api/auth/kubernetes api/auth/userpass sdk; do
         GOWORK=off go mod edit -dropreplace="github.com/hashicorp/vault/$r"
       done &&
+      sed -i 's/activateDeduplication(ctx context.Context, req \*logical.Request) error {/activateDeduplication(ctx context.Context, req *logical.Request, _ string) error {/' vault/identity_store_util.go &&
+      sed -i 's/b.idStoreBackend.ActivationFunc(ctx, nil)/b.idStoreBackend.ActivationFunc(ctx, nil, "")/' vault/logical_system_activation_flags.go &&
       CGO_ENABLED=0 GOWORK=off GOFLAGS=-mod=mod go build -o "$bin.tmp" .)
     mv "$bin.tmp" "$bin"
   fi
