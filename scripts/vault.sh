@@ -28,8 +28,9 @@ build)
     # ./sdk, which the module zip leaves out: build a writable copy that
     # drops those replaces and uses the released versions it requires. The
     # sdk it requires (v0.21.0) gave framework.Backend.ActivationFunc a
-    # third argument after this tag's code was written (and v0.20.0 lacks
-    # other methods it uses): two lines adapt the one caller and callee.
+    # third argument and LockManager.RestorePolicy lost its key name result
+    # after this tag's code was written (and v0.20.0 lacks other methods it
+    # uses): three lines adapt the callers (a test server only).
     mod=$(cd /tmp && GOWORK=off go mod download -json "github.com/hashicorp/vault@$ver" |
       python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
     src=$(dirname "$bin")/../src/vault-$ver
@@ -41,6 +42,7 @@ build)
       done &&
       sed -i 's/activateDeduplication(ctx context.Context, req \*logical.Request) error {/activateDeduplication(ctx context.Context, req *logical.Request, _ string) error {/' vault/identity_store_util.go &&
       sed -i 's/b.idStoreBackend.ActivationFunc(ctx, nil)/b.idStoreBackend.ActivationFunc(ctx, nil, "")/' vault/logical_system_activation_flags.go &&
+      sed -i 's/restoredKeyName, err := b.lm.RestorePolicy(ctx, req.Storage, keyName, backupB64, force)/restoredKeyName, err := keyName, b.lm.RestorePolicy(ctx, req.Storage, keyName, backupB64, force)/' builtin/logical/transit/path_restore.go &&
       CGO_ENABLED=0 GOWORK=off GOFLAGS=-mod=mod go build -o "$bin.tmp" .)
     mv "$bin.tmp" "$bin"
   fi
