@@ -1,5 +1,5 @@
 # dpone: thin targets; anything longer lives in scripts/.
-.PHONY: build test test-bigquery test-mssql demo proto proto-check lint bench vuln clean
+.PHONY: build test test-bigquery test-mssql test-vault demo proto proto-check lint bench vuln clean
 
 # go.mod asks for go1.27.3; the go command fetches it through the module proxy.
 export GOTOOLCHAIN = go1.27.3
@@ -16,6 +16,9 @@ test-bigquery:
 
 test-mssql:
 	@scripts/test-mssql.sh
+
+test-vault:
+	@scripts/test-vault.sh
 
 demo: build
 	@scripts/demo.sh

@@ -54,6 +54,12 @@ type Spec struct {
 	// backfill can read it chunk by chunk. Without it, the host refuses a
 	// backfill of the source's units and the SDK refuses a ranged Read.
 	CursorRange bool
+	// StagingTypes lists the sink.staging types ("local", "s3", "gcs") a
+	// Destination loads from (LoadRequest.Staging); plan refuses the
+	// others. StagingRequired: the Destination loads only that way, and
+	// plan refuses a unit without sink.staging.
+	StagingTypes    []string
+	StagingRequired bool
 }
 
 // Connector is what a plugin's factory returns. It must implement Source,
@@ -162,6 +168,10 @@ type LoadRequest struct {
 	Options json.RawMessage
 	// Fence names the load's unit and its lock generation (see Fence).
 	Fence Fence
+	// Staging is the unit's object-storage staging area (sink.staging),
+	// nil when the manifest sets none; sent only to a Destination that
+	// lists its type in Spec.StagingTypes.
+	Staging *Staging
 }
 
 // WriteResult reports what Write staged.

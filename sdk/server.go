@@ -59,6 +59,9 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 		Transactions:          spec.Transactions,
 		Fencing:               spec.Fencing,
 	}
+	if _, ok := c.(Destination); ok {
+		caps.StagingTypes, caps.StagingRequired = spec.StagingTypes, spec.StagingRequired
+	}
 	if _, ok := c.(Source); ok {
 		caps.Source = true
 		caps.CursorRange = spec.CursorRange
@@ -380,6 +383,9 @@ func loadRequest(cfg []byte, loadID string, b *connectorv1.BeginLoadRequest, len
 		return lr, err
 	}
 	lr.Load, lr.Options = load, own
+	if lr.Staging, err = stagingOf(b); err != nil && !lenient {
+		return lr, err
+	}
 	if len(lr.Config) == 0 {
 		lr.Config = b.GetConfigJson()
 	}

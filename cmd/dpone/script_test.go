@@ -127,6 +127,8 @@ func TestScripts(t *testing.T) {
 					env.Setenv("DPONE_CONN_KAFKA_SCHEMA_REGISTRY_URL", registry)
 				}
 			}
+			setupVault(env)
+			env.Setenv("S3_ENDPOINT", os.Getenv("DPONE_TEST_S3_ENDPOINT")) // gofakes3, bucket dpone-test
 			if pgDSN == "" {
 				return nil
 			}
@@ -158,6 +160,10 @@ func TestScripts(t *testing.T) {
 				return bqEndpoint != "", nil
 			case "registry":
 				return kafka != "" && registry != "", nil
+			case "s3":
+				return os.Getenv("DPONE_TEST_S3_ENDPOINT") != "", nil
+			case "vault":
+				return os.Getenv("DPONE_TEST_VAULT_ADDR") != "", nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -181,6 +187,7 @@ func TestScripts(t *testing.T) {
 			"runid":        cmdRunID,
 			"faultplugins": cmdFaultPlugins,
 			"parquet":      cmdParquet,
+			"vaultkv":      cmdVaultKV,
 		},
 	})
 }

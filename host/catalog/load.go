@@ -30,6 +30,26 @@ type BeginLoad struct {
 	// once the sink accepted it, the format of the load's Write streams
 	// (protocol v1.2); "" means Arrow.
 	PayloadFormat string
+	// Staging is the unit's object-storage staging area (sink.staging),
+	// nil when it has none.
+	Staging *Staging
+}
+
+// Staging is an object-storage staging area: where a sink that loads
+// from files writes a load's Parquet parts and checksum manifest.
+type Staging struct {
+	// Type is local, s3 or gcs.
+	Type   string
+	Bucket string
+	Prefix string
+	Keep   bool
+	// Endpoint and Region address an S3 API or GCS other than the cloud's.
+	Endpoint string
+	Region   string
+	// CredentialsJSON are the staging connection's resolved fields (a
+	// JSON object), nil for the environment's default credentials. A
+	// secret: plan shows it removed and state never keeps it.
+	CredentialsJSON []byte
 }
 
 // Clone returns a copy of b whose own fields can be changed without
@@ -45,6 +65,10 @@ func (b *BeginLoad) Clone() *BeginLoad {
 		c.Target = &t
 	}
 	c.UniqueKey = append([]string(nil), b.UniqueKey...)
+	if b.Staging != nil {
+		s := *b.Staging
+		c.Staging = &s
+	}
 	return &c
 }
 

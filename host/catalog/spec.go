@@ -44,6 +44,10 @@ type Capabilities struct {
 	SinkPayloadFormats   []string
 	// The source reads a cursor range (protocol v1.3): dpone backfill.
 	CursorRange bool
+	// StagingTypes are the sink.staging types the sink loads from;
+	// StagingRequired: it loads only through object storage.
+	StagingTypes    []string
+	StagingRequired bool
 }
 
 // Spec is a connector's answer to GetSpec.

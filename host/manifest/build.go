@@ -19,10 +19,12 @@ type builder struct {
 	// missing collects, with Options.WithoutCredentials, the variables a
 	// connection being resolved lacks (instead of errors).
 	missing *[]string
+	vault   *VaultConfig // the vault block, nil when absent
 }
 
 func (b *builder) build() {
 	b.header()
+	b.vault = b.vaultConfig()
 	schemas := b.root.get("schemas")
 	if schemas == nil || schemas.kind != mapNode || len(schemas.keys) == 0 {
 		line := b.root.line
@@ -154,6 +156,7 @@ func (b *builder) unit(s string, schemaDefaults *node, i int, t *node) *Unit {
 	b.extract(u)
 	b.credentials(u, "source")
 	b.credentials(u, "sink")
+	b.staging(u)
 	u.origins = map[string]string{}
 	collectOrigins(doc, "", u.origins)
 	return u

@@ -64,14 +64,12 @@ func (b *builder) credentials(u *Unit, side string) {
 		b.setConfig(u, side, e, cfg, layers)
 		return
 	case "vault":
-		b.p.add(ErrUnsupported, n.get("connection_type").line, u.ID, "%s.connection_type vault is not supported yet: use env (DPONE_CONN_<ID>_<FIELD>), params, or the connections block", side)
-		return
 	default:
 		b.p.add(ErrInvalid, n.get("connection_type").line, u.ID, "%s.connection_type %q is not a credential provider%s", side, e.ConnectionType, didYouMean(e.ConnectionType, ConnectionTypes))
 		return
 	}
-	if e.ConnectionID != "" {
-		r := b.resolveConnection(u, side, e, line)
+	if e.ConnectionID != "" || e.ConnectionType == "vault" {
+		r := b.connection(u, side, e, line)
 		if !r.ok {
 			return
 		}
@@ -81,6 +79,16 @@ func (b *builder) credentials(u *Unit, side string) {
 		e.CredentialsMissing = r.missing
 	}
 	b.setConfig(u, side, e, cfg, layers)
+}
+
+// connection resolves e's connection through its provider: Vault for
+// connection_type vault, else the connections block or the environment.
+// where names the endpoint in messages (source, sink, sink.staging).
+func (b *builder) connection(u *Unit, where string, e *Endpoint, line int) *credResult {
+	if e.ConnectionType == "vault" {
+		return b.vaultConnection(u, where, e, line)
+	}
+	return b.resolveConnection(u, where, e, line)
 }
 
 // setConfig stores cfg in e and a redacted copy in the unit's tree.

@@ -99,10 +99,10 @@ func TestCredentials(t *testing.T) {
 			config: map[string]any{},
 		},
 		{
-			name:   "vault is not supported yet",
+			name:   "vault needs the vault block",
 			source: "    {type: postgres, connection_id: x, connection_type: vault}",
-			err:    `m.yaml:5: unit public.t: source.connection_type vault is not supported yet: use env (DPONE_CONN_<ID>_<FIELD>), params, or the connections block`,
-			kind:   ErrUnsupported,
+			err:    `m.yaml:5: unit public.t: source.connection_type vault needs a top-level vault block (at least vault: {address: https://vault:8200})`,
+			kind:   ErrInvalid,
 		},
 		{
 			name:   "unknown provider",

@@ -51,7 +51,7 @@ func TestErrors(t *testing.T) {
 		{
 			name: "unknown top-level key lists the allowed ones when nothing is close",
 			edit: [][2]string{{"vars: {sys: shop}", "vars: {sys: shop}\nzzzzzzz: 1"}},
-			want: []string{`m.yaml:4: unknown key "zzzzzzz" in the top level (expected one of: connections, defaults, kind, metadata, naming, plugins, run, schemas, state, vars)`},
+			want: []string{`m.yaml:4: unknown key "zzzzzzz" in the top level (expected one of: connections, defaults, kind, metadata, naming, plugins, run, schemas, state, vars, vault)`},
 			kind: ErrUnknownKey,
 		},
 		{

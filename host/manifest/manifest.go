@@ -29,6 +29,9 @@ type Options struct {
 	// render, explain): such an endpoint's Config lacks them and its
 	// CredentialsMissing says what is missing.
 	WithoutCredentials bool
+	// Vault reads the credentials of connection_type vault; nil refuses
+	// them (unless WithoutCredentials). host/vault provides one.
+	Vault SecretReader
 }
 
 // MapEnv returns Options whose environment is exactly env.
@@ -133,6 +136,9 @@ type Endpoint struct {
 	Table    TableRef
 	Options  map[string]any
 	Strategy Strategy
+	// Staging is sink.staging, the unit's object-storage staging area
+	// (nil when absent).
+	Staging *Staging `json:",omitempty"`
 	// SharedTarget (sink.shared_target) lets this unit load a target that
 	// other units load too; without it, a sink refuses a target whose
 	// receipts name another unit (two writers would double an append).

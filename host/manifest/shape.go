@@ -42,6 +42,10 @@ var (
 		}},
 		"options":       anyMap,
 		"shared_target": scalarS,
+		"staging": {kind: shapeFields, fields: map[string]*shape{
+			"type": scalarS, "bucket": scalarS, "prefix": scalarS, "keep": scalarS,
+			"endpoint": scalarS, "region": scalarS, "connection_id": scalarS, "connection_type": scalarS,
+		}},
 		"strategy": {kind: shapeFields, open: true, fields: map[string]*shape{
 			"mode":       scalarS,
 			"unique_key": scalarList,
@@ -92,6 +96,16 @@ var (
 		"run": {kind: shapeFields, fields: map[string]*shape{
 			"parallel": scalarS,
 			"retries":  scalarS,
+		}},
+		"vault": {kind: shapeFields, fields: map[string]*shape{
+			"address": scalarS, "namespace": scalarS, "kv_mount": scalarS, "path_prefix": scalarS,
+			"auth": {kind: shapeFields, fields: map[string]*shape{
+				"method": scalarS, "mount": scalarS, "token": scalarS, "role_id": scalarS,
+				"secret_id": scalarS, "role": scalarS, "token_path": scalarS,
+			}},
+			"connections": {kind: shapeMapOf, elem: &shape{kind: shapeFields, fields: map[string]*shape{
+				"kind": scalarS, "mount": scalarS, "path": scalarS, "template": {kind: shapeMapOf, elem: scalarS},
+			}}},
 		}},
 		"plugins": {kind: shapeFields, fields: map[string]*shape{
 			"dir":       scalarS,

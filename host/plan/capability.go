@@ -33,6 +33,9 @@ func checkCapabilities(u *manifest.Unit, src, sink *catalog.Spec) error {
 				u.ID, u.Sink.Type, m, strings.Join(caps.SinkModes, ", ")))
 		}
 	}
+	if sink != nil && sink.Capabilities.Destination {
+		errs = append(errs, checkStaging(u, sink.Capabilities)...)
+	}
 	if s, _ := u.Source.Options["incremental_strategy"].(string); s != "" && src != nil {
 		if got := src.Capabilities.IncrementalStrategies; !slices.Contains(got, s) {
 			supported := strings.Join(got, ", ")

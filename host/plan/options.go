@@ -61,6 +61,9 @@ func BeginRequest(u *manifest.Unit, spec *catalog.Spec, cfg []byte, loadID strin
 		return nil, err
 	}
 	req := &catalog.BeginLoad{ConfigJSON: cfg, LoadID: loadID, Target: table, Schema: s}
+	if req.Staging, err = stagingRequest(u.Sink.Staging); err != nil {
+		return nil, fmt.Errorf("unit %s: %w", u.ID, err)
+	}
 	if err := v1convert.ApplyLoad(l, req, spec.Capabilities.TypedOptions); err != nil {
 		var ke *loadopts.KeyError
 		if errors.As(err, &ke) {

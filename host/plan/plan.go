@@ -113,6 +113,9 @@ func (p *Plan) WriteText(w io.Writer) {
 			row("depends on", strings.Join(u.DependsOn, ", "))
 		}
 		row("staging", u.Staging)
+		if u.Files != "" {
+			row("files", u.Files)
+		}
 		if u.Path != "" {
 			row("path", u.Path)
 		}

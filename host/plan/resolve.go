@@ -47,6 +47,7 @@ func (p *Planner) Resolve(ctx context.Context, u *manifest.Unit) (*Unit, error) 
 		UniqueKey: u.Sink.Strategy.UniqueKey, ReadMode: "full", Staging: "_dpone_stg_<load id> in " + u.Sink.Table.Schema,
 		StateBefore: "none", StateAfter: "unchanged (full read)", M: u,
 		SourceConfig: u.Source.RedactedConfig(), SinkConfig: u.Sink.RedactedConfig(), Contract: u.SchemaContract,
+		Files: stagingFiles(u.Sink.Staging),
 	}
 	if err := p.resolve(ctx, u, up); err != nil {
 		up.Error = err.Error()

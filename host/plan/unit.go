@@ -28,9 +28,11 @@ type Unit struct {
 	UniqueKey       []string `json:"unique_key,omitempty"`
 	ReadMode        string   `json:"read_mode"`
 	Staging         string   `json:"staging"`
-	TargetState     string   `json:"target_state"`
-	Columns         []string `json:"columns,omitempty"`
-	Evolution       []string `json:"evolution,omitempty"`
+	// Files is where sink.staging puts the load's files ("" without it).
+	Files       string   `json:"files,omitempty"`
+	TargetState string   `json:"target_state"`
+	Columns     []string `json:"columns,omitempty"`
+	Evolution   []string `json:"evolution,omitempty"`
 	// DDL is what the sink runs before staging, as the sink rendered it;
 	// run applies exactly these changes and reports the statements.
 	DDL []string `json:"ddl,omitempty"`
@@ -127,6 +129,9 @@ func showRead(r *catalog.ReadRequest) json.RawMessage {
 func showBegin(r *catalog.BeginLoad) json.RawMessage {
 	c := r.Clone()
 	c.ConfigJSON = nil
+	if c.Staging != nil {
+		c.Staging.CredentialsJSON = nil
+	}
 	b, err := v1convert.BeginJSON(c)
 	if err != nil {
 		return nil

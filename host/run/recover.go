@@ -136,5 +136,6 @@ func resumeRequest(u *manifest.Unit, spec *catalog.Spec, cfg []byte, l state.Loa
 	// Every later call names the load by the id it is recorded under.
 	begin.LoadID = l.ID
 	begin.ConfigJSON, begin.OptionsJSON, begin.FenceGeneration = cfg, opts.OptionsJSON, gen
+	begin.Staging = opts.Staging // state keeps none: its credentials are resolved anew
 	return rec.Sink, begin, nil
 }

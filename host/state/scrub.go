@@ -35,6 +35,8 @@ type LoadRecord struct {
 const (
 	beginConfigField  protowire.Number = 1
 	beginOptionsField protowire.Number = 7
+	// The staging area (its credentials): re-resolved like the config.
+	beginStagingField protowire.Number = 50
 )
 
 // NewLoadRecord encodes the record stored with a load: begin is the load's
@@ -66,7 +68,7 @@ func DecodeLoadRecord(b []byte) (LoadRecord, error) {
 }
 
 // stripBegin returns an encoded BeginLoadRequest without its config and
-// options fields, and the options' bytes (the last occurrence, as protobuf
+// options fields (and its staging area), and the options' bytes (the last occurrence, as protobuf
 // reads a repeated scalar). It fails on bytes that are not a protobuf
 // message.
 func stripBegin(b []byte) (clean, opts []byte, err error) {
@@ -81,7 +83,7 @@ func stripBegin(b []byte) (clean, opts []byte, err error) {
 			return nil, nil, fmt.Errorf("not a BeginLoadRequest: %w", protowire.ParseError(m))
 		}
 		switch num {
-		case beginConfigField:
+		case beginConfigField, beginStagingField:
 		case beginOptionsField:
 			v, k := protowire.ConsumeBytes(b[n:])
 			if typ != protowire.BytesType || k < 0 {

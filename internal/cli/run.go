@@ -88,9 +88,14 @@ type session struct {
 	units []*manifest.Unit
 	store state.Store
 	pool  *run.Pool
+	// closeVault revokes the Vault leases the manifest's credentials took.
+	closeVault func()
 }
 
 func (s *session) close() {
+	if s.closeVault != nil {
+		defer s.closeVault()
+	}
 	if s.pool != nil {
 		s.pool.Close()
 	}
@@ -102,10 +107,23 @@ func (s *session) close() {
 // openSession loads the manifest, selects units, opens the state store and
 // prepares (but does not start) the connector pool.
 func openSession(ctx context.Context, app *App, path string, selectors, excludes []string, stateURL string) (*session, error) {
-	m, err := manifest.Load(path, manifest.Options{})
+	opts, closeVault := app.credentialOptions()
+	m, err := manifest.Load(path, opts)
 	if err != nil {
+		closeVault()
 		return nil, asUsage(err)
 	}
+	s, err := openUnits(ctx, app, path, m, selectors, excludes, stateURL)
+	if err != nil {
+		closeVault()
+		return nil, err
+	}
+	s.closeVault = closeVault
+	return s, nil
+}
+
+// openUnits is openSession after the manifest loaded.
+func openUnits(ctx context.Context, app *App, path string, m *manifest.Manifest, selectors, excludes []string, stateURL string) (*session, error) {
 	units, err := m.Select(selectors, excludes)
 	if err != nil {
 		return nil, asUsage(err)

@@ -45,7 +45,14 @@ func (f *stateFlags) open(ctx context.Context) (state.Store, string, error) {
 // without it), and says on stderr which state it opened.
 func (f *stateFlags) openManifest(ctx context.Context) (state.Store, *manifest.Manifest, error) {
 	if f.manifest != "" {
-		m, err := manifest.Load(f.manifest, manifest.Options{})
+		opts, closeVault := f.app.credentialOptions()
+		opened := false
+		defer func() {
+			if !opened {
+				closeVault()
+			}
+		}()
+		m, err := manifest.Load(f.manifest, opts)
 		if err != nil {
 			return nil, nil, asUsage(err)
 		}
@@ -63,6 +70,8 @@ func (f *stateFlags) openManifest(ctx context.Context) (state.Store, *manifest.M
 		st, err := openStore(ctx, m)
 		if err == nil {
 			fmt.Fprintf(f.app.Err, "state: %s\n", stateLabel(m))
+			opened = true
+			return closingStore{st, closeVault}, m, nil
 		}
 		return st, m, err
 	}

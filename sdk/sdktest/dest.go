@@ -34,6 +34,9 @@ func (s *session) destinationChecks(t T) {
 	s.check(t, "load_status", s.loadStatusCheck)
 	s.check(t, "types/load", s.loadTypesCheck)
 	s.check(t, "throughput/write", s.writeThroughputCheck)
+	if slices.Contains(caps.GetStagingTypes(), "local") {
+		s.check(t, "staging/local", s.stagingCheck)
+	}
 }
 
 func (s *session) loadFixture() *LoadFixture {

@@ -19,7 +19,7 @@ func WireBegin(b *catalog.BeginLoad) *connectorv1.BeginLoadRequest {
 	return &connectorv1.BeginLoadRequest{ConfigJson: b.ConfigJSON, LoadId: b.LoadID, Target: WireTable(b.Target),
 		Schema: WireSchema(b.Schema), Mode: b.Mode, UniqueKey: b.UniqueKey, OptionsJson: b.OptionsJSON,
 		Load: wireLoadOptions(b.Load), FenceGeneration: b.FenceGeneration, ManifestId: b.ManifestID,
-		UnitId: b.UnitID, SharedTarget: b.SharedTarget, PayloadFormat: b.PayloadFormat}
+		UnitId: b.UnitID, SharedTarget: b.SharedTarget, PayloadFormat: b.PayloadFormat, Staging: wireStaging(b.Staging)}
 }
 
 // Begin converts a v1 BeginLoad request.
@@ -30,7 +30,23 @@ func Begin(b *connectorv1.BeginLoadRequest) *catalog.BeginLoad {
 	return &catalog.BeginLoad{ConfigJSON: b.GetConfigJson(), LoadID: b.GetLoadId(), Target: Table(b.GetTarget()),
 		Schema: Schema(b.GetSchema()), Mode: b.GetMode(), UniqueKey: b.GetUniqueKey(), OptionsJSON: b.GetOptionsJson(),
 		Load: loadOptions(b.GetLoad()), FenceGeneration: b.GetFenceGeneration(), ManifestID: b.GetManifestId(),
-		UnitID: b.GetUnitId(), SharedTarget: b.GetSharedTarget(), PayloadFormat: b.GetPayloadFormat()}
+		UnitID: b.GetUnitId(), SharedTarget: b.GetSharedTarget(), PayloadFormat: b.GetPayloadFormat(), Staging: staging(b.GetStaging())}
+}
+
+func wireStaging(s *catalog.Staging) *connectorv1.Staging {
+	if s == nil {
+		return nil
+	}
+	return &connectorv1.Staging{Type: s.Type, Bucket: s.Bucket, Prefix: s.Prefix, Keep: s.Keep,
+		Endpoint: s.Endpoint, Region: s.Region, CredentialsJson: s.CredentialsJSON}
+}
+
+func staging(s *connectorv1.Staging) *catalog.Staging {
+	if s == nil {
+		return nil
+	}
+	return &catalog.Staging{Type: s.GetType(), Bucket: s.GetBucket(), Prefix: s.GetPrefix(), Keep: s.GetKeep(),
+		Endpoint: s.GetEndpoint(), Region: s.GetRegion(), CredentialsJSON: s.GetCredentialsJson()}
 }
 
 // BeginJSON renders a load's request as protojson with the protocol's

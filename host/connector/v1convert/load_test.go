@@ -23,7 +23,9 @@ func fullBegin() *connectorv1.BeginLoadRequest {
 			Lineage: &connectorv1.Lineage{RunId: "r", LoadedAt: "2026-12-05T00:00:00Z", RunIdColumn: "a", LoadedAtColumn: "b"},
 			ModeOptions: &connectorv1.ModeOptions{Deletes: "soft", MaxDeleteRatio: &ratio, Where: "x > 1", PartitionBy: []string{"d"},
 				TrackedColumns: []string{"a", "b"}, ValidFromColumn: "vf", ValidToColumn: "vt", IsCurrentColumn: "cur", HardDeletes: "close"}},
-		FenceGeneration: 3, ManifestId: "m", UnitId: "s.t", SharedTarget: true, PayloadFormat: "pg-binary-copy"}
+		FenceGeneration: 3, ManifestId: "m", UnitId: "s.t", SharedTarget: true, PayloadFormat: "pg-binary-copy",
+		Staging: &connectorv1.Staging{Type: "s3", Bucket: "b", Prefix: "p", Keep: true, Endpoint: "http://127.0.0.1:1", Region: "r",
+			CredentialsJson: []byte(`{"access_key_id":"k"}`)}}
 }
 
 // TestBeginRoundTrip: every field of a v1 BeginLoadRequest survives the

@@ -75,6 +75,8 @@ func Capabilities(c *connectorv1.Capabilities) catalog.Capabilities {
 		SourcePayloadFormats:  slices.Clone(c.GetSourcePayloadFormats()),
 		SinkPayloadFormats:    slices.Clone(c.GetSinkPayloadFormats()),
 		CursorRange:           c.GetCursorRange(),
+		StagingTypes:          slices.Clone(c.GetStagingTypes()),
+		StagingRequired:       c.GetStagingRequired(),
 	}
 	for _, m := range c.GetSourceModes() {
 		out.SourceModes = append(out.SourceModes, sourceModes[m])
@@ -104,6 +106,8 @@ func WireCapabilities(c catalog.Capabilities) *connectorv1.Capabilities {
 		SourcePayloadFormats:  slices.Clone(c.SourcePayloadFormats),
 		SinkPayloadFormats:    slices.Clone(c.SinkPayloadFormats),
 		CursorRange:           c.CursorRange,
+		StagingTypes:          slices.Clone(c.StagingTypes),
+		StagingRequired:       c.StagingRequired,
 	}
 	for _, m := range c.SourceModes {
 		out.SourceModes = append(out.SourceModes, wireSourceModes[m])

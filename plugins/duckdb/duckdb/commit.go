@@ -22,6 +22,11 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 	}
 	l.db.ddl.Lock()
 	defer l.db.ddl.Unlock()
+	if req.Staging != nil {
+		if err := l.fillFromObjects(ctx); err != nil {
+			return sdk.CommitResult{}, err
+		}
+	}
 	if l.req.Mode == sdk.ModeMerge || l.req.Mode == sdk.ModeSnapshotDiff {
 		l.checkpoint(ctx)
 	}
@@ -85,6 +90,9 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 	})
 	if err == nil {
 		l.db.checkpointCommitted(ctx, l.schema+"."+l.req.Target.Name)
+	}
+	if err == nil && req.Staging != nil {
+		c.finishObjects(ctx, req)
 	}
 	return res, err
 }

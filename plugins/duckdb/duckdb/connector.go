@@ -67,6 +67,8 @@ const configSchema = `{
 type Connector struct {
 	mu  sync.Mutex
 	dbs map[string]*database
+	// objects are the loads this process stages in object storage.
+	objects objectLoads
 }
 
 // database is one open DuckDB file shared by every call on its path.
@@ -104,6 +106,7 @@ func (c *Connector) Spec() sdk.Spec {
 		AtomicReceipts:        true,
 		Transactions:          true,
 		Fencing:               true,
+		StagingTypes:          stagingTypes,
 	}
 }
 

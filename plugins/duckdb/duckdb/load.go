@@ -167,6 +167,9 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 		return sdk.WriteResult{}, sdk.Errorf(sdk.CodeNotFound, "load %s: staging %s.%s does not exist (BeginLoad first, or the load was committed or aborted)",
 			req.LoadID, l.schema, l.staging)
 	}
+	if req.Staging != nil {
+		return c.writeObjects(ctx, req, records)
+	}
 	rows, err := l.db.stage(ctx, l.schema, l.staging, names, records)
 	return sdk.WriteResult{Rows: rows}, err
 }
@@ -178,6 +181,11 @@ func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
 		return err
 	}
 	schema, staging := namespace(req.Target), sdk.StagingName(req.LoadID)
+	if req.Staging != nil {
+		if err := c.abortObjects(ctx, req); err != nil {
+			return err
+		}
+	}
 	d.ddl.Lock()
 	defer d.ddl.Unlock()
 	if _, err := d.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+qualified(schema, staging)); err != nil {

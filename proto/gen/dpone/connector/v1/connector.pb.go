@@ -839,9 +839,16 @@ type Capabilities struct {
 	SinkPayloadFormats []string `protobuf:"bytes,41,rep,name=sink_payload_formats,json=sinkPayloadFormats,proto3" json:"sink_payload_formats,omitempty"`
 	// v1.3: the source reads ReadRequest.cursor_range (a backfill chunk) on
 	// its incremental_column.
-	CursorRange   bool `protobuf:"varint,50,opt,name=cursor_range,json=cursorRange,proto3" json:"cursor_range,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CursorRange bool `protobuf:"varint,50,opt,name=cursor_range,json=cursorRange,proto3" json:"cursor_range,omitempty"`
+	// Object-storage staging (52-53): the sink.staging types ("local", "s3",
+	// "gcs") the sink loads from (BeginLoadRequest.staging). plan refuses a
+	// unit whose sink.staging type is not listed.
+	StagingTypes []string `protobuf:"bytes,52,rep,name=staging_types,json=stagingTypes,proto3" json:"staging_types,omitempty"`
+	// The sink loads only through object storage: plan refuses a unit of
+	// this sink without sink.staging.
+	StagingRequired bool `protobuf:"varint,53,opt,name=staging_required,json=stagingRequired,proto3" json:"staging_required,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Capabilities) Reset() {
@@ -1010,6 +1017,20 @@ func (x *Capabilities) GetSinkPayloadFormats() []string {
 func (x *Capabilities) GetCursorRange() bool {
 	if x != nil {
 		return x.CursorRange
+	}
+	return false
+}
+
+func (x *Capabilities) GetStagingTypes() []string {
+	if x != nil {
+		return x.StagingTypes
+	}
+	return nil
+}
+
+func (x *Capabilities) GetStagingRequired() bool {
+	if x != nil {
+		return x.StagingRequired
 	}
 	return false
 }
@@ -2683,6 +2704,9 @@ type BeginLoadRequest struct {
 	// whether it takes it for this load (e.g. its staging columns have the
 	// source's types). Write headers carry the accepted format here.
 	PayloadFormat string `protobuf:"bytes,40,opt,name=payload_format,json=payloadFormat,proto3" json:"payload_format,omitempty"`
+	// Object-storage staging (50-59): the unit's sink.staging block; absent
+	// when the manifest sets none (the sink stages in its own way).
+	Staging       *Staging `protobuf:"bytes,50,opt,name=staging,proto3" json:"staging,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2808,6 +2832,114 @@ func (x *BeginLoadRequest) GetPayloadFormat() string {
 	return ""
 }
 
+func (x *BeginLoadRequest) GetStaging() *Staging {
+	if x != nil {
+		return x.Staging
+	}
+	return nil
+}
+
+// Staging is an object-storage staging area (manifest sink.staging). A
+// load's files go under <prefix>/<load_id>/ with a checksum manifest.
+type Staging struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "local" (prefix is a directory), "s3" or "gcs".
+	Type   string `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Bucket string `protobuf:"bytes,2,opt,name=bucket,proto3" json:"bucket,omitempty"`
+	Prefix string `protobuf:"bytes,3,opt,name=prefix,proto3" json:"prefix,omitempty"`
+	// Keep the files after the commit (default: removed).
+	Keep bool `protobuf:"varint,4,opt,name=keep,proto3" json:"keep,omitempty"`
+	// An S3 API or GCS endpoint other than the cloud's (http(s)://host:port).
+	Endpoint string `protobuf:"bytes,5,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	Region   string `protobuf:"bytes,6,opt,name=region,proto3" json:"region,omitempty"`
+	// The staging connection's resolved fields as a JSON object of strings
+	// (s3: access_key_id, secret_access_key, session_token; gcs:
+	// credentials_json); empty means the environment's default credentials.
+	// A secret: never logged or stored.
+	CredentialsJson []byte `protobuf:"bytes,7,opt,name=credentials_json,json=credentialsJson,proto3" json:"credentials_json,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Staging) Reset() {
+	*x = Staging{}
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Staging) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Staging) ProtoMessage() {}
+
+func (x *Staging) ProtoReflect() protoreflect.Message {
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Staging.ProtoReflect.Descriptor instead.
+func (*Staging) Descriptor() ([]byte, []int) {
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *Staging) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *Staging) GetBucket() string {
+	if x != nil {
+		return x.Bucket
+	}
+	return ""
+}
+
+func (x *Staging) GetPrefix() string {
+	if x != nil {
+		return x.Prefix
+	}
+	return ""
+}
+
+func (x *Staging) GetKeep() bool {
+	if x != nil {
+		return x.Keep
+	}
+	return false
+}
+
+func (x *Staging) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *Staging) GetRegion() string {
+	if x != nil {
+		return x.Region
+	}
+	return ""
+}
+
+func (x *Staging) GetCredentialsJson() []byte {
+	if x != nil {
+		return x.CredentialsJson
+	}
+	return nil
+}
+
 // LoadOptions are what the host asks of a load beyond its mode and
 // unique key (BeginLoadRequest.mode, unique_key).
 type LoadOptions struct {
@@ -2824,7 +2956,7 @@ type LoadOptions struct {
 
 func (x *LoadOptions) Reset() {
 	*x = LoadOptions{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2836,7 +2968,7 @@ func (x *LoadOptions) String() string {
 func (*LoadOptions) ProtoMessage() {}
 
 func (x *LoadOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[29]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2849,7 +2981,7 @@ func (x *LoadOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadOptions.ProtoReflect.Descriptor instead.
 func (*LoadOptions) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{29}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *LoadOptions) GetLineage() *Lineage {
@@ -2881,7 +3013,7 @@ type Lineage struct {
 
 func (x *Lineage) Reset() {
 	*x = Lineage{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2893,7 +3025,7 @@ func (x *Lineage) String() string {
 func (*Lineage) ProtoMessage() {}
 
 func (x *Lineage) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[30]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2906,7 +3038,7 @@ func (x *Lineage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Lineage.ProtoReflect.Descriptor instead.
 func (*Lineage) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{30}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Lineage) GetRunId() string {
@@ -2965,7 +3097,7 @@ type ModeOptions struct {
 
 func (x *ModeOptions) Reset() {
 	*x = ModeOptions{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2977,7 +3109,7 @@ func (x *ModeOptions) String() string {
 func (*ModeOptions) ProtoMessage() {}
 
 func (x *ModeOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[31]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2990,7 +3122,7 @@ func (x *ModeOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModeOptions.ProtoReflect.Descriptor instead.
 func (*ModeOptions) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{31}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ModeOptions) GetDeletes() string {
@@ -3071,7 +3203,7 @@ type BeginLoadResponse struct {
 
 func (x *BeginLoadResponse) Reset() {
 	*x = BeginLoadResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3083,7 +3215,7 @@ func (x *BeginLoadResponse) String() string {
 func (*BeginLoadResponse) ProtoMessage() {}
 
 func (x *BeginLoadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[32]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3096,7 +3228,7 @@ func (x *BeginLoadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginLoadResponse.ProtoReflect.Descriptor instead.
 func (*BeginLoadResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{32}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *BeginLoadResponse) GetStaging() string {
@@ -3139,7 +3271,7 @@ type WriteHeader struct {
 
 func (x *WriteHeader) Reset() {
 	*x = WriteHeader{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3151,7 +3283,7 @@ func (x *WriteHeader) String() string {
 func (*WriteHeader) ProtoMessage() {}
 
 func (x *WriteHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[33]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3164,7 +3296,7 @@ func (x *WriteHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteHeader.ProtoReflect.Descriptor instead.
 func (*WriteHeader) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{33}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *WriteHeader) GetConfigJson() []byte {
@@ -3201,7 +3333,7 @@ type WriteMessage struct {
 
 func (x *WriteMessage) Reset() {
 	*x = WriteMessage{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3213,7 +3345,7 @@ func (x *WriteMessage) String() string {
 func (*WriteMessage) ProtoMessage() {}
 
 func (x *WriteMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[34]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3226,7 +3358,7 @@ func (x *WriteMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteMessage.ProtoReflect.Descriptor instead.
 func (*WriteMessage) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{34}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *WriteMessage) GetMsg() isWriteMessage_Msg {
@@ -3281,7 +3413,7 @@ type WriteResponse struct {
 
 func (x *WriteResponse) Reset() {
 	*x = WriteResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3293,7 +3425,7 @@ func (x *WriteResponse) String() string {
 func (*WriteResponse) ProtoMessage() {}
 
 func (x *WriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[35]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3306,7 +3438,7 @@ func (x *WriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResponse.ProtoReflect.Descriptor instead.
 func (*WriteResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{35}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *WriteResponse) GetRows() int64 {
@@ -3344,7 +3476,7 @@ type CommitLoadRequest struct {
 
 func (x *CommitLoadRequest) Reset() {
 	*x = CommitLoadRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3356,7 +3488,7 @@ func (x *CommitLoadRequest) String() string {
 func (*CommitLoadRequest) ProtoMessage() {}
 
 func (x *CommitLoadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[36]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3369,7 +3501,7 @@ func (x *CommitLoadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitLoadRequest.ProtoReflect.Descriptor instead.
 func (*CommitLoadRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{36}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CommitLoadRequest) GetConfigJson() []byte {
@@ -3412,7 +3544,7 @@ type CommitLoadResponse struct {
 
 func (x *CommitLoadResponse) Reset() {
 	*x = CommitLoadResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3424,7 +3556,7 @@ func (x *CommitLoadResponse) String() string {
 func (*CommitLoadResponse) ProtoMessage() {}
 
 func (x *CommitLoadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[37]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3437,7 +3569,7 @@ func (x *CommitLoadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CommitLoadResponse.ProtoReflect.Descriptor instead.
 func (*CommitLoadResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{37}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CommitLoadResponse) GetRowsInserted() int64 {
@@ -3480,7 +3612,7 @@ type AbortLoadRequest struct {
 
 func (x *AbortLoadRequest) Reset() {
 	*x = AbortLoadRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[38]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3492,7 +3624,7 @@ func (x *AbortLoadRequest) String() string {
 func (*AbortLoadRequest) ProtoMessage() {}
 
 func (x *AbortLoadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[38]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3505,7 +3637,7 @@ func (x *AbortLoadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortLoadRequest.ProtoReflect.Descriptor instead.
 func (*AbortLoadRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{38}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *AbortLoadRequest) GetConfigJson() []byte {
@@ -3538,7 +3670,7 @@ type AbortLoadResponse struct {
 
 func (x *AbortLoadResponse) Reset() {
 	*x = AbortLoadResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[39]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3550,7 +3682,7 @@ func (x *AbortLoadResponse) String() string {
 func (*AbortLoadResponse) ProtoMessage() {}
 
 func (x *AbortLoadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[39]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3563,7 +3695,7 @@ func (x *AbortLoadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AbortLoadResponse.ProtoReflect.Descriptor instead.
 func (*AbortLoadResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{39}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *AbortLoadResponse) GetError() *Error {
@@ -3585,7 +3717,7 @@ type LoadStatusRequest struct {
 
 func (x *LoadStatusRequest) Reset() {
 	*x = LoadStatusRequest{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[40]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3597,7 +3729,7 @@ func (x *LoadStatusRequest) String() string {
 func (*LoadStatusRequest) ProtoMessage() {}
 
 func (x *LoadStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[40]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3610,7 +3742,7 @@ func (x *LoadStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadStatusRequest.ProtoReflect.Descriptor instead.
 func (*LoadStatusRequest) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{40}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *LoadStatusRequest) GetConfigJson() []byte {
@@ -3644,7 +3776,7 @@ type LoadStatusResponse struct {
 
 func (x *LoadStatusResponse) Reset() {
 	*x = LoadStatusResponse{}
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[41]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3656,7 +3788,7 @@ func (x *LoadStatusResponse) String() string {
 func (*LoadStatusResponse) ProtoMessage() {}
 
 func (x *LoadStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dpone_connector_v1_connector_proto_msgTypes[41]
+	mi := &file_dpone_connector_v1_connector_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3669,7 +3801,7 @@ func (x *LoadStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LoadStatusResponse.ProtoReflect.Descriptor instead.
 func (*LoadStatusResponse) Descriptor() ([]byte, []int) {
-	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{41}
+	return file_dpone_connector_v1_connector_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *LoadStatusResponse) GetState() LoadState {
@@ -3724,7 +3856,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x14primary_key_position\x18( \x01(\x05R\x12primaryKeyPosition\"^\n" +
 	"\x06Schema\x121\n" +
 	"\x06fields\x18\x01 \x03(\v2\x19.dpone.connector.v1.FieldR\x06fields\x12!\n" +
-	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\x95\x06\n" +
+	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xe5\x06\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\bR\x06source\x12 \n" +
 	"\vdestination\x18\x02 \x01(\bR\vdestination\x12A\n" +
@@ -3750,7 +3882,9 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\afencing\x18\x1e \x01(\bR\afencing\x124\n" +
 	"\x16source_payload_formats\x18( \x03(\tR\x14sourcePayloadFormats\x120\n" +
 	"\x14sink_payload_formats\x18) \x03(\tR\x12sinkPayloadFormats\x12!\n" +
-	"\fcursor_range\x182 \x01(\bR\vcursorRange\"\x10\n" +
+	"\fcursor_range\x182 \x01(\bR\vcursorRange\x12#\n" +
+	"\rstaging_types\x184 \x03(\tR\fstagingTypes\x12)\n" +
+	"\x10staging_required\x185 \x01(\bR\x0fstagingRequired\"\x10\n" +
 	"\x0eGetSpecRequest\"\xc8\x03\n" +
 	"\x0fGetSpecResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -3892,7 +4026,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\n" +
 	"partitions\x18\x01 \x03(\fR\n" +
 	"partitions\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xf2\x03\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xa9\x04\n" +
 	"\x10BeginLoadRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x17\n" +
@@ -3909,7 +4043,16 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"manifestId\x12\x17\n" +
 	"\aunit_id\x18  \x01(\tR\x06unitId\x12#\n" +
 	"\rshared_target\x18! \x01(\bR\fsharedTarget\x12%\n" +
-	"\x0epayload_format\x18( \x01(\tR\rpayloadFormat\"\x88\x01\n" +
+	"\x0epayload_format\x18( \x01(\tR\rpayloadFormat\x125\n" +
+	"\astaging\x182 \x01(\v2\x1b.dpone.connector.v1.StagingR\astaging\"\xc0\x01\n" +
+	"\aStaging\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
+	"\x06bucket\x18\x02 \x01(\tR\x06bucket\x12\x16\n" +
+	"\x06prefix\x18\x03 \x01(\tR\x06prefix\x12\x12\n" +
+	"\x04keep\x18\x04 \x01(\bR\x04keep\x12\x1a\n" +
+	"\bendpoint\x18\x05 \x01(\tR\bendpoint\x12\x16\n" +
+	"\x06region\x18\x06 \x01(\tR\x06region\x12)\n" +
+	"\x10credentials_json\x18\a \x01(\fR\x0fcredentialsJson\"\x88\x01\n" +
 	"\vLoadOptions\x125\n" +
 	"\alineage\x18\x01 \x01(\v2\x1b.dpone.connector.v1.LineageR\alineage\x12B\n" +
 	"\fmode_options\x18\x02 \x01(\v2\x1f.dpone.connector.v1.ModeOptionsR\vmodeOptions\"\x8b\x01\n" +
@@ -4053,7 +4196,7 @@ func file_dpone_connector_v1_connector_proto_rawDescGZIP() []byte {
 }
 
 var file_dpone_connector_v1_connector_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_dpone_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_dpone_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_dpone_connector_v1_connector_proto_goTypes = []any{
 	(ErrorCode)(0),                 // 0: dpone.connector.v1.ErrorCode
 	(TypeKind)(0),                  // 1: dpone.connector.v1.TypeKind
@@ -4090,24 +4233,25 @@ var file_dpone_connector_v1_connector_proto_goTypes = []any{
 	(*PartitionRequest)(nil),       // 32: dpone.connector.v1.PartitionRequest
 	(*PartitionResponse)(nil),      // 33: dpone.connector.v1.PartitionResponse
 	(*BeginLoadRequest)(nil),       // 34: dpone.connector.v1.BeginLoadRequest
-	(*LoadOptions)(nil),            // 35: dpone.connector.v1.LoadOptions
-	(*Lineage)(nil),                // 36: dpone.connector.v1.Lineage
-	(*ModeOptions)(nil),            // 37: dpone.connector.v1.ModeOptions
-	(*BeginLoadResponse)(nil),      // 38: dpone.connector.v1.BeginLoadResponse
-	(*WriteHeader)(nil),            // 39: dpone.connector.v1.WriteHeader
-	(*WriteMessage)(nil),           // 40: dpone.connector.v1.WriteMessage
-	(*WriteResponse)(nil),          // 41: dpone.connector.v1.WriteResponse
-	(*CommitLoadRequest)(nil),      // 42: dpone.connector.v1.CommitLoadRequest
-	(*CommitLoadResponse)(nil),     // 43: dpone.connector.v1.CommitLoadResponse
-	(*AbortLoadRequest)(nil),       // 44: dpone.connector.v1.AbortLoadRequest
-	(*AbortLoadResponse)(nil),      // 45: dpone.connector.v1.AbortLoadResponse
-	(*LoadStatusRequest)(nil),      // 46: dpone.connector.v1.LoadStatusRequest
-	(*LoadStatusResponse)(nil),     // 47: dpone.connector.v1.LoadStatusResponse
-	nil,                            // 48: dpone.connector.v1.Error.DetailsEntry
+	(*Staging)(nil),                // 35: dpone.connector.v1.Staging
+	(*LoadOptions)(nil),            // 36: dpone.connector.v1.LoadOptions
+	(*Lineage)(nil),                // 37: dpone.connector.v1.Lineage
+	(*ModeOptions)(nil),            // 38: dpone.connector.v1.ModeOptions
+	(*BeginLoadResponse)(nil),      // 39: dpone.connector.v1.BeginLoadResponse
+	(*WriteHeader)(nil),            // 40: dpone.connector.v1.WriteHeader
+	(*WriteMessage)(nil),           // 41: dpone.connector.v1.WriteMessage
+	(*WriteResponse)(nil),          // 42: dpone.connector.v1.WriteResponse
+	(*CommitLoadRequest)(nil),      // 43: dpone.connector.v1.CommitLoadRequest
+	(*CommitLoadResponse)(nil),     // 44: dpone.connector.v1.CommitLoadResponse
+	(*AbortLoadRequest)(nil),       // 45: dpone.connector.v1.AbortLoadRequest
+	(*AbortLoadResponse)(nil),      // 46: dpone.connector.v1.AbortLoadResponse
+	(*LoadStatusRequest)(nil),      // 47: dpone.connector.v1.LoadStatusRequest
+	(*LoadStatusResponse)(nil),     // 48: dpone.connector.v1.LoadStatusResponse
+	nil,                            // 49: dpone.connector.v1.Error.DetailsEntry
 }
 var file_dpone_connector_v1_connector_proto_depIdxs = []int32{
 	0,  // 0: dpone.connector.v1.Error.code:type_name -> dpone.connector.v1.ErrorCode
-	48, // 1: dpone.connector.v1.Error.details:type_name -> dpone.connector.v1.Error.DetailsEntry
+	49, // 1: dpone.connector.v1.Error.details:type_name -> dpone.connector.v1.Error.DetailsEntry
 	1,  // 2: dpone.connector.v1.LogicalType.kind:type_name -> dpone.connector.v1.TypeKind
 	7,  // 3: dpone.connector.v1.LogicalType.element:type_name -> dpone.connector.v1.LogicalType
 	7,  // 4: dpone.connector.v1.LogicalType.key:type_name -> dpone.connector.v1.LogicalType
@@ -4129,7 +4273,7 @@ var file_dpone_connector_v1_connector_proto_depIdxs = []int32{
 	7,  // 20: dpone.connector.v1.SchemaChange.from:type_name -> dpone.connector.v1.LogicalType
 	18, // 21: dpone.connector.v1.ApplySchemaRequest.table:type_name -> dpone.connector.v1.TableRef
 	21, // 22: dpone.connector.v1.ApplySchemaRequest.changes:type_name -> dpone.connector.v1.SchemaChange
-	35, // 23: dpone.connector.v1.ApplySchemaRequest.load:type_name -> dpone.connector.v1.LoadOptions
+	36, // 23: dpone.connector.v1.ApplySchemaRequest.load:type_name -> dpone.connector.v1.LoadOptions
 	6,  // 24: dpone.connector.v1.ApplySchemaResponse.error:type_name -> dpone.connector.v1.Error
 	2,  // 25: dpone.connector.v1.ReadRequest.mode:type_name -> dpone.connector.v1.SourceMode
 	25, // 26: dpone.connector.v1.ReadRequest.cursor_range:type_name -> dpone.connector.v1.CursorRange
@@ -4145,52 +4289,53 @@ var file_dpone_connector_v1_connector_proto_depIdxs = []int32{
 	6,  // 36: dpone.connector.v1.PartitionResponse.error:type_name -> dpone.connector.v1.Error
 	18, // 37: dpone.connector.v1.BeginLoadRequest.target:type_name -> dpone.connector.v1.TableRef
 	9,  // 38: dpone.connector.v1.BeginLoadRequest.schema:type_name -> dpone.connector.v1.Schema
-	35, // 39: dpone.connector.v1.BeginLoadRequest.load:type_name -> dpone.connector.v1.LoadOptions
-	36, // 40: dpone.connector.v1.LoadOptions.lineage:type_name -> dpone.connector.v1.Lineage
-	37, // 41: dpone.connector.v1.LoadOptions.mode_options:type_name -> dpone.connector.v1.ModeOptions
-	6,  // 42: dpone.connector.v1.BeginLoadResponse.error:type_name -> dpone.connector.v1.Error
-	34, // 43: dpone.connector.v1.WriteHeader.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	39, // 44: dpone.connector.v1.WriteMessage.header:type_name -> dpone.connector.v1.WriteHeader
-	26, // 45: dpone.connector.v1.WriteMessage.batch:type_name -> dpone.connector.v1.Batch
-	6,  // 46: dpone.connector.v1.WriteResponse.error:type_name -> dpone.connector.v1.Error
-	34, // 47: dpone.connector.v1.CommitLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	6,  // 48: dpone.connector.v1.CommitLoadResponse.error:type_name -> dpone.connector.v1.Error
-	34, // 49: dpone.connector.v1.AbortLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	6,  // 50: dpone.connector.v1.AbortLoadResponse.error:type_name -> dpone.connector.v1.Error
-	34, // 51: dpone.connector.v1.LoadStatusRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
-	3,  // 52: dpone.connector.v1.LoadStatusResponse.state:type_name -> dpone.connector.v1.LoadState
-	6,  // 53: dpone.connector.v1.LoadStatusResponse.error:type_name -> dpone.connector.v1.Error
-	11, // 54: dpone.connector.v1.Connector.GetSpec:input_type -> dpone.connector.v1.GetSpecRequest
-	13, // 55: dpone.connector.v1.Connector.Check:input_type -> dpone.connector.v1.CheckRequest
-	16, // 56: dpone.connector.v1.Connector.Discover:input_type -> dpone.connector.v1.DiscoverRequest
-	19, // 57: dpone.connector.v1.Connector.DescribeTarget:input_type -> dpone.connector.v1.DescribeTargetRequest
-	22, // 58: dpone.connector.v1.Connector.ApplySchema:input_type -> dpone.connector.v1.ApplySchemaRequest
-	24, // 59: dpone.connector.v1.Connector.Read:input_type -> dpone.connector.v1.ReadRequest
-	24, // 60: dpone.connector.v1.Connector.DescribeStream:input_type -> dpone.connector.v1.ReadRequest
-	32, // 61: dpone.connector.v1.Connector.Partition:input_type -> dpone.connector.v1.PartitionRequest
-	34, // 62: dpone.connector.v1.Connector.BeginLoad:input_type -> dpone.connector.v1.BeginLoadRequest
-	40, // 63: dpone.connector.v1.Connector.Write:input_type -> dpone.connector.v1.WriteMessage
-	42, // 64: dpone.connector.v1.Connector.CommitLoad:input_type -> dpone.connector.v1.CommitLoadRequest
-	44, // 65: dpone.connector.v1.Connector.AbortLoad:input_type -> dpone.connector.v1.AbortLoadRequest
-	46, // 66: dpone.connector.v1.Connector.LoadStatus:input_type -> dpone.connector.v1.LoadStatusRequest
-	12, // 67: dpone.connector.v1.Connector.GetSpec:output_type -> dpone.connector.v1.GetSpecResponse
-	14, // 68: dpone.connector.v1.Connector.Check:output_type -> dpone.connector.v1.CheckResponse
-	17, // 69: dpone.connector.v1.Connector.Discover:output_type -> dpone.connector.v1.DiscoverResponse
-	20, // 70: dpone.connector.v1.Connector.DescribeTarget:output_type -> dpone.connector.v1.DescribeTargetResponse
-	23, // 71: dpone.connector.v1.Connector.ApplySchema:output_type -> dpone.connector.v1.ApplySchemaResponse
-	30, // 72: dpone.connector.v1.Connector.Read:output_type -> dpone.connector.v1.ReadMessage
-	31, // 73: dpone.connector.v1.Connector.DescribeStream:output_type -> dpone.connector.v1.DescribeStreamResponse
-	33, // 74: dpone.connector.v1.Connector.Partition:output_type -> dpone.connector.v1.PartitionResponse
-	38, // 75: dpone.connector.v1.Connector.BeginLoad:output_type -> dpone.connector.v1.BeginLoadResponse
-	41, // 76: dpone.connector.v1.Connector.Write:output_type -> dpone.connector.v1.WriteResponse
-	43, // 77: dpone.connector.v1.Connector.CommitLoad:output_type -> dpone.connector.v1.CommitLoadResponse
-	45, // 78: dpone.connector.v1.Connector.AbortLoad:output_type -> dpone.connector.v1.AbortLoadResponse
-	47, // 79: dpone.connector.v1.Connector.LoadStatus:output_type -> dpone.connector.v1.LoadStatusResponse
-	67, // [67:80] is the sub-list for method output_type
-	54, // [54:67] is the sub-list for method input_type
-	54, // [54:54] is the sub-list for extension type_name
-	54, // [54:54] is the sub-list for extension extendee
-	0,  // [0:54] is the sub-list for field type_name
+	36, // 39: dpone.connector.v1.BeginLoadRequest.load:type_name -> dpone.connector.v1.LoadOptions
+	35, // 40: dpone.connector.v1.BeginLoadRequest.staging:type_name -> dpone.connector.v1.Staging
+	37, // 41: dpone.connector.v1.LoadOptions.lineage:type_name -> dpone.connector.v1.Lineage
+	38, // 42: dpone.connector.v1.LoadOptions.mode_options:type_name -> dpone.connector.v1.ModeOptions
+	6,  // 43: dpone.connector.v1.BeginLoadResponse.error:type_name -> dpone.connector.v1.Error
+	34, // 44: dpone.connector.v1.WriteHeader.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	40, // 45: dpone.connector.v1.WriteMessage.header:type_name -> dpone.connector.v1.WriteHeader
+	26, // 46: dpone.connector.v1.WriteMessage.batch:type_name -> dpone.connector.v1.Batch
+	6,  // 47: dpone.connector.v1.WriteResponse.error:type_name -> dpone.connector.v1.Error
+	34, // 48: dpone.connector.v1.CommitLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	6,  // 49: dpone.connector.v1.CommitLoadResponse.error:type_name -> dpone.connector.v1.Error
+	34, // 50: dpone.connector.v1.AbortLoadRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	6,  // 51: dpone.connector.v1.AbortLoadResponse.error:type_name -> dpone.connector.v1.Error
+	34, // 52: dpone.connector.v1.LoadStatusRequest.begin:type_name -> dpone.connector.v1.BeginLoadRequest
+	3,  // 53: dpone.connector.v1.LoadStatusResponse.state:type_name -> dpone.connector.v1.LoadState
+	6,  // 54: dpone.connector.v1.LoadStatusResponse.error:type_name -> dpone.connector.v1.Error
+	11, // 55: dpone.connector.v1.Connector.GetSpec:input_type -> dpone.connector.v1.GetSpecRequest
+	13, // 56: dpone.connector.v1.Connector.Check:input_type -> dpone.connector.v1.CheckRequest
+	16, // 57: dpone.connector.v1.Connector.Discover:input_type -> dpone.connector.v1.DiscoverRequest
+	19, // 58: dpone.connector.v1.Connector.DescribeTarget:input_type -> dpone.connector.v1.DescribeTargetRequest
+	22, // 59: dpone.connector.v1.Connector.ApplySchema:input_type -> dpone.connector.v1.ApplySchemaRequest
+	24, // 60: dpone.connector.v1.Connector.Read:input_type -> dpone.connector.v1.ReadRequest
+	24, // 61: dpone.connector.v1.Connector.DescribeStream:input_type -> dpone.connector.v1.ReadRequest
+	32, // 62: dpone.connector.v1.Connector.Partition:input_type -> dpone.connector.v1.PartitionRequest
+	34, // 63: dpone.connector.v1.Connector.BeginLoad:input_type -> dpone.connector.v1.BeginLoadRequest
+	41, // 64: dpone.connector.v1.Connector.Write:input_type -> dpone.connector.v1.WriteMessage
+	43, // 65: dpone.connector.v1.Connector.CommitLoad:input_type -> dpone.connector.v1.CommitLoadRequest
+	45, // 66: dpone.connector.v1.Connector.AbortLoad:input_type -> dpone.connector.v1.AbortLoadRequest
+	47, // 67: dpone.connector.v1.Connector.LoadStatus:input_type -> dpone.connector.v1.LoadStatusRequest
+	12, // 68: dpone.connector.v1.Connector.GetSpec:output_type -> dpone.connector.v1.GetSpecResponse
+	14, // 69: dpone.connector.v1.Connector.Check:output_type -> dpone.connector.v1.CheckResponse
+	17, // 70: dpone.connector.v1.Connector.Discover:output_type -> dpone.connector.v1.DiscoverResponse
+	20, // 71: dpone.connector.v1.Connector.DescribeTarget:output_type -> dpone.connector.v1.DescribeTargetResponse
+	23, // 72: dpone.connector.v1.Connector.ApplySchema:output_type -> dpone.connector.v1.ApplySchemaResponse
+	30, // 73: dpone.connector.v1.Connector.Read:output_type -> dpone.connector.v1.ReadMessage
+	31, // 74: dpone.connector.v1.Connector.DescribeStream:output_type -> dpone.connector.v1.DescribeStreamResponse
+	33, // 75: dpone.connector.v1.Connector.Partition:output_type -> dpone.connector.v1.PartitionResponse
+	39, // 76: dpone.connector.v1.Connector.BeginLoad:output_type -> dpone.connector.v1.BeginLoadResponse
+	42, // 77: dpone.connector.v1.Connector.Write:output_type -> dpone.connector.v1.WriteResponse
+	44, // 78: dpone.connector.v1.Connector.CommitLoad:output_type -> dpone.connector.v1.CommitLoadResponse
+	46, // 79: dpone.connector.v1.Connector.AbortLoad:output_type -> dpone.connector.v1.AbortLoadResponse
+	48, // 80: dpone.connector.v1.Connector.LoadStatus:output_type -> dpone.connector.v1.LoadStatusResponse
+	68, // [68:81] is the sub-list for method output_type
+	55, // [55:68] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_dpone_connector_v1_connector_proto_init() }
@@ -4207,8 +4352,8 @@ func file_dpone_connector_v1_connector_proto_init() {
 		(*ReadMessage_Log)(nil),
 		(*ReadMessage_Error)(nil),
 	}
-	file_dpone_connector_v1_connector_proto_msgTypes[31].OneofWrappers = []any{}
-	file_dpone_connector_v1_connector_proto_msgTypes[34].OneofWrappers = []any{
+	file_dpone_connector_v1_connector_proto_msgTypes[32].OneofWrappers = []any{}
+	file_dpone_connector_v1_connector_proto_msgTypes[35].OneofWrappers = []any{
 		(*WriteMessage_Header)(nil),
 		(*WriteMessage_Batch)(nil),
 	}
@@ -4218,7 +4363,7 @@ func file_dpone_connector_v1_connector_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dpone_connector_v1_connector_proto_rawDesc), len(file_dpone_connector_v1_connector_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   43,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
