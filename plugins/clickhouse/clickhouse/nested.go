@@ -92,8 +92,9 @@ func tupleType(f arrow.Field, t *arrow.StructType) (typ, loss string, err error)
 	return "Tuple(" + strings.Join(parts, ", ") + ")", strings.Join(notes, "; "), nil
 }
 
-// mapValues converts a map column into []map[K]V for a Map column (V a
-// pointer type when the values are nullable); a NULL map is empty.
+// mapValues converts a map column into one ordered map per row for a Map
+// column (values pointers when nullable), entries in the Arrow order; a
+// NULL map is empty.
 func mapValues(f arrow.Field, a *array.Map) (any, error) {
 	t := a.DataType().(*arrow.MapType)
 	key, item := t.KeyField(), t.ItemField()
@@ -106,19 +107,15 @@ func mapValues(f arrow.Field, a *array.Map) (any, error) {
 		return nil, err
 	}
 	kv, iv := reflect.ValueOf(keys), reflect.ValueOf(items)
-	mt := reflect.MapOf(kv.Type().Elem(), iv.Type().Elem())
-	out := reflect.MakeSlice(reflect.SliceOf(mt), a.Len(), a.Len())
+	out := make([]*orderedMap, a.Len())
 	for i := range a.Len() {
 		start, end := a.ValueOffsets(i)
-		m := reflect.MakeMapWithSize(mt, int(end-start))
-		if a.IsValid(i) {
-			for j := start; j < end; j++ {
-				m.SetMapIndex(kv.Index(int(j)), iv.Index(int(j)))
-			}
+		if !a.IsValid(i) {
+			end = start
 		}
-		out.Index(i).Set(m)
+		out[i] = &orderedMap{keys: kv, items: iv, start: int(start), end: int(end)}
 	}
-	return out.Interface(), nil
+	return out, nil
 }
 
 // structValues converts a struct column into one []any per row for a

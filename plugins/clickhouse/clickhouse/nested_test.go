@@ -2,6 +2,7 @@ package clickhouse
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -66,5 +67,39 @@ func TestMapTupleRoundTrip(t *testing.T) {
 		if loss := f.c.TypeLoss(fld[0]); loss == "" {
 			t.Errorf("TypeLoss(%s): no note, want one (NULL stored as empty, read back as json)", name)
 		}
+	}
+}
+
+// TestMapKeepsEntryOrder: a ClickHouse Map is an ordered list of entries,
+// as an Arrow map is; the sink stores them in the Arrow order (handed over
+// as a Go map, they came in random order).
+func TestMapKeepsEntryOrder(t *testing.T) {
+	f := newFixture(t)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "m", Type: arrow.MapOf(arrow.BinaryTypes.String, arrow.PrimitiveTypes.Int32)}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	b.Field(0).(*array.Int32Builder).Append(1)
+	m := b.Field(1).(*array.MapBuilder)
+	mk, mv := m.KeyBuilder().(*array.StringBuilder), m.ItemBuilder().(*array.Int32Builder)
+	m.Append(true)
+	var want strings.Builder
+	want.WriteString("{")
+	for i := 29; i >= 0; i-- {
+		key := fmt.Sprintf("k%02d", i)
+		mk.Append(key)
+		mv.Append(int32(i))
+		if i < 29 {
+			want.WriteString(",")
+		}
+		fmt.Fprintf(&want, "%q:%d", key, i)
+	}
+	want.WriteString("}")
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	f.load(f.req("order-1", "map_order", sdk.ModeAppend, schema), rec)
+	got := f.read("map_order", "")
+	if len(got) != 1 || got[0][1] != want.String() {
+		t.Errorf("read back %v, want the entries in their order: %s", got, want.String())
 	}
 }
