@@ -65,7 +65,11 @@ func validateSourceOptions(u *manifest.Unit, spec *catalog.Spec) error {
 func validateSinkOptions(u *manifest.Unit, spec *catalog.Spec) error {
 	hostKeys := append(slices.Clone(hostSinkKeys), HostSinkOptions...)
 	return validateOptions(u, u.Sink.Type, "sink.options", spec.SinkOptionsSchemaJSON, u.Sink.Options,
-		func(k string) bool { return slices.Contains(hostKeys, k) })
+		func(k string) bool {
+			// The host's keys, and near misses of them (Validate reports
+			// those, with their hint).
+			return slices.Contains(hostKeys, k) || manifest.Suggest(k, hostKeys) != ""
+		})
 }
 
 // validateOptions checks options (the manifest's section, e.g.

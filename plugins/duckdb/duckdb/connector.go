@@ -100,6 +100,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Description:           "DuckDB database files: source and destination",
 		ConfigSchema:          configSchema,
 		SourceOptionsSchema:   sdk.OptionsSchema(sourceOptions{}),
+		SinkOptionsSchema:     sdk.OptionsSchema(struct{}{}), // no options of its own: plan refuses any key
 		SinkModes:             sinkModes,
 		IncrementalStrategies: []string{"column"},
 		CursorRange:           true,

@@ -44,6 +44,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Description:           "PostgreSQL source (binary COPY; incremental by cursor column or xmin, where xmin and lookback re-read rows and need incremental_merge to stay duplicate-free) and destination (staging + transactional commit)",
 		ConfigSchema:          configSchema,
 		SourceOptionsSchema:   sdk.OptionsSchema(readOptions{}),
+		SinkOptionsSchema:     sdk.OptionsSchema(struct{}{}), // no options of its own: plan refuses any key
 		SinkModes:             sinkModes,
 		IncrementalStrategies: []string{"column", "xmin"},
 		AtomicReceipts:        true,
