@@ -5,4 +5,4 @@ package sdk
 // requires it in the modules it writes, GetSpec reports it to the host,
 // and certification reports record it. Bump it, and tag proto/ and sdk/,
 // with every release (docs/plugin-authoring.md, "Releasing the SDK").
-const Version = "v0.2.0"
+const Version = "v0.3.0"

@@ -6,7 +6,7 @@ require (
 	cloud.google.com/go/bigquery v1.85.0
 	cloud.google.com/go/storage v1.71.0
 	github.com/apache/arrow-go/v18 v18.8.0
-	github.com/dpone-go/dpone/proto v0.2.0
+	github.com/dpone-go/dpone/proto v0.3.0
 	github.com/dpone-go/dpone/sdk v0.0.0
 	github.com/google/go-cmp v0.7.0
 	github.com/hashicorp/go-plugin v1.8.0

@@ -11,7 +11,7 @@ require (
 )
 
 require (
-	github.com/dpone-go/dpone/proto v0.2.0 // indirect
+	github.com/dpone-go/dpone/proto v0.3.0 // indirect
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/goccy/go-json v0.10.6 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
