@@ -69,6 +69,15 @@ func (c *Client) Close() error {
 // the caller gave up, an *ExitError when the plugin died, else a transport
 // error naming the plugin.
 func (c *Client) callErr(ctx context.Context, op string, err error) error {
+	// gRPC may report the caller's own deadline (DeadlineExceeded, e.g. as
+	// an RST_STREAM) a moment before the caller's context records it:
+	// wait that moment, so the caller sees its context's error.
+	if d, ok := ctx.Deadline(); ok && status.Code(err) == codes.DeadlineExceeded && time.Until(d) < deadlineSlack {
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Until(d) + deadlineSlack):
+		}
+	}
 	if cerr := ctx.Err(); cerr != nil {
 		return fmt.Errorf("connector %s: %s: %w", c.name, op, cerr)
 	}
@@ -89,6 +98,10 @@ func (c *Client) callErr(ctx context.Context, op string, err error) error {
 	}
 	return fmt.Errorf("connector %s: %s: transport: %w", c.name, op, err)
 }
+
+// deadlineSlack is how far before the caller's deadline gRPC's own
+// DeadlineExceeded is taken for that deadline (timers on two goroutines).
+const deadlineSlack = 50 * time.Millisecond
 
 // alive fails fast when the plugin already exited.
 func (c *Client) alive(op string) error {
