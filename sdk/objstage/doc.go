@@ -22,6 +22,10 @@
 //	... load the files into the target, commit ...
 //	area.Finish(ctx, req.LoadID)                    // removes unless keep
 //
+// A loader that reads only some Parquet encodings gets them from
+// [Load.NewWriterWith]: [WithCoerceTimestamps] writes timestamps in one
+// unit (BigQuery reads micro- or milliseconds, never nanoseconds).
+//
 // Backends: local (a directory), s3 (any S3 API: AWS, MinIO, gofakes3;
 // minio-go client, path-style addressing when an endpoint is given) and gcs
 // (cloud.google.com/go/storage; JSON reads so fake-gcs-server works).

@@ -42,13 +42,51 @@ func (a *Area) Load(loadID string) *Load { return &Load{area: a, id: loadID} }
 // NewWriter starts a writer of one Write stream's batches, all of schema.
 // PartBytes (0: DefaultPartBytes) is the Arrow size of a part.
 func (l *Load) NewWriter(schema *arrow.Schema, partBytes int64) (*Writer, error) {
+	return l.NewWriterWith(schema, partBytes)
+}
+
+// NewWriterWith is NewWriter with options for the loader that reads the
+// parts (WithCoerceTimestamps).
+func (l *Load) NewWriterWith(schema *arrow.Schema, partBytes int64, opts ...WriterOption) (*Writer, error) {
 	if err := checkLoadID(l.id); err != nil {
 		return nil, err
 	}
 	if partBytes <= 0 {
 		partBytes = DefaultPartBytes
 	}
-	return &Writer{load: l, schema: schema, partBytes: partBytes}, nil
+	w := &Writer{load: l, schema: schema, partBytes: partBytes}
+	for _, o := range opts {
+		o(&w.opts)
+	}
+	return w, nil
+}
+
+// WriterOption adapts the Parquet a Writer writes to what its loader
+// reads.
+type WriterOption func(*writerOptions)
+
+type writerOptions struct {
+	coerceTimestamps bool
+	timestampUnit    arrow.TimeUnit
+}
+
+// WithCoerceTimestamps writes every timestamp column, nested ones too, in
+// unit, truncating finer values instead of failing (to microseconds,
+// .123456789 becomes .123456). It is for loaders that read only some
+// units: BigQuery reads a Parquet TIMESTAMP in micro- or milliseconds,
+// never nanoseconds. Without it a timestamp keeps its Arrow unit. The
+// Arrow schema stored in the file keeps the original type.
+func WithCoerceTimestamps(unit arrow.TimeUnit) WriterOption {
+	return func(o *writerOptions) { o.coerceTimestamps, o.timestampUnit = true, unit }
+}
+
+// arrowProps are the pqarrow properties of a part.
+func (o writerOptions) arrowProps() pqarrow.ArrowWriterProperties {
+	opts := []pqarrow.WriterOption{pqarrow.WithStoreSchema()}
+	if o.coerceTimestamps {
+		opts = append(opts, pqarrow.WithCoerceTimestamps(o.timestampUnit), pqarrow.WithTruncatedTimestamps(true))
+	}
+	return pqarrow.NewArrowWriterProperties(opts...)
 }
 
 // WriteManifest writes the load's checksum manifest listing every part
@@ -81,6 +119,7 @@ type Writer struct {
 	load      *Load
 	schema    *arrow.Schema
 	partBytes int64
+	opts      writerOptions
 
 	tmp     *os.File
 	hash    hashCounter
@@ -166,7 +205,7 @@ func (w *Writer) open() error {
 	w.hash = hashCounter{w: sha256.New(), f: tmp}
 	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithVersion(parquet.V2_6), parquet.WithMaxRowGroupLength(1<<30))
-	pw, err := pqarrow.NewFileWriter(w.schema, &w.hash, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	pw, err := pqarrow.NewFileWriter(w.schema, &w.hash, props, w.opts.arrowProps())
 	if err != nil {
 		w.Abandon()
 		return wrap(sdk.CodeSchema, "staging: parquet writer for %s: %w", w.name, err)

@@ -27,7 +27,8 @@ type Config struct {
 	// endpoint (host:port, plaintext, no authentication: an emulator).
 	StorageEndpoint string `json:"storage_endpoint,omitempty"`
 	// Bucket is the Cloud Storage bucket that stages Parquet files: the
-	// sink needs it unless write_api is storage_write; a source never.
+	// sink needs it unless the unit has sink.staging (which wins when both
+	// are set) or write_api is storage_write; a source never.
 	Bucket string `json:"bucket"`
 	// Prefix is the object prefix under the bucket ("dpone" by default).
 	Prefix string `json:"prefix,omitempty"`
@@ -50,7 +51,7 @@ const configSchema = `{
     "credentials_file": {"type": "string", "description": "service account key file; application default credentials when empty"},
     "endpoint": {"type": "string", "description": "BigQuery API endpoint override (emulator)"},
     "storage_endpoint": {"type": "string", "description": "Storage Read/Write API gRPC endpoint override, host:port, plaintext (emulator)"},
-    "bucket": {"type": "string", "description": "Cloud Storage bucket for staged Parquet files (the sink's write_api load_job, the default)"},
+    "bucket": {"type": "string", "description": "Cloud Storage bucket for staged Parquet files (the sink's write_api load_job, the default) when the unit has no sink.staging"},
     "prefix": {"type": "string", "description": "object prefix in the bucket (default dpone)"},
     "gcs_endpoint": {"type": "string", "description": "Cloud Storage endpoint override (fake-gcs-server)"},
     "file_bytes": {"type": "integer", "minimum": 1048576, "description": "target bytes of one staged Parquet file"}

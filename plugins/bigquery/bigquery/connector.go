@@ -21,9 +21,13 @@ var (
 // version is this connector's release.
 const version = "0.1.0"
 
-// Connector is the BigQuery source and destination. It keeps no state between calls:
-// staging names derive from the load id.
-type Connector struct{}
+// Connector is the BigQuery source and destination. Staging names derive
+// from the load id; the only state between calls is the sink.staging
+// loads this process writes (one objstage.Load per load id, shared by its
+// Write streams, so its manifest lists every part).
+type Connector struct {
+	objects objectLoads
+}
 
 // New returns a Connector; sdk.Serve calls it.
 func New() sdk.Connector { return &Connector{} }
@@ -33,7 +37,7 @@ func (c *Connector) Spec() sdk.Spec {
 	return sdk.Spec{
 		Name:                  "bigquery",
 		Version:               version,
-		Description:           "BigQuery source (Storage Read API, tabledata.list, queries, column cursors) and destination (Parquet staged in Cloud Storage, load jobs, transactional publish with receipts)",
+		Description:           "BigQuery source (Storage Read API, tabledata.list, queries, column cursors) and destination (Parquet staged in Cloud Storage, config bucket or sink.staging type gcs, load jobs, transactional publish with receipts)",
 		ConfigSchema:          configSchema,
 		SourceOptionsSchema:   sdk.OptionsSchema(sourceOptions{}),
 		SinkOptionsSchema:     sdk.OptionsSchema(sinkOptions{}),
@@ -43,5 +47,6 @@ func (c *Connector) Spec() sdk.Spec {
 		Transactions:          true,
 		Fencing:               true,
 		SchemaOps:             schemaOps,
+		StagingTypes:          stagingTypes,
 	}
 }

@@ -53,6 +53,9 @@ func TestGRPCSpec(t *testing.T) {
 	if diff := cmp.Diff([]string{"add_column", "widen_type", "drop_not_null"}, c.GetSchemaOps()); diff != "" {
 		t.Errorf("schema ops (-want +got), create_table left out (the sink creates its targets):\n%s", diff)
 	}
+	if got := c.GetStagingTypes(); !slices.Equal(got, []string{"gcs"}) || c.GetStagingRequired() {
+		t.Errorf("staging: got types %v, required %v; want [gcs], not required (config bucket and storage_write stay)", got, c.GetStagingRequired())
+	}
 }
 
 // TestGRPCConfigErrors: a bad config is a CONFIG error in-band, before

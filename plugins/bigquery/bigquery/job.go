@@ -9,11 +9,16 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// loadJob is the one load job of a load: every staged Parquet file (a
-// wildcard URI) into the staging table, replacing it, under a job id
-// derived from the load id. Its JSON is what the sink sends
-// (testdata/job/*.json).
+// loadJob is the one load job of a load staged in config bucket: every
+// staged Parquet file (a wildcard URI) into the staging table.
 func (l *load) loadJob() (*bq.Job, error) {
+	return l.loadJobFrom([]string{partGlob(l.cfg.Bucket, l.cfg.Prefix, l.req.LoadID)})
+}
+
+// loadJobFrom is the one load job of a load: the Parquet files at uris
+// into the staging table, replacing it, under a job id derived from the
+// load id. Its JSON is what the sink sends (testdata/job/*.json).
+func (l *load) loadJobFrom(uris []string) (*bq.Job, error) {
 	fields, err := stagingSchema(l.req.Schema)
 	if err != nil {
 		return nil, err
@@ -23,7 +28,7 @@ func (l *load) loadJob() (*bq.Job, error) {
 		Configuration: &bq.JobConfiguration{
 			Labels: map[string]string{"dpone": "load"},
 			Load: &bq.JobConfigurationLoad{
-				SourceUris:         []string{partGlob(l.cfg.Bucket, l.cfg.Prefix, l.req.LoadID)},
+				SourceUris:         uris,
 				SourceFormat:       "PARQUET",
 				DestinationTable:   &bq.TableReference{ProjectId: l.cfg.Project, DatasetId: l.dataset, TableId: l.stgTable},
 				WriteDisposition:   "WRITE_TRUNCATE",

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dpone-go/dpone/sdk"
+	"github.com/dpone-go/dpone/sdk/objstage"
 )
 
 // sinkModes lists every mode the destination implements.
@@ -31,6 +32,39 @@ type load struct {
 // resolveLoad checks a LoadRequest; the mode only when checkMode (AbortLoad
 // and LoadStatus work whatever the mode).
 func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
+	l, err := resolveNames(req, checkMode)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.checkStaging(checkMode); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// checkStaging refuses a load with nowhere to stage its files: the sink
+// stages in sink.staging (type gcs) when the unit has one, else in config
+// bucket; write_api storage_write stages no file. The conflicts are
+// checked only with checkMode: AbortLoad and LoadStatus clean up whatever
+// a load left.
+func (l *load) checkStaging(checkMode bool) error {
+	s := l.req.Staging
+	switch {
+	case s == nil && l.cfg.Bucket == "" && l.opts.WriteAPI != writeStorageWrite:
+		return sdk.Errorf(sdk.CodeConfig, "bigquery sink: config bucket is required: name the Cloud Storage bucket that stages Parquet files, set sink.staging {type: gcs, bucket: ...}, or set sink option write_api: storage_write")
+	case !checkMode || s == nil:
+		return nil
+	case s.Type != objstage.TypeGCS:
+		return sdk.Errorf(sdk.CodeConfig, "bigquery sink: sink.staging type %s: load jobs read Cloud Storage only: set sink.staging type: gcs", s.Type)
+	case l.opts.WriteAPI == writeStorageWrite:
+		return sdk.Errorf(sdk.CodeConfig, "bigquery sink: sink.staging is set but sink option write_api is storage_write, which stages no files: remove one of them")
+	}
+	return nil
+}
+
+// resolveNames checks a LoadRequest (the mode only when checkMode) and
+// resolves its BigQuery names, whatever it stages through.
+func resolveNames(req sdk.LoadRequest, checkMode bool) (*load, error) {
 	cfg, err := parseConfig(req.Config)
 	if err != nil {
 		return nil, err
@@ -50,9 +84,6 @@ func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
 	}
 	if err := l.opts.check(); err != nil {
 		return nil, err
-	}
-	if cfg.Bucket == "" && l.opts.WriteAPI != writeStorageWrite {
-		return nil, sdk.Errorf(sdk.CodeConfig, "bigquery sink: config bucket is required: name the Cloud Storage bucket that stages Parquet files, or set sink option write_api: storage_write")
 	}
 	if lg := req.Load.Lineage; lg != nil && lg.LoadedAtColumn != "" && lg.LoadedAt == "" {
 		return nil, sdk.Errorf(sdk.CodeConfig, "bigquery sink: lineage.loaded_at is empty")

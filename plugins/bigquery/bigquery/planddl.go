@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/dpone-go/dpone/sdk"
+	"github.com/dpone-go/dpone/sdk/objstage"
 )
 
 // planLoadID stands for the load id in what plan shows: job ids, staging
@@ -21,9 +22,12 @@ const planLoadID = "dpone0plan0load"
 // configuration and the publish jobs. schema is the table the host would
 // create (the load's columns, keys NOT NULL, then the host's lineage and
 // soft-delete columns, which the sink adds itself and are dropped here).
-// Names derived from the load id show it as <load_id>.
+// Names derived from the load id show it as <load_id>. staging is the
+// unit's sink.staging; a host of protocol v1.3 does not send it with the
+// plan's request (nil), so the load job says which files it reads either
+// way.
 func planStatements(cfg json.RawMessage, table sdk.TableRef, schema *arrow.Schema, mode string, uniqueKey []string,
-	lo sdk.LoadOptions, options json.RawMessage) ([]string, error) {
+	lo sdk.LoadOptions, options json.RawMessage, staging *sdk.Staging) ([]string, error) {
 	host := map[string]bool{}
 	if lg := lo.Lineage; lg != nil {
 		host[lg.RunIDColumn], host[lg.LoadedAtColumn] = lg.RunIDColumn != "", lg.LoadedAtColumn != ""
@@ -49,10 +53,18 @@ func planStatements(cfg json.RawMessage, table sdk.TableRef, schema *arrow.Schem
 		lo.Strategy.UniqueKey = uniqueKey
 	}
 	req := sdk.LoadRequest{Config: cfg, LoadID: planLoadID, Target: table, Schema: arrow.NewSchema(fields, nil),
-		Mode: mode, UniqueKey: uniqueKey, Load: lo, Options: options}
-	l, err := resolveLoad(req, true)
+		Mode: mode, UniqueKey: uniqueKey, Load: lo, Options: options, Staging: staging}
+	l, err := resolveNames(req, true)
 	if err != nil {
 		return nil, err
+	}
+	// Without the unit's sink.staging (not sent) an empty config bucket
+	// is no error here: the unit may stage in sink.staging, and BeginLoad
+	// refuses the load that has neither.
+	if staging != nil || l.cfg.Bucket != "" {
+		if err := l.checkStaging(true); err != nil {
+			return nil, err
+		}
 	}
 	ddl, err := l.targetDDL()
 	if err != nil {
@@ -73,13 +85,25 @@ func planStatements(cfg json.RawMessage, table sdk.TableRef, schema *arrow.Schem
 }
 
 // writePlan says how Write fills staging: the load job's configuration
-// (from loadJob, the job CommitLoad inserts), or the Storage Write API.
+// (from loadJobFrom, the job CommitLoad inserts) and the files it reads,
+// or the Storage Write API.
 func (l *load) writePlan() (string, error) {
 	if l.opts.WriteAPI == writeStorageWrite {
 		return fmt.Sprintf("-- write: Storage Write API into staging %s (created by each Write), one COMMITTED write stream per Write, "+
 			"AppendRows at explicit offsets, requests under %d MiB, %d in flight; no Cloud Storage files, no load job", l.staging, maxRequestBytes>>20, appendWindow), nil
 	}
-	job, err := l.loadJob()
+	var source string
+	switch {
+	case l.req.Staging != nil:
+		source = stagedPartPattern(l.req.Staging, l.req.LoadID) + " (sink.staging: the parts its " + objstage.ManifestName +
+			" lists, each checked against its size and sha256 before the job; the job's source URIs are theirs)"
+	case l.cfg.Bucket != "":
+		source = partGlob(l.cfg.Bucket, l.cfg.Prefix, l.req.LoadID) + " (config bucket; a unit with sink.staging loads the parts of its manifest instead)"
+	default:
+		source = "the parts of sink.staging (<prefix>/<load_id>/part-NNNNN.parquet in its bucket, listed by " + objstage.ManifestName +
+			" and checked before the job; without sink.staging BeginLoad refuses the load: set config bucket)"
+	}
+	job, err := l.loadJobFrom([]string{source})
 	if err != nil {
 		return "", err
 	}

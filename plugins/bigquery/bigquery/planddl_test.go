@@ -38,7 +38,7 @@ func planFor(t *testing.T, l *load) []string {
 	t.Helper()
 	lo := l.req.Load
 	lo.Lineage = &sdk.Lineage{RunIDColumn: "_dpone_run_id", LoadedAtColumn: "_dpone_loaded_at"} // plan has no run id or time yet
-	out, err := planStatements(l.req.Config, l.req.Target, hostCreateSchema(l), l.req.Mode, l.req.UniqueKey, lo, l.req.Options)
+	out, err := planStatements(l.req.Config, l.req.Target, hostCreateSchema(l), l.req.Mode, l.req.UniqueKey, lo, l.req.Options, l.req.Staging)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +64,36 @@ func TestPlanGolden(t *testing.T) {
 			got := planFor(t, testLoad(t, tc.mode, tc.strategy, tc.options))
 			golden(t, "plan/"+tc.name+".sql", strings.Join(got, ";\n")+"\n")
 		})
+	}
+}
+
+// TestPlanStagingGolden renders the load job plan shows for each place a
+// load stages in: sink.staging (the manifest's parts; the host sends the
+// block with the plan from the protocol version that carries it), and
+// without it, a config without bucket (the unit may have sink.staging, so
+// plan names it; BeginLoad refuses a load with neither).
+func TestPlanStagingGolden(t *testing.T) {
+	for name, prep := range map[string]func(l *load){
+		"append_sink_staging": func(l *load) {
+			l.req.Staging = &sdk.Staging{Type: "gcs", Bucket: "lake", Prefix: "/dpone/loads/", Keep: true}
+		},
+		"append_no_bucket": func(l *load) {
+			l.req.Config = []byte(`{"project":"dpone-test","dataset":"landing","location":"EU"}`)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			l := testLoad(t, sdk.ModeAppend, sdk.Strategy{}, "")
+			prep(l)
+			golden(t, "plan/"+name+".sql", strings.Join(planFor(t, l), ";\n")+"\n")
+		})
+	}
+	// sink.staging with write_api storage_write is refused in plan too.
+	l := testLoad(t, sdk.ModeAppend, sdk.Strategy{}, `{"write_api":"storage_write"}`)
+	l.req.Staging = &sdk.Staging{Type: "gcs", Bucket: "lake"}
+	lo := l.req.Load
+	_, err := planStatements(l.req.Config, l.req.Target, hostCreateSchema(l), l.req.Mode, l.req.UniqueKey, lo, l.req.Options, l.req.Staging)
+	if sdk.CodeOf(err) != sdk.CodeConfig {
+		t.Errorf("sink.staging with storage_write: got %v, want CONFIG", err)
 	}
 }
 

@@ -96,7 +96,7 @@ func (c *Connector) ApplySchemaFor(ctx context.Context, req sdk.SchemaRequest) (
 		if !req.DryRun || req.For.Mode == "" || len(req.Changes) > 1 {
 			return nil, sdk.Errorf(sdk.CodeUnsupported, "create_table %s: the bigquery sink creates absent targets itself at BeginLoad, with the partitioning and clustering of sink.options", req.Table.Name)
 		}
-		return planStatements(req.Config, req.Table, ch.Schema, req.For.Mode, req.For.UniqueKey, req.For.Load, req.For.Options)
+		return planStatements(req.Config, req.Table, ch.Schema, req.For.Mode, req.For.UniqueKey, req.For.Load, req.For.Options, req.For.Staging)
 	}
 	ds := req.Table.Namespace
 	if ds == "" {

@@ -44,14 +44,18 @@ func (l *load) beginScript(targetDDL string) string {
 	return l.receiptsDDL() + ";\n" + l.fencesDDL() + ";\n" + targetDDL + ";\n" + l.raiseFenceSQL() + l.sharedTargetSQL()
 }
 
-// Write stages the records as Parquet files in Cloud Storage under a
-// writer id of its own: the host opens one Write per source partition,
-// concurrently, and CommitLoad loads every file of the load with one load
-// job.
+// Write stages the records as Parquet files in Cloud Storage: in
+// sink.staging when the unit has one (parts of the load's objstage Load,
+// listed by its manifest), else in config bucket under a writer id of its
+// own. The host opens one Write per source partition, concurrently, and
+// CommitLoad loads every file of the load with one load job.
 func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
 	l, err := resolveLoad(req, true)
 	if err != nil {
 		return sdk.WriteResult{}, err
+	}
+	if l.req.Staging != nil {
+		return c.writeObjects(ctx, l, records)
 	}
 	cl, err := connect(ctx, l.cfg)
 	if err != nil {
@@ -74,7 +78,9 @@ func (l *load) stager(cl *clients) *stager {
 // (WRITE_TRUNCATE into staging, under the job id derived from the load
 // id: a retried commit finds the same job), or creates an empty staging
 // table when no Write staged a file. A commit retried after the files
-// were cleaned up finds the receipt and publishes nothing.
+// were cleaned up finds the receipt and publishes nothing. With
+// sink.staging the files are the manifest's, verified first
+// (fillFromObjects).
 func (l *load) fillStaging(ctx context.Context, cl *clients) error {
 	if l.opts.WriteAPI == writeStorageWrite { // Write filled it; a load without a Write has none
 		_, err := cl.bq.Tables.Get(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do()
@@ -82,6 +88,9 @@ func (l *load) fillStaging(ctx context.Context, cl *clients) error {
 			return l.createStaging(ctx, cl, false)
 		}
 		return classify("bigquery sink: look up staging "+l.staging, err)
+	}
+	if l.req.Staging != nil {
+		return l.fillFromObjects(ctx, cl)
 	}
 	staged, err := l.stager(cl).staged(ctx)
 	if err != nil {
@@ -175,8 +184,9 @@ func commitResult(job *bq.Job) sdk.CommitResult {
 	return r
 }
 
-// AbortLoad drops the staging table and the staged files; absent ones are
-// not an error.
+// AbortLoad drops the staging table and the staged files (in sink.staging
+// and in config bucket: a load begun before the unit had sink.staging
+// staged there); absent ones are not an error.
 func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
 	l, err := resolveLoad(req, false)
 	if err != nil {
@@ -190,19 +200,29 @@ func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
 	if err := cl.bq.Tables.Delete(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do(); err != nil && !isNotFound(err) {
 		return classify("bigquery sink: drop staging "+l.staging, err)
 	}
+	if l.req.Staging != nil {
+		if err := c.abortObjects(ctx, l); err != nil {
+			return err
+		}
+	}
 	return l.stager(cl).remove(ctx)
 }
 
 // cleanup removes staging after a commit; a failure leaves garbage, never
 // a wrong result, so it is not returned (the staging table expires).
+// sink.staging's files stay when it says keep.
 func (c *Connector) cleanup(ctx context.Context, cl *clients, l *load) {
 	_ = cl.bq.Tables.Delete(l.cfg.Project, l.dataset, l.stgTable).Context(ctx).Do()
+	if l.req.Staging != nil {
+		c.finishObjects(ctx, l)
+		return
+	}
 	_ = l.stager(cl).remove(ctx)
 }
 
 // LoadStatus answers from the receipt: committed when _dpone_loads holds
-// the load id, staged when its staging table or staged files exist, else
-// unknown. A partition_replace that crashed while writing partition
+// the load id, staged when its staging table or staged files (with
+// sink.staging: its manifest) exist, else unknown. A partition_replace that crashed while writing partition
 // decorators (staging marked publishing) is finished first and answers
 // committed (partitions.go). With a fence it first raises the unit's
 // fence (a takeover).
@@ -255,6 +275,11 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 		return sdk.LoadStaged, nil
 	case !isNotFound(err):
 		return 0, classify("bigquery sink: look up staging", err)
+	}
+	if l.req.Staging != nil {
+		if staged, err := l.objectsStaged(ctx); err != nil || staged {
+			return sdk.LoadStaged, err
+		}
 	}
 	if staged, err := l.stager(cl).staged(ctx); err != nil || staged {
 		return sdk.LoadStaged, err

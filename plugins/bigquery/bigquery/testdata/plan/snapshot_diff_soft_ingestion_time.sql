@@ -10,5 +10,5 @@ CREATE TABLE IF NOT EXISTS `dpone-test.landing.orders` (
   `_dpone_deleted_at` TIMESTAMP
 )
 PARTITION BY TIMESTAMP_TRUNC(_PARTITIONTIME, HOUR);
--- load job _dpone_stg_<load_id>_load (one per load; a retried commit finds it by id): source gs://dpone-test/dpone/_dpone_stg_<load_id>/part-*.parquet, format PARQUET, destination staging dpone-test.landing._dpone_stg_<load_id>, write disposition WRITE_TRUNCATE, create disposition CREATE_IF_NEEDED, decimal target types NUMERIC, BIGNUMERIC, schema update options none, labels dpone=load;
+-- load job _dpone_stg_<load_id>_load (one per load; a retried commit finds it by id): source gs://dpone-test/dpone/_dpone_stg_<load_id>/part-*.parquet (config bucket; a unit with sink.staging loads the parts of its manifest instead), format PARQUET, destination staging dpone-test.landing._dpone_stg_<load_id>, write disposition WRITE_TRUNCATE, create disposition CREATE_IF_NEEDED, decimal target types NUMERIC, BIGNUMERIC, schema update options none, labels dpone=load;
 -- publish: query job _dpone_stg_<load_id>_commit: MERGE from staging on `id` deleting the keys staging lacks and the receipt into `dpone-test.landing._dpone_loads`, one transaction

@@ -1,0 +1,248 @@
+package bigquery
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/util"
+	bq "google.golang.org/api/bigquery/v2"
+
+	"github.com/dpone-go/dpone/sdk"
+	"github.com/dpone-go/dpone/sdk/objstage"
+)
+
+// stagingTypes are the sink.staging types the sink loads from: a load job
+// reads gs:// URIs only. A load with sink.staging writes its Parquet parts
+// there (objstage: <prefix>/<load_id>/part-NNNNN.parquet and a checksum
+// manifest) instead of config bucket; CommitLoad verifies them and loads
+// exactly the manifest's parts with the load's one load job.
+var stagingTypes = []string{objstage.TypeGCS}
+
+// maxSourceURIs is how many URIs one load job takes; a load with more
+// parts loads them through the wildcard of its prefix (which Verify found
+// holding nothing but them).
+const maxSourceURIs = 10000
+
+// objectLoads are the sink.staging loads this process writes: one
+// objstage.Load per load id, shared by its Write streams (the host opens
+// one per source partition, concurrently).
+type objectLoads struct {
+	mu sync.Mutex
+	m  map[string]*objectLoad
+}
+
+// objectLoad is one load's staging. mu serializes its manifest writes:
+// each lists every part closed so far, so the last one written must be
+// the last one taken.
+type objectLoad struct {
+	load *objstage.Load
+	mu   sync.Mutex
+}
+
+func (o *objectLoads) get(a *objstage.Area, loadID string) *objectLoad {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[string]*objectLoad{}
+	}
+	if l, ok := o.m[loadID]; ok {
+		return l
+	}
+	l := &objectLoad{load: a.Load(loadID)}
+	o.m[loadID] = l
+	return l
+}
+
+func (o *objectLoads) forget(loadID string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.m, loadID)
+}
+
+// writeObjects is Write for a load with sink.staging: the records become
+// Parquet parts of the load, timestamps in microseconds (BigQuery reads a
+// Parquet TIMESTAMP in micro- or milliseconds only; nanoseconds are
+// truncated, as the type map's lossy note says), and the load's manifest
+// lists them.
+func (c *Connector) writeObjects(ctx context.Context, l *load, records sdk.RecordReader) (sdk.WriteResult, error) {
+	a, err := objstage.Open(ctx, l.req.Staging)
+	if err != nil {
+		return sdk.WriteResult{}, err
+	}
+	schema := records.Schema()
+	if schema == nil {
+		schema = l.req.Schema
+	}
+	ol := c.objects.get(a, l.req.LoadID)
+	w, err := ol.load.NewWriterWith(schema, 0, objstage.WithCoerceTimestamps(arrow.Microsecond))
+	if err != nil {
+		return sdk.WriteResult{}, err
+	}
+	var res sdk.WriteResult
+	for {
+		rec, err := records.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			w.Abandon()
+			return res, err
+		}
+		if rec.NumRows() > 0 {
+			err = w.Write(ctx, rec)
+			res.Rows += rec.NumRows()
+			res.Bytes += util.TotalRecordSize(rec)
+		}
+		rec.Release()
+		if err != nil {
+			w.Abandon()
+			return res, err
+		}
+	}
+	if err := w.Close(ctx); err != nil {
+		return res, err
+	}
+	ol.mu.Lock()
+	defer ol.mu.Unlock()
+	return res, ol.load.WriteManifest(ctx)
+}
+
+// fillFromObjects fills staging from the load's parts in sink.staging:
+// every part is checked against the load's manifest first, and the one
+// load job reads exactly the parts the manifest lists. A load that
+// staged no row gets an empty staging table. When the manifest is gone
+// because a commit already finished and removed the files, the retried
+// commit finds the receipt: staging is empty and the publish changes
+// nothing, as with config bucket. Files kept (staging.keep) still verify
+// after the commit, so then the receipt is read first.
+func (l *load) fillFromObjects(ctx context.Context, cl *clients) error {
+	a, err := objstage.Open(ctx, l.req.Staging)
+	if err != nil {
+		return err
+	}
+	if a.Keep() {
+		done, err := l.hasReceipt(ctx, cl)
+		if err != nil {
+			return err
+		}
+		if done {
+			return l.emptyStaging(ctx, cl)
+		}
+	}
+	job, err := l.stagedLoadJob(ctx, a)
+	if err != nil {
+		return l.unverified(ctx, cl, a, err)
+	}
+	if job == nil {
+		return l.emptyStaging(ctx, cl)
+	}
+	_, err = cl.runJob(ctx, "bigquery sink: load job "+job.JobReference.JobId, job)
+	return err
+}
+
+// stagedLoadJob verifies the load's parts (objstage Verify: a missing,
+// changed or unlisted part, or no manifest, is a DATA error naming the
+// file) and returns the load job over them, nil when the load staged no
+// part. No job exists before every part verified.
+func (l *load) stagedLoadJob(ctx context.Context, a *objstage.Area) (*bq.Job, error) {
+	m, err := a.Verify(ctx, l.req.LoadID)
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Files) == 0 {
+		return nil, nil
+	}
+	return l.loadJobFrom(sourceURIs(m))
+}
+
+// sourceURIs are the manifest's part URIs, or the wildcard of the load's
+// prefix when there are more than a load job takes.
+func sourceURIs(m objstage.Manifest) []string {
+	if len(m.Files) > maxSourceURIs {
+		u := m.Files[0].URI
+		return []string{u[:strings.LastIndex(u, "/")+1] + "part-*.parquet"}
+	}
+	uris := make([]string, len(m.Files))
+	for i, f := range m.Files {
+		uris[i] = f.URI
+	}
+	return uris
+}
+
+// unverified decides a commit whose parts did not verify (verr): when the
+// manifest is gone and the receipt exists, the load committed and a
+// finished commit removed its files (the manifest goes first), so
+// staging is made empty and the publish skips; otherwise verr stands and
+// nothing is loaded.
+func (l *load) unverified(ctx context.Context, cl *clients, a *objstage.Area, verr error) error {
+	if sdk.CodeOf(verr) != sdk.CodeData {
+		return verr
+	}
+	r, err := a.OpenFile(ctx, l.req.LoadID, objstage.ManifestName)
+	if err == nil {
+		r.Close()
+		return verr
+	}
+	if !errors.Is(err, objstage.ErrNotExist) {
+		return verr
+	}
+	done, err := l.hasReceipt(ctx, cl)
+	if err != nil {
+		return err
+	}
+	if !done {
+		return verr
+	}
+	return l.emptyStaging(ctx, cl)
+}
+
+// objectsStaged reports whether the load wrote its manifest in
+// sink.staging (a Write finished).
+func (l *load) objectsStaged(ctx context.Context) (bool, error) {
+	a, err := objstage.Open(ctx, l.req.Staging)
+	if err != nil {
+		return false, err
+	}
+	r, err := a.OpenFile(ctx, l.req.LoadID, objstage.ManifestName)
+	if errors.Is(err, objstage.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	r.Close()
+	return true, nil
+}
+
+// finishObjects removes a committed load's parts unless staging.keep; a
+// failure only leaves files behind, so it is not returned.
+func (c *Connector) finishObjects(ctx context.Context, l *load) {
+	c.objects.forget(l.req.LoadID)
+	if a, err := objstage.Open(ctx, l.req.Staging); err == nil {
+		_ = a.Finish(ctx, l.req.LoadID)
+	}
+}
+
+// abortObjects removes every file of an aborted load in sink.staging.
+func (c *Connector) abortObjects(ctx context.Context, l *load) error {
+	c.objects.forget(l.req.LoadID)
+	a, err := objstage.Open(ctx, l.req.Staging)
+	if err != nil {
+		return err
+	}
+	return a.Remove(ctx, l.req.LoadID)
+}
+
+// stagedPartPattern is where sink.staging s holds the parts of loadID, as
+// plan shows it (objstage's layout: <prefix>/<load_id>/part-NNNNN.parquet).
+func stagedPartPattern(s *sdk.Staging, loadID string) string {
+	key := loadID + "/part-NNNNN.parquet"
+	if p := strings.Trim(s.Prefix, "/"); p != "" {
+		key = p + "/" + key
+	}
+	return "gs://" + s.Bucket + "/" + key
+}
