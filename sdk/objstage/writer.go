@@ -27,12 +27,16 @@ const rowGroupBytes = 64 << 20
 // Load collects the parts one load writes, across its Write streams. It is
 // safe for concurrent use; part numbers are unique within the Load.
 type Load struct {
-	area  *Area
-	id    string
-	mu    sync.Mutex
-	next  int
-	files []File
-	rows  int64
+	area *Area
+	id   string
+	mu   sync.Mutex
+	// manifestMu orders manifest uploads as their snapshots: a later
+	// snapshot lists every part an earlier one did, so the last upload
+	// is the most complete.
+	manifestMu sync.Mutex
+	next       int
+	files      []File
+	rows       int64
 }
 
 // Load returns the staging of loadID. Keep one Load per load in the
@@ -92,11 +96,18 @@ func (o writerOptions) arrowProps() pqarrow.ArrowWriterProperties {
 // WriteManifest writes the load's checksum manifest listing every part
 // closed so far; call it after each Write stream (it replaces the last).
 func (l *Load) WriteManifest(ctx context.Context) error {
+	l.manifestMu.Lock()
+	defer l.manifestMu.Unlock()
 	l.mu.Lock()
 	m := Manifest{Version: manifestVersion, LoadID: l.id, Files: append([]File(nil), l.files...), Rows: l.rows}
 	l.mu.Unlock()
+	beforeManifestPut()
 	return l.area.putManifest(ctx, m)
 }
+
+// beforeManifestPut runs between a manifest's snapshot and its upload
+// (a test's hook).
+var beforeManifestPut = func() {}
 
 func (l *Load) part() string {
 	l.mu.Lock()
