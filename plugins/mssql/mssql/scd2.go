@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dpone-go/dpone/sdk"
 )
@@ -75,8 +76,14 @@ func (l *load) scd2SQL(names, lcols, lvals []string, largs []namedArg) (stmt, er
 	at := "SYSDATETIMEOFFSET()"
 	a := slices.Clone(largs)
 	if lg := l.req.Load.Lineage; lg != nil && lg.LoadedAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, lg.LoadedAt)
+		if err != nil {
+			return stmt{}, sdk.Errorf(sdk.CodeConfig, "mssql sink: lineage.loaded_at %q is not an RFC 3339 time: %v", lg.LoadedAt, err)
+		}
+		// The history columns hold microseconds; a text of more than 7
+		// fractional digits is no datetimeoffset literal.
 		at = "CAST(@load_time AS " + scd2TimeType + ")"
-		a = append(a, namedArg{"load_time", lg.LoadedAt})
+		a = append(a, namedArg{"load_time", t.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.999999Z07:00")})
 	}
 	kl := identList(keys)
 	keyText := make([]string, 0, 2*len(keys))

@@ -83,6 +83,30 @@ func TestSCD2GuardsBeforeChanges(t *testing.T) {
 			if lineage != (i >= 0) || lineage != !strings.Contains(s.SQL, "SYSDATETIMEOFFSET()") {
 				t.Errorf("%s (lineage %v): load time args %v in\n%s", mode, lineage, s.Args, s.SQL)
 			}
+			if lineage && s.Args[i].Value != "2024-01-02T03:04:05Z" {
+				t.Errorf("%s: load time %v, want 2024-01-02T03:04:05Z", mode, s.Args[i].Value)
+			}
+		}
+	}
+}
+
+// TestSCD2LoadTime: the lineage load time is sent as a datetimeoffset
+// literal of at most microseconds, in UTC (the host sends nanoseconds).
+func TestSCD2LoadTime(t *testing.T) {
+	for in, want := range map[string]string{
+		"2026-12-05T01:02:03.000000123Z":      "2026-12-05T01:02:03Z",
+		"2026-12-05T01:02:03.123456789Z":      "2026-12-05T01:02:03.123456Z",
+		"2026-12-05T03:02:03.5+02:00":         "2026-12-05T01:02:03.5Z",
+		"2026-12-05T01:02:03.000001000-00:00": "2026-12-05T01:02:03.000001Z",
+	} {
+		l := testLoad(t, sdk.ModeSCD2, "sales", true)
+		l.req.Load.Lineage.LoadedAt = in
+		s, err := l.scd2SQL([]string{"id", "name"}, nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Args[len(s.Args)-1]; got.Name != "load_time" || got.Value != want {
+			t.Errorf("loaded_at %s: got @%s = %v, want @load_time = %s", in, got.Name, got.Value, want)
 		}
 	}
 }
@@ -106,6 +130,11 @@ func TestSCD2Refuses(t *testing.T) {
 		{"history column is the key", req(sdk.SCD2{IsCurrent: "id"}, "id")},
 		{"history column twice", req(sdk.SCD2{ValidFrom: "v", ValidTo: "v"}, "id")},
 		{"tracked column not loaded", req(sdk.SCD2{TrackedColumns: []string{"tier"}}, "id")},
+		{"load time not RFC 3339", func() sdk.LoadRequest {
+			r := req(sdk.SCD2{}, "id")
+			r.Load.Lineage = &sdk.Lineage{LoadedAt: "yesterday"}
+			return r
+		}()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l, err := resolveLoad(tc.req, true)
