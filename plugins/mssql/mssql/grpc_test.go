@@ -38,7 +38,7 @@ func TestGRPCSpecAndCheck(t *testing.T) {
 		!caps.GetDescribeTarget() || !caps.GetApplySchema() ||
 		!cmp.Equal(caps.GetSchemaOps(), []string{"create_table", "add_column", "widen_type", "drop_not_null"}) ||
 		!cmp.Equal(caps.GetIncrementalStrategies(), []string{"column"}) ||
-		!cmp.Equal(caps.GetSinkModes(), []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSnapshotDiff}) {
+		!cmp.Equal(caps.GetSinkModes(), []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge, sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSnapshotDiff, sdk.ModeSCD2}) {
 		t.Errorf("spec: got %v", spec)
 	}
 	for _, tc := range []struct {

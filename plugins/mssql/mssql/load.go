@@ -12,7 +12,7 @@ import (
 
 // sinkModes lists every mode CommitLoad implements; plan refuses others.
 var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge,
-	sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSnapshotDiff}
+	sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSnapshotDiff, sdk.ModeSCD2}
 
 // seqColumn numbers staged rows so a merge keeps the last row of a key.
 const seqColumn = "_dpone_seq"

@@ -42,6 +42,7 @@ func TestSchemaDDL(t *testing.T) {
 		{"create dbo", "", []sdk.SchemaChange{create}},
 		{"create three-part", "crm.sales", []sdk.SchemaChange{create}},
 		{"create keyed by an unbounded string", "sales", []sdk.SchemaChange{{Op: sdk.OpCreateTable, Schema: testSchema(), PrimaryKey: []string{"name"}}}},
+		{"create scd2 (history columns, no primary key)", "sales", []sdk.SchemaChange{scd2Create()}},
 		{"add", "sales", []sdk.SchemaChange{{Op: sdk.OpAddColumn, Field: arrow.Field{Name: "note", Type: arrow.BinaryTypes.String}}}},
 		{"widen", "sales", []sdk.SchemaChange{
 			{Op: sdk.OpWidenType, Field: str("80"), From: arrow.BinaryTypes.String},

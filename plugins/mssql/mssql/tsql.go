@@ -113,6 +113,10 @@ func (l *load) publish(ti targetInfo, receipt string) ([]stmt, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h := l.scd2Columns(); h != nil {
+		// The history columns are the load's to set, not the source's.
+		names = slices.DeleteFunc(names, func(n string) bool { return slices.Contains(h, n) })
+	}
 	if !ti.Exists {
 		ddl, err := l.createTargetDDL()
 		if err != nil {
@@ -157,6 +161,12 @@ func (l *load) publish(ti targetInfo, receipt string) ([]stmt, error) {
 		out = append(out, l.countInsert(into, sel, largs))
 	case sdk.ModeSnapshotDiff:
 		out = append(out, l.snapshotDiffSQL(names, lcols, lvals, largs)...)
+	case sdk.ModeSCD2:
+		s, err := l.scd2SQL(names, lcols, lvals, largs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
 	if identity {
 		out = append(out, stmt{SQL: "SET IDENTITY_INSERT " + l.target + " OFF;"})
@@ -273,6 +283,9 @@ func (l *load) targetDefs() ([]string, error) {
 	var defs []string
 	key := l.req.CreatedKey()
 	for _, f := range l.loadedFields() {
+		if slices.Contains(l.scd2Columns(), f.Name) {
+			continue // defined below, as the history column it is
+		}
 		t, err := ddlType(f)
 		if slices.Contains(key, f.Name) {
 			t, err = keyType(f)
@@ -292,10 +305,11 @@ func (l *load) targetDefs() ([]string, error) {
 	if l.strategy.SoftDeletes() {
 		defs = append(defs, ident(sdk.DeletedAtColumn)+" datetimeoffset(7) NULL")
 	}
-	return defs, nil
+	return append(defs, l.scd2Defs()...), nil
 }
 
-// missingLineageDDL adds lineage columns an existing target lacks.
+// missingLineageDDL adds the lineage columns (and the soft-delete stamp,
+// the history columns) an existing target lacks.
 func (l *load) missingLineageDDL(ti targetInfo) []string {
 	var out []string
 	lcols, _, _ := l.lineage()
@@ -304,6 +318,7 @@ func (l *load) missingLineageDDL(ti targetInfo) []string {
 		lcols = append(lcols, sdk.DeletedAtColumn)
 		defs = append(defs, ident(sdk.DeletedAtColumn)+" datetimeoffset(7) NULL")
 	}
+	lcols, defs = append(lcols, l.scd2Columns()...), append(defs, l.scd2AddDefs()...)
 	for i, c := range lcols {
 		if !slices.ContainsFunc(ti.Columns, func(tc column) bool { return tc.Name == c }) {
 			out = append(out, "ALTER TABLE "+l.target+" ADD "+defs[i]+";")

@@ -52,7 +52,7 @@ func testLoad(t *testing.T, mode, namespace string, lineage bool) *load {
 	req := sdk.LoadRequest{LoadID: "L1", Target: sdk.TableRef{Namespace: namespace, Name: "orders"},
 		Schema: testSchema(), Mode: mode}
 	switch mode {
-	case sdk.ModeMerge, sdk.ModeSnapshotDiff:
+	case sdk.ModeMerge, sdk.ModeSnapshotDiff, sdk.ModeSCD2:
 		req.UniqueKey = []string{"id"}
 	case sdk.ModeReplace:
 		req.Load.Strategy.Where = "[at] >= '2024-01-01'"
@@ -61,6 +61,11 @@ func testLoad(t *testing.T, mode, namespace string, lineage bool) *load {
 	case "snapshot_diff_soft":
 		req.Mode, req.UniqueKey = sdk.ModeSnapshotDiff, []string{"id"}
 		req.Load.Strategy.Deletes = "soft"
+	case "scd2_close":
+		// A composite key, tracked columns and history columns of its own.
+		req.Mode, req.UniqueKey = sdk.ModeSCD2, []string{"id", "code"}
+		req.Load.Strategy.SCD2 = sdk.SCD2{TrackedColumns: []string{"name", "odd]name"}, ValidFrom: "from", ValidTo: "to",
+			IsCurrent: "is current", HardDeletes: sdk.HardDeletesClose}
 	}
 	if lineage {
 		req.Load.Lineage = &sdk.Lineage{RunID: "run-1", RunIDColumn: "_dpone_run_id", LoadedAt: "2024-01-02T03:04:05Z", LoadedAtColumn: "_dpone_loaded_at"}
@@ -110,7 +115,7 @@ func TestPublishSQL(t *testing.T) {
 	codepage.Columns[1] = column{Name: "name", Type: "varchar", MaxLength: 50, Collation: "SQL_Latin1_General_CP1_CI_AS"}
 	codepage.Columns = append(codepage.Columns, column{Name: "note", Type: "varchar", MaxLength: -1, Collation: "Latin1_General_100_CI_AS_SC_UTF8"})
 	targets := map[string]targetInfo{"absent": {}, "existing": existing, "referenced": referenced, "identity": special, "codepage": codepage}
-	for _, mode := range append(slices.Clone(sinkModes), "snapshot_diff_soft") {
+	for _, mode := range append(slices.Clone(sinkModes), "snapshot_diff_soft", "scd2_close") {
 		for tname, ti := range targets {
 			for _, lineage := range []bool{false, true} {
 				name := mode + "_" + tname
@@ -150,7 +155,8 @@ func TestResolveLoadRefuses(t *testing.T) {
 		want sdk.Code
 	}{
 		{"no table", sdk.LoadRequest{Mode: sdk.ModeAppend}, sdk.CodeConfig},
-		{"undeclared mode", sdk.LoadRequest{Mode: "scd2", Target: sdk.TableRef{Name: "t"}}, sdk.CodeUnsupported},
+		{"undeclared mode", sdk.LoadRequest{Mode: "upsert_delete", Target: sdk.TableRef{Name: "t"}}, sdk.CodeUnsupported},
+		{"scd2 without key", sdk.LoadRequest{Mode: sdk.ModeSCD2, Target: sdk.TableRef{Name: "t"}}, sdk.CodeConfig},
 		{"merge without key", sdk.LoadRequest{Mode: sdk.ModeMerge, Target: sdk.TableRef{Name: "t"}}, sdk.CodeConfig},
 		{"snapshot_diff without key", sdk.LoadRequest{Mode: sdk.ModeSnapshotDiff, Target: sdk.TableRef{Name: "t"}}, sdk.CodeConfig},
 		{"replace without where", sdk.LoadRequest{Mode: sdk.ModeReplace, Target: sdk.TableRef{Name: "t"}}, sdk.CodeConfig},

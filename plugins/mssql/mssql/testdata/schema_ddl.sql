@@ -42,6 +42,19 @@ CREATE TABLE [sales].[orders] (
   [odd]]name] bit NULL,
   PRIMARY KEY ([name]));
 
+-- create scd2 (history columns, no primary key)
+IF SCHEMA_ID(N'sales') IS NULL EXEC(N'CREATE SCHEMA [sales]');
+CREATE TABLE [sales].[orders] (
+  [id] bigint NOT NULL,
+  [name] nvarchar(max) NULL,
+  [amount] decimal(38,10) NULL,
+  [code] uniqueidentifier NULL,
+  [at] datetimeoffset(6) NULL,
+  [odd]]name] bit NULL,
+  [_dpone_valid_from] datetimeoffset(6) NULL,
+  [_dpone_valid_to] datetimeoffset(6) NULL,
+  [_dpone_is_current] bit NULL);
+
 -- add
 ALTER TABLE [sales].[orders] ADD [note] nvarchar(max) NULL;
 
