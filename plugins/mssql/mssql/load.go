@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -66,6 +67,17 @@ func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
 	}
 	if lg := req.Load.Lineage; lg != nil && lg.LoadedAtColumn != "" && lg.LoadedAt == "" {
 		return nil, sdk.Errorf(sdk.CodeConfig, "mssql sink: lineage.loaded_at is empty")
+	}
+	if lg := req.Load.Lineage; lg != nil && lg.LoadedAt != "" {
+		// A datetimeoffset literal takes at most seven fractional digits
+		// (the host sends up to nine): every statement gets 100 ns.
+		at, err := time.Parse(time.RFC3339Nano, lg.LoadedAt)
+		if err != nil {
+			return nil, sdk.Errorf(sdk.CodeConfig, "mssql sink: lineage.loaded_at %q is not an RFC 3339 time", lg.LoadedAt)
+		}
+		c := *lg
+		c.LoadedAt = at.UTC().Truncate(100 * time.Nanosecond).Format(time.RFC3339Nano)
+		l.req.Load.Lineage = &c
 	}
 	if !checkMode {
 		return l, nil

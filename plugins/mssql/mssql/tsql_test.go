@@ -242,3 +242,28 @@ func aggregateOverSubquery(q string) string {
 	}
 	return ""
 }
+
+// TestLoadedAtFitsDatetimeoffset: the host sends the lineage load time
+// with up to nine fractional digits; SQL Server's datetimeoffset literal
+// takes at most seven (yyyy-MM-ddTHH:mm:ss[.nnnnnnn]), so every statement
+// of a load gets it at 100 ns, the column type's own precision.
+func TestLoadedAtFitsDatetimeoffset(t *testing.T) {
+	req := sdk.LoadRequest{Mode: sdk.ModeAppend, Target: sdk.TableRef{Name: "t"},
+		Load: sdk.LoadOptions{Lineage: &sdk.Lineage{RunID: "r", LoadedAt: "2026-12-05T22:00:00.123456789Z",
+			RunIDColumn: "_dpone_run_id", LoadedAtColumn: "_dpone_loaded_at"}}}
+	l, err := resolveLoad(req, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := l.req.Load.Lineage.LoadedAt, "2026-12-05T22:00:00.1234567Z"; got != want {
+		t.Fatalf("loaded_at sent as %q, want %q", got, want)
+	}
+	if req.Load.Lineage.LoadedAt != "2026-12-05T22:00:00.123456789Z" {
+		t.Fatalf("the caller's request was changed: %q", req.Load.Lineage.LoadedAt)
+	}
+	l, err = resolveLoad(sdk.LoadRequest{Mode: sdk.ModeAppend, Target: sdk.TableRef{Name: "t"},
+		Load: sdk.LoadOptions{Lineage: &sdk.Lineage{LoadedAt: "yesterday", LoadedAtColumn: "_dpone_loaded_at"}}}, true)
+	if sdk.CodeOf(err) != sdk.CodeConfig {
+		t.Fatalf("a load time that is no RFC 3339 time: got %v (%v), want CONFIG", sdk.CodeOf(err), err)
+	}
+}
