@@ -152,7 +152,7 @@ func (l *load) changed(cols []string) string {
 	for i, c := range cols {
 		t, s := "T."+quoteIdent(c), l.selectExprs("S.", []string{c})[0]
 		f, ok := l.req.Schema.FieldsByName(c)
-		if ok && !comparable(f[0]) {
+		if ok && !sqlComparable(f[0]) {
 			parts[i] = fmt.Sprintf("((%s IS NULL) <> (%s IS NULL) OR TO_JSON_STRING(%s) <> TO_JSON_STRING(%s))", t, s, t, s)
 			continue
 		}
@@ -161,8 +161,8 @@ func (l *load) changed(cols []string) string {
 	return strings.Join(parts, " OR ")
 }
 
-// comparable reports a column BigQuery compares with IS DISTINCT FROM.
-func comparable(f arrow.Field) bool {
+// sqlComparable reports a column BigQuery compares with IS DISTINCT FROM.
+func sqlComparable(f arrow.Field) bool {
 	if isJSON(f) {
 		return false
 	}
