@@ -22,6 +22,9 @@ type column struct {
 func (l *load) loadColumns() ([]column, error) {
 	var cols []column
 	for _, f := range l.req.Schema.Fields() {
+		if l.isHistoryColumn(f.Name) {
+			continue
+		}
 		t, err := bqType(f)
 		if err != nil {
 			return nil, err
@@ -40,7 +43,7 @@ func (l *load) loadColumns() ([]column, error) {
 	if l.strategy.SoftDeletes() {
 		cols = append(cols, column{Name: sdk.DeletedAtColumn, Type: "TIMESTAMP"})
 	}
-	return cols, nil
+	return append(cols, l.historyColumns()...), nil
 }
 
 // targetDDL creates the target when absent, with the sink options'

@@ -37,7 +37,7 @@ func TestGRPCSpec(t *testing.T) {
 	if got := c.GetIncrementalStrategies(); !slices.Equal(got, []string{"column"}) {
 		t.Errorf("incremental strategies: got %v, want [column]", got)
 	}
-	want := []string{"full_refresh", "incremental_append", "incremental_merge", "replace", "partition_replace", "snapshot_diff"}
+	want := []string{"full_refresh", "incremental_append", "incremental_merge", "replace", "partition_replace", "snapshot_diff", "scd2"}
 	got := slices.Clone(c.GetSinkModes())
 	slices.Sort(got)
 	slices.Sort(want)

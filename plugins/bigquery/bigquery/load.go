@@ -10,7 +10,7 @@ import (
 
 // sinkModes lists every mode the destination implements.
 var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeMerge,
-	sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSnapshotDiff}
+	sdk.ModeReplace, sdk.ModePartitionReplace, sdk.ModeSnapshotDiff, sdk.ModeSCD2}
 
 // load is a LoadRequest resolved to BigQuery names.
 type load struct {

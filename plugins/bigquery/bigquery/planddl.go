@@ -136,6 +136,7 @@ func (l *load) publishPlan() string {
 		sdk.ModeReplace:          "DELETE WHERE " + l.strategy.Where + " and INSERT from staging",
 		sdk.ModePartitionReplace: "DELETE the staged " + identList(l.strategy.PartitionBy) + " values and INSERT from staging",
 		sdk.ModeSnapshotDiff:     "MERGE from staging on " + identList(l.strategy.UniqueKey) + " deleting the keys staging lacks",
+		sdk.ModeSCD2:             l.scd2Plan(),
 	}[l.req.Mode]
 	return fmt.Sprintf("-- publish: query job %s: %s and the receipt into %s, one transaction", id, what, l.receipts)
 }

@@ -46,6 +46,11 @@ func (l *load) publishScript() (string, error) {
 	case sdk.ModeSnapshotDiff:
 		pre = append(l.deleteGuard(), l.uniqueGuard())
 		body = []string{l.mergeSQL(names, true)}
+	case sdk.ModeSCD2:
+		var err error
+		if pre, body, err = l.scd2Statements(names); err != nil {
+			return "", err
+		}
 	default:
 		return "", sdk.Errorf(sdk.CodeUnsupported, "bigquery sink: mode %q is not supported", l.req.Mode)
 	}
@@ -74,7 +79,7 @@ func (l *load) checkColumns(names []string) error {
 	}
 	need := map[string][]string{}
 	switch l.req.Mode {
-	case sdk.ModeMerge, sdk.ModeSnapshotDiff:
+	case sdk.ModeMerge, sdk.ModeSnapshotDiff, sdk.ModeSCD2:
 		need["unique_key"] = l.strategy.UniqueKey
 	case sdk.ModePartitionReplace:
 		need["partition_by"] = l.strategy.PartitionBy

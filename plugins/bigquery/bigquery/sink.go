@@ -35,6 +35,9 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if _, err := cl.runJob(ctx, "bigquery sink: begin load into "+l.target, l.queryJob("begin", l.beginScript(ddl), l.fenceParams(map[string]string{"load_id": req.LoadID, "target": l.target}))); err != nil {
 		return "", err
 	}
+	if err := l.addHistoryColumns(ctx, cl); err != nil {
+		return "", err
+	}
 	return l.staging, nil
 }
 
@@ -138,6 +141,9 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt
 	if err := l.fillStaging(ctx, cl); err != nil {
 		return sdk.CommitResult{}, err
 	}
+	if err := l.checkSCD2(ctx, cl); err != nil {
+		return sdk.CommitResult{}, err
+	}
 	if l.req.Mode == sdk.ModePartitionReplace {
 		res, handled, err := l.publishPartitions(ctx, cl, receipt)
 		if err != nil || handled {
@@ -166,7 +172,7 @@ func (l *load) params(receipt json.RawMessage) map[string]string {
 		if lg.RunIDColumn != "" {
 			p["run_id"] = lg.RunID
 		}
-		if lg.LoadedAtColumn != "" || l.strategy.SoftDeletes() && lg.LoadedAt != "" {
+		if lg.LoadedAtColumn != "" || (l.strategy.SoftDeletes() || l.req.Mode == sdk.ModeSCD2) && lg.LoadedAt != "" {
 			p["loaded_at"] = lg.LoadedAt
 		}
 	}

@@ -1,0 +1,15 @@
+CREATE TABLE IF NOT EXISTS `dpone-test.landing.orders` (
+  `id` INT64 NOT NULL,
+  `day` DATE,
+  `amount` NUMERIC,
+  `doc` JSON,
+  `tags` ARRAY<STRING>,
+  `who` STRUCT<`name` STRING>,
+  `_dpone_run_id` STRING,
+  `_dpone_loaded_at` TIMESTAMP,
+  `_dpone_valid_from` TIMESTAMP,
+  `_dpone_valid_to` TIMESTAMP,
+  `_dpone_is_current` BOOL
+);
+-- load job _dpone_stg_<load_id>_load (one per load; a retried commit finds it by id): source gs://dpone-test/dpone/_dpone_stg_<load_id>/part-*.parquet (config bucket; a unit with sink.staging loads the parts of its manifest instead), format PARQUET, destination staging dpone-test.landing._dpone_stg_<load_id>, write disposition WRITE_TRUNCATE, create disposition CREATE_IF_NEEDED, decimal target types NUMERIC, BIGNUMERIC, schema update options none, labels dpone=load;
+-- publish: query job _dpone_stg_<load_id>_commit: scd2 history on `id` (after a check query: a repeated or NULL key, or a load time before a current version's `_dpone_valid_from`, is a DATA error and changes nothing): UPDATE ending the current versions whose tracked columns changed (`_dpone_valid_to` = the load time, `_dpone_is_current` = FALSE), UPDATE of untracked columns in place, INSERT of a version for every staged key without a current one and the receipt into `dpone-test.landing._dpone_loads`, one transaction
