@@ -197,3 +197,28 @@ func TestSinkNeedsBucket(t *testing.T) {
 		t.Errorf("source without bucket: %v", err)
 	}
 }
+
+// TestLoadedAtMicroseconds: the host sends the lineage load time with up
+// to nine fractional digits; a BigQuery TIMESTAMP string takes at most six,
+// so every query parameter gets it in microseconds.
+func TestLoadedAtMicroseconds(t *testing.T) {
+	l := testLoad(t, sdk.ModeAppend, sdk.Strategy{}, "")
+	req := l.req
+	lg := *req.Load.Lineage
+	lg.LoadedAt = "2026-12-05T22:00:00.123456789Z"
+	req.Load.Lineage = &lg
+	got, err := resolveLoad(req, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at, want := got.req.Load.Lineage.LoadedAt, "2026-12-05T22:00:00.123456Z"; at != want {
+		t.Fatalf("loaded_at sent as %q, want %q", at, want)
+	}
+	if lg.LoadedAt != "2026-12-05T22:00:00.123456789Z" {
+		t.Fatalf("the caller's lineage was changed: %q", lg.LoadedAt)
+	}
+	lg.LoadedAt = "yesterday"
+	if _, err := resolveLoad(req, true); sdk.CodeOf(err) != sdk.CodeConfig {
+		t.Fatalf("a load time that is no RFC 3339 time: got %v (%v), want CONFIG", sdk.CodeOf(err), err)
+	}
+}

@@ -3,6 +3,7 @@ package bigquery
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dpone-go/dpone/sdk"
 	"github.com/dpone-go/dpone/sdk/objstage"
@@ -87,6 +88,17 @@ func resolveNames(req sdk.LoadRequest, checkMode bool) (*load, error) {
 	}
 	if lg := req.Load.Lineage; lg != nil && lg.LoadedAtColumn != "" && lg.LoadedAt == "" {
 		return nil, sdk.Errorf(sdk.CodeConfig, "bigquery sink: lineage.loaded_at is empty")
+	}
+	if lg := req.Load.Lineage; lg != nil && lg.LoadedAt != "" {
+		// A TIMESTAMP string takes at most six fractional digits (the
+		// host sends up to nine): every query gets microseconds.
+		at, err := time.Parse(time.RFC3339Nano, lg.LoadedAt)
+		if err != nil {
+			return nil, sdk.Errorf(sdk.CodeConfig, "bigquery sink: lineage.loaded_at %q is not an RFC 3339 time", lg.LoadedAt)
+		}
+		c := *lg
+		c.LoadedAt = at.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+		l.req.Load.Lineage = &c
 	}
 	l.stgTable = sdk.StagingName(req.LoadID)
 	l.target = l.qualified(req.Target.Name)
