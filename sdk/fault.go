@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -36,4 +37,26 @@ func crashAt(count, at int) {
 	if at > 0 && count >= at {
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	}
+}
+
+var (
+	faultMu     sync.Mutex
+	faultPasses = map[string]int{}
+)
+
+// FaultPoint kills this plugin process with SIGKILL the n-th time it
+// passes point when DPONE_TEST_PLUGIN_FAULT=<connector>:<point>:<n>: a
+// connector marks the steps between which a crash must be survivable
+// (e.g. a sink's publish and its receipt) for the crash-safety suite. Only
+// in plugins built with -tags dpone_faults; a no-op in release builds.
+func FaultPoint(connector, point string) {
+	at := faultAfterBatches(connector, point)
+	if at == 0 {
+		return
+	}
+	faultMu.Lock()
+	faultPasses[point]++
+	n := faultPasses[point]
+	faultMu.Unlock()
+	crashAt(n, at)
 }

@@ -9,3 +9,9 @@ package sdk
 func faultAfterBatches(string, string) int { return 0 }
 
 func crashAt(int, int) {}
+
+// FaultPoint kills the plugin process at a named point of its work in
+// plugins built with -tags dpone_faults (DPONE_TEST_PLUGIN_FAULT=
+// <connector>:<point>:<n>, see fault.go); in release builds it does
+// nothing.
+func FaultPoint(string, string) {}

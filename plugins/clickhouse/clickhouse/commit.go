@@ -60,7 +60,11 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 	if err != nil {
 		return res, err
 	}
-	if st == nil || (st.comment != loadMarker+id && st.comment != publishMarker+id) {
+	marked, pub := int64(-1), false
+	if st != nil {
+		marked, pub = publishing(st.comment, id)
+	}
+	if st == nil || (st.comment != loadMarker+id && !pub) {
 		return res, sdk.Errorf(sdk.CodeNotFound, "load %s: staging %s.%s does not exist (never begun, or aborted)", id, l.db, l.staging)
 	}
 	if err := needSchema(l.req); err != nil {
@@ -69,6 +73,9 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 	var rows int64
 	if err := l.srv.conn.QueryRow(detach(ctx), "SELECT toInt64(count()) FROM "+staging).Scan(&rows); err != nil {
 		return res, classify(fmt.Errorf("count staging %s.%s: %w", l.db, l.staging, err))
+	}
+	if pub && marked >= 0 {
+		rows = marked // the publish began: some parts may be in the target
 	}
 	res.RowsInserted = rows
 	if l.req.Mode == sdk.ModeSCD2 {
@@ -97,8 +104,8 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 		}
 		return res, l.exec(ctx, "drop replaced table", "DROP TABLE IF EXISTS "+staging+" SYNC")
 	}
-	if st.comment != publishMarker+id {
-		if err := l.exec(ctx, "mark publish", "ALTER TABLE "+staging+" MODIFY COMMENT "+literal(publishMarker+id)); err != nil {
+	if !pub {
+		if err := l.exec(ctx, "mark publish", "ALTER TABLE "+staging+" MODIFY COMMENT "+literal(publishingComment(id, rows))); err != nil {
 			return res, err
 		}
 	}
@@ -169,6 +176,8 @@ func (l *load) ensureReceipts(ctx context.Context) error {
 
 // writeReceipt records the load as published.
 func (l *load) writeReceipt(ctx context.Context, rows int64, receipt json.RawMessage) error {
+	// The crash-safety suite kills the plugin here: published, no receipt.
+	sdk.FaultPoint("clickhouse", "receipt")
 	if err := l.ensureReceipts(ctx); err != nil {
 		return err
 	}

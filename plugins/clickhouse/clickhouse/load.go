@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -215,7 +216,7 @@ func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
 	if err != nil || st == nil {
 		return err
 	}
-	if st.comment == publishMarker+req.LoadID {
+	if _, pub := publishing(st.comment, req.LoadID); pub {
 		return sdk.Errorf(sdk.CodeData, "load %s: its publish into %s.%s began, so it cannot be aborted: LoadStatus finishes it", req.LoadID, db, req.Target.Name)
 	}
 	// A rebuild's swap table (replace, snapshot_diff) goes with staging.
@@ -265,7 +266,7 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 	}
 	switch {
 	case t != nil && t.comment == loadMarker+req.LoadID,
-		st != nil && st.comment == publishMarker+req.LoadID:
+		st != nil && isPublishing(st.comment, req.LoadID):
 		if _, err := l.publish(ctx, nil); err != nil {
 			return 0, err
 		}
@@ -283,4 +284,37 @@ func fieldNames(s *arrow.Schema) []string {
 		names[i] = f.Name
 	}
 	return names
+}
+
+// publishing reports whether comment marks a staging table of loadID whose
+// publish began, and how many rows it held then ("dpone:publishing:<id>
+// rows=<n>"; -1 for a marker written before the count was kept): a
+// publish finished after a crash has moved some or all of its parts, so
+// counting staging then would undercount the load.
+func publishing(comment, loadID string) (rows int64, ok bool) {
+	m := publishMarker + loadID
+	if comment == m {
+		return -1, true
+	}
+	rest, found := strings.CutPrefix(comment, m+" rows=")
+	if !found {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+// isPublishing is publishing without the count.
+func isPublishing(comment, loadID string) bool {
+	_, ok := publishing(comment, loadID)
+	return ok
+}
+
+// publishingComment is the marker of a staging table whose publish of
+// rows rows begins.
+func publishingComment(loadID string, rows int64) string {
+	return publishMarker + loadID + " rows=" + strconv.FormatInt(rows, 10)
 }

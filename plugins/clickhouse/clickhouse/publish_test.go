@@ -77,6 +77,48 @@ func TestCrashDuringMove(t *testing.T) {
 	}
 }
 
+// TestCrashDuringMoveCountsRows: a publish that moved every part before
+// the crash is finished with the rows the load staged (kept in the
+// publishing marker), not the empty staging's count: the receipt and the
+// commit result say 2 rows, not 0.
+func TestCrashDuringMoveCountsRows(t *testing.T) {
+	f := newFixture(t)
+	f.load(f.req("count-1", "counted", sdk.ModeAppend, idNameSchema), idNameRecord(t, 1, "a"))
+	r := f.req("count-2", "counted", sdk.ModeAppend, idNameSchema)
+	f.stage(r, idNameRecord(t, 2, "b"), idNameRecord(t, 3, "c"))
+	staging := qualified(testDB, sdk.StagingName("count-2"))
+	f.exec("ALTER TABLE " + staging + " MODIFY COMMENT " + literal(publishingComment("count-2", 2)))
+	f.exec("ALTER TABLE " + staging + " MOVE PARTITION ID 'all' TO TABLE " + qualified(testDB, "counted")) // then "crash"
+
+	g := newFixture(t)
+	if st, err := g.c.LoadStatus(g.ctx, r); err != nil || st != sdk.LoadCommitted {
+		t.Fatalf("LoadStatus after MOVE without receipt: got %v %v, want committed", st, err)
+	}
+	var rows int64
+	g.scalar("SELECT rows FROM "+qualified(testDB, receiptsTable)+" FINAL WHERE load_id = 'count-2'", &rows)
+	if rows != 2 {
+		t.Errorf("receipt of the finished load: %d rows, want 2", rows)
+	}
+	if d := cmp.Diff([][]any{row(1, "a"), row(2, "b"), row(3, "c")}, g.idNames("counted")); d != "" {
+		t.Errorf("target (-want +got):\n%s", d)
+	}
+	for _, c := range []struct {
+		comment string
+		rows    int64
+		ok      bool
+	}{
+		{publishMarker + "x", -1, true},
+		{publishingComment("x", 7), 7, true},
+		{publishingComment("xy", 7), 0, false},
+		{publishMarker + "x rows=", 0, false},
+		{loadMarker + "x", 0, false},
+	} {
+		if n, ok := publishing(c.comment, "x"); n != c.rows || ok != c.ok {
+			t.Errorf("publishing(%q): %d %v, want %d %v", c.comment, n, ok, c.rows, c.ok)
+		}
+	}
+}
+
 // TestAbortLeavesTarget: AbortLoad drops staging; the target is as before
 // and LoadStatus is unknown.
 func TestAbortLeavesTarget(t *testing.T) {

@@ -81,7 +81,7 @@ func (l *load) sweepStaging(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if t == nil || t.comment == publishMarker+s.loadID {
+			if t == nil || isPublishing(t.comment, s.loadID) {
 				continue
 			}
 			if err := l.exec(ctx, "drop staging "+l.db+"."+name+" left by load "+s.loadID, "DROP TABLE IF EXISTS "+qualified(l.db, name)+" SYNC"); err != nil {
