@@ -83,6 +83,9 @@ func (h *httpInserter) close() { h.client.CloseIdleConnections() }
 // sent. A cancelled ctx kills the query on the server (srv), which ends
 // the request; the connection itself is not dropped mid-request.
 func (h *httpInserter) insert(ctx context.Context, srv *server, query, token, path string) (rows, size int64, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, 0, sdk.WithCode(sdk.CodeUnavailable, fmt.Errorf("insert %s: %w", path, err))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0, sdk.Errorf(sdk.CodeNotFound, "open %s: %w (the source named it: was it moved or deleted?)", path, err)

@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -469,5 +470,88 @@ func TestParquetPassthroughErrors(t *testing.T) {
 	f.scalar("SELECT count() FROM "+qualified(testDB, sdk.StagingName("pq-err")), &n)
 	if n != 0 {
 		t.Errorf("staging after failed inserts: got %d rows, want 0", n)
+	}
+}
+
+// TestParquetPassthroughCancel: a Write cancelled while the server reads a
+// file kills the INSERT on the server (no query of it is left running)
+// and returns the cancellation; the server keeps serving, and a Write
+// cancelled before it starts sends nothing.
+func TestParquetPassthroughCancel(t *testing.T) {
+	f := newFixture(t)
+	f.cfg = f.httpConfig()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "s", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	path := filepath.Join(t.TempDir(), "big.parquet")
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pqarrow.NewFileWriter(schema, out, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(1<<16)), pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rows = 6 << 20
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	for i := range rows {
+		b.Field(0).(*array.Int64Builder).Append(int64(i))
+		b.Field(1).(*array.StringBuilder).Append(fmt.Sprintf("row %d with some text", i))
+		if (i+1)%(1<<18) == 0 {
+			rec := b.NewRecordBatch()
+			if err := w.WriteBuffered(rec); err != nil {
+				t.Fatal(err)
+			}
+			rec.Release()
+		}
+	}
+	b.Release()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	req := f.req("pq-cancel", "pq_cancel", sdk.ModeAppend, schema)
+	if _, err := f.c.BeginLoad(f.ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	staging := sdk.StagingName(req.LoadID)
+	running := fmt.Sprintf("SELECT count() FROM system.processes WHERE query LIKE '%%INSERT INTO %%%s%%FORMAT Parquet%%' AND query NOT LIKE '%%system.processes%%'", staging)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.c.WritePayload(ctx, req, sdk.PayloadParquetFiles, parquetPayloads(schema, []string{path}, []int64{rows}))
+		done <- err
+	}()
+	var werr error
+	for werr == nil {
+		var n uint64
+		f.scalar(running, &n)
+		if n > 0 {
+			cancel()
+			werr = <-done
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the insert ended (%v) before it was seen running: make the file bigger", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if !errors.Is(werr, context.Canceled) {
+		t.Errorf("cancelled WritePayload: got %v, want context.Canceled", werr)
+	}
+	var n uint64
+	f.scalar(running, &n)
+	if n != 0 {
+		t.Errorf("after the cancelled Write: %d inserts still run, want 0", n)
+	}
+	// Cancelled before it starts: nothing is sent.
+	f.exec("TRUNCATE TABLE " + qualified(testDB, staging))
+	_, err = f.c.WritePayload(ctx, req, sdk.PayloadParquetFiles, parquetPayloads(schema, []string{path}, []int64{rows}))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("WritePayload with a cancelled context: got %v, want context.Canceled", err)
+	}
+	f.scalar("SELECT count() FROM "+qualified(testDB, staging), &n)
+	if n != 0 {
+		t.Errorf("staging after a Write cancelled before it started: got %d rows, want 0", n)
 	}
 }
