@@ -13,7 +13,9 @@ import (
 
 // ClickHouse scenarios run when BENCH_SCENARIOS names them and scripts/bench.sh started ClickHouse
 // (DPONE_TEST_CH_DSN and DPONE_TEST_CH_HTTP set): full_refresh from
-// PostgreSQL and from the Parquet files into database bench, and
+// PostgreSQL and from the Parquet files into database bench (the files
+// through a connection with http_url: the sink streams them to the
+// server, which reads the Parquet itself), and
 // clickhouse_insert_select, the server-only ceiling (INSERT … SELECT of
 // the rows already in ClickHouse into a table of the same shape), and
 // clickhouse_native_client, ClickHouse's own client as the limit of any

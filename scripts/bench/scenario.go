@@ -214,6 +214,10 @@ func (b *bench) dponeRun(path string) *exec.Cmd {
 		"DPONE_CONN_FILES_ROOT="+filepath.Join(b.work, "data"),
 		"DPONE_CONN_WAREHOUSE_PATH="+filepath.Join(b.work, "warehouse.duckdb"),
 		"DPONE_CONN_CH_DSN="+os.Getenv("DPONE_TEST_CH_DSN"),
+		// files_to_clickhouse's connection: with the HTTP interface the
+		// sink streams the Parquet files to the server (passthrough).
+		"DPONE_CONN_CHHTTP_DSN="+os.Getenv("DPONE_TEST_CH_DSN"),
+		"DPONE_CONN_CHHTTP_HTTP_URL="+os.Getenv("DPONE_TEST_CH_HTTP"),
 	)
 	return cmd
 }
@@ -232,6 +236,9 @@ func manifest(s scenario, table string) string {
 		sink = `{type: duckdb, connection_id: warehouse, strategy: {mode: full_refresh}}`
 	case "clickhouse":
 		sink = `{type: clickhouse, connection_id: ch, strategy: {mode: full_refresh}}`
+		if s.Source == "file" {
+			sink = strings.Replace(sink, "connection_id: ch,", "connection_id: chhttp,", 1)
+		}
 	}
 	if s.Merge {
 		sink = strings.Replace(sink, "{mode: full_refresh}", "{mode: incremental_merge, unique_key: [id]}", 1)

@@ -37,6 +37,10 @@ type Config struct {
 	Compression string `json:"compression,omitempty"`
 	// DialTimeout bounds connecting, a Go duration ("10s" by default).
 	DialTimeout string `json:"dial_timeout,omitempty"`
+	// HTTPURL is the server's HTTP interface (http://host:8123, https
+	// for TLS), optional: with it the sink takes Parquet files as they are
+	// and the server reads them itself (payload.go).
+	HTTPURL string `json:"http_url,omitempty"`
 }
 
 const configSchema = `{
@@ -47,7 +51,8 @@ const configSchema = `{
   "properties": {
     "dsn": {"type": "string", "minLength": 1, "description": "clickhouse://user:password@host:9000/database (native protocol)"},
     "compression": {"type": "string", "enum": ["lz4", "zstd", "none"], "default": "lz4", "description": "compression of native blocks"},
-    "dial_timeout": {"type": "string", "default": "10s", "description": "connect timeout (Go duration)"}
+    "dial_timeout": {"type": "string", "default": "10s", "description": "connect timeout (Go duration)"},
+    "http_url": {"type": "string", "description": "the server's HTTP interface, e.g. http://host:8123 (https for TLS), with the dsn's user, password and database: lets the sink stream Parquet files to the server, which reads them itself (no decoding in dpone); without it they are loaded through Arrow"}
   }
 }`
 
@@ -166,6 +171,11 @@ func decodeConfig(raw json.RawMessage) (Config, *ch.Options, error) {
 	}
 	if opts.Auth.Database == "" {
 		opts.Auth.Database = "default"
+	}
+	if cfg.HTTPURL != "" {
+		if _, err := parseHTTPURL(cfg.HTTPURL); err != nil {
+			return cfg, nil, err
+		}
 	}
 	opts.MaxOpenConns = 8
 	opts.MaxIdleConns = 4
