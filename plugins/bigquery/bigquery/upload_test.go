@@ -622,3 +622,30 @@ func TestDirectUploadStagingGone(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectUploadStatusAndAbort: after a direct Write the load is
+// staged (its rows are in staging, not in this process: a new
+// Connector, as after a crash, sees them), and AbortLoad by load id
+// drops them: unknown.
+func TestDirectUploadStatusAndAbort(t *testing.T) {
+	ctx := context.Background()
+	_, ep := newFakeBigQuery(t)
+	req := directRequest(t, ep, "", nil, "run-17/orders")
+	rec := typesRecord(t, req.Schema, 0, 5)
+	defer rec.Release()
+	if st, err := (&Connector{}).LoadStatus(ctx, req); err != nil || st != sdk.LoadUnknown {
+		t.Fatalf("status before Write: got %v (%v), want unknown", st, err)
+	}
+	if _, err := write(t, &Connector{}, req, rec); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := (&Connector{}).LoadStatus(ctx, req); err != nil || st != sdk.LoadStaged {
+		t.Errorf("status after a direct Write, new process: got %v (%v), want staged", st, err)
+	}
+	if err := (&Connector{}).AbortLoad(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := (&Connector{}).LoadStatus(ctx, req); err != nil || st != sdk.LoadUnknown {
+		t.Errorf("status after AbortLoad: got %v (%v), want unknown", st, err)
+	}
+}
