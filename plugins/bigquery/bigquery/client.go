@@ -114,17 +114,27 @@ func (c *clients) runOnce(ctx context.Context, what string, job *bq.Job) (*bq.Jo
 	if err != nil {
 		return nil, existed, classify(what, err)
 	}
+	if got, err = c.waitJob(ctx, what, ref, got); err != nil {
+		return nil, existed, err
+	}
+	return got, existed, jobError(what, got)
+}
+
+// waitJob polls the job ref (got is its last state) until it is DONE and
+// returns that state; the job's own error is the caller's (jobError).
+func (c *clients) waitJob(ctx context.Context, what string, ref *bq.JobReference, got *bq.Job) (*bq.Job, error) {
+	var err error
 	for wait := 200 * time.Millisecond; got.Status == nil || got.Status.State != "DONE"; wait = min(wait*2, 5*time.Second) {
 		select {
 		case <-ctx.Done():
-			return nil, existed, ctx.Err()
+			return nil, ctx.Err()
 		case <-time.After(wait):
 		}
 		if got, err = c.bq.Jobs.Get(ref.ProjectId, ref.JobId).Location(ref.Location).Context(ctx).Do(); err != nil {
-			return nil, existed, classify(what, err)
+			return nil, classify(what, err)
 		}
 	}
-	return got, existed, jobError(what, got)
+	return got, nil
 }
 
 // jobError classifies a finished job's error result (nil when it

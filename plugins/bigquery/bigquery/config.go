@@ -27,8 +27,9 @@ type Config struct {
 	// endpoint (host:port, plaintext, no authentication: an emulator).
 	StorageEndpoint string `json:"storage_endpoint,omitempty"`
 	// Bucket is the Cloud Storage bucket that stages Parquet files: the
-	// sink needs it unless the unit has sink.staging (which wins when both
-	// are set) or write_api is storage_write; a source never.
+	// sink needs it for loads larger than direct_upload_max_bytes (or with
+	// parallel Writes) unless the unit has sink.staging (which wins when
+	// both are set) or write_api is storage_write; a source never.
 	Bucket string `json:"bucket"`
 	// Prefix is the object prefix under the bucket ("dpone" by default).
 	Prefix string `json:"prefix,omitempty"`
@@ -37,6 +38,10 @@ type Config struct {
 	// FileBytes is the target size of one staged Parquet file (default
 	// 64 MiB).
 	FileBytes int64 `json:"file_bytes,omitempty"`
+	// DirectUploadMaxBytes is the largest Parquet a Write uploads with
+	// its load job instead of staging it in Cloud Storage (default 8 MiB;
+	// 0 turns direct upload off). See upload.go.
+	DirectUploadMaxBytes *int64 `json:"direct_upload_max_bytes,omitempty"`
 }
 
 const configSchema = `{
@@ -54,9 +59,27 @@ const configSchema = `{
     "bucket": {"type": "string", "description": "Cloud Storage bucket for staged Parquet files (the sink's write_api load_job, the default) when the unit has no sink.staging"},
     "prefix": {"type": "string", "description": "object prefix in the bucket (default dpone)"},
     "gcs_endpoint": {"type": "string", "description": "Cloud Storage endpoint override (fake-gcs-server)"},
-    "file_bytes": {"type": "integer", "minimum": 1048576, "description": "target bytes of one staged Parquet file"}
+    "file_bytes": {"type": "integer", "minimum": 1048576, "description": "target bytes of one staged Parquet file"},
+    "direct_upload_max_bytes": {"type": "integer", "minimum": 0, "maximum": 1073741824, "description": "a load whose one Write produced one Parquet part of at most this many bytes is uploaded with its load job, without Cloud Storage (default 8 MiB; 0 turns it off)"}
   }
 }`
+
+// defaultDirectUploadBytes is direct_upload_max_bytes when unset: a
+// part that size is sent in one multipart request (the client's upload
+// chunk is 16 MiB).
+const defaultDirectUploadBytes = 8 << 20
+
+// maxDirectUploadBytes bounds direct_upload_max_bytes (1 GiB): the part
+// waits in a temporary file until its Write ends.
+const maxDirectUploadBytes = 1 << 30
+
+// directMax is the resolved direct_upload_max_bytes; 0 is off.
+func (c Config) directMax() int64 {
+	if c.DirectUploadMaxBytes == nil {
+		return defaultDirectUploadBytes
+	}
+	return *c.DirectUploadMaxBytes
+}
 
 // defaultFileBytes is the staged file size when file_bytes is unset:
 // large enough that a load has few files, small enough to bound memory.
@@ -83,6 +106,8 @@ func parseConfig(raw json.RawMessage) (Config, error) {
 		return c, sdk.Errorf(sdk.CodeConfig, "config: dataset is required: set it to the default dataset of targets")
 	case !datasetRe.MatchString(c.Dataset):
 		return c, sdk.Errorf(sdk.CodeConfig, "config: dataset %q is not a dataset id: use letters, digits and underscores", c.Dataset)
+	case c.DirectUploadMaxBytes != nil && (*c.DirectUploadMaxBytes < 0 || *c.DirectUploadMaxBytes > maxDirectUploadBytes):
+		return c, sdk.Errorf(sdk.CodeConfig, "config: direct_upload_max_bytes %d is out of range: use 0 (off) to %d bytes", *c.DirectUploadMaxBytes, int64(maxDirectUploadBytes))
 	case strings.ContainsAny(c.Bucket, "/*"):
 		return c, sdk.Errorf(sdk.CodeConfig, "config: bucket %q must be a bucket name, without gs:// or a path: put the path in prefix", c.Bucket)
 	}

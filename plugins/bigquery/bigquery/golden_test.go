@@ -180,14 +180,26 @@ func TestCommitJobGolden(t *testing.T) {
 	golden(t, "job/commit.json", string(b)+"\n")
 }
 
-// TestSinkNeedsBucket: the sink refuses a config without a bucket unless
-// write_api is storage_write; a source needs none.
+// TestSinkNeedsBucket: the sink refuses a config without a bucket when
+// direct upload is off (direct_upload_max_bytes 0) unless write_api is
+// storage_write; with direct upload (the default) small loads need none,
+// and Write refuses a larger one (TestDirectUploadThreshold); a source
+// needs none.
 func TestSinkNeedsBucket(t *testing.T) {
-	req := sdk.LoadRequest{Config: []byte(`{"project":"dpone-test","dataset":"landing"}`), LoadID: "l", Target: sdk.TableRef{Name: "t"},
+	req := sdk.LoadRequest{Config: []byte(`{"project":"dpone-test","dataset":"landing","direct_upload_max_bytes":0}`), LoadID: "l", Target: sdk.TableRef{Name: "t"},
 		Schema: arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil), Mode: sdk.ModeAppend}
 	req.Load.Strategy.Mode = sdk.ModeAppend
 	if _, err := resolveLoad(req, true); sdk.CodeOf(err) != sdk.CodeConfig || !strings.Contains(err.Error(), "bucket") {
-		t.Errorf("load_job without bucket: got %v, want CONFIG naming bucket", err)
+		t.Errorf("load_job without bucket, direct upload off: got %v, want CONFIG naming bucket", err)
+	}
+	direct := req
+	direct.Config = []byte(`{"project":"dpone-test","dataset":"landing"}`)
+	if l, err := resolveLoad(direct, true); err != nil || l.cfg.directMax() != 8<<20 {
+		t.Errorf("load_job without bucket, direct upload by default: got %v, want no error and 8 MiB", err)
+	}
+	direct.Config = []byte(`{"project":"dpone-test","dataset":"landing","direct_upload_max_bytes":-1}`)
+	if _, err := resolveLoad(direct, true); sdk.CodeOf(err) != sdk.CodeConfig || !strings.Contains(err.Error(), "direct_upload_max_bytes") {
+		t.Errorf("negative direct_upload_max_bytes: got %v, want CONFIG naming it", err)
 	}
 	req.Options = []byte(`{"write_api":"storage_write"}`)
 	if _, err := resolveLoad(req, true); err != nil {

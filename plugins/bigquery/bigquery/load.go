@@ -45,14 +45,16 @@ func resolveLoad(req sdk.LoadRequest, checkMode bool) (*load, error) {
 
 // checkStaging refuses a load with nowhere to stage its files: the sink
 // stages in sink.staging (type gcs) when the unit has one, else in config
-// bucket; write_api storage_write stages no file. The conflicts are
-// checked only with checkMode: AbortLoad and LoadStatus clean up whatever
-// a load left.
+// bucket; write_api storage_write stages no file. Without either, a small
+// load still uploads directly (upload.go), and Write refuses one that
+// outgrows direct_upload_max_bytes; with direct upload off the load is
+// refused here. The conflicts are checked only with checkMode: AbortLoad
+// and LoadStatus clean up whatever a load left.
 func (l *load) checkStaging(checkMode bool) error {
 	s := l.req.Staging
 	switch {
-	case s == nil && l.cfg.Bucket == "" && l.opts.WriteAPI != writeStorageWrite:
-		return sdk.Errorf(sdk.CodeConfig, "bigquery sink: config bucket is required: name the Cloud Storage bucket that stages Parquet files, set sink.staging {type: gcs, bucket: ...}, or set sink option write_api: storage_write")
+	case s == nil && l.cfg.Bucket == "" && l.opts.WriteAPI != writeStorageWrite && l.cfg.directMax() == 0:
+		return sdk.Errorf(sdk.CodeConfig, "bigquery sink: config bucket is required with direct_upload_max_bytes 0: name the Cloud Storage bucket that stages Parquet files, set sink.staging {type: gcs, bucket: ...}, allow direct upload of small loads (direct_upload_max_bytes > 0), or set sink option write_api: storage_write")
 	case !checkMode || s == nil:
 		return nil
 	case s.Type != objstage.TypeGCS:

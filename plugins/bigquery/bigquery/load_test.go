@@ -12,7 +12,8 @@ import (
 )
 
 // TestSinkStagingChecks: sink.staging replaces config bucket (which is
-// then not needed); a type a load job cannot read and the combination
+// then not needed; neither is it with direct upload on, the default:
+// TestSinkNeedsBucket); a type a load job cannot read and the combination
 // with write_api storage_write are CONFIG errors naming the fix. AbortLoad
 // and LoadStatus resolve such a load anyway.
 func TestSinkStagingChecks(t *testing.T) {
@@ -34,7 +35,7 @@ func TestSinkStagingChecks(t *testing.T) {
 		"s3":            {base(&sdk.Staging{Type: objstage.TypeS3, Bucket: "lake"}, ""), "set sink.staging type: gcs"},
 		"local":         {base(&sdk.Staging{Type: objstage.TypeLocal, Prefix: "/tmp/x"}, ""), "set sink.staging type: gcs"},
 		"storage_write": {base(gcs, `{"write_api":"storage_write"}`), "remove one of them"},
-		"nothing":       {base(nil, ""), "set sink.staging"},
+		"nothing":       {noDirect(base(nil, "")), "set sink.staging"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := resolveLoad(tc.req, true)
@@ -48,4 +49,10 @@ func TestSinkStagingChecks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// noDirect turns direct upload off in req's config.
+func noDirect(req sdk.LoadRequest) sdk.LoadRequest {
+	req.Config = []byte(strings.TrimSuffix(string(req.Config), "}") + `,"direct_upload_max_bytes":0}`)
+	return req
 }

@@ -99,6 +99,9 @@ func (l *load) writePlan() (string, error) {
 			" lists, each checked against its size and sha256 before the job; the job's source URIs are theirs)"
 	case l.cfg.Bucket != "":
 		source = partGlob(l.cfg.Bucket, l.cfg.Prefix, l.req.LoadID) + " (config bucket; a unit with sink.staging loads the parts of its manifest instead)"
+	case l.cfg.directMax() > 0:
+		source = "the parts of sink.staging (<prefix>/<load_id>/part-NNNNN.parquet in its bucket, listed by " + objstage.ManifestName +
+			" and checked before the job; without sink.staging or config bucket, only a direct upload below loads)"
 	default:
 		source = "the parts of sink.staging (<prefix>/<load_id>/part-NNNNN.parquet in its bucket, listed by " + objstage.ManifestName +
 			" and checked before the job; without sink.staging BeginLoad refuses the load: set config bucket)"
@@ -112,11 +115,29 @@ func (l *load) writePlan() (string, error) {
 	if len(ld.SchemaUpdateOptions) > 0 {
 		upd = strings.Join(ld.SchemaUpdateOptions, ", ")
 	}
-	return fmt.Sprintf("-- load job %s (one per load; a retried commit finds it by id): source %s, format %s, "+
+	out := fmt.Sprintf("-- load job %s (one per load; a retried commit finds it by id): source %s, format %s, "+
 		"destination staging %s.%s.%s, write disposition %s, create disposition %s, decimal target types %s, schema update options %s, labels dpone=%s",
 		job.JobReference.JobId, strings.Join(ld.SourceUris, ", "), ld.SourceFormat,
 		ld.DestinationTable.ProjectId, ld.DestinationTable.DatasetId, ld.DestinationTable.TableId,
-		ld.WriteDisposition, ld.CreateDisposition, strings.Join(ld.DecimalTargetTypes, ", "), upd, job.Configuration.Labels["dpone"]), nil
+		ld.WriteDisposition, ld.CreateDisposition, strings.Join(ld.DecimalTargetTypes, ", "), upd, job.Configuration.Labels["dpone"])
+	return out + l.directPlan(), nil
+}
+
+// directPlan says, for a load that may upload directly (no sink.staging
+// given, direct_upload_max_bytes > 0), which loads take that form; the
+// plan cannot know the data's size.
+func (l *load) directPlan() string {
+	max := l.cfg.directMax()
+	if l.req.Staging != nil || max == 0 {
+		return ""
+	}
+	rest := "a larger Write, or a second small Write of the load (parallel source partitions), stages as above, and that load job then appends (WRITE_APPEND) the files to the direct rows"
+	if l.cfg.Bucket == "" {
+		rest = "with no config bucket and no sink.staging, a larger Write, or a second small Write of the load, fails with a CONFIG error before it stages or loads anything"
+	}
+	return fmt.Sprintf("\n-- or direct upload: when a Write's Parquet is one part of at most %d bytes (direct_upload_max_bytes), no Cloud Storage file: "+
+		"load job %s at the end of that Write, the same configuration with the part as the request's media (jobs.insert upload) instead of source URIs and label %s=<writer>; %s",
+		max, jobID(l.req.LoadID, directKind), writerLabel, rest)
 }
 
 // publishPlan says how CommitLoad publishes staging into the target.

@@ -80,6 +80,12 @@ func TestPlanStagingGolden(t *testing.T) {
 		"append_no_bucket": func(l *load) {
 			l.req.Config = []byte(`{"project":"dpone-test","dataset":"landing","location":"EU"}`)
 		},
+		"append_no_bucket_direct_off": func(l *load) {
+			l.req.Config = []byte(`{"project":"dpone-test","dataset":"landing","location":"EU","direct_upload_max_bytes":0}`)
+		},
+		"append_direct_1mib": func(l *load) {
+			l.req.Config = []byte(`{"project":"dpone-test","dataset":"landing","location":"EU","bucket":"dpone-test","direct_upload_max_bytes":1048576}`)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			l := testLoad(t, sdk.ModeAppend, sdk.Strategy{}, "")

@@ -51,7 +51,10 @@ func (l *load) beginScript(targetDDL string) string {
 // sink.staging when the unit has one (parts of the load's objstage Load,
 // listed by its manifest), else in config bucket under a writer id of its
 // own. The host opens one Write per source partition, concurrently, and
-// CommitLoad loads every file of the load with one load job.
+// CommitLoad loads every file of the load with one load job. Without
+// sink.staging, a Write whose Parquet is one part of at most
+// direct_upload_max_bytes uploads it with the load's direct load job
+// instead (upload.go).
 func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
 	l, err := resolveLoad(req, true)
 	if err != nil {
@@ -68,8 +71,7 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 	if l.opts.WriteAPI == writeStorageWrite {
 		return l.writeStorage(ctx, cl, records)
 	}
-	res, _, err := l.stager(cl).stage(ctx, records, l.cfg.FileBytes)
-	return res, err
+	return l.writeParquet(ctx, cl, records)
 }
 
 // stager is the load's stager with a fresh writer id.
@@ -80,7 +82,11 @@ func (l *load) stager(cl *clients) *stager {
 // fillStaging runs the load's one load job over every staged file
 // (WRITE_TRUNCATE into staging, under the job id derived from the load
 // id: a retried commit finds the same job), or creates an empty staging
-// table when no Write staged a file. A commit retried after the files
+// table when no Write staged a file. When a Write filled staging by the
+// direct load job (upload.go), staging is kept and the staged files of
+// parallel Writes, if any, are appended (WRITE_APPEND; whether the
+// direct job exists does not change between retries, so a retried
+// commit finds the same job again). A commit retried after the files
 // were cleaned up finds the receipt and publishes nothing. With
 // sink.staging the files are the manifest's, verified first
 // (fillFromObjects).
@@ -95,16 +101,26 @@ func (l *load) fillStaging(ctx context.Context, cl *clients) error {
 	if l.req.Staging != nil {
 		return l.fillFromObjects(ctx, cl)
 	}
+	direct, err := l.directLoaded(ctx, cl)
+	if err != nil {
+		return err
+	}
 	staged, err := l.stager(cl).staged(ctx)
 	if err != nil {
 		return err
 	}
-	if !staged {
+	switch {
+	case !staged && direct: // staging holds the load's rows
+		return nil
+	case !staged:
 		return l.emptyStaging(ctx, cl)
 	}
 	job, err := l.loadJob()
 	if err != nil {
 		return err
+	}
+	if direct { // parallel Writes: the staged files join the direct rows
+		job.Configuration.Load.WriteDisposition = "WRITE_APPEND"
 	}
 	_, err = cl.runJob(ctx, "bigquery sink: load job "+job.JobReference.JobId, job)
 	return err

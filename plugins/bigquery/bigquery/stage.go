@@ -47,7 +47,13 @@ func (s *stager) open(ctx context.Context, n int) (io.WriteCloser, error) {
 // never retries a Write under the same load id (a failed load is aborted,
 // which removes every file of it), so stage adds files and removes none.
 func (s *stager) stage(ctx context.Context, records sdk.RecordReader, limit int64) (sdk.WriteResult, int, error) {
-	pw := &partWriter{schema: records.Schema(), limit: limit, open: s.open}
+	return s.stageTo(ctx, records, limit, s.open)
+}
+
+// stageTo is stage with the parts opened by open (a Write that may upload
+// its one part directly buffers part 0 first: upload.go).
+func (s *stager) stageTo(ctx context.Context, records sdk.RecordReader, limit int64, open openFunc) (sdk.WriteResult, int, error) {
+	pw := &partWriter{schema: records.Schema(), limit: limit, open: open}
 	for {
 		rec, err := records.Next()
 		if errors.Is(err, io.EOF) {
