@@ -372,3 +372,37 @@ func TestStagedSweep(t *testing.T) {
 		t.Errorf("target (-want +got):\n%s", d)
 	}
 }
+
+// TestStagedPartIsOneBlock: a part of 2,200,000 rows, which the server
+// reads in blocks of ~65k rows and by default squashes into insert blocks
+// of ~1M rows (two data parts), is inserted as one block, so its one
+// deduplication token covers all of it: staging gets one data part
+// (merges stopped, so none are merged away).
+func TestStagedPartIsOneBlock(t *testing.T) {
+	f := newFixture(t)
+	st := testStaging(t, false)
+	r := f.req("stblock-1", "staged_block", sdk.ModeAppend, benchSchema)
+	r.Staging = st
+	recs := benchRecords(2_200_000, 100_000)
+	if _, err := f.c.BeginLoad(f.ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	f.exec("SYSTEM STOP MERGES " + qualified(testDB, sdk.StagingName(r.LoadID)))
+	f.write(r, recs...)
+	l, err := f.c.prepare(f.ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.fillFromObjects(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	var parts, rows uint64
+	f.scalar(fmt.Sprintf("SELECT count() FROM system.parts WHERE database = %s AND table = %s AND active", literal(testDB), literal(sdk.StagingName(r.LoadID))), &parts)
+	f.scalar("SELECT count() FROM "+qualified(testDB, sdk.StagingName(r.LoadID)), &rows)
+	if parts != 1 || rows != 2_200_000 {
+		t.Errorf("staging after the fill: %d data parts, %d rows; want 1 part (one block) of 2200000 rows", parts, rows)
+	}
+	if err := f.c.AbortLoad(f.ctx, r); err != nil {
+		t.Fatal(err)
+	}
+}

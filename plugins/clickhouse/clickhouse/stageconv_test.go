@@ -153,6 +153,7 @@ func TestStagedTypes(t *testing.T) {
 	defer rec.Release()
 	for _, path := range []string{"blocks", "s3"} {
 		r := f.req("sttypes-"+path, "staged_types_"+path, sdk.ModeAppend, rec.Schema())
+		r.Options = json.RawMessage(`{"low_cardinality": ["str", "lstr"]}`)
 		if path == "s3" {
 			r.Staging = st
 		}
