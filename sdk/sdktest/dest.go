@@ -34,9 +34,7 @@ func (s *session) destinationChecks(t T) {
 	s.check(t, "load_status", s.loadStatusCheck)
 	s.check(t, "types/load", s.loadTypesCheck)
 	s.check(t, "throughput/write", s.writeThroughputCheck)
-	if slices.Contains(caps.GetStagingTypes(), "local") {
-		s.check(t, "staging/local", s.stagingCheck)
-	}
+	s.stagingChecks(t)
 }
 
 func (s *session) loadFixture() *LoadFixture {

@@ -215,6 +215,9 @@ type LoadFixture struct {
 	// Rows is the number of rows written by the throughput check; default
 	// 100000.
 	Rows int `json:"rows,omitempty"`
+	// Staging is an object-storage area for the staging checks of a
+	// destination that loads through one (Go fixtures).
+	Staging *StagingFixture `json:"-"`
 }
 
 // ReaderFixture names a source connector that reads the targets back.

@@ -1,15 +1,19 @@
 package clickhouse
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"testing"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/dpone-go/dpone/sdk/objstage"
 	"github.com/dpone-go/dpone/sdk/sdktest"
 )
 
@@ -81,8 +85,49 @@ func TestCertify(t *testing.T) {
 			Namespace: testDB,
 			Types: []string{"bool", "int8", "int16", "int32", "int64", "float32", "float64", "decimal(38,10)",
 				"string", "date", "timestamp(6)", "timestamp(6, tz)", "uuid", "json"},
+			Staging: certifyStaging(t),
 		},
 	})
+}
+
+// certifyStaging is the s3 staging area of the staging/s3 check, on
+// gofakes3 (scripts/s3.sh); without it the check is skipped (and fails
+// under DPONE_CERTIFY_STRICT).
+func certifyStaging(t *testing.T) *sdktest.StagingFixture {
+	if os.Getenv("DPONE_TEST_S3_ENDPOINT") == "" {
+		return nil
+	}
+	st := testStaging(t, false)
+	return &sdktest.StagingFixture{Type: st.Type, Bucket: st.Bucket, Prefix: st.Prefix, Endpoint: st.Endpoint, Credentials: st.Credentials,
+		Files: func(ctx context.Context, loadID string) ([]string, error) {
+			a, err := objstage.Open(ctx, st)
+			if err != nil {
+				return nil, err
+			}
+			keys, err := a.Bucket().List(ctx, st.Prefix+"/"+loadID+"/")
+			for i, k := range keys {
+				keys[i] = k[strings.LastIndex(k, "/")+1:]
+			}
+			return keys, err
+		},
+		Corrupt: func(ctx context.Context, loadID, name string) error {
+			a, err := objstage.Open(ctx, st)
+			if err != nil {
+				return err
+			}
+			r, err := a.OpenFile(ctx, loadID, name)
+			if err != nil {
+				return err
+			}
+			data, err := io.ReadAll(r)
+			r.Close()
+			if err != nil {
+				return err
+			}
+			data[len(data)/2] ^= 0xff
+			return a.Bucket().Put(ctx, st.Prefix+"/"+loadID+"/"+name, bytes.NewReader(data), int64(len(data)))
+		},
+	}
 }
 
 // execCH returns a mutation step running stmts in order.

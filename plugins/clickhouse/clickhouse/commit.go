@@ -19,22 +19,39 @@ import (
 // incremental_merge by moving staging's parts into the target (after a
 // lightweight DELETE of the staged keys for merge: delete_insert). A load
 // whose receipt exists is not applied again: CommitLoad succeeds and
-// changes nothing.
+// changes nothing. With sink.staging, staging is first filled from the
+// load's verified parts (stagefill.go), and the parts are removed after
+// the commit unless staging.keep.
 func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, receipt json.RawMessage) (sdk.CommitResult, error) {
 	l, err := c.prepare(ctx, req)
 	if err != nil {
 		return sdk.CommitResult{}, err
 	}
 	done, err := l.hasReceipt(ctx)
-	if err != nil || done {
+	if err != nil {
 		return sdk.CommitResult{}, err
+	}
+	if done {
+		if req.Staging != nil {
+			c.finishObjects(ctx, req)
+		}
+		return sdk.CommitResult{}, nil
 	}
 	// Fencing before any change: a run that lost its unit lock finds a
 	// newer generation here and publishes nothing.
 	if err := l.fenceCheck(ctx); err != nil {
 		return sdk.CommitResult{}, err
 	}
-	return l.publish(ctx, receipt)
+	if req.Staging != nil {
+		if err := l.fillFromObjects(ctx); err != nil {
+			return sdk.CommitResult{}, err
+		}
+	}
+	res, err := l.publish(ctx, receipt)
+	if err == nil && req.Staging != nil {
+		c.finishObjects(ctx, req)
+	}
+	return res, err
 }
 
 // publish runs (or finishes, after a crash) the publish step of the load

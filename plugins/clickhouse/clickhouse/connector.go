@@ -61,6 +61,8 @@ const configSchema = `{
 type Connector struct {
 	mu    sync.Mutex
 	conns map[string]*server
+	// objects are the loads this process writes through sink.staging.
+	objects objectLoads
 }
 
 // server is one connection pool shared by every call with the same config.
@@ -104,6 +106,9 @@ func (c *Connector) Spec() sdk.Spec {
 		Transactions:   false,
 		Fencing:        true,
 		SchemaOps:      schemaOps,
+		// With sink.staging, Write stages Parquet parts and CommitLoad
+		// loads them with s3() (stage.go, stagefill.go).
+		StagingTypes: stagingTypes,
 	}
 }
 

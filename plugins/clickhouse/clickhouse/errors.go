@@ -48,11 +48,7 @@ func classify(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return sdk.WithCode(sdk.CodeUnavailable, err)
 	}
-	var ex *ch.Exception
-	if cx, ok := chgo.AsException(err); ok {
-		ex = &ch.Exception{Code: int32(cx.Code), Name: cx.Name, Message: cx.Message}
-	}
-	if ex != nil || errors.As(err, &ex) {
+	if ex := exceptionOf(err); ex != nil {
 		code := sdk.CodeInternal
 		switch ex.Code {
 		case errUnknownTable, errUnknownDatabase:
@@ -76,4 +72,17 @@ func classify(err error) error {
 		return sdk.WithCode(sdk.CodeConnect, err)
 	}
 	return sdk.WithCode(sdk.CodeInternal, err)
+}
+
+// exceptionOf is the ClickHouse exception err carries (from either
+// driver), or nil.
+func exceptionOf(err error) *ch.Exception {
+	if cx, ok := chgo.AsException(err); ok {
+		return &ch.Exception{Code: int32(cx.Code), Name: cx.Name, Message: cx.Message}
+	}
+	var ex *ch.Exception
+	if errors.As(err, &ex) {
+		return ex
+	}
+	return nil
 }

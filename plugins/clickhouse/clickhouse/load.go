@@ -181,6 +181,8 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 // blocks, one per record; each block carries an insert_deduplication_token
 // from the load id, its number in this Write and a digest of its bytes,
 // so a block retried by the driver or a re-sent Write is stored once.
+// With sink.staging it writes them as Parquet parts of the staging area
+// instead, which CommitLoad loads (stage.go).
 func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
 	l, err := c.prepare(ctx, req)
 	if err != nil {
@@ -200,12 +202,16 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 	if st == nil || st.comment != loadMarker+req.LoadID {
 		return sdk.WriteResult{}, sdk.Errorf(sdk.CodeNotFound, "load %s: staging %s.%s does not exist (BeginLoad first, or the load was committed or aborted)", req.LoadID, l.db, l.staging)
 	}
+	if req.Staging != nil {
+		return c.writeObjects(ctx, l, schema, st, records)
+	}
 	return l.insert(ctx, schema, st, records)
 }
 
-// AbortLoad drops the load's staging table; it is idempotent. A load
-// whose publish began is finished instead (its target may already hold
-// part of it), and AbortLoad reports that as a DATA error.
+// AbortLoad drops the load's staging table and removes its files from
+// the staging area (sink.staging); it is idempotent. A load whose publish
+// began is finished instead (its target may already hold part of it),
+// and AbortLoad reports that as a DATA error.
 func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
 	srv, err := c.open(ctx, req.Config)
 	if err != nil {
@@ -213,11 +219,19 @@ func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
 	}
 	db, staging := database(req.Target, srv.database), sdk.StagingName(req.LoadID)
 	st, err := srv.table(ctx, db, staging)
-	if err != nil || st == nil {
+	if err != nil {
 		return err
 	}
-	if _, pub := publishing(st.comment, req.LoadID); pub {
+	if st != nil && isPublishing(st.comment, req.LoadID) {
 		return sdk.Errorf(sdk.CodeData, "load %s: its publish into %s.%s began, so it cannot be aborted: LoadStatus finishes it", req.LoadID, db, req.Target.Name)
+	}
+	if req.Staging != nil {
+		if err := c.abortObjects(ctx, req); err != nil {
+			return err
+		}
+	}
+	if st == nil {
+		return nil
 	}
 	// A rebuild's swap table (replace, snapshot_diff) goes with staging.
 	for _, name := range []string{staging + "_swap", staging} {
@@ -238,8 +252,14 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 		return 0, err
 	}
 	done, err := l.hasReceipt(ctx)
-	if err != nil || done {
-		return sdk.LoadCommitted, err
+	if err != nil {
+		return 0, err
+	}
+	if done {
+		if req.Staging != nil {
+			c.finishObjects(ctx, req)
+		}
+		return sdk.LoadCommitted, nil
 	}
 	// A recovering run (newer generation) takes the unit over here: any
 	// older holder's later commit fails. An even newer holder's fence
@@ -269,6 +289,9 @@ func (c *Connector) LoadStatus(ctx context.Context, req sdk.LoadRequest) (sdk.Lo
 		st != nil && isPublishing(st.comment, req.LoadID):
 		if _, err := l.publish(ctx, nil); err != nil {
 			return 0, err
+		}
+		if req.Staging != nil {
+			c.finishObjects(ctx, req)
 		}
 		return sdk.LoadCommitted, nil
 	case st != nil:

@@ -35,6 +35,10 @@ type sinkOptions struct {
 	// FINAL) or delete_insert (lightweight DELETE of the staged keys, then
 	// the staged rows).
 	Merge string `json:"merge" doc:"incremental_merge publish: replacing (default) or delete_insert"`
+	// S3NamedCollection names a named collection on the server holding
+	// the staging bucket's keys: with sink.staging, s3() names it instead
+	// of carrying the keys in the statement's text.
+	S3NamedCollection string `json:"s3_named_collection" doc:"with sink.staging: a named collection on the ClickHouse server holding the staging bucket's access_key_id and secret_access_key (s3() then carries no keys)"`
 }
 
 // Merge styles.

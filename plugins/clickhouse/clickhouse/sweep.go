@@ -45,7 +45,8 @@ func (l *load) registerStaging(ctx context.Context) error {
 // staging). The host resolves a unit's pending loads before its next load
 // (committed, or else aborted), so none of them is still wanted. A
 // staging whose publish began (dpone:publishing:) is left: LoadStatus
-// finishes it. Only a fenced load sweeps (it holds the unit's lock), and
+// finishes it. With sink.staging, the files of the loads it drops go
+// too. Only a fenced load sweeps (it holds the unit's lock), and
 // never into a shared_target, where another unit's load may be in flight.
 func (l *load) sweepStaging(ctx context.Context) error {
 	f := l.req.Fence
@@ -76,6 +77,7 @@ func (l *load) sweepStaging(ctx context.Context) error {
 		return classify(err)
 	}
 	for _, s := range found {
+		dropped := false
 		for _, name := range []string{s.staging + "_swap", s.staging} {
 			t, err := l.srv.table(ctx, l.db, name)
 			if err != nil {
@@ -87,7 +89,24 @@ func (l *load) sweepStaging(ctx context.Context) error {
 			if err := l.exec(ctx, "drop staging "+l.db+"."+name+" left by load "+s.loadID, "DROP TABLE IF EXISTS "+qualified(l.db, name)+" SYNC"); err != nil {
 				return err
 			}
+			dropped = true
+		}
+		if dropped && l.req.Staging != nil {
+			l.sweepObjects(ctx, s.loadID)
 		}
 	}
 	return nil
+}
+
+// sweepObjects removes the files a swept load left in this load's
+// staging area (where that load staged, if it staged through the same
+// area); a failure only leaves files behind, so it is logged.
+func (l *load) sweepObjects(ctx context.Context, loadID string) {
+	a, err := openArea(ctx, l.req)
+	if err == nil {
+		err = a.Remove(ctx, loadID)
+	}
+	if err != nil {
+		logWarn("staging files of an abandoned load were not removed", "load_id", loadID, "error", err.Error())
+	}
 }
