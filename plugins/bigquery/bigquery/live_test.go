@@ -1,10 +1,12 @@
 package bigquery
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -18,6 +20,7 @@ import (
 	bq "google.golang.org/api/bigquery/v2"
 
 	"github.com/dpone-go/dpone/sdk"
+	"github.com/dpone-go/dpone/sdk/objstage"
 	"github.com/dpone-go/dpone/sdk/sdktest"
 )
 
@@ -79,8 +82,51 @@ func liveCertify(t *testing.T, options string) {
 			ReadTarget: func(ctx context.Context, table sdk.TableRef) ([]map[string]any, error) {
 				return readTable(ctx, cl.bq, cfg.Project, table)
 			},
+			Staging: liveStaging(cfg, options),
 		},
 	})
+}
+
+// liveStaging is the gcs area of the certification's staging/gcs check:
+// the live bucket under its own prefix, Application Default Credentials
+// (or fake-gcs-server's endpoint). None for write_api: storage_write,
+// which stages no files (sink.staging with it is a CONFIG error): there
+// the suite reports the staging check skipped.
+func liveStaging(cfg Config, options string) *sdktest.StagingFixture {
+	if cfg.Bucket == "" || strings.Contains(options, "storage_write") {
+		return nil
+	}
+	st := &objstage.Config{Type: objstage.TypeGCS, Bucket: cfg.Bucket, Prefix: "dpone-certify-staging", Endpoint: cfg.GCSEndpoint}
+	return &sdktest.StagingFixture{Type: st.Type, Bucket: st.Bucket, Prefix: st.Prefix, Endpoint: st.Endpoint,
+		Files: func(ctx context.Context, loadID string) ([]string, error) {
+			a, err := objstage.Open(ctx, st)
+			if err != nil {
+				return nil, err
+			}
+			keys, err := a.Bucket().List(ctx, st.Prefix+"/"+loadID+"/")
+			for i, k := range keys {
+				keys[i] = k[strings.LastIndex(k, "/")+1:]
+			}
+			return keys, err
+		},
+		Corrupt: func(ctx context.Context, loadID, name string) error {
+			a, err := objstage.Open(ctx, st)
+			if err != nil {
+				return err
+			}
+			r, err := a.OpenFile(ctx, loadID, name)
+			if err != nil {
+				return err
+			}
+			data, err := io.ReadAll(r)
+			r.Close()
+			if err != nil {
+				return err
+			}
+			data[len(data)/2] ^= 0xff
+			return a.Bucket().Put(ctx, st.Prefix+"/"+loadID+"/"+name, bytes.NewReader(data), int64(len(data)))
+		},
+	}
 }
 
 // readTable reads every row of a table with tabledata.list; a missing
