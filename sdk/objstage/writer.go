@@ -243,3 +243,41 @@ func (w *Writer) flush(ctx context.Context) error {
 	w.load.add(f)
 	return nil
 }
+
+// Loads are the loads a sink's process stages: one Load per load id,
+// shared by the load's Write streams (the host opens one per source
+// partition, concurrently), so its manifest lists every stream's parts.
+// The zero value is ready; safe for concurrent use.
+type Loads struct {
+	mu sync.Mutex
+	m  map[string]*Load
+}
+
+// Get returns loadID's Load in area a, creating it at the first call.
+func (o *Loads) Get(a *Area, loadID string) *Load {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[string]*Load{}
+	}
+	if l, ok := o.m[loadID]; ok {
+		return l
+	}
+	l := a.Load(loadID)
+	o.m[loadID] = l
+	return l
+}
+
+// Forget drops loadID's Load (after its commit or abort).
+func (o *Loads) Forget(loadID string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.m, loadID)
+}
+
+// Len is how many loads the process holds (not yet forgotten).
+func (o *Loads) Len() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.m)
+}

@@ -9,7 +9,10 @@
 // cursor and read its results with jobs.getQueryResults.
 package bigquery
 
-import "github.com/dpone-go/dpone/sdk"
+import (
+	"github.com/dpone-go/dpone/sdk"
+	"github.com/dpone-go/dpone/sdk/objstage"
+)
 
 var (
 	_ sdk.Source          = (*Connector)(nil)
@@ -26,7 +29,7 @@ const version = "0.1.0"
 // loads this process writes (one objstage.Load per load id, shared by its
 // Write streams, so its manifest lists every part).
 type Connector struct {
-	objects objectLoads
+	objects objstage.Loads // sink.staging loads of this process
 }
 
 // New returns a Connector; sdk.Serve calls it.

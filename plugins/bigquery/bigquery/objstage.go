@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/util"
@@ -27,42 +26,6 @@ var stagingTypes = []string{objstage.TypeGCS}
 // holding nothing but them).
 const maxSourceURIs = 10000
 
-// objectLoads are the sink.staging loads this process writes: one
-// objstage.Load per load id, shared by its Write streams (the host opens
-// one per source partition, concurrently).
-type objectLoads struct {
-	mu sync.Mutex
-	m  map[string]*objectLoad
-}
-
-// objectLoad is one load's staging. mu serializes its manifest writes:
-// each lists every part closed so far, so the last one written must be
-// the last one taken.
-type objectLoad struct {
-	load *objstage.Load
-	mu   sync.Mutex
-}
-
-func (o *objectLoads) get(a *objstage.Area, loadID string) *objectLoad {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.m == nil {
-		o.m = map[string]*objectLoad{}
-	}
-	if l, ok := o.m[loadID]; ok {
-		return l
-	}
-	l := &objectLoad{load: a.Load(loadID)}
-	o.m[loadID] = l
-	return l
-}
-
-func (o *objectLoads) forget(loadID string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	delete(o.m, loadID)
-}
-
 // writeObjects is Write for a load with sink.staging: the records become
 // Parquet parts of the load, timestamps in microseconds (BigQuery reads a
 // Parquet TIMESTAMP in micro- or milliseconds only; nanoseconds are
@@ -77,8 +40,8 @@ func (c *Connector) writeObjects(ctx context.Context, l *load, records sdk.Recor
 	if schema == nil {
 		schema = l.req.Schema
 	}
-	ol := c.objects.get(a, l.req.LoadID)
-	w, err := ol.load.NewWriterWith(schema, 0, objstage.WithCoerceTimestamps(arrow.Microsecond))
+	ol := c.objects.Get(a, l.req.LoadID)
+	w, err := ol.NewWriterWith(schema, 0, objstage.WithCoerceTimestamps(arrow.Microsecond))
 	if err != nil {
 		return sdk.WriteResult{}, err
 	}
@@ -106,9 +69,7 @@ func (c *Connector) writeObjects(ctx context.Context, l *load, records sdk.Recor
 	if err := w.Close(ctx); err != nil {
 		return res, err
 	}
-	ol.mu.Lock()
-	defer ol.mu.Unlock()
-	return res, ol.load.WriteManifest(ctx)
+	return res, ol.WriteManifest(ctx)
 }
 
 // fillFromObjects fills staging from the load's parts in sink.staging:
@@ -221,7 +182,7 @@ func (l *load) objectsStaged(ctx context.Context) (bool, error) {
 // finishObjects removes a committed load's parts unless staging.keep; a
 // failure only leaves files behind, so it is not returned.
 func (c *Connector) finishObjects(ctx context.Context, l *load) {
-	c.objects.forget(l.req.LoadID)
+	c.objects.Forget(l.req.LoadID)
 	if a, err := objstage.Open(ctx, l.req.Staging); err == nil {
 		_ = a.Finish(ctx, l.req.LoadID)
 	}
@@ -229,7 +190,7 @@ func (c *Connector) finishObjects(ctx context.Context, l *load) {
 
 // abortObjects removes every file of an aborted load in sink.staging.
 func (c *Connector) abortObjects(ctx context.Context, l *load) error {
-	c.objects.forget(l.req.LoadID)
+	c.objects.Forget(l.req.LoadID)
 	a, err := objstage.Open(ctx, l.req.Staging)
 	if err != nil {
 		return err

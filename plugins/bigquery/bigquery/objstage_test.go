@@ -333,8 +333,8 @@ func TestObjectStagingFinishAndAbort(t *testing.T) {
 					t.Errorf("kept files do not verify: %v", err)
 				}
 			}
-			if len(c.objects.m) != 0 {
-				t.Errorf("finish left the process's load: %v", c.objects.m)
+			if c.objects.Len() != 0 {
+				t.Errorf("finish left %d loads in the process", c.objects.Len())
 			}
 			if err := c.abortObjects(ctx, l); err != nil {
 				t.Fatal(err)

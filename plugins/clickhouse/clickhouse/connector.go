@@ -22,6 +22,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/dpone-go/dpone/sdk"
+	"github.com/dpone-go/dpone/sdk/objstage"
 )
 
 // Version is the connector's version.
@@ -62,7 +63,7 @@ type Connector struct {
 	mu    sync.Mutex
 	conns map[string]*server
 	// objects are the loads this process writes through sink.staging.
-	objects objectLoads
+	objects objstage.Loads // sink.staging loads of this process
 }
 
 // server is one connection pool shared by every call with the same config.

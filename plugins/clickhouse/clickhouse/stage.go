@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -21,33 +20,6 @@ import (
 // user_files directory. GCS has an S3-compatible XML API, but with HMAC
 // keys a gcs staging area does not carry.
 var stagingTypes = []string{objstage.TypeS3}
-
-// objectLoads are the object-storage loads this process writes: one
-// objstage.Load per load id, shared by its Write streams.
-type objectLoads struct {
-	mu sync.Mutex
-	m  map[string]*objstage.Load
-}
-
-func (o *objectLoads) get(a *objstage.Area, loadID string) *objstage.Load {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.m == nil {
-		o.m = map[string]*objstage.Load{}
-	}
-	if l, ok := o.m[loadID]; ok {
-		return l
-	}
-	l := a.Load(loadID)
-	o.m[loadID] = l
-	return l
-}
-
-func (o *objectLoads) forget(loadID string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	delete(o.m, loadID)
-}
 
 // openArea opens the load's staging area, refusing a type the sink does
 // not load from (plan refuses it first; a direct caller may not).
@@ -80,7 +52,7 @@ func (c *Connector) writeObjects(ctx context.Context, l *load, schema *arrow.Sch
 	if err != nil {
 		return res, err
 	}
-	load := c.objects.get(a, l.req.LoadID)
+	load := c.objects.Get(a, l.req.LoadID)
 	w, err := load.NewWriter(staged, 0)
 	if err != nil {
 		return res, err
@@ -198,7 +170,7 @@ func checkInstants(f arrow.Field, arr arrow.Array) error {
 // finishObjects removes a committed load's files unless staging.keep; a
 // failure only leaves files behind, so it is logged, not returned.
 func (c *Connector) finishObjects(ctx context.Context, req sdk.LoadRequest) {
-	c.objects.forget(req.LoadID)
+	c.objects.Forget(req.LoadID)
 	a, err := openArea(ctx, req)
 	if err == nil {
 		err = a.Finish(ctx, req.LoadID)
@@ -210,7 +182,7 @@ func (c *Connector) finishObjects(ctx context.Context, req sdk.LoadRequest) {
 
 // abortObjects removes an aborted load's files.
 func (c *Connector) abortObjects(ctx context.Context, req sdk.LoadRequest) error {
-	c.objects.forget(req.LoadID)
+	c.objects.Forget(req.LoadID)
 	a, err := openArea(ctx, req)
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ import (
 	ddb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/dpone-go/dpone/sdk"
+	"github.com/dpone-go/dpone/sdk/objstage"
 )
 
 // Version is the connector's version.
@@ -68,7 +69,7 @@ type Connector struct {
 	mu  sync.Mutex
 	dbs map[string]*database
 	// objects are the loads this process stages in object storage.
-	objects objectLoads
+	objects objstage.Loads // sink.staging loads of this process
 }
 
 // database is one open DuckDB file shared by every call on its path.

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/dpone-go/dpone/sdk"
 	"github.com/dpone-go/dpone/sdk/objstage"
@@ -20,33 +19,6 @@ import (
 // reads them into the load's staging table with read_parquet, after
 // checking every file against the load's checksum manifest.
 var stagingTypes = []string{objstage.TypeLocal, objstage.TypeS3, objstage.TypeGCS}
-
-// objectLoads are the object-storage loads this process writes: one
-// objstage.Load per load id, shared by its Write streams.
-type objectLoads struct {
-	mu sync.Mutex
-	m  map[string]*objstage.Load
-}
-
-func (o *objectLoads) get(a *objstage.Area, loadID string) *objstage.Load {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.m == nil {
-		o.m = map[string]*objstage.Load{}
-	}
-	if l, ok := o.m[loadID]; ok {
-		return l
-	}
-	l := a.Load(loadID)
-	o.m[loadID] = l
-	return l
-}
-
-func (o *objectLoads) forget(loadID string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	delete(o.m, loadID)
-}
 
 // writeObjects is Write for a load with sink.staging: the records become
 // Parquet parts of the load, and the load's manifest lists them.
@@ -59,7 +31,7 @@ func (c *Connector) writeObjects(ctx context.Context, req sdk.LoadRequest, recor
 	if schema == nil {
 		schema = req.Schema
 	}
-	load := c.objects.get(a, req.LoadID)
+	load := c.objects.Get(a, req.LoadID)
 	w, err := load.NewWriter(schema, 0)
 	if err != nil {
 		return sdk.WriteResult{}, err
@@ -176,7 +148,7 @@ func localCopies(ctx context.Context, a *objstage.Area, typ string, m objstage.M
 // finishObjects removes a committed load's files unless staging.keep; a
 // failure only leaves files behind, so it is logged, not returned.
 func (c *Connector) finishObjects(ctx context.Context, req sdk.LoadRequest) {
-	c.objects.forget(req.LoadID)
+	c.objects.Forget(req.LoadID)
 	a, err := objstage.Open(ctx, req.Staging)
 	if err == nil {
 		err = a.Finish(ctx, req.LoadID)
@@ -188,7 +160,7 @@ func (c *Connector) finishObjects(ctx context.Context, req sdk.LoadRequest) {
 
 // abortObjects removes an aborted load's files.
 func (c *Connector) abortObjects(ctx context.Context, req sdk.LoadRequest) error {
-	c.objects.forget(req.LoadID)
+	c.objects.Forget(req.LoadID)
 	a, err := objstage.Open(ctx, req.Staging)
 	if err != nil {
 		return err
