@@ -6,8 +6,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/dpone-go/dpone/sdk"
 )
 
@@ -67,36 +65,3 @@ func TestFullRefreshReadersNeverSeeEmpty(t *testing.T) {
 	}
 }
 
-// TestMergeLatestPublishWins: targets of incremental_merge are
-// ReplacingMergeTree without a version column, so what decides between
-// two rows of a key is the order of their parts. A load staged before
-// another but published after it must still win: published parts get
-// the target's next block numbers when they move in, whatever their order
-// in staging (docs/guarantees.md). Read with FINAL and after the parts
-// are merged.
-func TestMergeLatestPublishWins(t *testing.T) {
-	f := newFixture(t)
-	f.load(f.req("order-0", "order", sdk.ModeMerge, idNameSchema, "id"), idNameRecord(t, 1, "first", 2, "first"))
-	later := f.req("order-2", "order", sdk.ModeMerge, idNameSchema, "id")
-	f.stage(later, idNameRecord(t, 1, "published last"))
-	earlier := f.req("order-1", "order", sdk.ModeMerge, idNameSchema, "id")
-	f.stage(earlier, idNameRecord(t, 1, "published first", 2, "published first"))
-	for _, r := range []sdk.LoadRequest{earlier, later} {
-		if _, err := f.c.CommitLoad(f.ctx, r, nil); err != nil {
-			t.Fatalf("CommitLoad %s: %v", r.LoadID, err)
-		}
-	}
-	want := [][]any{row(1, "published last"), row(2, "published first")}
-	if d := cmp.Diff(want, f.idNames("order")); d != "" {
-		t.Errorf("read with FINAL (-want +got):\n%s", d)
-	}
-	f.exec("OPTIMIZE TABLE " + qualified(testDB, "order") + " FINAL")
-	var n uint64
-	f.scalar("SELECT count() FROM "+qualified(testDB, "order"), &n)
-	if n != 2 {
-		t.Errorf("after the merge: %d rows, want 2", n)
-	}
-	if d := cmp.Diff(want, f.idNames("order")); d != "" {
-		t.Errorf("after the merge (-want +got):\n%s", d)
-	}
-}
