@@ -64,4 +64,3 @@ func TestFullRefreshReadersNeverSeeEmpty(t *testing.T) {
 		t.Error("the readers read nothing")
 	}
 }
-
