@@ -8,7 +8,11 @@ import (
 
 // tableInfo is what system.tables and system.columns say about a table.
 type tableInfo struct {
-	engine       string
+	engine string
+	// engineFull is the engine clause (system.tables.engine_full).
+	engineFull string
+	// versioned: a ReplacingMergeTree versioned by versionColumn.
+	versioned    bool
 	sortingKey   []string
 	partitionKey string
 	comment      string
@@ -30,7 +34,7 @@ func nullable(t string) bool {
 
 // table describes db.name, or returns nil when it does not exist.
 func (s *server) table(ctx context.Context, db, name string) (*tableInfo, error) {
-	rows, err := s.conn.Query(detach(ctx), `SELECT engine, sorting_key, partition_key, comment, toInt64(ifNull(total_rows, 0))
+	rows, err := s.conn.Query(detach(ctx), `SELECT engine, engine_full, sorting_key, partition_key, comment, toInt64(ifNull(total_rows, 0))
 		FROM system.tables WHERE database = ? AND name = ?`, db, name)
 	if err != nil {
 		return nil, classify(fmt.Errorf("look up table %s.%s: %w", db, name, err))
@@ -39,10 +43,11 @@ func (s *server) table(ctx context.Context, db, name string) (*tableInfo, error)
 	for rows.Next() {
 		t = &tableInfo{}
 		var key string
-		if err := rows.Scan(&t.engine, &key, &t.partitionKey, &t.comment, &t.totalRows); err != nil {
+		if err := rows.Scan(&t.engine, &t.engineFull, &key, &t.partitionKey, &t.comment, &t.totalRows); err != nil {
 			rows.Close()
 			return nil, classify(fmt.Errorf("look up table %s.%s: %w", db, name, err))
 		}
+		t.versioned = strings.HasPrefix(t.engineFull, versionedEngine)
 		if strings.HasPrefix(key, "(") && strings.HasSuffix(key, ")") {
 			key = key[1 : len(key)-1] // ORDER BY (id) reads back as "(id)"
 		}

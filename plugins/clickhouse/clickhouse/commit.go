@@ -77,7 +77,7 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 	if err != nil {
 		return res, err
 	}
-	marked, pub := int64(-1), false
+	marked, pub := publishMark{rows: -1}, false
 	if st != nil {
 		marked, pub = publishing(st.comment, id)
 	}
@@ -91,9 +91,10 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 	if err := l.srv.conn.QueryRow(detach(ctx), "SELECT toInt64(count()) FROM "+staging).Scan(&rows); err != nil {
 		return res, classify(fmt.Errorf("count staging %s.%s: %w", l.db, l.staging, err))
 	}
-	if pub && marked >= 0 {
-		rows = marked // the publish began: some parts may be in the target
+	if pub && marked.rows >= 0 {
+		rows = marked.rows // the publish began: some parts may be in the target
 	}
+	l.version = marked.version
 	res.RowsInserted = rows
 	if l.req.Mode == sdk.ModeSCD2 {
 		return l.publishSCD2(ctx, t, rows, receipt)
@@ -116,18 +117,35 @@ func (l *load) publish(ctx context.Context, receipt json.RawMessage) (sdk.Commit
 		if err != nil {
 			return res, err
 		}
+		if err := l.dropVersionDefault(ctx, st); err != nil {
+			return res, err
+		}
 		if err := l.writeReceipt(ctx, rows, receipt); err != nil {
 			return res, err
 		}
 		return res, l.exec(ctx, "drop replaced table", "DROP TABLE IF EXISTS "+staging+" SYNC")
 	}
 	if !pub {
-		if err := l.exec(ctx, "mark publish", "ALTER TABLE "+staging+" MODIFY COMMENT "+literal(publishingComment(id, rows))); err != nil {
+		// The version is set once, before the publish begins: a publish
+		// finished after a crash moves rows that carry it already.
+		if err := l.setVersion(ctx, t, st); err != nil {
+			return res, err
+		}
+		if err := l.exec(ctx, "mark publish", "ALTER TABLE "+staging+" MODIFY COMMENT "+literal(publishingComment(id, publishMark{rows: rows, version: l.version}))); err != nil {
 			return res, err
 		}
 	}
 	if t == nil {
-		if err := l.exec(ctx, "create target "+l.req.Target.Name, "CREATE TABLE IF NOT EXISTS "+target+" AS "+staging+" COMMENT ''"); err != nil {
+		create := "CREATE TABLE IF NOT EXISTS " + target + " AS " + staging + " COMMENT ''"
+		if l.versioned() {
+			// staging is the plain MergeTree of a versioned target.
+			ddl, err := l.createDDL(l.req.Target.Name, "")
+			if err != nil {
+				return res, err
+			}
+			create = strings.Replace(ddl, "CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
+		}
+		if err := l.exec(ctx, "create target "+l.req.Target.Name, create); err != nil {
 			return res, err
 		}
 	}
@@ -174,6 +192,11 @@ func (l *load) checkTarget(t *tableInfo) error {
 		return sdk.Errorf(sdk.CodeSchema, "target %s.%s (%s ORDER BY %s) cannot upsert by unique_key %v: a replacing merge needs ReplacingMergeTree ordered by the unique key; set sink.options.merge: delete_insert, or recreate the target",
 			l.db, l.req.Target.Name, t.engine, strings.Join(t.sortingKey, ", "), l.req.UniqueKey)
 	}
+	if l.req.Mode == sdk.ModeMerge && l.opts.Merge == mergeReplacing && !t.versioned && !strings.Contains(t.engineFull, "ReplacingMergeTree(") {
+		logWarn(fmt.Sprintf("target %s.%s is a ReplacingMergeTree without a version column (made by an earlier dpone, or by hand): "+
+			"of two loads of a key it keeps the row of the part ClickHouse orders last, usually but not always the newest load; "+
+			"docs/types/clickhouse.md (\"Versioned targets\") shows how to convert it in place", l.db, l.req.Target.Name))
+	}
 	return nil
 }
 
@@ -181,14 +204,15 @@ func (l *load) checkTarget(t *tableInfo) error {
 func (l *load) ensureReceipts(ctx context.Context) error {
 	q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (load_id String, target String, mode String,
 		rows Int64, receipt String, committed_at DateTime64(6, 'UTC') DEFAULT now64(6),
-		manifest String DEFAULT '', unit String DEFAULT '')
+		manifest String DEFAULT '', unit String DEFAULT '', version UInt64 DEFAULT 0)
 		ENGINE = ReplacingMergeTree ORDER BY load_id`, qualified(l.db, receiptsTable))
 	if err := l.exec(ctx, "create "+l.db+"."+receiptsTable, q); err != nil {
 		return err
 	}
-	// Receipts tables of connector versions before fencing.
+	// Receipts tables of connector versions before fencing and versions.
 	return l.exec(ctx, "add fencing columns to "+receiptsTable, "ALTER TABLE "+qualified(l.db, receiptsTable)+
-		" ADD COLUMN IF NOT EXISTS manifest String DEFAULT '', ADD COLUMN IF NOT EXISTS unit String DEFAULT ''")
+		" ADD COLUMN IF NOT EXISTS manifest String DEFAULT '', ADD COLUMN IF NOT EXISTS unit String DEFAULT '',"+
+		" ADD COLUMN IF NOT EXISTS version UInt64 DEFAULT 0")
 }
 
 // writeReceipt records the load as published.
@@ -199,8 +223,8 @@ func (l *load) writeReceipt(ctx context.Context, rows int64, receipt json.RawMes
 		return err
 	}
 	ictx := ch.Context(ctx, ch.WithSettings(ch.Settings{"async_insert": 0}))
-	q := fmt.Sprintf("INSERT INTO %s (load_id, target, mode, rows, receipt, manifest, unit) VALUES (?, ?, ?, ?, ?, ?, ?)", qualified(l.db, receiptsTable))
-	if err := l.srv.conn.Exec(detach(ictx), q, l.req.LoadID, l.targetName(), l.req.Mode, rows, string(receipt), l.req.Fence.Manifest, l.req.Fence.Unit); err != nil {
+	q := fmt.Sprintf("INSERT INTO %s (load_id, target, mode, rows, receipt, manifest, unit, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", qualified(l.db, receiptsTable))
+	if err := l.srv.conn.Exec(detach(ictx), q, l.req.LoadID, l.targetName(), l.req.Mode, rows, string(receipt), l.req.Fence.Manifest, l.req.Fence.Unit, l.version); err != nil {
 		return classify(fmt.Errorf("write receipt of load %s: %w", l.req.LoadID, err))
 	}
 	return nil

@@ -12,6 +12,13 @@ import (
 // reads it back as json.
 const jsonComment = "dpone.logical=json"
 
+// versionColumn is the version of the ReplacingMergeTree targets the sink
+// creates (incremental_merge, snapshot_diff): a UInt64 each publish sets
+// on its rows, larger for a later publish, so the row kept for a key is
+// the newest published one whatever the order of the parts. Readers
+// through dpone do not see it.
+const versionColumn = "_dpone_version"
+
 // Lineage column types.
 const (
 	runIDType    = "String"
@@ -30,24 +37,42 @@ func (l *load) orderBy() []string {
 }
 
 // engine is the target's engine: the engine option, else
-// ReplacingMergeTree for a replacing merge and snapshot_diff (a snapshot
-// with a key twice keeps one row per key where dpone reads, with FINAL),
-// else MergeTree.
+// ReplacingMergeTree versioned by versionColumn for a replacing merge and
+// snapshot_diff (a snapshot with a key twice keeps one row per key where
+// dpone reads, with FINAL), else MergeTree. An engine option of plain
+// ReplacingMergeTree is taken as that default, versioned too.
 func (l *load) engine() string {
-	switch {
-	case l.opts.Engine != "":
+	if l.versioned() {
+		return "ReplacingMergeTree(" + versionColumn + ")"
+	}
+	if l.opts.Engine != "" {
 		return l.opts.Engine
-	case l.req.Mode == sdk.ModeMerge && l.opts.Merge == mergeReplacing,
-		l.req.Mode == sdk.ModeSnapshotDiff:
-		return "ReplacingMergeTree"
 	}
 	return "MergeTree"
+}
+
+// versioned reports whether a target the load creates carries
+// versionColumn.
+func (l *load) versioned() bool {
+	switch strings.ReplaceAll(l.opts.Engine, " ", "") {
+	case "":
+		return l.req.Mode == sdk.ModeMerge && l.opts.Merge == mergeReplacing || l.req.Mode == sdk.ModeSnapshotDiff
+	case "ReplacingMergeTree", "ReplacingMergeTree()":
+		return true
+	}
+	return false
 }
 
 // createDDL renders the CREATE TABLE of a target (or of the staging table
 // that becomes it): the load's columns, the lineage columns, the physical
 // design of the sink options, and comment.
 func (l *load) createDDL(table, comment string) (string, error) {
+	return l.createDDLEngine(table, comment, l.engine())
+}
+
+// createDDLEngine is createDDL with another engine (a versioned target's
+// staging is a plain MergeTree, versioned.go).
+func (l *load) createDDLEngine(table, comment, engine string) (string, error) {
 	key := l.orderBy()
 	for _, k := range append(slices.Clone(key), l.opts.PrimaryKey...) {
 		if len(l.req.Schema.FieldIndices(k)) == 0 {
@@ -76,8 +101,11 @@ func (l *load) createDDL(table, comment string) (string, error) {
 	if l.strategy.SoftDeletes() {
 		defs = append(defs, quote(sdk.DeletedAtColumn)+" "+deletedAtType)
 	}
+	if l.versioned() {
+		defs = append(defs, quote(versionColumn)+" UInt64")
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TABLE %s (%s) ENGINE = %s", qualified(l.db, table), strings.Join(defs, ", "), l.engine())
+	fmt.Fprintf(&b, "CREATE TABLE %s (%s) ENGINE = %s", qualified(l.db, table), strings.Join(defs, ", "), engine)
 	switch len(key) {
 	case 1:
 		fmt.Fprintf(&b, " ORDER BY %s", quote(key[0]))

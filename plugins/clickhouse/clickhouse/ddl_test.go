@@ -25,7 +25,7 @@ func TestCreateDDL(t *testing.T) {
 		{"append defaults", sdk.ModeAppend, "", nil, false,
 			"CREATE TABLE `db`.`t` (`id` Nullable(Int64), `day` Nullable(Date32), `country` Nullable(String), `amount` Decimal(76, 20)) ENGINE = MergeTree ORDER BY tuple() SETTINGS non_replicated_deduplication_window = 100000 COMMENT 'c'"},
 		{"merge keys are not Nullable", sdk.ModeMerge, "", []string{"id"}, true,
-			"CREATE TABLE `db`.`t` (`id` Int64, `day` Nullable(Date32), `country` Nullable(String), `amount` Decimal(76, 20), `_dpone_run_id` String, `_dpone_loaded_at` DateTime64(6, 'UTC')) ENGINE = ReplacingMergeTree ORDER BY `id` SETTINGS non_replicated_deduplication_window = 100000 COMMENT 'c'"},
+			"CREATE TABLE `db`.`t` (`id` Int64, `day` Nullable(Date32), `country` Nullable(String), `amount` Decimal(76, 20), `_dpone_run_id` String, `_dpone_loaded_at` DateTime64(6, 'UTC'), `_dpone_version` UInt64) ENGINE = ReplacingMergeTree(_dpone_version) ORDER BY `id` SETTINGS non_replicated_deduplication_window = 100000 COMMENT 'c'"},
 		{"unique key not Nullable in any mode", sdk.ModeAppend, `{"settings":{"non_replicated_deduplication_window":10}}`, []string{"id"}, false,
 			"CREATE TABLE `db`.`t` (`id` Int64, `day` Nullable(Date32), `country` Nullable(String), `amount` Decimal(76, 20)) ENGINE = MergeTree ORDER BY tuple() SETTINGS non_replicated_deduplication_window = 10 COMMENT 'c'"},
 		{"physical design", sdk.ModeAppend,

@@ -37,6 +37,9 @@ type load struct {
 	opts     sinkOptions
 	strategy sdk.Strategy
 	loadedAt time.Time
+	// version is the load's versionColumn value once its publish began
+	// (0: not versioned, or not known).
+	version uint64
 }
 
 // lineage is the load's lineage block when both columns are on.
@@ -135,6 +138,10 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err := l.scd2Engine(t); err != nil {
 		return "", err
 	}
+	if len(req.Schema.FieldIndices(versionColumn)) > 0 && (t != nil && t.versioned || t == nil && l.versioned()) {
+		return "", sdk.Errorf(sdk.CodeSchema, "load %s: column %s is the version the clickhouse sink keeps in %s.%s (a ReplacingMergeTree versioned by it): rename or drop the source's column (source.columns, or an alias in a query)",
+			req.LoadID, versionColumn, l.db, req.Target.Name)
+	}
 	var ddl string
 	if t != nil {
 		if err := l.checkTarget(t); err != nil {
@@ -157,11 +164,15 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 		if err := l.scd2Columns(ctx, req.Target.Name); err != nil {
 			return "", err
 		}
-		ddl = fmt.Sprintf("CREATE TABLE %s AS %s COMMENT %s", qualified(l.db, l.staging), qualified(l.db, req.Target.Name), literal(loadMarker+req.LoadID))
-	} else if ddl, err = l.createDDL(l.staging, loadMarker+req.LoadID); err != nil {
+		ddl = fmt.Sprintf("CREATE TABLE %s AS %s%s COMMENT %s", qualified(l.db, l.staging), qualified(l.db, req.Target.Name),
+			l.stagingEngine(t), literal(loadMarker+req.LoadID))
+	} else if ddl, err = l.createDDLEngine(l.staging, loadMarker+req.LoadID, l.newStagingEngine()); err != nil {
 		return "", err
 	}
 	if err := l.exec(ctx, "create staging "+l.db+"."+l.staging, ddl); err != nil {
+		return "", err
+	}
+	if err := l.versionDefault(ctx, t); err != nil {
 		return "", err
 	}
 	if err := l.scd2Columns(ctx, l.staging); err != nil {
@@ -309,25 +320,40 @@ func fieldNames(s *arrow.Schema) []string {
 	return names
 }
 
+// publishMark is what the marker of a staging table whose publish began
+// records: its rows then (a publish finished after a crash has moved some
+// or all of its parts, so counting staging then would undercount the
+// load; -1 for a marker written before the count was kept) and the
+// load's version (0: not versioned, or a marker written before versions).
+type publishMark struct {
+	rows    int64
+	version uint64
+}
+
 // publishing reports whether comment marks a staging table of loadID whose
-// publish began, and how many rows it held then ("dpone:publishing:<id>
-// rows=<n>"; -1 for a marker written before the count was kept): a
-// publish finished after a crash has moved some or all of its parts, so
-// counting staging then would undercount the load.
-func publishing(comment, loadID string) (rows int64, ok bool) {
+// publish began ("dpone:publishing:<id> rows=<n>[ version=<v>]"), and
+// what the mark records.
+func publishing(comment, loadID string) (publishMark, bool) {
 	m := publishMarker + loadID
 	if comment == m {
-		return -1, true
+		return publishMark{rows: -1}, true
 	}
 	rest, found := strings.CutPrefix(comment, m+" rows=")
 	if !found {
-		return 0, false
+		return publishMark{}, false
 	}
+	rest, ver, hasVer := strings.Cut(rest, " version=")
 	n, err := strconv.ParseInt(rest, 10, 64)
 	if err != nil || n < 0 {
-		return 0, false
+		return publishMark{}, false
 	}
-	return n, true
+	mark := publishMark{rows: n}
+	if hasVer {
+		if mark.version, err = strconv.ParseUint(ver, 10, 64); err != nil {
+			return publishMark{}, false
+		}
+	}
+	return mark, true
 }
 
 // isPublishing is publishing without the count.
@@ -336,8 +362,12 @@ func isPublishing(comment, loadID string) bool {
 	return ok
 }
 
-// publishingComment is the marker of a staging table whose publish of
-// rows rows begins.
-func publishingComment(loadID string, rows int64) string {
-	return publishMarker + loadID + " rows=" + strconv.FormatInt(rows, 10)
+// publishingComment is the marker of a staging table whose publish
+// begins.
+func publishingComment(loadID string, m publishMark) string {
+	s := publishMarker + loadID + " rows=" + strconv.FormatInt(m.rows, 10)
+	if m.version > 0 {
+		s += " version=" + strconv.FormatUint(m.version, 10)
+	}
+	return s
 }

@@ -87,7 +87,7 @@ func TestCrashDuringMoveCountsRows(t *testing.T) {
 	r := f.req("count-2", "counted", sdk.ModeAppend, idNameSchema)
 	f.stage(r, idNameRecord(t, 2, "b"), idNameRecord(t, 3, "c"))
 	staging := qualified(testDB, sdk.StagingName("count-2"))
-	f.exec("ALTER TABLE " + staging + " MODIFY COMMENT " + literal(publishingComment("count-2", 2)))
+	f.exec("ALTER TABLE " + staging + " MODIFY COMMENT " + literal(publishingComment("count-2", publishMark{rows: 2})))
 	f.exec("ALTER TABLE " + staging + " MOVE PARTITION ID 'all' TO TABLE " + qualified(testDB, "counted")) // then "crash"
 
 	g := newFixture(t)
@@ -104,17 +104,19 @@ func TestCrashDuringMoveCountsRows(t *testing.T) {
 	}
 	for _, c := range []struct {
 		comment string
-		rows    int64
+		mark    publishMark
 		ok      bool
 	}{
-		{publishMarker + "x", -1, true},
-		{publishingComment("x", 7), 7, true},
-		{publishingComment("xy", 7), 0, false},
-		{publishMarker + "x rows=", 0, false},
-		{loadMarker + "x", 0, false},
+		{publishMarker + "x", publishMark{rows: -1}, true},
+		{publishingComment("x", publishMark{rows: 7}), publishMark{rows: 7}, true},
+		{publishingComment("x", publishMark{rows: 7, version: 1733}), publishMark{rows: 7, version: 1733}, true},
+		{publishingComment("xy", publishMark{rows: 7}), publishMark{}, false},
+		{publishMarker + "x rows=", publishMark{}, false},
+		{publishMarker + "x rows=3 version=z", publishMark{}, false},
+		{loadMarker + "x", publishMark{}, false},
 	} {
-		if n, ok := publishing(c.comment, "x"); n != c.rows || ok != c.ok {
-			t.Errorf("publishing(%q): %d %v, want %d %v", c.comment, n, ok, c.rows, c.ok)
+		if m, ok := publishing(c.comment, "x"); m != c.mark || ok != c.ok {
+			t.Errorf("publishing(%q): %+v %v, want %+v %v", c.comment, m, ok, c.mark, c.ok)
 		}
 	}
 }

@@ -25,6 +25,9 @@ func tableColumns(t *tableInfo) ([]column, error) {
 	key := t.key()
 	cols := make([]column, 0, len(t.columns))
 	for _, c := range t.columns {
+		if t.versioned && c.name == versionColumn {
+			continue // the sink's own, not the table's data
+		}
 		st, err := parseNative(c.typ)
 		if err != nil {
 			return nil, sdk.Errorf(sdk.CodeSchema, "column %q: %w", c.name, err)
