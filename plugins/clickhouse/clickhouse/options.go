@@ -15,8 +15,9 @@ import (
 // the load creates, and how incremental_merge publishes.
 type sinkOptions struct {
 	// Engine is a MergeTree-family engine with its arguments; default
-	// MergeTree, ReplacingMergeTree for incremental_merge.
-	Engine string `json:"engine" doc:"MergeTree-family engine of a created target (default MergeTree; ReplacingMergeTree for incremental_merge)"`
+	// MergeTree, ReplacingMergeTree(_dpone_version) for incremental_merge
+	// and snapshot_diff (versioned.go).
+	Engine string `json:"engine" doc:"MergeTree-family engine of a created target (default MergeTree; ReplacingMergeTree(_dpone_version) for incremental_merge and snapshot_diff, also when ReplacingMergeTree is given without a version)"`
 	// OrderBy is the sorting key; default the unique key (or the source's
 	// primary key for full_refresh), else tuple().
 	OrderBy sdk.ColumnNames `json:"order_by" doc:"sorting key of a created target (default the unique key, else the source key, else tuple())"`
