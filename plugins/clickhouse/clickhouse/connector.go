@@ -138,7 +138,16 @@ func (c *Connector) Check(ctx context.Context, raw json.RawMessage) error {
 	if err := s.conn.QueryRow(detach(ctx), "SELECT 1").Scan(&one); err != nil {
 		return classify(fmt.Errorf("clickhouse check: %w", err))
 	}
-	return nil
+	cfg, _, err := decodeConfig(raw)
+	if err != nil || cfg.HTTPURL == "" {
+		return err
+	}
+	h, err := newHTTPInserter(cfg.HTTPURL, s.opts)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	return h.ping(ctx)
 }
 
 func decodeConfig(raw json.RawMessage) (Config, *ch.Options, error) {

@@ -154,6 +154,47 @@ func (h *httpInserter) insert(ctx context.Context, srv *server, query, token, pa
 	return n, fi.Size(), nil
 }
 
+// ping runs SELECT 1 through the HTTP interface with the dsn's user and
+// password: Check's proof that http_url is the server's HTTP interface and
+// accepts the credentials, before a passthrough needs it.
+func (h *httpInserter) ping(ctx context.Context) error {
+	u := *h.base
+	u.RawQuery = url.Values{"query": {"SELECT 1"}, "database": {h.database}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return sdk.Errorf(sdk.CodeConfig, "http_url %s: %w", h.base.Redacted(), err)
+	}
+	req.Header.Set("X-ClickHouse-User", h.user)
+	if h.password != "" {
+		req.Header.Set("X-ClickHouse-Key", h.password)
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return classify(fmt.Errorf("http_url %s: %w", h.base.Redacted(), err))
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<10))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("http_url: %w", h.httpError(ctx, resp, body))
+	}
+	if strings.TrimSpace(string(body)) != "1" {
+		return sdk.Errorf(sdk.CodeConfig, "http_url %s answered SELECT 1 with %q: is it the server's HTTP interface (port 8123 by default)?", h.base.Redacted(), truncate(string(body), 80))
+	}
+	return nil
+}
+
+// truncate cuts s to at most n bytes.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
 // httpError is the error of a failed insert: the server's exception
 // (X-ClickHouse-Exception-Code and the body's text) classified as the
 // native path's are, or the HTTP status. The password never appears.

@@ -556,3 +556,29 @@ func TestParquetPassthroughCancel(t *testing.T) {
 		t.Errorf("staging after a Write cancelled before it started: got %d rows, want 0", n)
 	}
 }
+
+// TestCheckHTTPURL: Check reaches http_url, not only the native port: a
+// closed port, the native port given as http_url and a wrong password
+// fail Check with errors that name http_url (a wrong one used to show
+// only at the first passthrough insert).
+func TestCheckHTTPURL(t *testing.T) {
+	f := newFixture(t)
+	if err := f.c.Check(f.ctx, f.httpConfig()); err != nil {
+		t.Fatalf("Check with the test server's http_url: %v", err)
+	}
+	native := "http://" + strings.TrimPrefix(strings.Split(strings.TrimPrefix(testDSN, "clickhouse://"), "/")[0], "default@")
+	for _, c := range []struct {
+		name, url string
+		code      sdk.Code // 0: any
+	}{
+		{"closed port", "http://127.0.0.1:1", sdk.CodeConnect},
+		{"the native port", native, 0},
+	} {
+		raw, _ := json.Marshal(Config{DSN: testDSN, HTTPURL: c.url})
+		err := f.c.Check(f.ctx, raw)
+		t.Logf("%s: %v", c.name, err)
+		if err == nil || !strings.Contains(err.Error(), "http_url") || (c.code != 0 && sdk.CodeOf(err) != c.code) {
+			t.Errorf("%s (%s): Check = %v (code %s), want an error naming http_url (code %s)", c.name, c.url, err, sdk.CodeOf(err), c.code)
+		}
+	}
+}
