@@ -171,7 +171,7 @@ func lookupTable(ctx context.Context, conn *pgx.Conn, schema, name string) (*rel
 		return nil, sdk.Errorf(sdk.CodeNotFound, "table %s does not exist", qualified(schema, name))
 	}
 	r := &relation{OID: *oid, Schema: schema, Name: name}
-	err := conn.QueryRow(ctx, "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = $1", *oid).Scan(&r.Rows)
+	err := conn.QueryRow(ctx, "SELECT greatest(reltuples, 0)::bigint, relkind::text FROM pg_class WHERE oid = $1", *oid).Scan(&r.Rows, &r.Relation)
 	if err != nil {
 		return nil, classify(fmt.Errorf("look up %s: %w", qualified(schema, name), err))
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -86,6 +87,10 @@ func TestPartitionCoversEveryRowOnce(t *testing.T) {
 		{"no primary key", "CREATE TABLE %s (id bigint); INSERT INTO %[1]s SELECT g FROM generate_series(1, 100) g", 4, 1, false},
 		{"text key", "CREATE TABLE %s (id bigint, k text PRIMARY KEY); INSERT INTO %[1]s SELECT g, g::text FROM generate_series(1, 100) g", 4, 1, false},
 		{"one partition asked", "CREATE TABLE %s (id bigint PRIMARY KEY); INSERT INTO %[1]s SELECT g FROM generate_series(1, 100) g", 1, 1, false},
+		// Block ranges (TID range scans): any table of at least n blocks.
+		{"no primary key, many blocks", "CREATE TABLE %s (id bigint, pad text); INSERT INTO %[1]s SELECT g, repeat('x', 40) FROM generate_series(1, 20000) g", 4, 4, true},
+		{"text key, many blocks", "CREATE TABLE %s (id bigint, k text PRIMARY KEY); INSERT INTO %[1]s SELECT g, g::text FROM generate_series(1, 20000) g", 3, 3, true},
+		{"updated and deleted before", "CREATE TABLE %s (id bigint, v int); INSERT INTO %[1]s SELECT g, 0 FROM generate_series(1, 20000) g; UPDATE %[1]s SET v = 1 WHERE id %% 3 = 0; DELETE FROM %[1]s WHERE id %% 7 = 0", 4, 4, false},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,7 +231,11 @@ func TestPartitionDescriptorChecks(t *testing.T) {
 		opts string
 	}{
 		{"not json", `{`, ``},
-		{"wrong version", `{"v":2,"snapshot":"00000003-0000001B-1","table":"public.x"}`, ``},
+		{"wrong version", `{"v":3,"snapshot":"00000003-0000001B-1","table":"public.x"}`, ``},
+		{"v2 without blocks", `{"v":2,"snapshot":"00000003-0000001B-1","table":"public.x"}`, ``},
+		{"v1 with blocks", `{"v":1,"blocks":true,"snapshot":"00000003-0000001B-1","table":"public.x"}`, ``},
+		{"block range read incrementally", `{"v":2,"blocks":true,"snapshot":"00000003-0000001B-1","table":"public.x","lo":1}`,
+			`{"incremental_strategy":"column","incremental_column":"id"}`},
 		{"bad snapshot id", `{"v":1,"snapshot":"x'; DROP TABLE y; --","table":"public.x"}`, ``},
 		{"other table", `{"v":1,"snapshot":"00000003-0000001B-1","table":"public.y"}`, ``},
 		{"range read incrementally", `{"v":1,"snapshot":"00000003-0000001B-1","table":"public.x","column":"id","lo":1}`,
@@ -277,5 +286,52 @@ func TestGRPCPartitionedRead(t *testing.T) {
 		if n != 1 {
 			t.Errorf("id %d read %d times, want once", id, n)
 		}
+	}
+}
+
+// TestPartitionByBlocks: a table of enough blocks is split into block
+// ranges read by TID range scans (no index needed), contiguous from block
+// 0 and open-ended at the end.
+func TestPartitionByBlocks(t *testing.T) {
+	cfg, conn := testDB(t)
+	mustExec(t, conn, "CREATE TABLE public.part_blocks (id bigint PRIMARY KEY, pad text); INSERT INTO public.part_blocks SELECT g, repeat('x', 40) FROM generate_series(1, 20000) g")
+	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE public.part_blocks") })
+	c := New().(*Connector)
+	req := sdk.ReadRequest{Config: cfg, Namespace: "public", Stream: "part_blocks", Mode: sdk.ReadFull}
+	parts, err := c.Partition(context.Background(), req, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) != 3 {
+		t.Fatalf("%d partitions, want 3", len(parts))
+	}
+	var prev *int64
+	for i, raw := range parts {
+		var d partitionDesc
+		if err := json.Unmarshal(raw, &d); err != nil {
+			t.Fatal(err)
+		}
+		if !d.Blocks || d.V != 2 || d.Column != "" {
+			t.Fatalf("partition %d: %s, want a block range (v 2)", i, raw)
+		}
+		if (i == 0) != (d.Lo == nil) || (i == 2) != (d.Hi == nil) || (i > 0 && *d.Lo != *prev) {
+			t.Errorf("partition %d: %s: ranges must be contiguous, open at both ends", i, raw)
+		}
+		prev = d.Hi
+		if w := d.where(); !strings.Contains(w, "ctid") {
+			t.Errorf("partition %d reads %q, want a ctid range", i, w)
+		}
+	}
+	ids, errs := readPartitions(t, c, req, parts)
+	var got []int64
+	for i := range parts {
+		if errs[i] != nil {
+			t.Fatalf("partition %d: %v", i, errs[i])
+		}
+		got = append(got, ids[i]...)
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff(wantIDs(t, cfg, "public.part_blocks"), got); diff != "" {
+		t.Errorf("ids of all partitions (-want +got):\n%s", diff)
 	}
 }
