@@ -158,15 +158,7 @@ func TestPartitionReadsOneSnapshot(t *testing.T) {
 		DELETE FROM public.part_snap WHERE id % 10 = 0;
 		UPDATE public.part_snap SET v = 2 WHERE id % 10 = 1`)
 
-	ids, errs := readPartitions(t, c, req, parts)
-	var got []int64
-	for i := range parts {
-		if errs[i] != nil {
-			t.Fatalf("partition %d: %v", i, errs[i])
-		}
-		got = append(got, ids[i]...)
-	}
-	slices.Sort(got)
+	got := readAllIDs(t, c, req, parts)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("partitions saw changes made after the snapshot (-want +got):\n%s", diff)
 	}
@@ -302,6 +294,12 @@ func TestPartitionByBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Read first: the coordinator holds the table until every partition
+	// imported its snapshot (a failure before would hang the DROP).
+	got := readAllIDs(t, c, req, parts)
+	if diff := cmp.Diff(wantIDs(t, cfg, "public.part_blocks"), got); diff != "" {
+		t.Errorf("ids of all partitions (-want +got):\n%s", diff)
+	}
 	if len(parts) != 3 {
 		t.Fatalf("%d partitions, want 3", len(parts))
 	}
@@ -322,6 +320,12 @@ func TestPartitionByBlocks(t *testing.T) {
 			t.Errorf("partition %d reads %q, want a ctid range", i, w)
 		}
 	}
+}
+
+// readAllIDs reads every partition and returns their ids, sorted; it
+// fails the test if a partition fails.
+func readAllIDs(t *testing.T, c *Connector, req sdk.ReadRequest, parts [][]byte) []int64 {
+	t.Helper()
 	ids, errs := readPartitions(t, c, req, parts)
 	var got []int64
 	for i := range parts {
@@ -331,7 +335,5 @@ func TestPartitionByBlocks(t *testing.T) {
 		got = append(got, ids[i]...)
 	}
 	slices.Sort(got)
-	if diff := cmp.Diff(wantIDs(t, cfg, "public.part_blocks"), got); diff != "" {
-		t.Errorf("ids of all partitions (-want +got):\n%s", diff)
-	}
+	return got
 }
