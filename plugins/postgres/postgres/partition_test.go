@@ -167,15 +167,7 @@ func TestPartitionReadsOneSnapshot(t *testing.T) {
 // Once every partition imported the snapshot the coordinator is gone, and
 // a late Read of a partition fails with a retryable UNAVAILABLE.
 func TestPartitionAfterCoordinatorEnded(t *testing.T) {
-	cfg, conn := testDB(t)
-	mustExec(t, conn, "CREATE TABLE public.part_late (id bigint PRIMARY KEY); INSERT INTO public.part_late SELECT g FROM generate_series(1, 100) g")
-	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE public.part_late") })
-	c := New().(*Connector)
-	req := sdk.ReadRequest{Config: cfg, Namespace: "public", Stream: "part_late", Mode: sdk.ReadFull}
-	parts, err := c.Partition(context.Background(), req, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, req, parts := partitionTable(t, "part_late", "(id bigint PRIMARY KEY); INSERT INTO public.part_late SELECT g FROM generate_series(1, 100) g", 2)
 	if _, errs := readPartitions(t, c, req, parts); errors.Join(errs...) != nil {
 		t.Fatal(errors.Join(errs...))
 	}
@@ -285,19 +277,11 @@ func TestGRPCPartitionedRead(t *testing.T) {
 // ranges read by TID range scans (no index needed), contiguous from block
 // 0 and open-ended at the end.
 func TestPartitionByBlocks(t *testing.T) {
-	cfg, conn := testDB(t)
-	mustExec(t, conn, "CREATE TABLE public.part_blocks (id bigint PRIMARY KEY, pad text); INSERT INTO public.part_blocks SELECT g, repeat('x', 40) FROM generate_series(1, 20000) g")
-	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE public.part_blocks") })
-	c := New().(*Connector)
-	req := sdk.ReadRequest{Config: cfg, Namespace: "public", Stream: "part_blocks", Mode: sdk.ReadFull}
-	parts, err := c.Partition(context.Background(), req, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, req, parts := partitionTable(t, "part_blocks", "(id bigint PRIMARY KEY, pad text); INSERT INTO public.part_blocks SELECT g, repeat('x', 40) FROM generate_series(1, 20000) g", 3)
 	// Read first: the coordinator holds the table until every partition
 	// imported its snapshot (a failure before would hang the DROP).
 	got := readAllIDs(t, c, req, parts)
-	if diff := cmp.Diff(wantIDs(t, cfg, "public.part_blocks"), got); diff != "" {
+	if diff := cmp.Diff(wantIDs(t, req.Config, "public.part_blocks"), got); diff != "" {
 		t.Errorf("ids of all partitions (-want +got):\n%s", diff)
 	}
 	if len(parts) != 3 {
@@ -336,4 +320,20 @@ func readAllIDs(t *testing.T, c *Connector, req sdk.ReadRequest, parts [][]byte)
 	}
 	slices.Sort(got)
 	return got
+}
+
+// partitionTable creates public.<name> <ddl> (dropped after the test)
+// and partitions a full read of it n ways.
+func partitionTable(t *testing.T, name, ddl string, n int) (*Connector, sdk.ReadRequest, [][]byte) {
+	t.Helper()
+	cfg, conn := testDB(t)
+	mustExec(t, conn, "CREATE TABLE public."+name+" "+ddl)
+	t.Cleanup(func() { mustExec(t, conn, "DROP TABLE public."+name) })
+	c := New().(*Connector)
+	req := sdk.ReadRequest{Config: cfg, Namespace: "public", Stream: name, Mode: sdk.ReadFull}
+	parts, err := c.Partition(context.Background(), req, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, req, parts
 }
