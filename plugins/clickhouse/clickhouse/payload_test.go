@@ -18,10 +18,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/dpone-go/dpone/sdk"
+	"github.com/dpone-go/dpone/sdk/sdktest"
 )
 
 // payloads is an sdk.PayloadReader over fixed payloads.
@@ -179,43 +179,6 @@ func writeParquet(t *testing.T, path string, from, to int) {
 	}
 }
 
-// readParquet reads a Parquet file into records as the file source does
-// (pqarrow), for the Arrow path.
-func readParquet(t *testing.T, path string) (*arrow.Schema, []arrow.RecordBatch, int64) {
-	t.Helper()
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 700}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rr, err := fr.GetRecordReader(context.Background(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rr.Release()
-	var recs []arrow.RecordBatch
-	var n int64
-	for rr.Next() {
-		rec := rr.RecordBatch()
-		rec.Retain()
-		recs = append(recs, rec)
-		n += rec.NumRows()
-	}
-	if err := rr.Err(); err != nil && err != io.EOF {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, r := range recs {
-			r.Release()
-		}
-	})
-	return rr.Schema(), recs, n
-}
-
 // pqLineage is the lineage block of both loads of a comparison.
 var pqLineage = &sdk.Lineage{RunID: "run-pq", LoadedAt: "2026-12-05T10:11:12.123456789Z", RunIDColumn: "_dpone_run_id", LoadedAtColumn: "_dpone_loaded_at"}
 
@@ -281,8 +244,8 @@ func TestParquetPassthroughEqualsArrow(t *testing.T) {
 	paths := []string{filepath.Join(dir, "part_0.parquet"), filepath.Join(dir, "part_1.parquet")}
 	writeParquet(t, paths[0], 1, 2001)
 	writeParquet(t, paths[1], 2001, 3001)
-	schema, recs, n0 := readParquet(t, paths[0])
-	_, recs1, n1 := readParquet(t, paths[1])
+	schema, recs, n0 := sdktest.ReadParquet(t, paths[0])
+	_, recs1, n1 := sdktest.ReadParquet(t, paths[1])
 	for i, fld := range schema.Fields() {
 		want := pqSchema.Field(i)
 		lg, _ := fld.Metadata.GetValue(sdk.MetaLogical)

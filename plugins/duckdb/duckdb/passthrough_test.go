@@ -11,11 +11,9 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/dpone-go/dpone/sdk"
+	"github.com/dpone-go/dpone/sdk/sdktest"
 )
 
 // payloads is an sdk.PayloadReader over fixed payloads.
@@ -31,43 +29,6 @@ func (p *payloads) Next() ([]byte, int64, error) {
 	d, r := p.data[0], p.rows[0]
 	p.data, p.rows = p.data[1:], p.rows[1:]
 	return d, r, nil
-}
-
-// readParquet reads a Parquet file into records as the file source does
-// (pqarrow), for the Arrow path.
-func readParquet(t *testing.T, path string) (*arrow.Schema, []arrow.RecordBatch, int64) {
-	t.Helper()
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 700}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rr, err := fr.GetRecordReader(context.Background(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rr.Release()
-	var recs []arrow.RecordBatch
-	var n int64
-	for rr.Next() {
-		rec := rr.RecordBatch()
-		rec.Retain()
-		recs = append(recs, rec)
-		n += rec.NumRows()
-	}
-	if err := rr.Err(); err != nil && err != io.EOF {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, r := range recs {
-			r.Release()
-		}
-	})
-	return rr.Schema(), recs, n
 }
 
 // TestParquetFilesPayloadEqualsArrow loads two Parquet files both ways,
@@ -89,7 +50,7 @@ func TestParquetFilesPayloadEqualsArrow(t *testing.T) {
 			CASE WHEN g %% 9 = 0 THEN NULL ELSE '{"n": ' || g || ', "x": [1, 2.50]}' END AS doc
 			FROM range(%d, %d) t(g)) TO '%s' (FORMAT parquet)`, rng[0], rng[1]+1, p))
 	}
-	schema, recs, want := readParquet(t, paths[0])
+	schema, recs, want := sdktest.ReadParquet(t, paths[0])
 	// The file source marks uuid and json strings (dpone.logical): staging
 	// gets UUID and JSON columns on both paths.
 	fields := schema.Fields()
@@ -99,7 +60,7 @@ func TestParquetFilesPayloadEqualsArrow(t *testing.T) {
 		}
 	}
 	schema = arrow.NewSchema(fields, nil)
-	_, recs2, want2 := readParquet(t, paths[1])
+	_, recs2, want2 := sdktest.ReadParquet(t, paths[1])
 	recs, want = append(recs, recs2...), want+want2
 
 	f.load(f.req("arrow-1", "arrowed", sdk.ModeFullRefresh, schema), recs...)
