@@ -1,12 +1,10 @@
 package bigquery
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/dpone-go/dpone/sdk"
 	"github.com/dpone-go/dpone/sdk/objstage"
+	"github.com/dpone-go/dpone/sdk/objstage/objstagetest"
 	"github.com/dpone-go/dpone/sdk/sdktest"
 )
 
@@ -96,37 +95,7 @@ func liveStaging(cfg Config, options string) *sdktest.StagingFixture {
 	if cfg.Bucket == "" || strings.Contains(options, "storage_write") {
 		return nil
 	}
-	st := &objstage.Config{Type: objstage.TypeGCS, Bucket: cfg.Bucket, Prefix: "dpone-certify-staging", Endpoint: cfg.GCSEndpoint}
-	return &sdktest.StagingFixture{Type: st.Type, Bucket: st.Bucket, Prefix: st.Prefix, Endpoint: st.Endpoint,
-		Files: func(ctx context.Context, loadID string) ([]string, error) {
-			a, err := objstage.Open(ctx, st)
-			if err != nil {
-				return nil, err
-			}
-			keys, err := a.Bucket().List(ctx, st.Prefix+"/"+loadID+"/")
-			for i, k := range keys {
-				keys[i] = k[strings.LastIndex(k, "/")+1:]
-			}
-			return keys, err
-		},
-		Corrupt: func(ctx context.Context, loadID, name string) error {
-			a, err := objstage.Open(ctx, st)
-			if err != nil {
-				return err
-			}
-			r, err := a.OpenFile(ctx, loadID, name)
-			if err != nil {
-				return err
-			}
-			data, err := io.ReadAll(r)
-			r.Close()
-			if err != nil {
-				return err
-			}
-			data[len(data)/2] ^= 0xff
-			return a.Bucket().Put(ctx, st.Prefix+"/"+loadID+"/"+name, bytes.NewReader(data), int64(len(data)))
-		},
-	}
+	return objstagetest.Fixture(&objstage.Config{Type: objstage.TypeGCS, Bucket: cfg.Bucket, Prefix: "dpone-certify-staging", Endpoint: cfg.GCSEndpoint})
 }
 
 // readTable reads every row of a table with tabledata.list; a missing

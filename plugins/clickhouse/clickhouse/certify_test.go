@@ -1,19 +1,16 @@
 package clickhouse
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"testing"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/dpone-go/dpone/sdk/objstage"
+	"github.com/dpone-go/dpone/sdk/objstage/objstagetest"
 	"github.com/dpone-go/dpone/sdk/sdktest"
 )
 
@@ -97,37 +94,7 @@ func certifyStaging(t *testing.T) *sdktest.StagingFixture {
 	if os.Getenv("DPONE_TEST_S3_ENDPOINT") == "" {
 		return nil
 	}
-	st := testStaging(t, false)
-	return &sdktest.StagingFixture{Type: st.Type, Bucket: st.Bucket, Prefix: st.Prefix, Endpoint: st.Endpoint, Credentials: st.Credentials,
-		Files: func(ctx context.Context, loadID string) ([]string, error) {
-			a, err := objstage.Open(ctx, st)
-			if err != nil {
-				return nil, err
-			}
-			keys, err := a.Bucket().List(ctx, st.Prefix+"/"+loadID+"/")
-			for i, k := range keys {
-				keys[i] = k[strings.LastIndex(k, "/")+1:]
-			}
-			return keys, err
-		},
-		Corrupt: func(ctx context.Context, loadID, name string) error {
-			a, err := objstage.Open(ctx, st)
-			if err != nil {
-				return err
-			}
-			r, err := a.OpenFile(ctx, loadID, name)
-			if err != nil {
-				return err
-			}
-			data, err := io.ReadAll(r)
-			r.Close()
-			if err != nil {
-				return err
-			}
-			data[len(data)/2] ^= 0xff
-			return a.Bucket().Put(ctx, st.Prefix+"/"+loadID+"/"+name, bytes.NewReader(data), int64(len(data)))
-		},
-	}
+	return objstagetest.Fixture(testStaging(t, false))
 }
 
 // execCH returns a mutation step running stmts in order.
