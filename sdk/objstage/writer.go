@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -184,6 +185,38 @@ func (w *Writer) Write(ctx context.Context, rec arrow.RecordBatch) error {
 		return w.flush(ctx)
 	}
 	return nil
+}
+
+// WriteAll writes every record of records (a Write stream's: each valid
+// until the next Next, owned by the reader, never released here), through
+// convert when it is not nil (its result is released once written), then
+// closes the writer; empty records are skipped. On any error it abandons
+// the open part. It returns the rows written and their Arrow size.
+func (w *Writer) WriteAll(ctx context.Context, records sdk.RecordReader, convert func(arrow.RecordBatch) (arrow.RecordBatch, error)) (rows, size int64, err error) {
+	for {
+		rec, err := records.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err == nil && rec.NumRows() > 0 {
+			out := rec
+			if convert != nil {
+				out, err = convert(rec)
+			}
+			if err == nil {
+				err = w.Write(ctx, out)
+				rows, size = rows+out.NumRows(), size+util.TotalRecordSize(out)
+				if convert != nil {
+					out.Release()
+				}
+			}
+		}
+		if err != nil {
+			w.Abandon()
+			return rows, size, err
+		}
+	}
+	return rows, size, w.Close(ctx)
 }
 
 // Close uploads the open part, if any. The writer is done after it.

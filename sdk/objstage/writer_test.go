@@ -136,3 +136,79 @@ func TestWithCoerceTimestamps(t *testing.T) {
 		t.Errorf("without the option: got %s %v, want nanoseconds %d kept", types[0], values[0], int64(nanoValue))
 	}
 }
+
+// ownedReader is a Write stream's reader as the SDK's: it owns each
+// record and releases it at the next Next. It keeps one more reference
+// of its own to every record, so the test can tell whether the consumer
+// released a record it did not own (its buffers would be freed while the
+// reader still holds it).
+type ownedReader struct {
+	recs []arrow.RecordBatch
+	i    int
+}
+
+func (r *ownedReader) Schema() *arrow.Schema { return r.recs[0].Schema() }
+func (r *ownedReader) Next() (arrow.RecordBatch, error) {
+	if r.i > 0 {
+		r.recs[r.i-1].Release() // the reader's own release, as the SDK does
+	}
+	if r.i == len(r.recs) {
+		return nil, io.EOF
+	}
+	r.i++
+	return r.recs[r.i-1], nil
+}
+
+// TestWriteAllLeavesRecordsToTheReader: WriteAll writes every record,
+// skips empty ones, converts through convert (releasing what convert
+// made), and never releases a record of the reader's.
+func TestWriteAllLeavesRecordsToTheReader(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	batch := func(vals ...int64) arrow.RecordBatch {
+		b := array.NewRecordBuilder(mem, schema)
+		defer b.Release()
+		b.Field(0).(*array.Int64Builder).AppendValues(vals, nil)
+		rec := b.NewRecordBatch()
+		rec.Retain() // the test's own reference
+		return rec
+	}
+	for _, convert := range []bool{false, true} {
+		t.Run(fmt.Sprintf("convert=%v", convert), func(t *testing.T) {
+			r := &ownedReader{recs: []arrow.RecordBatch{batch(1, 2, 3), batch(), batch(4, 5)}}
+			a, err := Open(context.Background(), &Config{Type: TypeLocal, Prefix: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := a.Load("load-all")
+			w, err := l.NewWriter(schema, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var conv func(arrow.RecordBatch) (arrow.RecordBatch, error)
+			if convert {
+				conv = func(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+					return array.NewRecordBatch(rec.Schema(), rec.Columns(), rec.NumRows()), nil // retains the columns
+				}
+			}
+			rows, size, err := w.WriteAll(context.Background(), r, conv)
+			if err != nil || rows != 5 || size <= 0 {
+				t.Fatalf("WriteAll: %d rows, %d bytes, %v; want 5 rows", rows, size, err)
+			}
+			if mem.CurrentAlloc() == 0 {
+				t.Fatal("the records' buffers were freed while the test still holds them: WriteAll released records it does not own")
+			}
+			for _, rec := range r.recs {
+				rec.Release()
+			}
+			mem.AssertSize(t, 0)
+			if err := l.WriteManifest(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			m, err := a.Verify(context.Background(), "load-all")
+			if err != nil || m.Rows != 5 {
+				t.Fatalf("manifest: %+v, %v; want 5 rows", m, err)
+			}
+		})
+	}
+}

@@ -3,11 +3,9 @@ package bigquery
 import (
 	"context"
 	"errors"
-	"io"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/util"
 	bq "google.golang.org/api/bigquery/v2"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -46,27 +44,7 @@ func (c *Connector) writeObjects(ctx context.Context, l *load, records sdk.Recor
 		return sdk.WriteResult{}, err
 	}
 	var res sdk.WriteResult
-	for {
-		rec, err := records.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			w.Abandon()
-			return res, err
-		}
-		if rec.NumRows() > 0 {
-			err = w.Write(ctx, rec)
-			res.Rows += rec.NumRows()
-			res.Bytes += util.TotalRecordSize(rec)
-		}
-		rec.Release()
-		if err != nil {
-			w.Abandon()
-			return res, err
-		}
-	}
-	if err := w.Close(ctx); err != nil {
+	if res.Rows, res.Bytes, err = w.WriteAll(ctx, records, nil); err != nil {
 		return res, err
 	}
 	return res, ol.WriteManifest(ctx)

@@ -2,8 +2,6 @@ package clickhouse
 
 import (
 	"context"
-	"errors"
-	"io"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -57,30 +55,10 @@ func (c *Connector) writeObjects(ctx context.Context, l *load, schema *arrow.Sch
 	if err != nil {
 		return res, err
 	}
-	for {
-		rec, err := records.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			w.Abandon()
-			return res, err
-		}
-		if rec.NumRows() == 0 {
-			continue
-		}
-		out, err := stagedRecord(rec, names, notNull, staged)
-		if err == nil {
-			err = w.Write(ctx, out)
-			out.Release()
-		}
-		if err != nil {
-			w.Abandon()
-			return res, err
-		}
-		res.Rows += rec.NumRows()
+	convert := func(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+		return stagedRecord(rec, names, notNull, staged)
 	}
-	if err := w.Close(ctx); err != nil {
+	if res.Rows, _, err = w.WriteAll(ctx, records, convert); err != nil {
 		return res, err
 	}
 	return res, load.WriteManifest(ctx)

@@ -37,22 +37,7 @@ func (c *Connector) writeObjects(ctx context.Context, req sdk.LoadRequest, recor
 		return sdk.WriteResult{}, err
 	}
 	var res sdk.WriteResult
-	for {
-		rec, err := records.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			w.Abandon()
-			return res, err
-		}
-		if err := w.Write(ctx, rec); err != nil {
-			w.Abandon()
-			return res, err
-		}
-		res.Rows += rec.NumRows()
-	}
-	if err := w.Close(ctx); err != nil {
+	if res.Rows, _, err = w.WriteAll(ctx, records, nil); err != nil {
 		return res, err
 	}
 	return res, load.WriteManifest(ctx)
