@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/extensions"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/dpone-go/dpone/sdk"
@@ -19,7 +22,7 @@ import (
 
 // Sink benchmarks against the test broker (DPONE_TEST_KAFKA_BROKERS):
 // each op loads DPONE_BENCH_KAFKA_ROWS rows (default 100000) of bench_src
-// (benchRecord). The machine is shared and noisy, so besides wall time
+// (hostRecord). The machine is shared and noisy, so besides wall time
 // they report the CPU time of the test process (getrusage user+sys:
 // Go, cgo and librdkafka's threads; not the broker's) per row:
 //
@@ -67,17 +70,48 @@ func (r *repeatRecords) Next() (arrow.RecordBatch, error) {
 	return r.rec, nil
 }
 
+// hostRecord is benchRecord(n) as the host delivers bench_src from
+// PostgreSQL: the uuid column as text marked uuid (sdk.MetaLogical), not
+// Arrow's uuid extension type.
+func hostRecord(n int) arrow.RecordBatch {
+	rec := benchRecord(n)
+	defer rec.Release()
+	fields := append([]arrow.Field(nil), benchSchema.Fields()...)
+	cols := append([]arrow.Array(nil), rec.Columns()...)
+	for c, col := range cols {
+		u, ok := col.(*extensions.UUIDArray)
+		if !ok {
+			continue
+		}
+		sb := array.NewStringBuilder(memory.DefaultAllocator)
+		for i := range u.Len() {
+			if u.IsNull(i) {
+				sb.AppendNull()
+			} else {
+				sb.Append(u.Value(i).String())
+			}
+		}
+		cols[c] = sb.NewArray()
+		defer cols[c].Release()
+		sb.Release()
+		fields[c] = arrow.Field{Name: fields[c].Name, Type: arrow.BinaryTypes.String, Nullable: true,
+			Metadata: arrow.NewMetadata([]string{sdk.MetaLogical}, []string{sdk.LogicalUUID})}
+	}
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(n))
+}
+
 // benchLoad is the load request of make bench's pg_to_kafka: a JSON
 // full_refresh keyed by id, with lineage.
-func benchLoad(b *testing.B, topic string) sdk.LoadRequest {
+func benchLoad(b *testing.B, topic string, schema *arrow.Schema) sdk.LoadRequest {
 	return sdk.LoadRequest{Config: testConfig(b), LoadID: "bench-" + topic, Target: sdk.TableRef{Name: topic},
-		Schema: benchSchema, Mode: sdk.ModeFullRefresh, UniqueKey: []string{"id"}, Options: json.RawMessage(`{}`),
+		Schema: schema, Mode: sdk.ModeFullRefresh, UniqueKey: []string{"id"}, Options: json.RawMessage(`{}`),
 		Load: sdk.LoadOptions{Lineage: &sdk.Lineage{RunID: "run-bench", LoadedAt: "2026-12-06T00:00:00Z",
 			RunIDColumn: "_dpone_run_id", LoadedAtColumn: "_dpone_loaded_at"}}}
 }
 
 // dropTopic deletes a benchmark's target so the in-memory broker does
-// not keep it.
+// not keep it (also at the end of a failed benchmark: Discover in
+// TestCertify lists every topic of the broker).
 func dropTopic(b *testing.B, topic string) {
 	cfg, err := decodeConfig(testConfig(b))
 	if err != nil {
@@ -98,14 +132,15 @@ func dropTopic(b *testing.B, topic string) {
 // staging, unpack, publish in a transaction) per row.
 func BenchmarkSinkLoad(b *testing.B) {
 	rows := benchRows(b)
-	rec := benchRecord(8192)
+	rec := hostRecord(8192)
 	defer rec.Release()
 	ctx := context.Background()
 	var writeCPU, commitCPU, total time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		topic := testTopic("bench_sink")
-		req := benchLoad(b, topic)
+		b.Cleanup(func() { dropTopic(b, topic) })
+		req := benchLoad(b, topic, rec.Schema())
 		c := New().(*Connector)
 		b.StartTimer()
 		c0 := cpuTime(b)
@@ -147,10 +182,10 @@ func BenchmarkSinkLoad(b *testing.B) {
 // transaction, as CommitLoad does.
 func BenchmarkProduceLoop(b *testing.B) {
 	rows := benchRows(b)
-	rec := benchRecord(8192)
+	rec := hostRecord(8192)
 	defer rec.Release()
-	req := benchLoad(b, "x")
-	enc, err := newRowEncoder(benchSchema, req.UniqueKey, keyUniqueKey, req.Load.Lineage)
+	req := benchLoad(b, "x", rec.Schema())
+	enc, err := newRowEncoder(rec.Schema(), req.UniqueKey, keyUniqueKey, req.Load.Lineage)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -179,6 +214,7 @@ func BenchmarkProduceLoop(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				topic := testTopic("bench_loop")
+				b.Cleanup(func() { dropTopic(b, topic) })
 				createTestTopic(b, topic, 3)
 				b.StartTimer()
 				c0 := cpuTime(b)
