@@ -117,43 +117,111 @@ func appendScaled(dst []byte, v int64, scale int32) []byte {
 const timestampNoZone = "2006-01-02T15:04:05.999999999"
 
 // appendTimestamp appends a timestamp of a UTC or zone-less column as
-// Arrow's ValueStr writes it; ok is false for other zones and years
-// outside 0-9999 (the caller falls back to Arrow).
+// Arrow's ValueStr writes it (time.RFC3339Nano, or timestampNoZone
+// without a zone); ok is false for other zones and years outside 0-9999
+// (the caller falls back to Arrow).
 func appendTimestamp(dst []byte, a *array.Timestamp, i int) ([]byte, bool) {
 	typ := a.DataType().(*arrow.TimestampType)
 	if typ.TimeZone != "" && typ.TimeZone != "UTC" {
 		return dst, false
 	}
 	v := int64(a.Value(i))
-	var t time.Time
+	var sec, nsec int64
 	switch typ.Unit {
 	case arrow.Second:
-		t = time.Unix(v, 0)
+		sec = v
 	case arrow.Millisecond:
-		t = time.UnixMilli(v)
+		sec, nsec = divMod(v, 1e3)
+		nsec *= 1e6
 	case arrow.Microsecond:
-		t = time.UnixMicro(v)
+		sec, nsec = divMod(v, 1e6)
+		nsec *= 1e3
 	default:
-		t = time.Unix(0, v)
+		sec, nsec = divMod(v, 1e9)
 	}
-	t = t.UTC()
-	if y := t.Year(); y < 0 || y > 9999 {
+	days, tod := divMod(sec, 86400)
+	out, ok := appendCivilDate(append(dst, '"'), days)
+	if !ok {
 		return dst, false
 	}
-	layout := time.RFC3339Nano
-	if typ.TimeZone == "" {
-		layout = timestampNoZone
+	dst = out
+	dst = append(dst, 'T')
+	dst = append2(dst, int(tod/3600))
+	dst = append(dst, ':')
+	dst = append2(dst, int(tod/60%60))
+	dst = append(dst, ':')
+	dst = append2(dst, int(tod%60))
+	if nsec != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for j := 9; j > 0; j-- {
+			frac[j] = byte('0' + nsec%10)
+			nsec /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		dst = append(dst, frac[:n]...)
 	}
-	dst = append(dst, '"')
-	dst = t.AppendFormat(dst, layout)
+	if typ.TimeZone != "" {
+		dst = append(dst, 'Z')
+	}
 	return append(dst, '"'), true
 }
 
 // appendDate32 appends a date as "2006-01-02".
 func appendDate32(dst []byte, d arrow.Date32) []byte {
 	dst = append(dst, '"')
+	if out, ok := appendCivilDate(dst, int64(d)); ok {
+		return append(out, '"')
+	}
 	dst = d.ToTime().AppendFormat(dst, time.DateOnly)
 	return append(dst, '"')
+}
+
+// divMod is v divided by d rounded down, and the remainder (0 to d-1).
+func divMod(v, d int64) (q, r int64) {
+	q, r = v/d, v%d
+	if r < 0 {
+		q, r = q-1, r+d
+	}
+	return q, r
+}
+
+// appendCivilDate appends the proleptic Gregorian date days after
+// 1970-01-01 as 2006-01-02, as time.Time.AppendFormat does; ok is false
+// (dst unchanged) for years outside 0-9999. The conversion is Howard
+// Hinnant's civil_from_days.
+func appendCivilDate(dst []byte, days int64) ([]byte, bool) {
+	// Years 0-9999: -719528 is 0000-01-01, 2932896 is 9999-12-31.
+	if days < -719528 || days > 2932896 {
+		return dst, false
+	}
+	era, doe := divMod(days+719468, 146097) // from 0000-03-01: 400-year eras
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	y := yoe + era*400
+	if m <= 2 {
+		y++
+	}
+	dst = append2(dst, int(y/100))
+	dst = append2(dst, int(y%100))
+	dst = append(dst, '-')
+	dst = append2(dst, int(m))
+	dst = append(dst, '-')
+	return append2(dst, int(d)), true
+}
+
+// append2 appends n (0-99) as two digits.
+func append2(dst []byte, n int) []byte {
+	return append(dst, byte('0'+n/10), byte('0'+n%10))
 }
 
 // appendUUID appends a UUID in its canonical form.

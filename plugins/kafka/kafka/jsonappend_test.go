@@ -3,7 +3,9 @@ package kafka
 import (
 	"encoding/json"
 	"math/big"
+	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -89,5 +91,71 @@ func TestAppendString(t *testing.T) {
 	defer a.Release()
 	if _, ok := appendTimestamp(nil, a, 0); ok {
 		t.Errorf("a timestamp in year 11476: want the fallback")
+	}
+}
+
+// TestAppendTimestampMatchesTime: the civil-date formatting of timestamps
+// (every unit, UTC and zone-less) and dates is time.Time.AppendFormat's,
+// across years 0-9999, before the epoch, on leap days and with fractions
+// that end in zeros; years outside 0-9999 fall back.
+func TestAppendTimestampMatchesTime(t *testing.T) {
+	instants := []time.Time{
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(0, 2, 29, 12, 0, 0, 1, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2000, 2, 29, 1, 2, 3, 400000000, time.UTC),
+		time.Date(1900, 3, 1, 4, 5, 6, 120000, time.UTC),
+		time.Date(2024, 12, 31, 23, 0, 0, 100, time.UTC),
+		time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	lo, hi := instants[2].Unix(), instants[4].Unix()
+	for range 20000 {
+		instants = append(instants, time.Unix(lo+rng.Int64N(hi-lo), rng.Int64N(1e9)).UTC())
+	}
+	for _, unit := range []arrow.TimeUnit{arrow.Second, arrow.Millisecond, arrow.Microsecond, arrow.Nanosecond} {
+		for _, zone := range []string{"UTC", ""} {
+			typ := &arrow.TimestampType{Unit: unit, TimeZone: zone}
+			b := array.NewTimestampBuilder(memory.DefaultAllocator, typ)
+			var want []string
+			for _, ts := range instants {
+				if unit == arrow.Nanosecond && (ts.Year() < 1678 || ts.Year() > 2261) {
+					continue // not an int64 of nanoseconds
+				}
+				v, _ := arrow.TimestampFromTime(ts, unit)
+				b.Append(v)
+				layout := time.RFC3339Nano
+				if zone == "" {
+					layout = timestampNoZone
+				}
+				want = append(want, `"`+v.ToTime(unit).Format(layout)+`"`)
+			}
+			a := b.NewTimestampArray()
+			b.Release()
+			for i, w := range want {
+				got, ok := appendTimestamp([]byte("x"), a, i)
+				if !ok || string(got) != "x"+w {
+					t.Fatalf("unit %s zone %q value %d: got %s (%v), want x%s", unit, zone, a.Value(i), got, ok, w)
+				}
+			}
+			a.Release()
+		}
+	}
+	for _, d := range []arrow.Date32{0, -1, -719528, 2932896, 11016, -25567} {
+		want := `"` + d.ToTime().Format(time.DateOnly) + `"`
+		if got := string(appendDate32(nil, d)); got != want {
+			t.Errorf("date %d: got %s, want %s", d, got, want)
+		}
+	}
+	for _, d := range []arrow.Date32{-719529, 2932897} {
+		if _, ok := appendCivilDate(nil, int64(d)); ok {
+			t.Errorf("date %d (year outside 0-9999): want the fallback", d)
+		}
+		want := `"` + d.ToTime().Format(time.DateOnly) + `"`
+		if got := string(appendDate32(nil, d)); got != want {
+			t.Errorf("date %d: got %s, want %s", d, got, want)
+		}
 	}
 }

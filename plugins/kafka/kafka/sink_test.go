@@ -261,3 +261,44 @@ func TestSinkKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestSinkCommitRefusedMessage: a message the broker refuses (the target
+// takes messages of at most 64 bytes) fails CommitLoad with DATA (its
+// delivery report names the cause) and publishes nothing, no message and
+// no receipt.
+func TestSinkCommitRefusedMessage(t *testing.T) {
+	ctx := context.Background()
+	for _, mode := range []string{sdk.ModeFullRefresh, sdk.ModeAppend} {
+		t.Run(mode, func(t *testing.T) {
+			topic := testTopic("sink_refused")
+			req := sinkLoad(t, topic, "load-refused-"+topic, mode, []string{"id"}, `{}`)
+			l, err := New().(*Connector).prepare(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := newAdmin(l.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if err := a.createTopicWith(ctx, topic, 3, map[string]string{"max.message.bytes": "64"}); err != nil {
+				t.Fatal(err)
+			}
+			stage(t, req, 1, 2, 3)
+			c := New().(*Connector)
+			if _, err := c.CommitLoad(ctx, req, nil); sdk.CodeOf(err) != sdk.CodeData {
+				t.Fatalf("CommitLoad into a topic refusing every message: got %v, want DATA", err)
+			}
+			out, err := readTopic(t, topic, `{}`, sdk.ReadFull, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.rows) != 0 {
+				t.Errorf("read_committed sees %d rows of a failed commit, want 0", len(out.rows))
+			}
+			if st, err := c.LoadStatus(ctx, req); err != nil || st != sdk.LoadStaged {
+				t.Errorf("LoadStatus: got %v (%v), want staged", st, err)
+			}
+		})
+	}
+}
