@@ -177,6 +177,10 @@ func TestSinkRefusals(t *testing.T) {
 	if _, err := c.BeginLoad(ctx, req); sdk.CodeOf(err) != sdk.CodeConfig {
 		t.Errorf("key random: got %v, want CONFIG", err)
 	}
+	req = sinkLoad(t, topic, "load-refuse", sdk.ModeAppend, nil, `{"staging_compression":"brotli"}`)
+	if _, err := c.BeginLoad(ctx, req); sdk.CodeOf(err) != sdk.CodeConfig || !strings.Contains(err.Error(), "staging_compression") {
+		t.Errorf("staging_compression brotli: got %v, want CONFIG naming staging_compression", err)
+	}
 	req = sinkLoad(t, topic, "load-refuse", sdk.ModeAppend, nil, `{}`)
 	req.Config, _ = json.Marshal(map[string]any{"brokers": testBrokers(t), "create_topics": false})
 	_, err := c.BeginLoad(ctx, req)

@@ -57,11 +57,18 @@ func TestBundleFrames(t *testing.T) {
 
 // TestWriteStagesBundles: Write stages a load of many rows as a few
 // bundle messages (not one message per row), and CommitLoad publishes
-// one message per row with its key and the load's headers.
+// one message per row with its key and the load's headers; with the
+// staging uncompressed (default) and compressed (staging_compression).
 func TestWriteStagesBundles(t *testing.T) {
+	for _, opts := range []string{`{}`, `{"staging_compression":"zstd"}`} {
+		t.Run(opts, func(t *testing.T) { testWriteStagesBundles(t, opts) })
+	}
+}
+
+func testWriteStagesBundles(t *testing.T, opts string) {
 	topic := testTopic("sink_bundles")
 	ctx := context.Background()
-	req := sinkLoad(t, topic, "load-bundles-"+topic, sdk.ModeAppend, []string{"id"}, `{}`)
+	req := sinkLoad(t, topic, "load-bundles-"+topic, sdk.ModeAppend, []string{"id"}, opts)
 	const n = 5000
 	ids := make([]int64, n)
 	for i := range ids {
