@@ -28,10 +28,18 @@ const partitionRows = 1_000_000
 // for more.
 const autoMaxPartitions = 2
 
+// coresPerPartition is how many cores one partition keeps busy: its read
+// and its write (on one machine, the source's and the target's server
+// processes besides dpone's). Measured on 2 cores with block-range reads
+// (5M rows, quiet): 2 partitions took the same wall time as 1 (15.61 s
+// against 15.64 s) for 8% more CPU and a peak RSS growing with the table
+// (125 → 141 MB from 1M to 5M rows, against 107 → 110 MB).
+const coresPerPartition = 2
+
 // autoPartitions is the partition count of parallel: auto for a stream
 // of about rows rows on cpus cores (below 2: read serially).
 func autoPartitions(rows int64, cpus int) int {
-	return int(min(int64(cpus), rows/partitionRows, autoMaxPartitions))
+	return int(min(int64(cpus/coresPerPartition), rows/partitionRows, autoMaxPartitions))
 }
 
 // openReads starts the unit's Read, or one Read per partition when the
@@ -78,7 +86,7 @@ func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit, forma
 // partitions asks the source for partition descriptors when the unit reads
 // in parallel: source.options.parallel is a number, or "auto" (the
 // default: one partition per million estimated rows, at most one per
-// core and at most autoMaxPartitions). Incremental reads are never
+// coresPerPartition cores and at most autoMaxPartitions). Incremental reads are never
 // partitioned.
 func (r *unitRun) partitions(ctx context.Context, src Source, p *plan.Unit) ([][]byte, error) {
 	req := p.Read

@@ -3,7 +3,7 @@ package run
 import "testing"
 
 // parallel: auto reads one partition per million estimated rows, at most
-// one per core and never more than two: more partitions
+// one per two cores and never more than two: more partitions
 // into one staging table cost CPU and wait on its extension lock
 // (docs/types/postgres.md, "Parallel reads").
 func TestAutoPartitions(t *testing.T) {
@@ -16,8 +16,9 @@ func TestAutoPartitions(t *testing.T) {
 		{"small table", 900_000, 16, 0},
 		{"one million", 1_000_000, 16, 1},
 		{"rows limit", 1_500_000, 16, 1},
-		{"cores limit", 50_000_000, 1, 1},
-		{"two cores", 5_000_000, 2, 2},
+		{"one core", 50_000_000, 1, 0},
+		{"two cores: one partition each two", 5_000_000, 2, 1},
+		{"four cores", 5_000_000, 4, 2},
 		{"many cores", 50_000_000, 16, 2},
 		{"no estimate", 0, 16, 0},
 	}
