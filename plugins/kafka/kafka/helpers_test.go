@@ -10,6 +10,8 @@ import (
 	"time"
 
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/dpone-go/dpone/sdk"
 )
 
 // testBrokers skips without a broker (scripts/kafka.sh, started by make
@@ -149,4 +151,20 @@ func saslConfig(t testing.TB, password string) json.RawMessage {
 	cfg, _ := json.Marshal(map[string]any{"brokers": b, "timeout": "10s", "security_protocol": "sasl_plaintext",
 		"sasl_mechanism": "SCRAM-SHA-256", "username": "dpone", "password": password})
 	return cfg
+}
+
+// preparedAdmin checks req as the sink does and opens an admin client on
+// its broker (closed when the test ends).
+func preparedAdmin(t *testing.T, req sdk.LoadRequest) (*load, *admin) {
+	t.Helper()
+	l, err := New().(*Connector).prepare(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newAdmin(l.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return l, a
 }

@@ -276,15 +276,7 @@ func TestSinkCommitRefusedMessage(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			topic := testTopic("sink_refused")
 			req := sinkLoad(t, topic, "load-refused-"+topic, mode, []string{"id"}, `{}`)
-			l, err := New().(*Connector).prepare(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, err := newAdmin(l.cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer a.Close()
+			_, a := preparedAdmin(t, req)
 			if err := a.createTopicWith(ctx, topic, 3, map[string]string{"max.message.bytes": "64"}); err != nil {
 				t.Fatal(err)
 			}

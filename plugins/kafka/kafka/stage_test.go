@@ -76,15 +76,7 @@ func testWriteStagesBundles(t *testing.T, opts string) {
 	}
 	stage(t, req, ids...)
 	c := New().(*Connector)
-	l, err := c.prepare(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newAdmin(l.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	l, a := preparedAdmin(t, req)
 	ends, err := a.offsets(ctx, l.staging, []int32{0}, ck.LatestOffsetSpec)
 	if err != nil {
 		t.Fatal(err)
