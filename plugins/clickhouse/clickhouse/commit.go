@@ -200,8 +200,12 @@ func (l *load) checkTarget(t *tableInfo) error {
 	return nil
 }
 
-// ensureReceipts creates the receipts table when absent.
+// ensureReceipts creates the receipts table when absent (once per call:
+// the fence check, the version and the receipt each need it).
 func (l *load) ensureReceipts(ctx context.Context) error {
+	if l.receiptsReady {
+		return nil
+	}
 	q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (load_id String, target String, mode String,
 		rows Int64, receipt String, committed_at DateTime64(6, 'UTC') DEFAULT now64(6),
 		manifest String DEFAULT '', unit String DEFAULT '', version UInt64 DEFAULT 0)
@@ -210,9 +214,13 @@ func (l *load) ensureReceipts(ctx context.Context) error {
 		return err
 	}
 	// Receipts tables of connector versions before fencing and versions.
-	return l.exec(ctx, "add fencing columns to "+receiptsTable, "ALTER TABLE "+qualified(l.db, receiptsTable)+
+	if err := l.exec(ctx, "add fencing columns to "+receiptsTable, "ALTER TABLE "+qualified(l.db, receiptsTable)+
 		" ADD COLUMN IF NOT EXISTS manifest String DEFAULT '', ADD COLUMN IF NOT EXISTS unit String DEFAULT '',"+
-		" ADD COLUMN IF NOT EXISTS version UInt64 DEFAULT 0")
+		" ADD COLUMN IF NOT EXISTS version UInt64 DEFAULT 0"); err != nil {
+		return err
+	}
+	l.receiptsReady = true
+	return nil
 }
 
 // writeReceipt records the load as published.

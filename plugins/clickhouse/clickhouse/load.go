@@ -40,6 +40,8 @@ type load struct {
 	// version is the load's versionColumn value once its publish began
 	// (0: not versioned, or not known).
 	version uint64
+	// receiptsReady: ensureReceipts ran in this call.
+	receiptsReady bool
 }
 
 // lineage is the load's lineage block when both columns are on.
@@ -138,7 +140,7 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err := l.scd2Engine(t); err != nil {
 		return "", err
 	}
-	if len(req.Schema.FieldIndices(versionColumn)) > 0 && (t != nil && t.versioned || t == nil && l.versioned()) {
+	if len(req.Schema.FieldIndices(versionColumn)) > 0 && l.targetVersioned(t) {
 		return "", sdk.Errorf(sdk.CodeSchema, "load %s: column %s is the version the clickhouse sink keeps in %s.%s (a ReplacingMergeTree versioned by it): rename or drop the source's column (source.columns, or an alias in a query)",
 			req.LoadID, versionColumn, l.db, req.Target.Name)
 	}

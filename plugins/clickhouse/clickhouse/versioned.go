@@ -50,6 +50,15 @@ func (l *load) stagingEngine(t *tableInfo) string {
 	return " ENGINE = MergeTree" + strings.TrimPrefix(t.engineFull, versionedEngine)
 }
 
+// targetVersioned reports whether the target (t; nil when the load
+// creates it) is versioned.
+func (l *load) targetVersioned(t *tableInfo) bool {
+	if t == nil {
+		return l.versioned()
+	}
+	return t.versioned
+}
+
 // newStagingEngine is the engine of the staging of a target the load
 // creates.
 func (l *load) newStagingEngine() string {
@@ -77,7 +86,7 @@ func (l *load) nextVersion(ctx context.Context) (uint64, error) {
 // load into a versioned table (t: the target, nil when absent) a version
 // taken now as its default, which every insert into staging fills.
 func (l *load) versionDefault(ctx context.Context, t *tableInfo) error {
-	if movesParts(l.req.Mode) || (t == nil && !l.versioned()) || (t != nil && !t.versioned) {
+	if movesParts(l.req.Mode) || !l.targetVersioned(t) {
 		return nil
 	}
 	v, err := l.nextVersion(ctx)
@@ -92,7 +101,7 @@ func (l *load) versionDefault(ctx context.Context, t *tableInfo) error {
 // the load moves parts into a versioned target (t; nil when the publish
 // creates it): one mutation of staging, which rewrites that column only.
 func (l *load) setVersion(ctx context.Context, t *tableInfo, st *tableInfo) error {
-	if !movesParts(l.req.Mode) || (t != nil && !t.versioned) || (t == nil && !l.versioned()) {
+	if !movesParts(l.req.Mode) || !l.targetVersioned(t) {
 		return nil
 	}
 	if st == nil || st.column(versionColumn) == nil {
