@@ -308,6 +308,29 @@ func (o *Loads) Forget(loadID string) {
 	delete(o.m, loadID)
 }
 
+// Finish forgets loadID's Load and, unless the area keeps them
+// (staging.keep), removes its files from st: the sink's step after the
+// load committed.
+func (o *Loads) Finish(ctx context.Context, st *Config, loadID string) error {
+	o.Forget(loadID)
+	a, err := Open(ctx, st)
+	if err != nil {
+		return err
+	}
+	return a.Finish(ctx, loadID)
+}
+
+// Abort forgets loadID's Load and removes its files from st, kept or
+// not: the sink's step when the load is aborted.
+func (o *Loads) Abort(ctx context.Context, st *Config, loadID string) error {
+	o.Forget(loadID)
+	a, err := Open(ctx, st)
+	if err != nil {
+		return err
+	}
+	return a.Remove(ctx, loadID)
+}
+
 // Len is how many loads the process holds (not yet forgotten).
 func (o *Loads) Len() int {
 	o.mu.Lock()

@@ -212,3 +212,66 @@ func TestWriteAllLeavesRecordsToTheReader(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadsFinishAndAbort: Finish forgets a load and removes its files
+// unless the area keeps them; Abort removes them kept or not.
+func TestLoadsFinishAndAbort(t *testing.T) {
+	ctx := context.Background()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	for _, tc := range []struct {
+		name      string
+		keep      bool
+		abort     bool
+		wantFiles bool
+	}{
+		{"finish", false, false, false},
+		{"finish, keep", true, false, true},
+		{"abort, keep", true, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &Config{Type: TypeLocal, Prefix: t.TempDir(), Keep: tc.keep}
+			a, err := Open(ctx, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var loads Loads
+			l := loads.Get(a, "load-1")
+			w, err := l.NewWriter(schema, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+			b.Field(0).(*array.Int64Builder).AppendValues([]int64{1, 2}, nil)
+			rec := b.NewRecordBatch()
+			b.Release()
+			if err := w.Write(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			rec.Release()
+			if err := w.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.WriteManifest(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if tc.abort {
+				err = loads.Abort(ctx, st, "load-1")
+			} else {
+				err = loads.Finish(ctx, st, "load-1")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if loads.Len() != 0 {
+				t.Errorf("%d loads still held", loads.Len())
+			}
+			ids, err := a.Loads(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(ids) > 0; got != tc.wantFiles {
+				t.Errorf("files left: %v (%v), want %v", got, ids, tc.wantFiles)
+			}
+		})
+	}
+}

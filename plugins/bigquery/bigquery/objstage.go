@@ -160,20 +160,12 @@ func (l *load) objectsStaged(ctx context.Context) (bool, error) {
 // finishObjects removes a committed load's parts unless staging.keep; a
 // failure only leaves files behind, so it is not returned.
 func (c *Connector) finishObjects(ctx context.Context, l *load) {
-	c.objects.Forget(l.req.LoadID)
-	if a, err := objstage.Open(ctx, l.req.Staging); err == nil {
-		_ = a.Finish(ctx, l.req.LoadID)
-	}
+	_ = c.objects.Finish(ctx, l.req.Staging, l.req.LoadID)
 }
 
 // abortObjects removes every file of an aborted load in sink.staging.
 func (c *Connector) abortObjects(ctx context.Context, l *load) error {
-	c.objects.Forget(l.req.LoadID)
-	a, err := objstage.Open(ctx, l.req.Staging)
-	if err != nil {
-		return err
-	}
-	return a.Remove(ctx, l.req.LoadID)
+	return c.objects.Abort(ctx, l.req.Staging, l.req.LoadID)
 }
 
 // stagedPartPattern is where sink.staging s holds the parts of loadID, as

@@ -133,22 +133,12 @@ func localCopies(ctx context.Context, a *objstage.Area, typ string, m objstage.M
 // finishObjects removes a committed load's files unless staging.keep; a
 // failure only leaves files behind, so it is logged, not returned.
 func (c *Connector) finishObjects(ctx context.Context, req sdk.LoadRequest) {
-	c.objects.Forget(req.LoadID)
-	a, err := objstage.Open(ctx, req.Staging)
-	if err == nil {
-		err = a.Finish(ctx, req.LoadID)
-	}
-	if err != nil {
+	if err := c.objects.Finish(ctx, req.Staging, req.LoadID); err != nil {
 		logInfo("staging files of a committed load were not removed", "load_id", req.LoadID, "error", err.Error())
 	}
 }
 
 // abortObjects removes an aborted load's files.
 func (c *Connector) abortObjects(ctx context.Context, req sdk.LoadRequest) error {
-	c.objects.Forget(req.LoadID)
-	a, err := objstage.Open(ctx, req.Staging)
-	if err != nil {
-		return err
-	}
-	return a.Remove(ctx, req.LoadID)
+	return c.objects.Abort(ctx, req.Staging, req.LoadID)
 }
