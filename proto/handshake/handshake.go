@@ -24,7 +24,7 @@ const (
 	MaxMessageBytes = 64 << 20
 
 	// DefaultBatchBytes is the target size of one Arrow batch on the wire.
-	DefaultBatchBytes = 1 << 20
+	DefaultBatchBytes = 1<<20 - 32<<10
 )
 
 // SupportedProtocolVersions lists the majors the host accepts, newest first

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/dpone-go/dpone/sdk"
 )
@@ -52,6 +54,7 @@ func parseConfig(raw json.RawMessage) (*pgx.ConnConfig, error) {
 	if cc.ConnectTimeout == 0 {
 		cc.ConnectTimeout = defaultConnectTimeout
 	}
+	cc.BuildFrontend = bufferedFrontend
 	return cc, nil
 }
 
@@ -201,3 +204,16 @@ func qualified(schema, name string) string {
 
 // literal quotes a string constant (standard_conforming_strings is on).
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// readBufferBytes is how much a connection reads from its socket at once.
+// pgx reads 8 KiB at a time; a COPY TO of a large table then spends more
+// CPU in read syscalls than in anything else the plugin does (0.42 of 2.5
+// CPU seconds for 5M rows, 950 MB).
+const readBufferBytes = 256 << 10
+
+// bufferedFrontend is pgx's frontend reading through a larger buffer. The
+// buffer sits above pgconn's background reader, so what that reader
+// returns reaches the frontend in the same order.
+func bufferedFrontend(r io.Reader, w io.Writer) *pgproto3.Frontend {
+	return pgproto3.NewFrontend(bufio.NewReaderSize(r, readBufferBytes), w)
+}
