@@ -129,6 +129,8 @@ type payloadStreamReader struct {
 	done    bool
 }
 
+func (r *payloadStreamReader) received() int64 { return r.bytes }
+
 func (r *payloadStreamReader) Next() ([]byte, int64, error) {
 	if r.done {
 		return nil, 0, io.EOF
@@ -152,12 +154,21 @@ func (r *payloadStreamReader) Next() ([]byte, int64, error) {
 }
 
 // writePayload serves a Write stream whose header names a payload format.
-func (s *server) writePayload(stream connectorv1.Connector_WriteServer, lr LoadRequest, format string) error {
+func (s *server) writePayload(stream connectorv1.Connector_WriteServer, lr LoadRequest, format, handoff string) error {
 	pd, err := s.payloadDestination(format)
 	if err != nil {
 		return stream.SendAndClose(&connectorv1.WriteResponse{Error: errorProto(err)})
 	}
-	pr := &payloadStreamReader{in: stream, crashAt: faultAfterBatches(s.spec.Name, "write")}
+	var pr interface {
+		PayloadReader
+		received() int64
+	} = &payloadStreamReader{in: stream, crashAt: faultAfterBatches(s.spec.Name, "write")}
+	if id := handoff; id != "" {
+		hr := &handoffReader{ctx: stream.Context(), id: id, h: s.handoffs.get(id, false), ended: watchEnd(stream),
+			crashAt: faultAfterBatches(s.spec.Name, "write")}
+		defer s.handoffs.leave(id, hr.h)
+		pr = hr
+	}
 	res, err := pd.WritePayload(stream.Context(), lr, format, pr)
 	if err == nil {
 		for { // drain, as Write does
@@ -169,8 +180,15 @@ func (s *server) writePayload(stream connectorv1.Connector_WriteServer, lr LoadR
 			}
 		}
 	}
+	if hr, ok := pr.(*handoffReader); ok {
+		// The read stops waiting: every payload taken, or the write failed.
+		hr.h.stopWrite(err)
+		if err == nil && !hr.done {
+			err = Errorf(CodeInternal, "write of handoff %s ended before the read's last payload", hr.id)
+		}
+	}
 	if res.Bytes == 0 {
-		res.Bytes = pr.bytes
+		res.Bytes = pr.received()
 	}
 	return stream.SendAndClose(&connectorv1.WriteResponse{Rows: res.Rows, Bytes: res.Bytes, Error: errorProto(err)})
 }

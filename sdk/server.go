@@ -22,6 +22,9 @@ type server struct {
 	c      Connector
 	spec   Spec
 	logger hclog.Logger
+	// handoffs are the in-process payload handoffs between this
+	// process's Reads and Writes (protocol v1.4).
+	handoffs handoffs
 }
 
 func newServer(c Connector, logger hclog.Logger) *server {
@@ -84,6 +87,8 @@ func capabilities(c Connector, spec Spec) *connectorv1.Capabilities {
 	if pd, ok := c.(PayloadDestination); ok && caps.Destination {
 		caps.SinkPayloadFormats = pd.AcceptedPayloadFormats()
 	}
+	// The SDK hands payloads from a Read to a Write of the same process.
+	caps.PayloadHandoff = len(caps.SourcePayloadFormats) > 0 && len(caps.SinkPayloadFormats) > 0
 	if _, ok := c.(SchemaApplier); ok || caps.LoadSchema {
 		caps.ApplySchema = true
 		ops := spec.SchemaOps
@@ -322,12 +327,26 @@ func (s *server) Read(req *connectorv1.ReadRequest, stream connectorv1.Connector
 	}
 	defer watchCancel(stream.Context(), s.logger, req.GetStream())()
 	read := func() error { return src.Read(stream.Context(), readRequest(req), w) }
+	if req.GetPayloadHandoff() != "" && req.GetPayloadFormat() == "" {
+		return fail(Errorf(CodeInternal, "read request names handoff %s but no payload format: only native payloads are handed over", req.GetPayloadHandoff()))
+	}
 	if f := req.GetPayloadFormat(); f != "" {
 		ps, err := s.payloadSource(f)
 		if err != nil {
 			return fail(err)
 		}
 		read = func() error { return ps.ReadPayload(stream.Context(), readRequest(req), f, w) }
+		if id := req.GetPayloadHandoff(); id != "" {
+			hw := &handoffWriter{streamWriter: w, ctx: stream.Context(), id: id, h: s.handoffs.get(id, true)}
+			defer s.handoffs.leave(id, hw.h)
+			read = func() error {
+				err := ps.ReadPayload(stream.Context(), readRequest(req), f, hw)
+				if err == nil {
+					err = w.finish()
+				}
+				return hw.end(err)
+			}
+		}
 	}
 	if err := read(); err != nil {
 		if stream.Context().Err() != nil {
@@ -441,7 +460,11 @@ func (s *server) Write(stream connectorv1.Connector_WriteServer) error {
 		return stream.SendAndClose(&connectorv1.WriteResponse{Error: errorProto(err)})
 	}
 	if f := h.GetBegin().GetPayloadFormat(); f != "" {
-		return s.writePayload(stream, lr, f)
+		return s.writePayload(stream, lr, f, h.GetPayloadHandoff())
+	}
+	if h.GetPayloadHandoff() != "" {
+		return stream.SendAndClose(&connectorv1.WriteResponse{Error: errorProto(Errorf(CodeInternal,
+			"write header names handoff %s but the load has no payload format: only native payloads are handed over", h.GetPayloadHandoff()))})
 	}
 	rr := &streamReader{in: stream, schema: lr.Schema, crashAt: faultAfterBatches(s.spec.Name, "write")}
 	defer rr.release()

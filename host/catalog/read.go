@@ -21,6 +21,12 @@ type ReadRequest struct {
 	// PayloadFormat asks for a native payload format the stream lists
 	// (protocol v1.2); "" means Arrow.
 	PayloadFormat string
+	// PayloadHandoff, with PayloadFormat, has the plugin pass the
+	// payloads in memory to the Write of its own process whose
+	// WriteHandoff is the same id (protocol v1.4,
+	// Capabilities.PayloadHandoff); the stream's batches then carry rows
+	// and HandoffBytes only.
+	PayloadHandoff string
 	// CursorRange, when set, reads only the rows whose cursor lies in
 	// [Lower, Upper) (protocol v1.3, a backfill chunk).
 	CursorRange *CursorRange
@@ -103,6 +109,10 @@ type Batch struct {
 	// Payload holds the rows in the read's native payload format instead
 	// of ArrowIPC (protocol v1.2), forwarded to the sink as it came.
 	Payload []byte
+	// HandoffBytes is the size of a payload the plugin passed in process
+	// to the load's Write (ReadRequest.PayloadHandoff): the batch carries
+	// no bytes, the host only counts it.
+	HandoffBytes int64
 }
 
 // Progress is a source's count of what it read so far and its estimate.

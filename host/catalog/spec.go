@@ -42,6 +42,9 @@ type Capabilities struct {
 	// list them, and those the sink accepts in Write (protocol v1.2).
 	SourcePayloadFormats []string
 	SinkPayloadFormats   []string
+	// PayloadHandoff: a Read and a Write of the same plugin process can
+	// pass payloads in memory (protocol v1.4).
+	PayloadHandoff bool
 	// The source reads a cursor range (protocol v1.3): dpone backfill.
 	CursorRange bool
 	// StagingTypes are the sink.staging types the sink loads from;

@@ -99,6 +99,18 @@ type WriteStream struct {
 // load id, the sink config and the whole request, so that a restarted
 // plugin finds the load).
 func (c *Client) Write(ctx context.Context, begin *catalog.BeginLoad) (*WriteStream, error) {
+	return c.write(ctx, begin, "")
+}
+
+// WriteHandoff opens a write stream for load begin that takes its payloads
+// in the plugin's process from the Read whose request named handoff
+// (protocol v1.4, Capabilities.PayloadHandoff): nothing is sent on it;
+// CloseAndRecv, after that Read ended, returns what the plugin staged.
+func (c *Client) WriteHandoff(ctx context.Context, begin *catalog.BeginLoad, handoff string) (*WriteStream, error) {
+	return c.write(ctx, begin, handoff)
+}
+
+func (c *Client) write(ctx context.Context, begin *catalog.BeginLoad, handoff string) (*WriteStream, error) {
 	if err := c.alive("Write"); err != nil {
 		return nil, err
 	}
@@ -110,7 +122,8 @@ func (c *Client) Write(ctx context.Context, begin *catalog.BeginLoad) (*WriteStr
 		return nil, err
 	}
 	s := &WriteStream{c: c, ctx: ctx, cancel: cancel, ws: ws}
-	h := &connectorv1.WriteHeader{ConfigJson: begin.ConfigJSON, LoadId: begin.LoadID, Begin: v1convert.WireBegin(begin)}
+	h := &connectorv1.WriteHeader{ConfigJson: begin.ConfigJSON, LoadId: begin.LoadID, Begin: v1convert.WireBegin(begin),
+		PayloadHandoff: handoff}
 	if err := s.send(&connectorv1.WriteMessage{Msg: &connectorv1.WriteMessage_Header{Header: h}}); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package plan
 import (
 	"slices"
 	"strings"
+
+	"github.com/dpone-go/dpone/host/catalog"
 )
 
 // PathArrow names the general path in plans: Arrow batches, which host
@@ -36,8 +38,24 @@ func payloadPath(up *Unit, streamFormats []string) (format, path string) {
 	}
 	for _, f := range streamFormats {
 		if slices.Contains(up.SourceSpec.Capabilities.SourcePayloadFormats, f) && slices.Contains(up.SinkSpec.Capabilities.SinkPayloadFormats, f) {
+			if Handoff(up.SourceSpec, up.SinkSpec) {
+				return f, "passthrough " + f + " " + InProcess + " (no host step needs values; the sink checks its column types at begin; " +
+					"source and sink are one plugin process, so the bytes do not cross the host)"
+			}
 			return f, "passthrough " + f + " (no host step needs values; the sink checks its column types at begin)"
 		}
 	}
 	return arrow("the sink accepts none of the source's native formats (" + strings.Join(streamFormats, ", ") + ")")
+}
+
+// InProcess marks a passthrough path whose payloads a plugin hands from
+// its Read to its Write in memory (protocol v1.4).
+const InProcess = "in process"
+
+// Handoff reports whether a unit from src to sink can pass native payloads
+// inside one plugin process: the same connector (the host runs one
+// process per connector) declaring payload_handoff.
+func Handoff(src, sink *catalog.Spec) bool {
+	return src != nil && sink != nil && src.Name == sink.Name &&
+		src.Capabilities.PayloadHandoff && sink.Capabilities.PayloadHandoff
 }

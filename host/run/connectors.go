@@ -78,6 +78,39 @@ func (c client) Write(ctx context.Context, begin *catalog.BeginLoad) (WriteStrea
 	return ws, nil
 }
 
+// WriteHandoff opens a Write that takes its payloads in the plugin's
+// process from the Read that named handoff.
+func (c client) WriteHandoff(ctx context.Context, begin *catalog.BeginLoad, handoff string) (WriteStream, error) {
+	ws, err := c.Client.WriteHandoff(ctx, begin, handoff)
+	if err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+// handoffWriter is a Sink that can open a Write fed in its own process by
+// a Read of the same plugin (protocol v1.4).
+type handoffWriter interface {
+	WriteHandoff(ctx context.Context, begin *catalog.BeginLoad, handoff string) (WriteStream, error)
+}
+
+// HandoffProcess is the plugin process whose Reads can hand payloads to
+// its Writes.
+func (c client) HandoffProcess() any { return c.Client }
+
+// handoffPeer is a Source or Sink that names its process.
+type handoffPeer interface{ HandoffProcess() any }
+
+// sameProcess reports whether src and sink are one plugin process that
+// can hand payloads from its Reads to its Writes: the bytes then never
+// cross the host.
+func sameProcess(src Source, sink Sink, caps catalog.Capabilities) bool {
+	s, ok1 := src.(handoffPeer)
+	d, ok2 := sink.(handoffPeer)
+	_, ok3 := sink.(handoffWriter)
+	return ok1 && ok2 && ok3 && caps.PayloadHandoff && s.HandoffProcess() == d.HandoffProcess()
+}
+
 var (
 	_ Connectors   = (*Pool)(nil)
 	_ plan.Catalog = (*connector.Client)(nil)

@@ -2,6 +2,8 @@ package run
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/dpone-go/dpone/host/catalog"
@@ -43,9 +45,18 @@ func withPayloadFormat(req *catalog.ReadRequest, format string) *catalog.ReadReq
 	return out
 }
 
-// batchBytes is the size of a batch on the wire, whatever its format.
+// batchBytes is the size of a batch, whatever its format: on the wire, or
+// handed over in the plugin's process.
 func batchBytes(b catalog.Batch) int64 {
-	return int64(len(b.ArrowIPC) + len(b.Payload))
+	return int64(len(b.ArrowIPC)+len(b.Payload)) + b.HandoffBytes
+}
+
+// newHandoffID names one read's in-process handoff (protocol v1.4):
+// unique in the plugin process, which may serve several runs' reads.
+func newHandoffID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "h-" + hex.EncodeToString(b[:])
 }
 
 // pathLine is the run report's path for the format a load used.

@@ -59,6 +59,39 @@ func TestPassthroughForwardsNativePayloads(t *testing.T) {
 	}
 }
 
+// TestPassthroughHandsOverInProcess: when source and sink are one plugin
+// process that declares payload_handoff, each read names a handoff id,
+// its batches carry counts only, and the report says "in process"; a sink
+// that stages fewer rows than were handed over fails the unit before
+// anything is committed.
+func TestPassthroughHandsOverInProcess(t *testing.T) {
+	for _, parallel := range []int{1, 3} {
+		fake := connectortest.New(20, 3)
+		fake.Payload, fake.Partitions, fake.Handoff = "fake-ids", true, true
+		u := testUnit("full_refresh")
+		u.Source.Options = map[string]any{"parallel": parallel}
+		if path := runPayload(t, fake, u); path != "passthrough fake-ids in process" {
+			t.Errorf("parallel %d: report path %q, want passthrough fake-ids in process", parallel, path)
+		}
+	}
+	fake := connectortest.New(20, 3)
+	fake.Payload, fake.Handoff, fake.HandoffDrop = "fake-ids", true, true
+	sq, err := state.OpenSQLite(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	rep, err := run.Execute(context.Background(), run.Options{Manifest: &manifest.Manifest{Metadata: manifest.Metadata{ID: "m"}},
+		Units: []*manifest.Unit{testUnit("full_refresh")}, Store: sq, Pool: fake})
+	if err == nil || len(rep.Units) != 1 || rep.Units[0].Error == nil ||
+		!strings.Contains(rep.Units[0].Error.Message, "the sink staged 18 rows of the 20 the source handed over") {
+		t.Fatalf("a sink losing a handed-over payload: err %v, report %+v", err, rep.Units)
+	}
+	if got := fake.Target(target); len(got) != 0 {
+		t.Errorf("target holds %d rows after the failed load, want none", len(got))
+	}
+}
+
 // TestPassthroughFallsBackWhenTheSinkRefuses: a sink that refuses the
 // format at BeginLoad (its staging types differ) gets Arrow: the host
 // drops the native reads, reads again as Arrow, and loads every row once.

@@ -45,8 +45,10 @@ func autoPartitions(rows int64, cpus int) int {
 // openReads starts the unit's Read, or one Read per partition when the
 // source can partition and source.options.parallel asks for it, and
 // returns the streams positioned after their schema. A format asks for
-// that native payload format instead of Arrow.
-func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit, format string) ([]ReadStream, *catalog.Schema, int64, error) {
+// that native payload format instead of Arrow; with handoff, each read
+// passes its payloads in the plugin's process to the Write that names its
+// handoff id (r.handoffs, one per stream).
+func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit, format string, handoff bool) ([]ReadStream, *catalog.Schema, int64, error) {
 	req := withPayloadFormat(p.Read, format)
 	parts, err := r.partitions(ctx, src, p)
 	if err != nil {
@@ -65,7 +67,15 @@ func (r *unitRun) openReads(ctx context.Context, src Source, p *plan.Unit, forma
 	var streams []ReadStream
 	var schema *catalog.Schema
 	var estimate int64
+	r.handoffs = nil
 	for _, pr := range reqs {
+		if handoff {
+			if pr == p.Read {
+				pr = pr.Clone()
+			}
+			pr.PayloadHandoff = newHandoffID()
+			r.handoffs = append(r.handoffs, pr.PayloadHandoff)
+		}
 		rs, err := src.Read(ctx, pr)
 		if err != nil {
 			return nil, nil, 0, err
@@ -140,7 +150,11 @@ func (r *unitRun) pumpAll(ctx context.Context, streams []ReadStream, sink Sink, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			checkpoints[i], errs[i] = r.pump(ctx, rs, sink, begin, t, c)
+			handoff := ""
+			if i < len(r.handoffs) {
+				handoff = r.handoffs[i]
+			}
+			checkpoints[i], errs[i] = r.pump(ctx, rs, sink, begin, t, c, handoff)
 			if errs[i] != nil {
 				cancel()
 			}
@@ -167,14 +181,24 @@ func (r *unitRun) pumpAll(ctx context.Context, streams []ReadStream, sink Sink, 
 }
 
 // pump forwards one source stream to a new Write stream of the load and
-// returns the last checkpoint the source sent.
-func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *catalog.BeginLoad, t *transformer, c *counters) ([]byte, error) {
+// returns the last checkpoint the source sent. With a handoff id the
+// plugin passes the payloads to the Write itself: pump only counts them,
+// and checks that the sink staged every row the source handed over.
+func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *catalog.BeginLoad, t *transformer, c *counters, handoff string) ([]byte, error) {
 	e, u := r.e, r.u
-	ws, err := sink.Write(ctx, begin)
+	var ws WriteStream
+	var err error
+	if hw, ok := sink.(handoffWriter); ok && handoff != "" {
+		ws, err = hw.WriteHandoff(ctx, begin, handoff)
+	} else {
+		handoff = ""
+		ws, err = sink.Write(ctx, begin)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open write to %s: %w", r.rep.Target, err)
 	}
 	var checkpoint []byte
+	var handedOver int64
 	for {
 		msg, err := rs.Recv()
 		if errors.Is(err, io.EOF) {
@@ -190,6 +214,17 @@ func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *cat
 			read, total := c.read.Add(rows), c.bytes.Add(size)
 			if e.opts.Metrics != nil {
 				e.opts.Metrics.AddRows(u.ID, rows, 0, 0, size)
+			}
+			if handoff != "" {
+				if len(msg.Batch.Payload) > 0 || len(msg.Batch.ArrowIPC) > 0 {
+					_, _ = ws.CloseAndRecv()
+					return nil, fmt.Errorf("read %s: connector %s sent a batch's bytes on a read whose payloads it was to hand over in process; report it to the connector's author",
+						u.ID, u.Source.Type)
+				}
+				handedOver += rows
+				e.progress.Update(r.name(), read, total)
+				e.hooks.fire(ctx, HookAfterBatch, u.ID)
+				continue
 			}
 			out := &msg.Batch
 			if t.active() {
@@ -228,6 +263,10 @@ func (r *unitRun) pump(ctx context.Context, rs ReadStream, sink Sink, begin *cat
 	c.writeNanos.Add(int64(time.Since(start)))
 	if err != nil {
 		return nil, fmt.Errorf("write to %s: %w", r.rep.Target, err)
+	}
+	if handoff != "" && resp.Rows != handedOver {
+		return nil, fmt.Errorf("write to %s: the sink staged %d rows of the %d the source handed over in process; nothing is committed; "+
+			"report it to the connector's author", r.rep.Target, resp.Rows, handedOver)
 	}
 	c.written.Add(resp.Rows)
 	return checkpoint, nil

@@ -32,6 +32,9 @@ type unitRun struct {
 	// label names the load on the progress display ("": the unit id); a
 	// session's loads of one unit each have their own.
 	label string
+	// handoffs are the in-process handoff ids of the open reads, one per
+	// stream (nil: the payloads travel through the host).
+	handoffs []string
 }
 
 // name is the load's name on the progress display.
@@ -111,7 +114,9 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 	readCtx, cancelRead := context.WithCancel(ctx)
 	defer cancelRead()
 	format := p.PayloadFormat // native passthrough when the sink confirms it at BeginLoad
-	streams, srcSchema, estimate, err := r.openReads(readCtx, src, p, format)
+	// One plugin process as source and sink passes the payloads in memory.
+	handoff := format != "" && sameProcess(src, sink, p.SinkSpec.Capabilities)
+	streams, srcSchema, estimate, err := r.openReads(readCtx, src, p, format, handoff)
 	if err != nil {
 		return err
 	}
@@ -199,6 +204,9 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 	if r.rep.Path == "" {
 		r.rep.Path = p.Path
 	}
+	if handoff && accepted == format {
+		r.rep.Path += " " + plan.InProcess
+	}
 	if accepted != format {
 		// The sink cannot take the source's native bytes for this load:
 		// read again, as Arrow (nothing was written yet).
@@ -209,7 +217,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 		}
 		readCtx, cancelRead = context.WithCancel(ctx)
 		defer cancelRead()
-		if streams, _, _, err = r.openReads(readCtx, src, p, ""); err != nil {
+		if streams, _, _, err = r.openReads(readCtx, src, p, "", false); err != nil {
 			return err
 		}
 		begin.PayloadFormat = ""

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"google.golang.org/protobuf/proto"
 
 	connectorv1 "github.com/dpone-go/dpone/proto/gen/dpone/connector/v1"
 	"github.com/dpone-go/dpone/proto/logical"
@@ -72,7 +73,93 @@ func (s *session) payloadCheck(c *checkT, st StreamFixture, disc *connectorv1.St
 			c.Errorf("%s and Arrow loads of %s differ:\n%s", f, streamKey(st), strings.Join(d, "\n"))
 		}
 		c.notef("%s: %d rows, the same as through Arrow", f, len(got))
+		if !caps.GetPayloadHandoff() {
+			continue
+		}
+		hT := s.table("payload_handoff")
+		if err := s.handoffLoad(c, ctx, p, hT, mode, req, arrowRead); err != nil {
+			c.Fatalf("%s load of %s handed over in process: %v", f, streamKey(st), err)
+		}
+		got = s.readTarget(c, hT, arrowRead.schema)
+		if d := diffRows(want, got, fieldNames(arrowRead.schema), 10); d != nil {
+			c.Errorf("%s load of %s handed over in process and the Arrow load differ:\n%s", f, streamKey(st), strings.Join(d, "\n"))
+		}
+		c.notef("%s handed over in process: %d rows, the same as through Arrow", f, len(got))
 	}
+}
+
+// handoffLoad loads read req (a payload read) into target the way the host
+// does when one process is source and sink (protocol v1.4): a Write whose
+// header names a handoff id, then the Read naming the same id, whose
+// batches must carry rows and handoff_bytes but no bytes.
+func (s *session) handoffLoad(c *checkT, ctx context.Context, cc connectorv1.ConnectorClient, target *connectorv1.TableRef, mode string,
+	req *connectorv1.ReadRequest, like rawResult) error {
+	l := s.newLoadKey(c, "payload-handoff", target, like.schema, mode, keyFor(mode))
+	l.begin.PayloadFormat = req.GetPayloadFormat()
+	resp, err := cc.BeginLoad(ctx, l.begin)
+	if err != nil {
+		return err
+	}
+	if resp.GetError() != nil {
+		return errors.New(errText(resp.GetError()))
+	}
+	if resp.GetPayloadFormat() != req.GetPayloadFormat() {
+		_ = l.abort(ctx, cc)
+		return fmt.Errorf("the sink refused %s for a fresh target loaded from its own source: %s", req.GetPayloadFormat(), resp.GetPayloadReason())
+	}
+	id := "certify-" + l.id()
+	ws, err := cc.Write(ctx)
+	if err != nil {
+		return err
+	}
+	hdr := &connectorv1.WriteMessage{Msg: &connectorv1.WriteMessage_Header{Header: &connectorv1.WriteHeader{
+		ConfigJson: l.begin.GetConfigJson(), LoadId: l.id(), Begin: l.begin, PayloadHandoff: id}}}
+	if err := ws.Send(hdr); err != nil {
+		return err
+	}
+	hreq := proto.Clone(req).(*connectorv1.ReadRequest)
+	hreq.PayloadHandoff = id
+	rs, err := cc.Read(ctx, hreq)
+	if err != nil {
+		return err
+	}
+	var rows, size int64
+	for {
+		m, err := rs.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			_ = l.abort(ctx, cc)
+			return err
+		}
+		switch x := m.GetMsg().(type) {
+		case *connectorv1.ReadMessage_Batch:
+			if len(x.Batch.GetPayload()) > 0 || len(x.Batch.GetArrowIpc()) > 0 {
+				_ = l.abort(ctx, cc)
+				return fmt.Errorf("a batch of a read handing its payloads over carries %d payload and %d Arrow bytes, want none",
+					len(x.Batch.GetPayload()), len(x.Batch.GetArrowIpc()))
+			}
+			rows, size = rows+x.Batch.GetRows(), size+x.Batch.GetHandoffBytes()
+		case *connectorv1.ReadMessage_Error:
+			_ = l.abort(ctx, cc)
+			return errors.New(errText(x.Error))
+		}
+	}
+	wr, err := ws.CloseAndRecv()
+	if err != nil {
+		return err
+	}
+	if wr.GetError() != nil {
+		_ = l.abort(ctx, cc)
+		return errors.New(errText(wr.GetError()))
+	}
+	if rows != like.rows || wr.GetRows() != rows || size == 0 && rows > 0 {
+		_ = l.abort(ctx, cc)
+		return fmt.Errorf("the read handed over %d rows (%d bytes), the Write staged %d, the Arrow read has %d", rows, size, wr.GetRows(), like.rows)
+	}
+	_, err = l.commit(ctx, cc)
+	return err
 }
 
 // rawResult is a read whose batches are kept as they came.

@@ -1,6 +1,7 @@
 package sdktest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
@@ -86,7 +87,9 @@ func (r payloadRecords) Next() (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	return logical.DecodeBatch(data, nil)
+	// data is valid until the next Next (the in-process handoff reuses
+	// it); the record outlives that in the mem store.
+	return logical.DecodeBatch(bytes.Clone(data), nil)
 }
 
 func (m memNative) WritePayload(ctx context.Context, req sdk.LoadRequest, _ string, in sdk.PayloadReader) (sdk.WriteResult, error) {

@@ -104,6 +104,10 @@ type Fake struct {
 	// (protocol v1.3): a dry-run create of a target it creates itself
 	// renders "SINK CREATE" with the load's mode and key.
 	LoadSchema bool
+	// Handoff makes the fake declare payload_handoff (protocol v1.4): a
+	// payload read naming a handoff id keeps its payloads for the write
+	// naming it. HandoffDrop makes that write lose the last payload.
+	Handoff, HandoffDrop bool
 
 	mu         sync.Mutex
 	faults     map[Call]*injected
@@ -118,6 +122,8 @@ type Fake struct {
 	readFormats []string
 	// schemaReqs are the ApplySchema requests, in order.
 	schemaReqs []*catalog.SchemaRequest
+	// handed are the payloads reads handed over, by handoff id.
+	handed map[string][][]byte
 }
 
 // New returns a fake serving rows ids 1..rows in batches of batchRows.
@@ -257,7 +263,8 @@ func (f *Fake) Spec() *catalog.Spec {
 			SinkModes:             []string{"full_refresh", "incremental_append", "incremental_merge"},
 			IncrementalStrategies: []string{"column"}, DescribeStream: true, DescribeTarget: true,
 			ApplySchema: true, LoadStatus: true, AtomicReceipts: true, ParallelPartitions: f.Partitions, TypedOptions: true,
-			Fencing: true, LoadSchema: f.LoadSchema, SchemaOps: f.SchemaOps, SourcePayloadFormats: f.payloadFormats(), SinkPayloadFormats: f.payloadFormats()}}
+			Fencing: true, LoadSchema: f.LoadSchema, SchemaOps: f.SchemaOps, SourcePayloadFormats: f.payloadFormats(), SinkPayloadFormats: f.payloadFormats(),
+			PayloadHandoff: f.Handoff && f.Payload != ""}}
 }
 
 // Catalog, Source and Sink make the fake a run.Connectors for every name.
@@ -398,8 +405,11 @@ func (f *Fake) Read(_ context.Context, req *catalog.ReadRequest) (run.ReadStream
 	if p := req.PayloadFormat; p != "" && p != f.Payload {
 		return nil, f.violate("Read: payload format %q the stream does not list", p)
 	}
+	if req.PayloadHandoff != "" && (!f.Handoff || req.PayloadFormat == "") {
+		return nil, f.violate("Read: handoff %q without payload_handoff or a payload format", req.PayloadHandoff)
+	}
 	f.readFormats = append(f.readFormats, req.PayloadFormat)
-	return &readStream{f: f, next: after + 1, last: last, format: req.PayloadFormat}, nil
+	return &readStream{f: f, next: after + 1, last: last, format: req.PayloadFormat, handoff: req.PayloadHandoff}, nil
 }
 
 type readStream struct {
@@ -409,6 +419,7 @@ type readStream struct {
 	pendingCP  []byte
 	done       bool
 	format     string // native payload format, "" for Arrow
+	handoff    string // the handoff id its payloads go to
 }
 
 // Recv sends the schema, then batches each followed by its checkpoint.
@@ -438,7 +449,15 @@ func (s *readStream) Recv() (catalog.ReadMessage, error) {
 		}
 		s.next = last + 1
 		s.pendingCP = []byte(strconv.FormatInt(last, 10))
-		return catalog.ReadMessage{Kind: catalog.MessageBatch, Batch: catalog.Batch{Payload: encodeIDs(batch), Rows: int64(len(batch))}}, nil
+		p := encodeIDs(batch)
+		if s.handoff != "" {
+			if f.handed == nil {
+				f.handed = map[string][][]byte{}
+			}
+			f.handed[s.handoff] = append(f.handed[s.handoff], p)
+			return catalog.ReadMessage{Kind: catalog.MessageBatch, Batch: catalog.Batch{Rows: int64(len(batch)), HandoffBytes: int64(len(p))}}, nil
+		}
+		return catalog.ReadMessage{Kind: catalog.MessageBatch, Batch: catalog.Batch{Payload: p, Rows: int64(len(batch))}}, nil
 	}
 	b := array.NewInt64Builder(memory.DefaultAllocator)
 	defer b.Release()

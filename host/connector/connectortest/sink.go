@@ -195,3 +195,44 @@ func (f *Fake) LoadStatus(_ context.Context, req *catalog.BeginLoad) (catalog.Lo
 	}
 	return catalog.LoadStateStaged, nil
 }
+
+// HandoffProcess is the fake's process: its reads and writes share it.
+func (f *Fake) HandoffProcess() any { return f }
+
+// WriteHandoff opens a write that takes the payloads the read naming
+// handoff kept, when the host closes it (HandoffDrop loses the last one).
+func (f *Fake) WriteHandoff(ctx context.Context, h *catalog.BeginLoad, handoff string) (run.WriteStream, error) {
+	ws, err := f.Write(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	return &handoffStream{writeStream: ws.(*writeStream), handoff: handoff}, nil
+}
+
+type handoffStream struct {
+	*writeStream
+	handoff string
+}
+
+func (w *handoffStream) Send(catalog.Batch) error {
+	w.f.mu.Lock()
+	defer w.f.mu.Unlock()
+	return w.f.violate("Send on write stream of load %s, which takes its payloads from handoff %s", w.id, w.handoff)
+}
+
+func (w *handoffStream) CloseAndRecv() (catalog.WriteResult, error) {
+	f := w.f
+	f.mu.Lock()
+	payloads := f.handed[w.handoff]
+	delete(f.handed, w.handoff)
+	if f.HandoffDrop && len(payloads) > 0 {
+		payloads = payloads[:len(payloads)-1]
+	}
+	f.mu.Unlock()
+	for _, p := range payloads {
+		if err := w.writeStream.Send(catalog.Batch{Payload: p}); err != nil {
+			return catalog.WriteResult{}, err
+		}
+	}
+	return w.writeStream.CloseAndRecv()
+}

@@ -15,7 +15,7 @@ func WireRead(r *catalog.ReadRequest) *connectorv1.ReadRequest {
 	return &connectorv1.ReadRequest{ConfigJson: r.ConfigJSON, Namespace: r.Namespace, Stream: r.Stream,
 		Columns: r.Columns, Mode: wireSourceModes[r.Mode], PriorState: r.PriorState, Partition: r.Partition,
 		OptionsJson: r.OptionsJSON, BatchBytes: r.BatchBytes, PayloadFormat: r.PayloadFormat,
-		CursorRange: wireCursorRange(r.CursorRange)}
+		PayloadHandoff: r.PayloadHandoff, CursorRange: wireCursorRange(r.CursorRange)}
 }
 
 func wireCursorRange(r *catalog.CursorRange) *connectorv1.CursorRange {
@@ -33,7 +33,7 @@ func Read(r *connectorv1.ReadRequest) *catalog.ReadRequest {
 	return &catalog.ReadRequest{ConfigJSON: r.GetConfigJson(), Namespace: r.GetNamespace(), Stream: r.GetStream(),
 		Columns: r.GetColumns(), Mode: sourceModes[r.GetMode()], PriorState: r.GetPriorState(), Partition: r.GetPartition(),
 		OptionsJSON: r.GetOptionsJson(), BatchBytes: r.GetBatchBytes(), PayloadFormat: r.GetPayloadFormat(),
-		CursorRange: cursorRange(r.GetCursorRange())}
+		PayloadHandoff: r.GetPayloadHandoff(), CursorRange: cursorRange(r.GetCursorRange())}
 }
 
 func cursorRange(r *connectorv1.CursorRange) *catalog.CursorRange {
@@ -85,7 +85,8 @@ func ReadMessage(m *connectorv1.ReadMessage) catalog.ReadMessage {
 	switch v := m.GetMsg().(type) {
 	case *connectorv1.ReadMessage_Batch:
 		return catalog.ReadMessage{Kind: catalog.MessageBatch,
-			Batch: catalog.Batch{ArrowIPC: v.Batch.GetArrowIpc(), Rows: v.Batch.GetRows(), Payload: v.Batch.GetPayload()}}
+			Batch: catalog.Batch{ArrowIPC: v.Batch.GetArrowIpc(), Rows: v.Batch.GetRows(), Payload: v.Batch.GetPayload(),
+				HandoffBytes: v.Batch.GetHandoffBytes()}}
 	case *connectorv1.ReadMessage_Schema:
 		return catalog.ReadMessage{Kind: catalog.MessageSchema, Schema: Schema(v.Schema)}
 	case *connectorv1.ReadMessage_Checkpoint:
@@ -124,5 +125,5 @@ func WireReadMessage(m catalog.ReadMessage) *connectorv1.ReadMessage {
 
 // WireBatch converts a batch; the bytes are shared, not copied.
 func WireBatch(b catalog.Batch) *connectorv1.Batch {
-	return &connectorv1.Batch{ArrowIpc: b.ArrowIPC, Rows: b.Rows, Payload: b.Payload}
+	return &connectorv1.Batch{ArrowIpc: b.ArrowIPC, Rows: b.Rows, Payload: b.Payload, HandoffBytes: b.HandoffBytes}
 }

@@ -837,6 +837,14 @@ type Capabilities struct {
 	SourcePayloadFormats []string `protobuf:"bytes,40,rep,name=source_payload_formats,json=sourcePayloadFormats,proto3" json:"source_payload_formats,omitempty"`
 	// Native formats the sink accepts in Write (BeginLoad confirms per load).
 	SinkPayloadFormats []string `protobuf:"bytes,41,rep,name=sink_payload_formats,json=sinkPayloadFormats,proto3" json:"sink_payload_formats,omitempty"`
+	// v1.4 in-process handoff: a Read of this plugin with
+	// ReadRequest.payload_handoff passes its payloads in memory to the Write
+	// of this same process whose WriteHeader.payload_handoff names the same
+	// id; the Read stream then carries each batch's rows and
+	// Batch.handoff_bytes only. The host uses it when one plugin process is
+	// both the unit's source and its sink and the load takes a native
+	// payload: the bytes never cross the host.
+	PayloadHandoff bool `protobuf:"varint,42,opt,name=payload_handoff,json=payloadHandoff,proto3" json:"payload_handoff,omitempty"`
 	// v1.3: the source reads ReadRequest.cursor_range (a backfill chunk) on
 	// its incremental_column.
 	CursorRange bool `protobuf:"varint,50,opt,name=cursor_range,json=cursorRange,proto3" json:"cursor_range,omitempty"`
@@ -1012,6 +1020,13 @@ func (x *Capabilities) GetSinkPayloadFormats() []string {
 		return x.SinkPayloadFormats
 	}
 	return nil
+}
+
+func (x *Capabilities) GetPayloadHandoff() bool {
+	if x != nil {
+		return x.PayloadHandoff
+	}
+	return false
 }
 
 func (x *Capabilities) GetCursorRange() bool {
@@ -1931,6 +1946,12 @@ type ReadRequest struct {
 	// Batch.payload instead of arrow_ipc; schema, checkpoints, progress and
 	// logs are unchanged.
 	PayloadFormat string `protobuf:"bytes,40,opt,name=payload_format,json=payloadFormat,proto3" json:"payload_format,omitempty"`
+	// v1.4: with payload_format, pass the payloads to the Write of this
+	// process whose WriteHeader.payload_handoff is this id instead of
+	// sending them (Capabilities.payload_handoff). Each batch on the stream
+	// then has rows and handoff_bytes and no payload. The read fails if the
+	// Write ends before it took every payload.
+	PayloadHandoff string `protobuf:"bytes,41,opt,name=payload_handoff,json=payloadHandoff,proto3" json:"payload_handoff,omitempty"`
 	// v1.3 cursor range (50-59): read only the rows whose cursor column
 	// (source.options incremental_column) lies in [lower, upper); rows with
 	// a NULL cursor are not read. Sent only to a source whose capabilities
@@ -2041,6 +2062,13 @@ func (x *ReadRequest) GetPayloadFormat() string {
 	return ""
 }
 
+func (x *ReadRequest) GetPayloadHandoff() string {
+	if x != nil {
+		return x.PayloadHandoff
+	}
+	return ""
+}
+
 func (x *ReadRequest) GetCursorRange() *CursorRange {
 	if x != nil {
 		return x.CursorRange
@@ -2115,7 +2143,10 @@ type Batch struct {
 	// instead of arrow_ipc: whole rows, no stream header or trailer (for
 	// "pg-binary-copy": binary COPY tuples, each a 16-bit field count and
 	// length-prefixed fields, as in the schema's column order).
-	Payload       []byte `protobuf:"bytes,40,opt,name=payload,proto3" json:"payload,omitempty"`
+	Payload []byte `protobuf:"bytes,40,opt,name=payload,proto3" json:"payload,omitempty"`
+	// v1.4: the size of a payload passed in process
+	// (ReadRequest.payload_handoff) instead of carried here.
+	HandoffBytes  int64 `protobuf:"varint,41,opt,name=handoff_bytes,json=handoffBytes,proto3" json:"handoff_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2169,6 +2200,13 @@ func (x *Batch) GetPayload() []byte {
 		return x.Payload
 	}
 	return nil
+}
+
+func (x *Batch) GetHandoffBytes() int64 {
+	if x != nil {
+		return x.HandoffBytes
+	}
+	return 0
 }
 
 type Checkpoint struct {
@@ -3264,9 +3302,14 @@ type WriteHeader struct {
 	ConfigJson []byte                 `protobuf:"bytes,1,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
 	LoadId     string                 `protobuf:"bytes,2,opt,name=load_id,json=loadId,proto3" json:"load_id,omitempty"`
 	// The BeginLoad request of this load, so a restarted plugin can write.
-	Begin         *BeginLoadRequest `protobuf:"bytes,3,opt,name=begin,proto3" json:"begin,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Begin *BeginLoadRequest `protobuf:"bytes,3,opt,name=begin,proto3" json:"begin,omitempty"`
+	// v1.4: take the load's payloads from the Read of this process whose
+	// ReadRequest.payload_handoff is this id; the stream carries no batches
+	// (the host closes it after the read ended). The write fails if the
+	// read fails or the stream ends before the read finished.
+	PayloadHandoff string `protobuf:"bytes,4,opt,name=payload_handoff,json=payloadHandoff,proto3" json:"payload_handoff,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *WriteHeader) Reset() {
@@ -3318,6 +3361,13 @@ func (x *WriteHeader) GetBegin() *BeginLoadRequest {
 		return x.Begin
 	}
 	return nil
+}
+
+func (x *WriteHeader) GetPayloadHandoff() string {
+	if x != nil {
+		return x.PayloadHandoff
+	}
+	return ""
 }
 
 type WriteMessage struct {
@@ -3856,7 +3906,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x14primary_key_position\x18( \x01(\x05R\x12primaryKeyPosition\"^\n" +
 	"\x06Schema\x121\n" +
 	"\x06fields\x18\x01 \x03(\v2\x19.dpone.connector.v1.FieldR\x06fields\x12!\n" +
-	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\xe5\x06\n" +
+	"\farrow_schema\x18\x02 \x01(\fR\varrowSchema\"\x8e\a\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\bR\x06source\x12 \n" +
 	"\vdestination\x18\x02 \x01(\bR\vdestination\x12A\n" +
@@ -3881,7 +3931,8 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"loadSchema\x12\x18\n" +
 	"\afencing\x18\x1e \x01(\bR\afencing\x124\n" +
 	"\x16source_payload_formats\x18( \x03(\tR\x14sourcePayloadFormats\x120\n" +
-	"\x14sink_payload_formats\x18) \x03(\tR\x12sinkPayloadFormats\x12!\n" +
+	"\x14sink_payload_formats\x18) \x03(\tR\x12sinkPayloadFormats\x12'\n" +
+	"\x0fpayload_handoff\x18* \x01(\bR\x0epayloadHandoff\x12!\n" +
 	"\fcursor_range\x182 \x01(\bR\vcursorRange\x12#\n" +
 	"\rstaging_types\x184 \x03(\tR\fstagingTypes\x12)\n" +
 	"\x10staging_required\x185 \x01(\bR\x0fstagingRequired\"\x10\n" +
@@ -3959,7 +4010,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\x13ApplySchemaResponse\x12\x10\n" +
 	"\x03ddl\x18\x01 \x03(\tR\x03ddl\x12\x14\n" +
 	"\x05lossy\x18\x02 \x03(\tR\x05lossy\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xa0\x03\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xc9\x03\n" +
 	"\vReadRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x16\n" +
@@ -3973,15 +4024,17 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\vbatch_bytes\x18\b \x01(\x03R\n" +
 	"batchBytes\x12\x1c\n" +
 	"\tnamespace\x18\t \x01(\tR\tnamespace\x12%\n" +
-	"\x0epayload_format\x18( \x01(\tR\rpayloadFormat\x12B\n" +
+	"\x0epayload_format\x18( \x01(\tR\rpayloadFormat\x12'\n" +
+	"\x0fpayload_handoff\x18) \x01(\tR\x0epayloadHandoff\x12B\n" +
 	"\fcursor_range\x182 \x01(\v2\x1f.dpone.connector.v1.CursorRangeR\vcursorRange\"9\n" +
 	"\vCursorRange\x12\x14\n" +
 	"\x05lower\x18\x01 \x01(\tR\x05lower\x12\x14\n" +
-	"\x05upper\x18\x02 \x01(\tR\x05upper\"R\n" +
+	"\x05upper\x18\x02 \x01(\tR\x05upper\"w\n" +
 	"\x05Batch\x12\x1b\n" +
 	"\tarrow_ipc\x18\x01 \x01(\fR\barrowIpc\x12\x12\n" +
 	"\x04rows\x18\x02 \x01(\x03R\x04rows\x12\x18\n" +
-	"\apayload\x18( \x01(\fR\apayload\"\"\n" +
+	"\apayload\x18( \x01(\fR\apayload\x12#\n" +
+	"\rhandoff_bytes\x18) \x01(\x03R\fhandoffBytes\"\"\n" +
 	"\n" +
 	"Checkpoint\x12\x14\n" +
 	"\x05state\x18\x01 \x01(\fR\x05state\"Y\n" +
@@ -4077,12 +4130,13 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\astaging\x18\x01 \x01(\tR\astaging\x12/\n" +
 	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\x12%\n" +
 	"\x0epayload_format\x18( \x01(\tR\rpayloadFormat\x12%\n" +
-	"\x0epayload_reason\x18) \x01(\tR\rpayloadReason\"\x83\x01\n" +
+	"\x0epayload_reason\x18) \x01(\tR\rpayloadReason\"\xac\x01\n" +
 	"\vWriteHeader\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x17\n" +
 	"\aload_id\x18\x02 \x01(\tR\x06loadId\x12:\n" +
-	"\x05begin\x18\x03 \x01(\v2$.dpone.connector.v1.BeginLoadRequestR\x05begin\"\x83\x01\n" +
+	"\x05begin\x18\x03 \x01(\v2$.dpone.connector.v1.BeginLoadRequestR\x05begin\x12'\n" +
+	"\x0fpayload_handoff\x18\x04 \x01(\tR\x0epayloadHandoff\"\x83\x01\n" +
 	"\fWriteMessage\x129\n" +
 	"\x06header\x18\x01 \x01(\v2\x1f.dpone.connector.v1.WriteHeaderH\x00R\x06header\x121\n" +
 	"\x05batch\x18\x02 \x01(\v2\x19.dpone.connector.v1.BatchH\x00R\x05batchB\x05\n" +
