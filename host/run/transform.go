@@ -118,6 +118,12 @@ func (t *transformer) apply(ctx context.Context, b catalog.Batch) (*catalog.Batc
 	if out.NumRows() == 0 {
 		return nil, quarantined, nil
 	}
+	if out == rec && len(t.drop) == 0 {
+		// Every row passed and no column changed: the source's bytes are
+		// the batch (no encode; 0.34 of the host's 2.5 CPU-s of a 5M-row
+		// pg→pg load under a contract went to re-encoding).
+		return &b, quarantined, nil
+	}
 	enc, err := v1convert.EncodeBatch(out)
 	if err != nil {
 		return nil, 0, err
