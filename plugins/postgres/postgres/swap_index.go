@@ -12,6 +12,13 @@ import (
 // builds them at commit.
 const swapVersion = 2
 
+// swapLateLineage is the marker's version of a staging table whose lineage
+// columns COPY leaves NULL and CommitLoad replaces by columns holding the
+// load's constants (swapMarker.LateLineage). A plugin that does not know
+// it sends the load down the truncate path, which writes the lineage
+// values itself.
+const swapLateLineage = 3
+
 // buildIndexes creates on staging every index of the target (oid), the
 // primary key, unique and exclusion constraints as constraints, others
 // from their definitions; PostgreSQL names them after staging and the swap
