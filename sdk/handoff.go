@@ -90,8 +90,8 @@ func (hs *handoffs) get(id string, read bool) *handoff {
 	return h
 }
 
-// leave detaches one side of h.
-func (hs *handoffs) leave(id string, h *handoff) {
+// leave detaches one side of h (read: the read side, which closed ch).
+func (hs *handoffs) leave(id string, h *handoff, read bool) {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
 	if hs.m[id] != h {
@@ -102,8 +102,18 @@ func (hs *handoffs) leave(id string, h *handoff) {
 		return
 	}
 	h.orphaned = time.Now()
-	for len(h.free) > 0 { // an orphan keeps no buffers
+	// An orphan keeps no buffers: a read left alone ended early (a
+	// clean end waits for the write), so what it queued is never taken.
+	for len(h.free) > 0 {
 		<-h.free
+	}
+	for read {
+		select {
+		case _, ok := <-h.ch:
+			read = ok
+		default: // not closed: nothing to drop (the read always closes it first)
+			read = false
+		}
 	}
 }
 

@@ -166,7 +166,7 @@ func (s *server) writePayload(stream connectorv1.Connector_WriteServer, lr LoadR
 	if id := handoff; id != "" {
 		hr := &handoffReader{ctx: stream.Context(), id: id, h: s.handoffs.get(id, false), ended: watchEnd(stream),
 			crashAt: faultAfterBatches(s.spec.Name, "write")}
-		defer s.handoffs.leave(id, hr.h)
+		defer s.handoffs.leave(id, hr.h, false)
 		pr = hr
 	}
 	res, err := pd.WritePayload(stream.Context(), lr, format, pr)

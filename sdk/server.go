@@ -338,7 +338,7 @@ func (s *server) Read(req *connectorv1.ReadRequest, stream connectorv1.Connector
 		read = func() error { return ps.ReadPayload(stream.Context(), readRequest(req), f, w) }
 		if id := req.GetPayloadHandoff(); id != "" {
 			hw := &handoffWriter{streamWriter: w, ctx: stream.Context(), id: id, h: s.handoffs.get(id, true)}
-			defer s.handoffs.leave(id, hw.h)
+			defer s.handoffs.leave(id, hw.h, true)
 			read = func() error {
 				err := ps.ReadPayload(stream.Context(), readRequest(req), f, hw)
 				if err == nil {
