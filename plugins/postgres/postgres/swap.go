@@ -531,7 +531,7 @@ FROM pg_attribute a WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDE
 		return false, err
 	}
 	type col struct {
-		name, typ       string
+		name, typ      string
 		notNull, inUse bool
 	}
 	var cols []col
