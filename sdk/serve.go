@@ -93,7 +93,8 @@ func HandshakeConfig() plugin.HandshakeConfig {
 // NewGRPCServer makes the plugin's gRPC server with the raised message
 // limits of the protocol.
 func NewGRPCServer(opts []grpc.ServerOption) *grpc.Server {
-	opts = append(opts, grpc.MaxRecvMsgSize(handshake.MaxMessageBytes), grpc.MaxSendMsgSize(handshake.MaxMessageBytes))
+	opts = append(opts, grpc.MaxRecvMsgSize(handshake.MaxMessageBytes), grpc.MaxSendMsgSize(handshake.MaxMessageBytes),
+		grpc.ReadBufferSize(handshake.TransportBufferBytes), grpc.WriteBufferSize(handshake.TransportBufferBytes))
 	return grpc.NewServer(opts...)
 }
 

@@ -127,7 +127,7 @@ func launch(ctx context.Context, name, path string, opts LaunchOptions, lock *Lo
 			// is given up after the call timeout, not gRPC's default 20 s.
 			MinConnectTimeout: connectTimeout(opts),
 			Backoff:           backoff.DefaultConfig,
-		})},
+		}), grpc.WithReadBufferSize(handshake.TransportBufferBytes), grpc.WithWriteBufferSize(handshake.TransportBufferBytes)},
 	}
 	if dl, ok := ctx.Deadline(); ok && (cfg.StartTimeout == 0 || time.Until(dl) < cfg.StartTimeout) {
 		cfg.StartTimeout = max(time.Until(dl), time.Millisecond)
