@@ -143,11 +143,9 @@ type handoffWriter struct {
 }
 
 func (w *handoffWriter) WritePayload(data []byte, rows int64) error {
-	if !w.schemaSent {
-		return Errorf(CodeInternal, "source sent a payload before its schema: call Schema first")
+	if err := w.nextPayload(); err != nil {
+		return err
 	}
-	w.batches++
-	crashAt(w.batches, w.crashAt)
 	var buf []byte
 	select {
 	case buf = <-w.h.free:

@@ -76,14 +76,23 @@ type PayloadReader interface {
 
 // WritePayload sends one payload of the read's native format.
 func (w *streamWriter) WritePayload(data []byte, rows int64) error {
+	if err := w.nextPayload(); err != nil {
+		return err
+	}
+	w.rows += rows
+	return w.out.Send(&connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Batch{
+		Batch: &connectorv1.Batch{Payload: data, Rows: rows}}})
+}
+
+// nextPayload checks and counts a payload about to be written (sent or
+// handed over).
+func (w *streamWriter) nextPayload() error {
 	if !w.schemaSent {
 		return Errorf(CodeInternal, "source sent a payload before its schema: call Schema first")
 	}
 	w.batches++
 	crashAt(w.batches, w.crashAt)
-	w.rows += rows
-	return w.out.Send(&connectorv1.ReadMessage{Msg: &connectorv1.ReadMessage_Batch{
-		Batch: &connectorv1.Batch{Payload: data, Rows: rows}}})
+	return nil
 }
 
 var _ PayloadWriter = (*streamWriter)(nil)

@@ -94,72 +94,24 @@ func (s *session) payloadCheck(c *checkT, st StreamFixture, disc *connectorv1.St
 // batches must carry rows and handoff_bytes but no bytes.
 func (s *session) handoffLoad(c *checkT, ctx context.Context, cc connectorv1.ConnectorClient, target *connectorv1.TableRef, mode string,
 	req *connectorv1.ReadRequest, like rawResult) error {
-	l := s.newLoadKey(c, "payload-handoff", target, like.schema, mode, keyFor(mode))
-	l.begin.PayloadFormat = req.GetPayloadFormat()
-	resp, err := cc.BeginLoad(ctx, l.begin)
+	l, ws, err := s.beginRaw(c, ctx, cc, "payload-handoff", target, mode, like.schema, req.GetPayloadFormat(), true)
 	if err != nil {
-		return err
-	}
-	if resp.GetError() != nil {
-		return errors.New(errText(resp.GetError()))
-	}
-	if resp.GetPayloadFormat() != req.GetPayloadFormat() {
-		_ = l.abort(ctx, cc)
-		return fmt.Errorf("the sink refused %s for a fresh target loaded from its own source: %s", req.GetPayloadFormat(), resp.GetPayloadReason())
-	}
-	id := "certify-" + l.id()
-	ws, err := cc.Write(ctx)
-	if err != nil {
-		return err
-	}
-	hdr := &connectorv1.WriteMessage{Msg: &connectorv1.WriteMessage_Header{Header: &connectorv1.WriteHeader{
-		ConfigJson: l.begin.GetConfigJson(), LoadId: l.id(), Begin: l.begin, PayloadHandoff: id}}}
-	if err := ws.Send(hdr); err != nil {
 		return err
 	}
 	hreq := proto.Clone(req).(*connectorv1.ReadRequest)
-	hreq.PayloadHandoff = id
-	rs, err := cc.Read(ctx, hreq)
+	hreq.PayloadHandoff = l.id()
+	r, err := rawRead(ctx, cc, hreq)
 	if err != nil {
+		_, _ = ws.CloseAndRecv()
+		_ = l.abort(ctx, cc)
 		return err
 	}
-	var rows, size int64
-	for {
-		m, err := rs.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			_ = l.abort(ctx, cc)
-			return err
-		}
-		switch x := m.GetMsg().(type) {
-		case *connectorv1.ReadMessage_Batch:
-			if len(x.Batch.GetPayload()) > 0 || len(x.Batch.GetArrowIpc()) > 0 {
-				_ = l.abort(ctx, cc)
-				return fmt.Errorf("a batch of a read handing its payloads over carries %d payload and %d Arrow bytes, want none",
-					len(x.Batch.GetPayload()), len(x.Batch.GetArrowIpc()))
-			}
-			rows, size = rows+x.Batch.GetRows(), size+x.Batch.GetHandoffBytes()
-		case *connectorv1.ReadMessage_Error:
-			_ = l.abort(ctx, cc)
-			return errors.New(errText(x.Error))
-		}
-	}
-	wr, err := ws.CloseAndRecv()
-	if err != nil {
-		return err
-	}
-	if wr.GetError() != nil {
+	if r.rows != like.rows || r.handed == 0 && r.rows > 0 {
+		_, _ = ws.CloseAndRecv()
 		_ = l.abort(ctx, cc)
-		return errors.New(errText(wr.GetError()))
+		return fmt.Errorf("the read handed over %d rows (%d bytes), the Arrow read has %d", r.rows, r.handed, like.rows)
 	}
-	if rows != like.rows || wr.GetRows() != rows || size == 0 && rows > 0 {
-		_ = l.abort(ctx, cc)
-		return fmt.Errorf("the read handed over %d rows (%d bytes), the Write staged %d, the Arrow read has %d", rows, size, wr.GetRows(), like.rows)
-	}
-	_, err = l.commit(ctx, cc)
-	return err
+	return finishRaw(ctx, cc, l, ws, r.rows)
 }
 
 // rawResult is a read whose batches are kept as they came.
@@ -168,6 +120,7 @@ type rawResult struct {
 	wire    *connectorv1.Schema
 	batches []*connectorv1.Batch
 	rows    int64
+	handed  int64 // bytes handed over in process (ReadRequest.payload_handoff)
 }
 
 // rawRead runs one Read to its end and keeps its batches; an in-band error
@@ -193,12 +146,18 @@ func rawRead(ctx context.Context, cc connectorv1.ConnectorClient, req *connector
 			}
 			res.wire = x.Schema
 		case *connectorv1.ReadMessage_Batch:
-			if (req.GetPayloadFormat() == "") != (len(x.Batch.GetPayload()) == 0) {
+			handoff := req.GetPayloadHandoff() != ""
+			if handoff && (len(x.Batch.GetPayload()) > 0 || len(x.Batch.GetArrowIpc()) > 0) {
+				return res, fmt.Errorf("a batch of a read handing its payloads over carries %d payload and %d Arrow bytes, want none",
+					len(x.Batch.GetPayload()), len(x.Batch.GetArrowIpc()))
+			}
+			if !handoff && (req.GetPayloadFormat() == "") != (len(x.Batch.GetPayload()) == 0) {
 				return res, fmt.Errorf("a batch of a read with payload_format %q carries %d payload bytes and %d Arrow bytes",
 					req.GetPayloadFormat(), len(x.Batch.GetPayload()), len(x.Batch.GetArrowIpc()))
 			}
 			res.batches = append(res.batches, x.Batch)
 			res.rows += x.Batch.GetRows()
+			res.handed += x.Batch.GetHandoffBytes()
 		case *connectorv1.ReadMessage_Error:
 			return res, errors.New(errText(x.Error))
 		}
@@ -212,26 +171,8 @@ func rawRead(ctx context.Context, cc connectorv1.ConnectorClient, req *connector
 // rawLoad loads a read's batches as they came into target, proposing
 // format ("" for Arrow) at BeginLoad as the host does.
 func (s *session) rawLoad(c *checkT, ctx context.Context, cc connectorv1.ConnectorClient, what string, target *connectorv1.TableRef, mode string, r rawResult, format string) error {
-	l := s.newLoadKey(c, what, target, r.schema, mode, keyFor(mode))
-	l.begin.PayloadFormat = format
-	resp, err := cc.BeginLoad(ctx, l.begin)
+	l, ws, err := s.beginRaw(c, ctx, cc, what, target, mode, r.schema, format, false)
 	if err != nil {
-		return err
-	}
-	if resp.GetError() != nil {
-		return errors.New(errText(resp.GetError()))
-	}
-	if resp.GetPayloadFormat() != format {
-		_ = l.abort(ctx, cc)
-		return fmt.Errorf("the sink refused %s for a fresh target loaded from its own source: %s", format, resp.GetPayloadReason())
-	}
-	ws, err := cc.Write(ctx)
-	if err != nil {
-		return err
-	}
-	hdr := &connectorv1.WriteMessage{Msg: &connectorv1.WriteMessage_Header{Header: &connectorv1.WriteHeader{
-		ConfigJson: l.begin.GetConfigJson(), LoadId: l.id(), Begin: l.begin}}}
-	if err := ws.Send(hdr); err != nil {
 		return err
 	}
 	for _, b := range r.batches {
@@ -239,6 +180,45 @@ func (s *session) rawLoad(c *checkT, ctx context.Context, cc connectorv1.Connect
 			break // CloseAndRecv says why
 		}
 	}
+	return finishRaw(ctx, cc, l, ws, r.rows)
+}
+
+// beginRaw begins a load of schema into target proposing format ("" for
+// Arrow) as the host does, which the sink must accept, and opens its Write
+// with the header; with handoff the header names the load id as the
+// in-process handoff the Write takes its payloads from.
+func (s *session) beginRaw(c *checkT, ctx context.Context, cc connectorv1.ConnectorClient, what string, target *connectorv1.TableRef,
+	mode string, schema *arrow.Schema, format string, handoff bool) (*load, connectorv1.Connector_WriteClient, error) {
+	l := s.newLoadKey(c, what, target, schema, mode, keyFor(mode))
+	l.begin.PayloadFormat = format
+	resp, err := cc.BeginLoad(ctx, l.begin)
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.GetError() != nil {
+		return nil, nil, errors.New(errText(resp.GetError()))
+	}
+	if resp.GetPayloadFormat() != format {
+		_ = l.abort(ctx, cc)
+		return nil, nil, fmt.Errorf("the sink refused %s for a fresh target loaded from its own source: %s", format, resp.GetPayloadReason())
+	}
+	ws, err := cc.Write(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := &connectorv1.WriteHeader{ConfigJson: l.begin.GetConfigJson(), LoadId: l.id(), Begin: l.begin}
+	if handoff {
+		h.PayloadHandoff = l.id()
+	}
+	if err := ws.Send(&connectorv1.WriteMessage{Msg: &connectorv1.WriteMessage_Header{Header: h}}); err != nil {
+		return nil, nil, err
+	}
+	return l, ws, nil
+}
+
+// finishRaw ends a load's Write, which must have staged rows rows, and
+// commits the load.
+func finishRaw(ctx context.Context, cc connectorv1.ConnectorClient, l *load, ws connectorv1.Connector_WriteClient, rows int64) error {
 	wr, err := ws.CloseAndRecv()
 	if err != nil {
 		return err
@@ -246,8 +226,8 @@ func (s *session) rawLoad(c *checkT, ctx context.Context, cc connectorv1.Connect
 	if wr.GetError() != nil {
 		return errors.New(errText(wr.GetError()))
 	}
-	if wr.GetRows() != r.rows {
-		return fmt.Errorf("Write staged %d rows, sent %d", wr.GetRows(), r.rows)
+	if wr.GetRows() != rows {
+		return fmt.Errorf("Write staged %d rows, sent %d", wr.GetRows(), rows)
 	}
 	_, err = l.commit(ctx, cc)
 	return err
