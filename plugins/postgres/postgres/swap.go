@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/dpone-go/dpone/sdk"
 )
@@ -456,16 +457,13 @@ aclexplode(c.relacl) g WHERE c.oid = $1 AND g.grantee <> 0`, stgOID).Scan(&cur);
 		return res, "", "", err
 	}
 	lcols, lits := l.lineageValues()
-	types := map[string]string{}
-	if lg := l.opts.Lineage; lg != nil {
-		types[lg.RunIDColumn], types[lg.LoadedAtColumn] = "text", "timestamptz"
-	}
 	for i, c := range lcols {
 		col := ident(c)
 		if !slices.ContainsFunc(have, func(h relColumn) bool { return h.Name == c }) {
 			// Metadata only (PostgreSQL ≥ 11): existing rows read the
 			// constant; no row is rewritten.
-			stmts = append(stmts, "ALTER TABLE "+l.target+" ADD COLUMN "+col+" "+types[c]+" DEFAULT "+lits[i],
+			typ, _ := l.lineageType(c)
+			stmts = append(stmts, "ALTER TABLE "+l.target+" ADD COLUMN "+col+" "+typ+" DEFAULT "+lits[i],
 				"ALTER TABLE "+l.target+" ALTER COLUMN "+col+" DROP DEFAULT")
 			continue
 		}
@@ -508,21 +506,11 @@ FROM pg_class c, aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) g W
 // defaults (an index, constraint, statistics object, trigger or policy
 // naming them would go with the drop).
 func (l *load) lateLineage(ctx context.Context, tx pgx.Tx, oid uint32) (bool, error) {
-	lg := l.opts.Lineage
-	if lg == nil {
+	lcols, _ := l.lineageValues()
+	if len(lcols) == 0 {
 		return false, nil
 	}
-	want := map[string]string{}
-	if lg.RunIDColumn != "" {
-		want[lg.RunIDColumn] = "text"
-	}
-	if lg.LoadedAtColumn != "" {
-		want[lg.LoadedAtColumn] = "timestamp with time zone"
-	}
-	if len(want) == 0 {
-		return false, nil
-	}
-	rows, err := tx.Query(ctx, `SELECT attname, format_type(atttypid, atttypmod), attnotnull,
+	rows, err := tx.Query(ctx, `SELECT attname, atttypid::int8, attnotnull,
   EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = a.attrelid
           AND d.refobjsubid = a.attnum AND d.classid <> 'pg_attrdef'::regclass)
   OR col_description(a.attrelid, a.attnum) IS NOT NULL
@@ -531,7 +519,8 @@ FROM pg_attribute a WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDE
 		return false, err
 	}
 	type col struct {
-		name, typ      string
+		name           string
+		typ            uint32
 		notNull, inUse bool
 	}
 	var cols []col
@@ -542,15 +531,25 @@ FROM pg_attribute a WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDE
 	}); err != nil {
 		return false, err
 	}
-	if len(cols) < len(want) {
+	if len(cols) < len(lcols) {
 		return false, nil
 	}
-	for _, c := range cols[len(cols)-len(want):] {
-		if typ, ok := want[c.name]; !ok || c.typ != typ || c.notNull || c.inUse {
+	for _, c := range cols[len(cols)-len(lcols):] {
+		_, oid := l.lineageType(c.name)
+		if !slices.Contains(lcols, c.name) || c.typ != oid || c.notNull || c.inUse {
 			return false, nil
 		}
 	}
 	return true, nil
+}
+
+// lineageType is the type the sink gives lineage column c (a name
+// lineageValues returns): its SQL name and oid.
+func (l *load) lineageType(c string) (string, uint32) {
+	if lg := l.opts.Lineage; lg != nil && c == lg.LoadedAtColumn {
+		return "timestamptz", pgtype.TimestamptzOID
+	}
+	return "text", pgtype.TextOID
 }
 
 // fillLateLineage gives staging's lineage columns the load's values: each
@@ -559,10 +558,6 @@ FROM pg_attribute a WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDE
 // rewritten. The swap then sets the target's own default on it.
 func (l *load) fillLateLineage(ctx context.Context, tx pgx.Tx) error {
 	lcols, lits := l.lineageValues()
-	types := map[string]string{}
-	if lg := l.opts.Lineage; lg != nil {
-		types[lg.RunIDColumn], types[lg.LoadedAtColumn] = "text", "timestamptz"
-	}
 	stgOID, err := relOID(ctx, tx, l.staging)
 	if err != nil {
 		return err
@@ -578,8 +573,9 @@ func (l *load) fillLateLineage(ctx context.Context, tx pgx.Tx) error {
 	var stmts []string
 	for _, h := range have { // in staging's column order
 		if v, ok := lit[h.Name]; ok {
+			typ, _ := l.lineageType(h.Name)
 			stmts = append(stmts, "ALTER TABLE "+l.staging+" DROP COLUMN "+ident(h.Name),
-				"ALTER TABLE "+l.staging+" ADD COLUMN "+ident(h.Name)+" "+types[h.Name]+" DEFAULT "+v)
+				"ALTER TABLE "+l.staging+" ADD COLUMN "+ident(h.Name)+" "+typ+" DEFAULT "+v)
 		}
 	}
 	for _, q := range stmts {
