@@ -35,5 +35,6 @@ if [ "${BENCH_KAFKA:-}" = 1 ]; then   # Kafka scenarios (scripts/bench/kafka.go)
   trap 'scripts/pg.sh stop "$pgdir"; scripts/clickhouse.sh stop "$chdir"; scripts/kafka.sh stop "$kdir"' EXIT
   eval "$(scripts/kafka.sh start "$kdir")"
   export DPONE_TEST_KAFKA_BROKERS DPONE_TEST_SCHEMA_REGISTRY_URL
+  export BENCH_KAFKA_BROKER_PID=$(cat "$kdir/pid")   # its CPU is measured in the Kafka scenarios
 fi
 go run ./scripts/bench

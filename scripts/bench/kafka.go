@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // Kafka scenarios run when scripts/bench.sh started a Kafka broker
@@ -14,16 +16,23 @@ import (
 // pg_to_kafka publishes bench_src as a JSON full_refresh snapshot to topic
 // bench.pg_to_kafka__<table>; pg_to_kafka_avro the same as Avro through
 // the broker's test Schema Registry; kafka_to_pg reads the last snapshot
-// of the JSON topic into PostgreSQL; kafka_produce_loop and
-// kafka_consume_loop are the client's own limit, a plain confluent-kafka-go
-// producer (BENCH_KAFKA_MSG_BYTES per message, default 300, about a JSON
-// row of bench_src) and a plain read_committed consumer of the JSON topic's
-// first rows messages (plugins/kafka/benchloop).
+// of the JSON topic into PostgreSQL; kafka_produce_loop, kafka_replay_loop
+// and kafka_consume_loop are the client's own limit (plugins/kafka/
+// benchloop): a plain confluent-kafka-go producer of one repeated value
+// (BENCH_KAFKA_MSG_BYTES per message, default 300, about a JSON row of
+// bench_src; lz4 shrinks a repeated pattern to almost nothing, so neither
+// the client nor the broker handles many bytes), the same producer sending
+// the first rows messages pg_to_kafka published (keys, values and headers
+// as they are, loaded before its clock starts: the limit for these very
+// messages), and a plain read_committed consumer of the JSON topic's first
+// rows messages. The broker's CPU is measured in every Kafka scenario
+// (BENCH_KAFKA_BROKER_PID, set by scripts/bench.sh).
 var kafkaScenarios = []scenario{
 	{Name: "pg_to_kafka", Source: "postgres", Sink: "kafka"},
 	{Name: "pg_to_kafka_avro", Source: "postgres", Sink: "kafka"},
 	{Name: "kafka_to_pg", Source: "kafka", Sink: "postgres"},
 	{Name: "kafka_produce_loop"},
+	{Name: "kafka_replay_loop"},
 	{Name: "kafka_consume_loop"},
 }
 
@@ -43,19 +52,29 @@ func isKafka(s scenario) bool {
 func (b *bench) runKafka(s scenario, table string, rows int64) (measurement, error) {
 	jsonTopic := "bench.pg_to_kafka__" + table
 	switch s.Name {
-	case "kafka_produce_loop", "kafka_consume_loop":
+	case "kafka_produce_loop", "kafka_replay_loop", "kafka_consume_loop":
 		loop, err := b.benchloop()
 		if err != nil {
 			return measurement{}, err
 		}
 		args := []string{"consume", "-topic", jsonTopic}
-		if s.Name == "kafka_produce_loop" {
-			size := envStr("BENCH_KAFKA_MSG_BYTES", "300")
+		if s.Name != "kafka_consume_loop" {
 			b.kafkaSeq++
-			args = []string{"produce", "-topic", fmt.Sprintf("bench.loop_%d_%d", os.Getpid(), b.kafkaSeq), "-size", size}
+			args = []string{"produce", "-topic", fmt.Sprintf("bench.loop_%d_%d", os.Getpid(), b.kafkaSeq)}
+			if s.Name == "kafka_replay_loop" {
+				args = append(args, "-from", jsonTopic)
+			} else {
+				args = append(args, "-size", envStr("BENCH_KAFKA_MSG_BYTES", "300"))
+			}
 		}
-		args = append(args, "-brokers", os.Getenv("DPONE_TEST_KAFKA_BROKERS"), "-n", strconv.FormatInt(rows, 10))
-		return b.measure(exec.Command(loop, args...))
+		args = append(args, "-brokers", os.Getenv("DPONE_TEST_KAFKA_BROKERS"), "-n", strconv.FormatInt(rows, 10),
+			"-broker-pid", strconv.Itoa(b.brokerPid))
+		var out bytes.Buffer
+		m, err := b.measure(exec.Command(loop, args...), &out)
+		if err != nil || s.Name != "kafka_replay_loop" {
+			return m, err
+		}
+		return timedPart(m, out.String())
 	}
 	var src, sink string
 	switch s.Name {
@@ -103,6 +122,23 @@ schemas:
 		return m, err
 	}
 	return m, b.checkRows(b.dstDSN, "bench."+s.targetTable(table), rows)
+}
+
+// timedPart replaces a replay loop's wall, client and broker CPU by its
+// timed part's (benchloop's "timed" line): loading the messages to replay
+// is not producing them.
+func timedPart(m measurement, out string) (measurement, error) {
+	for _, line := range strings.Split(out, "\n") {
+		var wall, cpu, broker float64
+		if n, _ := fmt.Sscanf(line, "timed wall_s=%g cpu_s=%g broker_cpu_s=%g", &wall, &cpu, &broker); n == 3 {
+			m.WallSecs, m.ClientCPU = wall, cpu
+			m.ServerCPU += broker - m.BrokerCPU
+			m.BrokerCPU = broker
+			m.TotalCPU = m.ClientCPU + m.ServerCPU
+			return m, nil
+		}
+	}
+	return m, fmt.Errorf("benchloop printed no timed line:\n%s", out)
 }
 
 // benchloop builds plugins/kafka/benchloop once into the work directory.

@@ -40,6 +40,9 @@ type bench struct {
 	only              []string
 	rest              *restAPI // the REST scenarios' API, once started
 	kafkaSeq          int
+	// brokerPid is the Kafka broker's pid (BENCH_KAFKA_BROKER_PID), whose
+	// CPU Kafka scenarios account for; 0: not measured.
+	brokerPid int
 	// pg is the PostgreSQL server whose CPU every run accounts for.
 	pg *pgServer
 }
@@ -77,6 +80,7 @@ func run() error {
 		return err
 	}
 	b := &bench{root: root, adminDSN: os.Getenv("DPONE_TEST_PG_DSN"), dpone: filepath.Join(root, "bin", "dpone")}
+	b.brokerPid, _ = strconv.Atoi(os.Getenv("BENCH_KAFKA_BROKER_PID"))
 	if b.adminDSN == "" {
 		return fmt.Errorf("DPONE_TEST_PG_DSN not set: run via make bench")
 	}
@@ -145,8 +149,8 @@ func run() error {
 					return fmt.Errorf("%s (%d rows, run %d): %w", s.Name, n, r+1, err)
 				}
 				m.Round = r + 1
-				fmt.Fprintf(os.Stderr, "bench: %-18s rows=%-8d run %d: %6.2fs cpu %5.1fs (client %.1f + postgres %.1f) (load %.1f) host %5.0f MB plugins %s\n",
-					s.Name, n, r+1, m.WallSecs, m.TotalCPU, m.ClientCPU, m.ServerCPU, m.Load1, m.HostPeakMB, procsLine(m.Procs))
+				fmt.Fprintf(os.Stderr, "bench: %-18s rows=%-8d run %d: %6.2fs cpu %5.1fs (client %.1f + postgres %.1f + broker %.1f) (load %.1f) host %5.0f MB plugins %s\n",
+					s.Name, n, r+1, m.WallSecs, m.TotalCPU, m.ClientCPU, m.ServerCPU-m.BrokerCPU, m.BrokerCPU, m.Load1, m.HostPeakMB, procsLine(m.Procs))
 				all[i] = append(all[i], m)
 			}
 		}

@@ -61,6 +61,12 @@ type summary struct {
 	// has one) with psql_pipe_pk, the pipe doing the same work.
 	RatioPK    float64 `json:"ratio_to_psql_pipe_pk,omitempty"`
 	CPURatioPK float64 `json:"cpu_ratio_to_psql_pipe_pk,omitempty"`
+	// BrokerCPU is the median of the Kafka broker's CPU seconds (part of
+	// ServerCPU; Kafka scenarios).
+	BrokerCPU float64 `json:"median_broker_cpu_s,omitempty"`
+	// Loops compare a Kafka scenario with the client's own loops at the
+	// same size (kafkaLoops).
+	Loops []loopRatio `json:"loop_ratios,omitempty"`
 	// ExtendShare is the median share of the target's COPY backend samples
 	// waiting on the relation extension lock (PostgreSQL sinks).
 	ExtendShare float64 `json:"median_extend_lock_share,omitempty"`
@@ -70,6 +76,20 @@ type summary struct {
 	// measurement.Failed).
 	Failed int           `json:"failed_runs,omitempty"`
 	All    []measurement `json:"runs"`
+}
+
+// loopRatio is a scenario's wall and total CPU over a client loop's.
+type loopRatio struct {
+	Loop     string  `json:"loop"`
+	Ratio    float64 `json:"ratio"`
+	CPURatio float64 `json:"cpu_ratio"`
+}
+
+// kafkaLoops are the client loops each Kafka scenario compares with.
+var kafkaLoops = map[string][]string{
+	"pg_to_kafka":      {"kafka_produce_loop", "kafka_replay_loop"},
+	"pg_to_kafka_avro": {"kafka_produce_loop", "kafka_replay_loop"},
+	"kafka_to_pg":      {"kafka_consume_loop"},
 }
 
 type scaling struct {
@@ -93,7 +113,7 @@ func median(v []float64) float64 {
 // times are medians.
 func (r *results) add(s scenario, n int64, ms []measurement) {
 	sum := summary{Scenario: s.Name, Source: s.Source, Rows: n, All: ms}
-	var walls, hcpu, pcpu, ccpu, scpu, tcpu, ext []float64
+	var walls, hcpu, pcpu, ccpu, scpu, tcpu, bcpu, ext []float64
 	peaks := map[string]float64{}
 	for _, m := range ms {
 		if m.Failed != "" {
@@ -104,7 +124,7 @@ func (r *results) add(s scenario, n int64, ms []measurement) {
 		}
 		walls, hcpu = append(walls, m.WallSecs), append(hcpu, m.HostCPU)
 		ccpu, scpu, tcpu = append(ccpu, m.ClientCPU), append(scpu, m.ServerCPU), append(tcpu, m.TotalCPU)
-		ext = append(ext, m.ExtendShare)
+		ext, bcpu = append(ext, m.ExtendShare), append(bcpu, m.BrokerCPU)
 		sum.HostPeakMB = max(sum.HostPeakMB, m.HostPeakMB)
 		total, cpu := m.HostPeakMB, 0.0
 		byName := map[string]float64{}
@@ -125,7 +145,7 @@ func (r *results) add(s scenario, n int64, ms []measurement) {
 	sum.WallSecs, sum.HostCPU, sum.PluginCPU = median(walls), median(hcpu), median(pcpu)
 	sum.MinWall, sum.MaxWall = spread(walls)
 	sum.ClientCPU, sum.ServerCPU, sum.TotalCPU = median(ccpu), median(scpu), median(tcpu)
-	sum.ExtendShare = median(ext)
+	sum.ExtendShare, sum.BrokerCPU = median(ext), median(bcpu)
 	sum.RowsPerSec = float64(n) / sum.WallSecs
 	sum.MBPerSec = float64(r.CopyBytes) * float64(n) / float64(r.Rows) / 1e6 / sum.WallSecs
 	r.Results = append(r.Results, sum)
@@ -144,6 +164,18 @@ func (r *results) finish() {
 	for _, s := range r.Results {
 		if s.Scenario == "psql_pipe_pk" {
 			pk[s.Rows], pkCPU[s.Rows] = s.WallSecs, s.TotalCPU
+		}
+	}
+	byName := map[string]summary{}
+	for _, s := range r.Results {
+		byName[fmt.Sprint(s.Scenario, "/", s.Rows)] = s
+	}
+	for i := range r.Results {
+		s := &r.Results[i]
+		for _, name := range kafkaLoops[s.Scenario] {
+			if l, ok := byName[fmt.Sprint(name, "/", s.Rows)]; ok && l.WallSecs > 0 && l.TotalCPU > 0 {
+				s.Loops = append(s.Loops, loopRatio{Loop: name, Ratio: s.WallSecs / l.WallSecs, CPURatio: s.TotalCPU / l.TotalCPU})
+			}
 		}
 	}
 	for i := range r.Results {
@@ -173,9 +205,9 @@ func (r *results) table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\ndpone bench  %s  commit %s  PostgreSQL %s  %d CPUs  median of %d interleaved runs (spread min-max)\n", r.Date, r.Commit, r.PGVersion, r.CPUs, r.Runs)
 	fmt.Fprintf(&b, "one PostgreSQL server for every scenario (the psql pipe and dpone alike): %s\n", r.PGSettings)
-	fmt.Fprintf(&b, "cpu s = every process: the command's tree (dpone host + plugins, or psql) + the PostgreSQL server (backends and background)\n")
+	fmt.Fprintf(&b, "cpu s = every process: the command's tree (dpone host + plugins, or psql) + the servers: PostgreSQL (backends and background) and, in Kafka scenarios, the broker\n")
 	fmt.Fprintf(&b, "%-18s %8s %7s %13s %10s %6s %7s %16s %6s %7s %-34s %8s %s\n", "scenario", "rows", "wall s", "spread s", "rows/s", "MB/s", "ratio",
-		"cpu s (cl+pg)", "total", "cpu x", "peak RSS MB (host, plugins)", "total MB", "")
+		"cpu s (cl+srv)", "total", "cpu x", "peak RSS MB (host, plugins)", "total MB", "")
 	for _, s := range r.Results {
 		var pl []string
 		for _, p := range s.Plugins {
@@ -192,6 +224,9 @@ func (r *results) table() string {
 		if s.Disturbed > 0 {
 			flags = append(flags, fmt.Sprintf("%d of %d runs DISTURBED", s.Disturbed, len(s.All)))
 		}
+		if s.BrokerCPU > 0 {
+			flags = append(flags, fmt.Sprintf("broker %.1f cpu-s", s.BrokerCPU))
+		}
 		if s.Failed > 0 {
 			flags = append(flags, fmt.Sprintf("%d of %d runs FAILED", s.Failed, len(s.All)))
 		}
@@ -202,6 +237,11 @@ func (r *results) table() string {
 	for _, s := range r.Results {
 		if s.RatioPK > 0 {
 			fmt.Fprintf(&b, "%-18s %8d vs psql_pipe_pk (the same primary key, built after the rows): wall %.2fx, cpu %.2fx\n", s.Scenario, s.Rows, s.RatioPK, s.CPURatioPK)
+		}
+	}
+	for _, s := range r.Results {
+		for _, l := range s.Loops {
+			fmt.Fprintf(&b, "%-18s %8d vs %s (the client's own loop): wall %.2fx, cpu %.2fx\n", s.Scenario, s.Rows, l.Loop, l.Ratio, l.CPURatio)
 		}
 	}
 	for _, s := range r.RSSScaling {

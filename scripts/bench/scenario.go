@@ -81,9 +81,13 @@ type measurement struct {
 	// wait4's rusage, which includes the children the command reaped, or
 	// the sampled sum when that is larger (children it did not wait for).
 	ClientCPU float64 `json:"client_cpu_s"`
-	// ServerCPU is the PostgreSQL server's CPU seconds over the run
-	// (backends, background processes; see cpu.go).
+	// ServerCPU is the servers' CPU seconds over the run: PostgreSQL's
+	// (backends, background processes; see cpu.go) and, in Kafka
+	// scenarios, BrokerCPU.
 	ServerCPU float64 `json:"server_cpu_s"`
+	// BrokerCPU is the Kafka broker's CPU seconds over the run (Kafka
+	// scenarios; part of ServerCPU).
+	BrokerCPU float64 `json:"broker_cpu_s,omitempty"`
 	// TotalCPU is ClientCPU + ServerCPU.
 	TotalCPU float64 `json:"total_cpu_s"`
 	// Disturbed marks a run of a round whose pipe took more than 1.3× the
@@ -289,6 +293,7 @@ func (b *bench) measure(cmd *exec.Cmd, stdout ...*bytes.Buffer) (measurement, er
 	}
 	load := load1()
 	before := b.pg.snapshot()
+	broker0, _ := readProcTimes(b.brokerPid)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return measurement{}, err
@@ -308,6 +313,10 @@ func (b *bench) measure(cmd *exec.Cmd, stdout ...*bytes.Buffer) (measurement, er
 		m.ClientCPU = max(sampled, (ps.UserTime() + ps.SystemTime()).Seconds())
 	}
 	m.ServerCPU = max(after.total-before.total, 0)
+	if broker1, ok := readProcTimes(b.brokerPid); ok && b.brokerPid != 0 {
+		m.BrokerCPU = max(broker1.self-broker0.self, 0)
+		m.ServerCPU += m.BrokerCPU
+	}
 	m.TotalCPU = m.ClientCPU + m.ServerCPU
 	if err != nil {
 		return m, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out.String())

@@ -2,20 +2,30 @@
 // scenarios: a plain confluent-kafka-go producer or consumer loop on the
 // same broker, with no dpone in between.
 //
-//	benchloop produce -brokers B -topic T -n N [-size BYTES]
-//	benchloop consume -brokers B -topic T -n N
+//	benchloop produce -brokers B -topic T -n N [-size BYTES | -from TOPIC] [-broker-pid PID]
+//	benchloop consume -brokers B -topic T -n N [-broker-pid PID]
 //
 // produce sends N messages of size bytes with an idempotent producer (the
 // settings dpone's sink uses: lz4, linger 20 ms, 1 MiB batches) and waits
-// for every delivery report; consume reads N messages read_committed from
-// the topic's earliest offsets. Each prints one line: messages, MB,
-// seconds, msgs/s, MB/s.
+// for every delivery report. With -from it sends instead the first N
+// messages of another topic (keys, values and headers as they are, e.g.
+// the ones dpone's sink published), read into memory before the clock
+// starts: the client's limit for those very messages, whose bytes do not
+// compress as a repeated pattern does. consume reads N messages
+// read_committed from the topic's earliest offsets. Each prints one line:
+// messages, MB, seconds, msgs/s, MB/s; then a line "timed wall_s=W
+// cpu_s=C broker_cpu_s=B": the timed part's wall seconds, this process's
+// CPU seconds over it (all threads, librdkafka's included) and, with
+// -broker-pid, the broker process's.
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
@@ -31,6 +41,8 @@ func main() {
 	topic := fs.String("topic", "", "topic")
 	n := fs.Int("n", 100000, "messages")
 	size := fs.Int("size", 100, "bytes per message (produce)")
+	brokerPid := fs.Int("broker-pid", 0, "the broker's pid: report its CPU seconds over the timed part")
+	from := fs.String("from", "", "produce: replay the first n messages of this topic (keys, values, headers), loaded before the clock starts")
 	_ = fs.Parse(os.Args[2:])
 	if *topic == "" || *brokers == "" {
 		fmt.Fprintln(os.Stderr, "benchloop: -brokers and -topic are required")
@@ -38,10 +50,17 @@ func main() {
 	}
 	var err error
 	var bytes int64
-	start := time.Now()
+	start, cpu0, broker0 := time.Now(), selfCPU(), procCPU(*brokerPid)
 	switch os.Args[1] {
 	case "produce":
-		bytes, err = produce(*brokers, *topic, *n, *size)
+		var msgs []*ck.Message
+		if *from != "" {
+			if msgs, err = load(*brokers, *from, *n); err != nil {
+				break
+			}
+			start, cpu0, broker0 = time.Now(), selfCPU(), procCPU(*brokerPid)
+		}
+		bytes, err = produce(*brokers, *topic, *n, *size, msgs)
 	case "consume":
 		bytes, err = consume(*brokers, *topic, *n)
 	default:
@@ -51,12 +70,42 @@ func main() {
 		fmt.Fprintln(os.Stderr, "benchloop:", err)
 		os.Exit(1)
 	}
-	secs := time.Since(start).Seconds()
+	secs, cpu, broker := time.Since(start).Seconds(), selfCPU()-cpu0, procCPU(*brokerPid)-broker0
 	mb := float64(bytes) / 1e6
 	fmt.Printf("%s %d msgs %.1f MB %.2f s %.0f msgs/s %.1f MB/s\n", os.Args[1], *n, mb, secs, float64(*n)/secs, mb/secs)
+	fmt.Printf("timed wall_s=%.3f cpu_s=%.2f broker_cpu_s=%.2f\n", secs, cpu, broker)
 }
 
-func produce(brokers, topic string, n, size int) (int64, error) {
+// selfCPU is this process's user and system CPU seconds so far.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// procCPU is a process's user and system CPU seconds so far (0 for pid 0
+// or a process gone).
+func procCPU(pid int) float64 {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (u + st) / 100 // USER_HZ
+}
+
+func produce(brokers, topic string, n, size int, msgs []*ck.Message) (int64, error) {
 	p, err := ck.NewProducer(&ck.ConfigMap{"bootstrap.servers": brokers, "enable.idempotence": true,
 		"linger.ms": 20, "batch.size": 1 << 20, "compression.type": "lz4", "queue.buffering.max.kbytes": 65536})
 	if err != nil {
@@ -90,6 +139,9 @@ func produce(brokers, topic string, n, size int) (int64, error) {
 	for i := range n {
 		m := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &topic, Partition: ck.PartitionAny},
 			Key: fmt.Appendf(nil, "%d", i), Value: value}
+		if msgs != nil {
+			m.Key, m.Value, m.Headers = msgs[i].Key, msgs[i].Value, msgs[i].Headers
+		}
 		for {
 			err := p.Produce(m, nil)
 			if err == nil {
@@ -100,7 +152,7 @@ func produce(brokers, topic string, n, size int) (int64, error) {
 			}
 			p.Flush(50)
 		}
-		bytes += int64(len(m.Key) + len(value))
+		bytes += int64(len(m.Key) + len(m.Value))
 	}
 	<-done
 	select {
@@ -112,46 +164,61 @@ func produce(brokers, topic string, n, size int) (int64, error) {
 }
 
 func consume(brokers, topic string, n int) (int64, error) {
+	var bytes int64
+	err := each(brokers, topic, n, func(m *ck.Message) { bytes += int64(len(m.Key) + len(m.Value)) })
+	return bytes, err
+}
+
+// load reads the first n messages of topic into memory.
+func load(brokers, topic string, n int) ([]*ck.Message, error) {
+	msgs := make([]*ck.Message, 0, n)
+	err := each(brokers, topic, n, func(m *ck.Message) {
+		msgs = append(msgs, &ck.Message{Key: m.Key, Value: m.Value, Headers: m.Headers})
+	})
+	return msgs, err
+}
+
+// each calls fn with the first n messages of topic, read_committed.
+func each(brokers, topic string, n int, fn func(*ck.Message)) error {
 	c, err := ck.NewConsumer(&ck.ConfigMap{"bootstrap.servers": brokers, "group.id": "benchloop",
 		"enable.auto.commit": false, "isolation.level": "read_committed", "auto.offset.reset": "earliest"})
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer c.Close()
 	md, err := c.GetMetadata(&topic, false, 10000)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	var tps []ck.TopicPartition
 	for _, p := range md.Topics[topic].Partitions {
 		tps = append(tps, ck.TopicPartition{Topic: &topic, Partition: p.ID, Offset: ck.OffsetBeginning})
 	}
 	if len(tps) == 0 {
-		return 0, fmt.Errorf("topic %s does not exist", topic)
+		return fmt.Errorf("topic %s does not exist", topic)
 	}
 	if err := c.Assign(tps); err != nil {
-		return 0, err
+		return err
 	}
-	var bytes int64
 	idle := time.Now()
 	for got := 0; got < n; {
 		switch e := c.Poll(100).(type) {
 		case *ck.Message:
 			if e.TopicPartition.Error != nil {
-				return bytes, e.TopicPartition.Error
+				return e.TopicPartition.Error
 			}
 			got++
-			bytes += int64(len(e.Key) + len(e.Value))
+			fn(e)
 			idle = time.Now()
 		case ck.Error:
 			if e.IsFatal() {
-				return bytes, e
+				return e
 			}
 		case nil:
 			if time.Since(idle) > 30*time.Second {
-				return bytes, fmt.Errorf("topic %s: %d messages, want %d (nothing more for 30 s)", topic, got, n)
+				return fmt.Errorf("topic %s: %d messages, want %d (nothing more for 30 s)", topic, got, n)
 			}
 		}
 	}
-	return bytes, nil
+	return nil
 }
