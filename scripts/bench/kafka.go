@@ -24,7 +24,8 @@ import (
 // the client nor the broker handles many bytes), the same producer sending
 // the first rows messages pg_to_kafka published (keys, values and headers
 // as they are, loaded before its clock starts: the limit for these very
-// messages), and a plain read_committed consumer of the JSON topic's first
+// messages; kafka_replay_avro_loop those of pg_to_kafka_avro), and a plain
+// read_committed consumer of the JSON topic's first
 // rows messages. The broker's CPU is measured in every Kafka scenario
 // (BENCH_KAFKA_BROKER_PID, set by scripts/bench.sh).
 var kafkaScenarios = []scenario{
@@ -33,6 +34,7 @@ var kafkaScenarios = []scenario{
 	{Name: "kafka_to_pg", Source: "kafka", Sink: "postgres"},
 	{Name: "kafka_produce_loop"},
 	{Name: "kafka_replay_loop"},
+	{Name: "kafka_replay_avro_loop"},
 	{Name: "kafka_consume_loop"},
 }
 
@@ -52,7 +54,7 @@ func isKafka(s scenario) bool {
 func (b *bench) runKafka(s scenario, table string, rows int64) (measurement, error) {
 	jsonTopic := "bench.pg_to_kafka__" + table
 	switch s.Name {
-	case "kafka_produce_loop", "kafka_replay_loop", "kafka_consume_loop":
+	case "kafka_produce_loop", "kafka_replay_loop", "kafka_replay_avro_loop", "kafka_consume_loop":
 		loop, err := b.benchloop()
 		if err != nil {
 			return measurement{}, err
@@ -61,9 +63,12 @@ func (b *bench) runKafka(s scenario, table string, rows int64) (measurement, err
 		if s.Name != "kafka_consume_loop" {
 			b.kafkaSeq++
 			args = []string{"produce", "-topic", fmt.Sprintf("bench.loop_%d_%d", os.Getpid(), b.kafkaSeq)}
-			if s.Name == "kafka_replay_loop" {
+			switch s.Name {
+			case "kafka_replay_loop":
 				args = append(args, "-from", jsonTopic)
-			} else {
+			case "kafka_replay_avro_loop":
+				args = append(args, "-from", "bench.pg_to_kafka_avro__"+table)
+			default:
 				args = append(args, "-size", envStr("BENCH_KAFKA_MSG_BYTES", "300"))
 			}
 		}
@@ -71,7 +76,7 @@ func (b *bench) runKafka(s scenario, table string, rows int64) (measurement, err
 			"-broker-pid", strconv.Itoa(b.brokerPid))
 		var out bytes.Buffer
 		m, err := b.measure(exec.Command(loop, args...), &out)
-		if err != nil || s.Name != "kafka_replay_loop" {
+		if err != nil || !strings.HasPrefix(s.Name, "kafka_replay") {
 			return m, err
 		}
 		return timedPart(m, out.String())

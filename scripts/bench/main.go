@@ -149,7 +149,7 @@ func run() error {
 					return fmt.Errorf("%s (%d rows, run %d): %w", s.Name, n, r+1, err)
 				}
 				m.Round = r + 1
-				fmt.Fprintf(os.Stderr, "bench: %-18s rows=%-8d run %d: %6.2fs cpu %5.1fs (client %.1f + postgres %.1f + broker %.1f) (load %.1f) host %5.0f MB plugins %s\n",
+				fmt.Fprintf(os.Stderr, "bench: %-22s rows=%-8d run %d: %6.2fs cpu %5.1fs (client %.1f + postgres %.1f + broker %.1f) (load %.1f) host %5.0f MB plugins %s\n",
 					s.Name, n, r+1, m.WallSecs, m.TotalCPU, m.ClientCPU, m.ServerCPU-m.BrokerCPU, m.BrokerCPU, m.Load1, m.HostPeakMB, procsLine(m.Procs))
 				all[i] = append(all[i], m)
 			}

@@ -88,7 +88,7 @@ type loopRatio struct {
 // kafkaLoops are the client loops each Kafka scenario compares with.
 var kafkaLoops = map[string][]string{
 	"pg_to_kafka":      {"kafka_produce_loop", "kafka_replay_loop"},
-	"pg_to_kafka_avro": {"kafka_produce_loop", "kafka_replay_loop"},
+	"pg_to_kafka_avro": {"kafka_produce_loop", "kafka_replay_avro_loop"},
 	"kafka_to_pg":      {"kafka_consume_loop"},
 }
 
@@ -206,7 +206,7 @@ func (r *results) table() string {
 	fmt.Fprintf(&b, "\ndpone bench  %s  commit %s  PostgreSQL %s  %d CPUs  median of %d interleaved runs (spread min-max)\n", r.Date, r.Commit, r.PGVersion, r.CPUs, r.Runs)
 	fmt.Fprintf(&b, "one PostgreSQL server for every scenario (the psql pipe and dpone alike): %s\n", r.PGSettings)
 	fmt.Fprintf(&b, "cpu s = every process: the command's tree (dpone host + plugins, or psql) + the servers: PostgreSQL (backends and background) and, in Kafka scenarios, the broker\n")
-	fmt.Fprintf(&b, "%-18s %8s %7s %13s %10s %6s %7s %16s %6s %7s %-34s %8s %s\n", "scenario", "rows", "wall s", "spread s", "rows/s", "MB/s", "ratio",
+	fmt.Fprintf(&b, "%-22s %8s %7s %13s %10s %6s %7s %16s %6s %7s %-34s %8s %s\n", "scenario", "rows", "wall s", "spread s", "rows/s", "MB/s", "ratio",
 		"cpu s (cl+srv)", "total", "cpu x", "peak RSS MB (host, plugins)", "total MB", "")
 	for _, s := range r.Results {
 		var pl []string
@@ -230,22 +230,22 @@ func (r *results) table() string {
 		if s.Failed > 0 {
 			flags = append(flags, fmt.Sprintf("%d of %d runs FAILED", s.Failed, len(s.All)))
 		}
-		fmt.Fprintf(&b, "%-18s %8d %7.2f %6.2f-%-6.2f %10.0f %6.1f %6.2fx %7.1f+%-8.1f %6.1f %6.2fx %-34s %8.0f %s\n", s.Scenario, s.Rows, s.WallSecs,
+		fmt.Fprintf(&b, "%-22s %8d %7.2f %6.2f-%-6.2f %10.0f %6.1f %6.2fx %7.1f+%-8.1f %6.1f %6.2fx %-34s %8.0f %s\n", s.Scenario, s.Rows, s.WallSecs,
 			s.MinWall, s.MaxWall, s.RowsPerSec, s.MBPerSec, s.Ratio, s.ClientCPU, s.ServerCPU, s.TotalCPU, s.CPURatio,
 			procs, s.TotalMB, strings.Join(flags, "; "))
 	}
 	for _, s := range r.Results {
 		if s.RatioPK > 0 {
-			fmt.Fprintf(&b, "%-18s %8d vs psql_pipe_pk (the same primary key, built after the rows): wall %.2fx, cpu %.2fx\n", s.Scenario, s.Rows, s.RatioPK, s.CPURatioPK)
+			fmt.Fprintf(&b, "%-22s %8d vs psql_pipe_pk (the same primary key, built after the rows): wall %.2fx, cpu %.2fx\n", s.Scenario, s.Rows, s.RatioPK, s.CPURatioPK)
 		}
 	}
 	for _, s := range r.Results {
 		for _, l := range s.Loops {
-			fmt.Fprintf(&b, "%-18s %8d vs %s (the client's own loop): wall %.2fx, cpu %.2fx\n", s.Scenario, s.Rows, l.Loop, l.Ratio, l.CPURatio)
+			fmt.Fprintf(&b, "%-22s %8d vs %s (the client's own loop): wall %.2fx, cpu %.2fx\n", s.Scenario, s.Rows, l.Loop, l.Ratio, l.CPURatio)
 		}
 	}
 	for _, s := range r.RSSScaling {
-		fmt.Fprintf(&b, "peak RSS %-18s %d rows: %.0f MB   %d rows: %.0f MB\n", s.Scenario, s.SmallRows, s.SmallMB, s.Rows, s.MB)
+		fmt.Fprintf(&b, "peak RSS %-22s %d rows: %.0f MB   %d rows: %.0f MB\n", s.Scenario, s.SmallRows, s.SmallMB, s.Rows, s.MB)
 	}
 	return b.String()
 }
