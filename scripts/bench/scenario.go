@@ -91,7 +91,8 @@ type measurement struct {
 	// TotalCPU is ClientCPU + ServerCPU.
 	TotalCPU float64 `json:"total_cpu_s"`
 	// Disturbed marks a run of a round whose pipe took more than 1.3× the
-	// fastest pipe of the benchmark run at this size: the machine was busy.
+	// fastest pipe of the benchmark run at this size, or more than 1.2×
+	// the least pipe CPU: the machine was busy (markDisturbed).
 	Disturbed bool `json:"disturbed,omitempty"`
 	// Round is the interleaved round (1-based) the run belongs to.
 	Round int `json:"round"`

@@ -7,20 +7,29 @@ import "slices"
 // machine; its runs are flagged, and ratios should be read with that.
 const disturbedFactor = 1.3
 
+// disturbedCPUFactor: a round whose pipe took more than this many times
+// the least CPU any round's pipe took (psql and PostgreSQL, the same
+// work every round) ran on a slowed machine, even when its wall time
+// stayed under disturbedFactor: on 2026-12-06 the pipe's CPU went 17.6 →
+// 22.9 → 26.0 s over three rounds while only the slowest round's wall
+// was flagged. Quiet rounds stay within about 5% of each other.
+const disturbedCPUFactor = 1.2
+
 // markDisturbed flags every run of a round whose psql pipe was slower than
-// disturbedFactor × the fastest pipe among the rounds. all[i] holds the
-// runs of sel[i], one per round, in round order.
+// disturbedFactor × the fastest pipe among the rounds, or took more than
+// disturbedCPUFactor × the least pipe CPU. all[i] holds the runs of
+// sel[i], one per round, in round order.
 func markDisturbed(sel []scenario, all [][]measurement) {
 	pi := slices.IndexFunc(sel, func(s scenario) bool { return s.Name == "psql_pipe" })
 	if pi < 0 || len(all[pi]) == 0 {
 		return
 	}
-	fastest := all[pi][0].WallSecs
+	fastest, leastCPU := all[pi][0].WallSecs, all[pi][0].TotalCPU
 	for _, m := range all[pi] {
-		fastest = min(fastest, m.WallSecs)
+		fastest, leastCPU = min(fastest, m.WallSecs), min(leastCPU, m.TotalCPU)
 	}
 	for r, m := range all[pi] {
-		if m.WallSecs <= disturbedFactor*fastest {
+		if m.WallSecs <= disturbedFactor*fastest && (leastCPU <= 0 || m.TotalCPU <= disturbedCPUFactor*leastCPU) {
 			continue
 		}
 		for i := range all {
