@@ -12,8 +12,8 @@
 # the median wall time with its spread, the CPU seconds of every process
 # (dpone host and plugins or psql, and the PostgreSQL server's backends),
 # the ratios of both to the psql pipe, peak RSS, and the rounds whose pipe
-# was slower than 1.3x the fastest one or needed more than 1.2x the least
-# pipe CPU (disturbed).
+# or keyed pipe was slower than 1.3x its fastest run or needed more than
+# 1.2x its least CPU (disturbed).
 # Kafka scenarios (scripts/bench/kafka.go) with BENCH_KAFKA=1: they start an
 # in-memory broker (scripts/kafka.sh), so keep BENCH_ROWS at 1M or less.
 set -euo pipefail

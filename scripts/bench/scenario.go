@@ -90,9 +90,9 @@ type measurement struct {
 	BrokerCPU float64 `json:"broker_cpu_s,omitempty"`
 	// TotalCPU is ClientCPU + ServerCPU.
 	TotalCPU float64 `json:"total_cpu_s"`
-	// Disturbed marks a run of a round whose pipe took more than 1.3× the
-	// fastest pipe of the benchmark run at this size, or more than 1.2×
-	// the least pipe CPU: the machine was busy (markDisturbed).
+	// Disturbed marks a run of a round whose pipe or keyed pipe took more
+	// than 1.3× its fastest run of the benchmark run at this size, or more
+	// than 1.2× its least CPU: the machine was busy (markDisturbed).
 	Disturbed bool `json:"disturbed,omitempty"`
 	// Round is the interleaved round (1-based) the run belongs to.
 	Round int `json:"round"`

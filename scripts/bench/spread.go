@@ -2,9 +2,10 @@ package main
 
 import "slices"
 
-// disturbedFactor: a round whose pipe took longer than this many times the
-// fastest pipe of the benchmark run (at the same size) ran on a busy
-// machine; its runs are flagged, and ratios should be read with that.
+// disturbedFactor: a round whose pipe (or keyed pipe, referenceScenarios)
+// took longer than this many times its fastest run in the benchmark run
+// (at the same size) ran on a busy machine; its runs are flagged, and
+// ratios should be read with that.
 const disturbedFactor = 1.3
 
 // disturbedCPUFactor: a round whose pipe took more than this many times
@@ -15,26 +16,34 @@ const disturbedFactor = 1.3
 // was flagged. Quiet rounds stay within about 5% of each other.
 const disturbedCPUFactor = 1.2
 
-// markDisturbed flags every run of a round whose psql pipe was slower than
-// disturbedFactor × the fastest pipe among the rounds, or took more than
-// disturbedCPUFactor × the least pipe CPU. all[i] holds the runs of
-// sel[i], one per round, in round order.
+// referenceScenarios are the rounds' canaries: the same work every round,
+// run at the round's start (psql_pipe) and later in it (psql_pipe_pk,
+// right before the pg_to_pg scenarios), so a machine that turns busy
+// in the middle of a round is seen too.
+var referenceScenarios = []string{"psql_pipe", "psql_pipe_pk"}
+
+// markDisturbed flags every run of a round in which a reference scenario
+// was slower than disturbedFactor × its fastest run among the rounds, or
+// took more than disturbedCPUFactor × its least CPU. all[i] holds the
+// runs of sel[i], one per round, in round order.
 func markDisturbed(sel []scenario, all [][]measurement) {
-	pi := slices.IndexFunc(sel, func(s scenario) bool { return s.Name == "psql_pipe" })
-	if pi < 0 || len(all[pi]) == 0 {
-		return
-	}
-	fastest, leastCPU := all[pi][0].WallSecs, all[pi][0].TotalCPU
-	for _, m := range all[pi] {
-		fastest, leastCPU = min(fastest, m.WallSecs), min(leastCPU, m.TotalCPU)
-	}
-	for r, m := range all[pi] {
-		if m.WallSecs <= disturbedFactor*fastest && (leastCPU <= 0 || m.TotalCPU <= disturbedCPUFactor*leastCPU) {
+	for _, name := range referenceScenarios {
+		pi := slices.IndexFunc(sel, func(s scenario) bool { return s.Name == name })
+		if pi < 0 || len(all[pi]) == 0 {
 			continue
 		}
-		for i := range all {
-			if r < len(all[i]) {
-				all[i][r].Disturbed = true
+		fastest, leastCPU := all[pi][0].WallSecs, all[pi][0].TotalCPU
+		for _, m := range all[pi] {
+			fastest, leastCPU = min(fastest, m.WallSecs), min(leastCPU, m.TotalCPU)
+		}
+		for r, m := range all[pi] {
+			if m.WallSecs <= disturbedFactor*fastest && (leastCPU <= 0 || m.TotalCPU <= disturbedCPUFactor*leastCPU) {
+				continue
+			}
+			for i := range all {
+				if r < len(all[i]) {
+					all[i][r].Disturbed = true
+				}
 			}
 		}
 	}
