@@ -72,14 +72,27 @@ func (b *bench) runKafka(s scenario, table string, rows int64) (measurement, err
 				args = append(args, "-size", envStr("BENCH_KAFKA_MSG_BYTES", "300"))
 			}
 		}
-		args = append(args, "-brokers", os.Getenv("DPONE_TEST_KAFKA_BROKERS"), "-n", strconv.FormatInt(rows, 10),
-			"-broker-pid", strconv.Itoa(b.brokerPid))
-		var out bytes.Buffer
-		m, err := b.measure(exec.Command(loop, args...), &out)
-		if err != nil || !strings.HasPrefix(s.Name, "kafka_replay") {
+		args = append(args, "-brokers", os.Getenv("DPONE_TEST_KAFKA_BROKERS"), "-n", strconv.FormatInt(rows, 10))
+		if !strings.HasPrefix(s.Name, "kafka_replay") {
+			return b.measure(exec.Command(loop, args...))
+		}
+		// A replay loop loads its messages first, says "loaded" and waits:
+		// the broker's CPU is read then, and the loop let go.
+		cmd := exec.Command(loop, append(args, "-sync")...)
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			return measurement{}, err
+		}
+		var brokerAtStart float64
+		out := &loopOutput{onLoaded: func() {
+			brokerAtStart = b.brokerCPU()
+			_, _ = stdin.Write([]byte("\n"))
+		}}
+		m, err := b.measure(cmd, out)
+		if err != nil {
 			return m, err
 		}
-		return timedPart(m, out.String())
+		return timedPart(m, out.String(), b.brokerCPU()-brokerAtStart)
 	}
 	var src, sink string
 	switch s.Name {
@@ -129,13 +142,40 @@ schemas:
 	return m, b.checkRows(b.dstDSN, "bench."+s.targetTable(table), rows)
 }
 
+// loopOutput is a replay loop's stdout: when the loop says "loaded" (its
+// messages in memory, its clock not started) onLoaded runs, once. It has
+// no ReadFrom (an embedded bytes.Buffer's would let io.Copy bypass Write).
+type loopOutput struct {
+	buf      bytes.Buffer
+	onLoaded func()
+	loaded   bool
+}
+
+func (o *loopOutput) Write(p []byte) (int, error) {
+	n, err := o.buf.Write(p)
+	if !o.loaded && bytes.Contains(o.buf.Bytes(), []byte("loaded\n")) {
+		o.loaded = true
+		o.onLoaded()
+	}
+	return n, err
+}
+
+func (o *loopOutput) String() string { return o.buf.String() }
+
+// brokerCPU is the Kafka broker's CPU seconds so far (0 when unknown).
+func (b *bench) brokerCPU() float64 {
+	t, _ := readProcTimes(b.brokerPid)
+	return t.self
+}
+
 // timedPart replaces a replay loop's wall, client and broker CPU by its
-// timed part's (benchloop's "timed" line): loading the messages to replay
-// is not producing them.
-func timedPart(m measurement, out string) (measurement, error) {
+// timed part's (benchloop's "timed" line; broker: the broker's CPU from
+// the loop's "loaded" to its end): loading the messages to replay is not
+// producing them.
+func timedPart(m measurement, out string, broker float64) (measurement, error) {
 	for _, line := range strings.Split(out, "\n") {
-		var wall, cpu, broker float64
-		if n, _ := fmt.Sscanf(line, "timed wall_s=%g cpu_s=%g broker_cpu_s=%g", &wall, &cpu, &broker); n == 3 {
+		var wall, cpu float64
+		if n, _ := fmt.Sscanf(line, "timed wall_s=%g cpu_s=%g", &wall, &cpu); n == 2 {
 			m.WallSecs, m.ClientCPU = wall, cpu
 			m.ServerCPU += broker - m.BrokerCPU
 			m.BrokerCPU = broker
@@ -146,10 +186,12 @@ func timedPart(m measurement, out string) (measurement, error) {
 	return m, fmt.Errorf("benchloop printed no timed line:\n%s", out)
 }
 
-// benchloop builds plugins/kafka/benchloop once into the work directory.
+// benchloop builds plugins/kafka/benchloop into the work directory, once
+// per bench run (go's build cache makes it quick; an older binary left in
+// the work directory is rebuilt).
 func (b *bench) benchloop() (string, error) {
 	bin := filepath.Join(b.work, "benchloop")
-	if _, err := os.Stat(bin); err == nil {
+	if b.loopBuilt {
 		return bin, nil
 	}
 	cmd := exec.Command("go", "build", "-o", bin, "./benchloop")
@@ -157,5 +199,6 @@ func (b *bench) benchloop() (string, error) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build benchloop: %w\n%s", err, out)
 	}
+	b.loopBuilt = true
 	return bin, nil
 }

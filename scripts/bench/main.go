@@ -40,6 +40,7 @@ type bench struct {
 	only              []string
 	rest              *restAPI // the REST scenarios' API, once started
 	kafkaSeq          int
+	loopBuilt         bool // benchloop built in this run
 	// brokerPid is the Kafka broker's pid (BENCH_KAFKA_BROKER_PID), whose
 	// CPU Kafka scenarios account for; 0: not measured.
 	brokerPid int

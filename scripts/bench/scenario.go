@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -279,7 +280,7 @@ defaults:
 }
 
 // measure runs cmd to completion, timing it and sampling its process tree.
-func (b *bench) measure(cmd *exec.Cmd, stdout ...*bytes.Buffer) (measurement, error) {
+func (b *bench) measure(cmd *exec.Cmd, stdout ...io.Writer) (measurement, error) {
 	var out bytes.Buffer
 	cmd.Dir, cmd.Stdout, cmd.Stderr = b.work, &out, &out
 	if len(stdout) > 0 {

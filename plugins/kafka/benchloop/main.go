@@ -2,8 +2,8 @@
 // scenarios: a plain confluent-kafka-go producer or consumer loop on the
 // same broker, with no dpone in between.
 //
-//	benchloop produce -brokers B -topic T -n N [-size BYTES | -from TOPIC] [-broker-pid PID]
-//	benchloop consume -brokers B -topic T -n N [-broker-pid PID]
+//	benchloop produce -brokers B -topic T -n N [-size BYTES | -from TOPIC [-sync]]
+//	benchloop consume -brokers B -topic T -n N
 //
 // produce sends N messages of size bytes with an idempotent producer (the
 // settings dpone's sink uses: lz4, linger 20 ms, 1 MiB batches) and waits
@@ -11,20 +11,20 @@
 // messages of another topic (keys, values and headers as they are, e.g.
 // the ones dpone's sink published), read into memory before the clock
 // starts: the client's limit for those very messages, whose bytes do not
-// compress as a repeated pattern does. consume reads N messages
-// read_committed from the topic's earliest offsets. Each prints one line:
-// messages, MB, seconds, msgs/s, MB/s; then a line "timed wall_s=W
-// cpu_s=C broker_cpu_s=B": the timed part's wall seconds, this process's
-// CPU seconds over it (all threads, librdkafka's included) and, with
-// -broker-pid, the broker process's.
+// compress as a repeated pattern does; with -sync it then prints "loaded"
+// and starts its clock when a line arrives on stdin (the caller measures
+// the broker in between). consume reads N messages read_committed from the
+// topic's earliest offsets. Each prints one line: messages, MB, seconds,
+// msgs/s, MB/s; then a line "timed wall_s=W cpu_s=C": the timed part's
+// wall seconds and this process's CPU seconds over it (all threads,
+// librdkafka's included).
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -41,7 +41,7 @@ func main() {
 	topic := fs.String("topic", "", "topic")
 	n := fs.Int("n", 100000, "messages")
 	size := fs.Int("size", 100, "bytes per message (produce)")
-	brokerPid := fs.Int("broker-pid", 0, "the broker's pid: report its CPU seconds over the timed part")
+	sync := fs.Bool("sync", false, `produce -from: print "loaded" once the messages are in memory and start on a line from stdin`)
 	from := fs.String("from", "", "produce: replay the first n messages of this topic (keys, values, headers), loaded before the clock starts")
 	_ = fs.Parse(os.Args[2:])
 	if *topic == "" || *brokers == "" {
@@ -50,7 +50,7 @@ func main() {
 	}
 	var err error
 	var bytes int64
-	start, cpu0, broker0 := time.Now(), selfCPU(), procCPU(*brokerPid)
+	start, cpu0 := time.Now(), selfCPU()
 	switch os.Args[1] {
 	case "produce":
 		var msgs []*ck.Message
@@ -58,7 +58,13 @@ func main() {
 			if msgs, err = load(*brokers, *from, *n); err != nil {
 				break
 			}
-			start, cpu0, broker0 = time.Now(), selfCPU(), procCPU(*brokerPid)
+			if *sync {
+				fmt.Println("loaded")
+				if _, err = bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+					break
+				}
+			}
+			start, cpu0 = time.Now(), selfCPU()
 		}
 		bytes, err = produce(*brokers, *topic, *n, *size, msgs)
 	case "consume":
@@ -70,10 +76,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "benchloop:", err)
 		os.Exit(1)
 	}
-	secs, cpu, broker := time.Since(start).Seconds(), selfCPU()-cpu0, procCPU(*brokerPid)-broker0
+	secs, cpu := time.Since(start).Seconds(), selfCPU()-cpu0
 	mb := float64(bytes) / 1e6
 	fmt.Printf("%s %d msgs %.1f MB %.2f s %.0f msgs/s %.1f MB/s\n", os.Args[1], *n, mb, secs, float64(*n)/secs, mb/secs)
-	fmt.Printf("timed wall_s=%.3f cpu_s=%.2f broker_cpu_s=%.2f\n", secs, cpu, broker)
+	fmt.Printf("timed wall_s=%.3f cpu_s=%.2f\n", secs, cpu)
 }
 
 // selfCPU is this process's user and system CPU seconds so far.
@@ -83,26 +89,6 @@ func selfCPU() float64 {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
-// procCPU is a process's user and system CPU seconds so far (0 for pid 0
-// or a process gone).
-func procCPU(pid int) float64 {
-	if pid == 0 {
-		return 0
-	}
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (u + st) / 100 // USER_HZ
 }
 
 func produce(brokers, topic string, n, size int, msgs []*ck.Message) (int64, error) {
