@@ -25,9 +25,9 @@ import (
 // the first rows messages pg_to_kafka published (keys, values and headers
 // as they are, loaded before its clock starts: the limit for these very
 // messages; kafka_replay_avro_loop those of pg_to_kafka_avro), and a plain
-// read_committed consumer of the JSON topic's first
-// rows messages. The broker's CPU is measured in every Kafka scenario
-// (BENCH_KAFKA_BROKER_PID, set by scripts/bench.sh).
+// read_committed consumer of the JSON topic's first rows messages. The
+// broker's CPU is measured in every Kafka scenario (BENCH_KAFKA_BROKER_PID,
+// set by scripts/bench.sh).
 var kafkaScenarios = []scenario{
 	{Name: "pg_to_kafka", Source: "postgres", Sink: "kafka"},
 	{Name: "pg_to_kafka_avro", Source: "postgres", Sink: "kafka"},
@@ -59,26 +59,25 @@ func (b *bench) runKafka(s scenario, table string, rows int64) (measurement, err
 		if err != nil {
 			return measurement{}, err
 		}
+		// The topic a replay loop sends again ("": not a replay loop).
+		from := map[string]string{"kafka_replay_loop": jsonTopic, "kafka_replay_avro_loop": "bench.pg_to_kafka_avro__" + table}[s.Name]
 		args := []string{"consume", "-topic", jsonTopic}
 		if s.Name != "kafka_consume_loop" {
 			b.kafkaSeq++
 			args = []string{"produce", "-topic", fmt.Sprintf("bench.loop_%d_%d", os.Getpid(), b.kafkaSeq)}
-			switch s.Name {
-			case "kafka_replay_loop":
-				args = append(args, "-from", jsonTopic)
-			case "kafka_replay_avro_loop":
-				args = append(args, "-from", "bench.pg_to_kafka_avro__"+table)
-			default:
+			if from != "" {
+				args = append(args, "-from", from, "-sync")
+			} else {
 				args = append(args, "-size", envStr("BENCH_KAFKA_MSG_BYTES", "300"))
 			}
 		}
 		args = append(args, "-brokers", os.Getenv("DPONE_TEST_KAFKA_BROKERS"), "-n", strconv.FormatInt(rows, 10))
-		if !strings.HasPrefix(s.Name, "kafka_replay") {
+		if from == "" {
 			return b.measure(exec.Command(loop, args...))
 		}
 		// A replay loop loads its messages first, says "loaded" and waits:
 		// the broker's CPU is read then, and the loop let go.
-		cmd := exec.Command(loop, append(args, "-sync")...)
+		cmd := exec.Command(loop, args...)
 		stdin, err := cmd.StdinPipe()
 		if err != nil {
 			return measurement{}, err
