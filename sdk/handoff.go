@@ -167,7 +167,12 @@ func (w *handoffWriter) WritePayload(data []byte, rows int64) error {
 
 func (w *handoffWriter) writeEnded() error {
 	if w.h.writeErr != nil {
-		return Errorf(CodeInternal, "the write taking handoff %s failed: %v", w.id, w.h.writeErr)
+		// The read fails because the write did: it says so with the
+		// write's code and retryability, so the host sees the same
+		// failure whichever side's error reaches it first.
+		e := Errorf(CodeOf(w.h.writeErr), "the write taking handoff %s failed: %w", w.id, w.h.writeErr)
+		e.Retryable = IsRetryable(w.h.writeErr)
+		return e
 	}
 	return Errorf(CodeInternal, "the write taking handoff %s ended before the read", w.id)
 }

@@ -122,7 +122,10 @@ func (r *relay) result() ([]string, error) {
 type handoffOutcome struct {
 	rows, handedBytes, payloadBytes int64
 	readErr, writeErr               string
-	writeRows                       int64
+	// readCode and readRetryable are the read's in-band error's.
+	readCode      connectorv1.ErrorCode
+	readRetryable bool
+	writeRows     int64
 }
 
 func handoffRun(t *testing.T, rc connectorv1.ConnectorClient, id string, closeEarly bool, cancelRead bool) handoffOutcome {
@@ -172,7 +175,7 @@ func handoffRun(t *testing.T, rc connectorv1.ConnectorClient, id string, closeEa
 			}
 		}
 		if e := m.GetError(); e != nil {
-			out.readErr = e.GetMessage()
+			out.readErr, out.readCode, out.readRetryable = e.GetMessage(), e.GetCode(), e.GetRetryable()
 		}
 	}
 	if !closeEarly {
@@ -242,6 +245,12 @@ func TestHandoffFailures(t *testing.T) {
 		out := handoffRun(t, connect(t, r), "h", false, false)
 		if !strings.Contains(out.writeErr, "sink broke") || !strings.Contains(out.readErr, "sink broke") {
 			t.Fatalf("read error %q, write error %q", out.readErr, out.writeErr)
+		}
+		// The read fails because of the write: it carries the write's
+		// code, so the host may retry a retryable sink failure whichever
+		// side's error it sees first.
+		if out.readCode != connectorv1.ErrorCode_ERROR_CODE_UNAVAILABLE || !out.readRetryable {
+			t.Fatalf("read error %q: code %v, retryable %v; want the write's UNAVAILABLE, retryable", out.readErr, out.readCode, out.readRetryable)
 		}
 	})
 	t.Run("host closes the write first", func(t *testing.T) {
