@@ -3,8 +3,6 @@ package mssql
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -293,14 +291,6 @@ func (l *load) stagingLineage(stg targetInfo) ([]string, []any, error) {
 	return names, vals, nil
 }
 
-// logInfo writes one info line to stderr in hclog's JSON format, which
-// the host shows with the plugin's name.
-func logInfo(msg string, kv ...string) {
-	line := map[string]string{"@level": "info", "@message": msg, "@module": "mssql",
-		"@timestamp": time.Now().Format("2006-01-02T15:04:05.000000Z07:00")}
-	for i := 0; i+1 < len(kv); i += 2 {
-		line[kv[i]] = kv[i+1]
-	}
-	b, _ := json.Marshal(line)
-	os.Stderr.Write(append(b, '\n'))
-}
+// logInfo writes one info line to stderr for the host's log
+// (sdk.LogStderr).
+func logInfo(msg string, kv ...string) { sdk.LogStderr(sdk.LevelInfo, "mssql", msg, kv...) }
