@@ -155,7 +155,7 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 			return err
 		}
 		if req.Mode == sdk.ModeFullRefresh {
-			if r.Snapshot, err = l.snapshotOffsets(ctx, a, tps, pr.firstOffsets()); err != nil {
+			if r.Snapshot, err = l.snapshotOffsets(ctx, a, tps, pr.firstOffsets(l.topic)); err != nil {
 				return err
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
 	"github.com/dpone-go/dpone/sdk"
 )
 
@@ -107,5 +109,55 @@ func TestSharedTarget(t *testing.T) {
 	}
 	if len(out.rows) != 3 {
 		t.Errorf("topic messages: got %d, want 3", len(out.rows))
+	}
+}
+
+// TestSnapshotAfterFenceRaisedAtCommit: a full_refresh committed by a
+// run that took the unit over (its CommitLoad raises the fence inside the
+// transaction) records where its snapshot begins in the target, not the
+// offset of the fence record it produced first: a last_snapshot read
+// sees its rows alone.
+func TestSnapshotAfterFenceRaisedAtCommit(t *testing.T) {
+	topic := testTopic("fence_snap")
+	ctx := context.Background()
+	createTestTopic(t, topic, 1)
+	cfg, _ := decodeConfig(testConfig(t))
+	adm, err := newAdmin(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adm.Close()
+	// More messages in the target's partition than the fences topic
+	// holds, so a fence record's offset lies inside the first snapshot.
+	fences, err := adm.offsets(ctx, fencesTopic, []int32{0}, ck.LatestOffsetSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]int64, fences[0]+100)
+	for i := range rows {
+		rows[i] = int64(i + 1)
+	}
+	snap := func(loadID string, gen int64) sdk.LoadRequest {
+		req := sinkLoad(t, topic, loadID, sdk.ModeFullRefresh, []string{"id"}, `{}`)
+		req.Fence = sdk.Fence{Manifest: "m", Unit: "u_" + topic, Generation: gen}
+		return req
+	}
+	first := snap("load-s1-"+topic, 1)
+	stage(t, first, rows...)
+	if _, err := New().(*Connector).CommitLoad(ctx, first, nil); err != nil {
+		t.Fatal(err)
+	}
+	second := snap("load-s2-"+topic, 1)
+	stage(t, second, 1_000_001, 1_000_002)
+	second.Fence.Generation = 2 // the run that recovers the load commits it
+	if _, err := New().(*Connector).CommitLoad(ctx, second, nil); err != nil {
+		t.Fatal(err)
+	}
+	last, err := readTopic(t, topic, `{"start":"last_snapshot"}`, sdk.ReadFull, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(last.rows) != 2 {
+		t.Errorf("last snapshot: got %d rows, want the second load's 2", len(last.rows))
 	}
 }

@@ -12,15 +12,17 @@ import (
 )
 
 // producer wraps a Producer whose delivery reports are drained in the
-// background: it keeps the first delivery error and, per partition, the
-// lowest offset delivered (where a load begins in each partition).
+// background: it keeps the first delivery error and, per topic and
+// partition, the lowest offset delivered (where a load begins in each
+// partition of its target; a fence record produced in the same
+// transaction is in another topic).
 type producer struct {
 	p    *ck.Producer
 	done chan struct{}
 
 	mu    sync.Mutex
 	err   error
-	first map[int32]int64
+	first map[topicPartition]int64
 	acked int64
 }
 
@@ -54,7 +56,7 @@ func newProducer(cfg Config, extra ck.ConfigMap) (*producer, error) {
 	if err != nil {
 		return nil, sdk.Errorf(sdk.CodeConfig, "kafka producer: %w", err)
 	}
-	pr := &producer{p: p, done: make(chan struct{}), first: map[int32]int64{}}
+	pr := &producer{p: p, done: make(chan struct{}), first: map[topicPartition]int64{}}
 	go pr.drain()
 	return pr, nil
 }
@@ -71,7 +73,7 @@ func (pr *producer) drain() {
 				}
 			} else {
 				pr.acked++
-				p, off := e.TopicPartition.Partition, int64(e.TopicPartition.Offset)
+				p, off := topicPartition{*e.TopicPartition.Topic, e.TopicPartition.Partition}, int64(e.TopicPartition.Offset)
 				if f, ok := pr.first[p]; !ok || off < f {
 					pr.first[p] = off
 				}
@@ -126,13 +128,21 @@ func (pr *producer) failed() error {
 	return pr.err
 }
 
-// firstOffsets is the lowest offset delivered per partition.
-func (pr *producer) firstOffsets() map[int32]int64 {
+// topicPartition names a partition of a topic.
+type topicPartition struct {
+	topic     string
+	partition int32
+}
+
+// firstOffsets is the lowest offset delivered per partition of topic.
+func (pr *producer) firstOffsets(topic string) map[int32]int64 {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	out := make(map[int32]int64, len(pr.first))
-	for p, o := range pr.first {
-		out[p] = o
+	out := map[int32]int64{}
+	for tp, o := range pr.first {
+		if tp.topic == topic {
+			out[tp.partition] = o
+		}
 	}
 	return out
 }
