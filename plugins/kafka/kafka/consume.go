@@ -19,7 +19,7 @@ func newConsumer(cfg Config) (*ck.Consumer, error) {
 		"isolation.level":          "read_committed",
 		"auto.offset.reset":        "earliest",
 		"enable.partition.eof":     false,
-		"fetch.wait.max.ms":        100,
+		"fetch.wait.max.ms":        10,
 	}))
 	if err != nil {
 		return nil, sdk.Errorf(sdk.CodeConfig, "kafka consumer: %w", err)
@@ -29,6 +29,13 @@ func newConsumer(cfg Config) (*ck.Consumer, error) {
 
 // positionEvery is how many messages pass between position checks.
 const positionEvery = 4096
+
+// pollMs is how long a Poll waits for a message before the read checks
+// its positions again: a partition whose range ends in a transaction
+// marker (every transactional topic: receipts, fences, the sink's
+// targets) is done only when the position passes it, which no message
+// announces, so this is the delay at the end of every such read.
+const pollMs = 5
 
 // consumeRange reads topic's partitions from the offsets in from up to
 // the end offsets in ends, calling fn for each message in order per
@@ -80,7 +87,7 @@ func consumeRange(ctx context.Context, cfg Config, topic string, from, ends, nex
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		switch e := c.Poll(100).(type) {
+		switch e := c.Poll(pollMs).(type) {
 		case *ck.Message:
 			if e.TopicPartition.Error != nil {
 				return classify(fmt.Errorf("read topic %s partition %d: %w", topic, e.TopicPartition.Partition, e.TopicPartition.Error))
