@@ -24,6 +24,11 @@ type producer struct {
 	err   error
 	first map[topicPartition]int64
 	acked int64
+	// queued counts the messages Produce took, reported those whose
+	// delivery report (success or failure) arrived; delivered gets a
+	// token after each report, for flush to wait on.
+	queued, reported int64
+	delivered        chan struct{}
 }
 
 // eventsChannelSize bounds the delivery reports waiting for drain.
@@ -56,7 +61,7 @@ func newProducer(cfg Config, extra ck.ConfigMap) (*producer, error) {
 	if err != nil {
 		return nil, sdk.Errorf(sdk.CodeConfig, "kafka producer: %w", err)
 	}
-	pr := &producer{p: p, done: make(chan struct{}), first: map[topicPartition]int64{}}
+	pr := &producer{p: p, done: make(chan struct{}), first: map[topicPartition]int64{}, delivered: make(chan struct{}, 1)}
 	go pr.drain()
 	return pr, nil
 }
@@ -67,6 +72,7 @@ func (pr *producer) drain() {
 		switch e := ev.(type) {
 		case *ck.Message:
 			pr.mu.Lock()
+			pr.reported++
 			if err := e.TopicPartition.Error; err != nil {
 				if pr.err == nil {
 					pr.err = classify(fmt.Errorf("deliver to topic %s: %w", *e.TopicPartition.Topic, err))
@@ -79,6 +85,10 @@ func (pr *producer) drain() {
 				}
 			}
 			pr.mu.Unlock()
+			select {
+			case pr.delivered <- struct{}{}:
+			default:
+			}
 		case ck.Error:
 			if e.IsFatal() {
 				pr.mu.Lock()
@@ -96,6 +106,9 @@ func (pr *producer) produce(ctx context.Context, m *ck.Message) error {
 	for {
 		err := pr.p.Produce(m, nil)
 		if err == nil {
+			pr.mu.Lock()
+			pr.queued++
+			pr.mu.Unlock()
 			return nil
 		}
 		if ke, ok := err.(ck.Error); !ok || ke.Code() != ck.ErrQueueFull {
@@ -112,14 +125,33 @@ func (pr *producer) produce(ctx context.Context, m *ck.Message) error {
 }
 
 // flush waits until every queued message is delivered or failed, and
-// returns the first delivery error.
+// returns the first delivery error. It waits on the delivery reports
+// drain counts rather than in Producer.Flush, whose event polling ends
+// up to 100 ms after the last report when drain took it (a load's few
+// flushes at its boundaries each paid that).
 func (pr *producer) flush(ctx context.Context) error {
-	for pr.p.Flush(100) > 0 {
-		if err := ctx.Err(); err != nil {
-			return err
+	// Flush(0) would return at once without asking the client to send;
+	// linger.ms bounds how long the last batch waits.
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		pr.mu.Lock()
+		pending := pr.queued - pr.reported
+		pr.mu.Unlock()
+		if pending <= 0 {
+			return pr.failed()
+		}
+		select {
+		case <-pr.delivered:
+		case <-tick.C:
+			// A fatal client error may fail no message: it stops the wait.
+			if err := pr.failed(); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
-	return pr.failed()
 }
 
 func (pr *producer) failed() error {
