@@ -15,11 +15,21 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// CommitLoad publishes the staged messages into the target topic and
-// writes the load's receipt to _dpone_loads in one producer transaction,
-// then deletes the staging topic. A load whose receipt exists is not
-// published again: CommitLoad succeeds and changes nothing.
+// CommitLoad writes the load's receipt to _dpone_loads in the transaction
+// its messages went into during Write and commits it; when the load was
+// not published during Write in this process, or that transaction was
+// given up, it publishes the staged messages into the target and writes
+// the receipt in one new transaction. Then it deletes the staging topic.
+// A load whose receipt exists is not published again: CommitLoad succeeds
+// and changes nothing.
 func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt json.RawMessage) (sdk.CommitResult, error) {
+	// The load's transaction, if this process published into it: its
+	// producer is closed however CommitLoad ends (a committed transaction
+	// is not aborted).
+	d := c.direct.take(req.LoadID)
+	if d != nil {
+		defer d.discard()
+	}
 	l, err := c.prepare(req)
 	if err != nil {
 		return sdk.CommitResult{}, err
@@ -101,7 +111,7 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 	}
 	var deleted int64
 	fault := commitFault()
-	err = l.transact(ctx, func(pr *producer) error {
+	body := func(pr *producer, fromStaging bool) error {
 		// Fencing, inside the transaction: a run that lost its unit lock
 		// finds a newer generation here, or its producer is fenced.
 		if err := l.checkFence(ctx, a, pr); err != nil {
@@ -133,18 +143,20 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 			}
 			return err
 		}
-		err := consumeRange(ctx, l.cfg, l.staging, low, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
-			if !isBundle(m) {
-				return false, publish(m.Key, m.Value, m.Headers)
+		if fromStaging {
+			err := consumeRange(ctx, l.cfg, l.staging, low, ends, map[int32]int64{}, func(m *ck.Message) (bool, error) {
+				if !isBundle(m) {
+					return false, publish(m.Key, m.Value, m.Headers)
+				}
+				err := eachBundled(m.Value, func(key, value []byte) error { return publish(key, value, headers) })
+				if errors.Is(err, errBundle) {
+					err = sdk.Errorf(sdk.CodeInternal, "load %s: staging topic %s offset %d: %w (abort the load and run again)", req.LoadID, l.staging, m.TopicPartition.Offset, err)
+				}
+				return false, err
+			})
+			if err != nil {
+				return err
 			}
-			err := eachBundled(m.Value, func(key, value []byte) error { return publish(key, value, headers) })
-			if errors.Is(err, errBundle) {
-				err = sdk.Errorf(sdk.CodeInternal, "load %s: staging topic %s offset %d: %w (abort the load and run again)", req.LoadID, l.staging, m.TopicPartition.Offset, err)
-			}
-			return false, err
-		})
-		if err != nil {
-			return err
 		}
 		if tk != nil {
 			if deleted, err = l.publishDeletes(ctx, pr, tk, st, l.headers()); err != nil {
@@ -161,9 +173,32 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 		}
 		r.CommittedAt = time.Now().UTC()
 		topic := receiptsTopic
-		return pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &topic, Partition: 0},
+		err := pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &topic, Partition: 0},
 			Key: []byte(req.LoadID), Value: receiptJSON(r)})
-	})
+		if err == nil && precommitFault() {
+			_ = pr.flush(ctx)
+			die()
+		}
+		return err
+	}
+	err = errNotDirect
+	if d != nil {
+		err = d.ready(ctx, countStaged(low, ends))
+		if err == nil {
+			r.Rows, r.Publish = d.rows, publishDuringWrite
+			if err = l.finish(ctx, d.pr, func(pr *producer) error { return body(pr, false) }); err == nil {
+				d.committed()
+			}
+		}
+		if err != nil && fallBack(err) {
+			logWarn("publishing from staging at commit", "load", req.LoadID, "reason", err.Error())
+			d.discard()
+		}
+	}
+	if err != nil && fallBack(err) {
+		r.Rows, r.Publish = 0, publishAtCommit
+		err = l.transact(ctx, func(pr *producer) error { return body(pr, true) })
+	}
 	if err != nil {
 		return sdk.CommitResult{}, err
 	}
@@ -224,11 +259,18 @@ func (l *load) transactionalID() string {
 	return "dpone-" + unsafeID.ReplaceAllString(id, "_")
 }
 
+// txnConfig is the settings of the target's transactional producer. The
+// client wants a message's delivery timeout within the transaction's.
+func (l *load) txnConfig() ck.ConfigMap {
+	ms := int(l.opts.txnTimeout / time.Millisecond)
+	return ck.ConfigMap{"transactional.id": l.transactionalID(), "transaction.timeout.ms": ms,
+		"message.timeout.ms": min(ms, int(2*l.cfg.timeout/time.Millisecond))}
+}
+
 // transact runs fn inside one transaction of the target's transactional
 // producer and commits it; on error the transaction is aborted.
 func (l *load) transact(ctx context.Context, fn func(pr *producer) error) error {
-	pr, err := newProducer(l.cfg, ck.ConfigMap{"transactional.id": l.transactionalID(),
-		"transaction.timeout.ms": 60000})
+	pr, err := newProducer(l.cfg, l.txnConfig())
 	if err != nil {
 		return err
 	}
@@ -239,6 +281,13 @@ func (l *load) transact(ctx context.Context, fn func(pr *producer) error) error 
 	if err := pr.p.BeginTransaction(); err != nil {
 		return classify(fmt.Errorf("begin transaction: %w", err))
 	}
+	return l.finish(ctx, pr, fn)
+}
+
+// finish runs fn inside pr's open transaction and commits it; on error
+// the transaction is aborted. A commit whose outcome is unknown is an
+// errOutcomeUnknown.
+func (l *load) finish(ctx context.Context, pr *producer, fn func(pr *producer) error) error {
 	if err := fn(pr); err != nil {
 		return errors.Join(err, l.abortTxn(pr))
 	}
@@ -247,9 +296,35 @@ func (l *load) transact(ctx context.Context, fn func(pr *producer) error) error 
 		if errors.As(err, &ke) && ke.TxnRequiresAbort() {
 			return errors.Join(classify(fmt.Errorf("commit transaction of load %s: %w", l.req.LoadID, err)), l.abortTxn(pr))
 		}
-		return classify(fmt.Errorf("commit transaction of load %s (outcome unknown: LoadStatus tells): %w", l.req.LoadID, err))
+		return errOutcomeUnknown{classify(fmt.Errorf("commit transaction of load %s (outcome unknown: LoadStatus tells): %w", l.req.LoadID, err))}
 	}
 	return nil
+}
+
+// errOutcomeUnknown is a commit that may or may not have happened.
+type errOutcomeUnknown struct{ error }
+
+func (e errOutcomeUnknown) Unwrap() error { return e.error }
+
+// errNotDirect: the load was not published during Write in this process.
+var errNotDirect = errors.New("not published during Write in this process")
+
+// fallBack reports whether CommitLoad may publish the load from staging
+// after err: the transaction it tried is certainly not committed (not
+// an unknown outcome) and the refusal is not one that would refuse the
+// second transaction as well (a stale fence, a configuration error).
+func fallBack(err error) bool {
+	var unknown errOutcomeUnknown
+	return !errors.As(err, &unknown) && sdk.CodeOf(err) != sdk.CodeConfig && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// countStaged is the number of messages in staging between low and ends.
+func countStaged(low, ends map[int32]int64) int64 {
+	var n int64
+	for p, e := range ends {
+		n += e - low[p]
+	}
+	return n
 }
 
 func (l *load) abortTxn(pr *producer) error {

@@ -16,13 +16,18 @@
 // last snapshot with start: last_snapshot), snapshot_diff publishes a
 // snapshot and tombstones for the keys it lacks (a compacted topic; read
 // it back with compact: true). Write stages the load's final
-// messages in a staging topic named from the load id; CommitLoad copies
-// them into the target and writes the load's receipt to _dpone_loads in one
-// producer transaction, so a read_committed consumer sees each load exactly
+// messages in a staging topic named from the load id and, in the process
+// that began the load, publishes them into the target in a transaction
+// opened at BeginLoad; CommitLoad writes the load's receipt to
+// _dpone_loads in that transaction and commits it, or, when the load was
+// not written through it, copies staging into the target and writes the
+// receipt in a new one. A read_committed consumer sees each load exactly
 // once, and any process can commit or abort a load it did not begin.
 package kafka
 
 import (
+	"io"
+
 	"github.com/dpone-go/dpone/sdk"
 )
 
@@ -37,7 +42,11 @@ var sinkModes = []string{sdk.ModeFullRefresh, sdk.ModeAppend, sdk.ModeSnapshotDi
 const strategyOffset = "offset"
 
 // Connector is the Kafka source and destination.
-type Connector struct{}
+type Connector struct {
+	// direct holds the transactions of the loads this process publishes
+	// during Write (direct.go).
+	direct directLoads
+}
 
 var (
 	_ sdk.Source          = (*Connector)(nil)
@@ -45,7 +54,15 @@ var (
 	_ sdk.Checker         = (*Connector)(nil)
 	_ sdk.LoadStatuser    = (*Connector)(nil)
 	_ sdk.StreamDescriber = (*Connector)(nil)
+	_ io.Closer           = (*Connector)(nil)
 )
+
+// Close aborts the transactions of loads this process began and did not
+// commit or abort (the host is done with it).
+func (c *Connector) Close() error {
+	c.direct.discardAll()
+	return nil
+}
 
 // New returns a Kafka connector.
 func New() sdk.Connector { return &Connector{} }

@@ -33,6 +33,9 @@ type receipt struct {
 	Snapshot    map[string]int64 `json:"snapshot,omitempty"`
 	Receipt     json.RawMessage  `json:"receipt,omitempty"`
 	CommittedAt time.Time        `json:"committed_at"`
+	// Publish is how the messages entered the committed transaction:
+	// during_write or at_commit (direct.go).
+	Publish string `json:"publish,omitempty"`
 }
 
 // receipts is what receiptsTopic holds, read_committed.

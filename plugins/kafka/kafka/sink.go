@@ -44,6 +44,22 @@ type sinkOptions struct {
 	// a broker far away on a slow network (staging holds ~3x the bytes
 	// uncompressed). The target's messages are always lz4.
 	StagingCompression string `json:"staging_compression" doc:"compression of the staging topic: none (default), lz4, zstd, gzip or snappy (for a broker across a slow network)"`
+	// Publish is when the messages reach the target's transaction:
+	// during_write (auto's choice except for snapshot_diff) publishes
+	// them while Write stages them, in a transaction CommitLoad commits;
+	// at_commit publishes them in CommitLoad, from staging. Either way
+	// read_committed consumers see the load at the commit, exactly once
+	// (direct.go, docs/guarantees.md).
+	Publish string `json:"publish" doc:"when messages enter the target's transaction: auto (default: during_write, at_commit for snapshot_diff), during_write or at_commit"`
+	// TransactionTimeout is the producer's transaction.timeout.ms: an
+	// open transaction of a crashed run holds read_committed consumers of
+	// the target back for at most this long. A load publishing during
+	// Write that writes for longer than three quarters of it publishes at
+	// commit instead. At least the connection's timeout, at most the
+	// broker's transaction.max.timeout.ms.
+	TransactionTimeout string `json:"transaction_timeout" doc:"the transactions' timeout (default 60s or the connection's timeout if longer; at most the broker's transaction.max.timeout.ms): a crashed run's open transaction holds read_committed consumers back at most this long"`
+
+	txnTimeout time.Duration
 }
 
 // load is a checked LoadRequest.
@@ -115,6 +131,32 @@ func (c *Connector) prepare(req sdk.LoadRequest) (*load, error) {
 	if err := l.checkDiff(st); err != nil {
 		return nil, err
 	}
+	// The client refuses a transaction timeout under its socket timeout
+	// (the connection's timeout).
+	l.opts.txnTimeout = max(60*time.Second, cfg.timeout)
+	if v := l.opts.TransactionTimeout; v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < cfg.timeout {
+			return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: transaction_timeout %q: want a duration no shorter than the connection's timeout (%s), such as 60s or 15m", v, cfg.timeout)
+		}
+		l.opts.txnTimeout = d
+	}
+	switch l.opts.Publish {
+	case "", publishAuto:
+		l.opts.Publish = publishDuringWrite
+		if req.Mode == sdk.ModeSnapshotDiff {
+			l.opts.Publish = publishAtCommit
+		}
+	case publishDuringWrite:
+		if req.Mode == sdk.ModeSnapshotDiff {
+			// Its commit reads the target to the end, which an open
+			// transaction of its own would hold back.
+			return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: publish during_write cannot serve snapshot_diff (its commit reads the target to its end first): use auto or at_commit")
+		}
+	case publishAtCommit:
+	default:
+		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: publish %q: want auto, during_write or at_commit", l.opts.Publish)
+	}
 	return l, nil
 }
 
@@ -148,11 +190,18 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 		return "", err
 	}
 	defer a.Close()
-	if !*l.cfg.CreateTopics {
-		if _, found, err := a.partitions(ctx, l.topic); err != nil {
-			return "", err
-		} else if !found {
+	if _, found, err := a.partitions(ctx, l.topic); err != nil {
+		return "", err
+	} else if !found {
+		if !*l.cfg.CreateTopics {
 			return "", sdk.Errorf(sdk.CodeConfig, "target topic %s does not exist and create_topics is false: create it, or set create_topics: true", l.topic)
+		}
+		// Publishing during Write needs the target now (a producer would
+		// wait for a missing topic's metadata); at commit it is made then.
+		if l.publishesDuringWrite() {
+			if err := a.createTopic(ctx, l.topic, l.cfg.TopicPartitions); err != nil {
+				return "", err
+			}
 		}
 	}
 	if err := l.raiseFence(ctx, a); err != nil {
@@ -171,14 +220,21 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 	if err := a.createTopic(ctx, l.staging, 1); err != nil {
 		return "", err
 	}
+	if l.publishesDuringWrite() {
+		if d := l.beginDirect(ctx); d != nil {
+			c.direct.put(d)
+		}
+	}
 	return l.staging, nil
 }
 
 // Write encodes the records as the target's final messages (key, JSON,
 // Avro or Protobuf value with the lineage columns) and produces them to
-// the staging topic in bundles (stage.go) with an idempotent producer; it
-// returns once every bundle is acknowledged.
-func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (sdk.WriteResult, error) {
+// the staging topic in bundles (stage.go) with an idempotent producer,
+// and into the target within the load's transaction when this process
+// began the load and publishes during Write (direct.go); it returns once
+// every bundle is acknowledged.
+func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.RecordReader) (res sdk.WriteResult, err error) {
 	l, err := c.prepare(req)
 	if err != nil {
 		return sdk.WriteResult{}, err
@@ -207,19 +263,71 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 		return sdk.WriteResult{}, err
 	}
 	defer pr.close()
+	// The load's transaction, when this Write publishes into it.
+	var d *directLoad
+	var bundles int64
+	if l.publishesDuringWrite() {
+		if d = c.direct.get(req.LoadID); d != nil && d.startWrite() {
+			defer func() { d.endWrite(err, res.Rows, bundles) }()
+		} else {
+			d = nil
+		}
+	}
+	// Two stages: this goroutine encodes the rows into bundles, a
+	// publisher produces them (the client's work per message costs about
+	// as much as the encoding, so each gets a core).
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	full, free := make(chan []byte, 4), make(chan []byte, 6)
+	published := make(chan error, 1)
+	go func() {
+		n, err := l.publish(wctx, pr, d, full, free)
+		bundles = n
+		if err != nil {
+			cancel()
+		}
+		published <- err
+	}()
+	res, err = l.encode(wctx, records, full, free)
+	close(full)
+	if perr := <-published; perr != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		err = perr
+	}
+	if err != nil {
+		return res, err
+	}
+	if err := pr.flush(ctx); err != nil {
+		return res, fmt.Errorf("stage load %s: %w", req.LoadID, err)
+	}
+	return res, nil
+}
+
+// encode renders the records' rows as the target's messages (key and
+// value) into bundles, sends each full bundle on full (taking buffers
+// from free) and the last one before it returns.
+func (l *load) encode(ctx context.Context, records sdk.RecordReader, full chan<- []byte, free <-chan []byte) (sdk.WriteResult, error) {
 	var res sdk.WriteResult
 	var enc *rowEncoder
 	var regEnc valueEncoder
 	var encSchema *arrow.Schema
 	var b bundle
 	var key, value []byte
-	flush := func() error {
+	send := func() error {
 		if b.n == 0 {
 			return nil
 		}
-		m := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.staging, Partition: 0}, Value: b.buf, Headers: stagingHeaders}
-		b.reset()
-		return pr.produce(ctx, m)
+		select {
+		case full <- b.buf:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		select {
+		case buf := <-free:
+			b.buf, b.n = buf[:0], 0
+		default:
+			b.buf, b.n = make([]byte, 0, bundleBytes), 0
+		}
+		return nil
 	}
 	for {
 		rec, err := records.Next()
@@ -245,14 +353,14 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 				value, err = enc.value(value[:0], rec, i)
 			}
 			if err != nil {
-				return res, sdk.Errorf(sdk.CodeData, "load %s: %w", req.LoadID, err)
+				return res, sdk.Errorf(sdk.CodeData, "load %s: %w", l.req.LoadID, err)
 			}
 			key, err = enc.key(key, rec, i, value)
 			if err != nil {
-				return res, sdk.Errorf(sdk.CodeData, "load %s: key: %w", req.LoadID, err)
+				return res, sdk.Errorf(sdk.CodeData, "load %s: key: %w", l.req.LoadID, err)
 			}
 			if !b.fits(key, value) {
-				if err := flush(); err != nil {
+				if err := send(); err != nil {
 					return res, err
 				}
 			}
@@ -261,13 +369,47 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 		}
 		res.Rows += rec.NumRows()
 	}
-	if err := flush(); err != nil {
-		return res, err
+	return res, send()
+}
+
+// publish produces every bundle from full to staging and, with d, its
+// messages into the load's transaction (giving the transaction up on the
+// first failure there: staging still gets the load), returning each
+// buffer to free. It returns the number of bundles produced and the first
+// staging error, after which it only drains full.
+func (l *load) publish(ctx context.Context, pr *producer, d *directLoad, full <-chan []byte, free chan<- []byte) (int64, error) {
+	var n int64
+	var err error
+	fault, published := commitFault(), 0
+	msg := &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.topic, Partition: ck.PartitionAny}, Headers: l.headers()}
+	for buf := range full {
+		if err == nil {
+			// Produce copies the bundle and every message.
+			err = pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &l.staging, Partition: 0}, Value: buf, Headers: stagingHeaders})
+			n++
+		}
+		if err == nil && d != nil {
+			perr := eachBundled(buf, func(key, value []byte) error {
+				msg.Key, msg.Value = key, value
+				if err := d.publish(ctx, msg); err != nil {
+					return err
+				}
+				if published++; published == fault {
+					_ = d.pr.flush(ctx)
+					die()
+				}
+				return nil
+			})
+			if d.checkDeadline(time.Now()); perr != nil || d.broken.Load() != nil {
+				d = nil
+			}
+		}
+		select {
+		case free <- buf:
+		default:
+		}
 	}
-	if err := pr.flush(ctx); err != nil {
-		return res, fmt.Errorf("stage load %s: %w", req.LoadID, err)
-	}
-	return res, nil
+	return n, err
 }
 
 // newRowEncoder is the load's JSON value and key encoder for records of
