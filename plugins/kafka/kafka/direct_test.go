@@ -271,6 +271,9 @@ func TestPublishFallsBack(t *testing.T) {
 		if err := c.AbortLoad(ctx, req); err != nil {
 			t.Fatal(err)
 		}
+		if d := c.direct.get(req.LoadID); d != nil {
+			t.Error("AbortLoad left the load's transaction to the process")
+		}
 		expectOnce(t, topic)
 		if st, err := c.LoadStatus(ctx, req); err != nil || st != sdk.LoadUnknown {
 			t.Errorf("LoadStatus after AbortLoad: got %v (%v), want unknown", st, err)

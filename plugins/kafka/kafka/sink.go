@@ -455,9 +455,13 @@ func (l *load) headers() []ck.Header {
 	return h
 }
 
-// AbortLoad aborts any transaction a crashed CommitLoad of the target
-// left open and deletes the staging topic; it is idempotent.
+// AbortLoad aborts the transaction this process published the load into
+// during Write and any a crashed process left open, and deletes the
+// staging topic; it is idempotent.
 func (c *Connector) AbortLoad(ctx context.Context, req sdk.LoadRequest) error {
+	if d := c.direct.take(req.LoadID); d != nil {
+		d.discard()
+	}
 	l, err := c.prepare(req)
 	if err != nil {
 		return err
