@@ -74,19 +74,29 @@ func (b *bench) findPostmaster() (*pgServer, error) {
 	return &pgServer{postmaster: t.ppid}, nil
 }
 
-// snapshot is the server's CPU seconds so far (see the comment above).
+// snapshot is the server's CPU seconds so far (see the comment above). A
+// child reaped between reading the postmaster and listing its children
+// would be in neither, so the postmaster is read again after the children
+// and the snapshot retaken when its reaped-children time moved.
 func (p *pgServer) snapshot() serverCPU {
 	if p == nil {
 		return serverCPU{}
 	}
 	var s serverCPU
-	if t, ok := readProcTimes(p.postmaster); ok {
-		s.total = t.self + t.reapedSub
-	}
-	for _, c := range descendants(p.postmaster)[1:] {
-		if t, ok := readProcTimes(c); ok {
-			s.total += t.self + t.reapedSub
-			s.children++
+	for range 100 {
+		t0, ok := readProcTimes(p.postmaster)
+		if !ok {
+			return serverCPU{}
+		}
+		s = serverCPU{total: t0.self + t0.reapedSub}
+		for _, c := range descendants(p.postmaster)[1:] {
+			if t, ok := readProcTimes(c); ok {
+				s.total += t.self + t.reapedSub
+				s.children++
+			}
+		}
+		if t1, ok := readProcTimes(p.postmaster); ok && t1.reapedSub == t0.reapedSub {
+			break
 		}
 	}
 	return s
