@@ -270,18 +270,33 @@ func (l *load) txnConfig() ck.ConfigMap {
 // transact runs fn inside one transaction of the target's transactional
 // producer and commits it; on error the transaction is aborted.
 func (l *load) transact(ctx context.Context, fn func(pr *producer) error) error {
+	pr, err := l.transactKeep(ctx, fn)
+	if pr != nil {
+		pr.close()
+	}
+	return err
+}
+
+// transactKeep is transact returning the producer after a commit, ready
+// for another transaction; the caller closes it.
+func (l *load) transactKeep(ctx context.Context, fn func(pr *producer) error) (*producer, error) {
 	pr, err := newProducer(l.cfg, l.txnConfig())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer pr.close()
 	if err := pr.p.InitTransactions(ctx); err != nil {
-		return classify(fmt.Errorf("init transactions of %s: %w", l.transactionalID(), err))
+		pr.close()
+		return nil, classify(fmt.Errorf("init transactions of %s: %w", l.transactionalID(), err))
 	}
 	if err := pr.p.BeginTransaction(); err != nil {
-		return classify(fmt.Errorf("begin transaction: %w", err))
+		pr.close()
+		return nil, classify(fmt.Errorf("begin transaction: %w", err))
 	}
-	return l.finish(ctx, pr, fn)
+	if err := l.finish(ctx, pr, fn); err != nil {
+		pr.close()
+		return nil, err
+	}
+	return pr, nil
 }
 
 // finish runs fn inside pr's open transaction and commits it; on error

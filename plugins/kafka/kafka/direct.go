@@ -58,26 +58,32 @@ func (l *load) publishesDuringWrite() bool {
 	return l.opts.Publish == publishDuringWrite
 }
 
-// beginDirect opens the load's publishing transaction. It returns nil,
-// and the load publishes at commit, when the transaction cannot begin.
-func (l *load) beginDirect(ctx context.Context) *directLoad {
-	pr, err := newProducer(l.cfg, l.txnConfig())
-	if err != nil {
-		logWarn("publishing at commit instead of during Write", "load", l.req.LoadID, "reason", err.Error())
+// beginDirect opens the load's publishing transaction, on pr when
+// given (the producer that raised the fence, its transaction committed:
+// a second InitTransactions right after that commit could wait for the
+// coordinator to finish it), else on a new producer. It returns nil, and
+// the load publishes at commit, when the transaction cannot begin; pr is
+// then closed.
+func (l *load) beginDirect(ctx context.Context, pr *producer) *directLoad {
+	giveUp := func(reason string) *directLoad {
+		if pr != nil {
+			pr.close()
+		}
+		logWarn("publishing at commit instead of during Write", "load", l.req.LoadID, "reason", reason)
 		return nil
 	}
 	start := time.Now()
-	if err := pr.p.InitTransactions(ctx); err != nil {
-		pr.close()
-		logWarn("publishing at commit instead of during Write", "load", l.req.LoadID,
-			"reason", fmt.Sprintf("init transactions of %s: %v", l.transactionalID(), err))
-		return nil
+	if pr == nil {
+		var err error
+		if pr, err = newProducer(l.cfg, l.txnConfig()); err != nil {
+			return giveUp(err.Error())
+		}
+		if err := pr.p.InitTransactions(ctx); err != nil {
+			return giveUp(fmt.Sprintf("init transactions of %s: %v", l.transactionalID(), err))
+		}
 	}
 	if err := pr.p.BeginTransaction(); err != nil {
-		pr.close()
-		logWarn("publishing at commit instead of during Write", "load", l.req.LoadID,
-			"reason", fmt.Sprintf("begin transaction: %v", err))
-		return nil
+		return giveUp(fmt.Sprintf("begin transaction: %v", err))
 	}
 	return &directLoad{pr: pr, loadID: l.req.LoadID, timeout: l.cfg.timeout,
 		deadline: start.Add(time.Duration(float64(l.opts.txnTimeout) * directShare))}

@@ -81,13 +81,24 @@ func (l *load) checkFence(ctx context.Context, a *admin, pr *producer) error {
 // transaction of its own (BeginLoad, LoadStatus); a higher fence is a
 // stale error. Without a fence in the request it does nothing.
 func (l *load) raiseFence(ctx context.Context, a *admin) error {
+	pr, err := l.raiseFenceKeep(ctx, a)
+	if pr != nil {
+		pr.close()
+	}
+	return err
+}
+
+// raiseFenceKeep is raiseFence returning the transactional producer it
+// used, ready for the load's next transaction (nil without a fence). The
+// caller closes it.
+func (l *load) raiseFenceKeep(ctx context.Context, a *admin) (*producer, error) {
 	if !l.req.Fence.Set() {
-		return nil
+		return nil, nil
 	}
 	if err := a.createTopicWith(ctx, fencesTopic, 1, compacted); err != nil {
-		return err
+		return nil, err
 	}
-	return l.transact(ctx, func(pr *producer) error {
+	return l.transactKeep(ctx, func(pr *producer) error {
 		if err := l.checkFence(ctx, a, pr); err != nil {
 			return err
 		}

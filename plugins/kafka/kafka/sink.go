@@ -204,8 +204,18 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 			}
 		}
 	}
-	if err := l.raiseFence(ctx, a); err != nil {
+	// Publishing during Write, the fence's producer opens the load's
+	// transaction after it.
+	fencer, err := l.raiseFenceKeep(ctx, a)
+	if err != nil {
 		return "", err
+	}
+	if fencer != nil {
+		defer func() {
+			if fencer != nil {
+				fencer.close()
+			}
+		}()
 	}
 	rc, err := readReceipts(ctx, l.cfg, a)
 	if err != nil {
@@ -221,7 +231,9 @@ func (c *Connector) BeginLoad(ctx context.Context, req sdk.LoadRequest) (string,
 		return "", err
 	}
 	if l.publishesDuringWrite() {
-		if d := l.beginDirect(ctx); d != nil {
+		d := l.beginDirect(ctx, fencer)
+		fencer = nil // beginDirect closes it or keeps it
+		if d != nil {
 			c.direct.put(d)
 		}
 	}
