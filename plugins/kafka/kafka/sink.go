@@ -37,13 +37,14 @@ type sinkOptions struct {
 	// KeyFormat renders the unique_key as the message key: string
 	// (default), json, bytes or avro (key.go).
 	KeyFormat string `json:"key_format" doc:"message key encoding: string (default), json, bytes or avro"`
-	// StagingCompression compresses the staging topic's bundles: none
-	// (default: the bundles live only until CommitLoad, and compressing
-	// them cost about a tenth of the sink's CPU, a compression in Write
-	// and a decompression in CommitLoad), or lz4, zstd, gzip, snappy for
-	// a broker far away on a slow network (staging holds ~3x the bytes
-	// uncompressed). The target's messages are always lz4.
-	StagingCompression string `json:"staging_compression" doc:"compression of the staging topic: none (default), lz4, zstd, gzip or snappy (for a broker across a slow network)"`
+	// StagingCompression compresses the staging topic's bundles: lz4
+	// (default: a load publishing during Write only compresses them, and
+	// the broker takes a third of the bytes: 1M JSON rows loaded in
+	// 5.1-5.6 s against 6.1-6.8 uncompressed, with less CPU in the client
+	// and half in the broker), none (a load published at commit
+	// decompresses them again), zstd, gzip or snappy. The target's
+	// messages are always lz4.
+	StagingCompression string `json:"staging_compression" doc:"compression of the staging topic: lz4 (default), none, zstd, gzip or snappy"`
 	// Publish is when the messages reach the target's transaction:
 	// during_write (auto's choice except for snapshot_diff) publishes
 	// them while Write stages them, in a transaction CommitLoad commits;
@@ -116,7 +117,7 @@ func (c *Connector) prepare(req sdk.LoadRequest) (*load, error) {
 	}
 	switch l.opts.StagingCompression {
 	case "":
-		l.opts.StagingCompression = "none"
+		l.opts.StagingCompression = "lz4"
 	case "none", "lz4", "zstd", "gzip", "snappy":
 	default:
 		return nil, sdk.Errorf(sdk.CodeConfig, "kafka sink options: staging_compression %q: want none, lz4, zstd, gzip or snappy", l.opts.StagingCompression)

@@ -58,9 +58,9 @@ func TestBundleFrames(t *testing.T) {
 // TestWriteStagesBundles: Write stages a load of many rows as a few
 // bundle messages (not one message per row), and CommitLoad publishes
 // one message per row with its key and the load's headers; with the
-// staging uncompressed (default) and compressed (staging_compression).
+// staging compressed by lz4 (default), uncompressed and by zstd.
 func TestWriteStagesBundles(t *testing.T) {
-	for _, opts := range []string{`{}`, `{"staging_compression":"zstd"}`} {
+	for _, opts := range []string{`{}`, `{"staging_compression":"none"}`, `{"staging_compression":"zstd"}`} {
 		t.Run(opts, func(t *testing.T) { testWriteStagesBundles(t, opts) })
 	}
 }
