@@ -18,20 +18,21 @@ import (
 // receiptOf is the committed receipt of a load, nil without one.
 func receiptOf(t *testing.T, loadID string) *receipt {
 	t.Helper()
-	cfg, err := decodeConfig(testConfig(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newAdmin(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	cfg, a := testAdmin(t)
 	rc, err := readReceipts(context.Background(), cfg, a)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rc.byLoad[loadID]
+}
+
+// expectPublish checks that a load's receipt says it was published
+// want (during_write or at_commit).
+func expectPublish(t *testing.T, loadID, want string) {
+	t.Helper()
+	if r := receiptOf(t, loadID); r == nil || r.Publish != want {
+		t.Errorf("receipt: got %+v, want publish %s", r, want)
+	}
 }
 
 // expectOnce checks that a read_committed read of topic sees exactly
@@ -188,9 +189,7 @@ func TestPublishFallsBack(t *testing.T) {
 			t.Errorf("rows inserted: got %d, want 3", n)
 		}
 		expectOnce(t, topic, 1, 2, 3)
-		if r := receiptOf(t, req.LoadID); r == nil || r.Publish != publishAtCommit {
-			t.Errorf("receipt: got %+v, want publish at_commit", r)
-		}
+		expectPublish(t, req.LoadID, publishAtCommit)
 		// The dead writer's transaction was aborted, not committed.
 		if _, err := writer.CommitLoad(ctx, req, nil); err != nil {
 			t.Errorf("the old writer's CommitLoad of a committed load: %v", err)
@@ -209,9 +208,7 @@ func TestPublishFallsBack(t *testing.T) {
 		other.Close()
 		commit(t, c, req)
 		expectOnce(t, topic, 1, 2, 3, 4)
-		if r := receiptOf(t, req.LoadID); r == nil || r.Publish != publishAtCommit {
-			t.Errorf("receipt: got %+v, want publish at_commit", r)
-		}
+		expectPublish(t, req.LoadID, publishAtCommit)
 	})
 	t.Run("a Write failed", func(t *testing.T) {
 		topic := testTopic("direct_failed")
@@ -227,9 +224,7 @@ func TestPublishFallsBack(t *testing.T) {
 		}
 		// The host aborts such a load; were it committed, it is staging's.
 		commit(t, c, req)
-		if r := receiptOf(t, req.LoadID); r == nil || r.Publish != publishAtCommit {
-			t.Errorf("receipt: got %+v, want publish at_commit", r)
-		}
+		expectPublish(t, req.LoadID, publishAtCommit)
 		out, err := readTopic(t, topic, `{}`, sdk.ReadFull, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -257,9 +252,7 @@ func TestPublishFallsBack(t *testing.T) {
 		}
 		commit(t, c, req)
 		expectOnce(t, topic, 1, 2)
-		if r := receiptOf(t, req.LoadID); r == nil || r.Publish != publishAtCommit {
-			t.Errorf("receipt: got %+v, want publish at_commit", r)
-		}
+		expectPublish(t, req.LoadID, publishAtCommit)
 	})
 	t.Run("aborted", func(t *testing.T) {
 		topic := testTopic("direct_abort")

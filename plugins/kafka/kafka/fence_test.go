@@ -63,12 +63,7 @@ func TestFenceRefusesStaleCommit(t *testing.T) {
 	if _, err := c.CommitLoad(ctx, nofence, nil); err != nil {
 		t.Errorf("commit without a fence: %v", err)
 	}
-	cfg, _ := decodeConfig(testConfig(t))
-	adm, err := newAdmin(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer adm.Close()
+	cfg, adm := testAdmin(t)
 	rc, err := readReceipts(ctx, cfg, adm)
 	if err != nil {
 		t.Fatal(err)
@@ -121,12 +116,7 @@ func TestSnapshotAfterFenceRaisedAtCommit(t *testing.T) {
 	topic := testTopic("fence_snap")
 	ctx := context.Background()
 	createTestTopic(t, topic, 1)
-	cfg, _ := decodeConfig(testConfig(t))
-	adm, err := newAdmin(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer adm.Close()
+	_, adm := testAdmin(t)
 	// More messages in the target's partition than the fences topic
 	// holds, so a fence record's offset lies inside the first snapshot.
 	fences, err := adm.offsets(ctx, fencesTopic, []int32{0}, ck.LatestOffsetSpec)

@@ -47,8 +47,9 @@ type testMessage struct {
 	Headers   map[string]string
 }
 
-// createTestTopic creates topic with n partitions.
-func createTestTopic(t testing.TB, topic string, n int) {
+// testAdmin is the test broker's config and an admin client on it,
+// closed when the test ends.
+func testAdmin(t testing.TB) (Config, *admin) {
 	t.Helper()
 	cfg, err := decodeConfig(testConfig(t))
 	if err != nil {
@@ -58,7 +59,14 @@ func createTestTopic(t testing.TB, topic string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	t.Cleanup(a.Close)
+	return cfg, a
+}
+
+// createTestTopic creates topic with n partitions.
+func createTestTopic(t testing.TB, topic string, n int) {
+	t.Helper()
+	_, a := testAdmin(t)
 	if err := a.createTopic(context.Background(), topic, n); err != nil {
 		t.Fatal(err)
 	}

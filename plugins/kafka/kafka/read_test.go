@@ -311,12 +311,7 @@ func TestReadCommitToGroup(t *testing.T) {
 // groupOffsets lists group's committed offsets of topic.
 func groupOffsets(t *testing.T, group, topic string) map[int32]int64 {
 	t.Helper()
-	cfg, _ := decodeConfig(testConfig(t))
-	a, err := newAdmin(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	_, a := testAdmin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	res, err := a.ac.ListConsumerGroupOffsets(ctx, []ck.ConsumerGroupTopicPartitions{{Group: group}})

@@ -16,15 +16,7 @@ import (
 // time).
 func TestReceiptsSinceStaging(t *testing.T) {
 	ctx := context.Background()
-	cfg, err := decodeConfig(testConfig(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newAdmin(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	cfg, a := testAdmin(t)
 	topic := testTopic("receipts") // the shape of _dpone_loads, for this test alone
 	if err := a.createTopicWith(ctx, topic, 1, compacted); err != nil {
 		t.Fatal(err)
