@@ -111,11 +111,25 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 	}
 	var deleted int64
 	fault := commitFault()
+	// recheck: a transaction of this load may have committed (a failed
+	// commit of unknown outcome in the writing process); this one's
+	// InitTransactions resolved it, and the receipts say which way.
+	var recheck bool
+	var meanwhile *receipt
 	body := func(pr *producer, fromStaging bool) error {
 		// Fencing, inside the transaction: a run that lost its unit lock
 		// finds a newer generation here, or its producer is fenced.
 		if err := l.checkFence(ctx, a, pr); err != nil {
 			return err
+		}
+		if recheck {
+			rc, err := readReceiptsSince(ctx, l.cfg, a, since)
+			if err != nil {
+				return err
+			}
+			if meanwhile = rc.byLoad[req.LoadID]; meanwhile != nil {
+				return errCommittedMeanwhile
+			}
 		}
 		var tk *targetKeys
 		if req.Mode == sdk.ModeSnapshotDiff {
@@ -190,14 +204,21 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 				d.committed()
 			}
 		}
-		if err != nil && fallBack(err) {
+		// A stale fence or a configuration error would refuse the next
+		// transaction as well; anything else publishes from staging.
+		if err != nil && sdk.CodeOf(err) != sdk.CodeConfig && ctx.Err() == nil {
 			logWarn("publishing from staging at commit", "load", req.LoadID, "reason", err.Error())
 			d.discard()
+			var unknown errOutcomeUnknown
+			recheck, err = errors.As(err, &unknown), errNotDirect
 		}
 	}
-	if err != nil && fallBack(err) {
+	if errors.Is(err, errNotDirect) {
 		r.Rows, r.Publish = 0, publishAtCommit
 		err = l.transact(ctx, func(pr *producer) error { return body(pr, true) })
+		if errors.Is(err, errCommittedMeanwhile) {
+			r.Rows, err = meanwhile.Rows, nil
+		}
 	}
 	if err != nil {
 		return sdk.CommitResult{}, err
@@ -324,14 +345,9 @@ func (e errOutcomeUnknown) Unwrap() error { return e.error }
 // errNotDirect: the load was not published during Write in this process.
 var errNotDirect = errors.New("not published during Write in this process")
 
-// fallBack reports whether CommitLoad may publish the load from staging
-// after err: the transaction it tried is certainly not committed (not
-// an unknown outcome) and the refusal is not one that would refuse the
-// second transaction as well (a stale fence, a configuration error).
-func fallBack(err error) bool {
-	var unknown errOutcomeUnknown
-	return !errors.As(err, &unknown) && sdk.CodeOf(err) != sdk.CodeConfig && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
-}
+// errCommittedMeanwhile: the receipt of the load turned up once the
+// transaction of a failed commit of unknown outcome was resolved.
+var errCommittedMeanwhile = errors.New("the load's earlier commit went through")
 
 // countStaged is the number of messages in staging between low and ends.
 func countStaged(low, ends map[int32]int64) int64 {

@@ -254,6 +254,28 @@ func TestPublishFallsBack(t *testing.T) {
 		expectOnce(t, topic, 1, 2)
 		expectPublish(t, req.LoadID, publishAtCommit)
 	})
+	t.Run("fenced", func(t *testing.T) {
+		topic := testTopic("direct_fenced")
+		req := sinkLoad(t, topic, "load-dfe-"+topic, sdk.ModeAppend, []string{"id"}, `{}`)
+		c := New().(*Connector)
+		defer c.Close()
+		begin(t, c, req)
+		write(t, c, req, 1, 2, 3)
+		// Another producer of the unit's transactional id (a recovering
+		// run) fences the writer's and aborts its transaction.
+		l, err := c.prepare(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.fenceTransactions(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := commit(t, c, req); n != 3 {
+			t.Errorf("rows inserted: got %d, want 3", n)
+		}
+		expectOnce(t, topic, 1, 2, 3)
+		expectPublish(t, req.LoadID, publishAtCommit)
+	})
 	t.Run("aborted", func(t *testing.T) {
 		topic := testTopic("direct_abort")
 		req := sinkLoad(t, topic, "load-da-"+topic, sdk.ModeAppend, []string{"id"}, `{}`)
