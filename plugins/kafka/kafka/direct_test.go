@@ -144,6 +144,45 @@ func TestPublishDuringWrite(t *testing.T) {
 	}
 }
 
+// TestPublishDuringConcurrentWrites: Writes running at once (a source
+// read in partitions) publish into the one transaction of their process;
+// its commit holds every row once.
+func TestPublishDuringConcurrentWrites(t *testing.T) {
+	topic := testTopic("direct_concurrent")
+	req := sinkLoad(t, topic, "load-dcw-"+topic, sdk.ModeAppend, []string{"id"}, `{}`)
+	c := New().(*Connector)
+	defer c.Close()
+	begin(t, c, req)
+	const writers, per = 4, 3000
+	errs := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			ids := make([]int64, per)
+			for i := range ids {
+				ids[i] = int64(w*per + i)
+			}
+			rec := sinkRecord(ids...)
+			defer rec.Release()
+			_, err := c.Write(context.Background(), req, &records{rec: rec})
+			errs <- err
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := commit(t, c, req); n != writers*per {
+		t.Errorf("rows inserted: got %d, want %d", n, writers*per)
+	}
+	want := make([]int64, writers*per)
+	for i := range want {
+		want[i] = int64(i)
+	}
+	expectOnce(t, topic, want...)
+	expectPublish(t, req.LoadID, publishDuringWrite)
+}
+
 // slowRecords yields one record, then waits before the end.
 type slowRecords struct {
 	records
