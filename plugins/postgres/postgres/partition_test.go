@@ -201,6 +201,11 @@ func TestSnapshotLease(t *testing.T) {
 	if s.open(id) {
 		t.Fatal("coordinator still open after its lease")
 	}
+	// end drops the coordinator from the map before it closes the
+	// connection (in the lease timer's goroutine): the close follows.
+	for !conn.IsClosed() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if !conn.IsClosed() {
 		t.Error("coordinator connection not closed after its lease")
 	}
