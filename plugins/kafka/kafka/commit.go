@@ -195,7 +195,7 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 		}
 		return err
 	}
-	err = errNotDirect
+	fromStaging := d == nil
 	if d != nil {
 		err = d.ready(ctx, countStaged(low, ends))
 		if err == nil {
@@ -206,14 +206,14 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 		}
 		// A stale fence or a configuration error would refuse the next
 		// transaction as well; anything else publishes from staging.
-		if err != nil && sdk.CodeOf(err) != sdk.CodeConfig && ctx.Err() == nil {
+		if fromStaging = err != nil && sdk.CodeOf(err) != sdk.CodeConfig && ctx.Err() == nil; fromStaging {
 			logWarn("publishing from staging at commit", "load", req.LoadID, "reason", err.Error())
 			d.discard()
 			var unknown errOutcomeUnknown
-			recheck, err = errors.As(err, &unknown), errNotDirect
+			recheck = errors.As(err, &unknown)
 		}
 	}
-	if errors.Is(err, errNotDirect) {
+	if fromStaging {
 		r.Rows, r.Publish = 0, publishAtCommit
 		err = l.transact(ctx, func(pr *producer) error { return body(pr, true) })
 		if errors.Is(err, errCommittedMeanwhile) {
@@ -341,9 +341,6 @@ func (l *load) finish(ctx context.Context, pr *producer, fn func(pr *producer) e
 type errOutcomeUnknown struct{ error }
 
 func (e errOutcomeUnknown) Unwrap() error { return e.error }
-
-// errNotDirect: the load was not published during Write in this process.
-var errNotDirect = errors.New("not published during Write in this process")
 
 // errCommittedMeanwhile: the receipt of the load turned up once the
 // transaction of a failed commit of unknown outcome was resolved.

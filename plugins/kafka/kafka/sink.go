@@ -335,11 +335,11 @@ func (l *load) encode(ctx context.Context, records sdk.RecordReader, full chan<-
 			return ctx.Err()
 		}
 		select {
-		case buf := <-free:
-			b.buf, b.n = buf[:0], 0
+		case b.buf = <-free:
 		default:
-			b.buf, b.n = make([]byte, 0, bundleBytes), 0
+			b.buf = make([]byte, 0, bundleBytes)
 		}
+		b.reset()
 		return nil
 	}
 	for {
