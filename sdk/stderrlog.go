@@ -1,31 +1,35 @@
 package sdk
 
 import (
-	"encoding/json"
+	"io"
 	"os"
-	"time"
+
+	"github.com/hashicorp/go-hclog"
 )
 
-// LogStderr writes one line to the plugin's stderr in hclog's JSON format,
-// which the host logs at level with the plugin's name (a plain line would
-// be debug only). Use it where no RecordWriter is at hand: a destination's
-// BeginLoad, Write or CommitLoad. module names the plugin; kv are key and
-// value pairs added to the line.
+// LogStderr writes one line to the plugin's stderr in hclog's JSON format
+// (as Serve's logger does), which the host logs at level with the
+// plugin's name (a plain line would be debug only). Use it where no
+// RecordWriter is at hand: a destination's BeginLoad, Write or
+// CommitLoad. module names the plugin; kv are key and value pairs added
+// to the line.
 func LogStderr(level LogLevel, module, msg string, kv ...string) {
-	name := "info"
+	logTo(os.Stderr, level, module, msg, kv...)
+}
+
+func logTo(w io.Writer, level LogLevel, module, msg string, kv ...string) {
+	hl := hclog.Info
 	switch level {
 	case LevelDebug:
-		name = "debug"
+		hl = hclog.Debug
 	case LevelWarn:
-		name = "warn"
+		hl = hclog.Warn
 	case LevelError:
-		name = "error"
+		hl = hclog.Error
 	}
-	line := map[string]string{"@level": name, "@message": msg, "@module": module,
-		"@timestamp": time.Now().Format("2006-01-02T15:04:05.000000Z07:00")}
-	for i := 0; i+1 < len(kv); i += 2 {
-		line[kv[i]] = kv[i+1]
+	args := make([]any, len(kv))
+	for i, v := range kv {
+		args[i] = v
 	}
-	b, _ := json.Marshal(line)
-	os.Stderr.Write(append(b, '\n'))
+	hclog.New(&hclog.LoggerOptions{Name: module, Output: w, JSONFormat: true, Level: hclog.Trace}).Log(hl, msg, args...)
 }
