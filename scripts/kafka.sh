@@ -15,7 +15,10 @@
 # DIR defaults to .dpone/test-kafka. No Kafka broker package exists on these
 # machines; kfake speaks the real wire protocol (produce, consumer groups,
 # committed offsets, idempotent and transactional producers), so librdkafka
-# (confluent-kafka-go) talks to it as to a real broker. Data lives in memory.
+# (confluent-kafka-go) talks to it as to a real broker. Data lives in memory;
+# with DPONE_KAFKA_DATA=1 topics live in segment files under DIR/data (the
+# page cache holds them, as a real broker's), emptied at start and stop:
+# scripts/bench.sh uses it (millions of messages).
 set -euo pipefail
 export GOTOOLCHAIN=go1.27.3
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,9 +35,10 @@ start)
     addr=$(cat "$dir/addr")
   else
     : > "$dir/broker.log"   # exists before the loop below reads it (set -e)
+    rm -rf "$dir/data"
     reg=-registry
     [ -n "${DPONE_KAFKA_SASL:-}${DPONE_KAFKA_TLS:-}" ] && reg=
-    setsid "$bin" -partitions "${DPONE_KAFKA_PARTITIONS:-3}" ${DPONE_KAFKA_SASL:+-sasl "$DPONE_KAFKA_SASL"} ${DPONE_KAFKA_TLS:+-tls "$dir"} $reg >"$dir/broker.log" 2>&1 < /dev/null &
+    setsid "$bin" -partitions "${DPONE_KAFKA_PARTITIONS:-3}" ${DPONE_KAFKA_SASL:+-sasl "$DPONE_KAFKA_SASL"} ${DPONE_KAFKA_TLS:+-tls "$dir"} $reg ${DPONE_KAFKA_DATA:+-data "$dir/data"} >"$dir/broker.log" 2>&1 < /dev/null &
     echo $! > "$dir/pid"
     addr=""
     for _ in $(seq 1 100); do
@@ -58,6 +62,7 @@ stop)
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$dir/pid" "$dir/addr" "$dir/registry" "$dir/ca.pem"
+    rm -rf "$dir/data"
   fi
   ;;
 *) echo "usage: scripts/kafka.sh start|stop [DIR]" >&2; exit 2 ;;

@@ -11,8 +11,8 @@ import (
 )
 
 // Kafka scenarios run when scripts/bench.sh started a Kafka broker
-// (BENCH_KAFKA=1: scripts/kafka.sh, franz-go's kfake, which keeps every
-// message in memory, so keep BENCH_ROWS at 1M or less). In order, per run:
+// (BENCH_KAFKA=1: scripts/kafka.sh, franz-go's kfake, keeping topics in
+// segment files on disk as a real broker does). In order, per run:
 // pg_to_kafka publishes bench_src as a JSON full_refresh snapshot to topic
 // bench.pg_to_kafka__<table>; pg_to_kafka_avro the same as Avro through
 // the broker's test Schema Registry; kafka_to_pg reads the last snapshot
