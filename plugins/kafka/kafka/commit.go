@@ -185,6 +185,9 @@ func (c *Connector) CommitLoad(ctx context.Context, req sdk.LoadRequest, rcpt js
 				return err
 			}
 		}
+		if beforeReceipt != nil {
+			beforeReceipt()
+		}
 		r.CommittedAt = time.Now().UTC()
 		topic := receiptsTopic
 		err := pr.produce(ctx, &ck.Message{TopicPartition: ck.TopicPartition{Topic: &topic, Partition: 0},
@@ -305,19 +308,48 @@ func (l *load) transactKeep(ctx context.Context, fn func(pr *producer) error) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := pr.p.InitTransactions(ctx); err != nil {
+	if err := l.initTransactions(ctx, pr); err != nil {
 		pr.close()
-		return nil, classify(fmt.Errorf("init transactions of %s: %w", l.transactionalID(), err))
+		return nil, err
 	}
+	began := time.Now()
 	if err := pr.p.BeginTransaction(); err != nil {
 		pr.close()
 		return nil, classify(fmt.Errorf("begin transaction: %w", err))
 	}
 	if err := l.finish(ctx, pr, fn); err != nil {
 		pr.close()
-		return nil, err
+		return nil, l.pastTimeout(began, err)
 	}
 	return pr, nil
+}
+
+// initTransactions initializes pr's transactions (fencing older producers
+// of the unit's transactional id). A broker that refuses the transaction
+// timeout is a CONFIG error naming the option.
+func (l *load) initTransactions(ctx context.Context, pr *producer) error {
+	err := pr.p.InitTransactions(ctx)
+	if err == nil {
+		return nil
+	}
+	var ke ck.Error
+	if errors.As(err, &ke) && ke.Code() == ck.ErrInvalidTransactionTimeout {
+		return sdk.Errorf(sdk.CodeConfig, "the broker refuses transaction_timeout %s, above its transaction.max.timeout.ms: set the kafka sink option transaction_timeout no higher than that, or raise the broker's transaction.max.timeout.ms: %w", l.opts.txnTimeout, err)
+	}
+	return classify(fmt.Errorf("init transactions of %s: %w", l.transactionalID(), err))
+}
+
+// pastTimeout names transaction_timeout in the error of a transaction
+// that was open longer than it: the broker aborted it (and fenced its
+// producer), whatever the client reported. The load stays committable
+// with a longer timeout (its staging is kept).
+func (l *load) pastTimeout(began time.Time, err error) error {
+	open := time.Since(began)
+	if open < l.opts.txnTimeout || errors.Is(err, errCommittedMeanwhile) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return sdk.Errorf(sdk.CodeConfig, "load %s: its transaction was open %s, longer than transaction_timeout (%s), and the broker aborted it: raise the kafka sink option transaction_timeout (up to the broker's transaction.max.timeout.ms) to publish loads this large: %w",
+		l.req.LoadID, open.Round(time.Millisecond), l.opts.txnTimeout, err)
 }
 
 // finish runs fn inside pr's open transaction and commits it; on error
@@ -336,6 +368,10 @@ func (l *load) finish(ctx context.Context, pr *producer, fn func(pr *producer) e
 	}
 	return nil
 }
+
+// beforeReceipt, when set (by tests), runs in CommitLoad's transaction
+// after the load's messages and before its receipt.
+var beforeReceipt func()
 
 // errOutcomeUnknown is a commit that may or may not have happened.
 type errOutcomeUnknown struct{ error }

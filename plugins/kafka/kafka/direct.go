@@ -9,6 +9,8 @@ import (
 	"time"
 
 	ck "github.com/confluentinc/confluent-kafka-go/v2/kafka"
+
+	"github.com/dpone-go/dpone/sdk"
 )
 
 // Publishing during Write. A load's messages go to its staging topic in
@@ -63,14 +65,15 @@ func (l *load) publishesDuringWrite() bool {
 // a second InitTransactions right after that commit could wait for the
 // coordinator to finish it), else on a new producer. It returns nil, and
 // the load publishes at commit, when the transaction cannot begin; pr is
-// then closed.
-func (l *load) beginDirect(ctx context.Context, pr *producer) *directLoad {
-	giveUp := func(reason string) *directLoad {
+// then closed. A configuration the broker refuses (which publishing at
+// commit would meet too) is an error.
+func (l *load) beginDirect(ctx context.Context, pr *producer) (*directLoad, error) {
+	giveUp := func(reason string) (*directLoad, error) {
 		if pr != nil {
 			pr.close()
 		}
 		logWarn("publishing at commit instead of during Write", "load", l.req.LoadID, "reason", reason)
-		return nil
+		return nil, nil
 	}
 	start := time.Now()
 	if pr == nil {
@@ -78,15 +81,20 @@ func (l *load) beginDirect(ctx context.Context, pr *producer) *directLoad {
 		if pr, err = newProducer(l.cfg, l.txnConfig()); err != nil {
 			return giveUp(err.Error())
 		}
-		if err := pr.p.InitTransactions(ctx); err != nil {
-			return giveUp(fmt.Sprintf("init transactions of %s: %v", l.transactionalID(), err))
+		if err := l.initTransactions(ctx, pr); err != nil {
+			if sdk.CodeOf(err) == sdk.CodeConfig {
+				// At commit the same transaction would be refused.
+				pr.close()
+				return nil, err
+			}
+			return giveUp(err.Error())
 		}
 	}
 	if err := pr.p.BeginTransaction(); err != nil {
 		return giveUp(fmt.Sprintf("begin transaction: %v", err))
 	}
 	return &directLoad{pr: pr, loadID: l.req.LoadID, timeout: l.cfg.timeout,
-		deadline: start.Add(time.Duration(float64(l.opts.txnTimeout) * directShare))}
+		deadline: start.Add(time.Duration(float64(l.opts.txnTimeout) * directShare))}, nil
 }
 
 // errDirectBroken is what a Write's publishing gets once the transaction
