@@ -274,13 +274,7 @@ func TestPublishFallsBack(t *testing.T) {
 	})
 	t.Run("past the transaction's window", func(t *testing.T) {
 		topic := testTopic("direct_slow")
-		req := sinkLoad(t, topic, "load-ds-"+topic, sdk.ModeAppend, []string{"id"}, `{"transaction_timeout":"3s"}`)
-		var cfg map[string]any
-		if err := json.Unmarshal(req.Config, &cfg); err != nil {
-			t.Fatal(err)
-		}
-		cfg["timeout"] = "2s"
-		req.Config, _ = json.Marshal(cfg)
+		req := withTimeout(t, sinkLoad(t, topic, "load-ds-"+topic, sdk.ModeAppend, []string{"id"}, `{"transaction_timeout":"3s"}`), "2s")
 		c := New().(*Connector)
 		defer c.Close()
 		begin(t, c, req)

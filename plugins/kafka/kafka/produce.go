@@ -23,7 +23,6 @@ type producer struct {
 	mu    sync.Mutex
 	err   error
 	first map[topicPartition]int64
-	acked int64
 	// queued counts the messages Produce took, reported those whose
 	// delivery report (success or failure) arrived; delivered gets a
 	// token after each report, for flush to wait on.
@@ -78,7 +77,6 @@ func (pr *producer) drain() {
 					pr.err = classify(fmt.Errorf("deliver to topic %s: %w", *e.TopicPartition.Topic, err))
 				}
 			} else {
-				pr.acked++
 				p, off := topicPartition{*e.TopicPartition.Topic, e.TopicPartition.Partition}, int64(e.TopicPartition.Offset)
 				if f, ok := pr.first[p]; !ok || off < f {
 					pr.first[p] = off

@@ -55,6 +55,18 @@ func sinkLoad(t *testing.T, topic, loadID, mode string, key []string, opts strin
 			RunIDColumn: "_dpone_run_id", LoadedAtColumn: "_dpone_loaded_at"}}}
 }
 
+// withTimeout sets req's connection timeout.
+func withTimeout(t *testing.T, req sdk.LoadRequest, timeout string) sdk.LoadRequest {
+	t.Helper()
+	var cfg map[string]any
+	if err := json.Unmarshal(req.Config, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg["timeout"] = timeout
+	req.Config, _ = json.Marshal(cfg)
+	return req
+}
+
 // stage begins a load and writes ids into it.
 func stage(t *testing.T, req sdk.LoadRequest, ids ...int64) {
 	t.Helper()

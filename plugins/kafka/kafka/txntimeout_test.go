@@ -2,25 +2,12 @@ package kafka
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dpone-go/dpone/sdk"
 )
-
-// withTimeouts sets the connection's timeout of req.
-func withTimeouts(t *testing.T, req sdk.LoadRequest, conn string) sdk.LoadRequest {
-	t.Helper()
-	var cfg map[string]any
-	if err := json.Unmarshal(req.Config, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	cfg["timeout"] = conn
-	req.Config, _ = json.Marshal(cfg)
-	return req
-}
 
 // TestTransactionTimeoutDefault: a load may publish for as long as the
 // broker's default transaction.max.timeout.ms (15 minutes) allows; the
@@ -42,7 +29,7 @@ func TestTransactionTimeoutDefault(t *testing.T) {
 func TestTransactionTimedOut(t *testing.T) {
 	topic := testTopic("txn_timeout")
 	ctx := context.Background()
-	req := withTimeouts(t, sinkLoad(t, topic, "load-tt-"+topic, sdk.ModeAppend, []string{"id"},
+	req := withTimeout(t, sinkLoad(t, topic, "load-tt-"+topic, sdk.ModeAppend, []string{"id"},
 		`{"transaction_timeout":"2s","publish":"at_commit"}`), "2s")
 	stage(t, req, 1, 2, 3)
 	beforeReceipt = func() { time.Sleep(3500 * time.Millisecond) }
