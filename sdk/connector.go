@@ -172,6 +172,12 @@ type LoadRequest struct {
 	// nil when the manifest sets none; sent only to a Destination that
 	// lists its type in Spec.StagingTypes.
 	Staging *Staging
+	// Writers is how many Write streams the host opens for the load at
+	// once (one per parallel partition); 0 when it does not say (hosts
+	// before protocol v1.5). A hint for a faster path when it is 1: a
+	// load must stay correct whatever it says, and Write may still be
+	// called again (a run resuming a load).
+	Writers int
 }
 
 // WriteResult reports what Write staged.

@@ -396,7 +396,7 @@ func schemaLoad(req *connectorv1.ApplySchemaRequest) (LoadRequest, error) {
 // load must stay abortable whatever its options.
 func loadRequest(cfg []byte, loadID string, b *connectorv1.BeginLoadRequest, lenient bool) (LoadRequest, error) {
 	lr := LoadRequest{Config: cfg, LoadID: loadID, Target: tableRef(b.GetTarget()), Mode: b.GetMode(),
-		UniqueKey: b.GetUniqueKey(), Fence: fenceOf(b)}
+		UniqueKey: b.GetUniqueKey(), Fence: fenceOf(b), Writers: int(b.GetWriters())}
 	load, own, err := loadOptions(b)
 	if err != nil && !lenient {
 		return lr, err

@@ -33,6 +33,9 @@ type BeginLoad struct {
 	// Staging is the unit's object-storage staging area (sink.staging),
 	// nil when it has none.
 	Staging *Staging
+	// Writers is how many Write streams the run opens for the load at
+	// once, one per partition of its read (protocol v1.5); 0: not said.
+	Writers int
 }
 
 // Staging is an object-storage staging area: where a sink that loads

@@ -62,7 +62,7 @@ func (q *quarantineLoad) start(ctx context.Context, s *arrow.Schema) error {
 	}
 	q.r.rep.DDL = append(q.r.rep.DDL, ddl...)
 	loadID := q.r.rep.LoadID + "_q"
-	q.begin = &catalog.BeginLoad{ConfigJSON: q.cfg, LoadID: loadID, Target: q.table, Schema: sm}
+	q.begin = &catalog.BeginLoad{ConfigJSON: q.cfg, LoadID: loadID, Target: q.table, Schema: sm, Writers: 1}
 	// Quarantined rows carry their run id in their own columns: no lineage.
 	if err := v1convert.ApplyLoad(loadopts.Load{Mode: "incremental_append"}, q.begin, q.spec.Capabilities.TypedOptions); err != nil {
 		return err

@@ -171,6 +171,7 @@ func (r *unitRun) execute(ctx context.Context, p *plan.Unit) (err error) {
 	loadID := state.NewLoadID(e.runID, u.ID)
 	begin := p.BeginFor(loadID)
 	begin.PayloadFormat = format
+	begin.Writers = len(streams) // one Write stream per partition, at once
 	r.fence(begin)
 	r.rep.LoadID = loadID
 	// Record the load before anything is staged: a crash from here on

@@ -83,6 +83,9 @@ type load struct {
 	aborted   bool
 	replace   bool   // full_refresh: the commit replaces the target's rows
 	format    string // the native payload format BeginLoadPayload accepted
+	// writers is what BeginLoad said of the load's Write streams
+	// (protocol v1.5), writes how many were opened.
+	writers, writes int
 }
 
 // Fake is an in-memory source and sink. Configure its exported fields

@@ -36,7 +36,10 @@ func (f *Fake) BeginLoad(_ context.Context, req *catalog.BeginLoad) (string, err
 	if !f.created[t] {
 		return "", f.violate("BeginLoad %s into %s before its DDL created it", id, t)
 	}
-	f.loads[id] = &load{table: t, begun: true, replace: req.Mode == "full_refresh"}
+	if req.Writers < 1 {
+		return "", f.violate("BeginLoad %s says %d Write streams: the host says how many it opens (protocol v1.5)", id, req.Writers)
+	}
+	f.loads[id] = &load{table: t, begun: true, replace: req.Mode == "full_refresh", writers: req.Writers}
 	return "_stg_" + id, nil
 }
 
@@ -53,7 +56,12 @@ func (f *Fake) Write(_ context.Context, h *catalog.BeginLoad) (run.WriteStream, 
 		return nil, f.violate("Write to load %s before BeginLoad", h.LoadID)
 	case l.committed || l.aborted:
 		return nil, f.violate("Write to load %s after it ended", h.LoadID)
+	case h.Writers != l.writers:
+		return nil, f.violate("Write to load %s says %d Write streams, its BeginLoad %d", h.LoadID, h.Writers, l.writers)
+	case l.writes == l.writers:
+		return nil, f.violate("Write stream %d to load %s, which BeginLoad said has %d", l.writes+1, h.LoadID, l.writers)
 	}
+	l.writes++
 	l.openWrite++
 	return &writeStream{f: f, id: h.LoadID}, nil
 }

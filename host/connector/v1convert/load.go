@@ -19,7 +19,8 @@ func WireBegin(b *catalog.BeginLoad) *connectorv1.BeginLoadRequest {
 	return &connectorv1.BeginLoadRequest{ConfigJson: b.ConfigJSON, LoadId: b.LoadID, Target: WireTable(b.Target),
 		Schema: WireSchema(b.Schema), Mode: b.Mode, UniqueKey: b.UniqueKey, OptionsJson: b.OptionsJSON,
 		Load: wireLoadOptions(b.Load), FenceGeneration: b.FenceGeneration, ManifestId: b.ManifestID,
-		UnitId: b.UnitID, SharedTarget: b.SharedTarget, PayloadFormat: b.PayloadFormat, Staging: wireStaging(b.Staging)}
+		UnitId: b.UnitID, SharedTarget: b.SharedTarget, PayloadFormat: b.PayloadFormat, Staging: wireStaging(b.Staging),
+		Writers: int32(b.Writers)}
 }
 
 // Begin converts a v1 BeginLoad request.
@@ -30,7 +31,8 @@ func Begin(b *connectorv1.BeginLoadRequest) *catalog.BeginLoad {
 	return &catalog.BeginLoad{ConfigJSON: b.GetConfigJson(), LoadID: b.GetLoadId(), Target: Table(b.GetTarget()),
 		Schema: Schema(b.GetSchema()), Mode: b.GetMode(), UniqueKey: b.GetUniqueKey(), OptionsJSON: b.GetOptionsJson(),
 		Load: loadOptions(b.GetLoad()), FenceGeneration: b.GetFenceGeneration(), ManifestID: b.GetManifestId(),
-		UnitID: b.GetUnitId(), SharedTarget: b.GetSharedTarget(), PayloadFormat: b.GetPayloadFormat(), Staging: staging(b.GetStaging())}
+		UnitID: b.GetUnitId(), SharedTarget: b.GetSharedTarget(), PayloadFormat: b.GetPayloadFormat(), Staging: staging(b.GetStaging()),
+		Writers: int(b.GetWriters())}
 }
 
 func wireStaging(s *catalog.Staging) *connectorv1.Staging {

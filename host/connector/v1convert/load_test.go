@@ -25,7 +25,7 @@ func fullBegin() *connectorv1.BeginLoadRequest {
 				TrackedColumns: []string{"a", "b"}, ValidFromColumn: "vf", ValidToColumn: "vt", IsCurrentColumn: "cur", HardDeletes: "close"}},
 		FenceGeneration: 3, ManifestId: "m", UnitId: "s.t", SharedTarget: true, PayloadFormat: "pg-binary-copy",
 		Staging: &connectorv1.Staging{Type: "s3", Bucket: "b", Prefix: "p", Keep: true, Endpoint: "http://127.0.0.1:1", Region: "r",
-			CredentialsJson: []byte(`{"access_key_id":"k"}`)}}
+			CredentialsJson: []byte(`{"access_key_id":"k"}`)}, Writers: 2}
 }
 
 // TestBeginRoundTrip: every field of a v1 BeginLoadRequest survives the

@@ -2744,7 +2744,15 @@ type BeginLoadRequest struct {
 	PayloadFormat string `protobuf:"bytes,40,opt,name=payload_format,json=payloadFormat,proto3" json:"payload_format,omitempty"`
 	// Object-storage staging (50-59): the unit's sink.staging block; absent
 	// when the manifest sets none (the sink stages in its own way).
-	Staging       *Staging `protobuf:"bytes,50,opt,name=staging,proto3" json:"staging,omitempty"`
+	Staging *Staging `protobuf:"bytes,50,opt,name=staging,proto3" json:"staging,omitempty"`
+	// v1.5: how many Write streams the host opens for this load, at once
+	// (one per parallel partition of the read); 0 when the caller does not
+	// say (hosts before v1.5). A hint: a sink may take a faster path for a
+	// load written by one stream (the PostgreSQL sink copies into an empty
+	// staging table with FREEZE), but must load every row exactly once
+	// whatever the count, and Write may still be called again (a run
+	// resuming a load).
+	Writers       int32 `protobuf:"varint,60,opt,name=writers,proto3" json:"writers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2875,6 +2883,13 @@ func (x *BeginLoadRequest) GetStaging() *Staging {
 		return x.Staging
 	}
 	return nil
+}
+
+func (x *BeginLoadRequest) GetWriters() int32 {
+	if x != nil {
+		return x.Writers
+	}
+	return 0
 }
 
 // Staging is an object-storage staging area (manifest sink.staging). A
@@ -4079,7 +4094,7 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\n" +
 	"partitions\x18\x01 \x03(\fR\n" +
 	"partitions\x12/\n" +
-	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xa9\x04\n" +
+	"\x05error\x18\x0f \x01(\v2\x19.dpone.connector.v1.ErrorR\x05error\"\xc3\x04\n" +
 	"\x10BeginLoadRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12\x17\n" +
@@ -4097,7 +4112,8 @@ const file_dpone_connector_v1_connector_proto_rawDesc = "" +
 	"\aunit_id\x18  \x01(\tR\x06unitId\x12#\n" +
 	"\rshared_target\x18! \x01(\bR\fsharedTarget\x12%\n" +
 	"\x0epayload_format\x18( \x01(\tR\rpayloadFormat\x125\n" +
-	"\astaging\x182 \x01(\v2\x1b.dpone.connector.v1.StagingR\astaging\"\xc0\x01\n" +
+	"\astaging\x182 \x01(\v2\x1b.dpone.connector.v1.StagingR\astaging\x12\x18\n" +
+	"\awriters\x18< \x01(\x05R\awriters\"\xc0\x01\n" +
 	"\aStaging\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06bucket\x18\x02 \x01(\tR\x06bucket\x12\x16\n" +
