@@ -3,9 +3,11 @@ package sdktest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -31,6 +33,7 @@ func (s *session) destinationChecks(t T) {
 	s.check(t, "abort", s.abortCheck)
 	s.check(t, "crash", s.crashCheck)
 	s.check(t, "commit_twice", s.commitTwiceCheck)
+	s.check(t, "write/streams", s.streamsCheck)
 	s.check(t, "load_status", s.loadStatusCheck)
 	s.check(t, "types/load", s.loadTypesCheck)
 	s.check(t, "throughput/write", s.writeThroughputCheck)
@@ -404,6 +407,61 @@ func (s *session) commitTwiceCheck(c *checkT) {
 		c.notef("second CommitLoad in a new process refused: %v", err)
 	}
 	s.expectTarget(c, target, rowsA(), "after a second CommitLoad of the same load_id in a new process")
+}
+
+// streamsCheck writes one load through several Write streams, as the
+// host does: two at once for a load whose BeginLoad says two (parallel
+// partitions), and two one after the other for a load that says one (the
+// count is a hint; a run resuming a load writes again). Either way the
+// target must hold every row of both streams exactly once.
+func (s *session) streamsCheck(c *checkT) {
+	mode := s.firstMode()
+	first, second := rowsA(), rowsB()
+	for i := range second {
+		second[i].id += 100 // disjoint keys: a merge sees no key twice
+	}
+	want := append(slices.Clone(first), second...)
+	for _, tc := range []struct {
+		what       string
+		writers    int32
+		concurrent bool
+	}{{"streams2", 2, true}, {"streams1", 1, false}} {
+		target := s.table(tc.what)
+		l := s.newLoad(c, tc.what, target, loadSchema, mode)
+		l.begin.Writers = tc.writers
+		ctx, cancel := s.ctx()
+		if err := l.beginLoad(ctx, s.client(c)); err != nil {
+			cancel()
+			c.Fatalf("%v", err)
+		}
+		recs := []arrow.RecordBatch{buildLoad(first), buildLoad(second)}
+		errs := make([]error, len(recs))
+		var wg sync.WaitGroup
+		for i, rec := range recs {
+			write := func() { _, errs[i] = l.write(ctx, s.client(c), []arrow.RecordBatch{rec}) }
+			if tc.concurrent {
+				wg.Go(write)
+			} else {
+				write()
+			}
+		}
+		wg.Wait()
+		release(recs)
+		if err := errors.Join(errs...); err != nil {
+			cancel()
+			c.Fatalf("%s: %d Write streams into one load (writers %d): %v", mode, len(recs), tc.writers, err)
+		}
+		_, err := l.commit(ctx, s.client(c))
+		cancel()
+		if err != nil {
+			c.Fatalf("%s: commit of a load written by %d streams: %v", mode, len(recs), err)
+		}
+		how := "one after the other"
+		if tc.concurrent {
+			how = "at once"
+		}
+		s.expectTarget(c, target, want, fmt.Sprintf("%s load written by two Write streams %s (BeginLoad writers %d)", mode, how, tc.writers))
+	}
 }
 
 func (s *session) loadStatusCheck(c *checkT) {

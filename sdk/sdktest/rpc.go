@@ -146,7 +146,9 @@ func newLoad(cfg []byte, id string, target *connectorv1.TableRef, schema *arrow.
 	if err != nil {
 		return nil, err
 	}
-	begin := &connectorv1.BeginLoadRequest{ConfigJson: cfg, LoadId: id, Target: target, Schema: sm}
+	// One Write stream, as the host says of a load whose read is not
+	// partitioned (protocol v1.5); streamsCheck writes with more.
+	begin := &connectorv1.BeginLoadRequest{ConfigJson: cfg, LoadId: id, Target: target, Schema: sm, Writers: 1}
 	if err := l.Apply(begin, typed); err != nil {
 		return nil, err
 	}

@@ -201,9 +201,12 @@ func TestCatchesBugs(t *testing.T) {
 		{name: "row-offset checkpoints", bugs: bugs{rowOffset: true}, checks: []string{"mutations/events"}},
 		{name: "NULL cursors dropped", bugs: bugs{dropNullCursor: true}, fix: noRows,
 			checks: []string{"incremental/events", "mutations/events"}},
+		// A sink that takes a load said to have one Write stream for one
+		// that is written once (issue 21's COPY FREEZE, done wrong).
+		{name: "a second Write restarts staging", bugs: bugs{trustWriters: true}, checks: []string{"write/streams"}},
 		// item 9: a destination the suite cannot read back.
 		{name: "destination only, no reader", fx: func() sdktest.Fixture { return destOnlyFixture(false) },
-			checks: []string{"abort", "commit_twice", "crash", "lineage", "load/full_refresh", "load/incremental_append", "load/incremental_merge", "types/load"}},
+			checks: []string{"abort", "commit_twice", "crash", "lineage", "load/full_refresh", "load/incremental_append", "load/incremental_merge", "types/load", "write/streams"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
