@@ -94,8 +94,8 @@ func (c *Connector) WritePayload(ctx context.Context, req sdk.LoadRequest, forma
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	r := &payloadCopyReader{in: in, cur: copyHeader}
-	sql := "COPY " + l.staging + " (" + strings.Join(names, ", ") + ") FROM STDIN (FORMAT binary)"
-	tag, err := conn.PgConn().CopyFrom(ctx, r, sql)
+	sql := "COPY " + l.staging + " (" + strings.Join(names, ", ") + ") FROM STDIN (FORMAT binary"
+	tag, err := copyIntoStaging(ctx, conn, l.staging, sql, r, soleWriter(req))
 	if r.err != nil {
 		return sdk.WriteResult{}, r.err
 	}
