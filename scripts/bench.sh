@@ -11,9 +11,10 @@
 # Writes a table to stdout and .dpone/bench/bench-<time>.json: per scenario
 # the median wall time with its spread, the CPU seconds of every process
 # (dpone host and plugins or psql, and the PostgreSQL server's backends),
-# the ratios of both to the psql pipe, peak RSS, and the rounds whose pipe
-# or keyed pipe was slower than 1.3x its fastest run or needed more than
-# 1.2x its least CPU (disturbed).
+# the ratios of both to the psql pipe, peak RSS, and the rounds whose pipe,
+# keyed pipe or reference loop (DuckDB's CTAS, the REST and Kafka loops,
+# ClickHouse's native client) was slower than 1.3x its fastest run or
+# needed more than 1.2x its least CPU (disturbed).
 # Kafka scenarios (scripts/bench/kafka.go) with BENCH_KAFKA=1: they start a
 # broker (scripts/kafka.sh, kfake) that keeps topics in segment files under
 # .dpone/bench-kafka/data (DPONE_KAFKA_DATA=1), emptied at its start and

@@ -2,7 +2,7 @@ package main
 
 import "slices"
 
-// disturbedFactor: a round whose pipe (or keyed pipe, referenceScenarios)
+// disturbedFactor: a round whose pipe (or another of referenceScenarios)
 // took longer than this many times its fastest run in the benchmark run
 // (at the same size) ran on a busy machine; its runs are flagged, and
 // ratios should be read with that.
@@ -19,8 +19,11 @@ const disturbedCPUFactor = 1.2
 // referenceScenarios are the rounds' canaries: the same work every round,
 // run at the round's start (psql_pipe) and later in it (psql_pipe_pk,
 // right before the pg_to_pg scenarios), so a machine that turns busy
-// in the middle of a round is seen too.
-var referenceScenarios = []string{"psql_pipe", "psql_pipe_pk"}
+// in the middle of a round is seen too. The loops and clients dpone's
+// other connectors are compared with are canaries as well: a round in
+// which one of them was slow is flagged, with the ratio it gave.
+var referenceScenarios = []string{"psql_pipe", "psql_pipe_pk", "duckdb_ctas", "rest_plain_loop",
+	"kafka_produce_loop", "kafka_replay_loop", "kafka_replay_avro_loop", "kafka_consume_loop", "clickhouse_native_client"}
 
 // markDisturbed flags every run of a round in which a reference scenario
 // was slower than disturbedFactor × its fastest run among the rounds, or

@@ -41,3 +41,28 @@ func TestMarkDisturbed(t *testing.T) {
 		})
 	}
 }
+
+// TestLoopRoundsFlagged: the loops dpone's connectors are measured
+// against (the same work every round) flag their round too: on
+// 2026-12-06 the replay loop's third round took 23.29 s against
+// 17.4–17.9 while the pipes stayed quiet, and its ratio went unflagged.
+func TestLoopRoundsFlagged(t *testing.T) {
+	for _, loop := range []string{"kafka_replay_loop", "kafka_replay_avro_loop", "kafka_consume_loop", "kafka_produce_loop",
+		"rest_plain_loop", "duckdb_ctas", "clickhouse_native_client"} {
+		sel := []scenario{{Name: "psql_pipe", Pipe: true}, {Name: loop}, {Name: "pg_to_kafka"}}
+		m := func(wall, cpu float64) measurement { return measurement{WallSecs: wall, TotalCPU: cpu} }
+		all := [][]measurement{
+			{m(10.0, 17.7), m(10.2, 17.2), m(10.3, 18.0)},
+			{m(17.4, 20.1), m(17.9, 20.4), m(23.29, 21.0)},
+			{m(22.0, 30.0), m(22.6, 30.2), m(22.4, 30.1)},
+		}
+		markDisturbed(sel, all)
+		for i := range all {
+			for r, want := range []bool{false, false, true} {
+				if got := all[i][r].Disturbed; got != want {
+					t.Errorf("%s: scenario %s round %d: disturbed %v, want %v", loop, sel[i].Name, r+1, got, want)
+				}
+			}
+		}
+	}
+}
