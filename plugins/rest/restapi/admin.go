@@ -11,8 +11,9 @@ import (
 //	POST /_admin/order?id=&status=&amount=&updated_at=   insert or update an order
 //	POST /_admin/delete?id=                              delete an order
 //	POST /_admin/item?order=&id=&qty=&updated_at=        insert or update an item
-//	POST /_admin/hang?page=N&signal=FILE                 the next request for page N of
-//	                                                     /orders writes FILE and never answers
+//	POST /_admin/hang?page=N&signal=FILE                 every request for page N of /orders
+//	                                                     writes FILE and never answers, until
+//	                                                     /_admin/hang?page=0
 //	GET  /_admin/requests                                requests served, by path
 //	POST /_admin/refresh-token                           the refresh token the OAuth2 server accepts now
 func (s *Server) Admin(w http.ResponseWriter, r *http.Request) {
@@ -44,15 +45,15 @@ func (s *Server) Admin(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]bool{"ok": true})
 }
 
-// hang blocks the request for the hang page, after writing the signal
-// file, until the client goes away; it reports whether it hung.
+// hang blocks a request for the hang page, after writing the signal
+// file, until the client goes away; it reports whether it hung. Every
+// request for that page hangs until the page is cleared: a parent's
+// child resource reads /orders too, and a one-shot hang taken by the
+// child's read let the orders unit itself finish.
 func (s *Server) hang(w http.ResponseWriter, r *http.Request, page int) bool {
 	s.mu.Lock()
 	hit := s.hangPage != 0 && page == s.hangPage
 	signal := s.hangSignal
-	if hit {
-		s.hangPage = 0
-	}
 	s.mu.Unlock()
 	if !hit {
 		return false
