@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"testing"
 	"time"
 
@@ -124,33 +123,15 @@ func TestSoleWriterKeepsStagedRows(t *testing.T) {
 	if _, err := c.BeginLoad(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	for p := range int64(2) {
-		wg.Go(func() {
-			rec := kvRecord(kvRows(p*1000, p*1000+1000)...)
-			defer rec.Release()
-			_, err := c.Write(ctx, req, &sliceReader{schema: kvSchema, recs: []arrow.RecordBatch{rec}})
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	a, b := kvRecord(kvRows(0, 1000)...), kvRecord(kvRows(1000, 2000)...)
+	defer a.Release()
+	defer b.Release()
+	writeAtOnce(t, c, req, &sliceReader{schema: kvSchema, recs: []arrow.RecordBatch{a}},
+		&sliceReader{schema: kvSchema, recs: []arrow.RecordBatch{b}})
 	if res, err := c.CommitLoad(ctx, req, nil); err != nil || res.RowsInserted != 2000 {
 		t.Fatalf("commit: %+v %v, want 2000 rows", res, err)
 	}
-	var n, distinct int64
-	if err := conn.QueryRow(ctx, "SELECT count(*), count(DISTINCT id) FROM sinktest.both").Scan(&n, &distinct); err != nil {
-		t.Fatal(err)
-	}
-	if n != 2000 || distinct != 2000 {
-		t.Errorf("two Writes at once under a one-stream hint: %d rows (%d distinct), want 2000", n, distinct)
-	}
+	expectRowsOnce(t, conn, "sinktest.both", 2000, "two Writes at once under a one-stream hint")
 }
 
 // failingReader yields recs, then fails.

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/dpone-go/dpone/sdk"
 )
@@ -265,42 +266,52 @@ func TestConcurrentWrites(t *testing.T) {
 	if _, err := c.BeginLoad(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
+	var readers []sdk.RecordReader
 	for p := range 4 {
-		wg.Go(func() {
-			var recs []arrow.RecordBatch
-			for b := range 5 {
-				var rows []kv
-				for i := range 1000 {
-					id := int64(p*5000 + b*1000 + i)
-					rows = append(rows, kv{id, fmt.Sprint("n", id)})
-				}
-				recs = append(recs, kvRecord(rows...))
-			}
-			res, err := c.Write(ctx, req, &sliceReader{recs: recs})
-			if err == nil && res.Rows != 5000 {
-				err = fmt.Errorf("got %d rows written, want 5000", res.Rows)
-			}
-			errs <- err
-		})
+		var recs []arrow.RecordBatch
+		for b := range 5 {
+			lo := int64(p*5000 + b*1000)
+			recs = append(recs, kvRecord(kvRows(lo, lo+1000)...))
+		}
+		readers = append(readers, &sliceReader{recs: recs})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	for i, res := range writeAtOnce(t, c, req, readers...) {
+		if res.Rows != 5000 {
+			t.Errorf("Write %d: got %d rows written, want 5000", i, res.Rows)
 		}
 	}
 	if res, err := c.CommitLoad(ctx, req, nil); err != nil || res.RowsInserted != 20000 {
 		t.Fatalf("commit: got %+v %v, want 20000 rows", res, err)
 	}
-	var n, distinct int64
-	if err := conn.QueryRow(ctx, "SELECT count(*), count(DISTINCT id) FROM sinktest.par").Scan(&n, &distinct); err != nil {
+	expectRowsOnce(t, conn, "sinktest.par", 20000, "four Writes at once")
+}
+
+// writeAtOnce runs one Write of req per reader, all at once, and fails t
+// on any error; it returns their results in the readers' order.
+func writeAtOnce(t *testing.T, c *Connector, req sdk.LoadRequest, readers ...sdk.RecordReader) []sdk.WriteResult {
+	t.Helper()
+	res := make([]sdk.WriteResult, len(readers))
+	errs := make([]error, len(readers))
+	var wg sync.WaitGroup
+	for i, r := range readers {
+		wg.Go(func() { res[i], errs[i] = c.Write(context.Background(), req, r) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if n != 20000 || distinct != 20000 {
-		t.Errorf("got %d rows (%d distinct), want 20000", n, distinct)
+	return res
+}
+
+// expectRowsOnce checks that table holds n rows, each id once.
+func expectRowsOnce(t *testing.T, conn *pgx.Conn, table string, n int64, what string) {
+	t.Helper()
+	var got, distinct int64
+	if err := conn.QueryRow(context.Background(), "SELECT count(*), count(DISTINCT id) FROM "+table).Scan(&got, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if got != n || distinct != n {
+		t.Errorf("%s: %s holds %d rows (%d distinct), want %d", what, table, got, distinct, n)
 	}
 }
 
