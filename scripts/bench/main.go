@@ -12,7 +12,12 @@
 // Environment: DPONE_TEST_PG_DSN (required), BENCH_ROWS (default 5000000),
 // BENCH_RUNS (3), BENCH_SMALL_ROWS (1000000; the size peak RSS is compared
 // against, 0 skips it), BENCH_SCENARIOS (comma list, default all),
-// BENCH_OUT (.dpone/bench), BENCH_WORK (.dpone/bench). Optional scenarios
+// BENCH_OUT (.dpone/bench), BENCH_WORK (.dpone/bench), BENCH_BASELINE (the
+// bin/ directory of another build, e.g. `git worktree add /tmp/base REV &&
+// make -C /tmp/base build` gives /tmp/base/bin: every scenario that runs
+// dpone from PostgreSQL or files gets a twin <name>@base running that
+// build right after it in each round, and the report compares the two,
+// round by round). Optional scenarios
 // (pg_to_pg_nolineage, pg_to_pg_existing, duckdb_ctas_128mb,
 // merge_duckdb, ClickHouse's) run only when BENCH_SCENARIOS names them.
 package main
@@ -46,6 +51,8 @@ type bench struct {
 	brokerPid int
 	// pg is the PostgreSQL server whose CPU every run accounts for.
 	pg *pgServer
+	// baseline is BENCH_BASELINE, absolute; "" runs no twins.
+	baseline string
 }
 
 func main() {
@@ -99,6 +106,14 @@ func run() error {
 	if s := os.Getenv("BENCH_SCENARIOS"); s != "" {
 		b.only = strings.Split(s, ",")
 	}
+	if dir := os.Getenv("BENCH_BASELINE"); dir != "" {
+		if b.baseline, err = filepath.Abs(dir); err != nil {
+			return err
+		}
+		if _, err := os.Stat(filepath.Join(b.baseline, "dpone")); err != nil {
+			return fmt.Errorf("BENCH_BASELINE=%s: no dpone binary there (%v): point it at another build's bin/ (make -C <checkout> build)", dir, err)
+		}
+	}
 	b.work, _ = filepath.Abs(envStr("BENCH_WORK", filepath.Join(root, ".dpone", "bench")))
 	if err := os.MkdirAll(filepath.Join(b.work, "data"), 0o755); err != nil {
 		return err
@@ -107,7 +122,7 @@ func run() error {
 	base = base[:strings.LastIndexByte(base, '/')]
 	b.srcDSN, b.dstDSN = base+"/benchsrc?sslmode=disable", base+"/benchdst?sslmode=disable"
 
-	res := &results{Rows: b.rows, Runs: b.runs, Setup: "one PostgreSQL server on 127.0.0.1 (scripts/pg.sh: fsync=off, synchronous_commit=off, shared_buffers=256MB); source database benchsrc, target database benchdst"}
+	res := &results{Rows: b.rows, Runs: b.runs, Baseline: b.baseline, Setup: "one PostgreSQL server on 127.0.0.1 (scripts/pg.sh: fsync=off, synchronous_commit=off, shared_buffers=256MB); source database benchsrc, target database benchdst"}
 	if err := b.setup(res); err != nil {
 		return err
 	}
@@ -137,6 +152,7 @@ func run() error {
 				sel = append(sel, s)
 			}
 		}
+		sel = withBaseline(sel, b.baseline)
 		all := make([][]measurement, len(sel))
 		for r := 0; r < b.runs; r++ {
 			for i, s := range sel {

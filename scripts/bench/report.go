@@ -27,8 +27,10 @@ type results struct {
 	Runs       int    `json:"runs"`
 	// CopyBytes is the size of bench_src's binary COPY stream; MB/s
 	// divides it (scaled to the row count) by the wall time.
-	CopyBytes int64     `json:"copy_bytes"`
-	Results   []summary `json:"results"`
+	CopyBytes int64 `json:"copy_bytes"`
+	// Baseline is BENCH_BASELINE: the build the @base twins ran.
+	Baseline string    `json:"baseline,omitempty"`
+	Results  []summary `json:"results"`
 	// RSSScaling compares the peak RSS of host+plugins at two table sizes.
 	RSSScaling []scaling `json:"rss_scaling,omitempty"`
 }
@@ -67,6 +69,8 @@ type summary struct {
 	// Loops compare a Kafka scenario with the client's own loops at the
 	// same size (kafkaLoops).
 	Loops []loopRatio `json:"loop_ratios,omitempty"`
+	// VsBaseline compares the scenario with its @base twin (BENCH_BASELINE).
+	VsBaseline *baselineRatio `json:"vs_baseline,omitempty"`
 	// ExtendShare is the median share of the target's COPY backend samples
 	// waiting on the relation extension lock (PostgreSQL sinks).
 	ExtendShare float64 `json:"median_extend_lock_share,omitempty"`
@@ -83,6 +87,35 @@ type loopRatio struct {
 	Loop     string  `json:"loop"`
 	Ratio    float64 `json:"ratio"`
 	CPURatio float64 `json:"cpu_ratio"`
+}
+
+// baselineRatio is a scenario over its baseline twin: the ratio of the
+// medians, and the median of the rounds' own ratios (each round ran both,
+// one right after the other, so a busy round weighs on both alike).
+type baselineRatio struct {
+	Ratio         float64 `json:"ratio"`
+	CPURatio      float64 `json:"cpu_ratio"`
+	RoundRatio    float64 `json:"median_round_ratio"`
+	RoundCPURatio float64 `json:"median_round_cpu_ratio"`
+}
+
+// vsBaseline compares s with its twin base.
+func vsBaseline(s, base summary) *baselineRatio {
+	if base.WallSecs <= 0 || base.TotalCPU <= 0 {
+		return nil
+	}
+	v := &baselineRatio{Ratio: s.WallSecs / base.WallSecs, CPURatio: s.TotalCPU / base.TotalCPU}
+	var walls, cpus []float64
+	for r := range min(len(s.All), len(base.All)) {
+		if b := base.All[r]; b.WallSecs > 0 && b.TotalCPU > 0 {
+			walls = append(walls, s.All[r].WallSecs/b.WallSecs)
+			cpus = append(cpus, s.All[r].TotalCPU/b.TotalCPU)
+		}
+	}
+	if len(walls) > 0 {
+		v.RoundRatio, v.RoundCPURatio = median(walls), median(cpus)
+	}
+	return v
 }
 
 // kafkaLoops are the client loops each Kafka scenario compares with.
@@ -172,6 +205,9 @@ func (r *results) finish() {
 	}
 	for i := range r.Results {
 		s := &r.Results[i]
+		if base, ok := byName[fmt.Sprint(s.Scenario, baselineSuffix, "/", s.Rows)]; ok {
+			s.VsBaseline = vsBaseline(*s, base)
+		}
 		for _, name := range kafkaLoops[s.Scenario] {
 			if l, ok := byName[fmt.Sprint(name, "/", s.Rows)]; ok && l.WallSecs > 0 && l.TotalCPU > 0 {
 				s.Loops = append(s.Loops, loopRatio{Loop: name, Ratio: s.WallSecs / l.WallSecs, CPURatio: s.TotalCPU / l.TotalCPU})
@@ -233,6 +269,12 @@ func (r *results) table() string {
 		fmt.Fprintf(&b, "%-22s %8d %7.2f %6.2f-%-6.2f %10.0f %6.1f %6.2fx %7.1f+%-8.1f %6.1f %6.2fx %-34s %8.0f %s\n", s.Scenario, s.Rows, s.WallSecs,
 			s.MinWall, s.MaxWall, s.RowsPerSec, s.MBPerSec, s.Ratio, s.ClientCPU, s.ServerCPU, s.TotalCPU, s.CPURatio,
 			procs, s.TotalMB, strings.Join(flags, "; "))
+	}
+	for _, s := range r.Results {
+		if v := s.VsBaseline; v != nil {
+			fmt.Fprintf(&b, "%-22s %8d vs %s (BENCH_BASELINE %s): wall %.3fx, cpu %.3fx; median of the rounds' own ratios: wall %.3fx, cpu %.3fx\n",
+				s.Scenario, s.Rows, s.Scenario+baselineSuffix, r.Baseline, v.Ratio, v.CPURatio, v.RoundRatio, v.RoundCPURatio)
+		}
 	}
 	for _, s := range r.Results {
 		if s.RatioPK > 0 {

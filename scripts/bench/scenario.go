@@ -38,6 +38,43 @@ type scenario struct {
 	Existing bool
 	// Optional scenarios run only when BENCH_SCENARIOS names them.
 	Optional bool
+	// Bin is the directory of the dpone and plugin binaries the scenario
+	// runs; "" is the checkout's bin/. A baseline twin (withBaseline) runs
+	// another build's.
+	Bin string
+}
+
+// baselineSuffix names a scenario's twin that runs the baseline build
+// (BENCH_BASELINE).
+const baselineSuffix = "@base"
+
+// id is the scenario's name without the baseline suffix: a twin loads the
+// same target through the same manifest as the scenario it doubles.
+func (s scenario) id() string { return strings.TrimSuffix(s.Name, baselineSuffix) }
+
+// runsDpone says whether runOnce runs s through runDpone: dpone from a
+// PostgreSQL or file source (the scenarios a baseline build can double).
+func (s scenario) runsDpone() bool {
+	return !s.Pipe && s.Source != "" && s.Sink != "" && !s.isRest() && !isKafka(s)
+}
+
+// withBaseline returns sel with, right after each scenario that runs dpone,
+// its twin running the build in dir, so both run in every round, one after
+// the other: `make bench` compares two builds of dpone interleaved.
+func withBaseline(sel []scenario, dir string) []scenario {
+	if dir == "" {
+		return sel
+	}
+	var out []scenario
+	for _, s := range sel {
+		out = append(out, s)
+		if s.runsDpone() {
+			twin := s
+			twin.Name, twin.Bin = s.Name+baselineSuffix, dir
+			out = append(out, twin)
+		}
+	}
+	return out
 }
 
 var scenarios = []scenario{
@@ -109,7 +146,7 @@ type measurement struct {
 }
 
 // targetTable names the table a scenario loads for a source table.
-func (s scenario) targetTable(table string) string { return s.Name + "__" + table }
+func (s scenario) targetTable(table string) string { return s.id() + "__" + table }
 
 func (b *bench) runOnce(s scenario, table string, rows int64) (measurement, error) {
 	if s.Pipe {
@@ -172,13 +209,13 @@ func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, err
 			return measurement{}, err
 		}
 	}
-	path := filepath.Join(b.work, s.Name+"__"+table+".yaml")
+	path := filepath.Join(b.work, s.id()+"__"+table+".yaml")
 	if err := os.WriteFile(path, []byte(manifest(s, table)), 0o644); err != nil {
 		return measurement{}, err
 	}
 	if s.Existing {
 		if n, _ := b.psqlValue(b.dstDSN, "SELECT to_regclass('bench."+target+"') IS NOT NULL"); n != "t" {
-			if _, err := b.measure(b.dponeRun(path)); err != nil {
+			if _, err := b.measure(b.dponeRunIn(s.Bin, path)); err != nil {
 				return measurement{}, fmt.Errorf("create the existing target: %w", err)
 			}
 		}
@@ -186,7 +223,7 @@ func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, err
 	if s.Merge {
 		// The first merge creates and fills the target; the timed one
 		// below changes every row of it.
-		if _, err := b.measure(b.dponeRun(path)); err != nil {
+		if _, err := b.measure(b.dponeRunIn(s.Bin, path)); err != nil {
 			return measurement{}, fmt.Errorf("seed merge target: %w", err)
 		}
 	}
@@ -194,7 +231,7 @@ func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, err
 	if s.Sink == "postgres" {
 		ws = startWaitSampler(b.dstDSN, 20*time.Millisecond)
 	}
-	m, err := b.measure(b.dponeRun(path))
+	m, err := b.measure(b.dponeRunIn(s.Bin, path))
 	if ws != nil {
 		m.CopyWaits, m.ExtendShare = ws.Stop()
 	}
@@ -212,8 +249,16 @@ func (b *bench) runDpone(s scenario, table string, rows int64) (measurement, err
 
 // dponeRun is `dpone run` of the manifest at path with the bench's
 // connections.
-func (b *bench) dponeRun(path string) *exec.Cmd {
-	cmd := exec.Command(b.dpone, "run", "--progress", "none", path)
+func (b *bench) dponeRun(path string) *exec.Cmd { return b.dponeRunIn("", path) }
+
+// dponeRunIn is dponeRun with the dpone binary of dir ("" is the
+// checkout's bin/); dpone finds its plugins beside itself.
+func (b *bench) dponeRunIn(dir, path string) *exec.Cmd {
+	bin := b.dpone
+	if dir != "" {
+		bin = filepath.Join(dir, "dpone")
+	}
+	cmd := exec.Command(bin, "run", "--progress", "none", path)
 	cmd.Env = append(os.Environ(),
 		"DPONE_CONN_SRC_DSN="+b.srcDSN,
 		"DPONE_CONN_DST_DSN="+b.dstDSN,
@@ -276,7 +321,7 @@ defaults:
       - table: %[5]s
         overrides:
           sink: {table: {name: %[6]s}}
-`, s.Name, src, sink, schema, table, s.targetTable(table), contract)
+`, s.id(), src, sink, schema, table, s.targetTable(table), contract)
 }
 
 // measure runs cmd to completion, timing it and sampling its process tree.
