@@ -2,8 +2,8 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"io"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -11,8 +11,8 @@ import (
 	"github.com/dpone-go/dpone/sdk"
 )
 
-// copyIntoStaging runs one Write's COPY (copySQL, "COPY staging (cols)
-// FROM STDIN (FORMAT binary") from r.
+// copyIntoStaging copies r, a binary COPY stream of the columns names
+// (quoted), into the load's staging table: one Write's COPY.
 //
 // The load's only Write (sole: the host opens one Write stream for it)
 // into a staging table that holds no row copies with FREEZE, in one
@@ -27,15 +27,16 @@ import (
 // make them wait for one another. A staging table that already holds rows
 // (a Write retried after another committed) is never truncated: the
 // check and the truncate run under that lock.
-func copyIntoStaging(ctx context.Context, conn *pgx.Conn, staging, copySQL string, r io.Reader, sole bool) (pgconn.CommandTag, error) {
-	if !sole {
-		return conn.PgConn().CopyFrom(ctx, r, copySQL+")")
-	}
+func copyIntoStaging(ctx context.Context, conn *pgx.Conn, l *load, names []string, r io.Reader, sole bool) (pgconn.CommandTag, error) {
+	copySQL := "COPY " + l.staging + " (" + strings.Join(names, ", ") + ") FROM STDIN (FORMAT binary"
 	pc := conn.PgConn()
+	if !sole {
+		return pc.CopyFrom(ctx, r, copySQL+")")
+	}
 	// The simple protocol throughout: an extended-protocol query would
 	// leave a portal open, and COPY FREEZE refuses a transaction with one
 	// ("prior transaction activity").
-	if err := pc.Exec(ctx, "BEGIN; LOCK TABLE "+staging+" IN ACCESS EXCLUSIVE MODE").Close(); err != nil {
+	if err := pc.Exec(ctx, "BEGIN; LOCK TABLE "+l.staging+" IN ACCESS EXCLUSIVE MODE").Close(); err != nil {
 		return pgconn.CommandTag{}, err
 	}
 	committed := false
@@ -44,16 +45,13 @@ func copyIntoStaging(ctx context.Context, conn *pgx.Conn, staging, copySQL strin
 			_ = pc.Exec(context.WithoutCancel(ctx), "ROLLBACK").Close()
 		}
 	}()
-	res, err := pc.Exec(ctx, "SELECT NOT EXISTS (SELECT FROM "+staging+")").ReadAll()
-	if err != nil {
+	var empty bool
+	if err := conn.QueryRow(ctx, "SELECT NOT EXISTS (SELECT FROM "+l.staging+")", pgx.QueryExecModeSimpleProtocol).Scan(&empty); err != nil {
 		return pgconn.CommandTag{}, err
 	}
-	if len(res) != 1 || len(res[0].Rows) != 1 || len(res[0].Rows[0]) != 1 {
-		return pgconn.CommandTag{}, fmt.Errorf("check staging %s is empty: unexpected result", staging)
-	}
 	opts := ")"
-	if string(res[0].Rows[0][0]) == "t" {
-		if err := pc.Exec(ctx, "TRUNCATE "+staging).Close(); err != nil {
+	if empty {
+		if err := pc.Exec(ctx, "TRUNCATE "+l.staging).Close(); err != nil {
 			return pgconn.CommandTag{}, err
 		}
 		opts = ", FREEZE)"

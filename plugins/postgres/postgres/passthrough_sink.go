@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/dpone-go/dpone/sdk"
 )
@@ -94,8 +93,7 @@ func (c *Connector) WritePayload(ctx context.Context, req sdk.LoadRequest, forma
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	r := &payloadCopyReader{in: in, cur: copyHeader}
-	sql := "COPY " + l.staging + " (" + strings.Join(names, ", ") + ") FROM STDIN (FORMAT binary"
-	tag, err := copyIntoStaging(ctx, conn, l.staging, sql, r, soleWriter(req))
+	tag, err := copyIntoStaging(ctx, conn, l, names, r, soleWriter(req))
 	if r.err != nil {
 		return sdk.WriteResult{}, r.err
 	}

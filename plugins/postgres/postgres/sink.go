@@ -207,8 +207,7 @@ func (c *Connector) Write(ctx context.Context, req sdk.LoadRequest, records sdk.
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	enc := newCopyEncoder(&prepended{first: first, rest: records}, check)
-	sql := "COPY " + l.staging + " (" + strings.Join(names, ", ") + ") FROM STDIN (FORMAT binary"
-	tag, err := copyIntoStaging(ctx, conn, l.staging, sql, enc, soleWriter(req))
+	tag, err := copyIntoStaging(ctx, conn, l, names, enc, soleWriter(req))
 	if enc.err != nil {
 		return sdk.WriteResult{}, classify(fmt.Errorf("write %s: %w", l.staging, enc.err))
 	}
